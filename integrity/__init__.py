@@ -1,0 +1,1 @@
+"""Dagster-free integrity core: canonical JSON, Merkle trees, manifests, chain client, verifier."""

@@ -1,0 +1,1 @@
+"""PERÚ COMPRAS source layer: monthly-file reader, RUC checks, synthetic generator, portal downloader."""

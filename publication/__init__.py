@@ -1,0 +1,1 @@
+"""Dagster-free writer of daily open-data folders."""
