@@ -29,7 +29,9 @@ MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 ANCHOR = "anchor.json"
 
-_FILE_NAME = re.compile(r"^(?P<dataset>[a-z0-9-]+?)-(?P<day>\d{4}-\d{2}-\d{2})-(?P<kind>[A-Za-z0-9_.]+)$")
+_FILE_NAME = re.compile(
+    r"^(?P<dataset>[a-z0-9-]+?)-(?P<day>\d{4}-\d{2}-\d{2})-(?P<kind>[A-Za-z0-9_.]+)$"
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""AnchorRegistry Vyper source, its build script and the committed compiler artifact."""
