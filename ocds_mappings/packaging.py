@@ -1,0 +1,122 @@
+"""OCDS release packages and record packages (compiled releases merged offline with ocdsmerge)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ocds_mappings.mapping import PARTY_SCHEME
+
+PACKAGE_VERSION = "1.1"
+DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the data, identified by RUC."""
+
+    name: str
+    ruc: str
+    uri: str | None = None
+
+    def as_ocds(self) -> dict[str, str]:
+        """The package `publisher` object."""
+        publisher = {"name": self.name, "scheme": PARTY_SCHEME, "uid": self.ruc}
+        if self.uri:
+            publisher["uri"] = self.uri
+        return publisher
+
+
+def _metadata(
+    *,
+    uri: str,
+    published_date: str,
+    publisher: Publisher,
+    license: str,
+    publication_policy: str,
+    extensions: Sequence[str],
+) -> dict[str, Any]:
+    """Fields shared by release and record packages."""
+    return {
+        "uri": uri,
+        "version": PACKAGE_VERSION,
+        "extensions": list(extensions),
+        "publishedDate": published_date,
+        "publisher": publisher.as_ocds(),
+        "license": license,
+        "publicationPolicy": publication_policy,
+    }
+
+
+def release_package(
+    releases: Sequence[Mapping[str, Any]],
+    *,
+    uri: str,
+    published_date: str,
+    publisher: Publisher,
+    license: str = DEFAULT_LICENSE,
+    publication_policy: str,
+    extensions: Sequence[str],
+) -> dict[str, Any]:
+    """A release package; `published_date` is the data cut-off, never the wall clock."""
+    package = _metadata(
+        uri=uri,
+        published_date=published_date,
+        publisher=publisher,
+        license=license,
+        publication_policy=publication_policy,
+        extensions=extensions,
+    )
+    package["releases"] = list(releases)
+    return package
+
+
+def group_by_ocid(releases: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Releases per ocid, each list sorted by date (ocids in sorted order)."""
+    grouped: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for release in releases:
+        grouped[release["ocid"]].append(release)
+    return {ocid: sorted(grouped[ocid], key=lambda r: r["date"]) for ocid in sorted(grouped)}
+
+
+def record_package(
+    releases: Sequence[Mapping[str, Any]],
+    *,
+    schema: Mapping[str, Any],
+    uri: str,
+    published_date: str,
+    publisher: Publisher,
+    license: str = DEFAULT_LICENSE,
+    publication_policy: str,
+    extensions: Sequence[str],
+) -> dict[str, Any]:
+    """A record package with embedded releases and a compiled release per ocid.
+
+    `schema` is the patched release schema (`schema.load_release_schema()`): merge rules come
+    from it, so nothing is downloaded.
+    """
+    from ocdsmerge import Merger
+
+    merger = Merger(schema=dict(schema))
+    records = []
+    for ocid, history in group_by_ocid(releases).items():
+        history_list = [dict(release) for release in history]
+        records.append(
+            {
+                "ocid": ocid,
+                "releases": history_list,
+                "compiledRelease": merger.create_compiled_release(history_list),
+            }
+        )
+    package = _metadata(
+        uri=uri,
+        published_date=published_date,
+        publisher=publisher,
+        license=license,
+        publication_policy=publication_policy,
+        extensions=extensions,
+    )
+    package["records"] = records
+    return package

@@ -1,0 +1,236 @@
+"""Call-off and framework releases built from the real sample rows."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import rfc8785
+
+from ocds_mappings import docs
+from ocds_mappings.mapping import (
+    STATUS_RULES,
+    Agreement,
+    UnmappableOrdersError,
+    agreements_first_seen,
+    build_framework_releases,
+    build_releases,
+    canonical_json,
+    cents_to_number,
+    map_orders,
+    release_id,
+)
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
+pytestmark = pytest.mark.skipif(not SAMPLES, reason=f"sample files not found under {SHARED}")
+
+
+@pytest.fixture(scope="module")
+def orders() -> pa.Table:
+    """Both sample months through the project's reader."""
+    from perucompras.reader import read_monthly_file
+
+    return pa.concat_tables([read_monthly_file(path).orders for path in SAMPLES])
+
+
+def _with(table: pa.Table, row_index: int, **changes: object) -> pa.Table:
+    """One row of `table` with some columns changed."""
+    row = table.slice(row_index, 1).to_pylist()[0]
+    row.update(changes)
+    return pa.Table.from_pylist([row], schema=table.schema)
+
+
+def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
+    result = map_orders(orders)
+    assert result.quarantine.num_rows == 0
+    assert len(result.releases) == orders.num_rows
+    by_ocid = {r["ocid"]: r for r in result.releases}
+    for row in orders.to_pylist():
+        release = by_ocid[f"ocds-213czf-{row['order_id']}"]
+        contract, award = release["contracts"][0], release["awards"][0]
+        assert release["tag"] == ["award", "contract"]
+        assert release["date"] == row["last_status_at"]
+        assert contract["id"] == row["order_number"]
+        assert contract["statusDetails"] == row["status"]
+        assert contract["status"] == STATUS_RULES[row["status"]].contract_status
+        assert contract["dateSigned"] == award["date"] == row["formalized_at"]
+        assert release["buyer"]["id"] == f"PE-RUC-{row['buyer_ruc']}"
+        assert award["suppliers"][0]["id"] == f"PE-RUC-{row['supplier_ruc']}"
+        assert release["tender"]["procurementMethodDetails"] == row["procedure_type"]
+        assert (
+            release["relatedProcesses"][0]["identifier"]
+            == f"ocds-213czf-AM-{row['agreement_code']}"
+        )
+        stamp = row["last_status_at"][:19].replace("-", "").replace(":", "")
+        assert release["id"].startswith(f"{row['order_id']}-{stamp}-")
+        assert "#" not in release["id"]
+
+
+def test_amounts_are_exact(orders: pa.Table) -> None:
+    releases = {r["contracts"][0]["id"]: r for r in build_releases(orders)}
+    for row in orders.to_pylist():
+        value = releases[row["order_number"]]["contracts"][0]["value"]
+        assert Decimal(repr(value["amount"])) * 100 == row["total_cents"]
+        assert Decimal(repr(value["amountNet"])) * 100 == row["subtotal_cents"]
+        assert value["currency"] == "PEN"
+
+
+@pytest.mark.parametrize(
+    ("cents", "expected"),
+    [(350000, "3500"), (191514, "1915.14"), (1, "0.01"), (412832204, "4128322.04"), (10, "0.1")],
+)
+def test_cents_become_the_exact_decimal(cents: int, expected: str) -> None:
+    assert canonical_json(cents_to_number(cents)).decode() == expected
+
+
+def test_canonical_json_matches_rfc8785(orders: pa.Table) -> None:
+    for release in build_releases(orders):
+        assert canonical_json(release) == rfc8785.dumps(release)
+
+
+def test_release_id_hashes_the_release_without_id(orders: pa.Table) -> None:
+    release = build_releases(orders)[0]
+    assert release_id(release, release["tender"]["id"]) == release["id"]
+    changed = copy.deepcopy(release)
+    changed["contracts"][0]["value"]["amount"] += 1
+    assert release_id(changed, release["tender"]["id"]) != release["id"]
+
+
+def test_mapping_is_deterministic(orders: pa.Table) -> None:
+    first = build_releases(orders)
+    second = build_releases(orders.take(list(reversed(range(orders.num_rows)))))
+    assert canonical_json(first) == canonical_json(second)
+
+
+def test_one_party_per_ruc_with_one_name(orders: pa.Table) -> None:
+    renamed = _with(orders, 0, buyer_name="OLD NAME", process_time="2000-01-01T00:00:00-05:00")
+    later = _with(
+        orders,
+        1,
+        buyer_ruc=renamed["buyer_ruc"][0].as_py(),
+        buyer_name="NEW NAME",
+        process_time="2030-01-01T00:00:00-05:00",
+    )
+    releases = build_releases(pa.concat_tables([renamed, later]))
+    for release in releases:
+        ids = [party["id"] for party in release["parties"]]
+        assert len(ids) == len(set(ids))
+        names = {p["id"]: p["name"] for p in release["parties"]}
+        assert release["buyer"]["name"] == names[release["buyer"]["id"]] == "NEW NAME"
+        assert release["tender"]["procuringEntity"]["name"] == "NEW NAME"
+        supplier = release["awards"][0]["suppliers"][0]
+        assert supplier["name"] == names[supplier["id"]]
+
+
+def test_buyer_that_is_also_supplier_is_one_party(orders: pa.Table) -> None:
+    row = orders.slice(0, 1).to_pylist()[0]
+    same = _with(orders, 0, supplier_ruc=row["buyer_ruc"], supplier_name=row["buyer_name"])
+    (release,) = build_releases(same)
+    assert [p["roles"] for p in release["parties"]] == [["buyer", "procuringEntity", "supplier"]]
+
+
+@pytest.mark.parametrize("status", list(STATUS_RULES))
+def test_status_table(orders: pa.Table, status: str) -> None:
+    rule = STATUS_RULES[status]
+    row = _with(orders, 0, status=status, status_document_url="https://example.org/estado 1.pdf")
+    (release,) = build_releases(row)
+    contract = release["contracts"][0]
+    assert contract["status"] == rule.contract_status
+    assert contract["statusDetails"] == status
+    status_doc = contract["documents"][-1]
+    assert status_doc["documentType"] == rule.status_document_type
+    assert status_doc["url"] == "https://example.org/estado%201.pdf"
+    milestones = contract.get("milestones", [])
+    if status == "PAGADA":
+        assert milestones == [
+            {
+                "id": "payment",
+                "title": "Pago de la orden de compra",
+                "type": "payment",
+                "status": "met",
+                "dateMet": row["last_status_at"][0].as_py(),
+            }
+        ]
+    else:
+        assert milestones == []
+    if status == "RESUELTA":
+        assert "antes de cumplirse" in contract["description"]
+
+
+def test_unknown_status_is_quarantined_never_guessed(orders: pa.Table) -> None:
+    bad = _with(orders, 0, status="EN PROCESO")
+    result = map_orders(pa.concat_tables([bad, orders.slice(1, 2)]))
+    assert len(result.releases) == 2
+    (problem,) = result.quarantine.to_pylist()
+    assert (problem["field"], problem["rule"]) == ("status", "unknown_status")
+    assert "EN PROCESO" in problem["message"]
+    with pytest.raises(UnmappableOrdersError, match="unknown_status"):
+        build_releases(bad)
+
+
+def test_inconsistent_total_and_unknown_agreement_are_quarantined(orders: pa.Table) -> None:
+    row = orders.slice(0, 1).to_pylist()[0]
+    bad_total = _with(orders, 0, total_cents=row["total_cents"] + 1)
+    bad_agreement = _with(orders, 1, agreement_code="XX-CE-1999-1")
+    result = map_orders(pa.concat_tables([bad_total, bad_agreement]))
+    assert result.releases == []
+    assert sorted(result.quarantine["rule"].to_pylist()) == ["total_mismatch", "unknown_agreement"]
+
+
+def test_later_states_get_update_and_termination_tags(orders: pa.Table) -> None:
+    accepted = _with(orders, 0, status="ACEPTADA", last_status_at="2025-12-31T12:11:42-05:00")
+    paid = _with(orders, 0, status="PAGADA", last_status_at="2026-02-01T09:00:00-05:00")
+    first, second = build_releases(pa.concat_tables([paid, accepted]))
+    assert (first["tag"], second["tag"]) == (["award", "contract"], ["contractTermination"])
+    assert first["ocid"] == second["ocid"] and first["date"] < second["date"]
+
+    order_id = accepted["order_id"][0].as_py()
+    published = {order_id: "2025-12-31T12:11:42-05:00"}
+    result = map_orders(pa.concat_tables([accepted, paid]), published=published)
+    assert result.already_published == 1
+    assert [r["tag"] for r in result.releases] == [["contractTermination"]]
+    update = map_orders(accepted, published={order_id: "2025-01-01T00:00:00-05:00"})
+    assert update.releases[0]["tag"] == ["contractUpdate"]
+    older = map_orders(accepted, published={order_id: "2026-03-01T00:00:00-05:00"})
+    assert older.quarantine["rule"].to_pylist() == ["status_date_before_published"]
+
+
+def test_same_state_in_two_snapshots_is_one_release(orders: pa.Table) -> None:
+    snapshot = _with(orders, 0, process_time="2026-02-01T08:00:00-05:00")
+    assert len(build_releases(pa.concat_tables([orders.slice(0, 1), snapshot]))) == 1
+
+
+def test_agreements_come_from_the_lookup_given(orders: pa.Table) -> None:
+    code = orders["agreement_code"][0].as_py()
+    fake = {code: Agreement(code, "NOMBRE DE PRUEBA", "goods")}
+    (release,) = build_releases(orders.slice(0, 1), agreements=fake.get, ocid_prefix="ocds-test")
+    assert release["ocid"].startswith("ocds-test-")
+    assert release["relatedProcesses"][0] == {
+        "id": "1",
+        "relationship": ["framework"],
+        "scheme": "ocid",
+        "identifier": f"ocds-test-AM-{code}",
+        "title": "NOMBRE DE PRUEBA",
+    }
+
+
+def test_framework_releases(orders: pa.Table) -> None:
+    used = agreements_first_seen(orders)
+    releases = build_framework_releases(used)
+    assert [r["ocid"] for r in releases] == [f"ocds-213czf-AM-{c}" for c in sorted(used)]
+    for release in releases:
+        assert release["tender"]["techniques"] == {"hasFrameworkAgreement": True}
+        assert release["buyer"]["id"] == "PE-RUC-20600927818"
+        assert release["date"] == used[release["ocid"].removeprefix("ocds-213czf-AM-")]
+    assert build_framework_releases(used) == releases
+
+
+def test_committed_docs_are_generated_from_the_code() -> None:
+    for name, render in docs.GENERATED.items():
+        assert (docs.DOCS_DIR / name).read_text(encoding="utf-8") == render(), (
+            f"docs/{name} is stale: run `python -m ocds_mappings.docs`"
+        )

@@ -1,0 +1,127 @@
+"""Patched OCDS 1.1.5 schema, compiled per-release validation and codelist checks."""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from ocds_mappings.extensions import DECLARED_EXTENSIONS, extension_urls
+from ocds_mappings.mapping import (
+    STATUS_RULES,
+    agreements_first_seen,
+    build_framework_releases,
+    build_releases,
+)
+from ocds_mappings.schema import (
+    OCDS_DIR_ENV,
+    OcdsFilesMissingError,
+    ReleaseValidator,
+    codelist_checker,
+    json_merge_patch,
+    load_release_schema,
+    ocds_dir,
+)
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
+pytestmark = pytest.mark.skipif(
+    not SAMPLES or not (SHARED / "ocds").is_dir(),
+    reason=f"samples or OCDS files missing in {SHARED}",
+)
+
+
+@pytest.fixture(scope="module")
+def validator() -> ReleaseValidator:
+    """The compiled validator for the patched schema."""
+    return ReleaseValidator()
+
+
+@pytest.fixture(scope="module")
+def releases() -> list[dict]:
+    """Sample orders in every documented status, plus their framework releases."""
+    from perucompras.reader import read_monthly_file
+
+    orders = pa.concat_tables([read_monthly_file(path).orders for path in SAMPLES])
+    rows = orders.to_pylist()
+    for index, row in enumerate(rows):
+        row["status"] = list(STATUS_RULES)[index % len(STATUS_RULES)]
+        if index % 3 == 0:
+            row["status_document_url"] = (
+                "https://saeusceprod01.blob.core.windows.net/x/Resolución 1.pdf"
+            )
+            row["status_description"] = "Observación | con ; separadores"
+    varied = pa.Table.from_pylist(rows, schema=orders.schema)
+    return build_releases(varied) + build_framework_releases(agreements_first_seen(varied))
+
+
+def test_every_release_is_valid(validator: ReleaseValidator, releases: list[dict]) -> None:
+    assert validator.validate_many(releases) == [[] for _ in releases]
+
+
+def test_no_codelist_issue(releases: list[dict]) -> None:
+    assert codelist_checker().report(releases) == {}
+
+
+def test_errors_name_the_json_path(validator: ReleaseValidator, releases: list[dict]) -> None:
+    release = copy.deepcopy(releases[0])
+    release["contracts"][0]["status"] = "paid"
+    release["contracts"][0]["value"]["amountNet"] = "10.00"
+    release["date"] = "2025-12-31 12:11:42"
+    errors = validator.errors(release)
+    assert any(e.startswith("$.contracts[0].status:") for e in errors)
+    assert any(e.startswith("$.contracts[0].value.amountNet:") for e in errors)
+    assert any(e.startswith("$.date:") and "date-time" in e for e in errors)
+    assert all(len(e) < 300 for e in errors)
+
+
+def test_extension_fields_are_in_the_schema() -> None:
+    schema = load_release_schema()
+    assert "amountNet" in schema["definitions"]["Value"]["properties"]
+    assert "techniques" in schema["definitions"]["Tender"]["properties"]
+    assert "bids" in schema["properties"]
+    assert len(extension_urls()) == len(DECLARED_EXTENSIONS)
+    assert all(url.endswith("/extension.json") for url in extension_urls())
+
+
+def test_codelist_checker_reports_open_and_closed() -> None:
+    checker = codelist_checker()
+    release = {
+        "tag": ["award", "notATag"],
+        "parties": [{"roles": ["buyer", "financialAdvisor"]}],
+        "contracts": [{"status": "finished", "documents": [{"documentType": "contractSigned"}]}],
+    }
+    issues = {(i.path, i.value, i.open) for i in checker.issues(release)}
+    assert issues == {
+        ("$.tag[1]", "notATag", False),
+        ("$.parties[0].roles[1]", "financialAdvisor", True),
+        ("$.contracts[0].status", "finished", False),
+    }
+
+
+def test_json_merge_patch_follows_rfc7386() -> None:
+    target = {"a": "b", "c": {"d": "e", "f": "g"}}
+    patch = {"a": "z", "c": {"f": None}}
+    assert json_merge_patch(target, patch) == {"a": "z", "c": {"d": "e"}}
+    assert target == {"a": "b", "c": {"d": "e", "f": "g"}}
+    assert json_merge_patch({"a": [1]}, {"a": [2]}) == {"a": [2]}
+    assert json_merge_patch({"a": "b"}, ["c"]) == ["c"]
+
+
+def test_missing_ocds_dir_says_how_to_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(OCDS_DIR_ENV, str(tmp_path))
+    with pytest.raises(OcdsFilesMissingError, match=OCDS_DIR_ENV):
+        ocds_dir()
+
+
+def test_validation_throughput(validator: ReleaseValidator, releases: list[dict]) -> None:
+    batch = releases * (20_000 // len(releases))
+    start = time.perf_counter()
+    results = validator.validate_many(batch)
+    rate = len(batch) / (time.perf_counter() - start)
+    print(f"\njsonschema-rs: {rate:,.0f} releases/s over {len(batch)} releases")
+    assert not any(results)
+    assert rate > 1_000
