@@ -1,0 +1,52 @@
+# Two entry points: `make run` (publish the last 7 days on the embedded chain) and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.8
+DATASETS := datasets
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export DAGSTER_DISABLE_TELEMETRY := 1
+
+.PHONY: install run test test-fast lint ui serve clean-data
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
+
+run: install $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/publicar run --datasets $(DATASETS)
+	@newest=$$($(PY) -c "import json; print(json.load(open('$(DATASETS)/index.json'))['days'][-1]['folder'])"); \
+	echo; echo "== verificar $(DATASETS)/$$newest"; \
+	$(VENV)/bin/verificar "$(DATASETS)/$$newest" --datasets $(DATASETS); \
+	echo; echo "Published files: $(CURDIR)/$(DATASETS)/ (index: $(DATASETS)/index.json)"; \
+	echo "Dagster UI:      make ui   (then open http://127.0.0.1:3000)"
+
+test: install
+	$(VENV)/bin/pytest -n 2 --timeout 600
+
+test-fast: install
+	$(VENV)/bin/pytest -n 2 -m "not chain and not browser"
+
+lint: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+ui: install $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+serve: install
+	$(VENV)/bin/publicar serve --datasets $(DATASETS)
+
+clean-data:
+	rm -rf $(DATASETS)/perucompras-ocam $(DATASETS)/index.json $(DATASETS)/trust.json .devchain .dagster_home .cache

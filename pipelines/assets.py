@@ -1,0 +1,181 @@
+"""Daily assets: extract → quality gate → OCDS releases → published day → anchored day.
+
+Asset bodies only call plain functions from ``publication``; blocking checks stop the
+rest of the run, and every step also refuses to go on from an upstream result whose
+gate failed, so a later run of a single asset (a retry, a backfill, a schedule) cannot
+publish or anchor a day that failed a blocking check.
+"""
+
+# No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+import datetime as dt
+from collections.abc import Iterator
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Failure,
+    MetadataValue,
+    Output,
+    asset,
+)
+
+from pipelines.partitions import daily_partitions
+from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+from publication import day as steps
+from publication.anchoring import anchor_day
+from publication.writer import write_trust
+
+EXTRACT_CHECKS = [
+    AssetCheckSpec(
+        "source_files_readable",
+        asset="source_orders",
+        blocking=True,
+        description="Every monthly file of the day's month can be read as a whole.",
+    ),
+]
+QUALITY_CHECKS = [
+    AssetCheckSpec(
+        "rows_reconcile",
+        asset="quality_checked_orders",
+        blocking=True,
+        description="Source rows = rows passed + rows quarantined.",
+    ),
+    *[
+        AssetCheckSpec(name, asset="quality_checked_orders", blocking=blocking, description=text)
+        for name, blocking, text in steps.table_check_specs()
+    ],
+]
+RELEASE_CHECKS = [
+    AssetCheckSpec(
+        "releases_schema_valid",
+        asset="ocds_releases",
+        blocking=True,
+        description="Every release validates against the patched OCDS 1.1.5 schema.",
+    ),
+    *[
+        AssetCheckSpec(name, asset="ocds_releases", blocking=True, description=text)
+        for name, text in steps.release_check_specs()
+    ],
+]
+PUBLISH_CHECKS = [
+    AssetCheckSpec(
+        "files_match_manifest",
+        asset="published_day",
+        blocking=True,
+        description="Every published file matches the manifest's SHA-256, size and Merkle root.",
+    ),
+]
+
+
+def _day(context: AssetExecutionContext) -> dt.date:
+    return dt.date.fromisoformat(context.partition_key)
+
+
+def _check(result: steps.CheckOutcome, asset_key: str) -> AssetCheckResult:
+    return AssetCheckResult(
+        check_name=result.name,
+        asset_key=asset_key,
+        passed=result.passed,
+        severity=AssetCheckSeverity.ERROR if result.blocking else AssetCheckSeverity.WARN,
+        description=result.message,
+        metadata={key: MetadataValue.text(str(value)) for key, value in result.details.items()},
+    )
+
+
+@asset(
+    partitions_def=daily_partitions,
+    check_specs=EXTRACT_CHECKS,
+    group_name="extract",
+    kinds={"csv"},
+)
+def source_orders(
+    context: AssetExecutionContext, source: SourceResource
+) -> Iterator[Output | AssetCheckResult]:
+    """Source rows of the day read from the monthly ReportePCBienes files."""
+    extracted = steps.extract(source.monthly_files(_day(context)), _day(context))
+    yield Output(extracted, metadata=extracted.metadata())
+    for outcome in extracted.checks:
+        yield _check(outcome, "source_orders")
+
+
+@asset(
+    partitions_def=daily_partitions,
+    check_specs=QUALITY_CHECKS,
+    group_name="validate",
+    kinds={"pandas"},
+)
+def quality_checked_orders(
+    context: AssetExecutionContext, source_orders: steps.Extracted
+) -> Iterator[Output | AssetCheckResult]:
+    """Rows that pass every row-level rule; the rest quarantined with file, line and rule."""
+    checked = steps.check_quality(source_orders, _day(context))
+    yield Output(checked, metadata=checked.metadata())
+    for outcome in checked.checks:
+        yield _check(outcome, "quality_checked_orders")
+
+
+@asset(
+    partitions_def=daily_partitions,
+    check_specs=RELEASE_CHECKS,
+    group_name="map",
+    kinds={"json"},
+)
+def ocds_releases(
+    quality_checked_orders: steps.Checked, datasets: DatasetsResource
+) -> Iterator[Output | AssetCheckResult]:
+    """OCDS 1.1.5 releases of the day, validated against the patched schema."""
+    mapped = steps.map_releases(quality_checked_orders, ocid_prefix=datasets.ocid_prefix)
+    yield Output(mapped, metadata=mapped.metadata())
+    for outcome in mapped.checks:
+        yield _check(outcome, "ocds_releases")
+
+
+@asset(
+    partitions_def=daily_partitions,
+    check_specs=PUBLISH_CHECKS,
+    group_name="publish",
+    kinds={"parquet", "json"},
+)
+def published_day(
+    context: AssetExecutionContext, ocds_releases: steps.Mapped, datasets: DatasetsResource
+) -> Iterator[Output | AssetCheckResult]:
+    """The day's open-data files, manifest and SHA256SUMS, swapped into place atomically."""
+    published = steps.publish(
+        ocds_releases,
+        root=datasets.path,
+        dataset=datasets.dataset,
+        day=_day(context),
+        base_url=datasets.base_url,
+    )
+    yield Output(published, metadata=published.metadata())
+    for outcome in published.checks:
+        yield _check(outcome, "published_day")
+
+
+@asset(partitions_def=daily_partitions, group_name="anchor", kinds={"ethereum"})
+def anchored_day(
+    context: AssetExecutionContext,
+    published_day: steps.Published,
+    datasets: DatasetsResource,
+    chain: ChainResource,
+) -> Output[dict]:
+    """SHA-256 of the day's manifest anchored on chain, chained to the previous day."""
+    if not published_day.gate_passed:
+        raise Failure(f"{context.partition_key}: the day did not pass its blocking checks")
+    with chain.client() as client:
+        record = anchor_day(
+            datasets.path, datasets.dataset, _day(context), client, dev_chain=chain.is_dev_chain
+        )
+        write_trust(
+            datasets.path,
+            {
+                "dataset": datasets.dataset,
+                "chainId": client.chain_id,
+                "contract": client.address,
+                "publisher": client.publisher(),
+                "devChain": chain.is_dev_chain,
+            },
+        )
+    return Output(record, metadata={k: MetadataValue.text(str(v)) for k, v in record.items()})

@@ -1,0 +1,86 @@
+"""Dagster code location: assets, checks, the daily job, its schedule and the source sensor."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+    sensor,
+)
+
+from perucompras.reader import month_of_file, read_source_dir
+from pipelines.assets import (
+    anchored_day,
+    ocds_releases,
+    published_day,
+    quality_checked_orders,
+    source_orders,
+)
+from pipelines.partitions import daily_partitions
+from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+from publication.writer import read_index
+
+ALL_ASSETS = [source_orders, quality_checked_orders, ocds_releases, published_day, anchored_day]
+
+publish_day_job = define_asset_job(
+    "publicar_dia",
+    selection=AssetSelection.assets(*ALL_ASSETS),
+    description="Extract, check, map, publish and anchor one day of catalogue orders.",
+)
+
+# Yesterday's partition, every morning in Lima: the day is complete by then.
+daily_schedule = build_schedule_from_partitioned_job(
+    publish_day_job, hour_of_day=6, minute_of_hour=0, name="publicar_dia_schedule"
+)
+
+
+@sensor(job=publish_day_job, minimum_interval_seconds=300)
+def new_source_files(
+    context: SensorEvaluationContext, source: SourceResource, datasets: DatasetsResource
+) -> object:
+    """Request the not-yet-anchored days of a month whose source file is new or changed."""
+    folder = Path(source.directory)
+    if source.kind != "directory" or not folder.is_dir():
+        return SkipReason("the sensor watches a directory source (source.kind = directory)")
+    seen: dict[str, str] = dict(
+        line.split("=", 1) for line in (context.cursor or "").split(";") if "=" in line
+    )
+    requests: list[RunRequest] = []
+    for path in read_source_dir(folder):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        if seen.get(path.name) == digest:
+            continue
+        seen[path.name] = digest
+        year, month = month_of_file(path)
+        anchored = {d["date"] for d in read_index(datasets.path, datasets.dataset) if d["anchored"]}
+        keys = [
+            key
+            for key in daily_partitions.get_partition_keys()
+            if key.startswith(f"{year:04d}-{month:02d}-") and key not in anchored
+        ]
+        requests.extend(
+            RunRequest(run_key=f"{path.name}:{digest}:{key}", partition_key=key) for key in keys
+        )
+    context.update_cursor(";".join(f"{k}={v}" for k, v in sorted(seen.items())))
+    return requests or SkipReason("no new or changed source files")
+
+
+defs = Definitions(
+    assets=ALL_ASSETS,
+    jobs=[publish_day_job],
+    schedules=[daily_schedule],
+    sensors=[new_source_files],
+    resources={
+        "source": SourceResource(),
+        "datasets": DatasetsResource(),
+        "chain": ChainResource(),
+    },
+)

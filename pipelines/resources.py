@@ -1,0 +1,95 @@
+"""Resources: every side effect (source files, published storage, chain) sits behind one."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+from integrity.chain import AnchorRegistryClient, ChainConfig
+from integrity.devchain import DevChain
+from integrity.layout import DEFAULT_DATASET
+from perucompras.reader import month_of_file, read_source_dir
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class SourceResource(ConfigurableResource):
+    """Where the monthly `ReportePCBienesYYYYMM.csv` files come from.
+
+    ``synthetic`` (the embedded default) generates seeded files in exactly the real format
+    into ``directory`` and reads them back through the same reader as real files;
+    ``directory`` reads real files already on disk; ``portal`` downloads them first.
+    """
+
+    kind: str = "synthetic"
+    directory: str = str(REPO_ROOT / ".cache" / "source" / "synthetic")
+    seed: int = 2026
+    orders_per_month: int = 10_000
+    portal_url: str = "https://www.datosabiertos.gob.pe"
+
+    def monthly_files(self, day: dt.date) -> list[Path]:
+        """Monthly files that can hold orders formalised on ``day`` (generated if synthetic)."""
+        folder = Path(self.directory)
+        if self.kind == "synthetic":
+            from perucompras.synthetic import generate_month
+
+            folder.mkdir(parents=True, exist_ok=True)
+            generate_month(
+                day.year, day.month, folder, seed=self.seed, orders=self.orders_per_month
+            )
+        elif self.kind == "portal":
+            from perucompras.portal import PortalClient
+
+            PortalClient(self.portal_url).download_month(day.year, day.month, folder)
+        elif self.kind != "directory":
+            raise ValueError(
+                f"unknown source kind {self.kind!r}: use synthetic, directory or portal"
+            )
+        if not folder.is_dir():
+            raise FileNotFoundError(f"source directory {folder} does not exist")
+        return [p for p in read_source_dir(folder) if month_of_file(p) == (day.year, day.month)]
+
+
+class DatasetsResource(ConfigurableResource):
+    """The published output root (local filesystem) and the OCDS settings of the dataset."""
+
+    root: str = str(REPO_ROOT / "datasets")
+    dataset: str = DEFAULT_DATASET
+    ocid_prefix: str = "ocds-213czf"
+    base_url: str = "https://datos.example.org/perucompras"
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+class ChainResource(ConfigurableResource):
+    """The EVM chain anchors go to.
+
+    ``devchain`` (default) runs the embedded anvil with persistent state under
+    ``state_dir``, started for the step and stopped by PID afterwards; ``rpc`` uses
+    PERUCOMPRAS_RPC_URL / _PRIVATE_KEY / _CONTRACT from the environment (any EVM chain).
+    """
+
+    mode: str = "devchain"
+    state_dir: str = str(REPO_ROOT / ".devchain")
+
+    @property
+    def is_dev_chain(self) -> bool:
+        return self.mode == "devchain"
+
+    @contextlib.contextmanager
+    def client(self) -> Iterator[AnchorRegistryClient]:
+        """A registry client that signs with the publisher key, for the duration of a step."""
+        if self.mode == "rpc":
+            yield ChainConfig.from_env(os.environ).client()
+            return
+        if self.mode != "devchain":
+            raise ValueError(f"unknown chain mode {self.mode!r}: use devchain or rpc")
+        with DevChain(Path(self.state_dir), die_with_parent=True) as chain:
+            yield chain.client()

@@ -1,0 +1,393 @@
+"""The steps of one daily partition as plain functions (the Dagster assets only call these).
+
+Each step returns a small result object carrying its output, the outcome of its checks
+and ``gate_passed``: a later step refuses to continue from a result whose blocking checks
+failed, whichever run produced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from integrity.chain import anchor_key
+from perucompras.reader import QUARANTINE_SCHEMA, SourceFileError
+from publication.extract import DaySource, orders_for_day
+from publication.writer import DayContent, PublishedDay, sort_releases, write_day
+
+
+class GateClosed(RuntimeError):
+    """An upstream step failed a blocking check: the day must not go further."""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check's result, rendered as a Dagster asset check result by the assets."""
+
+    name: str
+    passed: bool
+    blocking: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """Common part of every step's result."""
+
+    day: dt.date
+    checks: list[CheckOutcome]
+    upstream_failures: tuple[str, ...] = ()
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """Blocking failures of this step and of every step before it."""
+        own = tuple(f"{c.name}: {c.message}" for c in self.checks if c.blocking and not c.passed)
+        return self.upstream_failures + own
+
+    @property
+    def gate_passed(self) -> bool:
+        return not self.failures
+
+    def require_gate(self) -> None:
+        """Raise if this result must not be built upon."""
+        if self.failures:
+            raise GateClosed(f"{self.day}: blocked by " + "; ".join(self.failures))
+
+
+@dataclass(frozen=True)
+class Extracted(StepResult):
+    source: DaySource | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        source = self.source
+        return {
+            "source_rows": source.source_rows if source else 0,
+            "parsed_rows": source.orders.num_rows if source else 0,
+            "reader_quarantined": source.quarantine.num_rows if source else 0,
+            "files": ", ".join(s["name"] for s in source.sources) if source else "",
+        }
+
+
+@dataclass(frozen=True)
+class Checked(StepResult):
+    source: DaySource | None = None
+    passed_orders: pa.Table | None = None
+    quarantine: pa.Table | None = None
+    quality_checks: list[dict[str, Any]] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed_orders.num_rows if self.passed_orders is not None else 0,
+            "quarantined": self.quarantine.num_rows if self.quarantine is not None else 0,
+        }
+
+
+@dataclass(frozen=True)
+class Mapped(StepResult):
+    checked: Checked | None = None
+    releases: list[dict[str, Any]] = field(default_factory=list)
+    quarantine: pa.Table | None = None
+    published_orders: pa.Table | None = None
+    ocid_prefix: str = ""
+
+    def metadata(self) -> dict[str, Any]:
+        return {"releases": len(self.releases)}
+
+
+@dataclass(frozen=True)
+class Published(StepResult):
+    folder: str = ""
+    manifest_sha256: str = ""
+    merkle_root: str = ""
+    tree_size: int = 0
+    quarantined: int = 0
+    unchanged: bool = False
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "folder": self.folder,
+            "manifest_sha256": self.manifest_sha256,
+            "merkle_root": self.merkle_root,
+            "releases": self.tree_size,
+            "quarantined": self.quarantined,
+            "unchanged_rerun": self.unchanged,
+        }
+
+
+PUBLISHED_QUARANTINE_SCHEMA = QUARANTINE_SCHEMA.append(pa.field("rules", pa.list_(pa.string())))
+
+
+def as_published_quarantine(table: pa.Table) -> pa.Table:
+    """One quarantine shape for every stage: the reader's columns plus every failed rule."""
+    base = table.select(QUARANTINE_SCHEMA.names).cast(QUARANTINE_SCHEMA)
+    if "rules" in table.column_names:
+        rules = table["rules"].cast(pa.list_(pa.string()))
+    else:
+        rules = pa.array([[rule] for rule in base["rule"].to_pylist()], pa.list_(pa.string()))
+    return base.append_column("rules", rules)
+
+
+# --- extract -------------------------------------------------------------------------------
+
+
+def extract(files: list[Path], day: dt.date) -> Extracted:
+    """Read the day's source rows; an unreadable file fails the blocking readability check."""
+    try:
+        source = orders_for_day(files, day)
+    except SourceFileError as exc:
+        check = CheckOutcome("source_files_readable", False, True, str(exc))
+        return Extracted(day=day, checks=[check], source=None)
+    names = ", ".join(s["name"] for s in source.sources) or "none"
+    message = f"{len(source.sources)} file(s) read: {names}"
+    return Extracted(
+        day=day,
+        checks=[CheckOutcome("source_files_readable", True, True, message)],
+        source=source,
+    )
+
+
+# --- quality -------------------------------------------------------------------------------
+
+
+def dagster_check_name(rule_id: str) -> str:
+    """Dagster check names allow only letters, digits and underscores."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", rule_id)
+
+
+def table_check_specs() -> list[tuple[str, bool, str]]:
+    """(name, blocking, description) of every check the quality gate reports."""
+    from quality.rules import ROW_RULES, TABLE_RULES
+
+    specs = [
+        (dagster_check_name(rule.id), rule.severity == "block", rule.description("es"))
+        for rule in (*TABLE_RULES, *ROW_RULES)
+    ]
+    specs.append(
+        (dagster_check_name("gx.agreement"), True, "Great Expectations agrees with the rules.")
+    )
+    return specs
+
+
+def check_quality(extracted: Extracted, day: dt.date) -> Checked:
+    """Apply the row and table rules; failing rows go to quarantine with their rule."""
+    extracted.require_gate()
+    from quality.gate import evaluate_orders
+
+    source = extracted.source
+    assert source is not None
+    outcome = evaluate_orders(source.orders, day=day)
+    quarantine = pa.concat_tables(
+        [as_published_quarantine(source.quarantine), as_published_quarantine(outcome.quarantine)]
+    )
+    passed = outcome.passed
+    reconciles = source.source_rows == passed.num_rows + quarantine.num_rows
+    checks = [
+        CheckOutcome(
+            "rows_reconcile",
+            reconciles,
+            True,
+            f"{source.source_rows} source rows = {passed.num_rows} passed + "
+            f"{quarantine.num_rows} quarantined"
+            + ("" if reconciles else ": rows were lost or duplicated"),
+        ),
+        *[
+            CheckOutcome(
+                dagster_check_name(c.name),
+                c.passed,
+                c.severity == "block",
+                c.message,
+                dict(c.details),
+            )
+            for c in outcome.checks
+        ],
+    ]
+    return Checked(
+        day=day,
+        checks=checks,
+        upstream_failures=extracted.failures,
+        source=source,
+        passed_orders=passed,
+        quarantine=quarantine,
+        quality_checks=[
+            {"name": c.name, "passed": c.passed, "blocking": c.blocking, "message": c.message}
+            for c in checks
+        ],
+    )
+
+
+# --- map -----------------------------------------------------------------------------------
+
+
+def release_check_specs() -> list[tuple[str, str]]:
+    """(name, description) of the blocking checks on the OCDS output."""
+    return [
+        ("release_ids_unique", "Release ids are unique within the day."),
+        ("ocid_prefix", "Every ocid starts with the configured prefix."),
+        ("releases_reconcile", "Passed rows = releases + rows quarantined by the mapping."),
+    ]
+
+
+@functools.cache
+def _validator() -> Any:
+    from ocds_mappings.schema import ReleaseValidator
+
+    return ReleaseValidator()
+
+
+def map_releases(checked: Checked, *, ocid_prefix: str) -> Mapped:
+    """Map passed orders to OCDS releases and validate every release against the schema."""
+    checked.require_gate()
+    from ocds_mappings.mapping import map_orders
+
+    assert checked.passed_orders is not None and checked.quarantine is not None
+    result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix)
+    releases = sort_releases(result.releases)
+    errors = {
+        r["id"]: e for r, e in zip(releases, _validator().validate_many(releases), strict=True) if e
+    }
+    ids = Counter(r["id"] for r in releases)
+    duplicates = sorted(i for i, n in ids.items() if n > 1)
+    wrong_prefix = [r["ocid"] for r in releases if not r["ocid"].startswith(ocid_prefix + "-")]
+    quarantine = pa.concat_tables([checked.quarantine, as_published_quarantine(result.quarantine)])
+    mapped_rows = checked.passed_orders.num_rows - result.quarantine.num_rows
+    reconciles = mapped_rows == len(releases) + result.already_published
+    first_errors = "; ".join(f"{rid}: {errs[0]}" for rid, errs in list(errors.items())[:3])
+    checks = [
+        CheckOutcome(
+            "releases_schema_valid",
+            not errors,
+            True,
+            f"{len(releases)} releases valid"
+            if not errors
+            else f"{len(errors)} invalid: {first_errors}",
+            {"invalid": len(errors)},
+        ),
+        CheckOutcome(
+            "release_ids_unique",
+            not duplicates,
+            True,
+            "unique" if not duplicates else f"duplicated: {', '.join(duplicates[:5])}",
+        ),
+        CheckOutcome(
+            "ocid_prefix",
+            not wrong_prefix,
+            True,
+            f"all start with {ocid_prefix}" if not wrong_prefix else f"{wrong_prefix[:3]}",
+        ),
+        CheckOutcome(
+            "releases_reconcile",
+            reconciles,
+            True,
+            f"{checked.passed_orders.num_rows} passed rows = {len(releases)} releases + "
+            f"{result.quarantine.num_rows} quarantined by the mapping"
+            + (
+                f" + {result.already_published} already published"
+                if result.already_published
+                else ""
+            ),
+        ),
+    ]
+    return Mapped(
+        day=checked.day,
+        checks=checks,
+        upstream_failures=checked.failures,
+        checked=checked,
+        releases=releases,
+        quarantine=quarantine,
+        published_orders=_without_rows(checked.passed_orders, result.quarantine),
+        ocid_prefix=ocid_prefix,
+    )
+
+
+def _row_keys(table: pa.Table) -> pa.Array:
+    lines = pc.cast(table["source_line"], pa.string())
+    return pc.binary_join_element_wise(table["source_file"], lines, ":")
+
+
+def _without_rows(orders: pa.Table, quarantine: pa.Table) -> pa.Table:
+    """Orders minus the rows quarantined later, sorted by order number for the flat files."""
+    dropped = pc.is_in(_row_keys(orders), value_set=_row_keys(quarantine).combine_chunks())
+    kept = orders.filter(pc.invert(dropped))
+    return kept.sort_by([("order_number", "ascending"), ("source_line", "ascending")])
+
+
+# --- publish -------------------------------------------------------------------------------
+
+
+def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url: str) -> Published:
+    """Write the day's files (only from a result whose every blocking check passed)."""
+    mapped.require_gate()
+    from ocds_mappings.extensions import extension_urls
+    from ocds_mappings.mapping import PERU_COMPRAS_NAME, PERU_COMPRAS_RUC
+    from ocds_mappings.packaging import Publisher, release_package
+    from publication.anchoring import check_day_files
+
+    checked = mapped.checked
+    assert checked is not None and checked.source is not None
+    assert mapped.quarantine is not None and mapped.published_orders is not None
+    source = checked.source
+    cutoff = source.cutoff or f"{day.isoformat()}T23:59:59-05:00"
+    publisher = Publisher(name=PERU_COMPRAS_NAME, ruc=PERU_COMPRAS_RUC)
+    package = release_package(
+        [],
+        uri=f"{base_url}/{dataset}/{day:%Y/%m/%d}/{dataset}-{day.isoformat()}-releases.json",
+        published_date=cutoff,
+        publisher=publisher,
+        publication_policy=f"{base_url}/publication-policy.html",
+        extensions=extension_urls(local_base_url=base_url),
+    )
+    package.pop("releases")
+    counts = {
+        "sourceRows": source.source_rows,
+        "publishedRows": mapped.published_orders.num_rows,
+        "quarantinedRows": mapped.quarantine.num_rows,
+        "releases": len(mapped.releases),
+    }
+    quality = {
+        "date": day.isoformat(),
+        "counts": counts,
+        "quarantinedByRule": dict(sorted(Counter(mapped.quarantine["rule"].to_pylist()).items())),
+        "checks": checked.quality_checks + [c.__dict__ for c in mapped.checks],
+    }
+    content = DayContent(
+        dataset=dataset,
+        day=day,
+        cutoff=cutoff,
+        ocid_prefix=mapped.ocid_prefix,
+        publisher=publisher.as_ocds(),
+        package=package,
+        releases=mapped.releases,
+        orders=mapped.published_orders,
+        quarantine=mapped.quarantine,
+        sources=source.sources,
+        counts=counts,
+        quality=quality,
+    )
+    result: PublishedDay = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
+    problems = check_day_files(result.folder, result.manifest)
+    check = CheckOutcome(
+        "files_match_manifest",
+        not problems,
+        True,
+        "all files match the manifest" if not problems else "; ".join(problems),
+    )
+    return Published(
+        day=day,
+        checks=[check],
+        upstream_failures=mapped.failures,
+        folder=str(result.folder),
+        manifest_sha256=result.manifest.sha256,
+        merkle_root=result.merkle_root,
+        tree_size=result.tree_size,
+        quarantined=mapped.quarantine.num_rows,
+        unchanged=result.unchanged,
+    )

@@ -1,0 +1,290 @@
+"""Write one day's open-data files atomically and keep the datasets index.
+
+A day is written into a staging folder next to its final place and renamed into place
+in one step, so a half-written day is never visible. Re-writing a day with the same
+content is a no-op; changing an anchored day is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from integrity import layout
+from integrity.canonical import canonical_bytes
+from integrity.manifest import (
+    FileEntry,
+    Manifest,
+    build_manifest,
+    file_entry,
+    load_manifest,
+    manifest_bytes,
+)
+from integrity.merkle import leaf_hashes, root_from_leaf_hashes
+
+
+class PublicationError(RuntimeError):
+    """A day cannot be published as asked."""
+
+
+@dataclass(frozen=True)
+class DayContent:
+    """Everything that goes into one day's folder, already validated."""
+
+    dataset: str
+    day: dt.date
+    cutoff: str
+    ocid_prefix: str
+    publisher: dict[str, str]
+    package: dict[str, Any]
+    releases: Sequence[dict[str, Any]]
+    orders: pa.Table
+    quarantine: pa.Table
+    sources: list[dict[str, Any]]
+    counts: dict[str, int]
+    quality: dict[str, Any] | None = None
+    extra_files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishedDay:
+    """Result of publishing a day."""
+
+    folder: Path
+    manifest: Manifest
+    unchanged: bool
+
+    @property
+    def merkle_root(self) -> str:
+        return str(self.manifest.merkle["root"])
+
+    @property
+    def tree_size(self) -> int:
+        return int(self.manifest.merkle["treeSize"])
+
+
+_MEDIA_TYPES = {
+    layout.RELEASE_PACKAGE: ("application/json", "ocds-release-package"),
+    layout.RELEASES_JSONL: ("application/jsonl", "ocds-releases-merkle-leaves"),
+    layout.ORDERS_PARQUET: ("application/vnd.apache.parquet", "orders-table"),
+    layout.ORDERS_CSV: ("text/csv", "orders-table"),
+    layout.QUARANTINE_PARQUET: ("application/vnd.apache.parquet", "quarantine"),
+    layout.QUALITY_JSON: ("application/json", "quality-report"),
+}
+
+
+def sort_releases(releases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Leaf order: by ocid, then release date, then release id."""
+    return sorted(releases, key=lambda r: (r["ocid"], r["date"], r["id"]))
+
+
+def previous_link(root: Path, dataset: str, day: dt.date) -> dict[str, str] | None:
+    """Link to the latest published day before ``day`` (None for the first day)."""
+    earlier = [entry for entry in read_index(root, dataset) if entry["date"] < day.isoformat()]
+    if not earlier:
+        return None
+    latest = earlier[-1]
+    return {"date": latest["date"], "manifestSha256": latest["manifestSha256"]}
+
+
+def write_day(root: Path, content: DayContent, *, anchor_key_hex: str) -> PublishedDay:
+    """Publish a day: write every file, the manifest and SHA256SUMS, then swap into place."""
+    target = layout.DayLayout(root, content.dataset, content.day)
+    later = [e for e in read_index(root, content.dataset) if e["date"] > content.day.isoformat()]
+    if later and not target.manifest.exists():
+        raise PublicationError(
+            f"{content.day}: days are published in order and {later[-1]['date']} is already "
+            "published; publish earlier days before later ones (the chain of days is append-only)"
+        )
+    previous = previous_link(root, content.dataset, content.day)
+    target.folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{content.day}-", dir=target.folder.parent))
+    try:
+        stage = layout.DayLayout(root, content.dataset, content.day)
+        manifest = _write_files(staging, stage, content, previous, anchor_key_hex)
+        return _swap_into_place(staging, target, manifest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_files(
+    folder: Path,
+    names: layout.DayLayout,
+    content: DayContent,
+    previous: dict[str, str] | None,
+    anchor_key_hex: str,
+) -> Manifest:
+    lines = [canonical_bytes(release) for release in content.releases]
+    files: dict[str, bytes] = {
+        layout.RELEASE_PACKAGE: canonical_bytes({**content.package, "releases": content.releases}),
+        layout.RELEASES_JSONL: b"".join(line + b"\n" for line in lines),
+    }
+    if content.quality is not None:
+        files[layout.QUALITY_JSON] = canonical_bytes(content.quality)
+    entries: list[FileEntry] = []
+    for kind, data in files.items():
+        _write_bytes(folder / names.name(kind), data)
+    _write_parquet(folder / names.name(layout.ORDERS_PARQUET), content.orders)
+    _write_csv(folder / names.name(layout.ORDERS_CSV), content.orders)
+    _write_parquet(folder / names.name(layout.QUARANTINE_PARQUET), content.quarantine)
+    for kind in (*files, layout.ORDERS_PARQUET, layout.ORDERS_CSV, layout.QUARANTINE_PARQUET):
+        media_type, role = _MEDIA_TYPES[kind]
+        entries.append(file_entry(folder / names.name(kind), media_type=media_type, role=role))
+    for kind, data in sorted(content.extra_files.items()):
+        _write_bytes(folder / names.name(kind), data)
+        entries.append(file_entry(folder / names.name(kind), media_type="text/html", role=kind))
+
+    manifest_obj = build_manifest(
+        dataset=content.dataset,
+        day=content.day,
+        cutoff=content.cutoff,
+        ocid_prefix=content.ocid_prefix,
+        publisher=content.publisher,
+        sources=content.sources,
+        counts=content.counts,
+        leaves_file=names.name(layout.RELEASES_JSONL),
+        tree_size=len(lines),
+        merkle_root_hex=root_from_leaf_hashes(leaf_hashes(lines)).hex(),
+        files=entries,
+        previous=previous,
+        anchor_key_hex=anchor_key_hex,
+    )
+    raw_manifest = manifest_bytes(manifest_obj)
+    manifest_path = folder / names.name(layout.MANIFEST)
+    _write_bytes(manifest_path, raw_manifest)
+    sums = [(e.sha256, e.name) for e in entries]
+    sums.append((load_manifest(manifest_path).sha256, manifest_path.name))
+    checksum_text = "".join(
+        f"{digest}  {name}\n" for digest, name in sorted(sums, key=lambda s: s[1])
+    )
+    _write_bytes(folder / names.name(layout.CHECKSUMS), checksum_text.encode("ascii"))
+    return load_manifest(manifest_path)
+
+
+def _swap_into_place(staging: Path, target: layout.DayLayout, manifest: Manifest) -> PublishedDay:
+    final = target.folder
+    if final.exists():
+        existing = load_manifest(target.manifest) if target.manifest.exists() else None
+        if existing is not None and existing.raw == manifest.raw:
+            return PublishedDay(final, existing, unchanged=True)
+        if target.anchor.exists():
+            raise PublicationError(
+                f"{target.day}: already published and anchored with a different manifest "
+                f"({final}); an anchored day is never rewritten: new information goes into a "
+                "later day's package"
+            )
+        retired = final.with_name(f".{final.name}-replaced")
+        shutil.rmtree(retired, ignore_errors=True)
+        os.rename(final, retired)
+        os.rename(staging, final)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.rename(staging, final)
+    _fsync_dir(final.parent)
+    update_index(target.root, target.dataset)
+    return PublishedDay(final, load_manifest(target.manifest), unchanged=False)
+
+
+def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
+    """Published days of a dataset, oldest first (read from the day folders themselves)."""
+    base = root / dataset
+    days: list[dict[str, Any]] = []
+    for manifest_path in sorted(base.glob(f"*/*/*/{dataset}-*-{layout.MANIFEST}")):
+        manifest = load_manifest(manifest_path)
+        folder = manifest_path.parent
+        days.append(
+            {
+                "date": manifest.data["date"],
+                "folder": folder.relative_to(root).as_posix(),
+                "manifest": manifest_path.name,
+                "manifestSha256": manifest.sha256,
+                "treeSize": manifest.merkle["treeSize"],
+                "merkleRoot": manifest.merkle["root"],
+                "anchored": (
+                    folder / manifest_path.name.replace(layout.MANIFEST, layout.ANCHOR)
+                ).exists(),
+            }
+        )
+    return days
+
+
+def update_index(root: Path, dataset: str) -> Path:
+    """Rewrite ``index.json`` at the datasets root from the published day folders."""
+    index = {"dataset": dataset, "days": read_index(root, dataset)}
+    path = root / layout.INDEX_FILE
+    write_atomic(path, orjson.dumps(index, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    return path
+
+
+def record_anchor(root: Path, dataset: str, day: dt.date, anchor: dict[str, Any]) -> Path:
+    """Store the anchor receipt next to the day's manifest and refresh the index."""
+    target = layout.DayLayout(root, dataset, day)
+    if not target.manifest.exists():
+        raise PublicationError(f"{day}: not published, nothing to anchor ({target.folder})")
+    write_atomic(
+        target.anchor, orjson.dumps(anchor, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    )
+    update_index(root, dataset)
+    return target.anchor
+
+
+def write_trust(root: Path, trust: dict[str, Any]) -> Path:
+    """Pin the chain id, contract and publisher address that verifiers must expect."""
+    path = root / layout.TRUST_FILE
+    write_atomic(path, orjson.dumps(trust, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a single file so readers see either the old or the new content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with path.open("wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _write_parquet(path: Path, table: pa.Table) -> None:
+    pq.write_table(
+        table.replace_schema_metadata(None),
+        path,
+        compression="zstd",
+        use_dictionary=True,
+        write_statistics=True,
+    )
+
+
+def _write_csv(path: Path, table: pa.Table) -> None:
+    pa_csv.write_csv(table, path, write_options=pa_csv.WriteOptions(include_header=True))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
