@@ -1,1 +1,4 @@
-"""PERÚ COMPRAS source layer: monthly-file reader, RUC checks, synthetic generator, portal downloader."""
+"""PERÚ COMPRAS source layer.
+
+Monthly-file reader, RUC checks, synthetic generator, portal downloader.
+"""
