@@ -1,0 +1,427 @@
+"""Every user-facing string of the verifier, in Spanish (default) and English.
+
+The library (``integrity.verify``) records message keys and parameters; only the CLI turns
+them into text, so results stay machine-readable and translations live in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+DEFAULT_LANG = "es"
+LANGUAGES = ("es", "en")
+
+CHECK_NAMES: Mapping[str, Mapping[str, str]] = {
+    "integrity": {"es": "integridad", "en": "integrity"},
+    "inclusion": {"es": "inclusión", "en": "inclusion"},
+    "anchor": {"es": "anclaje", "en": "anchor"},
+    "publisher": {"es": "publicador", "en": "publisher"},
+}
+
+STATUS_NAMES: Mapping[str, Mapping[str, str]] = {
+    "ok": {"es": "OK", "en": "OK"},
+    "fail": {"es": "FALLA", "en": "FAIL"},
+    "skipped": {"es": "OMITIDA", "en": "SKIPPED"},
+}
+
+MESSAGES: Mapping[str, Mapping[str, str]] = {
+    # --- headers and verdicts
+    "header.day": {
+        "es": "Verificando {dataset} del {date} ({target})",
+        "en": "Verifying {dataset} for {date} ({target})",
+    },
+    "header.target": {"es": "Verificando {target}", "en": "Verifying {target}"},
+    "header.range": {
+        "es": "Verificando {dataset} del {start} al {end} ({days} días publicados)",
+        "en": "Verifying {dataset} from {start} to {end} ({days} published days)",
+    },
+    "header.proof": {
+        "es": "Verificando la prueba de inclusión de la línea {leaf_index} de {dataset} del {date}",
+        "en": "Verifying the inclusion proof of line {leaf_index} of {dataset} for {date}",
+    },
+    "verdict.verified": {
+        "es": "Veredicto: VERIFICADO. Los datos coinciden con lo publicado y anclado.",
+        "en": "Verdict: VERIFIED. The data matches what was published and anchored.",
+    },
+    "verdict.verified_offline": {
+        "es": (
+            "Veredicto: VERIFICADO SIN ANCLAJE. Los archivos coinciden con su manifiesto, pero "
+            "el anclaje en la cadena no se comprobó (--offline)."
+        ),
+        "en": (
+            "Verdict: VERIFIED WITHOUT ANCHOR. The files match their manifest, but the on-chain "
+            "anchor was not checked (--offline)."
+        ),
+    },
+    "verdict.failed": {
+        "es": "Veredicto: ALTERADO O NO PUBLICADO. Falló: {checks}.",
+        "en": "Verdict: ALTERED OR NOT PUBLISHED. Failed: {checks}.",
+    },
+    "verdict.incomplete": {
+        "es": "Veredicto: NO SE PUDO COMPROBAR. Sin comprobar: {checks}.",
+        "en": "Verdict: COULD NOT CHECK. Not checked: {checks}.",
+    },
+    "manual.call": {
+        "es": (
+            "Comprobación manual (cualquier nodo RPC de la cadena {chain_id}): eth_call "
+            '{{"to": "{to}", "data": "{data}"}}; los primeros 32 bytes de la respuesta deben '
+            "ser {digest} (SHA-256 del manifiesto)."
+        ),
+        "en": (
+            "Manual check (any RPC node of chain {chain_id}): eth_call "
+            '{{"to": "{to}", "data": "{data}"}}; the first 32 bytes of the answer must be '
+            "{digest} (SHA-256 of the manifest)."
+        ),
+    },
+    # --- locating the target
+    "locate.not_found": {
+        "es": "{path}: no existe",
+        "en": "{path}: does not exist",
+    },
+    "locate.unknown_file": {
+        "es": (
+            "{path}: no es un archivo publicado ({{conjunto}}-AAAA-MM-DD-{{tipo}}), ni una "
+            "prueba, ni una carpeta de día"
+        ),
+        "en": (
+            "{path}: not a published file ({{dataset}}-YYYY-MM-DD-{{kind}}), a proof, or a "
+            "day folder"
+        ),
+    },
+    "locate.manifest_missing": {
+        "es": (
+            "no se encontró el manifiesto de {dataset} {date}: no está junto al archivo ni en el "
+            "índice; indique la raíz de los datos con --datasets"
+        ),
+        "en": (
+            "no manifest found for {dataset} {date}: it is neither next to the file nor in the "
+            "index; give the datasets root with --datasets"
+        ),
+    },
+    "locate.manifest_invalid": {
+        "es": "manifiesto ilegible: {error}",
+        "en": "unreadable manifest: {error}",
+    },
+    "locate.source_unavailable": {
+        "es": "no se pudo leer {location}: {error}",
+        "en": "could not read {location}: {error}",
+    },
+    "locate.digest_needs_index": {
+        "es": "para buscar un digest sha256: indique la raíz de los datos con --datasets",
+        "en": "to look up a sha256: digest, give the datasets root with --datasets",
+    },
+    "locate.digest_not_published": {
+        "es": "ningún archivo publicado en el índice tiene el SHA-256 {digest}",
+        "en": "no file published in the index has SHA-256 {digest}",
+    },
+    "locate.range_needs_index": {
+        "es": "--range necesita el índice (index.json) de la raíz de los datos: use --datasets",
+        "en": "--range needs the datasets root index (index.json): use --datasets",
+    },
+    # --- integrity
+    "integrity.files_ok": {
+        "es": "{count} archivo(s) coinciden con el manifiesto (SHA-256 y tamaño)",
+        "en": "{count} file(s) match the manifest (SHA-256 and size)",
+    },
+    "integrity.hash_mismatch": {
+        "es": "{file}: SHA-256 esperado {expected}, obtenido {actual}",
+        "en": "{file}: expected SHA-256 {expected}, got {actual}",
+    },
+    "integrity.size_mismatch": {
+        "es": "{file}: tamaño esperado {expected} bytes, obtenido {actual} bytes",
+        "en": "{file}: expected {expected} bytes, got {actual} bytes",
+    },
+    "integrity.file_missing": {
+        "es": "{file}: figura en el manifiesto pero falta",
+        "en": "{file}: listed in the manifest but missing",
+    },
+    "integrity.not_in_manifest": {
+        "es": "{file}: el manifiesto de {date} no lista ningún archivo con este nombre",
+        "en": "{file}: the manifest for {date} lists no file with this name",
+    },
+    "integrity.unlisted_file": {
+        "es": "{file}: está en la carpeta pero no en el manifiesto (no está protegido; ignórelo)",
+        "en": "{file}: in the folder but not in the manifest (not protected; ignore it)",
+    },
+    "integrity.manifest_field": {
+        "es": "manifiesto: {field} es {actual}, se esperaba {expected}",
+        "en": "manifest: {field} is {actual}, expected {expected}",
+    },
+    "integrity.manifest_ok": {
+        "es": "manifiesto de {date} legible y coherente (SHA-256 {digest})",
+        "en": "manifest for {date} readable and consistent (SHA-256 {digest})",
+    },
+    "integrity.sums_mismatch": {
+        "es": "{sums}: la línea de {file} dice {actual}, el manifiesto dice {expected}",
+        "en": "{sums}: the line for {file} says {actual}, the manifest says {expected}",
+    },
+    "integrity.sums_ok": {
+        "es": "{sums}: {count} línea(s) coinciden con el manifiesto",
+        "en": "{sums}: {count} line(s) match the manifest",
+    },
+    "integrity.sums_malformed": {
+        "es": "{sums}, línea {line}: formato inválido (se espera «<sha256>  <nombre>»)",
+        "en": "{sums}, line {line}: malformed (expected '<sha256>  <name>')",
+    },
+    "integrity.digest_found": {
+        "es": "{digest} es el SHA-256 publicado de {file} ({date})",
+        "en": "{digest} is the published SHA-256 of {file} ({date})",
+    },
+    "integrity.proof_malformed": {
+        "es": "prueba inválida: {error}",
+        "en": "invalid proof: {error}",
+    },
+    "integrity.proof_line_not_canonical": {
+        "es": "prueba: la línea no es JSON canónico (RFC 8785); fue editada o re-serializada",
+        "en": "proof: the line is not canonical JSON (RFC 8785); it was edited or re-serialised",
+    },
+    "integrity.proof_ok": {
+        "es": "prueba bien formada; línea JSON canónica de {ocid}",
+        "en": "well-formed proof; canonical JSON line of {ocid}",
+    },
+    "integrity.source_unavailable": {
+        "es": "{file}: no se pudo leer ({error})",
+        "en": "{file}: could not be read ({error})",
+    },
+    # --- inclusion
+    "inclusion.ok": {
+        "es": "raíz Merkle recalculada de {size} línea(s) de {file} coincide con el manifiesto",
+        "en": "Merkle root recomputed from {size} line(s) of {file} matches the manifest",
+    },
+    "inclusion.size_mismatch": {
+        "es": "{file}: el manifiesto dice {expected} líneas (treeSize), el archivo tiene {actual}",
+        "en": "{file}: the manifest says {expected} lines (treeSize), the file has {actual}",
+    },
+    "inclusion.root_mismatch": {
+        "es": "{file}: raíz Merkle esperada {expected}, recalculada {actual}",
+        "en": "{file}: expected Merkle root {expected}, recomputed {actual}",
+    },
+    "inclusion.unterminated": {
+        "es": "{file}: la última línea no termina en salto de línea (¿archivo truncado?)",
+        "en": "{file}: the last line has no trailing newline (truncated file?)",
+    },
+    "inclusion.not_applicable": {
+        "es": "no aplica a {file}: su SHA-256 está en el manifiesto",
+        "en": "not applicable to {file}: its SHA-256 is in the manifest",
+    },
+    "inclusion.proof_ok": {
+        "es": (
+            "la línea {leaf_index} está en el árbol de {tree_size} hojas del manifiesto "
+            "(raíz {root})"
+        ),
+        "en": "line {leaf_index} is in the manifest's tree of {tree_size} leaves (root {root})",
+    },
+    "inclusion.proof_failed": {
+        "es": (
+            "la ruta de auditoría no lleva de la línea {leaf_index} a la raíz {root} con el "
+            "tamaño de árbol del manifiesto ({tree_size}); la línea o la ruta fueron alteradas"
+        ),
+        "en": (
+            "the audit path does not lead from line {leaf_index} to root {root} with the "
+            "manifest's tree size ({tree_size}); the line or the path was altered"
+        ),
+    },
+    "inclusion.proof_tree_size_ignored": {
+        "es": ("la prueba declara treeSize {claimed}, pero se usa el del manifiesto ({tree_size})"),
+        "en": "the proof claims treeSize {claimed}, but the manifest's ({tree_size}) is used",
+    },
+    # --- anchor
+    "anchor.ok": {
+        "es": (
+            "el SHA-256 del manifiesto ({digest}) está anclado bajo la clave {key} en el bloque "
+            "{block} (cadena {chain_id})"
+        ),
+        "en": (
+            "the manifest SHA-256 ({digest}) is anchored under key {key} in block {block} "
+            "(chain {chain_id})"
+        ),
+    },
+    "anchor.offline": {
+        "es": "no comprobado: se pidió --offline",
+        "en": "not checked: --offline was requested",
+    },
+    "anchor.digest_mismatch": {
+        "es": (
+            "el manifiesto tiene SHA-256 {actual}, pero lo anclado para {date} es {expected}: "
+            "el manifiesto fue alterado o reemplazado"
+        ),
+        "en": (
+            "the manifest hashes to {actual}, but the anchor for {date} is {expected}: the "
+            "manifest was altered or replaced"
+        ),
+    },
+    "anchor.record_mismatch": {
+        "es": "{file}: {field} es {actual}, se esperaba {expected}",
+        "en": "{file}: {field} is {actual}, expected {expected}",
+    },
+    "anchor.day_mismatch": {
+        "es": "el contrato guarda el día {actual} bajo la clave de {expected}",
+        "en": "the contract stores day {actual} under the key of {expected}",
+    },
+    "anchor.previous_mismatch": {
+        "es": (
+            "el anclaje de {date} enlaza con la clave {actual}, pero el manifiesto nombra como "
+            "día anterior {previous_date} (clave {expected})"
+        ),
+        "en": (
+            "the anchor for {date} links to key {actual}, but the manifest names "
+            "{previous_date} (key {expected}) as the previous day"
+        ),
+    },
+    "anchor.previous_manifest_mismatch": {
+        "es": (
+            "el manifiesto dice que el del {previous_date} tiene SHA-256 {expected}, pero el "
+            "publicado tiene {actual}"
+        ),
+        "en": (
+            "the manifest says the one for {previous_date} hashes to {expected}, but the "
+            "published one hashes to {actual}"
+        ),
+    },
+    "anchor.previous_manifest_ok": {
+        "es": "enlace con el día anterior ({previous_date}) coherente",
+        "en": "link to the previous day ({previous_date}) consistent",
+    },
+    "anchor.missing_on_chain": {
+        "es": (
+            "{file} dice que {date} se ancló en el bloque {block}, pero el contrato no tiene "
+            "ningún anclaje bajo la clave {key}"
+        ),
+        "en": (
+            "{file} says {date} was anchored in block {block}, but the contract has no anchor "
+            "under key {key}"
+        ),
+    },
+    "anchor.pending": {
+        "es": (
+            "el anclaje de {date} está en el bloque {block}, que aún no es definitivo; "
+            "vuelva a verificar más tarde"
+        ),
+        "en": "the anchor for {date} is in block {block}, not final yet; verify again later",
+    },
+    "anchor.not_anchored": {
+        "es": "{date} aún no está anclado (clave {key}); vuelva a verificar más tarde",
+        "en": "{date} is not anchored yet (key {key}); verify again later",
+    },
+    "anchor.no_contract": {
+        "es": "no se sabe qué contrato consultar: falta trust.json y el recibo de anclaje",
+        "en": "no contract to query: neither trust.json nor the anchor receipt is available",
+    },
+    "anchor.chain_unreachable": {
+        "es": "no se pudo consultar la cadena: {error}",
+        "en": "could not query the chain: {error}",
+    },
+    "anchor.no_rpc": {
+        "es": (
+            "no hay nodo RPC para la cadena {chain_id}: use --rpc URL o la variable "
+            "PERUCOMPRAS_RPC_URL (o --offline)"
+        ),
+        "en": (
+            "no RPC node for chain {chain_id}: pass --rpc URL or set PERUCOMPRAS_RPC_URL "
+            "(or use --offline)"
+        ),
+    },
+    "anchor.wrong_chain": {
+        "es": "el nodo RPC es de la cadena {actual}, pero se esperaba la cadena {expected}",
+        "en": "the RPC node serves chain {actual}, but chain {expected} was expected",
+    },
+    "anchor.replay": {
+        "es": (
+            "{date} reutiliza el contenido de {earlier} ({what} {value}): repetición de un "
+            "día anterior"
+        ),
+        "en": "{date} reuses the content of {earlier} ({what} {value}): replay of an earlier day",
+    },
+    # --- publisher
+    "publisher.ok": {
+        "es": "contrato {contract} y publicador {publisher} (cadena {chain_id}) coinciden con {trust}",
+        "en": "contract {contract} and publisher {publisher} (chain {chain_id}) match {trust}",
+    },
+    "publisher.offline_partial": {
+        "es": "el publicador registrado en el contrato no se leyó (--offline)",
+        "en": "the publisher stored in the contract was not read (--offline)",
+    },
+    "publisher.no_trust": {
+        "es": (
+            "sin trust.json no se puede saber qué contrato y publicador son los oficiales: use "
+            "--datasets (raíz con trust.json) o --trust ARCHIVO"
+        ),
+        "en": (
+            "without trust.json the official contract and publisher are unknown: use "
+            "--datasets (a root with trust.json) or --trust FILE"
+        ),
+    },
+    "publisher.mismatch": {
+        "es": "{source}: {field} es {actual}, pero {trust} fija {expected}",
+        "en": "{source}: {field} is {actual}, but {trust} pins {expected}",
+    },
+    "publisher.trust_invalid": {
+        "es": "{trust} ilegible: {error}",
+        "en": "{trust} unreadable: {error}",
+    },
+    # --- range
+    "range.gap": {
+        "es": "{date} enlaza con {previous_date}, que no está publicado: falta un día",
+        "en": "{date} links to {previous_date}, which is not published: a day is missing",
+    },
+    "range.unlinked": {
+        "es": (
+            "{date} enlaza con {previous_date}, pero el día publicado anterior es {expected}: "
+            "la cadena de días está rota"
+        ),
+        "en": (
+            "{date} links to {previous_date}, but the previous published day is {expected}: "
+            "the chain of days is broken"
+        ),
+    },
+    "range.folder_missing": {
+        "es": "{date} figura en el índice pero sus archivos no están ({error})",
+        "en": "{date} is listed in the index but its files are missing ({error})",
+    },
+    "range.swap": {
+        "es": "la carpeta de {date} contiene el manifiesto de {actual}: días intercambiados",
+        "en": "the folder for {date} holds the manifest for {actual}: swapped days",
+    },
+    "range.empty": {
+        "es": "ningún día publicado entre {start} y {end}",
+        "en": "no published day between {start} and {end}",
+    },
+    "range.ok": {
+        "es": "{days} día(s) encadenados sin huecos, intercambios ni repeticiones",
+        "en": "{days} day(s) chained without gaps, swaps or replays",
+    },
+    # --- CLI
+    "cli.error": {"es": "error: {error}", "en": "error: {error}"},
+    "cli.bad_digest": {
+        "es": "{value}: se espera sha256: seguido de 64 dígitos hexadecimales",
+        "en": "{value}: expected sha256: followed by 64 hex digits",
+    },
+    "cli.bad_date": {
+        "es": "{value}: se espera una fecha AAAA-MM-DD",
+        "en": "{value}: expected a YYYY-MM-DD date",
+    },
+    "cli.devchain_unavailable": {
+        "es": "no se pudo iniciar la cadena local de desarrollo: {error}",
+        "en": "could not start the local development chain: {error}",
+    },
+}
+
+
+def check_name(check: str, lang: str = DEFAULT_LANG) -> str:
+    """Localised name of a check (integrity, inclusion, anchor, publisher)."""
+    return CHECK_NAMES[check][_lang(lang)]
+
+
+def status_name(status: str, lang: str = DEFAULT_LANG) -> str:
+    """Localised status word (OK / FALLA / OMITIDA)."""
+    return STATUS_NAMES[status][_lang(lang)]
+
+
+def render(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    """Text of message ``key`` in ``lang`` with ``params`` filled in."""
+    return MESSAGES[key][_lang(lang)].format(**params)
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANG

@@ -1,0 +1,135 @@
+"""The ``verificar`` command: rendering, exit codes, languages, JSON, imports and a real anvil."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from test_verify import DATASET, DAYS, World, build_world, publish_day
+
+from integrity import layout
+from integrity.cli_verificar import run
+from integrity.verify import anchor_key
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("cli") / "datasets", DAYS[:2], (4, 2))
+
+
+def verificar(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = run(list(args), out=out)
+    return code, out.getvalue()
+
+
+def test_offline_day_in_spanish(world: World) -> None:
+    code, text = verificar(str(world.folder(DAYS[1])), "--offline")
+    assert code == 0
+    lines = text.splitlines()
+    assert lines[0].startswith(f"Verificando {DATASET} del {DAYS[1].isoformat()}")
+    assert lines[1].split()[:2] == ["integridad", "OK"]
+    assert any(line.split()[:2] == ["anclaje", "OMITIDA"] for line in lines)
+    assert "VERIFICADO SIN ANCLAJE" in text
+    assert "852b3dd7" + anchor_key(DATASET, DAYS[1]).hex() in text
+
+
+def test_english_and_json(world: World) -> None:
+    code, text = verificar(str(world.folder(DAYS[0])), "--offline", "--lang", "en")
+    assert code == 0 and "anchor     SKIPPED" in text and "VERIFIED WITHOUT ANCHOR" in text
+    code, raw = verificar(str(world.folder(DAYS[0])), "--offline", "--json")
+    data = orjson.loads(raw)
+    assert code == data["exitCode"] == 0
+    assert data["checks"]["integrity"]["status"] == "ok"
+    assert data["checks"]["anchor"]["skipReason"] == "offline"
+    assert data["manualCall"]["data"].endswith(anchor_key(DATASET, DAYS[0]).hex())
+
+
+def test_tampered_file_names_file_and_hashes(world: World, tmp_path: Path) -> None:
+    target = tmp_path / world.path(DAYS[0], layout.ORDERS_CSV).name
+    target.write_bytes(world.path(DAYS[0], layout.ORDERS_CSV).read_bytes() + b"x\n")
+    code, text = verificar(str(target), "--offline", "--datasets", str(world.root))
+    assert code == 1
+    line = next(line for line in text.splitlines() if line.startswith("integridad"))
+    assert "FALLA" in line and target.name in line and "SHA-256 esperado" in line
+    assert "ALTERADO O NO PUBLICADO" in text
+
+
+def test_no_rpc_means_could_not_check(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PERUCOMPRAS_RPC_URL", raising=False)
+    code, text = verificar(str(world.folder(DAYS[0])))
+    assert code == 2
+    assert "PERUCOMPRAS_RPC_URL" in text and "NO SE PUDO COMPROBAR" in text
+    code, _ = verificar(str(world.folder(DAYS[0])), "--rpc", "http://127.0.0.1:9")
+    assert code == 2
+
+
+def test_range_and_missing_path(world: World) -> None:
+    code, text = verificar(
+        str(world.root), "--offline", "--range", *(d.isoformat() for d in DAYS[:2])
+    )
+    assert code == 0 and f"  {DAYS[0].isoformat()}  integridad OK" in text
+    code, text = verificar(str(world.root / "nope.csv"), "--offline")
+    assert code == 1 and "no existe" in text
+
+
+def test_cli_imports_neither_dagster_nor_great_expectations_nor_web3() -> None:
+    check = (
+        "import integrity.cli_verificar, sys; "
+        "bad = [m for m in ('dagster', 'great_expectations', 'web3', 'pandas') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=REPO, timeout=60)
+
+
+def test_console_script_end_to_end(world: World) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "integrity.cli_verificar", str(world.folder(DAYS[0])), "--offline"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "web3" not in completed.stderr
+
+
+@pytest.mark.chain
+def test_real_anvil_dev_chain_without_rpc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from integrity.devchain import DevChain
+    from publication.anchoring import anchor_day
+    from publication.writer import write_trust
+
+    monkeypatch.delenv("PERUCOMPRAS_RPC_URL", raising=False)
+    root, state = tmp_path / "datasets", tmp_path / ".devchain"
+    with DevChain(state, die_with_parent=True) as dev:
+        client = dev.client()
+        assert dev.deployment is not None
+        write_trust(
+            root,
+            {
+                "chainId": client.chain_id,
+                "contract": dev.deployment.contract,
+                "publisher": dev.deployment.publisher,
+                "dataset": DATASET,
+            },
+        )
+        for day, size in zip(DAYS[:2], (3, 2), strict=True):
+            publish_day(root, day, size)
+            anchor_day(root, DATASET, day, client, dev_chain=True)
+    folder = layout.DayLayout(root, DATASET, DAYS[1]).folder
+    code, text = verificar(str(folder), "--devchain", str(state))
+    assert code == 0, text
+    assert any(line.split()[:2] == ["anclaje", "OK"] for line in text.splitlines())
+    assert "cadena local de desarrollo" in text
+    jsonl = layout.DayLayout(root, DATASET, DAYS[1]).path(layout.RELEASES_JSONL)
+    jsonl.write_bytes(jsonl.read_bytes().replace(b"Entidad", b"Entidad X", 1))
+    code, _ = verificar(str(folder), "--devchain", str(state))
+    assert code == 1
+    assert not (state / "anvil.pid").exists()
