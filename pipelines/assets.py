@@ -66,6 +66,12 @@ PUBLISH_CHECKS = [
         blocking=True,
         description="Every published file matches the manifest's SHA-256, size and Merkle root.",
     ),
+    AssetCheckSpec(
+        "anchored_day_unchanged",
+        asset="published_day",
+        blocking=False,
+        description="An already anchored day still matches the current sources.",
+    ),
 ]
 
 
@@ -91,10 +97,12 @@ def _check(result: steps.CheckOutcome, asset_key: str) -> AssetCheckResult:
     kinds={"csv"},
 )
 def source_orders(
-    context: AssetExecutionContext, source: SourceResource
+    context: AssetExecutionContext, source: SourceResource, datasets: DatasetsResource
 ) -> Iterator[Output | AssetCheckResult]:
     """Source rows of the day read from the monthly ReportePCBienes files."""
-    extracted = steps.extract(source.monthly_files(_day(context)), _day(context))
+    day = _day(context)
+    files = source.available_files(day)
+    extracted = steps.extract(files, day, root=datasets.path)
     yield Output(extracted, metadata=extracted.metadata())
     for outcome in extracted.checks:
         yield _check(outcome, "source_orders")
@@ -126,7 +134,9 @@ def ocds_releases(
     quality_checked_orders: steps.Checked, datasets: DatasetsResource
 ) -> Iterator[Output | AssetCheckResult]:
     """OCDS 1.1.5 releases of the day, validated against the patched schema."""
-    mapped = steps.map_releases(quality_checked_orders, ocid_prefix=datasets.ocid_prefix)
+    mapped = steps.map_releases(
+        quality_checked_orders, ocid_prefix=datasets.ocid_prefix, root=datasets.path
+    )
     yield Output(mapped, metadata=mapped.metadata())
     for outcome in mapped.checks:
         yield _check(outcome, "ocds_releases")

@@ -32,6 +32,11 @@ class SourceResource(ConfigurableResource):
     orders_per_month: int = 10_000
     portal_url: str = "https://www.datosabiertos.gob.pe"
 
+    def available_files(self, day: dt.date) -> list[Path]:
+        """Every monthly snapshot on disk, after making sure ``day``'s month is there."""
+        self.monthly_files(day)
+        return read_source_dir(Path(self.directory))
+
     def monthly_files(self, day: dt.date) -> list[Path]:
         """Monthly files that can hold orders formalised on ``day`` (generated if synthetic)."""
         folder = Path(self.directory)

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from integrity.chain import anchor_key
 from perucompras.reader import QUARANTINE_SCHEMA, SourceFileError
 from publication.extract import DaySource, orders_for_day
+from publication.state import StateStore
 from publication.writer import DayContent, PublishedDay, sort_releases, write_day
 
 
@@ -139,10 +140,16 @@ def as_published_quarantine(table: pa.Table) -> pa.Table:
 # --- extract -------------------------------------------------------------------------------
 
 
-def extract(files: list[Path], day: dt.date) -> Extracted:
+def state_path(root: Path) -> Path:
+    """The status-history store of a datasets root (beside it, never published)."""
+    return root.parent / f".{root.name}-state" / "status-history.duckdb"
+
+
+def extract(files: list[Path], day: dt.date, *, root: Path) -> Extracted:
     """Read the day's source rows; an unreadable file fails the blocking readability check."""
     try:
-        source = orders_for_day(files, day)
+        with StateStore(state_path(root)) as store:
+            source = orders_for_day(files, day, store)
     except SourceFileError as exc:
         check = CheckOutcome("source_files_readable", False, True, str(exc))
         return Extracted(day=day, checks=[check], source=None)
@@ -243,13 +250,15 @@ def _validator() -> Any:
     return ReleaseValidator()
 
 
-def map_releases(checked: Checked, *, ocid_prefix: str) -> Mapped:
+def map_releases(checked: Checked, *, ocid_prefix: str, root: Path) -> Mapped:
     """Map passed orders to OCDS releases and validate every release against the schema."""
     checked.require_gate()
     from ocds_mappings.mapping import map_orders
 
     assert checked.passed_orders is not None and checked.quarantine is not None
-    result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix)
+    with StateStore(state_path(root)) as store:
+        published = store.published_before(checked.day, checked.passed_orders["order_id"])
+    result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix, published=published)
     releases = sort_releases(result.releases)
     errors = {
         r["id"]: e for r, e in zip(releases, _validator().validate_many(releases), strict=True) if e
@@ -373,16 +382,30 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         quality=quality,
     )
     result: PublishedDay = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
+    if not result.differs_from_sources:
+        with StateStore(state_path(root)) as store:
+            store.record_published(day, mapped.releases)
     problems = check_day_files(result.folder, result.manifest)
-    check = CheckOutcome(
-        "files_match_manifest",
-        not problems,
-        True,
-        "all files match the manifest" if not problems else "; ".join(problems),
-    )
+    checks = [
+        CheckOutcome(
+            "files_match_manifest",
+            not problems,
+            True,
+            "all files match the manifest" if not problems else "; ".join(problems),
+        ),
+        CheckOutcome(
+            "anchored_day_unchanged",
+            not result.differs_from_sources,
+            False,
+            "the published day matches the current sources"
+            if not result.differs_from_sources
+            else "the sources changed after this day was anchored: the day is kept as anchored "
+            "and newer states are published in the next day run (publication policy)",
+        ),
+    ]
     return Published(
         day=day,
-        checks=[check],
+        checks=checks,
         upstream_failures=mapped.failures,
         folder=str(result.folder),
         manifest_sha256=result.manifest.sha256,

@@ -24,6 +24,7 @@ from perucompras.reader import (
     month_of_file,
     read_monthly_file,
 )
+from publication.state import StateStore
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,25 @@ def files_for_day(files: list[Path], day: dt.date) -> list[Path]:
     return [path for path in files if month_of_file(path) == (day.year, day.month)]
 
 
-def orders_for_day(files: list[Path], day: dt.date) -> DaySource:
-    """Read the month's files and keep the rows assigned to ``day``."""
+def orders_for_day(files: list[Path], day: dt.date, store: StateStore | None = None) -> DaySource:
+    """Read the month's files and keep the rows assigned to ``day``.
+
+    With a state store, every available snapshot is ingested (once per file content) and
+    the newer states of orders published on earlier days join the day's rows.
+    """
     orders: list[pa.Table] = []
     quarantine: list[pa.Table] = []
     sources: list[dict[str, Any]] = []
     cutoffs: list[str] = []
-    for path in files_for_day(files, day):
+    day_files = files_for_day(files, day)
+    if store is not None:
+        for path in files:
+            if path not in day_files and not store.knows_file(path):
+                store.ingest(read_monthly_file(path))
+    for path in day_files:
         result = read_monthly_file(path)
+        if store is not None:
+            store.ingest(result)
         day_orders, day_quarantine = split_for_day(result, day)
         orders.append(day_orders)
         quarantine.append(day_quarantine)
@@ -73,6 +85,12 @@ def orders_for_day(files: list[Path], day: dt.date) -> DaySource:
         )
         if info.process_time:
             cutoffs.append(info.process_time)
+    if store is not None:
+        late = store.late_states(day)
+        if late.num_rows:
+            orders.append(late)
+            sources.append({"name": "late-status-changes", "rowsForDay": late.num_rows})
+            cutoffs.extend(late["process_time"].to_pylist())
     return DaySource(
         day=day,
         orders=_concat(orders, ORDER_SCHEMA),

@@ -64,6 +64,7 @@ class PublishedDay:
     folder: Path
     manifest: Manifest
     unchanged: bool
+    differs_from_sources: bool = False
 
     @property
     def merkle_root(self) -> str:
@@ -179,11 +180,9 @@ def _swap_into_place(staging: Path, target: layout.DayLayout, manifest: Manifest
         if existing is not None and existing.raw == manifest.raw:
             return PublishedDay(final, existing, unchanged=True)
         if target.anchor.exists():
-            raise PublicationError(
-                f"{target.day}: already published and anchored with a different manifest "
-                f"({final}); an anchored day is never rewritten: new information goes into a "
-                "later day's package"
-            )
+            # An anchored day is never rewritten: newer source states go to a later package.
+            assert existing is not None
+            return PublishedDay(final, existing, unchanged=True, differs_from_sources=True)
         retired = final.with_name(f".{final.name}-replaced")
         shutil.rmtree(retired, ignore_errors=True)
         os.rename(final, retired)

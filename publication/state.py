@@ -1,0 +1,148 @@
+"""Status history: what each source snapshot said and what has been published (DuckDB).
+
+A monthly file is a snapshot of each order's *current* status. To publish every status
+change as a new release without rewriting an anchored day, the store keeps:
+
+- ``observations``: every normalised order row of every ingested snapshot, keyed by the
+  file's SHA-256 (a re-generated file with the same name is a new snapshot);
+- ``published``: one row per published release (order, release date, package day).
+
+Publication policy: the first state of an order lands in the package of the Lima day it
+was formalised; a later state discovered in a newer snapshot lands in the package of the
+first day run after its discovery (``late_states``). Each release appears in exactly one
+daily package. The store can be rebuilt from the published JSON Lines files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from perucompras.reader import ORDER_SCHEMA, ReadResult
+
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    sha256 VARCHAR PRIMARY KEY, name VARCHAR, process_time VARCHAR, rows BIGINT
+);
+CREATE TABLE IF NOT EXISTS published (
+    release_id VARCHAR PRIMARY KEY, ocid VARCHAR, order_id VARCHAR,
+    release_date VARCHAR, package_day DATE
+);
+"""
+
+
+class StateStore:
+    """A DuckDB file holding source observations and published releases."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.con = duckdb.connect(str(path))
+        self.con.execute(_SCHEMA_SQL)
+        empty = ORDER_SCHEMA.empty_table().append_column(
+            "snapshot_sha256", pa.array([], pa.string())
+        )
+        self.con.register("_empty_observations", empty)
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS observations AS SELECT * FROM _empty_observations"
+        )
+        self.con.unregister("_empty_observations")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def knows_file(self, path: Path) -> bool:
+        """Whether this exact file content has been ingested already."""
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        found = self.con.execute("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]).fetchone()
+        return found is not None
+
+    def ingest(self, result: ReadResult) -> bool:
+        """Record a snapshot's parsed rows once per file content; True if it was new."""
+        info = result.info
+        known = self.con.execute(
+            "SELECT 1 FROM snapshots WHERE sha256 = ?", [info.sha256]
+        ).fetchone()
+        if known:
+            return False
+        rows = result.orders.cast(ORDER_SCHEMA).append_column(
+            "snapshot_sha256", pa.array([info.sha256] * result.orders.num_rows, pa.string())
+        )
+        self.con.register("_rows", rows)
+        self.con.execute("INSERT INTO observations SELECT * FROM _rows")
+        self.con.unregister("_rows")
+        self.con.execute(
+            "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
+            [info.sha256, info.name, info.process_time, result.orders.num_rows],
+        )
+        return True
+
+    def record_published(self, day: dt.date, releases: Iterable[Mapping[str, Any]]) -> None:
+        """Remember which releases went into ``day``'s package (idempotent per release id)."""
+        rows = [
+            (r["id"], r["ocid"], _order_id(r), r["date"], day)
+            for r in releases
+            if r["ocid"] and r.get("tag") != ["planning"]
+        ]
+        self.con.execute("DELETE FROM published WHERE package_day = ?", [day])
+        if rows:
+            self.con.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?)", rows)
+
+    def published_before(self, day: dt.date, order_ids: pa.Array) -> dict[str, str]:
+        """order_id → date of its latest release in a package before ``day``."""
+        self.con.register("_ids", pa.table({"order_id": order_ids}))
+        rows = self.con.execute(
+            """
+            SELECT p.order_id, max(p.release_date)
+            FROM published p JOIN _ids USING (order_id)
+            WHERE p.package_day < ?
+            GROUP BY p.order_id
+            """,
+            [day],
+        ).fetchall()
+        self.con.unregister("_ids")
+        return dict(rows)
+
+    def late_states(self, day: dt.date) -> pa.Table:
+        """Newest observed state of orders published before ``day`` that changed since."""
+        table = self.con.execute(
+            """
+            WITH newest AS (
+                SELECT * EXCLUDE (snapshot_sha256) FROM observations
+                QUALIFY row_number() OVER (
+                    PARTITION BY order_id
+                    ORDER BY process_time DESC, last_status_at DESC, source_file DESC
+                ) = 1
+            ),
+            before AS (
+                SELECT order_id, max(release_date) AS last_date
+                FROM published WHERE package_day < ? GROUP BY order_id
+            )
+            SELECT newest.* FROM newest JOIN before USING (order_id)
+            WHERE newest.last_status_at > before.last_date
+              AND substr(newest.formalized_at, 1, 10) <> ?
+            ORDER BY order_id
+            """,
+            [day, day.isoformat()],
+        ).to_arrow_table()
+        return table.select(ORDER_SCHEMA.names).cast(ORDER_SCHEMA)
+
+
+def _order_id(release: Mapping[str, Any]) -> str:
+    """The order id is the ocid without its prefix (``{prefix}-OCAM-…``)."""
+    ocid = str(release["ocid"])
+    index = ocid.find("-OCAM-")
+    return ocid[index + 1 :] if index >= 0 else ocid
