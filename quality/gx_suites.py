@@ -1,0 +1,311 @@
+"""Great Expectations (GX Core 1.x) suite generated from the rule catalogue in ``quality.rules``.
+
+``great_expectations`` takes seconds to import, so it is imported lazily inside functions; the
+ephemeral context, the pandas datasource and the suites are built once per process and cached.
+Checks GX has no expectation for (RUC check digit, IGV band, minimum amount per status) run on
+derived columns computed with the same vectorised helpers as the rules and are expected true.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from quality.rules import (
+    ISO_LIMA_PATTERN,
+    REQUIRED_COLUMNS,
+    RUC_PATTERN,
+    RULES,
+    UNKNOWN_SHARE_SOURCE,
+    QualityConfig,
+    Rule,
+    applicable_row_rules,
+    igv_band_ok,
+    igv_cap_ok,
+    lima_timestamps,
+    minimum_amount_cents,
+    ruc_check_digit_ok,
+)
+
+SUITE_NAME = "perucompras_orders"
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class GxOutcome:
+    """GX validation of one day, translated back to rule ids."""
+
+    success: bool
+    row_failures: dict[str, np.ndarray]
+    table_results: dict[str, dict[str, Any]]
+    expectation_count: int
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _derived_name(rule: Rule) -> str:
+    return f"_{rule.field}__{rule.kind}"
+
+
+def _timestamp_name(column: str) -> str:
+    return f"_{column}__ts"
+
+
+def _config_key(config: QualityConfig, columns: frozenset[str]) -> tuple[Any, ...]:
+    return (
+        tuple(sorted(config.known_statuses)),
+        tuple(sorted(config.known_procedure_types)),
+        config.unknown_share_threshold,
+        columns,
+    )
+
+
+@functools.cache
+def _context() -> Any:
+    """Return the process-wide ephemeral GX context with one pandas dataframe asset."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    project_config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    )
+    context = gx.get_context(mode="ephemeral", project_config=project_config)
+    asset = context.data_sources.add_pandas("perucompras").add_dataframe_asset("orders_day")
+    asset.add_batch_definition_whole_dataframe("whole_day")
+    return context
+
+
+def _batch_definition() -> Any:
+    context = _context()
+    return (
+        context.data_sources.get("perucompras")
+        .get_asset("orders_day")
+        .get_batch_definition("whole_day")
+    )
+
+
+def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
+    """Return the GX expectations implementing ``rule``."""
+    import great_expectations.expectations as gxe
+
+    meta = {"rule_id": rule.id}
+    kind, column = rule.kind, rule.field
+    if kind == "required_columns":
+        return [
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(REQUIRED_COLUMNS), exact_match=False, meta=meta
+            ),
+            *(gxe.ExpectColumnToExist(column=name, meta=meta) for name in REQUIRED_COLUMNS),
+        ]
+    if kind == "not_null":
+        return [gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta)]
+    if kind == "unique":
+        return [gxe.ExpectColumnValuesToBeUnique(column=column, meta=meta)]
+    if kind == "ruc":
+        return [
+            gxe.ExpectColumnValuesToMatchRegex(column=column, regex=RUC_PATTERN, meta=meta),
+            gxe.ExpectColumnValuesToBeInSet(
+                column=_derived_name(rule), value_set=[True], meta=meta
+            ),
+        ]
+    if kind == "in_set":
+        known = config.known_statuses if column == "status" else config.known_procedure_types
+        return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(known), meta=meta)]
+    if kind == "iso_datetime":
+        return [
+            gxe.ExpectColumnValuesToMatchRegex(column=column, regex=ISO_LIMA_PATTERN, meta=meta)
+        ]
+    if kind == "not_before":
+        later, earlier = rule.columns
+        return [
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=_timestamp_name(later),
+                column_B=_timestamp_name(earlier),
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta=meta,
+            )
+        ]
+    if kind == "sum":
+        return [
+            gxe.ExpectMulticolumnSumToEqual(
+                column_list=["subtotal_cents", "igv_cents", _derived_name(rule)],
+                sum_total=0,
+                ignore_row_if="any_value_is_missing",
+                meta=meta,
+            )
+        ]
+    if kind in ("igv_band", "igv_cap"):
+        return [
+            gxe.ExpectColumnValuesToBeInSet(column=_derived_name(rule), value_set=[True], meta=meta)
+        ]
+    if kind == "positive":
+        return [
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=column,
+                column_B="_minimum_amount_cents",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta=meta,
+            )
+        ]
+    if kind == "non_negative":
+        return [gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta=meta)]
+    if kind == "row_count":
+        return [
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value={"$PARAMETER": "min_rows"},
+                max_value={"$PARAMETER": "max_rows"},
+                meta=meta,
+            )
+        ]
+    if kind == "unknown_share":
+        mostly = 1.0 - config.unknown_share_threshold
+        source = UNKNOWN_SHARE_SOURCE[rule.id]
+        source_rule = next(r for r in RULES if r.id == source)
+        if source_rule.kind == "not_null":
+            return [gxe.ExpectColumnValuesToNotBeNull(column=column, mostly=mostly, meta=meta)]
+        known = config.known_statuses if column == "status" else config.known_procedure_types
+        return [
+            gxe.ExpectColumnValuesToBeInSet(
+                column=column, value_set=sorted(known), mostly=mostly, meta=meta
+            )
+        ]
+    raise ValueError(f"rule {rule.id}: no GX expectation for kind {kind!r}")
+
+
+_SUITES: dict[tuple[Any, ...], Any] = {}
+
+
+def build_suite(config: QualityConfig, columns: frozenset[str] | None = None) -> Any:
+    """Return the GX ``ExpectationSuite`` for ``config`` and a column set (built once, cached)."""
+    import great_expectations as gx
+
+    present = frozenset(REQUIRED_COLUMNS if columns is None else columns)
+    key = _config_key(config, present)
+    with _LOCK:
+        if key in _SUITES:
+            return _SUITES[key]
+        _context()
+        row_rules = set(applicable_row_rules(present))
+        suite = gx.ExpectationSuite(name=f"{SUITE_NAME}_{len(_SUITES)}")
+        for rule in RULES:
+            if rule.level == "row" and rule not in row_rules:
+                continue
+            if rule.level == "table" and not set(rule.columns) <= present:
+                continue
+            for expectation in _expectations_for(rule, config):
+                suite.add_expectation(expectation)
+        _SUITES[key] = suite
+        return suite
+
+
+def gx_frame(orders: pa.Table, config: QualityConfig) -> pd.DataFrame:
+    """Return the DataFrame GX validates: checked columns plus derived columns."""
+    columns = {name: orders.column(name).combine_chunks() for name in orders.column_names}
+    frame: dict[str, Any] = {}
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            continue
+        values = columns[name]
+        if name in ("status", "procedure_type"):
+            values = pc.fill_null(values, "")
+        frame[name] = values
+    for rule in applicable_row_rules(columns):
+        if rule.kind == "ruc":
+            frame[_derived_name(rule)] = ruc_check_digit_ok(columns[rule.field])
+        elif rule.kind == "igv_band":
+            subtotal, igv = columns["subtotal_cents"], columns["igv_cents"]
+            frame[_derived_name(rule)] = igv_band_ok(subtotal, igv, config)
+        elif rule.kind == "igv_cap":
+            subtotal, igv = columns["subtotal_cents"], columns["igv_cents"]
+            frame[_derived_name(rule)] = igv_cap_ok(subtotal, igv, config)
+        elif rule.kind == "sum":
+            frame[_derived_name(rule)] = pc.negate(columns["total_cents"])
+        elif rule.kind == "positive":
+            frame["_minimum_amount_cents"] = minimum_amount_cents(columns["status"])
+        elif rule.kind == "not_before":
+            for name in rule.columns:
+                frame[_timestamp_name(name)] = lima_timestamps(columns[name])
+    table = pa.table(frame) if frame else pa.table({"_empty": pa.nulls(orders.num_rows)})
+    return table.to_pandas(types_mapper=_pandas_type)
+
+
+def _pandas_type(arrow_type: pa.DataType) -> Any:
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None
+
+
+def run_suite(
+    orders: pa.Table,
+    config: QualityConfig,
+    *,
+    min_rows: int = 0,
+    max_rows: int | None = None,
+) -> GxOutcome:
+    """Validate ``orders`` (already prepared) with the cached suite; map results to rule ids."""
+    frame = gx_frame(orders, config)
+    suite = build_suite(config, frozenset(orders.column_names))
+    with _LOCK:
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite,
+            result_format={"result_format": "COMPLETE"},
+            expectation_parameters={"min_rows": min_rows, "max_rows": max_rows},
+        )
+    row_failures: dict[str, np.ndarray] = {}
+    table_results: dict[str, dict[str, Any]] = {}
+    errors: dict[str, str] = {}
+    row_ids = {rule.id for rule in RULES if rule.level == "row"}
+    for item in result.results:
+        config_ = item.expectation_config
+        rule_id = (config_.meta or {}).get("rule_id", config_.type)
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            errors[rule_id] = str(item.exception_info.get("exception_message"))
+        if rule_id in row_ids:
+            mask = row_failures.setdefault(rule_id, np.zeros(len(frame), dtype=bool))
+            indices = item.result.get("unexpected_index_list") or []
+            mask[np.asarray(indices, dtype=np.int64)] = True
+            continue
+        entry = table_results.setdefault(
+            rule_id, {"success": True, "observed": [], "expectations": []}
+        )
+        entry["success"] = entry["success"] and bool(item.success)
+        entry["expectations"].append(config_.type)
+        observed = _observed(item.result)
+        if observed is not None:
+            entry["observed"].append(observed)
+    return GxOutcome(
+        success=bool(result.success),
+        row_failures=row_failures,
+        table_results=table_results,
+        expectation_count=len(result.results),
+        errors=errors,
+    )
+
+
+def _observed(result: Mapping[str, Any]) -> Any:
+    if "observed_value" in result:
+        return result["observed_value"]
+    if "unexpected_percent" in result:
+        return {
+            "unexpected_count": result.get("unexpected_count"),
+            "unexpected_percent": result.get("unexpected_percent"),
+        }
+    return None
