@@ -44,15 +44,17 @@ class StateStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.con = duckdb.connect(str(path))
-        self.con.execute(_SCHEMA_SQL)
+        self._run(_SCHEMA_SQL)
         empty = ORDER_SCHEMA.empty_table().append_column(
             "snapshot_sha256", pa.array([], pa.string())
         )
         self.con.register("_empty_observations", empty)
-        self.con.execute(
-            "CREATE TABLE IF NOT EXISTS observations AS SELECT * FROM _empty_observations"
-        )
+        self._run("CREATE TABLE IF NOT EXISTS observations AS SELECT * FROM _empty_observations")
         self.con.unregister("_empty_observations")
+
+    def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Execute and fetch everything (DuckDB refuses new work over an unfinished result)."""
+        return self.con.execute(sql, params or []).fetchall()
 
     def close(self) -> None:
         self.con.close()
@@ -67,24 +69,20 @@ class StateStore:
         """Whether this exact file content has been ingested already."""
         with path.open("rb") as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        found = self.con.execute("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]).fetchone()
-        return found is not None
+        return bool(self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]))
 
     def ingest(self, result: ReadResult) -> bool:
         """Record a snapshot's parsed rows once per file content; True if it was new."""
         info = result.info
-        known = self.con.execute(
-            "SELECT 1 FROM snapshots WHERE sha256 = ?", [info.sha256]
-        ).fetchone()
-        if known:
+        if self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [info.sha256]):
             return False
         rows = result.orders.cast(ORDER_SCHEMA).append_column(
             "snapshot_sha256", pa.array([info.sha256] * result.orders.num_rows, pa.string())
         )
         self.con.register("_rows", rows)
-        self.con.execute("INSERT INTO observations SELECT * FROM _rows")
+        self._run("INSERT INTO observations SELECT * FROM _rows")
         self.con.unregister("_rows")
-        self.con.execute(
+        self._run(
             "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
             [info.sha256, info.name, info.process_time, result.orders.num_rows],
         )
@@ -97,14 +95,20 @@ class StateStore:
             for r in releases
             if r["ocid"] and r.get("tag") != ["planning"]
         ]
-        self.con.execute("DELETE FROM published WHERE package_day = ?", [day])
+        self._run("DELETE FROM published WHERE package_day = ?", [day])
         if rows:
-            self.con.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?)", rows)
+            table = pa.table(
+                list(zip(*rows, strict=True)),
+                names=["release_id", "ocid", "order_id", "release_date", "package_day"],
+            )
+            self.con.register("_published", table)
+            self._run("INSERT OR REPLACE INTO published SELECT * FROM _published")
+            self.con.unregister("_published")
 
     def published_before(self, day: dt.date, order_ids: pa.Array) -> dict[str, str]:
         """order_id → date of its latest release in a package before ``day``."""
         self.con.register("_ids", pa.table({"order_id": order_ids}))
-        rows = self.con.execute(
+        rows = self._run(
             """
             SELECT p.order_id, max(p.release_date)
             FROM published p JOIN _ids USING (order_id)
@@ -112,13 +116,13 @@ class StateStore:
             GROUP BY p.order_id
             """,
             [day],
-        ).fetchall()
+        )
         self.con.unregister("_ids")
         return dict(rows)
 
     def late_states(self, day: dt.date) -> pa.Table:
         """Newest observed state of orders published before ``day`` that changed since."""
-        table = self.con.execute(
+        table = self.con.sql(
             """
             WITH newest AS (
                 SELECT * EXCLUDE (snapshot_sha256) FROM observations
@@ -136,7 +140,7 @@ class StateStore:
               AND substr(newest.formalized_at, 1, 10) <> ?
             ORDER BY order_id
             """,
-            [day, day.isoformat()],
+            params=[day, day.isoformat()],
         ).to_arrow_table()
         return table.select(ORDER_SCHEMA.names).cast(ORDER_SCHEMA)
 

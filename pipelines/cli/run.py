@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="rpc" if os.environ.get("PERUCOMPRAS_RPC_URL") else "devchain",
         help="devchain: embedded anvil (default); rpc: PERUCOMPRAS_RPC_URL/_PRIVATE_KEY/_CONTRACT",
     )
+    parser.add_argument(
+        "--devchain",
+        type=Path,
+        help="state folder of the embedded chain (default: .devchain for the default datasets "
+        "root, else a .NAME-devchain folder beside --datasets, so roots never share a chain)",
+    )
     parser.add_argument("--orders-per-month", type=int, default=10_000)
 
 
@@ -66,10 +72,16 @@ def handle(args: argparse.Namespace) -> int:
         source = SourceResource(kind="synthetic", orders_per_month=args.orders_per_month)
     else:
         source = SourceResource(kind="directory", directory=str(Path(args.source).resolve()))
+    root = args.datasets.resolve()
+    devchain = args.devchain or (
+        REPO_ROOT / ".devchain"
+        if root == (REPO_ROOT / "datasets").resolve()
+        else root.parent / f".{root.name}-devchain"
+    )
     resources = {
         "source": source,
-        "datasets": DatasetsResource(root=str(args.datasets.resolve())),
-        "chain": ChainResource(mode=args.chain),
+        "datasets": DatasetsResource(root=str(root)),
+        "chain": ChainResource(mode=args.chain, state_dir=str(devchain.resolve())),
     }
     instance = DagsterInstance.get()
     day = start
