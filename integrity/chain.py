@@ -38,6 +38,8 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError, TimeExhausted
 from web3.types import BlockIdentifier, TxParams, TxReceipt
 
+from integrity.keys import anchor_key, day_number  # noqa: F401  (re-exported)
+
 ARTIFACT_PATH = Path(__file__).resolve().parent / "contracts" / "anchor_registry.json"
 ANVIL_CHAIN_ID = 31337
 ZERO_BYTES32 = b"\x00" * 32
@@ -156,18 +158,6 @@ class RegistryDeployment:
     tx_hash: bytes
     block_number: int
     gas_used: int
-
-
-def anchor_key(dataset: str, day: datetime.date) -> bytes:
-    """Return ``SHA-256(utf8("{dataset}/{YYYY-MM-DD}"))``, the registry key of one day."""
-    if not dataset or "/" in dataset:
-        raise ValueError(f"dataset name {dataset!r} must be non-empty and contain no '/'")
-    return hashlib.sha256(f"{dataset}/{day.isoformat()}".encode()).digest()
-
-
-def day_number(day: datetime.date) -> int:
-    """Return the date as the contract's YYYYMMDD integer (2026-11-14 -> 20261114)."""
-    return day.year * 10_000 + day.month * 100 + day.day
 
 
 def default_read_tag(chain_id: int) -> ReadTag:

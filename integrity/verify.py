@@ -26,6 +26,7 @@ from typing import IO, Any, Protocol
 import orjson
 
 from integrity import layout
+from integrity.keys import anchor_key, day_number
 from integrity.manifest import Manifest, ManifestError, parse_manifest
 from integrity.merkle import leaf_hash, node_hash
 from integrity.messages import DEFAULT_LANG, check_name, render, status_name
@@ -256,16 +257,6 @@ class VerificationResult:
 
 
 # --------------------------------------------------------------------------- trust and keys
-
-
-def anchor_key(dataset: str, day: dt.date) -> bytes:
-    """``SHA-256(utf8("{dataset}/{YYYY-MM-DD}"))``: same as ``integrity.chain.anchor_key``."""
-    return hashlib.sha256(f"{dataset}/{day.isoformat()}".encode()).digest()
-
-
-def day_number(day: dt.date) -> int:
-    """The contract's YYYYMMDD integer."""
-    return day.year * 10_000 + day.month * 100 + day.day
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from integrity import layout
-from integrity.chain import AnchorRegistryClient, anchor_key
+from integrity.chain import AnchorRegistryClient
+from integrity.keys import anchor_key
 from integrity.manifest import Manifest, load_manifest, sha256_file
 from integrity.merkle import leaf_hashes, root_from_leaf_hashes
 from publication.writer import PublicationError, record_anchor

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from integrity.chain import anchor_key
+from integrity.keys import anchor_key
+from integrity.layout import QUALITY_HTML
 from perucompras.reader import QUARANTINE_SCHEMA, SourceFileError
 from publication.extract import DaySource, orders_for_day
 from publication.state import StateStore
@@ -83,7 +83,6 @@ class Checked(StepResult):
     source: DaySource | None = None
     passed_orders: pa.Table | None = None
     quarantine: pa.Table | None = None
-    quality_checks: list[dict[str, Any]] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -206,16 +205,7 @@ def check_quality(extracted: Extracted, day: dt.date) -> Checked:
             f"{quarantine.num_rows} quarantined"
             + ("" if reconciles else ": rows were lost or duplicated"),
         ),
-        *[
-            CheckOutcome(
-                dagster_check_name(c.name),
-                c.passed,
-                c.severity == "block",
-                c.message,
-                dict(c.details),
-            )
-            for c in outcome.checks
-        ],
+        *[_outcome(c) for c in outcome.checks],
     ]
     return Checked(
         day=day,
@@ -224,23 +214,37 @@ def check_quality(extracted: Extracted, day: dt.date) -> Checked:
         source=source,
         passed_orders=passed,
         quarantine=quarantine,
-        quality_checks=[
-            {"name": c.name, "passed": c.passed, "blocking": c.blocking, "message": c.message}
-            for c in checks
-        ],
     )
 
 
 # --- map -----------------------------------------------------------------------------------
 
 
+OCDS_CHECKS = {
+    "ocds.ocid_prefix": "Every ocid starts with the configured prefix.",
+    "ocds.unique_release_ids": "Release ids are unique within the day.",
+    "ocds.release_dates_increase": "Release dates strictly increase per ocid.",
+    "ocds.parties_referenced": "Every referenced party exists in parties.",
+    "ocds.award_values": "Award values equal the source to the cent.",
+    "ocds.contract_values": "Contract values equal the source to the cent.",
+    "counts.releases_reconcile": "One release per published order state: nothing lost.",
+}
+
+
 def release_check_specs() -> list[tuple[str, str]]:
     """(name, description) of the blocking checks on the OCDS output."""
-    return [
-        ("release_ids_unique", "Release ids are unique within the day."),
-        ("ocid_prefix", "Every ocid starts with the configured prefix."),
-        ("releases_reconcile", "Passed rows = releases + rows quarantined by the mapping."),
-    ]
+    return [(dagster_check_name(name), text) for name, text in OCDS_CHECKS.items()]
+
+
+def _outcome(check: Any) -> CheckOutcome:
+    """A quality-layer CheckResult as a step check outcome."""
+    return CheckOutcome(
+        dagster_check_name(check.name),
+        check.passed,
+        check.severity == "block",
+        check.message,
+        dict(check.details),
+    )
 
 
 @functools.cache
@@ -254,6 +258,7 @@ def map_releases(checked: Checked, *, ocid_prefix: str, root: Path) -> Mapped:
     """Map passed orders to OCDS releases and validate every release against the schema."""
     checked.require_gate()
     from ocds_mappings.mapping import map_orders
+    from quality.ocds_checks import check_ocds_day
 
     assert checked.passed_orders is not None and checked.quarantine is not None
     with StateStore(state_path(root)) as store:
@@ -263,47 +268,23 @@ def map_releases(checked: Checked, *, ocid_prefix: str, root: Path) -> Mapped:
     errors = {
         r["id"]: e for r, e in zip(releases, _validator().validate_many(releases), strict=True) if e
     }
-    ids = Counter(r["id"] for r in releases)
-    duplicates = sorted(i for i, n in ids.items() if n > 1)
-    wrong_prefix = [r["ocid"] for r in releases if not r["ocid"].startswith(ocid_prefix + "-")]
     quarantine = pa.concat_tables([checked.quarantine, as_published_quarantine(result.quarantine)])
-    mapped_rows = checked.passed_orders.num_rows - result.quarantine.num_rows
-    reconciles = mapped_rows == len(releases) + result.already_published
+    published_orders = _without_rows(checked.passed_orders, result.quarantine)
     first_errors = "; ".join(f"{rid}: {errs[0]}" for rid, errs in list(errors.items())[:3])
     checks = [
         CheckOutcome(
             "releases_schema_valid",
             not errors,
             True,
-            f"{len(releases)} releases valid"
+            f"{len(releases)} releases valid against the patched OCDS 1.1.5 schema"
             if not errors
             else f"{len(errors)} invalid: {first_errors}",
             {"invalid": len(errors)},
         ),
-        CheckOutcome(
-            "release_ids_unique",
-            not duplicates,
-            True,
-            "unique" if not duplicates else f"duplicated: {', '.join(duplicates[:5])}",
-        ),
-        CheckOutcome(
-            "ocid_prefix",
-            not wrong_prefix,
-            True,
-            f"all start with {ocid_prefix}" if not wrong_prefix else f"{wrong_prefix[:3]}",
-        ),
-        CheckOutcome(
-            "releases_reconcile",
-            reconciles,
-            True,
-            f"{checked.passed_orders.num_rows} passed rows = {len(releases)} releases + "
-            f"{result.quarantine.num_rows} quarantined by the mapping"
-            + (
-                f" + {result.already_published} already published"
-                if result.already_published
-                else ""
-            ),
-        ),
+        *[
+            _outcome(check)
+            for check in check_ocds_day(releases, published_orders, prefix=ocid_prefix)
+        ],
     ]
     return Mapped(
         day=checked.day,
@@ -312,7 +293,7 @@ def map_releases(checked: Checked, *, ocid_prefix: str, root: Path) -> Mapped:
         checked=checked,
         releases=releases,
         quarantine=quarantine,
-        published_orders=_without_rows(checked.passed_orders, result.quarantine),
+        published_orders=published_orders,
         ocid_prefix=ocid_prefix,
     )
 
@@ -339,6 +320,8 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
     from ocds_mappings.mapping import PERU_COMPRAS_NAME, PERU_COMPRAS_RUC
     from ocds_mappings.packaging import Publisher, release_package
     from publication.anchoring import check_day_files
+    from quality.report import build_report, render_html
+    from quality.rules import CheckResult
 
     checked = mapped.checked
     assert checked is not None and checked.source is not None
@@ -361,12 +344,16 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         "quarantinedRows": mapped.quarantine.num_rows,
         "releases": len(mapped.releases),
     }
-    quality = {
-        "date": day.isoformat(),
-        "counts": counts,
-        "quarantinedByRule": dict(sorted(Counter(mapped.quarantine["rule"].to_pylist()).items())),
-        "checks": checked.quality_checks + [c.__dict__ for c in mapped.checks],
-    }
+    quality = build_report(
+        day,
+        source.source_rows,
+        mapped.published_orders.num_rows,
+        mapped.quarantine,
+        [
+            CheckResult(c.name, c.passed, "block" if c.blocking else "warn", c.message, c.details)
+            for c in (*checked.checks, *mapped.checks)
+        ],
+    )
     content = DayContent(
         dataset=dataset,
         day=day,
@@ -380,6 +367,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         sources=source.sources,
         counts=counts,
         quality=quality,
+        extra_files={QUALITY_HTML: render_html(quality).encode("utf-8")},
     )
     result: PublishedDay = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
     if not result.differs_from_sources:

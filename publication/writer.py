@@ -196,23 +196,34 @@ def _swap_into_place(staging: Path, target: layout.DayLayout, manifest: Manifest
 
 
 def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
-    """Published days of a dataset, oldest first (read from the day folders themselves)."""
+    """Published days of a dataset, oldest first (read from the day folders themselves).
+
+    The date comes from the folder path and must equal the manifest's, so a swapped or
+    replayed folder is refused instead of being indexed under the wrong day.
+    """
     base = root / dataset
     days: list[dict[str, Any]] = []
     for manifest_path in sorted(base.glob(f"*/*/*/{dataset}-*-{layout.MANIFEST}")):
-        manifest = load_manifest(manifest_path)
         folder = manifest_path.parent
+        day = "-".join(folder.relative_to(base).parts)
+        manifest = load_manifest(manifest_path)
+        if (
+            manifest.data["date"] != day
+            or manifest_path.name != f"{dataset}-{day}-{layout.MANIFEST}"
+        ):
+            raise PublicationError(
+                f"{manifest_path}: the manifest is for {manifest.data['date']} but sits in the "
+                f"folder of {day}; restore the folder from the published copy"
+            )
         days.append(
             {
-                "date": manifest.data["date"],
+                "date": day,
                 "folder": folder.relative_to(root).as_posix(),
                 "manifest": manifest_path.name,
                 "manifestSha256": manifest.sha256,
                 "treeSize": manifest.merkle["treeSize"],
                 "merkleRoot": manifest.merkle["root"],
-                "anchored": (
-                    folder / manifest_path.name.replace(layout.MANIFEST, layout.ANCHOR)
-                ).exists(),
+                "anchored": (folder / f"{dataset}-{day}-{layout.ANCHOR}").exists(),
             }
         )
     return days
@@ -220,9 +231,13 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
 
 def update_index(root: Path, dataset: str) -> Path:
     """Rewrite ``index.json`` at the datasets root from the published day folders."""
-    index = {"dataset": dataset, "days": read_index(root, dataset)}
+    from publication.portal import refresh_portal
+
+    days = read_index(root, dataset)
     path = root / layout.INDEX_FILE
+    index = {"dataset": dataset, "days": days}
     write_atomic(path, orjson.dumps(index, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    refresh_portal(root, dataset, days)
     return path
 
 

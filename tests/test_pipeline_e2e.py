@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dagster import materialize
 
-from integrity.chain import anchor_key
+from integrity.keys import anchor_key
 from integrity.devchain import DevChain
 from integrity.layout import DayLayout
 from pipelines.definitions import ALL_ASSETS, defs

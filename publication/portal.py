@@ -1,0 +1,90 @@
+"""Static pages at the datasets root: the portal index and the cumulative quality page."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from integrity import layout
+
+INDEX_HTML = "index.html"
+QUALITY_PAGE = "calidad.html"
+VERIFIER_PAGE = "verificar.html"
+CATALOGUE_FILES = ("catalog.jsonld", "catalog.json")
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}"
+    "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;"
+    "padding:.35rem .5rem;text-align:left}td.n{text-align:right}code{font-size:.85em}"
+)
+
+
+def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> str:
+    """The landing page: every published day with its files, checksums and anchor status."""
+    rows = []
+    for day in reversed(days):
+        folder = day["folder"]
+        names = [
+            layout.RELEASE_PACKAGE,
+            layout.RELEASES_JSONL,
+            layout.ORDERS_PARQUET,
+            layout.ORDERS_CSV,
+            layout.QUARANTINE_PARQUET,
+            layout.QUALITY_HTML,
+            layout.MANIFEST,
+            layout.CHECKSUMS,
+        ]
+        links = " · ".join(
+            f'<a href="{html.escape(folder)}/{dataset}-{day["date"]}-{kind}">{html.escape(kind)}</a>'
+            for kind in names
+        )
+        anchored = "anclado" if day["anchored"] else "pendiente de anclaje"
+        rows.append(
+            f"<tr><td>{day['date']}</td><td class=n>{day['treeSize']}</td>"
+            f"<td>{anchored}</td><td>{links}</td>"
+            f"<td><code>{day['manifestSha256'][:16]}…</code></td></tr>"
+        )
+    extras = (
+        [f'<a href="{VERIFIER_PAGE}">Verificar un archivo descargado</a>']
+        if (root / VERIFIER_PAGE).exists()
+        else []
+    )
+    extras.append(f'<a href="{QUALITY_PAGE}">Calidad acumulada</a>')
+    extras.append(f'<a href="{layout.INDEX_FILE}">index.json</a>')
+    extras.append(f'<a href="{layout.TRUST_FILE}">trust.json</a>')
+    extras += [f'<a href="{name}">{name}</a>' for name in CATALOGUE_FILES if (root / name).exists()]
+    return (
+        '<!doctype html><html lang="es"><head><meta charset="utf-8">'
+        f"<title>Órdenes de compra de Catálogos Electrónicos: {dataset}</title>"
+        f"<style>{_STYLE}</style></head><body>"
+        "<h1>Órdenes de compra de los Catálogos Electrónicos (PERÚ COMPRAS)</h1>"
+        "<p>Datos abiertos en OCDS 1.1.5, un paquete por día (hora de Lima). Cada día tiene un "
+        "manifiesto con el SHA-256 de cada archivo y la raíz Merkle de sus entregas, anclado en "
+        "una cadena EVM: cualquiera puede verificar una descarga con <code>verificar</code>.</p>"
+        f"<p>{' · '.join(extras)}</p>"
+        "<table><thead><tr><th>Día</th><th>Entregas</th><th>Anclaje</th><th>Archivos</th>"
+        "<th>Manifiesto (SHA-256)</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></body></html>\n"
+    )
+
+
+def refresh_portal(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> None:
+    """Rewrite index.html and the cumulative quality page from the published days."""
+    from publication.writer import write_atomic
+    from quality.report import render_cumulative_html
+
+    reports = []
+    for day in days:
+        quality = root / day["folder"] / f"{dataset}-{day['date']}-{layout.QUALITY_JSON}"
+        if quality.exists():
+            reports.append(orjson.loads(quality.read_bytes()))
+    link = (
+        f"{dataset}/{{yyyy}}/{{mm}}/{{dd}}/{dataset}-{{yyyy}}-{{mm}}-{{dd}}-{layout.QUALITY_HTML}"
+    )
+    write_atomic(root / QUALITY_PAGE, render_cumulative_html(reports, link_pattern=link).encode())
+    write_atomic(root / INDEX_HTML, render_index(root, dataset, days).encode())
