@@ -33,6 +33,7 @@ DCAT_CONTEXT: dict[str, Any] = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "spdx": "http://spdx.org/rdf/terms#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "dcat:accessURL": {"@type": "@id"},
     "dcat:downloadURL": {"@type": "@id"},
@@ -119,9 +120,7 @@ DISTRIBUTION_KINDS = (
         True,
         None,
     ),
-    DistributionKind(
-        layout.ORDERS_CSV, "órdenes de compra (CSV)", "CSV", "CSV", True, None
-    ),
+    DistributionKind(layout.ORDERS_CSV, "órdenes de compra (CSV)", "CSV", "CSV", True, None),
 )
 
 
@@ -253,12 +252,26 @@ def _temporal(days: list[str]) -> dict[str, Any]:
     return {"@type": "dct:PeriodOfTime", "dcat:startDate": days[0], "dcat:endDate": days[-1]}
 
 
-def build_dcat(root: Path, dataset: str, *, base_url: str) -> dict[str, Any]:
-    """The DCAT-AP JSON-LD catalogue of every published day of ``dataset``."""
-    base_url = base_url.rstrip("/")
+@dataclass(frozen=True)
+class Snapshot:
+    """The published days of a dataset and their catalogued files, oldest first."""
+
+    dataset: str
+    days: list[str]
+    files: list[PublishedFile]
+
+
+def snapshot(root: Path, dataset: str) -> Snapshot:
+    """Read ``index.json`` and every listed manifest once."""
     published = _published_days(root, dataset)
     files = [file for entry, manifest in published for file in _files(entry, manifest)]
-    days = [manifest.data["date"] for _, manifest in published]
+    return Snapshot(dataset, [manifest.data["date"] for _, manifest in published], files)
+
+
+def build_dcat(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
+    """The DCAT-AP JSON-LD catalogue of every published day of a dataset."""
+    base_url = base_url.rstrip("/")
+    dataset, days, files = snap.dataset, snap.days, snap.files
     modified = max((file.issued for file in files), default=None)
     dataset_node: dict[str, Any] = {
         "@id": f"{base_url}/{dataset}",
@@ -285,7 +298,7 @@ def build_dcat(root: Path, dataset: str, *, base_url: str) -> dict[str, Any]:
     if modified:
         dataset_node["dct:modified"] = modified
     catalogue: dict[str, Any] = {
-        "@context": {**DCAT_CONTEXT, "skos": "http://www.w3.org/2004/02/skos/core#"},
+        "@context": DCAT_CONTEXT,
         "@id": f"{base_url}/{CATALOGUE_JSONLD}",
         "@type": "dcat:Catalog",
         "dct:title": _es("Datos abiertos verificables de PERÚ COMPRAS"),
@@ -304,12 +317,10 @@ def build_dcat(root: Path, dataset: str, *, base_url: str) -> dict[str, Any]:
     return catalogue
 
 
-def build_ckan(root: Path, dataset: str, *, base_url: str) -> dict[str, Any]:
-    """A CKAN ``package_show``-shaped answer describing ``dataset`` and its day files."""
+def build_ckan(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
+    """A CKAN ``package_show``-shaped answer describing a dataset and its day files."""
     base_url = base_url.rstrip("/")
-    published = _published_days(root, dataset)
-    files = [file for entry, manifest in published for file in _files(entry, manifest)]
-    days = [manifest.data["date"] for _, manifest in published]
+    dataset, days, files = snap.dataset, snap.days, snap.files
     modified = max((file.issued for file in files), default="")
     extras = {
         "publisher_name": PERU_COMPRAS_NAME,
@@ -368,9 +379,10 @@ def _json_bytes(value: dict[str, Any]) -> bytes:
 def write_catalogue(root: Path, dataset: str, *, base_url: str) -> list[Path]:
     """Write ``catalog.jsonld`` and ``catalog.json`` at the datasets root (atomically)."""
     root = Path(root)
+    snap = snapshot(root, dataset)
     outputs = {
-        root / CATALOGUE_JSONLD: _json_bytes(build_dcat(root, dataset, base_url=base_url)),
-        root / CATALOGUE_CKAN: _json_bytes(build_ckan(root, dataset, base_url=base_url)),
+        root / CATALOGUE_JSONLD: _json_bytes(build_dcat(snap, base_url=base_url)),
+        root / CATALOGUE_CKAN: _json_bytes(build_ckan(snap, base_url=base_url)),
     }
     for path, data in outputs.items():
         write_atomic(path, data)

@@ -103,18 +103,54 @@ def orders_for_day(files: list[Path], day: dt.date, store: StateStore | None = N
 def split_for_day(result: ReadResult, day: dt.date) -> tuple[pa.Table, pa.Table]:
     """Rows of one read file that belong to ``day`` and the quarantine rows charged to it."""
     year, month = month_of_file(Path(result.info.name))
-    orders = result.orders
+    first_day = day == dt.date(year, month, 1)
+    month_prefix = f"{year:04d}-{month:02d}-"
+    orders, duplicates = _split_duplicates(result.orders)
     formal_day = pc.utf8_slice_codeunits(orders["formalized_at"], 0, 10)
-    in_day = pc.equal(formal_day, day.isoformat())
-    charged = result.quarantine.cast(QUARANTINE_SCHEMA)
-    if day == dt.date(year, month, 1):
-        month_prefix = f"{year:04d}-{month:02d}-"
-        outside = pc.invert(pc.starts_with(formal_day, month_prefix))
-        strays = orders.filter(outside)
-        charged = pa.concat_tables([charged, _out_of_month_rows(strays, year, month)])
-    else:
-        charged = charged.slice(0, 0)
-    return orders.filter(in_day), charged
+    dup_formal_day = pc.utf8_slice_codeunits(duplicates["formalized_at"], 0, 10)
+    dup_charged = pc.equal(dup_formal_day, day.isoformat())
+    if first_day:
+        dup_charged = pc.or_(dup_charged, pc.invert(pc.starts_with(dup_formal_day, month_prefix)))
+    charged = [_duplicate_rows(duplicates.filter(dup_charged))]
+    if first_day:
+        strays = orders.filter(pc.invert(pc.starts_with(formal_day, month_prefix)))
+        charged += [
+            result.quarantine.cast(QUARANTINE_SCHEMA),
+            _out_of_month_rows(strays, year, month),
+        ]
+    return orders.filter(pc.equal(formal_day, day.isoformat())), pa.concat_tables(charged)
+
+
+def _split_duplicates(orders: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Rows whose order number is unique in the snapshot, and every row of a repeated one."""
+    counts = orders.group_by("order_number").aggregate([("order_number", "count")])
+    repeated = counts.filter(pc.greater(counts["order_number_count"], 1))["order_number"]
+    is_repeated = pc.is_in(orders["order_number"], value_set=repeated.combine_chunks())
+    return orders.filter(pc.invert(is_repeated)), orders.filter(is_repeated)
+
+
+def _duplicate_rows(rows: pa.Table) -> pa.Table:
+    from quality.rules import raw_row_column
+
+    count = rows.num_rows
+    messages = [
+        f"ORDEN_ELECTRÓNICA {number} appears more than once in {name}: every copy is held "
+        "back until the source is corrected"
+        for number, name in zip(
+            rows["order_number"].to_pylist(), rows["source_file"].to_pylist(), strict=True
+        )
+    ]
+    return pa.table(
+        {
+            "source_file": rows["source_file"],
+            "source_line": rows["source_line"],
+            "field": pa.array(["ORDEN_ELECTRÓNICA"] * count, pa.string()),
+            "rule": pa.array(["order_number.unique"] * count, pa.string()),
+            "message": pa.array(messages, pa.string()),
+            "raw_row": raw_row_column(rows) if count else pa.array([], pa.string()),
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
 
 
 def _out_of_month_rows(strays: pa.Table, year: int, month: int) -> pa.Table:

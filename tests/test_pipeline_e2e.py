@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from dagster import materialize
 
-from integrity.keys import anchor_key
 from integrity.devchain import DevChain
+from integrity.keys import anchor_key
 from integrity.layout import DayLayout
 from pipelines.definitions import ALL_ASSETS, defs
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
@@ -106,3 +106,90 @@ def test_every_source_row_is_published_or_quarantined(published: Path) -> None:
         assert counts["sourceRows"] == orders.num_rows + quarantine.num_rows
         assert counts["releases"] == orders.num_rows
         assert counts["sourceRows"] > 0
+
+
+def _verify(*argv: str) -> tuple[int, str]:
+    import io
+
+    from integrity.cli_verificar import run
+
+    out = io.StringIO()
+    code = run(list(argv), out)
+    return code, out.getvalue()
+
+
+@pytest.fixture()
+def day_copy(published: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the published datasets root (tests tamper with it)."""
+    import shutil
+
+    root = tmp_path / "datasets"
+    shutil.copytree(published / "datasets", root)
+    return root, DayLayout(root, "perucompras-ocam", DAYS[1]).folder
+
+
+@pytest.mark.chain
+def test_untampered_day_verifies_against_the_chain(
+    published: Path, day_copy: tuple[Path, Path]
+) -> None:
+    root, folder = day_copy
+    code, text = _verify(
+        str(folder), "--datasets", str(root), "--devchain", str(published / "devchain")
+    )
+    assert code == 0, text
+    assert "VERIFICADO" in text
+
+
+@pytest.mark.chain
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "releases.json",
+        "releases.jsonl",
+        "orders.parquet",
+        "orders.csv",
+        "quarantine.parquet",
+        "quality.json",
+        "quality.html",
+    ],
+)
+def test_flipping_one_byte_of_any_file_is_reported_naming_the_file(
+    day_copy: tuple[Path, Path], kind: str
+) -> None:
+    root, folder = day_copy
+    target = folder / f"perucompras-ocam-{DAYS[1].isoformat()}-{kind}"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    for path in (folder, target):
+        code, text = _verify(str(path), "--datasets", str(root), "--offline")
+        assert code == 1, text
+        assert target.name in text
+        assert "FALLA" in text
+
+
+@pytest.mark.chain
+def test_deleting_a_jsonl_row_is_reported(day_copy: tuple[Path, Path]) -> None:
+    root, folder = day_copy
+    target = folder / f"perucompras-ocam-{DAYS[1].isoformat()}-releases.jsonl"
+    lines = target.read_bytes().splitlines(keepends=True)
+    target.write_bytes(b"".join(lines[:3] + lines[4:]))
+    code, text = _verify(str(target), "--datasets", str(root), "--offline", "--lang", "en")
+    assert code == 1, text
+    assert target.name in text and "FAIL" in text
+
+
+@pytest.mark.chain
+def test_editing_the_manifest_is_caught_by_the_anchor(
+    published: Path, day_copy: tuple[Path, Path]
+) -> None:
+    root, folder = day_copy
+    manifest = folder / f"perucompras-ocam-{DAYS[1].isoformat()}-manifest.json"
+    manifest.write_bytes(
+        manifest.read_bytes().replace(b'"timezone":"America/Lima"', b'"timezone":"America/Bogota"')
+    )
+    code, text = _verify(
+        str(folder), "--datasets", str(root), "--devchain", str(published / "devchain")
+    )
+    assert code == 1, text
+    assert "FALLA" in text and manifest.name in text
