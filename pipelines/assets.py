@@ -131,11 +131,17 @@ def quality_checked_orders(
     kinds={"json"},
 )
 def ocds_releases(
-    quality_checked_orders: steps.Checked, datasets: DatasetsResource
+    context: AssetExecutionContext,
+    quality_checked_orders: steps.Checked,
+    source: SourceResource,
+    datasets: DatasetsResource,
 ) -> Iterator[Output | AssetCheckResult]:
-    """OCDS 1.1.5 releases of the day, validated against the patched schema."""
+    """OCDS 1.1.5 releases of the day with items, deliveries and bids, schema-validated."""
     mapped = steps.map_releases(
-        quality_checked_orders, ocid_prefix=datasets.ocid_prefix, root=datasets.path
+        quality_checked_orders,
+        ocid_prefix=datasets.ocid_prefix,
+        root=datasets.path,
+        companions=source.companion_files(_day(context)),
     )
     yield Output(mapped, metadata=mapped.metadata())
     for outcome in mapped.checks:

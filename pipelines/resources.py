@@ -30,12 +30,31 @@ class SourceResource(ConfigurableResource):
     directory: str = str(REPO_ROOT / ".cache" / "source" / "synthetic")
     seed: int = 2026
     orders_per_month: int = 10_000
-    portal_url: str = "https://www.datosabiertos.gob.pe"
+    quotations: bool = True
+    portal_url: str = "https://www.datosabiertos.gob.pe"  # CKAN API base of the national portal
 
     def available_files(self, day: dt.date) -> list[Path]:
         """Every monthly snapshot on disk, after making sure ``day``'s month is there."""
         self.monthly_files(day)
         return read_source_dir(Path(self.directory))
+
+    def companion_files(self, day: dt.date) -> dict[str, Path]:
+        """The month's detailed export and quotations files, when the source has them."""
+        from publication.details import companion_files
+
+        return companion_files(Path(self.directory), day)
+
+    def _generate_companions(self, day: dt.date, monthly: Path) -> None:
+        """Synthetic detailed export and quotations consistent with the monthly file."""
+        from perucompras.synthetic_details import generate_detailed_export, generate_quotations
+        from publication.details import DETAIL_PREFIX, QUOTATION_PREFIX
+
+        found = self.companion_files(day)
+        folder = Path(self.directory)
+        if DETAIL_PREFIX not in found:
+            generate_detailed_export(day.year, day.month, folder, orders=monthly, seed=self.seed)
+        if QUOTATION_PREFIX not in found and self.quotations:
+            generate_quotations(day.year, day.month, folder, orders=monthly, seed=self.seed)
 
     def monthly_files(self, day: dt.date) -> list[Path]:
         """Monthly files that can hold orders formalised on ``day`` (generated if synthetic)."""
@@ -44,13 +63,15 @@ class SourceResource(ConfigurableResource):
             from perucompras.synthetic import generate_month
 
             folder.mkdir(parents=True, exist_ok=True)
-            generate_month(
+            monthly = generate_month(
                 day.year, day.month, folder, seed=self.seed, orders=self.orders_per_month
             )
+            self._generate_companions(day, monthly)
         elif self.kind == "portal":
-            from perucompras.portal import PortalClient
+            from perucompras.portal import PortalSettings, download_month_files
 
-            PortalClient(self.portal_url).download_month(day.year, day.month, folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            download_month_files(PortalSettings(base_url=self.portal_url), folder)
         elif self.kind != "directory":
             raise ValueError(
                 f"unknown source kind {self.kind!r}: use synthetic, directory or portal"

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from integrity.keys import anchor_key
 from integrity.layout import QUALITY_HTML
 from perucompras.reader import QUARANTINE_SCHEMA, SourceFileError
+from publication.details import details_for_day
 from publication.extract import DaySource, orders_for_day
 from publication.state import StateStore
 from publication.writer import DayContent, PublishedDay, sort_releases, write_day
@@ -98,9 +99,11 @@ class Mapped(StepResult):
     quarantine: pa.Table | None = None
     published_orders: pa.Table | None = None
     ocid_prefix: str = ""
+    detail_counts: dict[str, int] = field(default_factory=dict)
+    detail_sources: list[dict[str, Any]] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
-        return {"releases": len(self.releases)}
+        return {"releases": len(self.releases), **self.detail_counts}
 
 
 @dataclass(frozen=True)
@@ -254,9 +257,17 @@ def _validator() -> Any:
     return ReleaseValidator()
 
 
-def map_releases(checked: Checked, *, ocid_prefix: str, root: Path) -> Mapped:
-    """Map passed orders to OCDS releases and validate every release against the schema."""
+def map_releases(
+    checked: Checked,
+    *,
+    ocid_prefix: str,
+    root: Path,
+    companions: dict[str, Path] | None = None,
+) -> Mapped:
+    """Map passed orders to OCDS releases (with lines, deliveries and quotations when the
+    month's companion files exist) and validate every release against the schema."""
     checked.require_gate()
+    from ocds_mappings.details import attach_details
     from ocds_mappings.mapping import map_orders
     from quality.ocds_checks import check_ocds_day
 
@@ -264,12 +275,32 @@ def map_releases(checked: Checked, *, ocid_prefix: str, root: Path) -> Mapped:
     with StateStore(state_path(root)) as store:
         published = store.published_before(checked.day, checked.passed_orders["order_id"])
     result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix, published=published)
-    releases = sort_releases(result.releases)
+    published_orders = _without_rows(checked.passed_orders, result.quarantine)
+    details = details_for_day(
+        companions or {},
+        published_orders["order_number"].combine_chunks(),
+        checked.day,
+        state_path(root).parent / "cache",
+    )
+    releases = sort_releases(
+        attach_details(
+            result.releases,
+            lines=details.lines,
+            deliveries=details.deliveries,
+            quotations=details.quotations,
+            ocid_prefix=ocid_prefix,
+        )
+    )
     errors = {
         r["id"]: e for r, e in zip(releases, _validator().validate_many(releases), strict=True) if e
     }
-    quarantine = pa.concat_tables([checked.quarantine, as_published_quarantine(result.quarantine)])
-    published_orders = _without_rows(checked.passed_orders, result.quarantine)
+    quarantine = pa.concat_tables(
+        [
+            checked.quarantine,
+            as_published_quarantine(result.quarantine),
+            as_published_quarantine(details.quarantine),
+        ]
+    )
     first_errors = "; ".join(f"{rid}: {errs[0]}" for rid, errs in list(errors.items())[:3])
     checks = [
         CheckOutcome(
@@ -295,6 +326,8 @@ def map_releases(checked: Checked, *, ocid_prefix: str, root: Path) -> Mapped:
         quarantine=quarantine,
         published_orders=published_orders,
         ocid_prefix=ocid_prefix,
+        detail_counts=details.counts,
+        detail_sources=details.sources,
     )
 
 
@@ -343,6 +376,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         "publishedRows": mapped.published_orders.num_rows,
         "quarantinedRows": mapped.quarantine.num_rows,
         "releases": len(mapped.releases),
+        **mapped.detail_counts,
     }
     quality = build_report(
         day,
@@ -364,7 +398,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         releases=mapped.releases,
         orders=mapped.published_orders,
         quarantine=mapped.quarantine,
-        sources=source.sources,
+        sources=[*source.sources, *mapped.detail_sources],
         counts=counts,
         quality=quality,
         extra_files={QUALITY_HTML: render_html(quality).encode("utf-8")},

@@ -111,6 +111,7 @@ def write_day(root: Path, content: DayContent, *, anchor_key_hex: str) -> Publis
     previous = previous_link(root, content.dataset, content.day)
     target.folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{content.day}-", dir=target.folder.parent))
+    staging.chmod(0o755)
     try:
         stage = layout.DayLayout(root, content.dataset, content.day)
         manifest = _write_files(staging, stage, content, previous, anchor_key_hex)
@@ -269,6 +270,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; published files are world-readable
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
