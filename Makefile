@@ -7,7 +7,7 @@ DATASETS := datasets
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run test test-fast lint ui serve clean-data
+.PHONY: install browser run test test-fast lint ui serve clean-data
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -33,8 +33,12 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 	echo; echo "Published files: $(CURDIR)/$(DATASETS)/ (index: $(DATASETS)/index.json)"; \
 	echo "Dagster UI:      make ui   (then open http://127.0.0.1:3000)"
 
-test: install
+test: install browser
 	$(VENV)/bin/pytest -n 2 --timeout 600
+
+# Debian's Chromium for the browser-verifier tests (they skip, saying why, if it is missing).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || echo "chromium not installed: browser tests will be skipped"
 
 test-fast: install
 	$(VENV)/bin/pytest -n 2 -m "not chain and not browser"

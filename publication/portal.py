@@ -78,11 +78,16 @@ def refresh_portal(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> 
     from publication.writer import write_atomic
     from quality.report import render_cumulative_html
 
+    from publication.web import install_web_verifier
+
+    install_web_verifier(root)
     reports = []
     for day in days:
         quality = root / day["folder"] / f"{dataset}-{day['date']}-{layout.QUALITY_JSON}"
         if quality.exists():
-            reports.append(orjson.loads(quality.read_bytes()))
+            report = orjson.loads(quality.read_bytes())
+            if isinstance(report, dict) and "report_version" in report:
+                reports.append(report)
     link = (
         f"{dataset}/{{yyyy}}/{{mm}}/{{dd}}/{dataset}-{{yyyy}}-{{mm}}-{{dd}}-{layout.QUALITY_HTML}"
     )

@@ -1,0 +1,194 @@
+"""The shipped test vectors: every case gives its expected verdict, through the library and CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+import pytest
+
+from integrity.cli_verificar import run
+from integrity.messages import check_name, render
+from integrity.verify import (
+    CHECKS,
+    DatasetsRoot,
+    Status,
+    VerificationResult,
+    VerifyOptions,
+    verify_path,
+    verify_range,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VECTORS = REPO_ROOT / "tests" / "vectors"
+SCRIPT = REPO_ROOT / "scripts" / "make_test_vectors.py"
+
+
+def load_generator() -> ModuleType:
+    """Import scripts/make_test_vectors.py (it is a script, not a package module)."""
+    name = "make_test_vectors"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+EXPECTED = orjson.loads((VECTORS / "expected.json").read_bytes())
+CASES = {case["name"]: case for case in EXPECTED["cases"]}
+SNAPSHOT = orjson.loads((VECTORS / EXPECTED["snapshot"]).read_bytes())
+
+
+def verify_case(case: dict[str, Any]) -> VerificationResult:
+    """Run the library on one vector with the snapshot as the chain."""
+    generator = load_generator()
+    options = VerifyOptions(
+        datasets=DatasetsRoot.at(VECTORS / case["datasets"]),
+        chain=generator.SnapshotChain(SNAPSHOT),
+    )
+    if case["range"]:
+        start, end = (dt.date.fromisoformat(value) for value in case["range"])
+        return verify_range(DatasetsRoot.at(VECTORS / case["target"]), start, end, options)
+    return verify_path(VECTORS / case["target"], options)
+
+
+def failed_keys(result: VerificationResult, check: str) -> list[str]:
+    return sorted({note.key for note in result.checks[check].notes if note.failed})
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_library_gives_the_expected_result(name: str) -> None:
+    case = CASES[name]
+    result = verify_case(case)
+    assert result.exit_code == case["exitCode"]
+    assert result.verdict.key == case["verdict"]
+    assert {n: c.status.value for n, c in result.checks.items()} == case["statuses"]
+    for check in CHECKS:
+        assert failed_keys(result, check) == case["failing"].get(check, []), check
+
+
+@pytest.fixture(scope="module")
+def snapshot_rpc() -> Iterator[str]:
+    """The chain snapshot served as JSON-RPC on a loopback port."""
+    with load_generator().SnapshotRpcServer(SNAPSHOT) as server:
+        yield server.url
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_cli_prints_the_expected_verdict_and_failing_line(name: str, snapshot_rpc: str) -> None:
+    case = CASES[name]
+    args = [str(VECTORS / case["target"]), "--datasets", str(VECTORS / case["datasets"])]
+    if case["range"]:
+        args += ["--range", *case["range"]]
+    out = io.StringIO()
+    assert run([*args, "--rpc", snapshot_rpc], out) == case["exitCode"]
+    lines = out.getvalue().splitlines()
+    failing = case["failingLine"]
+    if failing is None:
+        assert render("verdict.verified", "es") in lines
+        assert not any("FALLA" in line for line in lines)
+        return
+    row = next(line for line in lines if line.startswith(failing["label"]))
+    assert row.split()[1] == failing["status"]
+    failed = [check_name(c, "es") for c in CHECKS if case["statuses"][c] == "fail"]
+    assert render("verdict.failed", "es", checks=", ".join(failed)) in lines
+
+
+def test_cli_json_matches_the_expected_statuses(snapshot_rpc: str) -> None:
+    for case in CASES.values():
+        args = [str(VECTORS / case["target"]), "--datasets", str(VECTORS / case["datasets"])]
+        if case["range"]:
+            args += ["--range", *case["range"]]
+        out = io.StringIO()
+        run([*args, "--rpc", snapshot_rpc, "--json", "--lang", "en"], out)
+        report = orjson.loads(out.getvalue())
+        assert report["exitCode"] == case["exitCode"], case["name"]
+        statuses = {name: check["status"] for name, check in report["checks"].items()}
+        assert statuses == case["statuses"], case["name"]
+
+
+def test_every_tamper_case_fails_and_the_catalogue_is_complete() -> None:
+    tampered = {name for name, case in CASES.items() if not name.startswith("good-")}
+    assert {
+        "modified-field",
+        "deleted-row",
+        "inserted-row",
+        "reordered-rows",
+        "truncated",
+        "other-day-renamed",
+        "forged-manifest",
+        "proof-edited-line",
+        "proof-tree-size",
+        "proof-other-contract",
+        "proof-other-chain",
+        "replay-old-root",
+        "missing-day",
+    } <= tampered
+    for name in tampered - {"proof-claimed-tree-size"}:
+        assert CASES[name]["exitCode"] == 1, name
+        assert CASES[name]["failingLine"]["keys"], name
+
+
+def test_offline_cli_still_catches_file_tampering() -> None:
+    case = CASES["modified-field"]
+    out = io.StringIO()
+    code = run(
+        [str(VECTORS / case["target"]), "--datasets", str(VECTORS / "good"), "--offline"], out
+    )
+    assert code == 1
+    assert any(
+        line.startswith("integridad") and "FALLA" in line for line in out.getvalue().splitlines()
+    )
+
+
+def test_snapshot_answers_like_the_registry_abi() -> None:
+    """The JSON-RPC answers decode with the real contract ABI (web3), as on a node."""
+    from web3 import Web3
+
+    from integrity.chain import load_artifact
+
+    generator = load_generator()
+    key = next(iter(SNAPSHOT["anchors"]))
+    contract = Web3().eth.contract(abi=load_artifact()["abi"])
+    call = contract.encode_abi("get_anchor", [bytes.fromhex(key)])
+    answer = generator.rpc_answer(
+        SNAPSHOT,
+        {"id": 1, "method": "eth_call", "params": [{"to": SNAPSHOT["contract"], "data": call}]},
+    )
+    decoded = Web3().codec.decode(
+        ["bytes32", "bytes32", "uint32", "uint256", "uint256"],
+        bytes.fromhex(answer["result"][2:]),
+    )
+    stored = SNAPSHOT["anchors"][key]
+    assert decoded[0].hex() == stored["digest"]
+    assert decoded[2] == stored["day"]
+    assert decoded[3] == stored["blockNumber"]
+
+
+def test_vectors_regenerate_byte_identical(tmp_path: Path) -> None:
+    out = tmp_path / "vectors"
+    load_generator().build(out)
+    committed = {p.relative_to(VECTORS): p.read_bytes() for p in VECTORS.rglob("*") if p.is_file()}
+    fresh = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert sorted(map(str, fresh)) == sorted(map(str, committed)), (
+        "run `.venv/bin/python scripts/make_test_vectors.py` and commit tests/vectors/"
+    )
+    changed = [str(path) for path in fresh if fresh[path] != committed[path]]
+    assert not changed, f"regenerated vectors differ: {changed}; run scripts/make_test_vectors.py"
+    assert sum(len(data) for data in committed.values()) < 1_000_000
+
+
+def test_every_check_status_is_a_known_value() -> None:
+    values = {status.value for status in Status}
+    for case in CASES.values():
+        assert set(case["statuses"].values()) <= values
