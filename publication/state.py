@@ -120,6 +120,16 @@ class StateStore:
         self.con.unregister("_ids")
         return dict(rows)
 
+    def package_days(self, ocid_or_order: str) -> list[dt.date]:
+        """Days whose package holds a release of this ocid, order id or order number."""
+        order_id = ocid_or_order.rsplit("-", 1)[0] if ocid_or_order.count("-") == 4 else None
+        rows = self._run(
+            "SELECT DISTINCT package_day FROM published "
+            "WHERE ocid = ? OR order_id = ? OR order_id = ? ORDER BY package_day",
+            [ocid_or_order, ocid_or_order, order_id],
+        )
+        return [row[0] for row in rows]
+
     def late_states(self, day: dt.date) -> pa.Table:
         """Newest observed state of orders published before ``day`` that changed since."""
         table = self.con.sql(

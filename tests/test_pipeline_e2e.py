@@ -193,3 +193,34 @@ def test_editing_the_manifest_is_caught_by_the_anchor(
     )
     assert code == 1, text
     assert "FALLA" in text and manifest.name in text
+
+
+@pytest.mark.chain
+def test_publicar_proof_of_one_order_verifies_against_the_chain(
+    published: Path, tmp_path: Path
+) -> None:
+    import orjson
+
+    from pipelines.cli import main as publicar
+
+    layout = DayLayout(published / "datasets", "perucompras-ocam", DAYS[0])
+    first = orjson.loads(layout.path("releases.jsonl").read_bytes().splitlines()[0])
+    order_number = first["contracts"][0]["id"]
+    out = tmp_path / "proof.json"
+    assert (
+        publicar(["proof", order_number, "--datasets", str(published / "datasets"), "-o", str(out)])
+        == 0
+    )
+    code, text = _verify(
+        str(out),
+        "--datasets",
+        str(published / "datasets"),
+        "--devchain",
+        str(published / "devchain"),
+    )
+    assert code == 0, text
+    edited = orjson.loads(out.read_bytes())
+    edited["line"] = edited["line"].replace('"currency":"PEN"', '"currency":"USD"', 1)
+    out.write_bytes(orjson.dumps(edited))
+    code, text = _verify(str(out), "--datasets", str(published / "datasets"), "--offline")
+    assert code == 1, text
