@@ -34,6 +34,8 @@ def canonical_bytes(value: Any) -> bytes:
         fast = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError as exc:
         raise CanonicalJSONError(f"not JSON-serialisable: {exc}") from exc
+    if not _NON_JCS_NUMBER.search(fast) and b"null" not in fast:
+        return fast  # nothing suspicious anywhere, not even inside strings
     outside_strings = _STRING_LITERAL.sub(b'""', fast)
     if _NON_JCS_NUMBER.search(outside_strings) or b"null" in outside_strings:
         # Rare: re-serialise exactly (also catches NaN/inf, which orjson turns into null).

@@ -20,6 +20,7 @@ INDEX_FILE = "index.json"
 TRUST_FILE = "trust.json"
 
 RELEASE_PACKAGE = "releases.json"
+RECORD_PACKAGE = "records.json"
 RELEASES_JSONL = "releases.jsonl"
 ORDERS_PARQUET = "orders.parquet"
 ORDERS_CSV = "orders.csv"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,18 @@ def group_by_ocid(releases: Iterable[Mapping[str, Any]]) -> dict[str, list[Mappi
     return {ocid: sorted(grouped[ocid], key=lambda r: r["date"]) for ocid in sorted(grouped)}
 
 
+def compiled_release(history: Sequence[Mapping[str, Any]], merger: Any) -> dict[str, Any]:
+    """Compiled release of one ocid's releases (sorted by date).
+
+    A single release compiles to itself with ``id = "{ocid}-{date}"`` and ``tag = ["compiled"]``
+    (what ocdsmerge returns, checked by a test), so only longer histories go through ocdsmerge.
+    """
+    if len(history) == 1:
+        release = history[0]
+        return {**release, "id": f"{release['ocid']}-{release['date']}", "tag": ["compiled"]}
+    return merger.create_compiled_release([dict(release) for release in history])
+
+
 def record_package(
     releases: Sequence[Mapping[str, Any]],
     *,
@@ -91,24 +103,28 @@ def record_package(
     license: str = DEFAULT_LICENSE,
     publication_policy: str,
     extensions: Sequence[str],
+    release_url: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> dict[str, Any]:
-    """A record package with embedded releases and a compiled release per ocid.
+    """A record package with a compiled release per ocid.
 
     `schema` is the patched release schema (`schema.load_release_schema()`): merge rules come
-    from it, so nothing is downloaded.
+    from it, so nothing is downloaded. With `release_url`, records link to their releases
+    (`{url, date, tag}`) instead of embedding them.
     """
     from ocdsmerge import Merger
 
     merger = Merger(schema=dict(schema))
     records = []
     for ocid, history in group_by_ocid(releases).items():
-        history_list = [dict(release) for release in history]
+        if release_url is None:
+            listed: list[Any] = [dict(release) for release in history]
+        else:
+            listed = [
+                {"url": release_url(release), "date": release["date"], "tag": release["tag"]}
+                for release in history
+            ]
         records.append(
-            {
-                "ocid": ocid,
-                "releases": history_list,
-                "compiledRelease": merger.create_compiled_release(history_list),
-            }
+            {"ocid": ocid, "releases": listed, "compiledRelease": compiled_release(history, merger)}
         )
     package = _metadata(
         uri=uri,

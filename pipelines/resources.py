@@ -14,6 +14,7 @@ from integrity.chain import AnchorRegistryClient, ChainConfig
 from integrity.devchain import DevChain
 from integrity.layout import DEFAULT_DATASET
 from perucompras.reader import month_of_file, read_source_dir
+from publication.portal import DEFAULT_BASE_URL
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +88,7 @@ class DatasetsResource(ConfigurableResource):
     root: str = str(REPO_ROOT / "datasets")
     dataset: str = DEFAULT_DATASET
     ocid_prefix: str = "ocds-213czf"
-    base_url: str = "https://datos.example.org/perucompras"
+    base_url: str = DEFAULT_BASE_URL
 
     @property
     def path(self) -> Path:

@@ -22,6 +22,7 @@ from integrity.layout import QUALITY_HTML
 from perucompras.reader import QUARANTINE_SCHEMA, SourceFileError
 from publication.details import details_for_day
 from publication.extract import DaySource, orders_for_day
+from publication.records import day_record_package
 from publication.state import StateStore
 from publication.writer import DayContent, PublishedDay, sort_releases, write_day
 
@@ -274,8 +275,9 @@ def map_releases(
     assert checked.passed_orders is not None and checked.quarantine is not None
     with StateStore(state_path(root)) as store:
         published = store.published_before(checked.day, checked.passed_orders["order_id"])
-    result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix, published=published)
-    published_orders = _without_rows(checked.passed_orders, result.quarantine)
+        result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix, published=published)
+        published_orders = _without_rows(checked.passed_orders, result.quarantine)
+        frameworks = _new_framework_releases(store, published_orders, checked.day, ocid_prefix)
     details = details_for_day(
         companions or {},
         published_orders["order_number"].combine_chunks(),
@@ -283,13 +285,16 @@ def map_releases(
         state_path(root).parent / "cache",
     )
     releases = sort_releases(
-        attach_details(
-            result.releases,
-            lines=details.lines,
-            deliveries=details.deliveries,
-            quotations=details.quotations,
-            ocid_prefix=ocid_prefix,
-        )
+        [
+            *frameworks,
+            *attach_details(
+                result.releases,
+                lines=details.lines,
+                deliveries=details.deliveries,
+                quotations=details.quotations,
+                ocid_prefix=ocid_prefix,
+            ),
+        ]
     )
     errors = {
         r["id"]: e for r, e in zip(releases, _validator().validate_many(releases), strict=True) if e
@@ -329,6 +334,24 @@ def map_releases(
         detail_counts=details.counts,
         detail_sources=details.sources,
     )
+
+
+def _new_framework_releases(
+    store: StateStore, orders: pa.Table, day: dt.date, ocid_prefix: str
+) -> list[dict[str, Any]]:
+    """First-stage releases of the agreements this day's orders use for the first time."""
+    from ocds_mappings.mapping import (
+        agreements_first_seen,
+        build_framework_releases,
+        framework_ocid,
+    )
+
+    first_seen = agreements_first_seen(orders)
+    ocids = {code: framework_ocid(code, ocid_prefix) for code in first_seen}
+    earlier = store.earlier_packages(sorted(ocids.values()), day)
+    already = set().union(*earlier.values()) if earlier else set()
+    new = {code: date for code, date in first_seen.items() if ocids[code] not in already}
+    return build_framework_releases(new, ocid_prefix=ocid_prefix)
 
 
 def _row_keys(table: pa.Table) -> pa.Array:
@@ -376,6 +399,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         "publishedRows": mapped.published_orders.num_rows,
         "quarantinedRows": mapped.quarantine.num_rows,
         "releases": len(mapped.releases),
+        "callOffReleases": sum(1 for r in mapped.releases if "-OCAM-" in r["ocid"]),
         **mapped.detail_counts,
     }
     quality = build_report(
@@ -388,6 +412,16 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
             for c in (*checked.checks, *mapped.checks)
         ],
     )
+    with StateStore(state_path(root)) as store:
+        records = day_record_package(
+            mapped.releases,
+            day=day,
+            root=root,
+            dataset=dataset,
+            store=store,
+            base_url=base_url,
+            package_meta={**package, "publisher": publisher.as_ocds()},
+        )
     content = DayContent(
         dataset=dataset,
         day=day,
@@ -401,6 +435,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         sources=[*source.sources, *mapped.detail_sources],
         counts=counts,
         quality=quality,
+        records=records,
         extra_files={QUALITY_HTML: render_html(quality).encode("utf-8")},
     )
     result: PublishedDay = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())

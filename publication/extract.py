@@ -10,6 +10,7 @@ assigned to exactly one day, so that per-day counts reconcile:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,18 @@ class DaySource:
         return self.orders.num_rows + self.quarantine.num_rows
 
 
+def read_cached(path: Path) -> ReadResult:
+    """Read a monthly file once per content version within a process (days share a month)."""
+    stat = path.stat()
+    return _read_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_cached(path: str, mtime_ns: int, size: int) -> ReadResult:
+    del mtime_ns, size  # part of the cache key only
+    return read_monthly_file(Path(path))
+
+
 def files_for_day(files: list[Path], day: dt.date) -> list[Path]:
     """Monthly files whose month contains ``day``."""
     return [path for path in files if month_of_file(path) == (day.year, day.month)]
@@ -62,9 +75,9 @@ def orders_for_day(files: list[Path], day: dt.date, store: StateStore | None = N
     if store is not None:
         for path in files:
             if path not in day_files and not store.knows_file(path):
-                store.ingest(read_monthly_file(path))
+                store.ingest(read_cached(path))
     for path in day_files:
-        result = read_monthly_file(path)
+        result = read_cached(path)
         if store is not None:
             store.ingest(result)
         day_orders, day_quarantine = split_for_day(result, day)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ INDEX_HTML = "index.html"
 QUALITY_PAGE = "calidad.html"
 VERIFIER_PAGE = "verificar.html"
 CATALOGUE_FILES = ("catalog.jsonld", "catalog.json")
+# Public URL the datasets root is served at (package uris, linked releases, catalogue links).
+DEFAULT_BASE_URL = os.environ.get("PERUCOMPRAS_BASE_URL", "https://datos.example.org/perucompras")
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}"
@@ -73,12 +76,14 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
     )
 
 
-def refresh_portal(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> None:
-    """Rewrite index.html and the cumulative quality page from the published days."""
+def refresh_portal(
+    root: Path, dataset: str, days: Sequence[dict[str, Any]], *, base_url: str = DEFAULT_BASE_URL
+) -> None:
+    """Rewrite the verifier page, quality page, DCAT/CKAN catalogue and index.html."""
+    from publication.catalogue import write_catalogue
+    from publication.web import install_web_verifier
     from publication.writer import write_atomic
     from quality.report import render_cumulative_html
-
-    from publication.web import install_web_verifier
 
     install_web_verifier(root)
     reports = []
@@ -92,4 +97,6 @@ def refresh_portal(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> 
         f"{dataset}/{{yyyy}}/{{mm}}/{{dd}}/{dataset}-{{yyyy}}-{{mm}}-{{dd}}-{layout.QUALITY_HTML}"
     )
     write_atomic(root / QUALITY_PAGE, render_cumulative_html(reports, link_pattern=link).encode())
+    if days:
+        write_catalogue(root, dataset, base_url=base_url)
     write_atomic(root / INDEX_HTML, render_index(root, dataset, days).encode())

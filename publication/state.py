@@ -120,6 +120,20 @@ class StateStore:
         self.con.unregister("_ids")
         return dict(rows)
 
+    def earlier_packages(self, ocids: list[str], day: dt.date) -> dict[dt.date, set[str]]:
+        """Package day → ocids (among ``ocids``) that have releases in that earlier package."""
+        self.con.register("_ocids", pa.table({"ocid": pa.array(ocids, pa.string())}))
+        rows = self._run(
+            "SELECT DISTINCT p.package_day, p.ocid FROM published p JOIN _ocids USING (ocid) "
+            "WHERE p.package_day < ? ORDER BY 1, 2",
+            [day],
+        )
+        self.con.unregister("_ocids")
+        found: dict[dt.date, set[str]] = {}
+        for package_day, ocid in rows:
+            found.setdefault(package_day, set()).add(ocid)
+        return found
+
     def package_days(self, ocid_or_order: str) -> list[dt.date]:
         """Days whose package holds a release of this ocid, order id or order number."""
         order_id = ocid_or_order.rsplit("-", 1)[0] if ocid_or_order.count("-") == 4 else None

@@ -54,6 +54,7 @@ class DayContent:
     sources: list[dict[str, Any]]
     counts: dict[str, int]
     quality: dict[str, Any] | None = None
+    records: dict[str, Any] | None = None
     extra_files: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -78,6 +79,7 @@ class PublishedDay:
 _MEDIA_TYPES = {
     layout.RELEASE_PACKAGE: ("application/json", "ocds-release-package"),
     layout.RELEASES_JSONL: ("application/jsonl", "ocds-releases-merkle-leaves"),
+    layout.RECORD_PACKAGE: ("application/json", "ocds-record-package"),
     layout.ORDERS_PARQUET: ("application/vnd.apache.parquet", "orders-table"),
     layout.ORDERS_CSV: ("text/csv", "orders-table"),
     layout.QUARANTINE_PARQUET: ("application/vnd.apache.parquet", "quarantine"),
@@ -132,6 +134,8 @@ def _write_files(
         layout.RELEASE_PACKAGE: canonical_bytes({**content.package, "releases": content.releases}),
         layout.RELEASES_JSONL: b"".join(line + b"\n" for line in lines),
     }
+    if content.records is not None:
+        files[layout.RECORD_PACKAGE] = canonical_bytes(content.records)
     if content.quality is not None:
         files[layout.QUALITY_JSON] = canonical_bytes(content.quality)
     entries: list[FileEntry] = []
