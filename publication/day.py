@@ -232,12 +232,20 @@ OCDS_CHECKS = {
     "ocds.award_values": "Award values equal the source to the cent.",
     "ocds.contract_values": "Contract values equal the source to the cent.",
     "counts.releases_reconcile": "One release per published order state: nothing lost.",
+    "ocds.closed_codelists": "Every closed-codelist value is in its codelist.",
+    "ocds.open_codelists": "Open-codelist values outside the codelist (reported, not blocking).",
 }
 
 
-def release_check_specs() -> list[tuple[str, str]]:
-    """(name, description) of the blocking checks on the OCDS output."""
-    return [(dagster_check_name(name), text) for name, text in OCDS_CHECKS.items()]
+NON_BLOCKING_OCDS_CHECKS = frozenset({"ocds.open_codelists"})
+
+
+def release_check_specs() -> list[tuple[str, bool, str]]:
+    """(name, blocking, description) of the checks on the OCDS output."""
+    return [
+        (dagster_check_name(name), name not in NON_BLOCKING_OCDS_CHECKS, text)
+        for name, text in OCDS_CHECKS.items()
+    ]
 
 
 def _outcome(check: Any) -> CheckOutcome:
@@ -249,6 +257,40 @@ def _outcome(check: Any) -> CheckOutcome:
         check.message,
         dict(check.details),
     )
+
+
+@functools.cache
+def _codelists() -> Any:
+    from ocds_mappings.schema import codelist_checker
+
+    return codelist_checker()
+
+
+def codelist_outcomes(releases: list[dict[str, Any]]) -> list[CheckOutcome]:
+    """Closed codelists block; values outside an open codelist are reported."""
+    report = _codelists().report(releases)
+    closed = sorted({(i.codelist, i.value) for i in report if not i.open})
+    extra = sorted({(i.codelist, i.value) for i in report if i.open})
+    return [
+        CheckOutcome(
+            dagster_check_name("ocds.closed_codelists"),
+            not closed,
+            True,
+            "all values in their closed codelists"
+            if not closed
+            else "not in closed codelist: " + ", ".join(f"{c}={v!r}" for c, v in closed[:10]),
+            {"values": closed[:50]},
+        ),
+        CheckOutcome(
+            dagster_check_name("ocds.open_codelists"),
+            not extra,
+            False,
+            "all values in their open codelists"
+            if not extra
+            else "outside open codelist: " + ", ".join(f"{c}={v!r}" for c, v in extra[:10]),
+            {"values": extra[:50]},
+        ),
+    ]
 
 
 @functools.cache
@@ -321,6 +363,7 @@ def map_releases(
             _outcome(check)
             for check in check_ocds_day(releases, published_orders, prefix=ocid_prefix)
         ],
+        *codelist_outcomes(releases),
     ]
     return Mapped(
         day=checked.day,
@@ -376,6 +419,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
     from ocds_mappings.mapping import PERU_COMPRAS_NAME, PERU_COMPRAS_RUC
     from ocds_mappings.packaging import Publisher, release_package
     from publication.anchoring import check_day_files
+    from publication.portal import EXTENSIONS_FOLDER, POLICY_FILE
     from quality.report import build_report, render_html
     from quality.rules import CheckResult
 
@@ -390,8 +434,8 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         uri=f"{base_url}/{dataset}/{day:%Y/%m/%d}/{dataset}-{day.isoformat()}-releases.json",
         published_date=cutoff,
         publisher=publisher,
-        publication_policy=f"{base_url}/publication-policy.html",
-        extensions=extension_urls(local_base_url=base_url),
+        publication_policy=f"{base_url}/{POLICY_FILE}",
+        extensions=extension_urls(local_base_url=f"{base_url}/{EXTENSIONS_FOLDER}/"),
     )
     package.pop("releases")
     counts = {

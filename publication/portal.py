@@ -57,6 +57,7 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
         else []
     )
     extras.append(f'<a href="{QUALITY_PAGE}">Calidad acumulada</a>')
+    extras.append(f'<a href="{POLICY_FILE}">Política de publicación</a>')
     extras.append(f'<a href="{layout.INDEX_FILE}">index.json</a>')
     extras.append(f'<a href="{layout.TRUST_FILE}">trust.json</a>')
     extras += [f'<a href="{name}">{name}</a>' for name in CATALOGUE_FILES if (root / name).exists()]
@@ -76,6 +77,27 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
     )
 
 
+POLICY_FILE = "publication-policy.md"
+EXTENSIONS_FOLDER = "extensions"
+
+
+def publish_ocds_documents(root: Path) -> None:
+    """Serve the local OCDS extensions and the publication policy the packages point to."""
+    from ocds_mappings.docs import policy_markdown
+    from ocds_mappings.extensions import DECLARED_EXTENSIONS, LOCAL_EXTENSIONS_DIR
+    from publication.writer import write_atomic
+
+    for extension in DECLARED_EXTENSIONS:
+        if not extension.local:
+            continue
+        source = LOCAL_EXTENSIONS_DIR / extension.folder
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            target = root / EXTENSIONS_FOLDER / extension.folder / path.relative_to(source)
+            if not target.exists() or target.read_bytes() != path.read_bytes():
+                write_atomic(target, path.read_bytes())
+    write_atomic(root / POLICY_FILE, policy_markdown().encode("utf-8"))
+
+
 def refresh_portal(
     root: Path, dataset: str, days: Sequence[dict[str, Any]], *, base_url: str = DEFAULT_BASE_URL
 ) -> None:
@@ -86,6 +108,7 @@ def refresh_portal(
     from quality.report import render_cumulative_html
 
     install_web_verifier(root)
+    publish_ocds_documents(root)
     reports = []
     for day in days:
         quality = root / day["folder"] / f"{dataset}-{day['date']}-{layout.QUALITY_JSON}"

@@ -1,0 +1,50 @@
+"""Any RPC URL + key from the environment works like the embedded chain (here: a separate anvil)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pytest
+from dagster import materialize
+
+from integrity.chain import DEV_PRIVATE_KEYS, ChainConfig, DevKeyRefused, ensure_key_allowed
+from integrity.devchain import DevChain
+from integrity.keys import anchor_key
+from integrity.layout import DayLayout
+from pipelines.definitions import ALL_ASSETS
+from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+
+
+@pytest.mark.chain
+def test_pipeline_anchors_through_environment_rpc_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date(2026, 6, 3)
+    with DevChain(tmp_path / "node") as node:  # stands in for any EVM node
+        assert node.deployment is not None
+        monkeypatch.setenv("PERUCOMPRAS_RPC_URL", node.rpc_url)
+        monkeypatch.setenv("PERUCOMPRAS_PRIVATE_KEY", DEV_PRIVATE_KEYS[0])
+        monkeypatch.setenv("PERUCOMPRAS_CONTRACT", node.deployment.contract)
+        resources = {
+            "source": SourceResource(
+                kind="synthetic", directory=str(tmp_path / "source"), orders_per_month=300
+            ),
+            "datasets": DatasetsResource(root=str(tmp_path / "datasets")),
+            "chain": ChainResource(mode="rpc"),
+        }
+        result = materialize(ALL_ASSETS, partition_key=day.isoformat(), resources=resources)
+        assert result.success
+        layout = DayLayout(tmp_path / "datasets", "perucompras-ocam", day)
+        stored = ChainConfig.from_env().client().get_anchor(anchor_key("perucompras-ocam", day))
+        assert stored is not None
+        assert stored.digest.hex() == hashlib.sha256(layout.manifest.read_bytes()).hexdigest()
+        assert result.output_for_node("anchored_day")["devChain"] is False
+
+
+@pytest.mark.parametrize("chain_id", [1, 137, 648529])
+def test_well_known_dev_keys_are_refused_on_any_other_chain(chain_id: int) -> None:
+    with pytest.raises(DevKeyRefused):
+        ensure_key_allowed(chain_id, DEV_PRIVATE_KEYS[0])
+    ensure_key_allowed(31337, DEV_PRIVATE_KEYS[0])
