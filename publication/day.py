@@ -23,7 +23,7 @@ from perucompras.reader import QUARANTINE_SCHEMA, SourceFileError
 from publication.details import details_for_day
 from publication.extract import DaySource, orders_for_day
 from publication.records import day_record_package
-from publication.state import StateStore
+from publication.state import StateStore, rules_fingerprint
 from publication.writer import DayContent, PublishedDay, sort_releases, write_day
 
 
@@ -486,6 +486,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
     if not result.differs_from_sources:
         with StateStore(state_path(root)) as store:
             store.record_published(day, mapped.releases)
+            store.record_held(day, mapped.quarantine, rules_fingerprint())
     problems = check_day_files(result.folder, result.manifest)
     checks = [
         CheckOutcome(

@@ -25,7 +25,7 @@ from perucompras.reader import (
     month_of_file,
     read_monthly_file,
 )
-from publication.state import StateStore
+from publication.state import StateStore, rules_fingerprint
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,12 @@ def orders_for_day(files: list[Path], day: dt.date, store: StateStore | None = N
             cutoffs.append(info.process_time)
     if store is not None:
         late = store.late_states(day)
-        if late.num_rows:
-            orders.append(late)
-            sources.append({"name": "late-status-changes", "rowsForDay": late.num_rows})
-            cutoffs.extend(late["process_time"].to_pylist())
+        retried = store.retry_candidates(day, rules_fingerprint())
+        for name, extra in (("late-status-changes", late), ("retried-quarantine", retried)):
+            if extra.num_rows:
+                orders.append(extra)
+                sources.append({"name": name, "rowsForDay": extra.num_rows})
+                cutoffs.extend(extra["process_time"].to_pylist())
     return DaySource(
         day=day,
         orders=_concat(orders, ORDER_SCHEMA),

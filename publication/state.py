@@ -34,7 +34,26 @@ CREATE TABLE IF NOT EXISTS published (
     release_id VARCHAR PRIMARY KEY, ocid VARCHAR, order_id VARCHAR,
     release_date VARCHAR, package_day DATE
 );
+CREATE TABLE IF NOT EXISTS held (
+    order_number VARCHAR, snapshot_sha256 VARCHAR, package_day DATE, rule VARCHAR,
+    fingerprint VARCHAR
+);
 """
+
+
+def rules_fingerprint() -> str:
+    """What decides quarantine: the agreements table and the rule catalogue with severities.
+
+    A row held back under one fingerprint is retried once the fingerprint changes (e.g. a new
+    agreement is added to the table).
+    """
+    from ocds_mappings.agreements import AGREEMENTS_CSV
+    from quality.rules import RULES
+
+    digest = hashlib.sha256(AGREEMENTS_CSV.read_bytes())
+    for rule in RULES:
+        digest.update(f"{rule.id}:{rule.severity}:{rule.kind}\n".encode())
+    return digest.hexdigest()
 
 
 class StateStore:
@@ -133,6 +152,69 @@ class StateStore:
         for package_day, ocid in rows:
             found.setdefault(package_day, set()).add(ocid)
         return found
+
+    def record_held(self, day: dt.date, quarantine: pa.Table, fingerprint: str) -> None:
+        """Remember which parsed orders ``day`` held back, under which snapshot and rules.
+
+        Quarantine rows are matched to the newest snapshot of their file (rows the reader
+        could not parse have no observation and wait for a corrected file).
+        """
+        self._run("DELETE FROM held WHERE package_day = ?", [day])
+        if not quarantine.num_rows:
+            return
+        self.con.register("_held", quarantine.select(["source_file", "source_line", "rule"]))
+        self._run(
+            """
+            INSERT INTO held
+            WITH newest_snapshot AS (
+                SELECT o.source_file, o.snapshot_sha256 FROM observations o
+                JOIN snapshots s ON s.sha256 = o.snapshot_sha256
+                QUALIFY row_number() OVER (
+                    PARTITION BY o.source_file ORDER BY s.process_time DESC, s.sha256
+                ) = 1
+            )
+            SELECT DISTINCT o.order_number, o.snapshot_sha256, ?::DATE, h.rule, ?
+            FROM _held h
+            JOIN newest_snapshot n USING (source_file)
+            JOIN observations o ON o.source_file = h.source_file
+                AND o.source_line = h.source_line AND o.snapshot_sha256 = n.snapshot_sha256
+            """,
+            [day, fingerprint],
+        )
+        self.con.unregister("_held")
+
+    def retry_candidates(self, day: dt.date, fingerprint: str) -> pa.Table:
+        """Newest state of never-published orders of earlier days worth another try.
+
+        An order formalised on a day already packaged before ``day``, never published, whose
+        newest observation was not already held back under the same rules: a corrected
+        snapshot, an order that appeared late, or rows held under rules that changed since.
+        """
+        table = self.con.sql(
+            """
+            WITH newest AS (
+                SELECT * FROM observations
+                QUALIFY row_number() OVER (
+                    PARTITION BY order_number
+                    ORDER BY process_time DESC, last_status_at DESC, source_file DESC
+                ) = 1
+            ),
+            packaged AS (SELECT DISTINCT package_day FROM published WHERE package_day < $day)
+            SELECT newest.* EXCLUDE (snapshot_sha256) FROM newest
+            WHERE CAST(substr(newest.formalized_at, 1, 10) AS DATE) IN (SELECT * FROM packaged)
+              AND newest.order_id NOT IN (SELECT order_id FROM published)
+              AND NOT EXISTS (
+                  SELECT 1 FROM held h
+                  WHERE h.order_number = newest.order_number
+                    AND h.snapshot_sha256 = newest.snapshot_sha256
+                    AND h.fingerprint = $fingerprint
+                    AND h.package_day < $day
+              )
+            ORDER BY order_number
+            """,
+            params={"day": day, "fingerprint": fingerprint},
+        ).to_arrow_table()
+        return table.select(ORDER_SCHEMA.names).cast(ORDER_SCHEMA)
 
     def package_days(self, ocid_or_order: str) -> list[dt.date]:
         """Days whose package holds a release of this ocid, order id or order number."""

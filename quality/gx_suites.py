@@ -25,6 +25,7 @@ from quality.rules import (
     RUC_PATTERN,
     RULES,
     UNKNOWN_SHARE_SOURCE,
+    CheckResult,
     QualityConfig,
     Rule,
     applicable_row_rules,
@@ -33,6 +34,7 @@ from quality.rules import (
     lima_timestamps,
     minimum_amount_cents,
     ruc_check_digit_ok,
+    source_lines_of,
 )
 
 SUITE_NAME = "perucompras_orders"
@@ -309,3 +311,121 @@ def _observed(result: Mapping[str, Any]) -> Any:
             "unexpected_percent": result.get("unexpected_percent"),
         }
     return None
+
+
+# ---------------------------------------------------------------- catalogue-generic helpers
+# Used by the line and quotation gates (quality.lines, quality.quotations): one dataframe asset
+# per table kind in the same cached context, and GX results mapped back to catalogue rule ids.
+
+_ASSETS: set[str] = set()
+BATCH_DEFINITION = "whole_day"
+
+
+def dataframe_batch_definition(asset_name: str) -> Any:
+    """Return the whole-dataframe batch definition of ``asset_name`` (created on first use)."""
+    source = _context().data_sources.get("perucompras")
+    with _LOCK:
+        if asset_name not in _ASSETS and asset_name not in source.get_asset_names():
+            source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(
+                BATCH_DEFINITION
+            )
+        _ASSETS.add(asset_name)
+    return source.get_asset(asset_name).get_batch_definition(BATCH_DEFINITION)
+
+
+def arrow_frame(columns: Mapping[str, pa.Array], rows: int) -> pd.DataFrame:
+    """Arrow columns -> the pandas frame GX validates (nullable Int64/boolean dtypes)."""
+    table = pa.table(dict(columns)) if columns else pa.table({"_empty": pa.nulls(rows)})
+    return table.to_pandas(types_mapper=_pandas_type)
+
+
+def validate_frame(
+    frame: pd.DataFrame,
+    suite: Any,
+    *,
+    asset_name: str,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None = None,
+) -> GxOutcome:
+    """Validate ``frame`` with ``suite``; row expectations -> failure masks per ``meta.rule_id``."""
+    batch_definition = dataframe_batch_definition(asset_name)
+    with _LOCK:
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite,
+            result_format={"result_format": "COMPLETE"},
+            expectation_parameters=dict(expectation_parameters or {}),
+        )
+    row_failures: dict[str, np.ndarray] = {}
+    table_results: dict[str, dict[str, Any]] = {}
+    errors: dict[str, str] = {}
+    for item in result.results:
+        expectation = item.expectation_config
+        rule_id = (expectation.meta or {}).get("rule_id", expectation.type)
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            errors[rule_id] = str(item.exception_info.get("exception_message"))
+        if rule_id in row_rule_ids:
+            mask = row_failures.setdefault(rule_id, np.zeros(len(frame), dtype=bool))
+            indices = item.result.get("unexpected_index_list") or []
+            mask[np.asarray(indices, dtype=np.int64)] = True
+            continue
+        entry = table_results.setdefault(
+            rule_id, {"success": True, "observed": [], "expectations": []}
+        )
+        entry["success"] = entry["success"] and bool(item.success)
+        entry["expectations"].append(expectation.type)
+        observed = _observed(item.result)
+        if observed is not None:
+            entry["observed"].append(observed)
+    return GxOutcome(
+        success=bool(result.success),
+        row_failures=row_failures,
+        table_results=table_results,
+        expectation_count=len(result.results),
+        errors=errors,
+    )
+
+
+def agreement_check(
+    name: str,
+    table: pa.Table,
+    masks: Mapping[str, np.ndarray],
+    outcome: GxOutcome,
+    table_checks: list[CheckResult],
+    config: QualityConfig,
+    *,
+    details: Mapping[str, Any] | None = None,
+) -> CheckResult:
+    """Blocking check that GX found exactly the rows (and table results) the rules found."""
+    disagreements: dict[str, Any] = {}
+    for rule_id, mask in masks.items():
+        gx_mask = outcome.row_failures.get(rule_id)
+        if gx_mask is None or not np.array_equal(gx_mask, mask):
+            gx_lines = [] if gx_mask is None else source_lines_of(table, gx_mask)
+            disagreements[rule_id] = {"rules": source_lines_of(table, mask), "gx": gx_lines}
+    for check in table_checks:
+        gx_table = outcome.table_results.get(check.name)
+        if gx_table is not None and gx_table["success"] != check.passed:
+            disagreements[check.name] = {"rules": check.passed, "gx": gx_table["success"]}
+    agreed = not disagreements and not outcome.errors
+    names = ", ".join(sorted(disagreements) + sorted(outcome.errors))
+    if config.lang == "es":
+        message = (
+            f"Great Expectations ({outcome.expectation_count} expectativas) coincide con las reglas"
+            if agreed
+            else f"Great Expectations discrepa de las reglas en: {names}"
+        )
+    else:
+        message = (
+            f"Great Expectations ({outcome.expectation_count} expectations) agrees with the rules"
+            if agreed
+            else f"Great Expectations disagrees with the rules on: {names}"
+        )
+    payload = {
+        "expectations": outcome.expectation_count,
+        "gx_success": outcome.success,
+        "disagreements": disagreements,
+        "errors": outcome.errors,
+        **(details or {}),
+    }
+    return CheckResult(name, agreed, "block", message, payload)

@@ -158,6 +158,7 @@ class QualityConfig:
         default_factory=lambda: dict(DEFAULT_ROW_COUNT_BANDS)
     )
     unknown_share_threshold: float = 0.05
+    unknown_share_min_count: int = 5
     igv_rate_basis_points: int = 1800
     igv_tolerance_cents: int = 1
     severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
@@ -560,3 +561,169 @@ def build_quarantine(
         schema=QUARANTINE_SCHEMA,
     )
     return failed_any, quarantine
+
+
+# ---------------------------------------------------------------- catalogue-generic helpers
+# Shared by the line and quotation gates (quality.lines, quality.quotations); the order gate
+# above keeps its own order-specific versions.
+
+MAX_LINES_IN_DETAILS = 20
+
+
+def source_lines_of(
+    table: pa.Table, mask: np.ndarray, limit: int = MAX_LINES_IN_DETAILS
+) -> list[int]:
+    """Source lines (or row indices when there is no ``source_line``) of the first masked rows."""
+    if "source_line" not in table.column_names:
+        return np.flatnonzero(mask)[:limit].tolist()
+    lines = _column(table, "source_line")
+    return pc.filter(lines, pa.array(mask, pa.bool_())).slice(0, limit).to_pylist()
+
+
+def blank_strings_to_null(table: pa.Table, columns: set[str] | frozenset[str]) -> pa.Table:
+    """Return ``table`` with blank strings in ``columns`` turned into nulls."""
+    for index, name in enumerate(table.column_names):
+        if name in columns:
+            table = table.set_column(index, name, blank_to_null(_column(table, name)))
+    return table
+
+
+def composite_key(columns: list[pa.Array]) -> pa.Array:
+    """One string key per row from several columns (null when any part is null)."""
+    parts = [values.cast(pa.string()) for values in columns]
+    if len(parts) == 1:
+        return parts[0]
+    return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+def duplicated_key_mask(columns: list[pa.Array]) -> np.ndarray:
+    """True for every row whose (non-null) key is shared with another row."""
+    key = composite_key(columns)
+    counts = pc.value_counts(key)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    repeated = repeated.drop_null()
+    return _to_bool_numpy(pc.and_(pc.is_valid(key), pc.is_in(key, value_set=repeated)))
+
+
+def rows_of_flagged_groups(group: pa.Array, flagged: np.ndarray) -> np.ndarray:
+    """True for every row whose (non-null) group value also appears on a flagged row."""
+    bad_groups = pc.unique(pc.filter(group, pa.array(flagged, pa.bool_()))).drop_null()
+    return _to_bool_numpy(pc.is_in(group, value_set=bad_groups))
+
+
+def joined_row_text(table: pa.Table) -> pa.Array:
+    """Every column of each row as text joined with ``;`` (empty for null), for ``raw_row``."""
+    if not table.num_rows or not table.num_columns:
+        return pa.array([""] * table.num_rows, pa.string())
+    pieces = [
+        pc.fill_null(_column(table, name).cast(pa.string()), "") for name in table.column_names
+    ]
+    return pc.binary_join_element_wise(*pieces, ";")
+
+
+def catalogue_quarantine(
+    table: pa.Table,
+    rules: tuple[Rule, ...],
+    masks: Mapping[str, np.ndarray],
+    blocking: set[str],
+    lang: Lang = "es",
+) -> tuple[np.ndarray, pa.Table]:
+    """Return (row failed a blocking rule, one quarantine row per failed row) for ``rules``.
+
+    ``rule`` and ``field`` name the first failed rule in catalogue order, ``rules`` lists all of
+    them and ``raw_row`` is the (normalised) row joined with ``;``.
+    """
+    ordered = [rule for rule in rules if rule.id in masks and rule.id in blocking]
+    failed_any = np.zeros(table.num_rows, dtype=bool)
+    for rule in ordered:
+        failed_any |= masks[rule.id]
+    if not failed_any.any():
+        return failed_any, QUARANTINE_SCHEMA.empty_table()
+    subset = table.take(pa.array(np.flatnonzero(failed_any), pa.int64()))
+    sub_masks = {rule.id: masks[rule.id][failed_any] for rule in ordered}
+    rule_ids = np.array([rule.id for rule in ordered], dtype=object)
+    fields = np.array([rule.field for rule in ordered], dtype=object)
+    matrix = np.column_stack([sub_masks[rule.id] for rule in ordered])
+    primary = matrix.argmax(axis=1)
+    rules_list = pa.ListArray.from_arrays(
+        pa.array(np.concatenate([[0], np.cumsum(matrix.sum(axis=1))]), pa.int32()),
+        pa.array(np.broadcast_to(rule_ids, matrix.shape)[matrix], pa.string()),
+    )
+    shown = [rule for rule in ordered if set(rule.columns) <= set(subset.column_names)]
+    messages = [rule_message_column(subset, rule, sub_masks[rule.id], lang) for rule in shown]
+    message = (
+        pc.binary_join_element_wise(*messages, "; ", null_handling="skip")
+        if messages
+        else pa.array(rule_ids[primary], pa.string())
+    )
+
+    def optional(name: str, kind: pa.DataType) -> pa.Array:
+        if name in subset.column_names:
+            return _column(subset, name).cast(kind)
+        return pa.nulls(subset.num_rows, kind)
+
+    quarantine = pa.table(
+        [
+            optional("source_file", pa.string()),
+            optional("source_line", pa.int64()),
+            pa.array(fields[primary], pa.string()),
+            pa.array(rule_ids[primary], pa.string()),
+            message,
+            joined_row_text(subset),
+            rules_list,
+        ],
+        schema=QUARANTINE_SCHEMA,
+    )
+    return failed_any, quarantine
+
+
+def catalogue_row_checks(
+    table: pa.Table, rules: tuple[Rule, ...], masks: Mapping[str, np.ndarray], config: QualityConfig
+) -> list[CheckResult]:
+    """One non-blocking ``CheckResult`` per evaluated row rule (its failures are quarantined)."""
+    checks = []
+    for rule in rules:
+        if rule.id not in masks:
+            continue
+        mask = masks[rule.id]
+        count = int(mask.sum())
+        quarantines = config.severity_of(rule) == "block"
+        if config.lang == "es":
+            outcome = "en cuarentena" if quarantines else "publicadas con advertencia"
+            message = f"{rule.description('es')}: {count} filas {outcome}"
+        else:
+            outcome = "quarantined" if quarantines else "published with a warning"
+            message = f"{rule.description('en')}: {count} rows {outcome}"
+        details = {
+            "failed_rows": count,
+            "lines": source_lines_of(table, mask),
+            "quarantines": quarantines,
+        }
+        checks.append(CheckResult(rule.id, count == 0, "warn", message, details))
+    return checks
+
+
+def catalogue_required_columns_check(
+    rule: Rule, missing: list[str], table_name: str, producer: str, config: QualityConfig
+) -> CheckResult:
+    """Blocking check that ``table_name`` has every required column (``producer`` makes it)."""
+    names = ", ".join(missing)
+    if not missing:
+        message = (
+            "Están todas las columnas requeridas"
+            if config.lang == "es"
+            else "All required columns present"
+        )
+    elif config.lang == "es":
+        message = (
+            f"Faltan columnas requeridas en la tabla {table_name}: {names}. Revise {producer} "
+            "o el encabezado del archivo fuente (docs/source-formats.md)."
+        )
+    else:
+        message = (
+            f"Required columns missing from the {table_name} table: {names}. Check {producer} "
+            "or the source file header (docs/source-formats.md)."
+        )
+    return CheckResult(
+        rule.id, not missing, config.severity_of(rule), message, {"missing": missing}
+    )

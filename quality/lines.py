@@ -1,0 +1,512 @@
+"""Quality gate for the detailed export's product/delivery lines (``LINE_SCHEMA``).
+
+Same design as ``quality.gate.evaluate_orders``: the catalogue ``LINE_RULES`` is plain data, the
+vectorised rules decide quarantine and a Great Expectations suite generated from the same
+catalogue must find exactly the same rows (``gx.lines_agreement``). GX is imported lazily.
+
+Null handling follows GX: a value check ignores a null, which its ``*_not_null`` rule reports.
+``line_id`` is ``{delivery}-{n}`` (docs/source-formats.md), so it is unique within an order, not
+across the table: ``lines.line_id_unique`` checks the pair (order_number, line_id).
+
+The subtotal formula is checked twice, independently: the rules in exact decimal arithmetic (as
+the reader does), GX against an expected subtotal computed in int64 (Python integers for the rare
+rows whose product would overflow int64).
+
+``lines.order_incomplete`` keeps orders whole: when any line of an order is quarantined by a
+blocking rule, every other line of the order is quarantined too (the remaining lines would no
+longer add up to the order's parent row). It is derived from the other rules, so it has no GX
+expectation. Deliveries and parents should be kept only for orders left in ``passed``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from perucompras.detailed_export import LINE_SCHEMA, QUANTITY_SCALE
+from quality.gate import QualityOutcome
+from quality.rules import (
+    ISO_LIMA_PATTERN,
+    CheckResult,
+    Level,
+    QualityConfig,
+    Rule,
+    Severity,
+    blank_strings_to_null,
+    catalogue_quarantine,
+    catalogue_required_columns_check,
+    catalogue_row_checks,
+    duplicated_key_mask,
+    igv_expected_cents,
+    lima_timestamps,
+    rows_of_flagged_groups,
+)
+
+LINE_REQUIRED_COLUMNS: tuple[str, ...] = tuple(LINE_SCHEMA.names)
+GX_ASSET = "delivery_lines"
+AGREEMENT_CHECK = "gx.lines_agreement"
+ORDER_INCOMPLETE = "lines.order_incomplete"
+_INT64_HEADROOM = 1 << 62
+
+
+def _rule(
+    rule_id: str,
+    column: str,
+    kind: str,
+    es: str,
+    en: str,
+    *,
+    columns: tuple[str, ...] | None = None,
+    level: Level = "row",
+    severity: Severity = "block",
+) -> Rule:
+    return Rule(
+        id=f"lines.{rule_id}",
+        field=column,
+        level=level,
+        severity=severity,
+        kind=kind,
+        description_es=es,
+        description_en=en,
+        columns=(column,) if columns is None else columns,
+    )
+
+
+# (rule name, column, Spanish label)
+_NOT_NULL: tuple[tuple[str, str, str], ...] = (
+    ("order_number", "order_number", "ORDEN_ELECTRÓNICA"),
+    ("delivery_number", "delivery_number", "NRO_ENTREGA"),
+    ("line_id", "line_id", "identificador de línea"),
+    ("quantity", "quantity_milli", "CANTIDAD"),
+    ("unit_price", "unit_price_cents", "PRECIO_UNITARIO"),
+    ("freight", "freight_cents", "FLETE"),
+    ("subtotal", "subtotal_cents", "SUB_TOTAL"),
+    ("igv", "igv_cents", "IGV"),
+    ("total", "total_cents", "TOTAL"),
+    ("delivery_start", "delivery_start", "FECHA_INICIO_ENTREGA"),
+    ("delivery_end", "delivery_end", "FECHA_FIN_ENTREGA"),
+    ("delivery_days", "delivery_days", "PLAZO_ENTREGA"),
+    ("department", "department", "DEPARTAMENTO"),
+    ("province", "province", "PROVINCIA"),
+    ("district", "district", "DISTRITO"),
+)
+_FORMULA_COLUMNS = ("subtotal_cents", "quantity_milli", "unit_price_cents", "freight_cents")
+
+LINE_RULES: tuple[Rule, ...] = (
+    _rule(
+        "required_columns",
+        "*",
+        "required_columns",
+        "La tabla de líneas tiene todas las columnas requeridas",
+        "The lines table has every required column",
+        columns=(),
+        level="table",
+    ),
+    *(
+        _rule(
+            f"{name}_not_null",
+            column,
+            "not_null",
+            f"{label} no está vacío en la línea",
+            f"{column} is not empty on the line",
+        )
+        for name, column, label in _NOT_NULL
+    ),
+    _rule(
+        "line_id_unique",
+        "line_id",
+        "unique_in_order",
+        "Cada línea aparece una sola vez en su orden (se ponen en cuarentena todas las "
+        "repeticiones)",
+        "Each line id appears once within its order (every duplicate is quarantined)",
+        columns=("order_number", "line_id"),
+    ),
+    _rule(
+        "quantity_positive",
+        "quantity_milli",
+        "positive",
+        "CANTIDAD es mayor que 0",
+        "The quantity is greater than 0",
+    ),
+    _rule(
+        "unit_price_non_negative",
+        "unit_price_cents",
+        "non_negative",
+        "PRECIO_UNITARIO no es negativo",
+        "The unit price is not negative",
+    ),
+    _rule(
+        "freight_non_negative",
+        "freight_cents",
+        "non_negative",
+        "FLETE no es negativo",
+        "The freight is not negative",
+    ),
+    _rule(
+        "subtotal_formula",
+        "subtotal_cents",
+        "subtotal_formula",
+        "SUB_TOTAL = redondeo(CANTIDAD × PRECIO_UNITARIO, medio hacia arriba) + FLETE al céntimo",
+        "SUB_TOTAL = round_half_up(quantity × unit price) + freight, to the cent",
+        columns=_FORMULA_COLUMNS,
+    ),
+    _rule(
+        "igv_within_rate",
+        "igv_cents",
+        "igv_range",
+        "IGV está entre 0 y el 18 % del SUB_TOTAL redondeado (+1 céntimo)",
+        "IGV is between 0 and 18% of the subtotal, rounded (+1 cent)",
+        columns=("igv_cents", "subtotal_cents"),
+    ),
+    _rule(
+        "total_sum",
+        "total_cents",
+        "sum",
+        "TOTAL = SUB_TOTAL + IGV al céntimo",
+        "TOTAL = SUB_TOTAL + IGV to the cent",
+        columns=("subtotal_cents", "igv_cents", "total_cents"),
+    ),
+    *(
+        _rule(
+            f"{name}_iso",
+            name,
+            "iso_datetime",
+            f"{name} tiene formato ISO 8601 con -05:00",
+            f"{name} is ISO 8601 with -05:00",
+        )
+        for name in ("delivery_start", "delivery_end")
+    ),
+    _rule(
+        "delivery_dates_ordered",
+        "delivery_end",
+        "not_before",
+        "FECHA_FIN_ENTREGA no es anterior a FECHA_INICIO_ENTREGA",
+        "The delivery end is not before the delivery start",
+        columns=("delivery_end", "delivery_start"),
+    ),
+    _rule(
+        "delivery_days_non_negative",
+        "delivery_days",
+        "non_negative",
+        "PLAZO_ENTREGA no es negativo",
+        "The delivery term is not negative",
+    ),
+    _rule(
+        "order_incomplete",
+        "order_number",
+        "order_incomplete",
+        "Otra línea de la misma orden está en cuarentena: la orden se publica completa o no se "
+        "publica",
+        "Another line of the same order is quarantined: an order is published whole or not at all",
+    ),
+)
+LINE_RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in LINE_RULES}
+LINE_ROW_RULES: tuple[Rule, ...] = tuple(rule for rule in LINE_RULES if rule.level == "row")
+GX_LINE_RULE_IDS: frozenset[str] = frozenset(
+    rule.id for rule in LINE_ROW_RULES if rule.kind != "order_incomplete"
+)
+_STRING_COLUMNS = frozenset(field.name for field in LINE_SCHEMA if pa.types.is_string(field.type))
+
+
+def _applicable(columns: list[str] | set[str]) -> tuple[Rule, ...]:
+    present = set(columns)
+    return tuple(
+        rule
+        for rule in LINE_ROW_RULES
+        if rule.id in GX_LINE_RULE_IDS and set(rule.columns) <= present
+    )
+
+
+def _column(table: pa.Table, name: str) -> pa.Array:
+    return table.column(name).combine_chunks()
+
+
+def _bool_numpy(mask: pa.Array) -> np.ndarray:
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def _decimal(values: pa.Array) -> pa.Array:
+    return values.cast(pa.int64()).cast(pa.decimal256(19, 0))
+
+
+def subtotal_formula_ok(
+    quantity_milli: pa.Array, unit_price: pa.Array, freight: pa.Array, subtotal: pa.Array
+) -> pa.Array:
+    """Per line, exactly: round_half_up(quantity × price) + freight == subtotal (null if missing)."""
+    product = pc.multiply(_decimal(quantity_milli), _decimal(unit_price))
+    goods = pc.subtract(_decimal(subtotal), _decimal(freight))
+    scaled = pc.multiply(goods, pa.scalar(QUANTITY_SCALE, pa.decimal256(4, 0)))
+    half = pa.scalar(QUANTITY_SCALE // 2, pa.decimal256(4, 0))
+    return pc.and_(
+        pc.less_equal(pc.subtract(scaled, half), product),
+        pc.less(product, pc.add(scaled, half)),
+    )
+
+
+def igv_cap_cents(subtotal: pa.Array, config: QualityConfig) -> pa.Array:
+    """Highest accepted IGV per line: the full rate of the subtotal, half up, plus tolerance."""
+    expected = igv_expected_cents(subtotal, config.igv_rate_basis_points)
+    return pc.add(expected, config.igv_tolerance_cents)
+
+
+def line_failure_masks(lines: pa.Table, config: QualityConfig) -> dict[str, np.ndarray]:
+    """Evaluate the applicable line rules (blank strings already null); rule id -> failed rows."""
+    masks: dict[str, np.ndarray] = {}
+    for rule in _applicable(lines.column_names):
+        values = _column(lines, rule.field)
+        if rule.kind == "not_null":
+            failed = pc.is_null(values)
+        elif rule.kind == "unique_in_order":
+            masks[rule.id] = duplicated_key_mask([_column(lines, name) for name in rule.columns])
+            continue
+        elif rule.kind == "positive":
+            failed = pc.less_equal(values, 0)
+        elif rule.kind == "non_negative":
+            failed = pc.less(values, 0)
+        elif rule.kind == "subtotal_formula":
+            subtotal, quantity, price, freight = (_column(lines, name) for name in rule.columns)
+            failed = pc.invert(subtotal_formula_ok(quantity, price, freight, subtotal))
+        elif rule.kind == "igv_range":
+            cap = igv_cap_cents(_column(lines, "subtotal_cents"), config)
+            failed = pc.or_(pc.less(values, 0), pc.greater(values.cast(pa.int64()), cap))
+        elif rule.kind == "sum":
+            subtotal, igv, total = (_column(lines, name) for name in rule.columns)
+            failed = pc.not_equal(pc.add(subtotal, igv), total)
+        elif rule.kind == "iso_datetime":
+            failed = pc.invert(pc.match_substring_regex(values, ISO_LIMA_PATTERN))
+        elif rule.kind == "not_before":
+            later, earlier = (lima_timestamps(_column(lines, name)) for name in rule.columns)
+            failed = pc.less(later, earlier)
+        else:  # pragma: no cover - catalogue and implementation are kept in step by tests
+            raise ValueError(f"rule {rule.id}: no implementation for kind {rule.kind!r}")
+        masks[rule.id] = _bool_numpy(failed)
+    return masks
+
+
+# ---------------------------------------------------------------- Great Expectations
+
+_SUITES: dict[frozenset[str], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _expected_subtotal_name() -> str:
+    return "_expected_subtotal_cents"
+
+
+def _expectations_for(rule: Rule) -> list[Any]:
+    """The GX expectations implementing one line rule."""
+    import great_expectations.expectations as gxe
+
+    meta = {"rule_id": rule.id}
+    column = rule.field
+    if rule.kind == "required_columns":
+        return [
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(LINE_REQUIRED_COLUMNS), exact_match=False, meta=meta
+            ),
+            *(gxe.ExpectColumnToExist(column=name, meta=meta) for name in LINE_REQUIRED_COLUMNS),
+        ]
+    if rule.kind == "not_null":
+        return [gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta)]
+    if rule.kind == "unique_in_order":
+        return [
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=list(rule.columns), ignore_row_if="any_value_is_missing", meta=meta
+            )
+        ]
+    if rule.kind == "positive":
+        return [
+            gxe.ExpectColumnValuesToBeBetween(
+                column=column, min_value=0, strict_min=True, meta=meta
+            )
+        ]
+    if rule.kind == "non_negative":
+        return [gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta=meta)]
+    if rule.kind == "subtotal_formula":
+        return [
+            gxe.ExpectColumnPairValuesToBeEqual(
+                column_A="subtotal_cents",
+                column_B=_expected_subtotal_name(),
+                ignore_row_if="either_value_is_missing",
+                meta=meta,
+            )
+        ]
+    if rule.kind == "igv_range":
+        return [
+            gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta=meta),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="_igv_cap_cents",
+                column_B=column,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta=meta,
+            ),
+        ]
+    if rule.kind == "sum":
+        return [
+            gxe.ExpectMulticolumnSumToEqual(
+                column_list=["subtotal_cents", "igv_cents", "_negated_total_cents"],
+                sum_total=0,
+                ignore_row_if="any_value_is_missing",
+                meta=meta,
+            )
+        ]
+    if rule.kind == "iso_datetime":
+        return [
+            gxe.ExpectColumnValuesToMatchRegex(column=column, regex=ISO_LIMA_PATTERN, meta=meta)
+        ]
+    if rule.kind == "not_before":
+        later, earlier = rule.columns
+        return [
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=f"_{later}__ts",
+                column_B=f"_{earlier}__ts",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta=meta,
+            )
+        ]
+    raise ValueError(f"rule {rule.id}: no GX expectation for kind {rule.kind!r}")
+
+
+def build_lines_suite(columns: frozenset[str] | None = None) -> Any:
+    """Return the GX ``ExpectationSuite`` for the lines table with ``columns`` (built once)."""
+    import great_expectations as gx
+
+    from quality.gx_suites import dataframe_batch_definition
+
+    present = frozenset(LINE_REQUIRED_COLUMNS if columns is None else columns)
+    dataframe_batch_definition(GX_ASSET)
+    with _LOCK:
+        if present not in _SUITES:
+            suite = gx.ExpectationSuite(name=f"perucompras_lines_{len(_SUITES)}")
+            for rule in (LINE_RULES[0], *_applicable(present)):
+                for expectation in _expectations_for(rule):
+                    suite.add_expectation(expectation)
+            _SUITES[present] = suite
+        return _SUITES[present]
+
+
+def expected_subtotal_cents(
+    quantity_milli: pa.Array, unit_price: pa.Array, freight: pa.Array
+) -> pa.Array:
+    """round_half_up(quantity × price) + freight in int64 (null if an input is missing).
+
+    Independent of ``subtotal_formula_ok``: int64 NumPy arithmetic, with Python integers for
+    rows whose product could overflow. A value beyond int64 becomes ``int64 min`` (no subtotal
+    an honest file can hold).
+    """
+    missing = pc.or_(
+        pc.or_(pc.is_null(quantity_milli), pc.is_null(unit_price)), pc.is_null(freight)
+    ).to_numpy(zero_copy_only=False)
+    quantity, price, fee = (
+        pc.fill_null(values.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+        for values in (quantity_milli, unit_price, freight)
+    )
+    safe = (np.abs(quantity) <= _INT64_HEADROOM // np.maximum(np.abs(price), 1)) & (
+        np.abs(fee) < _INT64_HEADROOM
+    )
+    half = QUANTITY_SCALE // 2
+    expected = np.where(safe, (quantity * np.where(safe, price, 0) + half) // QUANTITY_SCALE, 0)
+    expected = expected + np.where(safe, fee, 0)
+    for index in np.flatnonzero(~safe & ~missing):
+        exact = (int(quantity[index]) * int(price[index]) + half) // QUANTITY_SCALE + int(
+            fee[index]
+        )
+        fits = -(1 << 63) < exact < (1 << 63)
+        expected[index] = exact if fits else np.iinfo(np.int64).min
+    return pa.array(expected, pa.int64(), mask=missing)
+
+
+def lines_gx_frame(lines: pa.Table, config: QualityConfig) -> Any:
+    """The pandas frame GX validates: the line columns plus derived columns."""
+    from quality.gx_suites import arrow_frame
+
+    columns = {name: _column(lines, name) for name in lines.column_names}
+    frame = {name: columns[name] for name in LINE_REQUIRED_COLUMNS if name in columns}
+    for rule in _applicable(columns):
+        if rule.kind == "subtotal_formula":
+            frame[_expected_subtotal_name()] = expected_subtotal_cents(
+                columns["quantity_milli"], columns["unit_price_cents"], columns["freight_cents"]
+            )
+        elif rule.kind == "igv_range":
+            frame["_igv_cap_cents"] = igv_cap_cents(columns["subtotal_cents"], config)
+        elif rule.kind == "sum":
+            frame["_negated_total_cents"] = pc.negate(columns["total_cents"])
+        elif rule.kind == "not_before":
+            for name in rule.columns:
+                frame[f"_{name}__ts"] = lima_timestamps(columns[name])
+    return arrow_frame(frame, lines.num_rows)
+
+
+def run_lines_suite(lines: pa.Table, config: QualityConfig) -> Any:
+    """Validate prepared ``lines`` with the cached suite; return a ``GxOutcome`` by rule id."""
+    from quality.gx_suites import validate_frame
+
+    suite = build_lines_suite(frozenset(lines.column_names))
+    return validate_frame(
+        lines_gx_frame(lines, config),
+        suite,
+        asset_name=GX_ASSET,
+        row_rule_ids=set(GX_LINE_RULE_IDS),
+    )
+
+
+# ---------------------------------------------------------------- the gate
+
+
+def evaluate_lines(lines: pa.Table, *, config: QualityConfig | None = None) -> QualityOutcome:
+    """Apply the line rules: quarantine failing lines (whole orders), check that GX agrees."""
+    config = config or QualityConfig()
+    missing = [name for name in LINE_REQUIRED_COLUMNS if name not in lines.column_names]
+    prepared = blank_strings_to_null(lines, _STRING_COLUMNS)
+    masks = line_failure_masks(prepared, config)
+    blocking = {
+        rule_id for rule_id in masks if config.severity_of(LINE_RULES_BY_ID[rule_id]) == "block"
+    }
+    incomplete = LINE_RULES_BY_ID[ORDER_INCOMPLETE]
+    if "order_number" in prepared.column_names:
+        failed = np.zeros(prepared.num_rows, dtype=bool)
+        for rule_id in blocking:
+            failed |= masks[rule_id]
+        order = _column(prepared, "order_number")
+        masks[ORDER_INCOMPLETE] = rows_of_flagged_groups(order, failed) & ~failed
+        if config.severity_of(incomplete) == "block":
+            blocking.add(ORDER_INCOMPLETE)
+    failed_any, quarantine = catalogue_quarantine(
+        prepared, LINE_RULES, masks, blocking, config.lang
+    )
+    passed = lines.filter(pa.array(~failed_any)) if lines.num_rows else lines
+    required = catalogue_required_columns_check(
+        LINE_RULES_BY_ID["lines.required_columns"],
+        missing,
+        "lines",
+        "perucompras.detailed_export.read_detailed_export",
+        config,
+    )
+    checks: list[CheckResult] = [
+        required,
+        *catalogue_row_checks(prepared, LINE_ROW_RULES, masks, config),
+    ]
+    if config.run_gx:
+        from quality.gx_suites import agreement_check
+
+        outcome = run_lines_suite(prepared, config)
+        compared = {rule_id: mask for rule_id, mask in masks.items() if rule_id in GX_LINE_RULE_IDS}
+        checks.append(
+            agreement_check(
+                AGREEMENT_CHECK,
+                prepared,
+                compared,
+                outcome,
+                [required],
+                config,
+                details={"rows_validated": prepared.num_rows, "sampled": False},
+            )
+        )
+    failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
+    return QualityOutcome(passed, quarantine, checks, failures)

@@ -1,0 +1,467 @@
+"""Quality gate for the quotations (proformas) of purchase orders (``QUOTATION_SCHEMA``).
+
+Same design as ``quality.gate.evaluate_orders``: the catalogue ``QUOTATION_RULES`` is plain data,
+the vectorised rules decide quarantine over the whole table and a Great Expectations suite
+generated from the same catalogue must find exactly the same rows (``gx.quotations_agreement``).
+GX is imported lazily.
+
+Grouped rules quarantine every quotation of the offending order (or pair): an order with zero or
+several ``SELECCIONADA`` quotations, a supplier quoting twice for one order. GX checks the first
+on a per-row count of selected quotations in the row's order, computed with pandas (the rules
+use an Arrow group-by), and the second with ``ExpectCompoundColumnsToBeUnique``.
+``quotations.order_incomplete`` keeps orders whole (bid statistics need every quotation): when
+any quotation of an order is quarantined, all of them are. It is derived from the other rules,
+so it has no GX expectation.
+
+A day holds ~50k quotations (~1.5M a month). GX validates at most ``GX_SAMPLE_ROWS`` rows: above
+that, a deterministic sample of whole orders (every order with a flagged row, then orders taken
+by a stable hash of their number until the budget is reached) and the agreement check compares
+the rules and GX on that sample. The rules always run on the full table.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from perucompras.quotations import QUOTATION_SCHEMA, SELECTED, STATUSES
+from quality.gate import QualityOutcome
+from quality.rules import (
+    RUC_PATTERN,
+    CheckResult,
+    Level,
+    QualityConfig,
+    Rule,
+    Severity,
+    blank_strings_to_null,
+    catalogue_quarantine,
+    catalogue_required_columns_check,
+    catalogue_row_checks,
+    duplicated_key_mask,
+    rows_of_flagged_groups,
+    ruc_check_digit_ok,
+)
+
+QUOTATION_REQUIRED_COLUMNS: tuple[str, ...] = tuple(QUOTATION_SCHEMA.names)
+GX_ASSET = "quotations"
+AGREEMENT_CHECK = "gx.quotations_agreement"
+ORDER_INCOMPLETE = "quotations.order_incomplete"
+GX_SAMPLE_ROWS = 100_000
+SAMPLE_SALT = "perucompras-quotations-gx-sample"
+
+
+def _rule(
+    rule_id: str,
+    column: str,
+    kind: str,
+    es: str,
+    en: str,
+    *,
+    columns: tuple[str, ...] | None = None,
+    level: Level = "row",
+    severity: Severity = "block",
+) -> Rule:
+    return Rule(
+        id=f"quotations.{rule_id}",
+        field=column,
+        level=level,
+        severity=severity,
+        kind=kind,
+        description_es=es,
+        description_en=en,
+        columns=(column,) if columns is None else columns,
+    )
+
+
+QUOTATION_RULES: tuple[Rule, ...] = (
+    _rule(
+        "required_columns",
+        "*",
+        "required_columns",
+        "La tabla de cotizaciones tiene todas las columnas requeridas",
+        "The quotations table has every required column",
+        columns=(),
+        level="table",
+    ),
+    _rule(
+        "order_number_not_null",
+        "order_number",
+        "not_null",
+        "ORDEN_ELECTRÓNICA no está vacío en la cotización",
+        "The quotation's order number is not empty",
+    ),
+    _rule(
+        "supplier_ruc_not_null",
+        "supplier_ruc",
+        "not_null",
+        "RUC_PROVEEDOR no está vacío en la cotización",
+        "The quoting supplier's RUC is not empty",
+    ),
+    _rule(
+        "total_not_null",
+        "total_cents",
+        "not_null",
+        "TOTAL no está vacío en la cotización",
+        "The quoted total is not empty",
+    ),
+    _rule(
+        "supplier_ruc_valid",
+        "supplier_ruc",
+        "ruc",
+        "RUC_PROVEEDOR: 11 dígitos, prefijo 10/15/17/20 y dígito verificador módulo 11",
+        "Supplier RUC: 11 digits, prefix 10/15/17/20 and modulo-11 check digit",
+    ),
+    _rule(
+        "total_positive",
+        "total_cents",
+        "positive",
+        "El TOTAL cotizado es mayor que 0",
+        "The quoted total is greater than 0",
+    ),
+    _rule(
+        "status_known",
+        "status",
+        "in_set",
+        f"ESTADO es {SELECTED} o {STATUSES[1]}",
+        f"The status is {SELECTED} or {STATUSES[1]}",
+    ),
+    _rule(
+        "selected_matches_status",
+        "selected",
+        "flag_matches_status",
+        f"selected es verdadero exactamente cuando ESTADO es {SELECTED}",
+        f"selected is true exactly when the status is {SELECTED}",
+        columns=("selected", "status"),
+    ),
+    _rule(
+        "one_selected_per_order",
+        "status",
+        "one_selected",
+        f"Cada orden tiene exactamente una cotización {SELECTED} (se ponen en cuarentena todas "
+        "las cotizaciones de la orden)",
+        f"Each order has exactly one {SELECTED} quotation (every quotation of the order is "
+        "quarantined)",
+        columns=("order_number", "status"),
+    ),
+    _rule(
+        "one_per_supplier",
+        "supplier_ruc",
+        "unique_pair",
+        "Un proveedor cotiza una sola vez por orden (se ponen en cuarentena todas las "
+        "repeticiones)",
+        "A supplier quotes at most once per order (every duplicate is quarantined)",
+        columns=("order_number", "supplier_ruc"),
+    ),
+    _rule(
+        "order_incomplete",
+        "order_number",
+        "order_incomplete",
+        "Otra cotización de la misma orden está en cuarentena: las cotizaciones de una orden se "
+        "publican todas o ninguna",
+        "Another quotation of the same order is quarantined: an order's quotations are "
+        "published all together or not at all",
+    ),
+)
+QUOTATION_RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in QUOTATION_RULES}
+QUOTATION_ROW_RULES: tuple[Rule, ...] = tuple(
+    rule for rule in QUOTATION_RULES if rule.level == "row"
+)
+GX_QUOTATION_RULE_IDS: frozenset[str] = frozenset(
+    rule.id for rule in QUOTATION_ROW_RULES if rule.kind != "order_incomplete"
+)
+_STRING_COLUMNS = frozenset(
+    field.name for field in QUOTATION_SCHEMA if pa.types.is_string(field.type)
+)
+
+
+def _applicable(columns: list[str] | set[str] | frozenset[str]) -> tuple[Rule, ...]:
+    present = set(columns)
+    return tuple(
+        rule
+        for rule in QUOTATION_ROW_RULES
+        if rule.id in GX_QUOTATION_RULE_IDS and set(rule.columns) <= present
+    )
+
+
+def _column(table: pa.Table, name: str) -> pa.Array:
+    return table.column(name).combine_chunks()
+
+
+def _bool_numpy(mask: pa.Array) -> np.ndarray:
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def _is_selected(status: pa.Array) -> pa.Array:
+    return pc.fill_null(pc.equal(status, SELECTED), False)
+
+
+def orders_without_one_selection(order_number: pa.Array, status: pa.Array) -> pa.Array:
+    """Order numbers whose quotations have zero or several ``SELECCIONADA`` (Arrow group-by)."""
+    counts = (
+        pa.table({"order_number": order_number, "selected": _is_selected(status).cast(pa.int64())})
+        .filter(pc.is_valid(order_number))
+        .group_by("order_number")
+        .aggregate([("selected", "sum")])
+    )
+    return counts.filter(pc.not_equal(counts["selected_sum"], 1))["order_number"].combine_chunks()
+
+
+def quotation_failure_masks(quotations: pa.Table) -> dict[str, np.ndarray]:
+    """Evaluate the applicable rules (blank strings already null); rule id -> failed rows."""
+    masks: dict[str, np.ndarray] = {}
+    for rule in _applicable(quotations.column_names):
+        values = _column(quotations, rule.field)
+        if rule.kind == "not_null":
+            failed = pc.is_null(values)
+        elif rule.kind == "ruc":
+            failed = pc.invert(ruc_check_digit_ok(values))
+        elif rule.kind == "positive":
+            failed = pc.less_equal(values, 0)
+        elif rule.kind == "in_set":
+            failed = pc.invert(pc.is_in(values, value_set=pa.array(STATUSES, pa.string())))
+        elif rule.kind == "flag_matches_status":
+            status = _column(quotations, "status")
+            failed = pc.fill_null(pc.not_equal(values, _is_selected(status)), True)
+        elif rule.kind == "one_selected":
+            order = _column(quotations, "order_number")
+            bad = orders_without_one_selection(order, _column(quotations, "status"))
+            failed = pc.is_in(order, value_set=bad)
+        elif rule.kind == "unique_pair":
+            masks[rule.id] = duplicated_key_mask([_column(quotations, n) for n in rule.columns])
+            continue
+        else:  # pragma: no cover - catalogue and implementation are kept in step by tests
+            raise ValueError(f"rule {rule.id}: no implementation for kind {rule.kind!r}")
+        masks[rule.id] = _bool_numpy(failed)
+    return masks
+
+
+# ---------------------------------------------------------------- Great Expectations
+
+_SUITES: dict[frozenset[str], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _expectations_for(rule: Rule) -> list[Any]:
+    """The GX expectations implementing one quotation rule."""
+    import great_expectations.expectations as gxe
+
+    meta = {"rule_id": rule.id}
+    column = rule.field
+    if rule.kind == "required_columns":
+        return [
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(QUOTATION_REQUIRED_COLUMNS), exact_match=False, meta=meta
+            ),
+            *(
+                gxe.ExpectColumnToExist(column=name, meta=meta)
+                for name in QUOTATION_REQUIRED_COLUMNS
+            ),
+        ]
+    if rule.kind == "not_null":
+        return [gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta)]
+    if rule.kind == "ruc":
+        return [
+            gxe.ExpectColumnValuesToMatchRegex(column=column, regex=RUC_PATTERN, meta=meta),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="_supplier_ruc__check", value_set=[True], meta=meta
+            ),
+        ]
+    if rule.kind == "positive":
+        return [
+            gxe.ExpectColumnValuesToBeBetween(
+                column=column, min_value=0, strict_min=True, meta=meta
+            )
+        ]
+    if rule.kind == "in_set":
+        return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(STATUSES), meta=meta)]
+    if rule.kind == "flag_matches_status":
+        return [
+            gxe.ExpectColumnPairValuesToBeEqual(
+                column_A=column, column_B="_status_is_selected", ignore_row_if="neither", meta=meta
+            )
+        ]
+    if rule.kind == "one_selected":
+        return [
+            gxe.ExpectColumnValuesToBeBetween(
+                column="_selected_in_order", min_value=1, max_value=1, meta=meta
+            )
+        ]
+    if rule.kind == "unique_pair":
+        return [
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=list(rule.columns), ignore_row_if="any_value_is_missing", meta=meta
+            )
+        ]
+    raise ValueError(f"rule {rule.id}: no GX expectation for kind {rule.kind!r}")
+
+
+def build_quotations_suite(columns: frozenset[str] | None = None) -> Any:
+    """Return the GX ``ExpectationSuite`` for a quotations table with ``columns`` (built once)."""
+    import great_expectations as gx
+
+    from quality.gx_suites import dataframe_batch_definition
+
+    present = frozenset(QUOTATION_REQUIRED_COLUMNS if columns is None else columns)
+    dataframe_batch_definition(GX_ASSET)
+    with _LOCK:
+        if present not in _SUITES:
+            suite = gx.ExpectationSuite(name=f"perucompras_quotations_{len(_SUITES)}")
+            for rule in (QUOTATION_RULES[0], *_applicable(present)):
+                for expectation in _expectations_for(rule):
+                    suite.add_expectation(expectation)
+            _SUITES[present] = suite
+        return _SUITES[present]
+
+
+def quotations_gx_frame(quotations: pa.Table) -> pd.DataFrame:
+    """The pandas frame GX validates: the quotation columns plus derived columns."""
+    from quality.gx_suites import arrow_frame
+
+    columns = {name: _column(quotations, name) for name in quotations.column_names}
+    arrow = {name: columns[name] for name in QUOTATION_REQUIRED_COLUMNS if name in columns}
+    if "status" in arrow:
+        arrow["status"] = pc.fill_null(arrow["status"], "")
+    if "supplier_ruc" in arrow:
+        arrow["_supplier_ruc__check"] = ruc_check_digit_ok(arrow["supplier_ruc"])
+    frame = arrow_frame(arrow, quotations.num_rows)
+    if {"order_number", "status"} <= set(frame.columns):
+        selected = (frame["status"] == SELECTED).astype("Int64")
+        counts = selected.groupby(frame["order_number"], dropna=True).transform("sum")
+        frame["_selected_in_order"] = counts.astype("Int64")
+    if "status" in frame.columns:
+        frame["_status_is_selected"] = (frame["status"] == SELECTED).astype("boolean")
+    return frame
+
+
+def run_quotations_suite(quotations: pa.Table) -> Any:
+    """Validate prepared ``quotations`` with the cached suite; return a ``GxOutcome``."""
+    from quality.gx_suites import validate_frame
+
+    suite = build_quotations_suite(frozenset(quotations.column_names))
+    return validate_frame(
+        quotations_gx_frame(quotations),
+        suite,
+        asset_name=GX_ASSET,
+        row_rule_ids=set(GX_QUOTATION_RULE_IDS),
+    )
+
+
+def gx_sample_mask(
+    quotations: pa.Table, flagged: np.ndarray, max_rows: int = GX_SAMPLE_ROWS
+) -> np.ndarray:
+    """Rows GX validates: all when ``max_rows`` allows, else a deterministic sample of orders.
+
+    The sample keeps whole orders (so the per-order rules mean the same on it): every order
+    with a flagged row first, then orders in the order of a salted stable hash of their number
+    while they fit in ``max_rows``. Rows without an order number are kept when flagged.
+    """
+    rows = quotations.num_rows
+    if rows <= max_rows or "order_number" not in quotations.column_names:
+        return np.ones(rows, dtype=bool)
+    order = pd.Series(_column(quotations, "order_number").to_pandas(), dtype=object)
+    codes, uniques = pd.factorize(order, use_na_sentinel=True)
+    known = codes >= 0
+    sizes = np.bincount(codes[known], minlength=len(uniques))
+    forced = np.zeros(len(uniques), dtype=bool)
+    forced[np.unique(codes[known & flagged])] = True
+    salted = pd.Series(uniques, dtype=object).map(lambda value: f"{SAMPLE_SALT}\x1f{value}")
+    rank = np.argsort(pd.util.hash_array(salted.to_numpy(dtype=object)), kind="stable")
+    budget = max_rows - int(sizes[forced].sum()) - int((~known & flagged).sum())
+    chosen = forced.copy()
+    candidates = rank[~forced[rank]]
+    fits = np.cumsum(sizes[candidates]) <= max(budget, 0)
+    chosen[candidates[fits]] = True
+    sample = np.zeros(rows, dtype=bool)
+    sample[known] = chosen[codes[known]]
+    sample[~known & flagged] = True
+    return sample
+
+
+# ---------------------------------------------------------------- the gate
+
+
+def evaluate_quotations(
+    quotations: pa.Table,
+    *,
+    config: QualityConfig | None = None,
+    gx_sample_rows: int = GX_SAMPLE_ROWS,
+) -> QualityOutcome:
+    """Apply the quotation rules to the whole table; GX must agree (on a sample above a size)."""
+    config = config or QualityConfig()
+    missing = [name for name in QUOTATION_REQUIRED_COLUMNS if name not in quotations.column_names]
+    prepared = blank_strings_to_null(quotations, _STRING_COLUMNS)
+    masks = quotation_failure_masks(prepared)
+    blocking = {
+        rule_id
+        for rule_id in masks
+        if config.severity_of(QUOTATION_RULES_BY_ID[rule_id]) == "block"
+    }
+    failed = np.zeros(prepared.num_rows, dtype=bool)
+    for rule_id in blocking:
+        failed |= masks[rule_id]
+    if "order_number" in prepared.column_names:
+        order = _column(prepared, "order_number")
+        masks[ORDER_INCOMPLETE] = rows_of_flagged_groups(order, failed) & ~failed
+        if config.severity_of(QUOTATION_RULES_BY_ID[ORDER_INCOMPLETE]) == "block":
+            blocking.add(ORDER_INCOMPLETE)
+    failed_any, quarantine = catalogue_quarantine(
+        prepared, QUOTATION_RULES, masks, blocking, config.lang
+    )
+    passed = quotations.filter(pa.array(~failed_any)) if quotations.num_rows else quotations
+    required = catalogue_required_columns_check(
+        QUOTATION_RULES_BY_ID["quotations.required_columns"],
+        missing,
+        "quotations",
+        "perucompras.quotations.stream_quotations",
+        config,
+    )
+    checks: list[CheckResult] = [
+        required,
+        *catalogue_row_checks(prepared, QUOTATION_ROW_RULES, masks, config),
+    ]
+    if config.run_gx:
+        checks.append(_agreement(prepared, masks, required, config, gx_sample_rows))
+    failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
+    return QualityOutcome(passed, quarantine, checks, failures)
+
+
+def _agreement(
+    prepared: pa.Table,
+    masks: dict[str, np.ndarray],
+    required: CheckResult,
+    config: QualityConfig,
+    max_rows: int,
+) -> CheckResult:
+    """Run GX on the whole table or its sample and compare with the rules there."""
+    from quality.gx_suites import agreement_check
+
+    compared = {rule_id: masks[rule_id] for rule_id in masks if rule_id in GX_QUOTATION_RULE_IDS}
+    flagged = np.zeros(prepared.num_rows, dtype=bool)
+    for mask in compared.values():
+        flagged |= mask
+    sample = gx_sample_mask(prepared, flagged, max_rows)
+    sampled = not sample.all()
+    validated = prepared.filter(pa.array(sample)) if sampled else prepared
+    if sampled:
+        # The sample holds whole orders, so every rule means the same on it as on the table.
+        compared = {rule_id: mask[sample] for rule_id, mask in compared.items()}
+    outcome = run_quotations_suite(validated)
+    details = {
+        "rows_validated": validated.num_rows,
+        "rows": prepared.num_rows,
+        "sampled": sampled,
+        "sample": (
+            f"whole orders: every order with a flagged row, then orders by salted hash "
+            f"({SAMPLE_SALT!r}) up to {max_rows} rows"
+            if sampled
+            else None
+        ),
+    }
+    return agreement_check(
+        AGREEMENT_CHECK, validated, compared, outcome, [required], config, details=details
+    )
