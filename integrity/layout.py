@@ -17,6 +17,8 @@ from pathlib import Path
 
 DEFAULT_DATASET = "perucompras-ocam"
 INDEX_FILE = "index.json"
+POLICY_FILE = "publication-policy.md"
+EXTENSIONS_FOLDER = "extensions"
 TRUST_FILE = "trust.json"
 
 RELEASE_PACKAGE = "releases.json"

@@ -37,6 +37,11 @@ DECLARED_EXTENSIONS: tuple[Extension, ...] = (
         "techniques-master",
     ),
     Extension(
+        "location",
+        f"{_GITHUB_RAW}/ocds_location_extension/v1.1.5/extension.json",
+        "location-v1.1.5",
+    ),
+    Extension(
         "net_amount",
         f"{DEFAULT_LOCAL_EXTENSIONS_BASE_URL}net_amount/extension.json",
         "net_amount",

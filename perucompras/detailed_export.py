@@ -27,6 +27,7 @@ from perucompras.reader import (
 )
 
 LIMA_OFFSET = "-05:00"
+FILE_PREFIX = "ReportePCDetalle"  # ReportePCDetalleYYYYMM.csv
 MAX_BLOCK_BYTES = 4 << 20
 AMOUNT_PATTERN = r"^(?P<units>[0-9]{1,15})(?:\.(?P<fraction>[0-9]*))?$"
 QUANTITY_PATTERN = r"^(?P<units>[0-9]{1,12})(?:\.(?P<fraction>[0-9]*))?$"

@@ -29,6 +29,7 @@ from perucompras.detailed_export import (
 from perucompras.reader import ORDER_NUMBER_PATTERN, QUARANTINE_SCHEMA
 from perucompras.ruc import valid_ruc_mask
 
+FILE_PREFIX = "Cotizaciones"  # CotizacionesYYYYMM.csv
 SELECTED = "SELECCIONADA"
 UNSELECTED = "NO SELECCIONADA"
 STATUSES = (SELECTED, UNSELECTED)

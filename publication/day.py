@@ -115,9 +115,11 @@ class Published(StepResult):
     tree_size: int = 0
     quarantined: int = 0
     unchanged: bool = False
+    quality: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
         return {
+            "quality": self.quality,
             "folder": self.folder,
             "manifest_sha256": self.manifest_sha256,
             "merkle_root": self.merkle_root,
@@ -515,4 +517,8 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         tree_size=result.tree_size,
         quarantined=mapped.quarantine.num_rows,
         unchanged=result.unchanged,
+        quality={
+            key: quality[key]
+            for key in ("status", "rows_in", "published", "quarantined", "quarantined_by_rule")
+        },
     )

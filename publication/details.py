@@ -22,13 +22,15 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from perucompras.detailed_export import FILE_PREFIX as DETAIL_FILE_PREFIX
 from perucompras.detailed_export import read_detailed_export
+from perucompras.quotations import FILE_PREFIX as QUOTATION_FILE_PREFIX
 from perucompras.quotations import QUOTATION_SCHEMA, stream_quotations
 from perucompras.reader import QUARANTINE_SCHEMA
 
-DETAIL_PREFIX = "ReportePCDetalle"
-QUOTATION_PREFIX = "Cotizaciones"
-_MONTH_FILE = re.compile(r"^(?P<prefix>ReportePCDetalle|Cotizaciones)(?P<y>\d{4})(?P<m>\d{2})")
+DETAIL_PREFIX = DETAIL_FILE_PREFIX
+QUOTATION_PREFIX = QUOTATION_FILE_PREFIX
+_MONTH_FILE = re.compile(rf"^(?P<prefix>{DETAIL_PREFIX}|{QUOTATION_PREFIX})(?P<y>\d{{4}})(?P<m>\d{{2}})")
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,8 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
     )
 
 
-POLICY_FILE = "publication-policy.md"
-EXTENSIONS_FOLDER = "extensions"
+POLICY_FILE = layout.POLICY_FILE
+EXTENSIONS_FOLDER = layout.EXTENSIONS_FOLDER
 
 
 def publish_ocds_documents(root: Path) -> None:

@@ -12,15 +12,23 @@ import orjson
 import pytest
 from ocds_offline import libcoveocds_report, mount_offline
 
-from integrity.layout import ANCHOR, DEFAULT_DATASET, DayLayout, parse_file_name
+from integrity.layout import (
+    ANCHOR,
+    DEFAULT_DATASET,
+    RECORD_PACKAGE,
+    RELEASE_PACKAGE,
+    DayLayout,
+    parse_file_name,
+)
 from ocds_mappings.docs import DAY_FILES, OPEN_CODELIST_VALUES, policy_markdown
+from ocds_mappings.extensions import DECLARED_EXTENSIONS
 from ocds_mappings.schema import CodelistChecker, load_codelists, load_release_schema
 from perucompras.reader import COLUMNS, month_of_file, read_monthly_file, read_source_dir
 from perucompras.synthetic import generate_month
 from perucompras.synthetic_details import generate_detailed_export, generate_quotations
 from publication import day as steps
 from publication.details import companion_files
-from publication.portal import DEFAULT_BASE_URL
+from publication.portal import DEFAULT_BASE_URL, EXTENSIONS_FOLDER
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = SHARED / "data" / "perucompras"
@@ -84,22 +92,28 @@ def synthetic_days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _package(root: Path, day: dt.date, kind: str) -> dict[str, Any]:
+    """A published day's JSON file, parsed."""
     return orjson.loads(DayLayout(root, DEFAULT_DATASET, day).path(kind).read_bytes())
 
 
 def _release_url(day: dt.date, release_id: str) -> str:
-    name = DayLayout(Path(), DEFAULT_DATASET, day).name("releases.json")
+    """Where the policy says a release published in ``day``'s package lives."""
+    name = DayLayout(Path(), DEFAULT_DATASET, day).name(RELEASE_PACKAGE)
     return f"{DEFAULT_BASE_URL}/{DEFAULT_DATASET}/{day:%Y/%m/%d}/{name}#{release_id}"
 
 
 def _policy_values() -> set[tuple[str, str]]:
-    """(codelist, value) pairs the publication policy lists, after checking the policy shows them."""
-    policy = policy_markdown()
-    pairs = {
-        (codelist, value) for codelist, values in OPEN_CODELIST_VALUES.items() for value in values
+    """(codelist, value) pairs the publication policy lists, read from its open-codelist table."""
+    rows = {
+        line.split(" | ")[0].removeprefix("| "): line
+        for line in policy_markdown().splitlines()
+        if line.startswith("| ")
     }
-    for codelist, value in pairs:
-        assert f"`{value}`" in policy and codelist.removesuffix(".csv") in policy
+    pairs = set()
+    for codelist, values in OPEN_CODELIST_VALUES.items():
+        row = rows[codelist.removesuffix(".csv")]
+        assert row.endswith(" | " + ", ".join(f"`{value}`" for value in values) + " |"), row
+        pairs.update((codelist, value) for value in values)
     return pairs
 
 
@@ -132,6 +146,7 @@ def _assert_clean(package: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp:
 
 
 def _records_releases(package: dict[str, Any]) -> list[dict[str, Any]]:
+    """The compiled releases of a record package."""
     return [record["compiledRelease"] for record in package["records"]]
 
 
@@ -139,7 +154,7 @@ def test_policy_lists_every_open_codelist_value_and_only_codelist_values(
     synthetic_days: dict[str, Any],
 ) -> None:
     root = synthetic_days["root"]
-    releases = [r for day in (D1, D2) for r in _package(root, day, "releases.json")["releases"]]
+    releases = [r for day in (D1, D2) for r in _package(root, day, RELEASE_PACKAGE)["releases"]]
     listed = _policy_values()
     assert _open_values_used(releases) <= listed
     codelists = load_codelists()
@@ -149,7 +164,7 @@ def test_policy_lists_every_open_codelist_value_and_only_codelist_values(
 def test_day_release_package_is_clean(
     synthetic_days: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    package = _package(synthetic_days["root"], D1, "releases.json")
+    package = _package(synthetic_days["root"], D1, RELEASE_PACKAGE)
     releases = package["releases"]
     call_offs = [r for r in releases if "-OCAM-" in r["ocid"]]
     frameworks = [r for r in releases if "-AM-" in r["ocid"]]
@@ -168,13 +183,17 @@ def test_day_release_package_is_clean(
     )
     assert any(r.get("bids", {}).get("details") for r in call_offs)
     assert any("tenderer" in p["roles"] for r in call_offs for p in r["parties"])
+    assert package["extensions"] == [
+        f"{DEFAULT_BASE_URL}/{EXTENSIONS_FOLDER}/{e.folder}/extension.json" if e.local else e.url
+        for e in DECLARED_EXTENSIONS
+    ]
     _assert_clean(package, monkeypatch, tmp_path)
 
 
 def test_late_state_release_package_is_clean(
     synthetic_days: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    package = _package(synthetic_days["root"], D2, "releases.json")
+    package = _package(synthetic_days["root"], D2, RELEASE_PACKAGE)
     late = [r for r in package["releases"] if r["ocid"].endswith(synthetic_days["paid_order"])]
     assert [r["tag"] for r in late] == [["contractTermination"]]
     assert late[0]["contracts"][0]["milestones"][0]["type"] == "payment"
@@ -185,9 +204,9 @@ def test_day_record_package_links_every_release_and_is_clean(
     synthetic_days: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     root = synthetic_days["root"]
-    package = _package(root, D2, "records.json")
+    package = _package(root, D2, RECORD_PACKAGE)
     published = {
-        day: {r["id"]: r for r in _package(root, day, "releases.json")["releases"]}
+        day: {r["id"]: r for r in _package(root, day, RELEASE_PACKAGE)["releases"]}
         for day in (D1, D2)
     }
     assert {r["ocid"] for r in package["records"]} == {r["ocid"] for r in published[D2].values()}
@@ -228,9 +247,10 @@ def test_release_packages_of_the_real_samples_are_clean(
     published = 0
     for day in days:
         _publish_day(files, day, root, None)
-        package = _package(root, day, "releases.json")
+        package = _package(root, day, RELEASE_PACKAGE)
         published += len(package["releases"])
         _assert_clean(package, monkeypatch, tmp_path)
+        _assert_clean(_package(root, day, RECORD_PACKAGE), monkeypatch, tmp_path)
     assert published > 0
 
 
