@@ -143,6 +143,24 @@ def _split_by_weight(totals: np.ndarray, weights: np.ndarray, owner: np.ndarray)
     return parts
 
 
+def _split_igv(
+    igv: np.ndarray,
+    subtotal: np.ndarray,
+    line_subtotal: np.ndarray,
+    owner: np.ndarray,
+    rank: np.ndarray,
+) -> np.ndarray:
+    """Each line's IGV as a real export has it: 18 % of its own subtotal, rounded half up,
+    with the order's few cents of rounding difference spread ±1 cent over its first lines
+    (so lines add up to the order exactly). Orders not at 18 % are split by weight."""
+    at_rate = igv == (subtotal * 18 + 50) // 100
+    expected = (line_subtotal * 18 + 50) // 100
+    remainder = igv - np.bincount(owner, weights=expected, minlength=len(igv)).astype(np.int64)
+    adjust = np.where(rank < np.abs(remainder)[owner], np.sign(remainder)[owner], 0)
+    by_weight = _split_by_weight(igv, line_subtotal.astype(np.float64) + 1.0, owner)
+    return np.where(at_rate[owner], expected + adjust, by_weight)
+
+
 def generate_detailed_export(
     year: int,
     month: int,
@@ -168,7 +186,7 @@ def generate_detailed_export(
     delivery = rank * deliveries[owner] // line_count[owner] + 1
 
     line_subtotal = _split_by_weight(subtotal, 0.2 + rng.random(len(owner)), owner)
-    line_igv = _split_by_weight(igv, line_subtotal.astype(np.float64) + 1.0, owner)
+    line_igv = _split_igv(igv, subtotal, line_subtotal, owner, rank)
     with_freight = rng.random(count) < 0.25
     freight = np.where(
         with_freight[owner],

@@ -56,7 +56,7 @@ RELEASE_CHECKS = [
     ),
     *[
         AssetCheckSpec(name, asset="ocds_releases", blocking=blocking, description=text)
-        for name, blocking, text in steps.release_check_specs()
+        for name, blocking, text in (*steps.release_check_specs(), *steps.detail_check_specs())
     ],
 ]
 PUBLISH_CHECKS = [
@@ -77,6 +77,26 @@ PUBLISH_CHECKS = [
 
 def _day(context: AssetExecutionContext) -> dt.date:
     return dt.date.fromisoformat(context.partition_key)
+
+
+def _checks(
+    outcomes: list[steps.CheckOutcome], specs: list[AssetCheckSpec], asset_key: str
+) -> Iterator[AssetCheckResult]:
+    """A result for every declared check; one the step did not evaluate (no file, no rows
+    for its columns) passes with a note saying so."""
+    produced = set()
+    for outcome in outcomes:
+        produced.add(outcome.name)
+        yield _check(outcome, asset_key)
+    for spec in specs:
+        if spec.name not in produced:
+            yield AssetCheckResult(
+                check_name=spec.name,
+                asset_key=asset_key,
+                passed=True,
+                severity=AssetCheckSeverity.WARN,
+                description="not evaluated for this day (nothing to check)",
+            )
 
 
 def _check(result: steps.CheckOutcome, asset_key: str) -> AssetCheckResult:
@@ -104,8 +124,7 @@ def source_orders(
     files = source.available_files(day)
     extracted = steps.extract(files, day, root=datasets.path)
     yield Output(extracted, metadata=extracted.metadata())
-    for outcome in extracted.checks:
-        yield _check(outcome, "source_orders")
+    yield from _checks(extracted.checks, EXTRACT_CHECKS, "source_orders")
 
 
 @asset(
@@ -120,8 +139,7 @@ def quality_checked_orders(
     """Rows that pass every row-level rule; the rest quarantined with file, line and rule."""
     checked = steps.check_quality(source_orders, _day(context))
     yield Output(checked, metadata=checked.metadata())
-    for outcome in checked.checks:
-        yield _check(outcome, "quality_checked_orders")
+    yield from _checks(checked.checks, QUALITY_CHECKS, "quality_checked_orders")
 
 
 @asset(
@@ -144,8 +162,7 @@ def ocds_releases(
         companions=source.companion_files(_day(context)),
     )
     yield Output(mapped, metadata=mapped.metadata())
-    for outcome in mapped.checks:
-        yield _check(outcome, "ocds_releases")
+    yield from _checks(mapped.checks, RELEASE_CHECKS, "ocds_releases")
 
 
 @asset(
@@ -166,8 +183,7 @@ def published_day(
         base_url=datasets.base_url,
     )
     yield Output(published, metadata=published.metadata())
-    for outcome in published.checks:
-        yield _check(outcome, "published_day")
+    yield from _checks(published.checks, PUBLISH_CHECKS, "published_day")
 
 
 @asset(partitions_def=daily_partitions, group_name="anchor", kinds={"ethereum"})

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from integrity.keys import anchor_key
 from integrity.layout import QUALITY_HTML
 from perucompras.reader import QUARANTINE_SCHEMA, SourceFileError
-from publication.details import details_for_day
+from publication.details import DayDetails, details_for_day
 from publication.extract import DaySource, orders_for_day
 from publication.records import day_record_package
 from publication.state import StateStore, rules_fingerprint
@@ -179,14 +179,71 @@ def table_check_specs() -> list[tuple[str, bool, str]]:
     """(name, blocking, description) of every check the quality gate reports."""
     from quality.rules import ROW_RULES, TABLE_RULES
 
-    specs = [
-        (dagster_check_name(rule.id), rule.severity == "block", rule.description("es"))
-        for rule in (*TABLE_RULES, *ROW_RULES)
+    return [
+        *_rule_specs((*TABLE_RULES, *ROW_RULES)),
+        (dagster_check_name("gx.agreement"), True, "Great Expectations agrees with the rules."),
     ]
-    specs.append(
-        (dagster_check_name("gx.agreement"), True, "Great Expectations agrees with the rules.")
-    )
-    return specs
+
+
+def _rule_specs(rules: Any) -> list[tuple[str, bool, str]]:
+    """Row rules quarantine rows (their checks report); blocking table rules stop the day."""
+    return [
+        (
+            dagster_check_name(rule.id),
+            rule.level == "table" and rule.severity == "block",
+            rule.description("es"),
+        )
+        for rule in rules
+    ]
+
+
+def detail_check_specs() -> list[tuple[str, bool, str]]:
+    """(name, blocking, description) of the checks on order lines and quotations."""
+    from quality.lines import AGREEMENT_CHECK as LINES_AGREEMENT
+    from quality.lines import LINE_RULES
+    from quality.quotations import AGREEMENT_CHECK as QUOTATIONS_AGREEMENT
+    from quality.quotations import QUOTATION_RULES
+
+    return [
+        *_rule_specs(LINE_RULES),
+        (dagster_check_name(LINES_AGREEMENT), True, "Great Expectations agrees on order lines."),
+        *_rule_specs(QUOTATION_RULES),
+        (
+            dagster_check_name(QUOTATIONS_AGREEMENT),
+            True,
+            "Great Expectations agrees on quotations.",
+        ),
+    ]
+
+
+def _checked_details(details: DayDetails) -> tuple[DayDetails, pa.Table, list[CheckOutcome]]:
+    """Apply the line and quotation gates: failing rows (and the rest of their order) held back."""
+    from quality.lines import evaluate_lines
+    from quality.quotations import evaluate_quotations
+
+    held = [as_published_quarantine(details.quarantine)]
+    checks: list[CheckOutcome] = []
+    lines, deliveries, quotations = details.lines, details.deliveries, details.quotations
+    counts = dict(details.counts)
+    if lines is not None and deliveries is not None:
+        outcome = evaluate_lines(lines)
+        lines = outcome.passed
+        deliveries = deliveries.filter(
+            pc.is_in(deliveries["order_number"], value_set=lines["order_number"].combine_chunks())
+        )
+        held.append(as_published_quarantine(outcome.quarantine))
+        checks += [_outcome(c) for c in outcome.checks]
+        counts["detailLines"] = lines.num_rows
+        counts["detailLinesHeldBack"] = outcome.quarantine.num_rows
+    if quotations is not None:
+        outcome = evaluate_quotations(quotations)
+        quotations = outcome.passed
+        held.append(as_published_quarantine(outcome.quarantine))
+        checks += [_outcome(c) for c in outcome.checks]
+        counts["quotations"] = quotations.num_rows
+        counts["quotationsHeldBack"] = outcome.quarantine.num_rows
+    checked = DayDetails(lines, deliveries, quotations, details.quarantine, counts, details.sources)
+    return checked, pa.concat_tables(held), checks
 
 
 def check_quality(extracted: Extracted, day: dt.date) -> Checked:
@@ -322,11 +379,13 @@ def map_releases(
         result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix, published=published)
         published_orders = _without_rows(checked.passed_orders, result.quarantine)
         frameworks = _new_framework_releases(store, published_orders, checked.day, ocid_prefix)
-    details = details_for_day(
-        companions or {},
-        published_orders["order_number"].combine_chunks(),
-        checked.day,
-        state_path(root).parent / "cache",
+    details, details_held, detail_checks = _checked_details(
+        details_for_day(
+            companions or {},
+            published_orders["order_number"].combine_chunks(),
+            checked.day,
+            state_path(root).parent / "cache",
+        )
     )
     releases = sort_releases(
         [
@@ -347,7 +406,7 @@ def map_releases(
         [
             checked.quarantine,
             as_published_quarantine(result.quarantine),
-            as_published_quarantine(details.quarantine),
+            details_held,
         ]
     )
     first_errors = "; ".join(f"{rid}: {errs[0]}" for rid, errs in list(errors.items())[:3])
@@ -366,6 +425,7 @@ def map_releases(
             for check in check_ocds_day(releases, published_orders, prefix=ocid_prefix)
         ],
         *codelist_outcomes(releases),
+        *detail_checks,
     ]
     return Mapped(
         day=checked.day,

@@ -30,7 +30,9 @@ from perucompras.reader import QUARANTINE_SCHEMA
 
 DETAIL_PREFIX = DETAIL_FILE_PREFIX
 QUOTATION_PREFIX = QUOTATION_FILE_PREFIX
-_MONTH_FILE = re.compile(rf"^(?P<prefix>{DETAIL_PREFIX}|{QUOTATION_PREFIX})(?P<y>\d{{4}})(?P<m>\d{{2}})")
+_MONTH_FILE = re.compile(
+    rf"^(?P<prefix>{DETAIL_PREFIX}|{QUOTATION_PREFIX})(?P<y>\d{{4}})(?P<m>\d{{2}})"
+)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ rows whose product would overflow int64).
 ``lines.order_incomplete`` keeps orders whole: when any line of an order is quarantined by a
 blocking rule, every other line of the order is quarantined too (the remaining lines would no
 longer add up to the order's parent row). It is derived from the other rules, so it has no GX
-expectation. Deliveries and parents should be kept only for orders left in ``passed``.
+expectation; a line without an order number is quarantined alone. Keep deliveries and parents
+only for the orders left in ``passed``.
 """
 
 from __future__ import annotations

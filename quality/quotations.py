@@ -11,7 +11,8 @@ on a per-row count of selected quotations in the row's order, computed with pand
 use an Arrow group-by), and the second with ``ExpectCompoundColumnsToBeUnique``.
 ``quotations.order_incomplete`` keeps orders whole (bid statistics need every quotation): when
 any quotation of an order is quarantined, all of them are. It is derived from the other rules,
-so it has no GX expectation.
+so it has no GX expectation. A quotation without an order number cannot be tied to its order:
+it is quarantined alone.
 
 A day holds ~50k quotations (~1.5M a month). GX validates at most ``GX_SAMPLE_ROWS`` rows: above
 that, a deterministic sample of whole orders (every order with a flagged row, then orders taken
@@ -369,8 +370,8 @@ def gx_sample_mask(
     sizes = np.bincount(codes[known], minlength=len(uniques))
     forced = np.zeros(len(uniques), dtype=bool)
     forced[np.unique(codes[known & flagged])] = True
-    salted = pd.Series(uniques, dtype=object).map(lambda value: f"{SAMPLE_SALT}\x1f{value}")
-    rank = np.argsort(pd.util.hash_array(salted.to_numpy(dtype=object)), kind="stable")
+    salted = pc.binary_join_element_wise(SAMPLE_SALT, pa.array(uniques, pa.string()), "\x1f")
+    rank = np.argsort(pd.util.hash_array(salted.to_numpy(zero_copy_only=False)), kind="stable")
     budget = max_rows - int(sizes[forced].sum()) - int((~known & flagged).sum())
     chosen = forced.copy()
     candidates = rank[~forced[rank]]
