@@ -4,8 +4,8 @@ The fast path serialises with orjson (sorted keys, no whitespace, UTF-8 unescape
 is byte-identical to JCS for ASCII keys, integers and floats written without an exponent
 and with a fractional part. orjson differs from JCS on integral floats (``1.0`` vs ``1``),
 exponents (``1e-07`` vs ``1e-7``) and NaN (``null`` vs an error), so every output is
-scanned outside string literals for those tokens and, if one is found, the value is
-re-serialised by the exact (slower) reference implementation below.
+scanned once for such number tokens and, if one may be there, the value is re-serialised
+by the exact (slower) reference implementation below.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ from typing import Any
 
 import orjson
 
-_STRING_LITERAL = re.compile(rb'"(?:[^"\\]|\\.)*"')
-# Number tokens orjson may write differently from JCS: integral floats, exponents, and long
-# digit runs (integers beyond 2**53 must be refused, long fractions are re-checked).
-_NON_JCS_NUMBER = re.compile(rb"\d\.0(?![0-9])|\d[eE][-+]?\d|\d{16}")
+# In compact JSON a number token (or null) always follows ":", "[" or "," and is followed by
+# ",", "]" or "}". These are the tokens orjson may write differently from JCS: integral floats,
+# exponents, integers beyond 2**53 (refused) and null (orjson writes NaN/inf as null). The same
+# bytes inside a string only cause a needless, still exact, slow path.
+_EXPONENT = re.compile(rb"e[-+]\d")  # orjson always signs exponents: 1e+16, 1e-7
+_DIGIT_MAP = bytes(0x31 if 0x30 <= i <= 0x39 else 0x30 for i in range(256))
+_SIXTEEN_DIGITS = b"1" * 16
+_SUSPICIOUS_TOKEN = re.compile(rb"[:\[,](?:-?\d+\.0[,\]}]|-?\d+(?:\.\d+)?[eE]|-?\d{16}|null[,\]}])")
 _MAX_SAFE_INTEGER = 2**53 - 1
 
 
@@ -34,13 +38,21 @@ def canonical_bytes(value: Any) -> bytes:
         fast = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError as exc:
         raise CanonicalJSONError(f"not JSON-serialisable: {exc}") from exc
-    if not _NON_JCS_NUMBER.search(fast) and b"null" not in fast:
-        return fast  # nothing suspicious anywhere, not even inside strings
-    outside_strings = _STRING_LITERAL.sub(b'""', fast)
-    if _NON_JCS_NUMBER.search(outside_strings) or b"null" in outside_strings:
-        # Rare: re-serialise exactly (also catches NaN/inf, which orjson turns into null).
-        return jcs_bytes(value)
+    if fast[:1] in b"-0123456789n" or (_may_differ(fast) and _SUSPICIOUS_TOKEN.search(fast)):
+        return jcs_bytes(value)  # rare: re-serialise exactly
     return fast
+
+
+def _may_differ(data: bytes) -> bool:
+    """Cheap screen (substring searches run at memory speed) before the exact token regex."""
+    return (
+        b".0," in data
+        or b".0}" in data
+        or b".0]" in data
+        or b"null" in data
+        or _EXPONENT.search(data) is not None
+        or data.translate(_DIGIT_MAP).find(_SIXTEEN_DIGITS) >= 0
+    )
 
 
 def canonical_lines(values: Iterable[Any]) -> Iterator[bytes]:

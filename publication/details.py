@@ -11,6 +11,7 @@ first day of the file's month, like the monthly file's own rejects.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from perucompras.detailed_export import FILE_PREFIX as DETAIL_FILE_PREFIX
-from perucompras.detailed_export import read_detailed_export
+from perucompras.detailed_export import DetailResult, read_detailed_export
 from perucompras.quotations import FILE_PREFIX as QUOTATION_FILE_PREFIX
 from perucompras.quotations import QUOTATION_SCHEMA, stream_quotations
 from perucompras.reader import QUARANTINE_SCHEMA
@@ -67,7 +68,8 @@ def details_for_day(
     sources: list[dict[str, Any]] = []
     lines = deliveries = quotations = None
     if detail_path := companions.get(DETAIL_PREFIX):
-        detail = read_detailed_export(detail_path)
+        stat = detail_path.stat()
+        detail = _read_detail_cached(str(detail_path), stat.st_mtime_ns, stat.st_size)
         lines = detail.lines.filter(pc.is_in(detail.lines["order_number"], value_set=order_numbers))
         deliveries = detail.deliveries.filter(
             pc.is_in(detail.deliveries["order_number"], value_set=order_numbers)
@@ -102,6 +104,13 @@ def details_for_day(
         counts=counts,
         sources=sources,
     )
+
+
+@functools.lru_cache(maxsize=2)
+def _read_detail_cached(path: str, mtime_ns: int, size: int) -> DetailResult:
+    """Days of one month share its detailed export: read it once per content version."""
+    del mtime_ns, size  # part of the cache key only
+    return read_detailed_export(Path(path))
 
 
 def _quotation_cache(path: Path, cache_dir: Path) -> tuple[Path, pa.Table, dict[str, Any]]:
