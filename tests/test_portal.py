@@ -171,3 +171,19 @@ def test_persistent_failure_raises_a_clear_error_and_keeps_nothing_half_done(
         download(
             f"{server}/files/missing.csv", tmp_path / "missing.csv", FAST, sleep=lambda _: None
         )
+
+
+def test_portal_source_resource_feeds_the_pipeline_reader(server: str, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from pipelines.resources import SourceResource
+    from publication.extract import orders_for_day
+
+    source = SourceResource(kind="portal", directory=str(tmp_path / "portal"), portal_url=server)
+    day = dt.date(2022, 1, 4)
+    files = source.available_files(day)
+    assert [p.name for p in files] == ["ReportePCBienes202201.csv", "ReportePCBienes202512.csv"]
+    assert (tmp_path / "portal" / "ReportePCBienes202201.csv.sha256.json").exists()
+    extracted = orders_for_day(files, day)
+    assert extracted.orders.num_rows > 0
+    assert extracted.sources[0]["sha256"] == hashlib.sha256(files[0].read_bytes()).hexdigest()

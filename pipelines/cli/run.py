@@ -19,8 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
         default="synthetic",
-        help="'synthetic' (default: seeded files in the real format) or a directory of real "
-        "ReportePCBienesYYYYMM.csv files",
+        help="'synthetic' (default: seeded files in the real format), 'portal' (download the "
+        "monthly files from the national open data portal, PERUCOMPRAS_PORTAL_URL) or a "
+        "directory of real ReportePCBienesYYYYMM.csv files",
     )
     parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, help="first day")
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="last day")
@@ -70,6 +71,12 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.source == "synthetic":
         source = SourceResource(kind="synthetic", orders_per_month=args.orders_per_month)
+    elif args.source == "portal":
+        source = SourceResource(
+            kind="portal",
+            directory=str(REPO_ROOT / ".cache" / "source" / "portal"),
+            portal_url=os.environ.get("PERUCOMPRAS_PORTAL_URL", SourceResource().portal_url),
+        )
     else:
         source = SourceResource(kind="directory", directory=str(Path(args.source).resolve()))
     root = args.datasets.resolve()
