@@ -475,6 +475,25 @@ def _canonical_party_names(table: pa.Table) -> dict[str, str]:
     return dict(zip(latest["ruc"].to_pylist(), latest["name"].to_pylist(), strict=True))
 
 
+def party_name_variants(table: pa.Table) -> list[dict[str, Any]]:
+    """RUCs that appear under more than one name: the name used (latest) and the others."""
+    used = _canonical_party_names(table)
+    stacked = pa.concat_tables(
+        [
+            pa.table({"ruc": _column(table, f"{role}_ruc"), "name": _column(table, f"{role}_name")})
+            for role in ("buyer", "supplier")
+        ]
+    )
+    names = stacked.group_by("ruc").aggregate([("name", "distinct")])
+    several = names.filter(pc.greater(pc.list_value_length(names["name_distinct"]), 1))
+    return [
+        {"ruc": ruc, "used": used[ruc], "others": sorted(set(all_names) - {used[ruc]})}
+        for ruc, all_names in sorted(
+            zip(several["ruc"].to_pylist(), several["name_distinct"].to_pylist(), strict=True)
+        )
+    ]
+
+
 def _shift_equal(values: pa.Array, offset: int) -> pa.Array:
     """values[i] == values[i + offset] (false where i + offset is out of range)."""
     n = len(values)

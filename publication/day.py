@@ -478,7 +478,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
     """Write the day's files (only from a result whose every blocking check passed)."""
     mapped.require_gate()
     from ocds_mappings.extensions import extension_urls
-    from ocds_mappings.mapping import PERU_COMPRAS_NAME, PERU_COMPRAS_RUC
+    from ocds_mappings.mapping import PERU_COMPRAS_NAME, PERU_COMPRAS_RUC, party_name_variants
     from ocds_mappings.packaging import Publisher, release_package
     from publication.anchoring import check_day_files
     from publication.portal import EXTENSIONS_FOLDER, POLICY_FILE
@@ -518,6 +518,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
             for c in (*checked.checks, *mapped.checks)
         ],
     )
+    quality["party_name_variants"] = party_name_variants(mapped.published_orders)
     with StateStore(state_path(root)) as store:
         records = day_record_package(
             mapped.releases,

@@ -234,3 +234,31 @@ def test_committed_docs_are_generated_from_the_code() -> None:
         assert (docs.DOCS_DIR / name).read_text(encoding="utf-8") == render(), (
             f"docs/{name} is stale: run `python -m ocds_mappings.docs`"
         )
+
+
+def test_party_name_variants_keep_the_latest_name_and_record_the_others() -> None:
+    import pyarrow as pa
+
+    from ocds_mappings.mapping import party_name_variants
+
+    table = pa.table(
+        {
+            "buyer_ruc": ["20172606777", "20172606777", "20148092282"],
+            "buyer_name": ["UNIV. NAC. DE PIURA", "UNIVERSIDAD NACIONAL DE PIURA", "UNMSM"],
+            "supplier_ruc": ["20530182038"] * 3,
+            "supplier_name": ["COMPUDATA SRL"] * 3,
+            "process_time": ["2022-05-12T12:51:18-05:00"] * 3,
+            "last_status_at": [
+                "2022-01-04T00:00:00-05:00",
+                "2022-02-18T11:11:28-05:00",
+                "2022-01-05T00:00:00-05:00",
+            ],
+        }
+    )
+    assert party_name_variants(table) == [
+        {
+            "ruc": "20172606777",
+            "used": "UNIVERSIDAD NACIONAL DE PIURA",
+            "others": ["UNIV. NAC. DE PIURA"],
+        }
+    ]
