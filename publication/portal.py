@@ -22,7 +22,8 @@ DEFAULT_BASE_URL = os.environ.get("PERUCOMPRAS_BASE_URL", "https://datos.example
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}"
     "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;"
-    "padding:.35rem .5rem;text-align:left}td.n{text-align:right}code{font-size:.85em}"
+    "padding:.35rem .5rem;text-align:left}td.n{text-align:right}td.d{white-space:nowrap}"
+    "code{font-size:.85em}"
 )
 
 
@@ -34,6 +35,7 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
         names = [
             layout.RELEASE_PACKAGE,
             layout.RELEASES_JSONL,
+            layout.RECORD_PACKAGE,
             layout.ORDERS_PARQUET,
             layout.ORDERS_CSV,
             layout.QUARANTINE_PARQUET,
@@ -47,7 +49,7 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
         )
         anchored = "anclado" if day["anchored"] else "pendiente de anclaje"
         rows.append(
-            f"<tr><td>{day['date']}</td><td class=n>{day['treeSize']}</td>"
+            f"<tr><td class=d>{day['date']}</td><td class=n>{day['treeSize']}</td>"
             f"<td>{anchored}</td><td>{links}</td>"
             f"<td><code>{day['manifestSha256'][:16]}…</code></td></tr>"
         )
@@ -67,10 +69,11 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
         f"<style>{_STYLE}</style></head><body>"
         "<h1>Órdenes de compra de los Catálogos Electrónicos (PERÚ COMPRAS)</h1>"
         "<p>Datos abiertos en OCDS 1.1.5, un paquete por día (hora de Lima). Cada día tiene un "
-        "manifiesto con el SHA-256 de cada archivo y la raíz Merkle de sus entregas, anclado en "
+        "manifiesto con el SHA-256 de cada archivo y la raíz Merkle de sus publicaciones (releases "
+        "OCDS), anclado en "
         "una cadena EVM: cualquiera puede verificar una descarga con <code>verificar</code>.</p>"
         f"<p>{' · '.join(extras)}</p>"
-        "<table><thead><tr><th>Día</th><th>Entregas</th><th>Anclaje</th><th>Archivos</th>"
+        "<table><thead><tr><th>Día</th><th>Releases OCDS</th><th>Anclaje</th><th>Archivos</th>"
         "<th>Manifiesto (SHA-256)</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table></body></html>\n"
