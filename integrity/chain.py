@@ -118,33 +118,33 @@ class AnchorReceipt:
     already_anchored: bool
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict with 0x-prefixed lowercase hex for all byte fields."""
+        """The day's ``anchor.json`` fields: plain lowercase hex for key/digest/previous (as in
+        the manifest), ``0x`` hex for EVM values (contract, transaction hash)."""
         return {
-            "chain_id": self.chain_id,
+            "chainId": self.chain_id,
             "contract": self.contract,
-            "key": _hex(self.key),
-            "digest": _hex(self.digest),
-            "previous": _hex(self.previous),
+            "key": self.key.hex(),
             "day": self.day,
-            "tx_hash": _hex(self.tx_hash) if self.tx_hash is not None else None,
-            "block_number": self.block_number,
-            "already_anchored": self.already_anchored,
+            "digest": self.digest.hex(),
+            "previous": self.previous.hex(),
+            "txHash": "0x" + self.tx_hash.hex() if self.tx_hash is not None else None,
+            "blockNumber": self.block_number,
         }
 
     @classmethod
     def from_json_dict(cls, data: Mapping[str, Any]) -> AnchorReceipt:
         """Rebuild a receipt from ``to_json_dict`` output (e.g. a day's ``anchor.json``)."""
-        tx_hash = data.get("tx_hash")
+        tx_hash = data.get("txHash")
         return cls(
-            chain_id=int(data["chain_id"]),
+            chain_id=int(data["chainId"]),
             contract=Web3.to_checksum_address(data["contract"]),
             key=_bytes32(data["key"], "key"),
             digest=_bytes32(data["digest"], "digest"),
             previous=_bytes32(data["previous"], "previous"),
             day=int(data["day"]),
             tx_hash=bytes(HexBytes(tx_hash)) if tx_hash else None,
-            block_number=int(data["block_number"]),
-            already_anchored=bool(data["already_anchored"]),
+            block_number=int(data["blockNumber"]),
+            already_anchored=True,
         )
 
 

@@ -30,21 +30,25 @@ def leaf_hashes(leaves: Iterable[bytes]) -> list[bytes]:
     return [sha256(_LEAF_PREFIX + data).digest() for data in leaves]
 
 
+def _parent_level(level: Sequence[bytes]) -> list[bytes]:
+    """Hash adjacent pairs; a lone right-most node is carried up unchanged, which gives the
+    same tree as RFC 9162's split at the largest power of two (never duplicated)."""
+    sha256 = hashlib.sha256
+    parents = [
+        sha256(_NODE_PREFIX + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+    ]
+    if len(level) % 2:
+        parents.append(level[-1])
+    return parents
+
+
 def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     """Merkle tree hash of already-hashed leaves, computed level by level."""
     if not hashes:
         return hashlib.sha256(b"").digest()
-    level = list(hashes)
-    sha256 = hashlib.sha256
+    level: Sequence[bytes] = hashes
     while len(level) > 1:
-        paired = [
-            sha256(_NODE_PREFIX + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
-        ]
-        if len(level) % 2:
-            # Carrying the lone right-most node up gives the same tree as RFC 9162's split.
-            paired.append(level[-1])
-        level = paired
+        level = _parent_level(level)
     return level[0]
 
 
@@ -58,17 +62,8 @@ class MerkleTree:
 
     def __init__(self, hashes: Sequence[bytes]) -> None:
         self.levels: list[list[bytes]] = [list(hashes)]
-        sha256 = hashlib.sha256
-        level = self.levels[0]
-        while len(level) > 1:
-            paired = [
-                sha256(_NODE_PREFIX + level[i] + level[i + 1]).digest()
-                for i in range(0, len(level) - 1, 2)
-            ]
-            if len(level) % 2:
-                paired.append(level[-1])
-            self.levels.append(paired)
-            level = paired
+        while len(self.levels[-1]) > 1:
+            self.levels.append(_parent_level(self.levels[-1]))
 
     @property
     def size(self) -> int:

@@ -67,17 +67,6 @@ def anchor_day(
     if manifest.data["anchorKey"] != key.hex():
         raise PublicationError(f"{day}: manifest names anchor key {manifest.data['anchorKey']}")
     receipt = client.anchor(key, day, bytes.fromhex(manifest.sha256), previous_key(manifest))
-    record = {
-        "chainId": receipt.chain_id,
-        "contract": receipt.contract,
-        "publisher": client.publisher(),
-        "key": receipt.key.hex(),
-        "day": receipt.day,
-        "digest": receipt.digest.hex(),
-        "previous": receipt.previous.hex(),
-        "txHash": "0x" + receipt.tx_hash.hex() if receipt.tx_hash else None,
-        "blockNumber": receipt.block_number,
-        "devChain": dev_chain,
-    }
+    record = {**receipt.to_json_dict(), "publisher": client.publisher(), "devChain": dev_chain}
     record_anchor(root, dataset, day, record)
     return {**record, "alreadyAnchored": receipt.already_anchored}
