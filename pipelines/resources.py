@@ -63,7 +63,7 @@ class SourceResource(ConfigurableResource):
         if self.kind == "synthetic":
             from perucompras.synthetic import generate_month
 
-            folder.mkdir(parents=True, exist_ok=True)
+            _reset_if_generator_changed(folder, f"seed={self.seed};orders={self.orders_per_month}")
             monthly = generate_month(
                 day.year, day.month, folder, seed=self.seed, orders=self.orders_per_month
             )
@@ -80,6 +80,24 @@ class SourceResource(ConfigurableResource):
         if not folder.is_dir():
             raise FileNotFoundError(f"source directory {folder} does not exist")
         return [p for p in read_source_dir(folder) if month_of_file(p) == (day.year, day.month)]
+
+
+def _reset_if_generator_changed(folder: Path, parameters: str) -> None:
+    """Synthetic files are cached by month name: drop them when the generator code or its
+    parameters change, so a month's three files always come from one generation."""
+    import hashlib
+    import shutil
+
+    from perucompras import synthetic, synthetic_details
+
+    digest = hashlib.sha256(parameters.encode())
+    for module in (synthetic, synthetic_details):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    stamp = folder / "GENERATOR"
+    if folder.is_dir() and (not stamp.exists() or stamp.read_text() != digest.hexdigest()):
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest.hexdigest())
 
 
 class DatasetsResource(ConfigurableResource):

@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "root, else a .NAME-devchain folder beside --datasets, so roots never share a chain)",
     )
     parser.add_argument("--orders-per-month", type=int, default=10_000)
+    parser.add_argument(
+        "--verbose", action="store_true", help="show Dagster's step-by-step log (DEBUG)"
+    )
 
 
 def default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -100,6 +103,11 @@ def handle(args: argparse.Namespace) -> int:
             instance=instance,
             tags={"publicar": "run"},
             raise_on_error=False,
+            run_config={
+                "loggers": {
+                    "console": {"config": {"log_level": "DEBUG" if args.verbose else "ERROR"}}
+                }
+            },
         )
         print(_summary(day, result))
         if not result.success:
