@@ -16,7 +16,6 @@ import argparse
 import calendar
 import copy
 import datetime as dt
-import io
 import json
 import os
 import platform
@@ -26,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +172,7 @@ def publish_big_day(
     """One day holding ``copies`` times the month's releases and orders (a large day)."""
     import pyarrow as pa
 
+    from integrity.canonical import canonical_bytes
     from integrity.chain import anchor_key
     from perucompras.reader import QUARANTINE_SCHEMA, read_monthly_file
     from publication.writer import DayContent, sort_releases, write_day
@@ -187,7 +186,7 @@ def publish_big_day(
         ocid_prefix="ocds-213czf",
         publisher={"name": "PERÚ COMPRAS", "scheme": "PE-RUC", "uid": "20600927818"},
         package={"uri": f"{BASE_URL}/{day}", "version": "1.1"},
-        releases=releases,
+        release_lines=[canonical_bytes(r) for r in releases],
         orders=pa.concat_tables([orders] * order_copies),
         quarantine=QUARANTINE_SCHEMA.empty_table(),
         sources=[],
@@ -216,71 +215,21 @@ def load_releases(work: Path, limit: int | None = None) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- libcoveocds offline
 
 
-def _zip_folder(folder: Path, root: str, subfolder: str = "") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{root}/", b"")
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, f"{root}/{subfolder}{path.relative_to(folder).as_posix()}")
-    return buffer.getvalue()
-
-
 def offline_libcove() -> Callable[[dict[str, Any], Path], dict[str, Any]]:
     """libcoveocds with the standard and extensions served from ../shared/ocds, no network."""
-    import requests
-    from libcoveocds.api import ocds_json_output
-    from libcoveocds.config import LibCoveOCDSConfig
     from ocdsextensionregistry import extension_version, util
-    from requests.adapters import BaseAdapter
 
     from ocds_mappings.extensions import DECLARED_EXTENSIONS
-    from ocds_mappings.schema import OCDS_VERSION_FOLDER, ocds_dir
+    from ocds_mappings.offline import libcoveocds_config, libcoveocds_report, offline_session
 
-    base = ocds_dir()
-    files: dict[str, Path] = {}
-    archives: dict[str, Path] = {}
-    for extension in DECLARED_EXTENSIONS:
-        folder = extension.directory(base)
-        files[extension.url.removesuffix("extension.json")] = folder
-        parts = extension.url.split("/")
-        if extension.url.startswith("https://raw.githubusercontent.com/"):
-            github = "https://github.com/open-contracting-extensions/"
-            archives[f"{github}{parts[4]}/archive/{parts[5]}.zip"] = folder
-
-    class LocalAdapter(BaseAdapter):
-        """Serves the declared extensions from disk and refuses every other URL."""
-
-        def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
-            """Answer from disk or fail like a network without that host."""
-            url = request.url or ""
-            response = requests.Response()
-            response.url, response.request, response.status_code = url, request, 404
-            if url in archives:
-                response.status_code = 200
-                response._content = _zip_folder(archives[url], "extension-main")
-                return response
-            for prefix, folder in files.items():
-                if url.startswith(prefix) and (folder / url[len(prefix) :]).is_file():
-                    response.status_code = 200
-                    response._content = (folder / url[len(prefix) :]).read_bytes()
-                    return response
-            raise requests.ConnectionError(f"benchmark is offline: no network for {url}")
-
-        def close(self) -> None:
-            """Nothing to release."""
-
-    session = requests.Session()
-    session.mount("https://", LocalAdapter())
-    session.mount("http://", LocalAdapter())
+    session, _adapter = offline_session(extension.url for extension in DECLARED_EXTENSIONS)
     util.session = session
     extension_version.session = session
-    standard_zip = _zip_folder(base / OCDS_VERSION_FOLDER, "standard-1__1__5", "schema/")
-    config = LibCoveOCDSConfig({"standard_zip": standard_zip, "context": "api"})
+    config = libcoveocds_config()
 
     def run(package: dict[str, Any], out: Path) -> dict[str, Any]:
         out.mkdir(parents=True, exist_ok=True)
-        return ocds_json_output(str(out), json_data=package, lib_cove_ocds_config=config)
+        return libcoveocds_report(package, out, config)
 
     return run
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from integrity.canonical import canonical_bytes
 from integrity.keys import anchor_key
 from integrity.layout import QUALITY_HTML
 from perucompras.reader import QUARANTINE_SCHEMA, SourceFileError
@@ -96,15 +98,22 @@ class Checked(StepResult):
 @dataclass(frozen=True)
 class Mapped(StepResult):
     checked: Checked | None = None
-    releases: list[dict[str, Any]] = field(default_factory=list)
+    # Canonical bytes, not dicts: they are the Merkle leaves as they will be published, and a
+    # day with ~60k bids pickles between Dagster steps in milliseconds instead of seconds.
+    release_lines: tuple[bytes, ...] = ()
     quarantine: pa.Table | None = None
     published_orders: pa.Table | None = None
     ocid_prefix: str = ""
     detail_counts: dict[str, int] = field(default_factory=dict)
     detail_sources: list[dict[str, Any]] = field(default_factory=list)
 
+    @functools.cached_property
+    def releases(self) -> list[dict[str, Any]]:
+        """The releases as objects (decoded from the canonical lines)."""
+        return [orjson.loads(line) for line in self.release_lines]
+
     def metadata(self) -> dict[str, Any]:
-        return {"releases": len(self.releases), **self.detail_counts}
+        return {"releases": len(self.release_lines), **self.detail_counts}
 
 
 @dataclass(frozen=True)
@@ -432,7 +441,7 @@ def map_releases(
         checks=checks,
         upstream_failures=checked.failures,
         checked=checked,
-        releases=releases,
+        release_lines=tuple(canonical_bytes(release) for release in releases),
         quarantine=quarantine,
         published_orders=published_orders,
         ocid_prefix=ocid_prefix,
@@ -536,7 +545,7 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
         ocid_prefix=mapped.ocid_prefix,
         publisher=publisher.as_ocds(),
         package=package,
-        releases=mapped.releases,
+        release_lines=mapped.release_lines,
         orders=mapped.published_orders,
         quarantine=mapped.quarantine,
         sources=[*source.sources, *mapped.detail_sources],

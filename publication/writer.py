@@ -48,7 +48,7 @@ class DayContent:
     ocid_prefix: str
     publisher: dict[str, str]
     package: dict[str, Any]
-    releases: Sequence[dict[str, Any]]
+    release_lines: Sequence[bytes]
     orders: pa.Table
     quarantine: pa.Table
     sources: list[dict[str, Any]]
@@ -92,6 +92,14 @@ def sort_releases(releases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(releases, key=lambda r: (r["ocid"], r["date"], r["id"]))
 
 
+def canonical_with_array(obj: dict[str, Any], key: str, items: Sequence[bytes]) -> bytes:
+    """Canonical bytes of ``{**obj, key: [items]}`` from already-canonical items, without
+    serialising them again (equal to ``canonical_bytes`` of the whole; ASCII keys)."""
+    members = {name: canonical_bytes({name: value})[1:-1] for name, value in obj.items()}
+    members[key] = canonical_bytes(key) + b":[" + b",".join(items) + b"]"
+    return b"{" + b",".join(members[name] for name in sorted(members)) + b"}"
+
+
 def previous_link(root: Path, dataset: str, day: dt.date) -> dict[str, str] | None:
     """Link to the latest published day before ``day`` (None for the first day)."""
     earlier = [entry for entry in read_index(root, dataset) if entry["date"] < day.isoformat()]
@@ -129,9 +137,9 @@ def _write_files(
     previous: dict[str, str] | None,
     anchor_key_hex: str,
 ) -> Manifest:
-    lines = [canonical_bytes(release) for release in content.releases]
+    lines = list(content.release_lines)
     files: dict[str, bytes] = {
-        layout.RELEASE_PACKAGE: canonical_bytes({**content.package, "releases": content.releases}),
+        layout.RELEASE_PACKAGE: canonical_with_array(content.package, "releases", lines),
         layout.RELEASES_JSONL: b"".join(line + b"\n" for line in lines),
     }
     if content.records is not None:

@@ -11,6 +11,7 @@ import orjson
 import pyarrow as pa
 import pytest
 
+from integrity.canonical import canonical_bytes
 from integrity.chain import anchor_key
 from integrity.layout import DayLayout
 from integrity.manifest import load_manifest
@@ -54,7 +55,7 @@ def _content(day: dt.date) -> DayContent:
         ocid_prefix="ocds-213czf",
         publisher={"name": "PERÚ COMPRAS", "scheme": "PE-RUC", "uid": "20600927818"},
         package={"uri": f"{BASE_URL}/{day}", "version": "1.1"},
-        releases=releases,
+        release_lines=[canonical_bytes(r) for r in releases],
         orders=orders,
         quarantine=QUARANTINE_SCHEMA.empty_table(),
         sources=[],

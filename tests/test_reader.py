@@ -138,24 +138,19 @@ def test_row_level_problems_are_quarantined_never_lost(tmp_path: Path) -> None:
     header, rows = sample_lines(sample_files()[1])
     broken = list(rows[:12])
     broken[0] = broken[0].replace(";ACEPTADA;", ";ACEPTADA;;")  # 20 fields
-    fields = broken[1].split(";")
-    fields[10] = "2025-02-30 10:00:00"
-    broken[1] = ";".join(fields)
-    fields = broken[2].split(";")
-    fields[12] = "1,623.00"
-    broken[2] = ";".join(fields)
-    fields = broken[3].split(";")
-    fields[13] = "979.731"
-    broken[3] = ";".join(fields)
-    fields = broken[4].split(";")
-    fields[2] = "   "
-    broken[4] = ";".join(fields)
-    fields = broken[5].split(";")
-    fields[6] = "OCAM-2025-1031"
-    broken[5] = ";".join(fields)
+    for row, column, value in (
+        (1, 10, "2025-02-30 10:00:00"),
+        (2, 12, "1,623.00"),
+        (3, 13, "979.731"),
+        (4, 2, "   "),
+        (5, 6, "OCAM-2025-1031"),
+        (7, 18, "ACUERDO DESCONOCIDO"),
+    ):
+        fields = broken[row].split(";")
+        fields[column] = value
+        broken[row] = ";".join(fields)
     broken[6] = ""
     fields = broken[7].split(";")
-    fields[18] = "ACUERDO DESCONOCIDO"
     fields[1] = fields[1][:10] + "0" if fields[1][10] != "0" else fields[1][:10] + "1"
     broken[7] = ";".join(fields)
     result = read_monthly_file(write(tmp_path / "ReportePCBienes202512.csv", header, broken))

@@ -20,6 +20,7 @@ from eth_account import Account
 from web3 import EthereumTesterProvider, Web3
 
 from integrity import chain, layout
+from integrity.canonical import canonical_bytes
 from integrity.manifest import load_manifest, manifest_bytes
 from integrity.merkle import leaf_hashes, merkle_root, root_from_leaf_hashes
 from integrity.verify import (
@@ -86,7 +87,7 @@ def publish_day(root: Path, day: dt.date, count: int) -> Path:
             "version": "1.1",
             "publishedDate": f"{day}T23:59:59-05:00",
         },
-        releases=releases,
+        release_lines=[canonical_bytes(r) for r in releases],
         orders=orders,
         quarantine=quarantine,
         sources=[{"file": "ReportePCBienes202503.csv"}],
