@@ -32,11 +32,11 @@ from ocds_mappings.mapping import (
     party_id,
     release_id,
 )
+from perucompras.detailed_export import DELIVERY_KEY_COLUMNS, QUANTITY_SCALE
 
 PAID_STATUS = "PAGADA"
 UNIT_NAME = "Unidad"
 COUNTRY_NAME = "Perú"
-QUANTITY_SCALE = 1000
 LINE_COLUMNS = (
     "order_number",
     "delivery_number",
@@ -53,17 +53,7 @@ LINE_COLUMNS = (
     "district",
     "delivery_address",
 )
-DELIVERY_COLUMNS = (
-    "order_number",
-    "delivery_number",
-    "delivery_start",
-    "delivery_end",
-    "delivery_days",
-    "department",
-    "province",
-    "district",
-    "delivery_address",
-)
+DELIVERY_COLUMNS = ("order_number", "delivery_number", *DELIVERY_KEY_COLUMNS)
 QUOTATION_COLUMNS = (
     "order_number",
     "source_line",

@@ -12,6 +12,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from perucompras.quarantine import QUARANTINE_SCHEMA
+
 DEFAULT_OCID_PREFIX = "ocds-213czf"
 CURRENCY = "PEN"
 LANGUAGE = "es"
@@ -222,16 +224,6 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "digitized_order_url",
     "status_description",
     "rights_assignment_description",
-)
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("source_file", pa.string()),
-        ("source_line", pa.int64()),
-        ("field", pa.string()),
-        ("rule", pa.string()),
-        ("message", pa.string()),
-        ("raw_row", pa.string()),
-    ]
 )
 
 
@@ -517,31 +509,26 @@ def _party(ruc: str, name: str, roles: list[str]) -> dict[str, Any]:
     }
 
 
+_ORDER_PDFS = (
+    ("order_pdf_url", "order-pdf", "Orden de compra electrónica (PDF generado por PERÚ COMPRAS)"),
+    ("digitized_order_url", "digitized-order", "Orden de compra digitalizada"),
+)
+
+
 def _documents(row: Mapping[str, Any], rule: StatusRule) -> list[dict[str, Any]]:
     """The order's documents that the source links to."""
-    documents = []
-    if row.get("order_pdf_url"):
-        documents.append(
-            {
-                "id": "order-pdf",
-                "documentType": "contractSigned",
-                "title": "Orden de compra electrónica (PDF generado por PERÚ COMPRAS)",
-                "url": _document_url(row["order_pdf_url"]),
-                "format": "application/pdf",
-                "language": LANGUAGE,
-            }
-        )
-    if row.get("digitized_order_url"):
-        documents.append(
-            {
-                "id": "digitized-order",
-                "documentType": "contractSigned",
-                "title": "Orden de compra digitalizada",
-                "url": _document_url(row["digitized_order_url"]),
-                "format": "application/pdf",
-                "language": LANGUAGE,
-            }
-        )
+    documents = [
+        {
+            "id": document_id,
+            "documentType": "contractSigned",
+            "title": title,
+            "url": _document_url(row[column]),
+            "format": "application/pdf",
+            "language": LANGUAGE,
+        }
+        for column, document_id, title in _ORDER_PDFS
+        if row.get(column)
+    ]
     if row.get("status_document_url"):
         url = _document_url(row["status_document_url"])
         document = {

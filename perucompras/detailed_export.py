@@ -19,12 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from perucompras.reader import (
-    ORDER_NUMBER_PATTERN,
-    QUARANTINE_SCHEMA,
-    SEPARATOR,
-    SourceFileError,
-)
+from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
+from perucompras.reader import ORDER_NUMBER_PATTERN, SEPARATOR, SourceFileError
 
 LIMA_OFFSET = "-05:00"
 FILE_PREFIX = "ReportePCDetalle"  # ReportePCDetalleYYYYMM.csv
@@ -261,32 +257,8 @@ def decimal_text(scaled: pa.Array, decimals: int) -> pa.Array:
     return pc.if_else(pc.equal(fraction, ""), units, with_point)
 
 
-class Problems:
-    """First failing (field, rule) per row plus every message, accumulated column-wise."""
-
-    def __init__(self, size: int) -> None:
-        """No problem yet for any of ``size`` rows."""
-        self.size = size
-        self.field: pa.Array = pa.nulls(size, pa.string())
-        self.rule: pa.Array = pa.nulls(size, pa.string())
-        self.message: pa.Array = pa.nulls(size, pa.string())
-
-    def add(self, failed: pa.Array, field: str, rule: str, message: pa.Array | str) -> None:
-        """Record ``rule`` on ``field`` for every row where ``failed`` is true (null = false)."""
-        failed = pc.fill_null(failed, False)
-        if not pc.any(failed).as_py():
-            return
-        first = pc.and_(failed, pc.is_null(self.rule))
-        self.field = pc.if_else(first, pa.scalar(field), self.field)
-        self.rule = pc.if_else(first, pa.scalar(rule), self.rule)
-        text = pc.binary_join_element_wise(f"{field}: {rule}: ", message, "")
-        joined = pc.binary_join_element_wise(self.message, text, "; ")
-        self.message = pc.if_else(failed, pc.coalesce(joined, text), self.message)
-
-    @property
-    def good(self) -> pa.Array:
-        """Rows without any problem."""
-        return pc.is_null(self.rule)
+class Problems(RowProblems):
+    """Row problems of one CSV batch, with the parsers that record them and their quarantine."""
 
     def table(self, source_file: str, source_line: pa.Array, batch: pa.RecordBatch) -> pa.Table:
         """Quarantine rows (``QUARANTINE_SCHEMA``) for the rows of ``batch`` with a problem."""
@@ -304,6 +276,58 @@ class Problems:
             },
             schema=QUARANTINE_SCHEMA,
         )
+
+    def parse_decimal(
+        self, values: pa.Array, field: str, *, pattern: str, decimals: int, kind: str, example: str
+    ) -> pa.Array:
+        """Scaled integers of ``values``; ``{kind}_unparseable`` / ``{kind}_precision`` recorded."""
+        scaled, unparseable, too_precise = parse_scaled_decimal(values, pattern, decimals)
+        self.add(
+            pc.and_(pc.invert(_blank(values)), unparseable),
+            field,
+            f"{kind}_unparseable",
+            quote_values("", values, f" is not {example}"),
+        )
+        self.add(
+            too_precise,
+            field,
+            f"{kind}_precision",
+            quote_values("", values, f" has more than {decimals} decimals"),
+        )
+        return scaled
+
+    def parse_amount(self, values: pa.Array, field: str) -> pa.Array:
+        """Unsigned amounts with at most 2 decimals -> int64 cents (problems recorded)."""
+        return self.parse_decimal(
+            values,
+            field,
+            pattern=AMOUNT_PATTERN,
+            decimals=2,
+            kind="amount",
+            example="an amount like 1234.56 (no sign, no thousands separator)",
+        )
+
+    def parse_date(self, values: pa.Array, field: str) -> pa.Array:
+        """``YYYY-MM-DD HH:MM:SS`` Lima dates -> ISO 8601 (``date_unparseable`` recorded)."""
+        iso, failed = parse_lima_dates(values)
+        self.add(
+            pc.and_(pc.invert(_blank(values)), failed),
+            field,
+            "date_unparseable",
+            quote_values("", values, " is not a date YYYY-MM-DD HH:MM:SS"),
+        )
+        return iso
+
+    def parse_order_number(self, values: pa.Array) -> pa.Array:
+        """``ORDEN_ELECTRÓNICA`` -> struct (order_id, delivery) or null (``order_number_format``)."""
+        parts = pc.extract_regex(pc.utf8_trim_whitespace(values), ORDER_NUMBER_PATTERN)
+        self.add(
+            pc.and_(pc.invert(_blank(values)), pc.is_null(parts)),
+            "ORDEN_ELECTRÓNICA",
+            "order_number_format",
+            quote_values("", values, " does not look like OCAM-YYYY-entity-seq-n"),
+        )
+        return parts
 
 
 def quote_values(prefix: str, values: pa.Array, suffix: str) -> pa.Array:
@@ -478,15 +502,7 @@ def _parse_batch(
             pc.and_(required_on, _blank(column(name))), name, "required_missing", "empty value"
         )
 
-    order_parts = pc.extract_regex(
-        pc.utf8_trim_whitespace(column("ORDEN_ELECTRÓNICA")), ORDER_NUMBER_PATTERN
-    )
-    problems.add(
-        pc.and_(pc.invert(_blank(column("ORDEN_ELECTRÓNICA"))), pc.is_null(order_parts)),
-        "ORDEN_ELECTRÓNICA",
-        "order_number_format",
-        quote_values("", column("ORDEN_ELECTRÓNICA"), " does not look like OCAM-YYYY-entity-seq-n"),
-    )
+    order_parts = problems.parse_order_number(column("ORDEN_ELECTRÓNICA"))
     delivery_ok = pc.fill_null(pc.match_substring_regex(delivery_raw, r"^[1-9][0-9]{0,5}$"), False)
     problems.add(
         pc.and_(is_line, pc.invert(delivery_ok)),
@@ -498,55 +514,25 @@ def _parse_batch(
         pa.int32()
     )
 
-    amounts: dict[str, pa.Array] = {}
-    for name, target in AMOUNT_COLUMNS.items():
-        cents, unparseable, too_precise = parse_scaled_decimal(column(name), AMOUNT_PATTERN, 2)
-        present = pc.invert(_blank(column(name)))
-        problems.add(
-            pc.and_(present, unparseable),
-            name,
-            "amount_unparseable",
-            quote_values(
-                "", column(name), " is not an amount like 1234.56 (no sign, no thousands separator)"
-            ),
-        )
-        problems.add(
-            too_precise,
-            name,
-            "amount_precision",
-            quote_values("", column(name), " has more than 2 decimals"),
-        )
-        amounts[target] = cents
-    quantity_milli, unparseable, too_precise = parse_scaled_decimal(
-        column("CANTIDAD"), QUANTITY_PATTERN, QUANTITY_DECIMALS
-    )
-    present = pc.invert(_blank(column("CANTIDAD")))
-    problems.add(
-        pc.and_(present, unparseable),
+    amounts = {
+        target: problems.parse_amount(column(name), name) for name, target in AMOUNT_COLUMNS.items()
+    }
+    quantity_milli = problems.parse_decimal(
+        column("CANTIDAD"),
         "CANTIDAD",
-        "quantity_unparseable",
-        quote_values("", column("CANTIDAD"), " is not a quantity like 12 or 2.5"),
-    )
-    problems.add(
-        too_precise,
-        "CANTIDAD",
-        "quantity_precision",
-        quote_values("", column("CANTIDAD"), f" has more than {QUANTITY_DECIMALS} decimals"),
+        pattern=QUANTITY_PATTERN,
+        decimals=QUANTITY_DECIMALS,
+        kind="quantity",
+        example="a quantity like 12 or 2.5",
     )
     problems.add(
         pc.and_(is_line, pc.equal(quantity_milli, 0)), "CANTIDAD", "quantity_zero", "quantity is 0"
     )
 
-    dates: dict[str, pa.Array] = {}
-    for name in ("FECHA_INICIO_ENTREGA", "FECHA_FIN_ENTREGA"):
-        iso, failed = parse_lima_dates(column(name))
-        problems.add(
-            pc.and_(pc.invert(_blank(column(name))), failed),
-            name,
-            "date_unparseable",
-            quote_values("", column(name), " is not a date YYYY-MM-DD HH:MM:SS"),
-        )
-        dates[name] = iso
+    dates = {
+        name: problems.parse_date(column(name), name)
+        for name in ("FECHA_INICIO_ENTREGA", "FECHA_FIN_ENTREGA")
+    }
     problems.add(
         pc.less(dates["FECHA_FIN_ENTREGA"], dates["FECHA_INICIO_ENTREGA"]),
         "FECHA_FIN_ENTREGA",

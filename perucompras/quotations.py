@@ -17,16 +17,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perucompras.detailed_export import (
-    AMOUNT_PATTERN,
     LineNumberedCsv,
     Problems,
     block_size_for,
-    parse_lima_dates,
-    parse_scaled_decimal,
     quote_values,
     sniff_encoding,
 )
-from perucompras.reader import ORDER_NUMBER_PATTERN, QUARANTINE_SCHEMA
+from perucompras.reader import QUARANTINE_SCHEMA
 from perucompras.ruc import valid_ruc_mask
 
 FILE_PREFIX = "Cotizaciones"  # CotizacionesYYYYMM.csv
@@ -94,14 +91,7 @@ def _parse(
         blank = pc.equal(pc.utf8_trim_whitespace(column(name)), "")
         problems.add(blank, name, "required_missing", "empty value")
     order_number = pc.utf8_trim_whitespace(column("ORDEN_ELECTRÓNICA"))
-    parts = pc.extract_regex(order_number, ORDER_NUMBER_PATTERN)
-    present = pc.not_equal(order_number, "")
-    problems.add(
-        pc.and_(present, pc.is_null(parts)),
-        "ORDEN_ELECTRÓNICA",
-        "order_number_format",
-        quote_values("", column("ORDEN_ELECTRÓNICA"), " does not look like OCAM-YYYY-entity-seq-n"),
-    )
+    parts = problems.parse_order_number(column("ORDEN_ELECTRÓNICA"))
     ruc = pc.utf8_trim_whitespace(column("RUC_PROVEEDOR"))
     problems.add(
         pc.and_(pc.not_equal(ruc, ""), pc.invert(valid_ruc_mask(ruc))),
@@ -111,33 +101,10 @@ def _parse(
             "", column("RUC_PROVEEDOR"), " is not an 11-digit RUC with a valid check digit"
         ),
     )
-    amounts = {}
-    for name in ("PRECIO_UNITARIO", "TOTAL"):
-        cents, unparseable, too_precise = parse_scaled_decimal(column(name), AMOUNT_PATTERN, 2)
-        present = pc.not_equal(pc.utf8_trim_whitespace(column(name)), "")
-        problems.add(
-            pc.and_(present, unparseable),
-            name,
-            "amount_unparseable",
-            quote_values(
-                "", column(name), " is not an amount like 1234.56 (no sign, no thousands separator)"
-            ),
-        )
-        problems.add(
-            too_precise,
-            name,
-            "amount_precision",
-            quote_values("", column(name), " has more than 2 decimals"),
-        )
-        amounts[name] = cents
-    quoted_at, failed = parse_lima_dates(column("FECHA_COTIZACION"))
-    present = pc.not_equal(pc.utf8_trim_whitespace(column("FECHA_COTIZACION")), "")
-    problems.add(
-        pc.and_(present, failed),
-        "FECHA_COTIZACION",
-        "date_unparseable",
-        quote_values("", column("FECHA_COTIZACION"), " is not a date YYYY-MM-DD HH:MM:SS"),
-    )
+    amounts = {
+        name: problems.parse_amount(column(name), name) for name in ("PRECIO_UNITARIO", "TOTAL")
+    }
+    quoted_at = problems.parse_date(column("FECHA_COTIZACION"), "FECHA_COTIZACION")
     status = pc.utf8_trim_whitespace(column("ESTADO"))
     problems.add(
         pc.and_(

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ocds_mappings.agreements import resolve_agreements
+from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
 
 SEPARATOR = ";"
 LIMA_OFFSET = "-05:00"
@@ -116,16 +117,6 @@ ORDER_SCHEMA = pa.schema(
         ("raw_total", pa.string()),
     ]
 )
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("source_file", pa.string()),
-        ("source_line", pa.int64()),
-        ("field", pa.string()),
-        ("rule", pa.string()),
-        ("message", pa.string()),
-        ("raw_row", pa.string()),
-    ]
-)
 
 
 class SourceFileError(ValueError):
@@ -154,37 +145,6 @@ class ReadResult:
     orders: pa.Table
     quarantine: pa.Table
     info: SourceFileInfo
-
-
-@dataclass
-class _Problems:
-    """First failing (field, rule) per row plus every message, accumulated column-wise."""
-
-    size: int
-
-    def __post_init__(self) -> None:
-        self.field: pa.Array = pa.nulls(self.size, pa.string())
-        self.rule: pa.Array = pa.nulls(self.size, pa.string())
-        self.messages: list[pa.Array] = []
-
-    def add(self, failed: pa.Array, field: str, rule: str, message: pa.Array | str) -> None:
-        """Record ``rule`` on ``field`` for every row where ``failed`` is true."""
-        failed = pc.fill_null(failed, False)
-        if not pc.any(failed).as_py():
-            return
-        first = pc.and_(failed, pc.is_null(self.rule))
-        self.field = pc.if_else(first, pa.scalar(field), self.field)
-        self.rule = pc.if_else(first, pa.scalar(rule), self.rule)
-        text = pc.binary_join_element_wise(f"{field}: {rule}: ", message, "")
-        self.messages.append(pc.if_else(failed, text, pa.scalar(None, pa.string())))
-
-    def message(self) -> pa.Array:
-        """Join every recorded message per row with ``; ``."""
-        combined = pa.nulls(self.size, pa.string())
-        for message in self.messages:
-            both = pc.binary_join_element_wise(combined, message, "; ")
-            combined = pc.coalesce(both, combined, message)
-        return combined
 
 
 def month_of_file(path: Path) -> tuple[int, int]:
@@ -402,7 +362,7 @@ def read_monthly_file(path: Path) -> ReadResult:
             values = pc.replace_substring_regex(values, r"^\t", "")
         columns[column] = values
 
-    problems = _Problems(row_count)
+    problems = RowProblems(row_count)
     problems.add(
         pc.invert(well_shaped),
         "*",
@@ -469,7 +429,7 @@ def read_monthly_file(path: Path) -> ReadResult:
         ),
     )
 
-    good = pc.is_null(problems.rule)
+    good = problems.good
     process_time = parsed_dates["FECHA_PROCESO"]
     orders = pa.table(
         {
@@ -514,7 +474,7 @@ def read_monthly_file(path: Path) -> ReadResult:
             "source_line": source_line,
             "field": problems.field,
             "rule": problems.rule,
-            "message": problems.message(),
+            "message": problems.message,
             "raw_row": lines,
         },
         schema=QUARANTINE_SCHEMA,

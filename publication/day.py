@@ -168,7 +168,7 @@ def extract(files: list[Path], day: dt.date, *, root: Path) -> Extracted:
         check = CheckOutcome("source_files_readable", False, True, str(exc))
         return Extracted(day=day, checks=[check], source=None)
     names = ", ".join(s["name"] for s in source.sources) or "none"
-    message = f"{len(source.sources)} file(s) read: {names}"
+    message = f"{len(source.sources)} archivo(s) leído(s): {names}"
     return Extracted(
         day=day,
         checks=[CheckOutcome("source_files_readable", True, True, message)],
@@ -273,9 +273,9 @@ def check_quality(extracted: Extracted, day: dt.date) -> Checked:
             "rows_reconcile",
             reconciles,
             True,
-            f"{source.source_rows} source rows = {passed.num_rows} passed + "
-            f"{quarantine.num_rows} quarantined"
-            + ("" if reconciles else ": rows were lost or duplicated"),
+            f"{source.source_rows} filas de origen = {passed.num_rows} aprobadas + "
+            f"{quarantine.num_rows} en cuarentena"
+            + ("" if reconciles else ": se perdieron o duplicaron filas"),
         ),
         *[_outcome(c) for c in outcome.checks],
     ]
@@ -344,18 +344,20 @@ def codelist_outcomes(releases: list[dict[str, Any]]) -> list[CheckOutcome]:
             dagster_check_name("ocds.closed_codelists"),
             not closed,
             True,
-            "all values in their closed codelists"
+            "todos los valores están en sus listas de códigos cerradas"
             if not closed
-            else "not in closed codelist: " + ", ".join(f"{c}={v!r}" for c, v in closed[:10]),
+            else "fuera de una lista de códigos cerrada: "
+            + ", ".join(f"{c}={v!r}" for c, v in closed[:10]),
             {"values": closed[:50]},
         ),
         CheckOutcome(
             dagster_check_name("ocds.open_codelists"),
             not extra,
             False,
-            "all values in their open codelists"
+            "todos los valores están en sus listas de códigos abiertas"
             if not extra
-            else "outside open codelist: " + ", ".join(f"{c}={v!r}" for c, v in extra[:10]),
+            else "fuera de una lista de códigos abierta: "
+            + ", ".join(f"{c}={v!r}" for c, v in extra[:10]),
             {"values": extra[:50]},
         ),
     ]
@@ -424,9 +426,9 @@ def map_releases(
             "releases_schema_valid",
             not errors,
             True,
-            f"{len(releases)} releases valid against the patched OCDS 1.1.5 schema"
+            f"{len(releases)} releases válidas según el esquema OCDS 1.1.5 con extensiones"
             if not errors
-            else f"{len(errors)} invalid: {first_errors}",
+            else f"{len(errors)} inválidas: {first_errors}",
             {"invalid": len(errors)},
         ),
         *[
@@ -565,16 +567,18 @@ def publish(mapped: Mapped, *, root: Path, dataset: str, day: dt.date, base_url:
             "files_match_manifest",
             not problems,
             True,
-            "all files match the manifest" if not problems else "; ".join(problems),
+            "todos los archivos coinciden con el manifiesto"
+            if not problems
+            else "; ".join(problems),
         ),
         CheckOutcome(
             "anchored_day_unchanged",
             not result.differs_from_sources,
             False,
-            "the published day matches the current sources"
+            "el día publicado coincide con las fuentes actuales"
             if not result.differs_from_sources
-            else "the sources changed after this day was anchored: the day is kept as anchored "
-            "and newer states are published in the next day run (publication policy)",
+            else "las fuentes cambiaron después de anclar este día: se mantiene tal como se ancló y "
+            "los estados nuevos se publican en el siguiente día (política de publicación)",
         ),
     ]
     return Published(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from quality.rules import (
     QUARANTINE_SCHEMA,
@@ -18,13 +17,18 @@ from quality.rules import (
     UNKNOWN_SHARE_SOURCE,
     CheckResult,
     QualityConfig,
+    Rule,
+    blank_strings_to_null,
     build_quarantine,
+    catalogue_quarantine,
+    catalogue_required_columns_check,
+    catalogue_row_checks,
+    column_array,
     failure_masks,
     missing_columns,
     prepare,
+    rows_of_flagged_groups,
 )
-
-_MAX_LINES_IN_DETAILS = 20
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,6 @@ class QualityOutcome:
 
 def _text(config: QualityConfig, es: str, en: str) -> str:
     return es if config.lang == "es" else en
-
-
-def _lines(orders: pa.Table, mask: np.ndarray) -> list[int]:
-    if "source_line" not in orders.column_names:
-        return np.flatnonzero(mask)[:_MAX_LINES_IN_DETAILS].tolist()
-    lines = orders.column("source_line").combine_chunks()
-    return pc.filter(lines, pa.array(mask)).slice(0, _MAX_LINES_IN_DETAILS).to_pylist()
 
 
 def _required_columns_check(missing: list[str], config: QualityConfig) -> CheckResult:
@@ -119,29 +116,6 @@ def _unknown_share_checks(
     return checks
 
 
-def _row_rule_checks(
-    orders: pa.Table, masks: dict[str, np.ndarray], config: QualityConfig
-) -> list[CheckResult]:
-    checks = []
-    for rule in ROW_RULES:
-        if rule.id not in masks:
-            continue
-        mask = masks[rule.id]
-        count = int(mask.sum())
-        quarantines = config.severity_of(rule) == "block"
-        outcome = (
-            _text(config, "en cuarentena", "quarantined")
-            if quarantines
-            else _text(config, "publicadas con advertencia", "published with a warning")
-        )
-        message = f"{rule.description(config.lang)}: {count} " + _text(
-            config, f"filas {outcome}", f"rows {outcome}"
-        )
-        details = {"failed_rows": count, "lines": _lines(orders, mask), "quarantines": quarantines}
-        checks.append(CheckResult(rule.id, count == 0, "warn", message, details))
-    return checks
-
-
 def _gx_agreement_check(
     orders: pa.Table,
     masks: dict[str, np.ndarray],
@@ -149,46 +123,25 @@ def _gx_agreement_check(
     day: dt.date | None,
     config: QualityConfig,
 ) -> CheckResult:
-    from quality.gx_suites import run_suite
+    from quality.gx_suites import agreement_check, run_suite
 
     low, high = config.row_count_band(day) if day is not None else (0, None)
     outcome = run_suite(orders, config, min_rows=low, max_rows=high)
-    disagreements: dict[str, Any] = {}
-    for rule_id, mask in masks.items():
-        gx_mask = outcome.row_failures.get(rule_id)
-        if gx_mask is None or not np.array_equal(gx_mask, mask):
-            gx_lines = [] if gx_mask is None else _lines(orders, gx_mask)
-            disagreements[rule_id] = {"rules": _lines(orders, mask), "gx": gx_lines}
-    for check in table_checks:
-        gx_table = outcome.table_results.get(check.name)
-        if check.name == "table.row_count" and day is None:
-            continue
-        gx_passed = None if gx_table is None else gx_table["success"]
-        if (
-            gx_passed is False
-            and check.name in UNKNOWN_SHARE_SOURCE
-            and check.details["unknown"] < config.unknown_share_min_count
-        ):
-            gx_passed = True  # GX's `mostly` has no minimum count: same decision by construction
-        if gx_passed is not None and gx_passed != check.passed:
-            disagreements[check.name] = {"rules": check.passed, "gx": gx_passed}
-    details = {
-        "expectations": outcome.expectation_count,
-        "gx_success": outcome.success,
-        "disagreements": disagreements,
-        "errors": outcome.errors,
-    }
-    agreed = not disagreements and not outcome.errors
-    message = _text(
-        config,
-        f"Great Expectations ({outcome.expectation_count} expectativas) coincide con las reglas"
-        if agreed
-        else f"Great Expectations discrepa de las reglas en: {', '.join(sorted(disagreements))}",
-        f"Great Expectations ({outcome.expectation_count} expectations) agrees with the rules"
-        if agreed
-        else f"Great Expectations disagrees with the rules on: {', '.join(sorted(disagreements))}",
-    )
-    return CheckResult("gx.agreement", agreed, "block", message, details)
+    compared = [check for check in table_checks if _gx_decides_alike(check, day, config)]
+    return agreement_check("gx.agreement", orders, masks, outcome, compared, config)
+
+
+def _gx_decides_alike(check: CheckResult, day: dt.date | None, config: QualityConfig) -> bool:
+    """False where GX cannot decide as the rules do: no day (no band) or too few unknown rows.
+
+    GX's ``mostly`` has no minimum count, so a share check the rules pass for having fewer than
+    ``unknown_share_min_count`` unknown rows is left out of the comparison.
+    """
+    if check.name == "table.row_count":
+        return day is not None
+    if check.name in UNKNOWN_SHARE_SOURCE:
+        return check.details["unknown"] >= config.unknown_share_min_count
+    return True
 
 
 def evaluate_orders(
@@ -207,7 +160,7 @@ def evaluate_orders(
         _row_count_check(orders.num_rows, day, config),
         *_unknown_share_checks(orders.num_rows, masks, config),
     ]
-    checks = [*table_checks, *_row_rule_checks(prepared, masks, config)]
+    checks = [*table_checks, *catalogue_row_checks(prepared, ROW_RULES, masks, config)]
     if config.run_gx:
         checks.append(_gx_agreement_check(prepared, masks, table_checks, day, config))
     failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
@@ -217,3 +170,57 @@ def evaluate_orders(
 def empty_quarantine() -> pa.Table:
     """Return an empty quarantine table with the shared schema."""
     return QUARANTINE_SCHEMA.empty_table()
+
+
+def evaluate_catalogue(
+    table: pa.Table,
+    *,
+    rules: tuple[Rule, ...],
+    required_columns: tuple[str, ...],
+    string_columns: frozenset[str],
+    failure_masks: Callable[[pa.Table], dict[str, np.ndarray]],
+    table_name: str,
+    producer: str,
+    config: QualityConfig,
+    gx_agreement: Callable[
+        [pa.Table, dict[str, np.ndarray], CheckResult, QualityConfig], CheckResult
+    ],
+) -> QualityOutcome:
+    """The gate of a detail table (lines, quotations) with its own rule catalogue.
+
+    Blank strings become nulls, ``failure_masks`` evaluates the row rules and failing rows are
+    quarantined; the catalogue's ``order_incomplete`` rule then holds back the other rows of
+    each such order. With ``config.run_gx``, ``gx_agreement`` receives the prepared table, the
+    masks GX must reproduce (all but ``order_incomplete``) and the required-columns check.
+    """
+    missing = [name for name in required_columns if name not in table.column_names]
+    prepared = blank_strings_to_null(table, string_columns)
+    masks = failure_masks(prepared)
+    by_id = {rule.id: rule for rule in rules}
+    blocking = {rule_id for rule_id in masks if config.severity_of(by_id[rule_id]) == "block"}
+    incomplete = next((rule for rule in rules if rule.kind == "order_incomplete"), None)
+    if incomplete is not None and "order_number" in prepared.column_names:
+        failed = np.zeros(prepared.num_rows, dtype=bool)
+        for rule_id in blocking:
+            failed |= masks[rule_id]
+        order = column_array(prepared, "order_number")
+        masks[incomplete.id] = rows_of_flagged_groups(order, failed) & ~failed
+        if config.severity_of(incomplete) == "block":
+            blocking.add(incomplete.id)
+    failed_any, quarantine = catalogue_quarantine(prepared, rules, masks, blocking, config.lang)
+    passed = table.filter(pa.array(~failed_any)) if table.num_rows else table
+    required_rule = next(rule for rule in rules if rule.kind == "required_columns")
+    required = catalogue_required_columns_check(
+        required_rule, missing, table_name, producer, config
+    )
+    row_rules = tuple(rule for rule in rules if rule.level == "row")
+    checks = [required, *catalogue_row_checks(prepared, row_rules, masks, config)]
+    if config.run_gx:
+        compared = {
+            rule_id: mask
+            for rule_id, mask in masks.items()
+            if incomplete is None or rule_id != incomplete.id
+        }
+        checks.append(gx_agreement(prepared, compared, required, config))
+    failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
+    return QualityOutcome(passed, quarantine, checks, failures)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,9 @@ from quality.rules import (
 )
 
 SUITE_NAME = "perucompras_orders"
+DATASOURCE = "perucompras"
+ORDERS_ASSET = "orders_day"
+BATCH_DEFINITION = "whole_day"
 _LOCK = threading.Lock()
 
 
@@ -56,7 +59,8 @@ def _derived_name(rule: Rule) -> str:
     return f"_{rule.field}__{rule.kind}"
 
 
-def _timestamp_name(column: str) -> str:
+def timestamp_column(column: str) -> str:
+    """Name of the derived column holding ``column`` as a Lima timestamp (``not_before`` rules)."""
     return f"_{column}__ts"
 
 
@@ -85,18 +89,9 @@ def _context() -> Any:
         progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
     )
     context = gx.get_context(mode="ephemeral", project_config=project_config)
-    asset = context.data_sources.add_pandas("perucompras").add_dataframe_asset("orders_day")
-    asset.add_batch_definition_whole_dataframe("whole_day")
+    asset = context.data_sources.add_pandas(DATASOURCE).add_dataframe_asset(ORDERS_ASSET)
+    asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
     return context
-
-
-def _batch_definition() -> Any:
-    context = _context()
-    return (
-        context.data_sources.get("perucompras")
-        .get_asset("orders_day")
-        .get_batch_definition("whole_day")
-    )
 
 
 def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
@@ -105,15 +100,6 @@ def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
 
     meta = {"rule_id": rule.id}
     kind, column = rule.kind, rule.field
-    if kind == "required_columns":
-        return [
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=list(REQUIRED_COLUMNS), exact_match=False, meta=meta
-            ),
-            *(gxe.ExpectColumnToExist(column=name, meta=meta) for name in REQUIRED_COLUMNS),
-        ]
-    if kind == "not_null":
-        return [gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta)]
     if kind == "unique":
         return [gxe.ExpectColumnValuesToBeUnique(column=column, meta=meta)]
     if kind == "ruc":
@@ -126,21 +112,6 @@ def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
     if kind == "in_set":
         known = config.known_statuses if column == "status" else config.known_procedure_types
         return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(known), meta=meta)]
-    if kind == "iso_datetime":
-        return [
-            gxe.ExpectColumnValuesToMatchRegex(column=column, regex=ISO_LIMA_PATTERN, meta=meta)
-        ]
-    if kind == "not_before":
-        later, earlier = rule.columns
-        return [
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=_timestamp_name(later),
-                column_B=_timestamp_name(earlier),
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                meta=meta,
-            )
-        ]
     if kind == "sum":
         return [
             gxe.ExpectMulticolumnSumToEqual(
@@ -155,6 +126,7 @@ def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
             gxe.ExpectColumnValuesToBeInSet(column=_derived_name(rule), value_set=[True], meta=meta)
         ]
     if kind == "positive":
+        # at least the per-status minimum (0 on voided orders), not the generic "above 0"
         return [
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A=column,
@@ -164,8 +136,6 @@ def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
                 meta=meta,
             )
         ]
-    if kind == "non_negative":
-        return [gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta=meta)]
     if kind == "row_count":
         return [
             gxe.ExpectTableRowCountToBeBetween(
@@ -186,7 +156,10 @@ def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
                 column=column, value_set=sorted(known), mostly=mostly, meta=meta
             )
         ]
-    raise ValueError(f"rule {rule.id}: no GX expectation for kind {kind!r}")
+    generic = catalogue_expectations(rule, REQUIRED_COLUMNS)
+    if generic is None:
+        raise ValueError(f"rule {rule.id}: no GX expectation for kind {kind!r}")
+    return generic
 
 
 _SUITES: dict[tuple[Any, ...], Any] = {}
@@ -194,25 +167,21 @@ _SUITES: dict[tuple[Any, ...], Any] = {}
 
 def build_suite(config: QualityConfig, columns: frozenset[str] | None = None) -> Any:
     """Return the GX ``ExpectationSuite`` for ``config`` and a column set (built once, cached)."""
-    import great_expectations as gx
-
     present = frozenset(REQUIRED_COLUMNS if columns is None else columns)
-    key = _config_key(config, present)
-    with _LOCK:
-        if key in _SUITES:
-            return _SUITES[key]
-        _context()
-        row_rules = set(applicable_row_rules(present))
-        suite = gx.ExpectationSuite(name=f"{SUITE_NAME}_{len(_SUITES)}")
-        for rule in RULES:
-            if rule.level == "row" and rule not in row_rules:
-                continue
-            if rule.level == "table" and not set(rule.columns) <= present:
-                continue
-            for expectation in _expectations_for(rule, config):
-                suite.add_expectation(expectation)
-        _SUITES[key] = suite
-        return suite
+    row_rules = set(applicable_row_rules(present))
+    rules = [
+        rule
+        for rule in RULES
+        if (rule in row_rules if rule.level == "row" else set(rule.columns) <= present)
+    ]
+    return cached_suite(
+        _SUITES,
+        _config_key(config, present),
+        name=SUITE_NAME,
+        asset_name=ORDERS_ASSET,
+        rules=rules,
+        expectations_for=lambda rule: _expectations_for(rule, config),
+    )
 
 
 def gx_frame(orders: pa.Table, config: QualityConfig) -> pd.DataFrame:
@@ -241,9 +210,8 @@ def gx_frame(orders: pa.Table, config: QualityConfig) -> pd.DataFrame:
             frame["_minimum_amount_cents"] = minimum_amount_cents(columns["status"])
         elif rule.kind == "not_before":
             for name in rule.columns:
-                frame[_timestamp_name(name)] = lima_timestamps(columns[name])
-    table = pa.table(frame) if frame else pa.table({"_empty": pa.nulls(orders.num_rows)})
-    return table.to_pandas(types_mapper=_pandas_type)
+                frame[timestamp_column(name)] = lima_timestamps(columns[name])
+    return arrow_frame(frame, orders.num_rows)
 
 
 def _pandas_type(arrow_type: pa.DataType) -> Any:
@@ -264,41 +232,12 @@ def run_suite(
     """Validate ``orders`` (already prepared) with the cached suite; map results to rule ids."""
     frame = gx_frame(orders, config)
     suite = build_suite(config, frozenset(orders.column_names))
-    with _LOCK:
-        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(
-            suite,
-            result_format={"result_format": "COMPLETE"},
-            expectation_parameters={"min_rows": min_rows, "max_rows": max_rows},
-        )
-    row_failures: dict[str, np.ndarray] = {}
-    table_results: dict[str, dict[str, Any]] = {}
-    errors: dict[str, str] = {}
-    row_ids = {rule.id for rule in RULES if rule.level == "row"}
-    for item in result.results:
-        config_ = item.expectation_config
-        rule_id = (config_.meta or {}).get("rule_id", config_.type)
-        if item.exception_info and item.exception_info.get("raised_exception"):
-            errors[rule_id] = str(item.exception_info.get("exception_message"))
-        if rule_id in row_ids:
-            mask = row_failures.setdefault(rule_id, np.zeros(len(frame), dtype=bool))
-            indices = item.result.get("unexpected_index_list") or []
-            mask[np.asarray(indices, dtype=np.int64)] = True
-            continue
-        entry = table_results.setdefault(
-            rule_id, {"success": True, "observed": [], "expectations": []}
-        )
-        entry["success"] = entry["success"] and bool(item.success)
-        entry["expectations"].append(config_.type)
-        observed = _observed(item.result)
-        if observed is not None:
-            entry["observed"].append(observed)
-    return GxOutcome(
-        success=bool(result.success),
-        row_failures=row_failures,
-        table_results=table_results,
-        expectation_count=len(result.results),
-        errors=errors,
+    return validate_frame(
+        frame,
+        suite,
+        asset_name=ORDERS_ASSET,
+        row_rule_ids={rule.id for rule in RULES if rule.level == "row"},
+        expectation_parameters={"min_rows": min_rows, "max_rows": max_rows},
     )
 
 
@@ -314,16 +253,15 @@ def _observed(result: Mapping[str, Any]) -> Any:
 
 
 # ---------------------------------------------------------------- catalogue-generic helpers
-# Used by the line and quotation gates (quality.lines, quality.quotations): one dataframe asset
-# per table kind in the same cached context, and GX results mapped back to catalogue rule ids.
+# Used by the order, line and quotation suites: one dataframe asset per table kind in the same
+# cached context, suites cached per column set, GX results mapped back to catalogue rule ids.
 
 _ASSETS: set[str] = set()
-BATCH_DEFINITION = "whole_day"
 
 
 def dataframe_batch_definition(asset_name: str) -> Any:
     """Return the whole-dataframe batch definition of ``asset_name`` (created on first use)."""
-    source = _context().data_sources.get("perucompras")
+    source = _context().data_sources.get(DATASOURCE)
     with _LOCK:
         if asset_name not in _ASSETS and asset_name not in source.get_asset_names():
             source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(
@@ -337,6 +275,79 @@ def arrow_frame(columns: Mapping[str, pa.Array], rows: int) -> pd.DataFrame:
     """Arrow columns -> the pandas frame GX validates (nullable Int64/boolean dtypes)."""
     table = pa.table(dict(columns)) if columns else pa.table({"_empty": pa.nulls(rows)})
     return table.to_pandas(types_mapper=_pandas_type)
+
+
+def catalogue_expectations(rule: Rule, required_columns: tuple[str, ...]) -> list[Any] | None:
+    """GX expectations for the rule kinds every catalogue means alike; None for other kinds.
+
+    ``positive`` here is strictly above 0 (the order catalogue has its own, per status).
+    """
+    import great_expectations.expectations as gxe
+
+    meta = {"rule_id": rule.id}
+    kind, column = rule.kind, rule.field
+    if kind == "required_columns":
+        return [
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(required_columns), exact_match=False, meta=meta
+            ),
+            *(gxe.ExpectColumnToExist(column=name, meta=meta) for name in required_columns),
+        ]
+    if kind == "not_null":
+        return [gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta)]
+    if kind == "positive":
+        return [
+            gxe.ExpectColumnValuesToBeBetween(
+                column=column, min_value=0, strict_min=True, meta=meta
+            )
+        ]
+    if kind == "non_negative":
+        return [gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta=meta)]
+    if kind == "iso_datetime":
+        return [
+            gxe.ExpectColumnValuesToMatchRegex(column=column, regex=ISO_LIMA_PATTERN, meta=meta)
+        ]
+    if kind == "not_before":
+        later, earlier = rule.columns
+        return [
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=timestamp_column(later),
+                column_B=timestamp_column(earlier),
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta=meta,
+            )
+        ]
+    if kind in ("unique_in_order", "unique_pair"):
+        return [
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=list(rule.columns), ignore_row_if="any_value_is_missing", meta=meta
+            )
+        ]
+    return None
+
+
+def cached_suite(
+    cache: dict[Any, Any],
+    key: Hashable,
+    *,
+    name: str,
+    asset_name: str,
+    rules: Iterable[Rule],
+    expectations_for: Callable[[Rule], list[Any]],
+) -> Any:
+    """The suite of ``rules`` stored under ``key`` in ``cache`` (built on first use)."""
+    import great_expectations as gx
+
+    dataframe_batch_definition(asset_name)
+    with _LOCK:
+        if key not in cache:
+            suite = gx.ExpectationSuite(name=f"{name}_{len(cache)}")
+            for rule in rules:
+                for expectation in expectations_for(rule):
+                    suite.add_expectation(expectation)
+            cache[key] = suite
+        return cache[key]
 
 
 def validate_frame(

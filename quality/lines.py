@@ -21,7 +21,7 @@ only for the orders left in ``passed``.
 
 from __future__ import annotations
 
-import threading
+import functools
 from typing import Any
 
 import numpy as np
@@ -29,22 +29,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perucompras.detailed_export import LINE_SCHEMA, QUANTITY_SCALE
-from quality.gate import QualityOutcome
+from quality.gate import QualityOutcome, evaluate_catalogue
 from quality.rules import (
     ISO_LIMA_PATTERN,
     CheckResult,
-    Level,
     QualityConfig,
     Rule,
-    Severity,
-    blank_strings_to_null,
-    catalogue_quarantine,
-    catalogue_required_columns_check,
-    catalogue_row_checks,
+    bool_mask,
+    catalogue_rule,
+    column_array,
     duplicated_key_mask,
     igv_expected_cents,
     lima_timestamps,
-    rows_of_flagged_groups,
+    rules_for_columns,
 )
 
 LINE_REQUIRED_COLUMNS: tuple[str, ...] = tuple(LINE_SCHEMA.names)
@@ -54,27 +51,7 @@ ORDER_INCOMPLETE = "lines.order_incomplete"
 _INT64_HEADROOM = 1 << 62
 
 
-def _rule(
-    rule_id: str,
-    column: str,
-    kind: str,
-    es: str,
-    en: str,
-    *,
-    columns: tuple[str, ...] | None = None,
-    level: Level = "row",
-    severity: Severity = "block",
-) -> Rule:
-    return Rule(
-        id=f"lines.{rule_id}",
-        field=column,
-        level=level,
-        severity=severity,
-        kind=kind,
-        description_es=es,
-        description_en=en,
-        columns=(column,) if columns is None else columns,
-    )
+_rule = functools.partial(catalogue_rule, prefix="lines.")
 
 
 # (rule name, column, Spanish label)
@@ -213,21 +190,11 @@ GX_LINE_RULE_IDS: frozenset[str] = frozenset(
 _STRING_COLUMNS = frozenset(field.name for field in LINE_SCHEMA if pa.types.is_string(field.type))
 
 
-def _applicable(columns: list[str] | set[str]) -> tuple[Rule, ...]:
-    present = set(columns)
-    return tuple(
-        rule
-        for rule in LINE_ROW_RULES
-        if rule.id in GX_LINE_RULE_IDS and set(rule.columns) <= present
-    )
+_GX_LINE_RULES = tuple(rule for rule in LINE_ROW_RULES if rule.id in GX_LINE_RULE_IDS)
 
 
-def _column(table: pa.Table, name: str) -> pa.Array:
-    return table.column(name).combine_chunks()
-
-
-def _bool_numpy(mask: pa.Array) -> np.ndarray:
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+def _applicable(columns: list[str] | set[str] | frozenset[str]) -> tuple[Rule, ...]:
+    return rules_for_columns(_GX_LINE_RULES, columns)
 
 
 def _decimal(values: pa.Array) -> pa.Array:
@@ -258,40 +225,43 @@ def line_failure_masks(lines: pa.Table, config: QualityConfig) -> dict[str, np.n
     """Evaluate the applicable line rules (blank strings already null); rule id -> failed rows."""
     masks: dict[str, np.ndarray] = {}
     for rule in _applicable(lines.column_names):
-        values = _column(lines, rule.field)
+        values = column_array(lines, rule.field)
         if rule.kind == "not_null":
             failed = pc.is_null(values)
         elif rule.kind == "unique_in_order":
-            masks[rule.id] = duplicated_key_mask([_column(lines, name) for name in rule.columns])
+            masks[rule.id] = duplicated_key_mask(
+                [column_array(lines, name) for name in rule.columns]
+            )
             continue
         elif rule.kind == "positive":
             failed = pc.less_equal(values, 0)
         elif rule.kind == "non_negative":
             failed = pc.less(values, 0)
         elif rule.kind == "subtotal_formula":
-            subtotal, quantity, price, freight = (_column(lines, name) for name in rule.columns)
+            subtotal, quantity, price, freight = (
+                column_array(lines, name) for name in rule.columns
+            )
             failed = pc.invert(subtotal_formula_ok(quantity, price, freight, subtotal))
         elif rule.kind == "igv_range":
-            cap = igv_cap_cents(_column(lines, "subtotal_cents"), config)
+            cap = igv_cap_cents(column_array(lines, "subtotal_cents"), config)
             failed = pc.or_(pc.less(values, 0), pc.greater(values.cast(pa.int64()), cap))
         elif rule.kind == "sum":
-            subtotal, igv, total = (_column(lines, name) for name in rule.columns)
+            subtotal, igv, total = (column_array(lines, name) for name in rule.columns)
             failed = pc.not_equal(pc.add(subtotal, igv), total)
         elif rule.kind == "iso_datetime":
             failed = pc.invert(pc.match_substring_regex(values, ISO_LIMA_PATTERN))
         elif rule.kind == "not_before":
-            later, earlier = (lima_timestamps(_column(lines, name)) for name in rule.columns)
+            later, earlier = (lima_timestamps(column_array(lines, name)) for name in rule.columns)
             failed = pc.less(later, earlier)
         else:  # pragma: no cover - catalogue and implementation are kept in step by tests
             raise ValueError(f"rule {rule.id}: no implementation for kind {rule.kind!r}")
-        masks[rule.id] = _bool_numpy(failed)
+        masks[rule.id] = bool_mask(failed)
     return masks
 
 
 # ---------------------------------------------------------------- Great Expectations
 
 _SUITES: dict[frozenset[str], Any] = {}
-_LOCK = threading.Lock()
 
 
 def _expected_subtotal_name() -> str:
@@ -302,31 +272,10 @@ def _expectations_for(rule: Rule) -> list[Any]:
     """The GX expectations implementing one line rule."""
     import great_expectations.expectations as gxe
 
+    from quality.gx_suites import catalogue_expectations
+
     meta = {"rule_id": rule.id}
     column = rule.field
-    if rule.kind == "required_columns":
-        return [
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=list(LINE_REQUIRED_COLUMNS), exact_match=False, meta=meta
-            ),
-            *(gxe.ExpectColumnToExist(column=name, meta=meta) for name in LINE_REQUIRED_COLUMNS),
-        ]
-    if rule.kind == "not_null":
-        return [gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta)]
-    if rule.kind == "unique_in_order":
-        return [
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=list(rule.columns), ignore_row_if="any_value_is_missing", meta=meta
-            )
-        ]
-    if rule.kind == "positive":
-        return [
-            gxe.ExpectColumnValuesToBeBetween(
-                column=column, min_value=0, strict_min=True, meta=meta
-            )
-        ]
-    if rule.kind == "non_negative":
-        return [gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta=meta)]
     if rule.kind == "subtotal_formula":
         return [
             gxe.ExpectColumnPairValuesToBeEqual(
@@ -356,40 +305,25 @@ def _expectations_for(rule: Rule) -> list[Any]:
                 meta=meta,
             )
         ]
-    if rule.kind == "iso_datetime":
-        return [
-            gxe.ExpectColumnValuesToMatchRegex(column=column, regex=ISO_LIMA_PATTERN, meta=meta)
-        ]
-    if rule.kind == "not_before":
-        later, earlier = rule.columns
-        return [
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=f"_{later}__ts",
-                column_B=f"_{earlier}__ts",
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                meta=meta,
-            )
-        ]
-    raise ValueError(f"rule {rule.id}: no GX expectation for kind {rule.kind!r}")
+    generic = catalogue_expectations(rule, LINE_REQUIRED_COLUMNS)
+    if generic is None:
+        raise ValueError(f"rule {rule.id}: no GX expectation for kind {rule.kind!r}")
+    return generic
 
 
 def build_lines_suite(columns: frozenset[str] | None = None) -> Any:
     """Return the GX ``ExpectationSuite`` for the lines table with ``columns`` (built once)."""
-    import great_expectations as gx
-
-    from quality.gx_suites import dataframe_batch_definition
+    from quality.gx_suites import cached_suite
 
     present = frozenset(LINE_REQUIRED_COLUMNS if columns is None else columns)
-    dataframe_batch_definition(GX_ASSET)
-    with _LOCK:
-        if present not in _SUITES:
-            suite = gx.ExpectationSuite(name=f"perucompras_lines_{len(_SUITES)}")
-            for rule in (LINE_RULES[0], *_applicable(present)):
-                for expectation in _expectations_for(rule):
-                    suite.add_expectation(expectation)
-            _SUITES[present] = suite
-        return _SUITES[present]
+    return cached_suite(
+        _SUITES,
+        present,
+        name="perucompras_lines",
+        asset_name=GX_ASSET,
+        rules=(LINE_RULES[0], *_applicable(present)),
+        expectations_for=_expectations_for,
+    )
 
 
 def expected_subtotal_cents(
@@ -425,9 +359,9 @@ def expected_subtotal_cents(
 
 def lines_gx_frame(lines: pa.Table, config: QualityConfig) -> Any:
     """The pandas frame GX validates: the line columns plus derived columns."""
-    from quality.gx_suites import arrow_frame
+    from quality.gx_suites import arrow_frame, timestamp_column
 
-    columns = {name: _column(lines, name) for name in lines.column_names}
+    columns = {name: column_array(lines, name) for name in lines.column_names}
     frame = {name: columns[name] for name in LINE_REQUIRED_COLUMNS if name in columns}
     for rule in _applicable(columns):
         if rule.kind == "subtotal_formula":
@@ -440,7 +374,7 @@ def lines_gx_frame(lines: pa.Table, config: QualityConfig) -> Any:
             frame["_negated_total_cents"] = pc.negate(columns["total_cents"])
         elif rule.kind == "not_before":
             for name in rule.columns:
-                frame[f"_{name}__ts"] = lima_timestamps(columns[name])
+                frame[timestamp_column(name)] = lima_timestamps(columns[name])
     return arrow_frame(frame, lines.num_rows)
 
 
@@ -463,51 +397,30 @@ def run_lines_suite(lines: pa.Table, config: QualityConfig) -> Any:
 def evaluate_lines(lines: pa.Table, *, config: QualityConfig | None = None) -> QualityOutcome:
     """Apply the line rules: quarantine failing lines (whole orders), check that GX agrees."""
     config = config or QualityConfig()
-    missing = [name for name in LINE_REQUIRED_COLUMNS if name not in lines.column_names]
-    prepared = blank_strings_to_null(lines, _STRING_COLUMNS)
-    masks = line_failure_masks(prepared, config)
-    blocking = {
-        rule_id for rule_id in masks if config.severity_of(LINE_RULES_BY_ID[rule_id]) == "block"
-    }
-    incomplete = LINE_RULES_BY_ID[ORDER_INCOMPLETE]
-    if "order_number" in prepared.column_names:
-        failed = np.zeros(prepared.num_rows, dtype=bool)
-        for rule_id in blocking:
-            failed |= masks[rule_id]
-        order = _column(prepared, "order_number")
-        masks[ORDER_INCOMPLETE] = rows_of_flagged_groups(order, failed) & ~failed
-        if config.severity_of(incomplete) == "block":
-            blocking.add(ORDER_INCOMPLETE)
-    failed_any, quarantine = catalogue_quarantine(
-        prepared, LINE_RULES, masks, blocking, config.lang
+    return evaluate_catalogue(
+        lines,
+        rules=LINE_RULES,
+        required_columns=LINE_REQUIRED_COLUMNS,
+        string_columns=_STRING_COLUMNS,
+        failure_masks=functools.partial(line_failure_masks, config=config),
+        table_name="lines",
+        producer="perucompras.detailed_export.read_detailed_export",
+        config=config,
+        gx_agreement=_agreement,
     )
-    passed = lines.filter(pa.array(~failed_any)) if lines.num_rows else lines
-    required = catalogue_required_columns_check(
-        LINE_RULES_BY_ID["lines.required_columns"],
-        missing,
-        "lines",
-        "perucompras.detailed_export.read_detailed_export",
-        config,
-    )
-    checks: list[CheckResult] = [
-        required,
-        *catalogue_row_checks(prepared, LINE_ROW_RULES, masks, config),
-    ]
-    if config.run_gx:
-        from quality.gx_suites import agreement_check
 
-        outcome = run_lines_suite(prepared, config)
-        compared = {rule_id: mask for rule_id, mask in masks.items() if rule_id in GX_LINE_RULE_IDS}
-        checks.append(
-            agreement_check(
-                AGREEMENT_CHECK,
-                prepared,
-                compared,
-                outcome,
-                [required],
-                config,
-                details={"rows_validated": prepared.num_rows, "sampled": False},
-            )
-        )
-    failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
-    return QualityOutcome(passed, quarantine, checks, failures)
+
+def _agreement(
+    prepared: pa.Table,
+    compared: dict[str, np.ndarray],
+    required: CheckResult,
+    config: QualityConfig,
+) -> CheckResult:
+    """Run GX on the whole lines table and compare with the rules."""
+    from quality.gx_suites import agreement_check
+
+    outcome = run_lines_suite(prepared, config)
+    details = {"rows_validated": prepared.num_rows, "sampled": False}
+    return agreement_check(
+        AGREEMENT_CHECK, prepared, compared, outcome, [required], config, details=details
+    )

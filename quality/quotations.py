@@ -22,7 +22,7 @@ the rules and GX on that sample. The rules always run on the full table.
 
 from __future__ import annotations
 
-import threading
+import functools
 from typing import Any
 
 import numpy as np
@@ -31,21 +31,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perucompras.quotations import QUOTATION_SCHEMA, SELECTED, STATUSES
-from quality.gate import QualityOutcome
+from quality.gate import QualityOutcome, evaluate_catalogue
 from quality.rules import (
     RUC_PATTERN,
     CheckResult,
-    Level,
     QualityConfig,
     Rule,
-    Severity,
-    blank_strings_to_null,
-    catalogue_quarantine,
-    catalogue_required_columns_check,
-    catalogue_row_checks,
+    bool_mask,
+    catalogue_rule,
+    column_array,
     duplicated_key_mask,
-    rows_of_flagged_groups,
     ruc_check_digit_ok,
+    rules_for_columns,
 )
 
 QUOTATION_REQUIRED_COLUMNS: tuple[str, ...] = tuple(QUOTATION_SCHEMA.names)
@@ -56,27 +53,7 @@ GX_SAMPLE_ROWS = 100_000
 SAMPLE_SALT = "perucompras-quotations-gx-sample"
 
 
-def _rule(
-    rule_id: str,
-    column: str,
-    kind: str,
-    es: str,
-    en: str,
-    *,
-    columns: tuple[str, ...] | None = None,
-    level: Level = "row",
-    severity: Severity = "block",
-) -> Rule:
-    return Rule(
-        id=f"quotations.{rule_id}",
-        field=column,
-        level=level,
-        severity=severity,
-        kind=kind,
-        description_es=es,
-        description_en=en,
-        columns=(column,) if columns is None else columns,
-    )
+_rule = functools.partial(catalogue_rule, prefix="quotations.")
 
 
 QUOTATION_RULES: tuple[Rule, ...] = (
@@ -180,21 +157,13 @@ _STRING_COLUMNS = frozenset(
 )
 
 
+_GX_QUOTATION_RULES = tuple(
+    rule for rule in QUOTATION_ROW_RULES if rule.id in GX_QUOTATION_RULE_IDS
+)
+
+
 def _applicable(columns: list[str] | set[str] | frozenset[str]) -> tuple[Rule, ...]:
-    present = set(columns)
-    return tuple(
-        rule
-        for rule in QUOTATION_ROW_RULES
-        if rule.id in GX_QUOTATION_RULE_IDS and set(rule.columns) <= present
-    )
-
-
-def _column(table: pa.Table, name: str) -> pa.Array:
-    return table.column(name).combine_chunks()
-
-
-def _bool_numpy(mask: pa.Array) -> np.ndarray:
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    return rules_for_columns(_GX_QUOTATION_RULES, columns)
 
 
 def _is_selected(status: pa.Array) -> pa.Array:
@@ -216,7 +185,7 @@ def quotation_failure_masks(quotations: pa.Table) -> dict[str, np.ndarray]:
     """Evaluate the applicable rules (blank strings already null); rule id -> failed rows."""
     masks: dict[str, np.ndarray] = {}
     for rule in _applicable(quotations.column_names):
-        values = _column(quotations, rule.field)
+        values = column_array(quotations, rule.field)
         if rule.kind == "not_null":
             failed = pc.is_null(values)
         elif rule.kind == "ruc":
@@ -226,57 +195,42 @@ def quotation_failure_masks(quotations: pa.Table) -> dict[str, np.ndarray]:
         elif rule.kind == "in_set":
             failed = pc.invert(pc.is_in(values, value_set=pa.array(STATUSES, pa.string())))
         elif rule.kind == "flag_matches_status":
-            status = _column(quotations, "status")
+            status = column_array(quotations, "status")
             failed = pc.fill_null(pc.not_equal(values, _is_selected(status)), True)
         elif rule.kind == "one_selected":
-            order = _column(quotations, "order_number")
-            bad = orders_without_one_selection(order, _column(quotations, "status"))
+            order = column_array(quotations, "order_number")
+            bad = orders_without_one_selection(order, column_array(quotations, "status"))
             failed = pc.is_in(order, value_set=bad)
         elif rule.kind == "unique_pair":
-            masks[rule.id] = duplicated_key_mask([_column(quotations, n) for n in rule.columns])
+            masks[rule.id] = duplicated_key_mask(
+                [column_array(quotations, n) for n in rule.columns]
+            )
             continue
         else:  # pragma: no cover - catalogue and implementation are kept in step by tests
             raise ValueError(f"rule {rule.id}: no implementation for kind {rule.kind!r}")
-        masks[rule.id] = _bool_numpy(failed)
+        masks[rule.id] = bool_mask(failed)
     return masks
 
 
 # ---------------------------------------------------------------- Great Expectations
 
 _SUITES: dict[frozenset[str], Any] = {}
-_LOCK = threading.Lock()
 
 
 def _expectations_for(rule: Rule) -> list[Any]:
     """The GX expectations implementing one quotation rule."""
     import great_expectations.expectations as gxe
 
+    from quality.gx_suites import catalogue_expectations
+
     meta = {"rule_id": rule.id}
     column = rule.field
-    if rule.kind == "required_columns":
-        return [
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=list(QUOTATION_REQUIRED_COLUMNS), exact_match=False, meta=meta
-            ),
-            *(
-                gxe.ExpectColumnToExist(column=name, meta=meta)
-                for name in QUOTATION_REQUIRED_COLUMNS
-            ),
-        ]
-    if rule.kind == "not_null":
-        return [gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta)]
     if rule.kind == "ruc":
         return [
             gxe.ExpectColumnValuesToMatchRegex(column=column, regex=RUC_PATTERN, meta=meta),
             gxe.ExpectColumnValuesToBeInSet(
                 column="_supplier_ruc__check", value_set=[True], meta=meta
             ),
-        ]
-    if rule.kind == "positive":
-        return [
-            gxe.ExpectColumnValuesToBeBetween(
-                column=column, min_value=0, strict_min=True, meta=meta
-            )
         ]
     if rule.kind == "in_set":
         return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(STATUSES), meta=meta)]
@@ -292,38 +246,32 @@ def _expectations_for(rule: Rule) -> list[Any]:
                 column="_selected_in_order", min_value=1, max_value=1, meta=meta
             )
         ]
-    if rule.kind == "unique_pair":
-        return [
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=list(rule.columns), ignore_row_if="any_value_is_missing", meta=meta
-            )
-        ]
-    raise ValueError(f"rule {rule.id}: no GX expectation for kind {rule.kind!r}")
+    generic = catalogue_expectations(rule, QUOTATION_REQUIRED_COLUMNS)
+    if generic is None:
+        raise ValueError(f"rule {rule.id}: no GX expectation for kind {rule.kind!r}")
+    return generic
 
 
 def build_quotations_suite(columns: frozenset[str] | None = None) -> Any:
     """Return the GX ``ExpectationSuite`` for a quotations table with ``columns`` (built once)."""
-    import great_expectations as gx
-
-    from quality.gx_suites import dataframe_batch_definition
+    from quality.gx_suites import cached_suite
 
     present = frozenset(QUOTATION_REQUIRED_COLUMNS if columns is None else columns)
-    dataframe_batch_definition(GX_ASSET)
-    with _LOCK:
-        if present not in _SUITES:
-            suite = gx.ExpectationSuite(name=f"perucompras_quotations_{len(_SUITES)}")
-            for rule in (QUOTATION_RULES[0], *_applicable(present)):
-                for expectation in _expectations_for(rule):
-                    suite.add_expectation(expectation)
-            _SUITES[present] = suite
-        return _SUITES[present]
+    return cached_suite(
+        _SUITES,
+        present,
+        name="perucompras_quotations",
+        asset_name=GX_ASSET,
+        rules=(QUOTATION_RULES[0], *_applicable(present)),
+        expectations_for=_expectations_for,
+    )
 
 
 def quotations_gx_frame(quotations: pa.Table) -> pd.DataFrame:
     """The pandas frame GX validates: the quotation columns plus derived columns."""
     from quality.gx_suites import arrow_frame
 
-    columns = {name: _column(quotations, name) for name in quotations.column_names}
+    columns = {name: column_array(quotations, name) for name in quotations.column_names}
     arrow = {name: columns[name] for name in QUOTATION_REQUIRED_COLUMNS if name in columns}
     if "status" in arrow:
         arrow["status"] = pc.fill_null(arrow["status"], "")
@@ -364,7 +312,7 @@ def gx_sample_mask(
     rows = quotations.num_rows
     if rows <= max_rows or "order_number" not in quotations.column_names:
         return np.ones(rows, dtype=bool)
-    order = pd.Series(_column(quotations, "order_number").to_pandas(), dtype=object)
+    order = pd.Series(column_array(quotations, "order_number").to_pandas(), dtype=object)
     codes, uniques = pd.factorize(order, use_na_sentinel=True)
     known = codes >= 0
     sizes = np.bincount(codes[known], minlength=len(uniques))
@@ -393,55 +341,30 @@ def evaluate_quotations(
     gx_sample_rows: int = GX_SAMPLE_ROWS,
 ) -> QualityOutcome:
     """Apply the quotation rules to the whole table; GX must agree (on a sample above a size)."""
-    config = config or QualityConfig()
-    missing = [name for name in QUOTATION_REQUIRED_COLUMNS if name not in quotations.column_names]
-    prepared = blank_strings_to_null(quotations, _STRING_COLUMNS)
-    masks = quotation_failure_masks(prepared)
-    blocking = {
-        rule_id
-        for rule_id in masks
-        if config.severity_of(QUOTATION_RULES_BY_ID[rule_id]) == "block"
-    }
-    failed = np.zeros(prepared.num_rows, dtype=bool)
-    for rule_id in blocking:
-        failed |= masks[rule_id]
-    if "order_number" in prepared.column_names:
-        order = _column(prepared, "order_number")
-        masks[ORDER_INCOMPLETE] = rows_of_flagged_groups(order, failed) & ~failed
-        if config.severity_of(QUOTATION_RULES_BY_ID[ORDER_INCOMPLETE]) == "block":
-            blocking.add(ORDER_INCOMPLETE)
-    failed_any, quarantine = catalogue_quarantine(
-        prepared, QUOTATION_RULES, masks, blocking, config.lang
+    return evaluate_catalogue(
+        quotations,
+        rules=QUOTATION_RULES,
+        required_columns=QUOTATION_REQUIRED_COLUMNS,
+        string_columns=_STRING_COLUMNS,
+        failure_masks=quotation_failure_masks,
+        table_name="quotations",
+        producer="perucompras.quotations.stream_quotations",
+        config=config or QualityConfig(),
+        gx_agreement=functools.partial(_agreement, max_rows=gx_sample_rows),
     )
-    passed = quotations.filter(pa.array(~failed_any)) if quotations.num_rows else quotations
-    required = catalogue_required_columns_check(
-        QUOTATION_RULES_BY_ID["quotations.required_columns"],
-        missing,
-        "quotations",
-        "perucompras.quotations.stream_quotations",
-        config,
-    )
-    checks: list[CheckResult] = [
-        required,
-        *catalogue_row_checks(prepared, QUOTATION_ROW_RULES, masks, config),
-    ]
-    if config.run_gx:
-        checks.append(_agreement(prepared, masks, required, config, gx_sample_rows))
-    failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
-    return QualityOutcome(passed, quarantine, checks, failures)
 
 
 def _agreement(
     prepared: pa.Table,
-    masks: dict[str, np.ndarray],
+    compared: dict[str, np.ndarray],
     required: CheckResult,
     config: QualityConfig,
+    *,
     max_rows: int,
 ) -> CheckResult:
     """Run GX on the whole table or its sample and compare with the rules there."""
     from quality.gx_suites import agreement_check
 
-    compared = {rule_id: masks[rule_id] for rule_id in masks if rule_id in GX_QUOTATION_RULE_IDS}
     flagged = np.zeros(prepared.num_rows, dtype=bool)
     for mask in compared.values():
         flagged |= mask

@@ -22,13 +22,15 @@ its amounts zeroed); ``igv_cents`` must be zero or more. Negative amounts always
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from perucompras.quarantine import QUARANTINE_SCHEMA as SOURCE_QUARANTINE_SCHEMA
 
 Severity = Literal["block", "warn"]
 Level = Literal["row", "table"]
@@ -90,17 +92,7 @@ RAW_ROW_COLUMNS: tuple[tuple[str, ...], ...] = (
     ("agreement_raw",),
 )
 
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        pa.field("source_file", pa.string()),
-        pa.field("source_line", pa.int64()),
-        pa.field("field", pa.string()),
-        pa.field("rule", pa.string()),
-        pa.field("message", pa.string()),
-        pa.field("raw_row", pa.string()),
-        pa.field("rules", pa.list_(pa.string())),
-    ]
-)
+QUARANTINE_SCHEMA = SOURCE_QUARANTINE_SCHEMA.append(pa.field("rules", pa.list_(pa.string())))
 
 
 @dataclass(frozen=True)
@@ -174,19 +166,28 @@ class QualityConfig:
         return self.row_count_bands.get(day.weekday(), (0, None))
 
 
-def _rule(
+def catalogue_rule(
     rule_id: str,
     column: str,
     kind: str,
     es: str,
     en: str,
     *,
+    prefix: str = "",
     level: Level = "row",
     severity: Severity = "block",
     columns: tuple[str, ...] | None = None,
 ) -> Rule:
+    """A catalogue entry with id ``prefix + rule_id``; ``columns`` defaults to ``(column,)``."""
     return Rule(
-        rule_id, column, level, severity, kind, es, en, (column,) if columns is None else columns
+        prefix + rule_id,
+        column,
+        level,
+        severity,
+        kind,
+        es,
+        en,
+        (column,) if columns is None else columns,
     )
 
 
@@ -194,7 +195,7 @@ _NOT_NULL = ("order_number", "supplier_ruc", "buyer_ruc", "formalized_at")
 _AMOUNTS = ("subtotal_cents", "igv_cents", "total_cents")
 
 RULES: tuple[Rule, ...] = (
-    _rule(
+    catalogue_rule(
         "table.required_columns",
         "*",
         "required_columns",
@@ -204,7 +205,7 @@ RULES: tuple[Rule, ...] = (
         columns=(),
     ),
     *(
-        _rule(
+        catalogue_rule(
             f"{name}.not_null",
             name,
             "not_null",
@@ -213,14 +214,14 @@ RULES: tuple[Rule, ...] = (
         )
         for name in (*_NOT_NULL, *_AMOUNTS)
     ),
-    _rule(
+    catalogue_rule(
         "agreement_code.known",
         "agreement_code",
         "not_null",
         "El acuerdo marco se reconoce (agreement_code no vacío)",
         "The framework agreement is recognised (agreement_code not empty)",
     ),
-    _rule(
+    catalogue_rule(
         "order_number.unique",
         "order_number",
         "unique",
@@ -229,7 +230,7 @@ RULES: tuple[Rule, ...] = (
         "Each order number appears once per snapshot (every duplicate is quarantined)",
     ),
     *(
-        _rule(
+        catalogue_rule(
             f"{name}.ruc_valid",
             name,
             "ruc",
@@ -238,14 +239,14 @@ RULES: tuple[Rule, ...] = (
         )
         for name in ("supplier_ruc", "buyer_ruc")
     ),
-    _rule(
+    catalogue_rule(
         "status.known",
         "status",
         "in_set",
         "El estado de la orden es conocido (ACEPTADA, PAGADA, RESUELTA, ORDEN DE COMPRA NULA)",
         "The order status is known (ACEPTADA, PAGADA, RESUELTA, ORDEN DE COMPRA NULA)",
     ),
-    _rule(
+    catalogue_rule(
         "procedure_type.known",
         "procedure_type",
         "in_set",
@@ -253,7 +254,7 @@ RULES: tuple[Rule, ...] = (
         "The procedure type is known (Compra ordinaria, Gran Compra)",
     ),
     *(
-        _rule(
+        catalogue_rule(
             f"{name}.iso_datetime",
             name,
             "iso_datetime",
@@ -262,7 +263,7 @@ RULES: tuple[Rule, ...] = (
         )
         for name in ("formalized_at", "last_status_at", "process_time")
     ),
-    _rule(
+    catalogue_rule(
         "last_status_at.not_before_formalized",
         "last_status_at",
         "not_before",
@@ -270,7 +271,7 @@ RULES: tuple[Rule, ...] = (
         "last status date is not before the formalisation date",
         columns=("last_status_at", "formalized_at"),
     ),
-    _rule(
+    catalogue_rule(
         "process_time.not_before_last_status",
         "process_time",
         "not_before",
@@ -278,7 +279,7 @@ RULES: tuple[Rule, ...] = (
         "process (extraction) time is not before the last status date",
         columns=("process_time", "last_status_at"),
     ),
-    _rule(
+    catalogue_rule(
         "total_cents.sum",
         "total_cents",
         "sum",
@@ -286,7 +287,7 @@ RULES: tuple[Rule, ...] = (
         "TOTAL = SUB_TOTAL + IGV to the cent",
         columns=_AMOUNTS,
     ),
-    _rule(
+    catalogue_rule(
         "igv_cents.rate",
         "igv_cents",
         "igv_band",
@@ -295,7 +296,7 @@ RULES: tuple[Rule, ...] = (
         severity="warn",
         columns=("igv_cents", "subtotal_cents"),
     ),
-    _rule(
+    catalogue_rule(
         "igv_cents.not_above_rate",
         "igv_cents",
         "igv_cap",
@@ -304,7 +305,7 @@ RULES: tuple[Rule, ...] = (
         columns=("igv_cents", "subtotal_cents"),
     ),
     *(
-        _rule(
+        catalogue_rule(
             f"{name}.positive",
             name,
             "positive",
@@ -314,14 +315,14 @@ RULES: tuple[Rule, ...] = (
         )
         for name in ("subtotal_cents", "total_cents")
     ),
-    _rule(
+    catalogue_rule(
         "igv_cents.non_negative",
         "igv_cents",
         "non_negative",
         "IGV no es negativo",
         "IGV is not negative",
     ),
-    _rule(
+    catalogue_rule(
         "table.row_count",
         "*",
         "row_count",
@@ -332,7 +333,7 @@ RULES: tuple[Rule, ...] = (
         columns=(),
     ),
     *(
-        _rule(
+        catalogue_rule(
             f"{name}.unknown_share",
             name,
             "unknown_share",
@@ -362,13 +363,21 @@ def missing_columns(table: pa.Table | Any) -> list[str]:
     return [name for name in REQUIRED_COLUMNS if name not in present]
 
 
+def rules_for_columns(
+    rules: tuple[Rule, ...], columns: set[str] | list[str] | frozenset[str]
+) -> tuple[Rule, ...]:
+    """Return the ``rules`` whose columns are all present."""
+    present = set(columns)
+    return tuple(rule for rule in rules if set(rule.columns) <= present)
+
+
 def applicable_row_rules(columns: set[str] | list[str]) -> tuple[Rule, ...]:
     """Return the row rules whose columns are all present."""
-    present = set(columns)
-    return tuple(rule for rule in ROW_RULES if set(rule.columns) <= present)
+    return rules_for_columns(ROW_RULES, columns)
 
 
-def _column(table: pa.Table, name: str) -> pa.Array:
+def column_array(table: pa.Table, name: str) -> pa.Array:
+    """Column ``name`` of ``table`` as one contiguous array."""
     return table.column(name).combine_chunks()
 
 
@@ -380,7 +389,8 @@ def blank_to_null(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(blank, False), pa.scalar(None, values.type), values)
 
 
-def _to_bool_numpy(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def bool_mask(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Arrow booleans -> NumPy booleans, null counted as false."""
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
@@ -433,7 +443,7 @@ def prepare(orders: pa.Table) -> pa.Table:
     checked = {name for rule in ROW_RULES for name in rule.columns}
     for index, name in enumerate(orders.column_names):
         if name in checked:
-            orders = orders.set_column(index, name, blank_to_null(_column(orders, name)))
+            orders = orders.set_column(index, name, blank_to_null(column_array(orders, name)))
     return orders
 
 
@@ -444,11 +454,11 @@ def failure_masks(orders: pa.Table, config: QualityConfig) -> dict[str, np.ndarr
 
     def timestamp(name: str) -> pa.Array:
         if name not in timestamps:
-            timestamps[name] = lima_timestamps(_column(orders, name))
+            timestamps[name] = lima_timestamps(column_array(orders, name))
         return timestamps[name]
 
     for rule in applicable_row_rules(orders.column_names):
-        values = _column(orders, rule.field)
+        values = column_array(orders, rule.field)
         if rule.kind == "not_null":
             failed = pc.is_null(values)
         elif rule.kind == "unique":
@@ -468,19 +478,19 @@ def failure_masks(orders: pa.Table, config: QualityConfig) -> dict[str, np.ndarr
             later, earlier = rule.columns
             failed = pc.less(timestamp(later), timestamp(earlier))
         elif rule.kind == "sum":
-            subtotal, igv, total = (_column(orders, name) for name in _AMOUNTS)
+            subtotal, igv, total = (column_array(orders, name) for name in _AMOUNTS)
             failed = pc.not_equal(pc.add(subtotal, igv), total)
         elif rule.kind == "igv_band":
-            failed = pc.invert(igv_band_ok(_column(orders, "subtotal_cents"), values, config))
+            failed = pc.invert(igv_band_ok(column_array(orders, "subtotal_cents"), values, config))
         elif rule.kind == "igv_cap":
-            failed = pc.invert(igv_cap_ok(_column(orders, "subtotal_cents"), values, config))
+            failed = pc.invert(igv_cap_ok(column_array(orders, "subtotal_cents"), values, config))
         elif rule.kind == "positive":
-            failed = pc.less(values, minimum_amount_cents(_column(orders, "status")))
+            failed = pc.less(values, minimum_amount_cents(column_array(orders, "status")))
         elif rule.kind == "non_negative":
             failed = pc.less(values, 0)
         else:  # pragma: no cover - catalogue and implementation are kept in step by tests
             raise ValueError(f"rule {rule.id}: no implementation for kind {rule.kind!r}")
-        masks[rule.id] = _to_bool_numpy(failed)
+        masks[rule.id] = bool_mask(failed)
     return masks
 
 
@@ -488,7 +498,7 @@ def rule_message_column(
     orders: pa.Table, rule: Rule, failed: np.ndarray, lang: Lang = "es"
 ) -> pa.Array:
     """Per-row message for ``rule`` (null where the row passes), naming the field and value."""
-    shown = [_column(orders, name).cast(pa.string()) for name in rule.columns]
+    shown = [column_array(orders, name).cast(pa.string()) for name in rule.columns]
     parts: list[Any] = []
     for name, values in zip(rule.columns, shown, strict=True):
         parts += [f"{name}=", pc.fill_null(values, "∅"), ", "]
@@ -503,14 +513,14 @@ def rule_message_column(
 def raw_row_column(orders: pa.Table) -> pa.Array:
     """Return ``raw_row`` if present, else rebuild ``;``-joined source fields from the columns."""
     if "raw_row" in orders.column_names:
-        return _column(orders, "raw_row").cast(pa.string())
+        return column_array(orders, "raw_row").cast(pa.string())
     pieces: list[Any] = []
     for candidates in RAW_ROW_COLUMNS:
         name = next((c for c in candidates if c in orders.column_names), None)
         if name is None:
             pieces.append(pa.array([""] * len(orders), pa.string()))
         else:
-            pieces.append(pc.fill_null(_column(orders, name).cast(pa.string()), ""))
+            pieces.append(pc.fill_null(column_array(orders, name).cast(pa.string()), ""))
     if not len(orders):
         return pa.array([], pa.string())
     return pc.binary_join_element_wise(*pieces, ";")
@@ -523,49 +533,11 @@ def build_quarantine(
     lang: Lang = "es",
 ) -> tuple[np.ndarray, pa.Table]:
     """Return (row failed any blocking rule, quarantine table with one row per failed row)."""
-    ordered = [rule for rule in ROW_RULES if rule.id in masks and rule.id in blocking]
-    failed_any = np.zeros(len(orders), dtype=bool)
-    for rule in ordered:
-        failed_any |= masks[rule.id]
-    indices = pa.array(np.flatnonzero(failed_any), pa.int64())
-    if not len(indices):
-        return failed_any, QUARANTINE_SCHEMA.empty_table()
-    subset = orders.take(indices)
-    sub_masks = {rule.id: masks[rule.id][failed_any] for rule in ordered}
-    rule_ids = np.array([rule.id for rule in ordered], dtype=object)
-    fields = np.array([rule.field for rule in ordered], dtype=object)
-    matrix = np.column_stack([sub_masks[rule.id] for rule in ordered])
-    primary = matrix.argmax(axis=1)
-    rules_list = pa.ListArray.from_arrays(
-        pa.array(np.concatenate([[0], np.cumsum(matrix.sum(axis=1))]), pa.int32()),
-        pa.array(np.broadcast_to(rule_ids, matrix.shape)[matrix], pa.string()),
-    )
-    messages = [rule_message_column(subset, rule, sub_masks[rule.id], lang) for rule in ordered]
-    message = pc.binary_join_element_wise(*messages, "; ", null_handling="skip")
-
-    def optional(name: str, kind: pa.DataType) -> pa.Array:
-        if name in subset.column_names:
-            return _column(subset, name).cast(kind)
-        return pa.nulls(len(subset), kind)
-
-    quarantine = pa.table(
-        [
-            optional("source_file", pa.string()),
-            optional("source_line", pa.int64()),
-            pa.array(fields[primary], pa.string()),
-            pa.array(rule_ids[primary], pa.string()),
-            message,
-            raw_row_column(subset),
-            rules_list,
-        ],
-        schema=QUARANTINE_SCHEMA,
-    )
-    return failed_any, quarantine
+    return _quarantine(orders, ROW_RULES, masks, blocking, lang, raw_row_column)
 
 
 # ---------------------------------------------------------------- catalogue-generic helpers
-# Shared by the line and quotation gates (quality.lines, quality.quotations); the order gate
-# above keeps its own order-specific versions.
+# Shared by the order, line and quotation gates (quality.gate, quality.lines, quality.quotations).
 
 MAX_LINES_IN_DETAILS = 20
 
@@ -576,7 +548,7 @@ def source_lines_of(
     """Source lines (or row indices when there is no ``source_line``) of the first masked rows."""
     if "source_line" not in table.column_names:
         return np.flatnonzero(mask)[:limit].tolist()
-    lines = _column(table, "source_line")
+    lines = column_array(table, "source_line")
     return pc.filter(lines, pa.array(mask, pa.bool_())).slice(0, limit).to_pylist()
 
 
@@ -584,7 +556,7 @@ def blank_strings_to_null(table: pa.Table, columns: set[str] | frozenset[str]) -
     """Return ``table`` with blank strings in ``columns`` turned into nulls."""
     for index, name in enumerate(table.column_names):
         if name in columns:
-            table = table.set_column(index, name, blank_to_null(_column(table, name)))
+            table = table.set_column(index, name, blank_to_null(column_array(table, name)))
     return table
 
 
@@ -602,13 +574,13 @@ def duplicated_key_mask(columns: list[pa.Array]) -> np.ndarray:
     counts = pc.value_counts(key)
     repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
     repeated = repeated.drop_null()
-    return _to_bool_numpy(pc.and_(pc.is_valid(key), pc.is_in(key, value_set=repeated)))
+    return bool_mask(pc.and_(pc.is_valid(key), pc.is_in(key, value_set=repeated)))
 
 
 def rows_of_flagged_groups(group: pa.Array, flagged: np.ndarray) -> np.ndarray:
     """True for every row whose (non-null) group value also appears on a flagged row."""
     bad_groups = pc.unique(pc.filter(group, pa.array(flagged, pa.bool_()))).drop_null()
-    return _to_bool_numpy(pc.is_in(group, value_set=bad_groups))
+    return bool_mask(pc.is_in(group, value_set=bad_groups))
 
 
 def joined_row_text(table: pa.Table) -> pa.Array:
@@ -616,7 +588,7 @@ def joined_row_text(table: pa.Table) -> pa.Array:
     if not table.num_rows or not table.num_columns:
         return pa.array([""] * table.num_rows, pa.string())
     pieces = [
-        pc.fill_null(_column(table, name).cast(pa.string()), "") for name in table.column_names
+        pc.fill_null(column_array(table, name).cast(pa.string()), "") for name in table.column_names
     ]
     return pc.binary_join_element_wise(*pieces, ";")
 
@@ -633,6 +605,18 @@ def catalogue_quarantine(
     ``rule`` and ``field`` name the first failed rule in catalogue order, ``rules`` lists all of
     them and ``raw_row`` is the (normalised) row joined with ``;``.
     """
+    return _quarantine(table, rules, masks, blocking, lang, joined_row_text)
+
+
+def _quarantine(
+    table: pa.Table,
+    rules: tuple[Rule, ...],
+    masks: Mapping[str, np.ndarray],
+    blocking: set[str],
+    lang: Lang,
+    raw_rows: Callable[[pa.Table], pa.Array],
+) -> tuple[np.ndarray, pa.Table]:
+    """Quarantine rows of ``table`` failing a blocking rule; ``raw_rows`` rebuilds their text."""
     ordered = [rule for rule in rules if rule.id in masks and rule.id in blocking]
     failed_any = np.zeros(table.num_rows, dtype=bool)
     for rule in ordered:
@@ -659,7 +643,7 @@ def catalogue_quarantine(
 
     def optional(name: str, kind: pa.DataType) -> pa.Array:
         if name in subset.column_names:
-            return _column(subset, name).cast(kind)
+            return column_array(subset, name).cast(kind)
         return pa.nulls(subset.num_rows, kind)
 
     quarantine = pa.table(
@@ -669,7 +653,7 @@ def catalogue_quarantine(
             pa.array(fields[primary], pa.string()),
             pa.array(rule_ids[primary], pa.string()),
             message,
-            joined_row_text(subset),
+            raw_rows(subset),
             rules_list,
         ],
         schema=QUARANTINE_SCHEMA,
