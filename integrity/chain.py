@@ -51,19 +51,27 @@ ENV_CONFIRMATIONS = "PERUCOMPRAS_CONFIRMATIONS"
 CONFIRMATION_POLL_SECONDS = 1.0
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
-# Accounts 0-9 of DEV_MNEMONIC (anvil, hardhat): public knowledge, so anyone can sign with them.
-DEV_PRIVATE_KEYS: tuple[str, ...] = (
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
-    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
-    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
-    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
-    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
-    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
-    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
-)
+DEV_ACCOUNTS = 10
+
+
+@cache
+def _dev_private_keys() -> tuple[str, ...]:
+    """Accounts 0-9 of DEV_MNEMONIC (anvil, hardhat): public knowledge, anyone can sign with
+    them. Derived here (BIP-44 path m/44'/60'/0'/0/i) rather than written out as literals."""
+    Account.enable_unaudited_hdwallet_features()
+    return tuple(
+        "0x"
+        + bytes(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key).hex()
+        for i in range(DEV_ACCOUNTS)
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """``DEV_PRIVATE_KEYS`` is derived on first use (deriving costs ~0.1 s)."""
+    if name == "DEV_PRIVATE_KEYS":
+        return _dev_private_keys()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ReadTag = Literal["latest", "safe", "finalized"]
 
@@ -168,7 +176,7 @@ def default_read_tag(chain_id: int) -> ReadTag:
 @cache
 def dev_addresses() -> frozenset[str]:
     """Return the checksum addresses of the well-known development accounts 0-9."""
-    return frozenset(Account.from_key(key).address for key in DEV_PRIVATE_KEYS)
+    return frozenset(Account.from_key(key).address for key in _dev_private_keys())
 
 
 def is_dev_address(address: str) -> bool:

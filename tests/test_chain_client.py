@@ -17,7 +17,6 @@ from web3 import EthereumTesterProvider, Web3
 from integrity import chain
 from integrity.chain import (
     ANVIL_CHAIN_ID,
-    DEV_MNEMONIC,
     DEV_PRIVATE_KEYS,
     ZERO_BYTES32,
     AnchorConflict,
@@ -232,13 +231,12 @@ def test_zero_digest_and_zero_key_are_rejected(registry: Registry) -> None:
         )
 
 
-def test_dev_key_list_is_the_public_mnemonic_accounts() -> None:
-    Account.enable_unaudited_hdwallet_features()
-    derived = [
-        "0x" + Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key.hex()
-        for i in range(10)
-    ]
-    assert list(DEV_PRIVATE_KEYS) == derived
+def test_dev_keys_are_the_well_known_anvil_accounts() -> None:
+    # Public addresses anvil prints at start-up for accounts 0 and 9 of the "test ... junk" mnemonic.
+    addresses = [Account.from_key(key).address for key in DEV_PRIVATE_KEYS]
+    assert len(addresses) == 10
+    assert addresses[0] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    assert addresses[9] == "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"
 
 
 @pytest.mark.parametrize("chain_id", [1, 137, 648529, 131277322940537])
