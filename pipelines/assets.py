@@ -197,9 +197,6 @@ def anchored_day(
     if not published_day.gate_passed:
         raise Failure(f"{context.partition_key}: the day did not pass its blocking checks")
     with chain.client() as client:
-        record = anchor_day(
-            datasets.path, datasets.dataset, _day(context), client, dev_chain=chain.is_dev_chain
-        )
         write_trust(
             datasets.path,
             {
@@ -209,5 +206,8 @@ def anchored_day(
                 "publisher": client.publisher(),
                 "devChain": chain.is_dev_chain,
             },
+        )
+        record = anchor_day(
+            datasets.path, datasets.dataset, _day(context), client, dev_chain=chain.is_dev_chain
         )
     return Output(record, metadata={k: MetadataValue.text(str(v)) for k, v in record.items()})

@@ -267,8 +267,21 @@ def record_anchor(root: Path, dataset: str, day: dt.date, anchor: dict[str, Any]
 
 
 def write_trust(root: Path, trust: dict[str, Any]) -> Path:
-    """Pin the chain id, contract and publisher address that verifiers must expect."""
+    """Pin the chain id, contract and publisher address that verifiers must expect.
+
+    A pin is never moved silently: anchoring a root's days on another chain, contract or
+    publisher is refused (verifiers would reject the earlier days).
+    """
     path = root / layout.TRUST_FILE
+    if path.exists():
+        pinned = orjson.loads(path.read_bytes())
+        changed = [k for k in ("chainId", "contract", "publisher") if pinned.get(k) != trust.get(k)]
+        if changed:
+            raise PublicationError(
+                f"{path} pins {', '.join(f'{k}={pinned.get(k)}' for k in changed)} but this run "
+                f"anchors with {', '.join(f'{k}={trust.get(k)}' for k in changed)}: use the "
+                "pinned chain settings, or publish on the new chain under a new datasets root"
+            )
     write_atomic(path, orjson.dumps(trust, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     return path
 

@@ -48,3 +48,13 @@ def test_well_known_dev_keys_are_refused_on_any_other_chain(chain_id: int) -> No
     with pytest.raises(DevKeyRefused):
         ensure_key_allowed(chain_id, DEV_PRIVATE_KEYS[0])
     ensure_key_allowed(31337, DEV_PRIVATE_KEYS[0])
+
+
+def test_trust_pin_is_never_moved_silently(tmp_path: Path) -> None:
+    from publication.writer import PublicationError, write_trust
+
+    pin = {"chainId": 31337, "contract": "0x" + "11" * 20, "publisher": "0x" + "22" * 20}
+    write_trust(tmp_path, pin)
+    write_trust(tmp_path, dict(pin))  # same pin: fine
+    with pytest.raises(PublicationError, match="contract"):
+        write_trust(tmp_path, {**pin, "contract": "0x" + "33" * 20})
