@@ -1313,6 +1313,19 @@ def check_anchor(
 # --------------------------------------------------------------------------- ranges
 
 
+def _note_replay(check: Any, seen: dict[str, dt.date], value: str, day: dt.date, what: str) -> None:
+    """Fail ``check`` if ``value`` was already published for an earlier day (a replay)."""
+    if value in seen:
+        check.fail(
+            "anchor.replay",
+            date=day.isoformat(),
+            earlier=seen[value].isoformat(),
+            what=what,
+            value=value,
+        )
+    seen.setdefault(value, day)
+
+
 def verify_range(
     root: DatasetsRoot,
     start: dt.date,
@@ -1364,27 +1377,10 @@ def verify_range(
             continue
         if manifest.data.get("date") != day.isoformat():
             chain_check.fail("range.swap", date=day.isoformat(), actual=manifest.data.get("date"))
-        digest = manifest.sha256
-        if digest in seen_digests:
-            chain_check.fail(
-                "anchor.replay",
-                date=day.isoformat(),
-                earlier=seen_digests[digest].isoformat(),
-                what="SHA-256",
-                value=digest,
-            )
-        seen_digests.setdefault(digest, day)
-        root_hex = _hex32(manifest.merkle["root"]) or ""
-        if int(manifest.merkle["treeSize"]) > 0:
-            if root_hex in seen_roots:
-                chain_check.fail(
-                    "anchor.replay",
-                    date=day.isoformat(),
-                    earlier=seen_roots[root_hex].isoformat(),
-                    what="Merkle root",
-                    value=root_hex,
-                )
-            seen_roots.setdefault(root_hex, day)
+        _note_replay(chain_check, seen_digests, manifest.sha256, day, "SHA-256")
+        if int(manifest.merkle["treeSize"]) > 0:  # empty days legitimately share a root
+            root_hex = _hex32(manifest.merkle["root"]) or ""
+            _note_replay(chain_check, seen_roots, root_hex, day, "Merkle root")
         position = all_days.index(day)
         expected_previous = all_days[position - 1] if position else None
         previous = manifest.previous

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 from ocds_offline import libcoveocds_report, mount_offline
+from snapshots import pay_one_order
 
 from integrity.layout import (
     ANCHOR,
@@ -23,7 +24,7 @@ from integrity.layout import (
 from ocds_mappings.docs import DAY_FILES, OPEN_CODELIST_VALUES, policy_markdown
 from ocds_mappings.extensions import DECLARED_EXTENSIONS
 from ocds_mappings.schema import CodelistChecker, load_codelists, load_release_schema
-from perucompras.reader import COLUMNS, month_of_file, read_monthly_file, read_source_dir
+from perucompras.reader import month_of_file, read_monthly_file, read_source_dir
 from perucompras.synthetic import generate_month
 from perucompras.synthetic_details import generate_detailed_export, generate_quotations
 from publication import day as steps
@@ -38,7 +39,6 @@ pytestmark = pytest.mark.skipif(
 )
 PREFIX = "ocds-213czf"
 D1, D2 = dt.date(2025, 11, 10), dt.date(2025, 11, 11)
-LATER_EXTRACTION = ("2025-12-01 04:00:00", "2025-12-15 04:00:00")
 
 
 def _publish_day(files: list[Path], day: dt.date, root: Path, companions_dir: Path | None) -> Path:
@@ -53,28 +53,6 @@ def _publish_day(files: list[Path], day: dt.date, root: Path, companions_dir: Pa
     return Path(published.folder)
 
 
-def _pay_one_order(monthly: Path, day: dt.date, paid_at: dt.date) -> str:
-    """Rewrite the snapshot as a later extraction in which one ACEPTADA order of ``day`` is paid."""
-    lines = monthly.read_bytes().decode("latin-1").split("\n")
-    col = {name: index for index, name in enumerate(COLUMNS)}
-    for number, line in enumerate(lines[1:], start=1):
-        fields = line.split(";")
-        if (
-            len(fields) == len(COLUMNS)
-            and fields[col["FECHA_FORMALIZACIÓN"]].startswith(day.isoformat())
-            and fields[col["ESTADO_ORDEN_ELECTRÓNICA"]] == "ACEPTADA"
-        ):
-            fields[col["ESTADO_ORDEN_ELECTRÓNICA"]] = "PAGADA"
-            fields[col["FECHA_ÚLTIMO_ESTADO"]] = f"{paid_at.isoformat()} 10:30:00"
-            lines[number] = ";".join(fields)
-            break
-    else:
-        raise AssertionError(f"no ACEPTADA order formalised on {day} in {monthly}")
-    old, new = LATER_EXTRACTION
-    monthly.write_bytes("\n".join(line.replace(old, new, 1) for line in lines).encode("latin-1"))
-    return fields[col["ORDEN_ELECTRÓNICA"]].rsplit("-", 1)[0]
-
-
 @pytest.fixture(scope="module")
 def synthetic_days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """D1 published from a synthetic month with companions; D2 after a later snapshot pays one of
@@ -86,7 +64,7 @@ def synthetic_days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     generate_detailed_export(D1.year, D1.month, source, orders=orders)
     generate_quotations(D1.year, D1.month, source, orders=orders)
     first = _publish_day([monthly], D1, root, source)
-    paid_order = _pay_one_order(monthly, D1, D2)
+    paid_order = pay_one_order(monthly, D1, D2).rsplit("-", 1)[0]
     second = _publish_day([monthly], D2, root, source)
     return {"root": root, "folders": {D1: first, D2: second}, "paid_order": paid_order}
 

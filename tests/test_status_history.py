@@ -9,9 +9,9 @@ from pathlib import Path
 import orjson
 import pytest
 from dagster import materialize
+from snapshots import pay_one_order
 
 from integrity.layout import DayLayout
-from perucompras.reader import COLUMNS
 from perucompras.synthetic import generate_month
 from pipelines.definitions import ALL_ASSETS
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
@@ -25,29 +25,6 @@ def _resources(tmp: Path) -> dict[str, object]:
         "datasets": DatasetsResource(root=str(tmp / "datasets")),
         "chain": ChainResource(mode="devchain", state_dir=str(tmp / "devchain")),
     }
-
-
-def _pay_first_accepted_order(path: Path, day: dt.date) -> str:
-    """Rewrite the snapshot as a later extraction where one order of ``day`` got paid."""
-    lines = path.read_bytes().decode("latin-1").split("\n")
-    col = {name: i for i, name in enumerate(COLUMNS)}
-    for number, line in enumerate(lines[1:], start=1):
-        fields = line.split(";")
-        if (
-            len(fields) == len(COLUMNS)
-            and fields[col["FECHA_FORMALIZACIÓN"]].startswith(day.isoformat())
-            and fields[col["ESTADO_ORDEN_ELECTRÓNICA"]] == "ACEPTADA"
-        ):
-            fields[col["ESTADO_ORDEN_ELECTRÓNICA"]] = "PAGADA"
-            fields[col["FECHA_ÚLTIMO_ESTADO"]] = f"{D2.isoformat()} 10:30:00"
-            lines[number] = ";".join(fields)
-            order = fields[col["ORDEN_ELECTRÓNICA"]]
-            break
-    else:
-        raise AssertionError(f"no ACEPTADA order formalised on {day}")
-    later = [line.replace("2026-09-01 04:00:00", "2026-09-15 04:00:00", 1) for line in lines]
-    path.write_bytes("\n".join(later).encode("latin-1"))
-    return order
 
 
 def _releases(tmp: Path, day: dt.date) -> list[dict]:
@@ -65,7 +42,7 @@ def test_later_status_becomes_a_new_release_in_the_next_day(tmp_path: Path) -> N
     d1_folder = DayLayout(tmp_path / "datasets", "perucompras-ocam", D1).folder
     d1_bytes = {p.name: p.read_bytes() for p in d1_folder.iterdir()}
 
-    order = _pay_first_accepted_order(monthly, D1)
+    order = pay_one_order(monthly, D1, D2)
     order_id = order.rsplit("-", 1)[0]
 
     rerun = materialize(ALL_ASSETS, partition_key=D1.isoformat(), resources=_resources(tmp_path))
