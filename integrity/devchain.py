@@ -2,7 +2,7 @@
 
 The dev chain proves the anchoring code path, not tamper evidence: whoever can edit the state
 file (``anvil-state.json``) can rewrite its whole history. Every result that comes from it
-must say so (see ``DEV_CHAIN_WARNING``).
+must say so (message ``devchain.warning`` of the catalogue, ``messages.verify``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import Self
 
 from eth_account import Account
@@ -48,24 +48,6 @@ STATE_FILE_NAME = "anvil-state.json"
 PID_FILE_NAME = "anvil.pid"
 LOG_FILE_NAME = "anvil.log"
 DEPLOYMENT_FILE_NAME = "deployment.json"
-
-DEV_CHAIN_WARNING: MappingProxyType[str, str] = MappingProxyType(
-    {
-        "es": (
-            "AVISO: este resultado proviene de la cadena local de desarrollo (anvil). "
-            "Demuestra que el procedimiento de anclaje funciona, pero NO prueba que los datos "
-            "no hayan sido alterados: quien pueda editar el archivo de estado de la cadena "
-            "puede reescribir toda su historia. Para evidencia de integridad, verifique contra "
-            "una cadena pública."
-        ),
-        "en": (
-            "WARNING: this result comes from the local development chain (anvil). It shows "
-            "that the anchoring code path works, but it is NOT tamper evidence: whoever can "
-            "edit the chain's state file can rewrite its whole history. For integrity evidence, "
-            "verify against a public chain."
-        ),
-    }
-)
 
 _LISTENING = re.compile(rb"Listening on (\S+):(\d+)")
 _PR_SET_PDEATHSIG = 1
@@ -346,7 +328,7 @@ class DevChain(_RunningChain):
 
     State lives in ``state_dir``: ``anvil-state.json`` (dumped every second and on SIGTERM),
     ``anvil.pid``, ``anvil.log`` and ``deployment.json``. The dev chain is not tamper evidence:
-    whoever can edit the state file can rewrite history (see ``DEV_CHAIN_WARNING``).
+    whoever can edit the state file can rewrite history (message ``devchain.warning``).
     """
 
     def __init__(

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import messages
 from integrity import chain
 from integrity.devchain import (
-    DEV_CHAIN_WARNING,
     DevChain,
     DevChainError,
     find_anvil_bin,
@@ -95,8 +95,8 @@ def anchor(devchain: DevChain, day: datetime.date, text: str) -> chain.AnchorRec
 
 
 def test_warning_is_bilingual_and_says_it_is_not_tamper_evidence() -> None:
-    assert "NO prueba" in DEV_CHAIN_WARNING["es"]
-    assert "NOT tamper evidence" in DEV_CHAIN_WARNING["en"]
+    assert "NO prueba" in messages.text("devchain.warning", "es")
+    assert "NOT tamper evidence" in messages.text("devchain.warning", "en")
 
 
 def test_missing_binary_explains_how_to_install(tmp_path: Path) -> None:

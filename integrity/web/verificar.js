@@ -54,8 +54,9 @@
         "no se encontró el manifiesto de {dataset} {date} en el índice (index.json) de este " +
         "sitio: ese día no está publicado aquí",
       "locate.unknown_file":
-        "{path}: no es un archivo publicado ({{conjunto}}-AAAA-MM-DD-{{tipo}}) ni una prueba, " +
-        "y ningún manifiesto publicado contiene su SHA-256",
+        "{path}: no es un archivo publicado (nombre como " +
+        "perucompras-ocam-2025-03-04-releases.jsonl) ni una prueba, y ningún manifiesto " +
+        "publicado contiene su SHA-256",
     },
     en: {
       "page.title": "Verify PERÚ COMPRAS open data",
@@ -84,8 +85,9 @@
         "no manifest for {dataset} {date} in this site's index (index.json): that day is " +
         "not published here",
       "locate.unknown_file":
-        "{path}: not a published file ({{dataset}}-YYYY-MM-DD-{{kind}}) nor a proof, and no " +
-        "published manifest lists its SHA-256",
+        "{path}: not a published file (named like " +
+        "perucompras-ocam-2025-03-04-releases.jsonl) nor a proof, and no published manifest " +
+        "lists its SHA-256",
     },
   };
 

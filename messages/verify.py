@@ -1,31 +1,22 @@
-"""Every user-facing string of the verifier, in Spanish (default) and English.
+"""Texts of the verifier (``verificar``, ``integrity.verify`` and the browser page).
 
-The library (``integrity.verify``) records message keys and parameters; only the CLI turns
-them into text, so results stay machine-readable and translations live in one place.
+The library records message keys and parameters; the CLI and the page turn them into text,
+so results stay machine-readable and both say the same thing in the same words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-DEFAULT_LANG = "es"
-LANGUAGES = ("es", "en")
-
-CHECK_NAMES: Mapping[str, Mapping[str, str]] = {
-    "integrity": {"es": "integridad", "en": "integrity"},
-    "inclusion": {"es": "inclusión", "en": "inclusion"},
-    "anchor": {"es": "anclaje", "en": "anchor"},
-    "publisher": {"es": "publicador", "en": "publisher"},
-}
-
-STATUS_NAMES: Mapping[str, Mapping[str, str]] = {
-    "ok": {"es": "OK", "en": "OK"},
-    "fail": {"es": "FALLA", "en": "FAIL"},
-    "skipped": {"es": "OMITIDA", "en": "SKIPPED"},
-}
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
+    # --- the four checks and their statuses
+    "check.integrity": {"es": "integridad", "en": "integrity"},
+    "check.inclusion": {"es": "inclusión", "en": "inclusion"},
+    "check.anchor": {"es": "anclaje", "en": "anchor"},
+    "check.publisher": {"es": "publicador", "en": "publisher"},
+    "status.ok": {"es": "OK", "en": "OK"},
+    "status.fail": {"es": "FALLA", "en": "FAIL"},
+    "status.skipped": {"es": "OMITIDA", "en": "SKIPPED"},
     # --- headers and verdicts
     "header.day": {
         "es": "Verificando {dataset} del {date} ({target})",
@@ -81,12 +72,12 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "locate.unknown_file": {
         "es": (
-            "{path}: no es un archivo publicado ({{conjunto}}-AAAA-MM-DD-{{tipo}}), ni una "
-            "prueba, ni una carpeta de día"
+            "{path}: no es un archivo publicado (nombre como "
+            "perucompras-ocam-2025-03-04-releases.jsonl), ni una prueba, ni una carpeta de día"
         ),
         "en": (
-            "{path}: not a published file ({{dataset}}-YYYY-MM-DD-{{kind}}), a proof, or a "
-            "day folder"
+            "{path}: not a published file (named like "
+            "perucompras-ocam-2025-03-04-releases.jsonl), a proof, or a day folder"
         ),
     },
     "locate.manifest_missing": {
@@ -179,10 +170,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "integrity.proof_ok": {
         "es": "prueba bien formada; línea JSON canónica de {ocid}",
         "en": "well-formed proof; canonical JSON line of {ocid}",
-    },
-    "integrity.source_unavailable": {
-        "es": "{file}: no se pudo leer ({error})",
-        "en": "{file}: could not be read ({error})",
     },
     # --- inclusion
     "inclusion.ok": {
@@ -314,13 +301,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "anchor.no_rpc": {
         "es": (
-            "no hay nodo RPC para la cadena {chain_id}: use --rpc URL o la variable "
-            "PERUCOMPRAS_RPC_URL (o --offline)"
+            "no hay nodo RPC para la cadena {chain_id}: indique uno con --rpc URL (o use --offline)"
         ),
-        "en": (
-            "no RPC node for chain {chain_id}: pass --rpc URL or set PERUCOMPRAS_RPC_URL "
-            "(or use --offline)"
-        ),
+        "en": "no RPC node for chain {chain_id}: give one with --rpc URL (or use --offline)",
     },
     "anchor.wrong_chain": {
         "es": "el nodo RPC es de la cadena {actual}, pero se esperaba la cadena {expected}",
@@ -391,12 +374,62 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "{days} día(s) encadenados sin huecos, intercambios ni repeticiones",
         "en": "{days} day(s) chained without gaps, swaps or replays",
     },
-    # --- CLI
-    "cli.error": {"es": "error: {error}", "en": "error: {error}"},
-    "cli.bad_digest": {
-        "es": "{value}: se espera sha256: seguido de 64 dígitos hexadecimales",
-        "en": "{value}: expected sha256: followed by 64 hex digits",
+    # --- dev chain
+    "devchain.warning": {
+        "es": (
+            "AVISO: este resultado proviene de la cadena local de desarrollo (anvil). "
+            "Demuestra que el procedimiento de anclaje funciona, pero NO prueba que los datos "
+            "no hayan sido alterados: quien pueda editar el archivo de estado de la cadena "
+            "puede reescribir toda su historia. Para evidencia de integridad, verifique contra "
+            "una cadena pública."
+        ),
+        "en": (
+            "WARNING: this result comes from the local development chain (anvil). It shows "
+            "that the anchoring code path works, but it is NOT tamper evidence: whoever can "
+            "edit the chain's state file can rewrite its whole history. For integrity evidence, "
+            "verify against a public chain."
+        ),
     },
+    # --- CLI
+    "cli.description": {
+        "es": (
+            "Verifica archivos de datos abiertos de PERÚ COMPRAS: integridad, inclusión, "
+            "anclaje y publicador. Salida: 0 verificado, 1 alterado o no publicado, "
+            "2 no se pudo comprobar."
+        ),
+        "en": (
+            "Verify PERÚ COMPRAS open-data files: integrity, inclusion, anchor and "
+            "publisher. Exit: 0 verified, 1 altered or not published, 2 could not check."
+        ),
+    },
+    "cli.help_path": {
+        "es": "carpeta de día, archivo publicado, prueba o sha256:<hex>",
+        "en": "day folder, published file, proof file or sha256:<hex>",
+    },
+    "cli.help_datasets": {
+        "es": "raíz de los datos (carpeta o URL) con index.json",
+        "en": "datasets root (folder or URL) with index.json",
+    },
+    "cli.help_trust": {
+        "es": "trust.json que fija cadena, contrato y publicador",
+        "en": "trust.json to pin chain, contract and publisher",
+    },
+    "cli.help_rpc": {
+        "es": "URL JSON-RPC de un nodo de la cadena",
+        "en": "JSON-RPC URL of a chain node",
+    },
+    "cli.help_devchain": {
+        "es": "carpeta de estado de la cadena de desarrollo (por omisión: .devchain)",
+        "en": "dev chain state folder (default: .devchain)",
+    },
+    "cli.help_offline": {"es": "no consultar la cadena", "en": "do not query the chain"},
+    "cli.help_json": {"es": "salida legible por máquinas (JSON)", "en": "machine-readable output"},
+    "cli.help_lang": {"es": "idioma de la salida", "en": "output language"},
+    "cli.help_range": {
+        "es": "verificar todos los días publicados entre dos fechas AAAA-MM-DD",
+        "en": "verify every published day between two YYYY-MM-DD dates",
+    },
+    "cli.error": {"es": "error: {error}", "en": "error: {error}"},
     "cli.bad_date": {
         "es": "{value}: se espera una fecha AAAA-MM-DD",
         "en": "{value}: expected a YYYY-MM-DD date",
@@ -406,22 +439,3 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "could not start the local development chain: {error}",
     },
 }
-
-
-def check_name(check: str, lang: str = DEFAULT_LANG) -> str:
-    """Localised name of a check (integrity, inclusion, anchor, publisher)."""
-    return CHECK_NAMES[check][_lang(lang)]
-
-
-def status_name(status: str, lang: str = DEFAULT_LANG) -> str:
-    """Localised status word (OK / FALLA / OMITIDA)."""
-    return STATUS_NAMES[status][_lang(lang)]
-
-
-def render(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
-    """Text of message ``key`` in ``lang`` with ``params`` filled in."""
-    return MESSAGES[key][_lang(lang)].format(**params)
-
-
-def _lang(lang: str) -> str:
-    return lang if lang in LANGUAGES else DEFAULT_LANG
