@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,10 +43,6 @@ ARTIFACT_PATH = Path(__file__).resolve().parent / "contracts" / "anchor_registry
 ANVIL_CHAIN_ID = 31337
 ZERO_BYTES32 = b"\x00" * 32
 
-ENV_RPC_URL = "PERUCOMPRAS_RPC_URL"
-ENV_PRIVATE_KEY = "PERUCOMPRAS_PRIVATE_KEY"
-ENV_CONTRACT = "PERUCOMPRAS_CONTRACT"
-ENV_CONFIRMATIONS = "PERUCOMPRAS_CONFIRMATIONS"
 CONFIRMATION_POLL_SECONDS = 1.0
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -196,7 +191,7 @@ def ensure_account_allowed(chain_id: int, address: str) -> None:
         raise DevKeyRefused(
             f"refusing to sign on chain id {chain_id} with {address}, a public development "
             f"account derived from the mnemonic {DEV_MNEMONIC!r}: anyone can sign with it. "
-            f"Set {ENV_PRIVATE_KEY} to a key of your own (dev keys are only accepted on chain "
+            f"Configure a publisher key of your own (dev keys are only accepted on chain "
             f"id {ANVIL_CHAIN_ID})"
         )
 
@@ -224,7 +219,7 @@ def connect(rpc_url: str, timeout: float = 30.0) -> Web3:
         return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
     if rpc_url.startswith(("ws://", "wss://")):
         raise ChainConfigError(
-            f"{ENV_RPC_URL}={rpc_url!r}: websocket URLs are not supported; use http(s) or IPC"
+            f"RPC URL {rpc_url!r}: websocket URLs are not supported; use http(s) or IPC"
         )
     return Web3(IPCProvider(rpc_url, timeout=timeout))
 
@@ -233,8 +228,10 @@ def connect(rpc_url: str, timeout: float = 30.0) -> Web3:
 class ChainConfig:
     """Where to anchor and with which key; the key never appears in repr or logs.
 
-    ``confirmations`` blocks are awaited after each anchor (keep 0 on anvil, which mines only
-    on demand); reads use ``read_tag`` or the chain's default (see the module docstring).
+    Built explicitly by the caller (from the settings object): nothing here reads the
+    environment. ``confirmations`` blocks are awaited after each anchor (keep 0 on anvil,
+    which mines only on demand); reads use ``read_tag`` or the chain's default (see the
+    module docstring).
     """
 
     rpc_url: str
@@ -245,38 +242,19 @@ class ChainConfig:
     receipt_timeout: float = 180.0
 
     def __post_init__(self) -> None:
-        """Validate the address and the confirmation count."""
+        """Validate the RPC URL, the address and the confirmation count."""
+        if not self.rpc_url.strip():
+            raise ChainConfigError("no RPC URL: give an http(s) JSON-RPC URL or an IPC socket path")
         if self.contract_address is not None:
             if not Web3.is_address(self.contract_address):
                 raise ChainConfigError(
-                    f"{ENV_CONTRACT}={self.contract_address!r} is not an Ethereum address"
+                    f"contract address {self.contract_address!r} is not an Ethereum address"
                 )
             object.__setattr__(
                 self, "contract_address", Web3.to_checksum_address(self.contract_address)
             )
         if self.confirmations < 0:
             raise ChainConfigError(f"confirmations must be >= 0, got {self.confirmations}")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ChainConfig:
-        """Read PERUCOMPRAS_RPC_URL, _PRIVATE_KEY, _CONTRACT and _CONFIRMATIONS."""
-        env = os.environ if environ is None else environ
-        rpc_url = env.get(ENV_RPC_URL, "").strip()
-        if not rpc_url:
-            raise ChainConfigError(
-                f"{ENV_RPC_URL} is not set: give an http(s) JSON-RPC URL or an IPC socket path"
-            )
-        confirmations_text = env.get(ENV_CONFIRMATIONS, "0").strip() or "0"
-        if not confirmations_text.isdigit():
-            raise ChainConfigError(
-                f"{ENV_CONFIRMATIONS}={confirmations_text!r} must be a non-negative integer"
-            )
-        return cls(
-            rpc_url=rpc_url,
-            private_key=env.get(ENV_PRIVATE_KEY, "").strip() or None,
-            contract_address=env.get(ENV_CONTRACT, "").strip() or None,  # type: ignore[arg-type]
-            confirmations=int(confirmations_text),
-        )
 
     def account(self) -> LocalAccount | None:
         """Return the signing account, or None for read-only use."""
@@ -285,14 +263,12 @@ class ChainConfig:
         try:
             return Account.from_key(self.private_key)
         except (ValueError, TypeError) as error:
-            raise ChainConfigError(
-                f"{ENV_PRIVATE_KEY} is not a valid 32-byte hex private key"
-            ) from error
+            raise ChainConfigError("the private key is not a valid 32-byte hex key") from error
 
     def client(self) -> AnchorRegistryClient:
         """Connect and return a client for the configured contract."""
         if self.contract_address is None:
-            raise ChainConfigError(f"{ENV_CONTRACT} is not set: give the registry's address")
+            raise ChainConfigError("no contract address: give the registry's address")
         return AnchorRegistryClient(
             connect(self.rpc_url),
             self.contract_address,
@@ -441,7 +417,7 @@ class AnchorRegistryClient:
         if account.address != publisher:
             raise AnchorFailed(
                 f"account {account.address} is not the registry's publisher {publisher}: "
-                f"set {ENV_PRIVATE_KEY} to the key that deployed {self.address}"
+                f"sign with the key that deployed {self.address}"
             )
         call = self.contract.functions.anchor(key, day_value, digest, previous)
         try:
@@ -499,7 +475,7 @@ class AnchorRegistryClient:
         """Return the signing account or explain that the client is read-only."""
         if self.account is None:
             raise ChainConfigError(
-                f"this registry client is read-only: set {ENV_PRIVATE_KEY} to the publisher's key"
+                "this registry client is read-only: give it the publisher's private key"
             )
         return self.account
 

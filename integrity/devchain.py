@@ -43,7 +43,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ANVIL_BIN = (
     REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 )
-ENV_ANVIL_BIN = "PERUCOMPRAS_ANVIL_BIN"
 STATE_FILE_NAME = "anvil-state.json"
 PID_FILE_NAME = "anvil.pid"
 LOG_FILE_NAME = "anvil.log"
@@ -86,12 +85,12 @@ class DevDeployment:
 
 
 def find_anvil_bin(anvil_bin: Path | None = None) -> Path:
-    """Return the anvil binary: the argument, else $PERUCOMPRAS_ANVIL_BIN, else node_modules."""
-    candidate = anvil_bin or Path(os.environ.get(ENV_ANVIL_BIN) or DEFAULT_ANVIL_BIN)
+    """Return the anvil binary: the argument, else the pinned one in ``node_modules``."""
+    candidate = anvil_bin or DEFAULT_ANVIL_BIN
     if not candidate.is_file() or not os.access(candidate, os.X_OK):
         raise DevChainError(
             f"anvil binary not found or not executable at {candidate}: run "
-            f"`npm ci --ignore-scripts` in {REPO_ROOT} or set {ENV_ANVIL_BIN}"
+            f"`npm ci --ignore-scripts` in {REPO_ROOT} or give the path of an anvil binary"
         )
     return candidate
 
