@@ -26,18 +26,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Literal
-
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from eth_typing import ChecksumAddress
-from hexbytes import HexBytes
-from web3 import HTTPProvider, IPCProvider, Web3
-from web3.contract import Contract
-from web3.exceptions import ContractLogicError, TimeExhausted
-from web3.types import BlockIdentifier, TxParams, TxReceipt
+from typing import TYPE_CHECKING, Any, Literal
 
 from integrity.keys import anchor_key, day_number  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:  # web3 and eth-account are imported where used: importing this is cheap
+    from eth_account.signers.local import LocalAccount
+    from eth_typing import ChecksumAddress
+    from web3 import Web3
+    from web3.contract import Contract
+    from web3.types import BlockIdentifier, TxParams, TxReceipt
 
 ARTIFACT_PATH = Path(__file__).resolve().parent / "contracts" / "anchor_registry.json"
 ANVIL_CHAIN_ID = 31337
@@ -53,6 +51,8 @@ DEV_ACCOUNTS = 10
 def _dev_private_keys() -> tuple[str, ...]:
     """Accounts 0-9 of DEV_MNEMONIC (anvil, hardhat): public knowledge, anyone can sign with
     them. Derived here (BIP-44 path m/44'/60'/0'/0/i) rather than written out as literals."""
+    from eth_account import Account
+
     Account.enable_unaudited_hdwallet_features()
     return tuple(
         "0x"
@@ -140,12 +140,12 @@ class AnchorReceipt:
         tx_hash = data.get("txHash")
         return cls(
             chain_id=int(data["chainId"]),
-            contract=Web3.to_checksum_address(data["contract"]),
+            contract=checksum_address(data["contract"]),
             key=_bytes32(data["key"], "key"),
             digest=_bytes32(data["digest"], "digest"),
             previous=_bytes32(data["previous"], "previous"),
             day=int(data["day"]),
-            tx_hash=bytes(HexBytes(tx_hash)) if tx_hash else None,
+            tx_hash=_from_hex(tx_hash) if tx_hash else None,
             block_number=int(data["blockNumber"]),
             already_anchored=True,
         )
@@ -171,16 +171,20 @@ def default_read_tag(chain_id: int) -> ReadTag:
 @cache
 def dev_addresses() -> frozenset[str]:
     """Return the checksum addresses of the well-known development accounts 0-9."""
+    from eth_account import Account
+
     return frozenset(Account.from_key(key).address for key in _dev_private_keys())
 
 
 def is_dev_address(address: str) -> bool:
     """Tell whether an address is one of the well-known development accounts."""
-    return Web3.to_checksum_address(address) in dev_addresses()
+    return checksum_address(address) in dev_addresses()
 
 
 def ensure_key_allowed(chain_id: int, private_key: str | bytes) -> None:
     """Refuse a well-known development key on any chain id other than anvil's 31337."""
+    from eth_account import Account
+
     address = Account.from_key(private_key).address
     ensure_account_allowed(chain_id, address)
 
@@ -209,12 +213,14 @@ def artifact_sha256() -> str:
 
 def code_matches_artifact(w3: Web3, address: str) -> bool:
     """Tell whether the code at ``address`` is exactly the artifact's runtime bytecode."""
-    code = bytes(w3.eth.get_code(Web3.to_checksum_address(address)))
-    return code == bytes(HexBytes(load_artifact()["bytecode_runtime"]))
+    code = bytes(w3.eth.get_code(checksum_address(address)))
+    return code == _from_hex(load_artifact()["bytecode_runtime"])
 
 
 def connect(rpc_url: str, timeout: float = 30.0) -> Web3:
     """Return a Web3 for an ``http(s)://`` URL or an IPC socket path."""
+    from web3 import HTTPProvider, IPCProvider, Web3
+
     if rpc_url.startswith(("http://", "https://")):
         return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
     if rpc_url.startswith(("ws://", "wss://")):
@@ -246,13 +252,13 @@ class ChainConfig:
         if not self.rpc_url.strip():
             raise ChainConfigError("no RPC URL: give an http(s) JSON-RPC URL or an IPC socket path")
         if self.contract_address is not None:
-            if not Web3.is_address(self.contract_address):
+            from eth_utils import is_address
+
+            if not is_address(self.contract_address):
                 raise ChainConfigError(
                     f"contract address {self.contract_address!r} is not an Ethereum address"
                 )
-            object.__setattr__(
-                self, "contract_address", Web3.to_checksum_address(self.contract_address)
-            )
+            object.__setattr__(self, "contract_address", checksum_address(self.contract_address))
         if self.confirmations < 0:
             raise ChainConfigError(f"confirmations must be >= 0, got {self.confirmations}")
 
@@ -260,6 +266,8 @@ class ChainConfig:
         """Return the signing account, or None for read-only use."""
         if self.private_key is None:
             return None
+        from eth_account import Account
+
         try:
             return Account.from_key(self.private_key)
         except (ValueError, TypeError) as error:
@@ -287,7 +295,7 @@ def registry_factory(w3: Web3) -> type[Contract]:
 
 def registry_at(w3: Web3, address: str) -> Contract:
     """Return the registry contract bound to ``address``."""
-    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact()["abi"])
+    return w3.eth.contract(address=checksum_address(address), abi=load_artifact()["abi"])
 
 
 def deploy_registry(
@@ -306,8 +314,8 @@ def deploy_registry(
         )
     return RegistryDeployment(
         chain_id=chain_id,
-        contract=Web3.to_checksum_address(address),
-        publisher=Web3.to_checksum_address(account.address),
+        contract=checksum_address(address),
+        publisher=checksum_address(account.address),
         tx_hash=bytes(receipt["transactionHash"]),
         block_number=receipt["blockNumber"],
         gas_used=receipt["gasUsed"],
@@ -329,7 +337,7 @@ class AnchorRegistryClient:
     ) -> None:
         """Bind to the registry at ``contract_address``; ``account`` None means read-only."""
         self.w3 = w3
-        self.address: ChecksumAddress = Web3.to_checksum_address(contract_address)
+        self.address: ChecksumAddress = checksum_address(contract_address)
         self.account = account
         self.contract = registry_at(w3, self.address)
         self.confirmations = confirmations
@@ -376,7 +384,7 @@ class AnchorRegistryClient:
 
     def publisher(self) -> ChecksumAddress:
         """Return the only address allowed to anchor."""
-        return Web3.to_checksum_address(self.contract.functions.publisher().call())
+        return checksum_address(self.contract.functions.publisher().call())
 
     def is_final(self, block_number: int) -> bool:
         """Tell whether ``block_number`` is within the read tag and has enough confirmations."""
@@ -419,6 +427,8 @@ class AnchorRegistryClient:
                 f"account {account.address} is not the registry's publisher {publisher}: "
                 f"sign with the key that deployed {self.address}"
             )
+        from web3.exceptions import ContractLogicError
+
         call = self.contract.functions.anchor(key, day_value, digest, previous)
         try:
             tx = call.build_transaction(_base_tx(self.w3, account, self.chain_id))
@@ -502,6 +512,8 @@ def _base_tx(w3: Web3, account: LocalAccount, chain_id: int) -> TxParams:
 
 def _send(w3: Web3, account: LocalAccount, tx: TxParams, timeout: float, action: str) -> TxReceipt:
     """Sign, send and wait for ``tx``; raise AnchorFailed if it reverts or times out."""
+    from web3.exceptions import TimeExhausted
+
     signed = account.sign_transaction(tx)
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     try:
@@ -517,10 +529,22 @@ def _send(w3: Web3, account: LocalAccount, tx: TxParams, timeout: float, action:
 
 def _bytes32(value: bytes | str, name: str) -> bytes:
     """Return ``value`` as exactly 32 bytes (accepting 0x-hex strings)."""
-    raw = bytes(HexBytes(value)) if isinstance(value, str) else bytes(value)
+    raw = _from_hex(value) if isinstance(value, str) else bytes(value)
     if len(raw) != 32:
         raise ValueError(f"{name} must be 32 bytes, got {len(raw)}")
     return raw
+
+
+def checksum_address(address: str) -> ChecksumAddress:
+    """Return the EIP-55 checksum form of an address (ValueError if it is not one)."""
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(address)
+
+
+def _from_hex(value: str) -> bytes:
+    """Bytes of a hex string, with or without ``0x``."""
+    return bytes.fromhex(value.removeprefix("0x").removeprefix("0X"))
 
 
 def _hex(value: bytes) -> str:

@@ -22,20 +22,20 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Self
-
-from eth_account import Account
-from eth_typing import ChecksumAddress
-from web3 import HTTPProvider, Web3
+from typing import TYPE_CHECKING, Self
 
 from integrity.chain import (
     ANVIL_CHAIN_ID,
-    DEV_PRIVATE_KEYS,
     AnchorRegistryClient,
     artifact_sha256,
     code_matches_artifact,
     deploy_registry,
 )
+
+if TYPE_CHECKING:  # web3 and eth-account are imported where used: importing this is cheap
+    from eth_account.signers.local import LocalAccount
+    from eth_typing import ChecksumAddress
+    from web3 import Web3
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ class AnvilProcess:
                 if match:
                     rpc_url = f"http://{match[1].decode()}:{match[2].decode()}"
             if rpc_url is not None:
-                w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 2}))
+                w3 = _http_web3(rpc_url, timeout=2)
                 with contextlib.suppress(Exception):
                     if w3.eth.chain_id == ANVIL_CHAIN_ID:
                         return rpc_url
@@ -291,13 +291,13 @@ class _RunningChain(abc.ABC):
 
     def web3(self) -> Web3:
         """Return a Web3 connected to the running anvil."""
-        return Web3(HTTPProvider(self.rpc_url, request_kwargs={"timeout": 30}))
+        return _http_web3(self.rpc_url, timeout=30)
 
     def client(self, *, read_only: bool = False) -> AnchorRegistryClient:
         """Return a registry client; it signs with anvil account 0 unless ``read_only``."""
         if self.deployment is None:
             raise DevChainError("the dev chain has no registry deployment yet: call start() first")
-        account = None if read_only else Account.from_key(DEV_PRIVATE_KEYS[0])
+        account = None if read_only else _dev_account()
         return AnchorRegistryClient(self.web3(), self.deployment.contract, account)
 
     @abc.abstractmethod
@@ -422,7 +422,7 @@ class DevChain(_RunningChain):
                 f"version): deployed a new registry; earlier dev anchors are gone"
             )
             log.warning(self.redeployed_reason)
-        publisher = Account.from_key(DEV_PRIVATE_KEYS[0])
+        publisher = _dev_account()
         result = deploy_registry(w3, publisher)
         deployment = DevDeployment(
             chain_id=result.chain_id,
@@ -506,3 +506,20 @@ def _copy_complete_state(source: Path, target: Path, attempts: int = 5) -> None:
         except ValueError:
             time.sleep(0.3)
     raise DevChainError(f"{source} is not valid JSON after {attempts} copies: is it corrupted?")
+
+
+def _http_web3(rpc_url: str, *, timeout: float) -> Web3:
+    """A Web3 over HTTP (web3 is imported here, when a chain is actually used)."""
+    from web3 import HTTPProvider, Web3
+
+    return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+
+
+def _dev_account() -> LocalAccount:
+    """Anvil's account 0, the dev chain's publisher."""
+    from eth_account import Account
+
+    from integrity.chain import DEV_PRIVATE_KEYS
+
+    account: LocalAccount = Account.from_key(DEV_PRIVATE_KEYS[0])
+    return account
