@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from pathlib import Path
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from integrity.keys import anchor_key, day_number  # noqa: F401  (re-exported)
@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # web3 and eth-account are imported where used: importing thi
     from web3.contract import Contract
     from web3.types import BlockIdentifier, TxParams, TxReceipt
 
-ARTIFACT_PATH = Path(__file__).resolve().parent / "contracts" / "anchor_registry.json"
+ARTIFACT_FILE = "anchor_registry.json"  # package data of integrity.contracts
 ANVIL_CHAIN_ID = 31337
 ZERO_BYTES32 = b"\x00" * 32
 
@@ -201,14 +201,21 @@ def ensure_account_allowed(chain_id: int, address: str) -> None:
 
 
 @cache
+def artifact_bytes() -> bytes:
+    """Return the committed compiler artifact file as installed with the package."""
+    return resources.files("integrity.contracts").joinpath(ARTIFACT_FILE).read_bytes()
+
+
+@cache
 def load_artifact() -> dict[str, Any]:
     """Return the committed compiler artifact (abi, bytecode, bytecode_runtime, provenance)."""
-    return json.loads(ARTIFACT_PATH.read_bytes())
+    artifact: dict[str, Any] = json.loads(artifact_bytes())
+    return artifact
 
 
 def artifact_sha256() -> str:
     """Return the SHA-256 hex of the committed artifact file."""
-    return hashlib.sha256(ARTIFACT_PATH.read_bytes()).hexdigest()
+    return hashlib.sha256(artifact_bytes()).hexdigest()
 
 
 def code_matches_artifact(w3: Web3, address: str) -> bool:
