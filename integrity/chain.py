@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from integrity.keys import anchor_key, day_number  # noqa: F401  (re-exported)
 
@@ -234,7 +234,7 @@ def connect(rpc_url: str, timeout: float = 30.0) -> Web3:
         raise ChainConfigError(
             f"RPC URL {rpc_url!r}: websocket URLs are not supported; use http(s) or IPC"
         )
-    return Web3(IPCProvider(rpc_url, timeout=timeout))
+    return Web3(IPCProvider(rpc_url, timeout=round(timeout)))
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,7 @@ class ChainConfig:
         if not self.rpc_url.strip():
             raise ChainConfigError("no RPC URL: give an http(s) JSON-RPC URL or an IPC socket path")
         if self.contract_address is not None:
-            from eth_utils import is_address
+            from eth_utils.address import is_address
 
             if not is_address(self.contract_address):
                 raise ChainConfigError(
@@ -276,9 +276,10 @@ class ChainConfig:
         from eth_account import Account
 
         try:
-            return Account.from_key(self.private_key)
+            account: LocalAccount = Account.from_key(self.private_key)
         except (ValueError, TypeError) as error:
             raise ChainConfigError("the private key is not a valid 32-byte hex key") from error
+        return account
 
     def client(self) -> AnchorRegistryClient:
         """Connect and return a client for the configured contract."""
@@ -383,11 +384,11 @@ class AnchorRegistryClient:
 
     def head_day(self, block: BlockIdentifier | None = None) -> int:
         """Return the YYYYMMDD day of the latest anchor (0 before the first one)."""
-        return self.contract.functions.head_day().call(block_identifier=block or self.read_tag)
+        return int(self.contract.functions.head_day().call(block_identifier=block or self.read_tag))
 
     def count(self, block: BlockIdentifier | None = None) -> int:
         """Return the number of anchors."""
-        return self.contract.functions.count().call(block_identifier=block or self.read_tag)
+        return int(self.contract.functions.count().call(block_identifier=block or self.read_tag))
 
     def publisher(self) -> ChecksumAddress:
         """Return the only address allowed to anchor."""
@@ -521,7 +522,7 @@ def _send(w3: Web3, account: LocalAccount, tx: TxParams, timeout: float, action:
     """Sign, send and wait for ``tx``; raise AnchorFailed if it reverts or times out."""
     from web3.exceptions import TimeExhausted
 
-    signed = account.sign_transaction(tx)
+    signed = account.sign_transaction(cast("dict[str, Any]", tx))
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     try:
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
@@ -544,7 +545,7 @@ def _bytes32(value: bytes | str, name: str) -> bytes:
 
 def checksum_address(address: str) -> ChecksumAddress:
     """Return the EIP-55 checksum form of an address (ValueError if it is not one)."""
-    from eth_utils import to_checksum_address
+    from eth_utils.address import to_checksum_address
 
     return to_checksum_address(address)
 

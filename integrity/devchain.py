@@ -347,7 +347,7 @@ class DevChain(_RunningChain):
         self.deployment: DevDeployment | None = None
         self.redeployed_reason: str | None = None
         self._timeouts = (startup_timeout, stop_timeout)
-        self._process = AnvilProcess(
+        self._anvil = self._process = AnvilProcess(
             self.anvil_bin,
             ["--state", str(self.state_file), "--state-interval", "1"],
             self.state_dir,
@@ -359,21 +359,21 @@ class DevChain(_RunningChain):
     def start(self) -> Self:
         """Start anvil on the persistent state and make sure the registry is deployed."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._process.start()
+        self._anvil.start()
         try:
             self.deployment = self._ensure_deployment()
         except BaseException:
-            self._process.stop()
+            self._anvil.stop()
             raise
         return self
 
     def stop(self) -> None:
         """Stop the anvil recorded in ``anvil.pid`` (SIGTERM, then SIGKILL); state is dumped."""
-        self._process.stop()
+        self._anvil.stop()
 
     def is_running(self) -> bool:
         """Tell whether the anvil recorded in ``anvil.pid`` is alive."""
-        return self._process.pid is not None
+        return self._anvil.pid is not None
 
     def read_only(self, tmp_root: Path | None = None) -> ReadOnlyDevChain:
         """Return a chain on a temporary copy of the state; the original is never written."""
@@ -397,7 +397,7 @@ class DevChain(_RunningChain):
             time.sleep(0.05)
         raise DevChainError(
             f"the running anvil did not dump {self.state_file} within {timeout:.0f} s "
-            f"(it should every second): see {self._process.log_file}"
+            f"(it should every second): see {self._anvil.log_file}"
         )
 
     def _ensure_deployment(self) -> DevDeployment:

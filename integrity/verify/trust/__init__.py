@@ -239,7 +239,7 @@ class _Reader:
     def error(self, where: str, problem: str) -> PinError:
         return PinError(f"{self.origin}: {where}: {problem}")
 
-    def object(self, value: object, where: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
+    def fields(self, value: object, where: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
         if not isinstance(value, dict):
             raise self.error(where, "must be a JSON object")
         missing = [key for key in keys if key not in value]
@@ -274,7 +274,7 @@ class _Reader:
     def pin(self, data: object, origin: str | None) -> Pin:
         if isinstance(data, dict) and data.get("format") != FORMAT:
             raise self.error("format", f"must be {FORMAT!r}, got {data.get('format')!r}")
-        pin = self.object(
+        pin = self.fields(
             data,
             "pin",
             (
@@ -306,7 +306,7 @@ class _Reader:
         )
 
     def network(self, value: object) -> Network:
-        network = self.object(value, "network", ("name", "chainId", "rpc", "finality"))
+        network = self.fields(value, "network", ("name", "chainId", "rpc", "finality"))
         rpc = network["rpc"]
         if not isinstance(rpc, list) or not rpc:
             raise self.error("network.rpc", "must be a list of at least one http(s) URL")
@@ -338,7 +338,7 @@ class _Reader:
 
     def registry(self, value: object) -> Registry:
         fields = ("address", "deployTx", "deployBlock", "runtimeCodeSha256", "version")
-        registry = self.object(value, "registry", fields)
+        registry = self.fields(value, "registry", fields)
         return Registry(
             address=self.address(registry["address"], "registry.address"),
             deploy_tx=self.text(registry["deployTx"], "registry.deployTx", _TX_HASH),
