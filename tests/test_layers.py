@@ -56,3 +56,19 @@ def test_messages_imports_only_the_standard_library() -> None:
     outside = [name for name in loaded if name not in sys.stdlib_module_names]
     assert outside == ["messages"]
     assert not set(PROJECT) & set(loaded)
+
+
+def test_the_verifier_api_is_its_package_namespace() -> None:
+    import integrity.verify as api
+
+    assert len(api.__all__) == len(set(api.__all__)) > 20
+    assert all(not name.startswith("_") and hasattr(api, name) for name in api.__all__)
+    for name in ("verify_path", "verify_day_folder", "verify_day_files", "verify_range"):
+        assert name in api.__all__
+    callers = [
+        path
+        for folder in ("pipelines", "publication", "quality", "scripts", "benchmarks", "notebooks")
+        for path in (REPO / folder).rglob("*")
+        if path.suffix in {".py", ".ipynb"} and "integrity.verify._" in path.read_text("utf-8")
+    ]
+    assert callers == []  # private modules stay private outside integrity and its tests
