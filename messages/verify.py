@@ -374,6 +374,109 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "{days} día(s) encadenados sin huecos, intercambios ni repeticiones",
         "en": "{days} day(s) chained without gaps, swaps or replays",
     },
+    # --- the browser page (integrity/web/verificar.html): its own texts, and page wordings
+    # of two locate.* messages (the page has no --datasets: it reads the site's index.json)
+    "page.title": {
+        "es": "Verificar datos abiertos de PERÚ COMPRAS",
+        "en": "Verify PERÚ COMPRAS open data",
+    },
+    "page.intro": {
+        "es": (
+            "Arrastre aquí un archivo descargado (JSON, JSONL, Parquet, CSV, manifiesto, "
+            "SHA256SUMS, anclaje) o una prueba de inclusión (JSON). Se calcula su SHA-256 en su "
+            "navegador, se compara con el manifiesto del día, se recalcula la raíz de Merkle y "
+            "se consulta el anclaje en la cadena con una llamada eth_call. Nada se envía a "
+            "ningún servidor salvo esa llamada."
+        ),
+        "en": (
+            "Drop a downloaded file here (JSON, JSONL, Parquet, CSV, manifest, SHA256SUMS, "
+            "anchor) or an inclusion proof (JSON). Its SHA-256 is computed in your browser, "
+            "compared with the day's manifest, the Merkle root is recomputed and the on-chain "
+            "anchor is read with one eth_call. Nothing is sent anywhere except that call."
+        ),
+    },
+    "page.drop": {
+        "es": "Suelte archivos aquí o haga clic para elegirlos",
+        "en": "Drop files here or click to choose them",
+    },
+    "page.rpc": {
+        "es": "Nodo RPC de la cadena",
+        "en": "Chain RPC node",
+    },
+    "page.trust": {
+        "es": "Confianza fijada (trust.json)",
+        "en": "Pinned trust (trust.json)",
+    },
+    "page.trust_missing": {
+        "es": "No se encontró trust.json: no se puede comprobar el publicador.",
+        "en": "trust.json not found: the publisher cannot be checked.",
+    },
+    "page.trust_line": {
+        "es": "cadena {chain_id} · contrato {contract} · publicador {publisher}",
+        "en": "chain {chain_id} · contract {contract} · publisher {publisher}",
+    },
+    "page.lang": {
+        "es": "English",
+        "en": "Español",
+    },
+    "page.working": {
+        "es": "Verificando {file}…",
+        "en": "Verifying {file}…",
+    },
+    "page.hashed": {
+        "es": "{file}: {size} bytes, SHA-256 {digest} ({ms} ms, {rate} MB/s, {method})",
+        "en": "{file}: {size} bytes, SHA-256 {digest} ({ms} ms, {rate} MB/s, {method})",
+    },
+    "page.limit": {
+        "es": (
+            "Hasta {limit} MB se calcula con WebCrypto en una sola llamada; archivos mayores se "
+            "procesan por partes (más lento, sin límite de tamaño)."
+        ),
+        "en": (
+            "Up to {limit} MB is hashed with one WebCrypto call; larger files are processed in "
+            "chunks (slower, no size limit)."
+        ),
+    },
+    "page.manual": {
+        "es": "Comprobación manual",
+        "en": "Manual check",
+    },
+    "page.identified": {
+        "es": "{file} se identificó por su SHA-256 como {name}",
+        "en": "{file} was identified by its SHA-256 as {name}",
+    },
+    "page.index_missing": {
+        "es": (
+            "no se pudo leer index.json junto a esta página ({error}): sírvala desde la raíz de "
+            "los datos publicados"
+        ),
+        "en": (
+            "could not read index.json next to this page ({error}): serve it from the root of "
+            "the published data"
+        ),
+    },
+    "page.locate.manifest_missing": {
+        "es": (
+            "no se encontró el manifiesto de {dataset} {date} en el índice (index.json) de este "
+            "sitio: ese día no está publicado aquí"
+        ),
+        "en": (
+            "no manifest for {dataset} {date} in this site's index (index.json): that day is not "
+            "published here"
+        ),
+    },
+    "page.locate.unknown_file": {
+        "es": (
+            "{path}: no es un archivo publicado (nombre como "
+            "perucompras-ocam-2025-03-04-releases.jsonl) ni una prueba, y ningún manifiesto "
+            "publicado contiene su SHA-256"
+        ),
+        "en": (
+            "{path}: not a published file (named like "
+            "perucompras-ocam-2025-03-04-releases.jsonl) nor a proof, and no published manifest "
+            "lists its SHA-256"
+        ),
+    },
     # --- dev chain
     "devchain.warning": {
         "es": (
