@@ -68,6 +68,12 @@ def test_an_altered_or_missing_file_is_named_and_never_anchored(root: Path) -> N
         anchor_day(root, DATASET, DAYS[0], NoChain(), dev_chain=False)  # type: ignore[arg-type]
 
 
+def test_the_anchor_receipt_is_not_part_of_the_day_check(root: Path) -> None:
+    target = day_layout(root)
+    target.anchor.write_bytes(b"{not json")  # e.g. an interrupted write of an earlier attempt
+    assert check_day_files(target.folder, load_manifest(target.manifest)) == []
+
+
 def test_a_folder_without_its_manifest_is_a_problem(root: Path) -> None:
     target = day_layout(root)
     target.manifest.unlink()

@@ -60,8 +60,9 @@ def resolve_day(
     root: DatasetsRoot | None,
     *,
     manifest: Manifest | None = None,
+    receipt: bool = True,
 ) -> DayContext:
-    """Find the manifest (unless given) and the anchor receipt of a day."""
+    """Find the manifest (unless given) and, if ``receipt``, the anchor receipt of a day."""
     manifest_name = f"{dataset}-{day.isoformat()}-{layout.MANIFEST}"
     anchor_name = f"{dataset}-{day.isoformat()}-{layout.ANCHOR}"
     day_files: Source | None = files
@@ -77,6 +78,8 @@ def resolve_day(
             manifest = parse_manifest(raw, origin=manifest_name)
         except ManifestError as error:
             raise NoteError(Note("locate.manifest_invalid", {"error": str(error)})) from error
+    if not receipt:
+        return DayContext(dataset, day, day_files, manifest, None, root)
     anchor_raw = day_files.read(anchor_name) if day_files is not None else None
     if anchor_raw is None and root is not None and day_files is files:
         anchor_raw = root.day_source(dataset, day).read(anchor_name)

@@ -62,7 +62,7 @@ def verify_day_files(folder: Path, manifest: Manifest | None = None) -> Verifica
     dataset, day = found
     result = _day_result(dataset, day, str(folder))
     try:
-        ctx = resolve_day(dataset, day, Source(folder), None, manifest=manifest)
+        ctx = resolve_day(dataset, day, Source(folder), None, manifest=manifest, receipt=False)
     except NoteError as error:
         cannot_locate(result, error.note)
         return result
