@@ -1,11 +1,17 @@
 """Canonical JSON bytes (RFC 8785, JCS) for the values this project publishes.
 
 The fast path serialises with orjson (sorted keys, no whitespace, UTF-8 unescaped), which
-is byte-identical to JCS for ASCII keys, integers and floats written without an exponent
-and with a fractional part. orjson differs from JCS on integral floats (``1.0`` vs ``1``),
-exponents (``1e-07`` vs ``1e-7``) and NaN (``null`` vs an error), so every output is
-scanned once for such number tokens and, if one may be there, the value is re-serialised
-by the exact (slower) reference implementation below.
+is byte-identical to JCS for integers and for floats written without an exponent and with a
+fractional part. orjson differs from JCS on integral floats (``1.0`` vs ``1``), exponents
+(``1e-07`` vs ``1e-7``) and NaN (``null`` vs an error), so every output is scanned once for
+such number tokens and, if one may be there, the value is re-serialised by the exact
+(slower) reference implementation below.
+
+Keys: orjson sorts them by code point, JCS by UTF-16 code units. The two orders differ only
+between a character in U+E000..U+FFFF and one above U+FFFF (a surrogate pair, whose first
+unit is below U+E000), so an output holding a U+E000..U+FFFF character (UTF-8 lead byte
+0xEE or 0xEF, never a continuation byte) also takes the exact path. ASCII keys, accents and
+emoji alone stay on the fast path.
 """
 
 from __future__ import annotations
@@ -38,7 +44,11 @@ def canonical_bytes(value: Any) -> bytes:
         fast = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError as exc:
         raise CanonicalJSONError(f"not JSON-serialisable: {exc}") from exc
-    if fast[:1] in b"-0123456789n" or (_may_differ(fast) and _SUSPICIOUS_TOKEN.search(fast)):
+    if (
+        fast[:1] in b"-0123456789n"
+        or (_may_differ(fast) and _SUSPICIOUS_TOKEN.search(fast))
+        or (b"\xee" in fast or b"\xef" in fast)  # keys may sort differently (see above)
+    ):
         return jcs_bytes(value)  # rare: re-serialise exactly
     return fast
 

@@ -21,33 +21,26 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from pathlib import Path
-from typing import Any, Literal
-
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from eth_typing import ChecksumAddress
-from hexbytes import HexBytes
-from web3 import HTTPProvider, IPCProvider, Web3
-from web3.contract import Contract
-from web3.exceptions import ContractLogicError, TimeExhausted
-from web3.types import BlockIdentifier, TxParams, TxReceipt
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from integrity.keys import anchor_key, day_number  # noqa: F401  (re-exported)
 
-ARTIFACT_PATH = Path(__file__).resolve().parent / "contracts" / "anchor_registry.json"
+if TYPE_CHECKING:  # web3 and eth-account are imported where used: importing this is cheap
+    from eth_account.signers.local import LocalAccount
+    from eth_typing import ChecksumAddress
+    from web3 import Web3
+    from web3.contract import Contract
+    from web3.types import BlockIdentifier, TxParams, TxReceipt
+
+ARTIFACT_FILE = "anchor_registry.json"  # package data of integrity.contracts
 ANVIL_CHAIN_ID = 31337
 ZERO_BYTES32 = b"\x00" * 32
 
-ENV_RPC_URL = "PERUCOMPRAS_RPC_URL"
-ENV_PRIVATE_KEY = "PERUCOMPRAS_PRIVATE_KEY"
-ENV_CONTRACT = "PERUCOMPRAS_CONTRACT"
-ENV_CONFIRMATIONS = "PERUCOMPRAS_CONFIRMATIONS"
 CONFIRMATION_POLL_SECONDS = 1.0
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -58,6 +51,8 @@ DEV_ACCOUNTS = 10
 def _dev_private_keys() -> tuple[str, ...]:
     """Accounts 0-9 of DEV_MNEMONIC (anvil, hardhat): public knowledge, anyone can sign with
     them. Derived here (BIP-44 path m/44'/60'/0'/0/i) rather than written out as literals."""
+    from eth_account import Account
+
     Account.enable_unaudited_hdwallet_features()
     return tuple(
         "0x"
@@ -145,12 +140,12 @@ class AnchorReceipt:
         tx_hash = data.get("txHash")
         return cls(
             chain_id=int(data["chainId"]),
-            contract=Web3.to_checksum_address(data["contract"]),
+            contract=checksum_address(data["contract"]),
             key=_bytes32(data["key"], "key"),
             digest=_bytes32(data["digest"], "digest"),
             previous=_bytes32(data["previous"], "previous"),
             day=int(data["day"]),
-            tx_hash=bytes(HexBytes(tx_hash)) if tx_hash else None,
+            tx_hash=_from_hex(tx_hash) if tx_hash else None,
             block_number=int(data["blockNumber"]),
             already_anchored=True,
         )
@@ -176,16 +171,20 @@ def default_read_tag(chain_id: int) -> ReadTag:
 @cache
 def dev_addresses() -> frozenset[str]:
     """Return the checksum addresses of the well-known development accounts 0-9."""
+    from eth_account import Account
+
     return frozenset(Account.from_key(key).address for key in _dev_private_keys())
 
 
 def is_dev_address(address: str) -> bool:
     """Tell whether an address is one of the well-known development accounts."""
-    return Web3.to_checksum_address(address) in dev_addresses()
+    return checksum_address(address) in dev_addresses()
 
 
 def ensure_key_allowed(chain_id: int, private_key: str | bytes) -> None:
     """Refuse a well-known development key on any chain id other than anvil's 31337."""
+    from eth_account import Account
+
     address = Account.from_key(private_key).address
     ensure_account_allowed(chain_id, address)
 
@@ -196,45 +195,56 @@ def ensure_account_allowed(chain_id: int, address: str) -> None:
         raise DevKeyRefused(
             f"refusing to sign on chain id {chain_id} with {address}, a public development "
             f"account derived from the mnemonic {DEV_MNEMONIC!r}: anyone can sign with it. "
-            f"Set {ENV_PRIVATE_KEY} to a key of your own (dev keys are only accepted on chain "
+            f"Configure a publisher key of your own (dev keys are only accepted on chain "
             f"id {ANVIL_CHAIN_ID})"
         )
 
 
 @cache
+def artifact_bytes() -> bytes:
+    """Return the committed compiler artifact file as installed with the package."""
+    return resources.files("integrity.contracts").joinpath(ARTIFACT_FILE).read_bytes()
+
+
+@cache
 def load_artifact() -> dict[str, Any]:
     """Return the committed compiler artifact (abi, bytecode, bytecode_runtime, provenance)."""
-    return json.loads(ARTIFACT_PATH.read_bytes())
+    artifact: dict[str, Any] = json.loads(artifact_bytes())
+    return artifact
 
 
 def artifact_sha256() -> str:
     """Return the SHA-256 hex of the committed artifact file."""
-    return hashlib.sha256(ARTIFACT_PATH.read_bytes()).hexdigest()
+    return hashlib.sha256(artifact_bytes()).hexdigest()
 
 
 def code_matches_artifact(w3: Web3, address: str) -> bool:
     """Tell whether the code at ``address`` is exactly the artifact's runtime bytecode."""
-    code = bytes(w3.eth.get_code(Web3.to_checksum_address(address)))
-    return code == bytes(HexBytes(load_artifact()["bytecode_runtime"]))
+    code = bytes(w3.eth.get_code(checksum_address(address)))
+    return code == _from_hex(load_artifact()["bytecode_runtime"])
 
 
 def connect(rpc_url: str, timeout: float = 30.0) -> Web3:
     """Return a Web3 for an ``http(s)://`` URL or an IPC socket path."""
+    from web3 import HTTPProvider, IPCProvider, Web3
+
     if rpc_url.startswith(("http://", "https://")):
         return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
     if rpc_url.startswith(("ws://", "wss://")):
         raise ChainConfigError(
-            f"{ENV_RPC_URL}={rpc_url!r}: websocket URLs are not supported; use http(s) or IPC"
+            f"RPC URL {rpc_url!r}: websocket URLs are not supported; use http(s) or IPC"
         )
-    return Web3(IPCProvider(rpc_url, timeout=timeout))
+    return Web3(IPCProvider(rpc_url, timeout=round(timeout)))
 
 
 @dataclass(frozen=True)
 class ChainConfig:
     """Where to anchor and with which key; the key never appears in repr or logs.
 
-    ``confirmations`` blocks are awaited after each anchor (keep 0 on anvil, which mines only
-    on demand); reads use ``read_tag`` or the chain's default (see the module docstring).
+    Built explicitly by the caller (from the settings object): nothing here reads the
+    environment. ``confirmations`` blocks are awaited after each anchor (keep 0 on anvil,
+    which mines only on demand); reads use ``read_tag`` or the chain's default (see the
+    module docstring).
     """
 
     rpc_url: str
@@ -245,54 +255,36 @@ class ChainConfig:
     receipt_timeout: float = 180.0
 
     def __post_init__(self) -> None:
-        """Validate the address and the confirmation count."""
+        """Validate the RPC URL, the address and the confirmation count."""
+        if not self.rpc_url.strip():
+            raise ChainConfigError("no RPC URL: give an http(s) JSON-RPC URL or an IPC socket path")
         if self.contract_address is not None:
-            if not Web3.is_address(self.contract_address):
+            from eth_utils.address import is_address
+
+            if not is_address(self.contract_address):
                 raise ChainConfigError(
-                    f"{ENV_CONTRACT}={self.contract_address!r} is not an Ethereum address"
+                    f"contract address {self.contract_address!r} is not an Ethereum address"
                 )
-            object.__setattr__(
-                self, "contract_address", Web3.to_checksum_address(self.contract_address)
-            )
+            object.__setattr__(self, "contract_address", checksum_address(self.contract_address))
         if self.confirmations < 0:
             raise ChainConfigError(f"confirmations must be >= 0, got {self.confirmations}")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ChainConfig:
-        """Read PERUCOMPRAS_RPC_URL, _PRIVATE_KEY, _CONTRACT and _CONFIRMATIONS."""
-        env = os.environ if environ is None else environ
-        rpc_url = env.get(ENV_RPC_URL, "").strip()
-        if not rpc_url:
-            raise ChainConfigError(
-                f"{ENV_RPC_URL} is not set: give an http(s) JSON-RPC URL or an IPC socket path"
-            )
-        confirmations_text = env.get(ENV_CONFIRMATIONS, "0").strip() or "0"
-        if not confirmations_text.isdigit():
-            raise ChainConfigError(
-                f"{ENV_CONFIRMATIONS}={confirmations_text!r} must be a non-negative integer"
-            )
-        return cls(
-            rpc_url=rpc_url,
-            private_key=env.get(ENV_PRIVATE_KEY, "").strip() or None,
-            contract_address=env.get(ENV_CONTRACT, "").strip() or None,  # type: ignore[arg-type]
-            confirmations=int(confirmations_text),
-        )
 
     def account(self) -> LocalAccount | None:
         """Return the signing account, or None for read-only use."""
         if self.private_key is None:
             return None
+        from eth_account import Account
+
         try:
-            return Account.from_key(self.private_key)
+            account: LocalAccount = Account.from_key(self.private_key)
         except (ValueError, TypeError) as error:
-            raise ChainConfigError(
-                f"{ENV_PRIVATE_KEY} is not a valid 32-byte hex private key"
-            ) from error
+            raise ChainConfigError("the private key is not a valid 32-byte hex key") from error
+        return account
 
     def client(self) -> AnchorRegistryClient:
         """Connect and return a client for the configured contract."""
         if self.contract_address is None:
-            raise ChainConfigError(f"{ENV_CONTRACT} is not set: give the registry's address")
+            raise ChainConfigError("no contract address: give the registry's address")
         return AnchorRegistryClient(
             connect(self.rpc_url),
             self.contract_address,
@@ -311,7 +303,7 @@ def registry_factory(w3: Web3) -> type[Contract]:
 
 def registry_at(w3: Web3, address: str) -> Contract:
     """Return the registry contract bound to ``address``."""
-    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact()["abi"])
+    return w3.eth.contract(address=checksum_address(address), abi=load_artifact()["abi"])
 
 
 def deploy_registry(
@@ -330,8 +322,8 @@ def deploy_registry(
         )
     return RegistryDeployment(
         chain_id=chain_id,
-        contract=Web3.to_checksum_address(address),
-        publisher=Web3.to_checksum_address(account.address),
+        contract=checksum_address(address),
+        publisher=checksum_address(account.address),
         tx_hash=bytes(receipt["transactionHash"]),
         block_number=receipt["blockNumber"],
         gas_used=receipt["gasUsed"],
@@ -353,7 +345,7 @@ class AnchorRegistryClient:
     ) -> None:
         """Bind to the registry at ``contract_address``; ``account`` None means read-only."""
         self.w3 = w3
-        self.address: ChecksumAddress = Web3.to_checksum_address(contract_address)
+        self.address: ChecksumAddress = checksum_address(contract_address)
         self.account = account
         self.contract = registry_at(w3, self.address)
         self.confirmations = confirmations
@@ -392,15 +384,15 @@ class AnchorRegistryClient:
 
     def head_day(self, block: BlockIdentifier | None = None) -> int:
         """Return the YYYYMMDD day of the latest anchor (0 before the first one)."""
-        return self.contract.functions.head_day().call(block_identifier=block or self.read_tag)
+        return int(self.contract.functions.head_day().call(block_identifier=block or self.read_tag))
 
     def count(self, block: BlockIdentifier | None = None) -> int:
         """Return the number of anchors."""
-        return self.contract.functions.count().call(block_identifier=block or self.read_tag)
+        return int(self.contract.functions.count().call(block_identifier=block or self.read_tag))
 
     def publisher(self) -> ChecksumAddress:
         """Return the only address allowed to anchor."""
-        return Web3.to_checksum_address(self.contract.functions.publisher().call())
+        return checksum_address(self.contract.functions.publisher().call())
 
     def is_final(self, block_number: int) -> bool:
         """Tell whether ``block_number`` is within the read tag and has enough confirmations."""
@@ -441,8 +433,10 @@ class AnchorRegistryClient:
         if account.address != publisher:
             raise AnchorFailed(
                 f"account {account.address} is not the registry's publisher {publisher}: "
-                f"set {ENV_PRIVATE_KEY} to the key that deployed {self.address}"
+                f"sign with the key that deployed {self.address}"
             )
+        from web3.exceptions import ContractLogicError
+
         call = self.contract.functions.anchor(key, day_value, digest, previous)
         try:
             tx = call.build_transaction(_base_tx(self.w3, account, self.chain_id))
@@ -499,7 +493,7 @@ class AnchorRegistryClient:
         """Return the signing account or explain that the client is read-only."""
         if self.account is None:
             raise ChainConfigError(
-                f"this registry client is read-only: set {ENV_PRIVATE_KEY} to the publisher's key"
+                "this registry client is read-only: give it the publisher's private key"
             )
         return self.account
 
@@ -526,7 +520,9 @@ def _base_tx(w3: Web3, account: LocalAccount, chain_id: int) -> TxParams:
 
 def _send(w3: Web3, account: LocalAccount, tx: TxParams, timeout: float, action: str) -> TxReceipt:
     """Sign, send and wait for ``tx``; raise AnchorFailed if it reverts or times out."""
-    signed = account.sign_transaction(tx)
+    from web3.exceptions import TimeExhausted
+
+    signed = account.sign_transaction(cast("dict[str, Any]", tx))
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     try:
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
@@ -541,10 +537,22 @@ def _send(w3: Web3, account: LocalAccount, tx: TxParams, timeout: float, action:
 
 def _bytes32(value: bytes | str, name: str) -> bytes:
     """Return ``value`` as exactly 32 bytes (accepting 0x-hex strings)."""
-    raw = bytes(HexBytes(value)) if isinstance(value, str) else bytes(value)
+    raw = _from_hex(value) if isinstance(value, str) else bytes(value)
     if len(raw) != 32:
         raise ValueError(f"{name} must be 32 bytes, got {len(raw)}")
     return raw
+
+
+def checksum_address(address: str) -> ChecksumAddress:
+    """Return the EIP-55 checksum form of an address (ValueError if it is not one)."""
+    from eth_utils.address import to_checksum_address
+
+    return to_checksum_address(address)
+
+
+def _from_hex(value: str) -> bytes:
+    """Bytes of a hex string, with or without ``0x``."""
+    return bytes.fromhex(value.removeprefix("0x").removeprefix("0X"))
 
 
 def _hex(value: bytes) -> str:

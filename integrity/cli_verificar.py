@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import TextIO
 
 import orjson
 
-from integrity.messages import DEFAULT_LANG, LANGUAGES, check_name, render, status_name
 from integrity.verify import (
     ANVIL_CHAIN_ID,
     CHECKS,
@@ -30,43 +28,31 @@ from integrity.verify import (
     VerificationResult,
     VerifyOptions,
     Web3ChainAccess,
-    item_label,
+    check_label,
     verify_path,
     verify_range,
 )
+from messages import DEFAULT_LANG, LANGUAGES, text
 
-ENV_RPC_URL = "PERUCOMPRAS_RPC_URL"
 DEFAULT_DEVCHAIN_DIR = Path(__file__).resolve().parents[1] / ".devchain"
 
 
 def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
-    """Command-line interface."""
-    spanish = lang == "es"
-    parser = argparse.ArgumentParser(
-        prog="verificar",
-        description=(
-            "Verifica archivos de datos abiertos de PERÚ COMPRAS: integridad, inclusión, "
-            "anclaje y publicador. Salida: 0 verificado, 1 alterado o no publicado, "
-            "2 no se pudo comprobar."
-            if spanish
-            else "Verify PERÚ COMPRAS open-data files: integrity, inclusion, anchor and "
-            "publisher. Exit: 0 verified, 1 altered or not published, 2 could not check."
-        ),
+    """Command-line interface (help texts in ``lang``)."""
+    parser = argparse.ArgumentParser(prog="verificar", description=text("cli.description", lang))
+    parser.add_argument("path", help=text("cli.help_path", lang))
+    parser.add_argument("--datasets", help=text("cli.help_datasets", lang))
+    parser.add_argument("--trust", help=text("cli.help_trust", lang))
+    parser.add_argument("--rpc", help=text("cli.help_rpc", lang))
+    parser.add_argument("--devchain", help=text("cli.help_devchain", lang))
+    parser.add_argument("--offline", action="store_true", help=text("cli.help_offline", lang))
+    parser.add_argument("--json", action="store_true", help=text("cli.help_json", lang))
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=DEFAULT_LANG, help=text("cli.help_lang", lang)
     )
     parser.add_argument(
-        "path",
-        help="carpeta de día, archivo publicado, prueba o sha256:<hex>"
-        if spanish
-        else "day folder, published file, proof file or sha256:<hex>",
+        "--range", nargs=2, metavar=("FROM", "TO"), help=text("cli.help_range", lang)
     )
-    parser.add_argument("--datasets", help="datasets root (folder or URL) with index.json")
-    parser.add_argument("--trust", help="trust.json to pin chain, contract and publisher")
-    parser.add_argument("--rpc", help=f"JSON-RPC URL (default: ${ENV_RPC_URL})")
-    parser.add_argument("--devchain", help="dev chain state folder (default: .devchain)")
-    parser.add_argument("--offline", action="store_true", help="do not query the chain")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANG)
-    parser.add_argument("--range", nargs=2, metavar=("FROM", "TO"), help="YYYY-MM-DD YYYY-MM-DD")
     return parser
 
 
@@ -101,14 +87,12 @@ def render_text(result: VerificationResult, lang: str, out: TextIO) -> None:
         print(result.header.text(lang), file=out)
     for item in result.items:
         states = " · ".join(
-            f"{check_name(name, lang)} {status_name(item.checks[name].status.value, lang)}"
-            for name in CHECKS
+            f"{check.label(lang)} {check.status.label(lang)}" for check in item.checks.values()
         )
-        print(f"  {item_label(item)}  {states}", file=out)
-    width = max(len(check_name(name, lang)) for name in CHECKS)
-    for name in CHECKS:
-        check = result.checks[name]
-        label = f"{check_name(name, lang):<{width}}  {status_name(check.status.value, lang):<7}"
+        print(f"  {item.label}  {states}", file=out)
+    width = max(len(check_label(name, lang)) for name in CHECKS)
+    for check in result.checks.values():
+        label = f"{check.label(lang):<{width}}  {check.status.label(lang):<7}"
         notes = check.notes or []
         first = notes[0].text(lang) if notes else ""
         print(f"{label} {first}".rstrip(), file=out)
@@ -116,9 +100,7 @@ def render_text(result: VerificationResult, lang: str, out: TextIO) -> None:
             print(f"{'':<{width + 9}} {note.text(lang)}", file=out)
     print(result.verdict.text(lang), file=out)
     if result.dev_chain:
-        from integrity.devchain import DEV_CHAIN_WARNING
-
-        print(DEV_CHAIN_WARNING[lang], file=out)
+        print(text("devchain.warning", lang), file=out)
     if result.manual_call is not None:
         print(result.manual_call.note().text(lang), file=out)
 
@@ -127,17 +109,18 @@ def _parse_day(value: str, lang: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise SystemExit(render("cli.bad_date", lang, value=value)) from None
+        raise SystemExit(text("cli.bad_date", lang, value=value)) from None
 
 
 def _requested_lang(raw_args: list[str]) -> str:
     """Language asked for on the command line, so that --help is localised too."""
+    asked = DEFAULT_LANG
     for position, value in enumerate(raw_args):
         if value == "--lang" and position + 1 < len(raw_args):
-            return raw_args[position + 1]
-        if value.startswith("--lang="):
-            return value.split("=", 1)[1]
-    return DEFAULT_LANG
+            asked = raw_args[position + 1]
+        elif value.startswith("--lang="):
+            asked = value.split("=", 1)[1]
+    return asked if asked in LANGUAGES else DEFAULT_LANG
 
 
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -154,9 +137,9 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         try:
             trust = TrustPin.from_json(trust_path.read_bytes(), str(trust_path))
         except (OSError, ValueError) as error:
-            print(render("publisher.trust_invalid", lang, trust=args.trust, error=error), file=out)
+            print(text("publisher.trust_invalid", lang, trust=args.trust, error=error), file=out)
             return 2
-    rpc_url = args.rpc or os.environ.get(ENV_RPC_URL, "").strip() or None
+    rpc_url = (args.rpc or "").strip() or None
     devchain_dir = Path(args.devchain) if args.devchain else DEFAULT_DEVCHAIN_DIR
     with contextlib.ExitStack() as stack:
         options = VerifyOptions(

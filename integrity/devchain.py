@@ -2,7 +2,7 @@
 
 The dev chain proves the anchoring code path, not tamper evidence: whoever can edit the state
 file (``anvil-state.json``) can rewrite its whole history. Every result that comes from it
-must say so (see ``DEV_CHAIN_WARNING``).
+must say so (message ``devchain.warning`` of the catalogue, ``messages.verify``).
 """
 
 from __future__ import annotations
@@ -21,21 +21,21 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import MappingProxyType, TracebackType
-from typing import Self
-
-from eth_account import Account
-from eth_typing import ChecksumAddress
-from web3 import HTTPProvider, Web3
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
 from integrity.chain import (
     ANVIL_CHAIN_ID,
-    DEV_PRIVATE_KEYS,
     AnchorRegistryClient,
     artifact_sha256,
     code_matches_artifact,
     deploy_registry,
 )
+
+if TYPE_CHECKING:  # web3 and eth-account are imported where used: importing this is cheap
+    from eth_account.signers.local import LocalAccount
+    from eth_typing import ChecksumAddress
+    from web3 import Web3
 
 log = logging.getLogger(__name__)
 
@@ -43,29 +43,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ANVIL_BIN = (
     REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 )
-ENV_ANVIL_BIN = "PERUCOMPRAS_ANVIL_BIN"
 STATE_FILE_NAME = "anvil-state.json"
 PID_FILE_NAME = "anvil.pid"
 LOG_FILE_NAME = "anvil.log"
 DEPLOYMENT_FILE_NAME = "deployment.json"
-
-DEV_CHAIN_WARNING: MappingProxyType[str, str] = MappingProxyType(
-    {
-        "es": (
-            "AVISO: este resultado proviene de la cadena local de desarrollo (anvil). "
-            "Demuestra que el procedimiento de anclaje funciona, pero NO prueba que los datos "
-            "no hayan sido alterados: quien pueda editar el archivo de estado de la cadena "
-            "puede reescribir toda su historia. Para evidencia de integridad, verifique contra "
-            "una cadena pública."
-        ),
-        "en": (
-            "WARNING: this result comes from the local development chain (anvil). It shows "
-            "that the anchoring code path works, but it is NOT tamper evidence: whoever can "
-            "edit the chain's state file can rewrite its whole history. For integrity evidence, "
-            "verify against a public chain."
-        ),
-    }
-)
 
 _LISTENING = re.compile(rb"Listening on (\S+):(\d+)")
 _PR_SET_PDEATHSIG = 1
@@ -104,12 +85,12 @@ class DevDeployment:
 
 
 def find_anvil_bin(anvil_bin: Path | None = None) -> Path:
-    """Return the anvil binary: the argument, else $PERUCOMPRAS_ANVIL_BIN, else node_modules."""
-    candidate = anvil_bin or Path(os.environ.get(ENV_ANVIL_BIN) or DEFAULT_ANVIL_BIN)
+    """Return the anvil binary: the argument, else the pinned one in ``node_modules``."""
+    candidate = anvil_bin or DEFAULT_ANVIL_BIN
     if not candidate.is_file() or not os.access(candidate, os.X_OK):
         raise DevChainError(
             f"anvil binary not found or not executable at {candidate}: run "
-            f"`npm ci --ignore-scripts` in {REPO_ROOT} or set {ENV_ANVIL_BIN}"
+            f"`npm ci --ignore-scripts` in {REPO_ROOT} or give the path of an anvil binary"
         )
     return candidate
 
@@ -233,7 +214,7 @@ class AnvilProcess:
                 if match:
                     rpc_url = f"http://{match[1].decode()}:{match[2].decode()}"
             if rpc_url is not None:
-                w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 2}))
+                w3 = _http_web3(rpc_url, timeout=2)
                 with contextlib.suppress(Exception):
                     if w3.eth.chain_id == ANVIL_CHAIN_ID:
                         return rpc_url
@@ -310,13 +291,13 @@ class _RunningChain(abc.ABC):
 
     def web3(self) -> Web3:
         """Return a Web3 connected to the running anvil."""
-        return Web3(HTTPProvider(self.rpc_url, request_kwargs={"timeout": 30}))
+        return _http_web3(self.rpc_url, timeout=30)
 
     def client(self, *, read_only: bool = False) -> AnchorRegistryClient:
         """Return a registry client; it signs with anvil account 0 unless ``read_only``."""
         if self.deployment is None:
             raise DevChainError("the dev chain has no registry deployment yet: call start() first")
-        account = None if read_only else Account.from_key(DEV_PRIVATE_KEYS[0])
+        account = None if read_only else _dev_account()
         return AnchorRegistryClient(self.web3(), self.deployment.contract, account)
 
     @abc.abstractmethod
@@ -346,7 +327,7 @@ class DevChain(_RunningChain):
 
     State lives in ``state_dir``: ``anvil-state.json`` (dumped every second and on SIGTERM),
     ``anvil.pid``, ``anvil.log`` and ``deployment.json``. The dev chain is not tamper evidence:
-    whoever can edit the state file can rewrite history (see ``DEV_CHAIN_WARNING``).
+    whoever can edit the state file can rewrite history (message ``devchain.warning``).
     """
 
     def __init__(
@@ -366,7 +347,7 @@ class DevChain(_RunningChain):
         self.deployment: DevDeployment | None = None
         self.redeployed_reason: str | None = None
         self._timeouts = (startup_timeout, stop_timeout)
-        self._process = AnvilProcess(
+        self._anvil = self._process = AnvilProcess(
             self.anvil_bin,
             ["--state", str(self.state_file), "--state-interval", "1"],
             self.state_dir,
@@ -378,21 +359,21 @@ class DevChain(_RunningChain):
     def start(self) -> Self:
         """Start anvil on the persistent state and make sure the registry is deployed."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._process.start()
+        self._anvil.start()
         try:
             self.deployment = self._ensure_deployment()
         except BaseException:
-            self._process.stop()
+            self._anvil.stop()
             raise
         return self
 
     def stop(self) -> None:
         """Stop the anvil recorded in ``anvil.pid`` (SIGTERM, then SIGKILL); state is dumped."""
-        self._process.stop()
+        self._anvil.stop()
 
     def is_running(self) -> bool:
         """Tell whether the anvil recorded in ``anvil.pid`` is alive."""
-        return self._process.pid is not None
+        return self._anvil.pid is not None
 
     def read_only(self, tmp_root: Path | None = None) -> ReadOnlyDevChain:
         """Return a chain on a temporary copy of the state; the original is never written."""
@@ -416,7 +397,7 @@ class DevChain(_RunningChain):
             time.sleep(0.05)
         raise DevChainError(
             f"the running anvil did not dump {self.state_file} within {timeout:.0f} s "
-            f"(it should every second): see {self._process.log_file}"
+            f"(it should every second): see {self._anvil.log_file}"
         )
 
     def _ensure_deployment(self) -> DevDeployment:
@@ -441,7 +422,7 @@ class DevChain(_RunningChain):
                 f"version): deployed a new registry; earlier dev anchors are gone"
             )
             log.warning(self.redeployed_reason)
-        publisher = Account.from_key(DEV_PRIVATE_KEYS[0])
+        publisher = _dev_account()
         result = deploy_registry(w3, publisher)
         deployment = DevDeployment(
             chain_id=result.chain_id,
@@ -525,3 +506,20 @@ def _copy_complete_state(source: Path, target: Path, attempts: int = 5) -> None:
         except ValueError:
             time.sleep(0.3)
     raise DevChainError(f"{source} is not valid JSON after {attempts} copies: is it corrupted?")
+
+
+def _http_web3(rpc_url: str, *, timeout: float) -> Web3:
+    """A Web3 over HTTP (web3 is imported here, when a chain is actually used)."""
+    from web3 import HTTPProvider, Web3
+
+    return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+
+
+def _dev_account() -> LocalAccount:
+    """Anvil's account 0, the dev chain's publisher."""
+    from eth_account import Account
+
+    from integrity.chain import DEV_PRIVATE_KEYS
+
+    account: LocalAccount = Account.from_key(DEV_PRIVATE_KEYS[0])
+    return account

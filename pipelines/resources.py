@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from integrity.chain import AnchorRegistryClient, ChainConfig
+from integrity.chain import AnchorRegistryClient, ChainConfig, ChainConfigError
 from integrity.devchain import DevChain
 from integrity.layout import DEFAULT_DATASET
 from perucompras.reader import month_of_file, read_source_dir
@@ -132,9 +132,25 @@ class ChainResource(ConfigurableResource):
     def client(self) -> Iterator[AnchorRegistryClient]:
         """A registry client that signs with the publisher key, for the duration of a step."""
         if self.mode == "rpc":
-            yield ChainConfig.from_env(os.environ).client()
+            yield _chain_config_from_environment().client()
             return
         if self.mode != "devchain":
             raise ValueError(f"unknown chain mode {self.mode!r}: use devchain or rpc")
         with DevChain(Path(self.state_dir), die_with_parent=True) as chain:
             yield chain.client()
+
+
+def _chain_config_from_environment() -> ChainConfig:
+    """PERUCOMPRAS_RPC_URL, _PRIVATE_KEY, _CONTRACT and _CONFIRMATIONS (integrity reads no
+    environment; this bridge goes when the settings object builds the ChainConfig)."""
+    confirmations = os.environ.get("PERUCOMPRAS_CONFIRMATIONS", "0").strip() or "0"
+    if not confirmations.isdigit():
+        raise ChainConfigError(
+            f"PERUCOMPRAS_CONFIRMATIONS={confirmations!r} must be a non-negative integer"
+        )
+    return ChainConfig(
+        rpc_url=os.environ.get("PERUCOMPRAS_RPC_URL", "").strip(),
+        private_key=os.environ.get("PERUCOMPRAS_PRIVATE_KEY", "").strip() or None,
+        contract_address=os.environ.get("PERUCOMPRAS_CONTRACT", "").strip() or None,  # type: ignore[arg-type]
+        confirmations=int(confirmations),
+    )

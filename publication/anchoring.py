@@ -1,9 +1,10 @@
 """Anchor a published day's manifest digest on chain and record where it went.
 
-The day's files are re-checked against their manifest right before anchoring, so a
-partial or altered folder is never anchored. ``anchor.json`` (written next to the
-manifest) uses plain lowercase hex for key/digest/previous, like the manifest, and
-``0x`` hex for EVM values (addresses, transaction hash).
+The day's files are re-checked against their manifest right before anchoring (by the
+verifier's own day check, ``integrity.verify.verify_day_files``), so a partial or altered
+folder is never anchored. ``anchor.json`` (written next to the manifest) uses plain
+lowercase hex for key/digest/previous, like the manifest, and ``0x`` hex for EVM values
+(addresses, transaction hash).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 from integrity import layout
 from integrity.chain import AnchorRegistryClient
 from integrity.keys import anchor_key
-from integrity.manifest import Manifest, load_manifest, sha256_file
-from integrity.merkle import leaf_hashes, root_from_leaf_hashes
+from integrity.manifest import Manifest, load_manifest
+from integrity.verify import verify_day_files
 from publication.writer import PublicationError, record_anchor
 
 ZERO_KEY = bytes(32)
@@ -24,22 +25,7 @@ ZERO_KEY = bytes(32)
 
 def check_day_files(folder: Path, manifest: Manifest) -> list[str]:
     """Problems found comparing a day folder with its manifest (empty list = consistent)."""
-    problems: list[str] = []
-    for name, entry in sorted(manifest.files.items()):
-        path = folder / name
-        if not path.exists():
-            problems.append(f"{name}: missing")
-            continue
-        digest, size = sha256_file(path)
-        if (digest, size) != (entry["sha256"], entry["bytes"]):
-            problems.append(f"{name}: SHA-256/size differ from the manifest")
-    leaves_path = folder / manifest.merkle["leaves"]
-    if leaves_path.exists():
-        lines = leaves_path.read_bytes().splitlines()
-        root = root_from_leaf_hashes(leaf_hashes(lines)).hex()
-        if root != manifest.merkle["root"] or len(lines) != manifest.merkle["treeSize"]:
-            problems.append(f"{leaves_path.name}: Merkle root differs from the manifest")
-    return problems
+    return verify_day_files(folder, manifest).problems()
 
 
 def previous_key(manifest: Manifest) -> bytes:

@@ -1,8 +1,8 @@
 """Install the browser verifier (``integrity/web``) at the root of the published datasets.
 
 The page is static and same-origin with ``index.json`` and ``trust.json``; its messages are
-generated from ``integrity.messages`` so that the page and the ``verificar`` CLI say the same
-thing in the same words.
+generated from the message catalogue (``messages.verify``) so that the page and the
+``verificar`` CLI say the same thing in the same words.
 """
 
 from __future__ import annotations
@@ -11,27 +11,16 @@ from pathlib import Path
 
 import orjson
 
-from integrity.devchain import DEV_CHAIN_WARNING
-from integrity.messages import CHECK_NAMES, MESSAGES, STATUS_NAMES
+from integrity.web import PAGE_FILES, page_catalogue, web_asset
 from publication.writer import write_atomic
 
-WEB_SOURCE = Path(__file__).resolve().parents[1] / "integrity" / "web"
-PAGE_FILES = ("verificar.html", "verificar.js", "verificar.css")
 MESSAGES_FILE = "verificar-mensajes.js"
 
 
 def messages_js() -> bytes:
     """The CLI's message catalogue as a script that sets ``window.VERIFICAR_MESSAGES``."""
-    catalogue = {
-        "checks": CHECK_NAMES,
-        "statuses": STATUS_NAMES,
-        "messages": {**MESSAGES, "devchain.warning": DEV_CHAIN_WARNING},
-    }
-    body = orjson.dumps(
-        {k: {n: dict(v) for n, v in table.items()} for k, table in catalogue.items()},
-        option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2,
-    )
-    return b"// Generated from integrity/messages.py by publication/web.py: do not edit.\n" + (
+    body = orjson.dumps(page_catalogue(), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+    return b"// Generated from messages/verify.py by publication/web.py: do not edit.\n" + (
         b"window.VERIFICAR_MESSAGES = " + body + b";\n"
     )
 
@@ -40,7 +29,7 @@ def install_web_verifier(root: Path) -> Path:
     """Copy the verifier page into the datasets root; return the path of ``verificar.html``."""
     root.mkdir(parents=True, exist_ok=True)
     for name in PAGE_FILES:
-        data = (WEB_SOURCE / name).read_bytes()
+        data = web_asset(name)
         target = root / name
         if not target.is_file() or target.read_bytes() != data:
             write_atomic(target, data)

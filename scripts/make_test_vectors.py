@@ -36,9 +36,9 @@ if str(REPO_ROOT) not in sys.path:
 
 from integrity import layout  # noqa: E402
 from integrity.canonical import canonical_bytes  # noqa: E402
+from integrity.keys import anchor_key, day_number  # noqa: E402
 from integrity.manifest import build_manifest, file_entry, load_manifest, manifest_bytes  # noqa: E402
 from integrity.merkle import MerkleTree, leaf_hashes  # noqa: E402
-from integrity.verify import anchor_key, day_number  # noqa: E402
 
 DEFAULT_OUT = REPO_ROOT / "tests" / "vectors"
 DATASET = layout.DEFAULT_DATASET
@@ -510,8 +510,8 @@ def _forge_day(source: Path, target: Path, day: dt.date, edit: Any) -> None:
 
 
 def _proof(root: Path, day: dt.date, leaf: int) -> dict[str, Any]:
-    """An inclusion proof for one leaf (same format as ``integrity.proof.build_proof``)."""
-    from integrity.proof import build_all_proofs
+    """An inclusion proof for one leaf (same format as ``integrity.verify.build_proof``)."""
+    from integrity.verify import build_all_proofs
 
     folder = layout.DayLayout(root, DATASET, day).folder
     return next(p for i, p in enumerate(build_all_proofs(folder)) if i == leaf)

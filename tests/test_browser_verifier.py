@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from integrity import layout
-from integrity.proof import build_proof
+from integrity.verify import build_proof
 from publication.web import install_web_verifier
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -297,11 +297,11 @@ def test_incremental_and_webcrypto_hashing_agree(published: Published, browser: 
 
 
 def test_page_messages_are_the_cli_messages(published: Published) -> None:
-    from integrity.messages import MESSAGES
+    from messages import domain
 
     script = (published.root / "verificar-mensajes.js").read_text(encoding="utf-8")
     catalogue = orjson.loads(script.split("=", 1)[1].strip().rstrip(";"))
-    assert catalogue["messages"]["verdict.failed"] == dict(MESSAGES["verdict.failed"])
+    assert catalogue["messages"]["verdict.failed"] == dict(domain("verify")["verdict.failed"])
     assert catalogue["checks"]["inclusion"] == {"es": "inclusión", "en": "inclusion"}
 
 

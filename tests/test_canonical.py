@@ -33,6 +33,56 @@ def test_matches_rfc8785_reference(value: object) -> None:
     assert canonical_bytes(value) == rfc8785.dumps(value)
 
 
+# Characters on both sides of the code point / UTF-16 order boundary (U+E000..U+FFFF sort
+# after surrogate pairs in UTF-16, before them by code point), and any others.
+BOUNDARY = st.sampled_from(
+    [
+        "a",
+        "~",
+        "\x7f",
+        "ñ",
+        "\u0100",
+        "\ud7ff",
+        "\ue000",
+        "\uf8ff",
+        "\ufeff",
+        "\ufffd",
+        "\uffff",
+        "\U00010000",
+        "\U0001f600",
+        "\U0010ffff",
+    ]
+)
+non_ascii_keys = st.text(BOUNDARY, min_size=1, max_size=3) | st.text(
+    BOUNDARY | st.characters(exclude_categories=("Cs",)), max_size=6
+)
+simple_values = st.integers(-9, 9) | st.text(max_size=3)
+values_with_non_ascii_keys = st.dictionaries(
+    non_ascii_keys, simple_values, min_size=2, max_size=6
+) | st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(non_ascii_keys, children, max_size=6)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(values_with_non_ascii_keys)
+def test_non_ascii_keys_sort_by_utf16_code_units_like_rfc8785(value: object) -> None:
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+def test_a_bmp_character_above_the_surrogates_sorts_after_an_emoji() -> None:
+    value = {"\uffff": 1, "\U0001f600": 2, "a": 0, "ñ": 3}
+    expected = '{"a":0,"ñ":3,"\U0001f600":2,"\uffff":1}'.encode()
+    assert canonical_bytes(value) == expected == rfc8785.dumps(value)
+    assert canonical_bytes({"emoji \U0001f600": "Ñandú \U0001f600"}) == rfc8785.dumps(
+        {"emoji \U0001f600": "Ñandú \U0001f600"}
+    )
+
+
 @pytest.mark.parametrize(
     "value",
     [1.0, 1e-7, -0.0, 1e21, 3500.0, 10972.7, {"ñ": "Ñandú", "a": [1.5, 2.0]}, "\u2028\x01"],

@@ -279,16 +279,14 @@ def test_receipt_json_round_trip(registry: Registry) -> None:
     assert AnchorReceipt.from_json_dict(data) == dataclasses.replace(receipt, already_anchored=True)
 
 
-def test_config_from_env_reads_settings_and_hides_the_key() -> None:
+def test_config_checksums_the_contract_and_hides_the_key() -> None:
     secret = Account.create().key.hex()
     contract = "0x5fbdb2315678afecb367f032d93f642f64180aa3"
-    config = ChainConfig.from_env(
-        {
-            "PERUCOMPRAS_RPC_URL": "http://127.0.0.1:8545",
-            "PERUCOMPRAS_PRIVATE_KEY": secret,
-            "PERUCOMPRAS_CONTRACT": contract,
-            "PERUCOMPRAS_CONFIRMATIONS": "3",
-        }
+    config = ChainConfig(
+        rpc_url="http://127.0.0.1:8545",
+        private_key=secret,
+        contract_address=contract,  # type: ignore[arg-type]
+        confirmations=3,
     )
     assert config.contract_address == Web3.to_checksum_address(contract)
     assert config.confirmations == 3
@@ -296,27 +294,33 @@ def test_config_from_env_reads_settings_and_hides_the_key() -> None:
     assert secret.removeprefix("0x") not in repr(config)
 
 
-def test_config_from_env_explains_missing_or_bad_values() -> None:
-    with pytest.raises(ChainConfigError, match="PERUCOMPRAS_RPC_URL is not set"):
-        ChainConfig.from_env({})
-    read_only = ChainConfig.from_env({"PERUCOMPRAS_RPC_URL": "/tmp/anvil.ipc"})
+def test_config_explains_missing_or_bad_values() -> None:
+    with pytest.raises(ChainConfigError, match="no RPC URL"):
+        ChainConfig(rpc_url=" ")
+    read_only = ChainConfig(rpc_url="/tmp/anvil.ipc")
     assert (read_only.private_key, read_only.account(), read_only.contract_address) == (
         None,
         None,
         None,
     )
-    with pytest.raises(ChainConfigError, match="PERUCOMPRAS_CONTRACT='0x12' is not"):
-        ChainConfig.from_env({"PERUCOMPRAS_RPC_URL": "http://x", "PERUCOMPRAS_CONTRACT": "0x12"})
-    with pytest.raises(ChainConfigError, match="PERUCOMPRAS_CONFIRMATIONS='-1'"):
-        ChainConfig.from_env({"PERUCOMPRAS_RPC_URL": "http://x", "PERUCOMPRAS_CONFIRMATIONS": "-1"})
-    bad_key = ChainConfig.from_env(
-        {"PERUCOMPRAS_RPC_URL": "http://x", "PERUCOMPRAS_PRIVATE_KEY": "xyz"}
-    )
-    with pytest.raises(ChainConfigError, match="not a valid 32-byte hex private key") as error:
+    with pytest.raises(ChainConfigError, match="contract address '0x12' is not"):
+        ChainConfig(rpc_url="http://x", contract_address="0x12")  # type: ignore[arg-type]
+    with pytest.raises(ChainConfigError, match="confirmations must be >= 0, got -1"):
+        ChainConfig(rpc_url="http://x", confirmations=-1)
+    bad_key = ChainConfig(rpc_url="http://x", private_key="xyz")
+    with pytest.raises(ChainConfigError, match="not a valid 32-byte hex key") as error:
         bad_key.account()
     assert "xyz" not in str(error.value)
-    with pytest.raises(ChainConfigError, match="PERUCOMPRAS_CONTRACT is not set"):
+    with pytest.raises(ChainConfigError, match="no contract address"):
         read_only.client()
+
+
+def test_chain_config_reads_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_CONTRACT", "0x5FbDB2315678afecb367f032d93F642f64180aa3")
+    monkeypatch.setenv("PERUCOMPRAS_CONFIRMATIONS", "7")
+    config = ChainConfig(rpc_url="http://127.0.0.1:8545")
+    assert (config.contract_address, config.confirmations) == (None, 0)
+    assert not hasattr(ChainConfig, "from_env")
 
 
 def test_confirmations_and_finality(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:

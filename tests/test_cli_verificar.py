@@ -13,7 +13,7 @@ from test_verify import DATASET, DAYS, World, build_world, publish_day
 
 from integrity import layout
 from integrity.cli_verificar import run
-from integrity.verify import anchor_key
+from integrity.keys import anchor_key
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,10 +62,12 @@ def test_tampered_file_names_file_and_hashes(world: World, tmp_path: Path) -> No
 
 
 def test_no_rpc_means_could_not_check(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PERUCOMPRAS_RPC_URL", raising=False)
+    # The verifier takes flags, not environment: a variable naming a node is ignored.
+    monkeypatch.setenv("PERUCOMPRAS_RPC_URL", "http://127.0.0.1:9")
     code, text = verificar(str(world.folder(DAYS[0])))
     assert code == 2
-    assert "PERUCOMPRAS_RPC_URL" in text and "NO SE PUDO COMPROBAR" in text
+    assert "--rpc URL" in text and "NO SE PUDO COMPROBAR" in text
+    assert "127.0.0.1:9" not in text
     code, _ = verificar(str(world.folder(DAYS[0])), "--rpc", "http://127.0.0.1:9")
     assert code == 2
 

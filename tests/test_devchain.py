@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+import messages
 from integrity import chain
 from integrity.devchain import (
-    DEV_CHAIN_WARNING,
+    DEFAULT_ANVIL_BIN,
     DevChain,
     DevChainError,
     find_anvil_bin,
@@ -40,7 +41,7 @@ def anvil_available() -> bool:
 
 requires_anvil = pytest.mark.skipif(
     not anvil_available(),
-    reason="anvil not installed: run `npm ci --ignore-scripts` (or set PERUCOMPRAS_ANVIL_BIN)",
+    reason="anvil not installed: run `npm ci --ignore-scripts`",
 )
 
 
@@ -94,9 +95,19 @@ def anchor(devchain: DevChain, day: datetime.date, text: str) -> chain.AnchorRec
     return client.anchor(chain.anchor_key(DATASET, day), day, digest_of(text), client.head())
 
 
+@requires_anvil
+def test_anvil_binary_is_the_argument_or_the_pinned_one_never_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_ANVIL_BIN", str(tmp_path / "elsewhere"))
+    assert find_anvil_bin() == DEFAULT_ANVIL_BIN
+    with pytest.raises(DevChainError, match="give the path of an anvil binary"):
+        find_anvil_bin(tmp_path / "missing-anvil")
+
+
 def test_warning_is_bilingual_and_says_it_is_not_tamper_evidence() -> None:
-    assert "NO prueba" in DEV_CHAIN_WARNING["es"]
-    assert "NOT tamper evidence" in DEV_CHAIN_WARNING["en"]
+    assert "NO prueba" in messages.text("devchain.warning", "es")
+    assert "NOT tamper evidence" in messages.text("devchain.warning", "en")
 
 
 def test_missing_binary_explains_how_to_install(tmp_path: Path) -> None:
@@ -236,14 +247,12 @@ def test_read_only_requires_existing_state(work_dir: Path) -> None:
 
 
 @requires_anvil
-def test_config_from_env_drives_the_dev_chain_over_http(dev_chain: DevChain) -> None:
+def test_explicit_config_drives_the_dev_chain_over_http(dev_chain: DevChain) -> None:
     dev_chain.start()
-    config = chain.ChainConfig.from_env(
-        {
-            "PERUCOMPRAS_RPC_URL": dev_chain.rpc_url,
-            "PERUCOMPRAS_PRIVATE_KEY": chain.DEV_PRIVATE_KEYS[0],
-            "PERUCOMPRAS_CONTRACT": dev_chain.deployment.contract,
-        }
+    config = chain.ChainConfig(
+        rpc_url=dev_chain.rpc_url,
+        private_key=chain.DEV_PRIVATE_KEYS[0],
+        contract_address=dev_chain.deployment.contract,
     )
     client = config.client()
     assert client.read_tag == "latest"

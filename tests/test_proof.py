@@ -14,8 +14,17 @@ from integrity import chain, layout
 from integrity.canonical import canonical_bytes
 from integrity.manifest import load_manifest
 from integrity.merkle import verify_inclusion
-from integrity.proof import ProofError, build_all_proofs, build_proof, verify_proof, write_proofs
-from integrity.verify import DatasetsRoot, SkipReason, VerifyOptions, verify_path
+from integrity.verify import (
+    DatasetsRoot,
+    ProofError,
+    SkipReason,
+    VerifyOptions,
+    build_all_proofs,
+    build_proof,
+    verify_path,
+    verify_proof,
+    write_proofs,
+)
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,8 @@ def test_pipeline_anchors_through_environment_rpc_settings(
         result = materialize(ALL_ASSETS, partition_key=day.isoformat(), resources=resources)
         assert result.success
         layout = DayLayout(tmp_path / "datasets", "perucompras-ocam", day)
-        stored = ChainConfig.from_env().client().get_anchor(anchor_key("perucompras-ocam", day))
+        reader = ChainConfig(rpc_url=node.rpc_url, contract_address=node.deployment.contract)
+        stored = reader.client().get_anchor(anchor_key("perucompras-ocam", day))
         assert stored is not None
         assert stored.digest.hex() == hashlib.sha256(layout.manifest.read_bytes()).hexdigest()
         assert result.output_for_node("anchored_day")["devChain"] is False

@@ -15,7 +15,6 @@ import orjson
 import pytest
 
 from integrity.cli_verificar import run
-from integrity.messages import check_name, render
 from integrity.verify import (
     CHECKS,
     DatasetsRoot,
@@ -25,6 +24,7 @@ from integrity.verify import (
     verify_path,
     verify_range,
 )
+from messages import text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VECTORS = REPO_ROOT / "tests" / "vectors"
@@ -95,13 +95,13 @@ def test_cli_prints_the_expected_verdict_and_failing_line(name: str, snapshot_rp
     lines = out.getvalue().splitlines()
     failing = case["failingLine"]
     if failing is None:
-        assert render("verdict.verified", "es") in lines
+        assert text("verdict.verified", "es") in lines
         assert not any("FALLA" in line for line in lines)
         return
     row = next(line for line in lines if line.startswith(failing["label"]))
     assert row.split()[1] == failing["status"]
-    failed = [check_name(c, "es") for c in CHECKS if case["statuses"][c] == "fail"]
-    assert render("verdict.failed", "es", checks=", ".join(failed)) in lines
+    failed = [text(f"check.{c}", "es") for c in CHECKS if case["statuses"][c] == "fail"]
+    assert text("verdict.failed", "es", checks=", ".join(failed)) in lines
 
 
 def test_cli_json_matches_the_expected_statuses(snapshot_rpc: str) -> None:

@@ -21,21 +21,21 @@ from web3 import EthereumTesterProvider, Web3
 
 from integrity import chain, layout
 from integrity.canonical import canonical_bytes
+from integrity.keys import anchor_key
 from integrity.manifest import load_manifest, manifest_bytes
 from integrity.merkle import leaf_hashes, merkle_root, root_from_leaf_hashes
 from integrity.verify import (
-    GET_ANCHOR_SELECTOR,
     DatasetsRoot,
     SkipReason,
     Status,
     VerificationResult,
     VerifyOptions,
     Web3ChainAccess,
-    anchor_key,
-    scan_leaves,
     verify_path,
     verify_range,
 )
+from integrity.verify._results import GET_ANCHOR_SELECTOR
+from integrity.verify._source import scan_leaves
 from publication.anchoring import anchor_day
 from publication.writer import DayContent, update_index, write_day, write_trust
 

@@ -23,79 +23,15 @@
   // larger files, and every Merkle leaf, go through the incremental SHA-256 below.
   const options = { streamThreshold: 256 * 1024 * 1024 };
 
-  // ------------------------------------------------------------------ page texts
-
-  const PAGE_TEXT = {
-    es: {
-      "page.title": "Verificar datos abiertos de PERÚ COMPRAS",
-      "page.intro":
-        "Arrastre aquí un archivo descargado (JSON, JSONL, Parquet, CSV, manifiesto, " +
-        "SHA256SUMS, anclaje) o una prueba de inclusión (JSON). Se calcula su SHA-256 en su " +
-        "navegador, se compara con el manifiesto del día, se recalcula la raíz de Merkle y se " +
-        "consulta el anclaje en la cadena con una llamada eth_call. Nada se envía a ningún " +
-        "servidor salvo esa llamada.",
-      "page.drop": "Suelte archivos aquí o haga clic para elegirlos",
-      "page.rpc": "Nodo RPC de la cadena",
-      "page.trust": "Confianza fijada (trust.json)",
-      "page.trust_missing": "No se encontró trust.json: no se puede comprobar el publicador.",
-      "page.trust_line": "cadena {chain_id} · contrato {contract} · publicador {publisher}",
-      "page.lang": "English",
-      "page.working": "Verificando {file}…",
-      "page.hashed": "{file}: {size} bytes, SHA-256 {digest} ({ms} ms, {rate} MB/s, {method})",
-      "page.limit":
-        "Hasta {limit} MB se calcula con WebCrypto en una sola llamada; archivos mayores " +
-        "se procesan por partes (más lento, sin límite de tamaño).",
-      "page.manual": "Comprobación manual",
-      "page.identified": "{file} se identificó por su SHA-256 como {name}",
-      "page.index_missing":
-        "no se pudo leer index.json junto a esta página ({error}): sírvala desde la raíz de " +
-        "los datos publicados",
-      "locate.manifest_missing":
-        "no se encontró el manifiesto de {dataset} {date} en el índice (index.json) de este " +
-        "sitio: ese día no está publicado aquí",
-      "locate.unknown_file":
-        "{path}: no es un archivo publicado ({{conjunto}}-AAAA-MM-DD-{{tipo}}) ni una prueba, " +
-        "y ningún manifiesto publicado contiene su SHA-256",
-    },
-    en: {
-      "page.title": "Verify PERÚ COMPRAS open data",
-      "page.intro":
-        "Drop a downloaded file here (JSON, JSONL, Parquet, CSV, manifest, SHA256SUMS, " +
-        "anchor) or an inclusion proof (JSON). Its SHA-256 is computed in your browser, " +
-        "compared with the day's manifest, the Merkle root is recomputed and the on-chain " +
-        "anchor is read with one eth_call. Nothing is sent anywhere except that call.",
-      "page.drop": "Drop files here or click to choose them",
-      "page.rpc": "Chain RPC node",
-      "page.trust": "Pinned trust (trust.json)",
-      "page.trust_missing": "trust.json not found: the publisher cannot be checked.",
-      "page.trust_line": "chain {chain_id} · contract {contract} · publisher {publisher}",
-      "page.lang": "Español",
-      "page.working": "Verifying {file}…",
-      "page.hashed": "{file}: {size} bytes, SHA-256 {digest} ({ms} ms, {rate} MB/s, {method})",
-      "page.limit":
-        "Up to {limit} MB is hashed with one WebCrypto call; larger files are processed in " +
-        "chunks (slower, no size limit).",
-      "page.manual": "Manual check",
-      "page.identified": "{file} was identified by its SHA-256 as {name}",
-      "page.index_missing":
-        "could not read index.json next to this page ({error}): serve it from the root of " +
-        "the published data",
-      "locate.manifest_missing":
-        "no manifest for {dataset} {date} in this site's index (index.json): that day is " +
-        "not published here",
-      "locate.unknown_file":
-        "{path}: not a published file ({{dataset}}-YYYY-MM-DD-{{kind}}) nor a proof, and no " +
-        "published manifest lists its SHA-256",
-    },
-  };
+  // ------------------------------------------------------------------ texts
 
   const CATALOGUE = window.VERIFICAR_MESSAGES || { checks: {}, statuses: {}, messages: {} };
   let lang = "es";
 
+  // Every text comes from the message catalogue (messages/verify.py, generated into
+  // verificar-mensajes.js); "page.<key>" is the page's own wording of message <key>.
   function template(key, language) {
-    const page = PAGE_TEXT[language] && PAGE_TEXT[language][key];
-    if (page !== undefined) return page;
-    const entry = CATALOGUE.messages[key];
+    const entry = CATALOGUE.messages["page." + key] || CATALOGUE.messages[key];
     return entry ? entry[language] || entry.es : key;
   }
 

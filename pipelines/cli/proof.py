@@ -27,7 +27,7 @@ def handle(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from integrity.layout import DayLayout
-    from integrity.proof import ProofError, build_proof, write_proofs
+    from integrity.verify import ProofError, build_proof, write_proofs
     from publication.day import state_path
     from publication.state import StateStore
 

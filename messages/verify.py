@@ -1,31 +1,22 @@
-"""Every user-facing string of the verifier, in Spanish (default) and English.
+"""Texts of the verifier (``verificar``, ``integrity.verify`` and the browser page).
 
-The library (``integrity.verify``) records message keys and parameters; only the CLI turns
-them into text, so results stay machine-readable and translations live in one place.
+The library records message keys and parameters; the CLI and the page turn them into text,
+so results stay machine-readable and both say the same thing in the same words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-DEFAULT_LANG = "es"
-LANGUAGES = ("es", "en")
-
-CHECK_NAMES: Mapping[str, Mapping[str, str]] = {
-    "integrity": {"es": "integridad", "en": "integrity"},
-    "inclusion": {"es": "inclusión", "en": "inclusion"},
-    "anchor": {"es": "anclaje", "en": "anchor"},
-    "publisher": {"es": "publicador", "en": "publisher"},
-}
-
-STATUS_NAMES: Mapping[str, Mapping[str, str]] = {
-    "ok": {"es": "OK", "en": "OK"},
-    "fail": {"es": "FALLA", "en": "FAIL"},
-    "skipped": {"es": "OMITIDA", "en": "SKIPPED"},
-}
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
+    # --- the four checks and their statuses
+    "check.integrity": {"es": "integridad", "en": "integrity"},
+    "check.inclusion": {"es": "inclusión", "en": "inclusion"},
+    "check.anchor": {"es": "anclaje", "en": "anchor"},
+    "check.publisher": {"es": "publicador", "en": "publisher"},
+    "status.ok": {"es": "OK", "en": "OK"},
+    "status.fail": {"es": "FALLA", "en": "FAIL"},
+    "status.skipped": {"es": "OMITIDA", "en": "SKIPPED"},
     # --- headers and verdicts
     "header.day": {
         "es": "Verificando {dataset} del {date} ({target})",
@@ -81,12 +72,12 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "locate.unknown_file": {
         "es": (
-            "{path}: no es un archivo publicado ({{conjunto}}-AAAA-MM-DD-{{tipo}}), ni una "
-            "prueba, ni una carpeta de día"
+            "{path}: no es un archivo publicado (nombre como "
+            "perucompras-ocam-2025-03-04-releases.jsonl), ni una prueba, ni una carpeta de día"
         ),
         "en": (
-            "{path}: not a published file ({{dataset}}-YYYY-MM-DD-{{kind}}), a proof, or a "
-            "day folder"
+            "{path}: not a published file (named like "
+            "perucompras-ocam-2025-03-04-releases.jsonl), a proof, or a day folder"
         ),
     },
     "locate.manifest_missing": {
@@ -179,10 +170,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "integrity.proof_ok": {
         "es": "prueba bien formada; línea JSON canónica de {ocid}",
         "en": "well-formed proof; canonical JSON line of {ocid}",
-    },
-    "integrity.source_unavailable": {
-        "es": "{file}: no se pudo leer ({error})",
-        "en": "{file}: could not be read ({error})",
     },
     # --- inclusion
     "inclusion.ok": {
@@ -314,13 +301,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "anchor.no_rpc": {
         "es": (
-            "no hay nodo RPC para la cadena {chain_id}: use --rpc URL o la variable "
-            "PERUCOMPRAS_RPC_URL (o --offline)"
+            "no hay nodo RPC para la cadena {chain_id}: indique uno con --rpc URL (o use --offline)"
         ),
-        "en": (
-            "no RPC node for chain {chain_id}: pass --rpc URL or set PERUCOMPRAS_RPC_URL "
-            "(or use --offline)"
-        ),
+        "en": "no RPC node for chain {chain_id}: give one with --rpc URL (or use --offline)",
     },
     "anchor.wrong_chain": {
         "es": "el nodo RPC es de la cadena {actual}, pero se esperaba la cadena {expected}",
@@ -391,12 +374,165 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "{days} día(s) encadenados sin huecos, intercambios ni repeticiones",
         "en": "{days} day(s) chained without gaps, swaps or replays",
     },
-    # --- CLI
-    "cli.error": {"es": "error: {error}", "en": "error: {error}"},
-    "cli.bad_digest": {
-        "es": "{value}: se espera sha256: seguido de 64 dígitos hexadecimales",
-        "en": "{value}: expected sha256: followed by 64 hex digits",
+    # --- the browser page (integrity/web/verificar.html): its own texts, and page wordings
+    # of two locate.* messages (the page has no --datasets: it reads the site's index.json)
+    "page.title": {
+        "es": "Verificar datos abiertos de PERÚ COMPRAS",
+        "en": "Verify PERÚ COMPRAS open data",
     },
+    "page.intro": {
+        "es": (
+            "Arrastre aquí un archivo descargado (JSON, JSONL, Parquet, CSV, manifiesto, "
+            "SHA256SUMS, anclaje) o una prueba de inclusión (JSON). Se calcula su SHA-256 en su "
+            "navegador, se compara con el manifiesto del día, se recalcula la raíz de Merkle y "
+            "se consulta el anclaje en la cadena con una llamada eth_call. Nada se envía a "
+            "ningún servidor salvo esa llamada."
+        ),
+        "en": (
+            "Drop a downloaded file here (JSON, JSONL, Parquet, CSV, manifest, SHA256SUMS, "
+            "anchor) or an inclusion proof (JSON). Its SHA-256 is computed in your browser, "
+            "compared with the day's manifest, the Merkle root is recomputed and the on-chain "
+            "anchor is read with one eth_call. Nothing is sent anywhere except that call."
+        ),
+    },
+    "page.drop": {
+        "es": "Suelte archivos aquí o haga clic para elegirlos",
+        "en": "Drop files here or click to choose them",
+    },
+    "page.rpc": {
+        "es": "Nodo RPC de la cadena",
+        "en": "Chain RPC node",
+    },
+    "page.trust": {
+        "es": "Confianza fijada (trust.json)",
+        "en": "Pinned trust (trust.json)",
+    },
+    "page.trust_missing": {
+        "es": "No se encontró trust.json: no se puede comprobar el publicador.",
+        "en": "trust.json not found: the publisher cannot be checked.",
+    },
+    "page.trust_line": {
+        "es": "cadena {chain_id} · contrato {contract} · publicador {publisher}",
+        "en": "chain {chain_id} · contract {contract} · publisher {publisher}",
+    },
+    "page.lang": {
+        "es": "English",
+        "en": "Español",
+    },
+    "page.working": {
+        "es": "Verificando {file}…",
+        "en": "Verifying {file}…",
+    },
+    "page.hashed": {
+        "es": "{file}: {size} bytes, SHA-256 {digest} ({ms} ms, {rate} MB/s, {method})",
+        "en": "{file}: {size} bytes, SHA-256 {digest} ({ms} ms, {rate} MB/s, {method})",
+    },
+    "page.limit": {
+        "es": (
+            "Hasta {limit} MB se calcula con WebCrypto en una sola llamada; archivos mayores se "
+            "procesan por partes (más lento, sin límite de tamaño)."
+        ),
+        "en": (
+            "Up to {limit} MB is hashed with one WebCrypto call; larger files are processed in "
+            "chunks (slower, no size limit)."
+        ),
+    },
+    "page.manual": {
+        "es": "Comprobación manual",
+        "en": "Manual check",
+    },
+    "page.identified": {
+        "es": "{file} se identificó por su SHA-256 como {name}",
+        "en": "{file} was identified by its SHA-256 as {name}",
+    },
+    "page.index_missing": {
+        "es": (
+            "no se pudo leer index.json junto a esta página ({error}): sírvala desde la raíz de "
+            "los datos publicados"
+        ),
+        "en": (
+            "could not read index.json next to this page ({error}): serve it from the root of "
+            "the published data"
+        ),
+    },
+    "page.locate.manifest_missing": {
+        "es": (
+            "no se encontró el manifiesto de {dataset} {date} en el índice (index.json) de este "
+            "sitio: ese día no está publicado aquí"
+        ),
+        "en": (
+            "no manifest for {dataset} {date} in this site's index (index.json): that day is not "
+            "published here"
+        ),
+    },
+    "page.locate.unknown_file": {
+        "es": (
+            "{path}: no es un archivo publicado (nombre como "
+            "perucompras-ocam-2025-03-04-releases.jsonl) ni una prueba, y ningún manifiesto "
+            "publicado contiene su SHA-256"
+        ),
+        "en": (
+            "{path}: not a published file (named like "
+            "perucompras-ocam-2025-03-04-releases.jsonl) nor a proof, and no published manifest "
+            "lists its SHA-256"
+        ),
+    },
+    # --- dev chain
+    "devchain.warning": {
+        "es": (
+            "AVISO: este resultado proviene de la cadena local de desarrollo (anvil). "
+            "Demuestra que el procedimiento de anclaje funciona, pero NO prueba que los datos "
+            "no hayan sido alterados: quien pueda editar el archivo de estado de la cadena "
+            "puede reescribir toda su historia. Para evidencia de integridad, verifique contra "
+            "una cadena pública."
+        ),
+        "en": (
+            "WARNING: this result comes from the local development chain (anvil). It shows "
+            "that the anchoring code path works, but it is NOT tamper evidence: whoever can "
+            "edit the chain's state file can rewrite its whole history. For integrity evidence, "
+            "verify against a public chain."
+        ),
+    },
+    # --- CLI
+    "cli.description": {
+        "es": (
+            "Verifica archivos de datos abiertos de PERÚ COMPRAS: integridad, inclusión, "
+            "anclaje y publicador. Salida: 0 verificado, 1 alterado o no publicado, "
+            "2 no se pudo comprobar."
+        ),
+        "en": (
+            "Verify PERÚ COMPRAS open-data files: integrity, inclusion, anchor and "
+            "publisher. Exit: 0 verified, 1 altered or not published, 2 could not check."
+        ),
+    },
+    "cli.help_path": {
+        "es": "carpeta de día, archivo publicado, prueba o sha256:<hex>",
+        "en": "day folder, published file, proof file or sha256:<hex>",
+    },
+    "cli.help_datasets": {
+        "es": "raíz de los datos (carpeta o URL) con index.json",
+        "en": "datasets root (folder or URL) with index.json",
+    },
+    "cli.help_trust": {
+        "es": "trust.json que fija cadena, contrato y publicador",
+        "en": "trust.json to pin chain, contract and publisher",
+    },
+    "cli.help_rpc": {
+        "es": "URL JSON-RPC de un nodo de la cadena",
+        "en": "JSON-RPC URL of a chain node",
+    },
+    "cli.help_devchain": {
+        "es": "carpeta de estado de la cadena de desarrollo (por omisión: .devchain)",
+        "en": "dev chain state folder (default: .devchain)",
+    },
+    "cli.help_offline": {"es": "no consultar la cadena", "en": "do not query the chain"},
+    "cli.help_json": {"es": "salida legible por máquinas (JSON)", "en": "machine-readable output"},
+    "cli.help_lang": {"es": "idioma de la salida", "en": "output language"},
+    "cli.help_range": {
+        "es": "verificar todos los días publicados entre dos fechas AAAA-MM-DD",
+        "en": "verify every published day between two YYYY-MM-DD dates",
+    },
+    "cli.error": {"es": "error: {error}", "en": "error: {error}"},
     "cli.bad_date": {
         "es": "{value}: se espera una fecha AAAA-MM-DD",
         "en": "{value}: expected a YYYY-MM-DD date",
@@ -406,22 +542,3 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "could not start the local development chain: {error}",
     },
 }
-
-
-def check_name(check: str, lang: str = DEFAULT_LANG) -> str:
-    """Localised name of a check (integrity, inclusion, anchor, publisher)."""
-    return CHECK_NAMES[check][_lang(lang)]
-
-
-def status_name(status: str, lang: str = DEFAULT_LANG) -> str:
-    """Localised status word (OK / FALLA / OMITIDA)."""
-    return STATUS_NAMES[status][_lang(lang)]
-
-
-def render(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
-    """Text of message ``key`` in ``lang`` with ``params`` filled in."""
-    return MESSAGES[key][_lang(lang)].format(**params)
-
-
-def _lang(lang: str) -> str:
-    return lang if lang in LANGUAGES else DEFAULT_LANG

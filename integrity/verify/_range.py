@@ -1,0 +1,144 @@
+"""Verifying every published day of a period and the chain of days between them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from integrity import layout
+from integrity.manifest import Manifest, ManifestError, parse_manifest
+from integrity.verify._datasets import DatasetsRoot, IndexEntry
+from integrity.verify._day import verify_day
+from integrity.verify._options import VerifyOptions
+from integrity.verify._results import (
+    CHECKS,
+    CheckResult,
+    Note,
+    Status,
+    VerificationResult,
+    cannot_locate,
+    summary_check,
+)
+from integrity.verify._values import hex32
+
+
+def verify_range(
+    root: DatasetsRoot,
+    start: dt.date,
+    end: dt.date,
+    options: VerifyOptions,
+    dataset: str | None = None,
+) -> VerificationResult:
+    """Verify every published day in [start, end] and the chain of days between them."""
+    index = root.index()
+    dataset = dataset or root.dataset or layout.DEFAULT_DATASET
+    days = sorted(day for day in index if start <= day <= end)
+    result = VerificationResult(
+        target=f"{root.source.describe('')} {start.isoformat()}..{end.isoformat()}",
+        dataset=dataset,
+        header=Note(
+            "header.range",
+            {
+                "dataset": dataset,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "days": len(days),
+            },
+        ),
+    )
+    if not index:
+        cannot_locate(result, Note("locate.range_needs_index"))
+        return result
+    if not days:
+        cannot_locate(
+            result,
+            Note("range.empty", {"start": start.isoformat(), "end": end.isoformat()}),
+            failed=True,
+        )
+        return result
+    links = _Links(result.checks["anchor"], sorted(index))
+    for day in days:
+        result.items.append(verify_day(root, dataset, day, options))
+        manifest = _read_manifest(root, dataset, index[day], links.check)
+        if manifest is not None:
+            links.add(day, manifest)
+    if links.check.status is Status.OK:
+        links.check.ok("range.ok", days=len(days))
+    _merge_items(result)
+    return result
+
+
+def _read_manifest(
+    root: DatasetsRoot, dataset: str, entry: IndexEntry, check: CheckResult
+) -> Manifest | None:
+    """The manifest of an index entry, or None after failing ``check``."""
+    raw = root.day_source(dataset, entry.date).read(entry.manifest)
+    if raw is None:
+        check.fail("range.folder_missing", date=entry.date.isoformat(), error=entry.folder)
+        return None
+    try:
+        return parse_manifest(raw)
+    except ManifestError as error:
+        check.fail("range.folder_missing", date=entry.date.isoformat(), error=str(error))
+        return None
+
+
+class _Links:
+    """Checks across days: swaps, replays of digests or roots, gaps and broken links."""
+
+    def __init__(self, check: CheckResult, published: list[dt.date]) -> None:
+        self.check = check
+        self.published = published
+        self.seen_digests: dict[str, dt.date] = {}
+        self.seen_roots: dict[str, dt.date] = {}
+
+    def add(self, day: dt.date, manifest: Manifest) -> None:
+        """Record one day's manifest and check it against the days before it."""
+        if manifest.data.get("date") != day.isoformat():
+            self.check.fail("range.swap", date=day.isoformat(), actual=manifest.data.get("date"))
+        self._replay(self.seen_digests, manifest.sha256, day, "SHA-256")
+        if int(manifest.merkle["treeSize"]) > 0:  # empty days legitimately share a root
+            self._replay(self.seen_roots, hex32(manifest.merkle["root"]) or "", day, "Merkle root")
+        self._link(day, manifest)
+
+    def _replay(self, seen: dict[str, dt.date], value: str, day: dt.date, what: str) -> None:
+        """Fail if ``value`` was already published for an earlier day (a replay)."""
+        if value in seen:
+            self.check.fail(
+                "anchor.replay",
+                date=day.isoformat(),
+                earlier=seen[value].isoformat(),
+                what=what,
+                value=value,
+            )
+        seen.setdefault(value, day)
+
+    def _link(self, day: dt.date, manifest: Manifest) -> None:
+        """The manifest must link to the previous published day."""
+        position = self.published.index(day)
+        expected = self.published[position - 1] if position else None
+        previous = manifest.previous
+        previous_day = dt.date.fromisoformat(previous["date"]) if previous else None
+        if previous_day is not None and previous_day not in self.published:
+            self.check.fail(
+                "range.gap", date=day.isoformat(), previous_date=previous_day.isoformat()
+            )
+        elif previous_day != expected:
+            self.check.fail(
+                "range.unlinked",
+                date=day.isoformat(),
+                previous_date=previous_day.isoformat() if previous_day else "-",
+                expected=expected.isoformat() if expected else "-",
+            )
+
+
+def _merge_items(result: VerificationResult) -> None:
+    """Fold the days' checks into the range's own: the worst status wins."""
+    for name in CHECKS:
+        summary = summary_check(name, result.items)
+        own = result.checks[name]
+        own.notes.extend(summary.notes)
+        if own.status is Status.OK and summary.status is not Status.OK:
+            own.status, own.skip_reason = summary.status, summary.skip_reason
+        elif own.status is Status.OK:
+            own.status = summary.status
+    result.dev_chain = any(item.dev_chain for item in result.items)

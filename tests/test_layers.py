@@ -1,0 +1,74 @@
+"""Import hygiene: integrity loads no heavy framework at import time, messages only the stdlib."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FORBIDDEN = ("dagster", "great_expectations", "pandas", "web3")
+PROJECT = ("integrity", "pipelines", "publication", "quality", "ocds_mappings", "perucompras")
+
+
+def loaded_after(code: str) -> list[str]:
+    """Top-level names of the modules that running ``code`` loads in a fresh interpreter."""
+    script = (
+        "import json, sys\n"
+        "before = set(sys.modules)\n"
+        f"{code}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=True,
+    )
+    names: list[str] = json.loads(completed.stdout.splitlines()[-1])
+    return names
+
+
+def test_importing_the_verifier_pulls_in_no_framework() -> None:
+    for code in ("import integrity", "import integrity.verify"):
+        loaded = loaded_after(code)
+        assert "integrity" in loaded
+        assert [name for name in FORBIDDEN if name in loaded] == [], code
+
+
+def test_no_integrity_module_imports_a_framework_at_module_level() -> None:
+    code = (
+        "import importlib, pkgutil, integrity\n"
+        "names = [m.name for m in pkgutil.walk_packages(integrity.__path__, 'integrity.')]\n"
+        "assert len(names) > 20, names\n"
+        "for name in names: importlib.import_module(name)"
+    )
+    loaded = loaded_after(code)
+    assert [name for name in FORBIDDEN if name in loaded] == []
+    assert "eth_account" not in loaded  # the chain client imports it when it signs
+
+
+def test_messages_imports_only_the_standard_library() -> None:
+    loaded = loaded_after("import messages\nmessages.catalogue()")
+    outside = [name for name in loaded if name not in sys.stdlib_module_names]
+    assert outside == ["messages"]
+    assert not set(PROJECT) & set(loaded)
+
+
+def test_the_verifier_api_is_its_package_namespace() -> None:
+    import integrity.verify as api
+
+    assert len(api.__all__) == len(set(api.__all__)) > 20
+    assert all(not name.startswith("_") and hasattr(api, name) for name in api.__all__)
+    for name in ("verify_path", "verify_day_folder", "verify_day_files", "verify_range"):
+        assert name in api.__all__
+    callers = [
+        path
+        for folder in ("pipelines", "publication", "quality", "scripts", "benchmarks", "notebooks")
+        for path in (REPO / folder).rglob("*")
+        if path.suffix in {".py", ".ipynb"} and "integrity.verify._" in path.read_text("utf-8")
+    ]
+    assert callers == []  # private modules stay private outside integrity and its tests
