@@ -130,11 +130,12 @@ def publish(name: String[64], day: uint32, digest: bytes32) -> bool:
     assert len(name) != 0, "empty dataset"
     dataset: bytes32 = sha256(name)
     state: uint256 = self._datasets[dataset]
+    if state == 0:
+        # A dataset without entries cannot see a no-op: this call adds an entry or reverts.
+        log DatasetStarted(dataset=dataset, name=name)
     new_state: uint256 = self._publish(dataset, day, digest, state)
     if new_state == state:
         return False
-    if state == 0:
-        log DatasetStarted(dataset=dataset, name=name)
     self._datasets[dataset] = new_state
     return True
 
@@ -153,13 +154,13 @@ def publish_batch(
     assert len(days) == len(digests), "length mismatch"
     dataset: bytes32 = sha256(name)
     start: uint256 = self._datasets[dataset]
+    if start == 0 and len(days) != 0:
+        log DatasetStarted(dataset=dataset, name=name)
     state: uint256 = start
     for i: uint256 in range(len(days), bound=MAX_BATCH):
         state = self._publish(dataset, days[i], digests[i], state)
     if state == start:
         return 0
-    if start == 0:
-        log DatasetStarted(dataset=dataset, name=name)
     self._datasets[dataset] = state
     return (state & MASK64) - (start & MASK64)
 
@@ -215,7 +216,8 @@ def set_forwarder(forwarder: address):
     publisher: address = self.publisher
     assert self._sent_by(publisher), "only publisher"
     assert forwarder != publisher, "publisher is forwarder"
-    assert forwarder != self.pending_publisher, "proposed is forwarder"
+    if forwarder != empty(address):
+        assert forwarder != self.pending_publisher, "proposed is forwarder"
     previous: address = self.forwarder
     self.forwarder = forwarder
     log ForwarderChanged(previous=previous, forwarder=forwarder)
