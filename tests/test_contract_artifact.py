@@ -1,4 +1,4 @@
-"""The committed AnchorRegistry artifact is exactly what the pinned vyper compiles from the source."""
+"""The committed registry artifacts are exactly what the pinned vyper compiles from the sources."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import json
 import pytest
 
 from integrity.contracts import build
+from integrity.contracts.build import ContractSpec
 
 PUSH0 = 0x5F
+CONTRACTS = pytest.mark.parametrize("spec", build.CONTRACTS, ids=lambda spec: spec.contract_name)
 
 
 def opcodes(bytecode_hex: str) -> list[int]:
@@ -24,43 +26,91 @@ def opcodes(bytecode_hex: str) -> list[int]:
     return ops
 
 
-def test_committed_artifact_matches_fresh_compilation() -> None:
-    committed = build.ARTIFACT_PATH.read_bytes()
-    fresh = build.artifact_bytes(build.compile_artifact())
+def test_both_registries_are_built() -> None:
+    assert [spec.source_path.name for spec in build.CONTRACTS] == [
+        "anchor_registry.vy",
+        "publication_log.vy",
+    ]
+
+
+@CONTRACTS
+def test_committed_artifact_matches_fresh_compilation(spec: ContractSpec) -> None:
+    committed = spec.artifact_path.read_bytes()
+    fresh = build.artifact_bytes(build.compile_artifact(spec))
     assert fresh == committed, (
-        "integrity/contracts/anchor_registry.json is stale: run "
+        f"integrity/contracts/{spec.artifact_path.name} is stale: run "
         "`.venv/bin/python -m integrity.contracts.build` and commit the result"
     )
 
 
-def test_artifact_records_its_provenance() -> None:
-    artifact = json.loads(build.ARTIFACT_PATH.read_bytes())
-    assert artifact["source_sha256"] == hashlib.sha256(build.SOURCE_PATH.read_bytes()).hexdigest()
+@CONTRACTS
+def test_artifact_records_its_provenance(spec: ContractSpec) -> None:
+    artifact = json.loads(spec.artifact_path.read_bytes())
+    assert artifact["source_sha256"] == hashlib.sha256(spec.source_path.read_bytes()).hexdigest()
+    assert artifact["contract_name"] == spec.contract_name
     assert artifact["vyper_version"] == "0.4.3"
     assert artifact["evm_version"] == "paris"
-    assert build.ARTIFACT_PATH.read_bytes().endswith(b"}\n")
-    names = {entry.get("name") for entry in artifact["abi"]}
-    assert {"anchor", "get_anchor", "head", "head_day", "count", "publisher", "Anchored"} <= names
+    assert spec.artifact_path.read_bytes().endswith(b"}\n")
+    if spec.record_settings:
+        assert artifact["settings"] == build.compiler_settings()
+    else:
+        assert "settings" not in artifact
 
 
-def test_runtime_code_has_no_push0_so_it_runs_on_paris_chains() -> None:
-    artifact = json.loads(build.ARTIFACT_PATH.read_bytes())
+def test_artifacts_expose_their_interfaces() -> None:
+    v1 = json.loads(build.ANCHOR_REGISTRY.artifact_path.read_bytes())
+    v2 = json.loads(build.PUBLICATION_LOG.artifact_path.read_bytes())
+    v1_names = {entry.get("name") for entry in v1["abi"]}
+    v2_names = {entry.get("name") for entry in v2["abi"]}
+    assert {
+        "anchor",
+        "get_anchor",
+        "head",
+        "head_day",
+        "count",
+        "publisher",
+        "Anchored",
+    } <= v1_names
+    assert {
+        "publish",
+        "publish_batch",
+        "latest_entry",
+        "get_entry",
+        "dataset_info",
+        "propose_publisher",
+        "accept_publisher",
+        "cancel_publisher_proposal",
+        "Published",
+        "PublisherChanged",
+    } <= v2_names
+
+
+@CONTRACTS
+def test_runtime_code_has_no_push0_so_it_runs_on_paris_chains(spec: ContractSpec) -> None:
+    artifact = json.loads(spec.artifact_path.read_bytes())
     assert PUSH0 not in opcodes(artifact["bytecode_runtime"])
     assert PUSH0 not in opcodes(artifact["bytecode"])
 
 
-def test_push0_detector_sees_push0_in_a_shanghai_build() -> None:
+@CONTRACTS
+def test_push0_detector_sees_push0_in_a_shanghai_build(spec: ContractSpec) -> None:
     from vyper.compiler import compile_code
     from vyper.compiler.settings import Settings
 
-    source = build.SOURCE_PATH.read_text().replace("# pragma evm-version paris\n", "")
+    source = spec.source_path.read_text()
+    assert "# pragma evm-version paris\n" in source
     shanghai = compile_code(
-        source, output_formats=["bytecode_runtime"], settings=Settings(evm_version="shanghai")
+        source.replace("# pragma evm-version paris\n", ""),
+        output_formats=["bytecode_runtime"],
+        settings=Settings(evm_version="shanghai"),
     )
     assert PUSH0 in opcodes(shanghai["bytecode_runtime"])
 
 
-def test_build_refuses_another_compiler_version(monkeypatch: pytest.MonkeyPatch) -> None:
+@CONTRACTS
+def test_build_refuses_another_compiler_version(
+    spec: ContractSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(build, "VYPER_VERSION", "0.0.0")
     with pytest.raises(RuntimeError, match=r"must be compiled with vyper 0\.0\.0"):
-        build.compile_artifact()
+        build.compile_artifact(spec)

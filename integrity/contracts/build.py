@@ -1,40 +1,90 @@
-"""Compile the anchor registry with the vyper Python API and write the committed artifact."""
+"""Compile the registry contracts with the vyper Python API and write the committed artifacts.
+
+Two contracts are built: the v1 ``AnchorRegistry`` (still used by the pipeline) and the v2
+``PublicationLog``. Run ``.venv/bin/python -m integrity.contracts.build`` after editing a
+``.vy`` file; ``tests/test_contract_artifact.py`` fails while an artifact is stale.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
-SOURCE_PATH = CONTRACTS_DIR / "anchor_registry.vy"
-ARTIFACT_PATH = CONTRACTS_DIR / "anchor_registry.json"
 EVM_VERSION = "paris"
 VYPER_VERSION = "0.4.3"
+OPTIMIZE = "gas"
 
 
-def compile_artifact(source_path: Path = SOURCE_PATH) -> dict[str, Any]:
-    """Compile the registry source into the artifact dictionary (abi, bytecodes, provenance)."""
-    import vyper
-    from vyper.compiler import compile_code
-    from vyper.compiler.settings import Settings
+@dataclass(frozen=True)
+class ContractSpec:
+    """One contract source and where its artifact is committed."""
+
+    contract_name: str
+    source_path: Path
+    artifact_path: Path
+    record_settings: bool
+    """Write the compiler settings into the artifact (False keeps v1's artifact byte-identical)."""
+
+
+ANCHOR_REGISTRY = ContractSpec(
+    "AnchorRegistry",
+    CONTRACTS_DIR / "anchor_registry.vy",
+    CONTRACTS_DIR / "anchor_registry.json",
+    record_settings=False,
+)
+PUBLICATION_LOG = ContractSpec(
+    "PublicationLog",
+    CONTRACTS_DIR / "publication_log.vy",
+    CONTRACTS_DIR / "publication_log.json",
+    record_settings=True,
+)
+CONTRACTS = (ANCHOR_REGISTRY, PUBLICATION_LOG)
+
+SOURCE_PATH = ANCHOR_REGISTRY.source_path
+ARTIFACT_PATH = ANCHOR_REGISTRY.artifact_path
+
+
+def compiler_settings() -> dict[str, Any]:
+    """The vyper settings every artifact is compiled with, as recorded in the v2 artifact."""
+    return {
+        "evm_version": EVM_VERSION,
+        "optimize": OPTIMIZE,
+        "experimental_codegen": False,
+        "debug": False,
+    }
+
+
+def compile_artifact(spec: ContractSpec = ANCHOR_REGISTRY) -> dict[str, Any]:
+    """Compile one contract source into its artifact dictionary (abi, bytecodes, provenance)."""
+    import vyper  # type: ignore[import-untyped]
+    from vyper.compiler import compile_code  # type: ignore[import-untyped]
+    from vyper.compiler.settings import OptimizationLevel, Settings  # type: ignore[import-untyped]
 
     if vyper.__version__ != VYPER_VERSION:
         raise RuntimeError(
-            f"{source_path.name} must be compiled with vyper {VYPER_VERSION}, found "
+            f"{spec.source_path.name} must be compiled with vyper {VYPER_VERSION}, found "
             f"{vyper.__version__}: install the pinned dev dependencies"
         )
-    source_bytes = source_path.read_bytes()
+    settings = compiler_settings()
+    source_bytes = spec.source_path.read_bytes()
     output = compile_code(
         source_bytes.decode("utf-8"),
-        contract_path=source_path.name,
+        contract_path=spec.source_path.name,
         output_formats=["abi", "bytecode", "bytecode_runtime"],
-        settings=Settings(evm_version=EVM_VERSION),
+        settings=Settings(
+            evm_version=settings["evm_version"],
+            optimize=OptimizationLevel.from_string(settings["optimize"]),
+            experimental_codegen=settings["experimental_codegen"],
+            debug=settings["debug"],
+        ),
     )
-    return {
-        "contract_name": "AnchorRegistry",
-        "source_file": source_path.name,
+    artifact: dict[str, Any] = {
+        "contract_name": spec.contract_name,
+        "source_file": spec.source_path.name,
         "source_sha256": hashlib.sha256(source_bytes).hexdigest(),
         "vyper_version": vyper.__version__,
         "evm_version": EVM_VERSION,
@@ -42,6 +92,9 @@ def compile_artifact(source_path: Path = SOURCE_PATH) -> dict[str, Any]:
         "bytecode": output["bytecode"],
         "bytecode_runtime": output["bytecode_runtime"],
     }
+    if spec.record_settings:
+        artifact["settings"] = settings
+    return artifact
 
 
 def artifact_bytes(artifact: dict[str, Any]) -> bytes:
@@ -50,10 +103,11 @@ def artifact_bytes(artifact: dict[str, Any]) -> bytes:
 
 
 def main() -> None:
-    """Recompile the contract and rewrite the committed artifact."""
-    payload = artifact_bytes(compile_artifact())
-    ARTIFACT_PATH.write_bytes(payload)
-    print(f"wrote {ARTIFACT_PATH} ({len(payload)} bytes)")
+    """Recompile every contract and rewrite its committed artifact."""
+    for spec in CONTRACTS:
+        payload = artifact_bytes(compile_artifact(spec))
+        spec.artifact_path.write_bytes(payload)
+        print(f"wrote {spec.artifact_path} ({len(payload)} bytes)")
 
 
 if __name__ == "__main__":
