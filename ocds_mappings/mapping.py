@@ -251,8 +251,8 @@ AgreementLookup = Callable[[str], AgreementInfo | None]
 
 
 def default_agreement_lookup() -> AgreementLookup:
-    """Code -> agreement from the curated table in `ocds_mappings.agreements` (the only coupling)."""
-    from ocds_mappings.agreements import load_agreements
+    """Code -> agreement from the curated table in `perucompras.agreements` (the only coupling)."""
+    from perucompras.agreements import load_agreements
 
     rows = load_agreements().select(["code", "name", "ocds_category"]).to_pylist()
     table = {row["code"]: Agreement(row["code"], row["name"], row["ocds_category"]) for row in rows}
@@ -407,7 +407,7 @@ def _check_rows(
         "unknown_agreement",
         lambda row: (
             f"agreement code {row['agreement_code']!r} is not in the agreements table; "
-            "add it to ocds_mappings/data/framework_agreements.csv"
+            "add it to perucompras/data/framework_agreements.csv"
         ),
     )
     for name in ("formalized_at", "last_status_at"):
@@ -785,7 +785,7 @@ def build_framework_releases(
         if agreement is None:
             raise ValueError(
                 f"agreement code {code!r} is not in the agreements table; "
-                "add it to ocds_mappings/data/framework_agreements.csv"
+                "add it to perucompras/data/framework_agreements.csv"
             )
         release: dict[str, Any] = {
             "ocid": framework_ocid(code, ocid_prefix),

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ocds_mappings.agreements import resolve_agreements
+from perucompras.agreements import resolve_agreements
 from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
 
 SEPARATOR = ";"

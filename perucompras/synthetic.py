@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ocds_mappings.agreements import agreement_rows
+from perucompras.agreements import agreement_rows
 from perucompras.reader import COLUMNS, SEPARATOR
 from perucompras.ruc import make_rucs
 

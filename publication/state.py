@@ -47,7 +47,7 @@ def rules_fingerprint() -> str:
     A row held back under one fingerprint is retried once the fingerprint changes (e.g. a new
     agreement is added to the table).
     """
-    from ocds_mappings.agreements import AGREEMENTS_CSV
+    from perucompras.agreements import AGREEMENTS_CSV
     from quality.rules import RULES
 
     digest = hashlib.sha256(AGREEMENTS_CSV.read_bytes())
