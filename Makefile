@@ -22,8 +22,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
+$(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
+	mkdir -p $(DAGSTER_HOME) && cp pipelines/dagster.yaml $@
 
 run: install $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/publicar run --datasets $(DATASETS)

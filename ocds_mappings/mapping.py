@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perucompras.quarantine import QUARANTINE_SCHEMA
+from settings import EXAMPLE_OCID_PREFIX
 
-DEFAULT_OCID_PREFIX = "ocds-213czf"
 CURRENCY = "PEN"
 LANGUAGE = "es"
 PARTY_ID_PREFIX = "PE-RUC-"
@@ -314,7 +314,7 @@ def party_id(ruc: str) -> str:
     return f"{PARTY_ID_PREFIX}{ruc}"
 
 
-def framework_ocid(agreement_code: str, ocid_prefix: str = DEFAULT_OCID_PREFIX) -> str:
+def framework_ocid(agreement_code: str, ocid_prefix: str = EXAMPLE_OCID_PREFIX) -> str:
     """ocid of an Acuerdo Marco's first-stage process."""
     return f"{ocid_prefix}-AM-{agreement_code}"
 
@@ -640,7 +640,7 @@ def _call_off_release(
 def map_orders(
     orders: pa.Table,
     *,
-    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    ocid_prefix: str = EXAMPLE_OCID_PREFIX,
     agreements: AgreementLookup | None = None,
     published: Mapping[str, str] | None = None,
     party_names: Mapping[str, str] | None = None,
@@ -734,7 +734,7 @@ def map_orders(
 def build_releases(
     orders: pa.Table,
     *,
-    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    ocid_prefix: str = EXAMPLE_OCID_PREFIX,
     agreements: AgreementLookup | None = None,
     published: Mapping[str, str] | None = None,
     party_names: Mapping[str, str] | None = None,
@@ -770,7 +770,7 @@ def agreements_first_seen(orders: pa.Table) -> dict[str, str]:
 def build_framework_releases(
     agreements_used: Mapping[str, str],
     *,
-    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    ocid_prefix: str = EXAMPLE_OCID_PREFIX,
     agreements: AgreementLookup | None = None,
 ) -> list[dict[str, Any]]:
     """One first-stage release per Acuerdo Marco; `agreements_used` maps code -> release date.

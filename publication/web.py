@@ -13,7 +13,7 @@ import orjson
 
 from integrity.devchain import DEV_CHAIN_WARNING
 from integrity.messages import CHECK_NAMES, MESSAGES, STATUS_NAMES
-from publication.writer import write_atomic
+from publication.atomic import write_atomic
 
 WEB_SOURCE = Path(__file__).resolve().parents[1] / "integrity" / "web"
 PAGE_FILES = ("verificar.html", "verificar.js", "verificar.css")

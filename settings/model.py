@@ -59,14 +59,14 @@ CONFIG_FILE_IN_USE: ContextVar[Path | None] = ContextVar("perucompras_config", d
 
 
 def _http_url(value: str | None) -> str | None:
-    """An absolute http(s) URL without a trailing slash (joined with ``/`` by the writers)."""
+    """An absolute http(s) URL, kept as written (it is published as is)."""
     if value is None:
         return None
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{value!r} is not an absolute http(s) URL")
-    return value.rstrip("/")
+    return value
 
 
 class _Group(BaseModel):
@@ -114,10 +114,15 @@ class Identity(_Group):
             raise ValueError(f"{value!r} is not an ocid prefix: `ocds-` followed by 6 characters")
         return value
 
-    @field_validator("base_url", "publisher_uri", "license", "policy_url")
+    @field_validator("publisher_uri", "license", "policy_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return _http_url(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return str(_http_url(value)).rstrip("/")  # the writers join it with "/"
 
     @field_validator("publisher_name", "publisher_scheme", "publisher_uid")
     @classmethod
