@@ -345,9 +345,7 @@ class _Quarantine:
         self.entries: list[dict[str, Any]] = []
         self.bad = pa.array([False] * table.num_rows, pa.bool_())
 
-    def add(
-        self, mask: pa.Array, field: str, rule: str, message: Callable[[dict[str, Any]], str]
-    ) -> None:
+    def add(self, mask: pa.Array, field: str, rule: str, message: Callable[..., str]) -> None:
         """Quarantine rows where `mask` is true (null counts as false)."""
         mask = pc.fill_null(mask, False)
         if not pc.any(mask).as_py():

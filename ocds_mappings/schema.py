@@ -209,7 +209,7 @@ class CodelistChecker:
     def __init__(self, schema: Mapping[str, Any], codelists: Mapping[str, frozenset[str]]) -> None:
         """Index the schema's codelist fields as a path tree."""
         self.codelists = codelists
-        self._tree: dict[str, Any] = {}
+        self._tree: dict[str | None, Any] = {}
         for path, field in _codelist_fields(schema, schema, (), frozenset()):
             if field.codelist not in codelists:
                 raise ValueError(
