@@ -148,7 +148,9 @@ class Source(_Group):
     portal_url: str = Field(
         "https://www.datosabiertos.gob.pe", description="CKAN API base of the open data portal"
     )
-    portal_dataset: str = Field("", description="CKAN dataset id of the monthly files")
+    portal_dataset: str = Field(
+        "", description="CKAN dataset id of the monthly files (required for `portal`)"
+    )
     seed: int = Field(2026, description="seed of the synthetic generator")
     orders_per_month: int = Field(10_000, gt=0, description="synthetic orders per month")
     quotations: bool = Field(True, description="generate synthetic quotations files")
@@ -157,6 +159,12 @@ class Source(_Group):
     @classmethod
     def _url(cls, value: str) -> str:
         return str(_http_url(value))
+
+    @model_validator(mode="after")
+    def _portal_dataset(self) -> Source:
+        if self.kind == "portal" and not self.portal_dataset.strip():
+            raise ValueError("source.kind = portal needs source.portal_dataset (the CKAN id)")
+        return self
 
 
 class Chain(_Group):

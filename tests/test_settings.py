@@ -238,3 +238,19 @@ def test_every_leaf_setting_has_a_description() -> None:
         group, _, name = path.rpartition(".")
         model = type(getattr(Settings(), group)) if group else Settings
         assert model.model_fields[name].description, path
+
+
+def test_portal_source_needs_its_dataset_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_SOURCE__KIND", "portal")
+    with pytest.raises(SettingsError, match=r"source\.portal_dataset"):
+        load_settings()
+    monkeypatch.setenv("PERUCOMPRAS_SOURCE__PORTAL_DATASET", "ordenes-de-compra")
+    assert load_settings().source_dir.name == "portal"
+
+
+def test_readme_settings_table_is_generated_from_the_settings() -> None:
+    from settings.docs import README, render_readme, settings_table
+
+    text = README.read_text(encoding="utf-8")
+    assert settings_table() in text
+    assert render_readme(text) == text, "run `python -m settings.docs`"
