@@ -25,6 +25,13 @@ from settings.model import (
 
 CONFIG_ENV = "PERUCOMPRAS_CONFIG"
 CONFIG_FILE = "perucompras.toml"
+# PERUCOMPRAS_* variables that are not settings, so that the typo check leaves them alone.
+OTHER_VARIABLES = {
+    CONFIG_ENV: "path of the settings file",
+    "PERUCOMPRAS_DATASETS": "notebooks/: the datasets root to explore",
+    "PERUCOMPRAS_DIA": "notebooks/: the day to explore",
+    "PERUCOMPRAS_UPDATE_GOLDEN": "tests/test_golden_bytes.py: rewrite the expected digests",
+}
 SECRETS = ("chain.private_key", "chain.keystore_passphrase")
 MASK = "********"
 
@@ -58,7 +65,7 @@ def _config_path(config_file: Path | None) -> Path | None:
 
 def _unknown_variables() -> list[str]:
     known = {env_name(path) for path in setting_paths()}
-    known |= {env_name(group) for group in ("identity", "source", "chain")} | {CONFIG_ENV}
+    known |= {env_name(group) for group in ("identity", "source", "chain")} | set(OTHER_VARIABLES)
     problems = []
     for name in sorted(n for n in os.environ if n.upper().startswith(ENV_PREFIX)):
         if name.upper() not in known:
