@@ -18,7 +18,7 @@ from publication.steps.common import (
     as_step_check,
     dagster_check_name,
 )
-from publication.steps.extract import Extracted
+from publication.steps.extraction import Extracted
 from quality.rules import CheckResult, Rule
 
 CheckSpec = tuple[str, bool, str]
