@@ -238,12 +238,14 @@ def release_package(releases: list[dict[str, Any]]) -> dict[str, Any]:
     """A release package of ``releases`` as the pipeline writes it."""
     from ocds_mappings.extensions import extension_urls
     from ocds_mappings.packaging import Publisher, release_package
+    from settings import Identity
 
     return release_package(
         releases,
         uri=f"{BASE_URL}/bench/releases.json",
         published_date="2026-01-31T23:59:59-05:00",
         publisher=Publisher("PERÚ COMPRAS", "20600927818"),
+        license=Identity().license,
         publication_policy=f"{BASE_URL}/publication-policy.html",
         extensions=extension_urls(),
     )
@@ -277,7 +279,8 @@ def run_month_steps(
     month_file: Path, root: Path, days: list[dt.date] | None = None
 ) -> dict[str, float]:
     """extract -> quality -> map + validate -> write for every day; seconds per step."""
-    from publication import day as steps
+    from publication import steps
+    from settings import EXAMPLE_OCID_PREFIX, Identity
 
     files = [month_file]
     year, month = MONTH
@@ -292,10 +295,12 @@ def run_month_steps(
         checked = steps.check_quality(extracted, day)
         start, checkpoint = checkpoint, time.perf_counter()
         totals["quality"] += checkpoint - start
-        mapped = steps.map_releases(checked, ocid_prefix="ocds-213czf", root=root)
+        mapped = steps.map_releases(checked, ocid_prefix=EXAMPLE_OCID_PREFIX, root=root)
         start, checkpoint = checkpoint, time.perf_counter()
         totals["map_validate"] += checkpoint - start
-        published = steps.publish(mapped, root=root, dataset=DATASET, day=day, base_url=BASE_URL)
+        published = steps.publish(
+            mapped, root=root, dataset=DATASET, day=day, identity=Identity(base_url=BASE_URL)
+        )
         totals["write"] += time.perf_counter() - checkpoint
         published.require_gate()
         assert extracted.source is not None

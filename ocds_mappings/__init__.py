@@ -1,7 +1,6 @@
 """Pure source-row -> OCDS 1.1.5 mapping, agreements table, codelists and schema validation."""
 
 from ocds_mappings.mapping import (
-    DEFAULT_OCID_PREFIX,
     STATUS_RULES,
     MappingResult,
     UnmappableOrdersError,
@@ -12,7 +11,6 @@ from ocds_mappings.mapping import (
 )
 
 __all__ = [
-    "DEFAULT_OCID_PREFIX",
     "STATUS_RULES",
     "MappingResult",
     "UnmappableOrdersError",

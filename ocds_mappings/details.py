@@ -26,13 +26,13 @@ import pyarrow.compute as pc
 
 from ocds_mappings.mapping import (
     CURRENCY,
-    DEFAULT_OCID_PREFIX,
     PARTY_SCHEME,
     cents_to_number,
     party_id,
     release_id,
 )
 from perucompras.detailed_export import DELIVERY_KEY_COLUMNS, QUANTITY_SCALE
+from settings import EXAMPLE_OCID_PREFIX
 
 PAID_STATUS = "PAGADA"
 UNIT_NAME = "Unidad"
@@ -268,7 +268,7 @@ def attach_details(
     lines: pa.Table | None = None,
     deliveries: pa.Table | None = None,
     quotations: pa.Table | None = None,
-    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    ocid_prefix: str = EXAMPLE_OCID_PREFIX,
 ) -> list[dict[str, Any]]:
     """Copies of ``releases`` with items, delivery milestones and bids added to call-offs.
 

@@ -12,7 +12,6 @@ from ocds_mappings.details import COUNTRY_NAME, PAID_STATUS, QUANTITY_SCALE, UNI
 from ocds_mappings.extensions import DECLARED_EXTENSIONS, Extension
 from ocds_mappings.mapping import (
     CURRENCY,
-    DEFAULT_OCID_PREFIX,
     FIELD_MAPPINGS,
     LANGUAGE,
     PARTY_ID_PREFIX,
@@ -22,9 +21,10 @@ from ocds_mappings.mapping import (
     QUARANTINE_SCHEMA,
     STATUS_RULES,
 )
-from ocds_mappings.packaging import DEFAULT_LICENSE
+from ocds_mappings.packaging import licence_of
 from perucompras.detailed_export import FILE_PREFIX as DETAIL_PREFIX
 from perucompras.quotations import FILE_PREFIX as QUOTATION_PREFIX
+from settings import EXAMPLE_OCID_PREFIX, Identity
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
 GENERATED_NOTE = (
@@ -172,8 +172,8 @@ def mapping_markdown() -> str:
         "",
         "## Identifiers",
         "",
-        f"- ocid: `{{prefix}}-{{order_id}}` (prefix `{DEFAULT_OCID_PREFIX}`), e.g. "
-        f"`{DEFAULT_OCID_PREFIX}-OCAM-2025-88-395`.",
+        f"- ocid: `{{prefix}}-{{order_id}}` (prefix `{EXAMPLE_OCID_PREFIX}`), e.g. "
+        f"`{EXAMPLE_OCID_PREFIX}-OCAM-2025-88-395`.",
         "- release id: `{order_id}-{YYYYMMDDTHHMMSS}-{h}`, the timestamp from FECHA_ÚLTIMO_ESTADO "
         "(Lima time) and `h` the first 8 hex digits of SHA-256 over the canonical JSON "
         "(RFC 8785) of the release without `id`.",
@@ -218,10 +218,15 @@ def mapping_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def policy_markdown() -> str:
+def policy_markdown(identity: Identity | None = None, dataset: str = layout.DEFAULT_DATASET) -> str:
     """The publication policy: scope, identifiers, which package a release lands in, files,
-    content, codelists, licence and contact, stated from the constants the code uses."""
-    dataset = layout.DEFAULT_DATASET
+    content, codelists, licence and contact, stated from the constants the code uses and the
+    publisher's identity settings (the dev defaults for docs/publication-policy.md)."""
+    identity = identity or Identity()
+    licence = licence_of(identity.license)
+    licence_text = (
+        licence.url if licence.title == licence.url else f"{licence.title} ({licence.url})"
+    )
     day_path = f"{{base_url}}/{dataset}/YYYY/MM/DD/"
     release_package = f"{dataset}-YYYY-MM-DD-{layout.RELEASE_PACKAGE}"
     quarantine_columns = ", ".join(f"`{name}`" for name in QUARANTINE_SCHEMA.names)
@@ -244,7 +249,7 @@ def policy_markdown() -> str:
         "## Identifiers",
         "",
         f"- ocid: `{{prefix}}-{{order_id}}`, where `order_id` is ORDEN_ELECTRÓNICA without its "
-        f"trailing `-n` and the prefix is `{DEFAULT_OCID_PREFIX}`; a framework agreement's first "
+        f"trailing `-n` and the prefix is `{identity.ocid_prefix}`; a framework agreement's first "
         "stage: `{prefix}-AM-{agreement_code}`.",
         "- release id: `{order_id}-{YYYYMMDDTHHMMSS}-{first 8 hex of SHA-256 of the canonical "
         "release without id}`; release `date` is FECHA_ÚLTIMO_ESTADO with `-05:00`, and strictly "
@@ -333,7 +338,7 @@ def policy_markdown() -> str:
         "",
         "## Licence",
         "",
-        f"Data: Creative Commons Attribution 4.0 ({DEFAULT_LICENSE}). Source: PERÚ COMPRAS "
+        f"Data: {licence_text}. Source: PERÚ COMPRAS "
         "open data on the national open data portal (datosabiertos.gob.pe).",
         "",
         "## Contact",

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perucompras.quarantine import QUARANTINE_SCHEMA
+from settings import EXAMPLE_OCID_PREFIX
 
-DEFAULT_OCID_PREFIX = "ocds-213czf"
 CURRENCY = "PEN"
 LANGUAGE = "es"
 PARTY_ID_PREFIX = "PE-RUC-"
@@ -251,8 +251,8 @@ AgreementLookup = Callable[[str], AgreementInfo | None]
 
 
 def default_agreement_lookup() -> AgreementLookup:
-    """Code -> agreement from the curated table in `ocds_mappings.agreements` (the only coupling)."""
-    from ocds_mappings.agreements import load_agreements
+    """Code -> agreement from the curated table in `perucompras.agreements` (the only coupling)."""
+    from perucompras.agreements import load_agreements
 
     rows = load_agreements().select(["code", "name", "ocds_category"]).to_pylist()
     table = {row["code"]: Agreement(row["code"], row["name"], row["ocds_category"]) for row in rows}
@@ -314,7 +314,7 @@ def party_id(ruc: str) -> str:
     return f"{PARTY_ID_PREFIX}{ruc}"
 
 
-def framework_ocid(agreement_code: str, ocid_prefix: str = DEFAULT_OCID_PREFIX) -> str:
+def framework_ocid(agreement_code: str, ocid_prefix: str = EXAMPLE_OCID_PREFIX) -> str:
     """ocid of an Acuerdo Marco's first-stage process."""
     return f"{ocid_prefix}-AM-{agreement_code}"
 
@@ -345,9 +345,7 @@ class _Quarantine:
         self.entries: list[dict[str, Any]] = []
         self.bad = pa.array([False] * table.num_rows, pa.bool_())
 
-    def add(
-        self, mask: pa.Array, field: str, rule: str, message: Callable[[dict[str, Any]], str]
-    ) -> None:
+    def add(self, mask: pa.Array, field: str, rule: str, message: Callable[..., str]) -> None:
         """Quarantine rows where `mask` is true (null counts as false)."""
         mask = pc.fill_null(mask, False)
         if not pc.any(mask).as_py():
@@ -407,7 +405,7 @@ def _check_rows(
         "unknown_agreement",
         lambda row: (
             f"agreement code {row['agreement_code']!r} is not in the agreements table; "
-            "add it to ocds_mappings/data/framework_agreements.csv"
+            "add it to perucompras/data/framework_agreements.csv"
         ),
     )
     for name in ("formalized_at", "last_status_at"):
@@ -640,7 +638,7 @@ def _call_off_release(
 def map_orders(
     orders: pa.Table,
     *,
-    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    ocid_prefix: str = EXAMPLE_OCID_PREFIX,
     agreements: AgreementLookup | None = None,
     published: Mapping[str, str] | None = None,
     party_names: Mapping[str, str] | None = None,
@@ -734,7 +732,7 @@ def map_orders(
 def build_releases(
     orders: pa.Table,
     *,
-    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    ocid_prefix: str = EXAMPLE_OCID_PREFIX,
     agreements: AgreementLookup | None = None,
     published: Mapping[str, str] | None = None,
     party_names: Mapping[str, str] | None = None,
@@ -770,7 +768,7 @@ def agreements_first_seen(orders: pa.Table) -> dict[str, str]:
 def build_framework_releases(
     agreements_used: Mapping[str, str],
     *,
-    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    ocid_prefix: str = EXAMPLE_OCID_PREFIX,
     agreements: AgreementLookup | None = None,
 ) -> list[dict[str, Any]]:
     """One first-stage release per Acuerdo Marco; `agreements_used` maps code -> release date.
@@ -785,7 +783,7 @@ def build_framework_releases(
         if agreement is None:
             raise ValueError(
                 f"agreement code {code!r} is not in the agreements table; "
-                "add it to ocds_mappings/data/framework_agreements.csv"
+                "add it to perucompras/data/framework_agreements.csv"
             )
         release: dict[str, Any] = {
             "ocid": framework_ocid(code, ocid_prefix),

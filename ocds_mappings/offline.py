@@ -64,7 +64,15 @@ class LocalExtensionsAdapter(BaseAdapter):
                 self.archives[f"{GITHUB_ARCHIVE}{parts[4]}/archive/{parts[5]}.zip"] = folder
         self.requested: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         """Answer from disk or fail like a network without that host."""
         url = request.url or ""
         self.requested.append(url)

@@ -10,20 +10,61 @@ from typing import Any
 from ocds_mappings.mapping import PARTY_SCHEME
 
 PACKAGE_VERSION = "1.1"
-DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+
+
+@dataclass(frozen=True)
+class Licence:
+    """A data licence as catalogues name it (SPDX-like id and title)."""
+
+    url: str
+    id: str
+    title: str
+
+
+KNOWN_LICENCES = {
+    licence.url: licence
+    for licence in (
+        Licence(
+            "https://creativecommons.org/licenses/by/4.0/",
+            "CC-BY-4.0",
+            "Creative Commons Attribution 4.0",
+        ),
+        Licence(
+            "https://creativecommons.org/licenses/by-sa/4.0/",
+            "CC-BY-SA-4.0",
+            "Creative Commons Attribution Share-Alike 4.0",
+        ),
+        Licence(
+            "https://creativecommons.org/publicdomain/zero/1.0/",
+            "CC0-1.0",
+            "Creative Commons CC0 1.0 Universal",
+        ),
+        Licence(
+            "https://opendatacommons.org/licenses/by/1-0/",
+            "ODC-By-1.0",
+            "Open Data Commons Attribution License 1.0",
+        ),
+    )
+}
+
+
+def licence_of(url: str) -> Licence:
+    """The catalogue id and title of a licence URL (the URL itself when unknown)."""
+    return KNOWN_LICENCES.get(url) or Licence(url, url, url)
 
 
 @dataclass(frozen=True)
 class Publisher:
-    """Who publishes the data, identified by RUC."""
+    """Who publishes the data (an organization identifier: scheme and uid)."""
 
     name: str
-    ruc: str
+    uid: str
+    scheme: str = PARTY_SCHEME
     uri: str | None = None
 
     def as_ocds(self) -> dict[str, str]:
         """The package `publisher` object."""
-        publisher = {"name": self.name, "scheme": PARTY_SCHEME, "uid": self.ruc}
+        publisher = {"name": self.name, "scheme": self.scheme, "uid": self.uid}
         if self.uri:
             publisher["uri"] = self.uri
         return publisher
@@ -56,7 +97,7 @@ def release_package(
     uri: str,
     published_date: str,
     publisher: Publisher,
-    license: str = DEFAULT_LICENSE,
+    license: str,
     publication_policy: str,
     extensions: Sequence[str],
 ) -> dict[str, Any]:
@@ -100,7 +141,7 @@ def record_package(
     uri: str,
     published_date: str,
     publisher: Publisher,
-    license: str = DEFAULT_LICENSE,
+    license: str,
     publication_policy: str,
     extensions: Sequence[str],
     release_url: Callable[[Mapping[str, Any]], str] | None = None,

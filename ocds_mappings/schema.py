@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,10 +15,12 @@ from typing import Any
 import jsonschema_rs
 
 from ocds_mappings.extensions import DECLARED_EXTENSIONS, Extension
+from settings import env_name
 
-OCDS_DIR_ENV = "PERUCOMPRAS_OCDS_DIR"
 OCDS_VERSION_FOLDER = "1__1__5"
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# The `ocds_dir` setting when unset: the shared folder beside the repository.
+DEFAULT_OCDS_DIR = REPO_ROOT.parent / "shared" / "ocds"
 _MAX_MESSAGE_CHARS = 240
 
 
@@ -27,19 +28,18 @@ class OcdsFilesMissingError(FileNotFoundError):
     """The offline copy of the OCDS schema files cannot be found."""
 
 
-def ocds_dir() -> Path:
-    """Folder with the offline OCDS files: $PERUCOMPRAS_OCDS_DIR or <repo>/../shared/ocds."""
-    configured = os.environ.get(OCDS_DIR_ENV)
-    folder = Path(configured) if configured else REPO_ROOT.parent / "shared" / "ocds"
-    schema_file = folder / OCDS_VERSION_FOLDER / "release-schema.json"
+def ocds_dir(folder: Path | None = None) -> Path:
+    """Folder with the offline OCDS files: ``folder`` (the ``ocds_dir`` setting) or the default."""
+    chosen = folder if folder is not None else DEFAULT_OCDS_DIR
+    schema_file = chosen / OCDS_VERSION_FOLDER / "release-schema.json"
     if not schema_file.is_file():
-        source = f"${OCDS_DIR_ENV}={configured}" if configured else "the default location"
+        source = "the ocds_dir setting" if folder is not None else "the default location"
         raise OcdsFilesMissingError(
             f"OCDS schema files not found: {schema_file} does not exist ({source}). Set "
-            f"{OCDS_DIR_ENV} to a folder containing {OCDS_VERSION_FOLDER}/release-schema.json "
-            "and extensions/ (see shared/ocds/README.md)."
+            f"{env_name('ocds_dir')} to a folder containing {OCDS_VERSION_FOLDER}/"
+            "release-schema.json and extensions/ (see shared/ocds/README.md)."
         )
-    return folder
+    return chosen
 
 
 def json_merge_patch(target: Any, patch: Any) -> Any:
@@ -80,8 +80,7 @@ def load_release_schema(
     folder: Path | None = None, extensions: Sequence[Extension] = DECLARED_EXTENSIONS
 ) -> dict[str, Any]:
     """OCDS 1.1.5 release schema with the declared extensions merged in (a fresh copy)."""
-    base = folder if folder is not None else ocds_dir()
-    return json.loads(_patched_schema_text(str(base), tuple(extensions)))
+    return json.loads(_patched_schema_text(str(ocds_dir(folder)), tuple(extensions)))
 
 
 def _short(message: str) -> str:
@@ -187,7 +186,7 @@ def load_codelists(
     folder: Path | None = None, extensions: Sequence[Extension] = DECLARED_EXTENSIONS
 ) -> dict[str, frozenset[str]]:
     """Core 1.1.5 codelists patched by the extensions' codelists (`+name.csv` adds, `-name.csv` removes)."""
-    base = folder if folder is not None else ocds_dir()
+    base = ocds_dir(folder)
     codes = {
         path.name: _read_codes(path)
         for path in sorted((base / OCDS_VERSION_FOLDER / "codelists").glob("*.csv"))
@@ -210,7 +209,7 @@ class CodelistChecker:
     def __init__(self, schema: Mapping[str, Any], codelists: Mapping[str, frozenset[str]]) -> None:
         """Index the schema's codelist fields as a path tree."""
         self.codelists = codelists
-        self._tree: dict[str, Any] = {}
+        self._tree: dict[str | None, Any] = {}
         for path, field in _codelist_fields(schema, schema, (), frozenset()):
             if field.codelist not in codelists:
                 raise ValueError(
@@ -259,5 +258,5 @@ def codelist_checker(
     folder: Path | None = None, extensions: Sequence[Extension] = DECLARED_EXTENSIONS
 ) -> CodelistChecker:
     """A checker for the patched schema and codelists of `folder`."""
-    base = folder if folder is not None else ocds_dir()
+    base = ocds_dir(folder)
     return CodelistChecker(load_release_schema(base, extensions), load_codelists(base, extensions))

@@ -1,28 +1,26 @@
 """Downloader for the monthly files on the national open data portal (datosabiertos.gob.pe).
 
 Resources are listed through a CKAN ``package_show`` JSON endpoint (base URL and dataset id are
-settings). Downloads use timeouts, retries with exponential backoff on 5xx and connection
-errors, resume a ``.part`` file with HTTP Range, rename atomically, and record the SHA-256 and
-size of the fetched bytes in ``<file>.sha256.json``.
+settings). Requests go through a ``requests`` session whose adapter retries connection errors,
+read timeouts and 5xx answers with exponential backoff (``urllib3.Retry``); a body cut short is
+resumed from the ``.part`` file with HTTP Range. Complete files are renamed atomically and their
+SHA-256 and size recorded in ``<file>.sha256.json``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
+from integrity.manifest import sha256_file
 from perucompras.reader import FILE_NAME_PATTERN
 
-DEFAULT_BASE_URL = os.environ.get("PERUCOMPRAS_PORTAL_URL", "https://www.datosabiertos.gob.pe")
-DEFAULT_DATASET = os.environ.get("PERUCOMPRAS_PORTAL_DATASET", "")
-CHUNK_SIZE = 1 << 20
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 
 
@@ -34,8 +32,8 @@ class PortalError(RuntimeError):
 class PortalSettings:
     """Where and how to fetch: CKAN base URL, dataset id, timeouts and retry policy."""
 
-    base_url: str = DEFAULT_BASE_URL
-    dataset: str = DEFAULT_DATASET
+    base_url: str = "https://www.datosabiertos.gob.pe"
+    dataset: str = ""
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_attempts: int = 5
@@ -46,6 +44,11 @@ class PortalSettings:
     def package_show_url(self) -> str:
         """Return the CKAN ``package_show`` URL of the dataset."""
         return f"{self.base_url.rstrip('/')}/api/3/action/package_show?id={self.dataset}"
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) timeouts of every request."""
+        return self.connect_timeout, self.read_timeout
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Resource:
 
 @dataclass(frozen=True)
 class Download:
-    """A completed download: where it is, its SHA-256 and size, and how many attempts it took."""
+    """A completed download: where it is, its SHA-256 and size, and how many requests it took."""
 
     path: Path
     sha256: str
@@ -67,39 +70,45 @@ class Download:
     attempts: int
 
 
-def _backoff(settings: PortalSettings, attempt: int, sleep: Callable[[float], None]) -> None:
-    """Sleep before retry number ``attempt`` (1-based): backoff * 2^(attempt-1)."""
-    sleep(settings.backoff_seconds * 2 ** (attempt - 1))
+def retrying_session(settings: PortalSettings) -> requests.Session:
+    """A session that retries GETs on connection errors, read timeouts and 5xx answers."""
+    retry = Retry(
+        total=settings.max_attempts - 1,
+        backoff_factor=settings.backoff_seconds,
+        status_forcelist=sorted(RETRY_STATUSES),
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,  # the last 5xx answer is returned and reported with its URL
+        respect_retry_after_header=True,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def _requests_made(response: requests.Response) -> int:
+    """How many HTTP requests the adapter made for this response (1 + its retries)."""
+    retries = getattr(response.raw, "retries", None)
+    return 1 + len(retries.history) if retries is not None else 1
 
 
 def list_resources(
-    settings: PortalSettings,
-    *,
-    session: requests.Session | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    settings: PortalSettings, *, session: requests.Session | None = None
 ) -> list[Resource]:
     """List the dataset's monthly CSV resources (``ReportePCBienesYYYYMM*.csv``), sorted by name."""
-    session = session or requests.Session()
+    session = session or retrying_session(settings)
     url = settings.package_show_url
-    payload = None
-    for attempt in range(1, settings.max_attempts + 1):
-        try:
-            response = session.get(url, timeout=(settings.connect_timeout, settings.read_timeout))
-        except (requests.ConnectionError, requests.Timeout) as error:
-            if attempt == settings.max_attempts:
-                raise PortalError(f"{url}: cannot list resources ({error}); retry later") from error
-        else:
-            if response.status_code in RETRY_STATUSES and attempt < settings.max_attempts:
-                pass
-            elif response.status_code != 200:
-                raise PortalError(
-                    f"{url}: listing answered HTTP {response.status_code}; check the base URL "
-                    "and dataset id settings"
-                )
-            else:
-                payload = response.json()
-                break
-        _backoff(settings, attempt, sleep)
+    try:
+        response = session.get(url, timeout=settings.timeout)
+    except requests.RequestException as error:
+        raise PortalError(f"{url}: cannot list resources ({error}); retry later") from error
+    if response.status_code != 200:
+        raise PortalError(
+            f"{url}: listing answered HTTP {response.status_code}; check the base URL "
+            "and dataset id settings"
+        )
+    payload = response.json()
     if not isinstance(payload, dict) or not payload.get("success"):
         raise PortalError(f"{url}: not a CKAN package_show answer (no success=true)")
     resources = []
@@ -114,76 +123,69 @@ def list_resources(
     return sorted(resources, key=lambda resource: resource.name)
 
 
-def _sha256_of(path: Path) -> str:
-    """Return the hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK_SIZE), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def download(
     url: str,
     destination: Path,
     settings: PortalSettings | None = None,
     *,
     session: requests.Session | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Download:
-    """Download ``url`` to ``destination`` with retries and resume; write ``.sha256.json``."""
+    """Download ``url`` to ``destination`` with retries and resume; write ``.sha256.json``.
+
+    The session retries each request; this loop only resumes a body that ended early (a cut
+    connection, a read timeout mid-body), from the bytes already in the ``.part`` file.
+    """
     settings = settings or PortalSettings()
-    session = session or requests.Session()
+    session = session or retrying_session(settings)
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     part = destination.with_name(destination.name + ".part")
     last_problem = "no attempt made"
-    for attempt in range(1, settings.max_attempts + 1):
+    made = 0
+    for resume in range(settings.max_attempts):
+        if resume:
+            time.sleep(settings.backoff_seconds * 2 ** (resume - 1))
         offset = part.stat().st_size if part.exists() else 0
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
-            with session.get(
-                url,
-                headers=headers,
-                stream=True,
-                timeout=(settings.connect_timeout, settings.read_timeout),
-            ) as response:
-                if response.status_code == 416 and offset:
-                    expected = _content_range_total(response.headers.get("Content-Range"))
-                    if expected == offset:
-                        return _finish(part, destination, url, attempt)
-                    part.unlink()
-                    last_problem = "server refused the resume range; restarting"
-                    continue
-                if response.status_code in RETRY_STATUSES:
-                    last_problem = f"HTTP {response.status_code}"
-                    _backoff(settings, attempt, sleep)
-                    continue
-                if response.status_code not in (200, 206):
-                    raise PortalError(
-                        f"{url}: HTTP {response.status_code}; check that the resource still "
-                        "exists in the dataset listing"
-                    )
-                resumed = response.status_code == 206 and offset > 0
-                expected_total = _expected_total(response, offset if resumed else 0)
+            response = session.get(url, headers=headers, stream=True, timeout=settings.timeout)
+        except requests.RequestException as error:
+            made += settings.max_attempts  # the adapter spent every retry on this request
+            last_problem = f"{type(error).__name__}: {error}"
+            break
+        with response:
+            made += _requests_made(response)
+            if response.status_code == 416 and offset:
+                expected = _content_range_total(response.headers.get("Content-Range"))
+                if expected == offset:
+                    return _finish(part, destination, url, made)
+                part.unlink()
+                last_problem = "server refused the resume range; restarting"
+                continue
+            if response.status_code in RETRY_STATUSES:
+                last_problem = f"HTTP {response.status_code}"
+                break  # the adapter already retried this status as configured
+            if response.status_code not in (200, 206):
+                raise PortalError(
+                    f"{url}: HTTP {response.status_code}; check that the resource still "
+                    "exists in the dataset listing"
+                )
+            resumed = response.status_code == 206 and offset > 0
+            expected_total = _expected_total(response, offset if resumed else 0)
+            try:
                 with part.open("ab" if resumed else "wb") as handle:
                     for block in response.iter_content(settings.chunk_size):
                         handle.write(block)
-                received = part.stat().st_size
-                if expected_total is not None and received < expected_total:
-                    last_problem = f"truncated body ({received} of {expected_total} bytes)"
-                    _backoff(settings, attempt, sleep)
-                    continue
-                return _finish(part, destination, url, attempt)
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-        ) as error:
-            last_problem = f"{type(error).__name__}: {error}"
-            _backoff(settings, attempt, sleep)
+            except requests.RequestException as error:
+                last_problem = f"body cut short ({type(error).__name__}); resuming"
+                continue
+            received = part.stat().st_size
+            if expected_total is not None and received < expected_total:
+                last_problem = f"truncated body ({received} of {expected_total} bytes)"
+                continue
+            return _finish(part, destination, url, made)
     raise PortalError(
-        f"{url}: download failed after {settings.max_attempts} attempts ({last_problem}); "
+        f"{url}: download failed after {made} attempts ({last_problem}); "
         f"the partial file {part.name} is kept and the next run resumes it"
     )
 
@@ -208,8 +210,7 @@ def _expected_total(response: requests.Response, offset: int) -> int | None:
 
 def _finish(part: Path, destination: Path, url: str, attempts: int) -> Download:
     """Hash the complete ``.part`` file, rename it into place and write the checksum record."""
-    sha256 = _sha256_of(part)
-    size = part.stat().st_size
+    sha256, size = sha256_file(part)
     part.replace(destination)
     record = {"file": destination.name, "url": url, "sha256": sha256, "size": size}
     checksum = destination.with_name(destination.name + ".sha256.json")
@@ -220,18 +221,14 @@ def _finish(part: Path, destination: Path, url: str, attempts: int) -> Download:
 
 
 def download_month_files(
-    settings: PortalSettings,
-    out_dir: Path,
-    *,
-    session: requests.Session | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    settings: PortalSettings, out_dir: Path, *, session: requests.Session | None = None
 ) -> list[Download]:
     """List the dataset and download every monthly file not yet present in ``out_dir``."""
-    session = session or requests.Session()
+    session = session or retrying_session(settings)
     results = []
-    for resource in list_resources(settings, session=session, sleep=sleep):
+    for resource in list_resources(settings, session=session):
         target = Path(out_dir) / resource.name
         if target.exists() and target.with_name(target.name + ".sha256.json").exists():
             continue
-        results.append(download(resource.url, target, settings, session=session, sleep=sleep))
+        results.append(download(resource.url, target, settings, session=session))
     return results

@@ -1,8 +1,7 @@
 """The quarantine table every reader, mapping and gate writes (docs/ARCHITECTURE.md), and the
 column-wise accumulator of row problems the readers fill it from.
 
-Kept free of other project imports so that ``ocds_mappings`` can use it while
-``perucompras.reader`` imports ``ocds_mappings.agreements``.
+Kept free of other project imports: every reader, ``ocds_mappings`` and ``quality`` use it.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ocds_mappings.agreements import resolve_agreements
+from perucompras.agreements import resolve_agreements
 from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
 
 SEPARATOR = ";"
@@ -168,8 +168,11 @@ def read_source_dir(directory: Path) -> list[Path]:
     return sorted(files, key=lambda path: (*month_of_file(path), path.name))
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Return (text, encoding name); refuse empty or binary content."""
+def decode_text(path: Path, data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name) of a monthly file's bytes; refuse empty or binary content.
+
+    The one decoding of the monthly files: the reader and the synthetic defect planter use it.
+    """
     if not data.strip():
         raise SourceFileError(
             f"{path.name}: the file is empty; download it again from the open data portal"
@@ -340,7 +343,7 @@ def read_monthly_file(path: Path) -> ReadResult:
     path = Path(path)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    text, encoding = _decode(path, data)
+    text, encoding = decode_text(path, data)
     header_line, lines = _split_lines(text)
     field_prefix = _check_header(path, header_line)
     row_count = len(lines)

@@ -19,8 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ocds_mappings.agreements import agreement_rows
-from perucompras.reader import COLUMNS, SEPARATOR
+from perucompras.agreements import agreement_rows
+from perucompras.reader import COLUMNS, SEPARATOR, decode_text
 from perucompras.ruc import make_rucs
 
 Variant = Literal["latin1", "utf8_tab", "dmy_dates"]
@@ -581,11 +581,7 @@ def plant_defects(path: Path, kinds: list[str], *, seed: int = 0) -> list[Plante
     if unknown:
         raise ValueError(f"unknown defect kind(s) {unknown}; choose from {DEFECT_KINDS}")
     path = Path(path)
-    data = path.read_bytes()
-    try:
-        text, encoding = data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = data.decode("latin-1"), "latin-1"
+    text, encoding = decode_text(path, path.read_bytes())
     lines = text.split("\n")
     trailing_newline = lines[-1] == ""
     if trailing_newline:

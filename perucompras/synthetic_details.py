@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ocds_mappings.agreements import load_agreements
+from perucompras.agreements import load_agreements
 from perucompras.detailed_export import DETAIL_COLUMNS, QUANTITY_SCALE
 from perucompras.quotations import QUOTATION_COLUMNS, SELECTED, UNSELECTED
 from perucompras.reader import SEPARATOR, read_monthly_file

@@ -23,9 +23,10 @@ from dagster import (
 
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
-from publication import day as steps
+from publication import steps
 from publication.anchoring import anchor_day
 from publication.writer import write_trust
+from quality.rules import CheckResult
 
 EXTRACT_CHECKS = [
     AssetCheckSpec(
@@ -80,7 +81,7 @@ def _day(context: AssetExecutionContext) -> dt.date:
 
 
 def _checks(
-    outcomes: list[steps.CheckOutcome], specs: list[AssetCheckSpec], asset_key: str
+    outcomes: list[CheckResult], specs: list[AssetCheckSpec], asset_key: str
 ) -> Iterator[AssetCheckResult]:
     """A result for every declared check; one the step did not evaluate (no file, no rows
     for its columns) passes with a note saying so."""
@@ -99,12 +100,13 @@ def _checks(
             )
 
 
-def _check(result: steps.CheckOutcome, asset_key: str) -> AssetCheckResult:
+def _check(result: CheckResult, asset_key: str) -> AssetCheckResult:
+    blocking = result.severity == "block"
     return AssetCheckResult(
         check_name=result.name,
         asset_key=asset_key,
         passed=result.passed,
-        severity=AssetCheckSeverity.ERROR if result.blocking else AssetCheckSeverity.WARN,
+        severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
         description=result.message,
         metadata={key: MetadataValue.text(str(value)) for key, value in result.details.items()},
     )
@@ -122,7 +124,7 @@ def source_orders(
     """Source rows of the day read from the monthly ReportePCBienes files."""
     day = _day(context)
     files = source.available_files(day)
-    extracted = steps.extract(files, day, root=datasets.path)
+    extracted = steps.extract(files, day, root=datasets.path, state_dir=datasets.state_path)
     yield Output(extracted, metadata=extracted.metadata())
     yield from _checks(extracted.checks, EXTRACT_CHECKS, "source_orders")
 
@@ -159,6 +161,8 @@ def ocds_releases(
         quality_checked_orders,
         ocid_prefix=datasets.ocid_prefix,
         root=datasets.path,
+        state_dir=datasets.state_path,
+        ocds_dir=datasets.ocds_path,
         companions=source.companion_files(_day(context)),
     )
     yield Output(mapped, metadata=mapped.metadata())
@@ -180,7 +184,10 @@ def published_day(
         root=datasets.path,
         dataset=datasets.dataset,
         day=_day(context),
-        base_url=datasets.base_url,
+        identity=datasets.identity(),
+        state_dir=datasets.state_path,
+        ocds_dir=datasets.ocds_path,
+        lang=datasets.language,
     )
     yield Output(published, metadata=published.metadata())
     yield from _checks(published.checks, PUBLISH_CHECKS, "published_day")

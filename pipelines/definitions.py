@@ -1,8 +1,11 @@
-"""Dagster code location: assets, checks, the daily job, its schedule and the source sensor."""
+"""Dagster code location: assets, checks, the daily job, its schedule and the source sensor.
+
+``defs`` loads the settings once, when Dagster loads the code location, and builds the
+resources from them; importing this module reads no setting.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from dagster import (
@@ -13,9 +16,11 @@ from dagster import (
     SkipReason,
     build_schedule_from_partitioned_job,
     define_asset_job,
+    definitions,
     sensor,
 )
 
+from integrity.manifest import sha256_file
 from perucompras.reader import month_of_file, read_source_dir
 from pipelines.assets import (
     anchored_day,
@@ -25,8 +30,9 @@ from pipelines.assets import (
     source_orders,
 )
 from pipelines.partitions import daily_partitions
-from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+from pipelines.resources import DatasetsResource, SourceResource, build_resources
 from publication.writer import read_index
+from settings import load_settings
 
 ALL_ASSETS = [source_orders, quality_checked_orders, ocds_releases, published_day, anchored_day]
 
@@ -45,7 +51,7 @@ daily_schedule = build_schedule_from_partitioned_job(
 @sensor(job=publish_day_job, minimum_interval_seconds=300)
 def new_source_files(
     context: SensorEvaluationContext, source: SourceResource, datasets: DatasetsResource
-) -> object:
+) -> list[RunRequest] | SkipReason:
     """Request the not-yet-anchored days of a month whose source file is new or changed."""
     folder = Path(source.directory)
     if source.kind != "directory" or not folder.is_dir():
@@ -55,7 +61,7 @@ def new_source_files(
     )
     requests: list[RunRequest] = []
     for path in read_source_dir(folder):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        digest = sha256_file(path)[0][:16]
         if seen.get(path.name) == digest:
             continue
         seen[path.name] = digest
@@ -64,7 +70,9 @@ def new_source_files(
         keys = [
             key
             for key in daily_partitions.get_partition_keys()
-            if key.startswith(f"{year:04d}-{month:02d}-") and key not in anchored
+            if key.startswith(f"{year:04d}-{month:02d}-")
+            and key >= datasets.history_start
+            and key not in anchored
         ]
         requests.extend(
             RunRequest(run_key=f"{path.name}:{digest}:{key}", partition_key=key) for key in keys
@@ -73,14 +81,13 @@ def new_source_files(
     return requests or SkipReason("no new or changed source files")
 
 
-defs = Definitions(
-    assets=ALL_ASSETS,
-    jobs=[publish_day_job],
-    schedules=[daily_schedule],
-    sensors=[new_source_files],
-    resources={
-        "source": SourceResource(),
-        "datasets": DatasetsResource(),
-        "chain": ChainResource(),
-    },
-)
+@definitions
+def defs() -> Definitions:
+    """The code location, its resources built from the settings (loaded here, once)."""
+    return Definitions(
+        assets=ALL_ASSETS,
+        jobs=[publish_day_job],
+        schedules=[daily_schedule],
+        sensors=[new_source_files],
+        resources=build_resources(load_settings()),
+    )

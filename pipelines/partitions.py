@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dagster import DailyPartitionsDefinition
 
-LIMA = "America/Lima"
-FIRST_DAY = "2022-01-01"
+from settings import SOURCE_FIRST_DAY
 
-daily_partitions = DailyPartitionsDefinition(start_date=FIRST_DAY, timezone=LIMA, end_offset=0)
+LIMA = "America/Lima"
+
+# Every day a monthly file can hold; the `history_start` setting chooses the first one published.
+daily_partitions = DailyPartitionsDefinition(
+    start_date=SOURCE_FIRST_DAY.isoformat(), timezone=LIMA, end_offset=0
+)

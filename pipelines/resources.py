@@ -1,22 +1,43 @@
-"""Resources: every side effect (source files, published storage, chain) sits behind one."""
+"""Resources: every side effect (source files, published storage, chain) sits behind one.
+
+Their fields are the settings (``settings.Settings``) as Dagster config, with the settings'
+dev defaults. ``build_resources(settings)`` is how the code location and ``publicar`` make
+them: secrets set in the environment go in as ``EnvVar``, so Dagster resolves them when a run
+starts and never shows them.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
+import hashlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
+from pydantic import Field
 
 from integrity.chain import AnchorRegistryClient, ChainConfig, ChainConfigError
 from integrity.devchain import DevChain
-from integrity.layout import DEFAULT_DATASET
 from perucompras.reader import month_of_file, read_source_dir
-from publication.portal import DEFAULT_BASE_URL
+from settings import (
+    SOURCE_FIRST_DAY,
+    Chain,
+    Identity,
+    Lang,
+    Settings,
+    Source,
+    default_devchain_dir,
+    default_source_dir,
+    env_name,
+)
+from settings.model import DEFAULT_DATASET, DEFAULT_DATASETS_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+_IDENTITY = Identity()
+_SOURCE = Source()
+_CHAIN = Chain()
 
 
 class SourceResource(ConfigurableResource):
@@ -27,12 +48,27 @@ class SourceResource(ConfigurableResource):
     ``directory`` reads real files already on disk; ``portal`` downloads them first.
     """
 
-    kind: str = "synthetic"
-    directory: str = str(REPO_ROOT / ".cache" / "source" / "synthetic")
-    seed: int = 2026
-    orders_per_month: int = 10_000
-    quotations: bool = True
-    portal_url: str = "https://www.datosabiertos.gob.pe"  # CKAN API base of the national portal
+    kind: str = _SOURCE.kind
+    directory: str = str(default_source_dir(_SOURCE.kind))
+    seed: int = _SOURCE.seed
+    orders_per_month: int = _SOURCE.orders_per_month
+    quotations: bool = _SOURCE.quotations
+    portal_url: str = _SOURCE.portal_url
+    portal_dataset: str = _SOURCE.portal_dataset
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SourceResource:
+        """The source the settings describe."""
+        source = settings.source
+        return cls(
+            kind=source.kind,
+            directory=str(settings.source_dir),
+            seed=source.seed,
+            orders_per_month=source.orders_per_month,
+            quotations=source.quotations,
+            portal_url=source.portal_url,
+            portal_dataset=source.portal_dataset,
+        )
 
     def available_files(self, day: dt.date) -> list[Path]:
         """Every monthly snapshot on disk, after making sure ``day``'s month is there."""
@@ -72,7 +108,8 @@ class SourceResource(ConfigurableResource):
             from perucompras.portal import PortalSettings, download_month_files
 
             folder.mkdir(parents=True, exist_ok=True)
-            download_month_files(PortalSettings(base_url=self.portal_url), folder)
+            portal = PortalSettings(base_url=self.portal_url, dataset=self.portal_dataset)
+            download_month_files(portal, folder)
         elif self.kind != "directory":
             raise ValueError(
                 f"unknown source kind {self.kind!r}: use synthetic, directory or portal"
@@ -85,9 +122,6 @@ class SourceResource(ConfigurableResource):
 def _reset_if_generator_changed(folder: Path, parameters: str) -> None:
     """Synthetic files are cached by month name: drop them when the generator code or its
     parameters change, so a month's three files always come from one generation."""
-    import hashlib
-    import shutil
-
     from perucompras import synthetic, synthetic_details
 
     digest = hashlib.sha256(parameters.encode())
@@ -101,56 +135,166 @@ def _reset_if_generator_changed(folder: Path, parameters: str) -> None:
 
 
 class DatasetsResource(ConfigurableResource):
-    """The published output root (local filesystem) and the OCDS settings of the dataset."""
+    """The published output root (local filesystem), its status store and the publisher's
+    identity (the ``identity`` settings, one field each)."""
 
-    root: str = str(REPO_ROOT / "datasets")
+    root: str = str(DEFAULT_DATASETS_ROOT)
     dataset: str = DEFAULT_DATASET
-    ocid_prefix: str = "ocds-213czf"
-    base_url: str = DEFAULT_BASE_URL
+    state_dir: str = ""  # empty: beside the root
+    ocds_dir: str = ""  # empty: shared/ocds beside the repository
+    history_start: str = SOURCE_FIRST_DAY.isoformat()
+    lang: str = "es"
+    ocid_prefix: str = _IDENTITY.ocid_prefix
+    base_url: str = _IDENTITY.base_url
+    publisher_name: str = _IDENTITY.publisher_name
+    publisher_scheme: str = _IDENTITY.publisher_scheme
+    publisher_uid: str = _IDENTITY.publisher_uid
+    publisher_uri: str | None = _IDENTITY.publisher_uri
+    license: str = _IDENTITY.license
+    policy_url: str | None = _IDENTITY.policy_url
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DatasetsResource:
+        """The datasets root and identity the settings describe."""
+        return cls(
+            root=str(settings.datasets_root),
+            dataset=settings.dataset,
+            state_dir=str(settings.status_store_dir),
+            ocds_dir=str(settings.ocds_dir or ""),
+            history_start=settings.history_start.isoformat(),
+            lang=settings.lang,
+            **settings.identity.model_dump(),
+        )
 
     @property
     def path(self) -> Path:
+        """The datasets root."""
         return Path(self.root)
+
+    @property
+    def state_path(self) -> Path | None:
+        """The status-store folder (``None``: beside the root)."""
+        return Path(self.state_dir) if self.state_dir else None
+
+    @property
+    def ocds_path(self) -> Path | None:
+        """The offline OCDS files (``None``: the default folder)."""
+        return Path(self.ocds_dir) if self.ocds_dir else None
+
+    @property
+    def language(self) -> Lang:
+        """The language of the published pages."""
+        if self.lang not in ("es", "en"):
+            raise ValueError(f"lang {self.lang!r}: use es or en")
+        return cast(Lang, self.lang)
+
+    def identity(self) -> Identity:
+        """The publisher's identity settings, validated."""
+        return Identity(**{name: getattr(self, name) for name in Identity.model_fields})
+
+
+def _secret(settings: Settings, path: str) -> str:
+    """A secret for a resource: as ``EnvVar`` when it came from the environment."""
+    group, _, name = path.partition(".")
+    value = getattr(getattr(settings, group), name)
+    if value is None:
+        return ""
+    if settings.origin(path) == "environment":
+        return EnvVar(env_name(path))
+    return str(value.get_secret_value())
 
 
 class ChainResource(ConfigurableResource):
     """The EVM chain anchors go to.
 
     ``devchain`` (default) runs the embedded anvil with persistent state under
-    ``state_dir``, started for the step and stopped by PID afterwards; ``rpc`` uses
-    PERUCOMPRAS_RPC_URL / _PRIVATE_KEY / _CONTRACT from the environment (any EVM chain).
+    ``state_dir``, started for the step and stopped by PID afterwards; ``rpc`` signs with the
+    configured key through the first of ``rpc_urls`` (any EVM chain).
     """
 
-    mode: str = "devchain"
-    state_dir: str = str(REPO_ROOT / ".devchain")
+    mode: str = _CHAIN.mode
+    state_dir: str = str(default_devchain_dir(DEFAULT_DATASETS_ROOT))
+    anvil_bin: str = ""  # empty: the pinned npm package
+    network: str | None = None
+    chain_id: int | None = None
+    rpc_urls: list[str] = Field(default_factory=list)
+    contract: str = ""
+    confirmations: int = _CHAIN.confirmations
+    private_key: str = ""
+    keystore: str = ""
+    keystore_passphrase: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChainResource:
+        """The chain the settings describe, secrets deferred to run time."""
+        chain = settings.chain
+        return cls(
+            mode=chain.mode,
+            state_dir=str(settings.devchain_dir),
+            anvil_bin=str(chain.anvil_bin or ""),
+            network=chain.network,
+            chain_id=chain.chain_id,
+            rpc_urls=list(chain.rpc_urls),
+            contract=chain.contract or "",
+            confirmations=chain.confirmations,
+            private_key=_secret(settings, "chain.private_key"),
+            keystore=str(chain.keystore or ""),
+            keystore_passphrase=_secret(settings, "chain.keystore_passphrase"),
+        )
 
     @property
     def is_dev_chain(self) -> bool:
+        """True on the embedded anvil (proves the code path, not tamper evidence)."""
         return self.mode == "devchain"
+
+    def _signing_key(self) -> str | None:
+        if self.private_key:
+            return self.private_key
+        if not self.keystore:
+            return None
+        import json
+
+        from eth_account import Account
+
+        keystore = json.loads(Path(self.keystore).read_text(encoding="utf-8"))
+        return "0x" + bytes(Account.decrypt(keystore, self.keystore_passphrase)).hex()
 
     @contextlib.contextmanager
     def client(self) -> Iterator[AnchorRegistryClient]:
         """A registry client that signs with the publisher key, for the duration of a step."""
         if self.mode == "rpc":
-            yield _chain_config_from_environment().client()
+            if not self.rpc_urls or not self.contract:
+                raise ChainConfigError(
+                    f"chain mode rpc needs {env_name('chain.rpc_urls')} and "
+                    f"{env_name('chain.contract')}"
+                )
+            from web3 import Web3
+
+            config = ChainConfig(
+                rpc_url=self.rpc_urls[0],
+                private_key=self._signing_key(),
+                contract_address=Web3.to_checksum_address(self.contract),
+                confirmations=self.confirmations,
+            )
+            client = config.client()
+            if self.chain_id is not None and client.chain_id != self.chain_id:
+                raise ChainConfigError(
+                    f"{self.rpc_urls[0]} is chain id {client.chain_id}, not the configured "
+                    f"{self.chain_id} ({env_name('chain.chain_id')})"
+                )
+            yield client
             return
         if self.mode != "devchain":
             raise ValueError(f"unknown chain mode {self.mode!r}: use devchain or rpc")
-        with DevChain(Path(self.state_dir), die_with_parent=True) as chain:
+        anvil = Path(self.anvil_bin) if self.anvil_bin else None
+        with DevChain(Path(self.state_dir), anvil_bin=anvil, die_with_parent=True) as chain:
             yield chain.client()
 
 
-def _chain_config_from_environment() -> ChainConfig:
-    """PERUCOMPRAS_RPC_URL, _PRIVATE_KEY, _CONTRACT and _CONFIRMATIONS (integrity reads no
-    environment; this bridge goes when the settings object builds the ChainConfig)."""
-    confirmations = os.environ.get("PERUCOMPRAS_CONFIRMATIONS", "0").strip() or "0"
-    if not confirmations.isdigit():
-        raise ChainConfigError(
-            f"PERUCOMPRAS_CONFIRMATIONS={confirmations!r} must be a non-negative integer"
-        )
-    return ChainConfig(
-        rpc_url=os.environ.get("PERUCOMPRAS_RPC_URL", "").strip(),
-        private_key=os.environ.get("PERUCOMPRAS_PRIVATE_KEY", "").strip() or None,
-        contract_address=os.environ.get("PERUCOMPRAS_CONTRACT", "").strip() or None,  # type: ignore[arg-type]
-        confirmations=int(confirmations),
-    )
+def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
+    """The three resources of the code location, from one settings object."""
+    return {
+        "source": SourceResource.from_settings(settings),
+        "datasets": DatasetsResource.from_settings(settings),
+        "chain": ChainResource.from_settings(settings),
+    }

@@ -18,6 +18,7 @@ from integrity.chain import AnchorRegistryClient
 from integrity.keys import anchor_key
 from integrity.manifest import Manifest, load_manifest
 from integrity.verify import verify_day_files
+from publication.portal import write_index_page
 from publication.writer import PublicationError, record_anchor
 
 ZERO_KEY = bytes(32)
@@ -54,5 +55,6 @@ def anchor_day(
         raise PublicationError(f"{day}: manifest names anchor key {manifest.data['anchorKey']}")
     receipt = client.anchor(key, day, bytes.fromhex(manifest.sha256), previous_key(manifest))
     record = {**receipt.to_json_dict(), "publisher": client.publisher(), "devChain": dev_chain}
-    record_anchor(root, dataset, day, record)
+    days = record_anchor(root, dataset, day, record)
+    write_index_page(root, dataset, days)  # the landing page shows each day's anchor status
     return {**record, "alreadyAnchored": receipt.already_anchored}

@@ -19,9 +19,9 @@ import orjson
 
 from integrity import layout
 from integrity.manifest import Manifest, ManifestError, load_manifest
-from ocds_mappings.mapping import PERU_COMPRAS_NAME, PERU_COMPRAS_RUC
-from ocds_mappings.packaging import DEFAULT_LICENSE
-from publication.writer import write_atomic
+from ocds_mappings.packaging import licence_of
+from publication.atomic import write_atomic
+from settings import Identity
 
 CATALOGUE_JSONLD = "catalog.jsonld"
 CATALOGUE_CKAN = "catalog.json"
@@ -53,9 +53,6 @@ DCAT_CONTEXT: dict[str, Any] = {
     "spdx:checksumValue": {"@type": "xsd:hexBinary"},
 }
 
-LICENSE_URL = DEFAULT_LICENSE
-LICENSE_ID = "CC-BY-4.0"
-PUBLISHER_URL = "https://www.gob.pe/perucompras"
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority"
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types"
 OCDS_SCHEMA = "https://standard.open-contracting.org/schema/1__1__5"
@@ -204,21 +201,36 @@ def _es(text: str) -> dict[str, str]:
     return {"@language": "es", "@value": text}
 
 
-def _publisher() -> dict[str, Any]:
-    return {
-        "@id": PUBLISHER_URL,
-        "@type": "foaf:Organization",
-        "foaf:name": PERU_COMPRAS_NAME,
-        "dct:identifier": f"PE-RUC-{PERU_COMPRAS_RUC}",
-        "adms:identifier": {
-            "@type": "adms:Identifier",
-            "skos:notation": PERU_COMPRAS_RUC,
-            "dct:creator": "SUNAT (RUC)",
-        },
+# Who issues the identifiers of a publisher scheme (only the ones this project meets).
+SCHEME_AUTHORITIES = {"PE-RUC": "SUNAT (RUC)"}
+
+
+def _publisher(identity: Identity) -> dict[str, Any]:
+    identifier: dict[str, Any] = {
+        "@type": "adms:Identifier",
+        "skos:notation": identity.publisher_uid,
     }
+    if identity.publisher_scheme in SCHEME_AUTHORITIES:
+        identifier["dct:creator"] = SCHEME_AUTHORITIES[identity.publisher_scheme]
+    publisher: dict[str, Any] = {
+        "@type": "foaf:Organization",
+        "foaf:name": identity.publisher_name,
+        "dct:identifier": f"{identity.publisher_scheme}-{identity.publisher_uid}",
+        "adms:identifier": identifier,
+    }
+    if identity.publisher_uri:
+        publisher["@id"] = identity.publisher_uri
+    return publisher
 
 
-def _distribution(file: PublishedFile, base_url: str) -> dict[str, Any]:
+def _contact(identity: Identity) -> dict[str, Any]:
+    contact: dict[str, Any] = {"@type": "vcard:Organization", "vcard:fn": identity.publisher_name}
+    if identity.publisher_uri:
+        contact["vcard:hasURL"] = {"@id": identity.publisher_uri}
+    return contact
+
+
+def _distribution(file: PublishedFile, base_url: str, licence: str) -> dict[str, Any]:
     spec = file.spec
     url = file.download_url(base_url)
     distribution: dict[str, Any] = {
@@ -229,7 +241,7 @@ def _distribution(file: PublishedFile, base_url: str) -> dict[str, Any]:
         "dcat:downloadURL": url,
         "dcat:byteSize": str(file.size),
         "dct:issued": file.issued,
-        "dct:license": LICENSE_URL,
+        "dct:license": licence,
         "spdx:checksum": {
             "@type": "spdx:Checksum",
             "spdx:algorithm": SHA256_ALGORITHM,
@@ -268,9 +280,9 @@ def snapshot(root: Path, dataset: str) -> Snapshot:
     return Snapshot(dataset, [manifest.data["date"] for _, manifest in published], files)
 
 
-def build_dcat(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
+def build_dcat(snap: Snapshot, *, identity: Identity) -> dict[str, Any]:
     """The DCAT-AP JSON-LD catalogue of every published day of a dataset."""
-    base_url = base_url.rstrip("/")
+    base_url, licence = identity.base_url, identity.license
     dataset, days, files = snap.dataset, snap.days, snap.files
     modified = max((file.issued for file in files), default=None)
     dataset_node: dict[str, Any] = {
@@ -279,19 +291,15 @@ def build_dcat(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
         "dct:identifier": dataset,
         "dct:title": _es(TITLE),
         "dct:description": _es(DESCRIPTION),
-        "dct:publisher": _publisher(),
-        "dct:license": LICENSE_URL,
+        "dct:publisher": _publisher(identity),
+        "dct:license": licence,
         "dct:language": f"{EU_AUTHORITY}/language/SPA",
         "dct:accrualPeriodicity": f"{EU_AUTHORITY}/frequency/DAILY",
         "dcat:theme": f"{EU_AUTHORITY}/data-theme/GOVE",
         "dcat:keyword": [_es(keyword) for keyword in KEYWORDS],
         "dcat:landingPage": f"{base_url}/",
-        "dcat:contactPoint": {
-            "@type": "vcard:Organization",
-            "vcard:fn": PERU_COMPRAS_NAME,
-            "vcard:hasURL": {"@id": PUBLISHER_URL},
-        },
-        "dcat:distribution": [_distribution(file, base_url) for file in files],
+        "dcat:contactPoint": _contact(identity),
+        "dcat:distribution": [_distribution(file, base_url, licence) for file in files],
     }
     if days:
         dataset_node["dct:temporal"] = _temporal(days)
@@ -306,8 +314,8 @@ def build_dcat(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
             "Catálogo de los conjuntos de datos abiertos publicados a partir de los Catálogos "
             "Electrónicos de Acuerdos Marco de PERÚ COMPRAS."
         ),
-        "dct:publisher": _publisher(),
-        "dct:license": LICENSE_URL,
+        "dct:publisher": _publisher(identity),
+        "dct:license": licence,
         "dct:language": f"{EU_AUTHORITY}/language/SPA",
         "foaf:homepage": {"@id": f"{base_url}/"},
         "dcat:dataset": [dataset_node],
@@ -317,15 +325,16 @@ def build_dcat(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
     return catalogue
 
 
-def build_ckan(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
+def build_ckan(snap: Snapshot, *, identity: Identity) -> dict[str, Any]:
     """A CKAN ``package_show``-shaped answer describing a dataset and its day files."""
-    base_url = base_url.rstrip("/")
+    base_url, licence = identity.base_url, licence_of(identity.license)
+    name = identity.publisher_name
     dataset, days, files = snap.dataset, snap.days, snap.files
     modified = max((file.issued for file in files), default="")
     extras = {
-        "publisher_name": PERU_COMPRAS_NAME,
-        "publisher_identifier": f"PE-RUC-{PERU_COMPRAS_RUC}",
-        "publisher_uri": PUBLISHER_URL,
+        "publisher_name": name,
+        "publisher_identifier": f"{identity.publisher_scheme}-{identity.publisher_uid}",
+        "publisher_uri": identity.publisher_uri or "",
         "language": "es",
         "frequency": f"{EU_AUTHORITY}/frequency/DAILY",
         "temporal_start": days[0] if days else "",
@@ -338,12 +347,12 @@ def build_ckan(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
         "title": TITLE,
         "notes": DESCRIPTION,
         "url": f"{base_url}/",
-        "license_id": LICENSE_ID,
-        "license_title": "Creative Commons Attribution 4.0",
-        "license_url": LICENSE_URL,
-        "author": PERU_COMPRAS_NAME,
-        "maintainer": PERU_COMPRAS_NAME,
-        "organization": {"name": "perucompras", "title": PERU_COMPRAS_NAME},
+        "license_id": licence.id,
+        "license_title": licence.title,
+        "license_url": licence.url,
+        "author": name,
+        "maintainer": name,
+        "organization": {"name": identity.publisher_uid, "title": name},
         "metadata_modified": modified,
         "num_resources": len(files),
         "num_tags": len(KEYWORDS),
@@ -360,7 +369,7 @@ def build_ckan(snap: Snapshot, *, base_url: str) -> dict[str, Any]:
                 "hash": file.sha256,
                 "hash_algorithm": SHA256_ALGORITHM,
                 "created": file.issued,
-                "license": LICENSE_URL,
+                "license": licence.url,
             }
             for file in files
         ],
@@ -376,13 +385,16 @@ def _json_bytes(value: dict[str, Any]) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-def write_catalogue(root: Path, dataset: str, *, base_url: str) -> list[Path]:
-    """Write ``catalog.jsonld`` and ``catalog.json`` at the datasets root (atomically)."""
+def write_catalogue(root: Path, dataset: str, *, identity: Identity) -> list[Path]:
+    """Write ``catalog.jsonld`` and ``catalog.json`` at the datasets root (atomically).
+
+    Every URL in them starts with ``identity.base_url``, like the packages' own URLs.
+    """
     root = Path(root)
     snap = snapshot(root, dataset)
     outputs = {
-        root / CATALOGUE_JSONLD: _json_bytes(build_dcat(snap, base_url=base_url)),
-        root / CATALOGUE_CKAN: _json_bytes(build_ckan(snap, base_url=base_url)),
+        root / CATALOGUE_JSONLD: _json_bytes(build_dcat(snap, identity=identity)),
+        root / CATALOGUE_CKAN: _json_bytes(build_ckan(snap, identity=identity)),
     }
     for path, data in outputs.items():
         write_atomic(path, data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,13 +10,13 @@ from typing import Any
 import orjson
 
 from integrity import layout
+from publication.atomic import write_atomic
+from settings import Identity, Lang
 
 INDEX_HTML = "index.html"
 QUALITY_PAGE = "calidad.html"
 VERIFIER_PAGE = "verificar.html"
 CATALOGUE_FILES = ("catalog.jsonld", "catalog.json")
-# Public URL the datasets root is served at (package uris, linked releases, catalogue links).
-DEFAULT_BASE_URL = os.environ.get("PERUCOMPRAS_BASE_URL", "https://datos.example.org/perucompras")
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}"
@@ -84,11 +83,15 @@ POLICY_FILE = layout.POLICY_FILE
 EXTENSIONS_FOLDER = layout.EXTENSIONS_FOLDER
 
 
-def publish_ocds_documents(root: Path) -> None:
+def policy_url(identity: Identity) -> str:
+    """The ``publicationPolicy`` URL: the configured one, else the policy served at the root."""
+    return identity.policy_url or f"{identity.base_url}/{POLICY_FILE}"
+
+
+def publish_ocds_documents(root: Path, dataset: str, identity: Identity) -> None:
     """Serve the local OCDS extensions and the publication policy the packages point to."""
     from ocds_mappings.docs import policy_markdown
     from ocds_mappings.extensions import DECLARED_EXTENSIONS, LOCAL_EXTENSIONS_DIR
-    from publication.writer import write_atomic
 
     for extension in DECLARED_EXTENSIONS:
         if not extension.local:
@@ -98,20 +101,15 @@ def publish_ocds_documents(root: Path) -> None:
             target = root / EXTENSIONS_FOLDER / extension.folder / path.relative_to(source)
             if not target.exists() or target.read_bytes() != path.read_bytes():
                 write_atomic(target, path.read_bytes())
-    write_atomic(root / POLICY_FILE, policy_markdown().encode("utf-8"))
+    write_atomic(root / POLICY_FILE, policy_markdown(identity, dataset).encode("utf-8"))
 
 
-def refresh_portal(
-    root: Path, dataset: str, days: Sequence[dict[str, Any]], *, base_url: str = DEFAULT_BASE_URL
+def write_quality_page(
+    root: Path, dataset: str, days: Sequence[dict[str, Any]], *, lang: Lang = "es"
 ) -> None:
-    """Rewrite the verifier page, quality page, DCAT/CKAN catalogue and index.html."""
-    from publication.catalogue import write_catalogue
-    from publication.web import install_web_verifier
-    from publication.writer import write_atomic
+    """The cumulative quality page, from every published day's quality report."""
     from quality.report import render_cumulative_html
 
-    install_web_verifier(root)
-    publish_ocds_documents(root)
     reports = []
     for day in days:
         quality = root / day["folder"] / f"{dataset}-{day['date']}-{layout.QUALITY_JSON}"
@@ -122,7 +120,10 @@ def refresh_portal(
     link = (
         f"{dataset}/{{yyyy}}/{{mm}}/{{dd}}/{dataset}-{{yyyy}}-{{mm}}-{{dd}}-{layout.QUALITY_HTML}"
     )
-    write_atomic(root / QUALITY_PAGE, render_cumulative_html(reports, link_pattern=link).encode())
-    if days:
-        write_catalogue(root, dataset, base_url=base_url)
+    page = render_cumulative_html(reports, lang=lang, link_pattern=link)
+    write_atomic(root / QUALITY_PAGE, page.encode())
+
+
+def write_index_page(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> None:
+    """The landing page (also rewritten after anchoring: it shows each day's anchor status)."""
     write_atomic(root / INDEX_HTML, render_index(root, dataset, days).encode())

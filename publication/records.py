@@ -16,10 +16,10 @@ from publication.state import StateStore
 
 
 @functools.cache
-def _schema() -> dict[str, Any]:
+def _schema(ocds_dir: Path | None) -> dict[str, Any]:
     from ocds_mappings.schema import load_release_schema
 
-    return load_release_schema()
+    return load_release_schema(ocds_dir)
 
 
 def releases_with_history(
@@ -51,6 +51,7 @@ def day_record_package(
     store: StateStore,
     base_url: str,
     package_meta: Mapping[str, Any],
+    ocds_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Record package for the ocids of the day, linking every release to its daily package."""
     from ocds_mappings.packaging import Publisher, record_package
@@ -66,11 +67,13 @@ def day_record_package(
     publisher = package_meta["publisher"]
     return record_package(
         [release for _, release in history],
-        schema=_schema(),
+        schema=_schema(ocds_dir),
         uri=f"{base_url}/{dataset}/{day:%Y/%m/%d}/"
         + layout.DayLayout(root, dataset, day).name(layout.RECORD_PACKAGE),
         published_date=package_meta["publishedDate"],
-        publisher=Publisher(publisher["name"], publisher["uid"], publisher.get("uri")),
+        publisher=Publisher(
+            publisher["name"], publisher["uid"], publisher["scheme"], publisher.get("uri")
+        ),
         license=package_meta["license"],
         publication_policy=package_meta["publicationPolicy"],
         extensions=package_meta["extensions"],

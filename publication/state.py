@@ -24,7 +24,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from integrity.manifest import sha256_file
 from perucompras.reader import ORDER_SCHEMA, ReadResult
+from settings import default_state_dir
+
+STORE_FILE = "status-history.duckdb"
 
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -41,13 +45,18 @@ CREATE TABLE IF NOT EXISTS held (
 """
 
 
+def store_path(root: Path, state_dir: Path | None = None) -> Path:
+    """The status store of a datasets root: in ``state_dir``, else beside the root."""
+    return (state_dir or default_state_dir(root)) / STORE_FILE
+
+
 def rules_fingerprint() -> str:
     """What decides quarantine: the agreements table and the rule catalogue with severities.
 
     A row held back under one fingerprint is retried once the fingerprint changes (e.g. a new
     agreement is added to the table).
     """
-    from ocds_mappings.agreements import AGREEMENTS_CSV
+    from perucompras.agreements import AGREEMENTS_CSV
     from quality.rules import RULES
 
     digest = hashlib.sha256(AGREEMENTS_CSV.read_bytes())
@@ -86,8 +95,7 @@ class StateStore:
 
     def knows_file(self, path: Path) -> bool:
         """Whether this exact file content has been ingested already."""
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        digest, _ = sha256_file(path)
         return bool(self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]))
 
     def ingest(self, result: ReadResult) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 
 from integrity.web import PAGE_FILES, page_catalogue, web_asset
-from publication.writer import write_atomic
+from publication.atomic import write_atomic
 
 MESSAGES_FILE = "verificar-mensajes.js"
 

@@ -32,6 +32,7 @@ from integrity.manifest import (
     manifest_bytes,
 )
 from integrity.merkle import leaf_hashes, root_from_leaf_hashes
+from publication.atomic import fsync_dir, write_atomic, write_synced
 
 
 class PublicationError(RuntimeError):
@@ -148,7 +149,7 @@ def _write_files(
         files[layout.QUALITY_JSON] = canonical_bytes(content.quality)
     entries: list[FileEntry] = []
     for kind, data in files.items():
-        _write_bytes(folder / names.name(kind), data)
+        write_synced(folder / names.name(kind), data)
     _write_parquet(folder / names.name(layout.ORDERS_PARQUET), content.orders)
     _write_csv(folder / names.name(layout.ORDERS_CSV), content.orders)
     _write_parquet(folder / names.name(layout.QUARANTINE_PARQUET), content.quarantine)
@@ -156,7 +157,7 @@ def _write_files(
         media_type, role = _MEDIA_TYPES[kind]
         entries.append(file_entry(folder / names.name(kind), media_type=media_type, role=role))
     for kind, data in sorted(content.extra_files.items()):
-        _write_bytes(folder / names.name(kind), data)
+        write_synced(folder / names.name(kind), data)
         entries.append(file_entry(folder / names.name(kind), media_type="text/html", role=kind))
 
     manifest_obj = build_manifest(
@@ -176,13 +177,13 @@ def _write_files(
     )
     raw_manifest = manifest_bytes(manifest_obj)
     manifest_path = folder / names.name(layout.MANIFEST)
-    _write_bytes(manifest_path, raw_manifest)
+    write_synced(manifest_path, raw_manifest)
     sums = [(e.sha256, e.name) for e in entries]
     sums.append((load_manifest(manifest_path).sha256, manifest_path.name))
     checksum_text = "".join(
         f"{digest}  {name}\n" for digest, name in sorted(sums, key=lambda s: s[1])
     )
-    _write_bytes(folder / names.name(layout.CHECKSUMS), checksum_text.encode("ascii"))
+    write_synced(folder / names.name(layout.CHECKSUMS), checksum_text.encode("ascii"))
     return load_manifest(manifest_path)
 
 
@@ -203,7 +204,7 @@ def _swap_into_place(staging: Path, target: layout.DayLayout, manifest: Manifest
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.rename(staging, final)
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
     update_index(target.root, target.dataset)
     return PublishedDay(final, load_manifest(target.manifest), unchanged=False)
 
@@ -242,28 +243,32 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
     return days
 
 
-def update_index(root: Path, dataset: str) -> Path:
-    """Rewrite ``index.json`` at the datasets root from the published day folders."""
-    from publication.portal import refresh_portal
+def update_index(root: Path, dataset: str) -> list[dict[str, Any]]:
+    """Rewrite ``index.json`` at the datasets root from the published day folders; return them.
 
+    Only the data index: the pages at the root are refreshed by the publish step
+    (``publication.site``), once, with the settings.
+    """
     days = read_index(root, dataset)
-    path = root / layout.INDEX_FILE
     index = {"dataset": dataset, "days": days}
-    write_atomic(path, orjson.dumps(index, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    refresh_portal(root, dataset, days)
-    return path
+    write_atomic(
+        root / layout.INDEX_FILE,
+        orjson.dumps(index, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS),
+    )
+    return days
 
 
-def record_anchor(root: Path, dataset: str, day: dt.date, anchor: dict[str, Any]) -> Path:
-    """Store the anchor receipt next to the day's manifest and refresh the index."""
+def record_anchor(
+    root: Path, dataset: str, day: dt.date, anchor: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Store the anchor receipt next to the day's manifest; return the refreshed index."""
     target = layout.DayLayout(root, dataset, day)
     if not target.manifest.exists():
         raise PublicationError(f"{day}: not published, nothing to anchor ({target.folder})")
     write_atomic(
         target.anchor, orjson.dumps(anchor, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     )
-    update_index(root, dataset)
-    return target.anchor
+    return update_index(root, dataset)
 
 
 def write_trust(root: Path, trust: dict[str, Any]) -> Path:
@@ -286,29 +291,6 @@ def write_trust(root: Path, trust: dict[str, Any]) -> Path:
     return path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a single file so readers see either the old or the new content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; published files are world-readable
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    with path.open("wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-
-
 def _write_parquet(path: Path, table: pa.Table) -> None:
     pq.write_table(
         table.replace_schema_metadata(None),
@@ -321,11 +303,3 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
 
 def _write_csv(path: Path, table: pa.Table) -> None:
     pa_csv.write_csv(table, path, write_options=pa_csv.WriteOptions(include_header=True))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

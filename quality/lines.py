@@ -22,6 +22,7 @@ only for the orders left in ``passed``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -193,7 +194,7 @@ _STRING_COLUMNS = frozenset(field.name for field in LINE_SCHEMA if pa.types.is_s
 _GX_LINE_RULES = tuple(rule for rule in LINE_ROW_RULES if rule.id in GX_LINE_RULE_IDS)
 
 
-def _applicable(columns: list[str] | set[str] | frozenset[str]) -> tuple[Rule, ...]:
+def _applicable(columns: Collection[str]) -> tuple[Rule, ...]:
     return rules_for_columns(_GX_LINE_RULES, columns)
 
 

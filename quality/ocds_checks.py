@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from quality.rules import CheckResult, Lang
+from settings import EXAMPLE_OCID_PREFIX
 
-DEFAULT_PREFIX = "ocds-213czf"
 _SAMPLE = 20
 
 
@@ -94,7 +94,7 @@ def check_ocds_day(
     releases: Sequence[Mapping[str, Any]],
     orders: pa.Table,
     *,
-    prefix: str = DEFAULT_PREFIX,
+    prefix: str = EXAMPLE_OCID_PREFIX,
     source_rows: int | None = None,
     quarantined_rows: int | None = None,
     lang: Lang = "es",

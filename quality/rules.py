@@ -22,7 +22,7 @@ its amounts zeroed); ``igv_cents`` must be zero or more. Negative amounts always
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -363,15 +363,13 @@ def missing_columns(table: pa.Table | Any) -> list[str]:
     return [name for name in REQUIRED_COLUMNS if name not in present]
 
 
-def rules_for_columns(
-    rules: tuple[Rule, ...], columns: set[str] | list[str] | frozenset[str]
-) -> tuple[Rule, ...]:
+def rules_for_columns(rules: tuple[Rule, ...], columns: Collection[str]) -> tuple[Rule, ...]:
     """Return the ``rules`` whose columns are all present."""
     present = set(columns)
     return tuple(rule for rule in rules if set(rule.columns) <= present)
 
 
-def applicable_row_rules(columns: set[str] | list[str]) -> tuple[Rule, ...]:
+def applicable_row_rules(columns: Collection[str]) -> tuple[Rule, ...]:
     """Return the row rules whose columns are all present."""
     return rules_for_columns(ROW_RULES, columns)
 

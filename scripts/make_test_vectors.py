@@ -39,10 +39,11 @@ from integrity.canonical import canonical_bytes  # noqa: E402
 from integrity.keys import anchor_key, day_number  # noqa: E402
 from integrity.manifest import build_manifest, file_entry, load_manifest, manifest_bytes  # noqa: E402
 from integrity.merkle import MerkleTree, leaf_hashes  # noqa: E402
+from settings import EXAMPLE_OCID_PREFIX  # noqa: E402
 
 DEFAULT_OUT = REPO_ROOT / "tests" / "vectors"
 DATASET = layout.DEFAULT_DATASET
-OCID_PREFIX = "ocds-213czf"
+OCID_PREFIX = EXAMPLE_OCID_PREFIX
 # Anvil's chain id, its first deployment address and account 0: the values a local anvil gives.
 CHAIN_ID = 31337
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from ocds_mappings.agreements import agreement_rows, load_agreements, resolve_agreements
+from perucompras.agreements import agreement_rows, load_agreements, resolve_agreements
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "perucompras"
 

@@ -23,9 +23,11 @@ from publication.catalogue import (
     write_catalogue,
 )
 from publication.writer import DayContent, write_day
+from settings import Identity
 
 DATASET = "perucompras-ocam"
 BASE_URL = "https://datos.example.org/perucompras"
+IDENTITY = Identity(base_url=BASE_URL)
 DAYS = [dt.date(2026, 3, 2), dt.date(2026, 3, 3)]
 KINDS = ("releases.json", "releases.jsonl", "orders.parquet", "orders.csv")
 
@@ -81,13 +83,13 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def test_writes_both_files_at_the_datasets_root_without_leftovers(root: Path) -> None:
-    paths = write_catalogue(root, DATASET, base_url=BASE_URL)
+    paths = write_catalogue(root, DATASET, identity=IDENTITY)
     assert paths == [root / CATALOGUE_JSONLD, root / CATALOGUE_CKAN]
     assert not [p.name for p in root.iterdir() if p.name.startswith(".catalog")]
 
 
 def test_jsonld_is_a_dcat_catalogue_with_one_dataset(root: Path) -> None:
-    write_catalogue(root, DATASET, base_url=BASE_URL + "/")
+    write_catalogue(root, DATASET, identity=Identity(base_url=BASE_URL + "/"))
     catalogue = _load(root / CATALOGUE_JSONLD)
     context = catalogue["@context"]
     assert context["dcat"] == "http://www.w3.org/ns/dcat#"
@@ -123,7 +125,7 @@ def _prefixed_keys(value: Any) -> set[str]:
 
 
 def test_every_term_prefix_is_declared_in_the_context(root: Path) -> None:
-    write_catalogue(root, DATASET, base_url=BASE_URL)
+    write_catalogue(root, DATASET, identity=IDENTITY)
     catalogue = _load(root / CATALOGUE_JSONLD)
     body = {k: v for k, v in catalogue.items() if k != "@context"}
     prefixes = {key.split(":", 1)[0] for key in _prefixed_keys(body)}
@@ -131,7 +133,7 @@ def test_every_term_prefix_is_declared_in_the_context(root: Path) -> None:
 
 
 def test_one_distribution_per_day_and_format_with_the_manifest_checksums(root: Path) -> None:
-    write_catalogue(root, DATASET, base_url=BASE_URL)
+    write_catalogue(root, DATASET, identity=IDENTITY)
     (dataset,) = _load(root / CATALOGUE_JSONLD)["dcat:dataset"]
     distributions = {d["dcat:downloadURL"]: d for d in dataset["dcat:distribution"]}
     assert len(distributions) == len(DAYS) * len(KINDS)
@@ -158,7 +160,7 @@ def test_one_distribution_per_day_and_format_with_the_manifest_checksums(root: P
 
 
 def test_ckan_package_lists_the_same_resources(root: Path) -> None:
-    write_catalogue(root, DATASET, base_url=BASE_URL)
+    write_catalogue(root, DATASET, identity=IDENTITY)
     answer = _load(root / CATALOGUE_CKAN)
     assert answer["success"] is True
     package = answer["result"]
@@ -177,19 +179,19 @@ def test_ckan_package_lists_the_same_resources(root: Path) -> None:
 
 
 def test_same_days_give_byte_identical_catalogues(root: Path, tmp_path: Path) -> None:
-    write_catalogue(root, DATASET, base_url=BASE_URL)
+    write_catalogue(root, DATASET, identity=IDENTITY)
     first = {name: (root / name).read_bytes() for name in (CATALOGUE_JSONLD, CATALOGUE_CKAN)}
-    write_catalogue(root, DATASET, base_url=BASE_URL)
+    write_catalogue(root, DATASET, identity=IDENTITY)
     assert {name: (root / name).read_bytes() for name in first} == first
     other = tmp_path / "elsewhere"
     _publish(other, DAYS)
-    write_catalogue(other, DATASET, base_url=BASE_URL)
+    write_catalogue(other, DATASET, identity=IDENTITY)
     assert {name: (other / name).read_bytes() for name in first} == first
 
 
 def test_a_new_day_extends_the_catalogue(root: Path) -> None:
     _publish(root, [dt.date(2026, 3, 4)])
-    write_catalogue(root, DATASET, base_url=BASE_URL)
+    write_catalogue(root, DATASET, identity=IDENTITY)
     (dataset,) = _load(root / CATALOGUE_JSONLD)["dcat:dataset"]
     assert dataset["dct:temporal"]["dcat:endDate"] == "2026-03-04"
     assert len(dataset["dcat:distribution"]) == 3 * len(KINDS)
@@ -197,12 +199,12 @@ def test_a_new_day_extends_the_catalogue(root: Path) -> None:
 
 def test_refuses_a_root_without_index(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match=r"index\.json: missing"):
-        write_catalogue(tmp_path, DATASET, base_url=BASE_URL)
+        write_catalogue(tmp_path, DATASET, identity=IDENTITY)
 
 
 def test_refuses_another_dataset(root: Path) -> None:
     with pytest.raises(CatalogueError, match="not 'otro-dataset'"):
-        write_catalogue(root, "otro-dataset", base_url=BASE_URL)
+        write_catalogue(root, "otro-dataset", identity=IDENTITY)
 
 
 def test_refuses_a_manifest_that_differs_from_the_index(root: Path) -> None:
@@ -210,6 +212,6 @@ def test_refuses_a_manifest_that_differs_from_the_index(root: Path) -> None:
     before = (root / CATALOGUE_JSONLD).read_bytes() if (root / CATALOGUE_JSONLD).exists() else None
     manifest.write_bytes(manifest.read_bytes().replace(b'"releases":3', b'"releases":4'))
     with pytest.raises(CatalogueError, match=f"{manifest.name}: SHA-256 .* differs"):
-        write_catalogue(root, DATASET, base_url=BASE_URL)
+        write_catalogue(root, DATASET, identity=IDENTITY)
     after = (root / CATALOGUE_JSONLD).read_bytes() if (root / CATALOGUE_JSONLD).exists() else None
     assert after == before  # the catalogue is not rewritten from a tampered manifest

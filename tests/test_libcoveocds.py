@@ -16,6 +16,7 @@ from ocds_mappings.mapping import (
     build_releases,
 )
 from ocds_mappings.packaging import Publisher, release_package
+from settings import Identity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
@@ -50,6 +51,7 @@ def package() -> dict:
         uri="https://example.org/perucompras-ocam/2026/01/01/release-package.json",
         published_date="2026-01-01T23:59:59-05:00",
         publisher=Publisher("Perú Compras Abierto", "20600927818"),
+        license=Identity().license,
         publication_policy="https://example.org/publication-policy",
         extensions=extension_urls(),
     )

@@ -27,9 +27,10 @@ from ocds_mappings.schema import CodelistChecker, load_codelists, load_release_s
 from perucompras.reader import month_of_file, read_monthly_file, read_source_dir
 from perucompras.synthetic import generate_month
 from perucompras.synthetic_details import generate_detailed_export, generate_quotations
-from publication import day as steps
+from publication import steps
 from publication.details import companion_files
-from publication.portal import DEFAULT_BASE_URL, EXTENSIONS_FOLDER
+from publication.portal import EXTENSIONS_FOLDER
+from settings import EXAMPLE_OCID_PREFIX, Identity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = SHARED / "data" / "perucompras"
@@ -37,7 +38,9 @@ pytestmark = pytest.mark.skipif(
     not (SHARED / "ocds" / "1__1__5" / "release-schema.json").is_file(),
     reason=f"OCDS schema files not found under {SHARED / 'ocds'}",
 )
-PREFIX = "ocds-213czf"
+PREFIX = EXAMPLE_OCID_PREFIX
+IDENTITY = Identity()
+DEFAULT_BASE_URL = IDENTITY.base_url
 D1, D2 = dt.date(2025, 11, 10), dt.date(2025, 11, 11)
 
 
@@ -47,7 +50,7 @@ def _publish_day(files: list[Path], day: dt.date, root: Path, companions_dir: Pa
     companions = companion_files(companions_dir, day) if companions_dir else None
     mapped = steps.map_releases(checked, ocid_prefix=PREFIX, root=root, companions=companions)
     published = steps.publish(
-        mapped, root=root, dataset=DEFAULT_DATASET, day=day, base_url=DEFAULT_BASE_URL
+        mapped, root=root, dataset=DEFAULT_DATASET, day=day, identity=IDENTITY
     )
     assert published.gate_passed, published.failures
     return Path(published.folder)

@@ -12,6 +12,7 @@ from nbclient import NotebookClient
 
 from integrity.layout import DEFAULT_DATASET, DayLayout
 from integrity.manifest import load_manifest
+from settings import EXAMPLE_OCID_PREFIX, Identity
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -27,7 +28,7 @@ def datasets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from integrity.devchain import DevChain, find_anvil_bin
     from perucompras.reader import read_source_dir
     from perucompras.synthetic import generate_month, plant_defects
-    from publication import day as steps
+    from publication import steps
     from publication.anchoring import anchor_day
     from publication.writer import write_trust
 
@@ -42,9 +43,10 @@ def datasets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for day in DAYS:
         extracted = steps.extract(files, day, root=root)
         checked = steps.check_quality(extracted, day)
-        mapped = steps.map_releases(checked, ocid_prefix="ocds-213czf", root=root)
+        mapped = steps.map_releases(checked, ocid_prefix=EXAMPLE_OCID_PREFIX, root=root)
+        identity = Identity(base_url="https://example.org")
         published = steps.publish(
-            mapped, root=root, dataset=DEFAULT_DATASET, day=day, base_url="https://example.org"
+            mapped, root=root, dataset=DEFAULT_DATASET, day=day, identity=identity
         )
         published.require_gate()
     with DevChain(tmp / "devchain") as chain:

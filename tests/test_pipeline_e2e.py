@@ -18,8 +18,14 @@ from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 DAYS = [dt.date(2026, 10, 30), dt.date(2026, 10, 31), dt.date(2026, 11, 1)]
 
 
-def test_definitions_load_with_assets_checks_job_schedule_and_sensor() -> None:
-    graph = defs.resolve_asset_graph()
+def test_definitions_load_with_assets_checks_job_schedule_and_sensor(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_DATASETS_ROOT", str(tmp_path / "publicados"))
+    loaded = defs()  # the settings are read here, when Dagster loads the code location
+    assert loaded.resources is not None
+    assert loaded.resources["datasets"].root == str(tmp_path / "publicados")
+    graph = loaded.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {
         "source_orders",
@@ -30,9 +36,9 @@ def test_definitions_load_with_assets_checks_job_schedule_and_sensor() -> None:
     }
     check_names = {key.name for key in graph.asset_check_keys}
     assert {"source_files_readable", "rows_reconcile", "releases_schema_valid"} <= check_names
-    assert defs.resolve_job_def("publicar_dia").partitions_def is not None
-    assert defs.resolve_schedule_def("publicar_dia_schedule") is not None
-    assert defs.resolve_sensor_def("new_source_files") is not None
+    assert loaded.resolve_job_def("publicar_dia").partitions_def is not None
+    assert loaded.resolve_schedule_def("publicar_dia_schedule") is not None
+    assert loaded.resolve_sensor_def("new_source_files") is not None
 
 
 def _resources(tmp: Path) -> dict[str, object]:

@@ -91,7 +91,7 @@ def test_held_rows_are_retried_after_a_fix_and_not_every_day(
 
     # The rules changed (e.g. a new agreement table): retried once, still failing, held again.
     monkeypatch.setattr("publication.extract.rules_fingerprint", lambda: "new-rules")
-    monkeypatch.setattr("publication.day.rules_fingerprint", lambda: "new-rules")
+    monkeypatch.setattr("publication.steps.publishing.rules_fingerprint", lambda: "new-rules")
     _run(tmp_path, D1 + dt.timedelta(days=2))
     assert order in _quarantined_orders(tmp_path, D1 + dt.timedelta(days=2))
     sources = load_manifest(_day_files(tmp_path, D1 + dt.timedelta(days=2)).manifest).data[

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from perucompras.reader import month_of_file, read_monthly_file, read_source_dir
-from publication import day as steps
+from publication import steps
+from settings import EXAMPLE_OCID_PREFIX
 
 
 @pytest.mark.parametrize("month", [(2022, 1), (2025, 12)])
@@ -25,7 +26,9 @@ def test_every_sample_row_is_published_or_quarantined_over_its_month(
         day = dt.date(year, number, day_of_month)
         extracted = steps.extract(files, day, root=tmp_path / "datasets")
         checked = steps.check_quality(extracted, day)
-        mapped = steps.map_releases(checked, ocid_prefix="ocds-213czf", root=tmp_path / "datasets")
+        mapped = steps.map_releases(
+            checked, ocid_prefix=EXAMPLE_OCID_PREFIX, root=tmp_path / "datasets"
+        )
         assert mapped.gate_passed, mapped.failures
         assert checked.source is not None and mapped.published_orders is not None
         source_rows += checked.source.source_rows

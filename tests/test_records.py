@@ -11,6 +11,7 @@ from ocds_mappings.extensions import extension_urls
 from ocds_mappings.mapping import build_releases
 from ocds_mappings.packaging import Publisher, record_package, release_package
 from ocds_mappings.schema import ReleaseValidator, load_release_schema
+from settings import Identity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
@@ -20,6 +21,7 @@ PACKAGE_ARGS = {
     "uri": "https://example.org/perucompras-ocam/2026/02/01/records.json",
     "published_date": "2026-02-01T23:59:59-05:00",
     "publisher": PUBLISHER,
+    "license": Identity().license,
     "publication_policy": "https://example.org/publication-policy",
     "extensions": extension_urls(),
 }
@@ -69,7 +71,7 @@ def test_package_metadata(two_states: list[dict]) -> None:
     assert package["publisher"] == {
         "name": PUBLISHER.name,
         "scheme": "PE-RUC",
-        "uid": PUBLISHER.ruc,
+        "uid": PUBLISHER.uid,
     }
     assert package["license"] == "https://creativecommons.org/licenses/by/4.0/"
     assert package["releases"] == two_states

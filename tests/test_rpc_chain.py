@@ -1,4 +1,4 @@
-"""Any RPC URL + key from the environment works like the embedded chain (here: a separate anvil)."""
+"""Any RPC URL + key from the chain settings works like the embedded chain (here: a separate anvil)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from dagster import materialize
+from dagster import EnvVar, materialize
 
 from integrity.chain import DEV_PRIVATE_KEYS, ChainConfig, DevKeyRefused, ensure_key_allowed
 from integrity.devchain import DevChain
@@ -15,6 +15,7 @@ from integrity.keys import anchor_key
 from integrity.layout import DayLayout
 from pipelines.definitions import ALL_ASSETS
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+from settings import load_settings
 
 
 @pytest.mark.chain
@@ -24,15 +25,18 @@ def test_pipeline_anchors_through_environment_rpc_settings(
     day = dt.date(2026, 6, 3)
     with DevChain(tmp_path / "node") as node:  # stands in for any EVM node
         assert node.deployment is not None
-        monkeypatch.setenv("PERUCOMPRAS_RPC_URL", node.rpc_url)
-        monkeypatch.setenv("PERUCOMPRAS_PRIVATE_KEY", DEV_PRIVATE_KEYS[0])
-        monkeypatch.setenv("PERUCOMPRAS_CONTRACT", node.deployment.contract)
+        monkeypatch.setenv("PERUCOMPRAS_CHAIN__MODE", "rpc")
+        monkeypatch.setenv("PERUCOMPRAS_CHAIN__RPC_URLS", node.rpc_url)
+        monkeypatch.setenv("PERUCOMPRAS_CHAIN__PRIVATE_KEY", DEV_PRIVATE_KEYS[0])
+        monkeypatch.setenv("PERUCOMPRAS_CHAIN__CONTRACT", node.deployment.contract)
+        chain = ChainResource.from_settings(load_settings())
+        assert isinstance(chain.private_key, EnvVar)  # resolved by Dagster at run time only
         resources = {
             "source": SourceResource(
                 kind="synthetic", directory=str(tmp_path / "source"), orders_per_month=300
             ),
             "datasets": DatasetsResource(root=str(tmp_path / "datasets")),
-            "chain": ChainResource(mode="rpc"),
+            "chain": chain,
         }
         result = materialize(ALL_ASSETS, partition_key=day.isoformat(), resources=resources)
         assert result.success

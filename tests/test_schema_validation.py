@@ -17,7 +17,6 @@ from ocds_mappings.mapping import (
     build_releases,
 )
 from ocds_mappings.schema import (
-    OCDS_DIR_ENV,
     OcdsFilesMissingError,
     ReleaseValidator,
     codelist_checker,
@@ -111,10 +110,9 @@ def test_json_merge_patch_follows_rfc7386() -> None:
     assert json_merge_patch({"a": "b"}, ["c"]) == ["c"]
 
 
-def test_missing_ocds_dir_says_how_to_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(OCDS_DIR_ENV, str(tmp_path))
-    with pytest.raises(OcdsFilesMissingError, match=OCDS_DIR_ENV):
-        ocds_dir()
+def test_missing_ocds_dir_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(OcdsFilesMissingError, match="PERUCOMPRAS_OCDS_DIR"):
+        ocds_dir(tmp_path)
 
 
 def test_validation_throughput(validator: ReleaseValidator, releases: list[dict]) -> None:

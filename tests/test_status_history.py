@@ -15,6 +15,7 @@ from integrity.layout import DayLayout
 from perucompras.synthetic import generate_month
 from pipelines.definitions import ALL_ASSETS
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+from settings import EXAMPLE_OCID_PREFIX
 
 D1, D2 = dt.date(2026, 8, 10), dt.date(2026, 8, 11)
 
@@ -87,12 +88,12 @@ def test_single_release_compiles_like_ocdsmerge(tmp_path: Path) -> None:
     from integrity.canonical import canonical_bytes
     from ocds_mappings.packaging import compiled_release
     from ocds_mappings.schema import load_release_schema
-    from publication import day as steps
+    from publication import steps
 
     monthly = generate_month(2026, 7, tmp_path, orders=300)
     day = dt.date(2026, 7, 15)
     checked = steps.check_quality(steps.extract([monthly], day, root=tmp_path / "ds"), day)
-    mapped = steps.map_releases(checked, ocid_prefix="ocds-213czf", root=tmp_path / "ds")
+    mapped = steps.map_releases(checked, ocid_prefix=EXAMPLE_OCID_PREFIX, root=tmp_path / "ds")
     merger = Merger(schema=load_release_schema())
     assert mapped.releases
     for release in mapped.releases:

@@ -1,14 +1,26 @@
-"""`publicar`: the operators' command (run, backfill, proof, serve)."""
+"""`publicar`: the operators' command (run, backfill, proof, serve, config).
+
+The settings are loaded once here, with the command's flags as overrides, before any command
+touches a file; a refused setting ends the command with its message and exit code 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
-from pipelines.cli import proof, run, serve
+from pipelines.cli import config, proof, run, serve
+from settings import SettingsError, load_settings
 
-COMMANDS = {"run": run, "backfill": run, "proof": proof, "serve": serve}
+COMMANDS: dict[str, ModuleType] = {
+    "run": run,
+    "backfill": run,
+    "proof": proof,
+    "serve": serve,
+    "config": config,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,7 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, module in COMMANDS.items():
         module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
     args = parser.parse_args(argv)
-    return int(COMMANDS[args.command].handle(args) or 0)
+    command = COMMANDS[args.command]
+    try:
+        settings = load_settings(overrides=command.overrides(args))
+    except SettingsError as error:
+        print(f"publicar: {error}", file=sys.stderr)
+        return 2
+    return int(command.handle(args, settings) or 0)
 
 
 if __name__ == "__main__":

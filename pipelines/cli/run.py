@@ -4,33 +4,32 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import shutil
 import sys
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pipelines.resources import REPO_ROOT
+from settings import Settings, env_name
 
 HELP = "Extract, check, map, publish and anchor a range of days (default: the last 7 days)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of `publicar run`; each one overrides the setting it names."""
     parser.add_argument(
         "--source",
-        default="synthetic",
-        help="'synthetic' (default: seeded files in the real format), 'portal' (download the "
-        "monthly files from the national open data portal, PERUCOMPRAS_PORTAL_URL) or a "
-        "directory of real ReportePCBienesYYYYMM.csv files",
+        help="'synthetic' (seeded files in the real format), 'portal' (download the monthly "
+        "files from the national open data portal) or a directory of real "
+        "ReportePCBienesYYYYMM.csv files (default: the source.kind setting)",
     )
     parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, help="first day")
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="last day")
-    parser.add_argument("--datasets", type=Path, default=REPO_ROOT / "datasets")
+    parser.add_argument("--datasets", type=Path, help="datasets root (default: the setting)")
     parser.add_argument(
         "--chain",
         choices=["devchain", "rpc"],
-        default="rpc" if os.environ.get("PERUCOMPRAS_RPC_URL") else "devchain",
-        help="devchain: embedded anvil (default); rpc: PERUCOMPRAS_RPC_URL/_PRIVATE_KEY/_CONTRACT",
+        help="devchain: embedded anvil; rpc: the chain.* settings (default: chain.mode)",
     )
     parser.add_argument(
         "--devchain",
@@ -38,10 +37,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="state folder of the embedded chain (default: .devchain for the default datasets "
         "root, else a .NAME-devchain folder beside --datasets, so roots never share a chain)",
     )
-    parser.add_argument("--orders-per-month", type=int, default=10_000)
+    parser.add_argument("--orders-per-month", type=int, help="synthetic orders per month")
     parser.add_argument(
         "--verbose", action="store_true", help="show Dagster's step-by-step log (DEBUG)"
     )
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the flags override."""
+    given: dict[str, Any] = {}
+    source: dict[str, Any] = {}
+    chain: dict[str, Any] = {}
+    if args.datasets is not None:
+        given["datasets_root"] = args.datasets
+    if args.source in ("synthetic", "portal"):
+        source["kind"] = args.source
+    elif args.source is not None:
+        source.update(kind="directory", directory=Path(args.source))
+    if args.orders_per_month is not None:
+        source["orders_per_month"] = args.orders_per_month
+    if args.chain is not None:
+        chain["mode"] = args.chain
+    if args.devchain is not None:
+        chain["devchain_dir"] = args.devchain
+    if source:
+        given["source"] = source
+    if chain:
+        given["chain"] = chain
+    return given
 
 
 def default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -50,50 +73,39 @@ def default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=7), today - dt.timedelta(days=1)
 
 
-def dagster_home() -> Path:
-    """A persistent DAGSTER_HOME so that `make ui` shows these runs (telemetry off)."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home")))
+def dagster_home(settings: Settings) -> Path:
+    """A persistent Dagster home so that `make ui` shows these runs (telemetry off)."""
+    home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
-    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+        (home / "dagster.yaml").write_bytes(
+            files("pipelines").joinpath("dagster.yaml").read_bytes()
+        )
     return home
 
 
-def handle(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the days in order; stop at the first failed day (days are chained)."""
     start, end = default_range()
-    start, end = args.start or start, args.end or end
+    start, end = args.start or max(start, settings.history_start), args.end or end
     if start > end:
         print(f"publicar: --from {start} is after --to {end}", file=sys.stderr)
         return 2
-    dagster_home()
+    if start < settings.history_start:
+        print(
+            f"publicar: --from {start} is before the first published day "
+            f"{settings.history_start} (history_start; {env_name('history_start')})",
+            file=sys.stderr,
+        )
+        return 2
+    home = dagster_home(settings)
     from dagster import DagsterInstance, materialize
 
     from pipelines.definitions import ALL_ASSETS
-    from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+    from pipelines.resources import build_resources
 
-    if args.source == "synthetic":
-        source = SourceResource(kind="synthetic", orders_per_month=args.orders_per_month)
-    elif args.source == "portal":
-        source = SourceResource(
-            kind="portal",
-            directory=str(REPO_ROOT / ".cache" / "source" / "portal"),
-            portal_url=os.environ.get("PERUCOMPRAS_PORTAL_URL", SourceResource().portal_url),
-        )
-    else:
-        source = SourceResource(kind="directory", directory=str(Path(args.source).resolve()))
-    root = args.datasets.resolve()
-    devchain = args.devchain or (
-        REPO_ROOT / ".devchain"
-        if root == (REPO_ROOT / "datasets").resolve()
-        else root.parent / f".{root.name}-devchain"
-    )
-    resources = {
-        "source": source,
-        "datasets": DatasetsResource(root=str(root)),
-        "chain": ChainResource(mode=args.chain, state_dir=str(devchain.resolve())),
-    }
-    instance = DagsterInstance.get()
+    resources = build_resources(settings)
+    instance = DagsterInstance.from_config(str(home))
     day = start
     while day <= end:
         result = materialize(

@@ -1,0 +1,173 @@
+"""Step 4, publish: write the day's files atomically, record them, refresh the site once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from integrity.keys import anchor_key
+from integrity.layout import QUALITY_HTML
+from publication.anchoring import check_day_files
+from publication.records import day_record_package
+from publication.state import StateStore, rules_fingerprint, store_path
+from publication.steps.common import StepResult
+from publication.steps.mapping import Mapped
+from publication.writer import DayContent, write_day
+from quality.rules import CheckResult
+from settings import Identity, Lang
+
+
+@dataclass(frozen=True)
+class Published(StepResult):
+    """Where the day was written, its manifest digest and Merkle root."""
+
+    folder: str = ""
+    manifest_sha256: str = ""
+    merkle_root: str = ""
+    tree_size: int = 0
+    quarantined: int = 0
+    unchanged: bool = False
+    quality: dict[str, Any] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        """Summary shown on the Dagster materialization."""
+        return {
+            "quality": self.quality,
+            "folder": self.folder,
+            "manifest_sha256": self.manifest_sha256,
+            "merkle_root": self.merkle_root,
+            "releases": self.tree_size,
+            "quarantined": self.quarantined,
+            "unchanged_rerun": self.unchanged,
+        }
+
+
+def publish(
+    mapped: Mapped,
+    *,
+    root: Path,
+    dataset: str,
+    day: dt.date,
+    identity: Identity,
+    state_dir: Path | None = None,
+    ocds_dir: Path | None = None,
+    lang: Lang = "es",
+) -> Published:
+    """Write the day's files (only from a result whose every blocking check passed)."""
+    mapped.require_gate()
+    from ocds_mappings.extensions import extension_urls
+    from ocds_mappings.mapping import party_name_variants
+    from ocds_mappings.packaging import Publisher, release_package
+    from publication.portal import EXTENSIONS_FOLDER, policy_url
+    from publication.site import refresh_site
+    from quality.report import build_report, render_html
+
+    checked = mapped.checked
+    assert checked is not None and checked.source is not None
+    assert mapped.quarantine is not None and mapped.published_orders is not None
+    source = checked.source
+    base_url = identity.base_url
+    cutoff = source.cutoff or f"{day.isoformat()}T23:59:59-05:00"
+    publisher = Publisher(
+        name=identity.publisher_name,
+        uid=identity.publisher_uid,
+        scheme=identity.publisher_scheme,
+        uri=identity.publisher_uri,
+    )
+    package = release_package(
+        [],
+        uri=f"{base_url}/{dataset}/{day:%Y/%m/%d}/{dataset}-{day.isoformat()}-releases.json",
+        published_date=cutoff,
+        publisher=publisher,
+        license=identity.license,
+        publication_policy=policy_url(identity),
+        extensions=extension_urls(local_base_url=f"{base_url}/{EXTENSIONS_FOLDER}/"),
+    )
+    package.pop("releases")
+    counts = {
+        "sourceRows": source.source_rows,
+        "publishedRows": mapped.published_orders.num_rows,
+        "quarantinedRows": mapped.quarantine.num_rows,
+        "releases": len(mapped.releases),
+        "callOffReleases": sum(1 for r in mapped.releases if "-OCAM-" in r["ocid"]),
+        **mapped.detail_counts,
+    }
+    quality = build_report(
+        day,
+        source.source_rows,
+        mapped.published_orders.num_rows,
+        mapped.quarantine,
+        [*checked.checks, *mapped.checks],
+    )
+    quality["party_name_variants"] = party_name_variants(mapped.published_orders)
+    store_file = store_path(root, state_dir)
+    with StateStore(store_file) as store:
+        records = day_record_package(
+            mapped.releases,
+            day=day,
+            root=root,
+            dataset=dataset,
+            store=store,
+            base_url=base_url,
+            package_meta={**package, "publisher": publisher.as_ocds()},
+            ocds_dir=ocds_dir,
+        )
+    content = DayContent(
+        dataset=dataset,
+        day=day,
+        cutoff=cutoff,
+        ocid_prefix=mapped.ocid_prefix,
+        publisher=publisher.as_ocds(),
+        package=package,
+        release_lines=mapped.release_lines,
+        orders=mapped.published_orders,
+        quarantine=mapped.quarantine,
+        sources=[*source.sources, *mapped.detail_sources],
+        counts=counts,
+        quality=quality,
+        records=records,
+        extra_files={QUALITY_HTML: render_html(quality, lang).encode("utf-8")},
+    )
+    result = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
+    if not result.differs_from_sources:
+        with StateStore(store_file) as store:
+            store.record_published(day, mapped.releases)
+            store.record_held(day, mapped.quarantine, rules_fingerprint())
+    refresh_site(root, dataset, identity, lang=lang)
+    problems = check_day_files(result.folder, result.manifest)
+    checks = [
+        CheckResult(
+            "files_match_manifest",
+            not problems,
+            "block",
+            "todos los archivos coinciden con el manifiesto"
+            if not problems
+            else "; ".join(problems),
+        ),
+        CheckResult(
+            "anchored_day_unchanged",
+            not result.differs_from_sources,
+            "warn",
+            "el día publicado coincide con las fuentes actuales"
+            if not result.differs_from_sources
+            else "las fuentes cambiaron después de anclar este día: se mantiene tal como se ancló y "
+            "los estados nuevos se publican en el siguiente día (política de publicación)",
+        ),
+    ]
+    return Published(
+        day=day,
+        checks=checks,
+        upstream_failures=mapped.failures,
+        folder=str(result.folder),
+        manifest_sha256=result.manifest.sha256,
+        merkle_root=result.merkle_root,
+        tree_size=result.tree_size,
+        quarantined=mapped.quarantine.num_rows,
+        unchanged=result.unchanged,
+        quality={
+            key: quality[key]
+            for key in ("status", "rows_in", "published", "quarantined", "quarantined_by_rule")
+        },
+    )

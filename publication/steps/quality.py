@@ -1,0 +1,145 @@
+"""Step 2, quality gate: row and table rules on the orders, and the gates of lines and bids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from publication.details import DayDetails
+from publication.extract import DaySource
+from publication.steps.common import (
+    StepResult,
+    as_published_quarantine,
+    as_step_check,
+    dagster_check_name,
+)
+from publication.steps.extraction import Extracted
+from quality.rules import CheckResult, Rule
+
+CheckSpec = tuple[str, bool, str]
+
+
+@dataclass(frozen=True)
+class Checked(StepResult):
+    """Orders that passed the rules, and every row held back so far."""
+
+    source: DaySource | None = None
+    passed_orders: pa.Table | None = None
+    quarantine: pa.Table | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """Counts shown on the Dagster materialization."""
+        return {
+            "passed": self.passed_orders.num_rows if self.passed_orders is not None else 0,
+            "quarantined": self.quarantine.num_rows if self.quarantine is not None else 0,
+        }
+
+
+def _rule_specs(rules: Iterable[Rule]) -> list[CheckSpec]:
+    """Row rules quarantine rows (their checks report); blocking table rules stop the day."""
+    return [
+        (
+            dagster_check_name(rule.id),
+            rule.level == "table" and rule.severity == "block",
+            rule.description("es"),
+        )
+        for rule in rules
+    ]
+
+
+def table_check_specs() -> list[CheckSpec]:
+    """(name, blocking, description) of every check the quality gate reports."""
+    from quality.rules import ROW_RULES, TABLE_RULES
+
+    return [
+        *_rule_specs((*TABLE_RULES, *ROW_RULES)),
+        (dagster_check_name("gx.agreement"), True, "Great Expectations agrees with the rules."),
+    ]
+
+
+def detail_check_specs() -> list[CheckSpec]:
+    """(name, blocking, description) of the checks on order lines and quotations."""
+    from quality.lines import AGREEMENT_CHECK as LINES_AGREEMENT
+    from quality.lines import LINE_RULES
+    from quality.quotations import AGREEMENT_CHECK as QUOTATIONS_AGREEMENT
+    from quality.quotations import QUOTATION_RULES
+
+    return [
+        *_rule_specs(LINE_RULES),
+        (dagster_check_name(LINES_AGREEMENT), True, "Great Expectations agrees on order lines."),
+        *_rule_specs(QUOTATION_RULES),
+        (
+            dagster_check_name(QUOTATIONS_AGREEMENT),
+            True,
+            "Great Expectations agrees on quotations.",
+        ),
+    ]
+
+
+def check_quality(extracted: Extracted, day: dt.date) -> Checked:
+    """Apply the row and table rules; failing rows go to quarantine with their rule."""
+    extracted.require_gate()
+    from quality.gate import evaluate_orders
+
+    source = extracted.source
+    assert source is not None
+    outcome = evaluate_orders(source.orders, day=day)
+    quarantine = pa.concat_tables(
+        [as_published_quarantine(source.quarantine), as_published_quarantine(outcome.quarantine)]
+    )
+    passed = outcome.passed
+    reconciles = source.source_rows == passed.num_rows + quarantine.num_rows
+    checks = [
+        CheckResult(
+            "rows_reconcile",
+            reconciles,
+            "block",
+            f"{source.source_rows} filas de origen = {passed.num_rows} aprobadas + "
+            f"{quarantine.num_rows} en cuarentena"
+            + ("" if reconciles else ": se perdieron o duplicaron filas"),
+        ),
+        *[as_step_check(c) for c in outcome.checks],
+    ]
+    return Checked(
+        day=day,
+        checks=checks,
+        upstream_failures=extracted.failures,
+        source=source,
+        passed_orders=passed,
+        quarantine=quarantine,
+    )
+
+
+def checked_details(details: DayDetails) -> tuple[DayDetails, pa.Table, list[CheckResult]]:
+    """Apply the line and quotation gates: failing rows (and the rest of their order) held back."""
+    from quality.lines import evaluate_lines
+    from quality.quotations import evaluate_quotations
+
+    held = [as_published_quarantine(details.quarantine)]
+    checks: list[CheckResult] = []
+    lines, deliveries, quotations = details.lines, details.deliveries, details.quotations
+    counts = dict(details.counts)
+    if lines is not None and deliveries is not None:
+        outcome = evaluate_lines(lines)
+        lines = outcome.passed
+        deliveries = deliveries.filter(
+            pc.is_in(deliveries["order_number"], value_set=lines["order_number"].combine_chunks())
+        )
+        held.append(as_published_quarantine(outcome.quarantine))
+        checks += [as_step_check(c) for c in outcome.checks]
+        counts["detailLines"] = lines.num_rows
+        counts["detailLinesHeldBack"] = outcome.quarantine.num_rows
+    if quotations is not None:
+        quoted = evaluate_quotations(quotations)
+        quotations = quoted.passed
+        held.append(as_published_quarantine(quoted.quarantine))
+        checks += [as_step_check(c) for c in quoted.checks]
+        counts["quotations"] = quotations.num_rows
+        counts["quotationsHeldBack"] = quoted.quarantine.num_rows
+    checked = DayDetails(lines, deliveries, quotations, details.quarantine, counts, details.sources)
+    return checked, pa.concat_tables(held), checks

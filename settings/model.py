@@ -1,0 +1,501 @@
+"""The settings object: one typed definition of every value the pipeline can be configured with.
+
+Three groups (``identity``, ``source``, ``chain``) plus the storage and run settings at the top.
+Defaults are the ``dev`` profile: an example ocid prefix, an ``example.org`` base URL and the
+embedded dev chain, so that ``make run`` works on a fresh clone. The ``production`` profile
+refuses those placeholders (``production_problems``). Relative paths are resolved against the
+working directory when the settings are loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "PERUCOMPRAS_"
+NESTED_DELIMITER = "__"
+EXAMPLE_OCID_PREFIX = "ocds-213czf"
+EXAMPLE_BASE_URL = "https://datos.example.org/perucompras"
+SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
+DEFAULT_DATASETS_ROOT = Path("datasets")
+DEFAULT_DATASET = "perucompras-ocam"
+# Public test mnemonic of anvil/hardhat: every account derived from it is a known key.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_ACCOUNTS = 10
+OCID_PREFIX_PATTERN = re.compile(r"^ocds-[a-z0-9]{6}$")
+DATASET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+ADDRESS_PATTERN = re.compile(r"^0x[0-9a-fA-F]{40}$")
+PRIVATE_KEY_PATTERN = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+
+Profile = Literal["dev", "production"]
+Lang = Literal["es", "en"]
+Origin = Literal["default", "file", "environment", "argument"]
+
+# The TOML file of the load in progress (set by ``load_settings`` around the construction).
+CONFIG_FILE_IN_USE: ContextVar[Path | None] = ContextVar("perucompras_config", default=None)
+
+
+def _http_url(value: str | None) -> str | None:
+    """An absolute http(s) URL, kept as written (it is published as is)."""
+    if value is None:
+        return None
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{value!r} is not an absolute http(s) URL")
+    return value
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Identity(_Group):
+    """Who publishes, under which identifiers and licence, at which public address."""
+
+    ocid_prefix: str = Field(
+        EXAMPLE_OCID_PREFIX,
+        description="OCDS ocid prefix registered for the publisher (`ocds-` + 6 characters); "
+        "the default is the example prefix of the OCDS documentation",
+    )
+    base_url: str = Field(
+        EXAMPLE_BASE_URL,
+        description="public URL the datasets root is served at (package uris, release URLs, "
+        "catalogue links)",
+    )
+    publisher_name: str = Field(
+        "CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS",
+        description="package `publisher.name`; the default is a dev placeholder",
+    )
+    publisher_scheme: str = Field("PE-RUC", description="package `publisher.scheme`")
+    publisher_uid: str = Field(
+        "20600927818", description="package `publisher.uid` (a RUC with the default scheme)"
+    )
+    publisher_uri: str | None = Field(
+        None, description="package `publisher.uri` and the catalogue's publisher IRI (optional)"
+    )
+    license: str = Field(
+        "https://creativecommons.org/licenses/by/4.0/",
+        description="licence URL of the data (packages and catalogue)",
+    )
+    policy_url: str | None = Field(
+        None,
+        description="`publicationPolicy` URL; unset: the policy served at "
+        "`{base_url}/publication-policy.md`",
+    )
+
+    @field_validator("ocid_prefix")
+    @classmethod
+    def _prefix_format(cls, value: str) -> str:
+        if not OCID_PREFIX_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not an ocid prefix: `ocds-` followed by 6 characters")
+        return value
+
+    @field_validator("publisher_uri", "license", "policy_url")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return _http_url(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return str(_http_url(value)).rstrip("/")  # the writers join it with "/"
+
+    @field_validator("publisher_name", "publisher_scheme", "publisher_uid")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+
+class Source(_Group):
+    """Where the monthly files (and their companion files) come from."""
+
+    kind: Literal["synthetic", "directory", "portal"] = Field(
+        "synthetic",
+        description="`synthetic` (seeded files in the real format), `directory` (real files "
+        "already on disk) or `portal` (download from the national open data portal)",
+    )
+    directory: Path | None = Field(
+        None,
+        description="folder of the monthly files; unset: `.cache/source/synthetic` or "
+        "`.cache/source/portal` (required for `directory`)",
+    )
+    portal_url: str = Field(
+        "https://www.datosabiertos.gob.pe", description="CKAN API base of the open data portal"
+    )
+    portal_dataset: str = Field(
+        "", description="CKAN dataset id of the monthly files (required for `portal`)"
+    )
+    seed: int = Field(2026, description="seed of the synthetic generator")
+    orders_per_month: int = Field(10_000, gt=0, description="synthetic orders per month")
+    quotations: bool = Field(True, description="generate synthetic quotations files")
+
+    @field_validator("portal_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return str(_http_url(value))
+
+    @model_validator(mode="after")
+    def _portal_dataset(self) -> Source:
+        if self.kind == "portal" and not self.portal_dataset.strip():
+            raise ValueError("source.kind = portal needs source.portal_dataset (the CKAN id)")
+        return self
+
+
+class Chain(_Group):
+    """The EVM chain the daily manifests are anchored on, and the key that signs."""
+
+    mode: Literal["devchain", "rpc"] = Field(
+        "devchain",
+        description="`devchain` (embedded anvil, proves the code path only) or `rpc` "
+        "(any EVM node)",
+    )
+    network: str | None = Field(None, description="network name written in the trust pin")
+    chain_id: int | None = Field(
+        None, gt=0, description="expected chain id; anchoring stops if the node reports another"
+    )
+    rpc_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="JSON-RPC endpoints (http(s) URL or IPC path), comma-separated or a JSON "
+        "list; the first one is used to write",
+    )
+    contract: str | None = Field(None, description="registry contract address (`rpc` mode)")
+    confirmations: int = Field(0, ge=0, description="blocks to wait after each anchor")
+    private_key: SecretStr | None = Field(
+        None, description="publisher key (hex); environment only, never in the file"
+    )
+    keystore: Path | None = Field(None, description="encrypted JSON keystore of the publisher key")
+    keystore_passphrase: SecretStr | None = Field(
+        None, description="passphrase of the keystore; environment only"
+    )
+    devchain_dir: Path | None = Field(
+        None,
+        description="state folder of the embedded chain; unset: `.devchain` for the default "
+        "datasets root, else `.NAME-devchain` beside it",
+    )
+    anvil_bin: Path | None = Field(
+        None, description="anvil binary; unset: the pinned npm package in `node_modules`"
+    )
+
+    @field_validator("rpc_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("rpc_urls")
+    @classmethod
+    def _rpc_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if url.startswith(("ws://", "wss://")):
+                raise ValueError(f"{url!r}: websocket URLs are not supported; use http(s) or IPC")
+        return urls
+
+    @field_validator("contract")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not ADDRESS_PATTERN.match(value.strip()):
+            raise ValueError(f"{value!r} is not an Ethereum address (0x + 40 hex digits)")
+        return value.strip() if value else value
+
+    @field_validator("private_key")
+    @classmethod
+    def _key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not PRIVATE_KEY_PATTERN.match(value.get_secret_value().strip()):
+            raise ValueError("not a 32-byte hex private key")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Chain:
+        if self.private_key is not None and self.keystore is not None:
+            raise ValueError("give chain.private_key or chain.keystore, not both")
+        if self.keystore is not None and self.keystore_passphrase is None:
+            raise ValueError("chain.keystore needs chain.keystore_passphrase")
+        if self.mode == "rpc":
+            if not self.rpc_urls:
+                raise ValueError("chain.mode = rpc needs chain.rpc_urls (at least one endpoint)")
+            if self.contract is None:
+                raise ValueError("chain.mode = rpc needs chain.contract (the registry address)")
+            if self.private_key is None and self.keystore is None:
+                raise ValueError(
+                    "chain.mode = rpc needs a signing key: chain.private_key or chain.keystore"
+                )
+        return self
+
+
+def default_state_dir(datasets_root: Path) -> Path:
+    """The status-store folder of a datasets root: beside it, never published."""
+    return datasets_root.parent / f".{datasets_root.name}-state"
+
+
+def default_devchain_dir(datasets_root: Path) -> Path:
+    """The embedded chain of a datasets root: ``.devchain`` for the default root, else
+    ``.NAME-devchain`` beside it, so that two roots never share a chain."""
+    if datasets_root.resolve() == DEFAULT_DATASETS_ROOT.resolve():
+        return Path(".devchain").resolve()
+    return datasets_root.parent / f".{datasets_root.name}-devchain"
+
+
+def default_source_dir(kind: str) -> Path:
+    """Where a generated or downloaded source lives when no directory is set."""
+    return Path(".cache") / "source" / kind
+
+
+class Settings(BaseSettings):
+    """Every setting of the pipeline; load it with ``settings.load_settings``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    profile: Profile = Field(
+        "dev", description="`dev` (example identity, embedded chain) or `production`"
+    )
+    lang: Lang = Field("es", description="language of the published quality pages")
+    datasets_root: Path = Field(
+        DEFAULT_DATASETS_ROOT, description="folder the published files are written to"
+    )
+    dataset: str = Field(DEFAULT_DATASET, description="dataset name (folders, file names, keys)")
+    state_dir: Path | None = Field(
+        None, description="status store (DuckDB) folder; unset: `.NAME-state` beside the root"
+    )
+    ocds_dir: Path | None = Field(
+        None,
+        description="offline OCDS 1.1.5 schema, codelists and extensions; unset: `shared/ocds` "
+        "beside the repository",
+    )
+    history_start: dt.date = Field(
+        SOURCE_FIRST_DAY, description="first day published (not before the first monthly file)"
+    )
+    dagster_home: Path = Field(
+        Path(".dagster_home"), description="Dagster instance folder used by `publicar`"
+    )
+    identity: Identity = Field(default_factory=Identity)
+    source: Source = Field(default_factory=Source)
+    chain: Chain = Field(default_factory=Chain)
+
+    _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
+    _config_file: Path | None = PrivateAttr(default=None)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then environment, then the TOML file, then defaults (no dotenv)."""
+        config_file = CONFIG_FILE_IN_USE.get()
+        if config_file is None:
+            return init_settings, env_settings
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, config_file)
+
+    @field_validator("dataset")
+    @classmethod
+    def _dataset_name(cls, value: str) -> str:
+        if not DATASET_PATTERN.match(value):
+            raise ValueError(f"{value!r}: use lowercase letters, digits and '-'")
+        return value
+
+    @field_validator("history_start")
+    @classmethod
+    def _not_before_source(cls, value: dt.date) -> dt.date:
+        if value < SOURCE_FIRST_DAY:
+            raise ValueError(f"{value} is before the first monthly file ({SOURCE_FIRST_DAY})")
+        return value
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Settings:
+        """Resolve relative paths against the working directory and fill derived defaults."""
+        root = self.datasets_root.resolve()
+        source_dir = self.source.directory
+        if source_dir is None:
+            if self.source.kind == "directory":
+                raise ValueError("source.kind = directory needs source.directory")
+            source_dir = default_source_dir(self.source.kind)
+        chain = self.chain
+        resolved = {
+            "datasets_root": root,
+            "state_dir": (self.state_dir or default_state_dir(root)).resolve(),
+            "ocds_dir": self.ocds_dir.resolve() if self.ocds_dir else None,
+            "dagster_home": self.dagster_home.resolve(),
+            "source": self.source.model_copy(update={"directory": source_dir.resolve()}),
+            "chain": chain.model_copy(
+                update={
+                    "devchain_dir": (chain.devchain_dir or default_devchain_dir(root)).resolve(),
+                    "keystore": chain.keystore.resolve() if chain.keystore else None,
+                    "anvil_bin": chain.anvil_bin.resolve() if chain.anvil_bin else None,
+                }
+            ),
+        }
+        for name, value in resolved.items():
+            object.__setattr__(self, name, value)  # frozen model: derived values set once here
+        if self.profile == "production":
+            problems = production_problems(self)
+            if problems:
+                raise ProductionRefusal(problems)
+        return self
+
+    @property
+    def config_file(self) -> Path | None:
+        """The ``perucompras.toml`` these settings were read from, if any."""
+        return self._config_file
+
+    def origin(self, path: str) -> Origin:
+        """Where the value of a dotted setting came from."""
+        return self._origins.get(path, "default")
+
+    @property
+    def status_store_dir(self) -> Path:
+        """The folder of the status store (always set after loading)."""
+        assert self.state_dir is not None
+        return self.state_dir
+
+    @property
+    def source_dir(self) -> Path:
+        """The folder of the source files (always set after loading)."""
+        assert self.source.directory is not None
+        return self.source.directory
+
+    @property
+    def devchain_dir(self) -> Path:
+        """The state folder of the embedded chain (always set after loading)."""
+        assert self.chain.devchain_dir is not None
+        return self.chain.devchain_dir
+
+
+def env_name(path: str) -> str:
+    """The environment variable of a dotted setting name (``chain.rpc_urls``)."""
+    return ENV_PREFIX + NESTED_DELIMITER.join(path.split(".")).upper()
+
+
+def how_to_set(path: str) -> str:
+    """Where an operator sets a setting: its variable, or its key in ``perucompras.toml``."""
+    group, _, key = path.rpartition(".")
+    where = f"`{key}` under [{group}]" if group else f"`{key}`"
+    return f"set {env_name(path)} or {where} in perucompras.toml"
+
+
+class ProductionRefusal(ValueError):
+    """The production profile refuses some settings (one line per setting)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+_PLACEHOLDER_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+
+
+def is_placeholder_url(url: str) -> bool:
+    """True for an ``example.org``/``*.example``/localhost URL (documentation or dev address)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return (
+        host in _PLACEHOLDER_HOSTS
+        or host.endswith(".localhost")
+        or host == "example"
+        or host.endswith(".example")
+        or any(host == name or host.endswith("." + name) for name in ("example.org", "example.com"))
+    )
+
+
+@cache
+def dev_addresses() -> frozenset[str]:
+    """Addresses of the well-known dev accounts (lowercase); derived on first use."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return frozenset(
+        Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").address.lower()
+        for i in range(DEV_ACCOUNTS)
+    )
+
+
+def _is_dev_key(key: SecretStr) -> bool:
+    from eth_account import Account
+
+    return str(Account.from_key(key.get_secret_value().strip()).address).lower() in dev_addresses()
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why ``settings`` cannot publish for real: one line per refused setting, naming it."""
+    identity, chain = settings.identity, settings.chain
+    problems: list[str] = []
+
+    def refuse(path: str, why: str) -> None:
+        problems.append(f"{path}: {why}; {how_to_set(path)}")
+
+    if identity.ocid_prefix == EXAMPLE_OCID_PREFIX:
+        refuse(
+            "identity.ocid_prefix",
+            f"{EXAMPLE_OCID_PREFIX} is the example prefix of the OCDS documentation, "
+            "register the publisher's own prefix",
+        )
+    urls: list[tuple[str, str | None]] = [
+        ("identity.base_url", identity.base_url),
+        ("identity.publisher_uri", identity.publisher_uri),
+        ("identity.license", identity.license),
+        ("identity.policy_url", identity.policy_url),
+        ("source.portal_url", settings.source.portal_url),
+        *(("chain.rpc_urls", url) for url in chain.rpc_urls),
+    ]
+    for path, url in urls:
+        if url and is_placeholder_url(url):
+            refuse(path, f"{url} is a documentation or local address, give the public one")
+    for name in ("publisher_name", "publisher_uid"):
+        if name not in identity.model_fields_set:
+            refuse(
+                f"identity.{name}",
+                "the publisher is missing (the default is a dev placeholder), "
+                "name the organisation that publishes",
+            )
+    if chain.mode == "devchain":
+        refuse(
+            "chain.mode",
+            "the embedded dev chain is not tamper evidence, anchor on a real network "
+            "(rpc, with chain.rpc_urls, chain.contract and a key)",
+        )
+    if chain.private_key is not None and _is_dev_key(chain.private_key):
+        refuse(
+            "chain.private_key",
+            f"a well-known dev key (derived from {DEV_MNEMONIC!r}) that anyone can sign with, "
+            "use the publisher's own key",
+        )
+    if settings.source.kind == "synthetic":
+        refuse("source.kind", "synthetic data must never be published, use directory or portal")
+    return problems
