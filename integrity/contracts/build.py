@@ -60,9 +60,9 @@ def compiler_settings() -> dict[str, Any]:
 
 def compile_artifact(spec: ContractSpec = ANCHOR_REGISTRY) -> dict[str, Any]:
     """Compile one contract source into its artifact dictionary (abi, bytecodes, provenance)."""
-    import vyper  # type: ignore[import-untyped]
-    from vyper.compiler import compile_code  # type: ignore[import-untyped]
-    from vyper.compiler.settings import OptimizationLevel, Settings  # type: ignore[import-untyped]
+    import vyper
+    from vyper.compiler import compile_code
+    from vyper.compiler.settings import OptimizationLevel, Settings
 
     if vyper.__version__ != VYPER_VERSION:
         raise RuntimeError(
