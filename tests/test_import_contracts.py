@@ -9,17 +9,13 @@ from pathlib import Path
 import pytest
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-# Broken by integrity/ until the verifier work is merged (then these xfails turn into XPASS
-# failures, which says to drop the marks).
-PENDING = pytest.mark.xfail(
-    strict=True, reason="integrity: verify <-> proof cycle, web3 imported at module level"
-)
 CONTRACTS = [
     "layers",
     "integrity-independent",
     "settings-standalone",
-    pytest.param("no-cycles", marks=PENDING),
-    pytest.param("integrity-light", marks=PENDING),
+    "messages-standalone",
+    "no-cycles",
+    "integrity-light",
 ]
 
 
