@@ -352,7 +352,11 @@ def _rows(
 
 
 def iter_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, Row]]]]:
-    """(sheet name, numbered rows) for every worksheet, in workbook order, streamed."""
+    """(sheet name, numbered rows) for every worksheet, in workbook order, streamed.
+
+    The workbook stays open while this generator runs: consume a sheet's rows before moving
+    to the next sheet or letting the generator go.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
