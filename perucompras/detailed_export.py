@@ -319,6 +319,7 @@ PARENT_SCHEMA = pa.schema(
         ("line_count", pa.int64()),
         ("delivery_count", pa.int64()),
         ("declared_deliveries", pa.int32()),
+        ("order_rows", pa.list_(pa.int64())),
     ]
 )
 
@@ -1186,10 +1187,11 @@ def _parents(orders: pa.Table, lines: pa.Table, source_file: str) -> pa.Table:
     counts = counts.rename_columns(
         {"source_line_count": "line_count", "delivery_number_count_distinct": "delivery_count"}
     )
-    grouped = grouped.join(counts, "order_id")
+    grouped = grouped.join(counts, "order_id").sort_by("order_id")
+    rows = ordered.group_by("order_id", use_threads=False).aggregate([("source_line", "list")])
     grouped = grouped.append_column(
-        "source_file", pa.array([source_file] * grouped.num_rows, pa.string())
-    )
+        "order_rows", rows.sort_by("order_id")["source_line_list"]
+    ).append_column("source_file", pa.array([source_file] * grouped.num_rows, pa.string()))
     return grouped.select(PARENT_SCHEMA.names).cast(PARENT_SCHEMA).sort_by("source_line")
 
 
@@ -1207,8 +1209,9 @@ def decimal_text(scaled: pa.Array, decimals: int) -> pa.Array:
     return pc.if_else(pc.equal(fraction, ""), units, with_point)
 
 
-def _raw_rows(path: Path, sheet: str, wanted: set[int]) -> dict[int, str]:
-    """Rows ``wanted`` of ``sheet`` as raw text (a second pass, only when orders failed)."""
+def sheet_rows_text(path: Path, sheet: str, wanted: set[int]) -> dict[int, str]:
+    """Rows ``wanted`` of ``sheet`` as raw text (a second pass, only when rows are quarantined
+    after the first pass)."""
     found: dict[int, str] = {}
     if not wanted:
         return found
@@ -1228,7 +1231,7 @@ def _order_quarantine(path: Path, sheet: str, parsed: pa.Table, failed: pa.Table
     """Every kept row of the failed orders, quarantined with its order's failure."""
     rows = parsed.select(["source_line", "order_id"]).join(failed, "order_id", join_type="inner")
     rows = rows.sort_by("source_line")
-    raw = _raw_rows(path, sheet, set(rows["source_line"].to_pylist()))
+    raw = sheet_rows_text(path, sheet, set(rows["source_line"].to_pylist()))
     return pa.table(
         {
             "source_file": pa.array([path.name] * rows.num_rows, pa.string()),
