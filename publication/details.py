@@ -72,6 +72,8 @@ def _month_of(pattern: re.Pattern[str], path: Path) -> tuple[int, int] | None:
 def companion_files(folder: Path, day: dt.date) -> dict[str, Path]:
     """The detailed export (the first of the month's, by name) and quotations of ``day``'s month."""
     found: dict[str, Path] = {}
+    if not folder.is_dir():
+        return found
     month = (day.year, day.month)
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         if _month_of(DETAIL_FILE_NAME, path) == month:
