@@ -112,7 +112,8 @@ def _rows_of(data: list[list[Any]], order_id: str) -> list[int]:
 
 
 def _without_position(table: pa.Table) -> pa.Table:
-    return table.drop_columns(["source_file", "source_line"])
+    position = {"source_file", "source_line", "order_rows"}
+    return table.drop_columns([name for name in table.column_names if name in position])
 
 
 # ---------------------------------------------------------------- synthetic round trip
