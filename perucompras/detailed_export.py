@@ -46,6 +46,9 @@ HEADER_SCAN_ROWS = 30
 HEADER_MIN_KNOWN = 4
 QUANTITY_SCALE = 1000
 QUANTITY_DECIMALS = 3
+# integer digits accepted: sums of a month's cents and thousandths stay far inside int64
+AMOUNT_DIGITS = 12
+QUANTITY_DIGITS = 9
 LIMA_OFFSET = "-05:00"
 CHUNK_ROWS = 2_048
 ORDER_ROW = 0
@@ -482,7 +485,7 @@ class _CellError(Exception):
         self.message = message
 
 
-_DECIMAL_TEXT = re.compile(r"^[0-9]{1,15}(?:\.[0-9]*)?$")
+_DECIMAL_TEXT = re.compile(r"^[0-9]+(?:\.[0-9]*)?$")
 _INTEGER_TEXT = re.compile(r"^[0-9]{1,9}$")
 _DATE_TEXT = re.compile(
     r"^(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})"
@@ -490,8 +493,8 @@ _DATE_TEXT = re.compile(
 )
 
 
-def _scaled(value: object, decimals: int, kind: str, example: str) -> int:
-    """A non-negative decimal cell -> integer scaled by 10**decimals (exact)."""
+def _scaled(value: object, decimals: int, kind: str, example: str, digits: int) -> int:
+    """A non-negative decimal cell below 10**digits -> integer scaled by 10**decimals (exact)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise _CellError(f"{kind}_unparseable", f"'{cell_text(value)}' is not {example}")
     if isinstance(value, int):
@@ -507,6 +510,10 @@ def _scaled(value: object, decimals: int, kind: str, example: str) -> int:
         number = Decimal(text)
     if not number.is_finite() or number < 0:
         raise _CellError(f"{kind}_unparseable", f"'{cell_text(value)}' is not {example}")
+    if number >= 10**digits:
+        raise _CellError(
+            f"{kind}_too_large", f"'{cell_text(value)}' has more than {digits} integer digits"
+        )
     scaled = number.scaleb(decimals)
     if scaled != scaled.to_integral_value():
         raise _CellError(
@@ -517,12 +524,20 @@ def _scaled(value: object, decimals: int, kind: str, example: str) -> int:
 
 def parse_amount(value: object) -> int:
     """An amount cell (number or text, at most 2 decimals, no sign) -> integer cents."""
-    return _scaled(value, 2, "amount", "an amount like 1234.56 (no sign, no thousands separator)")
+    return _scaled(
+        value,
+        2,
+        "amount",
+        "an amount like 1234.56 (no sign, no thousands separator)",
+        AMOUNT_DIGITS,
+    )
 
 
 def parse_quantity(value: object) -> int:
     """A quantity cell (at most 3 decimals) -> thousandths."""
-    return _scaled(value, QUANTITY_DECIMALS, "quantity", "a quantity like 12 or 2.5")
+    return _scaled(
+        value, QUANTITY_DECIMALS, "quantity", "a quantity like 12 or 2.5", QUANTITY_DIGITS
+    )
 
 
 def parse_count(value: object, rule: str, what: str) -> int:

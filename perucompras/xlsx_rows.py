@@ -273,7 +273,10 @@ class _SheetScanner:
             reference = _CELL_REFERENCE.match(found.get("r", ""))
             column = self._column(reference[1]) if reference else column + 1
             if cell[2]:
-                value = self._value(cell[2], found.get("t", "n"), int(found.get("s", "0") or 0))
+                style = found.get("s", "0")
+                value = self._value(
+                    cell[2], found.get("t", "n"), int(style) if style.isdigit() else 0
+                )
                 if value is not None:
                     cells[column] = value
         return cells
@@ -299,16 +302,28 @@ class _SheetScanner:
             except ValueError:
                 return text
             if style and style in self.date_styles and math.isfinite(number):
-                return _serial_date(number, self.date1904)
+                try:
+                    return _serial_date(number, self.date1904)
+                except OverflowError:  # not a date a spreadsheet can show: keep the number
+                    return number
             return number
         if kind == "s":
-            return self.shared[int(text)]
+            try:
+                return self.shared[int(text)]
+            except (IndexError, ValueError):
+                raise WorkbookError(
+                    f"a cell refers to shared string {text!r}, which does not exist "
+                    f"({len(self.shared)} shared strings): the workbook is damaged"
+                ) from None
         if kind == "str":
             return decode_escapes(text)
         if kind == "b":
             return text.strip() in ("1", "true")
         if kind == "d":
-            return dt.datetime.fromisoformat(text.strip())
+            try:
+                return dt.datetime.fromisoformat(text.strip())
+            except ValueError:
+                return text
         return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import zipfile
 from pathlib import Path
@@ -11,6 +12,8 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from perucompras.detailed_export import (
     EXPORT_COLUMNS,
@@ -371,8 +374,6 @@ def test_orders_that_do_not_reconcile_are_quarantined_whole(
 def test_cells_as_text_numbers_or_dates_read_the_same(
     sheet: list[list[Any]], baseline: Any, tmp_path: Path
 ) -> None:
-    import datetime as dt
-
     data = _data(sheet)
     for row in data:
         row[COLUMN["Sub Total"]] = f"{row[COLUMN['Sub Total']]:.2f}"
@@ -559,3 +560,49 @@ def test_a_portal_shaped_export(tmp_path: Path) -> None:
     assert parents["OCAM-2025-7-1-0"]["product_count"] == 2
     assert parents["OCAM-2025-7-2-0"]["delivery_count"] == 3
     assert parents["OCAM-2025-7-2-0"]["status_date"] == "2025-03-31T17:31:27-05:00"
+
+
+# ---------------------------------------------------------------- never crash
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.sampled_from(["", "  ", "0", "1", "-1", "3,5", "12.345", "1e3", "31/02/2025", "x"]),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_cell_values_never_crash_and_every_row_is_accounted_for(
+    sheet: list[list[Any]], data: st.DataObject
+) -> None:
+    rows = [list(row) for row in sheet[: HEADER_ROW + 40]]
+    for _ in range(data.draw(st.integers(min_value=1, max_value=12))):
+        row = data.draw(st.integers(min_value=HEADER_ROW, max_value=len(rows) - 1))
+        column = data.draw(st.integers(min_value=0, max_value=len(EXPORT_COLUMNS) - 1))
+        rows[row] += [None] * (len(EXPORT_COLUMNS) - len(rows[row]))
+        rows[row][column] = data.draw(_CELLS)
+
+    def in_memory(path: Path) -> Any:
+        yield "DatosAbiertos", iter(list(enumerate((tuple(r) for r in rows), start=1)))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("perucompras.detailed_export._open_rows", in_memory)
+        patch.setattr("perucompras.detailed_export.file_digest", lambda path: ("0" * 64, 0))
+        result = read_detailed_export(Path("ReportePCDetalle202511.xlsx"))
+    quarantined = result.quarantine.to_pylist()
+    for row in quarantined:
+        assert row["field"] and row["rule"] and row["message"].startswith(row["field"])
+    accounted = (
+        result.lines.num_rows
+        + (pc.sum(result.parents["product_count"]).as_py() or 0)
+        + len(quarantined)
+        + result.info.blank_rows
+    )
+    assert accounted == len(rows) - HEADER_ROW
+    assert len({row["source_line"] for row in quarantined}) == len(quarantined)
