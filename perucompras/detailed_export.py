@@ -377,7 +377,6 @@ class _Header:
 
     row: int
     positions: dict[str, int]
-    headers: list[str]
     ignored: tuple[str, ...]
     title: dict[str, str]
 
@@ -407,15 +406,15 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _match_header(name: str, number: int, row: Sequence[object], above: list) -> _Header:
+def _match_header(
+    name: str, number: int, row: Sequence[object], above: list[Sequence[object]]
+) -> _Header:
     """Map a header row to fields; a missing required or repeated column is a file error."""
     positions: dict[str, int] = {}
     seen: dict[str, int] = {}
-    headers: list[str] = []
     ignored: list[str] = []
     for index, value in enumerate(row):
         text = cell_text(value)
-        headers.append(text)
         column = COLUMN_BY_KEY.get(header_key(text)) if text.strip() else None
         if column is None:
             if text.strip():
@@ -438,7 +437,7 @@ def _match_header(name: str, number: int, row: Sequence[object], above: list) ->
             "ConsultaOrdenesPub with 'Detallado' checked (XLSX) and do not delete columns "
             "(docs/source-formats.md)"
         )
-    return _Header(number, positions, headers, tuple(ignored), _title_pairs(above))
+    return _Header(number, positions, tuple(ignored), _title_pairs(above))
 
 
 def _find_header(name: str, rows: Iterator[tuple[int, Sequence[object]]]) -> _Header | None:
@@ -458,7 +457,7 @@ def _find_header(name: str, rows: Iterator[tuple[int, Sequence[object]]]) -> _He
 
 
 def cell_text(value: object) -> str:
-    """A cell as text: numbers exactly as written (``301592.04``), blanks as ``""``."""
+    """A cell as text: numbers as their shortest decimal (``301592.04``), blanks as ``""``."""
     if value is None:
         return ""
     if isinstance(value, bool):
