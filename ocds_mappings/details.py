@@ -6,7 +6,8 @@ Pure functions over the tables of ``perucompras.detailed_export`` and ``perucomp
 - ``contracts[0].items``: one item per product line (id ``{delivery}-{n}``), quantity, unit price
   (IGV excluded) and the delivery address (location extension, ``items[].deliveryAddress``);
 - ``contracts[0].implementation.milestones``: one ``delivery`` milestone per delivery, due at
-  ``FECHA_FIN_ENTREGA``, ``met`` once the order is ``PAGADA``, else ``scheduled``;
+  the end of ``Fecha Fin Entrega``, ``met`` once the order is ``PAGADA``, else ``scheduled``
+  (the delivery's own status, as exported, is quoted in the description, never mapped);
 - ``bids`` (bids extension): statistics and, given the quotations themselves, one bid per
   quotation (status ``valid``), its supplier added to ``parties`` with role ``tenderer``; the
   award points to the selected quotation through ``awards[].relatedBid``.
@@ -53,7 +54,7 @@ LINE_COLUMNS = (
     "district",
     "delivery_address",
 )
-DELIVERY_COLUMNS = ("order_number", "delivery_number", *DELIVERY_KEY_COLUMNS)
+DELIVERY_COLUMNS = ("order_number", "delivery_number", "status", *DELIVERY_KEY_COLUMNS)
 QUOTATION_COLUMNS = (
     "order_number",
     "source_line",
@@ -144,6 +145,7 @@ def _milestone(delivery: Mapping[str, Any], paid: bool) -> dict[str, Any]:
         )
         if part
     )
+    status = f" Estado de la entrega: {delivery['status']}." if delivery.get("status") else ""
     return {
         "id": f"delivery-{number}",
         "title": f"Entrega {number}",
@@ -151,7 +153,7 @@ def _milestone(delivery: Mapping[str, Any], paid: bool) -> dict[str, Any]:
         "description": (
             f"Plazo de entrega: {delivery['delivery_days']} días, del "
             f"{delivery['delivery_start'][:10]} al {delivery['delivery_end'][:10]}. "
-            f"Lugar de entrega: {place}."
+            f"Lugar de entrega: {place}.{status}"
         ),
         "dueDate": delivery["delivery_end"],
         "status": "met" if paid else "scheduled",

@@ -22,7 +22,7 @@ from ocds_mappings.mapping import (
     STATUS_RULES,
 )
 from ocds_mappings.packaging import licence_of
-from perucompras.detailed_export import FILE_PREFIX as DETAIL_PREFIX
+from perucompras.detailed_export import FILE_NAME as DETAIL_FILE_NAME
 from perucompras.quotations import FILE_PREFIX as QUOTATION_PREFIX
 from settings import EXAMPLE_OCID_PREFIX, Identity
 
@@ -192,17 +192,19 @@ def mapping_markdown() -> str:
         "",
         "## Order lines, deliveries and quotations",
         "",
-        f"When the month's companion files exist (`{DETAIL_PREFIX}YYYYMM.csv`, the detailed "
-        f"export; `{QUOTATION_PREFIX}YYYYMM.csv`, the quotations), each call-off release of an "
-        "order gets:",
+        f"When the month's companion files exist (`{DETAIL_FILE_NAME}`, the portal's "
+        f'"Detallado" export; `{QUOTATION_PREFIX}YYYYMM.csv`, the quotations), each call-off '
+        "release of an order gets:",
         "",
-        "- `contracts[0].items`: one item per product line of the detailed export (id "
-        "`{delivery}-{n}`; description with brand, part number and category; `quantity` exact to "
+        "- `contracts[0].items`: one item per product and delivery of the detailed export "
+        "(its delivery rows, never the order rows `-0`; id `{delivery}-{n}`; description with "
+        "brand, part number and category; `quantity` exact to "
         f"1/{QUANTITY_SCALE}; `unit.name` `{UNIT_NAME}`; `unit.value` the unit price without "
         "IGV, exact cents; `deliveryAddress` street, district and province as `locality`, "
         f"department as `region`, `countryName` `{COUNTRY_NAME}` (location extension));",
         "- `contracts[0].implementation.milestones`: one `delivery` milestone per delivery, "
-        "`dueDate` the end of the delivery window, description with the window and the place; "
+        "`dueDate` the end of the delivery window, description with the window, the place and "
+        "the delivery's own status as exported; "
         f"status `met` once the order is {PAID_STATUS}, else `scheduled`;",
         "- `bids` (bids extension): one bid per quotation (proforma), status `valid`, its "
         "supplier a party with role `tenderer`, and `statistics` "
@@ -301,7 +303,7 @@ def policy_markdown(identity: Identity | None = None, dataset: str = layout.DEFA
         "order's status kept raw in `contracts[].statusDetails`; see the mapping "
         "(`docs/mapping.md`).",
         "- Items: the product lines of the detailed export "
-        f"(`{DETAIL_PREFIX}YYYYMM.csv`) as `contracts[].items`; deliveries as `delivery` "
+        f"(`{DETAIL_FILE_NAME}`) as `contracts[].items`; deliveries as `delivery` "
         "milestones in `contracts[].implementation.milestones`.",
         f"- Bids: the quotations (proformas, `{QUOTATION_PREFIX}YYYYMM.csv`) as `bids.details`, "
         "with bid statistics; quoting suppliers are parties with role `tenderer`.",

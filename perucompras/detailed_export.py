@@ -1,93 +1,187 @@
-"""Reader for the detailed per-delivery export of PERÚ COMPRAS' public order search.
+"""Reader for the "Detallado" XLSX export of PERÚ COMPRAS' public order search (ConsultaOrdenesPub).
 
-The export repeats every order as a PARENT row (``NRO_ENTREGA`` empty, the order totals) followed
-by one row per delivery/product line. Parent totals are kept apart from the lines so that nothing
-is counted twice, and the lines of every order must add up to its parent to the cent. The file is
-streamed in record batches (``pyarrow.csv.open_csv``); only parsed, typed columns are kept.
-Format: docs/source-formats.md.
+The portal writes one sheet (``DatosAbiertos``) with title rows above the header and one row per
+product and *electronic order* ``OCAM-YYYY-entity-seq-n``: ``n = 0`` is the order itself (one row
+per product: the product's total quantity, subtotal and IGV, the unit price usually 0.00 and no
+delivery data), ``n = 1, 2, …`` are its deliveries (one row per product delivered: quantity, unit
+price, subtotal, IGV, window and place). Only delivery rows become lines; order rows are checked
+against them (per product, per delivery and per order, to the cent) and summarised in ``parents``,
+so nothing is counted twice. The header row is found by its column names (accents, case, spaces,
+punctuation and the line breaks the portal puts inside some names are ignored), never assumed.
+Rows with a problem are quarantined with the file's row number, the column and the raw value; an
+order's details are kept whole or not at all. Format and evidence: docs/source-formats.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
-from perucompras.reader import ORDER_NUMBER_PATTERN, SEPARATOR, SourceFileError
+from perucompras.quarantine import QUARANTINE_SCHEMA
+from perucompras.reader import ORDER_NUMBER_PATTERN, SourceFileError
+from perucompras.xlsx_rows import WorkbookError, iter_sheets
 
-LIMA_OFFSET = "-05:00"
-FILE_PREFIX = "ReportePCDetalle"  # ReportePCDetalleYYYYMM.csv
-MAX_BLOCK_BYTES = 4 << 20
-AMOUNT_PATTERN = r"^(?P<units>[0-9]{1,15})(?:\.(?P<fraction>[0-9]*))?$"
-QUANTITY_PATTERN = r"^(?P<units>[0-9]{1,12})(?:\.(?P<fraction>[0-9]*))?$"
+FILE_PREFIX = "ReportePCDetalle"
+FILE_SUFFIX = ".xlsx"
+FILE_NAME = f"{FILE_PREFIX}YYYYMM{FILE_SUFFIX}"
+FILE_NAME_PATTERN = re.compile(
+    rf"^{FILE_PREFIX}(?P<year>[0-9]{{4}})(?P<month>[0-9]{{2}})(?:[-_][^/]*)?\{FILE_SUFFIX}$",
+    re.IGNORECASE,
+)
+PORTAL_FILE_NAME = "DatosAbiertos.xlsx"
+SHEET_NAME = "DatosAbiertos"
+TITLE = "Datos Abiertos Reporte Detallado de Ordenes"
+HEADER_SCAN_ROWS = 30
+HEADER_MIN_KNOWN = 4
 QUANTITY_SCALE = 1000
 QUANTITY_DECIMALS = 3
-DATE_PATTERN = (
-    r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2}) "
-    r"(?P<hh>[0-9]{2}):(?P<mi>[0-9]{2}):(?P<ss>[0-9]{2})$"
-)
-DETAIL_FILE_PATTERN = r"^ReportePCDetalle(?P<year>[0-9]{4})(?P<month>[0-9]{2})"
+# integer digits accepted: sums of a month's cents and thousandths stay far inside int64
+AMOUNT_DIGITS = 12
+QUANTITY_DIGITS = 9
+LIMA_OFFSET = "-05:00"
+CHUNK_ROWS = 2_048
+ORDER_ROW = 0
+RAW_SEPARATOR = ";"
 
-DETAIL_COLUMNS = (
-    "ORDEN_ELECTRÓNICA",
-    "NRO_ENTREGA",
-    "RUC_ENTIDAD",
-    "ENTIDAD",
-    "RUC_PROVEEDOR",
-    "PROVEEDOR",
-    "CATÁLOGO",
-    "CATEGORÍA",
-    "DESCRIPCIÓN_FICHA_PRODUCTO",
-    "MARCA",
-    "NRO_PARTE",
-    "CANTIDAD",
-    "PRECIO_UNITARIO",
-    "FLETE",
-    "SUB_TOTAL",
-    "IGV",
-    "TOTAL",
-    "FECHA_INICIO_ENTREGA",
-    "FECHA_FIN_ENTREGA",
-    "PLAZO_ENTREGA",
-    "DEPARTAMENTO",
-    "PROVINCIA",
-    "DISTRITO",
-    "DIRECCIÓN_ENTREGA",
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """One column of the export: its header, the field it is read into, whether it must exist."""
+
+    header: str
+    field: str | None = None
+    required: bool = False
+
+
+# The 54 columns in the portal's order. ``field`` None: known but not read (Usuario Creación OC
+# holds a DNI and an IP address: personal data, never read).
+EXPORT_COLUMNS: tuple[SourceColumn, ...] = (
+    SourceColumn("Nro"),
+    SourceColumn("Código Acuerdo Marco", "agreement_label"),
+    SourceColumn("Ruc Proveedor", "supplier_ruc"),
+    SourceColumn("Razón Social Proveedor", "supplier_name"),
+    SourceColumn("Ruc Entidad", "buyer_ruc"),
+    SourceColumn("Razón Social Entidad", "buyer_name"),
+    SourceColumn("Unidad Ejecutora", "executing_unit"),
+    SourceColumn("Procedimiento", "procedure"),
+    SourceColumn("Tipo de Compra", "purchase_type"),
+    SourceColumn("Orden Electrónica", "source_order_number", True),
+    SourceColumn("Estado de la Orden Electrónica", "status"),
+    SourceColumn("Link Documento Estado"),
+    SourceColumn("Total Entregas", "declared_deliveries"),
+    SourceColumn("Nro. Documento Estado"),
+    SourceColumn("Nro Orden Física", "physical_order_number"),
+    SourceColumn("Fecha Documento Estado"),
+    SourceColumn("Fecha Ultimo Estado OC", "status_date"),
+    SourceColumn("Sub Total Orden Electrónica", "order_subtotal_cents"),
+    SourceColumn("IGV Orden Electrónica", "order_igv_cents"),
+    SourceColumn("Total Orden Electrónica", "order_total_cents", True),
+    SourceColumn("Orden Digitalizada"),
+    SourceColumn("Informe Sustento"),
+    SourceColumn("Estado Motivo"),
+    SourceColumn("Estado Descripción"),
+    SourceColumn("Fecha Publicación", "published_date"),
+    SourceColumn("Fecha Aceptación", "accepted_date"),
+    SourceColumn("Cesión Descripción"),
+    SourceColumn("Usuario Creación OC"),
+    SourceColumn("Acuerdo Marco", "agreement_name"),
+    SourceColumn("Ubigeo Proveedor"),
+    SourceColumn("Dirección Proveedor"),
+    SourceColumn("Monto Documento Estado"),
+    SourceColumn("Catálogo", "catalogue"),
+    SourceColumn("Categoría", "category"),
+    SourceColumn("Descripción Ficha Producto", "product_description", True),
+    SourceColumn("Marca Ficha Producto", "brand"),
+    SourceColumn("Nro. Parte", "part_number"),
+    SourceColumn("Link Ficha Producto", "product_sheet_url"),
+    SourceColumn("Monto Flete Unitario", "unit_freight_cents"),
+    SourceColumn("Nro. Entrega", "delivery_number", True),
+    SourceColumn("Fecha Inicio Entrega", "delivery_start", True),
+    SourceColumn("Plazo Entrega", "delivery_days", True),
+    SourceColumn("Fecha Fin Entrega", "delivery_end", True),
+    SourceColumn("Ubigeo Entrega", "ubigeo"),
+    SourceColumn("Dep. Entrega", "department", True),
+    SourceColumn("Prov. Entrega", "province", True),
+    SourceColumn("Dist. Entrega", "district", True),
+    SourceColumn("Dirección Entrega", "delivery_address", True),
+    SourceColumn("Cantidad Entrega", "quantity_milli", True),
+    SourceColumn("Entrega afecto IGV", "igv_affected"),
+    SourceColumn("Precio Unitario", "unit_price_cents", True),
+    SourceColumn("Sub Total", "subtotal_cents", True),
+    SourceColumn("IGV Entrega", "igv_cents", True),
+    SourceColumn("Monto Total Entrega", "delivery_total_cents", True),
 )
-PARENT_REQUIRED = ("ORDEN_ELECTRÓNICA", "RUC_PROVEEDOR", "FLETE", "SUB_TOTAL", "IGV", "TOTAL")
-LINE_REQUIRED = (
-    "ORDEN_ELECTRÓNICA",
-    "DESCRIPCIÓN_FICHA_PRODUCTO",
-    "CANTIDAD",
-    "PRECIO_UNITARIO",
-    "FLETE",
-    "SUB_TOTAL",
-    "IGV",
-    "TOTAL",
-    "FECHA_INICIO_ENTREGA",
-    "FECHA_FIN_ENTREGA",
-    "PLAZO_ENTREGA",
-    "DEPARTAMENTO",
-    "PROVINCIA",
-    "DISTRITO",
-    "DIRECCIÓN_ENTREGA",
+# Header cells as the portal writes them: three names carry a CR LF in the middle of a word.
+PORTAL_HEADERS: tuple[str, ...] = tuple(
+    {
+        "Nro Orden Física": "N\r\nro Orden Física",
+        "Cesión Descripción": "Cesión Descripc\r\nión",
+        "Plazo Entrega": "Plaz\r\no Entrega",
+    }.get(column.header, column.header)
+    for column in EXPORT_COLUMNS
 )
-AMOUNT_COLUMNS = {
-    "PRECIO_UNITARIO": "unit_price_cents",
-    "FLETE": "freight_cents",
-    "SUB_TOTAL": "subtotal_cents",
-    "IGV": "igv_cents",
-    "TOTAL": "total_cents",
-}
-SUMMED_AMOUNTS = ("freight_cents", "subtotal_cents", "igv_cents", "total_cents")
-DELIVERY_KEY_COLUMNS = (
+HEADER_BY_FIELD: dict[str, str] = {c.field: c.header for c in EXPORT_COLUMNS if c.field}
+REQUIRED_HEADERS: tuple[str, ...] = tuple(c.header for c in EXPORT_COLUMNS if c.required)
+
+AMOUNT_FIELDS = (
+    "order_subtotal_cents",
+    "order_igv_cents",
+    "order_total_cents",
+    "unit_freight_cents",
+    "unit_price_cents",
+    "subtotal_cents",
+    "igv_cents",
+    "delivery_total_cents",
+)
+TEXT_FIELDS = (
+    "agreement_label",
+    "supplier_ruc",
+    "supplier_name",
+    "buyer_ruc",
+    "buyer_name",
+    "executing_unit",
+    "procedure",
+    "purchase_type",
+    "status",
+    "physical_order_number",
+    "agreement_name",
+    "catalogue",
+    "category",
+    "product_description",
+    "brand",
+    "part_number",
+    "product_sheet_url",
+    "ubigeo",
+    "department",
+    "province",
+    "district",
+    "delivery_address",
+    "igv_affected",
+)
+REQUIRED_ON_EVERY_ROW = (
+    "source_order_number",
+    "delivery_number",
+    "product_description",
+    "quantity_milli",
+    "subtotal_cents",
+    "igv_cents",
+)
+REQUIRED_ON_ORDER_ROWS = ("order_total_cents",)
+REQUIRED_ON_DELIVERY_ROWS = (
+    "unit_price_cents",
+    "order_total_cents",
+    "delivery_total_cents",
     "delivery_start",
     "delivery_end",
     "delivery_days",
@@ -96,13 +190,62 @@ DELIVERY_KEY_COLUMNS = (
     "district",
     "delivery_address",
 )
+# Read from the order rows only (every row of an order repeats them).
+ORDER_FIELDS = (
+    "agreement_label",
+    "agreement_name",
+    "buyer_ruc",
+    "buyer_name",
+    "executing_unit",
+    "supplier_ruc",
+    "supplier_name",
+    "procedure",
+    "purchase_type",
+    "physical_order_number",
+    "published_date",
+    "accepted_date",
+    "declared_deliveries",
+)
+_NO_ORDER_FIELDS = dict.fromkeys(ORDER_FIELDS)
+# One value per delivery: every product row of a delivery repeats them.
+DELIVERY_KEY_COLUMNS = (
+    "delivery_start",
+    "delivery_end",
+    "delivery_days",
+    "ubigeo",
+    "department",
+    "province",
+    "district",
+    "delivery_address",
+)
 
+PARSED_SCHEMA = pa.schema(
+    [
+        ("source_line", pa.int64()),
+        ("order_number", pa.string()),
+        ("order_id", pa.string()),
+        ("source_order_number", pa.string()),
+        ("delivery_number", pa.int32()),
+        ("product_key", pa.int64()),
+        ("quantity_milli", pa.int64()),
+        *[(name, pa.int64()) for name in AMOUNT_FIELDS],
+        ("declared_deliveries", pa.int32()),
+        ("delivery_days", pa.int32()),
+        ("delivery_start", pa.string()),
+        ("delivery_end", pa.string()),
+        ("status_date", pa.string()),
+        ("published_date", pa.string()),
+        ("accepted_date", pa.string()),
+        *[(name, pa.string()) for name in TEXT_FIELDS],
+    ]
+)
 LINE_SCHEMA = pa.schema(
     [
         ("source_file", pa.string()),
         ("source_line", pa.int64()),
         ("order_number", pa.string()),
         ("order_id", pa.string()),
+        ("source_order_number", pa.string()),
         ("delivery_number", pa.int32()),
         ("line_id", pa.string()),
         ("catalogue", pa.string()),
@@ -110,16 +253,17 @@ LINE_SCHEMA = pa.schema(
         ("product_description", pa.string()),
         ("brand", pa.string()),
         ("part_number", pa.string()),
+        ("product_sheet_url", pa.string()),
         ("quantity", pa.string()),
         ("quantity_milli", pa.int64()),
         ("unit_price_cents", pa.int64()),
-        ("freight_cents", pa.int64()),
+        ("unit_freight_cents", pa.int64()),
         ("subtotal_cents", pa.int64()),
         ("igv_cents", pa.int64()),
-        ("total_cents", pa.int64()),
         ("delivery_start", pa.string()),
         ("delivery_end", pa.string()),
         ("delivery_days", pa.int32()),
+        ("ubigeo", pa.string()),
         ("department", pa.string()),
         ("province", pa.string()),
         ("district", pa.string()),
@@ -132,16 +276,20 @@ DELIVERY_SCHEMA = pa.schema(
         ("source_line", pa.int64()),
         ("order_number", pa.string()),
         ("order_id", pa.string()),
+        ("source_order_number", pa.string()),
         ("delivery_number", pa.int32()),
+        ("status", pa.string()),
+        ("status_date", pa.string()),
         ("delivery_start", pa.string()),
         ("delivery_end", pa.string()),
         ("delivery_days", pa.int32()),
+        ("ubigeo", pa.string()),
         ("department", pa.string()),
         ("province", pa.string()),
         ("district", pa.string()),
         ("delivery_address", pa.string()),
+        ("igv_affected", pa.string()),
         ("line_count", pa.int64()),
-        ("freight_cents", pa.int64()),
         ("subtotal_cents", pa.int64()),
         ("igv_cents", pa.int64()),
         ("total_cents", pa.int64()),
@@ -153,16 +301,28 @@ PARENT_SCHEMA = pa.schema(
         ("source_line", pa.int64()),
         ("order_number", pa.string()),
         ("order_id", pa.string()),
+        ("agreement_label", pa.string()),
+        ("agreement_name", pa.string()),
         ("buyer_ruc", pa.string()),
         ("buyer_name", pa.string()),
+        ("executing_unit", pa.string()),
         ("supplier_ruc", pa.string()),
         ("supplier_name", pa.string()),
-        ("freight_cents", pa.int64()),
+        ("procedure", pa.string()),
+        ("purchase_type", pa.string()),
+        ("status", pa.string()),
+        ("status_date", pa.string()),
+        ("physical_order_number", pa.string()),
+        ("published_date", pa.string()),
+        ("accepted_date", pa.string()),
         ("subtotal_cents", pa.int64()),
         ("igv_cents", pa.int64()),
         ("total_cents", pa.int64()),
+        ("product_count", pa.int64()),
         ("line_count", pa.int64()),
         ("delivery_count", pa.int64()),
+        ("declared_deliveries", pa.int32()),
+        ("order_rows", pa.list_(pa.int64())),
     ]
 )
 
@@ -174,15 +334,19 @@ class DetailFileInfo:
     name: str
     sha256: str
     size: int
-    encoding: str
+    sheet: str
+    header_row: int
+    title: dict[str, str]
     row_count: int
-    parent_rows: int
-    line_rows: int
+    order_rows: int
+    delivery_rows: int
+    blank_rows: int
+    ignored_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class DetailResult:
-    """Product lines, deliveries and parent rows of reconciled orders, plus quarantined rows."""
+    """Lines, deliveries and order summaries of reconciled orders, plus quarantined rows."""
 
     lines: pa.Table
     deliveries: pa.Table
@@ -191,56 +355,858 @@ class DetailResult:
     info: DetailFileInfo
 
 
-# ---------------------------------------------------------------- shared vectorised parsing
+# ---------------------------------------------------------------- header
 
 
-def _blank(values: pa.Array) -> pa.Array:
-    """True where a string is empty or whitespace only."""
-    return pc.equal(pc.utf8_trim_whitespace(values), "")
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-def _null_if_blank(values: pa.Array) -> pa.Array:
-    """Trimmed strings, null where blank."""
-    trimmed = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+def header_key(value: object) -> str:
+    """A header cell reduced to lowercase letters and digits without accents (``nroentrega``)."""
+    text = _OOXML_ESCAPE.sub(lambda match: chr(int(match[1], 16)), str(value))
+    text = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(char for char in text if char.isalnum() and not unicodedata.combining(char))
 
 
-def parse_scaled_decimal(
-    values: pa.Array, pattern: str, decimals: int
-) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Unsigned decimal strings -> (int64 scaled by 10**decimals or null, unparseable, too precise)."""
-    parts = pc.extract_regex(pc.utf8_trim_whitespace(values), pattern)
-    matched = pc.fill_null(pc.is_valid(parts), False)
-    fraction = pc.fill_null(pc.struct_field(parts, "fraction"), "")
-    too_precise = pc.and_(matched, pc.greater(pc.utf8_length(fraction), decimals))
-    ok = pc.and_(matched, pc.invert(too_precise))
-    units = pc.if_else(ok, pc.struct_field(parts, "units"), pa.scalar("0")).cast(pa.int64())
-    fraction = pc.utf8_rpad(pc.if_else(ok, fraction, pa.scalar("")), decimals, "0")
-    scaled = pc.multiply(units, 10**decimals)
-    if decimals:
-        scaled = pc.add(scaled, fraction.cast(pa.int64()))
-    scaled = pc.if_else(ok, scaled, pa.scalar(None, pa.int64()))
-    return scaled, pc.invert(matched), too_precise
+COLUMN_BY_KEY: dict[str, SourceColumn] = {header_key(c.header): c for c in EXPORT_COLUMNS}
 
 
-def parse_lima_dates(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """``YYYY-MM-DD HH:MM:SS`` (Lima wall time) -> (ISO 8601 with -05:00 or null, failed mask)."""
-    trimmed = pc.utf8_trim_whitespace(values)
-    shaped = pc.fill_null(pc.match_substring_regex(trimmed, DATE_PATTERN), False)
-    local = pc.replace_substring(pc.if_else(shaped, trimmed, pa.scalar("")), " ", "T")
-    stamps = pc.strptime(local, "%Y-%m-%dT%H:%M:%S", "s", error_is_null=True)
-    # strptime rolls 2025-02-30 over to March: a real date formats back to the same text
-    valid = pc.fill_null(pc.equal(pc.strftime(stamps, "%Y-%m-%dT%H:%M:%S"), local), False)
-    valid = pc.and_(shaped, valid)
-    iso = pc.if_else(
-        valid, pc.binary_join_element_wise(local, LIMA_OFFSET, ""), pa.scalar(None, pa.string())
+@dataclass
+class _Header:
+    """Where the header is and which sheet column holds each field."""
+
+    row: int
+    positions: dict[str, int]
+    ignored: tuple[str, ...]
+    title: dict[str, str]
+
+
+def _title_pairs(rows: Sequence[Sequence[object]]) -> dict[str, str]:
+    """``label: value`` pairs of the title rows (``Acuerdo Marco: …``, ``Fecha Inicial: …``)."""
+    pairs: dict[str, str] = {}
+    for row in rows:
+        cells = [cell_text(value).strip() for value in row]
+        if len([cell for cell in cells if cell]) == 1 and not pairs:
+            pairs["Título"] = next(cell for cell in cells if cell)
+            continue
+        for index, cell in enumerate(cells):
+            if cell.endswith(":"):
+                value = cells[index + 1] if index + 1 < len(cells) else ""
+                pairs[cell.rstrip(":").strip()] = value
+    return pairs
+
+
+def _column_letter(index: int) -> str:
+    """0-based column index -> spreadsheet letters (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _match_header(
+    name: str, number: int, row: Sequence[object], above: list[Sequence[object]]
+) -> _Header:
+    """Map a header row to fields; a missing required or repeated column is a file error."""
+    positions: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, value in enumerate(row):
+        text = cell_text(value)
+        column = COLUMN_BY_KEY.get(header_key(text)) if text.strip() else None
+        if column is None:
+            if text.strip():
+                ignored.append(text.strip())
+            continue
+        if column.header in seen:
+            raise SourceFileError(
+                f"{name}: column {column.header!r} appears twice in the header (row {number}, "
+                f"columns {_column_letter(seen[column.header])} and {_column_letter(index)}); "
+                "delete one of them or export the file again"
+            )
+        seen[column.header] = index
+        if column.field:
+            positions[column.field] = index
+    missing = [header for header in REQUIRED_HEADERS if header not in seen]
+    if missing:
+        raise SourceFileError(
+            f"{name}: the header (row {number}) lacks required column(s) "
+            f"{', '.join(repr(m) for m in missing)}; export the orders again from "
+            "ConsultaOrdenesPub with 'Detallado' checked (XLSX) and do not delete columns "
+            "(docs/source-formats.md)"
+        )
+    return _Header(number, positions, tuple(ignored), _title_pairs(above))
+
+
+def _find_header(name: str, rows: Iterator[tuple[int, Sequence[object]]]) -> _Header | None:
+    """Scan the first rows for the header: the first row naming enough known columns."""
+    above: list[Sequence[object]] = []
+    for number, row in rows:
+        keys = {header_key(v) for v in row if isinstance(v, str) and v.strip()}
+        if len(keys & COLUMN_BY_KEY.keys()) >= HEADER_MIN_KNOWN:
+            return _match_header(name, number, row, above)
+        above.append(row)
+        if number >= HEADER_SCAN_ROWS:
+            break
+    return None
+
+
+# ---------------------------------------------------------------- cells
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: numbers as their shortest decimal (``301592.04``), blanks as ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class _CellError(Exception):
+    """A cell that cannot be read as its column's type."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+_DECIMAL_TEXT = re.compile(r"^[0-9]+(?:\.[0-9]*)?$")
+_INTEGER_TEXT = re.compile(r"^[0-9]{1,9}$")
+_DATE_TEXT = re.compile(
+    r"^(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})"
+    r"(?: (?P<hh>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<ss>[0-9]{2}))?)?$"
+)
+
+
+def _scaled(value: object, decimals: int, kind: str, example: str, digits: int) -> int:
+    """A non-negative decimal cell below 10**digits -> integer scaled by 10**decimals (exact)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise _CellError(f"{kind}_unparseable", f"'{cell_text(value)}' is not {example}")
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        number = value
+    else:
+        text = value.strip()
+        if not _DECIMAL_TEXT.match(text):
+            raise _CellError(f"{kind}_unparseable", f"'{value}' is not {example}")
+        number = Decimal(text)
+    if not number.is_finite() or number < 0:
+        raise _CellError(f"{kind}_unparseable", f"'{cell_text(value)}' is not {example}")
+    if number >= 10**digits:
+        raise _CellError(
+            f"{kind}_too_large", f"'{cell_text(value)}' has more than {digits} integer digits"
+        )
+    scaled = number.scaleb(decimals)
+    if scaled != scaled.to_integral_value():
+        raise _CellError(
+            f"{kind}_precision", f"'{cell_text(value)}' has more than {decimals} decimals"
+        )
+    return int(scaled)
+
+
+def parse_amount(value: object) -> int:
+    """An amount cell (number or text, at most 2 decimals, no sign) -> integer cents."""
+    return _scaled(
+        value,
+        2,
+        "amount",
+        "an amount like 1234.56 (no sign, no thousands separator)",
+        AMOUNT_DIGITS,
     )
-    return iso, pc.invert(valid)
 
 
-def _to_decimal(values: pa.Array) -> pa.Array:
-    """int64 (below 10**18 in magnitude) -> decimal128(18, 0), so that products fit in 38 digits."""
-    return values.cast(pa.decimal128(19, 0)).cast(pa.decimal128(18, 0))
+def parse_quantity(value: object) -> int:
+    """A quantity cell (at most 3 decimals) -> thousandths."""
+    return _scaled(
+        value, QUANTITY_DECIMALS, "quantity", "a quantity like 12 or 2.5", QUANTITY_DIGITS
+    )
+
+
+def parse_count(value: object, rule: str, what: str) -> int:
+    """A whole non-negative number (``Nro. Entrega``, ``Plazo Entrega``)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
+        return value
+    if isinstance(value, float) and value.is_integer() and 0 <= value < 10**9:
+        return int(value)
+    if isinstance(value, str) and _INTEGER_TEXT.match(value.strip()):
+        return int(value.strip())
+    raise _CellError(rule, f"'{cell_text(value)}' is not {what}")
+
+
+def parse_date(value: object) -> tuple[dt.date, dt.time | None]:
+    """``DD/MM/YYYY`` (optionally ``HH:MM[:SS]``) text or a date cell -> (date, time or None)."""
+    if isinstance(value, dt.datetime):
+        return value.date(), (value.time() if value.time() != dt.time() else None)
+    if isinstance(value, dt.date):
+        return value, None
+    match = _DATE_TEXT.match(value.strip()) if isinstance(value, str) else None
+    try:
+        if match is None:
+            raise ValueError
+        day = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        clock = None
+        if match["hh"] is not None:
+            clock = dt.time(int(match["hh"]), int(match["mi"]), int(match["ss"] or 0))
+    except ValueError:
+        raise _CellError(
+            "date_unparseable", f"'{cell_text(value)}' is not a date DD/MM/YYYY"
+        ) from None
+    return day, clock
+
+
+def _iso(day: dt.date, clock: dt.time) -> str:
+    return f"{day.isoformat()}T{clock.isoformat(timespec='seconds')}{LIMA_OFFSET}"
+
+
+_ORDER_NUMBER = re.compile(ORDER_NUMBER_PATTERN)
+_FORMULA_FIELDS = ("quantity_milli", "unit_price_cents", "subtotal_cents")
+_END_OF_DAY = dt.time(23, 59, 59)
+
+
+def _parse_delivery_number(value: object) -> int:
+    return parse_count(value, "delivery_number_format", "0, 1, 2…")
+
+
+def _parse_days(value: object) -> int:
+    return parse_count(value, "delivery_days_format", "a number of days")
+
+
+def _parse_deliveries(value: object) -> int:
+    return parse_count(value, "delivery_count_format", "a number of deliveries")
+
+
+def _text_value(value: object) -> str:
+    return (value if isinstance(value, str) else cell_text(value)).strip()
+
+
+# field -> parser (a _CellError names the rule); text fields are only stripped
+_PARSERS: dict[str, Any] = {
+    **dict.fromkeys(TEXT_FIELDS, _text_value),
+    "source_order_number": _text_value,
+    **dict.fromkeys(AMOUNT_FIELDS, parse_amount),
+    "quantity_milli": parse_quantity,
+    "delivery_number": _parse_delivery_number,
+    "delivery_days": _parse_days,
+    "declared_deliveries": _parse_deliveries,
+    **dict.fromkeys(
+        ("delivery_start", "delivery_end", "status_date", "published_date", "accepted_date"),
+        parse_date,
+    ),
+}
+
+
+class _RowReader:
+    """Parse data rows into typed values; collect problems per row."""
+
+    def __init__(self, header: _Header) -> None:
+        """Columns of ``header``."""
+        self.positions = header.positions
+        self.present = [
+            (name, header.positions[name], parse)
+            for name, parse in _PARSERS.items()
+            if name in header.positions
+        ]
+        self.absent = [name for name in _PARSERS if name not in header.positions]
+
+    def parse(self, row: Sequence[object]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+        """(typed values, problems as (header, rule, message)) of one data row."""
+        values: dict[str, Any] = dict.fromkeys(self.absent)
+        problems: list[tuple[str, str, str]] = []
+        raw: dict[str, object] = {}
+        size = len(row)
+        for name, index, parse in self.present:
+            cell = row[index] if index < size else None
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                values[name] = None
+                continue
+            raw[name] = cell
+            try:
+                values[name] = parse(cell)
+            except _CellError as error:
+                values[name] = None
+                problems.append((HEADER_BY_FIELD[name], error.rule, error.message))
+
+        number = values["source_order_number"]
+        parts = _ORDER_NUMBER.match(number) if number else None
+        values["order_id"] = parts["order_id"] if parts else None
+        if number and parts is None:
+            problems.append(
+                (
+                    HEADER_BY_FIELD["source_order_number"],
+                    "order_number_format",
+                    f"'{number}' does not look like OCAM-YYYY-entity-seq-n",
+                )
+            )
+        delivery = values["delivery_number"]
+        if parts and delivery is not None and int(parts["delivery"]) != delivery:
+            problems.append(
+                (
+                    HEADER_BY_FIELD["delivery_number"],
+                    "delivery_number_mismatch",
+                    f"'{cell_text(raw['delivery_number'])}' is not the delivery number "
+                    f"-{parts['delivery']} of '{number}'",
+                )
+            )
+        required = REQUIRED_ON_EVERY_ROW + (
+            REQUIRED_ON_ORDER_ROWS if delivery == ORDER_ROW else REQUIRED_ON_DELIVERY_ROWS
+        )
+        for name in required:
+            if values[name] is None and name not in raw:
+                problems.append((HEADER_BY_FIELD[name], "required_missing", "empty value"))
+        if delivery and values["quantity_milli"] == 0:
+            problems.append((HEADER_BY_FIELD["quantity_milli"], "quantity_zero", "quantity is 0"))
+        start, end = values["delivery_start"], values["delivery_end"]
+        if start and end and end[0] < start[0]:
+            problems.append(
+                (
+                    HEADER_BY_FIELD["delivery_end"],
+                    "delivery_dates_order",
+                    f"delivery ends {end[0].isoformat()} before it starts {start[0].isoformat()}",
+                )
+            )
+        quantity, price, subtotal = (
+            values["quantity_milli"],
+            values["unit_price_cents"],
+            values["subtotal_cents"],
+        )
+        if (
+            delivery
+            and quantity is not None
+            and price is not None
+            and subtotal is not None
+            and (quantity * price + QUANTITY_SCALE // 2) // QUANTITY_SCALE != subtotal
+        ):
+            shown = {name: cell_text(raw.get(name)) for name in _FORMULA_FIELDS}
+            problems.append(
+                (
+                    HEADER_BY_FIELD["subtotal_cents"],
+                    "line_amount_mismatch",
+                    f"Cantidad Entrega × Precio Unitario ({shown['quantity_milli']} × "
+                    f"{shown['unit_price_cents']}) does not round to Sub Total "
+                    f"{shown['subtotal_cents']}",
+                )
+            )
+        return values, problems
+
+
+def _finish_dates(values: dict[str, Any]) -> None:
+    """(date, time) pairs -> ISO 8601 text: windows as whole Lima days, dates as dates."""
+    start, end = values["delivery_start"], values["delivery_end"]
+    values["delivery_start"] = _iso(start[0], dt.time()) if start else None
+    values["delivery_end"] = _iso(end[0], _END_OF_DAY) if end else None
+    status = values["status_date"]
+    values["status_date"] = _iso(status[0], status[1] or dt.time()) if status else None
+    for name in ("published_date", "accepted_date"):
+        values[name] = values[name][0].isoformat() if values[name] else None
+
+
+def _product_key(values: dict[str, Any]) -> int:
+    """A 64-bit key of the product (part number, description, brand) for grouping rows."""
+    text = "\x1f".join(
+        values.get(name) or "" for name in ("part_number", "product_description", "brand")
+    )
+    return int.from_bytes(
+        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+# ---------------------------------------------------------------- workbook
+
+
+def _open_rows(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, Sequence[object]]]]]:
+    """(sheet name, numbered rows) of every worksheet, streamed."""
+    try:
+        yield from iter_sheets(path)
+    except WorkbookError as error:
+        raise SourceFileError(
+            f"{path.name}: not a readable XLSX workbook ({error}); export the orders again from "
+            "ConsultaOrdenesPub with 'Detallado' checked and 'Exportar XLSX' (a CSV or an HTML "
+            "page saved as .xlsx cannot be read)"
+        ) from error
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 hex digest and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def raw_row(row: Sequence[object]) -> str:
+    """The row's cells as text joined by ``;`` (trailing blanks dropped)."""
+    cells = [cell_text(value) for value in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return RAW_SEPARATOR.join(cells)
+
+
+@dataclass
+class _Collected:
+    """Parsed good rows (in Arrow chunks) and row-level quarantine of one pass over the sheet."""
+
+    source_file: str
+    chunks: list[pa.Table] = field(default_factory=list)
+    pending: dict[str, list[Any]] = field(
+        default_factory=lambda: {name: [] for name in PARSED_SCHEMA.names}
+    )
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    bad_orders: dict[str, tuple[int, str]] = field(default_factory=dict)
+    rows: int = 0
+    order_rows: int = 0
+    delivery_rows: int = 0
+    blank_rows: int = 0
+
+    def add(self, number: int, values: dict[str, Any]) -> None:
+        """Keep one parsed row (order-level fields only from order rows: they repeat)."""
+        if values["delivery_number"] != ORDER_ROW:
+            values.update(_NO_ORDER_FIELDS)
+        values["source_line"] = number
+        values["order_number"] = f"{values['order_id']}-{ORDER_ROW}"
+        values["product_key"] = _product_key(values)
+        _finish_dates(values)
+        for name, column in self.pending.items():
+            column.append(values[name])
+        if len(self.pending["source_line"]) >= CHUNK_ROWS:
+            self.flush()
+
+    def reject(
+        self, number: int, row: Sequence[object], order_id: str | None, problems: list
+    ) -> None:
+        """Quarantine one row with its first problem (every message kept)."""
+        header, rule, _ = problems[0]
+        self.quarantine.append(
+            {
+                "source_file": self.source_file,
+                "source_line": number,
+                "field": header,
+                "rule": rule,
+                "message": "; ".join(f"{h}: {r}: {m}" for h, r, m in problems),
+                "raw_row": raw_row(row),
+            }
+        )
+        if order_id and order_id not in self.bad_orders:
+            self.bad_orders[order_id] = (number, rule)
+
+    def flush(self) -> None:
+        """Move pending rows into an Arrow chunk."""
+        if self.pending["source_line"]:
+            self.chunks.append(pa.table(self.pending, schema=PARSED_SCHEMA))
+            self.pending = {name: [] for name in PARSED_SCHEMA.names}
+
+    def table(self) -> pa.Table:
+        """Every kept row."""
+        self.flush()
+        return pa.concat_tables(self.chunks) if self.chunks else PARSED_SCHEMA.empty_table()
+
+
+def _collect(
+    name: str, header: _Header, rows: Iterator[tuple[int, Sequence[object]]]
+) -> _Collected:
+    """Parse every data row below the header."""
+    reader = _RowReader(header)
+    collected = _Collected(name)
+    for number, row in rows:
+        if all(_blank(value) for value in row):
+            collected.blank_rows += 1
+            continue
+        collected.rows += 1
+        values, problems = reader.parse(row)
+        if values["delivery_number"] == ORDER_ROW:
+            collected.order_rows += 1
+        elif values["delivery_number"] is not None:
+            collected.delivery_rows += 1
+        if problems:
+            collected.reject(number, row, values["order_id"], problems)
+        else:
+            collected.add(number, values)
+    return collected
+
+
+# ---------------------------------------------------------------- cross-row checks
+
+
+def _text(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return pc.fill_null(pc.cast(values, pa.string()), "")
+
+
+def _failures(
+    orders: pa.Array | pa.ChunkedArray, header: str, rule: str, message: pa.Array | str
+) -> pa.Table:
+    """A table of order-level failures (order_id, field, rule, message)."""
+    orders = pa.chunked_array([orders]) if isinstance(orders, pa.Array) else orders
+    size = len(orders)
+    if isinstance(message, str):
+        message = pa.array([message] * size, pa.string())
+    return pa.table(
+        {
+            "order_id": orders.cast(pa.string()),
+            "field": pa.array([header] * size, pa.string()),
+            "rule": pa.array([rule] * size, pa.string()),
+            "message": pc.binary_join_element_wise(f"{header}: {rule}: ", message, ""),
+        }
+    )
+
+
+def _duplicate_products(parsed: pa.Table) -> pa.Table:
+    counts = parsed.group_by(["order_id", "delivery_number", "product_key"]).aggregate(
+        [("source_line", "count"), ("source_line", "min")]
+    )
+    dup = counts.filter(pc.greater(counts["source_line_count"], 1))
+    dup = dup.group_by("order_id").aggregate([("source_line_min", "min")])
+    return _failures(
+        dup["order_id"],
+        HEADER_BY_FIELD["part_number"],
+        "duplicate_product_row",
+        pc.binary_join_element_wise(
+            "the same product appears twice in one electronic order (first at row ",
+            _text(dup["source_line_min_min"]),
+            "): it would be counted twice",
+            "",
+        ),
+    )
+
+
+def _order_structure(orders: pa.Table, lines: pa.Table) -> list[pa.Table]:
+    with_orders = pc.unique(orders["order_id"].combine_chunks())
+    with_lines = pc.unique(lines["order_id"].combine_chunks())
+    no_order = pc.filter(with_lines, pc.invert(pc.is_in(with_lines, value_set=with_orders)))
+    no_lines = pc.filter(with_orders, pc.invert(pc.is_in(with_orders, value_set=with_lines)))
+    return [
+        _failures(
+            no_order,
+            HEADER_BY_FIELD["delivery_number"],
+            "missing_order_rows",
+            "delivery rows without the order's own rows (Nro. Entrega 0)",
+        ),
+        _failures(
+            no_lines,
+            HEADER_BY_FIELD["delivery_number"],
+            "order_without_deliveries",
+            "order rows (Nro. Entrega 0) without any delivery row",
+        ),
+    ]
+
+
+def _order_totals(orders: pa.Table, lines: pa.Table) -> list[pa.Table]:
+    declared = orders.group_by("order_id").aggregate(
+        [("order_total_cents", "min"), ("order_total_cents", "max")]
+    )
+    split = declared.filter(
+        pc.not_equal(declared["order_total_cents_min"], declared["order_total_cents_max"])
+    )
+    summed = (
+        lines.append_column("line_total", pc.add(lines["subtotal_cents"], lines["igv_cents"]))
+        .group_by("order_id")
+        .aggregate([("line_total", "sum")])
+    )
+    joined = declared.join(summed, "order_id", join_type="inner")
+    wrong = joined.filter(
+        pc.fill_null(pc.not_equal(joined["order_total_cents_min"], joined["line_total_sum"]), True)
+    )
+    header = HEADER_BY_FIELD["order_total_cents"]
+    return [
+        _failures(
+            split["order_id"],
+            header,
+            "order_total_inconsistent",
+            pc.binary_join_element_wise(
+                "the order rows disagree on the order's total (",
+                _text(split["order_total_cents_min"]),
+                " and ",
+                _text(split["order_total_cents_max"]),
+                " cents)",
+                "",
+            ),
+        ),
+        _failures(
+            wrong["order_id"],
+            header,
+            "order_totals_mismatch",
+            pc.binary_join_element_wise(
+                "the delivery rows add up to ",
+                _text(wrong["line_total_sum"]),
+                " cents (Sub Total + IGV Entrega) but the order's total is ",
+                _text(wrong["order_total_cents_min"]),
+                " cents",
+                "",
+            ),
+        ),
+    ]
+
+
+def _product_totals(orders: pa.Table, lines: pa.Table) -> pa.Table:
+    keys = ["order_id", "product_key"]
+    amounts = ["quantity_milli", "subtotal_cents", "igv_cents"]
+    delivered = lines.group_by(keys).aggregate(
+        [(name, "sum") for name in amounts] + [("part_number", "min")]
+    )
+    declared = orders.select([*keys, *amounts, "part_number"])
+    joined = declared.join(delivered, keys, join_type="full outer")
+    wrong = pa.array([False] * joined.num_rows, pa.bool_())
+    for name in amounts:
+        differs = pc.fill_null(pc.not_equal(joined[name], joined[f"{name}_sum"]), True)
+        wrong = pc.or_(wrong, differs)
+    bad = joined.filter(wrong)
+    bad = bad.append_column(
+        "product", pc.coalesce(bad["part_number"], bad["part_number_min"], pa.scalar(""))
+    )
+    bad = bad.group_by("order_id", use_threads=False).aggregate(
+        [("product", "first")]
+        + [(name, "first") for name in amounts]
+        + [(f"{name}_sum", "first") for name in amounts]
+    )
+
+    def triple(suffix: str) -> pa.Array:
+        return pc.binary_join_element_wise(
+            *[_text(bad[f"{name}{suffix}_first"]) for name in amounts], "/"
+        )
+
+    return _failures(
+        bad["order_id"],
+        HEADER_BY_FIELD["quantity_milli"],
+        "product_totals_mismatch",
+        pc.binary_join_element_wise(
+            "product '",
+            bad["product_first"],
+            "': the order row says quantity (thousandths)/Sub Total/IGV ",
+            triple(""),
+            " (cents) but its delivery rows add up to ",
+            triple("_sum"),
+            "",
+        ),
+    )
+
+
+def _delivery_checks(lines: pa.Table) -> list[pa.Table]:
+    key = pc.binary_join_element_wise(
+        *[_text(lines[name]) for name in DELIVERY_KEY_COLUMNS], "\x1f"
+    )
+    table = lines.append_column("delivery_key", key).append_column(
+        "line_total", pc.add(lines["subtotal_cents"], lines["igv_cents"])
+    )
+    grouped = table.group_by(["order_id", "delivery_number"]).aggregate(
+        [
+            ("delivery_key", "count_distinct"),
+            ("line_total", "sum"),
+            ("delivery_total_cents", "min"),
+            ("delivery_total_cents", "max"),
+            ("order_total_cents", "min"),
+            ("order_total_cents", "max"),
+        ]
+    )
+    split = grouped.filter(pc.greater(grouped["delivery_key_count_distinct"], 1))
+    total = grouped["line_total_sum"]
+    wrong_mask = pc.or_(
+        pc.or_(
+            pc.not_equal(grouped["delivery_total_cents_min"], total),
+            pc.not_equal(grouped["delivery_total_cents_max"], total),
+        ),
+        pc.or_(
+            pc.not_equal(grouped["order_total_cents_min"], total),
+            pc.not_equal(grouped["order_total_cents_max"], total),
+        ),
+    )
+    wrong = grouped.filter(pc.fill_null(wrong_mask, True))
+    return [
+        _failures(
+            split["order_id"],
+            HEADER_BY_FIELD["delivery_end"],
+            "delivery_inconsistent",
+            pc.binary_join_element_wise(
+                "the product rows of delivery ",
+                _text(split["delivery_number"]),
+                " disagree on its window, term or place (a delivery has one)",
+                "",
+            ),
+        ),
+        _failures(
+            wrong["order_id"],
+            HEADER_BY_FIELD["delivery_total_cents"],
+            "delivery_total_mismatch",
+            pc.binary_join_element_wise(
+                "the product rows of delivery ",
+                _text(wrong["delivery_number"]),
+                " add up to ",
+                _text(wrong["line_total_sum"]),
+                " cents (Sub Total + IGV Entrega) but Monto Total Entrega / Total Orden "
+                "Electrónica say ",
+                _text(wrong["delivery_total_cents_min"]),
+                " / ",
+                _text(wrong["order_total_cents_min"]),
+                " cents",
+                "",
+            ),
+        ),
+    ]
+
+
+def _incomplete(collected: _Collected) -> pa.Table:
+    bad = sorted(collected.bad_orders.items())
+    orders = pa.array([order for order, _ in bad], pa.string())
+    messages = pa.array(
+        [
+            f"row {row} of this order is quarantined ({rule}); an order's details are kept "
+            "whole or not at all"
+            for _, (row, rule) in bad
+        ],
+        pa.string(),
+    )
+    return _failures(orders, HEADER_BY_FIELD["source_order_number"], "order_incomplete", messages)
+
+
+def _first_failure(parts: list[pa.Table]) -> pa.Table:
+    """The first failure (in check order) of each failing order."""
+    ranked = [
+        part.append_column("rank", pa.array([rank] * part.num_rows, pa.int32()))
+        for rank, part in enumerate(parts)
+        if part.num_rows
+    ]
+    if not ranked:
+        return pa.table(
+            {name: pa.array([], pa.string()) for name in ("order_id", "field", "rule", "message")}
+        )
+    table = pa.concat_tables(ranked).sort_by([("order_id", "ascending"), ("rank", "ascending")])
+    first = table.group_by("order_id", use_threads=False).aggregate(
+        [("field", "first"), ("rule", "first"), ("message", "first")]
+    )
+    renamed = {"field_first": "field", "rule_first": "rule", "message_first": "message"}
+    return first.rename_columns(renamed).select(["order_id", "field", "rule", "message"])
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def _with_line_ids(lines: pa.Table, source_file: str) -> pa.Table:
+    """Delivery rows -> LINE_SCHEMA: ``line_id`` ``{delivery}-{rank in delivery}``, by row."""
+    ordered = lines.sort_by(
+        [("order_id", "ascending"), ("delivery_number", "ascending"), ("source_line", "ascending")]
+    )
+    order = ordered["order_id"].combine_chunks().to_numpy(zero_copy_only=False)
+    delivery = ordered["delivery_number"].combine_chunks().to_numpy(zero_copy_only=False)
+    count = ordered.num_rows
+    if count:
+        starts = np.r_[True, (order[1:] != order[:-1]) | (delivery[1:] != delivery[:-1])]
+        start_index = np.maximum.accumulate(np.where(starts, np.arange(count), 0))
+        rank = np.arange(count) - start_index + 1
+    else:
+        rank = np.array([], dtype=np.int64)
+    ordered = ordered.append_column(
+        "line_id",
+        pc.binary_join_element_wise(
+            ordered["delivery_number"].cast(pa.string()), pa.array(rank).cast(pa.string()), "-"
+        ),
+    )
+    ordered = ordered.append_column(
+        "quantity", decimal_text(ordered["quantity_milli"].combine_chunks(), QUANTITY_DECIMALS)
+    )
+    ordered = ordered.append_column("source_file", pa.array([source_file] * count, pa.string()))
+    return ordered.select(LINE_SCHEMA.names).cast(LINE_SCHEMA).sort_by("source_line")
+
+
+def _deliveries(lines: pa.Table, source_file: str) -> pa.Table:
+    """One row per (order, delivery), amounts summed over its product rows."""
+    ordered = lines.sort_by(
+        [("order_id", "ascending"), ("delivery_number", "ascending"), ("source_line", "ascending")]
+    )
+    firsts = [
+        "source_line",
+        "order_number",
+        "source_order_number",
+        "status",
+        "status_date",
+        *DELIVERY_KEY_COLUMNS,
+        "igv_affected",
+        "delivery_total_cents",
+    ]
+    grouped = ordered.group_by(["order_id", "delivery_number"], use_threads=False).aggregate(
+        [(name, "first") for name in firsts]
+        + [("source_line", "count"), ("subtotal_cents", "sum"), ("igv_cents", "sum")]
+    )
+    renamed = {f"{name}_first": name for name in firsts} | {
+        "source_line_count": "line_count",
+        "subtotal_cents_sum": "subtotal_cents",
+        "igv_cents_sum": "igv_cents",
+        "delivery_total_cents_first": "total_cents",
+    }
+    grouped = grouped.rename_columns([renamed.get(n, n) for n in grouped.column_names])
+    grouped = grouped.append_column(
+        "source_file", pa.array([source_file] * grouped.num_rows, pa.string())
+    )
+    return (
+        grouped.select(DELIVERY_SCHEMA.names)
+        .cast(DELIVERY_SCHEMA)
+        .sort_by([("order_number", "ascending"), ("delivery_number", "ascending")])
+    )
+
+
+def _parents(orders: pa.Table, lines: pa.Table, source_file: str) -> pa.Table:
+    """One row per order from its order rows (``-0``), with its line and delivery counts."""
+    ordered = orders.sort_by("source_line")
+    firsts = [
+        "source_line",
+        "order_number",
+        "agreement_label",
+        "agreement_name",
+        "buyer_ruc",
+        "buyer_name",
+        "executing_unit",
+        "supplier_ruc",
+        "supplier_name",
+        "procedure",
+        "purchase_type",
+        "status",
+        "status_date",
+        "physical_order_number",
+        "published_date",
+        "accepted_date",
+        "order_subtotal_cents",
+        "order_igv_cents",
+        "order_total_cents",
+        "declared_deliveries",
+    ]
+    grouped = ordered.group_by("order_id", use_threads=False).aggregate(
+        [(name, "first") for name in firsts] + [("source_line", "count")]
+    )
+    renamed = {f"{name}_first": name for name in firsts} | {
+        "source_line_count": "product_count",
+        "order_subtotal_cents_first": "subtotal_cents",
+        "order_igv_cents_first": "igv_cents",
+        "order_total_cents_first": "total_cents",
+    }
+    grouped = grouped.rename_columns([renamed.get(n, n) for n in grouped.column_names])
+    counts = lines.group_by("order_id").aggregate(
+        [("source_line", "count"), ("delivery_number", "count_distinct")]
+    )
+    counts = counts.rename_columns(
+        {"source_line_count": "line_count", "delivery_number_count_distinct": "delivery_count"}
+    )
+    grouped = grouped.join(counts, "order_id").sort_by("order_id")
+    rows = ordered.group_by("order_id", use_threads=False).aggregate([("source_line", "list")])
+    grouped = grouped.append_column(
+        "order_rows", rows.sort_by("order_id")["source_line_list"]
+    ).append_column("source_file", pa.array([source_file] * grouped.num_rows, pa.string()))
+    return grouped.select(PARENT_SCHEMA.names).cast(PARENT_SCHEMA).sort_by("source_line")
 
 
 def decimal_text(scaled: pa.Array, decimals: int) -> pa.Array:
@@ -257,710 +1223,115 @@ def decimal_text(scaled: pa.Array, decimals: int) -> pa.Array:
     return pc.if_else(pc.equal(fraction, ""), units, with_point)
 
 
-class Problems(RowProblems):
-    """Row problems of one CSV batch, with the parsers that record them and their quarantine."""
-
-    def table(self, source_file: str, source_line: pa.Array, batch: pa.RecordBatch) -> pa.Table:
-        """Quarantine rows (``QUARANTINE_SCHEMA``) for the rows of ``batch`` with a problem."""
-        bad = pc.invert(self.good)
-        if not pc.any(bad).as_py():
-            return QUARANTINE_SCHEMA.empty_table()
-        return pa.table(
-            {
-                "source_file": pa.array([source_file] * self.size, pa.string()).filter(bad),
-                "source_line": source_line.filter(bad),
-                "field": self.field.filter(bad),
-                "rule": self.rule.filter(bad),
-                "message": self.message.filter(bad),
-                "raw_row": raw_rows(batch.filter(bad)),
-            },
-            schema=QUARANTINE_SCHEMA,
-        )
-
-    def parse_decimal(
-        self, values: pa.Array, field: str, *, pattern: str, decimals: int, kind: str, example: str
-    ) -> pa.Array:
-        """Scaled integers of ``values``; ``{kind}_unparseable`` / ``{kind}_precision`` recorded."""
-        scaled, unparseable, too_precise = parse_scaled_decimal(values, pattern, decimals)
-        self.add(
-            pc.and_(pc.invert(_blank(values)), unparseable),
-            field,
-            f"{kind}_unparseable",
-            quote_values("", values, f" is not {example}"),
-        )
-        self.add(
-            too_precise,
-            field,
-            f"{kind}_precision",
-            quote_values("", values, f" has more than {decimals} decimals"),
-        )
-        return scaled
-
-    def parse_amount(self, values: pa.Array, field: str) -> pa.Array:
-        """Unsigned amounts with at most 2 decimals -> int64 cents (problems recorded)."""
-        return self.parse_decimal(
-            values,
-            field,
-            pattern=AMOUNT_PATTERN,
-            decimals=2,
-            kind="amount",
-            example="an amount like 1234.56 (no sign, no thousands separator)",
-        )
-
-    def parse_date(self, values: pa.Array, field: str) -> pa.Array:
-        """``YYYY-MM-DD HH:MM:SS`` Lima dates -> ISO 8601 (``date_unparseable`` recorded)."""
-        iso, failed = parse_lima_dates(values)
-        self.add(
-            pc.and_(pc.invert(_blank(values)), failed),
-            field,
-            "date_unparseable",
-            quote_values("", values, " is not a date YYYY-MM-DD HH:MM:SS"),
-        )
-        return iso
-
-    def parse_order_number(self, values: pa.Array) -> pa.Array:
-        """``ORDEN_ELECTRÓNICA`` -> struct (order_id, delivery) or null (``order_number_format``)."""
-        parts = pc.extract_regex(pc.utf8_trim_whitespace(values), ORDER_NUMBER_PATTERN)
-        self.add(
-            pc.and_(pc.invert(_blank(values)), pc.is_null(parts)),
-            "ORDEN_ELECTRÓNICA",
-            "order_number_format",
-            quote_values("", values, " does not look like OCAM-YYYY-entity-seq-n"),
-        )
-        return parts
-
-
-def quote_values(prefix: str, values: pa.Array, suffix: str) -> pa.Array:
-    """``prefix'value'suffix`` per row, for messages."""
-    return pc.binary_join_element_wise(prefix, "'", values, "'", suffix, "")
-
-
-def sniff_encoding(path: Path, expected_header: tuple[str, ...]) -> tuple[str, str]:
-    """Return (pyarrow encoding name, label) from the header bytes; refuse a foreign header."""
-    with Path(path).open("rb") as handle:
-        head = handle.readline()
-    if not head.strip():
-        raise SourceFileError(f"{path.name}: the file is empty; download or export it again")
-    bom = head.startswith(b"\xef\xbb\xbf")
-    body = head[3:] if bom else head
-    for encoding, label in (("utf-8", "utf-8-sig" if bom else "utf-8"), ("latin-1", "latin-1")):
-        try:
-            names = tuple(body.decode(encoding).rstrip("\r\n").split(SEPARATOR))
-        except UnicodeDecodeError:
-            continue
-        if names == expected_header:
-            return ("utf8" if encoding == "utf-8" else "latin1"), label
-    text = body.decode("latin-1").rstrip("\r\n")
-    if SEPARATOR not in text:
-        raise SourceFileError(
-            f"{path.name}: wrong separator in the header; the file must be separated by ';'"
-        )
-    found = text.split(SEPARATOR)
-    missing = [name for name in expected_header if name not in found]
-    raise SourceFileError(
-        f"{path.name}: header does not match the documented layout"
-        + (f" (missing {', '.join(missing)})" if missing else " (columns out of order)")
-        + f"; expected {SEPARATOR.join(expected_header)} (docs/source-formats.md)"
-    )
-
-
-@dataclass
-class _Row:
-    """An invalid physical row reported by pyarrow's CSV parser."""
-
-    number: int
-    text: str
-    columns: int
-
-
-class LineNumberedCsv:
-    """Stream a ``;`` CSV without quoting as string batches plus 1-based physical line numbers.
-
-    Rows with the wrong number of fields are reported in ``bad_rows`` (they never reach the
-    batches). Each data row is one physical line, so the line numbers of the good rows are the
-    physical lines not taken by bad rows.
-    """
-
-    def __init__(
-        self, path: Path, columns: tuple[str, ...], encoding: str, block_size: int
-    ) -> None:
-        """Open ``path`` (header skipped) for streaming."""
-        self.path = Path(path)
-        self.columns = columns
-        self.pending: list[_Row] = []
-        self.bad_rows: list[_Row] = []
-        self._next_line = 2
-        self._reader = pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(
-                use_threads=False,
-                block_size=block_size,
-                skip_rows=1,
-                column_names=list(columns),
-                encoding=encoding,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=SEPARATOR,
-                quote_char=False,
-                ignore_empty_lines=False,
-                invalid_row_handler=self._invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(columns, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-
-    def _invalid(self, row: pacsv.InvalidRow) -> str:
-        """Remember a row with the wrong field count and skip it."""
-        self.pending.append(_Row(int(row.number), row.text, int(row.actual_columns)))
-        return "skip"
-
-    def __iter__(self) -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
-        """Yield (string batch, physical line numbers)."""
-        for batch in self._reader:
-            if batch.num_rows == 0:
-                continue
-            skipped = np.array(sorted(row.number for row in self.pending), dtype=np.int64)
-            candidates = np.arange(self._next_line, self._next_line + batch.num_rows + len(skipped))
-            lines = candidates[~np.isin(candidates, skipped)][: batch.num_rows]
-            self._next_line = int(lines[-1]) + 1
-            self.bad_rows.extend(row for row in self.pending if row.number < self._next_line)
-            self.pending = [row for row in self.pending if row.number >= self._next_line]
-            yield batch, pa.array(lines, pa.int64())
-        self.bad_rows.extend(self.pending)
-        self.pending = []
-
-    def take_bad_rows(self) -> pa.Table:
-        """Quarantine rows for the wrong-field-count rows seen so far (and forget them)."""
-        rows, self.bad_rows = self.bad_rows, []
-        expected = len(self.columns)
-        return pa.Table.from_pylist(
-            [
-                {
-                    "source_file": self.path.name,
-                    "source_line": row.number,
-                    "field": "*",
-                    "rule": "field_count",
-                    "message": f"*: field_count: expected {expected} fields separated by ';', "
-                    f"found {row.columns}",
-                    "raw_row": row.text,
-                }
-                for row in rows
-            ],
-            schema=QUARANTINE_SCHEMA,
-        )
-
-
-def block_size_for(path: Path, batch_rows: int) -> int:
-    """A CSV block size for about ``batch_rows`` rows, capped: parsing needs ~10x the block."""
-    with Path(path).open("rb") as handle:
-        sample = handle.read(1 << 16)
-    lines = max(sample.count(b"\n") - 1, 1)
-    row_bytes = max(len(sample) // lines, 16)
-    return max(1 << 16, min(batch_rows * row_bytes, MAX_BLOCK_BYTES))
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    """SHA-256 hex digest and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with Path(path).open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def raw_rows(batch: pa.RecordBatch) -> pa.Array:
-    """The row text (decoded) rebuilt from its string fields."""
-    return pc.binary_join_element_wise(*batch.columns, SEPARATOR)
-
-
-# ---------------------------------------------------------------- detailed export
-
-
-def _parse_batch(
-    batch: pa.RecordBatch, source_line: pa.Array, source_file: str
-) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """One batch -> (parsed line rows, parsed parent rows, quarantine)."""
-    column: Callable[[str], pa.Array] = batch.column
-    size = batch.num_rows
-    problems = Problems(size)
-    delivery_raw = pc.utf8_trim_whitespace(column("NRO_ENTREGA"))
-    is_parent = pc.equal(delivery_raw, "")
-    is_line = pc.invert(is_parent)
-
-    everywhere = pa.array([True] * size)
-    for name in sorted(set(PARENT_REQUIRED) | set(LINE_REQUIRED), key=DETAIL_COLUMNS.index):
-        if name in PARENT_REQUIRED and name in LINE_REQUIRED:
-            required_on = everywhere
-        else:
-            required_on = is_parent if name in PARENT_REQUIRED else is_line
-        problems.add(
-            pc.and_(required_on, _blank(column(name))), name, "required_missing", "empty value"
-        )
-
-    order_parts = problems.parse_order_number(column("ORDEN_ELECTRÓNICA"))
-    delivery_ok = pc.fill_null(pc.match_substring_regex(delivery_raw, r"^[1-9][0-9]{0,5}$"), False)
-    problems.add(
-        pc.and_(is_line, pc.invert(delivery_ok)),
-        "NRO_ENTREGA",
-        "delivery_number_format",
-        quote_values("", column("NRO_ENTREGA"), " is not a delivery number 1, 2, …"),
-    )
-    delivery_number = pc.if_else(delivery_ok, delivery_raw, pa.scalar(None, pa.string())).cast(
-        pa.int32()
-    )
-
-    amounts = {
-        target: problems.parse_amount(column(name), name) for name, target in AMOUNT_COLUMNS.items()
-    }
-    quantity_milli = problems.parse_decimal(
-        column("CANTIDAD"),
-        "CANTIDAD",
-        pattern=QUANTITY_PATTERN,
-        decimals=QUANTITY_DECIMALS,
-        kind="quantity",
-        example="a quantity like 12 or 2.5",
-    )
-    problems.add(
-        pc.and_(is_line, pc.equal(quantity_milli, 0)), "CANTIDAD", "quantity_zero", "quantity is 0"
-    )
-
-    dates = {
-        name: problems.parse_date(column(name), name)
-        for name in ("FECHA_INICIO_ENTREGA", "FECHA_FIN_ENTREGA")
-    }
-    problems.add(
-        pc.less(dates["FECHA_FIN_ENTREGA"], dates["FECHA_INICIO_ENTREGA"]),
-        "FECHA_FIN_ENTREGA",
-        "delivery_dates_order",
-        pc.binary_join_element_wise(
-            "delivery ends ",
-            dates["FECHA_FIN_ENTREGA"],
-            " before it starts ",
-            dates["FECHA_INICIO_ENTREGA"],
-            "",
-        ),
-    )
-    days_raw = pc.utf8_trim_whitespace(column("PLAZO_ENTREGA"))
-    days_ok = pc.fill_null(pc.match_substring_regex(days_raw, r"^[0-9]{1,4}$"), False)
-    problems.add(
-        pc.and_(pc.invert(_blank(column("PLAZO_ENTREGA"))), pc.invert(days_ok)),
-        "PLAZO_ENTREGA",
-        "delivery_days_format",
-        quote_values("", column("PLAZO_ENTREGA"), " is not a number of days"),
-    )
-    delivery_days = pc.if_else(days_ok, days_raw, pa.scalar(None, pa.string())).cast(pa.int32())
-
-    subtotal, igv, total = amounts["subtotal_cents"], amounts["igv_cents"], amounts["total_cents"]
-    problems.add(
-        pc.not_equal(pc.add(subtotal, igv), total),
-        "TOTAL",
-        "row_total_mismatch",
-        pc.binary_join_element_wise(
-            "SUB_TOTAL + IGV = ",
-            pc.add(subtotal, igv).cast(pa.string()),
-            " cents but TOTAL = ",
-            total.cast(pa.string()),
-            " cents",
-            "",
-        ),
-    )
-    # SUB_TOTAL = round_half_up(CANTIDAD × PRECIO_UNITARIO) + FLETE, exact in decimal128
-    product = pc.multiply(_to_decimal(quantity_milli), _to_decimal(amounts["unit_price_cents"]))
-    goods = _to_decimal(pc.subtract(subtotal, amounts["freight_cents"]))
-    scaled_goods = pc.multiply(goods, pa.scalar(QUANTITY_SCALE, pa.decimal128(4, 0)))
-    half = pa.scalar(QUANTITY_SCALE // 2, pa.decimal128(4, 0))
-    rounded_matches = pc.and_(
-        pc.less_equal(pc.subtract(scaled_goods, half), product),
-        pc.less(product, pc.add(scaled_goods, half)),
-    )
-    problems.add(
-        pc.and_(is_line, pc.invert(rounded_matches)),
-        "SUB_TOTAL",
-        "line_amount_mismatch",
-        pc.binary_join_element_wise(
-            "CANTIDAD × PRECIO_UNITARIO + FLETE (",
-            column("CANTIDAD"),
-            " × ",
-            column("PRECIO_UNITARIO"),
-            " + ",
-            column("FLETE"),
-            ") does not round to SUB_TOTAL ",
-            column("SUB_TOTAL"),
-            "",
-        ),
-    )
-
-    good = problems.good
-    quarantine = problems.table(source_file, source_line, batch)
-    order_number = pc.utf8_trim_whitespace(column("ORDEN_ELECTRÓNICA"))
-    order_id = pc.struct_field(order_parts, "order_id")
-    files = pa.array([source_file] * size, pa.string())
-    common = {
-        "source_file": files,
-        "source_line": source_line,
-        "order_number": order_number,
-        "order_id": order_id,
-    }
-    lines = pa.table(
-        {
-            **common,
-            "delivery_number": delivery_number,
-            "catalogue": _null_if_blank(column("CATÁLOGO")),
-            "category": _null_if_blank(column("CATEGORÍA")),
-            "product_description": _null_if_blank(column("DESCRIPCIÓN_FICHA_PRODUCTO")),
-            "brand": _null_if_blank(column("MARCA")),
-            "part_number": _null_if_blank(column("NRO_PARTE")),
-            "quantity_milli": quantity_milli,
-            **{target: amounts[target] for target in AMOUNT_COLUMNS.values()},
-            "delivery_start": dates["FECHA_INICIO_ENTREGA"],
-            "delivery_end": dates["FECHA_FIN_ENTREGA"],
-            "delivery_days": delivery_days,
-            "department": _null_if_blank(column("DEPARTAMENTO")),
-            "province": _null_if_blank(column("PROVINCIA")),
-            "district": _null_if_blank(column("DISTRITO")),
-            "delivery_address": _null_if_blank(column("DIRECCIÓN_ENTREGA")),
-        }
-    ).filter(pc.and_(good, is_line))
-    parents = pa.table(
-        {
-            **common,
-            "buyer_ruc": _null_if_blank(column("RUC_ENTIDAD")),
-            "buyer_name": _null_if_blank(column("ENTIDAD")),
-            "supplier_ruc": _null_if_blank(column("RUC_PROVEEDOR")),
-            "supplier_name": _null_if_blank(column("PROVEEDOR")),
-            **{target: amounts[target] for target in SUMMED_AMOUNTS},
-        }
-    ).filter(pc.and_(good, is_parent))
-    return lines, parents, quarantine
-
-
-def _raw_by_line(path: Path, encoding: str, wanted: set[int]) -> dict[int, str]:
-    """Physical lines ``wanted`` of the file as text (for quarantining rows already parsed)."""
+def sheet_rows_text(path: Path, sheet: str, wanted: set[int]) -> dict[int, str]:
+    """Rows ``wanted`` of ``sheet`` as raw text (a second pass, only when rows are quarantined
+    after the first pass)."""
     found: dict[int, str] = {}
     if not wanted:
         return found
     last = max(wanted)
-    codec = "utf-8-sig" if encoding == "utf8" else "latin-1"
-    with Path(path).open(encoding=codec, newline="") as handle:
-        for number, text in enumerate(handle, start=1):
+    for title, rows in _open_rows(path):
+        if title != sheet:
+            continue
+        for number, row in rows:
             if number in wanted:
-                found[number] = text.rstrip("\r\n")
+                found[number] = raw_row(row)
             if number >= last:
                 break
     return found
 
 
-class _CrossRowQuarantine:
-    """Quarantine for rules that need several rows (whole orders or deliveries)."""
-
-    def __init__(self) -> None:
-        """Nothing quarantined yet."""
-        self.parts: list[pa.Table] = []
-
-    def add(self, rows: pa.Table, field: str, rule: str, message: pa.Array) -> None:
-        """Quarantine ``rows`` (with source_file/source_line) with one message per row."""
-        if rows.num_rows == 0:
-            return
-        self.parts.append(
-            pa.table(
-                {
-                    "source_file": rows["source_file"],
-                    "source_line": rows["source_line"],
-                    "field": pa.array([field] * rows.num_rows, pa.string()),
-                    "rule": pa.array([rule] * rows.num_rows, pa.string()),
-                    "message": pc.binary_join_element_wise(f"{field}: {rule}: ", message, ""),
-                    "raw_row": pa.nulls(rows.num_rows, pa.string()),
-                },
-                schema=QUARANTINE_SCHEMA,
-            )
-        )
-
-    def table(self, path: Path, encoding: str) -> pa.Table:
-        """All cross-row quarantine rows, with the raw text of their lines filled in."""
-        if not self.parts:
-            return QUARANTINE_SCHEMA.empty_table()
-        table = pa.concat_tables(self.parts)
-        raw = _raw_by_line(path, encoding, set(table["source_line"].to_pylist()))
-        texts = pa.array([raw.get(n) for n in table["source_line"].to_pylist()], pa.string())
-        return table.set_column(table.schema.get_field_index("raw_row"), "raw_row", texts)
-
-
-def _orders_in(table: pa.Table, orders: pa.Array) -> pa.Array:
-    """Mask of rows whose order_number is in ``orders``."""
-    return pc.is_in(table["order_number"], value_set=orders)
-
-
-def _sums_text(table: pa.Table) -> pa.Array:
-    """``FLETE/SUB_TOTAL/IGV/TOTAL = a/b/c/d cents`` per row."""
-    parts = [table[name].cast(pa.string()) for name in SUMMED_AMOUNTS]
-    return pc.binary_join_element_wise(*parts, "/")
-
-
-def _reconcile(
-    lines: pa.Table, parents: pa.Table, problems: _CrossRowQuarantine
-) -> tuple[pa.Table, pa.Table]:
-    """Drop (and quarantine) orders whose parent and lines do not reconcile."""
-    parent_counts = parents.group_by("order_number").aggregate([("source_line", "count")])
-    duplicated = parent_counts.filter(pc.greater(parent_counts["source_line_count"], 1))[
-        "order_number"
-    ]
-    duplicated = duplicated.combine_chunks()
-    rows = parents.filter(_orders_in(parents, duplicated))
-    problems.add(
-        rows,
-        "NRO_ENTREGA",
-        "duplicate_parent",
-        pc.binary_join_element_wise(
-            "order ", rows["order_number"], " has more than one parent row (empty NRO_ENTREGA)", ""
-        ),
-    )
-    rows = lines.filter(_orders_in(lines, duplicated))
-    problems.add(
-        rows,
-        "ORDEN_ELECTRÓNICA",
-        "duplicate_parent",
-        pc.binary_join_element_wise(
-            "order ",
-            rows["order_number"],
-            " has more than one parent row; its lines cannot be reconciled",
-            "",
-        ),
-    )
-    parents = parents.filter(pc.invert(_orders_in(parents, duplicated)))
-    lines = lines.filter(pc.invert(_orders_in(lines, duplicated)))
-
-    parent_orders = parents["order_number"].combine_chunks()
-    orphan = pc.invert(_orders_in(lines, parent_orders))
-    rows = lines.filter(orphan)
-    problems.add(
-        rows,
-        "NRO_ENTREGA",
-        "missing_parent",
-        pc.binary_join_element_wise(
-            "order ",
-            rows["order_number"],
-            " has delivery lines but no parent row (empty NRO_ENTREGA)",
-            "",
-        ),
-    )
-    lines = lines.filter(pc.invert(orphan))
-
-    sums = lines.group_by("order_number").aggregate(
-        [(name, "sum") for name in SUMMED_AMOUNTS] + [("source_line", "count")]
-    )
-    joined = parents.join(sums, "order_number", join_type="left outer").sort_by("source_line")
-    no_lines = pc.is_null(joined["source_line_count"])
-    rows = joined.filter(no_lines)
-    problems.add(
-        rows,
-        "NRO_ENTREGA",
-        "parent_without_lines",
-        pc.binary_join_element_wise(
-            "order ", rows["order_number"], " has a parent row but no delivery lines", ""
-        ),
-    )
-    mismatch = pc.and_(pc.invert(no_lines), _any_not_equal(joined))
-    bad = joined.filter(mismatch)
-    if bad.num_rows:
-        summed = bad.select([f"{name}_sum" for name in SUMMED_AMOUNTS]).rename_columns(
-            list(SUMMED_AMOUNTS)
-        )
-        detail = pc.binary_join_element_wise(
-            "lines of order ",
-            bad["order_number"],
-            " add up to FLETE/SUB_TOTAL/IGV/TOTAL ",
-            _sums_text(summed),
-            " cents but its parent row says ",
-            _sums_text(bad),
-            " cents",
-            "",
-        )
-        problems.add(bad, "TOTAL", "order_totals_mismatch", detail)
-        messages = pa.table({"order_number": bad["order_number"], "detail": detail})
-        bad_lines = lines.filter(_orders_in(lines, bad["order_number"].combine_chunks()))
-        bad_lines = bad_lines.join(messages, "order_number").sort_by("source_line")
-        problems.add(bad_lines, "TOTAL", "order_totals_mismatch", bad_lines["detail"])
-    keep = joined.filter(pc.invert(pc.or_(no_lines, mismatch)))["order_number"].combine_chunks()
-    return lines.filter(_orders_in(lines, keep)), parents.filter(_orders_in(parents, keep))
-
-
-def _any_not_equal(joined: pa.Table) -> pa.Array:
-    """True where any parent amount differs from the sum of its lines."""
-    result = pa.array([False] * joined.num_rows)
-    for name in SUMMED_AMOUNTS:
-        result = pc.or_(
-            result, pc.fill_null(pc.not_equal(joined[name], joined[f"{name}_sum"]), True)
-        )
-    return result
-
-
-def _check_deliveries(
-    lines: pa.Table, parents: pa.Table, problems: _CrossRowQuarantine
-) -> tuple[pa.Table, pa.Table]:
-    """Drop (and quarantine) orders where lines of one delivery disagree on its data."""
-    key = pc.binary_join_element_wise(
-        *[pc.fill_null(lines[name].cast(pa.string()), "") for name in DELIVERY_KEY_COLUMNS], "\x1f"
-    )
-    variants = (
-        lines.append_column("delivery_key", key)
-        .group_by(["order_number", "delivery_number"])
-        .aggregate([("delivery_key", "count_distinct")])
-    )
-    split = variants.filter(pc.greater(variants["delivery_key_count_distinct"], 1))
-    orders = pc.unique(split["order_number"].combine_chunks())
-    if len(orders) == 0:
-        return lines, parents
-    for table, field in ((lines, "FECHA_FIN_ENTREGA"), (parents, "ORDEN_ELECTRÓNICA")):
-        rows = table.filter(_orders_in(table, orders))
-        problems.add(
-            rows,
-            field,
-            "delivery_inconsistent",
-            pc.binary_join_element_wise(
-                "lines of one delivery of order ",
-                rows["order_number"],
-                " disagree on its dates, term or address (each delivery has one)",
-                "",
-            ),
-        )
-    return (
-        lines.filter(pc.invert(_orders_in(lines, orders))),
-        parents.filter(pc.invert(_orders_in(parents, orders))),
+def _order_quarantine(path: Path, sheet: str, parsed: pa.Table, failed: pa.Table) -> pa.Table:
+    """Every kept row of the failed orders, quarantined with its order's failure."""
+    rows = parsed.select(["source_line", "order_id"]).join(failed, "order_id", join_type="inner")
+    rows = rows.sort_by("source_line")
+    raw = sheet_rows_text(path, sheet, set(rows["source_line"].to_pylist()))
+    return pa.table(
+        {
+            "source_file": pa.array([path.name] * rows.num_rows, pa.string()),
+            "source_line": rows["source_line"],
+            "field": rows["field"],
+            "rule": rows["rule"],
+            "message": rows["message"],
+            "raw_row": pa.array([raw.get(n) for n in rows["source_line"].to_pylist()], pa.string()),
+        },
+        schema=QUARANTINE_SCHEMA,
     )
 
 
-def _deliveries(lines: pa.Table) -> pa.Table:
-    """One row per (order, delivery), amounts summed over its lines."""
-    ordered = lines.sort_by(
-        [
-            ("order_number", "ascending"),
-            ("delivery_number", "ascending"),
-            ("source_line", "ascending"),
-        ]
-    )
-    grouped = ordered.group_by(["order_number", "delivery_number"], use_threads=False).aggregate(
-        [
-            ("source_file", "first"),
-            ("source_line", "first"),
-            ("order_id", "first"),
-            ("source_line", "count"),
-        ]
-        + [(name, "first") for name in DELIVERY_KEY_COLUMNS]
-        + [(name, "sum") for name in SUMMED_AMOUNTS]
-    )
-    renamed = {
-        "source_file_first": "source_file",
-        "source_line_first": "source_line",
-        "order_id_first": "order_id",
-        "source_line_count": "line_count",
-        **{f"{name}_first": name for name in DELIVERY_KEY_COLUMNS},
-        **{f"{name}_sum": name for name in SUMMED_AMOUNTS},
-    }
-    grouped = grouped.rename_columns([renamed.get(name, name) for name in grouped.column_names])
-    return (
-        grouped.select(DELIVERY_SCHEMA.names)
-        .cast(DELIVERY_SCHEMA)
-        .sort_by([("order_number", "ascending"), ("delivery_number", "ascending")])
-    )
+def read_detailed_export(path: Path) -> DetailResult:
+    """Read one "Detallado" export: reconciled lines, deliveries and orders plus quarantined rows.
 
-
-def _with_line_ids(lines: pa.Table) -> pa.Table:
-    """Add ``line_id`` ``{delivery}-{rank in delivery}`` and ``quantity`` text; order by file line."""
-    ordered = lines.sort_by(
-        [
-            ("order_number", "ascending"),
-            ("delivery_number", "ascending"),
-            ("source_line", "ascending"),
-        ]
-    )
-    order = ordered["order_number"].combine_chunks().to_numpy(zero_copy_only=False)
-    delivery = ordered["delivery_number"].combine_chunks().to_numpy(zero_copy_only=False)
-    count = ordered.num_rows
-    if count:
-        starts = np.r_[True, (order[1:] != order[:-1]) | (delivery[1:] != delivery[:-1])]
-        start_index = np.maximum.accumulate(np.where(starts, np.arange(count), 0))
-        rank = np.arange(count) - start_index + 1
-    else:
-        rank = np.array([], dtype=np.int64)
-    line_id = pc.binary_join_element_wise(
-        ordered["delivery_number"].cast(pa.string()), pa.array(rank).cast(pa.string()), "-"
-    )
-    ordered = ordered.append_column("line_id", line_id).append_column(
-        "quantity", decimal_text(ordered["quantity_milli"].combine_chunks(), QUANTITY_DECIMALS)
-    )
-    return ordered.select(LINE_SCHEMA.names).cast(LINE_SCHEMA).sort_by("source_line")
-
-
-def read_detailed_export(path: Path, *, batch_rows: int = 262_144) -> DetailResult:
-    """Read one detailed export: reconciled lines, deliveries and parents plus quarantined rows."""
+    Raises ``SourceFileError`` (file-level, with how to fix it) when the file is not an XLSX
+    workbook, no sheet has the export's header in its first rows, or required columns are missing.
+    """
     path = Path(path)
-    encoding, label = sniff_encoding(path, DETAIL_COLUMNS)
     sha256, size = file_digest(path)
-    stream = LineNumberedCsv(path, DETAIL_COLUMNS, encoding, block_size_for(path, batch_rows))
-    line_parts: list[pa.Table] = []
-    parent_parts: list[pa.Table] = []
-    quarantine_parts: list[pa.Table] = []
-    row_count = 0
-    parent_rows = 0
-    for batch, source_line in stream:
-        row_count += batch.num_rows
-        parent_rows += (
-            pc.sum(pc.equal(pc.utf8_trim_whitespace(batch.column("NRO_ENTREGA")), "")).as_py() or 0
+    header: _Header | None = None
+    collected: _Collected | None = None
+    sheet_title = ""
+    for title, rows in _open_rows(path):
+        header = _find_header(path.name, rows)
+        if header is not None:
+            sheet_title = title
+            collected = _collect(path.name, header, rows)
+            break
+    if header is None or collected is None:
+        expected = ", ".join(repr(h) for h in REQUIRED_HEADERS[:4])
+        raise SourceFileError(
+            f"{path.name}: no header row found in the first {HEADER_SCAN_ROWS} rows of any sheet "
+            f"(a row naming the export's columns, such as {expected}); this does not look like "
+            "the 'Detallado' export: export the orders again from ConsultaOrdenesPub with "
+            "'Detallado' checked and 'Exportar XLSX' (docs/source-formats.md)"
         )
-        lines, parents, quarantine = _parse_batch(batch, source_line, path.name)
-        line_parts.append(lines)
-        parent_parts.append(parents)
-        quarantine_parts.append(quarantine)
-    bad_shape = stream.take_bad_rows()
-    row_count += bad_shape.num_rows
-    lines = pa.concat_tables(line_parts) if line_parts else None
-    parents = pa.concat_tables(parent_parts) if parent_parts else None
-    if lines is None or parents is None:
-        lines = _empty_parsed_lines()
-        parents = _empty_parsed_parents()
-    problems = _CrossRowQuarantine()
-    lines, parents = _check_deliveries(lines, parents, problems)
-    lines, parents = _reconcile(lines, parents, problems)
-    deliveries = _deliveries(lines)
-    counts = lines.group_by("order_number").aggregate(
-        [("source_line", "count"), ("delivery_number", "count_distinct")]
+
+    kept = collected.table()
+    row_orders = kept.select(["source_line", "order_id"])
+    incomplete = _incomplete(collected)
+    if incomplete.num_rows:
+        kept = kept.filter(
+            pc.invert(pc.is_in(kept["order_id"], value_set=incomplete["order_id"].combine_chunks()))
+        )
+    is_order = pc.equal(kept["delivery_number"], ORDER_ROW)
+    orders = kept.filter(is_order)
+    lines = kept.filter(pc.invert(is_order))
+    del kept, is_order
+    failed = _first_failure(
+        [
+            incomplete,
+            _duplicate_products(pa.concat_tables([orders, lines])),
+            *_order_structure(orders, lines),
+            *_delivery_checks(lines),
+            _product_totals(orders, lines),
+            *_order_totals(orders, lines),
+        ]
     )
-    parents = parents.join(counts, "order_number").rename_columns(
-        {"source_line_count": "line_count", "delivery_number_count_distinct": "delivery_count"}
-    )
-    parents = parents.select(PARENT_SCHEMA.names).cast(PARENT_SCHEMA).sort_by("source_line")
-    quarantine = pa.concat_tables([*quarantine_parts, bad_shape, problems.table(path, encoding)])
-    quarantine = quarantine.sort_by([("source_line", "ascending")])
+    failed_ids = failed["order_id"].combine_chunks()
+    orders = orders.filter(pc.invert(pc.is_in(orders["order_id"], value_set=failed_ids)))
+    lines = lines.filter(pc.invert(pc.is_in(lines["order_id"], value_set=failed_ids)))
+    quarantine = pa.concat_tables(
+        [
+            pa.Table.from_pylist(collected.quarantine, schema=QUARANTINE_SCHEMA),
+            _order_quarantine(path, sheet_title, row_orders, failed),
+        ]
+    ).sort_by("source_line")
     info = DetailFileInfo(
         name=path.name,
         sha256=sha256,
         size=size,
-        encoding=label,
-        row_count=row_count,
-        parent_rows=parent_rows,
-        line_rows=row_count - parent_rows - bad_shape.num_rows,
+        sheet=sheet_title,
+        header_row=header.row,
+        title=header.title,
+        row_count=collected.rows,
+        order_rows=collected.order_rows,
+        delivery_rows=collected.delivery_rows,
+        blank_rows=collected.blank_rows,
+        ignored_columns=header.ignored,
     )
     return DetailResult(
-        lines=_with_line_ids(lines),
-        deliveries=deliveries,
-        parents=parents,
+        lines=_with_line_ids(lines, path.name),
+        deliveries=_deliveries(lines, path.name),
+        parents=_parents(orders, lines, path.name),
         quarantine=quarantine,
         info=info,
     )
-
-
-def _empty_parsed_lines() -> pa.Table:
-    """Parsed-line columns of an empty file."""
-    names = [n for n in LINE_SCHEMA.names if n not in ("line_id", "quantity")]
-    return pa.schema([LINE_SCHEMA.field(n) for n in names]).empty_table()
-
-
-def _empty_parsed_parents() -> pa.Table:
-    """Parsed-parent columns of an empty file."""
-    names = [n for n in PARENT_SCHEMA.names if n not in ("line_count", "delivery_count")]
-    return pa.schema([PARENT_SCHEMA.field(n) for n in names]).empty_table()

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perucompras.detailed_export import (
+from perucompras.csv_stream import (
     LineNumberedCsv,
     Problems,
     block_size_for,

@@ -1,19 +1,27 @@
 """Order lines, deliveries and quotations of one day's orders, from the month's companion files.
 
-Companions of ``ReportePCBienesYYYYMM.csv`` in the same folder:
-``ReportePCDetalleYYYYMM.csv`` (the detailed per-delivery export) and
-``CotizacionesYYYYMM.csv`` (quotations). Both are optional. A month of quotations is
-~1.5M rows, so it is streamed once into a Parquet cache keyed by the file's SHA-256 and
-each day reads only its orders from it. Rows the readers reject are quarantined on the
-first day of the file's month, like the monthly file's own rejects.
+Companions of ``ReportePCBienesYYYYMM.csv`` in the same folder, both optional:
+
+- the portal's "Detallado" export saved as ``ReportePCDetalleYYYYMM.xlsx``; the portal exports
+  one Acuerdo Marco at a time, so a month may come in several files
+  ``ReportePCDetalleYYYYMM-<anything>.xlsx``, all read (an order found in two of them is kept
+  from the first by name and its rows in the others are quarantined);
+- ``CotizacionesYYYYMM.csv`` (quotations).
+
+Each file is read once per content version into a Parquet cache keyed by its SHA-256 (and the
+reader's code), and each day reads only its orders from it. Rows the readers reject are
+quarantined on the first day of the file's month, like the monthly file's own rejects.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,17 +31,25 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from perucompras import detailed_export, xlsx_rows
+from perucompras.detailed_export import FILE_NAME_PATTERN as DETAIL_FILE_NAME
 from perucompras.detailed_export import FILE_PREFIX as DETAIL_FILE_PREFIX
-from perucompras.detailed_export import DetailResult, read_detailed_export
+from perucompras.detailed_export import (
+    HEADER_BY_FIELD,
+    DetailFileInfo,
+    DetailResult,
+    read_detailed_export,
+    sheet_rows_text,
+)
 from perucompras.quotations import FILE_PREFIX as QUOTATION_FILE_PREFIX
 from perucompras.quotations import QUOTATION_SCHEMA, stream_quotations
 from perucompras.reader import QUARANTINE_SCHEMA
 
 DETAIL_PREFIX = DETAIL_FILE_PREFIX
 QUOTATION_PREFIX = QUOTATION_FILE_PREFIX
-_MONTH_FILE = re.compile(
-    rf"^(?P<prefix>{DETAIL_PREFIX}|{QUOTATION_PREFIX})(?P<y>\d{{4}})(?P<m>\d{{2}})"
-)
+_QUOTATION_FILE = re.compile(rf"^{QUOTATION_PREFIX}(?P<year>\d{{4}})(?P<month>\d{{2}}).*\.csv$")
+_DETAIL_TABLES = ("lines", "deliveries", "parents", "quarantine")
+SEVERAL_FILES_RULE = "order_in_several_files"
 
 
 @dataclass(frozen=True)
@@ -48,14 +64,36 @@ class DayDetails:
     sources: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _month_of(pattern: re.Pattern[str], path: Path) -> tuple[int, int] | None:
+    match = pattern.match(path.name)
+    return (int(match["year"]), int(match["month"])) if match else None
+
+
 def companion_files(folder: Path, day: dt.date) -> dict[str, Path]:
-    """The detailed export and quotations files of ``day``'s month found in ``folder``."""
+    """The detailed export (the first of the month's, by name) and quotations of ``day``'s month."""
     found: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.csv")):
-        match = _MONTH_FILE.match(path.name)
-        if match and (int(match["y"]), int(match["m"])) == (day.year, day.month):
-            found[match["prefix"]] = path
+    if not folder.is_dir():
+        return found
+    month = (day.year, day.month)
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if _month_of(DETAIL_FILE_NAME, path) == month:
+            found.setdefault(DETAIL_PREFIX, path)
+        elif _month_of(_QUOTATION_FILE, path) == month:
+            found.setdefault(QUOTATION_PREFIX, path)
     return found
+
+
+def month_detail_files(first: Path) -> list[Path]:
+    """``first`` and the other detailed exports of its month in its folder, sorted by name."""
+    month = _month_of(DETAIL_FILE_NAME, first)
+    return sorted(
+        {first}
+        | {
+            path
+            for path in first.parent.iterdir()
+            if path.is_file() and month and _month_of(DETAIL_FILE_NAME, path) == month
+        }
+    )
 
 
 def details_for_day(
@@ -68,23 +106,21 @@ def details_for_day(
     sources: list[dict[str, Any]] = []
     lines = deliveries = quotations = None
     if detail_path := companions.get(DETAIL_PREFIX):
-        stat = detail_path.stat()
-        detail = _read_detail_cached(str(detail_path), stat.st_mtime_ns, stat.st_size)
-        lines = detail.lines.filter(pc.is_in(detail.lines["order_number"], value_set=order_numbers))
-        deliveries = detail.deliveries.filter(
-            pc.is_in(detail.deliveries["order_number"], value_set=order_numbers)
+        paths = month_detail_files(detail_path)
+        results = [_detail_cached(path, cache_dir) for path in paths]
+        all_lines, all_deliveries, rejected = _combine(list(zip(paths, results, strict=True)))
+        lines = all_lines.filter(pc.is_in(all_lines["order_number"], value_set=order_numbers))
+        deliveries = all_deliveries.filter(
+            pc.is_in(all_deliveries["order_number"], value_set=order_numbers)
         )
         counts["detailLines"] = lines.num_rows
         if first_day:
-            quarantine.append(detail.quarantine.select(QUARANTINE_SCHEMA.names))
-            counts["detailRowsQuarantined"] = detail.quarantine.num_rows
-        sources.append(
-            {
-                "name": detail_path.name,
-                "sha256": detail.info.sha256,
-                "rowsInFile": detail.info.row_count,
-            }
-        )
+            quarantine.append(rejected)
+            counts["detailRowsQuarantined"] = rejected.num_rows
+        sources += [
+            {"name": r.info.name, "sha256": r.info.sha256, "rowsInFile": r.info.row_count}
+            for r in results
+        ]
     if quotation_path := companions.get(QUOTATION_PREFIX):
         cache, rejected, info = _quotation_cache(quotation_path, cache_dir)
         table = ds.dataset(cache, format="parquet").to_table(
@@ -106,11 +142,117 @@ def details_for_day(
     )
 
 
-@functools.lru_cache(maxsize=2)
-def _read_detail_cached(path: str, mtime_ns: int, size: int) -> DetailResult:
-    """Days of one month share its detailed export: read it once per content version."""
-    del mtime_ns, size  # part of the cache key only
-    return read_detailed_export(Path(path))
+def _combine(
+    results: list[tuple[Path, DetailResult]],
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Lines, deliveries and quarantine of a month's exports; an order is kept from one file."""
+    lines: list[pa.Table] = []
+    deliveries: list[pa.Table] = []
+    quarantine: list[pa.Table] = []
+    first_file: dict[str, str] = {}
+    for path, result in results:
+        quarantine.append(result.quarantine.select(QUARANTINE_SCHEMA.names))
+        orders = result.parents["order_id"].to_pylist()
+        repeated = sorted({order for order in orders if order in first_file})
+        if repeated:
+            quarantine.append(_repeated_orders(path, result, repeated, first_file))
+            value_set = pa.array(repeated, pa.string())
+            lines.append(
+                result.lines.filter(pc.invert(pc.is_in(result.lines["order_id"], value_set)))
+            )
+            deliveries.append(
+                result.deliveries.filter(
+                    pc.invert(pc.is_in(result.deliveries["order_id"], value_set))
+                )
+            )
+        else:
+            lines.append(result.lines)
+            deliveries.append(result.deliveries)
+        for order in orders:
+            first_file.setdefault(order, result.info.name)
+    return (
+        pa.concat_tables(lines) if lines else detailed_export.LINE_SCHEMA.empty_table(),
+        pa.concat_tables(deliveries)
+        if deliveries
+        else detailed_export.DELIVERY_SCHEMA.empty_table(),
+        pa.concat_tables(quarantine) if quarantine else QUARANTINE_SCHEMA.empty_table(),
+    )
+
+
+def _repeated_orders(
+    path: Path, result: DetailResult, repeated: list[str], first_file: dict[str, str]
+) -> pa.Table:
+    """Every row of ``repeated`` orders in ``result`` as quarantine rows."""
+    value_set = pa.array(repeated, pa.string())
+    parents = result.parents.filter(pc.is_in(result.parents["order_id"], value_set))
+    rows = [
+        (order, row)
+        for order, order_rows in zip(
+            parents["order_id"].to_pylist(), parents["order_rows"].to_pylist(), strict=True
+        )
+        for row in order_rows
+    ]
+    lines = result.lines.filter(pc.is_in(result.lines["order_id"], value_set))
+    rows += zip(lines["order_id"].to_pylist(), lines["source_line"].to_pylist(), strict=True)
+    header = HEADER_BY_FIELD["source_order_number"]
+    raw = sheet_rows_text(path, result.info.sheet, {row for _, row in rows})
+    return pa.Table.from_pylist(
+        [
+            {
+                "source_file": result.info.name,
+                "source_line": row,
+                "field": header,
+                "rule": SEVERAL_FILES_RULE,
+                "message": f"{header}: {SEVERAL_FILES_RULE}: order {order} is already read from "
+                f"{first_file[order]}; a month's exports must not overlap (export each Acuerdo "
+                "Marco once)",
+                "raw_row": raw.get(row),
+            }
+            for order, row in sorted(rows, key=lambda item: item[1])
+        ],
+        schema=QUARANTINE_SCHEMA,
+    )
+
+
+@functools.cache
+def _reader_version() -> str:
+    """Digest of the reader's code: a new reader never reuses an old cache."""
+    digest = hashlib.sha256()
+    for module in (detailed_export, xlsx_rows):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _detail_cached(path: Path, cache_dir: Path) -> DetailResult:
+    stat = path.stat()
+    return _detail_cache(str(path), stat.st_mtime_ns, stat.st_size, str(cache_dir))
+
+
+@functools.lru_cache(maxsize=4)
+def _detail_cache(path_text: str, mtime_ns: int, size: int, cache_text: str) -> DetailResult:
+    """Days of one month share its detailed export: parse it once per content version (Parquet
+    cache keyed by the file's SHA-256 and the reader's code), then read the cache."""
+    del mtime_ns, size  # part of the in-process cache key only
+    path, cache_dir = Path(path_text), Path(cache_text)
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}"
+    if not (folder / "info.json").exists():
+        result = read_detailed_export(path)
+        partial = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        for name in _DETAIL_TABLES:
+            pq.write_table(getattr(result, name), partial / f"{name}.parquet")
+        info = dataclasses.asdict(result.info)
+        (partial / "info.json").write_text(json.dumps(info, ensure_ascii=False, sort_keys=True))
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.replace(folder)
+        return result
+    info = json.loads((folder / "info.json").read_text())
+    info["ignored_columns"] = tuple(info["ignored_columns"])
+    tables = {name: pq.read_table(folder / f"{name}.parquet") for name in _DETAIL_TABLES}
+    return DetailResult(**tables, info=DetailFileInfo(**info))
 
 
 def _quotation_cache(path: Path, cache_dir: Path) -> tuple[Path, pa.Table, dict[str, Any]]:

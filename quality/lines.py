@@ -8,13 +8,14 @@ Null handling follows GX: a value check ignores a null, which its ``*_not_null``
 ``line_id`` is ``{delivery}-{n}`` (docs/source-formats.md), so it is unique within an order, not
 across the table: ``lines.line_id_unique`` checks the pair (order_number, line_id).
 
-The subtotal formula is checked twice, independently: the rules in exact decimal arithmetic (as
-the reader does), GX against an expected subtotal computed in int64 (Python integers for the rare
-rows whose product would overflow int64).
+The subtotal formula (``Sub Total = Cantidad Entrega × Precio Unitario``, rounded half up; the
+unit freight is not part of it) is checked twice, independently: the rules in exact decimal
+arithmetic (as the reader does), GX against an expected subtotal computed in int64 (Python
+integers for the rare rows whose product would overflow int64).
 
 ``lines.order_incomplete`` keeps orders whole: when any line of an order is quarantined by a
 blocking rule, every other line of the order is quarantined too (the remaining lines would no
-longer add up to the order's parent row). It is derived from the other rules, so it has no GX
+longer add up to the order's total). It is derived from the other rules, so it has no GX
 expectation; a line without an order number is quarantined alone. Keep deliveries and parents
 only for the orders left in ``passed``.
 """
@@ -55,25 +56,23 @@ _INT64_HEADROOM = 1 << 62
 _rule = functools.partial(catalogue_rule, prefix="lines.")
 
 
-# (rule name, column, Spanish label)
+# (rule name, column, Spanish label: the export's column)
 _NOT_NULL: tuple[tuple[str, str, str], ...] = (
-    ("order_number", "order_number", "ORDEN_ELECTRÓNICA"),
-    ("delivery_number", "delivery_number", "NRO_ENTREGA"),
+    ("order_number", "order_number", "Orden Electrónica"),
+    ("delivery_number", "delivery_number", "Nro. Entrega"),
     ("line_id", "line_id", "identificador de línea"),
-    ("quantity", "quantity_milli", "CANTIDAD"),
-    ("unit_price", "unit_price_cents", "PRECIO_UNITARIO"),
-    ("freight", "freight_cents", "FLETE"),
-    ("subtotal", "subtotal_cents", "SUB_TOTAL"),
-    ("igv", "igv_cents", "IGV"),
-    ("total", "total_cents", "TOTAL"),
-    ("delivery_start", "delivery_start", "FECHA_INICIO_ENTREGA"),
-    ("delivery_end", "delivery_end", "FECHA_FIN_ENTREGA"),
-    ("delivery_days", "delivery_days", "PLAZO_ENTREGA"),
-    ("department", "department", "DEPARTAMENTO"),
-    ("province", "province", "PROVINCIA"),
-    ("district", "district", "DISTRITO"),
+    ("quantity", "quantity_milli", "Cantidad Entrega"),
+    ("unit_price", "unit_price_cents", "Precio Unitario"),
+    ("subtotal", "subtotal_cents", "Sub Total"),
+    ("igv", "igv_cents", "IGV Entrega"),
+    ("delivery_start", "delivery_start", "Fecha Inicio Entrega"),
+    ("delivery_end", "delivery_end", "Fecha Fin Entrega"),
+    ("delivery_days", "delivery_days", "Plazo Entrega"),
+    ("department", "department", "Dep. Entrega"),
+    ("province", "province", "Prov. Entrega"),
+    ("district", "district", "Dist. Entrega"),
 )
-_FORMULA_COLUMNS = ("subtotal_cents", "quantity_milli", "unit_price_cents", "freight_cents")
+_FORMULA_COLUMNS = ("subtotal_cents", "quantity_milli", "unit_price_cents")
 
 LINE_RULES: tuple[Rule, ...] = (
     _rule(
@@ -108,46 +107,38 @@ LINE_RULES: tuple[Rule, ...] = (
         "quantity_positive",
         "quantity_milli",
         "positive",
-        "CANTIDAD es mayor que 0",
+        "Cantidad Entrega es mayor que 0",
         "The quantity is greater than 0",
     ),
     _rule(
         "unit_price_non_negative",
         "unit_price_cents",
         "non_negative",
-        "PRECIO_UNITARIO no es negativo",
+        "Precio Unitario no es negativo",
         "The unit price is not negative",
     ),
     _rule(
-        "freight_non_negative",
-        "freight_cents",
+        "unit_freight_non_negative",
+        "unit_freight_cents",
         "non_negative",
-        "FLETE no es negativo",
-        "The freight is not negative",
+        "Monto Flete Unitario no es negativo",
+        "The unit freight is not negative",
     ),
     _rule(
         "subtotal_formula",
         "subtotal_cents",
         "subtotal_formula",
-        "SUB_TOTAL = redondeo(CANTIDAD × PRECIO_UNITARIO, medio hacia arriba) + FLETE al céntimo",
-        "SUB_TOTAL = round_half_up(quantity × unit price) + freight, to the cent",
+        "Sub Total = redondeo(Cantidad Entrega × Precio Unitario, medio hacia arriba) al céntimo",
+        "Sub Total = round_half_up(quantity × unit price), to the cent",
         columns=_FORMULA_COLUMNS,
     ),
     _rule(
         "igv_within_rate",
         "igv_cents",
         "igv_range",
-        "IGV está entre 0 y el 18 % del SUB_TOTAL redondeado (+1 céntimo)",
+        "IGV Entrega está entre 0 y el 18 % del Sub Total redondeado (+1 céntimo)",
         "IGV is between 0 and 18% of the subtotal, rounded (+1 cent)",
         columns=("igv_cents", "subtotal_cents"),
-    ),
-    _rule(
-        "total_sum",
-        "total_cents",
-        "sum",
-        "TOTAL = SUB_TOTAL + IGV al céntimo",
-        "TOTAL = SUB_TOTAL + IGV to the cent",
-        columns=("subtotal_cents", "igv_cents", "total_cents"),
     ),
     *(
         _rule(
@@ -163,7 +154,7 @@ LINE_RULES: tuple[Rule, ...] = (
         "delivery_dates_ordered",
         "delivery_end",
         "not_before",
-        "FECHA_FIN_ENTREGA no es anterior a FECHA_INICIO_ENTREGA",
+        "Fecha Fin Entrega no es anterior a Fecha Inicio Entrega",
         "The delivery end is not before the delivery start",
         columns=("delivery_end", "delivery_start"),
     ),
@@ -171,7 +162,7 @@ LINE_RULES: tuple[Rule, ...] = (
         "delivery_days_non_negative",
         "delivery_days",
         "non_negative",
-        "PLAZO_ENTREGA no es negativo",
+        "Plazo Entrega no es negativo",
         "The delivery term is not negative",
     ),
     _rule(
@@ -203,12 +194,11 @@ def _decimal(values: pa.Array) -> pa.Array:
 
 
 def subtotal_formula_ok(
-    quantity_milli: pa.Array, unit_price: pa.Array, freight: pa.Array, subtotal: pa.Array
+    quantity_milli: pa.Array, unit_price: pa.Array, subtotal: pa.Array
 ) -> pa.Array:
-    """Per line, exactly: round_half_up(quantity × price) + freight == subtotal (null if missing)."""
+    """Per line, exactly: round_half_up(quantity × price) == subtotal (null if missing)."""
     product = pc.multiply(_decimal(quantity_milli), _decimal(unit_price))
-    goods = pc.subtract(_decimal(subtotal), _decimal(freight))
-    scaled = pc.multiply(goods, pa.scalar(QUANTITY_SCALE, pa.decimal256(4, 0)))
+    scaled = pc.multiply(_decimal(subtotal), pa.scalar(QUANTITY_SCALE, pa.decimal256(4, 0)))
     half = pa.scalar(QUANTITY_SCALE // 2, pa.decimal256(4, 0))
     return pc.and_(
         pc.less_equal(pc.subtract(scaled, half), product),
@@ -239,16 +229,11 @@ def line_failure_masks(lines: pa.Table, config: QualityConfig) -> dict[str, np.n
         elif rule.kind == "non_negative":
             failed = pc.less(values, 0)
         elif rule.kind == "subtotal_formula":
-            subtotal, quantity, price, freight = (
-                column_array(lines, name) for name in rule.columns
-            )
-            failed = pc.invert(subtotal_formula_ok(quantity, price, freight, subtotal))
+            subtotal, quantity, price = (column_array(lines, name) for name in rule.columns)
+            failed = pc.invert(subtotal_formula_ok(quantity, price, subtotal))
         elif rule.kind == "igv_range":
             cap = igv_cap_cents(column_array(lines, "subtotal_cents"), config)
             failed = pc.or_(pc.less(values, 0), pc.greater(values.cast(pa.int64()), cap))
-        elif rule.kind == "sum":
-            subtotal, igv, total = (column_array(lines, name) for name in rule.columns)
-            failed = pc.not_equal(pc.add(subtotal, igv), total)
         elif rule.kind == "iso_datetime":
             failed = pc.invert(pc.match_substring_regex(values, ISO_LIMA_PATTERN))
         elif rule.kind == "not_before":
@@ -297,15 +282,6 @@ def _expectations_for(rule: Rule) -> list[Any]:
                 meta=meta,
             ),
         ]
-    if rule.kind == "sum":
-        return [
-            gxe.ExpectMulticolumnSumToEqual(
-                column_list=["subtotal_cents", "igv_cents", "_negated_total_cents"],
-                sum_total=0,
-                ignore_row_if="any_value_is_missing",
-                meta=meta,
-            )
-        ]
     generic = catalogue_expectations(rule, LINE_REQUIRED_COLUMNS)
     if generic is None:
         raise ValueError(f"rule {rule.id}: no GX expectation for kind {rule.kind!r}")
@@ -327,32 +303,25 @@ def build_lines_suite(columns: frozenset[str] | None = None) -> Any:
     )
 
 
-def expected_subtotal_cents(
-    quantity_milli: pa.Array, unit_price: pa.Array, freight: pa.Array
-) -> pa.Array:
-    """round_half_up(quantity × price) + freight in int64 (null if an input is missing).
+def expected_subtotal_cents(quantity_milli: pa.Array, unit_price: pa.Array) -> pa.Array:
+    """round_half_up(quantity × price) in int64 (null if an input is missing).
 
     Independent of ``subtotal_formula_ok``: int64 NumPy arithmetic, with Python integers for
     rows whose product could overflow. A value beyond int64 becomes ``int64 min`` (no subtotal
     an honest file can hold).
     """
-    missing = pc.or_(
-        pc.or_(pc.is_null(quantity_milli), pc.is_null(unit_price)), pc.is_null(freight)
-    ).to_numpy(zero_copy_only=False)
-    quantity, price, fee = (
+    missing = pc.or_(pc.is_null(quantity_milli), pc.is_null(unit_price)).to_numpy(
+        zero_copy_only=False
+    )
+    quantity, price = (
         pc.fill_null(values.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
-        for values in (quantity_milli, unit_price, freight)
+        for values in (quantity_milli, unit_price)
     )
-    safe = (np.abs(quantity) <= _INT64_HEADROOM // np.maximum(np.abs(price), 1)) & (
-        np.abs(fee) < _INT64_HEADROOM
-    )
+    safe = np.abs(quantity) <= _INT64_HEADROOM // np.maximum(np.abs(price), 1)
     half = QUANTITY_SCALE // 2
     expected = np.where(safe, (quantity * np.where(safe, price, 0) + half) // QUANTITY_SCALE, 0)
-    expected = expected + np.where(safe, fee, 0)
     for index in np.flatnonzero(~safe & ~missing):
-        exact = (int(quantity[index]) * int(price[index]) + half) // QUANTITY_SCALE + int(
-            fee[index]
-        )
+        exact = (int(quantity[index]) * int(price[index]) + half) // QUANTITY_SCALE
         fits = -(1 << 63) < exact < (1 << 63)
         expected[index] = exact if fits else np.iinfo(np.int64).min
     return pa.array(expected, pa.int64(), mask=missing)
@@ -364,15 +333,13 @@ def lines_gx_frame(lines: pa.Table, config: QualityConfig) -> Any:
 
     columns = {name: column_array(lines, name) for name in lines.column_names}
     frame = {name: columns[name] for name in LINE_REQUIRED_COLUMNS if name in columns}
-    for rule in _applicable(columns):
+    for rule in _applicable(set(columns)):
         if rule.kind == "subtotal_formula":
             frame[_expected_subtotal_name()] = expected_subtotal_cents(
-                columns["quantity_milli"], columns["unit_price_cents"], columns["freight_cents"]
+                columns["quantity_milli"], columns["unit_price_cents"]
             )
         elif rule.kind == "igv_range":
             frame["_igv_cap_cents"] = igv_cap_cents(columns["subtotal_cents"], config)
-        elif rule.kind == "sum":
-            frame["_negated_total_cents"] = pc.negate(columns["total_cents"])
         elif rule.kind == "not_before":
             for name in rule.columns:
                 frame[timestamp_column(name)] = lima_timestamps(columns[name])

@@ -75,6 +75,9 @@ def test_items_and_milestones_follow_the_lines(
     lines = Counter(detail.lines["order_number"].to_pylist())
     deliveries = Counter(detail.deliveries["order_number"].to_pylist())
     prices = {(row["order_number"], row["line_id"]): row for row in detail.lines.to_pylist()}
+    by_delivery: dict[str, list[dict[str, Any]]] = {}
+    for row in detail.deliveries.to_pylist():
+        by_delivery.setdefault(row["order_number"], []).append(row)
     for release in releases:
         contract = release["contracts"][0]
         assert len(contract["items"]) == lines[contract["id"]]
@@ -83,6 +86,11 @@ def test_items_and_milestones_follow_the_lines(
         expected = "met" if contract["statusDetails"] == "PAGADA" else "scheduled"
         assert {m["status"] for m in milestones} == {expected}
         assert all(m["type"] == "delivery" and m["dueDate"].endswith("-05:00") for m in milestones)
+        statuses = {d["delivery_number"]: d["status"] for d in by_delivery[contract["id"]]}
+        for milestone in milestones:
+            number = int(milestone["id"].removeprefix("delivery-"))
+            assert milestone["dueDate"].endswith("T23:59:59-05:00")
+            assert milestone["description"].endswith(f"Estado de la entrega: {statuses[number]}.")
         for item in contract["items"]:
             line = prices[(contract["id"], item["id"])]
             assert Decimal(str(item["unit"]["value"]["amount"])) * 100 == line["unit_price_cents"]
