@@ -523,6 +523,8 @@ def _write_json(path: Path, value: Any) -> None:
 
 
 ALL_OK = {"integrity": "ok", "inclusion": "ok", "anchor": "ok", "publisher": "ok"}
+# A file longer than its listed size is not read past it: the size differs, nothing is hashed.
+LONGER = {"integrity": ["integrity.size_mismatch"], "inclusion": ["inclusion.longer"]}
 FILE_OK = ALL_OK | {"inclusion": "skipped"}
 
 
@@ -637,10 +639,7 @@ def build(out: Path) -> None:
         "modified-field",
         "One field of one release changed (contract status active -> cancelled).",
         _jsonl([lines[0], edited, *lines[2:]]),
-        {
-            "integrity": ["integrity.hash_mismatch", "integrity.size_mismatch"],
-            "inclusion": ["inclusion.root_mismatch"],
-        },
+        LONGER,
     )
     jsonl_case(
         "deleted-row",
@@ -656,10 +655,7 @@ def build(out: Path) -> None:
         "inserted-row",
         "A well-formed release that was never published inserted as the second line.",
         _jsonl([lines[0], inserted, *lines[1:]]),
-        {
-            "integrity": ["integrity.hash_mismatch", "integrity.size_mismatch"],
-            "inclusion": ["inclusion.root_mismatch", "inclusion.size_mismatch"],
-        },
+        LONGER,
     )
     jsonl_case(
         "reordered-rows",
@@ -685,10 +681,7 @@ def build(out: Path) -> None:
         "other-day-renamed",
         f"The {d3} releases file renamed as the {d4} one.",
         jsonl[d3].read_bytes(),
-        {
-            "integrity": ["integrity.hash_mismatch", "integrity.size_mismatch"],
-            "inclusion": ["inclusion.root_mismatch", "inclusion.size_mismatch"],
-        },
+        LONGER,
     )
     flipped = bytearray(parquet.read_bytes())
     flipped[len(flipped) // 2] ^= 0x01

@@ -839,6 +839,11 @@
       if (!listed) {
         integrity.fail("integrity.not_in_manifest", { file: name, date: day });
         inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
+      } else if (file.size > Number(listed.bytes)) {
+        // Longer than published: like the CLI, nothing past the listed size is read or hashed.
+        integrity.fail("integrity.size_mismatch", { file: name, expected: listed.bytes, actual: file.size });
+        if (name === manifest.data.merkle.leaves) inclusion.fail("inclusion.longer", { file: name });
+        else inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
       } else if (name === manifest.data.merkle.leaves) {
         const scan = await scanLeaves(file);
         result.measure = scan;
