@@ -423,6 +423,149 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "prueba bien formada; línea JSON canónica de {ocid}",
         "en": "well-formed proof; canonical JSON line of {ocid}",
     },
+    # --- what differs, in plain words (the verdict stays FALLA: any changed byte is a change)
+    "explain.not_compared": {
+        "es": "{file}: no se pudo comparar con lo publicado (demasiado grande o ilegible)",
+        "en": "{file}: could not be compared with what was published (too large or unreadable)",
+    },
+    "explain.binary": {
+        "es": (
+            "{file}: es un archivo binario: cualquier byte cambiado lo altera y no se puede "
+            "mostrar qué cambió; descárguelo de nuevo del sitio oficial"
+        ),
+        "en": (
+            "{file}: a binary file: any changed byte alters it and what changed cannot be "
+            "shown; download it again from the official site"
+        ),
+    },
+    "explain.no_reference": {
+        "es": (
+            "{file}: no hay a mano una copia auténtica de lo publicado para comparar línea por "
+            "línea (indique el sitio oficial con --datasets)"
+        ),
+        "en": (
+            "{file}: no authentic copy of what was published is at hand to compare line by "
+            "line (give the official site with --datasets)"
+        ),
+    },
+    "explain.resaved_same_lines": {
+        "es": (
+            "{file}: el archivo fue re-guardado (fin de línea o BOM); sus {lines} líneas "
+            "coinciden con lo publicado"
+        ),
+        "en": (
+            "{file}: the file was re-saved (line endings or BOM); its {lines} lines match what "
+            "was published"
+        ),
+    },
+    "explain.reformatted_same_lines": {
+        "es": (
+            "{file}: las líneas fueron re-escritas (espacios u orden de claves); las {lines} "
+            "releases coinciden con lo publicado"
+        ),
+        "en": (
+            "{file}: the lines were re-written (spacing or key order); the {lines} releases "
+            "match what was published"
+        ),
+    },
+    "explain.cut": {
+        "es": "{file}: termina a mitad de la línea {line}: descarga interrumpida",
+        "en": "{file}: ends in the middle of line {line}: an interrupted download",
+    },
+    "explain.lines_reordered": {
+        "es": "las mismas releases en otro orden (primera diferencia en la línea {line})",
+        "en": "the same releases in another order (first difference at line {line})",
+    },
+    "explain.line_changed": {
+        "es": (
+            "línea {line} (release {release}): {field}: publicado «{published}», en este "
+            "archivo «{found}»"
+        ),
+        "en": "line {line} (release {release}): {field}: published '{published}', here '{found}'",
+    },
+    "explain.line_added": {
+        "es": "línea {line}: la release {release} no fue publicada (añadida)",
+        "en": "line {line}: release {release} was not published (added)",
+    },
+    "explain.line_removed": {
+        "es": "falta la release {release} (línea {line} de lo publicado)",
+        "en": "release {release} is missing (line {line} of what was published)",
+    },
+    "explain.not_csv": {
+        "es": "{file}: ya no se puede leer como CSV",
+        "en": "{file}: can no longer be read as CSV",
+    },
+    "explain.resaved_same_rows": {
+        "es": (
+            "{file}: el archivo fue re-guardado (fin de línea, BOM, codificación, comillas o "
+            "separador); sus {rows} filas de datos coinciden con lo publicado"
+        ),
+        "en": (
+            "{file}: the file was re-saved (line endings, BOM, encoding, quotes or separator); "
+            "its {rows} data rows match what was published"
+        ),
+    },
+    "explain.rows_differ": {
+        "es": (
+            "{file}: los datos no coinciden con lo publicado ({rows} filas aquí, {published} "
+            "publicadas); para ver qué fila y columna cambió, compárelo con el original: "
+            "verificar ARCHIVO --datasets <sitio oficial>"
+        ),
+        "en": (
+            "{file}: the data does not match what was published ({rows} rows here, "
+            "{published} published); to see which row and column changed, compare it with the "
+            "original: verificar FILE --datasets <official site>"
+        ),
+    },
+    "explain.columns_changed": {
+        "es": "las columnas cambiaron: publicado «{published}», en este archivo «{found}»",
+        "en": "the columns changed: published '{published}', here '{found}'",
+    },
+    "explain.row_added": {
+        "es": "fila {row} ({key}): no fue publicada (añadida)",
+        "en": "row {row} ({key}): was not published (added)",
+    },
+    "explain.row_removed": {
+        "es": "falta la fila publicada {row} ({key})",
+        "en": "published row {row} ({key}) is missing",
+    },
+    "explain.row_count": {
+        "es": "este archivo tiene {found} filas; se publicaron {published}",
+        "en": "this file has {found} rows; {published} were published",
+    },
+    "explain.cell_changed": {
+        "es": "fila {row}, columna {column}: publicado «{published}», en este archivo «{found}»",
+        "en": "row {row}, column {column}: published '{published}', here '{found}'",
+    },
+    "explain.not_json": {
+        "es": "{file}: ya no es JSON válido",
+        "en": "{file}: no longer valid JSON",
+    },
+    "explain.reformatted_same_json": {
+        "es": (
+            "{file}: fue re-formateado (espacios u orden de claves); el contenido coincide con "
+            "lo publicado"
+        ),
+        "en": "{file}: re-formatted (spacing or key order); the content matches what was published",
+    },
+    "explain.content_differs": {
+        "es": (
+            "{file}: el contenido difiere de lo publicado (indique el sitio oficial con "
+            "--datasets para ver qué cambió)"
+        ),
+        "en": (
+            "{file}: the content differs from what was published (give the official site with "
+            "--datasets to see what changed)"
+        ),
+    },
+    "explain.field_changed": {
+        "es": "{file}: {field}: publicado «{published}», en este archivo «{found}»",
+        "en": "{file}: {field}: published '{published}', here '{found}'",
+    },
+    "explain.more": {
+        "es": "… y {count} diferencias más",
+        "en": "… and {count} more differences",
+    },
     # --- inclusion
     "inclusion.ok": {
         "es": "raíz Merkle recalculada de {size} línea(s) de {file} coincide con el manifiesto",

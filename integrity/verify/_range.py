@@ -69,7 +69,10 @@ def verify_range(
             failed=True,
         )
         return result
-    links = _Links(result.checks["anchor"], sorted(index))
+    # A day whose index entry is unusable is still a listed day: its absence is no gap.
+    listed = {p.date for p in root.index_problems if p.date}
+    listed_days = {day for day in (_as_day(text) for text in listed) if day is not None}
+    links = _Links(result.checks["anchor"], sorted(set(index) | listed_days))
     for day in days:
         result.items.append(verify_day(root, dataset, day, options))
         manifest = _read_manifest(root, dataset, index[day], links.check)
@@ -79,6 +82,13 @@ def verify_range(
         links.check.ok("range.ok", days=len(days))
     _merge_items(result)
     return result
+
+
+def _as_day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _in_range(problem: IndexProblem, start: dt.date, end: dt.date) -> bool:
