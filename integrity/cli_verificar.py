@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -205,6 +206,8 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except UsageError as error:
         print(str(error), file=out)
         return EXIT_UNAVAILABLE
+    except BrokenPipeError:
+        raise  # the reader went away (e.g. `| head`): nothing more can be said
     except Exception as error:
         print(text("cli.error", lang), file=out)
         if args.verbose:
@@ -256,8 +259,13 @@ def main() -> None:
     """Console-script entry point."""
     try:
         code = run()
+        sys.stdout.flush()
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:
+        # Python would print a traceback when flushing stdout at exit: point it at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_UNAVAILABLE
     sys.exit(code)
 
 

@@ -149,9 +149,11 @@ class DatasetsRoot:
         dataset = self.dataset or layout.DEFAULT_DATASET
         folder = entry.get("folder", f"{dataset}/{day:%Y}/{day:%m}/{day:%d}")
         manifest = entry.get("manifest") or f"{dataset}-{day.isoformat()}-{layout.MANIFEST}"
-        if not isinstance(folder, str) or any(
-            name_problem(part) for part in folder.strip("/").split("/")
-        ):
+        if not isinstance(folder, str) or not folder.strip("/"):
+            return problem("index.entry_malformed", field="folder")
+        if not isinstance(manifest, str):
+            return problem("index.entry_malformed", field="manifest")
+        if any(name_problem(part) for part in folder.strip("/").split("/")):
             return problem("index.entry_unsafe", True, field="folder", value=printable(folder))
         if name_problem(manifest) is not None:
             return problem("index.entry_unsafe", True, field="manifest", value=printable(manifest))
