@@ -728,6 +728,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
         "en": "no RPC node for chain {chain_id}: give one with --rpc URL (or use --offline)",
     },
+    "anchor.nodes_disagree": {
+        "es": (
+            "los nodos de la cadena dan respuestas distintas ({nodes}): no se puede confiar en "
+            "ninguno; vuelva a intentarlo o consulte a PERÚ COMPRAS"
+        ),
+        "en": (
+            "the chain nodes give different answers ({nodes}): neither can be trusted; try "
+            "again or ask PERÚ COMPRAS"
+        ),
+    },
     "anchor.wrong_chain": {
         "es": "el nodo RPC es de la cadena {actual}, pero se esperaba la cadena {expected}",
         "en": "the RPC node serves chain {actual}, but chain {expected} was expected",
@@ -833,20 +843,98 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Drop files here or click to choose them",
     },
     "page.rpc": {
-        "es": "Nodo RPC de la cadena",
-        "en": "Chain RPC node",
+        "es": "Nodo RPC de la cadena (elegido por usted)",
+        "en": "Chain RPC node (your choice)",
     },
-    "page.trust": {
-        "es": "Confianza fijada (trust.json)",
-        "en": "Pinned trust (trust.json)",
+    "page.pin_title": {"es": "Pin de confianza", "en": "Trust pin"},
+    "page.pin_line": {
+        "es": (
+            "«{name}» ({kind}): cadena {chain_id} · contrato {contract} · publicador {publisher}. "
+            "Incorporado en esta página cuando se publicó; no se lee de los datos."
+        ),
+        "en": (
+            "'{name}' ({kind}): chain {chain_id} · contract {contract} · publisher {publisher}. "
+            "Built into this page when it was published; never read from the data."
+        ),
     },
-    "page.trust_missing": {
-        "es": "No se encontró trust.json: no se puede comprobar el publicador.",
-        "en": "trust.json not found: the publisher cannot be checked.",
+    "page.pin_compare": {
+        "es": (
+            "Compare estos tres valores con el pin oficial «{name}» que se instala con el "
+            "verificador (integrity/verify/trust/{name}.json, verificar --help) o que PERÚ "
+            "COMPRAS publica fuera de este sitio: una copia de esta página en otro sitio puede "
+            "traer otro pin."
+        ),
+        "en": (
+            "Compare these three values with the official pin '{name}' installed with the "
+            "verifier (integrity/verify/trust/{name}.json, verificar --help) or published by "
+            "PERÚ COMPRAS outside this site: a copy of this page on another site may carry "
+            "another pin."
+        ),
+    },
+    "page.pin_nodes": {
+        "es": "Nodos de la cadena (del pin; si hay dos, ambos deben coincidir): {nodes}",
+        "en": "Chain nodes (from the pin; with two, both must agree): {nodes}",
+    },
+    "page.pin_missing": {
+        "es": (
+            "Esta página no trae un pin de confianza incorporado: se usa el trust.json del "
+            "sitio, que es una copia que viene con los datos, no una autoridad."
+        ),
+        "en": (
+            "This page carries no built-in trust pin: the site's trust.json is used, a copy "
+            "that came with the data, not an authority."
+        ),
+    },
+    "page.pin_invalid": {
+        "es": (
+            "El pin incorporado en esta página no es válido: se usa el trust.json del sitio, "
+            "que no es una autoridad."
+        ),
+        "en": (
+            "The pin built into this page is not valid: the site's trust.json is used, which "
+            "is not an authority."
+        ),
+    },
+    "page.pin_no_nodes": {
+        "es": (
+            "Sin pin no hay nodos de confianza: para consultar la cadena, abra «Usar otro nodo» "
+            "e indique uno."
+        ),
+        "en": "Without a pin there are no trusted nodes: to query the chain, open 'Use another node' and give one.",
     },
     "page.trust_line": {
-        "es": "cadena {chain_id} · contrato {contract} · publicador {publisher}",
-        "en": "chain {chain_id} · contract {contract} · publisher {publisher}",
+        "es": "(trust.json: cadena {chain_id} · contrato {contract} · publicador {publisher})",
+        "en": "(trust.json: chain {chain_id} · contract {contract} · publisher {publisher})",
+    },
+    "page.rpc_own": {
+        "es": "Usar otro nodo de la cadena (avanzado)",
+        "en": "Use another chain node (advanced)",
+    },
+    "page.rpc_warning": {
+        "es": (
+            "El nodo que indique decide lo que se lee de la cadena: úselo solo si confía en él. "
+            "Los resultados dirán que se usó su nodo. La página nunca toma el nodo de la "
+            "dirección (URL)."
+        ),
+        "en": (
+            "The node you give decides what is read from the chain: use it only if you trust "
+            "it. Results will say your node was used. The page never takes the node from the "
+            "address (URL)."
+        ),
+    },
+    "page.rpc_used": {
+        "es": "El anclaje se leyó en el nodo indicado por usted: {url}",
+        "en": "The anchor was read from the node you gave: {url}",
+    },
+    "page.no_rpc": {
+        "es": (
+            "no hay nodo de la cadena {chain_id}: esta página no trae un pin con nodos; indique "
+            "uno en «Usar otro nodo»"
+        ),
+        "en": (
+            "no node for chain {chain_id}: this page carries no pin with nodes; give one in "
+            "'Use another node'"
+        ),
     },
     "page.lang": {
         "es": "English",
@@ -874,18 +962,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "Comprobación manual",
         "en": "Manual check",
     },
-    "page.identified": {
-        "es": "{file} se identificó por su SHA-256 como {name}",
-        "en": "{file} was identified by its SHA-256 as {name}",
-    },
     "page.index_missing": {
         "es": (
-            "no se pudo leer index.json junto a esta página ({error}): sírvala desde la raíz de "
-            "los datos publicados"
+            "no se pudo leer index.json junto a esta página: sírvala desde la raíz de los datos "
+            "publicados"
         ),
         "en": (
-            "could not read index.json next to this page ({error}): serve it from the root of "
-            "the published data"
+            "could not read index.json next to this page: serve it from the root of the "
+            "published data"
         ),
     },
     "page.locate.manifest_missing": {
