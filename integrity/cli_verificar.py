@@ -24,6 +24,7 @@ from integrity.verify import (
     ANVIL_CHAIN_ID,
     CHECKS,
     EXIT_UNAVAILABLE,
+    AgreeingAccess,
     ChainAccess,
     ChainUnavailable,
     DatasetsRoot,
@@ -81,12 +82,27 @@ def chain_factory(
     stack: contextlib.ExitStack,
     pins: Sequence[TrustPin] = (),
 ) -> Callable[[int], ChainAccess]:
-    """Open the chain lazily: the given RPC, else a read-only dev chain for chain id 31337,
-    else the first node a trusted pin lists for the chain (never a node named by the data)."""
+    """Open the chain lazily: the given RPC; else the nodes of a pin given with --trust or
+    installed with the verifier (with two or more, the first two must agree); else, for chain
+    id 31337, a read-only copy of the dev chain; else the dev chain pin's nodes. Never a node
+    named by the downloaded data."""
+
+    def from_pins(chain_id: int, sources: tuple[PinSource, ...]) -> ChainAccess | None:
+        for pin in pins:
+            if pin.source in sources and pin.chain_id == chain_id and pin.rpc:
+                nodes = list(pin.rpc[:2])
+                if len(nodes) == 1:
+                    return _connect(nodes[0], chain_id)
+                # Two nodes of the pin must give the same answers.
+                return AgreeingAccess([_connect(url, chain_id) for url in nodes], nodes)
+        return None
 
     def factory(chain_id: int) -> ChainAccess:
         if rpc_url:
             return _connect(rpc_url, chain_id)
+        chosen = from_pins(chain_id, (PinSource.ARGUMENT, PinSource.INSTALLED))
+        if chosen is not None:
+            return chosen
         if chain_id == ANVIL_CHAIN_ID:
             try:
                 from integrity.devchain import DevChain
@@ -97,9 +113,9 @@ def chain_factory(
                     Note("cli.devchain_unavailable", {"error": str(error).splitlines()[0]})
                 ) from error
             return Web3ChainAccess(running.web3(), dev_chain=True)
-        for pin in pins:
-            if pin.chain_id == chain_id and pin.rpc:
-                return _connect(pin.rpc[0], chain_id)
+        chosen = from_pins(chain_id, tuple(PinSource))
+        if chosen is not None:
+            return chosen
         raise ChainUnavailable(Note("anchor.no_rpc", {"chain_id": chain_id}))
 
     return factory

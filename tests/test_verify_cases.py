@@ -488,3 +488,37 @@ def test_statuses_are_known_values_everywhere(root: Path) -> None:
     result = verify_range(DatasetsRoot.at(root), D3, D6, online())
     assert result.exit_code == 0 and len(result.items) == 4
     assert {c.status for c in result.all_checks()} <= set(Status)
+
+
+# --------------------------------------------------------------------------- pin nodes (CLI)
+
+
+def test_the_cli_reads_the_pins_nodes_and_two_must_agree(root: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from integrity.verify.trust import load_pin, write_pin
+
+    generator = load_generator()
+    lies = orjson.loads(orjson.dumps(SNAPSHOT))
+    key = hashlib.sha256(f"{DATASET}/{D4.isoformat()}".encode()).hexdigest()
+    lies["anchors"][key]["digest"] = "ee" * 32
+    pin = load_pin(VECTORS / "pins" / "vectores-prueba.json")
+
+    def pin_file(name: str, *urls: str) -> str:
+        path = tmp_path / f"{name}.json"
+        write_pin(replace(pin, network=replace(pin.network, rpc=urls)), path)
+        return str(path)
+
+    with (
+        generator.SnapshotRpcServer(SNAPSHOT) as honest,
+        generator.SnapshotRpcServer(SNAPSHOT) as other,
+        generator.SnapshotRpcServer(lies) as liar,
+    ):
+        folder = str(day(root).folder)
+        code, text = verificar(folder, "--trust", pin_file("one", honest.url))
+        assert code == 0, text
+        code, text = verificar(folder, "--trust", pin_file("two", honest.url, other.url))
+        assert code == 0, text
+        code, text = verificar(folder, "--trust", pin_file("liar", honest.url, liar.url))
+        assert code == 2 and "respuestas distintas" in text
+        assert "VERIFICADO." not in text

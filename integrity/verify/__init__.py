@@ -32,6 +32,7 @@ from integrity.verify._datasets import DatasetsRoot, IndexEntry, IndexProblem
 from integrity.verify._day import verify_day, verify_day_files, verify_day_folder
 from integrity.verify._files import verify_digest, verify_file
 from integrity.verify._limits import Limits
+from integrity.verify._nodes import AgreeingAccess
 from integrity.verify._options import VerifyOptions
 from integrity.verify._path import verify_path
 from integrity.verify._pins import PinChoice, PinSource, TrustPin, choose_pin, load_trust_file
@@ -71,6 +72,7 @@ __all__ = [
     "EXIT_NOT_ANCHORED",
     "EXIT_UNAVAILABLE",
     "EXIT_VERIFIED",
+    "AgreeingAccess",
     "AnchorReader",
     "ChainAccess",
     "ChainUnavailable",
