@@ -221,10 +221,17 @@ def test_a_2_gb_sparse_listed_file_is_not_read(day_copy: Path) -> None:
     assert_bounded(outcome)
 
 
-def test_400k_tiny_proofs(tmp_path: Path) -> None:
-    proofs = tmp_path / "proofs.jsonl"
-    proofs.write_bytes(b'{"auditPath":[],"line":"x","leafIndex":0}\n' * 400_000)
-    assert proofs.stat().st_size > 16_000_000
+TINY_PROOF = b'{"auditPath":[],"line":"x","leafIndex":0}'
+
+
+@pytest.mark.parametrize("layout_", ["json-lines", "one-json-array"])
+def test_400k_tiny_proofs(tmp_path: Path, layout_: str) -> None:
+    proofs = tmp_path / "proofs.json"
+    if layout_ == "json-lines":
+        proofs.write_bytes((TINY_PROOF + b"\n") * 400_000)
+    else:
+        proofs.write_bytes(b"[" + b",".join([TINY_PROOF] * 350_000) + b"]")
+    assert proofs.stat().st_size > 14_000_000
     outcome = verificar_limited(str(proofs), "--offline")
     assert outcome.code == 2
     assert outcome.keys("integrity") == ["input.too_many_proofs"]

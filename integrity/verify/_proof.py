@@ -162,9 +162,10 @@ def looks_like_proofs(path: Path) -> bool:
 def _proof_values(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
     """(line number, parsed value or the JSONDecodeError) of every proof in a file.
 
-    A JSON object or array is parsed whole (at most ``limits.small_file`` bytes); JSON Lines
-    are read line by line (at most ``limits.proof_file`` bytes). Raises ``InputRefused`` when
-    the file is too large or holds more than ``limits.proofs`` proofs.
+    A JSON object or array is parsed whole only up to ``limits.small_file`` bytes; JSON Lines
+    are read line by line (at most ``limits.proof_file`` bytes, each line at most
+    ``limits.small_file``). Raises ``InputRefused`` when the file is too large or holds more
+    than ``limits.proofs`` proofs (counted before anything is parsed).
     """
     with open_regular(path, follow=True) as handle:
         size = os.fstat(handle.fileno()).st_size
@@ -172,31 +173,33 @@ def _proof_values(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
             raise too_large(path.name, limits.proof_file)
         count = _count_lines(handle, limits)
         handle.seek(0)
+        too_many = InputRefused(
+            Note("input.too_many_proofs", {"file": path.name, "limit": limits.proofs})
+        )
         if count > limits.proofs:
-            raise InputRefused(
-                Note("input.too_many_proofs", {"file": path.name, "limit": limits.proofs})
-            )
-        if count <= 1 or size <= limits.small_file:
-            raw = read_capped(handle, limits.proof_file, path.name)
+            raise too_many
+        if size <= limits.small_file:
+            raw = read_capped(handle, limits.small_file, path.name)
+            if raw.count(b'"auditPath"') > limits.proofs:
+                raise too_many
             try:
                 value = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 pass
             else:
-                values = value if isinstance(value, list) else [value]
-                if len(values) > limits.proofs:
-                    raise InputRefused(
-                        Note("input.too_many_proofs", {"file": path.name, "limit": limits.proofs})
-                    )
-                yield from ((1, v) for v in values)
+                yield from ((1, v) for v in (value if isinstance(value, list) else [value]))
                 return
             handle.seek(0)
         for number, line in enumerate(_lines(handle), start=1):
-            if line.strip():
-                try:
-                    yield number, orjson.loads(line)
-                except orjson.JSONDecodeError as error:
-                    yield number, error
+            if not line.strip():
+                continue
+            if len(line) > limits.small_file:
+                yield number, orjson.JSONDecodeError("line too long", "", 0)
+                continue
+            try:
+                yield number, orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                yield number, error
 
 
 def _count_lines(handle: Any, limits: Limits) -> int:
