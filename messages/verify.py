@@ -304,10 +304,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "manifiesto ilegible",
         "en": "unreadable manifest",
     },
-    "locate.source_unavailable": {
-        "es": "no se pudo leer {location}",
-        "en": "could not read {location}",
-    },
     "locate.unknown_file_no_root": {
         "es": (
             "{path}: no es un nombre de archivo publicado ni una prueba; para buscarlo por su "

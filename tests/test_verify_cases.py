@@ -522,3 +522,17 @@ def test_the_cli_reads_the_pins_nodes_and_two_must_agree(root: Path, tmp_path: P
         code, text = verificar(folder, "--trust", pin_file("liar", honest.url, liar.url))
         assert code == 2 and "respuestas distintas" in text
         assert "VERIFICADO." not in text
+
+
+def test_a_pretty_printed_proof_with_a_long_first_field_is_still_a_proof(
+    root: Path, tmp_path: Path
+) -> None:
+    """`publicar proof` writes the release line before the audit path; a release with many
+    bids pushes "auditPath" past the first 64 KiB, and the file is still read as a proof."""
+    proof = orjson.loads((VECTORS / "proofs" / "good-proof.json").read_bytes())
+    ordered = {"version": 1, "nota": "x" * 100_000, **proof}
+    target = tmp_path / "prueba.json"
+    target.write_bytes(orjson.dumps(ordered, option=orjson.OPT_INDENT_2))
+    result = verify_path(target, online(root))
+    assert result.exit_code == 0, [n.key for c in result.all_checks() for n in c.notes]
+    assert keys(result, "inclusion") == ["inclusion.proof_ok"]

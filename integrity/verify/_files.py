@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
 from integrity import layout
 from integrity.manifest import Manifest
@@ -58,11 +58,6 @@ def published_name(name: str) -> tuple[str, dt.date, str] | Note | None:
     if day is None:
         return not_a_date(match["day"])
     return match["dataset"], day, match["kind"]
-
-
-def is_published_file_name(name: str) -> bool:
-    """Whether ``name`` is a published file name with a real date."""
-    return isinstance(published_name(name), tuple)
 
 
 def verify_file(
@@ -118,7 +113,7 @@ def verify_file(
     return result
 
 
-def _open_target(path: Path) -> Any:
+def _open_target(path: Path) -> BinaryIO:
     """The file named on the command line (a link to a regular file is followed)."""
     return open_regular(path, follow=True)
 

@@ -42,9 +42,10 @@ def _verify_regular_file(path: Path, text: str, options: VerifyOptions) -> Verif
     parsed = published_name(path.name)
     if isinstance(parsed, Note):
         return _not_located(text, parsed, failed=True)
-    if parsed is not None and not looks_like_proofs(path):
+    proofs = looks_like_proofs(path, options.limits)
+    if parsed is not None and not proofs:
         return verify_file(path, options)
-    if looks_like_proofs(path):
+    if proofs:
         return verify_proof_file(path, options, text)
     found = verify_renamed(path, options)
     if found is not None:

@@ -148,15 +148,42 @@ def write_proofs(day_folder: Path, target: Path) -> int:
 _SNIFF = 64 << 10
 
 
-def looks_like_proofs(path: Path) -> bool:
-    """Whether a file starts like a proof file (a JSON object or array naming an audit path)."""
+def looks_like_proofs(path: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether a file holds proofs: JSON whose first value names an audit path and a line.
+
+    The first 64 KiB usually tell (canonical proofs start with ``anchor``, ``auditPath``);
+    a pretty-printed proof whose long release line comes first is parsed (first value only,
+    at most ``limits.small_file`` bytes) to be sure.
+    """
     try:
         with open_regular(path, follow=True) as handle:
             head = handle.read(_SNIFF)
+            if head.lstrip()[:1] not in (b"{", b"["):
+                return False
+            if b'"auditPath"' in head and b'"line"' in head:
+                return True
+            handle.seek(0)
+            first = _first_value(handle, limits)
     except (OSError, InputRefused):
         return False
-    stripped = head.lstrip()
-    return stripped[:1] in (b"{", b"[") and b'"auditPath"' in head and b'"line"' in head
+    return isinstance(first, dict) and "auditPath" in first and "line" in first
+
+
+def _first_value(handle: Any, limits: Limits) -> Any:
+    """The first JSON value of a file (the whole file, or its first line), if small enough."""
+    size = os.fstat(handle.fileno()).st_size
+    if size <= limits.small_file:
+        try:
+            value = orjson.loads(read_capped(handle, limits.small_file, "proofs"))
+        except orjson.JSONDecodeError:
+            handle.seek(0)
+        else:
+            return value[0] if isinstance(value, list) and value else value
+    line = next(iter(_lines(handle, limits.small_file + 1)), b"")
+    try:
+        return orjson.loads(line) if len(line) <= limits.small_file else None
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _proof_values(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
@@ -190,7 +217,7 @@ def _proof_values(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
                 yield from ((1, v) for v in (value if isinstance(value, list) else [value]))
                 return
             handle.seek(0)
-        for number, line in enumerate(_lines(handle), start=1):
+        for number, line in enumerate(_lines(handle, limits.small_file + 1), start=1):
             if not line.strip():
                 continue
             if len(line) > limits.small_file:
@@ -205,7 +232,7 @@ def _proof_values(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
 def _count_lines(handle: Any, limits: Limits) -> int:
     """Non-empty lines of a proof file, counted in one bounded pass."""
     count = 0
-    for line in _lines(handle):
+    for line in _lines(handle, limits.small_file + 1):
         if line.strip():
             count += 1
             if count > limits.proofs:
@@ -213,20 +240,30 @@ def _count_lines(handle: Any, limits: Limits) -> int:
     return count
 
 
-def _lines(handle: Any) -> Iterator[bytes]:
+def _lines(handle: Any, longest: int | None = None) -> Iterator[bytes]:
+    """Lines of a file; a line longer than ``longest`` is cut there (it is never held whole)."""
     pending = b""
+    cut = False
     while chunk := handle.read(1 << 20):
         parts = (pending + chunk).split(b"\n")
         pending = parts.pop()
-        yield from parts
-    if pending:
+        for part in parts:
+            if cut:
+                cut = False
+                continue
+            yield part
+        if longest is not None and len(pending) > longest:
+            if not cut:
+                yield pending[:longest]
+            pending, cut = b"", True
+    if pending and not cut:
         yield pending
 
 
 def load_proofs(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[dict[str, Any]] | None:
     """Proof objects in a JSON or JSON Lines file, or None if it is not a file of proofs
     (bounded: ``InputRefused`` when the file is too large or holds too many proofs)."""
-    if not looks_like_proofs(path):
+    if not looks_like_proofs(path, limits):
         return None
     values = [value for _, value in _proof_values(path, limits)]
     proofs = [v for v in values if isinstance(v, dict) and "auditPath" in v and "line" in v]

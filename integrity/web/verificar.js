@@ -1414,10 +1414,25 @@
     return result;
   }
 
+  /** Whether a file holds proofs: JSON whose first value names an audit path and a line. */
   async function looksLikeProofs(file) {
     const head = new TextDecoder().decode(await file.slice(0, 64 << 10).arrayBuffer());
     const start = head.trimStart();
-    return (start.startsWith("{") || start.startsWith("[")) && head.includes('"auditPath"') && head.includes('"line"');
+    if (!start.startsWith("{") && !start.startsWith("[")) return false;
+    if (head.includes('"auditPath"') && head.includes('"line"')) return true;
+    if (file.size > 16 << 20) return false;
+    const isProof = (v) => v && typeof v === "object" && !Array.isArray(v) && "auditPath" in v && "line" in v;
+    const raw = await file.text();
+    try {
+      const value = JSON.parse(raw);
+      return isProof(Array.isArray(value) ? value[0] : value);
+    } catch (error) {
+      try {
+        return isProof(JSON.parse(raw.split("\n", 1)[0]));
+      } catch (inner) {
+        return false;
+      }
+    }
   }
 
   /** [line number, value or Error] of every proof in a file (bounded in bytes and count). */
