@@ -22,6 +22,7 @@ are used only after their SHA-256 matched the manifest. Explaining never raises.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,9 @@ def explain_listed_file(
     limit = options.limits.explain_bytes
     try:
         with open_regular(target, follow=local is not None) as handle:
+            if os.fstat(handle.fileno()).st_size > limit:
+                check.ok("explain.not_compared", file=name)
+                return
             data = read_capped(handle, limit, target.name)
     except (NoteError, OSError):
         check.ok("explain.not_compared", file=name)
