@@ -38,7 +38,12 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     checked = steps.check_quality(steps.extract(files, DAY, root=root), DAY)
     mapped = steps.map_releases(checked, ocid_prefix=IDENTITY.ocid_prefix, root=root)
     result = steps.publish(
-        mapped, root=root, dataset="perucompras-ocam", day=DAY, identity=IDENTITY
+        mapped,
+        root=root,
+        dataset="perucompras-ocam",
+        day=DAY,
+        identity=IDENTITY,
+        profile="production",
     )
     assert result.gate_passed, result.failures
     return root, Path(result.folder)
@@ -88,7 +93,10 @@ def test_packages_name_the_configured_publisher_and_prefix(published: tuple[Path
     assert package["publicationPolicy"] == f"{BASE}/{POLICY_FILE}"
     ocids = {release["ocid"] for release in package["releases"]}
     assert ocids and all(ocid.startswith("ocds-pe0001-") for ocid in ocids)
-    assert "`ocds-pe0001`" in (root / POLICY_FILE).read_text(encoding="utf-8")
+    policy = (root / POLICY_FILE).read_text(encoding="utf-8")
+    assert "`ocds-pe0001`" in policy
+    assert "Not an official publication" not in policy
+    assert "Source of the data: CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS" in policy
 
 
 def test_every_site_page_is_written(published: tuple[Path, Path]) -> None:
