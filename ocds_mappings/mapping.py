@@ -803,9 +803,19 @@ def related_framework(agreement: AgreementInfo, ocids: OcidScheme) -> dict[str, 
 
 
 def _call_off_release(
-    row: Mapping[str, Any], tag: list[str], agreement: AgreementInfo, ocids: OcidScheme
+    row: Mapping[str, Any],
+    tag: list[str],
+    agreement: AgreementInfo,
+    ocids: OcidScheme,
+    *,
+    first: bool = True,
 ) -> dict[str, Any]:
-    """One call-off release from one normalised row (names already canonical)."""
+    """One call-off release from one normalised row (names already canonical).
+
+    A later state that has no value for a field an earlier state set (``dateSigned`` of a
+    void order, the status of an unknown one) sets it to ``null``, which removes it from the
+    compiled release (OCDS merging), so a record never keeps a value its latest state denies.
+    """
     rule = status_rule(row["status"])
     procedure = PROCEDURE_RULES.get(row["procedure_type"])
     buyer = {"id": party_id(row["buyer_ruc"]), "name": row["buyer_name"]}
@@ -825,7 +835,7 @@ def _call_off_release(
     if procedure is not None and procedure.competitive is not None:
         tender["competitive"] = procedure.competitive
     award: dict[str, Any] = {"id": row["order_id"]}
-    if rule.award_status is not None:
+    if rule.award_status is not None or not first:
         award["status"] = rule.award_status
     award |= {
         "date": row["formalized_at"],
@@ -837,14 +847,14 @@ def _call_off_release(
         "awardID": row["order_id"],
         "title": f"Orden de compra electrónica {order_number}",
     }
-    if rule.contract_status is not None:
+    if rule.contract_status is not None or not first:
         contract["status"] = rule.contract_status
     contract |= {
         "statusDetails": row["status"],
         "value": {"amount": total, "amountNet": net, "currency": CURRENCY},
     }
-    if rule.signed:
-        contract["dateSigned"] = row["formalized_at"]
+    if rule.signed or not first:
+        contract["dateSigned"] = row["formalized_at"] if rule.signed else None
     description = _contract_description(row, rule)
     if description:
         contract["description"] = description
@@ -955,8 +965,10 @@ def map_orders(
     for row in rows:
         row["buyer_name"] = names[row["buyer_ruc"]]
         row["supplier_name"] = names[row["supplier_ruc"]]
-        tag = ["award", "contract"] if row["is_first"] else [status_rule(row["status"]).later_tag]
-        releases.append(_call_off_release(row, tag, known_agreements[row["agreement_code"]], ocids))
+        first = bool(row["is_first"])
+        tag = ["award", "contract"] if first else [status_rule(row["status"]).later_tag]
+        agreement = known_agreements[row["agreement_code"]]
+        releases.append(_call_off_release(row, tag, agreement, ocids, first=first))
     quarantine = pa.concat_tables([problems.to_table(), later.to_table()])
     return MappingResult(releases, quarantine, already_published)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 import rfc8785
+from ocdsmerge import Merger
 
 from ocds_mappings import docs
 from ocds_mappings.mapping import (
@@ -23,6 +24,8 @@ from ocds_mappings.mapping import (
     map_orders,
     release_id,
 )
+from ocds_mappings.packaging import compiled_release
+from ocds_mappings.schema import ReleaseValidator, load_release_schema
 from quality.coherence import coherence_findings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -358,3 +361,18 @@ def test_party_name_variants_keep_the_latest_name_and_record_the_others() -> Non
             "others": ["UNIV. NAC. DE PIURA"],
         }
     ]
+
+
+def test_a_later_void_state_removes_the_signature_from_the_record(orders: pa.Table) -> None:
+    accepted = _with(orders, 0, status="ACEPTADA", last_status_at="2025-12-31T12:11:42-05:00")
+    void = _with(
+        orders, 0, status="ORDEN DE COMPRA NULA", last_status_at="2026-01-05T09:00:00-05:00"
+    )
+    first, later = build_releases(pa.concat_tables([accepted, void]))
+    assert later["tag"] == ["awardCancellation"]
+    assert later["contracts"][0]["dateSigned"] is None  # null: removed when merged
+    assert ReleaseValidator().errors(later) == []
+    compiled = compiled_release([first, later], Merger(schema=load_release_schema()))
+    assert "dateSigned" not in compiled["contracts"][0]
+    assert compiled["contracts"][0]["status"] == compiled["awards"][0]["status"] == "cancelled"
+    assert {k: v for k, v in coherence_findings([compiled]).items() if v} == {}
