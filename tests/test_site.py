@@ -104,3 +104,26 @@ def test_every_site_page_is_written(published: tuple[Path, Path]) -> None:
     for name in (INDEX_HTML, QUALITY_PAGE, VERIFIER_PAGE, POLICY_FILE, CATALOGUE_JSONLD):
         assert (root / name).is_file(), name
     assert DAY.isoformat() in (root / INDEX_HTML).read_text(encoding="utf-8")
+
+
+def test_policy_states_which_of_the_two_ways_the_pipeline_runs() -> None:
+    from ocds_mappings.docs import policy_markdown
+
+    as_agency = Identity(
+        ocid_prefix="ocds-pc0001",
+        base_url="https://datos.perucompras.gob.pe/ocds",
+        publisher_name="CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS",
+        publisher_uid="20600927818",
+        ocid_pattern="{prefix}-{order_number}",
+        contact_email="datos@perucompras.gob.pe",
+    )
+    agency = policy_markdown(as_agency, profile="production")
+    assert "The publisher is PERÚ COMPRAS, the source of the data" in agency
+    assert "`{prefix}-{order_number}` with prefix `ocds-pc0001`" in agency
+    assert "e-mail datos@perucompras.gob.pe" in agency
+    third = policy_markdown(IDENTITY, profile="production")
+    assert "Source of the data: CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS" in third
+    assert "it is not the publisher of this dataset" in third
+    dev = policy_markdown(Identity(), profile="dev", synthetic=True)
+    assert "**Not an official publication.**" in dev and "synthetic" in dev
+    assert "A real publication runs in one of two ways" in dev
