@@ -279,9 +279,10 @@ def mapping_markdown() -> str:
         "in the status store (table `first_stages`) and reused by every later run; the release "
         "id hashes the content, so the same files give the same id and date.",
         "",
-        "An agreement known only by its name (table rows with `code_kind` `local`) has no "
-        "first stage: its call-offs link to it with `relationship` `framework` and its "
-        "`title` only (no `scheme`, no `identifier`).",
+        "An agreement known only by its name (no code resolved: a null `agreement_code` "
+        "with its `agreement_name`, or a table row with `code_kind` `local`) has no first "
+        "stage and no code is invented for it: its call-offs link to it with `relationship` "
+        "`framework` and its `title` only (no `scheme`, no `identifier`).",
         "",
         "## Dates",
         "",

@@ -44,6 +44,7 @@ BUYER_CATEGORIES = (
     "de Acuerdos Marco"
 )
 PAYMENT_MILESTONE_ID = "payment"
+DEFAULT_CATEGORY = "goods"  # the monthly files are ReportePCBienes: goods
 
 
 @dataclass(frozen=True)
@@ -382,6 +383,10 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "total_cents",
     "agreement_code",
 )
+# agreement_code may be null: the agreement is known only by its name (``agreement_name``,
+# an optional column), and no code is invented for it.
+NULLABLE_COLUMNS: frozenset[str] = frozenset({"agreement_code"})
+NAME_ONLY_COLUMN = "agreement_name"
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     "order_pdf_url",
     "status_document_url",
@@ -567,7 +572,7 @@ def _check_rows(
 ) -> tuple[_Quarantine, dict[str, AgreementInfo]]:
     """Vectorised row checks; returns the problems and the agreements that resolved."""
     problems = _Quarantine(table)
-    for name in REQUIRED_COLUMNS:
+    for name in (column for column in REQUIRED_COLUMNS if column not in NULLABLE_COLUMNS):
         problems.add(
             _blank(_column(table, name)),
             name,
@@ -798,8 +803,14 @@ def related_framework(agreement: AgreementInfo, ocids: OcidScheme) -> dict[str, 
     if agreement.has_code:
         related["scheme"] = "ocid"
         related["identifier"] = ocids.framework(agreement.code)
-    related["title"] = agreement.name
+    if agreement.name:
+        related["title"] = agreement.name
     return related
+
+
+def _name_only(name: str | None) -> Agreement:
+    """An agreement known only by its name (null code): linked by title, never given a code."""
+    return Agreement("", (name or "").strip(), DEFAULT_CATEGORY, has_code=False)
 
 
 def _call_off_release(
@@ -825,7 +836,8 @@ def _call_off_release(
     order_number = row["order_number"]
     tender: dict[str, Any] = {
         "id": row["order_id"],
-        "title": f"Orden de compra electrónica {order_number}: {agreement.name}",
+        "title": f"Orden de compra electrónica {order_number}"
+        + (f": {agreement.name}" if agreement.name else ""),
         "status": "complete",
         "procuringEntity": dict(buyer),
         "procurementMethod": PROCUREMENT_METHOD,
@@ -956,8 +968,9 @@ def map_orders(
 
     names = _canonical_party_names(table)
     names.update(party_names or {})
+    extra = [NAME_ONLY_COLUMN] if NAME_ONLY_COLUMN in table.column_names else []
     rows = (
-        table.select([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
+        table.select([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *extra])
         .append_column("is_first", is_first)
         .to_pylist()
     )
@@ -967,7 +980,8 @@ def map_orders(
         row["supplier_name"] = names[row["supplier_ruc"]]
         first = bool(row["is_first"])
         tag = ["award", "contract"] if first else [status_rule(row["status"]).later_tag]
-        agreement = known_agreements[row["agreement_code"]]
+        code = row["agreement_code"]
+        agreement = known_agreements[code] if code else _name_only(row.get(NAME_ONLY_COLUMN))
         releases.append(_call_off_release(row, tag, agreement, ocids, first=first))
     quarantine = pa.concat_tables([problems.to_table(), later.to_table()])
     return MappingResult(releases, quarantine, already_published)

@@ -376,3 +376,19 @@ def test_a_later_void_state_removes_the_signature_from_the_record(orders: pa.Tab
     assert "dateSigned" not in compiled["contracts"][0]
     assert compiled["contracts"][0]["status"] == compiled["awards"][0]["status"] == "cancelled"
     assert {k: v for k, v in coherence_findings([compiled]).items() if v} == {}
+
+
+def test_a_null_agreement_code_links_by_name_only(orders: pa.Table) -> None:
+    row = orders.slice(0, 1).to_pylist()[0]
+    table = pa.Table.from_pylist(
+        [dict(row, agreement_code=None, agreement_name="LLANTAS, NEUMÁTICOS Y ACCESORIOS")],
+        schema=orders.schema.append(pa.field("agreement_name", pa.string())),
+    )
+    result = map_orders(table)
+    assert result.quarantine.num_rows == 0
+    (release,) = result.releases
+    assert release["relatedProcesses"] == [
+        {"id": "1", "relationship": ["framework"], "title": "LLANTAS, NEUMÁTICOS Y ACCESORIOS"}
+    ]
+    assert release["tender"]["title"].endswith(": LLANTAS, NEUMÁTICOS Y ACCESORIOS")
+    assert agreements_first_seen(table) == {}
