@@ -27,6 +27,7 @@ from settings import (
     Chain,
     Identity,
     Lang,
+    Profile,
     Settings,
     Source,
     default_devchain_dir,
@@ -144,7 +145,9 @@ class DatasetsResource(ConfigurableResource):
     ocds_dir: str = ""  # empty: shared/ocds beside the repository
     history_start: str = SOURCE_FIRST_DAY.isoformat()
     lang: str = "es"
+    profile: str = "dev"
     ocid_prefix: str = _IDENTITY.ocid_prefix
+    ocid_pattern: str = _IDENTITY.ocid_pattern
     base_url: str = _IDENTITY.base_url
     publisher_name: str = _IDENTITY.publisher_name
     publisher_scheme: str = _IDENTITY.publisher_scheme
@@ -152,6 +155,8 @@ class DatasetsResource(ConfigurableResource):
     publisher_uri: str | None = _IDENTITY.publisher_uri
     license: str = _IDENTITY.license
     policy_url: str | None = _IDENTITY.policy_url
+    contact_email: str | None = _IDENTITY.contact_email
+    contact_url: str | None = _IDENTITY.contact_url
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DatasetsResource:
@@ -163,6 +168,7 @@ class DatasetsResource(ConfigurableResource):
             ocds_dir=str(settings.ocds_dir or ""),
             history_start=settings.history_start.isoformat(),
             lang=settings.lang,
+            profile=settings.profile,
             **settings.identity.model_dump(),
         )
 
@@ -180,6 +186,13 @@ class DatasetsResource(ConfigurableResource):
     def ocds_path(self) -> Path | None:
         """The offline OCDS files (``None``: the default folder)."""
         return Path(self.ocds_dir) if self.ocds_dir else None
+
+    @property
+    def profile_name(self) -> Profile:
+        """The settings profile (``dev`` packages say they are not an official publication)."""
+        if self.profile not in ("dev", "production"):
+            raise ValueError(f"profile {self.profile!r}: use dev or production")
+        return cast(Profile, self.profile)
 
     @property
     def language(self) -> Lang:

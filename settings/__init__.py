@@ -5,12 +5,14 @@
 
 from settings.loading import SettingRow, SettingsError, describe, load_settings, setting_paths
 from settings.model import (
-    EXAMPLE_BASE_URL,
+    DEFAULT_OCID_PATTERN,
+    DEV_BASE_URL,
     EXAMPLE_OCID_PREFIX,
     SOURCE_FIRST_DAY,
     Chain,
     Identity,
     Lang,
+    Profile,
     Settings,
     Source,
     default_devchain_dir,
@@ -20,12 +22,14 @@ from settings.model import (
 )
 
 __all__ = [
-    "EXAMPLE_BASE_URL",
+    "DEFAULT_OCID_PATTERN",
+    "DEV_BASE_URL",
     "EXAMPLE_OCID_PREFIX",
     "SOURCE_FIRST_DAY",
     "Chain",
     "Identity",
     "Lang",
+    "Profile",
     "SettingRow",
     "Settings",
     "SettingsError",

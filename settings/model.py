@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import string
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -38,7 +39,10 @@ from pydantic_settings import (
 ENV_PREFIX = "PERUCOMPRAS_"
 NESTED_DELIMITER = "__"
 EXAMPLE_OCID_PREFIX = "ocds-213czf"
-EXAMPLE_BASE_URL = "https://datos.example.org/perucompras"
+# Where `publicar serve` serves the datasets root by default: dev URLs resolve on this machine.
+DEV_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_OCID_PATTERN = "{prefix}-{order_id}"
+OCID_PATTERN_FIELDS = frozenset({"prefix", "order_id", "order_number"})
 SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
 DEFAULT_DATASETS_ROOT = Path("datasets")
 DEFAULT_DATASET = "perucompras-ocam"
@@ -46,6 +50,7 @@ DEFAULT_DATASET = "perucompras-ocam"
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
 OCID_PREFIX_PATTERN = re.compile(r"^ocds-[a-z0-9]{6}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATASET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ADDRESS_PATTERN = re.compile(r"^0x[0-9a-fA-F]{40}$")
 PRIVATE_KEY_PATTERN = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
@@ -81,10 +86,16 @@ class Identity(_Group):
         description="OCDS ocid prefix registered for the publisher (`ocds-` + 6 characters); "
         "the default is the example prefix of the OCDS documentation",
     )
+    ocid_pattern: str = Field(
+        DEFAULT_OCID_PATTERN,
+        description="ocid of a purchase order (call-off): `{prefix}` followed by `-` and text "
+        "with `{order_id}` (ORDEN_ELECTRÓNICA without its `-n`) or `{order_number}` (with it); "
+        "set it to match an existing OCDS publication of the same orders",
+    )
     base_url: str = Field(
-        EXAMPLE_BASE_URL,
+        DEV_BASE_URL,
         description="public URL the datasets root is served at (package uris, release URLs, "
-        "catalogue links)",
+        "extensions, catalogue links); the default is where `publicar serve` serves it",
     )
     publisher_name: str = Field(
         "CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS",
@@ -106,6 +117,40 @@ class Identity(_Group):
         description="`publicationPolicy` URL; unset: the policy served at "
         "`{base_url}/publication-policy.md`",
     )
+    contact_email: str | None = Field(
+        None,
+        description="publisher's contact address, written in the publication policy and the "
+        "local extensions' `contactPoint`",
+    )
+    contact_url: str | None = Field(
+        None, description="publisher's contact page (e.g. an issue tracker), in the policy"
+    )
+
+    @field_validator("ocid_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        unknown = names - OCID_PATTERN_FIELDS
+        if unknown:
+            raise ValueError(
+                f"{value!r} names {', '.join(sorted(unknown))}; use {{prefix}}, {{order_id}} "
+                "or {order_number}"
+            )
+        if not value.startswith("{prefix}-") or not names & {"order_id", "order_number"}:
+            raise ValueError(
+                f"{value!r}: an ocid starts with `{{prefix}}-` and names the order "
+                "({order_id} or {order_number})"
+            )
+        if value.startswith("{prefix}-AM-"):
+            raise ValueError(f"{value!r}: `{{prefix}}-AM-` is the framework agreements' ocids")
+        return value
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL_PATTERN.match(value.strip()):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value.strip() if value else value
 
     @field_validator("ocid_prefix")
     @classmethod
@@ -114,7 +159,7 @@ class Identity(_Group):
             raise ValueError(f"{value!r} is not an ocid prefix: `ocds-` followed by 6 characters")
         return value
 
-    @field_validator("publisher_uri", "license", "policy_url")
+    @field_validator("publisher_uri", "license", "policy_url", "contact_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return _http_url(value)
@@ -471,6 +516,7 @@ def production_problems(settings: Settings) -> list[str]:
         ("identity.publisher_uri", identity.publisher_uri),
         ("identity.license", identity.license),
         ("identity.policy_url", identity.policy_url),
+        ("identity.contact_url", identity.contact_url),
         ("source.portal_url", settings.source.portal_url),
         *(("chain.rpc_urls", url) for url in chain.rpc_urls),
     ]
@@ -484,6 +530,15 @@ def production_problems(settings: Settings) -> list[str]:
                 "the publisher is missing (the default is a dev placeholder), "
                 "name the organisation that publishes",
             )
+    if identity.contact_email is None and identity.contact_url is None:
+        refuse(
+            "identity.contact_email",
+            "a publication policy names a contact (OCDS), give an address or identity.contact_url",
+        )
+    elif identity.contact_email:
+        domain = identity.contact_email.rsplit("@", 1)[1]
+        if is_placeholder_url(f"https://{domain}"):
+            refuse("identity.contact_email", "a documentation address, give the publisher's own")
     if chain.mode == "devchain":
         refuse(
             "chain.mode",
