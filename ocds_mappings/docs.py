@@ -87,13 +87,22 @@ DAY_FILES: tuple[tuple[str, str], ...] = (
         "its whole history by URL, with a compiled release over that history.",
     ),
     (layout.ORDERS_PARQUET, "The day's published orders, one row per source row (flat table)."),
-    (layout.ORDERS_CSV, "The same table as CSV (UTF-8)."),
+    (
+        layout.ORDERS_CSV,
+        "The same table as CSV, UTF-8 with a byte order mark (so that spreadsheets read "
+        "accents right).",
+    ),
     (
         layout.QUARANTINE_PARQUET,
         "Every source row held back that day, with the file, line, field, rule and message.",
     ),
     (layout.QUALITY_JSON, "Quality report: row counts, every check and its outcome."),
     (layout.QUALITY_HTML, "The quality report as a web page (Spanish)."),
+    (
+        layout.DATAPACKAGE,
+        "Frictionless Data Package (v2) of the day: every file above with its size, SHA-256 "
+        "and media type, and the Table Schema of the flat tables (from the data dictionary).",
+    ),
     (
         layout.MANIFEST,
         "Manifest: sources (name, SHA-256, rows), counts, Merkle root and tree size, SHA-256 "

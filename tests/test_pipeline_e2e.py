@@ -158,6 +158,7 @@ def test_untampered_day_verifies_against_the_chain(
         "quarantine.parquet",
         "quality.json",
         "quality.html",
+        "datapackage.json",
     ],
 )
 def test_flipping_one_byte_of_any_file_is_reported_naming_the_file(
