@@ -40,7 +40,7 @@ _ARROW: dict[str, pa.DataType] = {
     "soles": SOLES,
     "quantity": QUANTITY,
     "date": pa.date32(),
-    "timestamp": pa.timestamp("s", tz=TIMEZONE),
+    "timestamp": pa.timestamp("ms", tz=TIMEZONE),
     "float": pa.float64(),
     "boolean": pa.bool_(),
     "list": pa.list_(pa.string()),

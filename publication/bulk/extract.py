@@ -48,7 +48,7 @@ from publication.dictionary import (
     Table,
 )
 
-EXTRACT_VERSION = "1"
+EXTRACT_VERSION = "2"
 DONE = "DONE"
 ORDERS = "orders"
 OCIDS = "ocids"
@@ -205,9 +205,9 @@ def timestamps(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """ISO 8601 texts with an offset (``2026-11-02T07:18:19-05:00``) as Lima timestamps."""
     array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     if len(array) == 0:
-        return pa.array([], pa.timestamp("s", tz=TIMEZONE))
+        return pa.array([], pa.timestamp("ms", tz=TIMEZONE))
     parsed = pc.strptime(array, format="%Y-%m-%dT%H:%M:%S%z", unit="s", error_is_null=False)
-    return parsed.cast(pa.timestamp("s", tz=TIMEZONE))
+    return parsed.cast(pa.timestamp("ms", tz=TIMEZONE))
 
 
 def cents_to_soles(cents: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -58,7 +58,8 @@ def csv_view(batch: pa.RecordBatch) -> pa.RecordBatch:
     fields = []
     for f, column in zip(batch.schema, batch.columns, strict=True):
         if pa.types.is_timestamp(f.type):
-            column = pc.strftime(column, format=CSV_DATETIME_FORMAT)
+            seconds = column.cast(pa.timestamp("s", tz=f.type.tz))
+            column = pc.strftime(seconds, format=CSV_DATETIME_FORMAT)
             f = pa.field(f.name, pa.string())
         elif pa.types.is_list(f.type):
             column = pc.binary_join(column, ";")
