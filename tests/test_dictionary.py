@@ -96,3 +96,27 @@ def test_described_tables_keep_their_types_and_carry_descriptions_into_parquet(
     assert total[b"unit"] == b"PEN/100" and total[b"source"] == b"TOTAL"
     assert schema.field("extra").metadata is None
     assert schema.metadata[b"table"] == b"day_orders"
+
+
+def test_committed_dictionary_doc_is_generated_from_the_code() -> None:
+    from publication.dictionary_pages import DOC, markdown
+
+    assert DOC.read_text(encoding="utf-8") == markdown(), (
+        "docs/data-dictionary.md is stale: run `python -m publication.dictionary_pages`"
+    )
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_dictionary_pages_list_every_column_in_their_language(lang: str) -> None:
+    from publication.dictionary_pages import PAGES, render_page
+
+    page = render_page(lang)  # type: ignore[arg-type]
+    assert page.startswith(f'<!doctype html><html lang="{lang}">')
+    other = PAGES["en" if lang == "es" else "es"]
+    assert f'href="{other}"' in page
+    for definition in TABLES.values():
+        assert f'id="{definition.name}"' in page
+        assert definition.title(lang) in page  # type: ignore[arg-type]
+        for column in definition.columns:
+            assert f"<code>{column.name}</code>" in page
+    assert ("Descripción" in page) == (lang == "es")
