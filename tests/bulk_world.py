@@ -26,12 +26,14 @@ from perucompras.synthetic_details import generate_detailed_export, generate_quo
 from publication import steps
 from publication.bulk import BulkResult, build_bulk
 from publication.details import companion_files
-from settings import EXAMPLE_OCID_PREFIX, Identity
+from settings import EXAMPLE_OCID_PREFIX, Identity, Indicators
 
 DAYS = [dt.date(2026, 10, 30), dt.date(2026, 10, 31), dt.date(2026, 11, 1), dt.date(2026, 11, 2)]
 LAST_DAY = dt.date(2026, 11, 3)
 ORDERS_PER_MONTH = 600
 IDENTITY = Identity(base_url="https://datos.example.org/perucompras")
+# Few orders a month here: measure concentration from 3 orders so the indicator has rows.
+INDICATORS = Indicators(concentration_min_orders=3)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def publish_day(root: Path, source: Path, day: dt.date) -> None:
 
 def build(world: World, name: str) -> Build:
     """Build the bulk files and record what the folder holds."""
-    result = build_bulk(world.root, DEFAULT_DATASET, identity=IDENTITY)
+    result = build_bulk(world.root, DEFAULT_DATASET, identity=IDENTITY, indicators=INDICATORS)
     made = Build(result, snapshot(world.bulk))
     world.builds[name] = made
     return made

@@ -22,7 +22,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from bulk_world import IDENTITY, World, snapshot
+from bulk_world import IDENTITY, INDICATORS, World, snapshot
 
 from integrity.layout import DEFAULT_DATASET, DayLayout
 from integrity.manifest import load_manifest
@@ -325,7 +325,9 @@ def test_a_fresh_build_equals_the_incremental_one(bulk_world: World, tmp_path: P
         ignore=shutil.ignore_patterns(f"{D}-bulk"),
         copy_function=os.link,
     )
-    result = build_bulk(root, D, identity=IDENTITY, state_dir=tmp_path / "state")
+    result = build_bulk(
+        root, D, identity=IDENTITY, indicators=INDICATORS, state_dir=tmp_path / "state"
+    )
     fresh = {
         p: sha
         for p, (_, sha) in snapshot(root / f"{D}-bulk").items()

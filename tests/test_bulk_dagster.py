@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from bulk_world import World
+from bulk_world import INDICATORS, World
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context, materialize
 
 from pipelines.bulk import BULK_ASSETS, bulk_after_days
@@ -27,7 +27,7 @@ def test_the_bulk_asset_brings_the_files_up_to_date_and_reruns_change_nothing(
     root = _copy(bulk_world, tmp_path)
     resources = {
         "datasets": DatasetsResource(root=str(root), state_dir=str(tmp_path / "state")),
-        "bulk": BulkResource(),
+        "bulk": BulkResource(concentration_min_orders=INDICATORS.concentration_min_orders),
     }
     result = materialize(BULK_ASSETS, resources=resources)
     assert result.success
