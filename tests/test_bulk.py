@@ -461,3 +461,19 @@ def test_flat_tables_use_flattentool_names_and_values(bulk_world: World, tmp_pat
                     mine[column],
                     flat[column],
                 )
+
+
+def test_a_reused_file_that_no_longer_matches_its_manifest_is_rebuilt(
+    bulk_world: World, tmp_path: Path
+) -> None:
+    root = tmp_path / "datasets"
+    shutil.copytree(bulk_world.root, root, copy_function=shutil.copy2)
+    state = tmp_path / "state"
+    build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS, state_dir=state)
+    target = root / f"{D}-bulk" / "month" / "2026-10" / f"{D}-2026-10-orders.csv"
+    original = target.read_bytes()
+    target.write_bytes(original.replace(b"PAGADA", b"PAGADO", 1))
+    result = build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS, state_dir=state)
+    assert result.rebuilt == ("month/2026-10",) and not result.unchanged
+    assert target.read_bytes() == original
+    assert verify_day_files(root / f"{D}-bulk").problems() == []

@@ -231,6 +231,7 @@ class _Build:
         self.old_manifest = _current_manifest(self.layout)
         self.old_records = _current_records(self.layout.folder)
         self.records: dict[str, PeriodRecord] = {}
+        self.digests: dict[str, tuple[str, int]] = {}
         self.parameters = {
             "dataset": dataset,
             "maxPartBytes": bulk.max_part_bytes,
@@ -253,6 +254,13 @@ class _Build:
                 return None
         for path in old.files:
             _link(folder / path, self.staging / path)
+            # Hashed once, here: a reused file that no longer matches its manifest is rebuilt.
+            digest, size = sha256_file(self.staging / path)
+            if digest != listed[path]["sha256"]:
+                for linked in old.files:
+                    (self.staging / linked).unlink(missing_ok=True)
+                return None
+            self.digests[path] = (digest, size)
         return old
 
     # ------------------------------------------------------------------ months
@@ -657,7 +665,7 @@ def _assemble(build: _Build) -> BulkResult:
     rebuilt = tuple(r.key for r in records if r.rebuilt)
     reused = tuple(r.key for r in records if not r.rebuilt)
     old = build.old_manifest
-    if old is not None and old.raw == manifest.raw and build.layout.folder.is_dir():
+    if old is not None and old.raw == manifest.raw and not rebuilt:
         return BulkResult(bulk.folder, old, True, rebuilt, reused, len(build.days), counts)
     _keep_history(build, old)
     _swap(build.staging, bulk.folder)
@@ -706,7 +714,7 @@ def _resource(
     from publication.bulk.names import bulk_title, table_of
 
     fmt, media = _FORMATS[Path(path).suffix]
-    digest, size = sha256_file(build.staging / path)
+    digest, size = build.digests.get(path) or sha256_file(build.staging / path)
     resource = FileResource(
         path=path,
         name=resource_name(path),
