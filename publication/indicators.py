@@ -425,7 +425,7 @@ def render_page(
     ]
     values = {
         "threshold": f"{Decimal(params.gran_compra_threshold):,.2f}",
-        "windows": ", ".join(str(days) for days in params.splitting_windows),
+        "windows": "/".join(str(days) for days in params.splitting_windows),
         "min_orders": str(params.splitting_min_orders),
         "concentration_min": str(params.concentration_min_orders),
         "hhi": str(params.concentration_hhi_flag),

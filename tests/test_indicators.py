@@ -235,7 +235,7 @@ def test_every_indicator_has_its_dictionary_table_and_an_explained_page() -> Non
     ):
         page = render_page(computed, PARAMS, lang=lang, links=links, newest_day="2026-03-31")
         assert all(word in page for word in words)
-        assert "100,000.00" in page and "7, 30" in page
+        assert "100,000.00" in page and "7/30" in page
         assert 'href="x/splitting.parquet"' in page
         assert rows[0]["buyer_name"] in page
         assert page.count("<h2") == 4
