@@ -22,7 +22,6 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +229,6 @@ class _Build:
         self.with_indicators = with_indicators
         self.old_manifest = _current_manifest(self.layout)
         self.old_records = _current_records(self.layout.folder)
-        self.records: dict[str, PeriodRecord] = {}
         self.digests: dict[str, tuple[str, int]] = {}
         self.parameters = {
             "dataset": dataset,
@@ -242,6 +240,8 @@ class _Build:
     # ------------------------------------------------------------------ reuse
 
     def _reusable(self, key: str, print_: str) -> PeriodRecord | None:
+        """The previous build's record of ``key``, its files linked into the staging folder,
+        when the fingerprint is the same and every file still matches the old manifest."""
         old = self.old_records.get(key)
         if old is None or old.fingerprint != print_ or self.old_manifest is None:
             return None
@@ -266,6 +266,7 @@ class _Build:
     # ------------------------------------------------------------------ months
 
     def month(self, month: str) -> PeriodRecord:
+        """A month's files: reused when its input days did not change, else rebuilt."""
         period = month_period(month)
         inputs = self.queries.inputs(month)
         inputs_json = [
@@ -375,6 +376,7 @@ class _Build:
     # ------------------------------------------------------------------ years, full
 
     def combined(self, period: Period, months: list[PeriodRecord]) -> PeriodRecord:
+        """A year's or the full history's files, concatenated from their months' files."""
         print_ = fingerprint(self.parameters, period.folder, [m.fingerprint for m in months])
         reused = self._reusable(period.folder, print_)
         if reused is not None:
@@ -421,10 +423,11 @@ class _Build:
         return aliases
 
     def indicator_files(self, full: PeriodRecord) -> PeriodRecord:
+        """The indicator tables, computed from the full-history tables when they changed."""
         from publication.indicators import INDICATOR_VERSION
 
         params = self.indicators.model_dump(mode="json")
-        print_ = fingerprint(INDICATOR_VERSION, params, full.fingerprint)
+        print_ = fingerprint(INDICATOR_VERSION, params, full.fingerprint, self.with_indicators)
         key = bulk_layout.INDICATORS
         reused = self._reusable(key, print_)
         if reused is not None:
@@ -842,8 +845,3 @@ def _swap(staging: Path, final: Path) -> None:
     else:
         os.rename(staging, final)
     fsync_dir(final.parent)
-
-
-def total(value: str | None) -> Decimal:
-    """A sum recorded in provenance.json as exact text."""
-    return Decimal(value or "0")
