@@ -109,13 +109,22 @@ DAY_FILES: tuple[tuple[str, str], ...] = (
         "its whole history by URL, with a compiled release over that history.",
     ),
     (layout.ORDERS_PARQUET, "The day's published orders, one row per source row (flat table)."),
-    (layout.ORDERS_CSV, "The same table as CSV (UTF-8)."),
+    (
+        layout.ORDERS_CSV,
+        "The same table as CSV, UTF-8 with a byte order mark (so that spreadsheets read "
+        "accents right).",
+    ),
     (
         layout.QUARANTINE_PARQUET,
         "Every source row held back that day, with the file, line, field, rule and message.",
     ),
     (layout.QUALITY_JSON, "Quality report: row counts, every check and its outcome."),
     (layout.QUALITY_HTML, "The quality report as a web page (Spanish)."),
+    (
+        layout.DATAPACKAGE,
+        "Frictionless Data Package (v2) of the day: every file above with its size, SHA-256 "
+        "and media type, and the Table Schema of the flat tables (from the data dictionary).",
+    ),
     (
         layout.MANIFEST,
         "Manifest: sources (name, SHA-256, rows), counts, Merkle root and tree size, SHA-256 "
@@ -544,6 +553,25 @@ def policy_markdown(
         "",
         f"The SHA-256 of the manifest is anchored on an EVM chain under the key "
         f'`SHA-256("{dataset}/YYYY-MM-DD")`, chained to the previous anchored day.',
+        "",
+        "## Bulk files",
+        "",
+        f"A second dataset, `{dataset}-bulk` (folder `{dataset}-bulk/`), is rebuilt from the "
+        "published days once per run, after the last day; the day folders never depend on it. "
+        "Per month, per year and for the full history: flat tables (Parquet with zstd, CSV in "
+        "UTF-8 with a BOM; orders, items, deliveries, bids, parties, agreements), the releases "
+        "of the daily packages and the compiled releases (latest state of each ocid) as gzipped "
+        "JSON Lines, an Excel workbook per month, and `latest/` names for the newest month and "
+        "year. An order belongs to the month it was formalised (as first published) and is "
+        "shown in its latest state, so no order is counted twice; releases belong to the month "
+        "of their daily package. JSON Lines files are split in parts of at most about 1 GB "
+        "uncompressed and 250,000 releases (settings `bulk.*`); they are not kept under the "
+        "10 MB zipped that the OCDS guidance suggests, since a month already exceeds it and "
+        "smaller parts would multiply the files. Every file is written under a temporary name "
+        "and the folder is swapped into place whole; its manifest (same format as a day's, "
+        "date = newest day covered, Merkle leaves = the day manifests it was built from) lists "
+        "every file with its SHA-256, and `provenance.json` records which days each period was "
+        "built from. Columns: `diccionario.html` / `dictionary.html`.",
         "",
         "## Content",
         "",

@@ -29,6 +29,7 @@ from pipelines.assets import (
     quality_checked_orders,
     source_orders,
 )
+from pipelines.bulk import BULK_ASSETS, bulk_after_days, publish_bulk_job
 from pipelines.partitions import daily_partitions
 from pipelines.resources import DatasetsResource, SourceResource, build_resources
 from publication.writer import read_index
@@ -85,9 +86,9 @@ def new_source_files(
 def defs() -> Definitions:
     """The code location, its resources built from the settings (loaded here, once)."""
     return Definitions(
-        assets=ALL_ASSETS,
-        jobs=[publish_day_job],
+        assets=[*ALL_ASSETS, *BULK_ASSETS],
+        jobs=[publish_day_job, publish_bulk_job],
         schedules=[daily_schedule],
-        sensors=[new_source_files],
+        sensors=[new_source_files, bulk_after_days],
         resources=build_resources(load_settings()),
     )

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import cast
 
@@ -24,8 +25,10 @@ from integrity.devchain import DevChain
 from perucompras.reader import month_of_file, read_source_dir
 from settings import (
     SOURCE_FIRST_DAY,
+    Bulk,
     Chain,
     Identity,
+    Indicators,
     Lang,
     Profile,
     Settings,
@@ -39,6 +42,8 @@ from settings.model import DEFAULT_DATASET, DEFAULT_DATASETS_ROOT
 _IDENTITY = Identity()
 _SOURCE = Source()
 _CHAIN = Chain()
+_BULK = Bulk()
+_INDICATORS = Indicators()
 
 
 class SourceResource(ConfigurableResource):
@@ -304,10 +309,55 @@ class ChainResource(ConfigurableResource):
             yield chain.client()
 
 
+class BulkResource(ConfigurableResource):
+    """The ``bulk`` and ``indicators`` settings as Dagster config."""
+
+    max_part_bytes: int = _BULK.max_part_bytes
+    max_part_releases: int = _BULK.max_part_releases
+    memory_limit: str = _BULK.memory_limit
+    gran_compra_threshold: str = str(_INDICATORS.gran_compra_threshold)
+    splitting_windows: list[int] = Field(
+        default_factory=lambda: list(_INDICATORS.splitting_windows)
+    )
+    splitting_min_orders: int = _INDICATORS.splitting_min_orders
+    concentration_min_orders: int = _INDICATORS.concentration_min_orders
+    concentration_hhi_flag: int = _INDICATORS.concentration_hhi_flag
+    price_min_entities: int = _INDICATORS.price_min_entities
+    resolved_within_days: int = _INDICATORS.resolved_within_days
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BulkResource:
+        """The bulk and indicator settings."""
+        indicators = settings.indicators.model_dump()
+        indicators["gran_compra_threshold"] = str(indicators["gran_compra_threshold"])
+        return cls(**settings.bulk.model_dump(), **indicators)
+
+    def bulk_settings(self) -> Bulk:
+        """The ``bulk`` settings group, validated."""
+        return Bulk(
+            max_part_bytes=self.max_part_bytes,
+            max_part_releases=self.max_part_releases,
+            memory_limit=self.memory_limit,
+        )
+
+    def indicator_settings(self) -> Indicators:
+        """The ``indicators`` settings group, validated."""
+        return Indicators(
+            gran_compra_threshold=Decimal(self.gran_compra_threshold),
+            splitting_windows=list(self.splitting_windows),
+            splitting_min_orders=self.splitting_min_orders,
+            concentration_min_orders=self.concentration_min_orders,
+            concentration_hhi_flag=self.concentration_hhi_flag,
+            price_min_entities=self.price_min_entities,
+            resolved_within_days=self.resolved_within_days,
+        )
+
+
 def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
-    """The three resources of the code location, from one settings object."""
+    """The resources of the code location, from one settings object."""
     return {
         "source": SourceResource.from_settings(settings),
         "datasets": DatasetsResource.from_settings(settings),
         "chain": ChainResource.from_settings(settings),
+        "bulk": BulkResource.from_settings(settings),
     }

@@ -14,6 +14,7 @@ import json
 import re
 import string
 from contextvars import ContextVar
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -297,6 +298,88 @@ class Chain(_Group):
         return self
 
 
+class Bulk(_Group):
+    """The bulk dataset (month, year and full-history files built from the published days)."""
+
+    max_part_bytes: int = Field(
+        1_000_000_000,
+        gt=0,
+        description="largest uncompressed JSON Lines part of a bulk file; bigger ones are split "
+        "(OCDS hosting guidance: about 1 GB)",
+    )
+    max_part_releases: int = Field(
+        250_000,
+        gt=0,
+        description="most releases in one JSON Lines part (OCDS hosting guidance: 250,000 "
+        "contracts per file)",
+    )
+    memory_limit: str = Field(
+        "1GB",
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)$",
+        description="DuckDB memory limit while building the bulk files (it spills to disk "
+        "beyond it)",
+    )
+
+
+class Indicators(_Group):
+    """Parameters of the red-flag indicators (published with every result)."""
+
+    gran_compra_threshold: Decimal = Field(
+        Decimal("100000"),
+        gt=0,
+        description="soles (IGV included) above which an order goes through a Gran Compra; "
+        "possible splitting = orders each below it that add up to it",
+    )
+    splitting_windows: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [7, 30],
+        description="windows in calendar days for possible splitting, comma-separated",
+    )
+    splitting_min_orders: int = Field(
+        2, ge=2, description="fewest orders in a possible-splitting group"
+    )
+    concentration_min_orders: int = Field(
+        20,
+        ge=1,
+        description="fewest orders of an entity and agreement (or an agreement) in a month for "
+        "its supplier concentration to be reported",
+    )
+    concentration_hhi_flag: int = Field(
+        2500,
+        ge=0,
+        le=10000,
+        description="HHI (0-10,000) from which a concentration is flagged as high",
+    )
+    price_min_entities: int = Field(
+        3,
+        ge=2,
+        description="fewest distinct entities buying a product in a month for its price "
+        "dispersion to be reported",
+    )
+    resolved_within_days: int = Field(
+        30,
+        ge=0,
+        description="an order RESUELTA within this many days of its formalisation is a status "
+        "anomaly",
+    )
+
+    @field_validator("splitting_windows", mode="before")
+    @classmethod
+    def _split_windows(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [int(part) for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("splitting_windows")
+    @classmethod
+    def _windows(cls, windows: list[int]) -> list[int]:
+        if not windows or any(days < 1 for days in windows):
+            raise ValueError("give at least one window of 1 day or more")
+        return sorted(set(windows))
+
+
 def default_state_dir(datasets_root: Path) -> Path:
     """The status-store folder of a datasets root: beside it, never published."""
     return datasets_root.parent / f".{datasets_root.name}-state"
@@ -351,6 +434,8 @@ class Settings(BaseSettings):
     identity: Identity = Field(default_factory=Identity)
     source: Source = Field(default_factory=Source)
     chain: Chain = Field(default_factory=Chain)
+    bulk: Bulk = Field(default_factory=Bulk)
+    indicators: Indicators = Field(default_factory=Indicators)
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
     _config_file: Path | None = PrivateAttr(default=None)

@@ -9,7 +9,9 @@ from typing import Any
 
 from integrity.keys import anchor_key
 from integrity.layout import QUALITY_HTML
+from messages import text
 from publication.anchoring import check_day_files
+from publication.datapackage import package_info
 from publication.records import day_record_package
 from publication.state import StateStore, rules_fingerprint, store_path
 from publication.steps.common import StepResult
@@ -132,6 +134,14 @@ def publish(
         quality=quality,
         records=records,
         extra_files={QUALITY_HTML: render_html(quality, lang).encode("utf-8")},
+        datapackage=package_info(
+            identity,
+            name=f"{dataset}-{day.isoformat()}",
+            title=text("datapackage.day_title", lang, date=day.isoformat()),
+            description=text("datapackage.day_description", lang, dataset=dataset),
+            created=cutoff,
+            lang=lang,
+        ),
     )
     result = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
     if not result.differs_from_sources:
