@@ -157,7 +157,7 @@ class DatasetsResource(ConfigurableResource):
     def from_settings(cls, settings: Settings) -> DatasetsResource:
         """The datasets root and identity the settings describe."""
         return cls(
-            root=str(settings.datasets_root),
+            root=str(settings.local_root),
             dataset=settings.dataset,
             state_dir=str(settings.status_store_dir),
             ocds_dir=str(settings.ocds_dir or ""),

@@ -13,10 +13,13 @@ from settings.model import (
     Lang,
     Settings,
     Source,
+    Storage,
     default_devchain_dir,
     default_source_dir,
     default_state_dir,
+    default_storage_dir,
     env_name,
+    parse_s3_uri,
 )
 
 __all__ = [
@@ -30,11 +33,14 @@ __all__ = [
     "Settings",
     "SettingsError",
     "Source",
+    "Storage",
     "default_devchain_dir",
     "default_source_dir",
     "default_state_dir",
+    "default_storage_dir",
     "describe",
     "env_name",
     "load_settings",
+    "parse_s3_uri",
     "setting_paths",
 ]

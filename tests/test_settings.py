@@ -26,6 +26,7 @@ PRODUCTION_ENV = {
     "PERUCOMPRAS_IDENTITY__BASE_URL": "https://datos.perucompras.gob.pe/ocds",
     "PERUCOMPRAS_IDENTITY__PUBLISHER_NAME": "Publicador de prueba",
     "PERUCOMPRAS_IDENTITY__PUBLISHER_UID": "20100000001",
+    "PERUCOMPRAS_IDENTITY__CONTACT_EMAIL": "datos@perucompras.gob.pe",
     "PERUCOMPRAS_SOURCE__KIND": "directory",
     "PERUCOMPRAS_SOURCE__DIRECTORY": "fuentes",
     "PERUCOMPRAS_CHAIN__MODE": "rpc",
@@ -171,6 +172,7 @@ def test_production_refuses_every_dev_placeholder_naming_each_setting(
     assert refused == [
         "identity.ocid_prefix",
         "identity.base_url",
+        "identity.contact_email",
         "identity.publisher_name",
         "identity.publisher_uid",
         "chain.mode",
@@ -196,6 +198,8 @@ def test_production_accepts_a_complete_configuration(monkeypatch: pytest.MonkeyP
         ("PERUCOMPRAS_CHAIN__RPC_URLS", "https://rpc.one.net,http://127.0.0.1:8545"),
         ("PERUCOMPRAS_CHAIN__MODE", "devchain"),
         ("PERUCOMPRAS_SOURCE__KIND", "synthetic"),
+        ("PERUCOMPRAS_IDENTITY__CONTACT_EMAIL", "datos@example.org"),
+        ("PERUCOMPRAS_STORAGE__ENDPOINT_URL", "http://127.0.0.1:9000"),
     ],
 )
 def test_production_refuses_one_placeholder(
@@ -254,3 +258,37 @@ def test_readme_settings_table_is_generated_from_the_settings() -> None:
     text = README.read_text(encoding="utf-8")
     assert settings_table() in text
     assert render_readme(text) == text, "run `python -m settings.docs`"
+
+
+def test_an_s3_datasets_root_is_written_to_a_local_working_copy(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_DATASETS_ROOT", "s3://datos-abiertos/perucompras/ocam/")
+    monkeypatch.setenv("PERUCOMPRAS_STORAGE__ENDPOINT_URL", "http://127.0.0.1:9000/")
+    monkeypatch.setenv("PERUCOMPRAS_STORAGE__SECRET_ACCESS_KEY", "not-a-real-secret")
+    settings = load_settings()
+    assert settings.datasets_root == "s3://datos-abiertos/perucompras/ocam"
+    assert settings.storage_uri == "s3://datos-abiertos/perucompras/ocam"
+    local = tmp_path / ".cache" / "storage" / "datos-abiertos" / "perucompras" / "ocam"
+    assert settings.local_root == local
+    assert settings.status_store_dir == local.parent / ".ocam-state"
+    assert settings.storage.endpoint_url == "http://127.0.0.1:9000"
+    rows = {row.path: row for row in describe(settings)}
+    assert rows["storage.secret_access_key"].value == "********"
+    assert rows["datasets_root"].origin == "environment"
+    plain = load_settings(overrides={"datasets_root": Path("elsewhere")})
+    assert plain.local_root == plain.datasets_root == tmp_path / "elsewhere"
+    assert plain.storage_uri is None
+
+
+@pytest.mark.parametrize("uri", ["s3://", "s3://Mayusculas/x", "s3://b"])
+def test_a_malformed_s3_uri_is_refused(monkeypatch: pytest.MonkeyPatch, uri: str) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_DATASETS_ROOT", uri)
+    with pytest.raises(SettingsError, match="datasets_root.*not an S3 URI"):
+        load_settings()
+
+
+def test_the_storage_secret_never_comes_from_the_file(tmp_path: Path) -> None:
+    (tmp_path / "perucompras.toml").write_text('[storage]\nsecret_access_key = "x"\n')
+    with pytest.raises(SettingsError, match="storage.secret_access_key: a secret must not"):
+        load_settings()
