@@ -30,7 +30,7 @@ __all__ = [
 
 DEFAULT_LANG = "es"
 LANGUAGES = ("es", "en")
-DOMAINS = ("verify",)
+DOMAINS = ("verify", "harvest", "portal")
 
 Catalogue = Mapping[str, Mapping[str, str]]
 
