@@ -78,11 +78,19 @@ def publish(root: Path, days: Iterable[dt.date], releases: int = 3) -> None:
         write_day(root, content(day, releases), anchor_key_hex=anchor_key(DATASET, day).hex())
 
 
-def anchor(root: Path, day: dt.date, **extra: Any) -> None:
-    """Write a stand-in ``anchor.json`` receipt and refresh ``index.json`` (no chain)."""
-    receipt = {"chainId": 31337, "blockNumber": day.toordinal(), "devChain": True, **extra}
+def anchor(root: Path, day: dt.date, *, index_fields: dict[str, Any] | None = None) -> None:
+    """Write a stand-in ``anchor.json`` receipt and refresh ``index.json`` (no chain);
+    ``index_fields`` are added to the day's index entry (what the anchoring step may write)."""
+    receipt = {"chainId": 31337, "blockNumber": day.toordinal(), "devChain": True}
     layout.DayLayout(root, DATASET, day).anchor.write_bytes(orjson.dumps(receipt))
     update_index(root, DATASET)
+    if index_fields:
+        path = root / layout.INDEX_FILE
+        index = orjson.loads(path.read_bytes())
+        for entry in index["days"]:
+            if entry["date"] == day.isoformat():
+                entry.update(index_fields)
+        path.write_bytes(orjson.dumps(index))
 
 
 def days(start: dt.date, count: int) -> list[dt.date]:
