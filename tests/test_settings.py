@@ -284,11 +284,11 @@ def test_an_s3_datasets_root_is_written_to_a_local_working_copy(
 @pytest.mark.parametrize("uri", ["s3://", "s3://Mayusculas/x", "s3://b"])
 def test_a_malformed_s3_uri_is_refused(monkeypatch: pytest.MonkeyPatch, uri: str) -> None:
     monkeypatch.setenv("PERUCOMPRAS_DATASETS_ROOT", uri)
-    with pytest.raises(SettingsError, match="datasets_root.*not an S3 URI"):
+    with pytest.raises(SettingsError, match=r"datasets_root.*not an S3 URI"):
         load_settings()
 
 
 def test_the_storage_secret_never_comes_from_the_file(tmp_path: Path) -> None:
     (tmp_path / "perucompras.toml").write_text('[storage]\nsecret_access_key = "x"\n')
-    with pytest.raises(SettingsError, match="storage.secret_access_key: a secret must not"):
+    with pytest.raises(SettingsError, match=r"storage\.secret_access_key: a secret must not"):
         load_settings()
