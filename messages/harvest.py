@@ -55,10 +55,15 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "Índice de todos los días publicados (JSON)",
         "en": "Index of every published day (JSON)",
     },
-    # --- one dataset per kind of file
-    "kind.ordenes-ocds.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: paquetes OCDS diarios",
-        "en": "Electronic catalogue purchase orders: daily OCDS packages",
+    # --- one dataset per kind of file: "{publication}: {name}"
+    "kind.title": {"es": "{publication}: {name}", "en": "{publication}: {name}"},
+    "kind.publication": {
+        "es": "Órdenes de compra de los Catálogos Electrónicos",
+        "en": "Electronic catalogue purchase orders",
+    },
+    "kind.ordenes-ocds.name": {
+        "es": "Paquetes OCDS diarios",
+        "en": "Daily OCDS packages",
     },
     "kind.ordenes-ocds.description": {
         "es": (
@@ -78,9 +83,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "blockchain; anyone can check it with verificar."
         ),
     },
-    "kind.ordenes-tabla.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: tabla plana diaria",
-        "en": "Electronic catalogue purchase orders: daily flat table",
+    "kind.ordenes-tabla.name": {
+        "es": "Tabla plana diaria",
+        "en": "Daily flat table",
     },
     "kind.ordenes-tabla.description": {
         "es": (
@@ -92,9 +97,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "CSV, with exact amounts in cents."
         ),
     },
-    "kind.cuarentena.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: filas en cuarentena",
-        "en": "Electronic catalogue purchase orders: quarantined rows",
+    "kind.cuarentena.name": {
+        "es": "Filas en cuarentena",
+        "en": "Quarantined rows",
     },
     "kind.cuarentena.description": {
         "es": (
@@ -106,9 +111,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "file, line, field, rule and message."
         ),
     },
-    "kind.calidad.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: informes de calidad diarios",
-        "en": "Electronic catalogue purchase orders: daily quality reports",
+    "kind.calidad.name": {
+        "es": "Informes de calidad diarios",
+        "en": "Daily quality reports",
     },
     "kind.calidad.description": {
         "es": (
@@ -120,9 +125,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "per rule, and the result of every check."
         ),
     },
-    "kind.verificacion.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: manifiestos y anclajes",
-        "en": "Electronic catalogue purchase orders: manifests and anchors",
+    "kind.verificacion.name": {
+        "es": "Manifiestos y anclajes",
+        "en": "Manifests and anchors",
     },
     "kind.verificacion.description": {
         "es": (
@@ -136,33 +141,33 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "the blockchain anchor."
         ),
     },
-    "kind.masivos.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: archivos masivos",
-        "en": "Electronic catalogue purchase orders: bulk files",
+    "kind.masivos.name": {
+        "es": "Archivos masivos",
+        "en": "Bulk files",
     },
     "kind.masivos.description": {
         "es": "Archivos por mes, por año y de toda la historia, y los últimos estados.",
         "en": "Files per month, per year and for the whole history, and the latest states.",
     },
-    "kind.diccionario.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: diccionario de datos",
-        "en": "Electronic catalogue purchase orders: data dictionary",
+    "kind.diccionario.name": {
+        "es": "Diccionario de datos",
+        "en": "Data dictionary",
     },
     "kind.diccionario.description": {
         "es": "Descripción de cada columna de las tablas publicadas.",
         "en": "Description of every column of the published tables.",
     },
-    "kind.indicadores.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: indicadores de alerta",
-        "en": "Electronic catalogue purchase orders: red-flag indicators",
+    "kind.indicadores.name": {
+        "es": "Indicadores de alerta",
+        "en": "Red-flag indicators",
     },
     "kind.indicadores.description": {
         "es": "Indicadores mensuales de riesgo calculados sobre las tablas publicadas.",
         "en": "Monthly risk indicators computed on the published tables.",
     },
-    "kind.other.title": {
-        "es": "Órdenes de compra de los Catálogos Electrónicos: {kind}",
-        "en": "Electronic catalogue purchase orders: {kind}",
+    "kind.other.name": {
+        "es": "{kind}",
+        "en": "{kind}",
     },
     "kind.other.description": {
         "es": "Archivos del tipo «{kind}».",

@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 
 from integrity import layout
-from messages import text
+from messages import has, text
 from publication import mediatypes
 from publication.atomic import write_atomic
 from publication.listing import (
@@ -177,10 +177,15 @@ class CatalogueDataset:
     listed: tuple[Resource, ...]
 
     def text(self, part: str, lang: str = LANG) -> str:
-        """Its ``title`` or ``description`` in ``lang``."""
+        """Its ``name``, ``title`` (publication: name) or ``description`` in ``lang``."""
+        if part == "title":
+            return text(
+                "kind.title",
+                lang,
+                publication=text("kind.publication", lang),
+                name=self.text("name", lang),
+            )
         known = f"kind.{self.kind}.{part}"
-        from messages import has
-
         if has(known):
             return text(known, lang)
         return text(f"kind.other.{part}", lang, kind=self.kind)

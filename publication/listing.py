@@ -57,6 +57,21 @@ CONFORMS_TO = {
     layout.RECORD_PACKAGE: f"{OCDS_SCHEMA}/record-package-schema.json",
 }
 
+# The order files of a day are listed in (pages, feed): data first, then checks and proofs.
+FILE_ORDER = (
+    layout.RELEASE_PACKAGE,
+    layout.RELEASES_JSONL,
+    layout.RECORD_PACKAGE,
+    layout.ORDERS_PARQUET,
+    layout.ORDERS_CSV,
+    layout.QUARANTINE_PARQUET,
+    layout.QUALITY_HTML,
+    layout.QUALITY_JSON,
+    layout.MANIFEST,
+    layout.CHECKSUMS,
+    layout.ANCHOR,
+)
+
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _YEAR = re.compile(r"^\d{4}$")
@@ -206,7 +221,12 @@ def _day_files(root: Path, entry: Mapping[str, Any], manifest: Manifest) -> tupl
     date, folder, dataset = manifest.data["date"], entry["folder"], manifest.dataset
     issued = str(manifest.data["cutoff"])
     resources: list[Resource] = []
-    for name, listed in sorted(manifest.files.items()):
+
+    def position(name: str) -> tuple[int, str]:
+        kind = name.removeprefix(f"{dataset}-{date}-")
+        return (FILE_ORDER.index(kind) if kind in FILE_ORDER else len(FILE_ORDER), name)
+
+    for name, listed in sorted(manifest.files.items(), key=lambda item: position(item[0])):
         role = str(listed.get("role", ""))
         kind, title_key = ROLE_KINDS.get(role, (KIND_OCDS, "resource.other"))
         file_kind = name.removeprefix(f"{dataset}-{date}-")

@@ -20,6 +20,8 @@ from integrity.canonical import canonical_bytes
 from integrity.keys import anchor_key
 from perucompras.reader import QUARANTINE_SCHEMA
 from publication.writer import DayContent, update_index, write_day
+from quality.report import build_report, render_html
+from quality.rules import CheckResult
 
 DATASET = "perucompras-ocam"
 BASE_URL = "https://datos.example.org/perucompras"
@@ -51,7 +53,10 @@ def content(day: dt.date, releases: int = 3, *, salt: str = "") -> DayContent:
             "total_cents": pa.array([1180 * n for n in range(1, releases + 1)], pa.int64()),
         }
     )
-    quality = {"report_version": 1, "status": "ok" if releases % 2 else "warning", "day": str(day)}
+    checks = [CheckResult("rows_reconcile", True, "block", "ok")]
+    if releases % 2 == 0:  # even days carry a warning
+        checks.append(CheckResult("unknown_status_share", False, "warn", "estado desconocido"))
+    quality = build_report(day, releases, releases, QUARANTINE_SCHEMA.empty_table(), checks)
     return DayContent(
         dataset=DATASET,
         day=day,
@@ -66,9 +71,7 @@ def content(day: dt.date, releases: int = 3, *, salt: str = "") -> DayContent:
         counts={"releases": len(items)},
         quality=quality,
         records={"records": [], "version": "1.1"},
-        extra_files={
-            layout.QUALITY_HTML: f"<!doctype html><title>{day}</title><p>calidad".encode()
-        },
+        extra_files={layout.QUALITY_HTML: render_html(quality, "es").encode()},
     )
 
 
