@@ -272,9 +272,11 @@ def test_three_days_to_s3_with_a_writer_killed_mid_day(
     assert read("portal.js") is not None and read("data.json") is not None
 
     publish_locally(root, DAYS[2:], "2026-03-05T06:00:00Z")
-    seed = random.randrange(1 << 30)
-    offset = random.Random(seed).randrange(21)  # 10 staged uploads + 10 copies + the manifest
     day3 = f"{DATASET}/2026/03/04/"
+    files = [p for p in (root / day3).iterdir() if not p.name.endswith("-manifest.json")]
+    seed = random.randrange(1 << 30)
+    # Kill before one of the day's writes: a staged upload, a copy into place, or the manifest.
+    offset = random.Random(seed).randrange(2 * len(files) + 1)
     writer = subprocess.Popen(
         [sys.executable, str(TESTS / "storage_writer.py"), str(root), s3.location, moto_endpoint],
         stdin=subprocess.PIPE,
@@ -390,3 +392,51 @@ def test_the_datasets_resource_publishes_to_the_configured_storage(
     report = resource.publish_to_storage()
     assert report is not None and report.folders == [f"{DATASET}/2026/03/02"]
     assert visible_days(s3.get) == ["2026-03-02"]
+
+
+@pytest.mark.chain
+def test_verificar_checks_the_anchors_of_days_read_from_s3(
+    s3: S3Store, moto_endpoint: str, tmp_path: Path
+) -> None:
+    from integrity.devchain import DevChain
+    from publication.anchoring import anchor_day
+    from publication.writer import write_trust
+
+    root = tmp_path / "datasets"
+    site_days.publish(root, DAYS[:2])
+    public = f"{moto_endpoint}/{BUCKET}/{s3.prefix}"
+    with DevChain(tmp_path / "devchain") as chain:
+        client = chain.client()
+        write_trust(
+            root,
+            {
+                "dataset": DATASET,
+                "chainId": client.chain_id,
+                "contract": client.address,
+                "publisher": client.publisher(),
+                "devChain": True,
+            },
+        )
+        for day in DAYS[:2]:
+            anchor_day(root, DATASET, day, client, dev_chain=True)
+        refresh_site(root, DATASET, IDENTITY, now="2026-03-04T06:00:00Z")
+        publish_root(s3, root)
+        command = [str(BIN / "verificar"), public, "--datasets", public, "--rpc", chain.rpc_url]
+        result = subprocess.run(
+            [*command, "--range", "2026-03-02", "2026-03-03", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    verdict = orjson.loads(result.stdout)
+    assert result.returncode == 0, result.stdout
+    assert {name: check["status"] for name, check in verdict["checks"].items()} == {
+        "integrity": "ok",
+        "inclusion": "ok",
+        "anchor": "ok",
+        "publisher": "ok",
+    }
+    assert [item["target"] for item in verdict["items"]] == [
+        f"{public}/{DATASET}/2026/03/02/",
+        f"{public}/{DATASET}/2026/03/03/",
+    ]
