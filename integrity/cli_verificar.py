@@ -23,11 +23,11 @@ from integrity.verify import (
     ChainAccess,
     ChainUnavailable,
     DatasetsRoot,
+    JsonRpcChainAccess,
     Note,
     TrustPin,
     VerificationResult,
     VerifyOptions,
-    Web3ChainAccess,
     check_label,
     verify_path,
     verify_range,
@@ -57,16 +57,28 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
 
 
 def chain_factory(
-    rpc_url: str | None, devchain_dir: Path, stack: contextlib.ExitStack
+    rpc_url: str | None,
+    devchain_dir: Path,
+    stack: contextlib.ExitStack,
+    trust: TrustPin | None = None,
 ) -> Callable[[int], ChainAccess]:
-    """Open the chain lazily: the given RPC, else a read-only dev chain for chain id 31337."""
+    """Open the chain lazily (JSON-RPC, no web3): the given RPC, else the pin's endpoints (at
+    the pin's finality), else a read-only dev chain for chain id 31337."""
 
     def factory(chain_id: int) -> ChainAccess:
+        dev_chain = chain_id == ANVIL_CHAIN_ID
+        pinned = trust if trust is not None and trust.chain_id == chain_id else None
+        tag = pinned.finality_tag if pinned else None
+        confirmations = pinned.confirmations if pinned else None
         if rpc_url:
-            from integrity.chain import connect
-
-            return Web3ChainAccess(connect(rpc_url), dev_chain=chain_id == ANVIL_CHAIN_ID)
-        if chain_id == ANVIL_CHAIN_ID:
+            return JsonRpcChainAccess.over_http(
+                [rpc_url], finality_tag=tag, confirmations=confirmations, dev_chain=dev_chain
+            )
+        if pinned is not None and pinned.rpc and not dev_chain:
+            return JsonRpcChainAccess.over_http(
+                pinned.rpc, finality_tag=tag, confirmations=confirmations
+            )
+        if dev_chain:
             try:
                 from integrity.devchain import DevChain
 
@@ -75,7 +87,7 @@ def chain_factory(
                 raise ChainUnavailable(
                     Note("cli.devchain_unavailable", {"error": str(error).splitlines()[0]})
                 ) from error
-            return Web3ChainAccess(running.web3(), dev_chain=True)
+            return JsonRpcChainAccess.over_http([running.rpc_url], dev_chain=True)
         raise ChainUnavailable(Note("anchor.no_rpc", {"chain_id": chain_id}))
 
     return factory
@@ -146,7 +158,9 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             datasets=datasets,
             trust=trust,
             offline=args.offline,
-            chain_factory=None if args.offline else chain_factory(rpc_url, devchain_dir, stack),
+            chain_factory=(
+                None if args.offline else chain_factory(rpc_url, devchain_dir, stack, trust)
+            ),
         )
         if args.range:
             start, end = (_parse_day(value, lang) for value in args.range)

@@ -11,24 +11,42 @@ import orjson
 from integrity import layout
 from integrity.verify._source import Source
 from integrity.verify._values import first_field, hex32
+from integrity.verify.trust import FORMAT, Pin
 
 
 @dataclass(frozen=True)
 class TrustPin:
-    """The pinned chain id, registry contract and publisher address (``trust.json``)."""
+    """The pinned chain id, registry contract and publisher address (``trust.json``), with the
+    pin's RPC endpoints and finality rule when it is a ``perucompras-trust-pin/1`` pin."""
 
     chain_id: int
     contract: str
     publisher: str
     dataset: str | None
     origin: str
+    rpc: tuple[str, ...] = ()
+    finality_tag: str | None = None
+    confirmations: int | None = None
 
     @classmethod
     def from_json(cls, raw: bytes, origin: str) -> TrustPin:
-        """Parse ``trust.json`` (camelCase or snake_case keys); ValueError if malformed."""
+        """Parse a trust pin (``perucompras-trust-pin/1``) or the older flat ``trust.json``
+        (camelCase or snake_case keys); ValueError if malformed."""
         data = orjson.loads(raw)
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
+        if data.get("format") == FORMAT:
+            pin = Pin.from_json(data, origin)
+            return cls(
+                pin.network.chain_id,
+                pin.registry.address,
+                pin.publisher,
+                pin.dataset,
+                origin,
+                rpc=pin.network.rpc,
+                finality_tag=pin.network.finality.tag,
+                confirmations=pin.network.finality.confirmations,
+            )
         chain_id = first_field(data, "chainId", "chain_id")
         contract = first_field(data, "contract", "contractAddress")
         publisher = first_field(data, "publisher", "publisherAddress")

@@ -5,8 +5,10 @@
 (() => {
   const CHECKS = ["integrity", "inclusion", "anchor", "publisher"];
   const ANVIL_CHAIN_ID = 31337;
-  const GET_ANCHOR_SELECTOR = "852b3dd7"; // keccak256("get_anchor(bytes32)")[0:4]
+  const LATEST_ENTRY_SELECTOR = "10f29447"; // keccak256("latest_entry(bytes32,uint32)")[0:4]
+  const GET_ENTRY_SELECTOR = "09297c7a"; // keccak256("get_entry(bytes32,uint64)")[0:4]
   const PUBLISHER_SELECTOR = "8c72c54e"; // keccak256("publisher()")[0:4]
+  const KIND_KEYS = { 1: "anchor.kind_first", 2: "anchor.kind_late", 3: "anchor.kind_correction" };
   const DEFAULT_RPC = "http://127.0.0.1:8545";
   const CHUNK = 4 << 20;
   const MAX_PROOF_FILE = 256 << 20;
@@ -402,13 +404,22 @@
   }
 
   function parseTrust(data) {
-    const chainId = data.chainId ?? data.chain_id;
-    const contract = data.contract ?? data.contractAddress;
+    // A trust pin (perucompras-trust-pin/1), or the older flat trust.json.
+    const pin = data.format === "perucompras-trust-pin/1";
+    const network = pin ? data.network || {} : {};
+    const chainId = pin ? network.chainId : data.chainId ?? data.chain_id;
+    const contract = pin ? (data.registry || {}).address : data.contract ?? data.contractAddress;
     const publisher = data.publisher ?? data.publisherAddress;
     if (chainId === undefined || !contract || !publisher) {
       throw new Error("trust.json: chainId, contract and publisher are required");
     }
-    return { chainId: Number(chainId), contract, publisher, dataset: data.dataset || null, rpcUrl: data.rpcUrl || null };
+    const rpc = pin && Array.isArray(network.rpc) ? network.rpc : [];
+    const finality = pin ? network.finality || {} : {};
+    return {
+      chainId: Number(chainId), contract, publisher, dataset: data.dataset || null,
+      rpcUrl: rpc[0] || data.rpcUrl || null, finalityTag: finality.tag || null,
+      confirmations: finality.confirmations ?? null,
+    };
   }
 
   function indexEntry(index, day) {
@@ -445,6 +456,11 @@
 
   function dayNumber(day) {
     return Number(day.replaceAll("-", ""));
+  }
+
+  // The registry's dataset id: SHA-256 of the dataset name (UTF-8).
+  function datasetId(dataset) {
+    return toHex(sha256(encoder.encode(dataset)));
   }
 
   // ------------------------------------------------------------------ file hashing
@@ -609,15 +625,42 @@
     return out;
   }
 
-  async function readAnchor(url, contract, key, tag) {
-    const result = await rpc(url, "eth_call", [{ to: contract, data: `0x${GET_ANCHOR_SELECTOR}${key}` }, tag]);
-    const w = words(result);
-    if (w.length < 5) throw new Error(`get_anchor: unexpected answer ${result}`);
-    if (w[0] === ZERO32) return null;
+  function word(n) {
+    return BigInt(n).toString(16).padStart(64, "0");
+  }
+
+  function entryOf(w) {
+    if (BigInt(`0x${w[0]}`) === 0n) return null;
     return {
-      digest: w[0], previous: w[1], day: parseInt(w[2], 16), blockNumber: parseInt(w[3], 16),
-      timestamp: parseInt(w[4], 16),
+      seq: parseInt(w[0], 16), previous: parseInt(w[1], 16), day: parseInt(w[2], 16),
+      kind: parseInt(w[3], 16), digest: w[4], supersedes: parseInt(w[5], 16),
+      blockNumber: parseInt(w[6], 16), timestamp: parseInt(w[7], 16),
     };
+  }
+
+  // latest_entry(bytes32 dataset, uint32 day) -> (Entry, uint64 count): 9 static words.
+  async function readEntry(url, contract, dataset, day, tag) {
+    const data = `0x${LATEST_ENTRY_SELECTOR}${dataset}${word(day)}`;
+    const w = words(await rpc(url, "eth_call", [{ to: contract, data }, tag]));
+    if (w.length < 9) throw new Error(`latest_entry: unexpected answer from ${contract}`);
+    return { entry: entryOf(w), count: parseInt(w[8], 16) };
+  }
+
+  // get_entry(bytes32 dataset, uint64 seq) -> Entry: 8 static words.
+  async function readEntryBySeq(url, contract, dataset, seq, tag) {
+    const data = `0x${GET_ENTRY_SELECTOR}${dataset}${word(seq)}`;
+    const w = words(await rpc(url, "eth_call", [{ to: contract, data }, tag]));
+    if (w.length < 8) throw new Error(`get_entry: unexpected answer from ${contract}`);
+    return entryOf(w);
+  }
+
+  async function readTag(url, chainId, trust) {
+    if (trust && trust.finalityTag) return trust.finalityTag;
+    if (trust && trust.confirmations !== null && trust.confirmations !== undefined) {
+      const latest = parseInt(await rpc(url, "eth_blockNumber", []), 16);
+      return `0x${Math.max(0, latest - Number(trust.confirmations)).toString(16)}`;
+    }
+    return chainId === ANVIL_CHAIN_ID ? "latest" : "finalized";
   }
 
   async function readPublisher(url, contract) {
@@ -645,17 +688,18 @@
     }
   }
 
-  /** Port of integrity.verify.check_anchor: receipt, trust pin, then the chain. */
+  /** Port of integrity.verify.check_anchor: receipt, trust pin, then the registry (v2). */
   async function checkAnchor(result, manifest, record, trust, rpcUrl) {
     const anchor = result.checks.anchor;
     const publisher = result.checks.publisher;
     const dataset = String(manifest.data.dataset);
     const day = String(manifest.data.date);
     const digest = manifest.sha256;
-    const key = anchorKey(dataset, day);
+    const dsId = datasetId(dataset);
     const recordName = `${dataset}-${day}-anchor.json`;
     const previous = manifest.data.previous;
-    const expectedPreviousKey = previous ? anchorKey(dataset, previous.date) : ZERO32;
+    const pending = Boolean(record) && record.status === "pendiente";
+    const skipPending = () => anchor.skip("unavailable", "anchor.pending_record", { file: recordName, date: day });
 
     const previousManifest = await previousManifestDigest(manifest);
     if (previousManifest && previousManifest[1] !== null) {
@@ -668,11 +712,11 @@
     }
 
     if (record) {
-      const fields = [["key", key], ["digest", digest], ["day", dayNumber(day)], ["previous", expectedPreviousKey]];
+      const fields = [["dataset", dataset], ["digest", digest], ["day", dayNumber(day)]];
       for (const [field, expected] of fields) {
         const actual = record[field];
         if (actual === undefined || actual === null) continue;
-        const normalised = field === "day" ? Number(actual) : hex32(actual);
+        const normalised = field === "day" ? Number(actual) : field === "dataset" ? String(actual) : hex32(actual);
         if (normalised !== expected) anchor.fail("anchor.record_mismatch", { file: recordName, field, expected, actual: normalised });
       }
     }
@@ -697,7 +741,7 @@
     const chainId = trust ? trust.chainId : recordChain !== null ? Number(recordChain) : null;
     const contract = trust ? trust.contract : recordContract;
     if (chainId !== null && contract) {
-      result.manualCall = { chain_id: chainId, to: contract, data: `0x${GET_ANCHOR_SELECTOR}${key}`, digest: `0x${digest}` };
+      result.manualCall = { chain_id: chainId, to: contract, data: `0x${LATEST_ENTRY_SELECTOR}${dsId}${word(dayNumber(day))}`, digest: `0x${digest}` };
     }
     if (chainId === null || !contract) {
       anchor.skip("unavailable", "anchor.no_contract");
@@ -706,27 +750,31 @@
     if (!rpcUrl) {
       anchor.skip("unavailable", "anchor.no_rpc", { chain_id: chainId });
       if (trust && publisher.status === "ok") publisher.skip("unavailable", "anchor.no_rpc", { chain_id: chainId });
+      if (pending) skipPending();
       return;
     }
-    let stored;
+    let final;
     let latest = null;
     let onChainPublisher = null;
+    let tag;
     try {
       const actualChain = parseInt(await rpc(rpcUrl, "eth_chainId", []), 16);
       if (actualChain !== chainId) {
         anchor.skip("unavailable", "anchor.wrong_chain", { actual: actualChain, expected: chainId });
         if (trust && publisher.status === "ok") publisher.skip("unavailable", "anchor.wrong_chain", { actual: actualChain, expected: chainId });
+        if (pending) skipPending();
         return;
       }
       result.devChain = chainId === ANVIL_CHAIN_ID;
-      const tag = chainId === ANVIL_CHAIN_ID ? "latest" : "finalized";
-      stored = await readAnchor(rpcUrl, contract, key, tag);
-      if (stored === null && tag !== "latest") latest = await readAnchor(rpcUrl, contract, key, "latest");
+      tag = await readTag(rpcUrl, chainId, trust);
+      final = await readEntry(rpcUrl, contract, dsId, dayNumber(day), tag);
+      if (final.entry === null && tag !== "latest") latest = (await readEntry(rpcUrl, contract, dsId, dayNumber(day), "latest")).entry;
       if (trust) onChainPublisher = await readPublisher(rpcUrl, contract);
     } catch (error) {
       const params = { error: String(error.message || error).slice(0, 300) };
       anchor.skip("unavailable", "anchor.chain_unreachable", params);
       if (trust && publisher.status === "ok") publisher.skip("unavailable", "anchor.chain_unreachable", params);
+      if (pending) skipPending();
       return;
     }
 
@@ -738,26 +786,39 @@
       }
     }
 
+    const stored = final.entry;
     if (stored === null) {
       if (latest !== null) {
         anchor.skip("unavailable", "anchor.pending", { date: day, block: latest.blockNumber });
+      } else if (pending) {
+        skipPending();
       } else if (record) {
-        anchor.fail("anchor.missing_on_chain", { file: recordName, date: day, block: record.blockNumber ?? "?", key: `0x${key}` });
+        anchor.fail("anchor.missing_on_chain", { file: recordName, date: day, block: record.blockNumber ?? "?", dataset });
       } else {
-        anchor.skip("unavailable", "anchor.not_anchored", { date: day, key: `0x${key}` });
+        anchor.skip("unavailable", "anchor.not_anchored", { date: day, dataset });
       }
       return;
     }
-    if (stored.digest !== digest) {
-      anchor.fail("anchor.digest_mismatch", { date: day, expected: `0x${stored.digest}`, actual: `0x${digest}` });
-    }
     if (stored.day !== dayNumber(day)) anchor.fail("anchor.day_mismatch", { actual: stored.day, expected: day });
-    if (stored.previous !== expectedPreviousKey) {
-      anchor.fail("anchor.previous_mismatch", { date: day, actual: `0x${stored.previous}`, expected: `0x${expectedPreviousKey}`, previous_date: previous ? previous.date : "-" });
+    if (stored.digest !== digest) {
+      let earlier = null;
+      let seq = stored.supersedes;
+      for (let i = 0; i < 32 && seq > 0 && earlier === null; i += 1) {
+        const entry = await readEntryBySeq(rpcUrl, contract, dsId, seq, tag).catch(() => null);
+        if (entry === null) break;
+        if (entry.digest === digest) earlier = entry;
+        seq = entry.supersedes;
+      }
+      if (earlier) {
+        anchor.fail("anchor.superseded", { date: day, seq: earlier.seq, block: earlier.blockNumber, latest_seq: stored.seq, expected: `0x${stored.digest}` });
+      } else {
+        anchor.fail("anchor.digest_mismatch", { date: day, expected: `0x${stored.digest}`, actual: `0x${digest}` });
+      }
     }
     if (anchor.status === "ok") {
-      anchor.ok("anchor.ok", { digest: `0x${digest}`, key: `0x${key}`, block: stored.blockNumber, chain_id: chainId });
+      anchor.ok("anchor.ok", { digest: `0x${digest}`, seq: stored.seq, block: stored.blockNumber, chain_id: chainId });
     }
+    anchor.ok(KIND_KEYS[stored.kind] || "anchor.kind_unknown", { kind: stored.kind, seq: stored.seq, supersedes: stored.supersedes, count: final.count });
   }
 
   // ------------------------------------------------------------------ entry points
