@@ -209,13 +209,14 @@ class DatasetsResource(ConfigurableResource):
         return Identity(**{name: getattr(self, name) for name in Identity.model_fields})
 
 
-def _secret(settings: Settings, path: str) -> str:
-    """A secret for a resource: as ``EnvVar`` when it came from the environment."""
+def _secret(settings: Settings, path: str, *, as_env_var: bool = True) -> str:
+    """A secret for a resource: as ``EnvVar`` when it came from the environment (Dagster
+    resolves it when a run starts), unless ``as_env_var`` is False (used outside Dagster)."""
     group, _, name = path.partition(".")
     value = getattr(getattr(settings, group), name)
     if value is None:
         return ""
-    if settings.origin(path) == "environment":
+    if as_env_var and settings.origin(path) == "environment":
         return EnvVar(env_name(path))
     return str(value.get_secret_value())
 
@@ -252,8 +253,10 @@ class ChainResource(ConfigurableResource):
     rpc_timeout: float = _CHAIN.rpc_timeout
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ChainResource:
-        """The chain the settings describe, secrets deferred to run time."""
+    def from_settings(cls, settings: Settings, *, for_dagster: bool = True) -> ChainResource:
+        """The chain the settings describe; for Dagster, secrets set in the environment are
+        deferred to run time (``EnvVar``); outside Dagster (``publicar deploy``/``anchor``)
+        they are the values themselves."""
         chain = settings.chain
         return cls(
             mode=chain.mode,
@@ -266,9 +269,11 @@ class ChainResource(ConfigurableResource):
             pin=str(chain.pin or ""),
             finality_tag=chain.finality_tag or "",
             confirmations=chain.confirmations,
-            private_key=_secret(settings, "chain.private_key"),
+            private_key=_secret(settings, "chain.private_key", as_env_var=for_dagster),
             keystore=str(chain.keystore or ""),
-            keystore_passphrase=_secret(settings, "chain.keystore_passphrase"),
+            keystore_passphrase=_secret(
+                settings, "chain.keystore_passphrase", as_env_var=for_dagster
+            ),
             forwarder=chain.forwarder or "",
             native_unit=chain.native_unit,
             max_batch=chain.max_batch,

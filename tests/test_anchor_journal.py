@@ -246,3 +246,22 @@ def test_a_session_that_does_not_match_its_pin_is_refused(
     with pytest.raises(ChainConfigError, match="not 'perucompras-ocam'"):
         anchor_published(root, [DAYS[0]], dataclasses.replace(registry.session(), pin=other))
     assert journal(root) == []
+
+
+def test_trust_json_is_the_pin_and_is_never_moved_silently(
+    registry: InProcessRegistry, tmp_path: Path
+) -> None:
+    from publication.writer import PublicationError, write_trust
+
+    root = tmp_path / "datasets"
+    write_trust(root, registry.pin)
+    assert (root / layout.TRUST_FILE).read_bytes() == pin_bytes(registry.pin)
+    refreshed = dataclasses.replace(registry.pin, created_at="2027-01-01T00:00:00Z")
+    write_trust(root, refreshed)  # same chain, registry and publisher: the copy follows
+    assert (root / layout.TRUST_FILE).read_bytes() == pin_bytes(refreshed)
+    moved = dataclasses.replace(
+        registry.pin,
+        registry=dataclasses.replace(registry.pin.registry, address=registry.stranger().address),
+    )
+    with pytest.raises(PublicationError, match="publish on the new chain under a new datasets"):
+        write_trust(root, moved)

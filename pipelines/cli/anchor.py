@@ -68,7 +68,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     root, dataset = settings.datasets_root, settings.dataset
     if args.status:
         return _print_status(settings)
-    chain = ChainResource.from_settings(settings)
+    chain = ChainResource.from_settings(settings, for_dagster=False)
     sessions = lambda: chain.session(dataset)  # noqa: E731
     try:
         if args.correct is not None:

@@ -67,7 +67,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.verify.trust import Finality, PinError, load_pin, pin_bytes, write_pin
     from pipelines.resources import ChainResource
 
-    chain = ChainResource.from_settings(settings)
+    chain = ChainResource.from_settings(settings, for_dagster=False)
     if settings.chain.mode == "devchain":
         if args.official:
             print("publicar: an official pin cannot name the embedded dev chain", file=sys.stderr)
