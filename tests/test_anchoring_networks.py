@@ -527,3 +527,82 @@ def _nullcontext(value: Any) -> Any:
     import contextlib
 
     return contextlib.nullcontext(value)
+
+
+def test_blocked_day_is_anchored_late_and_a_correction_is_a_new_entry(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from perucompras.reader import COLUMNS
+    from perucompras.synthetic import generate_month
+
+    source = workdir / "fuentes"
+    august = generate_month(2026, 8, source, orders=300)
+    generate_month(2026, 9, source, orders=300)
+    good = august.read_bytes()
+    lines = good.decode("latin-1").split("\n")
+    igv = COLUMNS.index("IGV")
+    august.write_bytes(  # a file-level gate fails: a column is missing
+        "\n".join(
+            ";".join(f for i, f in enumerate(ln.split(";")) if i != igv) for ln in lines
+        ).encode("latin-1")
+    )
+    blocked, later = dt.date(2026, 8, 31), [dt.date(2026, 9, 1), dt.date(2026, 9, 2)]
+    root, state = workdir / "datasets", workdir / ".devchain"  # the default root's chain
+
+    def run(first: dt.date, last: dt.date) -> int:
+        return publicar(
+            [
+                "run",
+                "--source",
+                str(source),
+                "--datasets",
+                str(root),
+                "--from",
+                str(first),
+                "--to",
+                str(last),
+            ]
+        )
+
+    assert run(blocked, blocked) == 1
+    assert not layout.DayLayout(root, DATASET, blocked).folder.exists()
+    withdrawn = august.rename(workdir / august.name)  # the broken file waits for its fix
+    assert run(later[0], later[1]) == 0
+    assert [receipt(root, day)["kind"] for day in later] == [1, 1]
+
+    withdrawn.unlink()
+    august.write_bytes(good)  # the fix arrives
+    assert run(blocked, blocked) == 0
+    late = receipt(root, blocked)
+    assert (late["status"], late["kind"], late["seq"]) == ("anclado", 2, 3)
+    target = layout.DayLayout(root, DATASET, blocked)
+    code, text = verificar(str(target.folder), "--devchain", str(state))
+    assert code == 0, text
+    assert "publicación tardía" in text
+    old_digest = late["digest"]
+
+    # The day is republished on purpose (one order withdrawn): the registry holds another
+    # digest, so the run stops with an alarm and nothing is sent; the operator corrects.
+    formalized = COLUMNS.index("FECHA_FORMALIZACIÓN")
+    drop = next(
+        i
+        for i, ln in enumerate(lines)
+        if i and ln.count(";") >= formalized and ln.split(";")[formalized].startswith("2026-08-31")
+    )
+    august.write_bytes("\n".join(ln for i, ln in enumerate(lines) if i != drop).encode("latin-1"))
+    target.anchor.unlink()
+    capsys.readouterr()
+    assert run(blocked, blocked) == 1
+    assert publicar(["anchor", "--correct", str(blocked), "--datasets", str(root)]) == 0
+    corrected = receipt(root, blocked)
+    assert (corrected["kind"], corrected["entries"], corrected["seq"]) == (3, 2, 4)
+    assert corrected["digest"] != old_digest
+    code, text = verificar(str(target.folder), "--devchain", str(state))
+    assert code == 0, text
+    assert "corrección" in text
+    from integrity.devchain import DevChain
+
+    with DevChain(state) as chain:
+        old = chain.client(read_only=True).get_entry(DATASET, 3)
+        assert old is not None and old.digest.hex() == old_digest  # still readable
+        assert chain.client(read_only=True).dataset_info(DATASET).entries == 4
