@@ -95,48 +95,24 @@ DAYS = [dt.date(2025, 3, 3), dt.date(2025, 3, 4)]
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     """Publish two days with the vectors' day writer and anchor them on a real anvil."""
-    from integrity.chain import anchor_key
+    from chain_helpers import anchor_published
+
     from integrity.devchain import DevChain
+    from integrity.verify.trust import load_pin
+    from publication.anchoring import ChainSession
 
     generator = _generator()
     tmp = tmp_path_factory.mktemp("browser")
     root = tmp / "datasets"
     with DevChain(tmp / "devchain") as chain:
-        client = chain.client()
+        session = ChainSession(chain.client(), load_pin(chain.pin_file), dev_chain=True)
         root.mkdir()
-        (root / layout.TRUST_FILE).write_bytes(
-            orjson.dumps(
-                {
-                    "chainId": client.chain_id,
-                    "contract": client.address,
-                    "publisher": client.publisher(),
-                    "dataset": DATASET,
-                }
-            )
-        )
         previous: dict[str, str] | None = None
-        previous_key = bytes(32)
         for day in DAYS:
             folder = generator.write_vector_day(root, generator.day_content(day), previous)
             raw = (folder / layout.DayLayout(root, DATASET, day).name(layout.MANIFEST)).read_bytes()
-            digest = hashlib.sha256(raw).digest()
-            key = anchor_key(DATASET, day)
-            receipt = client.anchor(key, day, digest, previous_key)
-            record = {
-                "chainId": receipt.chain_id,
-                "contract": receipt.contract,
-                "publisher": client.publisher(),
-                "key": key.hex(),
-                "day": receipt.day,
-                "digest": digest.hex(),
-                "previous": previous_key.hex(),
-                "txHash": "0x" + receipt.tx_hash.hex() if receipt.tx_hash else None,
-                "blockNumber": receipt.block_number,
-                "devChain": True,
-            }
-            layout.DayLayout(root, DATASET, day).anchor.write_bytes(orjson.dumps(record))
-            previous = {"date": day.isoformat(), "manifestSha256": digest.hex()}
-            previous_key = key
+            anchor_published(root, [day], session)
+            previous = {"date": day.isoformat(), "manifestSha256": hashlib.sha256(raw).hexdigest()}
         generator.write_index(root)
         install_web_verifier(root)
         site = StaticSite(root)
