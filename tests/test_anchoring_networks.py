@@ -151,6 +151,17 @@ def test_second_network_deploy_publish_verify_and_a_forged_mirror_fails(
     monkeypatch.setenv("PERUCOMPRAS_CHAIN__CONTRACT", pin.registry.address)
     monkeypatch.setenv("PERUCOMPRAS_CHAIN__PIN", str(pin_file))
 
+    # --official writes into the verifier package of the checkout (here: redirected).
+    import pipelines.cli.deploy as deploy_command
+
+    official = workdir / "trust" / "prueba-oficial.json"
+    assert deploy_command.official_pin_path("x").parent.name == "trust"
+    monkeypatch.setattr(deploy_command, "official_pin_path", lambda name: official)
+    assert publicar(["deploy", "--official", "prueba-oficial"]) == 0
+    shipped = load_pin(official)
+    assert (shipped.kind, shipped.name) == ("official", "prueba-oficial")
+    assert "review and commit" in capsys.readouterr().out
+
     assert run_days(workdir, DAYS[0], DAYS[-1], "--chain", "rpc", "--verbose") == 0
     root = workdir / "datasets"
     records = [receipt(root, day) for day in DAYS]
