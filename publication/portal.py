@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import orjson
 
 from integrity import layout
 from publication.atomic import write_atomic
+from publication.writer import ANCHORED, read_anchor_record
 from settings import Identity, Lang
 
 INDEX_HTML = "index.html"
@@ -46,7 +48,7 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
             f'<a href="{html.escape(folder)}/{dataset}-{day["date"]}-{kind}">{html.escape(kind)}</a>'
             for kind in names
         )
-        anchored = "anclado" if day["anchored"] else "pendiente de anclaje"
+        anchored = "anclado" if day.get("anchored") else "pendiente de anclaje"
         rows.append(
             f"<tr><td class=d>{day['date']}</td><td class=n>{day['treeSize']}</td>"
             f"<td>{anchored}</td><td>{links}</td>"
@@ -72,7 +74,8 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
         "OCDS), anclado en "
         "una cadena EVM: cualquiera puede verificar una descarga con <code>verificar</code>.</p>"
         f"<p>{' · '.join(extras)}</p>"
-        "<table><thead><tr><th>Día</th><th>Releases OCDS</th><th>Anclaje</th><th>Archivos</th>"
+        + render_costs(anchor_costs(root, dataset, days))
+        + "<table><thead><tr><th>Día</th><th>Releases OCDS</th><th>Anclaje</th><th>Archivos</th>"
         "<th>Manifiesto (SHA-256)</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table></body></html>\n"
@@ -81,6 +84,72 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
 
 POLICY_FILE = layout.POLICY_FILE
 EXTENSIONS_FOLDER = layout.EXTENSIONS_FOLDER
+# PERÚ COMPRAS' reported yearly cost of its time-stamping API, for comparison.
+STAMPING_API_YEARLY_PEN = "S/ 36 800"
+
+
+@dataclass(frozen=True)
+class AnchorCosts:
+    """What anchoring the published days cost, from their ``anchor.json`` receipts."""
+
+    days: int
+    pending: int
+    transactions: int
+    gas: int
+    fee_wei: int
+    unit: str
+    dev_chain: bool
+
+
+def anchor_costs(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> AnchorCosts:
+    """Sum gas and fees over the distinct transactions of the anchored days."""
+    seen: dict[str, tuple[int, int]] = {}
+    anchored = pending = 0
+    unit, dev_chain = "ETH", False
+    for day in days:
+        path = root / day["folder"] / f"{dataset}-{day['date']}-{layout.ANCHOR}"
+        record = read_anchor_record(path)
+        if record is None or record.get("status") != ANCHORED:
+            pending += 1
+            continue
+        anchored += 1
+        unit = str(record.get("feeUnit") or unit)
+        dev_chain = dev_chain or bool(record.get("devChain"))
+        tx_hash = record.get("txHash")
+        if isinstance(tx_hash, str) and record.get("feeWei") is not None:
+            seen[tx_hash] = (int(record.get("gasUsed") or 0), int(record["feeWei"]))
+    return AnchorCosts(
+        days=anchored,
+        pending=pending,
+        transactions=len(seen),
+        gas=sum(gas for gas, _ in seen.values()),
+        fee_wei=sum(fee for _, fee in seen.values()),
+        unit=unit,
+        dev_chain=dev_chain,
+    )
+
+
+def render_costs(costs: AnchorCosts) -> str:
+    """The landing page's paragraph on what anchoring costs (and the pending days)."""
+    from integrity.chain import wei_to_unit
+
+    parts = [
+        f"<p>Costo acumulado del anclaje: <strong>{wei_to_unit(costs.fee_wei)} {html.escape(costs.unit)}</strong> "
+        f"({costs.fee_wei} wei; {costs.gas:,} de gas) en {costs.transactions} transacciones para "
+        f"{costs.days} días anclados"
+    ]
+    if costs.dev_chain:
+        parts.append(" en la cadena de desarrollo (sin valor real)")
+    parts.append(
+        f". Como referencia, PERÚ COMPRAS informó {STAMPING_API_YEARLY_PEN} al año por su API de "
+        "sellado de tiempo."
+    )
+    if costs.pending:
+        parts.append(
+            f" <strong>{costs.pending} día(s) pendiente(s) de anclaje</strong>: publicados, se "
+            "anclarán cuando la cadena responda."
+        )
+    return "".join(parts) + "</p>"
 
 
 def policy_url(identity: Identity) -> str:

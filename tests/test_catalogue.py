@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from integrity.canonical import canonical_bytes
-from integrity.chain import anchor_key
+from integrity.keys import anchor_key
 from integrity.layout import DayLayout
 from integrity.manifest import load_manifest
 from perucompras.reader import QUARANTINE_SCHEMA
