@@ -1,10 +1,15 @@
-"""Gas used by every PublicationLog operation, measured on a real anvil running the paris EVM.
+"""Gas used by every PublicationLog operation, measured on a real anvil running the paris EVM,
+and what anchoring published days through the anchor journal costs per day.
 
-    .venv/bin/python benchmarks/registry_gas.py    # prints the table used in docs/registry.md
+    .venv/bin/python benchmarks/registry_gas.py    # prints the tables used in docs/registry.md
 
 Every figure is ``gasUsed`` from a mined transaction receipt (intrinsic 21,000 and calldata
 included) of the committed artifact ``integrity/contracts/publication_log.json``. Gas is
 deterministic for a given state, so one run is enough; nothing here is asserted by the tests.
+The second table goes through ``publication.anchoring.anchor_days`` (journal, registry reads,
+explicit nonce, ``publish_batch``) with a key generated for the run; its fees are anvil's
+(base fee near 1 gwei), so only the gas column carries over to another chain: multiply it by
+that chain's gas price.
 """
 
 from __future__ import annotations
@@ -98,6 +103,79 @@ def measure(w3: Web3) -> list[tuple[str, int, str]]:
     return rows
 
 
+def journal_rows(w3: Web3, rpc_url: str, work: Path) -> list[tuple[str, int, str]]:
+    """Anchor 1, 10 and 100 published days through the journal; gas of each transaction."""
+    from eth_account import Account
+
+    from integrity.chain import PublicationLogClient, deploy_registry, wei_to_unit
+    from integrity.verify.trust import Finality
+    from publication.anchoring import ChainSession, anchor_days
+    from publication.state import StateStore, store_path
+
+    account = Account.create()
+    w3.provider.make_request("anvil_setBalance", [account.address, hex(10**21)])  # type: ignore[arg-type]
+    deployment = deploy_registry(w3, account)
+    finality = Finality(tag="latest")
+    pin = deployment.pin(
+        name="benchmark",
+        kind="test",
+        dataset=DATASET,
+        network="anvil",
+        rpc=[rpc_url],
+        finality=finality,
+    )
+    client = PublicationLogClient(w3, deployment.contract, account, finality=finality)
+    session = ChainSession(client, pin, dev_chain=False)
+    root = work / "datasets"
+    rows: list[tuple[str, int, str]] = []
+    start = dt.date(2024, 1, 1)
+    with StateStore(store_path(root)) as store:
+        for size in (1, 10, 100):
+            days = [start + dt.timedelta(days=offset) for offset in range(size)]
+            start += dt.timedelta(days=size)
+            for day in days:
+                write_small_day(root, day)
+            records = anchor_days(root, DATASET, days, session, store)
+            assert {r["status"] for r in records} == {"anclado"}
+            assert len({r["txHash"] for r in records}) == 1
+            gas, fee = int(records[0]["gasUsed"]), int(records[0]["feeWei"])
+            label = f"journal: {size} new day{'s' if size > 1 else ''} (one transaction)"
+            note = (
+                f"{gas / size:,.0f} gas per day; anvil fee {wei_to_unit(fee // size)} ETH per day"
+            )
+            rows.append((label, gas, note))
+    return rows
+
+
+DATASET = "perucompras-ocam"
+
+
+def write_small_day(root: Path, day: dt.date) -> None:
+    """A one-release published day (the anchor cost does not depend on the day's size)."""
+    import pyarrow as pa
+
+    from integrity.canonical import canonical_bytes
+    from integrity.keys import anchor_key
+    from perucompras.reader import QUARANTINE_SCHEMA
+    from publication.writer import DayContent, write_day
+
+    release = {"ocid": f"ocds-213czf-{day}", "id": f"{day}-1", "date": f"{day}T10:00:00-05:00"}
+    content = DayContent(
+        dataset=DATASET,
+        day=day,
+        cutoff=f"{day}T23:59:59-05:00",
+        ocid_prefix="ocds-213czf",
+        publisher={"name": "benchmark"},
+        package={"uri": "https://example.org", "version": "1.1"},
+        release_lines=[canonical_bytes(release)],
+        orders=pa.table({"order_number": [f"{day}"]}),
+        quarantine=QUARANTINE_SCHEMA.empty_table(),
+        sources=[],
+        counts={"releases": 1},
+    )
+    write_day(root, content, anchor_key_hex=anchor_key(DATASET, day).hex())
+
+
 def markdown(rows: list[tuple[str, int, str]]) -> str:
     """Render the rows as a markdown table."""
     lines = ["| operation | gas used | note |", "|---|---:|---|"]
@@ -106,12 +184,15 @@ def markdown(rows: list[tuple[str, int, str]]) -> str:
 
 
 def main() -> int:
-    """Start anvil (paris), measure, print the table, stop anvil."""
+    """Start anvil (paris), measure, print the tables, stop anvil."""
     with tempfile.TemporaryDirectory(prefix="registry-gas-") as tmp:
         anvil = AnvilProcess(find_anvil_bin(), ["--hardfork", "paris"], Path(tmp))
         try:
-            w3 = Web3(HTTPProvider(anvil.start(), request_kwargs={"timeout": 60}))
+            rpc_url = anvil.start()
+            w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 60}))
             print(markdown(measure(w3)))
+            print()
+            print(markdown(journal_rows(w3, rpc_url, Path(tmp))))
         finally:
             anvil.stop()
     return 0

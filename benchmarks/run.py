@@ -173,7 +173,7 @@ def publish_big_day(
     import pyarrow as pa
 
     from integrity.canonical import canonical_bytes
-    from integrity.chain import anchor_key
+    from integrity.keys import anchor_key
     from perucompras.reader import QUARANTINE_SCHEMA, read_monthly_file
     from publication.writer import DayContent, sort_releases, write_day
 

@@ -1,50 +1,103 @@
-"""Typed client for the AnchorRegistry contract: deploy, read and write daily anchors.
+"""Typed client for the ``PublicationLog`` registry (v2): deploy, publish and read entries.
 
-Key convention (the same as in ``contracts/anchor_registry.vy``):
-``key = SHA-256(utf8("{dataset}/{YYYY-MM-DD}"))``, e.g. ``SHA-256("perucompras-ocam/2026-11-14")``;
-``digest = SHA-256(manifest file bytes)``; ``day = YYYYMMDD`` as an integer; ``previous`` is the
-key of the previously anchored day (the contract's ``head``; 32 zero bytes for the first one).
+``dataset_id`` and ``day_number`` come from ``integrity.keys`` (re-exported here).
 
-Read policy: reads default to the ``latest`` block on chain id 31337 (anvil, whose
-``finalized`` tag trails latest by 64 blocks) and to ``finalized`` everywhere else, so a
-verifier never trusts an anchor that a reorg could still remove. Writes always check the
-contract state at ``latest`` first, because that is the state the transaction will meet.
+Identifiers (``docs/registry.md``): the dataset id is ``SHA-256(utf8(name))``, computed by the
+contract from the name on writes and passed as ``bytes32`` to reads; a day is ``YYYYMMDD`` as a
+``uint32``; the digest is the SHA-256 of the day's manifest file. The contract derives each
+entry's kind (1 first publication, 2 late publication, 3 correction).
 
-Idempotency: ``AnchorRegistryClient.anchor`` sends no transaction when the key already holds
-the same digest and previous key; it returns the stored block and finds the original
-transaction hash from the ``Anchored`` log of that single block (``tx_hash`` is ``None`` only
-if the node cannot serve logs for it).
+Reads happen at the configured finality (``Finality``: a block tag, or N confirmations below
+the latest block); the default is ``latest`` on anvil (chain id 31337, whose ``finalized`` tag
+trails latest by 64 blocks) and ``finalized`` everywhere else. Writes are built with an
+explicit nonce and explicit fees so that the caller (the anchor journal of
+``publication.anchoring``) can record the signed transaction before it is sent, re-send the
+same bytes after a reorg, or replace a stuck transaction with the same nonce and a higher fee.
+
+RPC endpoints are tried in order (failover) for every request; when none answers,
+``ChainUnavailable`` is raised. Keys are loaded and checked (no development key outside chain
+id 31337) before any network call, and never appear in a repr, a message or a log line.
+web3 and eth-account are imported inside the functions that use them.
 """
 
 from __future__ import annotations
 
-import datetime
+import datetime as dt
 import hashlib
 import json
-import time
-from collections.abc import Mapping
+import logging
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache, cached_property
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-from integrity.keys import anchor_key, day_number  # noqa: F401  (re-exported)
+from integrity.keys import dataset_id, day_number
+from integrity.verify.trust import Finality, Network, Pin, Registry
 
-if TYPE_CHECKING:  # web3 and eth-account are imported where used: importing this is cheap
+__all__ = [
+    "ANVIL_CHAIN_ID",
+    "KIND_CORRECTION",
+    "KIND_FIRST",
+    "KIND_LATE",
+    "REGISTRY_VERSION",
+    "AnchorConflict",
+    "AnchorFailed",
+    "ChainConfig",
+    "ChainConfigError",
+    "ChainError",
+    "ChainUnavailable",
+    "DatasetInfo",
+    "DayEntries",
+    "DevKeyRefused",
+    "Entry",
+    "FeeParams",
+    "Inclusion",
+    "PublicationLogClient",
+    "RegistryDeployment",
+    "SignedTx",
+    "checksum_address",
+    "code_matches_artifact",
+    "connect",
+    "dataset_id",
+    "day_from_number",
+    "day_number",
+    "default_finality",
+    "deploy_registry",
+    "ensure_account_allowed",
+    "ensure_key_allowed",
+    "load_account",
+    "load_artifact",
+    "runtime_code_sha256",
+    "wei_to_unit",
+]
+
+if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from eth_typing import ChecksumAddress
     from web3 import Web3
     from web3.contract import Contract
-    from web3.types import BlockIdentifier, TxParams, TxReceipt
+    from web3.types import BlockIdentifier, TxParams
 
-ARTIFACT_FILE = "anchor_registry.json"  # package data of integrity.contracts
+log = logging.getLogger(__name__)
+
+ARTIFACT_FILE = "publication_log.json"  # package data of integrity.contracts
+REGISTRY_VERSION = "publication-log/2"
 ANVIL_CHAIN_ID = 31337
+ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_BYTES32 = b"\x00" * 32
 
-CONFIRMATION_POLL_SECONDS = 1.0
+KIND_FIRST, KIND_LATE, KIND_CORRECTION = 1, 2, 3
+KIND_NAMES = {KIND_FIRST: "first", KIND_LATE: "late", KIND_CORRECTION: "correction"}
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
+GAS_MARGIN = 1.25  # gas limit = estimate x margin (storage costs depend on the state met)
+MIN_FEE_BUMP_PERCENT = 10  # nodes refuse a replacement that does not raise fees by 10 %
+WEI_PER_UNIT = 10**18
 
 
 @cache
@@ -68,9 +121,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-ReadTag = Literal["latest", "safe", "finalized"]
-
-
 class ChainError(RuntimeError):
     """Base class for anchoring errors."""
 
@@ -79,76 +129,171 @@ class ChainConfigError(ChainError):
     """The chain settings are missing or invalid."""
 
 
-class DevKeyRefused(ChainError):
+class DevKeyRefused(ChainConfigError):
     """A publicly known development key was offered for a chain other than the local dev chain."""
 
 
+class ChainUnavailable(ChainError):
+    """No configured RPC endpoint answered."""
+
+
 class AnchorConflict(ChainError):
-    """The key is already anchored with a different digest or previous key."""
-
-
-class AnchorOutOfOrder(ChainError):
-    """The anchor does not extend the contract's head (wrong previous key or non-increasing day)."""
+    """The registry already holds a different digest as the day's latest entry."""
 
 
 class AnchorFailed(ChainError):
-    """The anchoring transaction was rejected, reverted or not mined in time."""
+    """A transaction was rejected or reverted."""
+
+
+def day_from_number(value: int) -> dt.date:
+    """The date of a YYYYMMDD integer (ValueError if it is not a real date)."""
+    return dt.date(value // 10_000, value // 100 % 100, value % 100)
+
+
+def wei_to_unit(wei: int) -> str:
+    """A wei amount in the chain's native unit (18 decimals), as a plain decimal string."""
+    text = format(Decimal(wei) / WEI_PER_UNIT, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
-class Anchor:
-    """One stored anchor as returned by ``get_anchor``."""
+class Entry:
+    """One registry entry (``Entry`` of the contract)."""
 
-    digest: bytes
-    previous: bytes
+    seq: int
+    previous: int
     day: int
+    kind: int
+    digest: bytes
+    supersedes: int
     block_number: int
     timestamp: int
 
+    @classmethod
+    def from_abi(cls, values: Sequence[Any]) -> Entry | None:
+        """An entry from the ABI-decoded tuple; None for the all-zero "no entry" answer."""
+        seq, previous, day, kind, digest, supersedes, block_number, timestamp = values
+        if int(seq) == 0:
+            return None
+        return cls(
+            int(seq),
+            int(previous),
+            int(day),
+            int(kind),
+            bytes(digest),
+            int(supersedes),
+            int(block_number),
+            int(timestamp),
+        )
+
+    @property
+    def date(self) -> dt.date:
+        """The entry's day as a date."""
+        return day_from_number(self.day)
+
+    @property
+    def kind_name(self) -> str:
+        """``first``, ``late`` or ``correction``."""
+        return KIND_NAMES.get(self.kind, f"kind {self.kind}")
+
 
 @dataclass(frozen=True)
-class AnchorReceipt:
-    """Where and how a day's manifest digest is anchored (written as the day's ``anchor.json``)."""
+class DayEntries:
+    """What ``latest_entry`` answers: the day's latest entry (None if none) and its count."""
 
-    chain_id: int
-    contract: ChecksumAddress
-    key: bytes
-    digest: bytes
-    previous: bytes
-    day: int
-    tx_hash: bytes | None
-    block_number: int
-    already_anchored: bool
+    latest: Entry | None
+    count: int
 
-    def to_json_dict(self) -> dict[str, Any]:
-        """The day's ``anchor.json`` fields: plain lowercase hex for key/digest/previous (as in
-        the manifest), ``0x`` hex for EVM values (contract, transaction hash)."""
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Head ``seq`` (= number of entries), distinct days and latest day of a dataset."""
+
+    head: int
+    entries: int
+    days: int
+    latest_day: int
+
+
+@dataclass(frozen=True)
+class FeeParams:
+    """Gas limit and fees of one transaction: EIP-1559 fields, or a legacy gas price (chains
+    without a base fee, e.g. LACChain, where it is 0)."""
+
+    gas_limit: int
+    max_fee: int | None = None
+    max_priority_fee: int | None = None
+    gas_price: int | None = None
+
+    def tx_fields(self) -> dict[str, int]:
+        """The fee fields of a transaction dictionary."""
+        if self.gas_price is not None:
+            return {"gas": self.gas_limit, "gasPrice": self.gas_price}
+        assert self.max_fee is not None and self.max_priority_fee is not None
         return {
-            "chainId": self.chain_id,
-            "contract": self.contract,
-            "key": self.key.hex(),
-            "day": self.day,
-            "digest": self.digest.hex(),
-            "previous": self.previous.hex(),
-            "txHash": "0x" + self.tx_hash.hex() if self.tx_hash is not None else None,
-            "blockNumber": self.block_number,
+            "gas": self.gas_limit,
+            "maxFeePerGas": self.max_fee,
+            "maxPriorityFeePerGas": self.max_priority_fee,
+            "type": 2,
+        }
+
+    def bumped(self, percent: int) -> FeeParams:
+        """The same limit with every fee raised by ``percent`` (at least 1 wei if not zero)."""
+
+        def up(value: int | None) -> int | None:
+            if value is None or value == 0:
+                return value
+            return max(value + 1, math.ceil(value * (100 + percent) / 100))
+
+        return FeeParams(
+            self.gas_limit, up(self.max_fee), up(self.max_priority_fee), up(self.gas_price)
+        )
+
+    def to_json(self) -> dict[str, int]:
+        """The fee parameters as recorded in the journal."""
+        return {
+            key: value
+            for key, value in (
+                ("gas", self.gas_limit),
+                ("maxFeePerGas", self.max_fee),
+                ("maxPriorityFeePerGas", self.max_priority_fee),
+                ("gasPrice", self.gas_price),
+            )
+            if value is not None
         }
 
     @classmethod
-    def from_json_dict(cls, data: Mapping[str, Any]) -> AnchorReceipt:
-        """Rebuild a receipt from ``to_json_dict`` output (e.g. a day's ``anchor.json``)."""
-        tx_hash = data.get("txHash")
+    def from_json(cls, data: Mapping[str, Any]) -> FeeParams:
+        """Rebuild from ``to_json``."""
+
+        def get(name: str) -> int | None:
+            return int(data[name]) if data.get(name) is not None else None
+
         return cls(
-            chain_id=int(data["chainId"]),
-            contract=checksum_address(data["contract"]),
-            key=_bytes32(data["key"], "key"),
-            digest=_bytes32(data["digest"], "digest"),
-            previous=_bytes32(data["previous"], "previous"),
-            day=int(data["day"]),
-            tx_hash=_from_hex(tx_hash) if tx_hash else None,
-            block_number=int(data["blockNumber"]),
-            already_anchored=True,
+            int(data["gas"]), get("maxFeePerGas"), get("maxPriorityFeePerGas"), get("gasPrice")
         )
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    """A signed transaction: what the journal records before sending it."""
+
+    nonce: int
+    tx_hash: bytes
+    raw: bytes = field(repr=False)
+    fees: FeeParams
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """A mined transaction: its block, gas used and the fee paid (wei)."""
+
+    tx_hash: bytes
+    block_number: int
+    block_hash: bytes
+    gas_used: int
+    fee_wei: int
+    succeeded: bool
 
 
 @dataclass(frozen=True)
@@ -158,14 +303,46 @@ class RegistryDeployment:
     chain_id: int
     contract: ChecksumAddress
     publisher: ChecksumAddress
+    forwarder: ChecksumAddress | None
     tx_hash: bytes
     block_number: int
     gas_used: int
+    fee_wei: int
+    runtime_code_sha256: str
+
+    def pin(
+        self,
+        *,
+        name: str,
+        kind: str,
+        dataset: str,
+        network: str,
+        rpc: Sequence[str],
+        finality: Finality,
+        created_at: dt.datetime | None = None,
+    ) -> Pin:
+        """The trust pin of this deployment (``integrity.verify.trust`` format, validated)."""
+        created = (created_at or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+        return Pin(
+            name=name,
+            kind=cast(Any, kind),
+            dataset=dataset,
+            network=Network(network, self.chain_id, tuple(rpc), finality),
+            registry=Registry(
+                address=self.contract,
+                deploy_tx="0x" + self.tx_hash.hex(),
+                deploy_block=self.block_number,
+                runtime_code_sha256=self.runtime_code_sha256,
+                version=REGISTRY_VERSION,
+            ),
+            publisher=self.publisher,
+            created_at=created.isoformat().replace("+00:00", "Z"),
+        ).validate()
 
 
-def default_read_tag(chain_id: int) -> ReadTag:
-    """Return the block tag to read at: ``latest`` on anvil (31337), ``finalized`` elsewhere."""
-    return "latest" if chain_id == ANVIL_CHAIN_ID else "finalized"
+def default_finality(chain_id: int) -> Finality:
+    """``latest`` on anvil (31337), the ``finalized`` tag everywhere else."""
+    return Finality(tag="latest") if chain_id == ANVIL_CHAIN_ID else Finality(tag="finalized")
 
 
 @cache
@@ -181,15 +358,7 @@ def is_dev_address(address: str) -> bool:
     return checksum_address(address) in dev_addresses()
 
 
-def ensure_key_allowed(chain_id: int, private_key: str | bytes) -> None:
-    """Refuse a well-known development key on any chain id other than anvil's 31337."""
-    from eth_account import Account
-
-    address = Account.from_key(private_key).address
-    ensure_account_allowed(chain_id, address)
-
-
-def ensure_account_allowed(chain_id: int, address: str) -> None:
+def ensure_account_allowed(chain_id: int | None, address: str) -> None:
     """Refuse a well-known development account on any chain id other than anvil's 31337."""
     if chain_id != ANVIL_CHAIN_ID and is_dev_address(address):
         raise DevKeyRefused(
@@ -198,6 +367,56 @@ def ensure_account_allowed(chain_id: int, address: str) -> None:
             f"Configure a publisher key of your own (dev keys are only accepted on chain "
             f"id {ANVIL_CHAIN_ID})"
         )
+
+
+def ensure_key_allowed(chain_id: int | None, private_key: str | bytes) -> None:
+    """Refuse a well-known development key on any chain id other than anvil's 31337."""
+    ensure_account_allowed(chain_id, _account_from_key(private_key).address)
+
+
+def load_account(
+    *,
+    private_key: str | None = None,
+    keystore: Path | None = None,
+    passphrase: str | None = None,
+) -> LocalAccount | None:
+    """The signing account from a raw key or an eth-account keystore file (None if neither).
+
+    No network call; error messages never contain the key or the passphrase.
+    """
+    if private_key and keystore is not None:
+        raise ChainConfigError("give a private key or a keystore, not both")
+    if private_key:
+        return _account_from_key(private_key)
+    if keystore is None:
+        return None
+    from eth_account import Account
+
+    try:
+        encrypted = json.loads(Path(keystore).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ChainConfigError(f"cannot read the keystore {keystore}: {error}") from None
+    if passphrase is None:
+        raise ChainConfigError(f"the keystore {keystore} needs its passphrase")
+    try:
+        key = Account.decrypt(encrypted, passphrase)
+    except (ValueError, TypeError, KeyError):
+        raise ChainConfigError(
+            f"cannot decrypt the keystore {keystore}: wrong passphrase or not an eth-account "
+            "keystore"
+        ) from None
+    return _account_from_key(bytes(key))
+
+
+def _account_from_key(private_key: str | bytes) -> LocalAccount:
+    from eth_account import Account
+
+    try:
+        key = private_key.strip() if isinstance(private_key, str) else private_key
+        account: LocalAccount = Account.from_key(key)
+    except (ValueError, TypeError, AttributeError):
+        raise ChainConfigError("the private key is not a valid 32-byte hex key") from None
+    return account
 
 
 @cache
@@ -218,87 +437,82 @@ def artifact_sha256() -> str:
     return hashlib.sha256(artifact_bytes()).hexdigest()
 
 
+def runtime_code() -> bytes:
+    """The artifact's runtime bytecode (what a deployment leaves on chain: no immutables)."""
+    return _from_hex(load_artifact()["bytecode_runtime"])
+
+
+def runtime_code_sha256() -> str:
+    """SHA-256 hex of the artifact's runtime bytecode (a trust pin's ``runtimeCodeSha256``)."""
+    return hashlib.sha256(runtime_code()).hexdigest()
+
+
 def code_matches_artifact(w3: Web3, address: str) -> bool:
     """Tell whether the code at ``address`` is exactly the artifact's runtime bytecode."""
-    code = bytes(w3.eth.get_code(checksum_address(address)))
-    return code == _from_hex(load_artifact()["bytecode_runtime"])
+    return bytes(w3.eth.get_code(checksum_address(address))) == runtime_code()
 
 
-def connect(rpc_url: str, timeout: float = 30.0) -> Web3:
-    """Return a Web3 for an ``http(s)://`` URL or an IPC socket path."""
-    from web3 import HTTPProvider, IPCProvider, Web3
+def connect(rpc_urls: str | Sequence[str], timeout: float = 30.0) -> Web3:
+    """A Web3 over one or more endpoints (http(s) URLs or IPC paths), tried in order."""
+    from web3 import Web3
 
-    if rpc_url.startswith(("http://", "https://")):
-        return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
-    if rpc_url.startswith(("ws://", "wss://")):
-        raise ChainConfigError(
-            f"RPC URL {rpc_url!r}: websocket URLs are not supported; use http(s) or IPC"
-        )
-    return Web3(IPCProvider(rpc_url, timeout=round(timeout)))
-
-
-@dataclass(frozen=True)
-class ChainConfig:
-    """Where to anchor and with which key; the key never appears in repr or logs.
-
-    Built explicitly by the caller (from the settings object): nothing here reads the
-    environment. ``confirmations`` blocks are awaited after each anchor (keep 0 on anvil,
-    which mines only on demand); reads use ``read_tag`` or the chain's default (see the
-    module docstring).
-    """
-
-    rpc_url: str
-    private_key: str | None = field(default=None, repr=False)
-    contract_address: ChecksumAddress | None = None
-    confirmations: int = 0
-    read_tag: ReadTag | None = None
-    receipt_timeout: float = 180.0
-
-    def __post_init__(self) -> None:
-        """Validate the RPC URL, the address and the confirmation count."""
-        if not self.rpc_url.strip():
-            raise ChainConfigError("no RPC URL: give an http(s) JSON-RPC URL or an IPC socket path")
-        if self.contract_address is not None:
-            from eth_utils.address import is_address
-
-            if not is_address(self.contract_address):
-                raise ChainConfigError(
-                    f"contract address {self.contract_address!r} is not an Ethereum address"
-                )
-            object.__setattr__(self, "contract_address", checksum_address(self.contract_address))
-        if self.confirmations < 0:
-            raise ChainConfigError(f"confirmations must be >= 0, got {self.confirmations}")
-
-    def account(self) -> LocalAccount | None:
-        """Return the signing account, or None for read-only use."""
-        if self.private_key is None:
-            return None
-        from eth_account import Account
-
-        try:
-            account: LocalAccount = Account.from_key(self.private_key)
-        except (ValueError, TypeError) as error:
-            raise ChainConfigError("the private key is not a valid 32-byte hex key") from error
-        return account
-
-    def client(self) -> AnchorRegistryClient:
-        """Connect and return a client for the configured contract."""
-        if self.contract_address is None:
-            raise ChainConfigError("no contract address: give the registry's address")
-        return AnchorRegistryClient(
-            connect(self.rpc_url),
-            self.contract_address,
-            self.account(),
-            read_tag=self.read_tag,
-            confirmations=self.confirmations,
-            receipt_timeout=self.receipt_timeout,
-        )
+    urls = [rpc_urls] if isinstance(rpc_urls, str) else list(rpc_urls)
+    urls = [url.strip() for url in urls if url.strip()]
+    if not urls:
+        raise ChainConfigError("no RPC URL: give an http(s) JSON-RPC URL or an IPC socket path")
+    for url in urls:
+        if url.startswith(("ws://", "wss://")):
+            raise ChainConfigError(
+                f"RPC URL {url!r}: websocket URLs are not supported; use http(s) or IPC"
+            )
+    return Web3(_failover_provider(urls, timeout))
 
 
-def registry_factory(w3: Web3) -> type[Contract]:
-    """Return a contract factory that deploys the committed registry bytecode."""
-    artifact = load_artifact()
-    return w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+def _failover_provider(urls: list[str], timeout: float) -> Any:
+    """A provider that sends each request to the first endpoint that answers."""
+    import requests
+    from web3 import HTTPProvider, IPCProvider
+    from web3.exceptions import ProviderConnectionError
+    from web3.providers.base import JSONBaseProvider
+
+    def make(url: str) -> Any:
+        if url.startswith(("http://", "https://")):
+            return HTTPProvider(
+                url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
+            )
+        return IPCProvider(url, timeout=max(1, round(timeout)))
+
+    unreachable = (
+        requests.exceptions.ConnectionError,
+        requests.exceptions.Timeout,
+        ProviderConnectionError,
+        ConnectionError,
+        FileNotFoundError,
+        TimeoutError,
+    )
+
+    class FailoverProvider(JSONBaseProvider):
+        """Tries the endpoints in order; a JSON-RPC error is an answer, not a failure."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.providers = [(url, make(url)) for url in urls]
+
+        def make_request(self, method: Any, params: Any) -> Any:
+            errors = []
+            for url, provider in self.providers:
+                try:
+                    return provider.make_request(method, params)
+                except unreachable as error:
+                    errors.append(f"{url}: {_first_line(error)}")
+                except requests.exceptions.HTTPError as error:
+                    errors.append(f"{url}: {_first_line(error)}")
+            raise ChainUnavailable("no RPC endpoint answered (" + "; ".join(errors) + ")")
+
+        def is_connected(self, show_traceback: bool = False) -> bool:
+            return any(provider.is_connected() for _, provider in self.providers)
+
+    return FailoverProvider()
 
 
 def registry_at(w3: Web3, address: str) -> Contract:
@@ -306,240 +520,486 @@ def registry_at(w3: Web3, address: str) -> Contract:
     return w3.eth.contract(address=checksum_address(address), abi=load_artifact()["abi"])
 
 
+def suggest_fees(w3: Web3, gas_estimate: int) -> FeeParams:
+    """Fees for a new transaction: EIP-1559 (2 x base fee + tip) where blocks have a base fee,
+    else the node's gas price."""
+    gas_limit = math.ceil(gas_estimate * GAS_MARGIN)
+    base_fee = w3.eth.get_block("latest").get("baseFeePerGas")
+    if base_fee is None:
+        return FeeParams(gas_limit, gas_price=int(w3.eth.gas_price))
+    tip = int(w3.eth.max_priority_fee)
+    return FeeParams(gas_limit, max_fee=2 * int(base_fee) + tip, max_priority_fee=tip)
+
+
 def deploy_registry(
-    w3: Web3, account: LocalAccount, receipt_timeout: float = 180.0
+    w3: Web3,
+    account: LocalAccount,
+    *,
+    publisher: str | None = None,
+    forwarder: str | None = None,
+    timeout: float = 300.0,
+    expected_chain_id: int | None = None,
 ) -> RegistryDeployment:
-    """Deploy the registry from the committed artifact with ``account`` as publisher."""
-    chain_id = w3.eth.chain_id
+    """Deploy the committed artifact; the publisher defaults to the deploying account."""
+    if expected_chain_id is not None:
+        ensure_account_allowed(expected_chain_id, account.address)  # before any network call
+    chain_id = int(w3.eth.chain_id)
+    if expected_chain_id is not None and chain_id != expected_chain_id:
+        raise ChainConfigError(f"the node serves chain id {chain_id}, not {expected_chain_id}")
     ensure_account_allowed(chain_id, account.address)
-    factory = registry_factory(w3)
-    tx = factory.constructor().build_transaction(_base_tx(w3, account, chain_id))
-    receipt = _send(w3, account, tx, receipt_timeout, "deploying the AnchorRegistry")
-    address = receipt["contractAddress"]
-    if address is None or not code_matches_artifact(w3, address):
-        raise AnchorFailed(
-            f"deployment transaction {_hex(receipt['transactionHash'])} left no matching code"
+    publisher_address = checksum_address(publisher or account.address)
+    forwarder_address = checksum_address(forwarder) if forwarder else None
+    artifact = load_artifact()
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    constructor = factory.constructor(publisher_address, forwarder_address or ZERO_ADDRESS)
+    estimate = int(constructor.estimate_gas({"from": account.address}))
+    fees = suggest_fees(w3, estimate)
+    tx = constructor.build_transaction(
+        cast(
+            "TxParams",
+            {
+                "from": account.address,
+                "nonce": w3.eth.get_transaction_count(account.address, "pending"),
+                "chainId": chain_id,
+                **fees.tx_fields(),
+            },
         )
+    )
+    signed = account.sign_transaction(cast("dict[str, Any]", tx))
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    inclusion = _wait_receipt(w3, bytes(tx_hash), timeout, "deploying the PublicationLog")
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    address = receipt["contractAddress"]
+    if not inclusion.succeeded or address is None or not code_matches_artifact(w3, address):
+        raise AnchorFailed(
+            f"deployment transaction {_hex(tx_hash)} left no code matching the artifact"
+        )
+    log.info("deployed the PublicationLog at %s (tx %s)", address, _hex(tx_hash))
     return RegistryDeployment(
         chain_id=chain_id,
         contract=checksum_address(address),
-        publisher=checksum_address(account.address),
-        tx_hash=bytes(receipt["transactionHash"]),
-        block_number=receipt["blockNumber"],
-        gas_used=receipt["gasUsed"],
+        publisher=publisher_address,
+        forwarder=forwarder_address,
+        tx_hash=bytes(tx_hash),
+        block_number=inclusion.block_number,
+        gas_used=inclusion.gas_used,
+        fee_wei=inclusion.fee_wei,
+        runtime_code_sha256=hashlib.sha256(bytes(w3.eth.get_code(address))).hexdigest(),
     )
 
 
-class AnchorRegistryClient:
-    """Reads and writes anchors on one deployed AnchorRegistry."""
+class PublicationLogClient:
+    """Reads and writes one deployed ``PublicationLog``.
+
+    ``finality`` decides the block reads use by default; the ``*_timeout``, ``fee_bump_percent``
+    and ``max_batch`` values are the sending policy the anchor journal follows.
+    """
 
     def __init__(
         self,
         w3: Web3,
-        contract_address: str,
+        address: str,
         account: LocalAccount | None = None,
         *,
-        read_tag: ReadTag | None = None,
-        confirmations: int = 0,
-        receipt_timeout: float = 180.0,
+        finality: Finality | None = None,
+        tx_timeout: float = 180.0,
+        finality_timeout: float = 900.0,
+        fee_bump_percent: int = 25,
+        max_batch: int = 128,
+        poll_interval: float = 1.0,
+        native_unit: str = "ETH",
     ) -> None:
-        """Bind to the registry at ``contract_address``; ``account`` None means read-only."""
+        """Bind to the registry at ``address``; ``account`` None means read-only."""
+        if fee_bump_percent < MIN_FEE_BUMP_PERCENT:
+            raise ChainConfigError(
+                f"fee_bump_percent must be at least {MIN_FEE_BUMP_PERCENT} (nodes refuse smaller "
+                "replacements)"
+            )
         self.w3 = w3
-        self.address: ChecksumAddress = checksum_address(contract_address)
+        self.address: ChecksumAddress = checksum_address(address)
         self.account = account
         self.contract = registry_at(w3, self.address)
-        self.confirmations = confirmations
-        self.receipt_timeout = receipt_timeout
-        self._read_tag = read_tag
+        self._finality = finality
+        self.tx_timeout = tx_timeout
+        self.finality_timeout = finality_timeout
+        self.fee_bump_percent = fee_bump_percent
+        self.max_batch = max_batch
+        self.poll_interval = poll_interval
+        self.native_unit = native_unit
         if account is not None:
             ensure_account_allowed(self.chain_id, account.address)
 
-    @classmethod
-    def deploy(cls, w3: Web3, account: LocalAccount) -> ChecksumAddress:
-        """Deploy a new registry published by ``account`` and return its address."""
-        return deploy_registry(w3, account).contract
+    # ------------------------------------------------------------------ reads
 
     @cached_property
     def chain_id(self) -> int:
         """Chain id of the connected node."""
-        return self.w3.eth.chain_id
+        return int(self.w3.eth.chain_id)
 
     @property
-    def read_tag(self) -> BlockIdentifier:
-        """Default block to read at (see the module docstring)."""
-        return self._read_tag or default_read_tag(self.chain_id)
+    def finality(self) -> Finality:
+        """When an entry counts as final (configured, else the chain's default)."""
+        return self._finality or default_finality(self.chain_id)
 
-    def get_anchor(self, key: bytes, block: BlockIdentifier | None = None) -> Anchor | None:
-        """Return the anchor stored under ``key`` (eth_call), or None if there is none."""
-        digest, previous, day, block_number, timestamp = self.contract.functions.get_anchor(
-            _bytes32(key, "key")
-        ).call(block_identifier=block or self.read_tag)
-        if bytes(digest) == ZERO_BYTES32:
-            return None
-        return Anchor(bytes(digest), bytes(previous), day, block_number, timestamp)
+    def read_block(self) -> BlockIdentifier:
+        """The block reads use: the finality tag, or the latest block minus N confirmations."""
+        finality = self.finality
+        if finality.tag is not None:
+            return cast("BlockIdentifier", finality.tag)
+        return max(0, int(self.w3.eth.block_number) - int(finality.confirmations or 0))
 
-    def head(self, block: BlockIdentifier | None = None) -> bytes:
-        """Return the key of the latest anchor (32 zero bytes before the first one)."""
-        return bytes(self.contract.functions.head().call(block_identifier=block or self.read_tag))
-
-    def head_day(self, block: BlockIdentifier | None = None) -> int:
-        """Return the YYYYMMDD day of the latest anchor (0 before the first one)."""
-        return int(self.contract.functions.head_day().call(block_identifier=block or self.read_tag))
-
-    def count(self, block: BlockIdentifier | None = None) -> int:
-        """Return the number of anchors."""
-        return int(self.contract.functions.count().call(block_identifier=block or self.read_tag))
-
-    def publisher(self) -> ChecksumAddress:
-        """Return the only address allowed to anchor."""
-        return checksum_address(self.contract.functions.publisher().call())
+    def final_block_number(self) -> int:
+        """Number of the newest block that counts as final."""
+        block = self.read_block()
+        if isinstance(block, int):
+            return block
+        return int(self.w3.eth.get_block(block)["number"])
 
     def is_final(self, block_number: int) -> bool:
-        """Tell whether ``block_number`` is within the read tag and has enough confirmations."""
-        read_block = self.w3.eth.get_block(self.read_tag)["number"]
-        latest = self.w3.eth.block_number
-        return block_number <= read_block and latest - block_number >= self.confirmations
+        """Whether ``block_number`` is at or below the final block."""
+        return block_number <= self.final_block_number()
 
-    def anchor(
-        self, key: bytes, day: datetime.date, digest: bytes, previous: bytes
-    ) -> AnchorReceipt:
-        """Anchor ``digest`` under ``key``; identical retries send nothing, conflicts raise."""
-        key, digest, previous = (
-            _bytes32(key, "key"),
-            _bytes32(digest, "digest"),
-            _bytes32(previous, "previous"),
+    def latest_entry(
+        self, dataset: str | bytes, day: dt.date, block: BlockIdentifier | None = None
+    ) -> DayEntries:
+        """The day's latest entry and its number of entries (``eth_call``)."""
+        answer = self._read(
+            self.contract.functions.latest_entry(_dataset(dataset), day_number(day)), block
         )
-        if digest == ZERO_BYTES32:
-            raise ValueError("digest must not be 32 zero bytes")
-        day_value = day_number(day)
-        stored = self.get_anchor(key, block="latest")
-        if stored is not None:
-            return self._existing_receipt(key, day_value, digest, previous, stored)
-        head = self.head("latest")
-        head_day = self.head_day("latest")
-        if previous != head:
-            raise AnchorOutOfOrder(
-                f"anchor for {day.isoformat()} names previous {_hex(previous)} but the "
-                f"contract's head is {_hex(head)} (day {head_day}): anchor the missing days "
-                f"first, or pass the head as previous"
-            )
-        if day_value <= head_day:
-            raise AnchorOutOfOrder(
-                f"day {day_value} is not after the contract's head day {head_day}: anchors "
-                f"must be published in strictly increasing day order"
-            )
-        account = self._require_account()
-        publisher = self.publisher()
-        if account.address != publisher:
-            raise AnchorFailed(
-                f"account {account.address} is not the registry's publisher {publisher}: "
-                f"sign with the key that deployed {self.address}"
-            )
-        from web3.exceptions import ContractLogicError
+        if answer is None:
+            return DayEntries(None, 0)
+        values, count = answer
+        return DayEntries(Entry.from_abi(values), int(count))
 
-        call = self.contract.functions.anchor(key, day_value, digest, previous)
-        try:
-            tx = call.build_transaction(_base_tx(self.w3, account, self.chain_id))
-        except ContractLogicError as error:
-            raise AnchorFailed(f"the registry rejected the anchor for {day}: {error}") from error
-        receipt = _send(self.w3, account, tx, self.receipt_timeout, f"anchoring {day}")
-        self._wait_confirmations(receipt["blockNumber"])
-        return AnchorReceipt(
-            chain_id=self.chain_id,
-            contract=self.address,
-            key=key,
-            digest=digest,
-            previous=previous,
-            day=day_value,
-            tx_hash=bytes(receipt["transactionHash"]),
-            block_number=receipt["blockNumber"],
-            already_anchored=False,
-        )
+    def count(
+        self, dataset: str | bytes, day: dt.date, block: BlockIdentifier | None = None
+    ) -> int:
+        """How many entries the day has (0 if it was never published)."""
+        return self.latest_entry(dataset, day, block).count
 
-    def find_anchor_tx(self, key: bytes, block_number: int) -> bytes | None:
-        """Return the hash of the transaction that anchored ``key`` in ``block_number``."""
-        logs = self.contract.events.Anchored.get_logs(
+    def get_entry(
+        self, dataset: str | bytes, seq: int, block: BlockIdentifier | None = None
+    ) -> Entry | None:
+        """Entry number ``seq`` (1-based) of the dataset, or None."""
+        values = self._read(self.contract.functions.get_entry(_dataset(dataset), seq), block)
+        return None if values is None else Entry.from_abi(values)
+
+    def dataset_info(
+        self, dataset: str | bytes, block: BlockIdentifier | None = None
+    ) -> DatasetInfo:
+        """Head, entries, distinct days and latest day of the dataset."""
+        answer = self._read(self.contract.functions.dataset_info(_dataset(dataset)), block)
+        if answer is None:
+            return DatasetInfo(0, 0, 0, 0)
+        head, entries, days, latest_day = answer
+        return DatasetInfo(int(head), int(entries), int(days), int(latest_day))
+
+    def publisher(self) -> ChecksumAddress:
+        """The only address allowed to publish."""
+        return checksum_address(self.contract.functions.publisher().call())
+
+    def forwarder(self) -> ChecksumAddress | None:
+        """The trusted relay hub (LACChain), None if unset."""
+        address = str(self.contract.functions.forwarder().call())
+        return None if int(address, 16) == 0 else checksum_address(address)
+
+    def version(self) -> str:
+        """The contract's ``VERSION()``."""
+        return str(self.contract.functions.VERSION().call())
+
+    def max_batch_size(self) -> int:
+        """The contract's ``MAX_BATCH()``, capped by the configured ``max_batch``."""
+        return min(self.max_batch, int(self.contract.functions.MAX_BATCH().call()))
+
+    def runtime_code_sha256(self) -> str:
+        """SHA-256 hex of the code deployed at the registry address."""
+        return hashlib.sha256(bytes(self.w3.eth.get_code(self.address))).hexdigest()
+
+    def find_publication_tx(
+        self, dataset: str | bytes, day: dt.date, block_number: int
+    ) -> bytes | None:
+        """Hash of the transaction that published ``day`` in ``block_number`` (one-block log query)."""
+        logs = self.contract.events.Published.get_logs(
             from_block=block_number,
             to_block=block_number,
-            argument_filters={"key": _bytes32(key, "key")},
+            argument_filters={"dataset": _dataset(dataset), "day": day_number(day)},
         )
-        return bytes(logs[0]["transactionHash"]) if logs else None
+        return bytes(logs[-1]["transactionHash"]) if logs else None
 
-    def _existing_receipt(
-        self, key: bytes, day_value: int, digest: bytes, previous: bytes, stored: Anchor
-    ) -> AnchorReceipt:
-        """Return the receipt of an identical stored anchor, or raise AnchorConflict."""
-        if stored.digest != digest or stored.previous != previous:
-            raise AnchorConflict(
-                f"key {_hex(key)} (day {stored.day}) is already anchored at block "
-                f"{stored.block_number} with digest {_hex(stored.digest)} and previous "
-                f"{_hex(stored.previous)}; refusing digest {_hex(digest)} previous "
-                f"{_hex(previous)}. Anchors are write-once: the published manifest for this "
-                f"day changed after it was anchored, publish a correction under a new day"
-            )
-        return AnchorReceipt(
-            chain_id=self.chain_id,
-            contract=self.address,
-            key=key,
-            digest=digest,
-            previous=previous,
-            day=stored.day,
-            tx_hash=self.find_anchor_tx(key, stored.block_number),
-            block_number=stored.block_number,
-            already_anchored=True,
-        )
+    def _block(self, block: BlockIdentifier | None) -> BlockIdentifier:
+        return block if block is not None else self.read_block()
 
-    def _require_account(self) -> LocalAccount:
-        """Return the signing account or explain that the client is read-only."""
+    def _read(self, function: Any, block: BlockIdentifier | None) -> Any:
+        """``eth_call`` at ``block``; None where the registry had no code yet (a block read
+        below the deployment, e.g. at ``finalized`` right after deploying)."""
+        from web3.exceptions import BadFunctionCallOutput
+
+        at = self._block(block)
+        try:
+            return function.call(block_identifier=at)
+        except BadFunctionCallOutput:
+            if bytes(self.w3.eth.get_code(self.address, at)):
+                raise
+            return None
+
+    # ------------------------------------------------------------------ writes, step by step
+
+    def require_account(self) -> LocalAccount:
+        """The signing account, or an explanation that the client is read-only."""
         if self.account is None:
-            raise ChainConfigError(
-                "this registry client is read-only: give it the publisher's private key"
-            )
+            raise ChainConfigError("this registry client is read-only: give it the publisher's key")
         return self.account
 
-    def _wait_confirmations(self, block_number: int) -> None:
-        """Block until ``block_number`` has the configured number of confirmations."""
-        deadline = time.monotonic() + self.receipt_timeout
-        while self.w3.eth.block_number - block_number < self.confirmations:
-            if time.monotonic() > deadline:
+    def pending_nonce(self) -> int:
+        """The next nonce of the signing account, counting transactions not yet mined."""
+        return int(self.w3.eth.get_transaction_count(self.require_account().address, "pending"))
+
+    def mined_nonce(self) -> int:
+        """The number of the signing account's transactions in the latest block."""
+        return int(self.w3.eth.get_transaction_count(self.require_account().address, "latest"))
+
+    def publish_data(self, dataset: str, items: Sequence[tuple[dt.date, bytes]]) -> str:
+        """Call data of ``publish`` for one item, ``publish_batch`` for several (in order)."""
+        if not items:
+            raise ValueError("nothing to publish")
+        if len(items) == 1:
+            day, digest = items[0]
+            args: list[Any] = [dataset, day_number(day), _bytes32(digest)]
+            return str(self.contract.encode_abi("publish", args))
+        args = [
+            dataset,
+            [day_number(day) for day, _ in items],
+            [_bytes32(digest) for _, digest in items],
+        ]
+        return str(self.contract.encode_abi("publish_batch", args))
+
+    def sign_publication(
+        self,
+        dataset: str,
+        items: Sequence[tuple[dt.date, bytes]],
+        *,
+        nonce: int,
+        fees: FeeParams | None = None,
+    ) -> SignedTx:
+        """Sign (not send) the publication of ``items`` with an explicit nonce and fees."""
+        account = self.require_account()
+        if len(items) > self.max_batch_size():
+            raise ValueError(
+                f"{len(items)} days in one transaction; at most {self.max_batch_size()}"
+            )
+        data = self.publish_data(dataset, items)
+        if fees is None:
+            call = {"from": account.address, "to": self.address, "data": data}
+            try:
+                estimate = int(self.w3.eth.estimate_gas(cast("TxParams", call)))
+            except ChainUnavailable:
+                raise
+            except Exception as error:  # ContractLogicError, or eth-tester's TransactionFailed
+                raise AnchorFailed(f"the registry would reject the publication: {error}") from error
+            fees = suggest_fees(self.w3, estimate)
+        tx = {
+            "to": self.address,
+            "data": data,
+            "value": 0,
+            "nonce": nonce,
+            "chainId": self.chain_id,
+            **fees.tx_fields(),
+        }
+        signed = account.sign_transaction(cast("dict[str, Any]", tx))
+        return SignedTx(nonce, bytes(signed.hash), bytes(signed.raw_transaction), fees)
+
+    def send_raw(self, raw: bytes) -> bytes:
+        """Broadcast signed bytes; a node that already knows them (or their nonce) is fine."""
+        from eth_utils.crypto import keccak
+
+        tx_hash = keccak(raw)
+        try:
+            self.w3.eth.send_raw_transaction(raw)
+        except ChainUnavailable:
+            raise
+        except Exception as error:
+            message = str(error).lower()
+            if not any(word in message for word in ("known", "nonce too low", "already imported")):
                 raise AnchorFailed(
-                    f"block {block_number} did not reach {self.confirmations} confirmations "
-                    f"within {self.receipt_timeout:.0f} s"
-                )
-            time.sleep(CONFIRMATION_POLL_SECONDS)
+                    f"the node refused transaction {_hex(tx_hash)}: {error}"
+                ) from error
+            log.info(
+                "transaction %s: the node already had it or its nonce (%s)", _hex(tx_hash), error
+            )
+        return tx_hash
+
+    def inclusion(self, tx_hash: bytes) -> Inclusion | None:
+        """The mined receipt of ``tx_hash``, or None if it is not (or no longer) in a block."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            receipt = self.w3.eth.get_transaction_receipt(cast(Any, tx_hash))
+        except TransactionNotFound:
+            return None
+        if receipt is None or receipt.get("blockNumber") is None:
+            return None
+        return _inclusion(receipt)
+
+    def block_hash(self, number: int) -> bytes | None:
+        """Hash of block ``number`` on the node's current chain (None if it has no such block)."""
+        from web3.exceptions import BlockNotFound
+
+        try:
+            return bytes(self.w3.eth.get_block(number)["hash"])
+        except BlockNotFound:
+            return None
+
+    # ------------------------------------------------------------------ writes, all at once
+
+    def publish(self, dataset: str, day: dt.date, digest: bytes) -> Inclusion | None:
+        """Publish one day and wait for it to be mined; None if it is already the day's digest."""
+        return next(iter(self.publish_batch(dataset, [(day, digest)])), None)
+
+    def publish_batch(
+        self, dataset: str, items: Sequence[tuple[dt.date, bytes]]
+    ) -> list[Inclusion]:
+        """Publish days in order, ``max_batch_size()`` per transaction, waiting for each; days
+        whose latest digest is already the given one are skipped (no transaction)."""
+        todo = [
+            (day, digest)
+            for day, digest in items
+            if (entry := self.latest_entry(dataset, day, "latest").latest) is None
+            or entry.digest != _bytes32(digest)
+        ]
+        size = self.max_batch_size()
+        inclusions = []
+        for start in range(0, len(todo), size):
+            signed = self.sign_publication(
+                dataset, todo[start : start + size], nonce=self.pending_nonce()
+            )
+            self.send_raw(signed.raw)
+            inclusion = _wait_receipt(
+                self.w3, signed.tx_hash, self.tx_timeout, f"publishing {dataset}"
+            )
+            if not inclusion.succeeded:
+                raise AnchorFailed(f"transaction {_hex(signed.tx_hash)} reverted")
+            inclusions.append(inclusion)
+        return inclusions
 
 
-def _base_tx(w3: Web3, account: LocalAccount, chain_id: int) -> TxParams:
-    """Return the sender, nonce and chain id for a locally signed transaction."""
-    return {
-        "from": account.address,
-        "nonce": w3.eth.get_transaction_count(account.address, "pending"),
-        "chainId": chain_id,
-    }
-
-
-def _send(w3: Web3, account: LocalAccount, tx: TxParams, timeout: float, action: str) -> TxReceipt:
-    """Sign, send and wait for ``tx``; raise AnchorFailed if it reverts or times out."""
+def _wait_receipt(w3: Web3, tx_hash: bytes, timeout: float, action: str) -> Inclusion:
+    """Wait for a receipt; AnchorFailed if none within ``timeout`` seconds."""
     from web3.exceptions import TimeExhausted
 
-    signed = account.sign_transaction(cast("dict[str, Any]", tx))
-    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     try:
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
+        receipt = w3.eth.wait_for_transaction_receipt(cast(Any, tx_hash), timeout=timeout)
     except TimeExhausted as error:
         raise AnchorFailed(
             f"{action}: transaction {_hex(tx_hash)} was not mined within {timeout:.0f} s"
         ) from error
-    if receipt["status"] != 1:
-        raise AnchorFailed(f"{action}: transaction {_hex(tx_hash)} reverted")
-    return receipt
+    return _inclusion(receipt)
 
 
-def _bytes32(value: bytes | str, name: str) -> bytes:
+def _inclusion(receipt: Mapping[str, Any]) -> Inclusion:
+    gas_used = int(receipt["gasUsed"])
+    price = int(receipt.get("effectiveGasPrice") or 0)
+    return Inclusion(
+        tx_hash=bytes(receipt["transactionHash"]),
+        block_number=int(receipt["blockNumber"]),
+        block_hash=bytes(receipt["blockHash"]),
+        gas_used=gas_used,
+        fee_wei=gas_used * price,
+        succeeded=int(receipt["status"]) == 1,
+    )
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    """Where to anchor and with which key; secrets never appear in repr, messages or logs.
+
+    Built explicitly by the caller (from the settings object): nothing here reads the
+    environment. ``chain_id`` is required to sign, so that a development key is refused before
+    any network call.
+    """
+
+    rpc_urls: tuple[str, ...]
+    chain_id: int | None = None
+    contract: str | None = None
+    private_key: str | None = field(default=None, repr=False)
+    keystore: Path | None = None
+    keystore_passphrase: str | None = field(default=None, repr=False)
+    finality: Finality | None = None
+    rpc_timeout: float = 30.0
+    tx_timeout: float = 180.0
+    finality_timeout: float = 900.0
+    fee_bump_percent: int = 25
+    max_batch: int = 128
+    poll_interval: float = 1.0
+    native_unit: str = "ETH"
+
+    def __post_init__(self) -> None:
+        """Validate the endpoints and the contract address."""
+        if not [url for url in self.rpc_urls if url.strip()]:
+            raise ChainConfigError("no RPC URL: give an http(s) JSON-RPC URL or an IPC socket path")
+        if self.contract is not None:
+            try:
+                object.__setattr__(self, "contract", checksum_address(self.contract))
+            except ValueError:
+                raise ChainConfigError(
+                    f"contract address {self.contract!r} is not an Ethereum address"
+                ) from None
+
+    def account(self) -> LocalAccount | None:
+        """The signing account (None for read-only use), refused if it is a development key
+        and the chain id is not 31337. No network call."""
+        account = load_account(
+            private_key=self.private_key,
+            keystore=self.keystore,
+            passphrase=self.keystore_passphrase,
+        )
+        if account is not None:
+            if self.chain_id is None:
+                raise ChainConfigError(
+                    "signing needs the expected chain id (chain.chain_id), so that a "
+                    "development key can be refused before any network call"
+                )
+            ensure_account_allowed(self.chain_id, account.address)
+        return account
+
+    def connect(self) -> Web3:
+        """A Web3 over the endpoints, checked to serve ``chain_id`` when it is set."""
+        w3 = connect(self.rpc_urls, self.rpc_timeout)
+        if self.chain_id is not None:
+            actual = int(w3.eth.chain_id)
+            if actual != self.chain_id:
+                raise ChainConfigError(
+                    f"{self.rpc_urls[0]} serves chain id {actual}, not the configured {self.chain_id}"
+                )
+        return w3
+
+    def client(self, account: LocalAccount | None = None) -> PublicationLogClient:
+        """Load the key (before any network call), connect and bind to ``contract``."""
+        if self.contract is None:
+            raise ChainConfigError("no contract address: give the registry's address")
+        account = account or self.account()
+        return PublicationLogClient(
+            self.connect(),
+            self.contract,
+            account,
+            finality=self.finality,
+            tx_timeout=self.tx_timeout,
+            finality_timeout=self.finality_timeout,
+            fee_bump_percent=self.fee_bump_percent,
+            max_batch=self.max_batch,
+            poll_interval=self.poll_interval,
+            native_unit=self.native_unit,
+        )
+
+
+def _dataset(dataset: str | bytes) -> bytes:
+    return dataset_id(dataset) if isinstance(dataset, str) else _bytes32(dataset)
+
+
+def _bytes32(value: bytes | str) -> bytes:
     """Return ``value`` as exactly 32 bytes (accepting 0x-hex strings)."""
     raw = _from_hex(value) if isinstance(value, str) else bytes(value)
     if len(raw) != 32:
-        raise ValueError(f"{name} must be 32 bytes, got {len(raw)}")
+        raise ValueError(f"expected 32 bytes, got {len(raw)}")
     return raw
 
 
@@ -558,3 +1018,8 @@ def _from_hex(value: str) -> bytes:
 def _hex(value: bytes) -> str:
     """Return 0x-prefixed lowercase hex."""
     return "0x" + bytes(value).hex()
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:200]

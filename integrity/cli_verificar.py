@@ -28,13 +28,13 @@ from integrity.verify import (
     ChainAccess,
     ChainUnavailable,
     DatasetsRoot,
+    JsonRpcChainAccess,
     Limits,
     Note,
     PinSource,
     TrustPin,
     VerificationResult,
     VerifyOptions,
-    Web3ChainAccess,
     check_label,
     load_trust_file,
     verify_path,
@@ -82,24 +82,25 @@ def chain_factory(
     stack: contextlib.ExitStack,
     pins: Sequence[TrustPin] = (),
 ) -> Callable[[int], ChainAccess]:
-    """Open the chain lazily: the given RPC; else the nodes of a pin given with --trust or
-    installed with the verifier (with two or more, the first two must agree); else, for chain
-    id 31337, a read-only copy of the dev chain; else the dev chain pin's nodes. Never a node
-    named by the downloaded data."""
+    """Open the chain lazily (JSON-RPC, no web3): the given RPC; else the nodes of a pin given
+    with --trust or installed with the verifier (the first two that answer must agree; reads
+    at the pin's finality); else, for chain id 31337, a read-only copy of the dev chain; else
+    the dev chain pin's nodes. Never a node named by the downloaded data."""
 
     def from_pins(chain_id: int, sources: tuple[PinSource, ...]) -> ChainAccess | None:
         for pin in pins:
             if pin.source in sources and pin.chain_id == chain_id and pin.rpc:
-                nodes = list(pin.rpc[:2])
+                nodes = list(pin.rpc)
                 if len(nodes) == 1:
-                    return _connect(nodes[0], chain_id)
-                # Two nodes of the pin must give the same answers.
-                return AgreeingAccess([_connect(url, chain_id) for url in nodes], nodes)
+                    return _connect(nodes[0], chain_id, pin)
+                # The first two nodes of the pin that answer must give the same answers.
+                return AgreeingAccess([_connect(url, chain_id, pin) for url in nodes], nodes)
         return None
 
     def factory(chain_id: int) -> ChainAccess:
         if rpc_url:
-            return _connect(rpc_url, chain_id)
+            pinned = [pin for pin in pins if pin.chain_id == chain_id]
+            return _connect(rpc_url, chain_id, pinned[0] if pinned else None)
         chosen = from_pins(chain_id, (PinSource.ARGUMENT, PinSource.INSTALLED))
         if chosen is not None:
             return chosen
@@ -112,7 +113,7 @@ def chain_factory(
                 raise ChainUnavailable(
                     Note("cli.devchain_unavailable", {"error": str(error).splitlines()[0]})
                 ) from error
-            return Web3ChainAccess(running.web3(), dev_chain=True)
+            return JsonRpcChainAccess.over_http([running.rpc_url], dev_chain=True)
         chosen = from_pins(chain_id, tuple(PinSource))
         if chosen is not None:
             return chosen
@@ -121,10 +122,14 @@ def chain_factory(
     return factory
 
 
-def _connect(url: str, chain_id: int) -> ChainAccess:
-    from integrity.chain import connect
-
-    return Web3ChainAccess(connect(url), dev_chain=chain_id == ANVIL_CHAIN_ID)
+def _connect(url: str, chain_id: int, pin: TrustPin | None = None) -> ChainAccess:
+    """JSON-RPC (no web3) to one node, reading at the pin's finality when a pin is known."""
+    return JsonRpcChainAccess.over_http(
+        [url],
+        finality_tag=pin.finality_tag if pin else None,
+        confirmations=pin.confirmations if pin else None,
+        dev_chain=chain_id == ANVIL_CHAIN_ID,
+    )
 
 
 def render_text(

@@ -3,6 +3,11 @@
 The dev chain proves the anchoring code path, not tamper evidence: whoever can edit the state
 file (``anvil-state.json``) can rewrite its whole history. Every result that comes from it
 must say so (message ``devchain.warning`` of the catalogue, ``messages.verify``).
+
+Its trust pin (kind ``dev``) is written beside the state when the registry is deployed
+(``integrity.verify.trust.devchain_pin_path``), never inside a datasets root. The pin names
+anvil's default endpoint (``http://127.0.0.1:8545``): ``verificar`` does not use it, it starts
+its own read-only copy of the state.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import ctypes
+import datetime as dt
 import json
 import logging
 import os
@@ -22,14 +28,27 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from integrity.chain import (
     ANVIL_CHAIN_ID,
-    AnchorRegistryClient,
+    REGISTRY_VERSION,
+    PublicationLogClient,
     artifact_sha256,
     code_matches_artifact,
     deploy_registry,
+    runtime_code_sha256,
+)
+from integrity.layout import DEFAULT_DATASET
+from integrity.verify.trust import (
+    Finality,
+    Network,
+    Pin,
+    PinError,
+    Registry,
+    devchain_pin_path,
+    load_pin,
+    write_pin,
 )
 
 if TYPE_CHECKING:  # web3 and eth-account are imported where used: importing this is cheap
@@ -47,6 +66,8 @@ STATE_FILE_NAME = "anvil-state.json"
 PID_FILE_NAME = "anvil.pid"
 LOG_FILE_NAME = "anvil.log"
 DEPLOYMENT_FILE_NAME = "deployment.json"
+DEV_PIN_NAME = "devchain"
+DEV_PIN_RPC = "http://127.0.0.1:8545"  # anvil's default endpoint
 
 _LISTENING = re.compile(rb"Listening on (\S+):(\d+)")
 _PR_SET_PDEATHSIG = 1
@@ -82,6 +103,25 @@ class DevDeployment:
     def save(self, path: Path) -> None:
         """Write the deployment as sorted, indented JSON."""
         path.write_text(json.dumps(asdict(self), sort_keys=True, indent=2) + "\n")
+
+    def pin(self, dataset: str) -> Pin:
+        """The dev chain's trust pin (kind ``dev``) for ``dataset``."""
+        created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        return Pin(
+            name=DEV_PIN_NAME,
+            kind="dev",
+            dataset=dataset,
+            network=Network("anvil", self.chain_id, (DEV_PIN_RPC,), Finality(tag="latest")),
+            registry=Registry(
+                address=self.contract,
+                deploy_tx=self.deploy_tx,
+                deploy_block=self.block_number,
+                runtime_code_sha256=runtime_code_sha256(),
+                version=REGISTRY_VERSION,
+            ),
+            publisher=self.publisher,
+            created_at=created.replace("+00:00", "Z"),
+        ).validate()
 
 
 def find_anvil_bin(anvil_bin: Path | None = None) -> Path:
@@ -138,10 +178,14 @@ class AnvilProcess:
         startup_timeout: float = 30.0,
         stop_timeout: float = 10.0,
         die_with_parent: bool = False,
+        chain_id: int = ANVIL_CHAIN_ID,
+        port: int = 0,
     ) -> None:
         """Prepare (not start) anvil with ``state_args``; PID and log files go to ``run_dir``."""
         self.anvil_bin = anvil_bin
         self.state_args = state_args
+        self.chain_id = chain_id
+        self.port = port
         self.pid_file = run_dir / PID_FILE_NAME
         self.log_file = run_dir / LOG_FILE_NAME
         self.startup_timeout = startup_timeout
@@ -175,9 +219,9 @@ class AnvilProcess:
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(self.port),
             "--chain-id",
-            str(ANVIL_CHAIN_ID),
+            str(self.chain_id),
             "--color",
             "never",
         ]
@@ -216,7 +260,7 @@ class AnvilProcess:
             if rpc_url is not None:
                 w3 = _http_web3(rpc_url, timeout=2)
                 with contextlib.suppress(Exception):
-                    if w3.eth.chain_id == ANVIL_CHAIN_ID:
+                    if w3.eth.chain_id == self.chain_id:
                         return rpc_url
             time.sleep(0.05)
         raise DevChainError(
@@ -293,12 +337,21 @@ class _RunningChain(abc.ABC):
         """Return a Web3 connected to the running anvil."""
         return _http_web3(self.rpc_url, timeout=30)
 
-    def client(self, *, read_only: bool = False) -> AnchorRegistryClient:
-        """Return a registry client; it signs with anvil account 0 unless ``read_only``."""
+    def client(
+        self, *, read_only: bool = False, finality: Finality | None = None, **policy: Any
+    ) -> PublicationLogClient:
+        """Return a registry client (read at ``latest`` unless told otherwise); it signs with
+        anvil account 0 unless ``read_only``; ``policy``: ``PublicationLogClient`` options."""
         if self.deployment is None:
             raise DevChainError("the dev chain has no registry deployment yet: call start() first")
         account = None if read_only else _dev_account()
-        return AnchorRegistryClient(self.web3(), self.deployment.contract, account)
+        return PublicationLogClient(
+            self.web3(),
+            self.deployment.contract,
+            account,
+            finality=finality or Finality(tag="latest"),
+            **policy,
+        )
 
     @abc.abstractmethod
     def start(self) -> Self:
@@ -323,11 +376,12 @@ class _RunningChain(abc.ABC):
 
 
 class DevChain(_RunningChain):
-    """A persistent local anvil with the AnchorRegistry deployed (proves the code path only).
+    """A persistent local anvil with the PublicationLog deployed (proves the code path only).
 
     State lives in ``state_dir``: ``anvil-state.json`` (dumped every second and on SIGTERM),
-    ``anvil.pid``, ``anvil.log`` and ``deployment.json``. The dev chain is not tamper evidence:
-    whoever can edit the state file can rewrite history (message ``devchain.warning``).
+    ``anvil.pid``, ``anvil.log``, ``deployment.json`` and the dev trust pin ``trust-pin.json``
+    (for ``dataset``). The dev chain is not tamper evidence: whoever can edit the state file
+    can rewrite history (message ``devchain.warning``).
     """
 
     def __init__(
@@ -335,12 +389,15 @@ class DevChain(_RunningChain):
         state_dir: Path,
         anvil_bin: Path | None = None,
         *,
+        dataset: str = DEFAULT_DATASET,
         startup_timeout: float = 30.0,
         stop_timeout: float = 10.0,
         die_with_parent: bool = False,
     ) -> None:
         """Prepare a dev chain in ``state_dir``; ``die_with_parent`` ties anvil to this process."""
         self.state_dir = Path(state_dir)
+        self.dataset = dataset
+        self.pin_file = devchain_pin_path(self.state_dir)
         self.anvil_bin = find_anvil_bin(anvil_bin)
         self.state_file = self.state_dir / STATE_FILE_NAME
         self.deployment_file = self.state_dir / DEPLOYMENT_FILE_NAME
@@ -415,6 +472,7 @@ class DevChain(_RunningChain):
                         previous.artifact_sha256,
                         artifact_sha256(),
                     )
+                self._ensure_pin(previous)
                 return previous
             self.redeployed_reason = (
                 f"the registry recorded in {self.deployment_file} ({previous.contract}) has no "
@@ -435,7 +493,17 @@ class DevChain(_RunningChain):
             replaces=previous.contract if previous is not None else None,
         )
         deployment.save(self.deployment_file)
+        self._ensure_pin(deployment, replace=True)
         return deployment
+
+    def _ensure_pin(self, deployment: DevDeployment, *, replace: bool = False) -> None:
+        """Write the dev pin beside the state (kept if valid and not ``replace``)."""
+        if not replace:
+            with contextlib.suppress(PinError):
+                pinned = load_pin(self.pin_file)
+                if (pinned.registry.address, pinned.dataset) == (deployment.contract, self.dataset):
+                    return
+        write_pin(deployment.pin(self.dataset), self.pin_file)
 
 
 class ReadOnlyDevChain(_RunningChain):

@@ -113,4 +113,25 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "Generado a partir de index.json y los manifiestos publicados. Licencia: {licence}.",
         "en": "Generated from index.json and the published manifests. Licence: {licence}.",
     },
+    "portal.anchor_costs": {
+        "es": "Costo acumulado del anclaje: <strong>{amount} {unit}</strong> ({wei} wei; {gas} de "
+        "gas) en {transactions} transacciones para {days} días anclados",
+        "en": "Cumulative anchoring cost: <strong>{amount} {unit}</strong> ({wei} wei; {gas} "
+        "gas) in {transactions} transactions for {days} anchored days",
+    },
+    "portal.anchor_costs_dev": {
+        "es": " en la cadena de desarrollo (sin valor real)",
+        "en": " on the development chain (no real value)",
+    },
+    "portal.anchor_reference": {
+        "es": ". Como referencia, PERÚ COMPRAS informó {yearly} al año por su API de sellado de "
+        "tiempo.",
+        "en": ". For reference, PERÚ COMPRAS reported {yearly} a year for its time-stamping API.",
+    },
+    "portal.anchor_pending": {
+        "es": " <strong>{count} día(s) pendiente(s) de anclaje</strong>: publicados, se anclarán "
+        "cuando la cadena responda.",
+        "en": " <strong>{count} day(s) pending anchoring</strong>: published, they will be "
+        "anchored when the chain answers.",
+    },
 }

@@ -58,13 +58,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "manual.call": {
         "es": (
             "Comprobación manual (cualquier nodo RPC de la cadena {chain_id}): eth_call "
-            '{{"to": "{to}", "data": "{data}"}}; los primeros 32 bytes de la respuesta deben '
-            "ser {digest} (SHA-256 del manifiesto)."
+            '{{"to": "{to}", "data": "{data}"}} (latest_entry del conjunto y el día); la '
+            "quinta palabra de 32 bytes de la respuesta debe ser {digest} (SHA-256 del "
+            "manifiesto)."
         ),
         "en": (
             "Manual check (any RPC node of chain {chain_id}): eth_call "
-            '{{"to": "{to}", "data": "{data}"}}; the first 32 bytes of the answer must be '
-            "{digest} (SHA-256 of the manifest)."
+            '{{"to": "{to}", "data": "{data}"}} (latest_entry of the dataset and day); the '
+            "fifth 32-byte word of the answer must be {digest} (SHA-256 of the manifest)."
         ),
     },
     # --- which trust pin decided the verdict (every verdict says it)
@@ -615,12 +616,62 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     # --- anchor
     "anchor.ok": {
         "es": (
-            "el SHA-256 del manifiesto ({digest}) está anclado bajo la clave {key} en el bloque "
-            "{block} (cadena {chain_id})"
+            "el SHA-256 del manifiesto ({digest}) es la entrada n.º {seq} del registro, en el "
+            "bloque {block} (cadena {chain_id})"
         ),
         "en": (
-            "the manifest SHA-256 ({digest}) is anchored under key {key} in block {block} "
+            "the manifest SHA-256 ({digest}) is registry entry no. {seq}, in block {block} "
             "(chain {chain_id})"
+        ),
+    },
+    "anchor.kind_first": {
+        "es": "primera publicación del día (el día tiene {count} entrada(s) en el registro)",
+        "en": "first publication of the day (the day has {count} registry entry(ies))",
+    },
+    "anchor.kind_late": {
+        "es": (
+            "publicación tardía: el día se ancló después de días posteriores (el día tiene "
+            "{count} entrada(s) en el registro)"
+        ),
+        "en": (
+            "late publication: the day was anchored after later days (the day has {count} "
+            "registry entry(ies))"
+        ),
+    },
+    "anchor.kind_correction": {
+        "es": (
+            "corrección: la entrada n.º {seq} reemplaza a la n.º {supersedes}, que sigue "
+            "legible en el registro (el día tiene {count} entradas)"
+        ),
+        "en": (
+            "correction: entry no. {seq} replaces no. {supersedes}, which stays readable in the "
+            "registry (the day has {count} entries)"
+        ),
+    },
+    "anchor.kind_unknown": {
+        "es": "entrada n.º {seq} de tipo desconocido ({kind}); el día tiene {count} entrada(s)",
+        "en": "entry no. {seq} of unknown kind ({kind}); the day has {count} entry(ies)",
+    },
+    "anchor.superseded": {
+        "es": (
+            "este manifiesto se ancló para {date} (entrada n.º {seq}, bloque {block}), pero fue "
+            "reemplazado por una corrección: la entrada vigente es la n.º {latest_seq} "
+            "({expected}); descargue la versión corregida"
+        ),
+        "en": (
+            "this manifest was anchored for {date} (entry no. {seq}, block {block}) but a "
+            "correction replaced it: the current entry is no. {latest_seq} ({expected}); "
+            "download the corrected version"
+        ),
+    },
+    "anchor.pending_record": {
+        "es": (
+            "{file}: anclaje pendiente: el día se publicó cuando la cadena no respondía y aún "
+            "no está en el registro; vuelva a verificar más tarde"
+        ),
+        "en": (
+            "{file}: anchor pending (pendiente): the day was published while the chain did "
+            "not answer and is not in the registry yet; verify again later"
         ),
     },
     "anchor.offline": {
@@ -642,18 +693,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "{file}: {field} is {actual}, expected {expected}",
     },
     "anchor.day_mismatch": {
-        "es": "el contrato guarda el día {actual} bajo la clave de {expected}",
-        "en": "the contract stores day {actual} under the key of {expected}",
-    },
-    "anchor.previous_mismatch": {
-        "es": (
-            "el anclaje de {date} enlaza con la clave {actual}, pero el manifiesto nombra como "
-            "día anterior {previous_date} (clave {expected})"
-        ),
-        "en": (
-            "the anchor for {date} links to key {actual}, but the manifest names "
-            "{previous_date} (key {expected}) as the previous day"
-        ),
+        "es": "el registro devuelve el día {actual} al pedir {expected}",
+        "en": "the registry answers day {actual} when asked for {expected}",
     },
     "anchor.previous_manifest_mismatch": {
         "es": (
@@ -671,12 +712,12 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "anchor.missing_on_chain": {
         "es": (
-            "{file} dice que {date} se ancló en el bloque {block}, pero el contrato no tiene "
-            "ningún anclaje bajo la clave {key}"
+            "{file} dice que {date} se ancló en el bloque {block}, pero el registro no tiene "
+            "ninguna entrada de {dataset} para ese día"
         ),
         "en": (
-            "{file} says {date} was anchored in block {block}, but the contract has no anchor "
-            "under key {key}"
+            "{file} says {date} was anchored in block {block}, but the registry has no entry "
+            "of {dataset} for that day"
         ),
     },
     "anchor.pending": {
@@ -687,8 +728,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "the anchor for {date} is in block {block}, not final yet; verify again later",
     },
     "anchor.not_anchored": {
-        "es": "{date} aún no está anclado (clave {key}); vuelva a verificar más tarde",
-        "en": "{date} is not anchored yet (key {key}); verify again later",
+        "es": "{date} aún no está en el registro ({dataset}); vuelva a verificar más tarde",
+        "en": "{date} is not in the registry yet ({dataset}); verify again later",
     },
     "anchor.no_contract": {
         "es": "no se sabe qué contrato consultar: no hay pin de confianza ni recibo de anclaje",

@@ -21,12 +21,14 @@ from dagster import (
     asset,
 )
 
+from integrity.layout import DayLayout
+from integrity.manifest import load_manifest
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
-from publication.anchoring import anchor_day
+from publication.anchoring import anchor_with
 from publication.site import refresh_site
-from publication.writer import write_trust
+from publication.writer import read_anchor_record
 from quality.rules import CheckResult
 
 EXTRACT_CHECKS = [
@@ -207,24 +209,32 @@ def anchored_day(
     datasets: DatasetsResource,
     chain: ChainResource,
 ) -> Output[dict]:
-    """SHA-256 of the day's manifest anchored on chain, chained to the previous day."""
+    """SHA-256 of the day's manifest in the PublicationLog registry (through the anchor
+    journal); if the chain cannot be reached the day stays published, marked ``pendiente``."""
     if not published_day.gate_passed:
         raise Failure(f"{context.partition_key}: the day did not pass its blocking checks")
-    with chain.client() as client:
-        write_trust(
-            datasets.path,
-            {
-                "dataset": datasets.dataset,
-                "chainId": client.chain_id,
-                "contract": client.address,
-                "publisher": client.publisher(),
-                "devChain": chain.is_dev_chain,
-            },
-        )
-        record = anchor_day(
-            datasets.path, datasets.dataset, _day(context), client, dev_chain=chain.is_dev_chain
-        )
+    day = _day(context)
+    records = anchor_with(
+        datasets.path,
+        datasets.dataset,
+        [day],
+        lambda: chain.session(datasets.dataset),
+        state_dir=datasets.state_path,
+        pin=chain.known_pin(),
+    )
+    receipt = DayLayout(datasets.path, datasets.dataset, day).anchor
+    record = records[0] if records else (read_anchor_record(receipt) or {})
+    if record.get("status") != "anclado":
+        context.log.warning(f"{day}: anchor pending ({record.get('reason')})")
     # The anchor shows in the catalogues, feed and pages, then reaches the storage.
-    refresh_site(datasets.path, datasets.dataset, datasets.identity(), lang=datasets.language)
+    manifest = load_manifest(DayLayout(datasets.path, datasets.dataset, day).manifest)
+    refresh_site(
+        datasets.path,
+        datasets.dataset,
+        datasets.identity(),
+        lang=datasets.language,
+        profile=datasets.profile_name,
+        synthetic=bool(manifest.data.get("synthetic")),
+    )
     datasets.publish_to_storage()
     return Output(record, metadata={k: MetadataValue.text(str(v)) for k, v in record.items()})

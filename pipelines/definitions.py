@@ -1,4 +1,5 @@
-"""Dagster code location: assets, checks, the daily job, its schedule and the source sensor.
+"""Dagster code location: assets, checks, the daily job, its schedule, the source sensor, and the
+job and sensor that anchor pending days (``pipelines.pending``).
 
 ``defs`` loads the settings once, when Dagster loads the code location, and builds the
 resources from them; importing this module reads no setting.
@@ -31,6 +32,7 @@ from pipelines.assets import (
 )
 from pipelines.bulk import BULK_ASSETS, bulk_after_days, publish_bulk_job
 from pipelines.partitions import daily_partitions
+from pipelines.pending import anchor_pending_job, pending_anchors
 from pipelines.resources import DatasetsResource, SourceResource, build_resources
 from publication.writer import read_index
 from settings import load_settings
@@ -87,8 +89,8 @@ def defs() -> Definitions:
     """The code location, its resources built from the settings (loaded here, once)."""
     return Definitions(
         assets=[*ALL_ASSETS, *BULK_ASSETS],
-        jobs=[publish_day_job, publish_bulk_job],
+        jobs=[publish_day_job, publish_bulk_job, anchor_pending_job],
         schedules=[daily_schedule],
-        sensors=[new_source_files, bulk_after_days],
+        sensors=[new_source_files, bulk_after_days, pending_anchors],
         resources=build_resources(load_settings()),
     )

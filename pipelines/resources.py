@@ -13,16 +13,32 @@ import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from integrity.chain import AnchorRegistryClient, ChainConfig, ChainConfigError
-from integrity.devchain import DevChain
+from integrity.chain import (
+    ChainConfig,
+    ChainConfigError,
+    ChainUnavailable,
+    RegistryDeployment,
+    deploy_registry,
+)
+from integrity.devchain import DevChain, DevChainError
+from integrity.verify.trust import (
+    Finality,
+    Pin,
+    PinError,
+    devchain_pin_path,
+    load_pin,
+    shipped_pins,
+)
 from perucompras.reader import month_of_file, read_source_dir
+from publication.anchoring import ChainSession
 from publication.storage import (
     LocalStore,
     ObjectStore,
@@ -263,23 +279,25 @@ class DatasetsResource(ConfigurableResource):
         return Identity(**{name: getattr(self, name) for name in Identity.model_fields})
 
 
-def _secret(settings: Settings, path: str) -> str:
-    """A secret for a resource: as ``EnvVar`` when it came from the environment."""
+def _secret(settings: Settings, path: str, *, as_env_var: bool = True) -> str:
+    """A secret for a resource: as ``EnvVar`` when it came from the environment (Dagster
+    resolves it when a run starts), unless ``as_env_var`` is False (used outside Dagster)."""
     group, _, name = path.partition(".")
     value = getattr(getattr(settings, group), name)
     if value is None:
         return ""
-    if settings.origin(path) == "environment":
+    if as_env_var and settings.origin(path) == "environment":
         return EnvVar(env_name(path))
     return str(value.get_secret_value())
 
 
 class ChainResource(ConfigurableResource):
-    """The EVM chain anchors go to.
+    """The EVM chain anchors go to (the ``chain`` settings, one field each).
 
     ``devchain`` (default) runs the embedded anvil with persistent state under
-    ``state_dir``, started for the step and stopped by PID afterwards; ``rpc`` signs with the
-    configured key through the first of ``rpc_urls`` (any EVM chain).
+    ``state_dir``, started for the step and stopped by PID afterwards, and anchors under its
+    dev pin; ``rpc`` signs with the configured key (raw key or keystore) through
+    ``rpc_urls`` (failover in order) and anchors under the pin of ``contract``.
     """
 
     mode: str = _CHAIN.mode
@@ -289,14 +307,26 @@ class ChainResource(ConfigurableResource):
     chain_id: int | None = None
     rpc_urls: list[str] = Field(default_factory=list)
     contract: str = ""
+    pin: str = ""  # empty: the installed pin that names the contract
+    finality_tag: str = ""  # empty: the chain's default unless confirmations > 0
     confirmations: int = _CHAIN.confirmations
     private_key: str = ""
     keystore: str = ""
     keystore_passphrase: str = ""
+    forwarder: str = ""
+    native_unit: str = _CHAIN.native_unit
+    max_batch: int = _CHAIN.max_batch
+    tx_timeout: float = _CHAIN.tx_timeout
+    fee_bump_percent: int = _CHAIN.fee_bump_percent
+    finality_timeout: float = _CHAIN.finality_timeout
+    poll_interval: float = _CHAIN.poll_interval
+    rpc_timeout: float = _CHAIN.rpc_timeout
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ChainResource:
-        """The chain the settings describe, secrets deferred to run time."""
+    def from_settings(cls, settings: Settings, *, for_dagster: bool = True) -> ChainResource:
+        """The chain the settings describe; for Dagster, secrets set in the environment are
+        deferred to run time (``EnvVar``); outside Dagster (``publicar deploy``/``anchor``)
+        they are the values themselves."""
         chain = settings.chain
         return cls(
             mode=chain.mode,
@@ -306,10 +336,22 @@ class ChainResource(ConfigurableResource):
             chain_id=chain.chain_id,
             rpc_urls=list(chain.rpc_urls),
             contract=chain.contract or "",
+            pin=str(chain.pin or ""),
+            finality_tag=chain.finality_tag or "",
             confirmations=chain.confirmations,
-            private_key=_secret(settings, "chain.private_key"),
+            private_key=_secret(settings, "chain.private_key", as_env_var=for_dagster),
             keystore=str(chain.keystore or ""),
-            keystore_passphrase=_secret(settings, "chain.keystore_passphrase"),
+            keystore_passphrase=_secret(
+                settings, "chain.keystore_passphrase", as_env_var=for_dagster
+            ),
+            forwarder=chain.forwarder or "",
+            native_unit=chain.native_unit,
+            max_batch=chain.max_batch,
+            tx_timeout=chain.tx_timeout,
+            fee_bump_percent=chain.fee_bump_percent,
+            finality_timeout=chain.finality_timeout,
+            poll_interval=chain.poll_interval,
+            rpc_timeout=chain.rpc_timeout,
         )
 
     @property
@@ -317,48 +359,121 @@ class ChainResource(ConfigurableResource):
         """True on the embedded anvil (proves the code path, not tamper evidence)."""
         return self.mode == "devchain"
 
-    def _signing_key(self) -> str | None:
-        if self.private_key:
-            return self.private_key
-        if not self.keystore:
+    def finality(self) -> Finality | None:
+        """The configured finality policy (None: the chain's default)."""
+        if self.finality_tag:
+            return Finality(tag=self.finality_tag)
+        if self.confirmations > 0:
+            return Finality(confirmations=self.confirmations)
+        return None
+
+    def policy(self) -> dict[str, Any]:
+        """How the registry client sends and waits (``PublicationLogClient`` arguments)."""
+        return {
+            "tx_timeout": self.tx_timeout,
+            "finality_timeout": self.finality_timeout,
+            "fee_bump_percent": self.fee_bump_percent,
+            "max_batch": self.max_batch,
+            "poll_interval": self.poll_interval,
+            "native_unit": self.native_unit,
+        }
+
+    def config(self) -> ChainConfig:
+        """The ``rpc`` chain as a ``ChainConfig`` (secrets included, never shown)."""
+        if self.mode != "rpc":
+            raise ValueError(f"chain mode {self.mode!r} has no RPC configuration")
+        return ChainConfig(
+            rpc_urls=tuple(self.rpc_urls),
+            chain_id=self.chain_id,
+            contract=self.contract or None,
+            private_key=self.private_key or None,
+            keystore=Path(self.keystore) if self.keystore else None,
+            keystore_passphrase=self.keystore_passphrase or None,
+            finality=self.finality(),
+            rpc_timeout=self.rpc_timeout,
+            **self.policy(),
+        )
+
+    def known_pin(self) -> Pin | None:
+        """The pin anchors are made under, if it can be read without the chain."""
+        try:
+            if self.mode == "devchain":
+                return load_pin(devchain_pin_path(self.state_dir))
+            return self.rpc_pin()
+        except (PinError, ChainConfigError):
             return None
-        import json
 
-        from eth_account import Account
-
-        keystore = json.loads(Path(self.keystore).read_text(encoding="utf-8"))
-        return "0x" + bytes(Account.decrypt(keystore, self.keystore_passphrase)).hex()
+    def rpc_pin(self) -> Pin:
+        """The registry's trust pin in ``rpc`` mode: ``pin``, else the installed one that
+        names ``contract`` on ``chain_id``."""
+        if self.pin:
+            return load_pin(self.pin)
+        for candidate in shipped_pins():
+            if (
+                candidate.network.chain_id == self.chain_id
+                and candidate.registry.address.lower() == self.contract.lower()
+            ):
+                return candidate
+        raise ChainConfigError(
+            f"no trust pin for registry {self.contract or '(unset)'} on chain {self.chain_id}: "
+            f"set {env_name('chain.pin')} to the pin `publicar deploy` wrote"
+        )
 
     @contextlib.contextmanager
-    def client(self) -> Iterator[AnchorRegistryClient]:
-        """A registry client that signs with the publisher key, for the duration of a step."""
-        if self.mode == "rpc":
-            if not self.rpc_urls or not self.contract:
-                raise ChainConfigError(
-                    f"chain mode rpc needs {env_name('chain.rpc_urls')} and "
-                    f"{env_name('chain.contract')}"
-                )
-            from web3 import Web3
+    def session(self, dataset: str) -> Iterator[ChainSession]:
+        """An open registry client signing as the publisher, with its pin, for one step.
 
-            config = ChainConfig(
-                rpc_url=self.rpc_urls[0],
-                private_key=self._signing_key(),
-                contract_address=Web3.to_checksum_address(self.contract),
-                confirmations=self.confirmations,
-            )
-            client = config.client()
-            if self.chain_id is not None and client.chain_id != self.chain_id:
-                raise ChainConfigError(
-                    f"{self.rpc_urls[0]} is chain id {client.chain_id}, not the configured "
-                    f"{self.chain_id} ({env_name('chain.chain_id')})"
-                )
-            yield client
+        Raises ``ChainUnavailable`` when the chain cannot be reached (the caller marks the
+        days pending); configuration problems (a dev key on a public chain, no pin, a pin
+        that names another registry) raise ``ChainConfigError``.
+        """
+        if self.mode == "rpc":
+            config = self.config()
+            account = config.account()  # the key is checked before any network call
+            pin = self.rpc_pin()
+            if config.contract is None:
+                config = replace(config, contract=pin.registry.address)
+            yield ChainSession(config.client(account), pin, dev_chain=False)
             return
         if self.mode != "devchain":
             raise ValueError(f"unknown chain mode {self.mode!r}: use devchain or rpc")
         anvil = Path(self.anvil_bin) if self.anvil_bin else None
-        with DevChain(Path(self.state_dir), anvil_bin=anvil, die_with_parent=True) as chain:
-            yield chain.client()
+        devchain = DevChain(
+            Path(self.state_dir), anvil_bin=anvil, dataset=dataset, die_with_parent=True
+        )
+        try:
+            devchain.start()
+        except DevChainError as error:
+            raise ChainUnavailable(f"the embedded dev chain did not start: {error}") from error
+        try:
+            client = devchain.client(finality=self.finality(), **self.policy())
+            yield ChainSession(client, load_pin(devchain.pin_file), dev_chain=True)
+        finally:
+            devchain.stop()
+
+    def reachable(self) -> bool:
+        """Whether the chain answers now (the embedded chain is started on demand: always)."""
+        if self.mode != "rpc":
+            return True
+        try:
+            self.config().connect()
+        except (ChainUnavailable, ChainConfigError):
+            return False
+        return True
+
+    def deploy(self, forwarder: str | None = None) -> RegistryDeployment:
+        """Deploy the registry on the ``rpc`` chain, signed by the configured key."""
+        config = self.config()
+        account = config.account()
+        if account is None:
+            raise ChainConfigError("deploying needs a signing key (chain.private_key or keystore)")
+        return deploy_registry(
+            config.connect(),
+            account,
+            forwarder=forwarder or self.forwarder or None,
+            timeout=self.tx_timeout,
+            expected_chain_id=self.chain_id,
+        )
 
 
 class BulkResource(ConfigurableResource):

@@ -1,27 +1,88 @@
-"""Anchor a published day's manifest digest on chain and record where it went.
+"""Anchor published days on the ``PublicationLog`` registry through the anchor journal.
 
-The day's files are re-checked against their manifest right before anchoring (by the
-verifier's own day check, ``integrity.verify.verify_day_files``), so a partial or altered
-folder is never anchored. ``anchor.json`` (written next to the manifest) uses plain
-lowercase hex for key/digest/previous, like the manifest, and ``0x`` hex for EVM values
-(addresses, transaction hash).
+Each (dataset, day) has a journal row (``publication.state.AnchorJournalRow``) that moves
+
+    PENDING --sign, record, send--> SUBMITTED --mined--> INCLUDED --final--> FINAL
+       ^                               |  stuck: same nonce, higher fee      |
+       +------- receipt gone (reorg): the same signed bytes are re-sent -----+
+
+Before a day is sent, the registry is read: the same digest already the day's latest entry
+means done (the row adopts that entry); a different digest is an alarm that stops everything
+(``AnchorConflict``), unless a correction was asked for (``correct=True``: a new entry, kind
+3); nothing means send, with an explicit nonce, several days per ``publish_batch``. The
+transaction is recorded in the journal before it is broadcast, so a crash at any point leaves
+a row that the next run can follow up. The result: exactly one registry entry per day.
+
+The chain never blocks the data: when no endpoint answers, the days stay published with an
+``anchor.json`` that says ``pendiente`` (and so do ``index.json`` and the landing page);
+``anchor_pending`` (``publicar anchor --pending``, the ``pending_anchors`` sensor) finishes
+them in date order when the chain is back. ``anchor_days`` is also the batch path of a
+backfill.
+
+``anchor.json`` (format ``perucompras-anchor/2``) is the day's receipt: dataset, day
+(YYYYMMDD), digest, chain id, registry, publisher, and once anchored the entry's ``seq``,
+``kind`` and the day's number of ``entries``, the transaction, its block, gas used and fee (in
+wei and in the chain's native unit) and how many days shared it (``batchSize``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from integrity import layout
-from integrity.chain import AnchorRegistryClient
-from integrity.keys import anchor_key
+from integrity.chain import (
+    AnchorConflict,
+    AnchorFailed,
+    ChainConfigError,
+    ChainUnavailable,
+    FeeParams,
+    Inclusion,
+    PublicationLogClient,
+    SignedTx,
+    day_number,
+    wei_to_unit,
+)
 from integrity.manifest import Manifest, load_manifest
 from integrity.verify import verify_day_files
+from integrity.verify.trust import Pin
 from publication.portal import write_index_page
-from publication.writer import PublicationError, record_anchor
+from publication.state import AnchorJournalRow, AnchorState, StateStore, store_path
+from publication.writer import (
+    ANCHORED,
+    PENDING,
+    PublicationError,
+    read_index,
+    record_anchor,
+    update_index,
+    write_trust,
+)
 
-ZERO_KEY = bytes(32)
+log = logging.getLogger(__name__)
+
+RECORD_FORMAT = "perucompras-anchor/2"
+MAX_REPLACEMENTS = 5  # a stuck transaction is replaced at most this many times per run
+MAX_ROUNDS = 8  # send / follow rounds per run (a reorg needs one more round)
+UNFINISHED: tuple[AnchorState, ...] = ("PENDING", "SUBMITTED", "INCLUDED")
+
+
+@dataclass(frozen=True)
+class ChainSession:
+    """An open registry client, the trust pin it anchors under, and whether it is the dev chain."""
+
+    client: PublicationLogClient
+    pin: Pin
+    dev_chain: bool
+
+
+SessionFactory = Callable[[], AbstractContextManager[ChainSession]]
 
 
 def check_day_files(folder: Path, manifest: Manifest) -> list[str]:
@@ -29,32 +90,545 @@ def check_day_files(folder: Path, manifest: Manifest) -> list[str]:
     return verify_day_files(folder, manifest).problems()
 
 
-def previous_key(manifest: Manifest) -> bytes:
-    """Chain key of the day this manifest links back to (zero for the first day)."""
-    previous = manifest.previous
-    if previous is None:
-        return ZERO_KEY
-    return anchor_key(manifest.dataset, dt.date.fromisoformat(previous["date"]))
+def check_session(session: ChainSession, dataset: str) -> None:
+    """The client must be the pinned registry, on the pinned chain, signed by the publisher."""
+    client, pin = session.client, session.pin
+    problems = []
+    if pin.dataset != dataset:
+        problems.append(f"the pin is for dataset {pin.dataset!r}, not {dataset!r}")
+    if client.chain_id != pin.network.chain_id:
+        problems.append(f"the node serves chain {client.chain_id}, the pin {pin.network.chain_id}")
+    if client.address != pin.registry.address:
+        problems.append(f"the registry is {client.address}, the pin names {pin.registry.address}")
+    account = client.require_account()
+    if account.address != pin.publisher:
+        problems.append(f"the key signs as {account.address}, the pin names {pin.publisher}")
+    if not problems:
+        on_chain = client.publisher()
+        if on_chain != pin.publisher:
+            problems.append(f"the registry's publisher() is {on_chain}, the pin {pin.publisher}")
+        if client.runtime_code_sha256() != pin.registry.runtime_code_sha256:
+            problems.append("the code at the registry address is not the pinned runtime code")
+    if problems:
+        raise ChainConfigError(
+            f"refusing to anchor under the trust pin {pin.origin or pin.name}: "
+            + "; ".join(problems)
+        )
 
 
-def anchor_day(
-    root: Path, dataset: str, day: dt.date, client: AnchorRegistryClient, *, dev_chain: bool
-) -> dict[str, Any]:
-    """Anchor one published day (a same-value retry sends nothing) and write anchor.json."""
+def anchor_with(
+    root: Path,
+    dataset: str,
+    days: Iterable[dt.date],
+    sessions: SessionFactory,
+    *,
+    state_dir: Path | None = None,
+    correct: bool = False,
+    pin: Pin | None = None,
+) -> list[dict[str, Any]]:
+    """Open a chain session and anchor ``days``; if the chain cannot be reached, mark them
+    ``pendiente`` (the data stays published) and return their pending records."""
+    wanted = sorted(set(days))
+    with StateStore(store_path(root, state_dir)) as store:
+        try:
+            with sessions() as session:
+                return anchor_days(root, dataset, wanted, session, store, correct=correct)
+        except ChainUnavailable as error:
+            return mark_pending(root, dataset, wanted, store, reason=str(error), pin=pin)
+
+
+def anchor_pending_with(
+    root: Path,
+    dataset: str,
+    sessions: SessionFactory,
+    *,
+    state_dir: Path | None = None,
+    pin: Pin | None = None,
+) -> list[dict[str, Any]]:
+    """Anchor every pending day (``anchor.json`` not ``anclado``, or an unfinished journal row)
+    in date order, in batches; days stay pending if the chain still cannot be reached."""
+    with StateStore(store_path(root, state_dir)) as store:
+        days = pending_days(root, dataset, store)
+        if not days:
+            return []
+        try:
+            with sessions() as session:
+                return anchor_days(root, dataset, days, session, store)
+        except ChainUnavailable as error:
+            return mark_pending(root, dataset, days, store, reason=str(error), pin=pin)
+
+
+def pending_days(root: Path, dataset: str, store: StateStore | None = None) -> list[dt.date]:
+    """Published days whose anchor is not final yet (per ``anchor.json`` and the journal)."""
+    days = {
+        dt.date.fromisoformat(entry["date"])
+        for entry in read_index(root, dataset)
+        if entry["anchorStatus"] != ANCHORED
+    }
+    if store is not None:
+        days |= {row.day for row in store.anchor_rows(dataset, states=UNFINISHED)}
+    return sorted(days)
+
+
+def anchor_pending(
+    root: Path, dataset: str, session: ChainSession, store: StateStore
+) -> list[dict[str, Any]]:
+    """Anchor every pending day of ``dataset`` in date order, in batches (open session)."""
+    return anchor_days(root, dataset, pending_days(root, dataset, store), session, store)
+
+
+def mark_pending(
+    root: Path,
+    dataset: str,
+    days: Sequence[dt.date],
+    store: StateStore,
+    *,
+    reason: str,
+    pin: Pin | None = None,
+) -> list[dict[str, Any]]:
+    """Record ``days`` as waiting for their anchor (journal and ``anchor.json``)."""
+    records = []
+    for day in days:
+        manifest = _manifest(root, dataset, day)
+        row = store.anchor_row(dataset, day) or AnchorJournalRow(dataset, day, manifest.sha256)
+        if row.state == "FINAL" and row.digest == manifest.sha256:
+            continue
+        row.note = reason[:500]
+        store.save_anchor_row(row)
+        record = _record(row, pin, dev_chain=pin is not None and pin.kind == "dev")
+        record_anchor(root, dataset, day, record)
+        records.append(record)
+        log.warning("%s %s: anchor pending (%s)", dataset, day, reason)
+    _refresh_index(root, dataset)
+    return records
+
+
+def anchor_days(
+    root: Path,
+    dataset: str,
+    days: Sequence[dt.date],
+    session: ChainSession,
+    store: StateStore,
+    *,
+    correct: bool = False,
+) -> list[dict[str, Any]]:
+    """Anchor published ``days`` through the journal; return each day's ``anchor.json`` record.
+
+    ``correct`` allows a digest other than the day's latest registry entry (a correction).
+    Stops with ``AnchorConflict`` otherwise. If the chain goes away midway, the unfinished
+    days are recorded as pending (their journal rows are followed up by the next run).
+    """
+    if not days:
+        return []
+    manifests = {day: _consistent_manifest(root, dataset, day) for day in sorted(set(days))}
+    check_session(session, dataset)
+    write_trust(root, session.pin)
+    rows = [_prepare(dataset, day, manifest, store, correct) for day, manifest in manifests.items()]
+    reason = None
+    try:
+        _Driver(session, store, dataset, rows).run()
+    except ChainUnavailable as error:
+        reason = str(error)
+    records = []
+    for row in rows:
+        record = _record(row, session.pin, session.dev_chain, session.client.native_unit, reason)
+        record_anchor(root, dataset, row.day, record)
+        records.append(record)
+    _refresh_index(root, dataset)
+    return records
+
+
+def _refresh_index(root: Path, dataset: str) -> None:
+    write_index_page(root, dataset, update_index(root, dataset))
+
+
+def _manifest(root: Path, dataset: str, day: dt.date) -> Manifest:
     target = layout.DayLayout(root, dataset, day)
     if not target.manifest.exists():
         raise PublicationError(f"{day}: not published ({target.manifest} is missing)")
-    manifest = load_manifest(target.manifest)
-    problems = check_day_files(target.folder, manifest)
+    return load_manifest(target.manifest)
+
+
+def _consistent_manifest(root: Path, dataset: str, day: dt.date) -> Manifest:
+    """The day's manifest, once every published file has been checked against it."""
+    manifest = _manifest(root, dataset, day)
+    problems = check_day_files(layout.DayLayout(root, dataset, day).folder, manifest)
     if problems:
         raise PublicationError(
             f"{day}: refusing to anchor an inconsistent day: {'; '.join(problems)}"
         )
-    key = anchor_key(dataset, day)
-    if manifest.data["anchorKey"] != key.hex():
-        raise PublicationError(f"{day}: manifest names anchor key {manifest.data['anchorKey']}")
-    receipt = client.anchor(key, day, bytes.fromhex(manifest.sha256), previous_key(manifest))
-    record = {**receipt.to_json_dict(), "publisher": client.publisher(), "devChain": dev_chain}
-    days = record_anchor(root, dataset, day, record)
-    write_index_page(root, dataset, days)  # the landing page shows each day's anchor status
-    return {**record, "alreadyAnchored": receipt.already_anchored}
+    return manifest
+
+
+def _prepare(
+    dataset: str, day: dt.date, manifest: Manifest, store: StateStore, correct: bool
+) -> AnchorJournalRow:
+    """The day's journal row for its current manifest (created PENDING if new)."""
+    row = store.anchor_row(dataset, day)
+    if row is None:
+        row = AnchorJournalRow(dataset, day, manifest.sha256, correction=correct)
+        store.save_anchor_row(row)
+    elif row.digest != manifest.sha256:
+        if not correct:
+            raise AnchorConflict(
+                f"{dataset} {day}: the published manifest ({manifest.sha256}) is not the one the "
+                f"journal anchors ({row.digest}, {row.state}); if the day was republished on "
+                "purpose, anchor it as a correction: publicar anchor --correct "
+                f"{day.isoformat()}"
+            )
+        if row.state in ("SUBMITTED", "INCLUDED"):
+            raise AnchorConflict(
+                f"{dataset} {day}: transaction {row.tx_hash} for the previous digest is not final "
+                "yet; run publicar anchor --pending first"
+            )
+        row = AnchorJournalRow(dataset, day, manifest.sha256, correction=True)
+        store.save_anchor_row(row)
+    elif correct and not row.correction and row.state == "PENDING":
+        row.correction = True
+        store.save_anchor_row(row)
+    return row
+
+
+class _Driver:
+    """Moves journal rows towards FINAL (one instance per ``anchor_days`` call)."""
+
+    def __init__(
+        self,
+        session: ChainSession,
+        store: StateStore,
+        dataset: str,
+        rows: list[AnchorJournalRow],
+    ) -> None:
+        self.client = session.client
+        self.store = store
+        self.dataset = dataset
+        self.rows = rows
+        self.submitted_at: dict[str, float] = {}
+
+    def save(self, row: AnchorJournalRow, **changes: Any) -> None:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.chain_id, row.contract = self.client.chain_id, self.client.address
+        self.store.save_anchor_row(row)
+
+    def run(self) -> None:
+        self.resume()
+        for _ in range(MAX_ROUNDS):
+            self.follow()
+            self.send_pending()
+            self.wait_inclusion()
+            self.wait_finality()
+            if all(row.state == "FINAL" for row in self.rows):
+                return
+            if not any(row.state == "PENDING" for row in self.rows):
+                return  # waiting for inclusion or finality: the next run follows up
+
+    # -- following transactions already sent -------------------------------------------
+
+    def by_tx(self, states: Iterable[str]) -> Iterator[list[AnchorJournalRow]]:
+        """Rows in ``states`` grouped by their transaction (one group per nonce)."""
+        wanted = set(states)
+        groups: dict[str, list[AnchorJournalRow]] = {}
+        for row in self.rows:
+            if row.state in wanted and row.tx_hash is not None:
+                groups.setdefault(row.tx_hash, []).append(row)
+        yield from groups.values()
+
+    def mined(self, row: AnchorJournalRow) -> Inclusion | None:
+        """The inclusion of the row's transaction or of one it replaced (same nonce)."""
+        hashes = [row.tx_hash, *json.loads(row.replaced or "[]")]
+        for tx_hash in hashes:
+            if tx_hash is None:
+                continue
+            inclusion = self.client.inclusion(bytes.fromhex(tx_hash.removeprefix("0x")))
+            if inclusion is not None:
+                return inclusion
+        return None
+
+    def follow(self) -> None:
+        """SUBMITTED rows whose transaction was mined become INCLUDED; INCLUDED rows whose
+        receipt vanished (reorg) go back to PENDING, keeping their signed transaction."""
+        for group in self.by_tx(("SUBMITTED", "INCLUDED")):
+            inclusion = self.mined(group[0])
+            for row in group:
+                if inclusion is not None:
+                    self.included(row, inclusion)
+                elif row.state == "INCLUDED":
+                    log.warning(
+                        "%s %s: the receipt of %s disappeared (block %s reorganised away); "
+                        "the same signed transaction will be sent again",
+                        row.dataset,
+                        row.day,
+                        row.tx_hash,
+                        row.block_number,
+                    )
+                    self.save(
+                        row,
+                        state="PENDING",
+                        block_number=None,
+                        block_hash=None,
+                        reorgs=row.reorgs + 1,
+                        note="receipt disappeared (reorg): re-sending the same transaction",
+                    )
+
+    def resume(self) -> None:
+        """Transactions left SUBMITTED by an earlier run: broadcast the same bytes again (a
+        restarted node may have lost its pool); if their nonce was taken by another
+        transaction, they can never be mined: sign afresh."""
+        self.follow()
+        for group in self.by_tx(("SUBMITTED",)):
+            if self.nonce_free(group[0]):
+                self.broadcast(group)
+            else:
+                for row in group:
+                    self.save(row, state="PENDING", raw_tx=None, note="nonce used elsewhere")
+
+    def included(self, row: AnchorJournalRow, inclusion: Inclusion) -> None:
+        if not inclusion.succeeded:
+            self.save(row, state="PENDING", raw_tx=None, nonce=None, note="transaction reverted")
+            raise AnchorFailed(
+                f"{row.dataset} {row.day}: transaction 0x{inclusion.tx_hash.hex()} reverted in "
+                f"block {inclusion.block_number}"
+            )
+        self.save(
+            row,
+            state="INCLUDED",
+            tx_hash="0x" + inclusion.tx_hash.hex(),
+            block_number=inclusion.block_number,
+            block_hash="0x" + inclusion.block_hash.hex(),
+            gas_used=inclusion.gas_used,
+            fee_wei=inclusion.fee_wei,
+            note=None,
+        )
+
+    # -- sending ------------------------------------------------------------------------
+
+    def send_pending(self) -> None:
+        """Read the registry for every PENDING row; adopt, refuse, re-send or sign."""
+        to_sign: list[AnchorJournalRow] = []
+        to_resend: dict[str, list[AnchorJournalRow]] = {}
+        for row in self.rows:
+            if row.state != "PENDING":
+                continue
+            entries = self.client.latest_entry(self.dataset, row.day, "latest")
+            latest = entries.latest
+            if latest is not None and latest.digest.hex() == row.digest:
+                self.adopt(row, latest.block_number)
+            elif latest is not None and not row.correction:
+                raise AnchorConflict(
+                    f"ALARM {self.dataset} {row.day}: the registry's latest entry (seq "
+                    f"{latest.seq}, block {latest.block_number}) holds digest "
+                    f"{latest.digest.hex()}, but the published manifest is {row.digest}. "
+                    "Nothing was sent. If the day was republished on purpose, anchor it as a "
+                    f"correction: publicar anchor --correct {row.day.isoformat()}"
+                )
+            elif row.raw_tx is not None and row.tx_hash is not None and self.nonce_free(row):
+                to_resend.setdefault(row.tx_hash, []).append(row)
+            else:
+                to_sign.append(row)
+        for group in to_resend.values():
+            self.broadcast(group)
+        self.sign_and_send(to_sign)
+
+    def nonce_free(self, row: AnchorJournalRow) -> bool:
+        """Whether the row's nonce is still unused on chain (so its signed bytes can be mined)."""
+        return row.nonce is not None and self.client.mined_nonce() <= row.nonce
+
+    def adopt(self, row: AnchorJournalRow, block_number: int) -> None:
+        """The registry already holds the row's digest: take over its inclusion."""
+        inclusion = self.mined(row) if row.tx_hash else None
+        if inclusion is None:
+            tx = self.client.find_publication_tx(self.dataset, row.day, block_number)
+            inclusion = self.client.inclusion(tx) if tx is not None else None
+        if inclusion is not None:
+            self.included(row, inclusion)
+        else:
+            self.save(row, state="INCLUDED", block_number=block_number, block_hash=None)
+
+    def sign_and_send(self, rows: list[AnchorJournalRow]) -> None:
+        """Sign the rows' publications (``publish_batch`` chunks, date order), record, send."""
+        if not rows:
+            return
+        size = self.client.max_batch_size()
+        nonce = self.client.pending_nonce()
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            signed = self.client.sign_publication(self.dataset, self.items(chunk), nonce=nonce)
+            self.record_signed(chunk, signed, replaced=None)
+            self.broadcast(chunk)
+            nonce += 1
+
+    def items(self, rows: list[AnchorJournalRow]) -> list[tuple[dt.date, bytes]]:
+        return [(row.day, bytes.fromhex(row.digest)) for row in rows]
+
+    def record_signed(
+        self, rows: list[AnchorJournalRow], signed: SignedTx, replaced: list[str] | None
+    ) -> None:
+        for row in rows:
+            self.save(
+                row,
+                state="SUBMITTED",
+                nonce=signed.nonce,
+                tx_hash="0x" + signed.tx_hash.hex(),
+                raw_tx=signed.raw.hex(),
+                fee_params=json.dumps(signed.fees.to_json(), sort_keys=True),
+                replaced=json.dumps(replaced) if replaced else row.replaced,
+                batch_size=len(rows),
+            )
+
+    def broadcast(self, rows: list[AnchorJournalRow]) -> None:
+        """Send the rows' signed bytes (the same for every row of a transaction)."""
+        first = rows[0]
+        assert first.raw_tx is not None and first.tx_hash is not None
+        self.client.send_raw(bytes.fromhex(first.raw_tx))
+        self.submitted_at[first.tx_hash] = time.monotonic()
+        for row in rows:
+            self.save(row, state="SUBMITTED", sends=row.sends + 1)
+        log.info(
+            "%s: sent %s (nonce %s, %d day(s))", self.dataset, first.tx_hash, first.nonce, len(rows)
+        )
+
+    # -- waiting ------------------------------------------------------------------------
+
+    def wait_inclusion(self) -> None:
+        """Wait for SUBMITTED transactions; replace one not mined after ``tx_timeout`` with the
+        same nonce and higher fees (at most ``MAX_REPLACEMENTS`` times)."""
+        replacements: dict[int, int] = {}
+        while True:
+            self.follow()
+            waiting = list(self.by_tx(("SUBMITTED",)))
+            if not waiting:
+                return
+            now = time.monotonic()
+            for group in waiting:
+                first = group[0]
+                assert first.tx_hash is not None and first.nonce is not None
+                sent = self.submitted_at.setdefault(first.tx_hash, now)
+                if now - sent < self.client.tx_timeout:
+                    continue
+                done = replacements.get(first.nonce, 0)
+                if done >= MAX_REPLACEMENTS:
+                    log.warning(
+                        "%s: %s still not mined; left SUBMITTED", self.dataset, first.tx_hash
+                    )
+                    return
+                replacements[first.nonce] = done + 1
+                self.replace(group)
+            time.sleep(self.client.poll_interval)
+
+    def replace(self, rows: list[AnchorJournalRow]) -> None:
+        """Re-sign a stuck transaction: same nonce, same days, fees raised."""
+        first = rows[0]
+        assert first.fee_params is not None and first.nonce is not None
+        fees = FeeParams.from_json(json.loads(first.fee_params)).bumped(
+            self.client.fee_bump_percent
+        )
+        signed = self.client.sign_publication(
+            self.dataset, self.items(rows), nonce=first.nonce, fees=fees
+        )
+        replaced = [*json.loads(first.replaced or "[]"), first.tx_hash]
+        log.warning(
+            "%s: %s not mined after %.0f s; replacing it with %s (nonce %d, fees +%d %%)",
+            self.dataset,
+            first.tx_hash,
+            self.client.tx_timeout,
+            "0x" + signed.tx_hash.hex(),
+            first.nonce,
+            self.client.fee_bump_percent,
+        )
+        self.record_signed(rows, signed, replaced=replaced)
+        self.broadcast(rows)
+
+    def wait_finality(self) -> None:
+        """INCLUDED rows become FINAL once their block is final and still on the chain; a
+        block that changed sends its rows back (``follow`` decides)."""
+        deadline = time.monotonic() + self.client.finality_timeout
+        while True:
+            included = [row for row in self.rows if row.state == "INCLUDED"]
+            if not included:
+                return
+            final_block = self.client.final_block_number()
+            for row in included:
+                assert row.block_number is not None
+                if row.block_number > final_block:
+                    continue
+                current = self.client.block_hash(row.block_number)
+                if row.block_hash is not None and (
+                    current is None or "0x" + current.hex() != row.block_hash
+                ):
+                    self.follow()  # the block changed: re-read the receipt
+                    continue
+                self.finalise(row, final_block)
+            if any(row.state == "PENDING" for row in self.rows):
+                return
+            if time.monotonic() >= deadline:
+                return
+            if any(row.state == "INCLUDED" for row in self.rows):
+                time.sleep(self.client.poll_interval)
+
+    def finalise(self, row: AnchorJournalRow, final_block: int) -> None:
+        entries = self.client.latest_entry(self.dataset, row.day, final_block)
+        latest = entries.latest
+        if latest is None or latest.digest.hex() != row.digest:
+            self.follow()
+            return
+        self.save(
+            row,
+            state="FINAL",
+            seq=latest.seq,
+            kind=latest.kind,
+            entries=entries.count,
+            note=None,
+        )
+        log.info(
+            "%s %s: FINAL (seq %d, kind %d, block %s)",
+            row.dataset,
+            row.day,
+            latest.seq,
+            latest.kind,
+            row.block_number,
+        )
+
+
+def _record(
+    row: AnchorJournalRow,
+    pin: Pin | None,
+    dev_chain: bool,
+    native_unit: str = "ETH",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The day's ``anchor.json`` from its journal row."""
+    record: dict[str, Any] = {
+        "format": RECORD_FORMAT,
+        "status": ANCHORED if row.state == "FINAL" else PENDING,
+        "dataset": row.dataset,
+        "day": day_number(row.day),
+        "digest": row.digest,
+        "devChain": dev_chain,
+    }
+    if pin is not None:
+        record |= {
+            "chainId": pin.network.chain_id,
+            "contract": pin.registry.address,
+            "publisher": pin.publisher,
+        }
+    if row.tx_hash is not None:
+        record["txHash"] = row.tx_hash
+    if row.state == "FINAL":
+        record |= {
+            "seq": row.seq,
+            "kind": row.kind,
+            "entries": row.entries,
+            "blockNumber": row.block_number,
+            "gasUsed": row.gas_used,
+            "feeWei": str(row.fee_wei) if row.fee_wei is not None else None,
+            "fee": wei_to_unit(row.fee_wei) if row.fee_wei is not None else None,
+            "feeUnit": native_unit,
+            "batchSize": row.batch_size,
+        }
+    else:
+        record["reason"] = (
+            reason or row.note or f"journal state {row.state}: run publicar anchor --pending"
+        )[:500]
+        record["journalState"] = row.state
+    return record

@@ -146,6 +146,7 @@ def anchor_status(entry: Mapping[str, Any]) -> AnchorStatus:
     anchor = entry.get("anchor") if isinstance(entry.get("anchor"), Mapping) else {}
     assert isinstance(anchor, Mapping)
     status = entry.get("anchorStatus", anchor.get("status"))
+    status = {"anclado": "anchored", "pendiente": "pending"}.get(str(status), status)
     state = "anchored" if entry.get("anchored") else "pending"
     if status in ("anchored", "pending"):
         state = str(status)

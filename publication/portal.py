@@ -167,6 +167,77 @@ class PortalContext:
     links: Sequence[SiteLink]
     datasets: Sequence[CatalogueDataset]
     licence: str | None
+    costs: AnchorCosts | None = None
+
+
+# PERÚ COMPRAS' reported yearly cost of its time-stamping API, for comparison.
+STAMPING_API_YEARLY_PEN = "S/ 36 800"
+
+
+@dataclass(frozen=True)
+class AnchorCosts:
+    """What anchoring the published days cost, from their ``anchor.json`` receipts."""
+
+    days: int
+    pending: int
+    transactions: int
+    gas: int
+    fee_wei: int
+    unit: str
+    dev_chain: bool
+
+
+def anchor_costs(root: Path, dataset: str, days: Sequence[Day]) -> AnchorCosts:
+    """Sum gas and fees over the distinct transactions of the anchored days."""
+    from publication.writer import ANCHORED, read_anchor_record
+
+    seen: dict[str, tuple[int, int]] = {}
+    anchored = pending = 0
+    unit, dev_chain = "ETH", False
+    for day in days:
+        record = read_anchor_record(root / day.folder / f"{dataset}-{day.date}-{layout.ANCHOR}")
+        if record is None or record.get("status") != ANCHORED:
+            pending += 1
+            continue
+        anchored += 1
+        unit = str(record.get("feeUnit") or unit)
+        dev_chain = dev_chain or bool(record.get("devChain"))
+        tx_hash = record.get("txHash")
+        if isinstance(tx_hash, str) and record.get("feeWei") is not None:
+            seen[tx_hash] = (int(record.get("gasUsed") or 0), int(record["feeWei"]))
+    return AnchorCosts(
+        days=anchored,
+        pending=pending,
+        transactions=len(seen),
+        gas=sum(gas for gas, _ in seen.values()),
+        fee_wei=sum(fee for _, fee in seen.values()),
+        unit=unit,
+        dev_chain=dev_chain,
+    )
+
+
+def render_costs(costs: AnchorCosts, lang: str = "es") -> str:
+    """The landing page's paragraph on what anchoring costs (and the pending days)."""
+    from integrity.chain import wei_to_unit
+
+    parts = [
+        text(
+            "portal.anchor_costs",
+            lang,
+            amount=_e(wei_to_unit(costs.fee_wei)),
+            unit=_e(costs.unit),
+            wei=costs.fee_wei,
+            gas=f"{costs.gas:,}",
+            transactions=costs.transactions,
+            days=costs.days,
+        )
+    ]
+    if costs.dev_chain:
+        parts.append(text("portal.anchor_costs_dev", lang))
+    parts.append(text("portal.anchor_reference", lang, yearly=STAMPING_API_YEARLY_PEN))
+    if costs.pending:
+        parts.append(text("portal.anchor_pending", lang, count=costs.pending))
+    return "<p>" + "".join(parts) + "</p>"
 
 
 def _status(kind: str, key: str, lang: str) -> str:
@@ -295,6 +366,7 @@ def render_index(context: PortalContext, lang: str = "es") -> str:
         f"<p>{text('portal.intro', lang)}</p>"
         + _links(context.links, "", lang)
         + f'<h2>{_e(text("portal.section.days", lang))}</h2><p class="muted">{_e(note)}</p>'
+        + (render_costs(context.costs, lang) if context.costs and days else "")
         + _filter(lang)
         + _days_table(shown, "", lang)
         + (_months_nav(days, "", lang) if days else "")
@@ -381,6 +453,7 @@ def write_index_page(
         site_links(root, resources),
         catalogue_datasets(dataset, resources),
         None,
+        anchor_costs(root, dataset, published),
     )
     write_portal(root, context)
 

@@ -18,6 +18,7 @@ from publication.listing import Resource, day_resources, published_days
 from publication.ocds_site import write_ocds_documents
 from publication.portal import (
     PortalContext,
+    anchor_costs,
     site_links,
     write_portal,
     write_quality_page,
@@ -66,5 +67,6 @@ def refresh_site(
         links=site_links(root, resources),
         datasets=catalogue_datasets(dataset, resources),
         licence=identity.license,
+        costs=anchor_costs(root, dataset, days),
     )
     write_portal(root, context)

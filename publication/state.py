@@ -9,6 +9,9 @@ change as a new release without rewriting an anchored day, the store keeps:
 - ``first_stages``: the date of each framework agreement's first-stage release, fixed the
   first time it is published (its agreement's known start, else the first call-off in the
   whole loaded history: ``first_call_offs``), so that no later run dates it differently.
+- ``anchor_journal``: one row per (dataset, day) anchored or to anchor on chain, with the
+  state of its transaction (``AnchorJournalRow``; the state machine is in
+  ``publication.anchoring``).
 
 Publication policy: the first state of an order lands in the package of the Lima day it
 was formalised; a later state discovered in a newer snapshot lands in the package of the
@@ -21,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -49,7 +53,76 @@ CREATE TABLE IF NOT EXISTS first_stages (
     ocid VARCHAR PRIMARY KEY, agreement_code VARCHAR, release_id VARCHAR,
     release_date VARCHAR, basis VARCHAR, package_day DATE
 );
+CREATE TABLE IF NOT EXISTS anchor_journal (
+    dataset VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    digest VARCHAR NOT NULL,
+    state VARCHAR NOT NULL,
+    correction BOOLEAN NOT NULL,
+    chain_id BIGINT,
+    contract VARCHAR,
+    nonce BIGINT,
+    tx_hash VARCHAR,
+    raw_tx VARCHAR,
+    fee_params VARCHAR,
+    replaced VARCHAR,
+    batch_size INTEGER,
+    block_number BIGINT,
+    block_hash VARCHAR,
+    gas_used BIGINT,
+    fee_wei HUGEINT,
+    seq BIGINT,
+    kind INTEGER,
+    entries INTEGER,
+    sends INTEGER NOT NULL,
+    reorgs INTEGER NOT NULL,
+    note VARCHAR,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (dataset, day)
+);
 """
+
+AnchorState = Literal["PENDING", "SUBMITTED", "INCLUDED", "FINAL"]
+ANCHOR_STATES: tuple[AnchorState, ...] = ("PENDING", "SUBMITTED", "INCLUDED", "FINAL")
+
+
+@dataclass
+class AnchorJournalRow:
+    """One day's way onto the chain: PENDING -> SUBMITTED -> INCLUDED -> FINAL.
+
+    ``raw_tx`` (hex) is the signed transaction recorded *before* it is sent; ``replaced``
+    lists the hashes of earlier transactions with the same nonce (stuck ones replaced with a
+    higher fee); ``fee_params`` is the JSON of ``integrity.chain.FeeParams``; ``gas_used``
+    and ``fee_wei`` are those of the whole transaction, shared by ``batch_size`` days.
+    """
+
+    dataset: str
+    day: dt.date
+    digest: str
+    state: AnchorState = "PENDING"
+    correction: bool = False
+    chain_id: int | None = None
+    contract: str | None = None
+    nonce: int | None = None
+    tx_hash: str | None = None
+    raw_tx: str | None = field(default=None, repr=False)
+    fee_params: str | None = None
+    replaced: str | None = None
+    batch_size: int | None = None
+    block_number: int | None = None
+    block_hash: str | None = None
+    gas_used: int | None = None
+    fee_wei: int | None = None
+    seq: int | None = None
+    kind: int | None = None
+    entries: int | None = None
+    sends: int = 0
+    reorgs: int = 0
+    note: str | None = None
+    updated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+_JOURNAL_COLUMNS = [f.name for f in fields(AnchorJournalRow)]
 
 
 def store_path(root: Path, state_dir: Path | None = None) -> Path:
@@ -285,6 +358,42 @@ class StateStore:
             [ocid_or_order, ocid_or_order, order_id],
         )
         return [row[0] for row in rows]
+
+    def anchor_row(self, dataset: str, day: dt.date) -> AnchorJournalRow | None:
+        """The journal row of one day, if it has one."""
+        rows = self.anchor_rows(dataset, days=[day])
+        return rows[0] if rows else None
+
+    def anchor_rows(
+        self,
+        dataset: str,
+        *,
+        states: Iterable[AnchorState] | None = None,
+        days: Iterable[dt.date] | None = None,
+    ) -> list[AnchorJournalRow]:
+        """Journal rows of a dataset (optionally only some states or days), by day."""
+        sql = f"SELECT {', '.join(_JOURNAL_COLUMNS)} FROM anchor_journal WHERE dataset = ?"
+        params: list[Any] = [dataset]
+        if states is not None:
+            wanted = list(states)
+            sql += f" AND state IN ({', '.join('?' for _ in wanted)})"
+            params += wanted
+        if days is not None:
+            chosen = list(days)
+            sql += f" AND day IN ({', '.join('?' for _ in chosen)})" if chosen else " AND false"
+            params += chosen
+        rows = self._run(sql + " ORDER BY day", params)
+        return [AnchorJournalRow(**dict(zip(_JOURNAL_COLUMNS, row, strict=True))) for row in rows]
+
+    def save_anchor_row(self, row: AnchorJournalRow) -> None:
+        """Insert or replace a journal row (stamped with the current time)."""
+        row.updated_at = dt.datetime.now(dt.UTC)
+        values = asdict(row)
+        self._run(
+            f"INSERT OR REPLACE INTO anchor_journal ({', '.join(_JOURNAL_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in _JOURNAL_COLUMNS)})",
+            [values[name] for name in _JOURNAL_COLUMNS],
+        )
 
     def late_states(self, day: dt.date) -> pa.Table:
         """Newest observed state of orders published before ``day`` that changed since."""

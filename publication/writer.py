@@ -2,7 +2,9 @@
 
 A day is written into a staging folder next to its final place and renamed into place
 in one step, so a half-written day is never visible. Re-writing a day with the same
-content is a no-op; changing an anchored day is refused.
+content is a no-op; a day with an anchor record (anchored, or waiting for its anchor) is
+never rewritten. A day may be published after later days (a late publication: the registry
+records it as such); its manifest links to the latest day published before it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from integrity.manifest import (
     manifest_bytes,
 )
 from integrity.merkle import leaf_hashes, root_from_leaf_hashes
+from integrity.verify.trust import Pin, pin_bytes
 from messages import text
 from publication.atomic import fsync_dir, write_atomic, write_synced
 from publication.datapackage import (
@@ -129,12 +132,6 @@ def previous_link(root: Path, dataset: str, day: dt.date) -> dict[str, str] | No
 def write_day(root: Path, content: DayContent, *, anchor_key_hex: str) -> PublishedDay:
     """Publish a day: write every file, the manifest and SHA256SUMS, then swap into place."""
     target = layout.DayLayout(root, content.dataset, content.day)
-    later = [e for e in read_index(root, content.dataset) if e["date"] > content.day.isoformat()]
-    if later and not target.manifest.exists():
-        raise PublicationError(
-            f"{content.day}: days are published in order and {later[-1]['date']} is already "
-            "published; publish earlier days before later ones (the chain of days is append-only)"
-        )
     previous = previous_link(root, content.dataset, content.day)
     target.folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{content.day}-", dir=target.folder.parent))
@@ -219,7 +216,7 @@ def _swap_into_place(staging: Path, target: layout.DayLayout, manifest: Manifest
         if existing is not None and existing.raw == manifest.raw:
             return PublishedDay(final, existing, unchanged=True)
         if target.anchor.exists():
-            # An anchored day is never rewritten: newer source states go to a later package.
+            # An anchored (or pending) day is never rewritten: newer states go to a later package.
             assert existing is not None
             return PublishedDay(final, existing, unchanged=True, differs_from_sources=True)
         retired = final.with_name(f".{final.name}-replaced")
@@ -246,6 +243,7 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
         folder = manifest_path.parent
         day = "-".join(folder.relative_to(base).parts)
         manifest = load_manifest(manifest_path)
+        status = anchor_status(folder, f"{dataset}-{day}-{layout.ANCHOR}")
         if (
             manifest.data["date"] != day
             or manifest_path.name != f"{dataset}-{day}-{layout.MANIFEST}"
@@ -262,10 +260,31 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
                 "manifestSha256": manifest.sha256,
                 "treeSize": manifest.merkle["treeSize"],
                 "merkleRoot": manifest.merkle["root"],
-                "anchored": (folder / f"{dataset}-{day}-{layout.ANCHOR}").exists(),
+                "anchored": status == ANCHORED,
+                "anchorStatus": status,
             }
         )
     return days
+
+
+ANCHORED = "anclado"
+PENDING = "pendiente"
+
+
+def anchor_status(folder: Path, name: str) -> str:
+    """``anclado`` if the day's anchor record says so, else ``pendiente`` (no record, a
+    pending one, or an unreadable one)."""
+    record = read_anchor_record(folder / name)
+    return ANCHORED if record is not None and record.get("status") == ANCHORED else PENDING
+
+
+def read_anchor_record(path: Path) -> dict[str, Any] | None:
+    """A day's ``anchor.json`` (None if missing or not a JSON object)."""
+    try:
+        record = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def update_index(root: Path, dataset: str) -> list[dict[str, Any]]:
@@ -296,23 +315,28 @@ def record_anchor(
     return update_index(root, dataset)
 
 
-def write_trust(root: Path, trust: dict[str, Any]) -> Path:
-    """Pin the chain id, contract and publisher address that verifiers must expect.
+def write_trust(root: Path, pin: Pin) -> Path:
+    """Publish ``trust.json``: a byte copy of the trust pin the days are anchored under.
 
-    A pin is never moved silently: anchoring a root's days on another chain, contract or
-    publisher is refused (verifiers would reject the earlier days).
+    It is for humans (verifiers take their pin from elsewhere, never from the data). The
+    copy is never moved silently: anchoring a root's days on another chain, registry or
+    publisher is refused (the earlier days would no longer verify under the new pin).
     """
     path = root / layout.TRUST_FILE
+    data = pin_bytes(pin)
     if path.exists():
-        pinned = orjson.loads(path.read_bytes())
-        changed = [k for k in ("chainId", "contract", "publisher") if pinned.get(k) != trust.get(k)]
-        if changed:
+        if path.read_bytes() == data:
+            return path
+        pinned = _pinned_registry(path)
+        wanted = (pin.network.chain_id, pin.registry.address.lower(), pin.publisher.lower())
+        if pinned != wanted:
+            names = ("chainId", "contract", "publisher")
             raise PublicationError(
-                f"{path} pins {', '.join(f'{k}={pinned.get(k)}' for k in changed)} but this run "
-                f"anchors with {', '.join(f'{k}={trust.get(k)}' for k in changed)}: use the "
-                "pinned chain settings, or publish on the new chain under a new datasets root"
+                f"{path} pins {dict(zip(names, pinned, strict=True))} but this run anchors with "
+                f"{dict(zip(names, wanted, strict=True))}: use the pinned chain settings, or "
+                "publish on the new chain under a new datasets root"
             )
-    write_atomic(path, orjson.dumps(trust, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    write_atomic(path, data)
     return path
 
 
@@ -342,6 +366,23 @@ def _day_datapackage(
             )
         )
     return descriptor_bytes(package_descriptor(content.datapackage, resources))
+
+
+def _pinned_registry(path: Path) -> tuple[Any, Any, Any]:
+    """(chain id, contract, publisher) of an existing ``trust.json`` (pin or older layout)."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        return (None, None, None)
+    if not isinstance(data, dict):
+        return (None, None, None)
+    network, registry = data.get("network"), data.get("registry")
+    if isinstance(network, dict) and isinstance(registry, dict):
+        chain_id, contract = network.get("chainId"), registry.get("address")
+    else:
+        chain_id, contract = data.get("chainId"), data.get("contract")
+    publisher = data.get("publisher")
+    return (chain_id, str(contract).lower(), str(publisher).lower())
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:

@@ -1,10 +1,11 @@
 """Generate the shipped verifier test vectors (``tests/vectors/``): good days and tamper cases.
 
 The vectors never need a live chain: ``chain-snapshot.json`` holds what the registry contract
-would answer (chain id, contract, publisher and every anchor), ``SnapshotChain`` feeds it to the
-Python verifier, and ``SnapshotRpcServer`` serves it as JSON-RPC (``eth_chainId`` and
-``eth_call`` of ``get_anchor(bytes32)`` / ``publisher()``) for the CLI, the browser page or any
-other implementation. Expected results are declared here by hand, not computed by a verifier.
+(``PublicationLog``) would answer (chain id, contract, publisher and every entry),
+``SnapshotChain`` feeds it to the Python verifier, and ``SnapshotRpcServer`` serves it as
+JSON-RPC (``eth_chainId``, ``eth_blockNumber`` and ``eth_call`` of
+``latest_entry(bytes32,uint32)`` / ``get_entry(bytes32,uint64)`` / ``publisher()``) for the
+CLI, the browser page or any other implementation. Expected results are declared here by hand, not computed by a verifier.
 
     .venv/bin/python scripts/make_test_vectors.py            # rewrite tests/vectors/
     .venv/bin/python scripts/make_test_vectors.py --serve    # serve the snapshot as JSON-RPC
@@ -36,7 +37,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from integrity import layout  # noqa: E402
 from integrity.canonical import canonical_bytes  # noqa: E402
-from integrity.keys import anchor_key, day_number  # noqa: E402
+from integrity.keys import anchor_key, dataset_id, day_number  # noqa: E402
 from integrity.manifest import build_manifest, file_entry, load_manifest, manifest_bytes  # noqa: E402
 from integrity.merkle import MerkleTree, leaf_hashes  # noqa: E402
 from settings import EXAMPLE_OCID_PREFIX  # noqa: E402
@@ -56,7 +57,8 @@ DAYS = {
     dt.date(2025, 3, 5): 5,
     dt.date(2025, 3, 6): 2,
 }
-GET_ANCHOR_SELECTOR = "852b3dd7"
+LATEST_ENTRY_SELECTOR = "10f29447"
+GET_ENTRY_SELECTOR = "09297c7a"
 PUBLISHER_SELECTOR = "8c72c54e"
 SNAPSHOT_FILE = "chain-snapshot.json"
 EXPECTED_FILE = "expected.json"
@@ -302,6 +304,7 @@ def write_index(root: Path) -> None:
                 "treeSize": manifest.merkle["treeSize"],
                 "merkleRoot": manifest.merkle["root"],
                 "anchored": anchor.exists(),
+                "anchorStatus": "anclado" if anchor.exists() else "pendiente",
             }
         )
     _write_json(root / layout.INDEX_FILE, {"dataset": DATASET, "days": days})
@@ -310,49 +313,87 @@ def write_index(root: Path) -> None:
 # --------------------------------------------------------------------------- chain snapshot
 
 
-def _anchor_record(root: Path, day: dt.date, block: int) -> dict[str, Any]:
-    """The anchor receipt the publisher would write, for the day's current manifest."""
+def _anchor_record(root: Path, day: dt.date, block: int, seq: int) -> dict[str, Any]:
+    """The anchor receipt (``perucompras-anchor/2``) the publisher would write for the day's
+    current manifest, anchored alone as entry ``seq`` (no transaction was really sent)."""
     manifest = load_manifest(layout.DayLayout(root, DATASET, day).manifest)
-    previous = manifest.previous
-    previous_key = (
-        anchor_key(DATASET, dt.date.fromisoformat(previous["date"])) if previous else bytes(32)
-    )
     return {
+        "format": "perucompras-anchor/2",
+        "status": "anclado",
+        "dataset": DATASET,
+        "day": day_number(day),
+        "digest": manifest.sha256,
         "chainId": CHAIN_ID,
         "contract": CONTRACT,
         "publisher": PUBLISHER,
-        "key": anchor_key(DATASET, day).hex(),
-        "day": day_number(day),
-        "digest": manifest.sha256,
-        "previous": previous_key.hex(),
+        "seq": seq,
+        "kind": 1,
+        "entries": 1,
         "txHash": None,
         "blockNumber": block,
+        "gasUsed": None,
+        "feeWei": None,
+        "fee": None,
+        "feeUnit": "ETH",
+        "batchSize": 1,
         "devChain": True,
     }
 
 
-def snapshot_anchor(record: dict[str, Any], day: dt.date) -> dict[str, Any]:
-    """What ``get_anchor(key)`` returns for an anchor record (timestamp: the day's cutoff)."""
+def snapshot_entry(record: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """The registry entry behind an anchor record (timestamp: the day's cutoff)."""
     cutoff = dt.datetime.combine(day, dt.time(23, 59, 59), dt.timezone(dt.timedelta(hours=-5)))
     return {
-        "date": day.isoformat(),
-        "digest": record["digest"],
-        "previous": record["previous"],
+        "seq": record["seq"],
+        "previous": record["seq"] - 1,
         "day": record["day"],
+        "kind": record["kind"],
+        "digest": record["digest"],
+        "supersedes": 0,
         "blockNumber": record["blockNumber"],
         "timestamp": int(cutoff.timestamp()),
     }
 
 
 @dataclass(frozen=True)
-class SnapshotAnchor:
-    """The five words ``get_anchor(bytes32)`` returns."""
+class SnapshotEntry:
+    """An ``Entry`` of the registry, as ``integrity.verify.StoredEntry``."""
 
-    digest: bytes
-    previous: bytes
+    seq: int
+    previous: int
     day: int
+    kind: int
+    digest: bytes
+    supersedes: int
     block_number: int
     timestamp: int
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> SnapshotEntry:
+        return cls(
+            int(stored["seq"]),
+            int(stored["previous"]),
+            int(stored["day"]),
+            int(stored["kind"]),
+            bytes.fromhex(stored["digest"]),
+            int(stored["supersedes"]),
+            int(stored["blockNumber"]),
+            int(stored["timestamp"]),
+        )
+
+    def words(self) -> list[str]:
+        """The 8 ABI words of the entry."""
+        values = (self.seq, self.previous, self.day, self.kind)
+        rest = (self.supersedes, self.block_number, self.timestamp)
+        return [f"{v:064x}" for v in values] + [self.digest.hex()] + [f"{v:064x}" for v in rest]
+
+
+@dataclass(frozen=True)
+class SnapshotDay:
+    """What ``latest_entry`` answers (``integrity.verify.DayEntries``)."""
+
+    latest: SnapshotEntry | None
+    count: int
 
 
 class SnapshotReader:
@@ -369,18 +410,20 @@ class SnapshotReader:
     def _deployed(self) -> bool:
         return self.contract.lower() == str(self.snapshot["contract"]).lower()
 
-    def get_anchor(self, key: bytes, block: Any = None) -> SnapshotAnchor | None:
-        """The stored anchor for ``key`` (None if absent or if no registry is at the address)."""
-        stored = self.snapshot["anchors"].get(key.hex()) if self._deployed() else None
-        if stored is None:
-            return None
-        return SnapshotAnchor(
-            bytes.fromhex(stored["digest"]),
-            bytes.fromhex(stored["previous"]),
-            int(stored["day"]),
-            int(stored["blockNumber"]),
-            int(stored["timestamp"]),
-        )
+    def _entries(self, dataset: bytes) -> list[dict[str, Any]]:
+        if not self._deployed() or dataset.hex() != self.snapshot["datasetId"]:
+            return []
+        return list(self.snapshot["entries"])
+
+    def latest_entry(self, dataset: bytes, day: int, block: Any = None) -> SnapshotDay:
+        """The day's latest entry and its count (nothing if no registry is at the address)."""
+        of_day = [entry for entry in self._entries(dataset) if int(entry["day"]) == day]
+        return SnapshotDay(SnapshotEntry.of(of_day[-1]) if of_day else None, len(of_day))
+
+    def get_entry(self, dataset: bytes, seq: int, block: Any = None) -> SnapshotEntry | None:
+        """Entry ``seq`` of the dataset, or None."""
+        found = [entry for entry in self._entries(dataset) if int(entry["seq"]) == seq]
+        return SnapshotEntry.of(found[0]) if found else None
 
     def publisher(self) -> str:
         """The registry's publisher (the zero address where nothing is deployed)."""
@@ -421,7 +464,7 @@ def rpc_answer(snapshot: dict[str, Any], request: dict[str, Any]) -> dict[str, A
     if method == "net_version":
         return reply | {"result": str(snapshot["chainId"])}
     if method == "eth_blockNumber":
-        top = max((a["blockNumber"] for a in snapshot["anchors"].values()), default=0)
+        top = max((entry["blockNumber"] for entry in snapshot["entries"]), default=0)
         return reply | {"result": hex(top)}
     if method == "eth_call" and params:
         call = params[0]
@@ -429,14 +472,14 @@ def rpc_answer(snapshot: dict[str, Any], request: dict[str, Any]) -> dict[str, A
         reader = SnapshotReader(snapshot, str(call.get("to", "")))
         if not reader._deployed():
             return reply | {"result": "0x"}
-        if data.startswith(GET_ANCHOR_SELECTOR) and len(data) == 8 + 64:
-            stored = reader.get_anchor(bytes.fromhex(data[8:]))
-            words = (
-                [stored.digest.hex(), stored.previous.hex()]
-                + [f"{v:064x}" for v in (stored.day, stored.block_number, stored.timestamp)]
-                if stored
-                else ["0" * 64] * 5
-            )
+        dataset, argument = bytes.fromhex(data[8:72] or "00"), int(data[72:136] or "0", 16)
+        if data.startswith(LATEST_ENTRY_SELECTOR) and len(data) == 8 + 128:
+            day = reader.latest_entry(dataset, argument)
+            words = day.latest.words() if day.latest else ["0" * 64] * 8
+            return reply | {"result": "0x" + "".join(words) + f"{day.count:064x}"}
+        if data.startswith(GET_ENTRY_SELECTOR) and len(data) == 8 + 128:
+            entry = reader.get_entry(dataset, argument)
+            words = entry.words() if entry else ["0" * 64] * 8
             return reply | {"result": "0x" + "".join(words)}
         if data == PUBLISHER_SELECTOR:
             return reply | {
@@ -633,24 +676,28 @@ def build(out: Path) -> None:
     days = sorted(DAYS)
     good = out / "good"
     _publish(good, days)
-    anchors: dict[str, Any] = {}
-    for block, day in enumerate(days, start=2):
-        record = _anchor_record(good, day, block)
+    entries: list[dict[str, Any]] = []
+    for seq, day in enumerate(days, start=1):
+        record = _anchor_record(good, day, seq + 1, seq)
         _write_json(layout.DayLayout(good, DATASET, day).anchor, record)
-        anchors[record["key"]] = snapshot_anchor(record, day)
+        entries.append(snapshot_entry(record, day))
     write_index(good)
     _write_json(
         out / SNAPSHOT_FILE,
         {
             "description": (
-                "What the AnchorRegistry answers on the vectors' chain: get_anchor(key) for every "
-                "anchored day and publisher(). Synthetic (no transactions were sent): serve it with "
-                "scripts/make_test_vectors.py --serve or read it directly."
+                "What the PublicationLog answers on the vectors' chain: every entry of the "
+                "dataset (latest_entry(datasetId, day) is the day's last entry, count the number "
+                "of its entries; get_entry(datasetId, seq)) and publisher(). Synthetic (no "
+                "transactions were sent): serve it with scripts/make_test_vectors.py --serve or "
+                "read it directly."
             ),
             "chainId": CHAIN_ID,
             "contract": CONTRACT,
             "publisher": PUBLISHER,
-            "anchors": dict(sorted(anchors.items())),
+            "dataset": DATASET,
+            "datasetId": dataset_id(DATASET).hex(),
+            "entries": entries,
         },
     )
 

@@ -222,35 +222,94 @@ class Source(_Group):
 
 
 class Chain(_Group):
-    """The EVM chain the daily manifests are anchored on, and the key that signs."""
+    """The EVM chain the daily manifests are anchored on, the key that signs, and how."""
 
     mode: Literal["devchain", "rpc"] = Field(
         "devchain",
         description="`devchain` (embedded anvil, proves the code path only) or `rpc` "
         "(any EVM node)",
     )
-    network: str | None = Field(None, description="network name written in the trust pin")
+    network: str | None = Field(
+        None, description="network name written in the trust pin by `publicar deploy`"
+    )
     chain_id: int | None = Field(
-        None, gt=0, description="expected chain id; anchoring stops if the node reports another"
+        None,
+        gt=0,
+        description="chain id of the network (required in `rpc` mode: development keys are "
+        "refused on any chain id but 31337 before any network call; anchoring stops if the "
+        "node reports another)",
     )
     rpc_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="JSON-RPC endpoints (http(s) URL or IPC path), comma-separated or a JSON "
-        "list; the first one is used to write",
+        "list; every request goes to the first one that answers (failover in order)",
     )
-    contract: str | None = Field(None, description="registry contract address (`rpc` mode)")
-    confirmations: int = Field(0, ge=0, description="blocks to wait after each anchor")
+    contract: str | None = Field(
+        None, description="registry (PublicationLog) address, `rpc` mode; from `publicar deploy`"
+    )
+    pin: Path | None = Field(
+        None,
+        description="trust pin of the registry (`rpc` mode), written by `publicar deploy`; "
+        "unset: the pin installed with the verifier that names `chain.contract`",
+    )
+    finality_tag: Literal["finalized", "safe", "latest"] | None = Field(
+        None,
+        description="block tag at which an anchor counts as final; unset: `latest` on anvil "
+        "(31337), `finalized` elsewhere, unless `chain.confirmations` is set",
+    )
+    confirmations: int = Field(
+        0,
+        ge=0,
+        description="when no `chain.finality_tag` is set and this is above 0: an anchor is "
+        "final after this many blocks (for chains without a `finalized` tag)",
+    )
     private_key: SecretStr | None = Field(
         None, description="publisher key (hex); environment only, never in the file"
     )
-    keystore: Path | None = Field(None, description="encrypted JSON keystore of the publisher key")
+    keystore: Path | None = Field(
+        None, description="encrypted JSON keystore (eth-account) of the publisher key"
+    )
     keystore_passphrase: SecretStr | None = Field(
         None, description="passphrase of the keystore; environment only"
     )
+    forwarder: str | None = Field(
+        None,
+        description="relay hub trusted by the registry (LACChain only), given to `publicar "
+        "deploy`; unset elsewhere",
+    )
+    native_unit: str = Field(
+        "ETH", description="name of the chain's native currency, for fees (e.g. POL on Polygon)"
+    )
+    max_batch: int = Field(
+        128,
+        ge=1,
+        le=128,
+        description="days per transaction when several are anchored at once (the registry "
+        "takes at most 128; lower it where gas per block is rationed, e.g. LACChain)",
+    )
+    tx_timeout: float = Field(
+        180.0,
+        gt=0,
+        description="seconds before a transaction that is not mined is replaced (same nonce, "
+        "higher fees)",
+    )
+    fee_bump_percent: int = Field(
+        25, ge=10, description="how much each replacement raises the fees, in percent"
+    )
+    finality_timeout: float = Field(
+        900.0,
+        ge=0,
+        description="seconds a run waits for its anchors to become final (unfinished ones are "
+        "followed up by `publicar anchor --pending`)",
+    )
+    poll_interval: float = Field(
+        1.0, gt=0, description="seconds between two looks at the chain while waiting"
+    )
+    rpc_timeout: float = Field(30.0, gt=0, description="seconds before an RPC request gives up")
     devchain_dir: Path | None = Field(
         None,
-        description="state folder of the embedded chain; unset: `.devchain` for the default "
-        "datasets root, else `.NAME-devchain` beside it",
+        description="state folder of the embedded chain (and its trust pin); unset: "
+        "`.devchain` for the default datasets root, else `.NAME-devchain` beside it",
     )
     anvil_bin: Path | None = Field(
         None, description="anvil binary; unset: the pinned npm package in `node_modules`"
@@ -274,7 +333,7 @@ class Chain(_Group):
                 raise ValueError(f"{url!r}: websocket URLs are not supported; use http(s) or IPC")
         return urls
 
-    @field_validator("contract")
+    @field_validator("contract", "forwarder")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         if value is not None and not ADDRESS_PATTERN.match(value.strip()):
@@ -297,13 +356,24 @@ class Chain(_Group):
         if self.mode == "rpc":
             if not self.rpc_urls:
                 raise ValueError("chain.mode = rpc needs chain.rpc_urls (at least one endpoint)")
-            if self.contract is None:
-                raise ValueError("chain.mode = rpc needs chain.contract (the registry address)")
+            if self.chain_id is None:
+                raise ValueError(
+                    "chain.mode = rpc needs chain.chain_id (the network's chain id, checked "
+                    "before any key is used)"
+                )
             if self.private_key is None and self.keystore is None:
                 raise ValueError(
                     "chain.mode = rpc needs a signing key: chain.private_key or chain.keystore"
                 )
         return self
+
+    def finality(self) -> tuple[str | None, int | None]:
+        """(tag, confirmations) of the finality policy; (None, None) = the chain's default."""
+        if self.finality_tag is not None:
+            return self.finality_tag, None
+        if self.confirmations > 0:
+            return None, self.confirmations
+        return None, None
 
 
 class Bulk(_Group):
@@ -562,6 +632,7 @@ class Settings(BaseSettings):
                 update={
                     "devchain_dir": (chain.devchain_dir or default_devchain_dir(root)).resolve(),
                     "keystore": chain.keystore.resolve() if chain.keystore else None,
+                    "pin": chain.pin.resolve() if chain.pin else None,
                     "anvil_bin": chain.anvil_bin.resolve() if chain.anvil_bin else None,
                 }
             ),
@@ -716,8 +787,9 @@ def production_problems(settings: Settings) -> list[str]:
         refuse(
             "chain.mode",
             "the embedded dev chain is not tamper evidence, anchor on a real network "
-            "(rpc, with chain.rpc_urls, chain.contract and a key)",
+            "(rpc, with chain.rpc_urls, chain.chain_id, chain.contract and a key)",
         )
+
     if chain.private_key is not None and _is_dev_key(chain.private_key):
         refuse(
             "chain.private_key",

@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_verify import DATASET, DAYS, publish_day
+from chain_helpers import DATASET, publish_day
 
 from integrity import layout
 from integrity.manifest import load_manifest
 from integrity.verify import SkipReason, Status, verify_day_files
-from publication.anchoring import anchor_day, check_day_files
+from publication.anchoring import ChainSession, anchor_days, check_day_files
+from publication.state import StateStore, store_path
 from publication.writer import PublicationError
+
+DAYS = [dt.date(2025, 3, 3)]
 
 
 class NoChain:
@@ -65,8 +68,14 @@ def test_an_altered_or_missing_file_is_named_and_never_anchored(root: Path) -> N
     assert any(jsonl.name in p and "SHA-256" in p for p in problems), problems
     assert any(jsonl.name in p and "salto de línea" in p for p in problems), problems
     assert any(target.name(layout.ORDERS_CSV) in p and "falta" in p for p in problems), problems
-    with pytest.raises(PublicationError, match="refusing to anchor an inconsistent day"):
-        anchor_day(root, DATASET, DAYS[0], NoChain(), dev_chain=False)  # type: ignore[arg-type]
+    session = ChainSession(NoChain(), NoChain(), dev_chain=False)  # type: ignore[arg-type]
+    with (
+        StateStore(store_path(root)) as store,
+        pytest.raises(PublicationError, match="refusing to anchor an inconsistent day"),
+    ):
+        anchor_days(root, DATASET, DAYS, session, store)
+    with StateStore(store_path(root)) as store:
+        assert store.anchor_rows(DATASET) == []
 
 
 def test_the_anchor_receipt_is_not_part_of_the_day_check(root: Path) -> None:

@@ -26,7 +26,7 @@ import pytest
 
 from integrity import layout
 from integrity.verify import build_proof
-from integrity.verify.trust import Finality, Network, Pin, Registry, load_pin
+from integrity.verify.trust import Pin, load_pin
 from publication.web import install_web_verifier
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -152,65 +152,27 @@ DAYS = [dt.date(2025, 3, 3), dt.date(2025, 3, 4)]
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
-    """Publish two days with the vectors' day writer, anchor them on a real anvil and build
-    the page with a pin for that anvil embedded."""
-    from integrity.chain import anchor_key, checksum_address
+    """Publish two days with the vectors' day writer, anchor them through the journal on a
+    real anvil and build the page with that anvil's dev pin embedded."""
+    from chain_helpers import anchor_published
+
     from integrity.devchain import DevChain
+    from integrity.verify.trust import load_pin
+    from publication.anchoring import ChainSession
 
     generator = _generator()
     tmp = tmp_path_factory.mktemp("browser")
     root = tmp / "datasets"
     with DevChain(tmp / "devchain") as chain:
-        client = chain.client()
+        session = ChainSession(chain.client(), load_pin(chain.pin_file), dev_chain=True)
         root.mkdir()
-        (root / layout.TRUST_FILE).write_bytes(
-            orjson.dumps(
-                {
-                    "chainId": client.chain_id,
-                    "contract": client.address,
-                    "publisher": client.publisher(),
-                    "dataset": DATASET,
-                }
-            )
-        )
-        pin = Pin(
-            name="anvil-prueba",
-            kind="dev",
-            dataset=DATASET,
-            network=Network("anvil", client.chain_id, (chain.rpc_url,), Finality(tag="latest")),
-            registry=Registry(
-                checksum_address(client.address),
-                "0x" + "00" * 32,
-                1,
-                "00" * 32,
-                "anchor-registry/1",
-            ),
-            publisher=checksum_address(client.publisher()),
-            created_at="2025-03-07T00:00:00Z",
-        )
+        pin = pin_with_nodes(load_pin(chain.pin_file), chain.rpc_url)
         previous: dict[str, str] | None = None
-        previous_key = bytes(32)
         for day in DAYS:
             folder = generator.write_vector_day(root, generator.day_content(day), previous)
             raw = (folder / layout.DayLayout(root, DATASET, day).name(layout.MANIFEST)).read_bytes()
-            digest = hashlib.sha256(raw).digest()
-            key = anchor_key(DATASET, day)
-            receipt = client.anchor(key, day, digest, previous_key)
-            record = {
-                "chainId": receipt.chain_id,
-                "contract": receipt.contract,
-                "publisher": client.publisher(),
-                "key": key.hex(),
-                "day": receipt.day,
-                "digest": digest.hex(),
-                "previous": previous_key.hex(),
-                "txHash": "0x" + receipt.tx_hash.hex() if receipt.tx_hash else None,
-                "blockNumber": receipt.block_number,
-                "devChain": True,
-            }
-            layout.DayLayout(root, DATASET, day).anchor.write_bytes(orjson.dumps(record))
-            previous = {"date": day.isoformat(), "manifestSha256": digest.hex()}
-            previous_key = key
+            anchor_published(root, [day], session)
+            previous = {"date": day.isoformat(), "manifestSha256": hashlib.sha256(raw).hexdigest()}
         generator.write_index(root)
         install_web_verifier(root, pin)
         site = StaticSite(root)
@@ -339,8 +301,7 @@ def test_the_embedded_pin_is_shown_with_where_to_compare_it(
         assert value in shown, value
     assert page.page.locator("#confianza").get_attribute("data-source") == "page"
     assert (
-        "integrity/verify/trust/anvil-prueba.json"
-        in page.page.locator("#pin-comparar").inner_text()
+        f"integrity/verify/trust/{pin.name}.json" in page.page.locator("#pin-comparar").inner_text()
     )
     assert published.rpc_url in page.page.locator("#nodos").inner_text()
     assert not page.page.locator("#rpc").is_visible()  # the own-node field is closed by default
@@ -516,8 +477,9 @@ def lying_rpc() -> Iterator[CountingRpc]:
     forged = VECTORS / "cases" / "forged-mirror" / DATASET / "2025" / "03" / "04"
     digest = hashlib.sha256((forged / f"{DATASET}-2025-03-04-manifest.json").read_bytes())
     lies = json.loads(json.dumps(SNAPSHOT))
-    key = hashlib.sha256(f"{DATASET}/2025-03-04".encode()).hexdigest()
-    lies["anchors"][key]["digest"] = digest.hexdigest()
+    lied = [entry for entry in lies["entries"] if entry["day"] == 20250304]
+    assert len(lied) == 1
+    lied[0]["digest"] = digest.hexdigest()
     server = CountingRpc(lies)
     yield server
     server.close()

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from test_verify import DATASET, DAYS, World, build_world, publish_day
+from chain_helpers import publish_day
+from test_verify import DATASET, DAYS, World, build_world
 
 from integrity import layout
 from integrity.cli_verificar import run
-from integrity.keys import anchor_key
+from integrity.keys import dataset_id, day_number
+from integrity.verify._chain import latest_entry_call
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,7 +40,7 @@ def test_offline_day_in_spanish(world: World) -> None:
     assert any(line.split()[:2] == ["anclaje", "OMITIDA"] for line in lines)
     assert "ÍNTEGRO; ANCLAJE NO COMPROBADO" in text
     assert any(line.split()[:2] == ["publicador", "OMITIDA"] for line in lines)
-    assert "852b3dd7" + anchor_key(DATASET, DAYS[1]).hex() in text
+    assert latest_entry_call(dataset_id(DATASET), day_number(DAYS[1])) in text
 
 
 def test_english_and_json(world: World) -> None:
@@ -49,7 +51,7 @@ def test_english_and_json(world: World) -> None:
     assert code == data["exitCode"] == 3
     assert data["checks"]["integrity"]["status"] == "ok"
     assert data["checks"]["anchor"]["skipReason"] == "offline"
-    assert data["manualCall"]["data"].endswith(anchor_key(DATASET, DAYS[0]).hex())
+    assert data["manualCall"]["data"] == latest_entry_call(dataset_id(DATASET), 20250303)
 
 
 def test_tampered_file_names_file_and_hashes(world: World, tmp_path: Path) -> None:
@@ -105,27 +107,19 @@ def test_console_script_end_to_end(world: World) -> None:
 
 @pytest.mark.chain
 def test_real_anvil_dev_chain_without_rpc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chain_helpers import anchor_published
+
     from integrity.devchain import DevChain
-    from publication.anchoring import anchor_day
-    from publication.writer import write_trust
+    from integrity.verify.trust import load_pin
+    from publication.anchoring import ChainSession
 
     monkeypatch.delenv("PERUCOMPRAS_RPC_URL", raising=False)
     root, state = tmp_path / "datasets", tmp_path / ".devchain"
     with DevChain(state, die_with_parent=True) as dev:
-        client = dev.client()
-        assert dev.deployment is not None
-        write_trust(
-            root,
-            {
-                "chainId": client.chain_id,
-                "contract": dev.deployment.contract,
-                "publisher": dev.deployment.publisher,
-                "dataset": DATASET,
-            },
-        )
+        session = ChainSession(dev.client(), load_pin(dev.pin_file), dev_chain=True)
         for day, size in zip(DAYS[:2], (3, 2), strict=True):
             publish_day(root, day, size)
-            anchor_day(root, DATASET, day, client, dev_chain=True)
+            anchor_published(root, [day], session)
     folder = layout.DayLayout(root, DATASET, DAYS[1]).folder
     code, text = verificar(str(folder), "--devchain", str(state))
     assert code == 0, text

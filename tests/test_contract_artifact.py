@@ -1,4 +1,4 @@
-"""The committed registry artifacts are exactly what the pinned vyper compiles from the sources."""
+"""The committed registry artifact is exactly what the pinned vyper compiles from the source."""
 
 from __future__ import annotations
 
@@ -26,11 +26,9 @@ def opcodes(bytecode_hex: str) -> list[int]:
     return ops
 
 
-def test_both_registries_are_built() -> None:
-    assert [spec.source_path.name for spec in build.CONTRACTS] == [
-        "anchor_registry.vy",
-        "publication_log.vy",
-    ]
+def test_only_the_publication_log_is_built() -> None:
+    assert [spec.source_path.name for spec in build.CONTRACTS] == ["publication_log.vy"]
+    assert not list(build.CONTRACTS_DIR.glob("anchor_registry.*"))  # v1 is gone
 
 
 @CONTRACTS
@@ -51,26 +49,12 @@ def test_artifact_records_its_provenance(spec: ContractSpec) -> None:
     assert artifact["vyper_version"] == "0.4.3"
     assert artifact["evm_version"] == "paris"
     assert spec.artifact_path.read_bytes().endswith(b"}\n")
-    if spec.record_settings:
-        assert artifact["settings"] == build.compiler_settings()
-    else:
-        assert "settings" not in artifact
+    assert artifact["settings"] == build.compiler_settings()
 
 
-def test_artifacts_expose_their_interfaces() -> None:
-    v1 = json.loads(build.ANCHOR_REGISTRY.artifact_path.read_bytes())
+def test_artifact_exposes_the_interface() -> None:
     v2 = json.loads(build.PUBLICATION_LOG.artifact_path.read_bytes())
-    v1_names = {entry.get("name") for entry in v1["abi"]}
     v2_names = {entry.get("name") for entry in v2["abi"]}
-    assert {
-        "anchor",
-        "get_anchor",
-        "head",
-        "head_day",
-        "count",
-        "publisher",
-        "Anchored",
-    } <= v1_names
     assert {
         "publish",
         "publish_batch",

@@ -22,6 +22,7 @@ from integrity.devchain import (
     find_anvil_bin,
     pid_is_alive,
 )
+from integrity.verify.trust import devchain_pin_path, load_pin
 
 pytestmark = pytest.mark.chain
 
@@ -89,10 +90,11 @@ def digest_of(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
-def anchor(devchain: DevChain, day: datetime.date, text: str) -> chain.AnchorReceipt:
-    """Anchor ``text``'s digest for ``day`` on top of the dev chain's head."""
-    client = devchain.client()
-    return client.anchor(chain.anchor_key(DATASET, day), day, digest_of(text), client.head())
+def anchor(devchain: DevChain, day: datetime.date, text: str) -> chain.Inclusion:
+    """Publish ``text``'s digest for ``day`` on the dev chain's registry."""
+    inclusion = devchain.client().publish(DATASET, day, digest_of(text))
+    assert inclusion is not None
+    return inclusion
 
 
 @requires_anvil
@@ -134,6 +136,12 @@ def test_start_deploys_registry_and_records_pid(dev_chain: DevChain) -> None:
     )
     assert chain.code_matches_artifact(w3, recorded["contract"])
     assert dev_chain.client().publisher() == recorded["publisher"]
+    pin = load_pin(devchain_pin_path(dev_chain.state_dir))  # beside the state, kind dev
+    assert (pin.kind, pin.name, pin.dataset) == ("dev", "devchain", DATASET)
+    assert pin.registry.address == recorded["contract"]
+    assert pin.registry.deploy_tx == recorded["deploy_tx"]
+    assert pin.registry.runtime_code_sha256 == chain.runtime_code_sha256()
+    assert pin.network.finality.tag == "latest" and pin.network.chain_id == 31337
 
 
 @requires_anvil
@@ -152,15 +160,14 @@ def test_anchor_survives_stop_and_restart(dev_chain: DevChain) -> None:
     assert dev_chain.redeployed_reason is None
     assert dev_chain.deployment.contract == contract
     client = dev_chain.client()
-    stored = client.get_anchor(first.key)
+    stored = client.latest_entry(DATASET, DAY1).latest
     assert stored is not None
     assert (stored.digest, stored.block_number) == (digest_of("manifest 1"), first.block_number)
     block_before = client.w3.eth.block_number
-    retry = client.anchor(first.key, DAY1, digest_of("manifest 1"), chain.ZERO_BYTES32)
-    assert retry.already_anchored and retry.tx_hash == first.tx_hash
+    assert client.publish(DATASET, DAY1, digest_of("manifest 1")) is None  # already there
     assert client.w3.eth.block_number == block_before
-    second = anchor(dev_chain, DAY2, "manifest 2")
-    assert second.previous == first.key and client.count() == 2
+    anchor(dev_chain, DAY2, "manifest 2")
+    assert client.dataset_info(DATASET).entries == 2
 
 
 @requires_anvil
@@ -205,19 +212,18 @@ def test_read_only_copy_leaves_the_state_file_untouched(
 
     with dev_chain.read_only(tmp_root=work_dir) as read_only:
         reader = read_only.client(read_only=True)
-        assert reader.get_anchor(first.key).digest == digest_of("manifest 1")
+        stored = reader.latest_entry(DATASET, DAY1).latest
+        assert stored is not None and stored.block_number == first.block_number
         writer = read_only.client()
-        writer.anchor(
-            chain.anchor_key(DATASET, DAY2), DAY2, digest_of("only in the copy"), first.key
-        )
-        assert writer.count() == 2
+        writer.publish(DATASET, DAY2, digest_of("only in the copy"))
+        assert writer.dataset_info(DATASET).entries == 2
         time.sleep(1.2)  # longer than --state-interval: a dumping node would have written
     assert read_only.pid is None
 
     assert dev_chain.state_file.read_bytes() == state_before
     assert dev_chain.state_file.stat().st_mtime_ns == mtime_before
     dev_chain.start()
-    assert dev_chain.client().count() == 1
+    assert dev_chain.client().dataset_info(DATASET).entries == 1
 
 
 @requires_anvil
@@ -235,7 +241,7 @@ def test_lost_state_redeploys_and_says_so(dev_chain: DevChain) -> None:
     recorded = json.loads(dev_chain.deployment_file.read_text())
     assert recorded["replaces"] == old_contract
     assert chain.code_matches_artifact(dev_chain.web3(), recorded["contract"])
-    assert dev_chain.client().count() == 0
+    assert dev_chain.client().dataset_info(DATASET).entries == 0
 
 
 @requires_anvil
@@ -248,18 +254,18 @@ def test_read_only_requires_existing_state(work_dir: Path) -> None:
 def test_explicit_config_drives_the_dev_chain_over_http(dev_chain: DevChain) -> None:
     dev_chain.start()
     config = chain.ChainConfig(
-        rpc_url=dev_chain.rpc_url,
+        rpc_urls=("http://127.0.0.1:9", dev_chain.rpc_url),  # the first endpoint is down
+        chain_id=chain.ANVIL_CHAIN_ID,
         private_key=chain.DEV_PRIVATE_KEYS[0],
-        contract_address=dev_chain.deployment.contract,
+        contract=dev_chain.deployment.contract,
     )
     client = config.client()
-    assert client.read_tag == "latest"
-    receipt = client.anchor(
-        chain.anchor_key(DATASET, DAY1), DAY1, digest_of("manifest 1"), chain.ZERO_BYTES32
-    )
-    gas_used = client.w3.eth.get_transaction_receipt(receipt.tx_hash)["gasUsed"]
-    assert receipt.chain_id == chain.ANVIL_CHAIN_ID and 100_000 < gas_used < 130_000
-    assert dev_chain.client(read_only=True).get_anchor(receipt.key).day == 20261114
+    assert client.read_block() == "latest"
+    inclusion = client.publish(DATASET, DAY1, digest_of("manifest 1"))
+    assert inclusion is not None and 100_000 < inclusion.gas_used < 130_000
+    assert client.chain_id == chain.ANVIL_CHAIN_ID
+    stored = dev_chain.client(read_only=True).latest_entry(DATASET, DAY1).latest
+    assert stored is not None and stored.day == 20261114
 
 
 @requires_anvil
@@ -269,6 +275,6 @@ def test_read_only_copy_of_a_running_chain_sees_the_latest_anchor(
     dev_chain.start()
     receipt = anchor(dev_chain, DAY1, "manifest 1")
     with dev_chain.read_only(tmp_root=work_dir) as read_only:
-        stored = read_only.client(read_only=True).get_anchor(receipt.key)
+        stored = read_only.client(read_only=True).latest_entry(DATASET, DAY1).latest
         assert stored is not None and stored.block_number == receipt.block_number
     assert dev_chain.is_running()

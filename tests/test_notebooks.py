@@ -27,11 +27,12 @@ DEFECTS = ["field_count", "date_unparseable", "amount_unparseable", "order_numbe
 def datasets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two days published through the pure day steps and anchored on a temporary dev chain."""
     from integrity.devchain import DevChain, find_anvil_bin
+    from integrity.verify.trust import load_pin
     from perucompras.reader import read_source_dir
     from perucompras.synthetic import generate_month, plant_defects
     from publication import steps
-    from publication.anchoring import anchor_day
-    from publication.writer import write_trust
+    from publication.anchoring import ChainSession, anchor_days
+    from publication.state import StateStore, store_path
 
     try:
         find_anvil_bin()
@@ -51,19 +52,9 @@ def datasets(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         published.require_gate()
     with DevChain(tmp / "devchain") as chain:
-        client = chain.client()
-        for day in DAYS:
-            anchor_day(root, DEFAULT_DATASET, day, client, dev_chain=True)
-        write_trust(
-            root,
-            {
-                "dataset": DEFAULT_DATASET,
-                "chainId": client.chain_id,
-                "contract": client.address,
-                "publisher": client.publisher(),
-                "devChain": True,
-            },
-        )
+        session = ChainSession(chain.client(), load_pin(chain.pin_file), dev_chain=True)
+        with StateStore(store_path(root)) as store:
+            anchor_days(root, DEFAULT_DATASET, DAYS, session, store)
     return root
 
 

@@ -6,11 +6,11 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+import orjson
 import pytest
 from dagster import materialize
 
 from integrity.devchain import DevChain
-from integrity.keys import anchor_key
 from integrity.layout import DayLayout
 from pipelines.definitions import ALL_ASSETS, defs
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
@@ -42,6 +42,8 @@ def test_definitions_load_with_assets_checks_job_schedule_and_sensor(
     assert loaded.resolve_sensor_def("new_source_files") is not None
     assert loaded.resolve_job_def("publicar_archivos_masivos").partitions_def is None
     assert loaded.resolve_sensor_def("bulk_after_days") is not None
+    assert loaded.resolve_sensor_def("pending_anchors") is not None
+    assert loaded.resolve_job_def("anclar_pendientes") is not None
 
 
 def _resources(tmp: Path) -> dict[str, object]:
@@ -69,19 +71,21 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.chain
-def test_each_day_is_published_anchored_and_chained(published: Path) -> None:
+def test_each_day_is_published_and_anchored_once(published: Path) -> None:
     root = published / "datasets"
     with DevChain(published / "devchain") as chain:
         client = chain.client(read_only=True)
-        assert client.count() == len(DAYS)
-        previous = bytes(32)
-        for day in DAYS:
+        assert client.dataset_info("perucompras-ocam").entries == len(DAYS)
+        for seq, day in enumerate(DAYS, start=1):
             layout = DayLayout(root, "perucompras-ocam", day)
-            anchor = client.get_anchor(anchor_key("perucompras-ocam", day))
-            assert anchor is not None
-            assert anchor.digest.hex() == hashlib.sha256(layout.manifest.read_bytes()).hexdigest()
-            assert anchor.previous == previous
-            previous = anchor_key("perucompras-ocam", day)
+            entries = client.latest_entry("perucompras-ocam", day)
+            assert entries.count == 1 and entries.latest is not None
+            assert entries.latest.digest == hashlib.sha256(layout.manifest.read_bytes()).digest()
+            assert (entries.latest.seq, entries.latest.kind) == (seq, 1)
+            record = orjson.loads(layout.anchor.read_bytes())
+            assert (record["status"], record["seq"], record["devChain"]) == ("anclado", seq, True)
+    pin = (published / "devchain" / "trust-pin.json").read_bytes()
+    assert (root / "trust.json").read_bytes() == pin  # the copy for humans is the pin used
 
 
 @pytest.mark.chain
@@ -94,7 +98,7 @@ def test_rerun_is_byte_identical_and_sends_no_transaction(published: Path) -> No
         block_before = chain.web3().eth.block_number
     result = materialize(ALL_ASSETS, partition_key=day.isoformat(), resources=_resources(published))
     assert result.success
-    assert result.output_for_node("anchored_day")["alreadyAnchored"] is True
+    assert result.output_for_node("anchored_day")["status"] == "anclado"
     assert result.output_for_node("published_day").unchanged is True
     assert _digests(folder) == before
     with DevChain(published / "devchain") as chain:

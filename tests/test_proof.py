@@ -10,7 +10,7 @@ import orjson
 import pytest
 from test_verify import DATASET, DAYS, World, build_world, failing_keys
 
-from integrity import chain, layout
+from integrity import layout
 from integrity.canonical import canonical_bytes
 from integrity.manifest import load_manifest
 from integrity.merkle import verify_inclusion
@@ -46,7 +46,7 @@ def test_proof_by_ocid_and_by_order_number(world: World) -> None:
     assert by_ocid["line"].encode() == line and by_ocid["leafIndex"] == 4
     assert by_ocid["manifest"] == load_manifest(world.path(DAYS[1], layout.MANIFEST)).data
     assert by_ocid["anchor"]["digest"] == load_manifest(world.path(DAYS[1], layout.MANIFEST)).sha256
-    result = verify_proof(by_ocid, world.client, options=options(world))
+    result = verify_proof(by_ocid, world.access(), options=options(world))
     assert result.exit_code == 0, [n.key for c in result.all_checks() for n in c.notes]
     with pytest.raises(ProofError, match="no release"):
         build_proof(folder, "OCAM-1999-1-1")
@@ -60,7 +60,7 @@ def test_proof_checks_by_hand_with_sha256_only(world: World) -> None:
         ],
     )
     manifest_digest = hashlib.sha256(canonical_bytes(proof["manifest"])).hexdigest()
-    stored = world.client.get_anchor(chain.anchor_key(DATASET, DAYS[0]))
+    stored = world.client.latest_entry(DATASET, DAYS[0]).latest
     assert stored is not None and stored.digest.hex() == manifest_digest
     merkle = proof["manifest"]["merkle"]
     assert verify_inclusion(
@@ -90,7 +90,7 @@ def test_every_leaf_has_a_verifying_proof(world: World, tmp_path: Path) -> None:
 def test_proof_with_an_edited_line(world: World) -> None:
     proof = _proof(world)
     proof["line"] = proof["line"].replace('"amount":1000', '"amount":1001')
-    result = verify_proof(proof, world.client, options=options(world))
+    result = verify_proof(proof, world.access(), options=options(world))
     assert result.exit_code == 1
     assert failing_keys(result, "inclusion") == ["inclusion.proof_failed"]
     assert result.checks["anchor"].status.value == "ok"
@@ -99,7 +99,7 @@ def test_proof_with_an_edited_line(world: World) -> None:
 def test_proof_line_reserialised_is_not_canonical(world: World) -> None:
     proof = _proof(world)
     proof["line"] = orjson.dumps(orjson.loads(proof["line"]), option=orjson.OPT_INDENT_2).decode()
-    result = verify_proof(proof, world.client, options=options(world))
+    result = verify_proof(proof, world.access(), options=options(world))
     assert "integrity.proof_line_not_canonical" in failing_keys(result, "integrity")
 
 
@@ -108,13 +108,13 @@ def test_proof_claiming_a_different_tree_size(world: World) -> None:
     proof = _proof(world, 0)
     assert proof["manifest"]["merkle"]["treeSize"] == 3
     ignored = copy.deepcopy(proof) | {"treeSize": 4}
-    result = verify_proof(ignored, world.client, options=options(world))
+    result = verify_proof(ignored, world.access(), options=options(world))
     assert result.exit_code == 0
     assert "inclusion.proof_tree_size_ignored" in [n.key for n in result.checks["inclusion"].notes]
     forged = copy.deepcopy(proof)
     forged["manifest"]["merkle"]["treeSize"] = 4
     forged["anchor"]["digest"] = hashlib.sha256(canonical_bytes(forged["manifest"])).hexdigest()
-    result = verify_proof(forged, world.client, options=options(world))
+    result = verify_proof(forged, world.access(), options=options(world))
     assert result.exit_code == 1
     assert failing_keys(result, "anchor") == ["anchor.digest_mismatch"]
 
@@ -122,12 +122,12 @@ def test_proof_claiming_a_different_tree_size(world: World) -> None:
 def test_proof_pointing_at_another_contract_or_chain(world: World) -> None:
     elsewhere = _proof(world)
     elsewhere["anchor"]["contract"] = "0x" + "11" * 20
-    result = verify_proof(elsewhere, world.client, options=options(world))
+    result = verify_proof(elsewhere, world.access(), options=options(world))
     assert result.exit_code == 1
     assert [n.params["field"] for n in result.checks["publisher"].notes if n.failed] == ["contract"]
     other_chain = _proof(world)
     other_chain["anchor"]["chainId"] = 1
-    result = verify_proof(other_chain, world.client, options=options(world))
+    result = verify_proof(other_chain, world.access(), options=options(world))
     assert [n.params["field"] for n in result.checks["publisher"].notes if n.failed] == ["chainId"]
 
 
@@ -141,7 +141,7 @@ def test_proof_without_a_chain(world: World) -> None:
     )
     assert offline.exit_code == 3  # intact; anchor and publisher not checked
     assert offline.verdict.key == "verdict.verified_offline"
-    untrusted = verify_proof(proof, world.client)
+    untrusted = verify_proof(proof, world.access())
     assert untrusted.exit_code == 2
     assert untrusted.checks["publisher"].notes[0].key == "publisher.no_trust"
 
@@ -149,6 +149,6 @@ def test_proof_without_a_chain(world: World) -> None:
 def test_malformed_proof(world: World) -> None:
     proof = _proof(world)
     del proof["auditPath"]
-    result = verify_proof(proof, world.client, options=options(world))
+    result = verify_proof(proof, world.access(), options=options(world))
     assert result.exit_code == 1
     assert failing_keys(result, "integrity") == ["integrity.proof_malformed"]

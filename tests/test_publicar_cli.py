@@ -60,7 +60,7 @@ def test_config_shows_every_setting_with_its_source(
     assert rows["identity.license"][1] == "default"
     assert rows["chain.private_key"][:2] == ["********", "environment"]
     assert KEY[2:] not in out
-    assert len(rows) == len(list(setting_paths())) == 53
+    assert len(rows) == len(list(setting_paths())) == 63
 
 
 def test_config_as_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,3 +118,15 @@ def test_history_start_bounds_the_run(
     assert main(["run", "--from", "2023-12-31", "--to", "2024-01-02"]) == 2
     assert "PERUCOMPRAS_HISTORY_START" in capsys.readouterr().err
     assert list(workdir.iterdir()) == []
+
+
+def test_deploy_refuses_an_official_pin_for_the_dev_chain(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["deploy", "--official", "algo"]) == 2
+    assert "cannot name the embedded dev chain" in capsys.readouterr().err
+
+
+def test_anchor_status_of_an_empty_journal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["anchor", "--status"]) == 0
+    assert "the anchor journal is empty" in capsys.readouterr().out

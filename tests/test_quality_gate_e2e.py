@@ -11,7 +11,6 @@ import pytest
 from dagster import materialize
 
 from integrity.devchain import DevChain
-from integrity.keys import anchor_key
 from integrity.layout import DayLayout
 from perucompras.reader import COLUMNS
 from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
@@ -166,9 +165,9 @@ def test_blocked_day_leaves_no_folder_and_no_anchor_then_succeeds_once_fixed(
     orders = pq.read_table(layout.path("orders.parquet"))
     assert orders.num_rows > 0
     with DevChain(tmp_path / "devchain") as chain:
-        assert chain.client(read_only=True).get_anchor(anchor_key("perucompras-ocam", day))
+        assert chain.client(read_only=True).count("perucompras-ocam", day) == 1
 
 
 def _anchor_count(tmp_path: Path) -> int:
     with DevChain(tmp_path / "devchain") as chain:
-        return chain.client(read_only=True).count()
+        return chain.client(read_only=True).dataset_info("perucompras-ocam").entries

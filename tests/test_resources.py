@@ -56,5 +56,12 @@ def test_signing_key_from_a_keystore(tmp_path: Path) -> None:
     keystore = tmp_path / "publicador.json"
     encrypted = Account.encrypt(key, "clave-larga", kdf="pbkdf2", iterations=1000)
     keystore.write_text(json.dumps(encrypted), encoding="utf-8")
-    chain = ChainResource(mode="rpc", keystore=str(keystore), keystore_passphrase="clave-larga")
-    assert chain._signing_key() == key
+    chain = ChainResource(
+        mode="rpc",
+        chain_id=1337,
+        rpc_urls=["http://127.0.0.1:9"],
+        keystore=str(keystore),
+        keystore_passphrase="clave-larga",
+    )
+    account = chain.config().account()
+    assert account is not None and "0x" + bytes(account.key).hex() == key

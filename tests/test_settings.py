@@ -31,6 +31,7 @@ PRODUCTION_ENV = {
     "PERUCOMPRAS_SOURCE__DIRECTORY": "fuentes",
     "PERUCOMPRAS_CHAIN__MODE": "rpc",
     "PERUCOMPRAS_CHAIN__RPC_URLS": "https://rpc.one.net,https://rpc.two.net",
+    "PERUCOMPRAS_CHAIN__CHAIN_ID": "137",
     "PERUCOMPRAS_CHAIN__CONTRACT": "0x" + "ab" * 20,
     "PERUCOMPRAS_CHAIN__PRIVATE_KEY": "0x" + "11" * 32,
 }
@@ -151,13 +152,33 @@ def test_secrets_are_masked_in_the_description(monkeypatch: pytest.MonkeyPatch) 
     assert rows["chain.rpc_urls"].value == "https://rpc.one.net, https://rpc.two.net"
 
 
-def test_rpc_mode_needs_endpoint_contract_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rpc_mode_needs_endpoint_chain_id_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERUCOMPRAS_CHAIN__MODE", "rpc")
     with pytest.raises(SettingsError, match=r"chain\.mode = rpc needs chain\.rpc_urls"):
         load_settings()
     monkeypatch.setenv("PERUCOMPRAS_CHAIN__RPC_URLS", '["https://rpc.one.net"]')
-    monkeypatch.setenv("PERUCOMPRAS_CHAIN__CONTRACT", "0x" + "ab" * 20)
+    with pytest.raises(SettingsError, match=r"needs chain\.chain_id"):
+        load_settings()
+    monkeypatch.setenv("PERUCOMPRAS_CHAIN__CHAIN_ID", "137")
     with pytest.raises(SettingsError, match="needs a signing key"):
+        load_settings()
+    monkeypatch.setenv("PERUCOMPRAS_CHAIN__PRIVATE_KEY", "0x" + "11" * 32)
+    settings = load_settings()  # no contract yet: `publicar deploy` makes one
+    assert settings.chain.contract is None
+    assert settings.chain.finality() == (None, None)
+
+
+def test_finality_policy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_CHAIN__CONFIRMATIONS", "12")
+    assert load_settings().chain.finality() == (None, 12)
+    monkeypatch.setenv("PERUCOMPRAS_CHAIN__FINALITY_TAG", "finalized")
+    assert load_settings().chain.finality() == ("finalized", None)
+    monkeypatch.setenv("PERUCOMPRAS_CHAIN__FEE_BUMP_PERCENT", "5")
+    with pytest.raises(SettingsError, match="fee_bump_percent"):
+        load_settings()
+    monkeypatch.setenv("PERUCOMPRAS_CHAIN__FEE_BUMP_PERCENT", "30")
+    monkeypatch.setenv("PERUCOMPRAS_CHAIN__MAX_BATCH", "129")
+    with pytest.raises(SettingsError, match="max_batch"):
         load_settings()
 
 

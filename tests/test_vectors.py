@@ -182,21 +182,40 @@ def test_snapshot_answers_like_the_registry_abi() -> None:
     from integrity.chain import load_artifact
 
     generator = load_generator()
-    key = next(iter(SNAPSHOT["anchors"]))
+    stored = SNAPSHOT["entries"][1]
+    assert stored["seq"] == 2
     contract = Web3().eth.contract(abi=load_artifact()["abi"])
-    call = contract.encode_abi("get_anchor", [bytes.fromhex(key)])
-    answer = generator.rpc_answer(
-        SNAPSHOT,
-        {"id": 1, "method": "eth_call", "params": [{"to": SNAPSHOT["contract"], "data": call}]},
+    dataset = bytes.fromhex(SNAPSHOT["datasetId"])
+
+    def answer(function: str, args: list) -> tuple:
+        call = contract.encode_abi(function, args)
+        reply = generator.rpc_answer(
+            SNAPSHOT,
+            {"id": 1, "method": "eth_call", "params": [{"to": SNAPSHOT["contract"], "data": call}]},
+        )
+        outputs = contract.get_function_by_name(function).abi["outputs"]
+        types = [
+            output["type"]
+            if output["type"] != "tuple"
+            else "(" + ",".join(c["type"] for c in output["components"]) + ")"
+            for output in outputs
+        ]
+        return Web3().codec.decode(types, bytes.fromhex(reply["result"][2:]))
+
+    (entry, count) = answer("latest_entry", [dataset, stored["day"]])
+    assert entry == (
+        2,
+        1,
+        stored["day"],
+        1,
+        bytes.fromhex(stored["digest"]),
+        0,
+        stored["blockNumber"],
+        stored["timestamp"],
     )
-    decoded = Web3().codec.decode(
-        ["bytes32", "bytes32", "uint32", "uint256", "uint256"],
-        bytes.fromhex(answer["result"][2:]),
-    )
-    stored = SNAPSHOT["anchors"][key]
-    assert decoded[0].hex() == stored["digest"]
-    assert decoded[2] == stored["day"]
-    assert decoded[3] == stored["blockNumber"]
+    assert count == 1
+    assert answer("get_entry", [dataset, 2])[0] == entry
+    assert answer("latest_entry", [dataset, 20250307]) == ((0, 0, 0, 0, bytes(32), 0, 0, 0), 0)
 
 
 def test_vectors_regenerate_byte_identical(tmp_path: Path) -> None:

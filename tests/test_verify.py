@@ -14,18 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pyarrow as pa
 import pytest
-from eth_account import Account
-from web3 import EthereumTesterProvider, Web3
+from chain_helpers import InProcessRegistry, anchor_published, in_process_registry, publish_day
+from web3 import Web3
 
 from integrity import chain, layout
-from integrity.canonical import canonical_bytes
-from integrity.keys import anchor_key
+from integrity.keys import dataset_id, day_number
 from integrity.manifest import load_manifest, manifest_bytes
 from integrity.merkle import leaf_hashes, merkle_root, root_from_leaf_hashes
 from integrity.verify import (
     DatasetsRoot,
+    JsonRpcChainAccess,
     SkipReason,
     Status,
     VerificationResult,
@@ -34,67 +33,19 @@ from integrity.verify import (
     verify_path,
     verify_range,
 )
-from integrity.verify._results import GET_ANCHOR_SELECTOR
+from integrity.verify._chain import (
+    GET_ENTRY_SELECTOR,
+    LATEST_ENTRY_SELECTOR,
+    PUBLISHER_SELECTOR,
+    DayEntries,
+    StoredEntry,
+    latest_entry_call,
+)
 from integrity.verify._source import scan_leaves
-from publication.anchoring import anchor_day
-from publication.writer import DayContent, update_index, write_day, write_trust
+from publication.writer import update_index
 
 DATASET = "perucompras-ocam"
 DAYS = [dt.date(2025, 3, 3), dt.date(2025, 3, 4), dt.date(2025, 3, 5)]
-
-
-def make_releases(day: dt.date, count: int) -> list[dict[str, Any]]:
-    """Small valid-looking releases with exact integer amounts."""
-    releases = []
-    for number in range(count):
-        order = f"OCAM-{day.year}-88-{day.day * 100 + number}"
-        releases.append(
-            {
-                "ocid": f"ocds-213czf-{order}",
-                "id": f"{order}-{day:%Y%m%d}T100000-{number:08x}",
-                "date": f"{day.isoformat()}T10:00:00-05:00",
-                "tag": ["contract"],
-                "initiationType": "tender",
-                "buyer": {"id": "PE-RUC-20600927818", "name": "Entidad Ñandú"},
-                "contracts": [
-                    {"id": f"{order}-0", "value": {"amount": 1000 + number, "currency": "PEN"}}
-                ],
-            }
-        )
-    return sorted(releases, key=lambda r: (r["ocid"], r["date"], r["id"]))
-
-
-def publish_day(root: Path, day: dt.date, count: int) -> Path:
-    """Publish one real day folder through the lead's writer."""
-    releases = make_releases(day, count)
-    orders = pa.table(
-        {
-            "order_number": [r["contracts"][0]["id"] for r in releases],
-            "total_cents": pa.array([100 * (1000 + i) for i in range(count)], pa.int64()),
-        }
-    )
-    quarantine = pa.table(
-        {"source_file": pa.array([], pa.string()), "rule": pa.array([], pa.string())}
-    )
-    content = DayContent(
-        dataset=DATASET,
-        day=day,
-        cutoff=f"{day.isoformat()}T23:59:59-05:00",
-        ocid_prefix="ocds-213czf",
-        publisher={"name": "Test publisher"},
-        package={
-            "uri": "https://example.org",
-            "version": "1.1",
-            "publishedDate": f"{day}T23:59:59-05:00",
-        },
-        release_lines=[canonical_bytes(r) for r in releases],
-        orders=orders,
-        quarantine=quarantine,
-        sources=[{"file": "ReportePCBienes202503.csv"}],
-        counts={"releases": count, "orders": count, "quarantined": 0},
-        quality={"passed": True},
-    )
-    return write_day(root, content, anchor_key_hex=chain.anchor_key(DATASET, day).hex()).folder
 
 
 @dataclass
@@ -102,9 +53,15 @@ class World:
     """A datasets root with anchored days on an in-process chain."""
 
     root: Path
-    w3: Web3
-    client: chain.AnchorRegistryClient
-    publisher: Any
+    registry: InProcessRegistry
+
+    @property
+    def w3(self) -> Web3:
+        return self.registry.w3
+
+    @property
+    def client(self) -> chain.PublicationLogClient:
+        return self.registry.client
 
     def access(self) -> Web3ChainAccess:
         return Web3ChainAccess(self.w3)
@@ -123,24 +80,11 @@ def build_world(
     root: Path, days: list[dt.date] = DAYS, sizes: tuple[int, ...] = (5, 3, 7)
 ) -> World:
     """Publish and anchor ``days`` into ``root`` on a fresh eth-tester chain."""
-    w3 = Web3(EthereumTesterProvider())
-    keys = w3.provider.ethereum_tester.backend.account_keys
-    publisher = Account.from_key(keys[0])
-    address = chain.AnchorRegistryClient.deploy(w3, publisher)
-    client = chain.AnchorRegistryClient(w3, address, publisher)
-    write_trust(
-        root,
-        {
-            "chainId": client.chain_id,
-            "contract": address,
-            "publisher": publisher.address,
-            "dataset": DATASET,
-        },
-    )
+    registry = in_process_registry()
     for day, size in zip(days, sizes, strict=False):
         publish_day(root, day, size)
-        anchor_day(root, DATASET, day, client, dev_chain=False)
-    return World(root, w3, client, publisher)
+        anchor_published(root, [day], registry.session())
+    return World(root, registry)
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +97,7 @@ def world(pristine: World, tmp_path: Path) -> World:
     """A private copy of the published tree on the shared (read-only) chain."""
     root = tmp_path / "datasets"
     shutil.copytree(pristine.root, root)
-    return World(root, pristine.w3, pristine.client, pristine.publisher)
+    return World(root, pristine.registry)
 
 
 def statuses(result: VerificationResult) -> dict[str, str]:
@@ -186,14 +130,20 @@ def test_untampered_day_folder_verifies_on_chain(world: World) -> None:
     assert result.verdict.key == "verdict.verified"
     call = result.manual_call
     assert call is not None and call.to == world.client.address
-    assert call.data == "0x" + GET_ANCHOR_SELECTOR + anchor_key(DATASET, DAYS[1]).hex()
-    encoded = world.client.contract.encode_abi("get_anchor", [anchor_key(DATASET, DAYS[1])])
+    day = day_number(DAYS[1])
+    assert call.data == latest_entry_call(dataset_id(DATASET), day)
+    encoded = world.client.contract.encode_abi("latest_entry", [dataset_id(DATASET), day])
     assert call.data == encoded
-    assert [n.key for n in result.checks["anchor"].notes] == [
+    answer = world.w3.eth.call({"to": call.to, "data": call.data})
+    assert "0x" + answer[128:160].hex() == call.digest  # the fifth word is the digest
+    notes = result.checks["anchor"].notes
+    assert [n.key for n in notes] == [
         "anchor.previous_manifest_ok",
         "anchor.receipt_unchecked",
         "anchor.ok",
+        "anchor.kind_first",
     ]
+    assert notes[2].params["seq"] == 2 and notes[3].params["count"] == 1
 
 
 def test_every_published_file_verifies_alone(world: World) -> None:
@@ -235,9 +185,11 @@ def test_streaming_root_matches_reference_tree(tmp_path: Path) -> None:
         assert scan.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_key_and_selector_match_the_chain_module() -> None:
-    assert anchor_key(DATASET, DAYS[0]) == chain.anchor_key(DATASET, DAYS[0])
-    assert Web3.keccak(text="get_anchor(bytes32)")[:4].hex() == GET_ANCHOR_SELECTOR
+def test_selectors_are_the_registry_abi() -> None:
+    assert Web3.keccak(text="latest_entry(bytes32,uint32)")[:4].hex() == LATEST_ENTRY_SELECTOR
+    assert Web3.keccak(text="get_entry(bytes32,uint64)")[:4].hex() == GET_ENTRY_SELECTOR
+    assert Web3.keccak(text="publisher()")[:4].hex() == PUBLISHER_SELECTOR
+    assert chain.dataset_id(DATASET) == dataset_id(DATASET)
 
 
 # --------------------------------------------------------------------------- tampering
@@ -385,15 +337,13 @@ def test_swapped_and_renamed_day_contents(world: World) -> None:
 
 
 def test_look_alike_contract_with_the_same_roots_is_rejected(world: World) -> None:
-    stranger = Account.from_key(world.w3.provider.ethereum_tester.backend.account_keys[1])
-    fake = chain.AnchorRegistryClient(
-        world.w3, chain.AnchorRegistryClient.deploy(world.w3, stranger), stranger
+    stranger = world.registry.stranger()
+    fake = chain.PublicationLogClient(
+        world.w3, chain.deploy_registry(world.w3, stranger).contract, stranger
     )
-    previous = chain.ZERO_BYTES32
     for day in DAYS:
         digest = bytes.fromhex(load_manifest(world.path(day, layout.MANIFEST)).sha256)
-        fake.anchor(chain.anchor_key(DATASET, day), day, digest, previous)
-        previous = chain.anchor_key(DATASET, day)
+        fake.publish(DATASET, day, digest)
     record_path = world.path(DAYS[1], layout.ANCHOR)
     record = orjson.loads(record_path.read_bytes())
     record.update(contract=fake.address, publisher=stranger.address)
@@ -408,7 +358,7 @@ def test_look_alike_contract_with_the_same_roots_is_rejected(world: World) -> No
             {
                 "chainId": world.client.chain_id,
                 "contract": fake.address,
-                "publisher": world.publisher.address,
+                "publisher": world.registry.publisher.address,
             }
         )
     )
@@ -428,9 +378,7 @@ def test_replay_of_an_older_root_for_a_later_day(tmp_path: Path) -> None:
         if layout.ANCHOR not in source.name:
             shutil.copyfile(source, target)
     old_digest = bytes.fromhex(load_manifest(replay.path(DAYS[0], layout.MANIFEST)).sha256)
-    replay.client.anchor(
-        chain.anchor_key(DATASET, later), later, old_digest, chain.anchor_key(DATASET, DAYS[1])
-    )
+    replay.client.publish(DATASET, later, old_digest)
     single = verify_path(folder, replay.options())
     assert single.exit_code == 1
     assert "integrity.manifest_field" in failing_keys(single, "integrity")
@@ -512,7 +460,7 @@ def test_url_datasets_root(world: World, served: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_chain_is_could_not_check(world: World) -> None:
-    dead = Web3ChainAccess(chain.connect("http://127.0.0.1:9", timeout=2))
+    dead = JsonRpcChainAccess.over_http(["http://127.0.0.1:9"], timeout=2)
     result = verify_path(world.folder(DAYS[0]), VerifyOptions(chain=dead))
     assert result.exit_code == 2
     anchor = result.checks["anchor"]
@@ -527,27 +475,33 @@ def test_no_rpc_for_a_public_chain_is_could_not_check(world: World) -> None:
 
 
 class _LaggingReader:
-    """Registry reader whose finalized view has not reached the anchors yet."""
+    """Registry reader whose finalized view has not reached the entries yet."""
 
-    def __init__(self, client: chain.AnchorRegistryClient) -> None:
-        self.client, self.dev_chain = client, False
+    def __init__(self, world: World) -> None:
+        self.real = world.access().reader(world.client.chain_id, world.client.address)
+        self.dev_chain = False
 
     @property
     def chain_id(self) -> int:
-        return self.client.chain_id
+        return self.real.chain_id
 
-    def get_anchor(self, key: bytes, block: Any = None) -> Any:
-        return self.client.get_anchor(key, block="latest") if block == "latest" else None
+    def latest_entry(self, dataset: bytes, day: int, block: str | None = None) -> DayEntries:
+        if block == "latest":
+            return self.real.latest_entry(dataset, day, "latest")
+        return DayEntries(None, 0)
+
+    def get_entry(self, dataset: bytes, seq: int, block: str | None = None) -> StoredEntry | None:
+        return None
 
     def publisher(self) -> str:
-        return self.client.publisher()
+        return self.real.publisher()
 
     def reader(self, chain_id: int, contract: str) -> _LaggingReader:
         return self
 
 
 def test_anchor_not_final_yet_is_pending(world: World) -> None:
-    result = verify_path(world.folder(DAYS[0]), VerifyOptions(chain=_LaggingReader(world.client)))
+    result = verify_path(world.folder(DAYS[0]), VerifyOptions(chain=_LaggingReader(world)))
     assert result.exit_code == 2
     assert result.checks["anchor"].notes[-1].key == "anchor.pending"
 

@@ -20,6 +20,7 @@ from test_vectors import SNAPSHOT, VECTORS, load_generator
 
 from integrity import csvrows, layout
 from integrity.cli_verificar import run
+from integrity.keys import day_number
 from integrity.manifest import manifest_bytes
 from integrity.verify import (
     DatasetsRoot,
@@ -500,8 +501,9 @@ def test_the_cli_reads_the_pins_nodes_and_two_must_agree(root: Path, tmp_path: P
 
     generator = load_generator()
     lies = orjson.loads(orjson.dumps(SNAPSHOT))
-    key = hashlib.sha256(f"{DATASET}/{D4.isoformat()}".encode()).hexdigest()
-    lies["anchors"][key]["digest"] = "ee" * 32
+    lied = [entry for entry in lies["entries"] if entry["day"] == day_number(D4)]
+    assert len(lied) == 1
+    lied[0]["digest"] = "ee" * 32
     pin = load_pin(VECTORS / "pins" / "vectores-prueba.json")
 
     def pin_file(name: str, *urls: str) -> str:

@@ -1,1 +1,1 @@
-"""AnchorRegistry Vyper source, its build script and the committed compiler artifact."""
+"""The PublicationLog registry: Vyper source, build script and the committed compiler artifact."""

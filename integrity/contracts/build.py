@@ -1,8 +1,8 @@
-"""Compile the registry contracts with the vyper Python API and write the committed artifacts.
+"""Compile the registry contract with the vyper Python API and write the committed artifact.
 
-Two contracts are built: the v1 ``AnchorRegistry`` (still used by the pipeline) and the v2
-``PublicationLog``. Run ``.venv/bin/python -m integrity.contracts.build`` after editing a
-``.vy`` file; ``tests/test_contract_artifact.py`` fails while an artifact is stale.
+The registry is the ``PublicationLog`` (v2). Run ``.venv/bin/python -m integrity.contracts.build``
+after editing the ``.vy`` file; ``tests/test_contract_artifact.py`` fails while the artifact is
+stale.
 """
 
 from __future__ import annotations
@@ -26,30 +26,18 @@ class ContractSpec:
     contract_name: str
     source_path: Path
     artifact_path: Path
-    record_settings: bool
-    """Write the compiler settings into the artifact (False keeps v1's artifact byte-identical)."""
 
 
-ANCHOR_REGISTRY = ContractSpec(
-    "AnchorRegistry",
-    CONTRACTS_DIR / "anchor_registry.vy",
-    CONTRACTS_DIR / "anchor_registry.json",
-    record_settings=False,
-)
 PUBLICATION_LOG = ContractSpec(
     "PublicationLog",
     CONTRACTS_DIR / "publication_log.vy",
     CONTRACTS_DIR / "publication_log.json",
-    record_settings=True,
 )
-CONTRACTS = (ANCHOR_REGISTRY, PUBLICATION_LOG)
-
-SOURCE_PATH = ANCHOR_REGISTRY.source_path
-ARTIFACT_PATH = ANCHOR_REGISTRY.artifact_path
+CONTRACTS = (PUBLICATION_LOG,)
 
 
 def compiler_settings() -> dict[str, Any]:
-    """The vyper settings every artifact is compiled with, as recorded in the v2 artifact."""
+    """The vyper settings the artifact is compiled with (recorded in it)."""
     return {
         "evm_version": EVM_VERSION,
         "optimize": OPTIMIZE,
@@ -58,7 +46,7 @@ def compiler_settings() -> dict[str, Any]:
     }
 
 
-def compile_artifact(spec: ContractSpec = ANCHOR_REGISTRY) -> dict[str, Any]:
+def compile_artifact(spec: ContractSpec = PUBLICATION_LOG) -> dict[str, Any]:
     """Compile one contract source into its artifact dictionary (abi, bytecodes, provenance)."""
     import vyper
     from vyper.compiler import compile_code
@@ -91,9 +79,8 @@ def compile_artifact(spec: ContractSpec = ANCHOR_REGISTRY) -> dict[str, Any]:
         "abi": output["abi"],
         "bytecode": output["bytecode"],
         "bytecode_runtime": output["bytecode_runtime"],
+        "settings": settings,
     }
-    if spec.record_settings:
-        artifact["settings"] = settings
     return artifact
 
 
@@ -103,7 +90,7 @@ def artifact_bytes(artifact: dict[str, Any]) -> bytes:
 
 
 def main() -> None:
-    """Recompile every contract and rewrite its committed artifact."""
+    """Recompile the contract and rewrite its committed artifact."""
     for spec in CONTRACTS:
         payload = artifact_bytes(compile_artifact(spec))
         spec.artifact_path.write_bytes(payload)

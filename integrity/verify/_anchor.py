@@ -3,9 +3,12 @@
 ``check_anchor`` runs the steps in order: which pin (``_pins.choose_pin``, recorded on the
 result), a day no registry can hold (FALLA, no chain read), the link to the previous day's
 manifest, the receipt's own fields, the receipt against the pin, then (unless offline) one
-read of the registry: the stored digest, day and previous key, and the contract's publisher.
-Offline, neither the anchor nor the publisher is checked (both OMITIDA, exit 3): comparing a
-downloaded receipt with a downloaded ``trust.json`` proves nothing.
+read of the registry (``PublicationLog``): the day's latest entry at the finality block (its
+digest, day, kind and the day's number of entries) and the contract's publisher. A receipt
+that says ``pendiente`` (the chain was unreachable when the day was published) is never
+VERIFICADO unless the registry itself holds the day. Offline, neither the anchor nor the
+publisher is checked (both OMITIDA, exit 3): comparing a downloaded receipt with a downloaded
+``trust.json`` proves nothing.
 
 The receipt's transaction fields (``txHash``, ``blockNumber``) are shown as not checked:
 ``check_receipt_transaction`` is where the online check of the transaction slots in.
@@ -18,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrity import layout
-from integrity.keys import anchor_key, day_number
+from integrity.keys import dataset_id, day_number
 from integrity.manifest import Manifest
-from integrity.verify._chain import StoredAnchor
+from integrity.verify._chain import AnchorReader, StoredEntry, latest_entry_call
 from integrity.verify._context import DayContext
 from integrity.verify._days import impossible_day
 from integrity.verify._io import printable
@@ -38,37 +41,38 @@ from integrity.verify._results import (
 )
 from integrity.verify._values import first_field, hex32, same_address, short
 
-ZERO_KEY = b"\x00" * 32
+PENDING = "pendiente"
+KIND_KEYS = {1: "anchor.kind_first", 2: "anchor.kind_late", 3: "anchor.kind_correction"}
+MAX_SUPERSEDED_READS = 32  # corrections of one day followed back when a digest is not the latest
 
 
 @dataclass(frozen=True)
 class _Expected:
-    """What the chain must hold for one manifest."""
+    """What the registry must hold for one manifest."""
 
     dataset: str
     day: dt.date
     digest: str
-    key: str
-    previous_key: str
-    previous_date: str | None
     receipt_name: str
 
     @classmethod
     def of(cls, manifest: Manifest) -> _Expected:
-        dataset, day, previous = manifest.dataset, manifest.day, manifest.previous
-        previous_date = str(previous["date"]) if previous else None
-        previous_key = (
-            anchor_key(dataset, dt.date.fromisoformat(previous_date)) if previous_date else ZERO_KEY
-        )
+        dataset, day = manifest.dataset, manifest.day
         return cls(
             dataset=dataset,
             day=day,
             digest=manifest.sha256,
-            key=anchor_key(dataset, day).hex(),
-            previous_key=previous_key.hex(),
-            previous_date=previous_date,
             receipt_name=f"{dataset}-{day.isoformat()}-{layout.ANCHOR}",
         )
+
+    @property
+    def dataset_id(self) -> bytes:
+        """SHA-256 of the dataset name: the registry's dataset id."""
+        return dataset_id(self.dataset)
+
+    @property
+    def day_number(self) -> int:
+        return day_number(self.day)
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,11 @@ class _Registry:
 class _ChainRead:
     """What one read of the registry returned."""
 
-    stored: StoredAnchor | None
-    latest: StoredAnchor | None
+    stored: StoredEntry | None
+    count: int
+    latest: StoredEntry | None
     publisher: str | None
+    reader: AnchorReader
 
 
 def check_day_anchor(result: VerificationResult, ctx: DayContext, options: VerifyOptions) -> None:
@@ -137,10 +143,16 @@ def check_anchor(
     registry = _registry(trust, anchor_record)
     if registry is not None:
         result.manual_call = ManualCall(
-            registry.chain_id, registry.contract, "0x" + expected.key, "0x" + expected.digest
+            registry.chain_id,
+            registry.contract,
+            latest_entry_call(expected.dataset_id, expected.day_number),
+            "0x" + expected.digest,
         )
+    pending = _is_pending(anchor_record)
     if options.offline:
         _skip_offline(anchor, publisher)
+        if pending:
+            _skip_pending(anchor, expected)
         return
     if impossible is not None:
         _skip_unread(publisher)
@@ -150,13 +162,15 @@ def check_anchor(
         return
     read = _read_registry(result, options, registry, expected, with_publisher=trust is not None)
     if read is None:
+        if pending:
+            _skip_pending(anchor, expected)
         return
     if trust is not None:
         _check_registry_publisher(publisher, trust, registry, read.publisher)
     if read.stored is None:
         _explain_absent_anchor(anchor, read.latest, anchor_record, expected)
     else:
-        _check_stored_anchor(anchor, read.stored, expected, registry)
+        _check_stored_entry(anchor, read, expected, registry)
 
 
 def check_receipt_transaction(
@@ -199,13 +213,26 @@ def _check_previous_manifest(
         anchor.ok("anchor.previous_manifest_ok", previous_date=previous_date)
 
 
+def _is_pending(record: dict[str, Any] | None) -> bool:
+    """Whether the receipt says the day waits for its anchor (``status: pendiente``)."""
+    return record is not None and record.get("status") == PENDING
+
+
+def _skip_pending(anchor: CheckResult, expected: _Expected) -> None:
+    anchor.skip(
+        SkipReason.UNAVAILABLE,
+        "anchor.pending_record",
+        file=expected.receipt_name,
+        date=expected.day.isoformat(),
+    )
+
+
 def _check_receipt(anchor: CheckResult, record: dict[str, Any], expected: _Expected) -> None:
-    """The receipt's key, digest, day and previous key must be the manifest's."""
+    """The receipt's dataset, digest and day must be the manifest's."""
     for field_name, value in (
-        ("key", expected.key),
+        ("dataset", expected.dataset),
         ("digest", expected.digest),
-        ("day", day_number(expected.day)),
-        ("previous", expected.previous_key),
+        ("day", expected.day_number),
     ):
         actual = record.get(field_name)
         if actual is None:
@@ -223,6 +250,8 @@ def _check_receipt(anchor: CheckResult, record: dict[str, Any], expected: _Expec
 
 def _normalised(field_name: str, actual: Any) -> Any:
     """A receipt value in comparable form; a value of the wrong kind is shown as written."""
+    if field_name == "dataset":
+        return printable(actual, 80)
     if field_name == "day":
         if isinstance(actual, int) and not isinstance(actual, bool):
             return actual
@@ -314,9 +343,15 @@ def _read_registry(
     *,
     with_publisher: bool,
 ) -> _ChainRead | None:
-    """Read the day's anchor (and the publisher); None after recording why it was impossible."""
-    key = bytes.fromhex(expected.key)
-    cache_key = (registry.chain_id, registry.contract.lower(), expected.key, with_publisher)
+    """Read the day's latest entry (and the publisher); None after recording why it was
+    impossible."""
+    cache_key = (
+        registry.chain_id,
+        registry.contract.lower(),
+        expected.dataset,
+        expected.day_number,
+        with_publisher,
+    )
     cached = options.read_cache.get(cache_key)
     if isinstance(cached, _ChainRead):
         result.dev_chain = result.dev_chain or bool(options.read_cache.get("dev_chain"))
@@ -329,8 +364,12 @@ def _read_registry(
             access = options.chain = options.chain_factory(registry.chain_id)
         result.dev_chain = result.dev_chain or access.dev_chain
         reader = access.reader(registry.chain_id, registry.contract)
-        stored = reader.get_anchor(key)
-        latest = reader.get_anchor(key, block="latest") if stored is None else None
+        final = reader.latest_entry(expected.dataset_id, expected.day_number)
+        latest = (
+            reader.latest_entry(expected.dataset_id, expected.day_number, "latest").latest
+            if final.latest is None
+            else None
+        )
         on_chain_publisher = reader.publisher() if with_publisher else None
     except NoteError as error:
         _skip_unreachable(result, error.note, with_publisher)
@@ -340,7 +379,7 @@ def _read_registry(
             result, Note("anchor.chain_unreachable", {"error": short(error)}), with_publisher
         )
         return None
-    read = _ChainRead(stored, latest, on_chain_publisher)
+    read = _ChainRead(final.latest, final.count, latest, on_chain_publisher, reader)
     options.read_cache[cache_key] = read
     options.read_cache["dev_chain"] = access.dev_chain
     return read
@@ -372,57 +411,88 @@ def _check_registry_publisher(
 
 def _explain_absent_anchor(
     anchor: CheckResult,
-    latest: StoredAnchor | None,
+    latest: StoredEntry | None,
     record: dict[str, Any] | None,
     expected: _Expected,
 ) -> None:
-    """No final anchor: pending (only at latest), missing (a receipt claims one) or not yet."""
+    """No final entry: not final yet (only at latest), pending at the publisher, missing (a
+    receipt claims one) or not yet published."""
     date = expected.day.isoformat()
     if latest is not None:
         anchor.skip(SkipReason.UNAVAILABLE, "anchor.pending", date=date, block=latest.block_number)
+    elif _is_pending(record):
+        _skip_pending(anchor, expected)
     elif record is not None:
         anchor.fail(
             "anchor.missing_on_chain",
             file=expected.receipt_name,
             date=date,
             block=first_field(record, "blockNumber", "block_number"),
-            key="0x" + expected.key,
+            dataset=expected.dataset,
         )
     else:
         anchor.skip(
-            SkipReason.UNAVAILABLE, "anchor.not_anchored", date=date, key="0x" + expected.key
+            SkipReason.UNAVAILABLE, "anchor.not_anchored", date=date, dataset=expected.dataset
         )
 
 
-def _check_stored_anchor(
-    anchor: CheckResult, stored: StoredAnchor, expected: _Expected, registry: _Registry
+def _check_stored_entry(
+    anchor: CheckResult, read: _ChainRead, expected: _Expected, registry: _Registry
 ) -> None:
-    """The stored digest, day and previous key must be the manifest's."""
+    """The day's latest entry must hold the manifest's digest; say which kind of entry it is
+    (first, late, correction) and how many entries the day has."""
+    stored = read.stored
+    assert stored is not None
     date = expected.day.isoformat()
-    stored_digest = bytes(stored.digest).hex()
-    if stored_digest != expected.digest:
-        anchor.fail(
-            "anchor.digest_mismatch",
-            date=date,
-            expected="0x" + stored_digest,
-            actual="0x" + expected.digest,
-        )
-    if int(stored.day) != day_number(expected.day):
-        anchor.fail("anchor.day_mismatch", actual=int(stored.day), expected=date)
-    stored_previous = bytes(stored.previous).hex()
-    if stored_previous != expected.previous_key:
-        anchor.fail(
-            "anchor.previous_mismatch",
-            date=date,
-            actual="0x" + stored_previous,
-            expected="0x" + expected.previous_key,
-            previous_date=expected.previous_date or "-",
-        )
+    if stored.day != expected.day_number:
+        anchor.fail("anchor.day_mismatch", actual=stored.day, expected=date)
+    if stored.digest.hex() != expected.digest:
+        earlier = _superseded_entry(read.reader, expected, stored)
+        if earlier is not None:
+            anchor.fail(
+                "anchor.superseded",
+                date=date,
+                seq=earlier.seq,
+                block=earlier.block_number,
+                latest_seq=stored.seq,
+                expected="0x" + stored.digest.hex(),
+            )
+        else:
+            anchor.fail(
+                "anchor.digest_mismatch",
+                date=date,
+                expected="0x" + stored.digest.hex(),
+                actual="0x" + expected.digest,
+            )
     if anchor.status is Status.OK:
         anchor.ok(
             "anchor.ok",
             digest="0x" + expected.digest,
-            key="0x" + expected.key,
-            block=int(stored.block_number),
+            seq=stored.seq,
+            block=stored.block_number,
             chain_id=registry.chain_id,
         )
+    anchor.ok(
+        KIND_KEYS.get(stored.kind, "anchor.kind_unknown"),
+        kind=stored.kind,
+        seq=stored.seq,
+        supersedes=stored.supersedes,
+        count=read.count,
+    )
+
+
+def _superseded_entry(
+    reader: AnchorReader, expected: _Expected, latest: StoredEntry
+) -> StoredEntry | None:
+    """An earlier entry of the day with the manifest's digest (replaced by a correction)."""
+    seq = latest.supersedes
+    for _ in range(MAX_SUPERSEDED_READS):
+        if seq == 0:
+            return None
+        entry = reader.get_entry(expected.dataset_id, seq)
+        if entry is None:
+            return None
+        if entry.digest.hex() == expected.digest:
+            return entry
+        seq = entry.supersedes
+    return None

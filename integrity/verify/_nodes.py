@@ -1,7 +1,7 @@
 """Reading a registry at two nodes that must agree (the pin lists several RPC endpoints).
 
-``AgreeingAccess`` wraps the ``ChainAccess`` of each node; its reader asks every node the
-same question and raises ``ChainUnavailable`` (``anchor.nodes_disagree``) when the answers
+``AgreeingAccess`` wraps the ``ChainAccess`` of each node; its reader asks the first two
+nodes that answer the same question and raises ``ChainUnavailable`` (``anchor.nodes_disagree``) when the answers
 differ, so one lying node cannot make a forged day VERIFICADO: at worst it makes the day
 "could not check" (exit 2).
 """
@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from integrity.verify._chain import AnchorReader, ChainAccess, StoredAnchor
+from integrity.verify._chain import AnchorReader, ChainAccess, DayEntries, StoredEntry
 from integrity.verify._results import ChainUnavailable, Note
 
 
-def _answer(anchor: StoredAnchor | None) -> tuple[Any, ...] | None:
-    if anchor is None:
-        return None
-    return (bytes(anchor.digest), bytes(anchor.previous), int(anchor.day), int(anchor.block_number))
+def _same(answers: Sequence[Any]) -> bool:
+    """Whether every node gave the same answer (entries compare by value)."""
+    return all(answer == answers[0] for answer in answers[1:])
 
 
 class AgreeingReader:
@@ -40,10 +39,19 @@ class AgreeingReader:
             raise self._disagree()
         return ids.pop()
 
-    def get_anchor(self, key: bytes, block: Any = None) -> StoredAnchor | None:
-        """The anchor under ``key``, if every node reports the same one."""
-        answers = [reader.get_anchor(key, block) for reader in self.readers]
-        if len({_answer(answer) for answer in answers}) != 1:
+    def latest_entry(self, dataset_id: bytes, day: int, block: str | None = None) -> DayEntries:
+        """The day's latest entry and count, if every node reports the same."""
+        answers = [reader.latest_entry(dataset_id, day, block) for reader in self.readers]
+        if not _same(answers):
+            raise self._disagree()
+        return answers[0]
+
+    def get_entry(
+        self, dataset_id: bytes, seq: int, block: str | None = None
+    ) -> StoredEntry | None:
+        """Entry ``seq`` of the dataset, if every node reports the same."""
+        answers = [reader.get_entry(dataset_id, seq, block) for reader in self.readers]
+        if not _same(answers):
             raise self._disagree()
         return answers[0]
 
@@ -56,15 +64,38 @@ class AgreeingReader:
 
 
 class AgreeingAccess:
-    """A ``ChainAccess`` whose readers ask every node (at least two) and compare the answers."""
+    """A ``ChainAccess`` whose readers ask the first two nodes that answer and compare them.
 
-    def __init__(self, accesses: Sequence[ChainAccess], nodes: Sequence[str]) -> None:
-        """One access per node, in the pin's order."""
+    A node that does not answer is passed over (the pin lists endpoints in order, as
+    failover); when only one answers, its answers are used alone.
+    """
+
+    def __init__(
+        self, accesses: Sequence[ChainAccess], nodes: Sequence[str], wanted: int = 2
+    ) -> None:
+        """One access per node, in the pin's order; ``wanted`` nodes are compared."""
         self.accesses = list(accesses)
         self.nodes = list(nodes)
+        self.wanted = wanted
         self.dev_chain = any(access.dev_chain for access in self.accesses)
 
     def reader(self, chain_id: int, contract: str) -> AnchorReader:
-        """A reader that checks every node serves ``chain_id`` and agrees on every answer."""
-        readers = [access.reader(chain_id, contract) for access in self.accesses]
-        return AgreeingReader(readers, self.nodes)
+        """A reader over the first ``wanted`` nodes that answer and serve ``chain_id``."""
+        readers: list[AnchorReader] = []
+        names: list[str] = []
+        failures: list[str] = []
+        for access, node in zip(self.accesses, self.nodes, strict=True):
+            if len(readers) == self.wanted:
+                break
+            try:
+                readers.append(access.reader(chain_id, contract))
+                names.append(node)
+            except ChainUnavailable as error:
+                if error.note.key != "anchor.chain_unreachable":
+                    raise
+                failures.append(str(error.note.params.get("error", node)))
+        if not readers:
+            raise ChainUnavailable(
+                Note("anchor.chain_unreachable", {"error": "; ".join(failures) or "no RPC URL"})
+            )
+        return readers[0] if len(readers) == 1 else AgreeingReader(readers, names)

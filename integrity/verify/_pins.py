@@ -57,6 +57,7 @@ class TrustPin:
     kind: str | None = None
     name: str | None = None
     finality_tag: str | None = None
+    confirmations: int | None = None
     created_at: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -106,6 +107,7 @@ class TrustPin:
             kind=pin.kind,
             name=pin.name,
             finality_tag=pin.network.finality.tag,
+            confirmations=pin.network.finality.confirmations,
             created_at=pin.created_at,
         )
 

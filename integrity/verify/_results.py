@@ -22,8 +22,6 @@ EXIT_VERIFIED = 0
 EXIT_FAILED = 1
 EXIT_UNAVAILABLE = 2
 EXIT_NOT_ANCHORED = 3
-# First 4 bytes of keccak256("get_anchor(bytes32)"); a test checks it against web3.
-GET_ANCHOR_SELECTOR = "852b3dd7"
 
 
 def check_label(name: str, lang: str = DEFAULT_LANG) -> str:
@@ -131,17 +129,13 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class ManualCall:
-    """The ``eth_call`` anyone can make to read the anchor of a day."""
+    """The ``eth_call`` anyone can make to read the registry entry of a day: ``data`` is the
+    call data of ``latest_entry(dataset id, day)``; the answer's fifth word is the digest."""
 
     chain_id: int
     to: str
-    key: str
+    data: str
     digest: str
-
-    @property
-    def data(self) -> str:
-        """ABI call data: selector of ``get_anchor(bytes32)`` followed by the key."""
-        return "0x" + GET_ANCHOR_SELECTOR + self.key.removeprefix("0x")
 
     def note(self) -> Note:
         """The manual-check hint."""

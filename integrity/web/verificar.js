@@ -5,8 +5,11 @@
 (() => {
   const CHECKS = ["integrity", "inclusion", "anchor", "publisher"];
   const ANVIL_CHAIN_ID = 31337;
-  const GET_ANCHOR_SELECTOR = "852b3dd7"; // keccak256("get_anchor(bytes32)")[0:4]
+  const LATEST_ENTRY_SELECTOR = "10f29447"; // keccak256("latest_entry(bytes32,uint32)")[0:4]
+  const GET_ENTRY_SELECTOR = "09297c7a"; // keccak256("get_entry(bytes32,uint64)")[0:4]
   const PUBLISHER_SELECTOR = "8c72c54e"; // keccak256("publisher()")[0:4]
+  const KIND_KEYS = { 1: "anchor.kind_first", 2: "anchor.kind_late", 3: "anchor.kind_correction" };
+  const MAX_SUPERSEDED_READS = 32;
   const CHUNK = 4 << 20;
   const MAX_PROOF_FILE = 64 << 20;
   const MAX_PROOFS = 10000;
@@ -564,6 +567,11 @@
     return toHex(sha256(encoder.encode(`${dataset}/${day}`)));
   }
 
+  // The registry's dataset id: SHA-256 of the dataset name (UTF-8).
+  function datasetId(dataset) {
+    return toHex(sha256(encoder.encode(dataset)));
+  }
+
   function dayNumber(day) {
     return Number(day.replaceAll("-", ""));
   }
@@ -1019,15 +1027,48 @@
     return out;
   }
 
-  async function readAnchor(url, contract, key, tag) {
-    const result = await rpc(url, "eth_call", [{ to: contract, data: `0x${GET_ANCHOR_SELECTOR}${key}` }, tag]);
-    const w = words(result);
-    if (w.length < 5) throw new Error(`get_anchor: unexpected answer ${result}`);
-    if (w[0] === ZERO32) return null;
+  function word(n) {
+    return BigInt(n).toString(16).padStart(64, "0");
+  }
+
+  function entryOf(w) {
+    if (BigInt(`0x${w[0]}`) === 0n) return null;
     return {
-      digest: w[0], previous: w[1], day: parseInt(w[2], 16), blockNumber: parseInt(w[3], 16),
-      timestamp: parseInt(w[4], 16),
+      seq: parseInt(w[0], 16), previous: parseInt(w[1], 16), day: parseInt(w[2], 16),
+      kind: parseInt(w[3], 16), digest: w[4], supersedes: parseInt(w[5], 16),
+      blockNumber: parseInt(w[6], 16), timestamp: parseInt(w[7], 16),
     };
+  }
+
+  // An empty answer (no code at that block, e.g. below the deployment) holds no entry.
+  async function callWords(url, contract, data, tag, count, name) {
+    const answer = await rpc(url, "eth_call", [{ to: contract, data }, tag]);
+    const w = words(answer);
+    if (w.length === 0) return Array(count).fill(ZERO32);
+    if (w.length < count) throw new Error(`${name}: unexpected answer from ${contract}`);
+    return w;
+  }
+
+  // latest_entry(bytes32 dataset, uint32 day) -> (Entry, uint64 count): 9 static words.
+  async function readEntry(url, contract, dataset, day, tag) {
+    const w = await callWords(url, contract, `0x${LATEST_ENTRY_SELECTOR}${dataset}${word(day)}`, tag, 9, "latest_entry");
+    return { entry: entryOf(w), count: parseInt(w[8], 16) };
+  }
+
+  // get_entry(bytes32 dataset, uint64 seq) -> Entry: 8 static words.
+  async function readEntryBySeq(url, contract, dataset, seq, tag) {
+    return entryOf(await callWords(url, contract, `0x${GET_ENTRY_SELECTOR}${dataset}${word(seq)}`, tag, 8, "get_entry"));
+  }
+
+  /** The block to read at: the pin's finality tag, or N confirmations below the latest block. */
+  async function readTag(url, chainId, trust) {
+    const finality = (trust && trust.finality) || {};
+    if (finality.tag) return finality.tag;
+    if (finality.confirmations !== undefined && finality.confirmations !== null) {
+      const latest = parseInt(await rpc(url, "eth_blockNumber", []), 16);
+      return `0x${Math.max(0, latest - Number(finality.confirmations)).toString(16)}`;
+    }
+    return chainId === ANVIL_CHAIN_ID ? "latest" : "finalized";
   }
 
   async function readPublisher(url, contract) {
@@ -1037,24 +1078,39 @@
     return `0x${w[0].slice(24)}`;
   }
 
-  /** Everything one node says about a day: its chain id, the anchor (final and latest), publisher(). */
-  async function readNode(url, contract, key, tag, withPublisher) {
-    const chainId = parseInt(await rpc(url, "eth_chainId", []), 16);
-    const stored = await readAnchor(url, contract, key, tag);
-    const latest = stored === null && tag !== "latest" ? await readAnchor(url, contract, key, "latest") : null;
-    const publisher = withPublisher ? await readPublisher(url, contract) : null;
-    return { chainId, stored, latest, publisher };
+  /** Everything one node says about a day: its chain id, the entry (final and latest), publisher(). */
+  async function readNode(url, contract, dsId, day, trust, chainId) {
+    const actualChain = parseInt(await rpc(url, "eth_chainId", []), 16);
+    if (actualChain !== chainId) return { chainId: actualChain };
+    const tag = await readTag(url, chainId, trust);
+    const final = await readEntry(url, contract, dsId, day, tag);
+    const latest = final.entry === null && tag !== "latest" ? (await readEntry(url, contract, dsId, day, "latest")).entry : null;
+    const publisher = trust ? await readPublisher(url, contract) : null;
+    return { chainId: actualChain, stored: final.entry, count: final.count, latest, publisher, tag };
   }
 
   class NodesDisagree extends Error {}
 
-  /** Read from every node given (at most two); both must give the same answers. */
-  async function readChain(urls, contract, key, tag, withPublisher) {
+  /** Read from the first two nodes that answer (a node that does not answer is passed over);
+   * two answers must be the same. */
+  async function readChain(urls, contract, dsId, day, trust, chainId) {
     const answers = [];
-    for (const url of urls.slice(0, 2)) answers.push(await readNode(url, contract, key, tag, withPublisher));
-    if (answers.length === 2 && JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) {
-      throw new NodesDisagree(`${urls[0]} / ${urls[1]}`);
+    const used = [];
+    let failure = null;
+    for (const url of urls) {
+      if (answers.length === 2) break;
+      try {
+        answers.push(await readNode(url, contract, dsId, day, trust, chainId));
+        used.push(url);
+      } catch (error) {
+        failure = error;
+      }
     }
+    if (!answers.length) throw failure || new Error("no RPC URL");
+    if (answers.length === 2 && JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) {
+      throw new NodesDisagree(`${used[0]} / ${used[1]}`);
+    }
+    answers[0].url = used[0];
     return answers[0];
   }
 
@@ -1080,10 +1136,11 @@
   function chainEndpoints(trust) {
     const own = userRpc();
     if (own) return { urls: [own], user: true };
-    return { urls: trust && trust.source === "page" ? trust.rpc.slice(0, 2) : [], user: false };
+    return { urls: trust && trust.source === "page" ? trust.rpc : [], user: false };
   }
 
   function normalisedReceipt(field, actual) {
+    if (field === "dataset") return shown(actual, 80);
     if (field === "day") return Number.isInteger(actual) ? actual : shown(actual, 40);
     return typeof actual === "string" ? hex32(actual) : shown(actual, 80);
   }
@@ -1095,10 +1152,11 @@
     const dataset = String(manifest.data.dataset);
     const day = String(manifest.data.date);
     const digest = manifest.sha256;
-    const key = anchorKey(dataset, day);
+    const dsId = datasetId(dataset);
     const recordName = `${dataset}-${day}-anchor.json`;
     const previous = manifest.data.previous;
-    const expectedPreviousKey = previous ? anchorKey(dataset, previous.date) : ZERO32;
+    const pending = Boolean(record) && record.status === "pendiente";
+    const skipPending = () => anchor.skip("unavailable", "anchor.pending_record", { file: recordName, date: day });
     result.pin = trust;
 
     const impossible = impossibleDay(day);
@@ -1115,7 +1173,7 @@
     }
 
     if (record) {
-      const fields = [["key", key], ["digest", digest], ["day", dayNumber(day)], ["previous", expectedPreviousKey]];
+      const fields = [["dataset", dataset], ["digest", digest], ["day", dayNumber(day)]];
       for (const [field, expected] of fields) {
         const actual = record[field];
         if (actual === undefined || actual === null) continue;
@@ -1150,7 +1208,7 @@
     const chainId = trust ? trust.chainId : Number.isInteger(recordChain) ? recordChain : null;
     const contract = trust ? trust.contract : typeof recordContract === "string" ? recordContract : null;
     if (chainId !== null && contract) {
-      result.manualCall = { chain_id: chainId, to: contract, data: `0x${GET_ANCHOR_SELECTOR}${key}`, digest: `0x${digest}` };
+      result.manualCall = { chain_id: chainId, to: contract, data: `0x${LATEST_ENTRY_SELECTOR}${dsId}${word(dayNumber(day))}`, digest: `0x${digest}` };
     }
     if (impossible) {
       if (publisher.status === "ok") publisher.skip("not_applicable", "publisher.not_read");
@@ -1164,17 +1222,17 @@
     if (!endpoints.urls.length) {
       anchor.skip("unavailable", "page.no_rpc", { chain_id: chainId });
       if (trust && publisher.status === "ok") publisher.skip("unavailable", "page.no_rpc", { chain_id: chainId });
+      if (pending) skipPending();
       return;
     }
     if (endpoints.user) result.info.push({ key: "page.rpc_used", params: { url: endpoints.urls[0] } });
-    const finalityTag = trust && trust.finality && trust.finality.tag;
-    const tag = finalityTag || (chainId === ANVIL_CHAIN_ID ? "latest" : "finalized");
     let read;
     try {
-      read = await readChain(endpoints.urls, contract, key, tag, Boolean(trust));
+      read = await readChain(endpoints.urls, contract, dsId, dayNumber(day), trust, chainId);
       if (read.chainId !== chainId) {
         anchor.skip("unavailable", "anchor.wrong_chain", { actual: read.chainId, expected: chainId });
         if (trust && publisher.status === "ok") publisher.skip("unavailable", "anchor.wrong_chain", { actual: read.chainId, expected: chainId });
+        if (pending) skipPending();
         return;
       }
     } catch (error) {
@@ -1183,6 +1241,7 @@
       const params = disagree ? { nodes: error.message } : { error: detail(error) };
       anchor.skip("unavailable", key2, params);
       if (trust && publisher.status === "ok") publisher.skip("unavailable", key2, params);
+      if (pending) skipPending();
       return;
     }
     result.devChain = chainId === ANVIL_CHAIN_ID;
@@ -1199,23 +1258,35 @@
     if (stored === null) {
       if (read.latest !== null) {
         anchor.skip("unavailable", "anchor.pending", { date: day, block: read.latest.blockNumber });
+      } else if (pending) {
+        skipPending();
       } else if (record) {
-        anchor.fail("anchor.missing_on_chain", { file: recordName, date: day, block: record.blockNumber ?? "?", key: `0x${key}` });
+        anchor.fail("anchor.missing_on_chain", { file: recordName, date: day, block: shown(record.blockNumber ?? "?", 20), dataset });
       } else {
-        anchor.skip("unavailable", "anchor.not_anchored", { date: day, key: `0x${key}` });
+        anchor.skip("unavailable", "anchor.not_anchored", { date: day, dataset });
       }
       return;
     }
-    if (stored.digest !== digest) {
-      anchor.fail("anchor.digest_mismatch", { date: day, expected: `0x${stored.digest}`, actual: `0x${digest}` });
-    }
     if (stored.day !== dayNumber(day)) anchor.fail("anchor.day_mismatch", { actual: stored.day, expected: day });
-    if (stored.previous !== expectedPreviousKey) {
-      anchor.fail("anchor.previous_mismatch", { date: day, actual: `0x${stored.previous}`, expected: `0x${expectedPreviousKey}`, previous_date: previous ? previous.date : "-" });
+    if (stored.digest !== digest) {
+      let earlier = null;
+      let seq = stored.supersedes;
+      for (let i = 0; i < MAX_SUPERSEDED_READS && seq > 0 && earlier === null; i += 1) {
+        const entry = await readEntryBySeq(read.url, contract, dsId, seq, read.tag).catch(() => null);
+        if (entry === null) break;
+        if (entry.digest === digest) earlier = entry;
+        seq = entry.supersedes;
+      }
+      if (earlier) {
+        anchor.fail("anchor.superseded", { date: day, seq: earlier.seq, block: earlier.blockNumber, latest_seq: stored.seq, expected: `0x${stored.digest}` });
+      } else {
+        anchor.fail("anchor.digest_mismatch", { date: day, expected: `0x${stored.digest}`, actual: `0x${digest}` });
+      }
     }
     if (anchor.status === "ok") {
-      anchor.ok("anchor.ok", { digest: `0x${digest}`, key: `0x${key}`, block: stored.blockNumber, chain_id: chainId });
+      anchor.ok("anchor.ok", { digest: `0x${digest}`, seq: stored.seq, block: stored.blockNumber, chain_id: chainId });
     }
+    anchor.ok(KIND_KEYS[stored.kind] || "anchor.kind_unknown", { kind: stored.kind, seq: stored.seq, supersedes: stored.supersedes, count: read.count });
   }
 
   // ------------------------------------------------------------------ entry points

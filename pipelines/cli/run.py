@@ -181,8 +181,11 @@ def _summary(day: dt.date, result: object) -> str:
         return f"{day}  FAILED"
     anchored = result.output_for_node("anchored_day")
     published = result.output_for_node("published_day")
+    if anchored.get("status") == "anclado":
+        anchor = f"block={anchored.get('blockNumber')} seq={anchored.get('seq')}"
+    else:
+        anchor = "anclaje pendiente (publicar anchor --pending)"
     return (
         f"{day}  releases={published.tree_size:<6} quarantined={published.quarantined:<4} "
-        f"root={published.merkle_root[:16]}…  block={anchored['blockNumber']}"
-        f"{' (already anchored)' if anchored['alreadyAnchored'] else ''}"
+        f"root={published.merkle_root[:16]}…  {anchor}"
     )
