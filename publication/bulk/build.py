@@ -49,6 +49,7 @@ from messages import text
 from publication.atomic import fsync_dir, write_atomic, write_synced
 from publication.bulk import layout as bulk_layout
 from publication.bulk.extract import (
+    EXTRACT_VERSION,
     DayInput,
     ExtractError,
     ensure_extract,
@@ -169,8 +170,9 @@ class BulkResult:
 
 
 def fingerprint(*parts: Any) -> str:
-    """SHA-256 of the canonical JSON of what a file set depends on."""
-    return hashlib.sha256(canonical_bytes([FORMAT_VERSION, *parts])).hexdigest()
+    """SHA-256 of the canonical JSON of what a file set depends on (the extract version
+    too: what a month holds depends on how the extracts assign ocids to months)."""
+    return hashlib.sha256(canonical_bytes([FORMAT_VERSION, EXTRACT_VERSION, *parts])).hexdigest()
 
 
 @contextlib.contextmanager
