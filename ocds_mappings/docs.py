@@ -578,9 +578,10 @@ def policy_markdown(
         "every file with its SHA-256, and `provenance.json` records which days each period was "
         "built from. A manifest a build replaces is kept, with its anchor receipt, in "
         f"`{dataset}-bulk-history/` beside the bulk folder (never in it, so the bulk folder "
-        "holds exactly what its manifest lists): that folder only grows, its names start with "
-        "the first 16 hex digits of the manifest's SHA-256, and each new manifest's `previous` "
-        "links to the one before. Columns: `diccionario.html` / `dictionary.html`.",
+        "holds exactly what its manifest lists): that folder only grows, its names end with "
+        "the first 16 hex digits of the replaced manifest's SHA-256 "
+        f"(`{dataset}-bulk-YYYY-MM-DD-manifest-<digest>.json`), and each new manifest's "
+        "`previous` links to the one before. Columns: `diccionario.html` / `dictionary.html`.",
         "",
         "## Content",
         "",

@@ -300,10 +300,26 @@ def test_a_history_folder_inside_the_bulk_folder_moves_beside_it(
     assert result.rebuilt == () and not result.unchanged
     assert not legacy.exists()
     history = root / f"{D}-bulk-history"
-    assert sorted(p.name for p in history.iterdir()) == sorted([*kept, old.name])
-    assert (history / old.name).read_bytes() == b"{}"
+    moved = f"{D}-bulk-2026-10-31-manifest-0123456789abcdef.json"
+    assert sorted(p.name for p in history.iterdir()) == sorted([*kept, moved])
+    assert (history / moved).read_bytes() == b"{}"
     assert next((root / f"{D}-bulk").glob("*-manifest.json")).read_bytes() == manifest
     assert verify_day_files(root / f"{D}-bulk").problems() == []
+
+
+def test_the_bulk_folder_and_its_history_upload_to_an_object_store(
+    bulk_world: World, tmp_path: Path
+) -> None:
+    from publication.storage import LocalStore, publish_root
+
+    store = tmp_path / "store"
+    report = publish_root(LocalStore(store), bulk_world.root)
+    assert f"{D}-bulk" in report.folders
+    assert verify_day_files(store / f"{D}-bulk").problems() == []
+    history = bulk_world.root / f"{D}-bulk-history"
+    copied = sorted(p.name for p in (store / f"{D}-bulk-history").iterdir())
+    assert copied == sorted(p.name for p in history.iterdir()) and len(copied) == 2
+    assert not publish_root(LocalStore(store), bulk_world.root).changed
 
 
 def test_the_data_package_validates_with_frictionless(bulk_world: World) -> None:
@@ -401,9 +417,11 @@ def test_a_fresh_build_equals_the_incremental_one(bulk_world: World, tmp_path: P
 
 def test_history_keeps_the_replaced_manifests_and_the_chain_links_them(bulk_world: World) -> None:
     folder = bulk_world.root / f"{D}-bulk-history"
-    history = sorted((p.name for p in folder.iterdir()), key=lambda n: n[17:])
+    history = sorted(p.name for p in folder.iterdir())
     assert len(history) == 2
-    assert history[0].endswith(f"{D}-bulk-2026-11-01-manifest.json")
+    for name, day in zip(history, ("2026-11-01", "2026-11-02"), strict=True):
+        assert re.fullmatch(rf"{D}-bulk-{day}-manifest-[0-9a-f]{{16}}\.json", name), name
+        assert load_manifest(folder / name).sha256.startswith(name[-21:-5])
     current = load_manifest(next(bulk_world.bulk.glob("*-manifest.json")))
     previous = load_manifest(folder / history[-1])
     assert previous.data["date"] == "2026-11-02"

@@ -20,6 +20,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -65,6 +66,7 @@ from publication.bulk.layout import (
     RELEASES,
     BulkLayout,
     Period,
+    history_name,
     latest_name,
     month_period,
     name_problems,
@@ -831,13 +833,17 @@ def _keep_history(build: _Build, old: Manifest | None) -> None:
     kept: list[tuple[Path, str]] = []
     legacy = bulk.folder / bulk_layout.LEGACY_HISTORY
     if legacy.is_dir():
-        kept += [(path, path.name) for path in sorted(legacy.iterdir()) if path.is_file()]
+        for path in sorted(legacy.iterdir()):
+            named = _LEGACY_NAME.match(path.name)
+            if path.is_file():
+                name = history_name(named[2], named[1]) if named else path.name
+                kept.append((path, name))
     if old is not None:
         day = dt.date.fromisoformat(old.data["date"])
         for kind in (layout.MANIFEST, layout.ANCHOR):
             path = bulk.folder / bulk.day_name(day, kind)
             if path.is_file():
-                kept.append((path, f"{old.sha256[:16]}-{path.name}"))
+                kept.append((path, history_name(path.name, old.sha256)))
     if not kept:
         return
     bulk.history.mkdir(mode=0o755, parents=True, exist_ok=True)
@@ -845,6 +851,10 @@ def _keep_history(build: _Build, old: Manifest | None) -> None:
         _add_once(source, bulk.history / name)
     fsync_dir(bulk.history)
     fsync_dir(bulk.root)
+
+
+# How the history/ folder of the first bulk builds named a replaced file.
+_LEGACY_NAME = re.compile(r"^([0-9a-f]{16})-(.+\.json)$")
 
 
 def _add_once(source: Path, target: Path) -> None:
@@ -856,7 +866,7 @@ def _add_once(source: Path, target: Path) -> None:
     if target.is_file():
         if sha256_file(target)[0] == digest:
             return
-        target = target.with_name(f"{digest[:16]}-{target.name}")
+        target = target.with_name(history_name(target.name, digest))
         if target.is_file():
             return
     tmp = target.with_name(f".{target.name}.tmp")

@@ -22,11 +22,14 @@ files a manifest does not list):
 (``releases.jsonl.gz``, ``compiled-releases-part-001.jsonl.gz``...).
 
 {datasets}/{dataset}-bulk-history/          outside the published folder, append-only
-  {manifest sha256[:16]}-{dataset}-bulk-YYYY-MM-DD-manifest.json
-  {manifest sha256[:16]}-{dataset}-bulk-YYYY-MM-DD-anchor.json
+  {dataset}-bulk-YYYY-MM-DD-manifest-{manifest sha256[:16]}.json
+  {dataset}-bulk-YYYY-MM-DD-anchor-{manifest sha256[:16]}.json
                                             the manifests (and their receipts) a build
                                             replaced, written before the swap; the chain of
-                                            ``previous`` links runs through them
+                                            ``previous`` links runs through them. The digest
+                                            goes before the extension so that no name ends
+                                            like a live manifest (``…-manifest.json``, which
+                                            readers of the root take for a folder's manifest)
 
 Internal record keys in ``provenance.json`` (``month/2026-10``, ``year/2026``, ``full``,
 ``indicators``) name periods, not paths.
@@ -116,6 +119,12 @@ def latest_name(dataset: str, level: str, name: str, key: str) -> str:
     if not name.startswith(stem):
         raise ValueError(f"{name!r} is not a file of {key}")
     return f"{dataset}-{LATEST}-{level}" + name.removeprefix(stem)
+
+
+def history_name(name: str, manifest_sha256: str) -> str:
+    """Name in the history folder of a replaced manifest or receipt ``name``."""
+    stem, _, extension = name.rpartition(".")
+    return f"{stem}-{manifest_sha256[:16]}.{extension}"
 
 
 def name_problems(names: Iterable[str]) -> list[str]:
