@@ -561,17 +561,27 @@ def policy_markdown(
         "Per month, per year and for the full history: flat tables (Parquet with zstd, CSV in "
         "UTF-8 with a BOM; orders, items, deliveries, bids, parties, agreements), the releases "
         "of the daily packages and the compiled releases (latest state of each ocid) as gzipped "
-        "JSON Lines, an Excel workbook per month, and `latest/` names for the newest month and "
-        "year. An order belongs to the month it was formalised (as first published) and is "
-        "shown in its latest state, so no order is counted twice; releases belong to the month "
-        "of their daily package. JSON Lines files are split in parts of at most about 1 GB "
+        "JSON Lines, an Excel workbook per month, and stable "
+        f"`{dataset}-latest-month-…` / `{dataset}-latest-year-…` names for the newest month "
+        "and year. The folder is flat: every file sits directly in it under a unique name "
+        f"(`{dataset}-2026-10-orders.csv`, `{dataset}-2026-orders.parquet`, "
+        f"`{dataset}-orders.parquet` for the full history, "
+        f"`{dataset}-indicator-splitting.csv`). An order belongs to the month it was "
+        "formalised (as first published) and is shown in its latest state, so no order is "
+        "counted twice; a framework agreement (first stage) to the month of the day that first "
+        "published it; releases belong to the month of their daily package. JSON Lines files are split in parts of at most about 1 GB "
         "uncompressed and 250,000 releases (settings `bulk.*`); they are not kept under the "
         "10 MB zipped that the OCDS guidance suggests, since a month already exceeds it and "
         "smaller parts would multiply the files. Every file is written under a temporary name "
         "and the folder is swapped into place whole; its manifest (same format as a day's, "
         "date = newest day covered, Merkle leaves = the day manifests it was built from) lists "
         "every file with its SHA-256, and `provenance.json` records which days each period was "
-        "built from. Columns: `diccionario.html` / `dictionary.html`.",
+        "built from. A manifest a build replaces is kept, with its anchor receipt, in "
+        f"`{dataset}-bulk-history/` beside the bulk folder (never in it, so the bulk folder "
+        "holds exactly what its manifest lists): that folder only grows, its names end with "
+        "the first 16 hex digits of the replaced manifest's SHA-256 "
+        f"(`{dataset}-bulk-YYYY-MM-DD-manifest-<digest>.json`), and each new manifest's "
+        "`previous` links to the one before. Columns: `diccionario.html` / `dictionary.html`.",
         "",
         "## Content",
         "",

@@ -39,7 +39,7 @@ SECTIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
     ("dictionary.indicator_tables", INDICATOR_TABLES),
     ("dictionary.day_tables", DAY_TABLES),
 )
-_BULK_FILES = "month/AAAA-MM/{dataset}-AAAA-MM-{table}.parquet|csv · year/… · full/…"
+_BULK_FILES = "{dataset}-AAAA-MM-{table}.parquet|csv · {dataset}-AAAA-{table}… · {dataset}-{table}…"
 
 
 def _files(definition: Table) -> str:
@@ -47,7 +47,7 @@ def _files(definition: Table) -> str:
         return ", ".join(f"{{dataset}}-YYYY-MM-DD-{name}" for name in definition.files)
     if definition.name.startswith("indicator_"):
         kind = definition.name.removeprefix("indicator_").replace("_", "-")
-        return f"indicators/{{dataset}}-indicator-{kind}.parquet|csv"
+        return f"{{dataset}}-indicator-{kind}.parquet|csv"
     return _BULK_FILES.replace("{table}", definition.name).replace("AAAA", "YYYY")
 
 

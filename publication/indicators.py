@@ -491,7 +491,7 @@ def render_page(
 
 
 def read_tables(folder: Path, dataset: str) -> dict[str, pa.Table]:
-    """The published indicator tables of a bulk folder's ``indicators/``."""
+    """The published indicator tables of a bulk folder."""
     return {
         name: pq.read_table(folder / indicator_file(dataset, name, "parquet"))
         for name in INDICATORS

@@ -7,8 +7,8 @@ manifests (nothing is re-hashed except the few small files no manifest lists):
   receipt (dataset ``perucompras-ocam``, period ``YYYY-MM-DD``);
 - ``bulk-file``: month, year and full-history files of the bulk dataset
   (``perucompras-ocam-bulk``, period ``YYYY-MM``, ``YYYY`` or ``full``);
-- ``latest-alias``: the stable ``latest/`` names of the newest month and year (``alias_of``
-  names the file they are a copy of);
+- ``latest-alias``: the stable ``{dataset}-latest-month-…``/``-latest-year-…`` names of the
+  newest month and year (``alias_of`` names the file they are a copy of);
 - ``indicator``: the red-flag indicator tables;
 - ``metadata``: the bulk manifest, SHA256SUMS, days leaves, provenance, data package;
 - ``page``: the dictionary and indicator pages at the root.

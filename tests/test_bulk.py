@@ -24,12 +24,16 @@ import pyarrow.parquet as pq
 import pytest
 from bulk_world import IDENTITY, INDICATORS, World, snapshot
 
+import publication.bulk.build as bulk_build
+from integrity.cli_verificar import run as verificar
 from integrity.layout import DEFAULT_DATASET, DayLayout
 from integrity.manifest import load_manifest
 from integrity.verify import verify_day_files
 from publication.bulk import build_bulk, bulk_anchor_target
 from publication.bulk.formats import BOM
+from publication.bulk.layout import name_problems
 from publication.dictionary import BULK_TABLES, ORDERS, TIMEZONE
+from publication.writer import PublicationError
 from settings import Bulk
 
 D = DEFAULT_DATASET
@@ -38,14 +42,14 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def month_file(world: World, month: str, kind: str) -> Path:
-    return world.bulk / "month" / month / f"{D}-{month}-{kind}"
+    return world.bulk / f"{D}-{month}-{kind}"
 
 
 def period_files(world: World, kind: str) -> dict[str, Path]:
     """The file of one kind for every month, the year and the full history."""
     files = {month: month_file(world, month, kind) for month in MONTHS}
-    files["2026"] = world.bulk / "year" / "2026" / f"{D}-2026-{kind}"
-    files["full"] = world.bulk / "full" / f"{D}-{kind}"
+    files["2026"] = world.bulk / f"{D}-2026-{kind}"
+    files["full"] = world.bulk / f"{D}-{kind}"
     return files
 
 
@@ -124,9 +128,7 @@ def test_counts_and_totals_agree_across_formats(bulk_world: World, period: str) 
     if period in MONTHS:
         from openpyxl import load_workbook
 
-        book = load_workbook(
-            bulk_world.bulk / "month" / period / f"{D}-{period}.xlsx", read_only=True
-        )
+        book = load_workbook(bulk_world.bulk / f"{D}-{period}.xlsx", read_only=True)
         assert book.sheetnames == ["ordenes", "productos", "entregas", "diccionario"]
         sheet = book["ordenes"]
         values = list(sheet.iter_rows(values_only=True))
@@ -238,18 +240,86 @@ def test_the_bulk_folder_verifies_like_a_day_and_sha256sum_accepts_it(
     check = subprocess.run(["sha256sum", "-c", sums.name], cwd=bulk_world.bulk, capture_output=True)
     assert check.returncode == 0, check.stdout.decode()
     listed = set(manifest.files)
-    on_disk = {
-        p.relative_to(bulk_world.bulk).as_posix()
-        for p in bulk_world.bulk.rglob("*")
-        if p.is_file() and not p.relative_to(bulk_world.bulk).as_posix().startswith("history/")
-    }
+    assert all("/" not in name for name in listed)
+    assert {p for p in bulk_world.bulk.iterdir() if not p.is_file()} == set()
+    on_disk = {p.name for p in bulk_world.bulk.iterdir()}
     assert on_disk - listed == {sums.name, f"{D}-bulk-2026-11-03-manifest.json"}
     copy = tmp_path / "bulk"
     shutil.copytree(bulk_world.bulk, copy)
-    target = copy / "month" / "2026-10" / f"{D}-2026-10-orders.csv"
+    target = copy / f"{D}-2026-10-orders.csv"
     target.write_bytes(target.read_bytes().replace(b"PAGADA", b"PAGADO", 1))
     problems = verify_day_files(copy).problems()
     assert problems and any(target.name in p for p in problems)
+
+
+def test_verificar_accepts_the_bulk_folder(bulk_world: World) -> None:
+    out = io.StringIO()
+    args = [str(bulk_world.bulk), "--datasets", str(bulk_world.root), "--offline"]
+    code = verificar(args, out=out)
+    # 3: every file intact, listed and in the Merkle tree; the chain not consulted.
+    assert code == 3, out.getvalue()
+    listed = len(load_manifest(next(bulk_world.bulk.glob("*-manifest.json"))).files)
+    assert "FALLA" not in out.getvalue() and f"{listed} archivo(s) coinciden" in out.getvalue()
+
+
+def test_published_names_must_be_plain_and_unique(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert name_problems([f"{D}-orders.csv", f"{D}-2026-orders.csv"]) == []
+    assert name_problems([f"full/{D}-orders.csv", "a.csv", "a.csv", "..", ".x"]) == [
+        "'..' is not a plain file name",
+        "'.x' is not a plain file name",
+        "'a.csv' would be published 2 times",
+        f"'full/{D}-orders.csv' is not a plain file name",
+    ]
+    root = tmp_path / "datasets"
+    shutil.copytree(bulk_world.root, root, copy_function=os.link)
+    before = snapshot(root / f"{D}-bulk")
+    # A latest alias named like the file it stands for: two files under one name.
+    monkeypatch.setattr(bulk_build, "latest_name", lambda dataset, level, name, key: name)
+    with pytest.raises(PublicationError, match="would be published twice"):
+        build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS, state_dir=tmp_path / "s")
+    assert snapshot(root / f"{D}-bulk") == before
+    assert not [p for p in root.iterdir() if p.name.startswith(f".{D}-bulk")]
+
+
+def test_a_history_folder_inside_the_bulk_folder_moves_beside_it(
+    bulk_world: World, tmp_path: Path
+) -> None:
+    root = tmp_path / "datasets"
+    shutil.copytree(bulk_world.root, root, copy_function=os.link)
+    legacy = root / f"{D}-bulk" / "history"
+    legacy.mkdir()
+    old = legacy / f"0123456789abcdef-{D}-bulk-2026-10-31-manifest.json"
+    old.write_bytes(b"{}")
+    kept = sorted(p.name for p in (root / f"{D}-bulk-history").iterdir())
+    manifest = next((root / f"{D}-bulk").glob("*-manifest.json")).read_bytes()
+    result = build_bulk(
+        root, D, identity=IDENTITY, indicators=INDICATORS, state_dir=tmp_path / "state"
+    )
+    assert result.rebuilt == () and not result.unchanged
+    assert not legacy.exists()
+    history = root / f"{D}-bulk-history"
+    moved = f"{D}-bulk-2026-10-31-manifest-0123456789abcdef.json"
+    assert sorted(p.name for p in history.iterdir()) == sorted([*kept, moved])
+    assert (history / moved).read_bytes() == b"{}"
+    assert next((root / f"{D}-bulk").glob("*-manifest.json")).read_bytes() == manifest
+    assert verify_day_files(root / f"{D}-bulk").problems() == []
+
+
+def test_the_bulk_folder_and_its_history_upload_to_an_object_store(
+    bulk_world: World, tmp_path: Path
+) -> None:
+    from publication.storage import LocalStore, publish_root
+
+    store = tmp_path / "store"
+    report = publish_root(LocalStore(store), bulk_world.root)
+    assert f"{D}-bulk" in report.folders
+    assert verify_day_files(store / f"{D}-bulk").problems() == []
+    history = bulk_world.root / f"{D}-bulk-history"
+    copied = sorted(p.name for p in (store / f"{D}-bulk-history").iterdir())
+    assert copied == sorted(p.name for p in history.iterdir()) and len(copied) == 2
+    assert not publish_root(LocalStore(store), bulk_world.root).changed
 
 
 def test_the_data_package_validates_with_frictionless(bulk_world: World) -> None:
@@ -283,7 +353,8 @@ def test_parquet_resources_match_their_table_schema(bulk_world: World, tmp_path:
     parquet = [
         {**{k: v for k, v in r.items() if k not in ("bytes", "hash")}, "type": "table"}
         for r in descriptor["resources"]
-        if r["format"] == "parquet" and r["path"].startswith(("full/", "indicators/"))
+        if r["path"] in {f"{D}-{t.name}.parquet" for t in BULK_TABLES}
+        or (r["format"] == "parquet" and r["path"].startswith(f"{D}-indicator-"))
     ]
     assert len(parquet) == 10
     package = tmp_path / "datapackage.json"
@@ -305,10 +376,15 @@ def test_rebuilds_only_what_an_input_day_changed_and_reruns_are_byte_identical(
     assert again.result.unchanged and again.files == first.files
     assert again.result.rebuilt == () and len(again.result.reused) == 5
     assert second.result.rebuilt == ("month/2026-11", "year/2026", "full", "indicators")
-    october = {p: v for p, v in first.files.items() if p.startswith("month/2026-10/")}
+    october = {
+        p: v
+        for p, v in first.files.items()
+        if p.startswith(f"{D}-2026-10-") or p == f"{D}-2026-10.xlsx"
+    }
     assert len(october) == 15
     assert all(second.files[p] == v for p, v in october.items()), "October must be reused as is"
-    november = [p for p in first.files if p.startswith("month/2026-11/") and p.endswith(".parquet")]
+    november = [p for p in first.files if p.startswith(f"{D}-2026-11-") and p.endswith(".parquet")]
+    assert november
     assert all(second.files[p][0] != first.files[p][0] for p in november)
     assert "month/2026-10" in third.result.rebuilt, "a late state of October rebuilds October"
     provenance = json.loads((bulk_world.bulk / "provenance.json").read_text())
@@ -328,16 +404,8 @@ def test_a_fresh_build_equals_the_incremental_one(bulk_world: World, tmp_path: P
     result = build_bulk(
         root, D, identity=IDENTITY, indicators=INDICATORS, state_dir=tmp_path / "state"
     )
-    fresh = {
-        p: sha
-        for p, (_, sha) in snapshot(root / f"{D}-bulk").items()
-        if not p.startswith("history/")
-    }
-    incremental = {
-        p: sha
-        for p, (_, sha) in bulk_world.builds["third"].files.items()
-        if not p.startswith("history/")
-    }
+    fresh = {p: sha for p, (_, sha) in snapshot(root / f"{D}-bulk").items()}
+    incremental = {p: sha for p, (_, sha) in bulk_world.builds["third"].files.items()}
     manifest = next(p for p in fresh if p.endswith("-manifest.json"))
     # The manifest links back to the previous build, which the fresh root never had.
     assert {p: s for p, s in fresh.items() if p != manifest and not p.endswith("SHA256SUMS")} == {
@@ -348,13 +416,14 @@ def test_a_fresh_build_equals_the_incremental_one(bulk_world: World, tmp_path: P
 
 
 def test_history_keeps_the_replaced_manifests_and_the_chain_links_them(bulk_world: World) -> None:
-    history = sorted(
-        (p.name for p in (bulk_world.bulk / "history").iterdir()), key=lambda n: n[17:]
-    )
+    folder = bulk_world.root / f"{D}-bulk-history"
+    history = sorted(p.name for p in folder.iterdir())
     assert len(history) == 2
-    assert history[0].endswith(f"{D}-bulk-2026-11-01-manifest.json")
+    for name, day in zip(history, ("2026-11-01", "2026-11-02"), strict=True):
+        assert re.fullmatch(rf"{D}-bulk-{day}-manifest-[0-9a-f]{{16}}\.json", name), name
+        assert load_manifest(folder / name).sha256.startswith(name[-21:-5])
     current = load_manifest(next(bulk_world.bulk.glob("*-manifest.json")))
-    previous = load_manifest(bulk_world.bulk / "history" / history[-1])
+    previous = load_manifest(folder / history[-1])
     assert previous.data["date"] == "2026-11-02"
     assert current.previous == {"date": "2026-11-02", "manifestSha256": previous.sha256}
     target = bulk_anchor_target(bulk_world.root, D)
@@ -378,11 +447,11 @@ def test_big_months_are_split_into_parts_and_years_concatenate_them(
         with_indicators=False,
     )
     bulk = root / f"{D}-bulk"
-    october = sorted((bulk / "month" / "2026-10").glob("*-releases-part-*.jsonl.gz"))
+    october = sorted(bulk.glob(f"{D}-2026-10-releases-part-*.jsonl.gz"))
     assert len(october) >= 2
     lines = [len(read_jsonl_gz(p)) for p in october]
     assert all(0 < n <= 20 for n in lines)
-    full_parts = sorted((bulk / "full").glob(f"{D}-releases-part-*.jsonl.gz"))
+    full_parts = sorted(bulk.glob(f"{D}-releases-part-*.jsonl.gz"))
     assert len(full_parts) >= 3
     whole = [r["id"] for p in full_parts for r in read_jsonl_gz(p)]
     expected = [
@@ -447,6 +516,10 @@ def test_flat_tables_use_flattentool_names_and_values(bulk_world: World, tmp_pat
     for table, sheet in FLATTENTOOL_SHEETS.items():
         with (tmp_path / "flat" / f"{sheet}.csv").open(encoding="utf-8") as handle:
             theirs = list(csv_module.DictReader(handle))
+        if table == "deliveries":  # delivery milestones only (a paid order also has payment)
+            kind = "contracts/0/implementation/milestones/0/type"
+            assert {row[kind] for row in theirs} <= {"delivery", "payment"}
+            theirs = [row for row in theirs if row[kind] == "delivery"]
         path = period_files(bulk_world, f"{table}.parquet")["full"]
         ours = [r for r in pq.read_table(path).to_pylist() if r["ocid"] in ocids]
         assert len(ours) == len(theirs) > 0, table
@@ -470,7 +543,7 @@ def test_a_reused_file_that_no_longer_matches_its_manifest_is_rebuilt(
     shutil.copytree(bulk_world.root, root, copy_function=shutil.copy2)
     state = tmp_path / "state"
     build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS, state_dir=state)
-    target = root / f"{D}-bulk" / "month" / "2026-10" / f"{D}-2026-10-orders.csv"
+    target = root / f"{D}-bulk" / f"{D}-2026-10-orders.csv"
     original = target.read_bytes()
     target.write_bytes(original.replace(b"PAGADA", b"PAGADO", 1))
     result = build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS, state_dir=state)

@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from bulk_world import INDICATORS, World
+from bulk_world import IDENTITY, INDICATORS, World
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context, materialize
 
 from pipelines.bulk import BULK_ASSETS, bulk_after_days
@@ -26,7 +26,10 @@ def test_the_bulk_asset_brings_the_files_up_to_date_and_reruns_change_nothing(
 ) -> None:
     root = _copy(bulk_world, tmp_path)
     resources = {
-        "datasets": DatasetsResource(root=str(root), state_dir=str(tmp_path / "state")),
+        # The identity the world was built with: the data package carries its base URL.
+        "datasets": DatasetsResource(
+            root=str(root), state_dir=str(tmp_path / "state"), base_url=IDENTITY.base_url
+        ),
         "bulk": BulkResource(concentration_min_orders=INDICATORS.concentration_min_orders),
     }
     result = materialize(BULK_ASSETS, resources=resources)

@@ -149,7 +149,7 @@ def test_bulk_files_notebook(bulk_world: Any, monkeypatch: pytest.MonkeyPatch) -
 
     root = bulk_world.root
     output = _run("03_archivos_masivos.ipynb", root, bulk_world.days[-1], monkeypatch)
-    full = root / f"{DEFAULT_DATASET}-bulk" / "full" / f"{DEFAULT_DATASET}-orders.parquet"
+    full = root / f"{DEFAULT_DATASET}-bulk" / f"{DEFAULT_DATASET}-orders.parquet"
     orders, total = (
         duckdb.connect()
         .execute(f"SELECT count(*), sum(total) FROM read_parquet('{full}')")

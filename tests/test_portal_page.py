@@ -129,14 +129,14 @@ def test_catalogue_datasets_have_their_section(root: Path) -> None:
 def test_featured_files_come_from_the_resource_list(tmp_path: Path) -> None:
     root = tmp_path / "datasets"
     site_days.publish(root, [dt.date(2026, 3, 2)])
-    bulk = root / "perucompras-ocam-bulk" / "latest" / "ordenes.csv"
+    bulk = root / "perucompras-ocam-bulk" / "perucompras-ocam-latest-month-orders.csv"
     bulk.parent.mkdir(parents=True)
     bulk.write_bytes(b"\xef\xbb\xbforder_number\n")
     dictionary = root / "diccionario.html"
     dictionary.write_text("<!doctype html><title>diccionario</title>", encoding="utf-8")
     extra = [
         Resource(
-            path="perucompras-ocam-bulk/latest/ordenes.csv",
+            path="perucompras-ocam-bulk/perucompras-ocam-latest-month-orders.csv",
             kind=KIND_BULK,
             titles={
                 "es": "Últimos estados de las órdenes (CSV)",
@@ -161,11 +161,11 @@ def test_featured_files_come_from_the_resource_list(tmp_path: Path) -> None:
     ]
     refresh_site(root, DATASET, IDENTITY, now=NOW)
     plain = (root / "index.html").read_text(encoding="utf-8")
-    assert "diccionario.html" not in plain and "ordenes.csv" not in plain
+    assert "diccionario.html" not in plain and "latest-month-orders.csv" not in plain
     refresh_site(root, DATASET, IDENTITY, extra_resources=extra, now=NOW)
     page = parse(root / "index.html")
     assert "diccionario.html" in page.links
-    assert "perucompras-ocam-bulk/latest/ordenes.csv" in page.links
+    assert "perucompras-ocam-bulk/perucompras-ocam-latest-month-orders.csv" in page.links
     assert f"{DATASET}-masivos" in page.ids and f"{DATASET}-diccionario" in page.ids
     english = (root / "index.en.html").read_text(encoding="utf-8")
     assert "Latest order states (CSV)" in english and "Data dictionary" in english

@@ -5,10 +5,12 @@ Once per run, after the last day: every published day is read once into a cached
 (its own days and every day that touched one of its orders) and is rebuilt only when that
 fingerprint changes, years and the full history when one of their months does. Unchanged
 files are hard-linked from the current folder into a staging folder, new ones written
-there; then ``datapackage.json``, ``provenance.json`` (what was built from what), the days
-leaves, the manifest (the day format: ``verificar`` checks the folder like a day) and
-``SHA256SUMS`` are written, the staging folder is checked against its manifest and swapped
-into place. A run with nothing new leaves the folder exactly as it was.
+there (flat: every file directly in the folder, see ``publication.bulk.layout``); then
+``datapackage.json``, ``provenance.json`` (what was built from what), the days leaves, the
+manifest (the day format: ``verificar`` checks the folder like a day) and ``SHA256SUMS``
+are written, the staging folder is checked against its manifest, the manifest it replaces
+is kept in the sibling history folder, and the staging folder is swapped into place. A run
+with nothing new leaves the folder exactly as it was.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -47,6 +50,7 @@ from messages import text
 from publication.atomic import fsync_dir, write_atomic, write_synced
 from publication.bulk import layout as bulk_layout
 from publication.bulk.extract import (
+    EXTRACT_VERSION,
     DayInput,
     ExtractError,
     ensure_extract,
@@ -58,13 +62,15 @@ from publication.bulk.layout import (
     DATAPACKAGE,
     DAYS_LEAVES,
     FULL_PERIOD,
-    HISTORY,
     PROVENANCE,
     RELEASES,
     BulkLayout,
     Period,
+    history_name,
     latest_name,
     month_period,
+    name_problems,
+    period_of,
     year_period,
 )
 from publication.bulk.tables import BulkQueries, connect
@@ -87,7 +93,8 @@ from publication.dictionary import (
 from publication.writer import PublicationError, read_index
 from settings import Bulk, Identity, Indicators, default_state_dir
 
-FORMAT_VERSION = "perucompras-abierto/bulk/1"
+# 2: flat folder (every file directly in the bulk folder); a 1 build is rebuilt whole.
+FORMAT_VERSION = "perucompras-abierto/bulk/2"
 PROVENANCE_FORMAT = "perucompras-abierto/bulk-provenance/1"
 CACHE_FOLDER = "bulk"
 WORKBOOK_TABLES: tuple[tuple[Table, str], ...] = (
@@ -165,8 +172,9 @@ class BulkResult:
 
 
 def fingerprint(*parts: Any) -> str:
-    """SHA-256 of the canonical JSON of what a file set depends on."""
-    return hashlib.sha256(canonical_bytes([FORMAT_VERSION, *parts])).hexdigest()
+    """SHA-256 of the canonical JSON of what a file set depends on (the extract version
+    too: what a month holds depends on how the extracts assign ocids to months)."""
+    return hashlib.sha256(canonical_bytes([FORMAT_VERSION, EXTRACT_VERSION, *parts])).hexdigest()
 
 
 @contextlib.contextmanager
@@ -181,10 +189,14 @@ def _lock(cache: Path) -> Iterator[None]:
 
 
 def _link(source: Path, target: Path) -> None:
-    """Hard-link (same bytes, no copy), or copy where links are not possible."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Hard-link (same bytes, no copy), or copy where links are not possible; never over a
+    file already staged under that name (two files under one published name)."""
     try:
         os.link(source, target)
+    except FileExistsError:
+        raise PublicationError(
+            f"bulk file names: {target.name!r} would be published twice"
+        ) from None
     except OSError:
         shutil.copy2(source, target)
 
@@ -272,11 +284,11 @@ class _Build:
         inputs_json = [
             {"date": day.isoformat(), "manifestSha256": self.by_day[day].sha256} for day in inputs
         ]
-        print_ = fingerprint(self.parameters, period.folder, inputs_json)
-        reused = self._reusable(period.folder, print_)
+        print_ = fingerprint(self.parameters, period.record_key, inputs_json)
+        reused = self._reusable(period.record_key, print_)
         if reused is not None:
             return reused
-        record = PeriodRecord(period.folder, print_, inputs_json)
+        record = PeriodRecord(period.record_key, print_, inputs_json)
         own_days = [d for d in inputs if f"{d:%Y-%m}" == month]
         record.parts[RELEASES] = self._releases(period, own_days)
         record.parts[COMPILED] = self._compiled(period, month, inputs)
@@ -377,11 +389,11 @@ class _Build:
 
     def combined(self, period: Period, months: list[PeriodRecord]) -> PeriodRecord:
         """A year's or the full history's files, concatenated from their months' files."""
-        print_ = fingerprint(self.parameters, period.folder, [m.fingerprint for m in months])
-        reused = self._reusable(period.folder, print_)
+        print_ = fingerprint(self.parameters, period.record_key, [m.fingerprint for m in months])
+        reused = self._reusable(period.record_key, print_)
         if reused is not None:
             return reused
-        record = PeriodRecord(period.folder, print_, [m.key for m in months])
+        record = PeriodRecord(period.record_key, print_, [m.key for m in months])
         for kind in (RELEASES, COMPILED):
             parts = self._parts(period, kind)
             try:
@@ -395,10 +407,7 @@ class _Build:
         for definition in BULK_TABLES:
             csv = definition.name in CSV_TABLES_ALL_PERIODS
             sources = [
-                self.staging
-                / month_period(m.key.split("/", 1)[1]).file(
-                    self.dataset, f"{definition.name}.parquet"
-                )
+                self.staging / period_of(m.key).file(self.dataset, f"{definition.name}.parquet")
                 for m in months
             ]
             stats = self._write_table(definition, period, _batches(sources), csv=csv)
@@ -412,12 +421,13 @@ class _Build:
     # ------------------------------------------------------------------ latest, indicators
 
     def latest(self, month: PeriodRecord, year: PeriodRecord) -> dict[str, str]:
-        """Stable ``latest/`` names (hard links) of the newest month's and year's files."""
+        """Stable ``{dataset}-latest-…`` names (hard links) of the newest month's and year's
+        files, mapped to the names they stand for."""
         aliases = {}
-        for record, level in ((month, bulk_layout.MONTH), (year, bulk_layout.YEAR)):
-            key = record.key.split("/", 1)[1]
+        for record in (month, year):
+            period = period_of(record.key)
             for path in sorted(record.files):
-                alias = latest_name(self.dataset, level, Path(path).name, key)
+                alias = latest_name(self.dataset, period.level, path, period.key)
                 _link(self.staging / path, self.staging / alias)
                 aliases[alias] = path
         return aliases
@@ -437,16 +447,13 @@ class _Build:
             return record
         from publication.indicators import INDICATORS, compute_indicators, indicator_file
 
-        folder = self.staging / full.key
         tables = compute_indicators(
-            folder / f"{self.dataset}-orders.parquet",
-            folder / f"{self.dataset}-items.parquet",
+            self.staging / FULL_PERIOD.file(self.dataset, f"{ORDERS.name}.parquet"),
+            self.staging / FULL_PERIOD.file(self.dataset, f"{ITEMS.name}.parquet"),
             self.indicators,
         )
         for name, table in tables.items():
-            paths = [
-                f"{key}/{indicator_file(self.dataset, name, fmt)}" for fmt in ("parquet", "csv")
-            ]
+            paths = [indicator_file(self.dataset, name, fmt) for fmt in ("parquet", "csv")]
             writer = TableWriter(INDICATORS[name], self.staging / paths[0], self.staging / paths[1])
             try:
                 for batch in table.to_batches():
@@ -585,13 +592,12 @@ def write_pages(root: Path, dataset: str, indicators: Indicators, *, newest_day:
 
     write_dictionary(root, dataset)
     bulk = BulkLayout(root, dataset)
-    tables = read_tables(bulk.folder / bulk_layout.INDICATORS, dataset)
+    tables = read_tables(bulk.folder, dataset)
     if not tables:
         return
     links = {
         name: {
-            fmt: f"{bulk.name}/{bulk_layout.INDICATORS}/{indicator_file(dataset, name, fmt)}"
-            for fmt in ("parquet", "csv")
+            fmt: f"{bulk.name}/{indicator_file(dataset, name, fmt)}" for fmt in ("parquet", "csv")
         }
         for name in INDICATORS
     }
@@ -640,6 +646,12 @@ def _assemble(build: _Build) -> BulkResult:
         "latest": aliases,
     }
     write_synced(build.staging / PROVENANCE, canonical_bytes(provenance))
+    published = [path for record in records for path in record.files]
+    published += [*aliases, PROVENANCE, leaves_name, DATAPACKAGE]
+    published += [manifest_name(bulk, newest.day), bulk.day_name(newest.day, layout.CHECKSUMS)]
+    problems = name_problems(published)
+    if problems:
+        raise PublicationError(f"bulk file names: {'; '.join(problems)}")
     data_files = sorted({path for record in records for path in record.files} | set(aliases))
     numbering = records_parts(records)
     described = [
@@ -669,9 +681,10 @@ def _assemble(build: _Build) -> BulkResult:
     rebuilt = tuple(r.key for r in records if r.rebuilt)
     reused = tuple(r.key for r in records if not r.rebuilt)
     old = build.old_manifest
-    if old is not None and old.raw == manifest.raw and not rebuilt:
+    legacy = (bulk.folder / bulk_layout.LEGACY_HISTORY).exists()
+    if old is not None and old.raw == manifest.raw and not rebuilt and not legacy:
         return BulkResult(bulk.folder, old, True, rebuilt, reused, len(build.days), counts)
-    _keep_history(build, old)
+    _keep_history(build, old if old is not None and old.raw != manifest.raw else None)
     _swap(build.staging, bulk.folder)
     return BulkResult(
         bulk.folder,
@@ -729,7 +742,7 @@ def _resource(
         sha256=digest,
         table=table_of(build.dataset, path),
     )
-    return resource, FileEntry(path, digest, size, media, _role(path))
+    return resource, FileEntry(path, digest, size, media, _role(build.dataset, path))
 
 
 def records_parts(records: Sequence[PeriodRecord]) -> dict[str, tuple[int, int]]:
@@ -742,11 +755,10 @@ def records_parts(records: Sequence[PeriodRecord]) -> dict[str, tuple[int, int]]
     return numbering
 
 
-def _role(path: str) -> str:
-    name = Path(path).name
+def _role(dataset: str, name: str) -> str:
     if name.endswith(".jsonl.gz"):
         return "ocds-compiled-releases" if f"-{COMPILED}" in name else "ocds-releases"
-    if path.startswith(bulk_layout.INDICATORS + "/"):
+    if name.startswith(f"{dataset}-indicator-"):
         return "indicator"
     if name.endswith(".xlsx"):
         return "workbook"
@@ -814,19 +826,59 @@ def _write_manifest(
 
 
 def _keep_history(build: _Build, old: Manifest | None) -> None:
-    """The manifests and receipts this build replaces, kept under ``history/``."""
-    folder = build.layout.folder
-    history = folder / HISTORY
-    if history.is_dir():
-        for path in sorted(history.iterdir()):
-            _link(path, build.staging / HISTORY / path.name)
-    if old is None:
+    """Keep the manifest (and receipt) this build replaces in the sibling history folder,
+    before the swap: the folder only grows, and each name appears whole (see ``_add_once``).
+    A ``history/`` inside the bulk folder (builds before the flat layout) moves there too."""
+    bulk = build.layout
+    kept: list[tuple[Path, str]] = []
+    legacy = bulk.folder / bulk_layout.LEGACY_HISTORY
+    if legacy.is_dir():
+        for path in sorted(legacy.iterdir()):
+            named = _LEGACY_NAME.match(path.name)
+            if path.is_file():
+                name = history_name(named[2], named[1]) if named else path.name
+                kept.append((path, name))
+    if old is not None:
+        day = dt.date.fromisoformat(old.data["date"])
+        for kind in (layout.MANIFEST, layout.ANCHOR):
+            path = bulk.folder / bulk.day_name(day, kind)
+            if path.is_file():
+                kept.append((path, history_name(path.name, old.sha256)))
+    if not kept:
         return
-    day = dt.date.fromisoformat(old.data["date"])
-    for kind in (layout.MANIFEST, layout.ANCHOR):
-        path = folder / build.layout.day_name(day, kind)
-        if path.is_file():
-            _link(path, build.staging / HISTORY / f"{old.sha256[:16]}-{path.name}")
+    bulk.history.mkdir(mode=0o755, parents=True, exist_ok=True)
+    for source, name in kept:
+        _add_once(source, bulk.history / name)
+    fsync_dir(bulk.history)
+    fsync_dir(bulk.root)
+
+
+# How the history/ folder of the first bulk builds named a replaced file.
+_LEGACY_NAME = re.compile(r"^([0-9a-f]{16})-(.+\.json)$")
+
+
+def _add_once(source: Path, target: Path) -> None:
+    """Add ``source`` to an append-only folder as ``target``: nothing is ever replaced (a
+    different file already under that name is kept beside it, under its own digest), and the
+    name appears only once its bytes are complete (linked or copied under a hidden name,
+    then renamed)."""
+    digest = sha256_file(source)[0]
+    if target.is_file():
+        if sha256_file(target)[0] == digest:
+            return
+        target = target.with_name(history_name(target.name, digest))
+        if target.is_file():
+            return
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+    tmp.chmod(0o644)
+    os.replace(tmp, target)
 
 
 def _swap(staging: Path, final: Path) -> None:

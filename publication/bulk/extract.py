@@ -3,7 +3,8 @@
 Each published day is read once (its ``records.json`` and ``orders.parquet``, checked against
 the day's manifest while reading) into small Parquet files in the status-store folder:
 
-- ``ocids``: one row per ocid the day touches (month it belongs to, states, latest release);
+- ``ocids``: one row per ocid the day touches (month it belongs to: an order's formalisation
+  month, a framework agreement's publication month; states, latest release);
 - ``compiled``: the compiled release of each of those ocids as canonical JSON bytes;
 - ``orders``, ``items``, ``deliveries``, ``bids``, ``parties``, ``agreements``: the flat
   rows (dictionary types), with the package day and the position in its OCDS array.
@@ -48,7 +49,7 @@ from publication.dictionary import (
     Table,
 )
 
-EXTRACT_VERSION = "2"
+EXTRACT_VERSION = "3"
 DONE = "DONE"
 ORDERS = "orders"
 OCIDS = "ocids"
@@ -265,7 +266,10 @@ class _RowBuilder:
         contracts = compiled.get("contracts") or []
         framework = not contracts
         dated = contracts[0].get("dateSigned") if contracts else None
-        month = str(dated or compiled.get("date", ""))[:7]
+        # A call-off belongs to its formalisation month; a framework agreement (first stage,
+        # dated by the agreement's start, often years before the history) to the month of
+        # the day that first publishes it (the earliest day wins in BulkQueries).
+        month = f"{self.day:%Y-%m}" if framework else str(dated or compiled.get("date", ""))[:7]
         self.ocids["ocid"].append(ocid)
         self.ocids[DAY_COLUMN].append(self.day)
         self.ocids["month"].append(month)

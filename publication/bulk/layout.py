@@ -1,23 +1,45 @@
 """Where the bulk dataset lives and how its files are named.
 
+The bulk folder is flat: every published file sits directly in it under a unique,
+self-describing name (the verifier accepts only plain file names in a manifest, and refuses
+files a manifest does not list):
+
 {datasets}/{dataset}-bulk/
   {dataset}-bulk-YYYY-MM-DD-manifest.json   same manifest format as a day; the date is the
   {dataset}-bulk-YYYY-MM-DD-SHA256SUMS      newest published day the files cover
   {dataset}-bulk-YYYY-MM-DD-days.jsonl      Merkle leaves: one line per day manifest covered
   {dataset}-bulk-YYYY-MM-DD-anchor.json     anchor receipt (written by the anchoring code)
   datapackage.json  provenance.json
-  month/YYYY-MM/{dataset}-YYYY-MM-{kind}    per month (orders: formalisation month)
-  year/YYYY/{dataset}-YYYY-{kind}           per year
-  full/{dataset}-{kind}                     full history
-  latest/{dataset}-latest-month-{kind}      the newest month and year under stable names
-  latest/{dataset}-latest-year-{kind}
-  indicators/{dataset}-indicator-{name}.{parquet,csv}
-  history/                                  manifests and receipts this folder replaced
+  {dataset}-YYYY-MM-{kind}                  per month (orders: formalisation month)
+  {dataset}-YYYY-MM.xlsx                    the month's workbook
+  {dataset}-YYYY-{kind}                     per year
+  {dataset}-{kind}                          full history
+  {dataset}-latest-month-{kind}             the newest month and year under stable names
+  {dataset}-latest-year-{kind}              (hard links to the files they stand for)
+  {dataset}-indicator-{name}.{parquet,csv}  red-flag indicators
+
+``{kind}`` is a table (``orders.parquet``, ``orders.csv``...) or a JSON Lines file
+(``releases.jsonl.gz``, ``compiled-releases-part-001.jsonl.gz``...).
+
+{datasets}/{dataset}-bulk-history/          outside the published folder, append-only
+  {dataset}-bulk-YYYY-MM-DD-manifest-{manifest sha256[:16]}.json
+  {dataset}-bulk-YYYY-MM-DD-anchor-{manifest sha256[:16]}.json
+                                            the manifests (and their receipts) a build
+                                            replaced, written before the swap; the chain of
+                                            ``previous`` links runs through them. The digest
+                                            goes before the extension so that no name ends
+                                            like a live manifest (``…-manifest.json``, which
+                                            readers of the root take for a folder's manifest)
+
+Internal record keys in ``provenance.json`` (``month/2026-10``, ``year/2026``, ``full``,
+``indicators``) name periods, not paths.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +51,8 @@ DATAPACKAGE = "datapackage.json"
 PROVENANCE = "provenance.json"
 MONTH, YEAR, FULL, LATEST = "month", "year", "full", "latest"
 INDICATORS = "indicators"
-HISTORY = "history"
+HISTORY_SUFFIX = "-history"
+LEGACY_HISTORY = "history"
 RELEASES = "releases"
 COMPILED = "compiled-releases"
 WORKBOOK_FORMAT = "xlsx"
@@ -48,8 +71,8 @@ class Period:
     key: str
 
     @property
-    def folder(self) -> str:
-        """Folder of the period's files, relative to the bulk folder."""
+    def record_key(self) -> str:
+        """Key of the period's record in ``provenance.json`` (not a path)."""
         if self.level == FULL:
             return FULL
         return f"{self.level}/{self.key}"
@@ -59,12 +82,12 @@ class Period:
         return dataset if self.level == FULL else f"{dataset}-{self.key}"
 
     def file(self, dataset: str, kind: str) -> str:
-        """Path of one file of the period, relative to the bulk folder."""
-        return f"{self.folder}/{self.stem(dataset)}-{kind}"
+        """Name of one file of the period in the bulk folder."""
+        return f"{self.stem(dataset)}-{kind}"
 
     def workbook(self, dataset: str) -> str:
-        """Path of the period's Excel workbook."""
-        return f"{self.folder}/{self.stem(dataset)}.{WORKBOOK_FORMAT}"
+        """Name of the period's Excel workbook."""
+        return f"{self.stem(dataset)}.{WORKBOOK_FORMAT}"
 
 
 def month_period(month: str) -> Period:
@@ -80,11 +103,40 @@ def year_period(year: str) -> Period:
 FULL_PERIOD = Period(FULL, FULL)
 
 
+def period_of(record_key: str) -> Period:
+    """The period of a ``provenance.json`` record key (``month/2026-10``, ``full``)."""
+    if record_key == FULL:
+        return FULL_PERIOD
+    level, _, key = record_key.partition("/")
+    if level not in (MONTH, YEAR) or not key:
+        raise ValueError(f"{record_key!r} is not a period")
+    return Period(level, key)
+
+
 def latest_name(dataset: str, level: str, name: str, key: str) -> str:
-    """The stable alias in ``latest/`` of a month or year file named ``name``."""
+    """The stable alias (``{dataset}-latest-month-…``) of a month or year file ``name``."""
     stem = f"{dataset}-{key}"
-    alias = f"{dataset}-latest-{level}" + name.removeprefix(stem)
-    return f"{LATEST}/{alias}"
+    if not name.startswith(stem):
+        raise ValueError(f"{name!r} is not a file of {key}")
+    return f"{dataset}-{LATEST}-{level}" + name.removeprefix(stem)
+
+
+def history_name(name: str, manifest_sha256: str) -> str:
+    """Name in the history folder of a replaced manifest or receipt ``name``."""
+    stem, _, extension = name.rpartition(".")
+    return f"{stem}-{manifest_sha256[:16]}.{extension}"
+
+
+def name_problems(names: Iterable[str]) -> list[str]:
+    """Why a list of names to publish in the bulk folder is not one of unique plain file
+    names (empty when it is)."""
+    problems = []
+    for name, count in sorted(Counter(names).items()):
+        if "/" in name or "\\" in name or name in ("", ".", "..") or name.startswith("."):
+            problems.append(f"{name!r} is not a plain file name")
+        if count > 1:
+            problems.append(f"{name!r} would be published {count} times")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -103,6 +155,12 @@ class BulkLayout:
     def folder(self) -> Path:
         """The bulk folder."""
         return self.root / self.name
+
+    @property
+    def history(self) -> Path:
+        """Sibling folder of the manifests and receipts a build replaced (not published as
+        part of the bulk folder)."""
+        return self.root / (self.name + HISTORY_SUFFIX)
 
     def day_name(self, day: dt.date, kind: str) -> str:
         """Name of a manifest-family file for the newest covered day."""

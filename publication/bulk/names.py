@@ -1,4 +1,4 @@
-"""What a path inside the bulk folder names (level, period, kind, format, part) and its title."""
+"""What a file name of the bulk folder names (level, period, kind, format, part) and its title."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from pathlib import Path
 from integrity import layout
 from messages import text
 from publication.bulk import layout as bulk_layout
-from publication.dictionary import TABLES, Lang, Table
+from publication.dictionary import BULK_TABLES, TABLES, Lang, Table
 
 _PART = re.compile(r"-part-(\d{3})$")
 
 
 @dataclass(frozen=True)
 class BulkPath:
-    """What a path inside the bulk folder names."""
+    """What a file name of the bulk folder names."""
 
     level: str
     period: str
@@ -26,45 +26,54 @@ class BulkPath:
     part: int | None = None
 
 
+_MONTH = re.compile(r"^(?P<period>\d{4}-\d{2})(?:-(?P<kind>.+))?$")
+_YEAR = re.compile(r"^(?P<period>\d{4})(?:-(?P<kind>.+))?$")
+_INDICATOR = "indicator-"
+
+
+_KINDS = frozenset(
+    {"workbook", bulk_layout.RELEASES, bulk_layout.COMPILED}
+    | {f"{t.name}.{fmt}" for t in BULK_TABLES for fmt in ("parquet", "csv")}
+)
+
+
 def parse_bulk_path(dataset: str, path: str) -> BulkPath | None:
     """Level (month, year, full, latest-month, latest-year, indicators), period, kind and
-    format of a bulk file path (relative to the bulk folder); None for other files."""
-    folder, _, name = path.rpartition("/")
-    fmt = "jsonl.gz" if name.endswith(".jsonl.gz") else name.rsplit(".", 1)[-1]
-    stem = name[: -len(fmt) - 1]
+    format of a file name of the (flat) bulk folder; None for other files (the manifest
+    family, ``datapackage.json``, ``provenance.json``, anything with a ``/``)."""
+    if "/" in path or not path.startswith((f"{dataset}-", f"{dataset}.")):
+        return None
+    fmt = "jsonl.gz" if path.endswith(".jsonl.gz") else path.rsplit(".", 1)[-1]
+    stem = path[: -len(fmt) - 1]
     part = None
     match = _PART.search(stem)
     if match:
         part, stem = int(match[1]), stem[: match.start()]
-    top, _, key = folder.partition("/")
-    if top in (bulk_layout.MONTH, bulk_layout.YEAR) and key:
-        prefix, level, period = f"{dataset}-{key}", top, key
-    elif top == bulk_layout.FULL:
-        prefix, level, period = dataset, bulk_layout.FULL, bulk_layout.FULL
-    elif top == bulk_layout.LATEST:
-        for level in ("month", "year"):
-            prefix = f"{dataset}-latest-{level}"
-            if stem.startswith(prefix):
-                return _kind(stem, prefix, f"latest-{level}", "", fmt, part)
+    rest = stem.removeprefix(dataset).removeprefix("-")
+    if rest.startswith(bulk_layout.BULK_SUFFIX.lstrip("-") + "-"):
         return None
-    elif top == bulk_layout.INDICATORS:
-        prefix = f"{dataset}-indicator-"
-        if not stem.startswith(prefix):
-            return None
-        return BulkPath(bulk_layout.INDICATORS, "", stem.removeprefix(prefix), fmt, part)
-    else:
-        return None
-    return _kind(stem, prefix, level, period, fmt, part)
+    if rest.startswith(_INDICATOR):
+        return BulkPath(bulk_layout.INDICATORS, "", rest.removeprefix(_INDICATOR), fmt, part)
+    for level in (bulk_layout.MONTH, bulk_layout.YEAR):
+        prefix = f"{bulk_layout.LATEST}-{level}"
+        if rest == prefix or rest.startswith(prefix + "-"):
+            kind = rest.removeprefix(prefix).removeprefix("-")
+            return _parsed(f"latest-{level}", "", kind, fmt, part)
+    for level, pattern in ((bulk_layout.MONTH, _MONTH), (bulk_layout.YEAR, _YEAR)):
+        found = pattern.match(rest)
+        if found:
+            return _parsed(level, found["period"], found["kind"] or "", fmt, part)
+    return _parsed(bulk_layout.FULL, bulk_layout.FULL, rest, fmt, part)
 
 
-def _kind(
-    stem: str, prefix: str, level: str, period: str, fmt: str, part: int | None
-) -> BulkPath | None:
-    if stem == prefix:
-        return BulkPath(level, period, "workbook", fmt, part)
-    if not stem.startswith(prefix + "-"):
+def _parsed(level: str, period: str, kind: str, fmt: str, part: int | None) -> BulkPath | None:
+    """A bulk path when ``kind`` (empty for a workbook) is one the bulk folder publishes."""
+    if not kind:
+        kind = "workbook" if fmt == bulk_layout.WORKBOOK_FORMAT else ""
+    known = kind if fmt in ("jsonl.gz", bulk_layout.WORKBOOK_FORMAT) else f"{kind}.{fmt}"
+    if known not in _KINDS:
         return None
-    return BulkPath(level, period, stem[len(prefix) + 1 :], fmt, part)
+    return BulkPath(level, period, kind, fmt, part)
 
 
 def table_of(dataset: str, path: str) -> Table | None:
