@@ -30,7 +30,7 @@ __all__ = [
 
 DEFAULT_LANG = "es"
 LANGUAGES = ("es", "en")
-DOMAINS = ("verify", "data", "harvest", "portal")
+DOMAINS = ("verify", "data", "harvest", "portal", "publicar")
 
 Catalogue = Mapping[str, Mapping[str, str]]
 

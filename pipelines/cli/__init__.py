@@ -2,7 +2,10 @@
 upload, config).
 
 The settings are loaded once here, with the command's flags as overrides, before any command
-touches a file; a refused setting ends the command with its message and exit code 2.
+touches a file; a refused setting ends the command with its message and exit code 2. The
+commands that write (run, backfill, bulk, anchor, upload) then take the datasets root's lock
+(``publication.lock``): a second one waits up to ``lock_timeout`` seconds, then refuses with
+exit code 2.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from pipelines.cli import anchor, bulk, config, deploy, proof, run, serve, upload
-from settings import SettingsError, load_settings
+from settings import Settings, SettingsError, load_settings
 
 COMMANDS: dict[str, ModuleType] = {
     "run": run,
@@ -26,6 +29,7 @@ COMMANDS: dict[str, ModuleType] = {
     "upload": upload,
     "config": config,
 }
+WRITERS = frozenset({"run", "backfill", "bulk", "anchor", "upload"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,7 +48,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"publicar: {error}", file=sys.stderr)
         return 2
-    return int(command.handle(args, settings) or 0)
+    if args.command not in WRITERS:
+        return int(command.handle(args, settings) or 0)
+    refuse = getattr(command, "refuse", None)
+    refused = refuse(args, settings) if refuse is not None else None
+    if refused is not None:
+        return int(refused)
+    return _locked(command, args, settings)
+
+
+def _locked(command: ModuleType, args: argparse.Namespace, settings: Settings) -> int:
+    """Run a writing command under the datasets root's lock (exit code 2 when it is busy)."""
+    from publication.lock import RootBusy, root_lock
+
+    def waiting(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        with root_lock(
+            settings.status_store_dir,
+            timeout=settings.lock_timeout,
+            root=settings.datasets_root,
+            lang=settings.lang,
+            on_wait=waiting,
+        ):
+            return int(command.handle(args, settings) or 0)
+    except RootBusy as busy:
+        print(busy, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

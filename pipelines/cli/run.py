@@ -91,10 +91,15 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the days in order; stop at the first failed day (days are chained)."""
+def day_range(args: argparse.Namespace, settings: Settings) -> tuple[dt.date, dt.date]:
+    """The days asked for (default: the last 7 days, not before history_start)."""
     start, end = default_range()
-    start, end = args.start or max(start, settings.history_start), args.end or end
+    return args.start or max(start, settings.history_start), args.end or end
+
+
+def refuse(args: argparse.Namespace, settings: Settings) -> int | None:
+    """Exit code 2 with a message for a range that cannot be run (before anything is written)."""
+    start, end = day_range(args, settings)
     if start > end:
         print(f"publicar: --from {start} is after --to {end}", file=sys.stderr)
         return 2
@@ -105,6 +110,15 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    return None
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the days in order; stop at the first failed day (days are chained)."""
+    refused = refuse(args, settings)
+    if refused is not None:
+        return refused
+    start, end = day_range(args, settings)
     home = dagster_home(settings)
     from dagster import DagsterInstance, materialize
 
