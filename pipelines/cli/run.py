@@ -122,35 +122,34 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     home = dagster_home(settings)
     from dagster import DagsterInstance, materialize
 
+    from pipelines.cli.progress import DayProgress
     from pipelines.definitions import ALL_ASSETS
     from pipelines.resources import build_resources
 
     resources = build_resources(settings)
     instance = DagsterInstance.from_config(str(home))
     day = start
-    while day <= end:
-        result = materialize(
-            ALL_ASSETS,
-            partition_key=day.isoformat(),
-            resources=resources,
-            instance=instance,
-            tags={"publicar": "run"},
-            raise_on_error=False,
-            run_config={
-                "loggers": {
-                    "console": {"config": {"log_level": "DEBUG" if args.verbose else "ERROR"}}
-                }
-            },
-        )
-        print(_summary(day, result))
-        if not result.success:
-            print(
-                f"publicar: {day} failed; later days were not run (days are chained). "
-                "See the run in the Dagster UI (make ui).",
-                file=sys.stderr,
+    with DayProgress((end - start).days + 1, lang=settings.lang) as progress:
+        while day <= end:
+            result = materialize(
+                ALL_ASSETS,
+                partition_key=day.isoformat(),
+                resources=resources,
+                instance=instance,
+                tags={"publicar": "run"},
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": _level(args)}}}},
             )
-            return 1
-        day += dt.timedelta(days=1)
+            progress.day_done(_summary(day, result), _orders(result))
+            if not result.success:
+                print(
+                    f"publicar: {day} failed ({_failure(result)}); later days were not run "
+                    "(days are chained). See the run in the Dagster UI (make ui), or run again "
+                    "with --verbose.",
+                    file=sys.stderr,
+                )
+                return 1
+            day += dt.timedelta(days=1)
     if args.no_bulk:
         return 0
     return materialize_bulk(resources, instance, verbose=args.verbose)
@@ -169,7 +168,7 @@ def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool 
         tags={"publicar": "bulk"},
         raise_on_error=False,
         run_config={
-            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "ERROR"}}}
+            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}}
         },
     )
     if not result.success:
@@ -185,6 +184,31 @@ def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool 
         f"rebuilt={built['rebuilt']}  ({built['folder']})"
     )
     return 0
+
+
+def _level(args: argparse.Namespace) -> str:
+    """Dagster's console log: everything with --verbose, else nothing (no tracebacks: the
+    failure is summed up in one line and kept in the Dagster run)."""
+    return "DEBUG" if args.verbose else "CRITICAL"
+
+
+def _orders(result: Any) -> int:
+    """Source rows of the day a run extracted (0 if extraction failed)."""
+    try:
+        source = result.output_for_node("source_orders").source
+    except Exception:  # a failed run has no output
+        return 0
+    return int(source.source_rows) if source is not None else 0
+
+
+def _failure(result: Any) -> str:
+    """The first failed step and its error message (first line, no traceback)."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            message = (error.message if error else "").strip().splitlines()
+            return f"{event.step_key}: {message[0] if message else 'failed'}"
+    return "failed"
 
 
 def _summary(day: dt.date, result: object) -> str:
