@@ -41,8 +41,15 @@ def backfill_command(root: Path, start: dt.date, end: dt.date, orders_per_month:
         end.isoformat(),
         "--datasets",
         str(root),
+        "--devchain",
+        str(devchain_dir(root)),
         "--no-bulk",
     ]
+
+
+def devchain_dir(root: Path) -> Path:
+    """The embedded chain the tests give a datasets root (beside it)."""
+    return root.parent / ".test-devchain"
 
 
 def run_backfill(
@@ -92,9 +99,10 @@ def check_visible_days_complete(root: Path) -> list[str]:
     return problems
 
 
-def registry_counts(devchain_dir: Path, days: list[dt.date]) -> dict[dt.date, int]:
-    """Entries per day in the dev chain's registry (anvil started and stopped by PID)."""
-    chain = DevChain(devchain_dir, dataset=DATASET)
+def registry_counts(root: Path, days: list[dt.date]) -> dict[dt.date, int]:
+    """Entries per day in the registry of the root's dev chain (anvil started and stopped by
+    PID)."""
+    chain = DevChain(devchain_dir(root), dataset=DATASET)
     chain.start()
     try:
         client = chain.client()

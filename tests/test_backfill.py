@@ -40,5 +40,5 @@ def test_backfill_writes_the_golden_days_and_anchors_them_in_one_batch(tmp_path:
     # anchored month by month, each month's days in one transaction
     assert [r["batchSize"] for r in receipts] == [2, 2, 1]
     assert receipts[0]["txHash"] == receipts[1]["txHash"] != receipts[2]["txHash"]
-    counts = registry_counts(tmp_path / ".datasets-devchain", days)
+    counts = registry_counts(root, days)
     assert counts == {day: 1 for day in days}

@@ -100,5 +100,5 @@ def test_backfill_survives_ten_kills(tmp_path: Path) -> None:
         receipt = read_anchor(crash_root, day)
         assert receipt["status"] == "anclado"
         assert receipt["digest"] == read_anchor(clean_root, day)["digest"]
-    counts = registry_counts(crash_dir / ".datasets-devchain", DAYS)
+    counts = registry_counts(crash_root, DAYS)
     assert counts == {day: 1 for day in DAYS}
