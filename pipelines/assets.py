@@ -162,9 +162,7 @@ def ocds_releases(
     datasets: DatasetsResource,
 ) -> Iterator[Output | AssetCheckResult]:
     """OCDS 1.1.5 releases of the day with items, deliveries and bids, schema-validated."""
-    mapped = datasets.day_job().map(
-        quality_checked_orders, source.companion_files(_day(context))
-    )
+    mapped = datasets.day_job().map(quality_checked_orders, source.companion_files(_day(context)))
     yield Output(mapped, metadata=mapped.metadata())
     yield from _checks(mapped.checks, RELEASE_CHECKS, "ocds_releases")
 
