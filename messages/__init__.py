@@ -30,7 +30,7 @@ __all__ = [
 
 DEFAULT_LANG = "es"
 LANGUAGES = ("es", "en")
-DOMAINS = ("verify",)
+DOMAINS = ("verify", "source")
 
 Catalogue = Mapping[str, Mapping[str, str]]
 
