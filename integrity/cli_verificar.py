@@ -101,6 +101,8 @@ def render_text(result: VerificationResult, lang: str, out: TextIO) -> None:
     print(result.verdict.text(lang), file=out)
     if result.dev_chain:
         print(text("devchain.warning", lang), file=out)
+    if result.synthetic:
+        print(text("synthetic.note", lang), file=out)
     if result.manual_call is not None:
         print(result.manual_call.note().text(lang), file=out)
 

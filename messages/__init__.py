@@ -30,7 +30,7 @@ __all__ = [
 
 DEFAULT_LANG = "es"
 LANGUAGES = ("es", "en")
-DOMAINS = ("verify", "source")
+DOMAINS = ("verify", "source", "quality", "publication")
 
 Catalogue = Mapping[str, Mapping[str, str]]
 

@@ -148,7 +148,8 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
         "ESTADO_ORDEN_ELECTRÓNICA",
         "status",
         ("contracts[].status", "contracts[].statusDetails", "tag"),
-        "See the status table; the raw value is kept in `statusDetails` (status details extension).",
+        "See the status table; the raw value is kept in `statusDetails` (status details "
+        "extension); an undocumented value sets no `contracts[].status` nor award status.",
     ),
     FieldMapping(
         "DOCUMENTO_ESTADO_OCAM",
@@ -193,9 +194,10 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     ),
     FieldMapping(
         "ACUERDO_MARCO",
-        "agreement_code",
+        "agreement_code / agreement_name",
         ("relatedProcesses[].identifier", "relatedProcesses[].title"),
-        "`{prefix}-AM-{code}`, relationship `framework`, scheme `ocid`.",
+        "`{prefix}-AM-{code}`, relationship `framework`, scheme `ocid`; an agreement known only "
+        "by its name: relationship `framework` and `title`, no scheme nor identifier.",
     ),
 )
 
@@ -218,6 +220,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "total_cents",
     "agreement_code",
 )
+# agreement_code may be null: the agreement is known only by its name (``agreement_name``).
+NULLABLE_COLUMNS: frozenset[str] = frozenset({"agreement_code"})
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     "order_pdf_url",
     "status_document_url",
@@ -373,23 +377,13 @@ def _check_rows(
 ) -> tuple[_Quarantine, dict[str, AgreementInfo]]:
     """Vectorised row checks; returns the problems and the agreements that resolved."""
     problems = _Quarantine(table)
-    for name in REQUIRED_COLUMNS:
+    for name in (c for c in REQUIRED_COLUMNS if c not in NULLABLE_COLUMNS):
         problems.add(
             _blank(_column(table, name)),
             name,
             "required",
             lambda row, name=name: f"{name} is empty; fix the source row or the reader",
         )
-    status = _column(table, "status")
-    problems.add(
-        pc.invert(pc.is_in(status, value_set=pa.array(list(STATUS_RULES)))),
-        "status",
-        "unknown_status",
-        lambda row: (
-            f"ESTADO_ORDEN_ELECTRÓNICA {row['status']!r} has no documented OCDS mapping; "
-            "add it to ocds_mappings.mapping.STATUS_RULES after checking its meaning"
-        ),
-    )
     codes = _column(table, "agreement_code")
     known = {
         code: info
@@ -554,11 +548,38 @@ def _contract_description(row: Mapping[str, Any], rule: StatusRule) -> str | Non
     return " ".join(parts) or None
 
 
+def status_rule(raw: str) -> StatusRule:
+    """The documented mapping of a status, or for any other value one that guesses nothing:
+    no ``contracts.status`` and no award status; the raw value stays in ``statusDetails``."""
+    return STATUS_RULES.get(raw) or StatusRule(
+        raw, "", False, "status", "contractAnnexe", False, None, "Undocumented status."
+    )
+
+
+def framework_link(
+    agreement: AgreementInfo | None, name: str | None, ocid_prefix: str
+) -> dict[str, Any]:
+    """The call-off's ``relatedProcesses`` entry: the first stage's ocid when the agreement has
+    a code; an agreement known only by its name gets its title and no identifier."""
+    if agreement is None:
+        link: dict[str, Any] = {"id": "1", "relationship": ["framework"]}
+        if name:
+            link["title"] = name
+        return link
+    return {
+        "id": "1",
+        "relationship": ["framework"],
+        "scheme": "ocid",
+        "identifier": framework_ocid(agreement.code, ocid_prefix),
+        "title": agreement.name,
+    }
+
+
 def _call_off_release(
-    row: Mapping[str, Any], tag: list[str], agreement: AgreementInfo, ocid_prefix: str
+    row: Mapping[str, Any], tag: list[str], agreement: AgreementInfo | None, ocid_prefix: str
 ) -> dict[str, Any]:
     """One call-off release from one normalised row (names already canonical)."""
-    rule = STATUS_RULES[row["status"]]
+    rule = status_rule(row["status"])
     buyer_ruc, supplier_ruc = row["buyer_ruc"], row["supplier_ruc"]
     buyer = {"id": party_id(buyer_ruc), "name": row["buyer_name"]}
     supplier = {"id": party_id(supplier_ruc), "name": row["supplier_name"]}
@@ -574,7 +595,7 @@ def _call_off_release(
     contract: dict[str, Any] = {
         "id": row["order_number"],
         "awardID": row["order_id"],
-        "status": rule.contract_status,
+        **({"status": rule.contract_status} if rule.contract_status else {}),
         "statusDetails": row["status"],
         "value": {"amount": total, "amountNet": net, "currency": CURRENCY},
         "dateSigned": row["formalized_at"],
@@ -611,19 +632,11 @@ def _call_off_release(
             "procurementMethodDetails": row["procedure_type"],
             "mainProcurementCategory": "goods",
         },
-        "relatedProcesses": [
-            {
-                "id": "1",
-                "relationship": ["framework"],
-                "scheme": "ocid",
-                "identifier": framework_ocid(agreement.code, ocid_prefix),
-                "title": agreement.name,
-            }
-        ],
+        "relatedProcesses": [framework_link(agreement, row.get("agreement_name"), ocid_prefix)],
         "awards": [
             {
                 "id": row["order_id"],
-                "status": "active",
+                **({"status": "active"} if rule.contract_status else {}),
                 "date": row["formalized_at"],
                 "value": {"amount": total, "amountNet": net, "currency": CURRENCY},
                 "suppliers": [supplier],
@@ -707,8 +720,9 @@ def map_orders(
 
     names = _canonical_party_names(table)
     names.update(party_names or {})
+    names_column = [c for c in ("agreement_name",) if c in table.column_names]
     rows = (
-        table.select([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
+        table.select([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *names_column])
         .append_column("is_first", is_first)
         .to_pylist()
     )
@@ -718,13 +732,12 @@ def map_orders(
         row["supplier_name"] = names[row["supplier_ruc"]]
         if row["is_first"]:
             tag = ["award", "contract"]
-        elif STATUS_RULES[row["status"]].terminal:
+        elif status_rule(row["status"]).terminal:
             tag = ["contractTermination"]
         else:
             tag = ["contractUpdate"]
-        releases.append(
-            _call_off_release(row, tag, known_agreements[row["agreement_code"]], ocid_prefix)
-        )
+        agreement = known_agreements.get(row["agreement_code"] or "")
+        releases.append(_call_off_release(row, tag, agreement, ocid_prefix))
     quarantine = pa.concat_tables([problems.to_table(), later.to_table()])
     return MappingResult(releases, quarantine, already_published)
 

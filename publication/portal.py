@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from integrity import layout
+from messages import text
 from publication.atomic import write_atomic
 from settings import Identity, Lang
 
@@ -23,6 +24,7 @@ _STYLE = (
     "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;"
     "padding:.35rem .5rem;text-align:left}td.n{text-align:right}td.d{white-space:nowrap}"
     "code{font-size:.85em}"
+    ".sintetico{background:#fff3cd;border:1px solid #c9a227;padding:.6rem 1rem}"
 )
 
 
@@ -47,6 +49,8 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
             for kind in names
         )
         anchored = "anclado" if day["anchored"] else "pendiente de anclaje"
+        if day.get("synthetic"):
+            anchored += f" · <strong>{html.escape(text('publication.synthetic_day'))}</strong>"
         rows.append(
             f"<tr><td class=d>{day['date']}</td><td class=n>{day['treeSize']}</td>"
             f"<td>{anchored}</td><td>{links}</td>"
@@ -62,11 +66,19 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
     extras.append(f'<a href="{layout.INDEX_FILE}">index.json</a>')
     extras.append(f'<a href="{layout.TRUST_FILE}">trust.json</a>')
     extras += [f'<a href="{name}">{name}</a>' for name in CATALOGUE_FILES if (root / name).exists()]
+    synthetic = sum(1 for day in days if day.get("synthetic"))
+    banner = (
+        f'<p class="sintetico"><strong>'
+        f"{html.escape(text('publication.synthetic_banner', count=synthetic))}</strong></p>"
+        if synthetic
+        else ""
+    )
     return (
         '<!doctype html><html lang="es"><head><meta charset="utf-8">'
         f"<title>Órdenes de compra de Catálogos Electrónicos: {dataset}</title>"
         f"<style>{_STYLE}</style></head><body>"
         "<h1>Órdenes de compra de los Catálogos Electrónicos (PERÚ COMPRAS)</h1>"
+        f"{banner}"
         "<p>Datos abiertos en OCDS 1.1.5, un paquete por día (hora de Lima). Cada día tiene un "
         "manifiesto con el SHA-256 de cada archivo y la raíz Merkle de sus publicaciones (releases "
         "OCDS), anclado en "

@@ -57,6 +57,7 @@ class DayContent:
     quality: dict[str, Any] | None = None
     records: dict[str, Any] | None = None
     extra_files: dict[str, bytes] = field(default_factory=dict)
+    synthetic: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def _write_files(
         files=entries,
         previous=previous,
         anchor_key_hex=anchor_key_hex,
+        synthetic=content.synthetic,
     )
     raw_manifest = manifest_bytes(manifest_obj)
     manifest_path = folder / names.name(layout.MANIFEST)
@@ -238,6 +240,7 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
                 "treeSize": manifest.merkle["treeSize"],
                 "merkleRoot": manifest.merkle["root"],
                 "anchored": (folder / f"{dataset}-{day}-{layout.ANCHOR}").exists(),
+                **({"synthetic": True} if manifest.synthetic else {}),
             }
         )
     return days

@@ -14,7 +14,6 @@ from ocds_mappings import docs
 from ocds_mappings.mapping import (
     STATUS_RULES,
     Agreement,
-    UnmappableOrdersError,
     agreements_first_seen,
     build_framework_releases,
     build_releases,
@@ -31,10 +30,13 @@ pytestmark = pytest.mark.skipif(not SAMPLES, reason=f"sample files not found und
 
 @pytest.fixture(scope="module")
 def orders() -> pa.Table:
-    """Both sample months through the project's reader."""
+    """Both sample months through the project's reader, agreements resolved as the pipeline
+    does (names of 2025-12 through the codes the 2022-01 labels carry)."""
+    from perucompras.agreements import learned_from, resolve_agreements
     from perucompras.reader import read_monthly_file
 
-    return pa.concat_tables([read_monthly_file(path).orders for path in SAMPLES])
+    read = pa.concat_tables([read_monthly_file(path).orders for path in SAMPLES])
+    return resolve_agreements(read, learned_from(read))
 
 
 def _with(table: pa.Table, row_index: int, **changes: object) -> pa.Table:
@@ -45,7 +47,9 @@ def _with(table: pa.Table, row_index: int, **changes: object) -> pa.Table:
 
 
 def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
-    result = map_orders(orders)
+    from perucompras.agreements import agreement_infos
+
+    result = map_orders(orders, agreements=agreement_infos(orders).get)
     assert result.quarantine.num_rows == 0
     assert len(result.releases) == orders.num_rows
     by_ocid = {r["ocid"]: r for r in result.releases}
@@ -61,10 +65,12 @@ def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
         assert release["buyer"]["id"] == f"PE-RUC-{row['buyer_ruc']}"
         assert award["suppliers"][0]["id"] == f"PE-RUC-{row['supplier_ruc']}"
         assert release["tender"]["procurementMethodDetails"] == row["procedure_type"]
-        assert (
-            release["relatedProcesses"][0]["identifier"]
-            == f"ocds-213czf-AM-{row['agreement_code']}"
-        )
+        link = release["relatedProcesses"][0]
+        assert link["relationship"] == ["framework"] and link["title"] == row["agreement_name"]
+        if row["agreement_code"]:
+            assert link["identifier"] == f"ocds-213czf-AM-{row['agreement_code']}"
+        else:  # known only by its name: no invented identifier
+            assert set(link) == {"id", "relationship", "title"}
         stamp = row["last_status_at"][:19].replace("-", "").replace(":", "")
         assert release["id"].startswith(f"{row['order_id']}-{stamp}-")
         assert "#" not in release["id"]
@@ -161,15 +167,18 @@ def test_status_table(orders: pa.Table, status: str) -> None:
         assert "antes de cumplirse" in contract["description"]
 
 
-def test_unknown_status_is_quarantined_never_guessed(orders: pa.Table) -> None:
+def test_unknown_status_is_published_raw_never_guessed(orders: pa.Table) -> None:
     bad = _with(orders, 0, status="EN PROCESO")
     result = map_orders(pa.concat_tables([bad, orders.slice(1, 2)]))
-    assert len(result.releases) == 2
-    (problem,) = result.quarantine.to_pylist()
-    assert (problem["field"], problem["rule"]) == ("status", "unknown_status")
-    assert "EN PROCESO" in problem["message"]
-    with pytest.raises(UnmappableOrdersError, match="unknown_status"):
-        build_releases(bad)
+    assert len(result.releases) == 3 and result.quarantine.num_rows == 0
+    (release,) = build_releases(bad)
+    contract, award = release["contracts"][0], release["awards"][0]
+    assert contract["statusDetails"] == "EN PROCESO"
+    assert "status" not in contract and "status" not in award
+    later = _with(bad, 0, status="EN PROCESO", last_status_at="2026-02-01T09:00:00-05:00")
+    order_id = bad["order_id"][0].as_py()
+    (update,) = map_orders(later, published={order_id: "2025-01-01T00:00:00-05:00"}).releases
+    assert update["tag"] == ["contractUpdate"]
 
 
 def test_inconsistent_total_and_unknown_agreement_are_quarantined(orders: pa.Table) -> None:

@@ -104,6 +104,7 @@ def _check_contents(result: VerificationResult, ctx: DayContext, files: Source) 
     """Integrity of every listed file and SHA256SUMS, inclusion of the JSON Lines leaves."""
     manifest = ctx.manifest
     assert manifest is not None
+    result.synthetic = manifest.synthetic
     integrity, inclusion = result.checks["integrity"], result.checks["inclusion"]
     check_manifest_fields(integrity, manifest, ctx.dataset, ctx.day)
     day_files = ctx.files or files

@@ -168,6 +168,7 @@ def verify_proofs(
     for name in CHECKS:
         combined.checks[name] = summary_check(name, combined.items)
     combined.dev_chain = any(item.dev_chain for item in combined.items)
+    combined.synthetic = any(item.synthetic for item in combined.items)
     return combined
 
 
@@ -201,6 +202,7 @@ def verify_proof(
         skip_rest(result, "integrity")
         return result
     result.dataset, result.day = dataset, day
+    result.synthetic = manifest.synthetic
     result.header = Note(
         "header.proof", {"leaf_index": leaf_index, "dataset": dataset, "date": day.isoformat()}
     )

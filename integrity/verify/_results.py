@@ -155,6 +155,7 @@ class VerificationResult:
         default_factory=lambda: {name: CheckResult(name) for name in CHECKS}
     )
     dev_chain: bool = False
+    synthetic: bool = False
     manual_call: ManualCall | None = None
     items: list[VerificationResult] = field(default_factory=list)
 
@@ -232,6 +233,7 @@ class VerificationResult:
             "exitCode": self.exit_code,
             "verdict": {"key": verdict.key, "params": verdict.params, "text": verdict.text(lang)},
             "devChain": self.dev_chain,
+            "synthetic": self.synthetic,
             "checks": {
                 name: check.to_json(lang) | {"label": check.label(lang)}
                 for name, check in self.checks.items()

@@ -13,7 +13,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from integrity.canonical import canonical_bytes
+from messages import text
+from ocds_mappings.mapping import AgreementLookup
 from ocds_mappings.schema import CodelistChecker, ReleaseValidator
+from perucompras.agreements import agreement_infos
 from publication.details import details_for_day
 from publication.state import StateStore, store_path
 from publication.steps.common import (
@@ -24,7 +27,7 @@ from publication.steps.common import (
 )
 from publication.steps.quality import Checked, CheckSpec, checked_details
 from publication.writer import sort_releases
-from quality.rules import CheckResult
+from quality.rules import CheckResult, as_lang
 
 OCDS_CHECKS = {
     "ocds.ocid_prefix": "Every ocid starts with the configured prefix.",
@@ -87,31 +90,33 @@ def _validator(ocds_dir: Path | None) -> ReleaseValidator:
 
 
 def codelist_checks(
-    releases: list[dict[str, Any]], ocds_dir: Path | None = None
+    releases: list[dict[str, Any]], ocds_dir: Path | None = None, lang: str = "es"
 ) -> list[CheckResult]:
     """Closed codelists block; values outside an open codelist are reported."""
     report = _codelists(ocds_dir).report(releases)
     closed = sorted({(i.codelist, i.value) for i in report if not i.open})
     extra = sorted({(i.codelist, i.value) for i in report if i.open})
+
+    def listed(pairs: list[tuple[str, str]]) -> str:
+        return ", ".join(f"{c}={v!r}" for c, v in pairs[:10])
+
     return [
         CheckResult(
             dagster_check_name("ocds.closed_codelists"),
             not closed,
             "block",
-            "todos los valores están en sus listas de códigos cerradas"
+            text("step.closed_codelists_ok", lang)
             if not closed
-            else "fuera de una lista de códigos cerrada: "
-            + ", ".join(f"{c}={v!r}" for c, v in closed[:10]),
+            else text("step.closed_codelists_bad", lang, values=listed(closed)),
             {"values": closed[:50]},
         ),
         CheckResult(
             dagster_check_name("ocds.open_codelists"),
             not extra,
             "warn",
-            "todos los valores están en sus listas de códigos abiertas"
+            text("step.open_codelists_ok", lang)
             if not extra
-            else "fuera de una lista de códigos abierta: "
-            + ", ".join(f"{c}={v!r}" for c, v in extra[:10]),
+            else text("step.open_codelists_bad", lang, values=listed(extra)),
             {"values": extra[:50]},
         ),
     ]
@@ -134,19 +139,30 @@ def map_releases(
     from quality.ocds_checks import check_ocds_day
 
     assert checked.passed_orders is not None and checked.quarantine is not None
+    lang = checked.lang
     store_file = store_path(root, state_dir)
+    agreements = agreement_infos(checked.passed_orders).get
     with StateStore(store_file) as store:
         published = store.published_before(checked.day, checked.passed_orders["order_id"])
-        result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix, published=published)
+        result = map_orders(
+            checked.passed_orders,
+            ocid_prefix=ocid_prefix,
+            published=published,
+            agreements=agreements,
+        )
         published_orders = _without_rows(checked.passed_orders, result.quarantine)
-        frameworks = _new_framework_releases(store, published_orders, checked.day, ocid_prefix)
+        frameworks = _new_framework_releases(
+            store, published_orders, checked.day, ocid_prefix, agreements
+        )
     details, details_held, detail_checks = checked_details(
         details_for_day(
             companions or {},
             published_orders["order_number"].combine_chunks(),
             checked.day,
             store_file.parent / "cache",
-        )
+            lang=lang,
+        ),
+        lang,
     )
     releases = sort_releases(
         [
@@ -171,16 +187,18 @@ def map_releases(
             "releases_schema_valid",
             not errors,
             "block",
-            f"{len(releases)} releases válidas según el esquema OCDS 1.1.5 con extensiones"
+            text("step.releases_valid", lang, count=len(releases))
             if not errors
-            else f"{len(errors)} inválidas: {first_errors}",
+            else text("step.releases_invalid", lang, count=len(errors), first=first_errors),
             {"invalid": len(errors)},
         ),
         *[
             as_step_check(check)
-            for check in check_ocds_day(releases, published_orders, prefix=ocid_prefix)
+            for check in check_ocds_day(
+                releases, published_orders, prefix=ocid_prefix, lang=as_lang(lang)
+            )
         ],
-        *codelist_checks(releases, ocds_dir),
+        *codelist_checks(releases, ocds_dir, lang),
         *detail_checks,
     ]
     return Mapped(
@@ -198,7 +216,11 @@ def map_releases(
 
 
 def _new_framework_releases(
-    store: StateStore, orders: pa.Table, day: dt.date, ocid_prefix: str
+    store: StateStore,
+    orders: pa.Table,
+    day: dt.date,
+    ocid_prefix: str,
+    agreements: AgreementLookup,
 ) -> list[dict[str, Any]]:
     """First-stage releases of the agreements this day's orders use for the first time."""
     from ocds_mappings.mapping import (
@@ -212,7 +234,7 @@ def _new_framework_releases(
     earlier = store.earlier_packages(sorted(ocids.values()), day)
     already = set().union(*earlier.values()) if earlier else set()
     new = {code: date for code, date in first_seen.items() if ocids[code] not in already}
-    return build_framework_releases(new, ocid_prefix=ocid_prefix)
+    return build_framework_releases(new, ocid_prefix=ocid_prefix, agreements=agreements)
 
 
 def _row_keys(table: pa.Table) -> pa.Array:

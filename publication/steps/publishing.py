@@ -9,6 +9,7 @@ from typing import Any
 
 from integrity.keys import anchor_key
 from integrity.layout import QUALITY_HTML
+from messages import text
 from publication.anchoring import check_day_files
 from publication.records import day_record_package
 from publication.state import StateStore, rules_fingerprint, store_path
@@ -17,6 +18,25 @@ from publication.steps.mapping import Mapped
 from publication.writer import DayContent, write_day
 from quality.rules import CheckResult
 from settings import Identity, Lang
+
+# The section of the publication policy about synthetic data (its heading's anchor).
+SYNTHETIC_POLICY_ANCHOR = "synthetic-data"
+
+
+def publisher_name(identity: Identity, *, synthetic: bool, lang: Lang = "es") -> str:
+    """The package ``publisher.name``: the configured one, marked when the data are synthetic."""
+    if not synthetic:
+        return identity.publisher_name
+    return text("publication.synthetic_publisher", lang, name=identity.publisher_name)
+
+
+def publication_policy(identity: Identity, *, synthetic: bool) -> str:
+    """The package ``publicationPolicy``: synthetic packages point at the policy's section on
+    synthetic data."""
+    from publication.portal import policy_url
+
+    url = policy_url(identity)
+    return f"{url}#{SYNTHETIC_POLICY_ANCHOR}" if synthetic else url
 
 
 @dataclass(frozen=True)
@@ -60,7 +80,7 @@ def publish(
     from ocds_mappings.extensions import extension_urls
     from ocds_mappings.mapping import party_name_variants
     from ocds_mappings.packaging import Publisher, release_package
-    from publication.portal import EXTENSIONS_FOLDER, policy_url
+    from publication.portal import EXTENSIONS_FOLDER
     from publication.site import refresh_site
     from quality.report import build_report, render_html
 
@@ -68,10 +88,11 @@ def publish(
     assert checked is not None and checked.source is not None
     assert mapped.quarantine is not None and mapped.published_orders is not None
     source = checked.source
+    synthetic = checked.synthetic
     base_url = identity.base_url
     cutoff = source.cutoff or f"{day.isoformat()}T23:59:59-05:00"
     publisher = Publisher(
-        name=identity.publisher_name,
+        name=publisher_name(identity, synthetic=synthetic, lang=lang),
         uid=identity.publisher_uid,
         scheme=identity.publisher_scheme,
         uri=identity.publisher_uri,
@@ -82,7 +103,7 @@ def publish(
         published_date=cutoff,
         publisher=publisher,
         license=identity.license,
-        publication_policy=policy_url(identity),
+        publication_policy=publication_policy(identity, synthetic=synthetic),
         extensions=extension_urls(local_base_url=f"{base_url}/{EXTENSIONS_FOLDER}/"),
     )
     package.pop("releases")
@@ -100,6 +121,7 @@ def publish(
         mapped.published_orders.num_rows,
         mapped.quarantine,
         [*checked.checks, *mapped.checks],
+        lang,
     )
     quality["party_name_variants"] = party_name_variants(mapped.published_orders)
     store_file = store_path(root, state_dir)
@@ -129,6 +151,7 @@ def publish(
         quality=quality,
         records=records,
         extra_files={QUALITY_HTML: render_html(quality, lang).encode("utf-8")},
+        synthetic=synthetic,
     )
     result = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
     if not result.differs_from_sources:
@@ -142,18 +165,18 @@ def publish(
             "files_match_manifest",
             not problems,
             "block",
-            "todos los archivos coinciden con el manifiesto"
-            if not problems
-            else "; ".join(problems),
+            text("step.files_match", lang) if not problems else "; ".join(problems),
         ),
         CheckResult(
             "anchored_day_unchanged",
             not result.differs_from_sources,
             "warn",
-            "el día publicado coincide con las fuentes actuales"
-            if not result.differs_from_sources
-            else "las fuentes cambiaron después de anclar este día: se mantiene tal como se ancló y "
-            "los estados nuevos se publican en el siguiente día (política de publicación)",
+            text(
+                "step.anchored_day_changed"
+                if result.differs_from_sources
+                else "step.anchored_day_unchanged",
+                lang,
+            ),
         ),
     ]
     return Published(
