@@ -30,7 +30,7 @@ __all__ = [
 
 DEFAULT_LANG = "es"
 LANGUAGES = ("es", "en")
-DOMAINS = ("verify", "source", "quality", "publication")
+DOMAINS = ("verify", "source", "quality", "run", "publication")
 
 Catalogue = Mapping[str, Mapping[str, str]]
 
