@@ -1,8 +1,10 @@
 """``verificar``: check published open-data files against their manifest, Merkle root and anchor.
 
-Exit codes: 0 verified, 1 altered or not published, 2 could not check. The CLI only parses
-arguments, builds ``VerifyOptions`` and renders the ``VerificationResult`` of
-``integrity.verify``; web3 is imported only when a chain is actually queried.
+Exit codes: 0 verified (integrity, inclusion, anchor and publisher all checked), 1 altered or
+not published, 2 could not check, 3 intact but the anchor was not checked (``--offline``).
+The CLI only parses arguments, builds ``VerifyOptions`` and renders the ``VerificationResult``
+of ``integrity.verify``; web3 is imported only when a chain is actually queried. It never
+prints a traceback: an unexpected error is a sentence and exit 2 (``--verbose`` adds detail).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,26 +23,37 @@ import orjson
 from integrity.verify import (
     ANVIL_CHAIN_ID,
     CHECKS,
+    EXIT_UNAVAILABLE,
+    AgreeingAccess,
     ChainAccess,
     ChainUnavailable,
     DatasetsRoot,
+    Limits,
     Note,
+    PinSource,
     TrustPin,
     VerificationResult,
     VerifyOptions,
     Web3ChainAccess,
     check_label,
+    load_trust_file,
     verify_path,
     verify_range,
 )
+from integrity.verify.trust import PinError, devchain_pin_path, load_pin
 from messages import DEFAULT_LANG, LANGUAGES, text
 
 DEFAULT_DEVCHAIN_DIR = Path(__file__).resolve().parents[1] / ".devchain"
+DETAIL_PARAMS = ("detail", "error")
 
 
 def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     """Command-line interface (help texts in ``lang``)."""
-    parser = argparse.ArgumentParser(prog="verificar", description=text("cli.description", lang))
+    parser = argparse.ArgumentParser(
+        prog="verificar",
+        description=text("cli.description", lang),
+        epilog=text("cli.epilog", lang),
+    )
     parser.add_argument("path", help=text("cli.help_path", lang))
     parser.add_argument("--datasets", help=text("cli.help_datasets", lang))
     parser.add_argument("--trust", help=text("cli.help_trust", lang))
@@ -47,6 +61,12 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     parser.add_argument("--devchain", help=text("cli.help_devchain", lang))
     parser.add_argument("--offline", action="store_true", help=text("cli.help_offline", lang))
     parser.add_argument("--json", action="store_true", help=text("cli.help_json", lang))
+    parser.add_argument("--verbose", action="store_true", help=text("cli.help_verbose", lang))
+    parser.add_argument(
+        "--timeout",
+        metavar="SEG",
+        help=text("cli.help_timeout", lang, seconds=f"{Limits().http_timeout:g}"),
+    )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=DEFAULT_LANG, help=text("cli.help_lang", lang)
     )
@@ -57,15 +77,32 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
 
 
 def chain_factory(
-    rpc_url: str | None, devchain_dir: Path, stack: contextlib.ExitStack
+    rpc_url: str | None,
+    devchain_dir: Path,
+    stack: contextlib.ExitStack,
+    pins: Sequence[TrustPin] = (),
 ) -> Callable[[int], ChainAccess]:
-    """Open the chain lazily: the given RPC, else a read-only dev chain for chain id 31337."""
+    """Open the chain lazily: the given RPC; else the nodes of a pin given with --trust or
+    installed with the verifier (with two or more, the first two must agree); else, for chain
+    id 31337, a read-only copy of the dev chain; else the dev chain pin's nodes. Never a node
+    named by the downloaded data."""
+
+    def from_pins(chain_id: int, sources: tuple[PinSource, ...]) -> ChainAccess | None:
+        for pin in pins:
+            if pin.source in sources and pin.chain_id == chain_id and pin.rpc:
+                nodes = list(pin.rpc[:2])
+                if len(nodes) == 1:
+                    return _connect(nodes[0], chain_id)
+                # Two nodes of the pin must give the same answers.
+                return AgreeingAccess([_connect(url, chain_id) for url in nodes], nodes)
+        return None
 
     def factory(chain_id: int) -> ChainAccess:
         if rpc_url:
-            from integrity.chain import connect
-
-            return Web3ChainAccess(connect(rpc_url), dev_chain=chain_id == ANVIL_CHAIN_ID)
+            return _connect(rpc_url, chain_id)
+        chosen = from_pins(chain_id, (PinSource.ARGUMENT, PinSource.INSTALLED))
+        if chosen is not None:
+            return chosen
         if chain_id == ANVIL_CHAIN_ID:
             try:
                 from integrity.devchain import DevChain
@@ -76,13 +113,24 @@ def chain_factory(
                     Note("cli.devchain_unavailable", {"error": str(error).splitlines()[0]})
                 ) from error
             return Web3ChainAccess(running.web3(), dev_chain=True)
+        chosen = from_pins(chain_id, tuple(PinSource))
+        if chosen is not None:
+            return chosen
         raise ChainUnavailable(Note("anchor.no_rpc", {"chain_id": chain_id}))
 
     return factory
 
 
-def render_text(result: VerificationResult, lang: str, out: TextIO) -> None:
-    """Human-readable report: header, four result lines, verdict, warnings, manual check."""
+def _connect(url: str, chain_id: int) -> ChainAccess:
+    from integrity.chain import connect
+
+    return Web3ChainAccess(connect(url), dev_chain=chain_id == ANVIL_CHAIN_ID)
+
+
+def render_text(
+    result: VerificationResult, lang: str, out: TextIO, *, verbose: bool = False
+) -> None:
+    """Human-readable report: header, four result lines, verdict, pin, warnings, manual check."""
     if result.header is not None:
         print(result.header.text(lang), file=out)
     for item in result.items:
@@ -91,14 +139,25 @@ def render_text(result: VerificationResult, lang: str, out: TextIO) -> None:
         )
         print(f"  {item.label}  {states}", file=out)
     width = max(len(check_label(name, lang)) for name in CHECKS)
+    indent = " " * (width + 10)
     for check in result.checks.values():
         label = f"{check.label(lang):<{width}}  {check.status.label(lang):<7}"
         notes = check.notes or []
-        first = notes[0].text(lang) if notes else ""
-        print(f"{label} {first}".rstrip(), file=out)
-        for note in notes[1:]:
-            print(f"{'':<{width + 9}} {note.text(lang)}", file=out)
+        for position, note in enumerate(notes):
+            prefix = label if position == 0 else indent[:-1]
+            print(f"{prefix} {note.text(lang)}".rstrip(), file=out)
+            if verbose:
+                for name in DETAIL_PARAMS:
+                    if note.params.get(name):
+                        print(
+                            f"{indent}  {text('cli.detail', lang, detail=note.params[name])}",
+                            file=out,
+                        )
+        if not notes:
+            print(label.rstrip(), file=out)
     print(result.verdict.text(lang), file=out)
+    for note in result.pin_notes():
+        print(note.text(lang), file=out)
     if result.dev_chain:
         print(text("devchain.warning", lang), file=out)
     if result.synthetic:
@@ -107,11 +166,27 @@ def render_text(result: VerificationResult, lang: str, out: TextIO) -> None:
         print(result.manual_call.note().text(lang), file=out)
 
 
+class UsageError(Exception):
+    """A command-line value that cannot be used (exit 2 with a sentence)."""
+
+
 def _parse_day(value: str, lang: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise SystemExit(text("cli.bad_date", lang, value=value)) from None
+        raise UsageError(text("cli.bad_date", lang, value=value)) from None
+
+
+def _parse_timeout(value: str | None, lang: str) -> Limits:
+    if value is None:
+        return Limits()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 1e6:
+        raise UsageError(text("cli.bad_timeout", lang, value=value))
+    return Limits().with_timeout(seconds)
 
 
 def _requested_lang(raw_args: list[str]) -> str:
@@ -125,47 +200,91 @@ def _requested_lang(raw_args: list[str]) -> str:
     return asked if asked in LANGUAGES else DEFAULT_LANG
 
 
+def _trusted_pins(devchain_dir: Path) -> tuple[TrustPin, ...]:
+    """The installed official pins plus the dev chain's pin beside its state, if there is one."""
+    from integrity.verify._pins import installed_pins
+
+    pins = list(installed_pins())
+    pin_file = devchain_pin_path(devchain_dir)
+    if pin_file.is_file():
+        with contextlib.suppress(PinError):
+            pins.append(TrustPin.from_pin(load_pin(pin_file), PinSource.DEVCHAIN))
+    return tuple(pins)
+
+
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the verifier and return the exit code."""
+    """Run the verifier and return the exit code (never raises for bad input)."""
     out = out or sys.stdout
     raw_args = list(sys.argv[1:] if argv is None else argv)
     lang = _requested_lang(raw_args)
     args = build_parser(lang).parse_args(raw_args)
     lang = args.lang
-    datasets = DatasetsRoot.at(args.datasets) if args.datasets else None
+    try:
+        return _run(args, lang, out)
+    except UsageError as error:
+        print(str(error), file=out)
+        return EXIT_UNAVAILABLE
+    except BrokenPipeError:
+        raise  # the reader went away (e.g. `| head`): nothing more can be said
+    except Exception as error:
+        print(text("cli.error", lang), file=out)
+        if args.verbose:
+            print(text("cli.detail", lang, detail=f"{type(error).__name__}: {error}"), file=out)
+        return EXIT_UNAVAILABLE
+
+
+def _run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
+    limits = _parse_timeout(args.timeout, lang)
+    datasets = DatasetsRoot.at(args.datasets, limits) if args.datasets else None
     trust = None
     if args.trust:
-        trust_path = Path(args.trust)
         try:
-            trust = TrustPin.from_json(trust_path.read_bytes(), str(trust_path))
-        except (OSError, ValueError) as error:
-            print(text("publisher.trust_invalid", lang, trust=args.trust, error=error), file=out)
-            return 2
+            trust = load_trust_file(Path(args.trust))
+        except (ValueError, PinError) as error:
+            print(text("publisher.trust_invalid", lang, trust=args.trust), file=out)
+            if args.verbose:
+                print(text("cli.detail", lang, detail=str(error)[:300]), file=out)
+            return EXIT_UNAVAILABLE
     rpc_url = (args.rpc or "").strip() or None
     devchain_dir = Path(args.devchain) if args.devchain else DEFAULT_DEVCHAIN_DIR
+    pins = _trusted_pins(devchain_dir)
+    range_days = [_parse_day(value, lang) for value in args.range] if args.range else None
     with contextlib.ExitStack() as stack:
+        known = [pin for pin in (trust, *pins) if pin is not None]
         options = VerifyOptions(
             datasets=datasets,
             trust=trust,
             offline=args.offline,
-            chain_factory=None if args.offline else chain_factory(rpc_url, devchain_dir, stack),
+            chain_factory=(
+                None if args.offline else chain_factory(rpc_url, devchain_dir, stack, known)
+            ),
+            pins=pins,
+            limits=limits,
         )
-        if args.range:
-            start, end = (_parse_day(value, lang) for value in args.range)
-            root = datasets or DatasetsRoot.at(args.path)
-            result = verify_range(root, start, end, options)
+        if range_days:
+            root = datasets or DatasetsRoot.at(args.path, limits)
+            result = verify_range(root, range_days[0], range_days[1], options)
         else:
             result = verify_path(args.path, options)
     if args.json:
         out.write(orjson.dumps(result.to_json(lang), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        render_text(result, lang, out)
+        render_text(result, lang, out, verbose=args.verbose)
     return result.exit_code
 
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run())
+    try:
+        code = run()
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        # Python would print a traceback when flushing stdout at exit: point it at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_UNAVAILABLE
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from integrity.canonical import canonical_bytes
 
 MANIFEST_SCHEMA = "perucompras-abierto/manifest/1"
 MERKLE_ALGORITHM = "RFC9162-SHA256"
+CSV_MEDIA_TYPE = "text/csv"
 _CHUNK = 1 << 20
 
 
@@ -27,23 +28,32 @@ class ManifestError(ValueError):
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One published file as listed in a manifest."""
+    """One published file as listed in a manifest.
+
+    ``rows`` (CSV files only): the ``csv-rows/1`` digest and count of its rows in normal form
+    (``integrity.csvrows``), so that a verifier can tell a CSV re-saved by a spreadsheet
+    (same rows, other bytes) from one whose data changed, without the original file.
+    """
 
     name: str
     sha256: str
     bytes: int
     media_type: str
     role: str
+    rows: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON object for the manifest's ``files`` array."""
-        return {
+        entry: dict[str, Any] = {
             "name": self.name,
             "sha256": self.sha256,
             "bytes": self.bytes,
             "mediaType": self.media_type,
             "role": self.role,
         }
+        if self.rows is not None:
+            entry["rows"] = self.rows
+        return entry
 
 
 @dataclass(frozen=True)
@@ -98,9 +108,14 @@ def sha256_file(path: Path) -> tuple[str, int]:
 
 
 def file_entry(path: Path, *, media_type: str, role: str) -> FileEntry:
-    """Checksum a written file for the manifest."""
+    """Checksum a written file for the manifest (a CSV also gets its ``rows`` digest)."""
     digest, size = sha256_file(path)
-    return FileEntry(path.name, digest, size, media_type, role)
+    rows = None
+    if media_type == CSV_MEDIA_TYPE:
+        from integrity.csvrows import summary
+
+        rows = summary(path.read_bytes())
+    return FileEntry(path.name, digest, size, media_type, role, rows)
 
 
 def build_manifest(

@@ -37,12 +37,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "verdict.verified_offline": {
         "es": (
-            "Veredicto: VERIFICADO SIN ANCLAJE. Los archivos coinciden con su manifiesto, pero "
-            "el anclaje en la cadena no se comprobó (--offline)."
+            "Veredicto: ÍNTEGRO; ANCLAJE NO COMPROBADO. Los archivos coinciden con su "
+            "manifiesto, pero no se consultó la cadena: no está comprobado que ese manifiesto "
+            "sea el publicado ni quién lo publicó (código de salida 3)."
         ),
         "en": (
-            "Verdict: VERIFIED WITHOUT ANCHOR. The files match their manifest, but the on-chain "
-            "anchor was not checked (--offline)."
+            "Verdict: INTACT; ANCHOR NOT CHECKED. The files match their manifest, but the "
+            "chain was not queried: it is not checked that this manifest is the published one, "
+            "nor who published it (exit code 3)."
         ),
     },
     "verdict.failed": {
@@ -63,6 +65,214 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "Manual check (any RPC node of chain {chain_id}): eth_call "
             '{{"to": "{to}", "data": "{data}"}}; the first 32 bytes of the answer must be '
             "{digest} (SHA-256 of the manifest)."
+        ),
+    },
+    # --- which trust pin decided the verdict (every verdict says it)
+    "pin.used.argument": {
+        "es": (
+            "Pin de confianza: {origin} (indicado con --trust): cadena {chain_id}, contrato "
+            "{contract}, publicador {publisher}."
+        ),
+        "en": (
+            "Trust pin: {origin} (given with --trust): chain {chain_id}, contract {contract}, "
+            "publisher {publisher}."
+        ),
+    },
+    "pin.used.installed": {
+        "es": (
+            "Pin de confianza oficial «{name}», instalado con el verificador: cadena {chain_id}, "
+            "contrato {contract}, publicador {publisher}."
+        ),
+        "en": (
+            "Official trust pin '{name}', installed with the verifier: chain {chain_id}, "
+            "contract {contract}, publisher {publisher}."
+        ),
+    },
+    "pin.used.devchain": {
+        "es": (
+            "Pin de la cadena local de desarrollo ({origin}): cadena {chain_id}, contrato "
+            "{contract}, publicador {publisher}."
+        ),
+        "en": (
+            "Pin of the local development chain ({origin}): chain {chain_id}, contract "
+            "{contract}, publisher {publisher}."
+        ),
+    },
+    "pin.used.page": {
+        "es": (
+            "Pin incorporado en esta página cuando se publicó: cadena {chain_id}, contrato "
+            "{contract}, publicador {publisher}."
+        ),
+        "en": (
+            "Pin built into this page when it was published: chain {chain_id}, contract "
+            "{contract}, publisher {publisher}."
+        ),
+    },
+    "pin.used.data": {
+        "es": (
+            "Pin tomado de {origin}, que viene con los datos descargados: es una copia, no una "
+            "autoridad (compárelo con el pin oficial): cadena {chain_id}, contrato {contract}, "
+            "publicador {publisher}."
+        ),
+        "en": (
+            "Pin taken from {origin}, which came with the downloaded data: a copy, not an "
+            "authority (compare it with the official pin): chain {chain_id}, contract "
+            "{contract}, publisher {publisher}."
+        ),
+    },
+    "pin.none": {
+        "es": (
+            "Sin pin de confianza: no se sabe qué cadena, contrato y publicador son los "
+            "oficiales (use --trust ARCHIVO con el pin oficial)."
+        ),
+        "en": (
+            "No trust pin: the official chain, contract and publisher are unknown (use "
+            "--trust FILE with the official pin)."
+        ),
+    },
+    # --- unsafe, unusual or oversized input (never opened, followed or read past a limit)
+    "input.unsafe_name": {
+        "es": (
+            "«{name}» ({what}) no es un nombre de archivo simple (tiene «/», «\\», «..», es "
+            "absoluto o tiene caracteres de control): apuntaría fuera de la carpeta y no se abre"
+        ),
+        "en": (
+            "'{name}' ({what}) is not a plain file name (it has '/', '\\', '..', is absolute "
+            "or has control characters): it would point outside the folder and is not opened"
+        ),
+    },
+    "input.symlink": {
+        "es": "{file}: es un enlace simbólico; no se sigue (ponga el archivo real en su lugar)",
+        "en": "{file}: is a symbolic link; it is not followed (put the real file in its place)",
+    },
+    "input.fifo": {
+        "es": "{file}: es una tubería (FIFO), no un archivo; no se lee",
+        "en": "{file}: is a pipe (FIFO), not a file; it is not read",
+    },
+    "input.device": {
+        "es": "{file}: es un dispositivo (como /dev/zero), no un archivo; no se lee",
+        "en": "{file}: is a device (like /dev/zero), not a file; it is not read",
+    },
+    "input.not_regular": {
+        "es": "{file}: no es un archivo normal; no se lee",
+        "en": "{file}: is not a regular file; it is not read",
+    },
+    "input.unreadable": {
+        "es": "{file}: no se pudo leer (permisos o error de disco)",
+        "en": "{file}: could not be read (permissions or a disk error)",
+    },
+    "input.too_large": {
+        "es": "{file}: supera el máximo de {limit} para este tipo de archivo; no se procesa",
+        "en": "{file}: exceeds the {limit} maximum for this kind of file; it is not processed",
+    },
+    "input.too_many_proofs": {
+        "es": "{file}: contiene más de {limit} pruebas; divídalo en archivos más pequeños",
+        "en": "{file}: holds more than {limit} proofs; split it into smaller files",
+    },
+    # --- downloads (technical detail only with --verbose or --json)
+    "source.timeout": {
+        "es": (
+            "{location}: el servidor no terminó de enviar el archivo en {seconds} s (use "
+            "--timeout para esperar más)"
+        ),
+        "en": (
+            "{location}: the server did not finish sending the file within {seconds} s (use "
+            "--timeout to wait longer)"
+        ),
+    },
+    "source.stalled": {
+        "es": "{location}: el servidor dejó de enviar datos",
+        "en": "{location}: the server stopped sending data",
+    },
+    "source.no_connection": {
+        "es": "no se pudo conectar con {host}",
+        "en": "could not connect to {host}",
+    },
+    "source.broken": {
+        "es": "{location}: la conexión se cortó o la respuesta no es HTTP válida",
+        "en": "{location}: the connection broke or the answer is not valid HTTP",
+    },
+    "source.http_status": {
+        "es": "{location}: el servidor respondió con el código HTTP {status}",
+        "en": "{location}: the server answered with HTTP status {status}",
+    },
+    "source.bad_redirect": {
+        "es": "{location}: redirección no válida o demasiadas redirecciones",
+        "en": "{location}: invalid redirect or too many redirects",
+    },
+    # --- malformed data that comes with the download
+    "manifest.invalid": {
+        "es": (
+            "{file}: el manifiesto no tiene el formato publicado (campo {field}); no se puede "
+            "comprobar el día"
+        ),
+        "en": (
+            "{file}: the manifest is not in the published format (field {field}); the day "
+            "cannot be checked"
+        ),
+    },
+    "index.not_json": {
+        "es": "{file}: no es JSON válido; no se puede usar el índice de los datos",
+        "en": "{file}: not valid JSON; the datasets index cannot be used",
+    },
+    "index.no_days": {
+        "es": "{file}: no contiene la lista de días publicados («days»)",
+        "en": "{file}: does not hold the list of published days ('days')",
+    },
+    "index.entry_malformed": {
+        "es": "index.json, entrada {position} ({date}): mal formada (campo {field}); se omite",
+        "en": "index.json, entry {position} ({date}): malformed (field {field}); skipped",
+    },
+    "index.entry_bad_date": {
+        "es": (
+            "index.json, entrada {position}: «{date}» no es una fecha del calendario: ese día "
+            "no puede estar publicado"
+        ),
+        "en": (
+            "index.json, entry {position}: '{date}' is not a calendar date: that day cannot "
+            "have been published"
+        ),
+    },
+    "index.entry_unsafe": {
+        "es": (
+            "index.json, entrada {position} ({date}): {field} «{value}» apunta fuera de la raíz "
+            "de los datos; no se abre"
+        ),
+        "en": (
+            "index.json, entry {position} ({date}): {field} '{value}' points outside the "
+            "datasets root; it is not opened"
+        ),
+    },
+    "index.duplicate": {
+        "es": "index.json, entrada {position}: {date} aparece dos veces; se usa la primera",
+        "en": "index.json, entry {position}: {date} appears twice; the first one is used",
+    },
+    # --- days that no registry can hold
+    "day.not_a_date": {
+        "es": (
+            "«{date}» no es una fecha del calendario: ningún registro puede tener ese día "
+            "(no publicado)"
+        ),
+        "en": "'{date}' is not a calendar date: no registry can hold that day (not published)",
+    },
+    "day.outside_registry": {
+        "es": (
+            "{date} está fuera de los días que el registro acepta ({first} a {last}): no publicado"
+        ),
+        "en": "{date} is outside the days the registry accepts ({first} to {last}): not published",
+    },
+    "day.before_history": {
+        "es": "{date} es anterior al inicio de la historia del conjunto ({start}): no publicado",
+        "en": "{date} is before the start of the dataset's history ({start}): not published",
+    },
+    "day.not_over": {
+        "es": (
+            "{date} aún no había terminado al comprobar (hoy en Lima: {today}) y un día solo se "
+            "publica cuando termina: no publicado"
+        ),
+        "en": (
+            "{date} was not over at the time of the check (today in Lima: {today}) and a day is "
+            "only published once it is over: not published"
         ),
     },
     # --- locating the target
@@ -91,12 +301,18 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
     },
     "locate.manifest_invalid": {
-        "es": "manifiesto ilegible: {error}",
-        "en": "unreadable manifest: {error}",
+        "es": "manifiesto ilegible",
+        "en": "unreadable manifest",
     },
-    "locate.source_unavailable": {
-        "es": "no se pudo leer {location}: {error}",
-        "en": "could not read {location}: {error}",
+    "locate.unknown_file_no_root": {
+        "es": (
+            "{path}: no es un nombre de archivo publicado ni una prueba; para buscarlo por su "
+            "SHA-256 indique la raíz de los datos con --datasets"
+        ),
+        "en": (
+            "{path}: not a published file name nor a proof; to look it up by its SHA-256, give "
+            "the datasets root with --datasets"
+        ),
     },
     "locate.digest_needs_index": {
         "es": "para buscar un digest sha256: indique la raíz de los datos con --datasets",
@@ -132,8 +348,40 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "{file}: the manifest for {date} lists no file with this name",
     },
     "integrity.unlisted_file": {
-        "es": "{file}: está en la carpeta pero no en el manifiesto (no está protegido; ignórelo)",
-        "en": "{file}: in the folder but not in the manifest (not protected; ignore it)",
+        "es": (
+            "{file}: está en la carpeta pero no forma parte de lo publicado (el manifiesto no lo "
+            "lista); no lo use como dato oficial"
+        ),
+        "en": (
+            "{file}: in the folder but not part of what was published (the manifest does not "
+            "list it); do not use it as official data"
+        ),
+    },
+    "integrity.longer": {
+        "es": (
+            "{file}: tiene más de los {expected} bytes publicados (no se leyó más allá; su "
+            "SHA-256 no se calculó)"
+        ),
+        "en": (
+            "{file}: has more than the {expected} bytes published (nothing past them was read; "
+            "its SHA-256 was not computed)"
+        ),
+    },
+    "integrity.sums_missing": {
+        "es": "{sums}: falta la línea de {file} (debe listar exactamente los archivos publicados)",
+        "en": "{sums}: the line for {file} is missing (it must list exactly the published files)",
+    },
+    "integrity.sums_duplicate": {
+        "es": "{sums}, línea {line}: {file} aparece dos veces",
+        "en": "{sums}, line {line}: {file} appears twice",
+    },
+    "integrity.sums_absent": {
+        "es": "{sums} no está en la carpeta (es opcional: el manifiesto es la autoridad)",
+        "en": "{sums} is not in the folder (it is optional: the manifest is the authority)",
+    },
+    "integrity.identified": {
+        "es": "{file} se identificó por su SHA-256 como {name}",
+        "en": "{file} was identified by its SHA-256 as {name}",
     },
     "integrity.manifest_field": {
         "es": "manifiesto: {field} es {actual}, se esperaba {expected}",
@@ -160,8 +408,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "{digest} is the published SHA-256 of {file} ({date})",
     },
     "integrity.proof_malformed": {
-        "es": "prueba inválida: {error}",
-        "en": "invalid proof: {error}",
+        "es": "la prueba (línea {line}) no es válida: «{detail}» falta o no tiene el formato",
+        "en": "the proof (line {line}) is not valid: '{detail}' is missing or malformed",
     },
     "integrity.proof_line_not_canonical": {
         "es": "prueba: la línea no es JSON canónico (RFC 8785); fue editada o re-serializada",
@@ -170,6 +418,149 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "integrity.proof_ok": {
         "es": "prueba bien formada; línea JSON canónica de {ocid}",
         "en": "well-formed proof; canonical JSON line of {ocid}",
+    },
+    # --- what differs, in plain words (the verdict stays FALLA: any changed byte is a change)
+    "explain.not_compared": {
+        "es": "{file}: no se pudo comparar con lo publicado (demasiado grande o ilegible)",
+        "en": "{file}: could not be compared with what was published (too large or unreadable)",
+    },
+    "explain.binary": {
+        "es": (
+            "{file}: es un archivo binario: cualquier byte cambiado lo altera y no se puede "
+            "mostrar qué cambió; descárguelo de nuevo del sitio oficial"
+        ),
+        "en": (
+            "{file}: a binary file: any changed byte alters it and what changed cannot be "
+            "shown; download it again from the official site"
+        ),
+    },
+    "explain.no_reference": {
+        "es": (
+            "{file}: no hay a mano una copia auténtica de lo publicado para comparar línea por "
+            "línea (indique el sitio oficial con --datasets)"
+        ),
+        "en": (
+            "{file}: no authentic copy of what was published is at hand to compare line by "
+            "line (give the official site with --datasets)"
+        ),
+    },
+    "explain.resaved_same_lines": {
+        "es": (
+            "{file}: el archivo fue re-guardado (fin de línea o BOM); sus {lines} líneas "
+            "coinciden con lo publicado"
+        ),
+        "en": (
+            "{file}: the file was re-saved (line endings or BOM); its {lines} lines match what "
+            "was published"
+        ),
+    },
+    "explain.reformatted_same_lines": {
+        "es": (
+            "{file}: las líneas fueron re-escritas (espacios u orden de claves); las {lines} "
+            "releases coinciden con lo publicado"
+        ),
+        "en": (
+            "{file}: the lines were re-written (spacing or key order); the {lines} releases "
+            "match what was published"
+        ),
+    },
+    "explain.cut": {
+        "es": "{file}: termina a mitad de la línea {line}: descarga interrumpida",
+        "en": "{file}: ends in the middle of line {line}: an interrupted download",
+    },
+    "explain.lines_reordered": {
+        "es": "las mismas releases en otro orden (primera diferencia en la línea {line})",
+        "en": "the same releases in another order (first difference at line {line})",
+    },
+    "explain.line_changed": {
+        "es": (
+            "línea {line} (release {release}): {field}: publicado «{published}», en este "
+            "archivo «{found}»"
+        ),
+        "en": "line {line} (release {release}): {field}: published '{published}', here '{found}'",
+    },
+    "explain.line_added": {
+        "es": "línea {line}: la release {release} no fue publicada (añadida)",
+        "en": "line {line}: release {release} was not published (added)",
+    },
+    "explain.line_removed": {
+        "es": "falta la release {release} (línea {line} de lo publicado)",
+        "en": "release {release} is missing (line {line} of what was published)",
+    },
+    "explain.not_csv": {
+        "es": "{file}: ya no se puede leer como CSV",
+        "en": "{file}: can no longer be read as CSV",
+    },
+    "explain.resaved_same_rows": {
+        "es": (
+            "{file}: el archivo fue re-guardado (fin de línea, BOM, codificación, comillas o "
+            "separador); sus {rows} filas de datos coinciden con lo publicado"
+        ),
+        "en": (
+            "{file}: the file was re-saved (line endings, BOM, encoding, quotes or separator); "
+            "its {rows} data rows match what was published"
+        ),
+    },
+    "explain.rows_differ": {
+        "es": (
+            "{file}: los datos no coinciden con lo publicado ({rows} filas aquí, {published} "
+            "publicadas); para ver qué fila y columna cambió, compárelo con el original: "
+            "verificar ARCHIVO --datasets <sitio oficial>"
+        ),
+        "en": (
+            "{file}: the data does not match what was published ({rows} rows here, "
+            "{published} published); to see which row and column changed, compare it with the "
+            "original: verificar FILE --datasets <official site>"
+        ),
+    },
+    "explain.columns_changed": {
+        "es": "las columnas cambiaron: publicado «{published}», en este archivo «{found}»",
+        "en": "the columns changed: published '{published}', here '{found}'",
+    },
+    "explain.row_added": {
+        "es": "fila {row} ({key}): no fue publicada (añadida)",
+        "en": "row {row} ({key}): was not published (added)",
+    },
+    "explain.row_removed": {
+        "es": "falta la fila publicada {row} ({key})",
+        "en": "published row {row} ({key}) is missing",
+    },
+    "explain.row_count": {
+        "es": "este archivo tiene {found} filas; se publicaron {published}",
+        "en": "this file has {found} rows; {published} were published",
+    },
+    "explain.cell_changed": {
+        "es": "fila {row}, columna {column}: publicado «{published}», en este archivo «{found}»",
+        "en": "row {row}, column {column}: published '{published}', here '{found}'",
+    },
+    "explain.not_json": {
+        "es": "{file}: ya no es JSON válido",
+        "en": "{file}: no longer valid JSON",
+    },
+    "explain.reformatted_same_json": {
+        "es": (
+            "{file}: fue re-formateado (espacios u orden de claves); el contenido coincide con "
+            "lo publicado"
+        ),
+        "en": "{file}: re-formatted (spacing or key order); the content matches what was published",
+    },
+    "explain.content_differs": {
+        "es": (
+            "{file}: el contenido difiere de lo publicado (indique el sitio oficial con "
+            "--datasets para ver qué cambió)"
+        ),
+        "en": (
+            "{file}: the content differs from what was published (give the official site with "
+            "--datasets to see what changed)"
+        ),
+    },
+    "explain.field_changed": {
+        "es": "{file}: {field}: publicado «{published}», en este archivo «{found}»",
+        "en": "{file}: {field}: published '{published}', here '{found}'",
+    },
+    "explain.more": {
+        "es": "… y {count} diferencias más",
+        "en": "… and {count} more differences",
     },
     # --- inclusion
     "inclusion.ok": {
@@ -187,6 +578,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "inclusion.unterminated": {
         "es": "{file}: la última línea no termina en salto de línea (¿archivo truncado?)",
         "en": "{file}: the last line has no trailing newline (truncated file?)",
+    },
+    "inclusion.longer": {
+        "es": "{file}: es más largo que lo publicado; la raíz Merkle no se recalculó",
+        "en": "{file}: longer than what was published; the Merkle root was not recomputed",
+    },
+    "inclusion.not_checked": {
+        "es": "{file}: no se pudo leer; la raíz Merkle no se recalculó",
+        "en": "{file}: could not be read; the Merkle root was not recomputed",
     },
     "inclusion.not_applicable": {
         "es": "no aplica a {file}: su SHA-256 está en el manifiesto",
@@ -292,18 +691,48 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "{date} is not anchored yet (key {key}); verify again later",
     },
     "anchor.no_contract": {
-        "es": "no se sabe qué contrato consultar: falta trust.json y el recibo de anclaje",
-        "en": "no contract to query: neither trust.json nor the anchor receipt is available",
+        "es": "no se sabe qué contrato consultar: no hay pin de confianza ni recibo de anclaje",
+        "en": "no contract to query: there is neither a trust pin nor an anchor receipt",
     },
     "anchor.chain_unreachable": {
-        "es": "no se pudo consultar la cadena: {error}",
-        "en": "could not query the chain: {error}",
+        "es": "no se pudo consultar la cadena: el nodo RPC no respondió o respondió con un error",
+        "en": "could not query the chain: the RPC node did not answer or answered with an error",
+    },
+    "anchor.receipt_unreadable": {
+        "es": (
+            "{file}: el recibo de anclaje no es un objeto JSON válido; se ignora (lo que decide "
+            "es lo que guarda el contrato)"
+        ),
+        "en": (
+            "{file}: the anchor receipt is not a valid JSON object; it is ignored (what the "
+            "contract stores decides)"
+        ),
+    },
+    "anchor.receipt_unchecked": {
+        "es": (
+            "recibo: transacción {tx}, bloque {block}: no comprobado (se comprueba lo que guarda "
+            "el contrato, no la transacción)"
+        ),
+        "en": (
+            "receipt: transaction {tx}, block {block}: not checked (what the contract stores is "
+            "checked, not the transaction)"
+        ),
     },
     "anchor.no_rpc": {
         "es": (
             "no hay nodo RPC para la cadena {chain_id}: indique uno con --rpc URL (o use --offline)"
         ),
         "en": "no RPC node for chain {chain_id}: give one with --rpc URL (or use --offline)",
+    },
+    "anchor.nodes_disagree": {
+        "es": (
+            "los nodos de la cadena dan respuestas distintas ({nodes}): no se puede confiar en "
+            "ninguno; vuelva a intentarlo o consulte a PERÚ COMPRAS"
+        ),
+        "en": (
+            "the chain nodes give different answers ({nodes}): neither can be trusted; try "
+            "again or ask PERÚ COMPRAS"
+        ),
     },
     "anchor.wrong_chain": {
         "es": "el nodo RPC es de la cadena {actual}, pero se esperaba la cadena {expected}",
@@ -321,18 +750,28 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "contrato {contract} y publicador {publisher} (cadena {chain_id}) coinciden con {trust}",
         "en": "contract {contract} and publisher {publisher} (chain {chain_id}) match {trust}",
     },
-    "publisher.offline_partial": {
-        "es": "el publicador registrado en el contrato no se leyó (--offline)",
-        "en": "the publisher stored in the contract was not read (--offline)",
+    "publisher.offline": {
+        "es": (
+            "no comprobado: sin consultar la cadena no se sabe quién publicó (un trust.json y un "
+            "recibo descargados no lo prueban)"
+        ),
+        "en": (
+            "not checked: without querying the chain who published is unknown (a downloaded "
+            "trust.json and receipt do not prove it)"
+        ),
+    },
+    "publisher.not_read": {
+        "es": "no comprobado: el registro no se consultó",
+        "en": "not checked: the registry was not read",
     },
     "publisher.no_trust": {
         "es": (
-            "sin trust.json no se puede saber qué contrato y publicador son los oficiales: use "
-            "--datasets (raíz con trust.json) o --trust ARCHIVO"
+            "sin pin de confianza no se sabe qué contrato y publicador son los oficiales: use "
+            "--trust ARCHIVO con el pin oficial (o --datasets con una raíz que tenga trust.json)"
         ),
         "en": (
-            "without trust.json the official contract and publisher are unknown: use "
-            "--datasets (a root with trust.json) or --trust FILE"
+            "without a trust pin the official contract and publisher are unknown: use "
+            "--trust FILE with the official pin (or --datasets with a root holding trust.json)"
         ),
     },
     "publisher.mismatch": {
@@ -340,8 +779,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "{source}: {field} is {actual}, but {trust} pins {expected}",
     },
     "publisher.trust_invalid": {
-        "es": "{trust} ilegible: {error}",
-        "en": "{trust} unreadable: {error}",
+        "es": "{trust} no es un pin de confianza válido",
+        "en": "{trust} is not a valid trust pin",
     },
     # --- range
     "range.gap": {
@@ -359,8 +798,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
     },
     "range.folder_missing": {
-        "es": "{date} figura en el índice pero sus archivos no están ({error})",
-        "en": "{date} is listed in the index but its files are missing ({error})",
+        "es": "{date} figura en el índice pero sus archivos no están ({folder})",
+        "en": "{date} is listed in the index but its files are missing ({folder})",
     },
     "range.swap": {
         "es": "la carpeta de {date} contiene el manifiesto de {actual}: días intercambiados",
@@ -400,20 +839,98 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Drop files here or click to choose them",
     },
     "page.rpc": {
-        "es": "Nodo RPC de la cadena",
-        "en": "Chain RPC node",
+        "es": "Nodo RPC de la cadena (elegido por usted)",
+        "en": "Chain RPC node (your choice)",
     },
-    "page.trust": {
-        "es": "Confianza fijada (trust.json)",
-        "en": "Pinned trust (trust.json)",
+    "page.pin_title": {"es": "Pin de confianza", "en": "Trust pin"},
+    "page.pin_line": {
+        "es": (
+            "«{name}» ({kind}): cadena {chain_id} · contrato {contract} · publicador {publisher}. "
+            "Incorporado en esta página cuando se publicó; no se lee de los datos."
+        ),
+        "en": (
+            "'{name}' ({kind}): chain {chain_id} · contract {contract} · publisher {publisher}. "
+            "Built into this page when it was published; never read from the data."
+        ),
     },
-    "page.trust_missing": {
-        "es": "No se encontró trust.json: no se puede comprobar el publicador.",
-        "en": "trust.json not found: the publisher cannot be checked.",
+    "page.pin_compare": {
+        "es": (
+            "Compare estos tres valores con el pin oficial «{name}» que se instala con el "
+            "verificador (integrity/verify/trust/{name}.json, verificar --help) o que PERÚ "
+            "COMPRAS publica fuera de este sitio: una copia de esta página en otro sitio puede "
+            "traer otro pin."
+        ),
+        "en": (
+            "Compare these three values with the official pin '{name}' installed with the "
+            "verifier (integrity/verify/trust/{name}.json, verificar --help) or published by "
+            "PERÚ COMPRAS outside this site: a copy of this page on another site may carry "
+            "another pin."
+        ),
+    },
+    "page.pin_nodes": {
+        "es": "Nodos de la cadena (del pin; si hay dos, ambos deben coincidir): {nodes}",
+        "en": "Chain nodes (from the pin; with two, both must agree): {nodes}",
+    },
+    "page.pin_missing": {
+        "es": (
+            "Esta página no trae un pin de confianza incorporado: se usa el trust.json del "
+            "sitio, que es una copia que viene con los datos, no una autoridad."
+        ),
+        "en": (
+            "This page carries no built-in trust pin: the site's trust.json is used, a copy "
+            "that came with the data, not an authority."
+        ),
+    },
+    "page.pin_invalid": {
+        "es": (
+            "El pin incorporado en esta página no es válido: se usa el trust.json del sitio, "
+            "que no es una autoridad."
+        ),
+        "en": (
+            "The pin built into this page is not valid: the site's trust.json is used, which "
+            "is not an authority."
+        ),
+    },
+    "page.pin_no_nodes": {
+        "es": (
+            "Sin pin no hay nodos de confianza: para consultar la cadena, abra «Usar otro nodo» "
+            "e indique uno."
+        ),
+        "en": "Without a pin there are no trusted nodes: to query the chain, open 'Use another node' and give one.",
     },
     "page.trust_line": {
-        "es": "cadena {chain_id} · contrato {contract} · publicador {publisher}",
-        "en": "chain {chain_id} · contract {contract} · publisher {publisher}",
+        "es": "(trust.json: cadena {chain_id} · contrato {contract} · publicador {publisher})",
+        "en": "(trust.json: chain {chain_id} · contract {contract} · publisher {publisher})",
+    },
+    "page.rpc_own": {
+        "es": "Usar otro nodo de la cadena (avanzado)",
+        "en": "Use another chain node (advanced)",
+    },
+    "page.rpc_warning": {
+        "es": (
+            "El nodo que indique decide lo que se lee de la cadena: úselo solo si confía en él. "
+            "Los resultados dirán que se usó su nodo. La página nunca toma el nodo de la "
+            "dirección (URL)."
+        ),
+        "en": (
+            "The node you give decides what is read from the chain: use it only if you trust "
+            "it. Results will say your node was used. The page never takes the node from the "
+            "address (URL)."
+        ),
+    },
+    "page.rpc_used": {
+        "es": "El anclaje se leyó en el nodo indicado por usted: {url}",
+        "en": "The anchor was read from the node you gave: {url}",
+    },
+    "page.no_rpc": {
+        "es": (
+            "no hay nodo de la cadena {chain_id}: esta página no trae un pin con nodos; indique "
+            "uno en «Usar otro nodo»"
+        ),
+        "en": (
+            "no node for chain {chain_id}: this page carries no pin with nodes; give one in "
+            "'Use another node'"
+        ),
     },
     "page.lang": {
         "es": "English",
@@ -441,18 +958,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "Comprobación manual",
         "en": "Manual check",
     },
-    "page.identified": {
-        "es": "{file} se identificó por su SHA-256 como {name}",
-        "en": "{file} was identified by its SHA-256 as {name}",
-    },
     "page.index_missing": {
         "es": (
-            "no se pudo leer index.json junto a esta página ({error}): sírvala desde la raíz de "
-            "los datos publicados"
+            "no se pudo leer index.json junto a esta página: sírvala desde la raíz de los datos "
+            "publicados"
         ),
         "en": (
-            "could not read index.json next to this page ({error}): serve it from the root of "
-            "the published data"
+            "could not read index.json next to this page: serve it from the root of the "
+            "published data"
         ),
     },
     "page.locate.manifest_missing": {
@@ -507,13 +1020,36 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "cli.description": {
         "es": (
             "Verifica archivos de datos abiertos de PERÚ COMPRAS: integridad, inclusión, "
-            "anclaje y publicador. Salida: 0 verificado, 1 alterado o no publicado, "
-            "2 no se pudo comprobar."
+            "anclaje y publicador."
+        ),
+        "en": ("Verify PERÚ COMPRAS open-data files: integrity, inclusion, anchor and publisher."),
+    },
+    "cli.epilog": {
+        "es": (
+            "Códigos de salida: 0 verificado (integridad, inclusión, anclaje y publicador "
+            "comprobados); 1 alterado o no publicado; 2 no se pudo comprobar (cadena "
+            "inalcanzable, anclaje pendiente, sin pin, entrada ilegible o fuera de límites); "
+            "3 íntegro, anclaje no comprobado (--offline). Solo 0 significa verificado."
         ),
         "en": (
-            "Verify PERÚ COMPRAS open-data files: integrity, inclusion, anchor and "
-            "publisher. Exit: 0 verified, 1 altered or not published, 2 could not check."
+            "Exit codes: 0 verified (integrity, inclusion, anchor and publisher checked); "
+            "1 altered or not published; 2 could not check (chain unreachable, anchor pending, "
+            "no pin, unreadable or oversized input); 3 intact, anchor not checked (--offline). "
+            "Only 0 means verified."
         ),
+    },
+    "cli.help_verbose": {
+        "es": "mostrar el detalle técnico de cada error",
+        "en": "show the technical detail of each error",
+    },
+    "cli.help_timeout": {
+        "es": "segundos máximos por descarga HTTP (por omisión: {seconds})",
+        "en": "maximum seconds per HTTP download (default: {seconds})",
+    },
+    "cli.detail": {"es": "detalle: {detail}", "en": "detail: {detail}"},
+    "cli.bad_timeout": {
+        "es": "{value}: se espera un número de segundos mayor que 0",
+        "en": "{value}: expected a number of seconds greater than 0",
     },
     "cli.help_path": {
         "es": "carpeta de día, archivo publicado, prueba o sha256:<hex>",
@@ -524,12 +1060,18 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "datasets root (folder or URL) with index.json",
     },
     "cli.help_trust": {
-        "es": "trust.json que fija cadena, contrato y publicador",
-        "en": "trust.json to pin chain, contract and publisher",
+        "es": (
+            "pin de confianza (perucompras-trust-pin/1, o un trust.json) que fija cadena, "
+            "contrato y publicador"
+        ),
+        "en": (
+            "trust pin (perucompras-trust-pin/1, or a trust.json) fixing chain, contract and "
+            "publisher"
+        ),
     },
     "cli.help_rpc": {
-        "es": "URL JSON-RPC de un nodo de la cadena",
-        "en": "JSON-RPC URL of a chain node",
+        "es": "URL JSON-RPC de un nodo de la cadena (por omisión: los nodos del pin)",
+        "en": "JSON-RPC URL of a chain node (default: the pin's nodes)",
     },
     "cli.help_devchain": {
         "es": "carpeta de estado de la cadena de desarrollo (por omisión: .devchain)",
@@ -542,13 +1084,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "verificar todos los días publicados entre dos fechas AAAA-MM-DD",
         "en": "verify every published day between two YYYY-MM-DD dates",
     },
-    "cli.error": {"es": "error: {error}", "en": "error: {error}"},
+    "cli.error": {
+        "es": "error inesperado del verificador; no se pudo comprobar",
+        "en": "unexpected verifier error; could not check",
+    },
     "cli.bad_date": {
         "es": "{value}: se espera una fecha AAAA-MM-DD",
         "en": "{value}: expected a YYYY-MM-DD date",
     },
     "cli.devchain_unavailable": {
-        "es": "no se pudo iniciar la cadena local de desarrollo: {error}",
-        "en": "could not start the local development chain: {error}",
+        "es": "no se pudo iniciar la cadena local de desarrollo (anvil)",
+        "en": "could not start the local development chain (anvil)",
     },
 }

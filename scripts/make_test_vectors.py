@@ -196,7 +196,38 @@ _MEDIA_TYPES = {
     layout.ORDERS_CSV: ("text/csv", "orders-table"),
     layout.QUARANTINE_PARQUET: ("application/vnd.apache.parquet", "quarantine"),
     layout.QUALITY_JSON: ("application/json", "quality-report"),
+    layout.RECORD_PACKAGE: ("application/json", "ocds-record-package"),
+    layout.QUALITY_HTML: ("text/html", layout.QUALITY_HTML),
 }
+
+
+def _records(content: VectorDay) -> list[dict[str, Any]]:
+    """One record per release: a linked release and the release itself as compiled."""
+    return [
+        {
+            "ocid": release["ocid"],
+            "releases": [
+                {
+                    "url": f"{content.package['uri']}#{release['id']}",
+                    "date": release["date"],
+                    "tag": release["tag"],
+                }
+            ],
+            "compiledRelease": {**release, "id": f"{release['ocid']}-compiled"},
+        }
+        for release in content.releases
+    ]
+
+
+def _quality_html(content: VectorDay) -> bytes:
+    """A small quality page (Spanish), like the pipeline's report rendered as HTML."""
+    quality = content.quality
+    return (
+        '<!doctype html>\n<html lang="es"><head><meta charset="utf-8">'
+        f"<title>Calidad {quality['day']}</title></head>\n<body><p>{quality['rowsIn']} filas "
+        f"leídas, {quality['published']} publicadas, {quality['quarantined']} en "
+        "cuarentena.</p></body></html>\n"
+    ).encode()
 
 
 def write_vector_day(root: Path, content: VectorDay, previous: dict[str, str] | None) -> Path:
@@ -211,6 +242,10 @@ def write_vector_day(root: Path, content: VectorDay, previous: dict[str, str] | 
     )
     (folder / names.name(layout.RELEASES_JSONL)).write_bytes(_jsonl(lines))
     (folder / names.name(layout.QUALITY_JSON)).write_bytes(canonical_bytes(content.quality))
+    (folder / names.name(layout.RECORD_PACKAGE)).write_bytes(
+        canonical_bytes({**content.package, "records": _records(content)})
+    )
+    (folder / names.name(layout.QUALITY_HTML)).write_bytes(_quality_html(content))
     for kind, table in (
         (layout.ORDERS_PARQUET, content.orders),
         (layout.QUARANTINE_PARQUET, content.quarantine),
@@ -524,6 +559,8 @@ def _write_json(path: Path, value: Any) -> None:
 
 
 ALL_OK = {"integrity": "ok", "inclusion": "ok", "anchor": "ok", "publisher": "ok"}
+# A file longer than its listed size is not read past it: the size differs, nothing is hashed.
+LONGER = {"integrity": ["integrity.size_mismatch"], "inclusion": ["inclusion.longer"]}
 FILE_OK = ALL_OK | {"inclusion": "skipped"}
 
 
@@ -536,6 +573,11 @@ def _case(
     *,
     datasets: str = "good",
     range_: tuple[str, str] | None = None,
+    exit_code: int | None = None,
+    offline: bool = False,
+    pin: str | None = None,
+    explanations: list[str] | None = None,
+    issue_case: int | None = None,
 ) -> dict[str, Any]:
     failing = failing or {}
     failed = [
@@ -543,7 +585,14 @@ def _case(
         for check in ("integrity", "inclusion", "anchor", "publisher")
         if statuses[check] == "fail"
     ]
-    exit_code = 1 if failed else 0
+    if exit_code is None:
+        exit_code = 1 if failed else 3 if offline else 0
+    verdicts = {
+        0: "verdict.verified",
+        1: "verdict.failed",
+        2: "verdict.incomplete",
+        3: "verdict.verified_offline",
+    }
     line = None
     if failed:
         first = failed[0]
@@ -557,13 +606,17 @@ def _case(
     return {
         "name": name,
         "description": description,
+        "issueCase": issue_case,
         "target": target,
         "datasets": datasets,
         "range": list(range_) if range_ else None,
+        "offline": offline,
+        "pin": pin,
         "exitCode": exit_code,
-        "verdict": "verdict.failed" if failed else "verdict.verified",
+        "verdict": verdicts[exit_code],
         "statuses": statuses,
         "failing": {check: sorted(keys) for check, keys in failing.items()},
+        "explanations": sorted(explanations or []),
         "failingLine": line,
     }
 
@@ -624,24 +677,31 @@ def build(out: Path) -> None:
         )
     )
 
-    def jsonl_case(name: str, description: str, data: bytes, failing: dict[str, list[str]]) -> None:
+    def jsonl_case(
+        name: str,
+        description: str,
+        data: bytes,
+        failing: dict[str, list[str]],
+        explanations: list[str],
+    ) -> None:
         path = cases_dir / name / jsonl[d4].name
         path.parent.mkdir(parents=True)
         path.write_bytes(data)
         statuses = ALL_OK | {check: "fail" for check in failing}
-        cases.append(_case(name, description, rel(path), statuses, failing))
+        cases.append(
+            _case(name, description, rel(path), statuses, failing, explanations=explanations)
+        )
 
     lines = _lines(jsonl[d4])
     edited = lines[1].replace(b'"status":"active"', b'"status":"cancelled"', 1)
     assert edited != lines[1]
     jsonl_case(
         "modified-field",
-        "One field of one release changed (contract status active -> cancelled).",
+        "One field of one release changed (award status active -> cancelled); the answer "
+        "names the line, the release and the field.",
         _jsonl([lines[0], edited, *lines[2:]]),
-        {
-            "integrity": ["integrity.hash_mismatch", "integrity.size_mismatch"],
-            "inclusion": ["inclusion.root_mismatch"],
-        },
+        LONGER,
+        ["explain.line_changed"],
     )
     jsonl_case(
         "deleted-row",
@@ -651,22 +711,22 @@ def build(out: Path) -> None:
             "integrity": ["integrity.hash_mismatch", "integrity.size_mismatch"],
             "inclusion": ["inclusion.root_mismatch", "inclusion.size_mismatch"],
         },
+        ["explain.line_removed"],
     )
     inserted = canonical_bytes(_release(d4, 7))
     jsonl_case(
         "inserted-row",
         "A well-formed release that was never published inserted as the second line.",
         _jsonl([lines[0], inserted, *lines[1:]]),
-        {
-            "integrity": ["integrity.hash_mismatch", "integrity.size_mismatch"],
-            "inclusion": ["inclusion.root_mismatch", "inclusion.size_mismatch"],
-        },
+        LONGER,
+        ["explain.line_added"],
     )
     jsonl_case(
         "reordered-rows",
         "The first two releases swapped (same bytes, same size, different order).",
         _jsonl([lines[1], lines[0], *lines[2:]]),
         {"integrity": ["integrity.hash_mismatch"], "inclusion": ["inclusion.root_mismatch"]},
+        ["explain.lines_reordered"],
     )
     whole = jsonl[d4].read_bytes()
     jsonl_case(
@@ -681,15 +741,14 @@ def build(out: Path) -> None:
                 "inclusion.unterminated",
             ],
         },
+        ["explain.cut", "explain.line_removed"],
     )
     jsonl_case(
         "other-day-renamed",
         f"The {d3} releases file renamed as the {d4} one.",
         jsonl[d3].read_bytes(),
-        {
-            "integrity": ["integrity.hash_mismatch", "integrity.size_mismatch"],
-            "inclusion": ["inclusion.root_mismatch", "inclusion.size_mismatch"],
-        },
+        LONGER,
+        ["explain.line_added", "explain.line_removed"],
     )
     flipped = bytearray(parquet.read_bytes())
     flipped[len(flipped) // 2] ^= 0x01
@@ -703,6 +762,7 @@ def build(out: Path) -> None:
             rel(path),
             FILE_OK | {"integrity": "fail"},
             {"integrity": ["integrity.hash_mismatch"]},
+            explanations=["explain.binary"],
         )
     )
 
@@ -828,6 +888,7 @@ def build(out: Path) -> None:
         )
     )
 
+    cases += _issue_cases(out, good, days)
     _write_json(
         out / EXPECTED_FILE,
         {
@@ -841,6 +902,393 @@ def build(out: Path) -> None:
             "cases": cases,
         },
     )
+
+
+PIN_FILE = "pins/vectores-prueba.json"
+
+
+def _write_test_pin(out: Path) -> None:
+    """The vectors' chain, registry and publisher as a perucompras-trust-pin/1 file (kind test).
+
+    Its RPC is the default port of ``--serve``; a test serving the snapshot elsewhere passes
+    ``--rpc`` (CLI) or builds the page with its own RPC list.
+    """
+    from integrity.verify.trust import Finality, Network, Pin, Registry, write_pin
+
+    pin = Pin(
+        name="vectores-prueba",
+        kind="test",
+        dataset=DATASET,
+        network=Network("anvil", CHAIN_ID, ("http://127.0.0.1:8545",), Finality(tag="latest")),
+        registry=Registry(CONTRACT, "0x" + "00" * 32, 1, "00" * 32, "anchor-registry/1"),
+        publisher=PUBLISHER,
+        created_at="2025-03-07T00:00:00Z",
+    )
+    write_pin(pin, out / PIN_FILE)
+
+
+def _copy_day(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+def _rename_day(source: Path, target: Path, old: str, new: str) -> None:
+    """Copy a day folder as another day (files renamed, manifest date and names edited), without
+    its receipt and SHA256SUMS: a day that was never published."""
+    target.mkdir(parents=True)
+    for path in sorted(source.iterdir()):
+        if path.name.endswith((layout.ANCHOR, layout.CHECKSUMS)):
+            continue
+        data = path.read_bytes()
+        if path.name.endswith(layout.MANIFEST):
+            manifest = orjson.loads(data)
+            manifest["date"] = new
+            manifest["anchorKey"] = hashlib.sha256(f"{DATASET}/{new}".encode()).hexdigest()
+            manifest["previous"] = None
+            for entry in manifest["files"]:
+                entry["name"] = entry["name"].replace(old, new)
+            manifest["merkle"]["leaves"] = manifest["merkle"]["leaves"].replace(old, new)
+            data = manifest_bytes(manifest)
+        (target / path.name.replace(old, new)).write_bytes(data)
+
+
+def _csv_resaved(data: bytes) -> bytes:
+    """The CSV as a spreadsheet saves it: BOM, CRLF, ';' separator, quotes only where needed."""
+    from integrity import csvrows
+
+    rows = csvrows.parse(data).records
+    text = "".join(";".join(row) + "\r\n" for row in rows)
+    return csvrows.BOM + text.encode("utf-8")
+
+
+def _size_keys(published: int, changed: int) -> list[str]:
+    """A longer file is not hashed (size only); a shorter one is (hash and size)."""
+    if changed > published:
+        return ["integrity.size_mismatch"]
+    if changed < published:
+        return ["integrity.hash_mismatch", "integrity.size_mismatch"]
+    return ["integrity.hash_mismatch"]
+
+
+def _issue_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, Any]]:
+    """The cases of issue 12 (part 1): exit codes, hostile names, coverage, no false alarms,
+    malformed input, fabricated days and plain-words answers."""
+    d3, d4, d5, _ = days
+    cases_dir = out / "cases"
+    rel = lambda path: path.relative_to(out).as_posix()  # noqa: E731
+    names = layout.DayLayout(good, DATASET, d4)
+    cases: list[dict[str, Any]] = []
+    _write_test_pin(out)
+
+    # 1 / 3 · exit codes; offline on a fully forged day is exit 3, never "publicador OK"
+    cases.append(
+        _case(
+            "good-day-offline",
+            "An untouched day folder checked with --offline: intact, the anchor and the publisher "
+            "are not checked (exit 3, never 0).",
+            rel(names.folder),
+            ALL_OK | {"anchor": "skipped", "publisher": "skipped"},
+            offline=True,
+            issue_case=3,
+        )
+    )
+    cases.append(
+        _case(
+            "good-day-pinned",
+            "An untouched day folder checked against the vectors' trust pin (--trust).",
+            rel(names.folder),
+            ALL_OK,
+            pin=PIN_FILE,
+            issue_case=1,
+        )
+    )
+    mirror = cases_dir / "forged-mirror"
+    shutil.copytree(good, mirror)
+    mirror_day = layout.DayLayout(mirror, DATASET, d4)
+    shutil.rmtree(mirror_day.folder)
+    _forge_day(
+        names.folder,
+        mirror_day.folder,
+        d4,
+        lambda ls: [ls[0].replace(b'"status":"active"', b'"status":"cancelled"', 1), *ls[1:]],
+    )
+    fake = {"contract": OTHER_CONTRACT, "publisher": "0x" + "11" * 20}
+    receipt = orjson.loads(names.anchor.read_bytes()) | fake
+    receipt["digest"] = hashlib.sha256(mirror_day.manifest.read_bytes()).hexdigest()
+    _write_json(mirror_day.anchor, receipt)
+    trust = orjson.loads((good / layout.TRUST_FILE).read_bytes()) | fake
+    _write_json(mirror / layout.TRUST_FILE, trust)
+    write_index(mirror)
+    forged_jsonl = mirror_day.path(layout.RELEASES_JSONL)
+    cases.append(
+        _case(
+            "forged-mirror-offline",
+            "A mirror forged a day completely (release, manifest, root, SHA256SUMS, receipt) and "
+            "ships its own trust.json naming its own registry and publisher. Offline, comparing "
+            "the forged receipt with the forged trust.json proves nothing: the publisher is "
+            "OMITIDA and the exit code is 3, not 0.",
+            rel(mirror_day.folder),
+            ALL_OK | {"anchor": "skipped", "publisher": "skipped"},
+            datasets=rel(mirror),
+            offline=True,
+            issue_case=3,
+        )
+    )
+    forged_pinned = {
+        "anchor": ["anchor.digest_mismatch"],
+        "publisher": ["publisher.mismatch"],
+    }
+    for target, suffix in ((mirror_day.folder, ""), (forged_jsonl, "-jsonl")):
+        cases.append(
+            _case(
+                f"forged-mirror-pinned{suffix}",
+                "The forged mirror checked against the trust pin instead of its own trust.json: "
+                "its receipt names another registry and publisher, and the pinned registry "
+                "holds another digest for the day.",
+                rel(target),
+                ALL_OK | {"anchor": "fail", "publisher": "fail"},
+                forged_pinned,
+                datasets=rel(mirror),
+                pin=PIN_FILE,
+                issue_case=1,
+            )
+        )
+
+    # 5 · names outside the day folder are FALLA and never opened
+    unsafe = _copy_day(names.folder, cases_dir / "unsafe-names" / "day")
+    unsafe_manifest = unsafe / names.name(layout.MANIFEST)
+    data = orjson.loads(unsafe_manifest.read_bytes())
+    data["files"] += [
+        {"name": name, "sha256": "0" * 64, "bytes": 1, "mediaType": "text/plain", "role": "x"}
+        for name in ("/etc/passwd", "../../proc/self/environ", "..\\secreto.csv")
+    ]
+    unsafe_manifest.write_bytes(manifest_bytes(data))
+    (unsafe / names.name(layout.ANCHOR)).unlink()
+    (unsafe / names.name(layout.CHECKSUMS)).unlink()
+    cases.append(
+        _case(
+            "unsafe-names",
+            "A manifest listing /etc/passwd, ../../proc/self/environ and ..\\secreto.csv: each "
+            "is FALLA naming the entry, and none is opened (checked offline; the edited "
+            "manifest no longer matches the day's receipt either).",
+            rel(unsafe),
+            ALL_OK | {"integrity": "fail", "anchor": "fail", "publisher": "skipped"},
+            {"integrity": ["input.unsafe_name"], "anchor": ["anchor.record_mismatch"]},
+            offline=True,
+            issue_case=5,
+        )
+    )
+
+    # 8 · coverage: an unlisted file fails the day; SHA256SUMS lists exactly the manifest's files
+    unlisted = _copy_day(names.folder, cases_dir / "unlisted-file" / "day")
+    (unlisted / f"{DATASET}-{d4.isoformat()}-orders-corregido.csv").write_bytes(
+        names.path(layout.ORDERS_CSV).read_bytes().replace(b"ACEPTADA", b"ANULADA", 1)
+    )
+    cases.append(
+        _case(
+            "unlisted-file",
+            "A day folder with one more file than the manifest lists (a mirror's 'corrected' "
+            "orders): it is not part of what was published, and the day fails.",
+            rel(unlisted),
+            ALL_OK | {"integrity": "fail"},
+            {"integrity": ["integrity.unlisted_file"]},
+            issue_case=8,
+        )
+    )
+    sums = cases_dir / "sums-line-removed" / names.name(layout.CHECKSUMS)
+    sums.parent.mkdir(parents=True)
+    sums_lines = names.path(layout.CHECKSUMS).read_text().splitlines(keepends=True)
+    sums.write_text("".join(line for line in sums_lines if "orders.csv" not in line))
+    cases.append(
+        _case(
+            "sums-line-removed",
+            "SHA256SUMS with the line of the CSV removed: every remaining line is right, but it "
+            "must list exactly the manifest's files.",
+            rel(sums),
+            FILE_OK | {"integrity": "fail"},
+            {"integrity": ["integrity.sums_missing"]},
+            issue_case=8,
+        )
+    )
+
+    # 6 · no false alarms: every listed kind verifies; a renamed file is found by its digest
+    for kind in (
+        layout.RECORD_PACKAGE,
+        layout.QUALITY_HTML,
+        layout.ORDERS_CSV,
+        layout.QUALITY_JSON,
+    ):
+        cases.append(
+            _case(
+                f"good-{kind.replace('.', '-')}",
+                f"The untouched {kind} file alone.",
+                rel(names.path(kind)),
+                FILE_OK,
+                issue_case=6,
+            )
+        )
+    renamed = cases_dir / "renamed-file" / "descarga (1).csv"
+    renamed.parent.mkdir(parents=True)
+    shutil.copyfile(layout.DayLayout(good, DATASET, d5).path(layout.ORDERS_CSV), renamed)
+    cases.append(
+        _case(
+            "renamed-file",
+            f"The {d5} orders CSV saved as 'descarga (1).csv': found by its SHA-256 through the "
+            "index and verified as the file it is.",
+            rel(renamed),
+            FILE_OK,
+            issue_case=6,
+        )
+    )
+
+    # 9 · malformed input: a sentence, FALLA where it is evidence, never a crash
+    receipt_path = cases_dir / "malformed-anchor" / names.name(layout.ANCHOR)
+    receipt_path.parent.mkdir(parents=True)
+    receipt_path.write_bytes(b'{"chainId": 31337, "digest": ')
+    cases.append(
+        _case(
+            "malformed-anchor",
+            "An anchor receipt cut in the middle (not JSON), checked on its own: not a receipt "
+            "the publisher wrote.",
+            rel(receipt_path),
+            FILE_OK | {"integrity": "fail"},
+            {"integrity": ["anchor.receipt_unreadable"]},
+            issue_case=9,
+        )
+    )
+    bad_index = cases_dir / "malformed-index"
+    shutil.copytree(good, bad_index)
+    index = orjson.loads((bad_index / layout.INDEX_FILE).read_bytes())
+    index["days"][1]["folder"] = "../../../etc"
+    index["days"].append({"date": "2025-03-07", "folder": 7})
+    _write_json(bad_index / layout.INDEX_FILE, index)
+    cases.append(
+        _case(
+            "malformed-index",
+            f"index.json sends {d4} to ../../../etc and has an entry whose folder is a number: "
+            "both are reported (the first as FALLA), every other day is still checked.",
+            rel(bad_index),
+            ALL_OK | {"integrity": "fail"},
+            {"integrity": ["index.entry_unsafe"]},
+            datasets=rel(bad_index),
+            range_=(d3.isoformat(), "2025-03-07"),
+            issue_case=9,
+        )
+    )
+    proofs = cases_dir / "malformed-proof-line" / "pruebas.jsonl"
+    proofs.parent.mkdir(parents=True)
+    good_line = canonical_bytes(_proof(good, d4, 0))
+    proofs.write_bytes(
+        good_line + b"\n" + b'{"auditPath": ["zz"], "line": 7}\n' + good_line + b"\n"
+    )
+    cases.append(
+        _case(
+            "malformed-proof-line",
+            "A JSON Lines file of three proofs whose second line is not a valid proof: that one "
+            "fails on its own, the other two verify.",
+            rel(proofs),
+            ALL_OK | {"integrity": "fail"},
+            {"integrity": ["integrity.proof_malformed"]},
+            issue_case=9,
+        )
+    )
+
+    # 7 · days no registry can hold are FALLA, never "verify again later"
+    fabricated = cases_dir / "fabricated-days"
+    fabricated.mkdir()
+    shutil.copyfile(good / layout.TRUST_FILE, fabricated / layout.TRUST_FILE)
+    for new, key, what in (
+        ("2199-12-30", "day.not_over", "a day that has not ended at the time of the check"),
+        ("1999-12-31", "day.outside_registry", "a day before the registry's first year"),
+    ):
+        year, month, dd = new.split("-")
+        folder = fabricated / DATASET / year / month / dd
+        _rename_day(names.folder, folder, d4.isoformat(), new)
+        cases.append(
+            _case(
+                f"fabricated-{new}",
+                f"A self-consistent day folder for {new}, {what}: no registry can hold it, so it "
+                "is not published (FALLA), not 'verify again later'.",
+                rel(folder / f"{DATASET}-{new}-{layout.ORDERS_CSV}"),
+                FILE_OK | {"anchor": "fail", "publisher": "skipped"},
+                {"anchor": [key]},
+                datasets=rel(fabricated),
+                issue_case=7,
+            )
+        )
+    write_index(fabricated)
+    not_a_date = cases_dir / "not-a-date" / f"{DATASET}-2026-02-30-{layout.ORDERS_CSV}"
+    not_a_date.parent.mkdir(parents=True)
+    shutil.copyfile(names.path(layout.ORDERS_CSV), not_a_date)
+    cases.append(
+        _case(
+            "not-a-date",
+            "A file named for 2026-02-30, a day that does not exist.",
+            rel(not_a_date),
+            {
+                "integrity": "fail",
+                "inclusion": "skipped",
+                "anchor": "skipped",
+                "publisher": "skipped",
+            },
+            {"integrity": ["day.not_a_date"]},
+            issue_case=7,
+        )
+    )
+
+    # 12 · plain-words answers: a re-saved CSV, a changed amount, a re-formatted JSON file
+    csv = names.path(layout.ORDERS_CSV)
+    published_csv = csv.read_bytes()
+    for name, data, explanation, description in (
+        (
+            "csv-resaved",
+            _csv_resaved(published_csv),
+            "explain.resaved_same_rows",
+            "The orders CSV re-saved by a spreadsheet (BOM, CRLF, ';', no quotes): still FALLA, "
+            "but the answer says the rows match what was published.",
+        ),
+        (
+            "csv-changed-amount",
+            published_csv.replace(b",ACEPTADA", b",ANULADA", 1)
+            if b",ACEPTADA" in published_csv
+            else published_csv.replace(b'"ACEPTADA"', b'"ANULADA"', 1),
+            "explain.cell_changed",
+            "One cell of the orders CSV changed: the answer names the row and the column.",
+        ),
+    ):
+        path = cases_dir / name / csv.name
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+        assert data != published_csv
+        cases.append(
+            _case(
+                name,
+                description,
+                rel(path),
+                FILE_OK | {"integrity": "fail"},
+                {"integrity": _size_keys(len(published_csv), len(data))},
+                explanations=[explanation],
+                issue_case=12,
+            )
+        )
+    quality = names.path(layout.QUALITY_JSON)
+    reformatted = orjson.dumps(orjson.loads(quality.read_bytes()), option=orjson.OPT_INDENT_2)
+    path = cases_dir / "json-reformatted" / quality.name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(reformatted)
+    cases.append(
+        _case(
+            "json-reformatted",
+            "The quality report pretty-printed by a JSON tool: the content matches, the bytes "
+            "do not.",
+            rel(path),
+            FILE_OK | {"integrity": "fail"},
+            {"integrity": _size_keys(quality.stat().st_size, len(reformatted))},
+            explanations=["explain.reformatted_same_json"],
+            issue_case=12,
+        )
+    )
+    return cases
 
 
 def main(argv: list[str] | None = None) -> None:

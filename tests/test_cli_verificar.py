@@ -31,21 +31,22 @@ def verificar(*args: str) -> tuple[int, str]:
 
 def test_offline_day_in_spanish(world: World) -> None:
     code, text = verificar(str(world.folder(DAYS[1])), "--offline")
-    assert code == 0
+    assert code == 3
     lines = text.splitlines()
     assert lines[0].startswith(f"Verificando {DATASET} del {DAYS[1].isoformat()}")
     assert lines[1].split()[:2] == ["integridad", "OK"]
     assert any(line.split()[:2] == ["anclaje", "OMITIDA"] for line in lines)
-    assert "VERIFICADO SIN ANCLAJE" in text
+    assert "ÍNTEGRO; ANCLAJE NO COMPROBADO" in text
+    assert any(line.split()[:2] == ["publicador", "OMITIDA"] for line in lines)
     assert "852b3dd7" + anchor_key(DATASET, DAYS[1]).hex() in text
 
 
 def test_english_and_json(world: World) -> None:
     code, text = verificar(str(world.folder(DAYS[0])), "--offline", "--lang", "en")
-    assert code == 0 and "anchor     SKIPPED" in text and "VERIFIED WITHOUT ANCHOR" in text
+    assert code == 3 and "anchor     SKIPPED" in text and "INTACT; ANCHOR NOT CHECKED" in text
     code, raw = verificar(str(world.folder(DAYS[0])), "--offline", "--json")
     data = orjson.loads(raw)
-    assert code == data["exitCode"] == 0
+    assert code == data["exitCode"] == 3
     assert data["checks"]["integrity"]["status"] == "ok"
     assert data["checks"]["anchor"]["skipReason"] == "offline"
     assert data["manualCall"]["data"].endswith(anchor_key(DATASET, DAYS[0]).hex())
@@ -57,7 +58,7 @@ def test_tampered_file_names_file_and_hashes(world: World, tmp_path: Path) -> No
     code, text = verificar(str(target), "--offline", "--datasets", str(world.root))
     assert code == 1
     line = next(line for line in text.splitlines() if line.startswith("integridad"))
-    assert "FALLA" in line and target.name in line and "SHA-256 esperado" in line
+    assert "FALLA" in line and target.name in line and "tamaño esperado" in line
     assert "ALTERADO O NO PUBLICADO" in text
 
 
@@ -76,9 +77,9 @@ def test_range_and_missing_path(world: World) -> None:
     code, text = verificar(
         str(world.root), "--offline", "--range", *(d.isoformat() for d in DAYS[:2])
     )
-    assert code == 0 and f"  {DAYS[0].isoformat()}  integridad OK" in text
+    assert code == 3 and f"  {DAYS[0].isoformat()}  integridad OK" in text
     code, text = verificar(str(world.root / "nope.csv"), "--offline")
-    assert code == 1 and "no existe" in text
+    assert code == 2 and "no existe" in text
 
 
 def test_cli_imports_neither_dagster_nor_great_expectations_nor_web3() -> None:
@@ -98,7 +99,7 @@ def test_console_script_end_to_end(world: World) -> None:
         cwd=REPO,
         timeout=60,
     )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.returncode == 3, completed.stdout + completed.stderr
     assert "web3" not in completed.stderr
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -150,16 +149,12 @@ def test_every_checked_rule_has_a_planted_defect() -> None:
     assert set(PLANTS) == row_ids - {ORDER_INCOMPLETE} == set(GX_QUOTATION_RULE_IDS)
 
 
-def test_clean_day_passes_with_gx_quickly(clean: pa.Table) -> None:
-    evaluate_quotations(clean.slice(0, 10), config=WITH_GX)  # warm the GX context and suite
-    started = time.perf_counter()
+def test_clean_day_passes_with_gx(clean: pa.Table) -> None:
     outcome = evaluate_quotations(clean, config=WITH_GX)
-    elapsed = time.perf_counter() - started
     assert clean.num_rows > 45_000
     assert outcome.quarantine.num_rows == 0 and outcome.passed.equals(clean)
     assert all(check.passed for check in outcome.checks), outcome.blocking_failures()
     assert not _agreement(outcome).details["sampled"]
-    assert elapsed < 5.0, f"{clean.num_rows} quotations with GX took {elapsed:.2f}s"
 
 
 @pytest.mark.parametrize("case", sorted({*PLANTS, "no_selection"}))

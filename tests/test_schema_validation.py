@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -115,11 +114,10 @@ def test_missing_ocds_dir_says_how_to_fix(tmp_path: Path) -> None:
         ocds_dir(tmp_path)
 
 
-def test_validation_throughput(validator: ReleaseValidator, releases: list[dict]) -> None:
+def test_validate_many_over_a_large_batch(
+    validator: ReleaseValidator, releases: list[dict]
+) -> None:
     batch = releases * (20_000 // len(releases))
-    start = time.perf_counter()
     results = validator.validate_many(batch)
-    rate = len(batch) / (time.perf_counter() - start)
-    print(f"\njsonschema-rs: {rate:,.0f} releases/s over {len(batch)} releases")
+    assert len(results) == len(batch) > 10_000
     assert not any(results)
-    assert rate > 1_000

@@ -191,6 +191,7 @@ def test_untampered_day_folder_verifies_on_chain(world: World) -> None:
     assert call.data == encoded
     assert [n.key for n in result.checks["anchor"].notes] == [
         "anchor.previous_manifest_ok",
+        "anchor.receipt_unchecked",
         "anchor.ok",
     ]
 
@@ -208,15 +209,17 @@ def test_every_published_file_verifies_alone(world: World) -> None:
     assert csv.checks["inclusion"].skip_reason is SkipReason.NOT_APPLICABLE
 
 
-def test_offline_skips_only_the_anchor(world: World) -> None:
+def test_offline_checks_neither_anchor_nor_publisher_and_never_exits_0(world: World) -> None:
     result = verify_path(world.folder(DAYS[2]), VerifyOptions(offline=True))
     assert statuses(result) == {
         "integrity": "ok",
         "inclusion": "ok",
         "anchor": "skipped",
-        "publisher": "ok",
+        "publisher": "skipped",
     }
-    assert result.exit_code == 0
+    assert result.checks["publisher"].skip_reason is SkipReason.OFFLINE
+    assert [n.key for n in result.checks["publisher"].notes] == ["publisher.offline"]
+    assert result.exit_code == 3
     assert result.verdict.key == "verdict.verified_offline"
 
 
@@ -268,7 +271,9 @@ def test_inserted_row(world: World) -> None:
     rewrite_jsonl(world, DAYS[0], lambda ls: [*ls, ls[-1].replace(b"Entidad", b"Entidad falsa")])
     result = verify_path(world.folder(DAYS[0]), world.options())
     assert result.exit_code == 1
-    assert "inclusion.size_mismatch" in failing_keys(result, "inclusion")
+    # Longer than published: not read past its listed size, so not hashed nor re-rooted.
+    assert failing_keys(result, "inclusion") == ["inclusion.longer"]
+    assert failing_keys(result, "integrity") == ["integrity.size_mismatch"]
 
 
 def test_reordered_rows(world: World) -> None:
@@ -324,7 +329,8 @@ def test_forged_manifest_with_recomputed_root_is_caught_by_the_anchor(world: Wor
     assert failing_keys(result, "anchor") == ["anchor.digest_mismatch"]
     assert result.exit_code == 1
     offline = verify_path(world.folder(day), VerifyOptions(offline=True))
-    assert offline.exit_code == 0  # only the chain can catch a fully recomputed forgery
+    assert offline.exit_code == 3  # only the chain can catch a fully recomputed forgery
+    assert offline.checks["publisher"].status is Status.SKIPPED
 
 
 def test_altered_previous_day_breaks_the_next_days_link(world: World) -> None:

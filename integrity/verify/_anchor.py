@@ -1,8 +1,14 @@
 """The anchor and publisher checks: the manifest digest against the receipt, the chain and the pin.
 
-``check_anchor`` runs the steps in order: the link to the previous day's manifest, the
-receipt's own fields, the receipt against the trust pin, then (unless offline) one read of
-the registry: the stored digest, day and previous key, and the contract's publisher.
+``check_anchor`` runs the steps in order: which pin (``_pins.choose_pin``, recorded on the
+result), a day no registry can hold (FALLA, no chain read), the link to the previous day's
+manifest, the receipt's own fields, the receipt against the pin, then (unless offline) one
+read of the registry: the stored digest, day and previous key, and the contract's publisher.
+Offline, neither the anchor nor the publisher is checked (both OMITIDA, exit 3): comparing a
+downloaded receipt with a downloaded ``trust.json`` proves nothing.
+
+The receipt's transaction fields (``txHash``, ``blockNumber``) are shown as not checked:
+``check_receipt_transaction`` is where the online check of the transaction slots in.
 """
 
 from __future__ import annotations
@@ -11,15 +17,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from integrity import layout
 from integrity.keys import anchor_key, day_number
 from integrity.manifest import Manifest
 from integrity.verify._chain import StoredAnchor
 from integrity.verify._context import DayContext
-from integrity.verify._datasets import TrustPin
+from integrity.verify._days import impossible_day
+from integrity.verify._io import printable
 from integrity.verify._options import VerifyOptions
+from integrity.verify._pins import PinChoice, TrustPin, choose_pin
 from integrity.verify._results import (
     ChainUnavailable,
     CheckResult,
@@ -85,19 +91,13 @@ class _ChainRead:
 def check_day_anchor(result: VerificationResult, ctx: DayContext, options: VerifyOptions) -> None:
     """Fill the anchor and publisher checks of a day whose manifest is known."""
     assert ctx.manifest is not None
-    trust = options.trust
-    if trust is None and ctx.root is not None:
-        try:
-            trust = ctx.root.trust()
-        except (ValueError, orjson.JSONDecodeError) as error:
-            result.checks["publisher"].fail(
-                "publisher.trust_invalid", trust=layout.TRUST_FILE, error=short(error)
-            )
+    if ctx.receipt_problem is not None:
+        result.checks["anchor"].notes.append(ctx.receipt_problem)
     check_anchor(
         result,
         ctx.manifest,
         ctx.anchor_record,
-        trust,
+        choose_pin(options, ctx.dataset, ctx.root, ctx.anchor_record),
         options,
         previous_manifest=ctx.previous_manifest_digest(),
     )
@@ -107,7 +107,7 @@ def check_anchor(
     result: VerificationResult,
     manifest: Manifest,
     anchor_record: dict[str, Any] | None,
-    trust: TrustPin | None,
+    choice: PinChoice,
     options: VerifyOptions,
     *,
     previous_manifest: tuple[str, str | None] | None = None,
@@ -115,12 +115,23 @@ def check_anchor(
     """Compare the manifest digest with the anchor receipt, the chain and the trust pin."""
     anchor, publisher = result.checks["anchor"], result.checks["publisher"]
     expected = _Expected.of(manifest)
+    trust = result.pin = choice.pin
+    if choice.problem is not None:
+        if choice.problem.failed:
+            publisher.fail(choice.problem.key, **choice.problem.params)
+        else:
+            publisher.skip(SkipReason.UNAVAILABLE, choice.problem.key, **choice.problem.params)
+    impossible = impossible_day(expected.day, now=options.now, history_start=options.history_start)
+    if impossible is not None:
+        anchor.fail(impossible.key, **impossible.params)
     if previous_manifest is not None:
         _check_previous_manifest(anchor, manifest, previous_manifest)
     if anchor_record is not None:
         _check_receipt(anchor, anchor_record, expected)
+        check_receipt_transaction(anchor, anchor_record, options)
     if trust is None:
-        publisher.skip(SkipReason.UNAVAILABLE, "publisher.no_trust")
+        if choice.problem is None:
+            publisher.skip(SkipReason.UNAVAILABLE, "publisher.no_trust")
     else:
         _check_receipt_against_pin(publisher, anchor_record or {}, trust, expected)
     registry = _registry(trust, anchor_record)
@@ -129,7 +140,10 @@ def check_anchor(
             registry.chain_id, registry.contract, "0x" + expected.key, "0x" + expected.digest
         )
     if options.offline:
-        _skip_offline(anchor, publisher, trust)
+        _skip_offline(anchor, publisher)
+        return
+    if impossible is not None:
+        _skip_unread(publisher)
         return
     if registry is None:
         anchor.skip(SkipReason.UNAVAILABLE, "anchor.no_contract")
@@ -143,6 +157,26 @@ def check_anchor(
         _explain_absent_anchor(anchor, read.latest, anchor_record, expected)
     else:
         _check_stored_anchor(anchor, read.stored, expected, registry)
+
+
+def check_receipt_transaction(
+    anchor: CheckResult, record: dict[str, Any], options: VerifyOptions
+) -> None:
+    """The receipt's transaction (``txHash``, ``blockNumber``): shown as not checked.
+
+    This is where the online check goes (the transaction exists, called the pinned registry
+    and emitted this entry, read through ``options.chain``); until then it is reported as
+    "no comprobado" online and offline.
+    """
+    tx_hash = record.get("txHash")
+    block = first_field(record, "blockNumber", "block_number")
+    if tx_hash is None and block is None:
+        return
+    anchor.ok(
+        "anchor.receipt_unchecked",
+        tx=printable(tx_hash if tx_hash is not None else "-", 80),
+        block=printable(block if block is not None else "-", 20),
+    )
 
 
 def _check_previous_manifest(
@@ -176,7 +210,7 @@ def _check_receipt(anchor: CheckResult, record: dict[str, Any], expected: _Expec
         actual = record.get(field_name)
         if actual is None:
             continue
-        normalised = int(actual) if field_name == "day" else hex32(actual)
+        normalised = _normalised(field_name, actual)
         if normalised != value:
             anchor.fail(
                 "anchor.record_mismatch",
@@ -185,6 +219,17 @@ def _check_receipt(anchor: CheckResult, record: dict[str, Any], expected: _Expec
                 expected=value,
                 actual=normalised,
             )
+
+
+def _normalised(field_name: str, actual: Any) -> Any:
+    """A receipt value in comparable form; a value of the wrong kind is shown as written."""
+    if field_name == "day":
+        if isinstance(actual, int) and not isinstance(actual, bool):
+            return actual
+        return printable(actual, 40)
+    if isinstance(actual, str | bytes):
+        return hex32(actual)
+    return printable(actual, 80)
 
 
 def _check_receipt_against_pin(
@@ -198,13 +243,16 @@ def _check_receipt_against_pin(
     ):
         if actual is None:
             continue
-        same = int(actual) == pinned if field_name == "chainId" else same_address(actual, pinned)
+        if field_name == "chainId":
+            same = str(actual) == str(pinned) and not isinstance(actual, bool)
+        else:
+            same = same_address(actual, pinned)
         if not same:
             publisher.fail(
                 "publisher.mismatch",
                 source=expected.receipt_name,
                 field=field_name,
-                actual=actual,
+                actual=printable(actual, 80),
                 expected=pinned,
                 trust=trust.label,
             )
@@ -225,9 +273,11 @@ def _registry(trust: TrustPin | None, record: dict[str, Any] | None) -> _Registr
         return _Registry(trust.chain_id, trust.contract)
     chain_id = first_field(record or {}, "chainId", "chain_id")
     contract = (record or {}).get("contract")
-    if chain_id is None or not contract:
+    if isinstance(chain_id, bool) or not isinstance(chain_id, int) or not isinstance(contract, str):
         return None
-    return _Registry(int(chain_id), str(contract))
+    if not contract.startswith("0x") or len(contract) != 42:
+        return None
+    return _Registry(chain_id, contract)
 
 
 def _publisher_ok(publisher: CheckResult, trust: TrustPin) -> None:
@@ -240,12 +290,20 @@ def _publisher_ok(publisher: CheckResult, trust: TrustPin) -> None:
     )
 
 
-def _skip_offline(anchor: CheckResult, publisher: CheckResult, trust: TrustPin | None) -> None:
-    """Offline: the anchor is not checked; the receipt matched the pin at most."""
+def _skip_offline(anchor: CheckResult, publisher: CheckResult) -> None:
+    """Offline: neither the anchor nor the publisher is checked (a receipt that contradicts the
+    pin still fails the publisher)."""
     anchor.skip(SkipReason.OFFLINE, "anchor.offline")
-    if trust is not None and publisher.status is Status.OK:
-        _publisher_ok(publisher, trust)
-        publisher.ok("publisher.offline_partial")
+    if publisher.status is not Status.FAIL:
+        publisher.notes = [n for n in publisher.notes if n.key != "publisher.no_trust"]
+        publisher.status, publisher.skip_reason = Status.OK, None
+        publisher.skip(SkipReason.OFFLINE, "publisher.offline")
+
+
+def _skip_unread(publisher: CheckResult) -> None:
+    """The registry is not read (the day cannot exist): the publisher is not checked either."""
+    if publisher.status is Status.OK:
+        publisher.skip(SkipReason.NOT_APPLICABLE, "publisher.not_read")
 
 
 def _read_registry(
@@ -258,6 +316,11 @@ def _read_registry(
 ) -> _ChainRead | None:
     """Read the day's anchor (and the publisher); None after recording why it was impossible."""
     key = bytes.fromhex(expected.key)
+    cache_key = (registry.chain_id, registry.contract.lower(), expected.key, with_publisher)
+    cached = options.read_cache.get(cache_key)
+    if isinstance(cached, _ChainRead):
+        result.dev_chain = result.dev_chain or bool(options.read_cache.get("dev_chain"))
+        return cached
     try:
         access = options.chain
         if access is None:
@@ -277,7 +340,10 @@ def _read_registry(
             result, Note("anchor.chain_unreachable", {"error": short(error)}), with_publisher
         )
         return None
-    return _ChainRead(stored, latest, on_chain_publisher)
+    read = _ChainRead(stored, latest, on_chain_publisher)
+    options.read_cache[cache_key] = read
+    options.read_cache["dev_chain"] = access.dev_chain
+    return read
 
 
 def _skip_unreachable(result: VerificationResult, note: Note, with_publisher: bool) -> None:

@@ -11,9 +11,11 @@ from typing import Any
 import orjson
 
 from integrity import layout
-from integrity.manifest import Manifest, ManifestError, parse_manifest
+from integrity.manifest import Manifest
 from integrity.verify._datasets import DatasetsRoot
-from integrity.verify._results import Note, NoteError, SourceUnavailable
+from integrity.verify._days import parse_day
+from integrity.verify._manifest import parse_checked
+from integrity.verify._results import Note, NoteError
 from integrity.verify._source import Source
 
 
@@ -27,6 +29,7 @@ class DayContext:
     manifest: Manifest | None
     anchor_record: dict[str, Any] | None
     root: DatasetsRoot | None
+    receipt_problem: Note | None = None
 
     def previous_manifest_digest(self) -> tuple[str, str | None] | None:
         """(previous date, SHA-256 of the previous day's published manifest, if reachable)."""
@@ -34,23 +37,28 @@ class DayContext:
         previous = self.manifest.previous
         if not previous:
             return None
-        previous_day = dt.date.fromisoformat(previous["date"])
+        previous_day = parse_day(previous["date"])
+        if previous_day is None:
+            return None
         name = f"{self.dataset}-{previous_day.isoformat()}-{layout.MANIFEST}"
         raw = self._sibling_day_file(previous_day, name)
         if raw is None and self.root is not None:
             try:
                 raw = self.root.day_source(self.dataset, previous_day).read(name)
-            except SourceUnavailable:
+            except NoteError:
                 raw = None
         return previous["date"], hashlib.sha256(raw).hexdigest() if raw is not None else None
 
     def _sibling_day_file(self, day: dt.date, name: str) -> bytes | None:
         """A file of another day in the standard layout beside this local day folder."""
         local = self.files.local_path("") if self.files else None
-        if local is None or len(local.resolve().parents) < 3:
+        if local is None or self.files is None or len(local.resolve().parents) < 3:
             return None
-        sibling = local.resolve().parents[2] / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}" / name
-        return sibling.read_bytes() if sibling.is_file() else None
+        sibling = local.resolve().parents[2] / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
+        try:
+            return Source(sibling, self.files.limits).read(name)
+        except NoteError:
+            return None
 
 
 def resolve_day(
@@ -62,29 +70,55 @@ def resolve_day(
     manifest: Manifest | None = None,
     receipt: bool = True,
 ) -> DayContext:
-    """Find the manifest (unless given) and, if ``receipt``, the anchor receipt of a day."""
+    """Find the manifest (unless given) and, if ``receipt``, the anchor receipt of a day.
+
+    Raises ``NoteError`` (``ManifestRejected``, ``InputRefused``, ``SourceUnavailable``) when
+    the manifest is found but cannot be used.
+    """
     manifest_name = f"{dataset}-{day.isoformat()}-{layout.MANIFEST}"
     anchor_name = f"{dataset}-{day.isoformat()}-{layout.ANCHOR}"
     day_files: Source | None = files
     if manifest is None:
         raw = files.read(manifest_name)
+        origin = manifest_name
         if raw is None and root is not None:
             day_files = root.day_source(dataset, day)
             entry = root.index().get(day)
-            raw = day_files.read(entry.manifest if entry else manifest_name)
+            origin = entry.manifest if entry else manifest_name
+            raw = day_files.read(origin)
         if raw is None:
             return DayContext(dataset, day, day_files, None, None, root)
-        try:
-            manifest = parse_manifest(raw, origin=manifest_name)
-        except ManifestError as error:
-            raise NoteError(Note("locate.manifest_invalid", {"error": str(error)})) from error
+        manifest = parse_checked(raw, origin)
     if not receipt:
         return DayContext(dataset, day, day_files, manifest, None, root)
-    anchor_raw = day_files.read(anchor_name) if day_files is not None else None
-    if anchor_raw is None and root is not None and day_files is files:
-        anchor_raw = root.day_source(dataset, day).read(anchor_name)
-    anchor_record = orjson.loads(anchor_raw) if anchor_raw is not None else None
-    return DayContext(dataset, day, day_files, manifest, anchor_record, root)
+    record, problem = _read_receipt(day_files, anchor_name)
+    if record is None and problem is None and root is not None and day_files is files:
+        record, problem = _read_receipt(root.day_source(dataset, day), anchor_name)
+    return DayContext(dataset, day, day_files, manifest, record, root, problem)
+
+
+def _read_receipt(source: Source | None, name: str) -> tuple[dict[str, Any] | None, Note | None]:
+    """The anchor receipt as a JSON object, or why it could not be used (never raises)."""
+    if source is None:
+        return None, None
+    try:
+        raw = source.read(name)
+    except NoteError as error:
+        return None, Note("anchor.receipt_unreadable", {"file": name, "detail": error.note.key})
+    if raw is None:
+        return None, None
+    return parse_receipt(raw, name)
+
+
+def parse_receipt(raw: bytes, name: str) -> tuple[dict[str, Any] | None, Note | None]:
+    """A receipt's JSON object, or the note saying it is not one."""
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, Note("anchor.receipt_unreadable", {"file": name, "detail": "json"})
+    if not isinstance(record, dict):
+        return None, Note("anchor.receipt_unreadable", {"file": name, "detail": "object"})
+    return record, None
 
 
 def guess_day_from_folder(folder: Path) -> tuple[str, dt.date] | None:

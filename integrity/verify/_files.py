@@ -1,12 +1,19 @@
-"""Verifying one published file, or a bare ``sha256:`` digest, against its day's manifest."""
+"""Verifying one published file, a renamed one (found by its digest), or a ``sha256:`` digest.
+
+Any file the day's manifest lists verifies by name (release and record packages, tables,
+quality reports, whatever the publisher listed), not only a fixed set of kinds. A file whose
+name is not a published name is looked up by its SHA-256 through the datasets index, as the
+browser page does, and then verified as the file it is.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import re
 from pathlib import Path
-
-import orjson
+from typing import BinaryIO
 
 from integrity import layout
 from integrity.manifest import Manifest
@@ -17,9 +24,13 @@ from integrity.verify._checks import (
     check_sums,
     compare_entry,
 )
-from integrity.verify._context import resolve_day
+from integrity.verify._context import DayContext, parse_receipt, resolve_day
 from integrity.verify._datasets import DatasetsRoot, IndexEntry, detect_root
-from integrity.verify._day import manifest_missing, verify_day_in
+from integrity.verify._day import manifest_missing
+from integrity.verify._days import not_a_date, parse_day
+from integrity.verify._explain import explain_listed_file
+from integrity.verify._io import InputRefused, open_regular, read_capped
+from integrity.verify._manifest import listed_files, parse_checked
 from integrity.verify._options import VerifyOptions
 from integrity.verify._results import (
     CheckResult,
@@ -30,72 +41,93 @@ from integrity.verify._results import (
     VerificationResult,
     cannot_locate,
 )
-from integrity.verify._source import Source, hash_stream, scan_leaves
+from integrity.verify._source import Hashed, Source, hash_stream, scan_leaves
 
-PUBLISHED_KINDS = frozenset(
-    {
-        layout.RELEASE_PACKAGE,
-        layout.RELEASES_JSONL,
-        layout.ORDERS_PARQUET,
-        layout.ORDERS_CSV,
-        layout.QUARANTINE_PARQUET,
-        layout.QUALITY_JSON,
-        layout.MANIFEST,
-        layout.CHECKSUMS,
-        layout.ANCHOR,
-    }
+_PUBLISHED_NAME = re.compile(
+    r"^(?P<dataset>[a-z0-9-]+?)-(?P<day>\d{4}-\d{2}-\d{2})-(?P<kind>[A-Za-z0-9_.]+)$"
 )
 
 
-def is_published_file_name(name: str) -> bool:
-    """Whether ``name`` names a kind of published file the verifier checks on its own."""
-    parsed = layout.parse_file_name(name)
-    return parsed is not None and parsed[2] in PUBLISHED_KINDS
+def published_name(name: str) -> tuple[str, dt.date, str] | Note | None:
+    """(dataset, day, kind) of a published file name; a failing note when the name holds a day
+    that does not exist (``…-2026-02-30-…``); None if it is not a published name."""
+    match = _PUBLISHED_NAME.match(name)
+    if match is None:
+        return None
+    day = parse_day(match["day"])
+    if day is None:
+        return not_a_date(match["day"])
+    return match["dataset"], day, match["kind"]
 
 
-def verify_file(path: Path, options: VerifyOptions) -> VerificationResult:
-    """Verify a single published file against its day's manifest."""
-    parsed = layout.parse_file_name(path.name)
-    if parsed is None:
-        raise ValueError(f"{path.name} is not a published file name")
+def verify_file(
+    path: Path, options: VerifyOptions, *, as_name: str | None = None
+) -> VerificationResult:
+    """Verify a single file against its day's manifest (``as_name``: the published name it was
+    identified as, for a renamed file)."""
+    name = as_name or path.name
+    parsed = published_name(name)
+    if not isinstance(parsed, tuple):
+        raise ValueError(f"{name} is not a published file name")
     dataset, day, kind = parsed
-    folder_source = Source(path.parent)
-    root = options.datasets or detect_root(path.parent)
-    if kind == layout.ANCHOR:
-        return verify_day_in(dataset, day, folder_source, root, options, str(path))
     result = VerificationResult(
         target=str(path),
         dataset=dataset,
         day=day,
         header=Note("header.day", {"dataset": dataset, "date": day.isoformat(), "target": path}),
     )
+    if as_name is not None:
+        result.checks["integrity"].ok("integrity.identified", file=path.name, name=as_name)
+    root = options.datasets or detect_root(path.parent, options.limits)
     try:
-        ctx = resolve_day(dataset, day, folder_source, root)
+        ctx = resolve_day(
+            dataset,
+            day,
+            Source(path.parent, options.limits),
+            root,
+            receipt=kind != layout.ANCHOR,
+        )
     except NoteError as error:
-        cannot_locate(result, error.note)
+        cannot_locate(result, error.note, failed=error.note.failed)
         return result
     if ctx.manifest is None:
         manifest_missing(result, dataset, day)
         return result
     integrity, inclusion = result.checks["integrity"], result.checks["inclusion"]
     check_manifest_fields(integrity, ctx.manifest, dataset, day)
-    if kind == layout.MANIFEST:
-        _check_manifest_file(integrity, path, ctx.manifest, day)
-    elif kind == layout.CHECKSUMS:
-        check_sums(integrity, path.read_bytes(), path.name, ctx.manifest)
-    else:
-        _check_listed_file(result, path, kind, ctx.manifest, day)
+    try:
+        if kind == layout.MANIFEST:
+            _check_manifest_file(integrity, path, ctx.manifest, day, options)
+        elif kind == layout.CHECKSUMS:
+            check_sums(integrity, _read_target(path, options), name, ctx.manifest)
+        elif kind == layout.ANCHOR:
+            _use_receipt(integrity, ctx, path, options)
+        else:
+            _check_listed_file(result, path, name, ctx.manifest, day, options)
+    except InputRefused as error:
+        cannot_locate(result, error.note, failed=error.tampering)
+        return result
     if inclusion.status is Status.OK and not inclusion.notes:
-        inclusion.skip(SkipReason.NOT_APPLICABLE, "inclusion.not_applicable", file=path.name)
+        inclusion.skip(SkipReason.NOT_APPLICABLE, "inclusion.not_applicable", file=name)
     check_day_anchor(result, ctx, options)
     return result
 
 
+def _open_target(path: Path) -> BinaryIO:
+    """The file named on the command line (a link to a regular file is followed)."""
+    return open_regular(path, follow=True)
+
+
+def _read_target(path: Path, options: VerifyOptions) -> bytes:
+    with _open_target(path) as handle:
+        return read_capped(handle, options.limits.small_file, path.name)
+
+
 def _check_manifest_file(
-    integrity: CheckResult, path: Path, manifest: Manifest, day: dt.date
+    integrity: CheckResult, path: Path, manifest: Manifest, day: dt.date, options: VerifyOptions
 ) -> None:
     """A manifest file must be byte-identical to the day's manifest."""
-    raw = path.read_bytes()
+    raw = _read_target(path, options)
     if raw != manifest.raw:
         integrity.fail(
             "integrity.hash_mismatch",
@@ -107,25 +139,81 @@ def _check_manifest_file(
         integrity.ok("integrity.manifest_ok", date=day.isoformat(), digest=manifest.sha256)
 
 
+def _use_receipt(
+    integrity: CheckResult, ctx: DayContext, path: Path, options: VerifyOptions
+) -> None:
+    """The anchor receipt named on the command line is the one checked against the chain.
+
+    One that is not a JSON object is not a receipt the publisher wrote: FALLA."""
+    record, problem = parse_receipt(_read_target(path, options), path.name)
+    if problem is not None:
+        integrity.fail(problem.key, **problem.params)
+        return
+    ctx.anchor_record = record
+    if integrity.status is Status.OK:
+        assert ctx.manifest is not None
+        integrity.ok("integrity.manifest_ok", date=ctx.day.isoformat(), digest=ctx.manifest.sha256)
+
+
 def _check_listed_file(
-    result: VerificationResult, path: Path, kind: str, manifest: Manifest, day: dt.date
+    result: VerificationResult,
+    path: Path,
+    name: str,
+    manifest: Manifest,
+    day: dt.date,
+    options: VerifyOptions,
 ) -> None:
     """A data file must match its manifest entry; the leaves file also its Merkle root."""
     integrity = result.checks["integrity"]
-    entry = manifest.files.get(path.name)
+    entry = listed_files(manifest).get(name)
     if entry is None:
-        integrity.fail("integrity.not_in_manifest", file=path.name, date=day.isoformat())
+        integrity.fail("integrity.not_in_manifest", file=name, date=day.isoformat())
         return
-    with path.open("rb") as handle:
-        if kind == layout.RELEASES_JSONL or path.name == manifest.merkle.get("leaves"):
-            scan = scan_leaves(handle)
-            compare_entry(integrity, entry, scan.sha256, scan.size)
+    expected = int(entry["bytes"])
+    with _open_target(path) as handle:
+        size = _fstat_size(handle)
+        if size is not None and size > expected:
+            hashed = Hashed(None, size, longer=True)
+            if name == manifest.merkle.get("leaves"):
+                result.checks["inclusion"].fail("inclusion.longer", file=name)
+        elif name == manifest.merkle.get("leaves"):
+            scan = scan_leaves(handle, expected)
+            hashed = Hashed(scan.sha256, scan.size, scan.longer, scan.size_known)
             check_inclusion(result.checks["inclusion"], manifest, scan)
         else:
-            digest, size = hash_stream(handle)
-            compare_entry(integrity, entry, digest, size)
-    if integrity.status is Status.OK:
+            hashed = hash_stream(handle, expected)
+    if compare_entry(integrity, entry, hashed):
         integrity.ok("integrity.files_ok", count=1)
+    else:
+        explain_listed_file(
+            integrity, manifest, name, Source(path.parent, options.limits), options, local=path
+        )
+
+
+def _fstat_size(handle: object) -> int | None:
+    fileno = getattr(handle, "fileno", None)
+    return os.fstat(fileno()).st_size if callable(fileno) else None
+
+
+def hash_target(path: Path) -> Hashed:
+    """SHA-256 of a whole file named on the command line (to find a renamed file)."""
+    with _open_target(path) as handle:
+        return hash_stream(handle)
+
+
+def verify_renamed(path: Path, options: VerifyOptions) -> VerificationResult | None:
+    """Find a file whose name was changed by its SHA-256 in the datasets index and verify it
+    as the published file it is; None if no root is known or no manifest lists the digest."""
+    root = options.datasets or detect_root(path.parent, options.limits)
+    if root is None or not root.has_index():
+        return None
+    digest = hash_target(path).sha256
+    assert digest is not None
+    for _day, entry in sorted(root.index().items(), reverse=True):
+        found = _name_with_digest(root, entry, digest)
+        if found is not None:
+            return verify_file(path, options, as_name=found)
+    return None
 
 
 def verify_digest(digest: str, options: VerifyOptions) -> VerificationResult:
@@ -133,6 +221,9 @@ def verify_digest(digest: str, options: VerifyOptions) -> VerificationResult:
     target = f"sha256:{digest}"
     result = VerificationResult(target=target, header=Note("header.target", {"target": target}))
     root = options.datasets
+    if root is not None and root.index_error is not None:
+        cannot_locate(result, root.index_error)
+        return result
     if root is None or not root.has_index():
         cannot_locate(result, Note("locate.digest_needs_index"))
         return result
@@ -149,13 +240,17 @@ def _name_with_digest(root: DatasetsRoot, entry: IndexEntry, digest: str) -> str
     """The name of the day's manifest or listed file whose SHA-256 is ``digest``, if any."""
     if entry.manifest_sha256 == digest:
         return entry.manifest
-    raw = root.source.child(entry.folder).read(entry.manifest)
-    if raw is None:
+    try:
+        raw = root.source.child(entry.folder).read(entry.manifest)
+        if raw is None:
+            return None
+        if hashlib.sha256(raw).hexdigest() == digest:
+            return entry.manifest
+        manifest = parse_checked(raw, entry.manifest)
+    except NoteError:
         return None
-    if hashlib.sha256(raw).hexdigest() == digest:
-        return entry.manifest
-    listed = [f["name"] for f in orjson.loads(raw).get("files", []) if f.get("sha256") == digest]
-    return str(listed[0]) if listed else None
+    listed = [name for name, e in listed_files(manifest).items() if e["sha256"] == digest]
+    return listed[0] if listed else None
 
 
 def _verify_found_digest(
@@ -176,7 +271,7 @@ def _verify_found_digest(
     try:
         ctx = resolve_day(dataset, day, root.source.child(entry.folder), root)
     except NoteError as error:
-        cannot_locate(result, error.note)
+        cannot_locate(result, error.note, failed=error.note.failed)
         return result
     if ctx.manifest is None:
         manifest_missing(result, dataset, day)

@@ -1,4 +1,6 @@
-"""What ``verificar PATH`` means: a digest, a day folder, a published file or a proof file."""
+"""What ``verificar PATH`` means: a digest, a day folder, a published file, a proof file, or a
+renamed published file found by its digest. The path itself must be a folder or a regular
+file (a FIFO or a device such as ``/dev/zero`` is refused before anything is read)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,10 @@ import re
 from pathlib import Path
 
 from integrity.verify._day import verify_day_folder
-from integrity.verify._files import is_published_file_name, verify_digest, verify_file
+from integrity.verify._files import published_name, verify_digest, verify_file, verify_renamed
+from integrity.verify._io import InputRefused, check_target
 from integrity.verify._options import VerifyOptions
-from integrity.verify._proof import load_proofs, verify_proofs
+from integrity.verify._proof import looks_like_proofs, verify_proof_file
 from integrity.verify._results import Note, VerificationResult, cannot_locate
 
 _DIGEST = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
@@ -22,19 +25,37 @@ def verify_path(target: str | Path, options: VerifyOptions | None = None) -> Ver
     if match:
         return verify_digest(match[1].lower(), options)
     path = Path(text)
+    refused = check_target(path)
+    if refused is not None:
+        return _not_located(text, refused.note)
     if not path.exists():
-        return _not_located(text, "locate.not_found")
+        return _not_located(text, Note("locate.not_found", {"path": text}))
     if path.is_dir():
         return verify_day_folder(path, options)
-    if is_published_file_name(path.name):
+    try:
+        return _verify_regular_file(path, text, options)
+    except InputRefused as error:
+        return _not_located(text, error.note, failed=error.tampering)
+
+
+def _verify_regular_file(path: Path, text: str, options: VerifyOptions) -> VerificationResult:
+    parsed = published_name(path.name)
+    if isinstance(parsed, Note):
+        return _not_located(text, parsed, failed=True)
+    proofs = looks_like_proofs(path, options.limits)
+    if parsed is not None and not proofs:
         return verify_file(path, options)
-    proofs = load_proofs(path)
-    if proofs is None:
-        return _not_located(text, "locate.unknown_file")
-    return verify_proofs(proofs, options, text)
+    if proofs:
+        return verify_proof_file(path, options, text)
+    found = verify_renamed(path, options)
+    if found is not None:
+        return found
+    if options.datasets is None:
+        return _not_located(text, Note("locate.unknown_file_no_root", {"path": text}))
+    return _not_located(text, Note("locate.unknown_file", {"path": text}), failed=True)
 
 
-def _not_located(target: str, key: str) -> VerificationResult:
+def _not_located(target: str, note: Note, *, failed: bool = False) -> VerificationResult:
     result = VerificationResult(target=target, header=Note("header.target", {"target": target}))
-    cannot_locate(result, Note(key, {"path": target}), failed=True)
+    cannot_locate(result, note, failed=failed or note.failed)
     return result

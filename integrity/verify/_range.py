@@ -1,18 +1,27 @@
-"""Verifying every published day of a period and the chain of days between them."""
+"""Verifying every published day of a period and the chain of days between them.
+
+The days come from ``index.json``; an index entry that cannot be used is reported on its own
+(FALLA when it is evidence of tampering, such as a folder outside the root or a day that does
+not exist; otherwise the range could not be fully checked) and every other day is still
+checked and reported.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from integrity import layout
-from integrity.manifest import Manifest, ManifestError, parse_manifest
-from integrity.verify._datasets import DatasetsRoot, IndexEntry
+from integrity.manifest import Manifest
+from integrity.verify._datasets import DatasetsRoot, IndexEntry, IndexProblem
 from integrity.verify._day import verify_day
+from integrity.verify._manifest import parse_checked
 from integrity.verify._options import VerifyOptions
 from integrity.verify._results import (
     CHECKS,
     CheckResult,
     Note,
+    NoteError,
+    SkipReason,
     Status,
     VerificationResult,
     cannot_locate,
@@ -45,40 +54,72 @@ def verify_range(
             },
         ),
     )
-    if not index:
+    if root.index_error is not None:
+        cannot_locate(result, root.index_error)
+        return result
+    problems = [p for p in root.index_problems if _in_range(p, start, end)]
+    _report_problems(result.checks["integrity"], problems)
+    if not index and not problems:
         cannot_locate(result, Note("locate.range_needs_index"))
         return result
-    if not days:
+    if not days and not problems:
         cannot_locate(
             result,
             Note("range.empty", {"start": start.isoformat(), "end": end.isoformat()}),
             failed=True,
         )
         return result
-    links = _Links(result.checks["anchor"], sorted(index))
+    # A day whose index entry is unusable is still a listed day: its absence is no gap.
+    listed = {p.date for p in root.index_problems if p.date}
+    listed_days = {day for day in (_as_day(text) for text in listed) if day is not None}
+    links = _Links(result.checks["anchor"], sorted(set(index) | listed_days))
     for day in days:
         result.items.append(verify_day(root, dataset, day, options))
         manifest = _read_manifest(root, dataset, index[day], links.check)
         if manifest is not None:
             links.add(day, manifest)
-    if links.check.status is Status.OK:
+    if links.check.status is Status.OK and days:
         links.check.ok("range.ok", days=len(days))
     _merge_items(result)
     return result
 
 
+def _as_day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _in_range(problem: IndexProblem, start: dt.date, end: dt.date) -> bool:
+    """Whether a bad index entry concerns the period (an unreadable date always does)."""
+    try:
+        day = dt.date.fromisoformat(problem.date or "")
+    except ValueError:
+        return True
+    return start <= day <= end
+
+
+def _report_problems(check: CheckResult, problems: list[IndexProblem]) -> None:
+    """Bad index entries: FALLA when they are evidence of tampering, else not checkable."""
+    for problem in problems:
+        if problem.note.failed:
+            check.fail(problem.note.key, **problem.note.params)
+        else:
+            check.skip(SkipReason.UNAVAILABLE, problem.note.key, **problem.note.params)
+
+
 def _read_manifest(
     root: DatasetsRoot, dataset: str, entry: IndexEntry, check: CheckResult
 ) -> Manifest | None:
-    """The manifest of an index entry, or None after failing ``check``."""
-    raw = root.day_source(dataset, entry.date).read(entry.manifest)
-    if raw is None:
-        check.fail("range.folder_missing", date=entry.date.isoformat(), error=entry.folder)
-        return None
+    """The manifest of an index entry, or None (the day's own result says why)."""
     try:
-        return parse_manifest(raw)
-    except ManifestError as error:
-        check.fail("range.folder_missing", date=entry.date.isoformat(), error=str(error))
+        raw = root.day_source(dataset, entry.date).read(entry.manifest)
+        if raw is None:
+            check.fail("range.folder_missing", date=entry.date.isoformat(), folder=entry.folder)
+            return None
+        return parse_checked(raw, entry.manifest)
+    except NoteError:
         return None
 
 

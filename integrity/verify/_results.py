@@ -10,11 +10,18 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from messages import DEFAULT_LANG, text
 
+if TYPE_CHECKING:
+    from integrity.verify._pins import TrustPin
+
 CHECKS = ("integrity", "inclusion", "anchor", "publisher")
+EXIT_VERIFIED = 0
+EXIT_FAILED = 1
+EXIT_UNAVAILABLE = 2
+EXIT_NOT_ANCHORED = 3
 # First 4 bytes of keccak256("get_anchor(bytes32)"); a test checks it against web3.
 GET_ANCHOR_SELECTOR = "852b3dd7"
 
@@ -37,7 +44,8 @@ class Status(StrEnum):
 
 
 class SkipReason(StrEnum):
-    """Why a check was skipped: only ``UNAVAILABLE`` makes the verification inconclusive."""
+    """Why a check was skipped: ``UNAVAILABLE`` makes the verification inconclusive (exit 2);
+    ``OFFLINE`` leaves the anchor and publisher unchecked (exit 3)."""
 
     OFFLINE = "offline"
     NOT_APPLICABLE = "not_applicable"
@@ -158,6 +166,23 @@ class VerificationResult:
     synthetic: bool = False
     manual_call: ManualCall | None = None
     items: list[VerificationResult] = field(default_factory=list)
+    pin: TrustPin | None = None
+
+    def pins_used(self) -> list[TrustPin]:
+        """The distinct pins this result and its items were checked against."""
+        found: list[TrustPin] = []
+        for result in (self, *self.items):
+            if result.pin is not None and result.pin not in found:
+                found.append(result.pin)
+        return found
+
+    def pin_notes(self) -> list[Note]:
+        """Which pin decided the verdict and where it came from (``pin.none`` if none)."""
+        pins = self.pins_used()
+        if pins:
+            return [pin.note() for pin in pins]
+        reached = any(c.name == "publisher" and c.notes for c in self.all_checks())
+        return [Note("pin.none")] if reached else []
 
     @property
     def label(self) -> str:
@@ -194,24 +219,50 @@ class VerificationResult:
         )
 
     @property
+    def fully_checked(self) -> bool:
+        """Whether integrity, anchor and publisher were all checked and passed (inclusion
+        passed or does not apply to the file), in this result and every item."""
+        for check in self.all_checks():
+            if check.status is Status.OK:
+                continue
+            if (
+                check.name in ("integrity", "inclusion")
+                and check.status is Status.SKIPPED
+                and check.skip_reason is SkipReason.NOT_APPLICABLE
+                and check.notes
+            ):
+                continue
+            return False
+        return True
+
+    @property
     def exit_code(self) -> int:
-        """0 verified, 1 altered or not published, 2 could not check."""
+        """1 altered or not published, 2 could not check, 3 intact but the anchor was not
+        checked (``--offline``), 0 only when integrity, inclusion, anchor and publisher were
+        all checked and passed."""
         if self.failed_checks:
-            return 1
+            return EXIT_FAILED
         if self.unavailable_checks:
-            return 2
-        return 0
+            return EXIT_UNAVAILABLE
+        if not self.fully_checked:
+            return EXIT_NOT_ANCHORED
+        return EXIT_VERIFIED
 
     @property
     def verdict(self) -> Note:
         """One-line verdict."""
-        if self.failed_checks:
+        code = self.exit_code
+        if code == EXIT_FAILED:
             return Note("verdict.failed", {"checks": ", ".join(self.failed_checks)})
-        if self.unavailable_checks:
+        if code == EXIT_UNAVAILABLE:
             return Note("verdict.incomplete", {"checks": ", ".join(self.unavailable_checks)})
-        if self.anchor_skipped_offline:
+        if code == EXIT_NOT_ANCHORED:
             return Note("verdict.verified_offline")
         return Note("verdict.verified")
+
+    def explanations(self) -> list[Note]:
+        """Notes that say in plain words what differs (``explain.*``), in check order."""
+        return [n for c in self.checks.values() for n in c.notes if n.key.startswith("explain.")]
 
     def problems(self, lang: str = DEFAULT_LANG) -> list[str]:
         """Texts of every failing note and of why each unavailable check could not run."""
@@ -234,6 +285,10 @@ class VerificationResult:
             "verdict": {"key": verdict.key, "params": verdict.params, "text": verdict.text(lang)},
             "devChain": self.dev_chain,
             "synthetic": self.synthetic,
+            "pin": [pin.to_json() for pin in self.pins_used()],
+            "pinMessages": [
+                {"key": n.key, "params": n.params, "text": n.text(lang)} for n in self.pin_notes()
+            ],
             "checks": {
                 name: check.to_json(lang) | {"label": check.label(lang)}
                 for name, check in self.checks.items()

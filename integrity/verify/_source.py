@@ -1,30 +1,73 @@
-"""Reading published files from a folder or an http(s) URL, streamed in 1 MiB chunks."""
+"""Reading published files from a folder or an http(s) URL: plain names, bounded, streamed.
+
+A ``Source`` only opens plain file names (``_io.require_plain_name``), only regular files
+(local files are opened without following links and without blocking), and never reads more
+than it was told to: a listed file up to its manifest byte count plus one byte (enough to see
+that it is longer), a small file (manifest, index, receipt, pin, SHA256SUMS) up to a cap.
+HTTP downloads have an overall deadline (``_http``).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import urllib.error
+import os
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import Any, Protocol
 
 from integrity.merkle import leaf_hash, node_hash
-from integrity.verify._results import Note, SourceUnavailable
-from integrity.verify._values import short
+from integrity.verify._http import http_get
+from integrity.verify._io import (
+    open_regular,
+    read_capped,
+    require_plain_name,
+    too_large,
+    unreadable,
+)
+from integrity.verify._limits import DEFAULT_LIMITS, Limits
 
 CHUNK = 1 << 20
+LEAF_PREFIX = b"\x00"  # RFC 9162 leaf hash prefix
+
+
+class Body(Protocol):
+    """An open file or HTTP body: ``read`` returns up to ``size`` bytes, empty at the end."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+@dataclass
+class Opened:
+    """An open published file and its size when known in advance (``fstat``, Content-Length)."""
+
+    body: Body
+    size: int | None
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """SHA-256 and size of a listed file, read up to its expected size plus one byte.
+
+    ``longer`` means the file has more bytes than expected: it was not hashed (``sha256`` is
+    None) and ``size`` is its exact size when known in advance, else the bytes read.
+    """
+
+    sha256: str | None
+    size: int
+    longer: bool = False
+    size_known: bool = True
 
 
 class Source:
-    """A local folder or an http(s) URL from which published files are read (streamed)."""
+    """A local folder or an http(s) URL from which published files are read."""
 
-    def __init__(self, base: str | Path) -> None:
+    def __init__(self, base: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
         """``base`` is a directory path or a URL (a trailing slash is added)."""
         text = str(base)
+        self.limits = limits
         self.is_url = text.startswith(("http://", "https://"))
         self.base: str | Path = (
             (text if text.endswith("/") else text + "/") if self.is_url else Path(text)
@@ -33,7 +76,7 @@ class Source:
     def describe(self, rel: str) -> str:
         """Human-readable location of ``rel``."""
         if self.is_url:
-            return urllib.parse.urljoin(str(self.base), rel)
+            return urllib.parse.urljoin(str(self.base), urllib.parse.quote(rel))
         return str(Path(self.base) / rel)
 
     def local_path(self, rel: str) -> Path | None:
@@ -41,72 +84,118 @@ class Source:
         return None if self.is_url else Path(self.base) / rel
 
     def child(self, rel_dir: str) -> Source:
-        """The source for a sub-folder."""
+        """The source for a sub-folder given as plain names separated by ``/``."""
+        parts = rel_dir.strip("/").split("/")
+        for part in parts:
+            require_plain_name(part, "folder")
         if self.is_url:
-            return Source(urllib.parse.urljoin(str(self.base), rel_dir.rstrip("/") + "/"))
-        return Source(Path(self.base) / rel_dir)
+            quoted = "/".join(urllib.parse.quote(part) for part in parts) + "/"
+            return Source(urllib.parse.urljoin(str(self.base), quoted), self.limits)
+        return Source(Path(self.base).joinpath(*parts), self.limits)
+
+    def names(self) -> list[str] | None:
+        """Names in a local folder (None for URLs or a missing folder)."""
+        if self.is_url:
+            return None
+        try:
+            return sorted(os.listdir(self.base))
+        except OSError:
+            return None
 
     @contextmanager
-    def open(self, rel: str) -> Iterator[IO[bytes]]:
-        """Open ``rel`` for streaming; FileNotFoundError if absent, SourceUnavailable else."""
+    def open(self, rel: str) -> Iterator[Opened]:
+        """Open the plain name ``rel``: FileNotFoundError if absent, InputRefused if it is not a
+        regular file or its name is unsafe, SourceUnavailable for network failures."""
+        require_plain_name(rel, "file")
         if not self.is_url:
-            with (Path(self.base) / rel).open("rb") as handle:
-                yield handle
+            path = Path(self.base) / rel
+            handle = open_regular(path)
+            with handle:
+                yield Opened(handle, os.fstat(handle.fileno()).st_size)
             return
-        url = self.describe(rel)
-        try:
-            response = urllib.request.urlopen(url, timeout=30)
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                raise FileNotFoundError(url) from error
-            raise _unavailable(url, error) from error
-        except (urllib.error.URLError, OSError) as error:
-            raise _unavailable(url, error) from error
-        with response:
-            yield response
+        with http_get(self.describe(rel), self.limits) as body:
+            yield Opened(body, body.length)
 
-    def read(self, rel: str) -> bytes | None:
-        """Whole content of a small file, or None if it does not exist."""
+    def read(self, rel: str, limit: int | None = None) -> bytes | None:
+        """Whole content of a small file (at most ``limit`` bytes), or None if it is absent."""
+        limit = self.limits.small_file if limit is None else limit
         try:
-            with self.open(rel) as handle:
-                return handle.read()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            with self.open(rel) as opened:
+                if opened.size is not None and opened.size > limit:
+                    raise too_large(rel, limit)
+                return _read_all(opened.body, limit, rel)
+        except FileNotFoundError:
             return None
 
-    def hash(self, rel: str) -> tuple[str, int] | None:
-        """Streamed SHA-256 hex and size, or None if the file does not exist."""
+    def hash(self, rel: str, expected: int) -> Hashed | None:
+        """SHA-256 and size of a listed file read up to ``expected + 1`` bytes (None if absent)."""
         try:
-            with self.open(rel) as handle:
-                return hash_stream(handle)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            with self.open(rel) as opened:
+                if opened.size is not None and opened.size > expected:
+                    return Hashed(None, opened.size, longer=True)
+                return hash_stream(opened.body, expected)
+        except FileNotFoundError:
+            return None
+
+    def scan(self, rel: str, expected: int) -> LeafScan | None:
+        """One bounded pass over a JSON Lines file: digest and Merkle root (None if absent)."""
+        try:
+            with self.open(rel) as opened:
+                if opened.size is not None and opened.size > expected:
+                    return LeafScan(None, opened.size, 0, "", False, longer=True)
+                return scan_leaves(opened.body, expected)
+        except FileNotFoundError:
             return None
 
 
-def _unavailable(location: str, error: BaseException) -> SourceUnavailable:
-    return SourceUnavailable(
-        Note("locate.source_unavailable", {"location": location, "error": short(error)})
-    )
+def _read_all(body: Body, limit: int, name: str) -> bytes:
+    try:
+        return read_capped(body, limit, name)  # type: ignore[arg-type]
+    except OSError as error:
+        raise unreadable(name, error) from None
 
 
-def hash_stream(handle: IO[bytes]) -> tuple[str, int]:
-    """SHA-256 hex and byte count of a stream read in 1 MiB chunks."""
+def _chunks(body: Body, limit: int, name: str) -> Iterator[bytes]:
+    """Chunks of ``body`` up to ``limit`` bytes in total."""
+    total = 0
+    while total < limit:
+        try:
+            chunk = body.read(min(CHUNK, limit - total))
+        except OSError as error:
+            raise unreadable(name, error) from None
+        if not chunk:
+            return
+        total += len(chunk)
+        yield chunk
+
+
+def hash_stream(body: Body, expected: int | None = None) -> Hashed:
+    """SHA-256 and byte count of a stream, reading at most ``expected + 1`` bytes."""
+    limit = (expected + 1) if expected is not None else 1 << 62
     digest = hashlib.sha256()
     size = 0
-    while chunk := handle.read(CHUNK):
+    for chunk in _chunks(body, limit, "stream"):
         digest.update(chunk)
         size += len(chunk)
-    return digest.hexdigest(), size
+    if expected is not None and size > expected:
+        return Hashed(None, size, longer=True, size_known=False)
+    return Hashed(digest.hexdigest(), size)
 
 
 @dataclass(frozen=True)
 class LeafScan:
-    """One streamed pass over a JSON Lines file: file digest plus its Merkle tree."""
+    """One streamed pass over a JSON Lines file: file digest plus its Merkle tree.
 
-    sha256: str
+    ``longer``: the file has more bytes than listed; it was not scanned (``sha256`` None).
+    """
+
+    sha256: str | None
     size: int
     tree_size: int
     root: str
     unterminated: bool
+    longer: bool = False
+    size_known: bool = True
 
 
 class _StreamingRoot:
@@ -135,19 +224,34 @@ class _StreamingRoot:
         return node
 
 
-def scan_leaves(handle: IO[bytes]) -> LeafScan:
-    """Hash a JSON Lines stream and compute its Merkle root (each line without ``\\n`` a leaf)."""
+def scan_leaves(body: Body, expected: int | None = None) -> LeafScan:
+    """Hash a JSON Lines stream and compute its Merkle root (each line without ``\\n`` a leaf),
+    reading at most ``expected + 1`` bytes. A line is hashed as it arrives, never held whole."""
+    limit = (expected + 1) if expected is not None else 1 << 62
     digest = hashlib.sha256()
     tree = _StreamingRoot()
     size = 0
-    pending = b""
-    while chunk := handle.read(CHUNK):
+    current: Any = None  # the leaf hash of a line that spans chunks
+    for chunk in _chunks(body, limit, "stream"):
         digest.update(chunk)
         size += len(chunk)
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            tree.push(leaf_hash(line))
-    if pending:
-        tree.push(leaf_hash(pending))
-    return LeafScan(digest.hexdigest(), size, tree.count, tree.root().hex(), bool(pending))
+        lines = chunk.split(b"\n")
+        last = lines.pop()
+        if lines:
+            if current is not None:
+                current.update(lines[0])
+                tree.push(current.digest())
+                current = None
+            else:
+                tree.push(leaf_hash(lines[0]))
+            for line in lines[1:]:
+                tree.push(leaf_hash(line))
+        if last:
+            if current is None:
+                current = hashlib.sha256(LEAF_PREFIX)
+            current.update(last)
+    if expected is not None and size > expected:
+        return LeafScan(None, size, 0, "", False, longer=True, size_known=False)
+    if current is not None:
+        tree.push(current.digest())
+    return LeafScan(digest.hexdigest(), size, tree.count, tree.root().hex(), current is not None)

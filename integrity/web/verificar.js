@@ -7,15 +7,17 @@
   const ANVIL_CHAIN_ID = 31337;
   const GET_ANCHOR_SELECTOR = "852b3dd7"; // keccak256("get_anchor(bytes32)")[0:4]
   const PUBLISHER_SELECTOR = "8c72c54e"; // keccak256("publisher()")[0:4]
-  const DEFAULT_RPC = "http://127.0.0.1:8545";
   const CHUNK = 4 << 20;
-  const MAX_PROOF_FILE = 256 << 20;
+  const MAX_PROOF_FILE = 64 << 20;
+  const MAX_PROOFS = 10000;
+  const MAX_EXPLAIN = 64 << 20;
+  const MAX_NOTES = 8;
   const ZERO32 = "0".repeat(64);
-  const KNOWN_KINDS = new Set([
-    "releases.json", "releases.jsonl", "orders.parquet", "orders.csv", "quarantine.parquet",
-    "quality.json", "manifest.json", "SHA256SUMS", "anchor.json",
-  ]);
   const FILE_NAME = /^([a-z0-9-]+?)-(\d{4}-\d{2}-\d{2})-([A-Za-z0-9_.]+)$/;
+  // The registry accepts real dates in these years; Lima has no daylight saving time.
+  const REGISTRY_FIRST_DAY = "2000-01-01";
+  const REGISTRY_LAST_DAY = "2199-12-31";
+  const LIMA_OFFSET_MS = -5 * 3600 * 1000;
   const MANIFEST_SCHEMA = "perucompras-abierto/manifest/1";
   const MERKLE_ALGORITHM = "RFC9162-SHA256";
 
@@ -324,28 +326,46 @@
       this.manualCall = null;
       this.devChain = false;
       this.info = [];
+      this.items = [];
+      this.pin = null;
+    }
+
+    allChecks() {
+      return [...Object.values(this.checks), ...this.items.flatMap((item) => item.allChecks())];
     }
 
     get failedChecks() {
-      return CHECKS.filter((name) => this.checks[name].status === "fail");
+      const failed = new Set(this.allChecks().filter((c) => c.status === "fail").map((c) => c.name));
+      return CHECKS.filter((name) => failed.has(name));
     }
 
     get unavailableChecks() {
-      return CHECKS.filter(
-        (name) => this.checks[name].status === "skipped" && this.checks[name].skipReason === "unavailable",
+      const names = new Set(
+        this.allChecks().filter((c) => c.status === "skipped" && c.skipReason === "unavailable").map((c) => c.name),
+      );
+      return CHECKS.filter((name) => names.has(name));
+    }
+
+    /** Integrity, anchor and publisher checked and passed (inclusion passed or not applicable). */
+    get fullyChecked() {
+      return this.allChecks().every(
+        (c) => c.status === "ok"
+          || ((c.name === "integrity" || c.name === "inclusion") && c.status === "skipped"
+            && c.skipReason === "not_applicable" && c.notes.length > 0),
       );
     }
 
     get exitCode() {
       if (this.failedChecks.length) return 1;
-      return this.unavailableChecks.length ? 2 : 0;
+      if (this.unavailableChecks.length) return 2;
+      return this.fullyChecked ? 0 : 3;
     }
 
     get verdict() {
-      if (this.failedChecks.length) return { key: "verdict.failed", params: { checks: this.failedChecks.join(", ") } };
-      if (this.unavailableChecks.length) {
-        return { key: "verdict.incomplete", params: { checks: this.unavailableChecks.join(", ") } };
-      }
+      const code = this.exitCode;
+      if (code === 1) return { key: "verdict.failed", params: { checks: this.failedChecks.join(", ") } };
+      if (code === 2) return { key: "verdict.incomplete", params: { checks: this.unavailableChecks.join(", ") } };
+      if (code === 3) return { key: "verdict.verified_offline", params: {} };
       return { key: "verdict.verified", params: {} };
     }
 
@@ -371,15 +391,84 @@
     }
   }
 
-  // ------------------------------------------------------------------ datasets root (same origin)
+  function detail(error) {
+    return String((error && error.message) || error).slice(0, 300);
+  }
 
-  const site = { index: null, trust: undefined, manifests: new Map() };
+  // ------------------------------------------------------------------ names, days and bounds
 
-  async function fetchBytes(path) {
+  function plainName(name) {
+    return typeof name === "string" && name.length > 0 && name.length <= 255 && name !== "." && name !== ".."
+      && !/[\/\\\u0000-\u001f\u007f]/.test(name);
+  }
+
+  function plainFolder(folder) {
+    return typeof folder === "string" && folder.replace(/^\/+|\/+$/g, "").split("/").every(plainName);
+  }
+
+  function calendarDay(value) {
+    if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+    const [y, m, d] = value.split("-").map(Number);
+    const date = new Date(Date.UTC(y, m - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+  }
+
+  function todayInLima() {
+    return new Date(Date.now() + LIMA_OFFSET_MS).toISOString().slice(0, 10);
+  }
+
+  /** Why no registry can hold ``day`` (null if it could have been published). */
+  function impossibleDay(day) {
+    if (day < REGISTRY_FIRST_DAY || day > REGISTRY_LAST_DAY) {
+      return ["day.outside_registry", { date: day, first: REGISTRY_FIRST_DAY, last: REGISTRY_LAST_DAY }];
+    }
+    const today = todayInLima();
+    if (day >= today) return ["day.not_over", { date: day, today }];
+    return null;
+  }
+
+  function shown(value, limit = 60) {
+    if (value === MISSING) return "—";
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    return text.length > limit ? `${text.slice(0, limit)}…` : text;
+  }
+
+  // ------------------------------------------------------------------ trust pin and datasets root
+
+  const site = { index: null, trust: undefined, manifests: new Map(), pin: undefined };
+
+  /** The pin embedded when the page was built (never read from the site's data). */
+  function embeddedPin() {
+    if (site.pin === undefined) {
+      site.pin = null;
+      const node = document.getElementById("pin-confianza");
+      if (node) {
+        try {
+          const data = JSON.parse(node.textContent);
+          const rpc = (data.network.rpc || []).filter((url) => /^https?:\/\//.test(url));
+          site.pin = {
+            chainId: Number(data.network.chainId), contract: data.registry.address, publisher: data.publisher,
+            dataset: data.dataset || null, rpc, name: data.name, kind: data.kind,
+            finality: data.network.finality || {}, source: "page", origin: "verificar.html",
+            compare: node.getAttribute("data-compare"),
+          };
+        } catch (error) {
+          site.pin = { invalid: true };
+        }
+      }
+    }
+    return site.pin && !site.pin.invalid ? site.pin : null;
+  }
+
+  async function fetchBytes(path, limit = 16 << 20) {
     const response = await fetch(path, { cache: "no-store" });
     if (response.status === 404) return null;
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
+    const length = Number(response.headers.get("content-length") || 0);
+    if (length > limit) throw new Error(`${path}: larger than ${limit} bytes`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > limit) throw new Error(`${path}: larger than ${limit} bytes`);
+    return bytes;
   }
 
   async function loadIndex() {
@@ -387,28 +476,50 @@
       const raw = await fetchBytes("index.json");
       if (raw === null) throw new Error("index.json: 404");
       const data = JSON.parse(new TextDecoder().decode(raw));
-      const days = Array.isArray(data) ? data : data.days || [];
+      const entries = Array.isArray(data) ? data : data.days || [];
+      const days = entries.filter(
+        (e) => e && calendarDay(e.date) && plainFolder(e.folder) && (e.manifest === undefined || plainName(e.manifest)),
+      );
       site.index = { dataset: Array.isArray(data) ? null : data.dataset, days };
     }
     return site.index;
   }
 
+  /** The site's trust.json: a copy that came with the data, used only without an embedded pin. */
   async function loadTrust() {
     if (site.trust === undefined) {
-      const raw = await fetchBytes("trust.json");
+      const raw = await fetchBytes("trust.json", 64 << 10);
       site.trust = raw === null ? null : parseTrust(JSON.parse(new TextDecoder().decode(raw)));
     }
     return site.trust;
   }
 
   function parseTrust(data) {
+    if (data && data.format === "perucompras-trust-pin/1") {
+      return {
+        chainId: Number(data.network.chainId), contract: data.registry.address, publisher: data.publisher,
+        dataset: data.dataset || null, rpc: [], source: "data", origin: "trust.json", finality: data.network.finality || {},
+      };
+    }
     const chainId = data.chainId ?? data.chain_id;
     const contract = data.contract ?? data.contractAddress;
     const publisher = data.publisher ?? data.publisherAddress;
     if (chainId === undefined || !contract || !publisher) {
       throw new Error("trust.json: chainId, contract and publisher are required");
     }
-    return { chainId: Number(chainId), contract, publisher, dataset: data.dataset || null, rpcUrl: data.rpcUrl || null };
+    return { chainId: Number(chainId), contract, publisher, dataset: data.dataset || null, rpc: [], source: "data", origin: "trust.json", finality: {} };
+  }
+
+  /** The pin a verification believes: the embedded one, else the site's trust.json (flagged). */
+  async function trustFor(result) {
+    const pin = embeddedPin();
+    if (pin) return pin;
+    try {
+      return await loadTrust();
+    } catch (error) {
+      result.checks.publisher.fail("publisher.trust_invalid", { trust: "trust.json", detail: detail(error) });
+      return null;
+    }
   }
 
   function indexEntry(index, day) {
@@ -429,14 +540,24 @@
     try {
       data = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
     } catch (error) {
-      throw new Error(`${origin}: not valid JSON (${error.message})`);
+      throw new Error(`${origin}: not valid JSON`);
     }
     if (!data || typeof data !== "object" || Array.isArray(data)) throw new Error(`${origin}: expected a JSON object`);
     const missing = ["schema", "dataset", "date", "merkle", "files", "previous", "anchorKey"].filter((k) => !(k in data));
     if (missing.length) throw new Error(`${origin}: missing ${missing.join(", ")}`);
-    if (data.schema !== MANIFEST_SCHEMA) throw new Error(`${origin}: unknown manifest schema ${data.schema}`);
+    if (data.schema !== MANIFEST_SCHEMA) throw new Error(`${origin}: unknown manifest schema`);
     if (!data.merkle || data.merkle.algorithm !== MERKLE_ALGORITHM) throw new Error(`${origin}: unsupported Merkle algorithm`);
-    return { data, raw, sha256: await sha256Hex(raw), files: new Map(data.files.map((f) => [f.name, f])) };
+    if (!Array.isArray(data.files)) throw new Error(`${origin}: files`);
+    const files = new Map();
+    const unsafe = [];
+    for (const entry of data.files) {
+      if (!entry || typeof entry.name !== "string" || !/^[0-9a-f]{64}$/.test(entry.sha256) || !Number.isSafeInteger(entry.bytes)) {
+        throw new Error(`${origin}: files`);
+      }
+      if (plainName(entry.name)) files.set(entry.name, entry);
+      else unsafe.push(entry.name);
+    }
+    return { data, raw, sha256: await sha256Hex(raw), files, unsafe };
   }
 
   function anchorKey(dataset, day) {
@@ -445,6 +566,17 @@
 
   function dayNumber(day) {
     return Number(day.replaceAll("-", ""));
+  }
+
+  /** The published bytes of a listed file, fetched from the site and checked against the manifest. */
+  async function publishedCopy(entry, listed) {
+    if (!entry || !listed || listed.bytes > MAX_EXPLAIN) return null;
+    try {
+      const bytes = await fetchBytes(`${entry.folder}/${listed.name}`, listed.bytes);
+      return bytes !== null && (await sha256Hex(bytes)) === listed.sha256 ? bytes : null;
+    } catch (error) {
+      return null;
+    }
   }
 
   // ------------------------------------------------------------------ file hashing
@@ -562,28 +694,306 @@
     if (check.status === "ok") check.ok("inclusion.ok", { size: scan.treeSize, file: name });
   }
 
+  /** SHA256SUMS must list exactly the manifest's files and the manifest, with their digests. */
   function checkSums(check, raw, sumsName, manifest) {
     const expected = new Map([...manifest.files].map(([name, entry]) => [name, entry.sha256]));
     expected.set(`${manifest.data.dataset}-${manifest.data.date}-manifest.json`, manifest.sha256);
+    const seen = new Set();
     let count = 0;
-    new TextDecoder().decode(raw).split(/\r?\n/).forEach((line, position) => {
+    new TextDecoder().decode(raw).split("\n").forEach((rawLine, position) => {
+      const line = rawLine.replace(/\r$/, "");
       if (!line.trim()) return;
-      const match = /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/.exec(line);
+      const match = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
       if (!match) {
         check.fail("integrity.sums_malformed", { sums: sumsName, line: position + 1 });
         return;
       }
       const digest = match[1].toLowerCase();
       const name = match[2];
-      if (!expected.has(name)) {
+      if (!plainName(name)) {
+        check.fail("input.unsafe_name", { name: shown(name, 120), what: "SHA256SUMS" });
+      } else if (seen.has(name)) {
+        check.fail("integrity.sums_duplicate", { sums: sumsName, file: name, line: position + 1 });
+      } else if (!expected.has(name)) {
         check.fail("integrity.not_in_manifest", { file: name, date: manifest.data.date });
       } else if (expected.get(name) !== digest) {
         check.fail("integrity.sums_mismatch", { sums: sumsName, file: name, expected: expected.get(name), actual: digest });
       } else {
         count += 1;
       }
+      seen.add(name);
     });
+    for (const name of [...expected.keys()].sort()) {
+      if (!seen.has(name)) check.fail("integrity.sums_missing", { sums: sumsName, file: name });
+    }
     if (check.status !== "fail") check.ok("integrity.sums_ok", { sums: sumsName, count });
+  }
+
+  // ------------------------------------------------------------------ what differs (explain.*)
+
+  const MISSING = Symbol("missing");
+
+  function* fieldChanges(before, after, path = "") {
+    const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+    if (isObject(before) && isObject(after)) {
+      for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+        yield* fieldChanges(key in before ? before[key] : MISSING, key in after ? after[key] : MISSING, path ? `${path}.${key}` : key);
+      }
+    } else if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+      for (let i = 0; i < before.length; i++) yield* fieldChanges(before[i], after[i], `${path}[${i}]`);
+    } else if (before === MISSING || after === MISSING || canonicalJson(before) !== canonicalJson(after)) {
+      yield [path || "-", before, after];
+    }
+  }
+
+  function addExplanations(check, notes) {
+    for (const [key, params] of notes.slice(0, MAX_NOTES)) check.ok(key, params);
+    if (notes.length > MAX_NOTES) check.ok("explain.more", { count: notes.length - MAX_NOTES });
+  }
+
+  function splitLines(bytes) {
+    const text = new TextDecoder().decode(bytes);
+    const lines = text.split("\n");
+    const cut = lines[lines.length - 1] !== "";
+    if (!cut) lines.pop();
+    return [lines, cut];
+  }
+
+  function releaseLabel(line) {
+    try {
+      const value = JSON.parse(line);
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        const label = value.id || value.ocid;
+        if (label !== undefined && label !== null) return [String(label), value];
+      }
+    } catch (error) {
+      // not JSON: no label
+    }
+    return null;
+  }
+
+  function explainLines(check, name, mine, published) {
+    const [lines, cut] = splitLines(mine);
+    const normal = lines.map((line, i) => (i === 0 ? line.replace(/^\ufeff/, "") : line).replace(/\r$/, ""));
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    if (!cut && same(normal, published)) {
+      check.ok("explain.resaved_same_lines", { file: name, lines: published.length });
+      return;
+    }
+    let canonical = null;
+    try {
+      canonical = normal.map((line) => canonicalJson(JSON.parse(line)));
+    } catch (error) {
+      canonical = null;
+    }
+    if (!cut && canonical && same(canonical, published)) {
+      check.ok("explain.reformatted_same_lines", { file: name, lines: published.length });
+      return;
+    }
+    const found = cut ? normal.slice(0, -1) : normal;
+    const publishedSet = new Set(published);
+    const foundSet = new Set(found);
+    const added = found.map((line, i) => [i, line]).filter(([, line]) => !publishedSet.has(line));
+    const removed = published.map((line, i) => [i, line]).filter(([, line]) => !foundSet.has(line));
+    const notes = [];
+    if (!added.length && !removed.length) {
+      let first = found.findIndex((line, i) => line !== published[i]);
+      if (first < 0) first = 0;
+      if (!cut) notes.push(["explain.lines_reordered", { line: first + 1 }]);
+    } else {
+      const removedByKey = new Map();
+      for (const [index, line] of removed) {
+        const key = releaseLabel(line);
+        if (key && !removedByKey.has(key[0])) removedByKey.set(key[0], [index, key[1]]);
+      }
+      for (const [index, line] of added) {
+        const key = releaseLabel(line);
+        if (key && removedByKey.has(key[0])) {
+          const [, before] = removedByKey.get(key[0]);
+          removedByKey.delete(key[0]);
+          for (const [path, old, now] of [...fieldChanges(before, key[1])].slice(0, 3)) {
+            notes.push(["explain.line_changed", { line: index + 1, release: key[0], field: path, published: shown(old), found: shown(now) }]);
+          }
+        } else {
+          notes.push(["explain.line_added", { line: index + 1, release: key ? key[0] : "?" }]);
+        }
+      }
+      for (const [label, [index]] of removedByKey) notes.push(["explain.line_removed", { line: index + 1, release: label }]);
+    }
+    if (cut) notes.push(["explain.cut", { file: name, line: lines.length }]);
+    addExplanations(check, notes);
+  }
+
+  /** CSV bytes as records (RFC 4180), after the same normalisation as integrity.csvrows. */
+  function csvRecords(bytes) {
+    let body = bytes;
+    if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3);
+    let text;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    } catch (error) {
+      text = new TextDecoder("windows-1252").decode(body);
+    }
+    const firstLine = text.split(/\r\n|\n|\r/, 1)[0];
+    const outside = firstLine.split('"').filter((_, i) => i % 2 === 0).join("");
+    let delimiter = ",";
+    if (!outside.includes(",")) delimiter = outside.includes(";") ? ";" : outside.includes("\t") ? "\t" : ",";
+    const records = [];
+    let record = [];
+    let field = "";
+    let quoted = false;
+    let fieldStarted = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (quoted) {
+        if (c === '"') {
+          if (text[i + 1] === '"') {
+            field += '"';
+            i++;
+          } else {
+            quoted = false;
+          }
+        } else {
+          field += c;
+        }
+      } else if (c === '"') {
+        quoted = true;
+        fieldStarted = true;
+      } else if (c === delimiter) {
+        record.push(field);
+        field = "";
+        fieldStarted = true;
+      } else if (c === "\n" || c === "\r") {
+        if (c === "\r" && text[i + 1] === "\n") i++;
+        if (fieldStarted || field || record.length) records.push([...record, field]);
+        record = [];
+        field = "";
+        fieldStarted = false;
+      } else {
+        field += c;
+        fieldStarted = true;
+      }
+    }
+    if (quoted) throw new Error("unterminated quote");
+    if (fieldStarted || field || record.length) records.push([...record, field]);
+    return records;
+  }
+
+  async function csvRowsDigest(records) {
+    return sha256Hex(encoder.encode(records.map((r) => `${canonicalJson(r)}\n`).join("")));
+  }
+
+  async function explainCsv(check, name, listed, mine, published) {
+    let found;
+    try {
+      found = csvRecords(mine);
+    } catch (error) {
+      check.ok("explain.not_csv", { file: name });
+      return;
+    }
+    const before = published ? csvRecords(published) : null;
+    const listedRows = listed.rows && typeof listed.rows === "object" ? listed.rows : null;
+    const same = before
+      ? canonicalJson(before) === canonicalJson(found)
+      : Boolean(listedRows && listedRows.sha256 === (await csvRowsDigest(found)));
+    if (same) {
+      check.ok("explain.resaved_same_rows", { file: name, rows: found.length - 1 });
+      return;
+    }
+    if (!before) {
+      const count = listedRows && Number.isInteger(listedRows.count) ? listedRows.count : "?";
+      check.ok("explain.rows_differ", { file: name, rows: found.length - 1, published: count });
+      return;
+    }
+    const notes = [];
+    const header = before[0] || [];
+    if (canonicalJson(found[0] || []) !== canonicalJson(header)) {
+      check.ok("explain.columns_changed", { published: header.join(", "), found: (found[0] || []).join(", ") });
+      return;
+    }
+    const rows = found.slice(1);
+    const beforeRows = before.slice(1);
+    const keys = rows.map((r) => r[0] || "");
+    const beforeKeys = beforeRows.map((r) => r[0] || "");
+    const cells = (index, row, old) => {
+      header.forEach((column, k) => {
+        const a = old[k] ?? "";
+        const b = row[k] ?? "";
+        if (a !== b) notes.push(["explain.cell_changed", { row: index + 1, column, published: shown(a), found: shown(b) }]);
+      });
+    };
+    if (new Set(keys).size === keys.length && new Set(beforeKeys).size === beforeKeys.length) {
+      const where = new Map(beforeKeys.map((key, i) => [key, i]));
+      const seen = new Set();
+      rows.forEach((row, i) => {
+        if (!where.has(keys[i])) {
+          notes.push(["explain.row_added", { row: i + 1, key: shown(keys[i]) }]);
+        } else {
+          seen.add(keys[i]);
+          cells(i, row, beforeRows[where.get(keys[i])]);
+        }
+      });
+      beforeKeys.forEach((key, i) => {
+        if (!seen.has(key)) notes.push(["explain.row_removed", { row: i + 1, key: shown(key) }]);
+      });
+    } else {
+      rows.forEach((row, i) => {
+        if (i < beforeRows.length) cells(i, row, beforeRows[i]);
+      });
+      if (rows.length !== beforeRows.length) notes.push(["explain.row_count", { found: rows.length, published: beforeRows.length }]);
+    }
+    addExplanations(check, notes);
+  }
+
+  async function explainJson(check, name, listed, mine, published) {
+    let value;
+    let canonical;
+    try {
+      value = JSON.parse(new TextDecoder().decode(mine).replace(/^\ufeff/, ""));
+      canonical = canonicalJson(value);
+    } catch (error) {
+      check.ok("explain.not_json", { file: name });
+      return;
+    }
+    if ((await sha256Hex(encoder.encode(canonical))) === listed.sha256) {
+      check.ok("explain.reformatted_same_json", { file: name });
+      return;
+    }
+    if (!published) {
+      check.ok("explain.content_differs", { file: name });
+      return;
+    }
+    const before = JSON.parse(new TextDecoder().decode(published));
+    addExplanations(check, [...fieldChanges(before, value)].map(([field, old, now]) => (
+      ["explain.field_changed", { file: name, field, published: shown(old), found: shown(now) }]
+    )));
+  }
+
+  /** Say in plain words what differs in a dropped file that does not match its manifest entry. */
+  async function explainFile(check, file, name, listed, manifest, entry) {
+    if (file.size > MAX_EXPLAIN) {
+      check.ok("explain.not_compared", { file: name });
+      return;
+    }
+    try {
+      const mine = new Uint8Array(await file.arrayBuffer());
+      const published = await publishedCopy(entry, listed);
+      if (name === manifest.data.merkle.leaves) {
+        if (!published) {
+          check.ok("explain.no_reference", { file: name });
+          return;
+        }
+        explainLines(check, name, mine, splitLines(published)[0]);
+      } else if (listed.mediaType === "text/csv" || name.endsWith(".csv")) {
+        await explainCsv(check, name, listed, mine, published);
+      } else if (listed.mediaType === "application/json" || name.endsWith(".json")) {
+        await explainJson(check, name, listed, mine, published);
+      } else {
+        check.ok("explain.binary", { file: name });
+      }
+    } catch (error) {
+      check.ok("explain.not_compared", { file: name });
+    }
   }
 
   // ------------------------------------------------------------------ chain (JSON-RPC)
@@ -623,8 +1033,29 @@
   async function readPublisher(url, contract) {
     const result = await rpc(url, "eth_call", [{ to: contract, data: `0x${PUBLISHER_SELECTOR}` }, "latest"]);
     const w = words(result);
-    if (w.length < 1) throw new Error(`publisher(): unexpected answer ${result}`);
+    if (w.length < 1) return `0x${"0".repeat(40)}`;
     return `0x${w[0].slice(24)}`;
+  }
+
+  /** Everything one node says about a day: its chain id, the anchor (final and latest), publisher(). */
+  async function readNode(url, contract, key, tag, withPublisher) {
+    const chainId = parseInt(await rpc(url, "eth_chainId", []), 16);
+    const stored = await readAnchor(url, contract, key, tag);
+    const latest = stored === null && tag !== "latest" ? await readAnchor(url, contract, key, "latest") : null;
+    const publisher = withPublisher ? await readPublisher(url, contract) : null;
+    return { chainId, stored, latest, publisher };
+  }
+
+  class NodesDisagree extends Error {}
+
+  /** Read from every node given (at most two); both must give the same answers. */
+  async function readChain(urls, contract, key, tag, withPublisher) {
+    const answers = [];
+    for (const url of urls.slice(0, 2)) answers.push(await readNode(url, contract, key, tag, withPublisher));
+    if (answers.length === 2 && JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) {
+      throw new NodesDisagree(`${urls[0]} / ${urls[1]}`);
+    }
+    return answers[0];
   }
 
   function sameAddress(left, right) {
@@ -633,7 +1064,7 @@
 
   async function previousManifestDigest(manifest) {
     const previous = manifest.data.previous;
-    if (!previous) return null;
+    if (!previous || !calendarDay(previous.date)) return null;
     try {
       const index = await loadIndex();
       const entry = indexEntry(index, previous.date);
@@ -645,8 +1076,20 @@
     }
   }
 
-  /** Port of integrity.verify.check_anchor: receipt, trust pin, then the chain. */
-  async function checkAnchor(result, manifest, record, trust, rpcUrl) {
+  /** The node(s) to read: the user's own node (visible field), else the pin's endpoints. */
+  function chainEndpoints(trust) {
+    const own = userRpc();
+    if (own) return { urls: [own], user: true };
+    return { urls: trust && trust.source === "page" ? trust.rpc.slice(0, 2) : [], user: false };
+  }
+
+  function normalisedReceipt(field, actual) {
+    if (field === "day") return Number.isInteger(actual) ? actual : shown(actual, 40);
+    return typeof actual === "string" ? hex32(actual) : shown(actual, 80);
+  }
+
+  /** Port of integrity.verify check_anchor: pin, impossible days, receipt, then the chain. */
+  async function checkAnchor(result, manifest, record, trust) {
     const anchor = result.checks.anchor;
     const publisher = result.checks.publisher;
     const dataset = String(manifest.data.dataset);
@@ -656,6 +1099,10 @@
     const recordName = `${dataset}-${day}-anchor.json`;
     const previous = manifest.data.previous;
     const expectedPreviousKey = previous ? anchorKey(dataset, previous.date) : ZERO32;
+    result.pin = trust;
+
+    const impossible = impossibleDay(day);
+    if (impossible) anchor.fail(impossible[0], impossible[1]);
 
     const previousManifest = await previousManifestDigest(manifest);
     if (previousManifest && previousManifest[1] !== null) {
@@ -672,75 +1119,86 @@
       for (const [field, expected] of fields) {
         const actual = record[field];
         if (actual === undefined || actual === null) continue;
-        const normalised = field === "day" ? Number(actual) : hex32(actual);
+        const normalised = normalisedReceipt(field, actual);
         if (normalised !== expected) anchor.fail("anchor.record_mismatch", { file: recordName, field, expected, actual: normalised });
+      }
+      const tx = record.txHash ?? "-";
+      const block = record.blockNumber ?? record.block_number ?? "-";
+      if (record.txHash != null || record.blockNumber != null || record.block_number != null) {
+        anchor.ok("anchor.receipt_unchecked", { tx: shown(tx, 80), block: shown(block, 20) });
       }
     }
 
     const recordChain = record ? record.chainId ?? record.chain_id ?? null : null;
     const recordContract = record ? record.contract ?? null : null;
     const recordPublisher = record ? record.publisher ?? null : null;
+    const label = trust ? trust.origin : "trust.json";
     if (!trust) {
-      publisher.skip("unavailable", "publisher.no_trust");
+      if (publisher.status === "ok") publisher.skip("unavailable", "publisher.no_trust");
     } else {
       const pins = [["chainId", recordChain, trust.chainId], ["contract", recordContract, trust.contract], ["publisher", recordPublisher, trust.publisher]];
       for (const [field, actual, expected] of pins) {
         if (actual === null || actual === undefined) continue;
-        const same = field === "chainId" ? Number(actual) === expected : sameAddress(actual, expected);
-        if (!same) publisher.fail("publisher.mismatch", { source: recordName, field, actual, expected, trust: "trust.json" });
+        const same = field === "chainId" ? String(actual) === String(expected) && typeof actual !== "boolean" : sameAddress(actual, expected);
+        if (!same) publisher.fail("publisher.mismatch", { source: recordName, field, actual: shown(actual, 80), expected, trust: label });
       }
       if (trust.dataset && trust.dataset !== dataset) {
-        publisher.fail("publisher.mismatch", { source: `${dataset}-${day}-manifest.json`, field: "dataset", actual: dataset, expected: trust.dataset, trust: "trust.json" });
+        publisher.fail("publisher.mismatch", { source: `${dataset}-${day}-manifest.json`, field: "dataset", actual: dataset, expected: trust.dataset, trust: label });
       }
     }
 
-    const chainId = trust ? trust.chainId : recordChain !== null ? Number(recordChain) : null;
-    const contract = trust ? trust.contract : recordContract;
+    const chainId = trust ? trust.chainId : Number.isInteger(recordChain) ? recordChain : null;
+    const contract = trust ? trust.contract : typeof recordContract === "string" ? recordContract : null;
     if (chainId !== null && contract) {
       result.manualCall = { chain_id: chainId, to: contract, data: `0x${GET_ANCHOR_SELECTOR}${key}`, digest: `0x${digest}` };
+    }
+    if (impossible) {
+      if (publisher.status === "ok") publisher.skip("not_applicable", "publisher.not_read");
+      return;
     }
     if (chainId === null || !contract) {
       anchor.skip("unavailable", "anchor.no_contract");
       return;
     }
-    if (!rpcUrl) {
-      anchor.skip("unavailable", "anchor.no_rpc", { chain_id: chainId });
-      if (trust && publisher.status === "ok") publisher.skip("unavailable", "anchor.no_rpc", { chain_id: chainId });
+    const endpoints = chainEndpoints(trust);
+    if (!endpoints.urls.length) {
+      anchor.skip("unavailable", "page.no_rpc", { chain_id: chainId });
+      if (trust && publisher.status === "ok") publisher.skip("unavailable", "page.no_rpc", { chain_id: chainId });
       return;
     }
-    let stored;
-    let latest = null;
-    let onChainPublisher = null;
+    if (endpoints.user) result.info.push({ key: "page.rpc_used", params: { url: endpoints.urls[0] } });
+    const finalityTag = trust && trust.finality && trust.finality.tag;
+    const tag = finalityTag || (chainId === ANVIL_CHAIN_ID ? "latest" : "finalized");
+    let read;
     try {
-      const actualChain = parseInt(await rpc(rpcUrl, "eth_chainId", []), 16);
-      if (actualChain !== chainId) {
-        anchor.skip("unavailable", "anchor.wrong_chain", { actual: actualChain, expected: chainId });
-        if (trust && publisher.status === "ok") publisher.skip("unavailable", "anchor.wrong_chain", { actual: actualChain, expected: chainId });
+      read = await readChain(endpoints.urls, contract, key, tag, Boolean(trust));
+      if (read.chainId !== chainId) {
+        anchor.skip("unavailable", "anchor.wrong_chain", { actual: read.chainId, expected: chainId });
+        if (trust && publisher.status === "ok") publisher.skip("unavailable", "anchor.wrong_chain", { actual: read.chainId, expected: chainId });
         return;
       }
-      result.devChain = chainId === ANVIL_CHAIN_ID;
-      const tag = chainId === ANVIL_CHAIN_ID ? "latest" : "finalized";
-      stored = await readAnchor(rpcUrl, contract, key, tag);
-      if (stored === null && tag !== "latest") latest = await readAnchor(rpcUrl, contract, key, "latest");
-      if (trust) onChainPublisher = await readPublisher(rpcUrl, contract);
     } catch (error) {
-      const params = { error: String(error.message || error).slice(0, 300) };
-      anchor.skip("unavailable", "anchor.chain_unreachable", params);
-      if (trust && publisher.status === "ok") publisher.skip("unavailable", "anchor.chain_unreachable", params);
+      const disagree = error instanceof NodesDisagree;
+      const key2 = disagree ? "anchor.nodes_disagree" : "anchor.chain_unreachable";
+      const params = disagree ? { nodes: error.message } : { error: detail(error) };
+      anchor.skip("unavailable", key2, params);
+      if (trust && publisher.status === "ok") publisher.skip("unavailable", key2, params);
       return;
     }
+    result.devChain = chainId === ANVIL_CHAIN_ID;
 
     if (trust) {
-      if (!sameAddress(onChainPublisher, trust.publisher)) {
-        publisher.fail("publisher.mismatch", { source: contract, field: "publisher()", actual: onChainPublisher, expected: trust.publisher, trust: "trust.json" });
+      if (!sameAddress(read.publisher, trust.publisher)) {
+        publisher.fail("publisher.mismatch", { source: contract, field: "publisher()", actual: read.publisher, expected: trust.publisher, trust: label });
       } else if (publisher.status === "ok") {
-        publisher.ok("publisher.ok", { contract: trust.contract, publisher: trust.publisher, chain_id: trust.chainId, trust: "trust.json" });
+        publisher.ok("publisher.ok", { contract: trust.contract, publisher: trust.publisher, chain_id: trust.chainId, trust: label });
       }
     }
 
+    const stored = read.stored;
     if (stored === null) {
-      if (latest !== null) {
-        anchor.skip("unavailable", "anchor.pending", { date: day, block: latest.blockNumber });
+      if (read.latest !== null) {
+        anchor.skip("unavailable", "anchor.pending", { date: day, block: read.latest.blockNumber });
       } else if (record) {
         anchor.fail("anchor.missing_on_chain", { file: recordName, date: day, block: record.blockNumber ?? "?", key: `0x${key}` });
       } else {
@@ -762,37 +1220,50 @@
 
   // ------------------------------------------------------------------ entry points
 
-  function rpcUrl() {
+  /** A node the user typed in the visible field (only while the field is open). */
+  function userRpc() {
+    const box = document.getElementById("nodo");
     const field = document.getElementById("rpc");
-    return field ? field.value.trim() : DEFAULT_RPC;
-  }
-
-  async function trustOrFail(result) {
-    try {
-      return await loadTrust();
-    } catch (error) {
-      result.checks.publisher.fail("publisher.trust_invalid", { trust: "trust.json", error: String(error.message || error) });
-      return null;
-    }
+    if (!box || !field || !box.open) return null;
+    const value = field.value.trim();
+    return /^https?:\/\//.test(value) ? value : null;
   }
 
   async function fetchRecord(entry, dataset, day) {
-    const raw = await fetchBytes(`${entry.folder}/${dataset}-${day}-anchor.json`);
-    return raw === null ? null : JSON.parse(new TextDecoder().decode(raw));
+    const raw = await fetchBytes(`${entry.folder}/${dataset}-${day}-anchor.json`, 64 << 10);
+    return raw === null ? null : parseReceipt(raw);
+  }
+
+  function parseReceipt(raw) {
+    try {
+      const value = JSON.parse(new TextDecoder().decode(raw));
+      return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+    } catch (error) {
+      return undefined;
+    }
+  }
+
+  function notADate(result, target, day) {
+    result.header = { key: "header.target", params: { target } };
+    result.checks.integrity.fail("day.not_a_date", { date: day });
+    result.skipRest("integrity");
+    return result;
   }
 
   /** Verify a published file (or a file identified by its digest as ``name``). */
   async function verifyPublished(file, name, hashed) {
     const [, dataset, day, kind] = FILE_NAME.exec(name);
     const result = new Result(file.name);
+    if (!calendarDay(day)) return notADate(result, file.name, day);
     result.header = { key: "header.day", params: { dataset, date: day, target: file.name } };
     const integrity = result.checks.integrity;
     const inclusion = result.checks.inclusion;
+    if (name !== file.name) integrity.ok("integrity.identified", { file: file.name, name });
     let index;
     try {
       index = await loadIndex();
     } catch (error) {
-      integrity.skip("unavailable", "page.index_missing", { error: String(error.message || error) });
+      integrity.skip("unavailable", "page.index_missing", { detail: detail(error) });
       result.skipRest("integrity");
       return result;
     }
@@ -801,7 +1272,7 @@
     try {
       manifest = entry ? await loadManifest(entry) : null;
     } catch (error) {
-      integrity.skip("unavailable", "locate.manifest_invalid", { error: String(error.message || error) });
+      integrity.skip("unavailable", "locate.manifest_invalid", { detail: detail(error) });
       result.skipRest("integrity");
       return result;
     }
@@ -811,6 +1282,7 @@
       return result;
     }
     let record = null;
+    const listed = manifest.files.get(name);
     if (kind === "manifest.json") {
       const dropped = await parseManifest(new Uint8Array(await file.arrayBuffer()), file.name).catch(() => null);
       if (dropped === null || dropped.sha256 !== manifest.sha256) {
@@ -820,83 +1292,100 @@
       checkManifestFields(integrity, manifest, dataset, day);
       if (integrity.status === "ok") integrity.ok("integrity.manifest_ok", { date: day, digest: manifest.sha256 });
       inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
-    } else if (kind === "SHA256SUMS") {
+    } else if (kind === "SHA256SUMS" && !listed) {
       checkManifestFields(integrity, manifest, dataset, day);
-      checkSums(integrity, new Uint8Array(await file.arrayBuffer()), name, manifest);
+      checkSums(integrity, new Uint8Array(await file.slice(0, 16 << 20).arrayBuffer()), name, manifest);
       inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
-    } else if (kind === "anchor.json") {
+    } else if (kind === "anchor.json" && !listed) {
       checkManifestFields(integrity, manifest, dataset, day);
-      try {
-        record = JSON.parse(await file.text());
-      } catch (error) {
-        integrity.fail("integrity.proof_malformed", { error: String(error.message || error) });
+      record = file.size <= 64 << 10 ? parseReceipt(new Uint8Array(await file.arrayBuffer())) : undefined;
+      if (record === undefined) {
+        integrity.fail("anchor.receipt_unreadable", { file: name, detail: "json" });
+        record = null;
+      } else if (integrity.status === "ok") {
+        integrity.ok("integrity.manifest_ok", { date: day, digest: manifest.sha256 });
       }
-      if (integrity.status === "ok") integrity.ok("integrity.manifest_ok", { date: day, digest: manifest.sha256 });
       inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
     } else {
       checkManifestFields(integrity, manifest, dataset, day);
-      const listed = manifest.files.get(name);
       if (!listed) {
         integrity.fail("integrity.not_in_manifest", { file: name, date: day });
         inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
-      } else if (name === manifest.data.merkle.leaves) {
-        const scan = await scanLeaves(file);
-        result.measure = scan;
-        compareEntry(integrity, listed, scan.sha256, scan.size);
-        if (integrity.status === "ok") integrity.ok("integrity.files_ok", { count: 1 });
-        checkInclusion(inclusion, manifest, scan);
       } else {
-        const digest = hashed || (await hashFile(file));
-        result.measure = digest;
-        compareEntry(integrity, listed, digest.sha256, digest.size);
-        if (integrity.status === "ok") integrity.ok("integrity.files_ok", { count: 1 });
-        inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
+        let matches;
+        if (file.size > Number(listed.bytes)) {
+          // Longer than published: like the CLI, nothing past the listed size is read or hashed.
+          integrity.fail("integrity.size_mismatch", { file: name, expected: listed.bytes, actual: file.size });
+          if (name === manifest.data.merkle.leaves) inclusion.fail("inclusion.longer", { file: name });
+          else inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
+          matches = false;
+        } else if (name === manifest.data.merkle.leaves) {
+          const scan = await scanLeaves(file);
+          result.measure = scan;
+          matches = compareEntry(integrity, listed, scan.sha256, scan.size);
+          checkInclusion(inclusion, manifest, scan);
+        } else {
+          const digest = hashed || (await hashFile(file));
+          result.measure = digest;
+          matches = compareEntry(integrity, listed, digest.sha256, digest.size);
+          inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
+        }
+        if (matches && integrity.status === "ok") integrity.ok("integrity.files_ok", { count: 1 });
+        if (!matches) await explainFile(integrity, file, name, listed, manifest, entry);
       }
     }
-    if (name !== file.name) result.info.push({ key: "page.identified", params: { file: file.name, name } });
     if (record === null) {
       try {
         record = await fetchRecord(entry, dataset, day);
       } catch (error) {
         record = null;
       }
+      if (record === undefined) {
+        result.checks.anchor.ok("anchor.receipt_unreadable", { file: `${dataset}-${day}-anchor.json`, detail: "json" });
+        record = null;
+      }
     }
-    const trust = await trustOrFail(result);
-    await checkAnchor(result, manifest, record, trust, rpcUrl());
+    const trust = await trustFor(result);
+    await checkAnchor(result, manifest, record, trust);
     return result;
   }
 
-  /** Port of integrity.proof.verify_proof (the tree size always comes from the manifest). */
-  async function verifyProof(proof, target) {
+  /** The fields of a proof, checked one by one (the first bad one is named). */
+  async function parseProof(proof) {
+    const bad = (field) => ({ error: field });
+    let manifest;
+    try {
+      manifest = await parseManifest(encoder.encode(canonicalJson(proof.manifest)), "proof.manifest");
+    } catch (error) {
+      return bad("manifest");
+    }
+    if (typeof proof.line !== "string") return bad("line");
+    if (!Number.isSafeInteger(proof.leafIndex) || proof.leafIndex < 0) return bad("leafIndex");
+    if (!Array.isArray(proof.auditPath) || proof.auditPath.length > 64) return bad("auditPath");
+    const path = [];
+    for (const node of proof.auditPath) {
+      const clean = typeof node === "string" ? node.toLowerCase().replace(/^0x/, "") : "";
+      if (!/^[0-9a-f]{64}$/.test(clean)) return bad("auditPath");
+      path.push(fromHex(clean));
+    }
+    if (typeof proof.dataset !== "string" || !proof.dataset || proof.dataset.includes("/")) return bad("dataset");
+    if (!calendarDay(proof.date)) return { notADate: String(proof.date).slice(0, 40) };
+    return { manifest, line: proof.line, leafIndex: proof.leafIndex, path, dataset: proof.dataset, day: proof.date };
+  }
+
+  /** Port of integrity.verify verify_proof (the tree size always comes from the manifest). */
+  async function verifyProof(proof, target, number = "-") {
     const result = new Result(target);
     const integrity = result.checks.integrity;
     const inclusion = result.checks.inclusion;
-    let manifest;
-    let line;
-    let leafIndex;
-    let path;
-    let dataset;
-    let day;
-    try {
-      const raw = encoder.encode(canonicalJson(proof.manifest));
-      manifest = await parseManifest(raw, "proof.manifest");
-      if (typeof proof.line !== "string") throw new Error("line must be a string");
-      line = proof.line;
-      leafIndex = Number(proof.leafIndex);
-      if (!Number.isSafeInteger(leafIndex)) throw new Error(`leafIndex: ${proof.leafIndex}`);
-      path = proof.auditPath.map((node) => {
-        const bytes = fromHex(node);
-        if (bytes.length !== 32) throw new Error(`auditPath: ${node}`);
-        return bytes;
-      });
-      dataset = String(proof.dataset);
-      day = String(proof.date);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`date: ${day}`);
-    } catch (error) {
-      integrity.fail("integrity.proof_malformed", { error: String(error.message || error).slice(0, 300) });
+    const parsed = await parseProof(proof);
+    if (parsed.notADate !== undefined) return notADate(result, target, parsed.notADate);
+    if (parsed.error) {
+      integrity.fail("integrity.proof_malformed", { line: number, detail: parsed.error });
       result.skipRest("integrity");
       return result;
     }
+    const { manifest, line, leafIndex, path, dataset, day } = parsed;
     result.header = { key: "header.proof", params: { leaf_index: leafIndex, dataset, date: day } };
     checkManifestFields(integrity, manifest, dataset, day);
     let release = {};
@@ -919,30 +1408,56 @@
     if (verifyInclusion(encoder.encode(line), leafIndex, treeSize, path, root)) inclusion.ok("inclusion.proof_ok", params);
     else inclusion.fail("inclusion.proof_failed", params);
 
-    const trust = await trustOrFail(result);
-    const record = proof.anchor && typeof proof.anchor === "object" ? proof.anchor : null;
-    await checkAnchor(result, manifest, record, trust, rpcUrl());
+    const trust = await trustFor(result);
+    const record = proof.anchor && typeof proof.anchor === "object" && !Array.isArray(proof.anchor) ? proof.anchor : null;
+    await checkAnchor(result, manifest, record, trust);
     return result;
   }
 
-  async function readProofs(file) {
-    if (file.size > MAX_PROOF_FILE) return null;
-    const head = new TextDecoder().decode(await file.slice(0, 1024).arrayBuffer()).trimStart();
-    if (!head.startsWith("{") && !head.startsWith("[")) return null;
+  /** Whether a file holds proofs: JSON whose first value names an audit path and a line. */
+  async function looksLikeProofs(file) {
+    const head = new TextDecoder().decode(await file.slice(0, 64 << 10).arrayBuffer());
+    const start = head.trimStart();
+    if (!start.startsWith("{") && !start.startsWith("[")) return false;
+    if (head.includes('"auditPath"') && head.includes('"line"')) return true;
+    if (file.size > 16 << 20) return false;
+    const isProof = (v) => v && typeof v === "object" && !Array.isArray(v) && "auditPath" in v && "line" in v;
     const raw = await file.text();
-    let values;
     try {
       const value = JSON.parse(raw);
-      values = Array.isArray(value) ? value : [value];
+      return isProof(Array.isArray(value) ? value[0] : value);
     } catch (error) {
       try {
-        values = raw.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+        return isProof(JSON.parse(raw.split("\n", 1)[0]));
       } catch (inner) {
-        return null;
+        return false;
       }
     }
-    const proofs = values.filter((v) => v && typeof v === "object" && "auditPath" in v && "line" in v);
-    return proofs.length && proofs.length === values.length ? proofs : null;
+  }
+
+  /** [line number, value or Error] of every proof in a file (bounded in bytes and count). */
+  async function readProofValues(file) {
+    if (file.size > MAX_PROOF_FILE) return { refused: ["input.too_large", { file: file.name, limit: "64 MB" }] };
+    const raw = await file.text();
+    try {
+      const value = JSON.parse(raw);
+      const values = Array.isArray(value) ? value : [value];
+      if (values.length > MAX_PROOFS) return { refused: ["input.too_many_proofs", { file: file.name, limit: MAX_PROOFS }] };
+      return { values: values.map((v) => [1, v]) };
+    } catch (error) {
+      const lines = raw.split("\n");
+      const values = [];
+      for (let i = 0; i < lines.length; i++) {
+        if (!lines[i].trim()) continue;
+        if (values.length >= MAX_PROOFS) return { refused: ["input.too_many_proofs", { file: file.name, limit: MAX_PROOFS }] };
+        try {
+          values.push([i + 1, JSON.parse(lines[i])]);
+        } catch (inner) {
+          values.push([i + 1, new Error("json")]);
+        }
+      }
+      return { values };
+    }
   }
 
   function combine(target, items) {
@@ -964,24 +1479,46 @@
         check.skipReason = parts[0].skipReason;
         if (parts[0].notes.length) check.notes.push(parts[0].notes[parts[0].notes.length - 1]);
       } else if (parts.length) {
-        check.notes.push(parts[0].notes[parts[0].notes.length - 1]);
+        const first = parts.find((c) => c.notes.length);
+        if (first) check.notes.push(first.notes[first.notes.length - 1]);
       }
     }
     result.devChain = items.some((item) => item.devChain);
     result.manualCall = items.length === 1 ? items[0].manualCall : null;
+    result.pin = items.map((item) => item.pin).find((pin) => pin) || null;
     return result;
+  }
+
+  async function verifyProofFile(file) {
+    const read = await readProofValues(file);
+    if (read.refused) {
+      const result = new Result(file.name);
+      result.header = { key: "header.target", params: { target: file.name } };
+      result.checks.integrity.skip("unavailable", read.refused[0], read.refused[1]);
+      result.skipRest("integrity");
+      return result;
+    }
+    const items = [];
+    for (const [number, value] of read.values) {
+      if (value && typeof value === "object" && !Array.isArray(value) && !(value instanceof Error) && "auditPath" in value && "line" in value) {
+        items.push(await verifyProof(value, file.name, number));
+      } else {
+        const item = new Result(`${file.name}:${number}`);
+        item.checks.integrity.fail("integrity.proof_malformed", { line: number, detail: value instanceof Error ? "json" : "fields" });
+        item.skipRest("integrity");
+        items.push(item);
+      }
+    }
+    return items.length === 1 ? items[0] : combine(file.name, items);
   }
 
   /** Verify one dropped file: a published file by name, a proof, or any file by digest. */
   async function verifyFile(file) {
     const parsed = FILE_NAME.exec(file.name);
-    if (parsed && KNOWN_KINDS.has(parsed[3])) return verifyPublished(file, file.name, null);
-    const proofs = await readProofs(file);
-    if (proofs !== null) {
-      const items = [];
-      for (const proof of proofs) items.push(await verifyProof(proof, file.name));
-      return items.length === 1 ? items[0] : combine(file.name, items);
-    }
+    if (parsed && !calendarDay(parsed[2])) return notADate(new Result(file.name), file.name, parsed[2]);
+    const proofs = await looksLikeProofs(file);
+    if (parsed && !proofs) return verifyPublished(file, file.name, null);
+    if (proofs) return verifyProofFile(file);
     const hashed = await hashFile(file);
     try {
       const index = await loadIndex();
@@ -1016,10 +1553,20 @@
     return node;
   }
 
+  function pinNote(result) {
+    const pin = result.pin;
+    if (!pin) {
+      const reached = result.allChecks().some((c) => c.name === "publisher" && c.notes.length);
+      return reached ? { key: "pin.none", params: {} } : null;
+    }
+    const key = pin.source === "page" ? "pin.used.page" : "pin.used.data";
+    return { key, params: { chain_id: pin.chainId, contract: pin.contract, publisher: pin.publisher, origin: pin.origin, name: pin.name || pin.origin } };
+  }
+
   function renderResult(result) {
     const box = element("section", { class: "resultado", "data-file": result.target, "data-exit-code": String(result.exitCode) });
     if (result.header) box.append(element("h2", {}, text(result.header.key, result.header.params)));
-    for (const info of result.info) box.append(element("p", { class: "nota" }, text(info.key, info.params)));
+    for (const info of result.info) box.append(element("p", { class: "nota", "data-key": info.key }, text(info.key, info.params)));
     const table = element("table", { class: "checks" });
     for (const name of CHECKS) {
       const check = result.checks[name];
@@ -1028,7 +1575,8 @@
       row.append(element("td", { class: "estado" }, statusName(check.status)));
       const notes = element("td", { class: "mensajes" });
       for (const note of check.notes) {
-        notes.append(element("div", { class: note.failed ? "falla" : "", "data-key": note.key }, text(note.key, note.params)));
+        const kind = note.failed ? "falla" : note.key.startsWith("explain.") ? "explica" : "";
+        notes.append(element("div", { class: kind, "data-key": note.key }, text(note.key, note.params)));
       }
       row.append(notes);
       table.append(row);
@@ -1036,6 +1584,8 @@
     box.append(table);
     const verdict = result.verdict;
     box.append(element("p", { class: `veredicto salida-${result.exitCode}`, "data-key": verdict.key }, text(verdict.key, verdict.params)));
+    const usedPin = pinNote(result);
+    if (usedPin) box.append(element("p", { class: "pin-usado", "data-key": usedPin.key }, text(usedPin.key, usedPin.params)));
     if (result.devChain) box.append(element("p", { class: "aviso" }, text("devchain.warning")));
     if (result.manualCall) {
       const manual = element("details", { class: "manual" });
@@ -1057,19 +1607,40 @@
     list.replaceChildren(...rendered.map(renderResult));
   }
 
+  function renderPin() {
+    const line = document.getElementById("confianza");
+    const compare = document.getElementById("pin-comparar");
+    const nodes = document.getElementById("nodos");
+    const pin = embeddedPin();
+    if (!line) return;
+    if (pin) {
+      line.textContent = text("page.pin_line", { name: pin.name, kind: pin.kind, chain_id: pin.chainId, contract: pin.contract, publisher: pin.publisher });
+      line.setAttribute("data-source", "page");
+      if (compare) {
+        compare.replaceChildren(document.createTextNode(text("page.pin_compare", { name: pin.name })));
+        if (pin.compare && /^https:\/\//.test(pin.compare)) {
+          compare.append(" ", element("a", { href: pin.compare, rel: "noopener noreferrer" }, pin.compare));
+        }
+      }
+      if (nodes) nodes.textContent = text("page.pin_nodes", { nodes: pin.rpc.join(" · ") || "—" });
+    } else {
+      const invalid = site.pin && site.pin.invalid;
+      line.setAttribute("data-source", site.trust ? "data" : "none");
+      const copy = site.trust
+        ? text("page.trust_line", { chain_id: site.trust.chainId, contract: site.trust.contract, publisher: site.trust.publisher })
+        : "";
+      line.textContent = `${text(invalid ? "page.pin_invalid" : "page.pin_missing")} ${copy}`.trim();
+      if (compare) compare.textContent = "";
+      if (nodes) nodes.textContent = text("page.pin_no_nodes");
+    }
+  }
+
   function renderStatic() {
     document.documentElement.lang = lang;
     for (const node of document.querySelectorAll("[data-t]")) {
       node.textContent = text(node.getAttribute("data-t"), { limit: Math.round(options.streamThreshold / (1 << 20)) });
     }
-    const trustLine = document.getElementById("confianza");
-    if (trustLine) {
-      if (site.trust) {
-        trustLine.textContent = text("page.trust_line", { chain_id: site.trust.chainId, contract: site.trust.contract, publisher: site.trust.publisher });
-      } else if (site.trust === null) {
-        trustLine.textContent = text("page.trust_missing");
-      }
-    }
+    renderPin();
   }
 
   async function handleFiles(files) {
@@ -1082,7 +1653,7 @@
       } catch (error) {
         result = new Result(file.name);
         result.header = { key: "header.target", params: { target: file.name } };
-        result.checks.integrity.skip("unavailable", "cli.error", { error: String(error.message || error) });
+        result.checks.integrity.skip("unavailable", "cli.error", { detail: detail(error) });
         result.skipRest("integrity");
       }
       rendered.unshift(result);
@@ -1095,16 +1666,18 @@
   }
 
   async function start() {
+    // The node is never taken from the URL (?rpc= is ignored): a link could name a lying node.
     const params = new URLSearchParams(window.location.search);
     if (params.get("lang") === "en") lang = "en";
     if (params.has("umbral")) options.streamThreshold = Number(params.get("umbral"));
-    try {
-      await loadTrust();
-    } catch (error) {
-      site.trust = null;
+    embeddedPin();
+    if (!embeddedPin()) {
+      try {
+        await loadTrust();
+      } catch (error) {
+        site.trust = null;
+      }
     }
-    const rpcField = document.getElementById("rpc");
-    if (rpcField && !rpcField.value) rpcField.value = params.get("rpc") || (site.trust && site.trust.rpcUrl) || DEFAULT_RPC;
     renderStatic();
     const input = document.getElementById("archivo");
     const zone = document.getElementById("zona");
@@ -1133,7 +1706,7 @@
 
   window.verificador = {
     options, Sha256, sha256Hex, canonicalJson, verifyInclusion, verifyFile, hashFile, scanLeaves,
-    toHex, text, setLanguage: (value) => { lang = value; renderStatic(); renderAll(); },
+    toHex, text, csvRecords, setLanguage: (value) => { lang = value; renderStatic(); renderAll(); },
   };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
