@@ -54,6 +54,10 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "El tipo de procedimiento es conocido (Compra ordinaria, Gran Compra)",
         "en": "The procedure type is known (Compra ordinaria, Gran Compra)",
     },
+    "rule.url": {
+        "es": "{column}, si está, es una URL http(s) absoluta",
+        "en": "{column}, when present, is an absolute http(s) URL",
+    },
     "rule.iso_datetime": {
         "es": "{column} tiene formato ISO 8601 con -05:00",
         "en": "{column} is ISO 8601 with -05:00",
@@ -234,6 +238,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "fuente."
         ),
         "en": "{column} {value} is not an ISO 8601 date-time with -05:00: check the source date.",
+    },
+    "row.url": {
+        "es": (
+            "{column} {value} no es una URL http(s) absoluta (https://servidor/ruta): corrija el "
+            "enlace en la fuente o déjelo vacío."
+        ),
+        "en": (
+            "{column} {value} is not an absolute http(s) URL (https://host/path): fix the link "
+            "in the source or leave it empty."
+        ),
     },
     "row.not_before": {
         "es": (

@@ -26,6 +26,7 @@ from quality.rules import (
     RUC_PATTERN,
     RULES,
     UNKNOWN_SHARE_SOURCE,
+    URL_PATTERN,
     CheckResult,
     QualityConfig,
     Rule,
@@ -113,6 +114,8 @@ def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
     if kind == "in_set":
         known = config.known_statuses if column == "status" else config.known_procedure_types
         return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(known), meta=meta)]
+    if kind == "url":
+        return [gxe.ExpectColumnValuesToMatchRegex(column=column, regex=URL_PATTERN, meta=meta)]
     if kind == "sum":
         return [
             gxe.ExpectMulticolumnSumToEqual(

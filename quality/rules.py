@@ -51,6 +51,9 @@ KNOWN_STATUSES: frozenset[str] = frozenset({"ACEPTADA", "PAGADA", "RESUELTA", NU
 KNOWN_PROCEDURE_TYPES: frozenset[str] = frozenset({"Compra ordinaria", "Gran Compra"})
 ISO_LIMA_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-05:00$"
 RUC_PATTERN = r"^(?:10|15|17|20)[0-9]{9}$"
+# An absolute http(s) URL (the mapping percent-encodes spaces and accents in the rest).
+URL_PATTERN = r"^\s*https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#].*)?$"
+URL_COLUMNS = ("order_pdf_url", "status_document_url", "digitized_order_url")
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "source_file",
@@ -246,6 +249,9 @@ ORDER_LABELS: dict[str, str] = {
     "total_cents": "TOTAL",
     "agreement_code": "ACUERDO_MARCO",
     "agreement_name": "ACUERDO_MARCO",
+    "order_pdf_url": "ORDEN_ELECTRÓNICA_GENERADA",
+    "status_document_url": "DOCUMENTO_ESTADO_OCAM",
+    "digitized_order_url": "ORDEN_DIGITALIZADA",
 }
 _NOT_NULL = ("order_number", "supplier_ruc", "buyer_ruc", "formalized_at")
 _AMOUNTS = ("subtotal_cents", "igv_cents", "total_cents")
@@ -336,6 +342,16 @@ RULES: tuple[Rule, ...] = (
         for name in ("subtotal_cents", "total_cents")
     ),
     catalogue_rule("igv_cents.non_negative", "igv_cents", "non_negative"),
+    *(
+        catalogue_rule(
+            f"{name}.url",
+            name,
+            "url",
+            key="rule.url",
+            params={"column": ORDER_LABELS[name]},
+        )
+        for name in URL_COLUMNS
+    ),
     catalogue_rule(
         "table.row_count",
         "*",
@@ -485,6 +501,8 @@ def failure_masks(orders: pa.Table, config: QualityConfig) -> dict[str, np.ndarr
             failed = pc.invert(pc.is_in(values, value_set=pa.array(sorted(known), pa.string())))
         elif rule.kind == "iso_datetime":
             failed = pc.invert(pc.match_substring_regex(values, ISO_LIMA_PATTERN))
+        elif rule.kind == "url":
+            failed = pc.invert(pc.match_substring_regex(values, URL_PATTERN))
         elif rule.kind == "not_before":
             later, earlier = rule.columns
             failed = pc.less(timestamp(later), timestamp(earlier))
@@ -574,6 +592,7 @@ def explain_rows(
         "ruc": "cell.ruc_invalid",
         "in_set": "cell.unknown_value",
         "iso_datetime": "row.iso_datetime",
+        "url": "row.url",
         "not_before": "row.not_before",
         "sum": "row.sum",
         "igv_band": "row.igv_band",

@@ -116,6 +116,9 @@ DEFECTS: tuple[tuple[str, int, object, str], ...] = (
     ("total_cents", 14, 1, "total_cents.sum"),
     ("agreement_code", 15, None, "agreement_code.known"),
     ("igv_cents", 16, None, "igv_cents.not_null"),
+    ("order_pdf_url", 23, "orden.pdf", "order_pdf_url.url"),
+    ("status_document_url", 24, "ftp://servidor/doc.pdf", "status_document_url.url"),
+    ("digitized_order_url", 25, "https:/sin-servidor", "digitized_order_url.url"),
 )
 
 
