@@ -371,6 +371,63 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "{column} {value} no cumple la regla: {rule}.",
         "en": "{column} {value} breaks the rule: {rule}.",
     },
+    # --- rows the OCDS mapping holds back (publication.steps.mapping.explained)
+    "map.required": {
+        "es": "{column} está vacío y es obligatorio para publicar la orden: complételo en la fuente.",
+        "en": "{column} is empty and required to publish the order: fill it in the source.",
+    },
+    "map.date_format": {
+        "es": "{column} {value} no es una fecha y hora ISO 8601 con -05:00: revise la fuente.",
+        "en": "{column} {value} is not an ISO 8601 date-time with -05:00: check the source.",
+    },
+    "map.total_mismatch": {
+        "es": "{column} {value} no es SUB_TOTAL + IGV: corrija los importes en la fuente.",
+        "en": "{column} {value} is not SUB_TOTAL + IGV: fix the amounts in the source.",
+    },
+    "map.amount_range": {
+        "es": (
+            "{column} {value} es negativo o demasiado grande para publicarse exacto: revise el "
+            "importe en la fuente."
+        ),
+        "en": (
+            "{column} {value} is negative or too large to publish exactly: check the amount in "
+            "the source."
+        ),
+    },
+    "map.unknown_agreement": {
+        "es": "{column} {value} no está en la tabla de acuerdos dada: revise la tabla.",
+        "en": "{column} {value} is not in the agreements table given: check the table.",
+    },
+    "map.several_order_numbers": {
+        "es": (
+            "{column} {value}: la misma orden aparece con varios sufijos de entrega el mismo "
+            "día; una orden es un solo proceso de contratación: deje un solo número por orden."
+        ),
+        "en": (
+            "{column} {value}: the same order appears with several delivery suffixes on one "
+            "day; an order is one contracting process: keep one number per order."
+        ),
+    },
+    "map.status_date_before_published": {
+        "es": (
+            "{column} {value} es anterior al estado de la orden ya publicado; un estado nuevo "
+            "no puede ser más antiguo: revise la foto del archivo fuente."
+        ),
+        "en": (
+            "{column} {value} is before the order's state already published; a new state "
+            "cannot be older: check the source file's snapshot."
+        ),
+    },
+    "row.release_invalid": {
+        "es": (
+            "La release de la orden {order} no es válida según el esquema OCDS ({path}: "
+            "{error}): la orden se retiene; revise ese valor en la fuente."
+        ),
+        "en": (
+            "The release of order {order} is not valid against the OCDS schema ({path}: "
+            "{error}): the order is held back; check that value in the source."
+        ),
+    },
     # --- check messages of the gates
     "gate.rows_ok": {"es": "{rule}: ninguna fila falla", "en": "{rule}: no row fails"},
     "gate.rows_quarantined": {

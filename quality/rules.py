@@ -654,7 +654,7 @@ def explain_rows(
     elif kind == "flag_matches_status":
         params["status"] = quoted(shown_values(table, "status"))
     elif kind == "not_null":
-        value = pa.nulls(size, pa.string())
+        value = pa.array([""] * size, pa.string())  # the raw value is empty
     if key == "row.generic":
         params["rule"] = rule.description(lang)
     message = render_column(rule.row_key or key, lang, size, **params)

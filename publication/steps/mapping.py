@@ -13,10 +13,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from integrity.canonical import canonical_bytes
-from messages import text
+from messages import has, text
 from ocds_mappings.mapping import AgreementLookup
 from ocds_mappings.schema import CodelistChecker, ReleaseValidator
 from perucompras.agreements import agreement_infos
+from perucompras.quarantine import QUARANTINE_SCHEMA
 from publication.details import details_for_day
 from publication.state import StateStore, store_path
 from publication.steps.common import (
@@ -27,7 +28,7 @@ from publication.steps.common import (
 )
 from publication.steps.quality import Checked, CheckSpec, checked_details
 from publication.writer import sort_releases
-from quality.rules import CheckResult, as_lang
+from quality.rules import ORDER_LABELS, CheckResult, as_lang, raw_row_column
 
 OCDS_CHECKS = {
     "ocds.ocid_prefix": "Every ocid starts with the configured prefix.",
@@ -177,9 +178,18 @@ def map_releases(
         ]
     )
     validations = _validator(ocds_dir).validate_many(releases)
+    releases, published_orders, invalid_held = _hold_invalid_orders(
+        releases, validations, published_orders, ocid_prefix, lang
+    )
+    validations = _validator(ocds_dir).validate_many(releases)
     errors = {r["id"]: e for r, e in zip(releases, validations, strict=True) if e}
     quarantine = pa.concat_tables(
-        [checked.quarantine, as_published_quarantine(result.quarantine), details_held]
+        [
+            checked.quarantine,
+            as_published_quarantine(explained(result.quarantine, lang)),
+            invalid_held,
+            details_held,
+        ]
     )
     first_errors = "; ".join(f"{rid}: {errs[0]}" for rid, errs in list(errors.items())[:3])
     checks = [
@@ -235,6 +245,73 @@ def _new_framework_releases(
     already = set().union(*earlier.values()) if earlier else set()
     new = {code: date for code, date in first_seen.items() if ocids[code] not in already}
     return build_framework_releases(new, ocid_prefix=ocid_prefix, agreements=agreements)
+
+
+def _hold_invalid_orders(
+    releases: list[dict[str, Any]],
+    validations: list[list[str]],
+    orders: pa.Table,
+    ocid_prefix: str,
+    lang: str,
+) -> tuple[list[dict[str, Any]], pa.Table, pa.Table]:
+    """A call-off release the schema refuses is a row problem: its order's rows of the day are
+    quarantined (rule ``ocds.release_invalid``) and its releases left out, so the day still
+    publishes. (releases kept, orders kept, quarantine rows)."""
+    bad: dict[str, str] = {}
+    for release, errors in zip(releases, validations, strict=True):
+        ocid = str(release["ocid"])
+        if errors and "-OCAM-" in ocid and ocid not in bad:
+            bad[ocid] = errors[0]
+    if not bad:
+        return releases, orders, as_published_quarantine(QUARANTINE_SCHEMA.empty_table())
+    order_of = {ocid: ocid[len(ocid_prefix) + 1 :] for ocid in bad}
+    held_mask = pc.is_in(orders["order_id"], value_set=pa.array(list(order_of.values())))
+    held = orders.filter(held_mask)
+    error_by_order = {order_of[ocid]: error for ocid, error in bad.items()}
+    paths, found = [], []
+    for order_id in held["order_id"].to_pylist():
+        path, _, problem = error_by_order[order_id].partition(": ")
+        paths.append(path.removeprefix("$."))
+        found.append(problem)
+    messages = [
+        text("row.release_invalid", lang, order=f'"{order_id}"', path=path, error=problem)
+        for order_id, path, problem in zip(held["order_id"].to_pylist(), paths, found, strict=True)
+    ]
+    quarantine = pa.table(
+        {
+            "source_file": held["source_file"],
+            "source_line": held["source_line"],
+            "field": pa.array(paths, pa.string()),
+            "rule": pa.array(["ocds.release_invalid"] * held.num_rows, pa.string()),
+            "value": pa.array(found, pa.string()),
+            "message": pa.array(messages, pa.string()),
+            "raw_row": raw_row_column(held),
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+    kept = [release for release in releases if release["ocid"] not in bad]
+    return kept, orders.filter(pc.invert(held_mask)), as_published_quarantine(quarantine)
+
+
+def explained(quarantine: pa.Table, lang: str) -> pa.Table:
+    """The mapping's quarantine in the day's language, with the raw value (``map.<rule>`` texts:
+    the value, the rule in words, what to change); an unknown rule keeps the mapping's text."""
+    if not quarantine.num_rows:
+        return quarantine
+    values: list[str | None] = []
+    messages: list[str] = []
+    for row in quarantine.to_pylist():
+        source = orjson.loads(row["raw_row"]) if row["raw_row"] else {}
+        raw = source.get(row["field"])
+        value = None if raw is None else str(raw)
+        values.append(value)
+        key = f"map.{row['rule']}"
+        column = ORDER_LABELS.get(row["field"], row["field"])
+        shown = f'"{value}"' if value is not None else text("cell.empty", lang)
+        messages.append(text(key, lang, column=column, value=shown) if has(key) else row["message"])
+    index = quarantine.schema.get_field_index
+    quarantine = quarantine.set_column(index("value"), "value", pa.array(values, pa.string()))
+    return quarantine.set_column(index("message"), "message", pa.array(messages, pa.string()))
 
 
 def _row_keys(table: pa.Table) -> pa.Array:
