@@ -102,7 +102,6 @@ def test_each_planted_row_is_quarantined_with_its_rule_and_days_reconcile(
     assert not published_lines & set(quarantined)
 
 
-
 @pytest.mark.parametrize(
     ("corruption", "expected"),
     [
