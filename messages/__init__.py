@@ -30,7 +30,7 @@ __all__ = [
 
 DEFAULT_LANG = "es"
 LANGUAGES = ("es", "en")
-DOMAINS = ("verify", "source", "quality", "run", "publication")
+DOMAINS = ("verify", "source", "quality", "run", "publication", "data")
 
 Catalogue = Mapping[str, Mapping[str, str]]
 

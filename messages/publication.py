@@ -6,10 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
-    "publication.synthetic_publisher": {
-        "es": "{name} (DATOS SINTÉTICOS, NO REALES)",
-        "en": "{name} (SYNTHETIC DATA, NOT REAL)",
-    },
     "publication.synthetic_banner": {
         "es": (
             "Datos sintéticos: {count} de los días publicados aquí se generaron a partir de "

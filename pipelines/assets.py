@@ -174,6 +174,7 @@ def ocds_releases(
     mapped = steps.map_releases(
         quality_checked_orders,
         ocid_prefix=datasets.ocid_prefix,
+        ocid_pattern=datasets.ocid_pattern,
         root=datasets.path,
         state_dir=datasets.state_path,
         ocds_dir=datasets.ocds_path,
@@ -202,6 +203,7 @@ def published_day(
         state_dir=datasets.state_path,
         ocds_dir=datasets.ocds_path,
         lang=datasets.language,
+        profile=datasets.profile_name,
     )
     yield Output(published, metadata=published.metadata())
     yield from _checks(published.checks, PUBLISH_CHECKS, "published_day")

@@ -30,6 +30,7 @@ from pipelines.assets import (
     quality_checked_orders,
     source_orders,
 )
+from pipelines.bulk import BULK_ASSETS, bulk_after_days, publish_bulk_job
 from pipelines.partitions import daily_partitions_from, with_history_start
 from pipelines.resources import DatasetsResource, SourceResource, build_resources
 from publication.writer import read_index
@@ -89,9 +90,9 @@ def defs() -> Definitions:
     once): the daily partitions start at ``history_start``."""
     settings = load_settings()
     return Definitions(
-        assets=with_history_start(ALL_ASSETS, settings.history_start),
-        jobs=[publish_day_job],
+        assets=[*with_history_start(ALL_ASSETS, settings.history_start), *BULK_ASSETS],
+        jobs=[publish_day_job, publish_bulk_job],
         schedules=[daily_schedule],
-        sensors=[new_source_files],
+        sensors=[new_source_files, bulk_after_days],
         resources=build_resources(settings),
     )

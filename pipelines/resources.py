@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import cast
 
@@ -24,9 +25,12 @@ from integrity.devchain import DevChain
 from perucompras.reader import month_of_file, read_source_dir
 from settings import (
     SOURCE_FIRST_DAY,
+    Bulk,
     Chain,
     Identity,
+    Indicators,
     Lang,
+    Profile,
     Settings,
     Source,
     default_devchain_dir,
@@ -38,6 +42,8 @@ from settings.model import DEFAULT_DATASET, DEFAULT_DATASETS_ROOT
 _IDENTITY = Identity()
 _SOURCE = Source()
 _CHAIN = Chain()
+_BULK = Bulk()
+_INDICATORS = Indicators()
 
 
 class SourceResource(ConfigurableResource):
@@ -152,7 +158,9 @@ class DatasetsResource(ConfigurableResource):
     ocds_dir: str = ""  # empty: shared/ocds beside the repository
     history_start: str = SOURCE_FIRST_DAY.isoformat()
     lang: str = "es"
+    profile: str = "dev"
     ocid_prefix: str = _IDENTITY.ocid_prefix
+    ocid_pattern: str = _IDENTITY.ocid_pattern
     base_url: str = _IDENTITY.base_url
     publisher_name: str = _IDENTITY.publisher_name
     publisher_scheme: str = _IDENTITY.publisher_scheme
@@ -160,6 +168,8 @@ class DatasetsResource(ConfigurableResource):
     publisher_uri: str | None = _IDENTITY.publisher_uri
     license: str = _IDENTITY.license
     policy_url: str | None = _IDENTITY.policy_url
+    contact_email: str | None = _IDENTITY.contact_email
+    contact_url: str | None = _IDENTITY.contact_url
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DatasetsResource:
@@ -171,6 +181,7 @@ class DatasetsResource(ConfigurableResource):
             ocds_dir=str(settings.ocds_dir or ""),
             history_start=settings.history_start.isoformat(),
             lang=settings.lang,
+            profile=settings.profile,
             **settings.identity.model_dump(),
         )
 
@@ -188,6 +199,13 @@ class DatasetsResource(ConfigurableResource):
     def ocds_path(self) -> Path | None:
         """The offline OCDS files (``None``: the default folder)."""
         return Path(self.ocds_dir) if self.ocds_dir else None
+
+    @property
+    def profile_name(self) -> Profile:
+        """The settings profile (``dev`` packages say they are not an official publication)."""
+        if self.profile not in ("dev", "production"):
+            raise ValueError(f"profile {self.profile!r}: use dev or production")
+        return cast(Profile, self.profile)
 
     @property
     def language(self) -> Lang:
@@ -299,10 +317,55 @@ class ChainResource(ConfigurableResource):
             yield chain.client()
 
 
+class BulkResource(ConfigurableResource):
+    """The ``bulk`` and ``indicators`` settings as Dagster config."""
+
+    max_part_bytes: int = _BULK.max_part_bytes
+    max_part_releases: int = _BULK.max_part_releases
+    memory_limit: str = _BULK.memory_limit
+    gran_compra_threshold: str = str(_INDICATORS.gran_compra_threshold)
+    splitting_windows: list[int] = Field(
+        default_factory=lambda: list(_INDICATORS.splitting_windows)
+    )
+    splitting_min_orders: int = _INDICATORS.splitting_min_orders
+    concentration_min_orders: int = _INDICATORS.concentration_min_orders
+    concentration_hhi_flag: int = _INDICATORS.concentration_hhi_flag
+    price_min_entities: int = _INDICATORS.price_min_entities
+    resolved_within_days: int = _INDICATORS.resolved_within_days
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BulkResource:
+        """The bulk and indicator settings."""
+        indicators = settings.indicators.model_dump()
+        indicators["gran_compra_threshold"] = str(indicators["gran_compra_threshold"])
+        return cls(**settings.bulk.model_dump(), **indicators)
+
+    def bulk_settings(self) -> Bulk:
+        """The ``bulk`` settings group, validated."""
+        return Bulk(
+            max_part_bytes=self.max_part_bytes,
+            max_part_releases=self.max_part_releases,
+            memory_limit=self.memory_limit,
+        )
+
+    def indicator_settings(self) -> Indicators:
+        """The ``indicators`` settings group, validated."""
+        return Indicators(
+            gran_compra_threshold=Decimal(self.gran_compra_threshold),
+            splitting_windows=list(self.splitting_windows),
+            splitting_min_orders=self.splitting_min_orders,
+            concentration_min_orders=self.concentration_min_orders,
+            concentration_hhi_flag=self.concentration_hhi_flag,
+            price_min_entities=self.price_min_entities,
+            resolved_within_days=self.resolved_within_days,
+        )
+
+
 def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
-    """The three resources of the code location, from one settings object."""
+    """The resources of the code location, from one settings object."""
     return {
         "source": SourceResource.from_settings(settings),
         "datasets": DatasetsResource.from_settings(settings),
         "chain": ChainResource.from_settings(settings),
+        "bulk": BulkResource.from_settings(settings),
     }

@@ -12,7 +12,7 @@ import orjson
 from integrity import layout
 from messages import text
 from publication.atomic import write_atomic
-from settings import Identity, Lang
+from settings import Lang
 
 INDEX_HTML = "index.html"
 QUALITY_PAGE = "calidad.html"
@@ -64,7 +64,8 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
     extras.append(f'<a href="{QUALITY_PAGE}">Calidad acumulada</a>')
     extras.append(f'<a href="{POLICY_FILE}">Política de publicación</a>')
     extras.append(f'<a href="{layout.INDEX_FILE}">index.json</a>')
-    extras.append(f'<a href="{layout.TRUST_FILE}">trust.json</a>')
+    if (root / layout.TRUST_FILE).exists():  # written by the first anchoring
+        extras.append(f'<a href="{layout.TRUST_FILE}">trust.json</a>')
     extras += [f'<a href="{name}">{name}</a>' for name in CATALOGUE_FILES if (root / name).exists()]
     synthetic = sum(1 for day in days if day.get("synthetic"))
     banner = (
@@ -93,27 +94,6 @@ def render_index(root: Path, dataset: str, days: Sequence[dict[str, Any]]) -> st
 
 POLICY_FILE = layout.POLICY_FILE
 EXTENSIONS_FOLDER = layout.EXTENSIONS_FOLDER
-
-
-def policy_url(identity: Identity) -> str:
-    """The ``publicationPolicy`` URL: the configured one, else the policy served at the root."""
-    return identity.policy_url or f"{identity.base_url}/{POLICY_FILE}"
-
-
-def publish_ocds_documents(root: Path, dataset: str, identity: Identity) -> None:
-    """Serve the local OCDS extensions and the publication policy the packages point to."""
-    from ocds_mappings.docs import policy_markdown
-    from ocds_mappings.extensions import DECLARED_EXTENSIONS, LOCAL_EXTENSIONS_DIR
-
-    for extension in DECLARED_EXTENSIONS:
-        if not extension.local:
-            continue
-        source = LOCAL_EXTENSIONS_DIR / extension.folder
-        for path in sorted(p for p in source.rglob("*") if p.is_file()):
-            target = root / EXTENSIONS_FOLDER / extension.folder / path.relative_to(source)
-            if not target.exists() or target.read_bytes() != path.read_bytes():
-                write_atomic(target, path.read_bytes())
-    write_atomic(root / POLICY_FILE, policy_markdown(identity, dataset).encode("utf-8"))
 
 
 def write_quality_page(

@@ -5,12 +5,16 @@
 
 from settings.loading import SettingRow, SettingsError, describe, load_settings, setting_paths
 from settings.model import (
-    EXAMPLE_BASE_URL,
+    DEFAULT_OCID_PATTERN,
+    DEV_BASE_URL,
     EXAMPLE_OCID_PREFIX,
     SOURCE_FIRST_DAY,
+    Bulk,
     Chain,
     Identity,
+    Indicators,
     Lang,
+    Profile,
     Settings,
     Source,
     default_devchain_dir,
@@ -20,12 +24,16 @@ from settings.model import (
 )
 
 __all__ = [
-    "EXAMPLE_BASE_URL",
+    "DEFAULT_OCID_PATTERN",
+    "DEV_BASE_URL",
     "EXAMPLE_OCID_PREFIX",
     "SOURCE_FIRST_DAY",
+    "Bulk",
     "Chain",
     "Identity",
+    "Indicators",
     "Lang",
+    "Profile",
     "SettingRow",
     "Settings",
     "SettingsError",

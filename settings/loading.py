@@ -65,7 +65,9 @@ def _config_path(config_file: Path | None) -> Path | None:
 
 def _unknown_variables() -> list[str]:
     known = {env_name(path) for path in setting_paths()}
-    known |= {env_name(group) for group in ("identity", "source", "chain")} | set(OTHER_VARIABLES)
+    known |= {
+        env_name(group) for group in ("identity", "source", "chain", "bulk", "indicators")
+    } | set(OTHER_VARIABLES)
     problems = []
     for name in sorted(n for n in os.environ if n.upper().startswith(ENV_PREFIX)):
         if name.upper() not in known:

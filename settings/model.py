@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import string
 from contextvars import ContextVar
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -38,7 +40,10 @@ from pydantic_settings import (
 ENV_PREFIX = "PERUCOMPRAS_"
 NESTED_DELIMITER = "__"
 EXAMPLE_OCID_PREFIX = "ocds-213czf"
-EXAMPLE_BASE_URL = "https://datos.example.org/perucompras"
+# Where `publicar serve` serves the datasets root by default: dev URLs resolve on this machine.
+DEV_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_OCID_PATTERN = "{prefix}-{order_id}"
+OCID_PATTERN_FIELDS = frozenset({"prefix", "order_id", "order_number"})
 SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
 DEFAULT_DATASETS_ROOT = Path("datasets")
 DEFAULT_DATASET = "perucompras-ocam"
@@ -46,6 +51,7 @@ DEFAULT_DATASET = "perucompras-ocam"
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
 OCID_PREFIX_PATTERN = re.compile(r"^ocds-[a-z0-9]{6}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATASET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ADDRESS_PATTERN = re.compile(r"^0x[0-9a-fA-F]{40}$")
 PRIVATE_KEY_PATTERN = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
@@ -81,10 +87,16 @@ class Identity(_Group):
         description="OCDS ocid prefix registered for the publisher (`ocds-` + 6 characters); "
         "the default is the example prefix of the OCDS documentation",
     )
+    ocid_pattern: str = Field(
+        DEFAULT_OCID_PATTERN,
+        description="ocid of a purchase order (call-off): `{prefix}` followed by `-` and text "
+        "with `{order_id}` (ORDEN_ELECTRÓNICA without its `-n`) or `{order_number}` (with it); "
+        "set it to match an existing OCDS publication of the same orders",
+    )
     base_url: str = Field(
-        EXAMPLE_BASE_URL,
+        DEV_BASE_URL,
         description="public URL the datasets root is served at (package uris, release URLs, "
-        "catalogue links)",
+        "extensions, catalogue links); the default is where `publicar serve` serves it",
     )
     publisher_name: str = Field(
         "CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS",
@@ -106,6 +118,40 @@ class Identity(_Group):
         description="`publicationPolicy` URL; unset: the policy served at "
         "`{base_url}/publication-policy.md`",
     )
+    contact_email: str | None = Field(
+        None,
+        description="publisher's contact address, written in the publication policy and the "
+        "local extensions' `contactPoint`",
+    )
+    contact_url: str | None = Field(
+        None, description="publisher's contact page (e.g. an issue tracker), in the policy"
+    )
+
+    @field_validator("ocid_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        unknown = names - OCID_PATTERN_FIELDS
+        if unknown:
+            raise ValueError(
+                f"{value!r} names {', '.join(sorted(unknown))}; use {{prefix}}, {{order_id}} "
+                "or {order_number}"
+            )
+        if not value.startswith("{prefix}-") or not names & {"order_id", "order_number"}:
+            raise ValueError(
+                f"{value!r}: an ocid starts with `{{prefix}}-` and names the order "
+                "({order_id} or {order_number})"
+            )
+        if value.startswith("{prefix}-AM-"):
+            raise ValueError(f"{value!r}: `{{prefix}}-AM-` is the framework agreements' ocids")
+        return value
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL_PATTERN.match(value.strip()):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value.strip() if value else value
 
     @field_validator("ocid_prefix")
     @classmethod
@@ -114,7 +160,7 @@ class Identity(_Group):
             raise ValueError(f"{value!r} is not an ocid prefix: `ocds-` followed by 6 characters")
         return value
 
-    @field_validator("publisher_uri", "license", "policy_url")
+    @field_validator("publisher_uri", "license", "policy_url", "contact_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return _http_url(value)
@@ -252,6 +298,88 @@ class Chain(_Group):
         return self
 
 
+class Bulk(_Group):
+    """The bulk dataset (month, year and full-history files built from the published days)."""
+
+    max_part_bytes: int = Field(
+        1_000_000_000,
+        gt=0,
+        description="largest uncompressed JSON Lines part of a bulk file; bigger ones are split "
+        "(OCDS hosting guidance: about 1 GB)",
+    )
+    max_part_releases: int = Field(
+        250_000,
+        gt=0,
+        description="most releases in one JSON Lines part (OCDS hosting guidance: 250,000 "
+        "contracts per file)",
+    )
+    memory_limit: str = Field(
+        "1GB",
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)$",
+        description="DuckDB memory limit while building the bulk files (it spills to disk "
+        "beyond it)",
+    )
+
+
+class Indicators(_Group):
+    """Parameters of the red-flag indicators (published with every result)."""
+
+    gran_compra_threshold: Decimal = Field(
+        Decimal("100000"),
+        gt=0,
+        description="soles (IGV included) above which an order goes through a Gran Compra; "
+        "possible splitting = orders each below it that add up to it",
+    )
+    splitting_windows: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [7, 30],
+        description="windows in calendar days for possible splitting, comma-separated",
+    )
+    splitting_min_orders: int = Field(
+        2, ge=2, description="fewest orders in a possible-splitting group"
+    )
+    concentration_min_orders: int = Field(
+        20,
+        ge=1,
+        description="fewest orders of an entity and agreement (or an agreement) in a month for "
+        "its supplier concentration to be reported",
+    )
+    concentration_hhi_flag: int = Field(
+        2500,
+        ge=0,
+        le=10000,
+        description="HHI (0-10,000) from which a concentration is flagged as high",
+    )
+    price_min_entities: int = Field(
+        3,
+        ge=2,
+        description="fewest distinct entities buying a product in a month for its price "
+        "dispersion to be reported",
+    )
+    resolved_within_days: int = Field(
+        30,
+        ge=0,
+        description="an order RESUELTA within this many days of its formalisation is a status "
+        "anomaly",
+    )
+
+    @field_validator("splitting_windows", mode="before")
+    @classmethod
+    def _split_windows(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [int(part) for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("splitting_windows")
+    @classmethod
+    def _windows(cls, windows: list[int]) -> list[int]:
+        if not windows or any(days < 1 for days in windows):
+            raise ValueError("give at least one window of 1 day or more")
+        return sorted(set(windows))
+
+
 def default_state_dir(datasets_root: Path) -> Path:
     """The status-store folder of a datasets root: beside it, never published."""
     return datasets_root.parent / f".{datasets_root.name}-state"
@@ -306,6 +434,8 @@ class Settings(BaseSettings):
     identity: Identity = Field(default_factory=Identity)
     source: Source = Field(default_factory=Source)
     chain: Chain = Field(default_factory=Chain)
+    bulk: Bulk = Field(default_factory=Bulk)
+    indicators: Indicators = Field(default_factory=Indicators)
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
     _config_file: Path | None = PrivateAttr(default=None)
@@ -471,6 +601,7 @@ def production_problems(settings: Settings) -> list[str]:
         ("identity.publisher_uri", identity.publisher_uri),
         ("identity.license", identity.license),
         ("identity.policy_url", identity.policy_url),
+        ("identity.contact_url", identity.contact_url),
         ("source.portal_url", settings.source.portal_url),
         *(("chain.rpc_urls", url) for url in chain.rpc_urls),
     ]
@@ -484,6 +615,15 @@ def production_problems(settings: Settings) -> list[str]:
                 "the publisher is missing (the default is a dev placeholder), "
                 "name the organisation that publishes",
             )
+    if identity.contact_email is None and identity.contact_url is None:
+        refuse(
+            "identity.contact_email",
+            "a publication policy names a contact (OCDS), give an address or identity.contact_url",
+        )
+    elif identity.contact_email:
+        domain = identity.contact_email.rsplit("@", 1)[1]
+        if is_placeholder_url(f"https://{domain}"):
+            refuse("identity.contact_email", "a documentation address, give the publisher's own")
     if chain.mode == "devchain":
         refuse(
             "chain.mode",

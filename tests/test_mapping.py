@@ -7,11 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import rfc8785
+from ocdsmerge import Merger
 
 from ocds_mappings import docs
 from ocds_mappings.mapping import (
+    PROCEDURE_RULES,
     STATUS_RULES,
     Agreement,
     agreements_first_seen,
@@ -22,6 +25,9 @@ from ocds_mappings.mapping import (
     map_orders,
     release_id,
 )
+from ocds_mappings.packaging import compiled_release
+from ocds_mappings.schema import ReleaseValidator, load_release_schema
+from quality.coherence import coherence_findings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
@@ -62,13 +68,18 @@ def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
         assert contract["statusDetails"] == row["status"]
         assert contract["status"] == STATUS_RULES[row["status"]].contract_status
         assert contract["dateSigned"] == award["date"] == row["formalized_at"]
+        assert release["tender"]["status"] == "complete"
+        assert contract["title"] == f"Orden de compra electrónica {row['order_number']}"
+        competitive = PROCEDURE_RULES[row["procedure_type"]].competitive
+        assert release["tender"].get("competitive") == competitive
         assert release["buyer"]["id"] == f"PE-RUC-{row['buyer_ruc']}"
         assert award["suppliers"][0]["id"] == f"PE-RUC-{row['supplier_ruc']}"
         assert release["tender"]["procurementMethodDetails"] == row["procedure_type"]
         link = release["relatedProcesses"][0]
-        assert link["relationship"] == ["framework"] and link["title"] == row["agreement_name"]
-        if row["agreement_code"]:
-            assert link["identifier"] == f"ocds-213czf-AM-{row['agreement_code']}"
+        assert link["relationship"] == ["framework"] and link["title"]
+        code = row["agreement_code"]
+        if code and not code.startswith("NC-"):
+            assert link["identifier"] == f"ocds-213czf-AM-{code}"
         else:  # known only by its name: no invented identifier
             assert set(link) == {"id", "relationship", "title"}
         stamp = row["last_status_at"][:19].replace("-", "").replace(":", "")
@@ -134,9 +145,19 @@ def test_one_party_per_ruc_with_one_name(orders: pa.Table) -> None:
 
 def test_buyer_that_is_also_supplier_is_one_party(orders: pa.Table) -> None:
     row = orders.slice(0, 1).to_pylist()[0]
-    same = _with(orders, 0, supplier_ruc=row["buyer_ruc"], supplier_name=row["buyer_name"])
+    same = _with(
+        orders,
+        0,
+        supplier_ruc=row["buyer_ruc"],
+        supplier_name=row["buyer_name"],
+        status="ACEPTADA",
+    )
     (release,) = build_releases(same)
     assert [p["roles"] for p in release["parties"]] == [["buyer", "procuringEntity", "supplier"]]
+    (paid,) = build_releases(_with(same, 0, status="PAGADA"))
+    assert [p["roles"] for p in paid["parties"]] == [
+        ["buyer", "procuringEntity", "payer", "supplier", "payee"]
+    ]
 
 
 @pytest.mark.parametrize("status", list(STATUS_RULES))
@@ -144,41 +165,94 @@ def test_status_table(orders: pa.Table, status: str) -> None:
     rule = STATUS_RULES[status]
     row = _with(orders, 0, status=status, status_document_url="https://example.org/estado 1.pdf")
     (release,) = build_releases(row)
-    contract = release["contracts"][0]
+    contract, award = release["contracts"][0], release["awards"][0]
     assert contract["status"] == rule.contract_status
+    assert award["status"] == rule.award_status
     assert contract["statusDetails"] == status
+    assert ("dateSigned" in contract) == rule.signed
     status_doc = contract["documents"][-1]
     assert status_doc["documentType"] == rule.status_document_type
     assert status_doc["url"] == "https://example.org/estado%201.pdf"
-    milestones = contract.get("milestones", [])
+    implementation = contract.get("implementation", {})
+    status_date = row["last_status_at"][0].as_py()
     if status == "PAGADA":
-        assert milestones == [
+        assert implementation["milestones"] == [
             {
                 "id": "payment",
                 "title": "Pago de la orden de compra",
                 "type": "payment",
                 "status": "met",
-                "dateMet": row["last_status_at"][0].as_py(),
+                "dateMet": status_date,
             }
         ]
+        (transaction,) = implementation["transactions"]
+        assert transaction["date"] == status_date
+        assert transaction["value"] == {
+            "amount": contract["value"]["amount"],
+            "currency": "PEN",
+        }
+        assert transaction["payer"] == release["buyer"]
+        assert transaction["payee"] == award["suppliers"][0]
+        roles = {party["id"]: party["roles"] for party in release["parties"]}
+        assert "payer" in roles[release["buyer"]["id"]]
+        assert "payee" in roles[award["suppliers"][0]["id"]]
     else:
-        assert milestones == []
+        assert implementation == {}
     if status == "RESUELTA":
         assert "antes de cumplirse" in contract["description"]
+    if status == "ORDEN DE COMPRA NULA":
+        assert (award["status"], contract["status"]) == ("cancelled", "cancelled")
+        assert "dateSigned" not in contract
+    assert {
+        rule_id: found for rule_id, found in coherence_findings([release]).items() if found
+    } == {}
 
 
 def test_unknown_status_is_published_raw_never_guessed(orders: pa.Table) -> None:
-    bad = _with(orders, 0, status="EN PROCESO")
-    result = map_orders(pa.concat_tables([bad, orders.slice(1, 2)]))
-    assert len(result.releases) == 3 and result.quarantine.num_rows == 0
-    (release,) = build_releases(bad)
+    unknown = _with(orders, 0, status="EN PROCESO")
+    result = map_orders(pa.concat_tables([unknown, orders.slice(1, 2)]))
+    assert result.quarantine.num_rows == 0 and len(result.releases) == 3
+    (release,) = [r for r in result.releases if r["contracts"][0]["statusDetails"] == "EN PROCESO"]
     contract, award = release["contracts"][0], release["awards"][0]
-    assert contract["statusDetails"] == "EN PROCESO"
     assert "status" not in contract and "status" not in award
-    later = _with(bad, 0, status="EN PROCESO", last_status_at="2026-02-01T09:00:00-05:00")
-    order_id = bad["order_id"][0].as_py()
+    assert "implementation" not in contract
+    findings = coherence_findings([release])
+    assert len(findings["coherence.unknown_status"]) == 1
+    assert [rule for rule, found in findings.items() if found] == ["coherence.unknown_status"]
+    later = _with(unknown, 0, status="EN PROCESO", last_status_at="2026-02-01T09:00:00-05:00")
+    order_id = unknown["order_id"][0].as_py()
     (update,) = map_orders(later, published={order_id: "2025-01-01T00:00:00-05:00"}).releases
     assert update["tag"] == ["contractUpdate"]
+
+
+def test_procedure_table_sets_competitive_only_where_supported(orders: pa.Table) -> None:
+    grand = build_releases(_with(orders, 0, procedure_type="Gran Compra"))[0]["tender"]
+    ordinary = build_releases(_with(orders, 0, procedure_type="Compra ordinaria"))[0]["tender"]
+    other = build_releases(_with(orders, 0, procedure_type="Compra Directa X"))[0]
+    assert grand["competitive"] is True and grand["procurementMethodDetails"] == "Gran Compra"
+    assert "competitive" not in ordinary
+    assert "competitive" not in other["tender"]
+    assert other["tender"]["procurementMethodDetails"] == "Compra Directa X"
+    assert coherence_findings([other])["coherence.unknown_procedure"]
+    assert all(rule.sources for rule in PROCEDURE_RULES.values())
+
+
+def test_ocid_pattern_is_applied(orders: pa.Table) -> None:
+    (release,) = build_releases(
+        orders.slice(0, 1), ocid_prefix="ocds-abc123", ocid_pattern="{prefix}-{order_number}"
+    )
+    assert release["ocid"] == f"ocds-abc123-{orders['order_number'][0].as_py()}"
+    assert release["relatedProcesses"][0]["identifier"].startswith("ocds-abc123-AM-")
+
+
+def test_agreement_known_only_by_name_has_no_framework_ocid(orders: pa.Table) -> None:
+    code = orders["agreement_code"][0].as_py()
+    fake = {code: Agreement(code, "SOLO NOMBRE", "goods", has_code=False)}
+    (release,) = build_releases(orders.slice(0, 1), agreements=fake.get)
+    assert release["relatedProcesses"] == [
+        {"id": "1", "relationship": ["framework"], "title": "SOLO NOMBRE"}
+    ]
+    assert build_framework_releases({code: "2025-01-01T00:00:00-05:00"}, agreements=fake.get) == []
 
 
 def test_inconsistent_total_and_unknown_agreement_are_quarantined(orders: pa.Table) -> None:
@@ -230,12 +304,42 @@ def test_agreements_come_from_the_lookup_given(orders: pa.Table) -> None:
 def test_framework_releases(orders: pa.Table) -> None:
     used = agreements_first_seen(orders)
     releases = build_framework_releases(used)
-    assert [r["ocid"] for r in releases] == [f"ocds-213czf-AM-{c}" for c in sorted(used)]
+    coded = sorted(used)
+    assert coded and not any(code.startswith("NC-") for code in coded)  # local codes: never
+    # the samples have agreements known by name only: a null code, no first stage for them
+    assert orders.filter(pc.is_null(orders["agreement_code"])).num_rows > 0
+    assert [r["ocid"] for r in releases] == [f"ocds-213czf-AM-{c}" for c in coded]
     for release in releases:
-        assert release["tender"]["techniques"] == {"hasFrameworkAgreement": True}
-        assert release["buyer"]["id"] == "PE-RUC-20600927818"
+        tender = release["tender"]
+        assert "buyer" not in release
+        assert release["parties"][0]["roles"] == ["procuringEntity"]
+        assert tender["procuringEntity"]["id"] == "PE-RUC-20600927818"
+        assert tender["status"] == "complete" and tender["procurementMethod"] == "selective"
+        assert tender["techniques"]["hasFrameworkAgreement"] is True
+        assert tender["techniques"]["frameworkAgreement"]["buyerCategories"]
         assert release["date"] == used[release["ocid"].removeprefix("ocds-213czf-AM-")]
     assert build_framework_releases(used) == releases
+    assert {k: v for k, v in coherence_findings(releases).items() if v} == {}
+
+
+def test_framework_release_carries_the_known_term() -> None:
+    known = Agreement(
+        "XX-CE-2024-1",
+        "PRUEBA",
+        "goods",
+        start_date="2024-03-01",
+        end_date="2026-02-28",
+        gran_compra_cents=10_000_000,
+    )
+    (release,) = build_framework_releases(
+        {"XX-CE-2024-1": "2024-03-01T00:00:00-05:00"}, agreements={known.code: known}.get
+    )
+    tender = release["tender"]
+    assert tender["contractPeriod"] == {
+        "startDate": "2024-03-01T00:00:00-05:00",
+        "endDate": "2026-02-28T23:59:59-05:00",
+    }
+    assert "S/ 100,000.00" in tender["techniques"]["frameworkAgreement"]["description"]
 
 
 def test_committed_docs_are_generated_from_the_code() -> None:
@@ -271,3 +375,34 @@ def test_party_name_variants_keep_the_latest_name_and_record_the_others() -> Non
             "others": ["UNIV. NAC. DE PIURA"],
         }
     ]
+
+
+def test_a_later_void_state_removes_the_signature_from_the_record(orders: pa.Table) -> None:
+    accepted = _with(orders, 0, status="ACEPTADA", last_status_at="2025-12-31T12:11:42-05:00")
+    void = _with(
+        orders, 0, status="ORDEN DE COMPRA NULA", last_status_at="2026-01-05T09:00:00-05:00"
+    )
+    first, later = build_releases(pa.concat_tables([accepted, void]))
+    assert later["tag"] == ["awardCancellation"]
+    assert later["contracts"][0]["dateSigned"] is None  # null: removed when merged
+    assert ReleaseValidator().errors(later) == []
+    compiled = compiled_release([first, later], Merger(schema=load_release_schema()))
+    assert "dateSigned" not in compiled["contracts"][0]
+    assert compiled["contracts"][0]["status"] == compiled["awards"][0]["status"] == "cancelled"
+    assert {k: v for k, v in coherence_findings([compiled]).items() if v} == {}
+
+
+def test_a_null_agreement_code_links_by_name_only(orders: pa.Table) -> None:
+    row = orders.slice(0, 1).to_pylist()[0]
+    table = pa.Table.from_pylist(
+        [dict(row, agreement_code=None, agreement_name="LLANTAS, NEUMÁTICOS Y ACCESORIOS")],
+        schema=orders.schema,
+    )
+    result = map_orders(table)
+    assert result.quarantine.num_rows == 0
+    (release,) = result.releases
+    assert release["relatedProcesses"] == [
+        {"id": "1", "relationship": ["framework"], "title": "LLANTAS, NEUMÁTICOS Y ACCESORIOS"}
+    ]
+    assert release["tender"]["title"].endswith(": LLANTAS, NEUMÁTICOS Y ACCESORIOS")
+    assert agreements_first_seen(table) == {}

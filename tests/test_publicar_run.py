@@ -128,7 +128,7 @@ def test_backfill_over_a_folder_runs_in_date_order_and_labels_synthetic_days(
     folder = tmp_path / "fuente"
     generate_month(2026, 1, folder, orders=60)
     generate_month(2026, 2, folder, orders=60)
-    done = _publicar(tmp_path, "--source", str(folder), "--from", "2026-02-26")
+    done = _publicar(tmp_path, "--source", str(folder), "--from", "2026-02-26", "--no-bulk")
     assert done.returncode == 0, done.stderr
     days = [line.split()[0] for line in done.stdout.splitlines()]
     assert days == ["2026-02-26", "2026-02-27", "2026-02-28"]  # ends with the folder's newest month

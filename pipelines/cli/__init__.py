@@ -1,4 +1,4 @@
-"""`publicar`: the operators' command (run, backfill, proof, serve, config).
+"""`publicar`: the operators' command (run, backfill, bulk, proof, serve, config).
 
 The settings are loaded once here, with the command's flags as overrides, before any command
 touches a file; a refused setting ends the command with its message and exit code 2.
@@ -11,12 +11,13 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from pipelines.cli import config, proof, run, serve
+from pipelines.cli import bulk, config, proof, run, serve
 from settings import SettingsError, load_settings
 
 COMMANDS: dict[str, ModuleType] = {
     "run": run,
     "backfill": run,
+    "bulk": bulk,
     "proof": proof,
     "serve": serve,
     "config": config,

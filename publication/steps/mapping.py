@@ -14,11 +14,13 @@ import pyarrow.compute as pc
 
 from integrity.canonical import canonical_bytes
 from messages import has, text
+from ocds_mappings.identity import OcidScheme
 from ocds_mappings.mapping import AgreementLookup
 from ocds_mappings.schema import CodelistChecker, ReleaseValidator
 from perucompras.agreements import agreement_infos
 from perucompras.quarantine import QUARANTINE_SCHEMA
 from publication.details import details_for_day
+from publication.extract import DaySource
 from publication.state import StateStore, store_path
 from publication.steps.common import (
     StepResult,
@@ -28,7 +30,9 @@ from publication.steps.common import (
 )
 from publication.steps.quality import Checked, CheckSpec, checked_details
 from publication.writer import sort_releases
+from quality.coherence import COHERENCE_RULES
 from quality.rules import ORDER_LABELS, CheckResult, as_lang, raw_row_column
+from settings import DEFAULT_OCID_PATTERN
 
 OCDS_CHECKS = {
     "ocds.ocid_prefix": "Every ocid starts with the configured prefix.",
@@ -41,7 +45,10 @@ OCDS_CHECKS = {
     "ocds.closed_codelists": "Every closed-codelist value is in its codelist.",
     "ocds.open_codelists": "Open-codelist values outside the codelist (reported, not blocking).",
 }
-NON_BLOCKING_OCDS_CHECKS = frozenset({"ocds.open_codelists"})
+OCDS_CHECKS |= {rule.id: rule.en + "." for rule in COHERENCE_RULES}
+NON_BLOCKING_OCDS_CHECKS = frozenset(
+    {"ocds.open_codelists", *(rule.id for rule in COHERENCE_RULES if rule.severity == "warn")}
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class Mapped(StepResult):
     quarantine: pa.Table | None = None
     published_orders: pa.Table | None = None
     ocid_prefix: str = ""
+    ocid_pattern: str = DEFAULT_OCID_PATTERN
+    first_stage_basis: dict[str, str] = field(default_factory=dict)
     detail_counts: dict[str, int] = field(default_factory=dict)
     detail_sources: list[dict[str, Any]] = field(default_factory=list)
 
@@ -128,6 +137,7 @@ def map_releases(
     *,
     ocid_prefix: str,
     root: Path,
+    ocid_pattern: str = DEFAULT_OCID_PATTERN,
     state_dir: Path | None = None,
     ocds_dir: Path | None = None,
     companions: dict[str, Path] | None = None,
@@ -135,8 +145,10 @@ def map_releases(
     """Map passed orders to OCDS releases (with lines, deliveries and quotations when the
     month's companion files exist) and validate every release against the schema."""
     checked.require_gate()
+    from ocds_mappings.dates import publication_time
     from ocds_mappings.details import attach_details
     from ocds_mappings.mapping import map_orders
+    from quality.coherence import check_coherence
     from quality.ocds_checks import check_ocds_day
 
     assert checked.passed_orders is not None and checked.quarantine is not None
@@ -148,11 +160,12 @@ def map_releases(
         result = map_orders(
             checked.passed_orders,
             ocid_prefix=ocid_prefix,
+            ocid_pattern=ocid_pattern,
             published=published,
             agreements=agreements,
         )
         published_orders = _without_rows(checked.passed_orders, result.quarantine)
-        frameworks = _new_framework_releases(
+        frameworks, basis = _new_framework_releases(
             store, published_orders, checked.day, ocid_prefix, agreements
         )
     details, details_held, detail_checks = checked_details(
@@ -173,15 +186,15 @@ def map_releases(
                 lines=details.lines,
                 deliveries=details.deliveries,
                 quotations=details.quotations,
-                ocid_prefix=ocid_prefix,
             ),
         ]
     )
     validations = _validator(ocds_dir).validate_many(releases)
     releases, published_orders, invalid_held = _hold_invalid_orders(
-        releases, validations, published_orders, ocid_prefix, lang
+        releases, validations, published_orders, OcidScheme(ocid_prefix, ocid_pattern), lang
     )
-    validations = _validator(ocds_dir).validate_many(releases)
+    if invalid_held.num_rows:
+        validations = _validator(ocds_dir).validate_many(releases)
     errors = {r["id"]: e for r, e in zip(releases, validations, strict=True) if e}
     quarantine = pa.concat_tables(
         [
@@ -205,7 +218,17 @@ def map_releases(
         *[
             as_step_check(check)
             for check in check_ocds_day(
-                releases, published_orders, prefix=ocid_prefix, lang=as_lang(lang)
+                releases,
+                published_orders,
+                prefix=ocid_prefix,
+                ocid_pattern=ocid_pattern,
+                lang=as_lang(lang),
+            )
+        ],
+        *[
+            as_step_check(check)
+            for check in check_coherence(
+                releases, published_date=publication_time(checked.day, _cutoff(checked.source))
             )
         ],
         *codelist_checks(releases, ocds_dir, lang),
@@ -220,9 +243,16 @@ def map_releases(
         quarantine=quarantine,
         published_orders=published_orders,
         ocid_prefix=ocid_prefix,
+        ocid_pattern=ocid_pattern,
+        first_stage_basis=basis,
         detail_counts=details.counts,
         detail_sources=details.sources,
     )
+
+
+def _cutoff(source: DaySource | None) -> str | None:
+    """Newest extraction time of the day's sources (None without sources)."""
+    return source.cutoff if source is not None else None
 
 
 def _new_framework_releases(
@@ -230,28 +260,51 @@ def _new_framework_releases(
     orders: pa.Table,
     day: dt.date,
     ocid_prefix: str,
-    agreements: AgreementLookup,
-) -> list[dict[str, Any]]:
-    """First-stage releases of the agreements this day's orders use for the first time."""
-    from ocds_mappings.mapping import (
-        agreements_first_seen,
-        build_framework_releases,
-        framework_ocid,
-    )
+    lookup: AgreementLookup,
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """First-stage releases of the agreements this day's orders use for the first time, and
+    for each its dating basis (``recorded``, ``agreement_start``, ``first_call_off``).
 
-    first_seen = agreements_first_seen(orders)
-    ocids = {code: framework_ocid(code, ocid_prefix) for code in first_seen}
-    earlier = store.earlier_packages(sorted(ocids.values()), day)
+    ``lookup`` knows every code of the day's orders (from their own labels, enriched by the
+    curated table). The date never depends on where a run starts: a date recorded when the
+    first stage was published; else the agreement's known start; else the earliest
+    formalisation of its orders in every snapshot loaded so far (all monthly files present),
+    not just this run's.
+    """
+    from ocds_mappings.mapping import agreements_first_seen, build_framework_releases, known_start
+
+    ocids = OcidScheme(ocid_prefix)
+    seen_today = agreements_first_seen(orders)
+    candidates = {
+        code: ocids.framework(code)
+        for code in seen_today
+        if (agreement := lookup(code)) is not None and agreement.has_code
+    }
+    earlier = store.earlier_packages(sorted(candidates.values()), day)
     already = set().union(*earlier.values()) if earlier else set()
-    new = {code: date for code, date in first_seen.items() if ocids[code] not in already}
-    return build_framework_releases(new, ocid_prefix=ocid_prefix, agreements=agreements)
+    new = {code: ocid for code, ocid in candidates.items() if ocid not in already}
+    recorded = store.first_stages(new.values())
+    first_call_offs = store.first_call_offs(new)
+    dates: dict[str, str] = {}
+    basis: dict[str, str] = {}
+    for code, ocid in new.items():
+        agreement = lookup(code)
+        start = known_start(agreement) if agreement is not None else None
+        if ocid in recorded:
+            dates[code], basis[ocid] = recorded[ocid]
+        elif start is not None:
+            dates[code], basis[ocid] = start, "agreement_start"
+        else:
+            seen = [d for d in (first_call_offs.get(code), seen_today[code]) if d]
+            dates[code], basis[ocid] = min(seen), "first_call_off"
+    return build_framework_releases(dates, ocid_prefix=ocid_prefix, agreements=lookup), basis
 
 
 def _hold_invalid_orders(
     releases: list[dict[str, Any]],
     validations: list[list[str]],
     orders: pa.Table,
-    ocid_prefix: str,
+    ocids: OcidScheme,
     lang: str,
 ) -> tuple[list[dict[str, Any]], pa.Table, pa.Table]:
     """A call-off release the schema refuses is a row problem: its order's rows of the day are
@@ -260,17 +313,21 @@ def _hold_invalid_orders(
     bad: dict[str, str] = {}
     for release, errors in zip(releases, validations, strict=True):
         ocid = str(release["ocid"])
-        if errors and "-OCAM-" in ocid and ocid not in bad:
+        if errors and not ocids.is_framework(ocid) and ocid not in bad:
             bad[ocid] = errors[0]
     if not bad:
         return releases, orders, as_published_quarantine(QUARANTINE_SCHEMA.empty_table())
-    order_of = {ocid: ocid[len(ocid_prefix) + 1 :] for ocid in bad}
-    held_mask = pc.is_in(orders["order_id"], value_set=pa.array(list(order_of.values())))
+    row_ocids = [
+        ocids.call_off(order_id, number)
+        for order_id, number in zip(
+            orders["order_id"].to_pylist(), orders["order_number"].to_pylist(), strict=True
+        )
+    ]
+    held_mask = pa.array([ocid in bad for ocid in row_ocids], pa.bool_())
     held = orders.filter(held_mask)
-    error_by_order = {order_of[ocid]: error for ocid, error in bad.items()}
     paths, found = [], []
-    for order_id in held["order_id"].to_pylist():
-        path, _, problem = error_by_order[order_id].partition(": ")
+    for ocid in (ocid for ocid in row_ocids if ocid in bad):
+        path, _, problem = bad[ocid].partition(": ")
         paths.append(path.removeprefix("$."))
         found.append(problem)
     messages = [
