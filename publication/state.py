@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from integrity.manifest import sha256_file
 from perucompras.agreements import LearnedName
@@ -235,17 +236,39 @@ class StateStore:
         return found
 
     def first_call_offs(self, codes: Iterable[str]) -> dict[str, str]:
-        """Agreement code -> earliest FECHA_FORMALIZACIÓN of its orders in every snapshot seen."""
+        """Agreement code -> earliest FECHA_FORMALIZACIÓN of its orders in every snapshot seen.
+
+        Name-only labels count under the code they resolve to (``resolve_agreements`` with
+        what every snapshot taught), as the day's own orders do.
+        """
+        from perucompras.agreements import resolve_agreements
+
         wanted = sorted(set(codes))
         if not wanted:
             return {}
-        self.con.register("_codes", pa.table({"agreement_code": pa.array(wanted, pa.string())}))
         rows = self._run(
-            "SELECT o.agreement_code, min(o.formalized_at) FROM observations o "
-            "JOIN _codes USING (agreement_code) GROUP BY 1"
+            "SELECT agreement_code, agreement_name, min(formalized_at) FROM observations "
+            "GROUP BY agreement_code, agreement_name, substr(formalized_at, 1, 10)"
         )
-        self.con.unregister("_codes")
-        return dict(rows)
+        seen = pa.table(
+            [pa.array(column, pa.string()) for column in zip(*rows, strict=True)]
+            if rows
+            else [pa.array([], pa.string())] * 3,
+            names=["agreement_code", "agreement_name", "formalized_at"],
+        )
+        resolved = resolve_agreements(seen, self.learned_agreements())
+        earliest = (
+            resolved.filter(pc.is_in(resolved["agreement_code"], pa.array(wanted, pa.string())))
+            .group_by("agreement_code")
+            .aggregate([("formalized_at", "min")])
+        )
+        return dict(
+            zip(
+                earliest["agreement_code"].to_pylist(),
+                earliest["formalized_at_min"].to_pylist(),
+                strict=True,
+            )
+        )
 
     def first_stages(self, ocids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """ocid -> (release date, basis) of first stages already recorded."""
