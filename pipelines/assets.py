@@ -25,6 +25,7 @@ from pipelines.partitions import daily_partitions
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
 from publication.anchoring import anchor_day
+from publication.site import refresh_site
 from publication.writer import write_trust
 from quality.rules import CheckResult
 
@@ -205,7 +206,11 @@ def published_day(
         lang=datasets.language,
         profile=datasets.profile_name,
     )
-    yield Output(published, metadata=published.metadata())
+    stored = datasets.publish_to_storage() if published.gate_passed else None
+    metadata = published.metadata()
+    if stored is not None:
+        metadata["storage"] = {"folders": stored.folders, "files": len(stored.files)}
+    yield Output(published, metadata=metadata)
     yield from _checks(published.checks, PUBLISH_CHECKS, "published_day")
 
 
@@ -233,4 +238,7 @@ def anchored_day(
         record = anchor_day(
             datasets.path, datasets.dataset, _day(context), client, dev_chain=chain.is_dev_chain
         )
+    # The anchor shows in the catalogues, feed and pages, then reaches the storage.
+    refresh_site(datasets.path, datasets.dataset, datasets.identity(), lang=datasets.language)
+    datasets.publish_to_storage()
     return Output(record, metadata={k: MetadataValue.text(str(v)) for k, v in record.items()})

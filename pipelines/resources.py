@@ -23,6 +23,15 @@ from pydantic import Field
 from integrity.chain import AnchorRegistryClient, ChainConfig, ChainConfigError
 from integrity.devchain import DevChain
 from perucompras.reader import month_of_file, read_source_dir
+from publication.storage import (
+    LocalStore,
+    ObjectStore,
+    PublishReport,
+    S3Settings,
+    S3Store,
+    publish_root,
+    same_place,
+)
 from settings import (
     SOURCE_FIRST_DAY,
     Bulk,
@@ -33,6 +42,7 @@ from settings import (
     Profile,
     Settings,
     Source,
+    Storage,
     default_devchain_dir,
     default_source_dir,
     env_name,
@@ -44,6 +54,7 @@ _SOURCE = Source()
 _CHAIN = Chain()
 _BULK = Bulk()
 _INDICATORS = Indicators()
+_STORAGE = Storage()
 
 
 class SourceResource(ConfigurableResource):
@@ -149,8 +160,14 @@ def _reset_if_generator_changed(folder: Path, parameters: str) -> None:
 
 
 class DatasetsResource(ConfigurableResource):
-    """The published output root (local filesystem), its status store and the publisher's
-    identity (the ``identity`` settings, one field each)."""
+    """The published output root, its status store and the publisher's identity (the
+    ``identity`` settings, one field each).
+
+    Days are always written to the local folder ``root``. Where they are published is the
+    storage: by default that same folder (``LocalStore``, nothing to upload); with
+    ``storage_uri`` = ``s3://bucket/prefix``, an S3-compatible store that
+    ``publish_to_storage`` brings up to date after each step (whole days, index last).
+    """
 
     root: str = str(DEFAULT_DATASETS_ROOT)
     dataset: str = DEFAULT_DATASET
@@ -170,20 +187,55 @@ class DatasetsResource(ConfigurableResource):
     policy_url: str | None = _IDENTITY.policy_url
     contact_email: str | None = _IDENTITY.contact_email
     contact_url: str | None = _IDENTITY.contact_url
+    storage_uri: str = ""  # empty: the datasets root is the local folder itself
+    storage_endpoint_url: str = ""
+    storage_region: str = _STORAGE.region
+    storage_addressing_style: str = _STORAGE.addressing_style
+    storage_access_key_id: str = ""
+    storage_secret_access_key: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DatasetsResource:
-        """The datasets root and identity the settings describe."""
+        """The datasets root, storage and identity the settings describe."""
+        storage = settings.storage
         return cls(
-            root=str(settings.datasets_root),
+            root=str(settings.local_root),
             dataset=settings.dataset,
             state_dir=str(settings.status_store_dir),
             ocds_dir=str(settings.ocds_dir or ""),
             history_start=settings.history_start.isoformat(),
             lang=settings.lang,
             profile=settings.profile,
+            storage_uri=settings.storage_uri or "",
+            storage_endpoint_url=storage.endpoint_url or "",
+            storage_region=storage.region,
+            storage_addressing_style=storage.addressing_style,
+            storage_access_key_id=storage.access_key_id or "",
+            storage_secret_access_key=_secret(settings, "storage.secret_access_key"),
             **settings.identity.model_dump(),
         )
+
+    def object_store(self) -> ObjectStore:
+        """Where the datasets are published: the local root, or the ``s3://`` store."""
+        if not self.storage_uri:
+            return LocalStore(self.path)
+        return S3Store(
+            self.storage_uri,
+            S3Settings(
+                endpoint_url=self.storage_endpoint_url or None,
+                region=self.storage_region,
+                addressing_style=self.storage_addressing_style,
+                access_key_id=self.storage_access_key_id or None,
+                secret_access_key=self.storage_secret_access_key or None,
+            ),
+        )
+
+    def publish_to_storage(self) -> PublishReport | None:
+        """Upload what changed under the local root (None: the root is the storage)."""
+        store = self.object_store()
+        if same_place(store, self.path):
+            return None
+        return publish_root(store, self.path)
 
     @property
     def path(self) -> Path:

@@ -38,6 +38,7 @@ class PackageInfo:
     publisher: str
     homepage: str
     created: str
+    path: str  # where the datapackage.json is published, from the base URL (its id is that URL)
     keywords: tuple[str, ...] = KEYWORDS
     lang: Lang = "es"
 
@@ -92,7 +93,7 @@ def package_descriptor(info: PackageInfo, resources: Iterable[FileResource]) -> 
     descriptor: dict[str, Any] = {
         "$schema": PROFILE,
         "name": info.name,
-        "id": f"{info.homepage}/{info.name}",
+        "id": f"{info.homepage}/{info.path}",
         "title": info.title,
         "description": info.description,
         "homepage": info.homepage,
@@ -123,7 +124,14 @@ def check_unique_names(resources: Sequence[FileResource]) -> None:
 
 
 def package_info(
-    identity: Identity, *, name: str, title: str, description: str, created: str, lang: Lang
+    identity: Identity,
+    *,
+    name: str,
+    path: str,
+    title: str,
+    description: str,
+    created: str,
+    lang: Lang,
 ) -> PackageInfo:
     """Package metadata from the identity settings (licence id and title as catalogues name
     them)."""
@@ -140,5 +148,6 @@ def package_info(
         publisher=identity.publisher_name,
         homepage=identity.base_url,
         created=created,
+        path=path,
         lang=lang,
     )

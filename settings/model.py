@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -44,6 +45,7 @@ EXAMPLE_OCID_PREFIX = "ocds-213czf"
 DEV_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_OCID_PATTERN = "{prefix}-{order_id}"
 OCID_PATTERN_FIELDS = frozenset({"prefix", "order_id", "order_number"})
+EXAMPLE_CONTACT_EMAIL = "datos-abiertos@example.org"
 SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
 DEFAULT_DATASETS_ROOT = Path("datasets")
 DEFAULT_DATASET = "perucompras-ocam"
@@ -51,10 +53,13 @@ DEFAULT_DATASET = "perucompras-ocam"
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
 OCID_PREFIX_PATTERN = re.compile(r"^ocds-[a-z0-9]{6}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATASET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ADDRESS_PATTERN = re.compile(r"^0x[0-9a-fA-F]{40}$")
 PRIVATE_KEY_PATTERN = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+EMAIL_PATTERN = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+S3_URI_PATTERN = re.compile(
+    r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?P<prefix>(/[^/]+)*)/?$"
+)
 
 Profile = Literal["dev", "production"]
 Lang = Literal["es", "en"]
@@ -146,13 +151,6 @@ class Identity(_Group):
             raise ValueError(f"{value!r}: `{{prefix}}-AM-` is the framework agreements' ocids")
         return value
 
-    @field_validator("contact_email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL_PATTERN.match(value.strip()):
-            raise ValueError(f"{value!r} is not an e-mail address")
-        return value.strip() if value else value
-
     @field_validator("ocid_prefix")
     @classmethod
     def _prefix_format(cls, value: str) -> str:
@@ -169,6 +167,16 @@ class Identity(_Group):
     @classmethod
     def _base_url(cls, value: str) -> str:
         return str(_http_url(value)).rstrip("/")  # the writers join it with "/"
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().removeprefix("mailto:")
+        if not EMAIL_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
 
     @field_validator("publisher_name", "publisher_scheme", "publisher_uid")
     @classmethod
@@ -380,6 +388,55 @@ class Indicators(_Group):
         return sorted(set(windows))
 
 
+class Storage(_Group):
+    """Object storage for an ``s3://bucket/prefix`` datasets root (S3 or any S3-compatible server)."""
+
+    endpoint_url: str | None = Field(
+        None, description="S3 endpoint (http(s) URL) of an S3-compatible server; unset: AWS S3"
+    )
+    region: str = Field("us-east-1", description="S3 region")
+    addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "path",
+        description="`path` (bucket in the URL path: MinIO, Ceph, most S3-compatible servers), "
+        "`virtual` (bucket in the host name) or `auto`",
+    )
+    access_key_id: str | None = Field(
+        None, description="S3 access key id; unset: the AWS SDK's own lookup"
+    )
+    secret_access_key: SecretStr | None = Field(
+        None, description="S3 secret access key; environment only, never in the file"
+    )
+    local_dir: Path | None = Field(
+        None,
+        description="local working copy of an `s3://` datasets root (days are written there, "
+        "then uploaded); unset: `.cache/storage/BUCKET/PREFIX`",
+    )
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        url = _http_url(value)
+        return url.rstrip("/") if url else url
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """(bucket, prefix without slashes) of ``s3://bucket/prefix``; ValueError if malformed."""
+    match = S3_URI_PATTERN.match(uri.strip())
+    if not match:
+        raise ValueError(
+            f"{uri!r} is not an S3 URI: use s3://bucket or s3://bucket/prefix (lowercase bucket)"
+        )
+    return match["bucket"], match["prefix"].strip("/")
+
+
+def _datasets_location(value: Any) -> Any:
+    """Keep an ``s3://`` URI as text (a Path would fold its ``//``); anything else is a path."""
+    if isinstance(value, str) and value.strip().lower().startswith("s3://"):
+        parse_s3_uri(value)
+        return value.strip().rstrip("/")
+    return Path(value) if isinstance(value, str) else value
+
+
 def default_state_dir(datasets_root: Path) -> Path:
     """The status-store folder of a datasets root: beside it, never published."""
     return datasets_root.parent / f".{datasets_root.name}-state"
@@ -398,6 +455,12 @@ def default_source_dir(kind: str) -> Path:
     return Path(".cache") / "source" / kind
 
 
+def default_storage_dir(uri: str) -> Path:
+    """The local working copy of an ``s3://bucket/prefix`` datasets root."""
+    bucket, prefix = parse_s3_uri(uri)
+    return Path(".cache") / "storage" / bucket / (prefix or "_root")
+
+
 class Settings(BaseSettings):
     """Every setting of the pipeline; load it with ``settings.load_settings``."""
 
@@ -413,8 +476,10 @@ class Settings(BaseSettings):
         "dev", description="`dev` (example identity, embedded chain) or `production`"
     )
     lang: Lang = Field("es", description="language of the published quality pages")
-    datasets_root: Path = Field(
-        DEFAULT_DATASETS_ROOT, description="folder the published files are written to"
+    datasets_root: Annotated[Path | str, BeforeValidator(_datasets_location)] = Field(
+        DEFAULT_DATASETS_ROOT,
+        description="folder the published files are written to, or `s3://bucket/prefix` "
+        "(object storage: written to `storage.local_dir`, then uploaded, each day atomically)",
     )
     dataset: str = Field(DEFAULT_DATASET, description="dataset name (folders, file names, keys)")
     state_dir: Path | None = Field(
@@ -436,6 +501,7 @@ class Settings(BaseSettings):
     chain: Chain = Field(default_factory=Chain)
     bulk: Bulk = Field(default_factory=Bulk)
     indicators: Indicators = Field(default_factory=Indicators)
+    storage: Storage = Field(default_factory=Storage)
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
     _config_file: Path | None = PrivateAttr(default=None)
@@ -472,7 +538,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         """Resolve relative paths against the working directory and fill derived defaults."""
-        root = self.datasets_root.resolve()
+        storage = self.storage
+        if isinstance(self.datasets_root, str):
+            local = storage.local_dir or default_storage_dir(self.datasets_root)
+            storage = storage.model_copy(update={"local_dir": local.resolve()})
+            root = local.resolve()
+        else:
+            root = self.datasets_root.resolve()
         source_dir = self.source.directory
         if source_dir is None:
             if self.source.kind == "directory":
@@ -480,7 +552,8 @@ class Settings(BaseSettings):
             source_dir = default_source_dir(self.source.kind)
         chain = self.chain
         resolved = {
-            "datasets_root": root,
+            "datasets_root": self.datasets_root if isinstance(self.datasets_root, str) else root,
+            "storage": storage,
             "state_dir": (self.state_dir or default_state_dir(root)).resolve(),
             "ocds_dir": self.ocds_dir.resolve() if self.ocds_dir else None,
             "dagster_home": self.dagster_home.resolve(),
@@ -509,6 +582,20 @@ class Settings(BaseSettings):
     def origin(self, path: str) -> Origin:
         """Where the value of a dotted setting came from."""
         return self._origins.get(path, "default")
+
+    @property
+    def local_root(self) -> Path:
+        """The local folder days are written to: the datasets root, or the working copy of an
+        ``s3://`` root (``storage.local_dir``)."""
+        if isinstance(self.datasets_root, str):
+            assert self.storage.local_dir is not None
+            return self.storage.local_dir
+        return self.datasets_root
+
+    @property
+    def storage_uri(self) -> str | None:
+        """The ``s3://bucket/prefix`` the datasets are published to (None: a local folder)."""
+        return self.datasets_root if isinstance(self.datasets_root, str) else None
 
     @property
     def status_store_dir(self) -> Path:
@@ -603,6 +690,7 @@ def production_problems(settings: Settings) -> list[str]:
         ("identity.policy_url", identity.policy_url),
         ("identity.contact_url", identity.contact_url),
         ("source.portal_url", settings.source.portal_url),
+        ("storage.endpoint_url", settings.storage.endpoint_url),
         *(("chain.rpc_urls", url) for url in chain.rpc_urls),
     ]
     for path, url in urls:

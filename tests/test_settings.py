@@ -200,6 +200,8 @@ def test_production_accepts_a_complete_configuration(monkeypatch: pytest.MonkeyP
         ("PERUCOMPRAS_CHAIN__RPC_URLS", "https://rpc.one.net,http://127.0.0.1:8545"),
         ("PERUCOMPRAS_CHAIN__MODE", "devchain"),
         ("PERUCOMPRAS_SOURCE__KIND", "synthetic"),
+        ("PERUCOMPRAS_IDENTITY__CONTACT_EMAIL", "datos@example.org"),
+        ("PERUCOMPRAS_STORAGE__ENDPOINT_URL", "http://127.0.0.1:9000"),
     ],
 )
 def test_production_refuses_one_placeholder(

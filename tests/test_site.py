@@ -74,7 +74,7 @@ def test_catalogue_urls_use_the_configured_base_url(published: tuple[Path, Path]
     publisher = dcat["dcat:dataset"][0]["dct:publisher"]
     assert publisher["@id"] == "https://observatorio.pe"
     assert publisher["dct:identifier"] == "PE-RUC-20999999993"
-    extras = {extra["key"]: extra["value"] for extra in ckan["result"]["extras"]}
+    extras = {extra["key"]: extra["value"] for extra in ckan["result"]["results"][0]["extras"]}
     assert extras["publisher_uri"] == "https://observatorio.pe"
     assert extras["dcat_catalog"] == f"{BASE}/{CATALOGUE_JSONLD}"
 

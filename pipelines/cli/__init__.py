@@ -1,4 +1,4 @@
-"""`publicar`: the operators' command (run, backfill, bulk, proof, serve, config).
+"""`publicar`: the operators' command (run, backfill, bulk, proof, serve, upload, config).
 
 The settings are loaded once here, with the command's flags as overrides, before any command
 touches a file; a refused setting ends the command with its message and exit code 2.
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from pipelines.cli import bulk, config, proof, run, serve
+from pipelines.cli import bulk, config, proof, run, serve, upload
 from settings import SettingsError, load_settings
 
 COMMANDS: dict[str, ModuleType] = {
@@ -20,6 +20,7 @@ COMMANDS: dict[str, ModuleType] = {
     "bulk": bulk,
     "proof": proof,
     "serve": serve,
+    "upload": upload,
     "config": config,
 }
 

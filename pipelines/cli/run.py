@@ -37,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, help="first day")
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="last day")
-    parser.add_argument("--datasets", type=Path, help="datasets root (default: the setting)")
+    parser.add_argument(
+        "--datasets", help="datasets root: a folder or s3://bucket/prefix (default: the setting)"
+    )
     parser.add_argument(
         "--chain",
         choices=["devchain", "rpc"],

@@ -650,6 +650,7 @@ def _assemble(build: _Build) -> BulkResult:
     info = package_info(
         build.identity,
         name=bulk.name,
+        path=f"{bulk.name}/{DATAPACKAGE}",
         title=text("datapackage.bulk_title", build.lang, date=newest.day.isoformat()),
         description=text("datapackage.bulk_description", build.lang, dataset=build.dataset),
         created=str(newest.manifest.data.get("cutoff", newest.day.isoformat())),

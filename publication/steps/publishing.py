@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from integrity.keys import anchor_key
-from integrity.layout import QUALITY_HTML
+from integrity.layout import DATAPACKAGE, QUALITY_HTML, DayLayout
 from messages import text
 from publication.anchoring import check_day_files
 from publication.datapackage import package_info
@@ -140,6 +140,7 @@ def publish(
         datapackage=package_info(
             identity,
             name=f"{dataset}-{day.isoformat()}",
+            path=DayLayout(Path(), dataset, day).path(DATAPACKAGE).as_posix(),
             title=text("datapackage.day_title", lang, date=day.isoformat()),
             description=text("datapackage.day_description", lang, dataset=dataset),
             created=cutoff,
