@@ -39,6 +39,13 @@ EXTRACT_CHECKS = [
         blocking=True,
         description="Every monthly file of the day's month can be read as a whole.",
     ),
+    AssetCheckSpec(
+        "source_files_expected_format",
+        asset="source_orders",
+        blocking=True,
+        description="Fewer than half the rows of each monthly file fail the row rules "
+        "(otherwise the file is probably not in the expected format).",
+    ),
 ]
 QUALITY_CHECKS = [
     AssetCheckSpec(
@@ -128,7 +135,7 @@ def source_orders(
     """Source rows of the day read from the monthly ReportePCBienes files."""
     day = _day(context)
     files = source.available_files(day)
-    extracted = datasets.day_job().extract(files, day)
+    extracted = datasets.day_job().extract(files, day, synthetic=source.synthetic)
     yield Output(extracted, metadata=extracted.metadata())
     yield from _checks(extracted.checks, EXTRACT_CHECKS, "source_orders")
 

@@ -43,9 +43,18 @@ class DayJob:
         """The ocid pattern of the identity."""
         return self.identity.ocid_pattern
 
-    def extract(self, files: list[Path], day: dt.date) -> steps.Extracted:
-        """Step 1: the day's source rows."""
-        return steps.extract(files, day, root=self.root, state_dir=self.state_dir)
+    def extract(
+        self, files: list[Path], day: dt.date, *, synthetic: bool = False
+    ) -> steps.Extracted:
+        """Step 1: the day's source rows (``synthetic``: generated files, labelled as such)."""
+        return steps.extract(
+            files,
+            day,
+            root=self.root,
+            state_dir=self.state_dir,
+            lang=self.lang,
+            synthetic=synthetic,
+        )
 
     @staticmethod
     def check(extracted: steps.Extracted) -> steps.Checked:
@@ -109,10 +118,11 @@ def run_day(
     files: list[Path],
     companions: dict[str, Path],
     *,
+    synthetic: bool = False,
     refresh_site: bool = True,
 ) -> DayRun:
     """Every step of one day, in order, stopping at the first closed gate."""
-    extracted = job.extract(files, day)
+    extracted = job.extract(files, day, synthetic=synthetic)
     if not extracted.gate_passed:
         return DayRun(day, extracted, None, None, None)
     checked = job.check(extracted)
@@ -129,12 +139,14 @@ def publish_days(
     job: DayJob,
     days: Iterable[dt.date],
     sources: Callable[[dt.date], tuple[list[Path], dict[str, Path]]],
+    *,
+    synthetic: bool = False,
 ) -> Iterator[DayRun]:
     """Run ``days`` in date order, one after the other (the site is not refreshed: the caller
     does it once); stops after the first day whose gate closed (days are chained)."""
     for day in sorted(set(days)):
         files, companions = sources(day)
-        run = run_day(job, day, files, companions, refresh_site=False)
+        run = run_day(job, day, files, companions, synthetic=synthetic, refresh_site=False)
         yield run
         if run.failures:
             return

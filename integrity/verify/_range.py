@@ -183,3 +183,4 @@ def _merge_items(result: VerificationResult) -> None:
         elif own.status is Status.OK:
             own.status = summary.status
     result.dev_chain = any(item.dev_chain for item in result.items)
+    result.synthetic = any(item.synthetic for item in result.items)

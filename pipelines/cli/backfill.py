@@ -49,7 +49,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     refused = refuse(args, settings)
     if refused is not None:
         return refused
-    start, end = run.day_range(args, settings)
+    start, end, months = run.plan(args, settings)
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     lang = settings.lang
     source = SourceResource.from_settings(settings)
@@ -77,13 +77,19 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         progress = stack.enter_context(DayProgress(len(days), lang=lang))
         sessions = _open_session(stack, chain, dataset)
         for month in _months(days):
+            refused = run.missing_month(month[0], settings, months)
+            if refused is not None:
+                return refused
             done: list[dt.date] = []
             skipped = finished_days(job, month)
             for day in sorted(skipped):
                 progress.day_done(text("backfill.skipped", lang, day=day), 0)
             todo = [day for day in month if day not in skipped]
             for day_run in publish_days(
-                job, todo, lambda d: (source.available_files(d), source.companion_files(d))
+                job,
+                todo,
+                lambda d: (source.available_files(d), source.companion_files(d)),
+                synthetic=source.synthetic,
             ):
                 if day_run.failures:
                     progress.note(f"{day_run.day}  FAILED")
