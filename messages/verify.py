@@ -124,11 +124,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "pin.none": {
         "es": (
             "Sin pin de confianza: no se sabe qué cadena, contrato y publicador son los "
-            "oficiales (use --trust ARCHIVO con el pin oficial)."
+            "oficiales, así que nada puede quedar VERIFICADO. Obtenga el pin oficial (se "
+            "instala con el verificador, o PERÚ COMPRAS lo publica fuera de los datos) y use "
+            "--trust ARCHIVO."
         ),
         "en": (
-            "No trust pin: the official chain, contract and publisher are unknown (use "
-            "--trust FILE with the official pin)."
+            "No trust pin: the official chain, contract and publisher are unknown, so nothing "
+            "can be VERIFIED. Get the official pin (installed with the verifier, or published "
+            "by PERÚ COMPRAS outside the data) and use --trust FILE."
         ),
     },
     # --- unsafe, unusual or oversized input (never opened, followed or read past a limit)
@@ -807,12 +810,26 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "publisher.no_trust": {
         "es": (
-            "sin pin de confianza no se sabe qué contrato y publicador son los oficiales: use "
-            "--trust ARCHIVO con el pin oficial (o --datasets con una raíz que tenga trust.json)"
+            "sin pin de confianza no se sabe qué cadena, contrato y publicador son los "
+            "oficiales, y un trust.json que viene con los datos no lo prueba: obtenga el pin "
+            "oficial (se instala con el verificador, o PERÚ COMPRAS lo publica fuera de los "
+            "datos) y úselo con --trust ARCHIVO"
         ),
         "en": (
-            "without a trust pin the official contract and publisher are unknown: use "
-            "--trust FILE with the official pin (or --datasets with a root holding trust.json)"
+            "without a trust pin the official chain, contract and publisher are unknown, and a "
+            "trust.json that comes with the data does not prove them: get the official pin "
+            "(installed with the verifier, or published by PERÚ COMPRAS outside the data) and "
+            "pass it with --trust FILE"
+        ),
+    },
+    "publisher.data_pin_differs": {
+        "es": (
+            "publicador distinto del oficial: {source} (que viene con los datos) dice {field} "
+            "{actual}, pero el pin «{trust}» fija {expected}"
+        ),
+        "en": (
+            "publisher differs from the official one: {source} (which came with the data) says "
+            "{field} {actual}, but the pin '{trust}' pins {expected}"
         ),
     },
     "publisher.mismatch": {
@@ -853,6 +870,55 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "range.ok": {
         "es": "{days} día(s) encadenados sin huecos, intercambios ni repeticiones",
         "en": "{days} day(s) chained without gaps, swaps or replays",
+    },
+    "range.anchored_missing": {
+        "es": (
+            "{date}: el registro guarda una publicación de este día (entrada {seq}, {count} en "
+            "total), pero falta en lo descargado (índice y carpeta): la descarga está incompleta"
+        ),
+        "en": (
+            "{date}: the registry holds a publication of this day (entry {seq}, {count} in "
+            "all), but it is missing from the download (index and folder): the download is "
+            "incomplete"
+        ),
+    },
+    "range.registry_ok": {
+        "es": (
+            "registro consultado para cada uno de los {days} día(s) del {start} al {end}: no "
+            "falta ningún día anclado"
+        ),
+        "en": (
+            "registry asked about each of the {days} day(s) from {start} to {end}: no anchored "
+            "day is missing"
+        ),
+    },
+    "range.late": {
+        "es": "publicación tardía (anclada después de días posteriores): {dates}",
+        "en": "late publication (anchored after later days): {dates}",
+    },
+    "range.corrected": {
+        "es": "corregido (una nueva entrada reemplazó a la anterior, que sigue legible): {dates}",
+        "en": "corrected (a new entry replaced the earlier one, which stays readable): {dates}",
+    },
+    "range.registry_no_pin": {
+        "es": (
+            "sin pin de confianza no se consultó el registro: no se sabe si faltan días "
+            "anclados en lo descargado"
+        ),
+        "en": (
+            "without a trust pin the registry was not asked: whether anchored days are missing "
+            "from the download is unknown"
+        ),
+    },
+    "range.registry_too_long": {
+        "es": (
+            "el periodo es demasiado largo para preguntar al registro día por día (máximo "
+            "{days} días): compruébelo por partes"
+        ),
+        "en": (
+            "the period is too long to ask the registry day by day (at most {days} days): check "
+            "it in parts"
+        ),
     },
     # --- the browser page (integrity/web/verificar.html): its own texts, and page wordings
     # of two locate.* messages (the page has no --datasets: it reads the site's index.json)

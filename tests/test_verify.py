@@ -25,8 +25,10 @@ from integrity.merkle import leaf_hashes, merkle_root, root_from_leaf_hashes
 from integrity.verify import (
     DatasetsRoot,
     JsonRpcChainAccess,
+    PinSource,
     SkipReason,
     Status,
+    TrustPin,
     VerificationResult,
     VerifyOptions,
     Web3ChainAccess,
@@ -66,8 +68,13 @@ class World:
     def access(self) -> Web3ChainAccess:
         return Web3ChainAccess(self.w3)
 
+    @property
+    def pin(self) -> TrustPin:
+        """The registry's pin, as if given with --trust."""
+        return TrustPin.from_pin(self.registry.pin, PinSource.ARGUMENT)
+
     def options(self, **overrides: Any) -> VerifyOptions:
-        return VerifyOptions(**({"chain": self.access()} | overrides))
+        return VerifyOptions(**({"chain": self.access(), "trust": self.pin} | overrides))
 
     def folder(self, day: dt.date) -> Path:
         return layout.DayLayout(self.root, DATASET, day).folder
@@ -352,7 +359,8 @@ def test_look_alike_contract_with_the_same_roots_is_rejected(world: World) -> No
     assert result.exit_code == 1
     fields = {n.params["field"] for n in result.checks["publisher"].notes if n.failed}
     assert fields == {"contract", "publisher"}
-    # A trust file pointing at the look-alike is caught by the pinned publisher too.
+    # A trust.json in the data pointing at the look-alike is only a copy: it is compared with
+    # the pin and named as a publisher other than the official one.
     (world.root / layout.TRUST_FILE).write_bytes(
         orjson.dumps(
             {
@@ -363,7 +371,11 @@ def test_look_alike_contract_with_the_same_roots_is_rejected(world: World) -> No
         )
     )
     pinned = verify_path(world.folder(DAYS[1]), world.options())
-    assert any(n.params.get("field") == "publisher()" for n in pinned.checks["publisher"].notes)
+    assert pinned.exit_code == 1
+    differs = [n for n in pinned.checks["publisher"].notes if n.key == "publisher.data_pin_differs"]
+    assert len(differs) == 1 and differs[0].params["field"] == "contract"
+    assert "publicador distinto del oficial" in differs[0].text("es")
+    assert [pin.source for pin in pinned.pins_used()] == [PinSource.ARGUMENT]
 
 
 def test_replay_of_an_older_root_for_a_later_day(tmp_path: Path) -> None:
@@ -509,7 +521,9 @@ def test_anchor_not_final_yet_is_pending(world: World) -> None:
 def test_anchor_receipt_without_an_anchor_on_chain(world: World, tmp_path: Path) -> None:
     other = build_world(tmp_path / "other", DAYS[:1], (2,))
     (world.root / layout.TRUST_FILE).write_bytes((other.root / layout.TRUST_FILE).read_bytes())
-    result = verify_path(world.folder(DAYS[1]), VerifyOptions(chain=other.access()))
+    result = verify_path(
+        world.folder(DAYS[1]), VerifyOptions(chain=other.access(), trust=other.pin)
+    )
     assert result.exit_code == 1
     assert "anchor.missing_on_chain" in failing_keys(result, "anchor")
     # Same deployer and nonce on both chains: same contract address, so the pin still holds.

@@ -28,6 +28,7 @@ from integrity.verify import (
     Status,
     VerificationResult,
     VerifyOptions,
+    load_trust_file,
     verify_path,
     verify_range,
 )
@@ -49,10 +50,12 @@ def day(root: Path, date: dt.date = D4) -> layout.DayLayout:
 
 
 def online(root: Path | None = None, **changes: Any) -> VerifyOptions:
-    """Options reading the vectors' chain snapshot (the datasets root if given)."""
+    """Options reading the vectors' chain snapshot with the vectors' pin (--trust), and the
+    datasets root if given."""
     options = VerifyOptions(
         datasets=DatasetsRoot.at(root) if root is not None else None,
         chain=load_generator().SnapshotChain(SNAPSHOT),
+        trust=load_trust_file(VECTORS / "pins" / "vectores-prueba.json"),
     )
     for name, value in changes.items():
         setattr(options, name, value)
@@ -167,13 +170,14 @@ def test_offline_on_a_fully_forged_day_never_says_publisher_ok(root: Path) -> No
     assert code == 3
     assert any(line.split()[:2] == ["publicador", "OMITIDA"] for line in text.splitlines())
     assert "publicador  OK" not in text  # the old "publicador OK … coinciden con trust.json"
-    # The pin that was used says it came with the data, not from an authority.
-    assert "viene con los datos descargados" in text
+    # The mirror's trust.json is never taken as the pin: without one, no pin was used.
+    assert "Sin pin de confianza" in text and "--trust" in text
+    assert result.pins_used() == []
 
 
 def test_every_verdict_names_the_pin_and_its_origin(root: Path, tmp_path: Path) -> None:
     code, text = verificar(str(day(root).folder), "--offline")
-    assert code == 3 and "Pin tomado de" in text and "trust.json" in text
+    assert code == 3 and "Sin pin de confianza" in text and "Pin tomado de" not in text
     pin = tmp_path / "pin.json"
     shutil.copyfile(root / layout.TRUST_FILE, pin)
     code, text = verificar(str(day(root).folder), "--offline", "--trust", str(pin))
