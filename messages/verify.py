@@ -752,6 +752,58 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "contract stores decides)"
         ),
     },
+    "anchor.receipt_ok": {
+        "es": (
+            "recibo: la transacción {tx} existe, se confirmó en el bloque {block} y el registro "
+            "fijado emitió esta entrada"
+        ),
+        "en": (
+            "receipt: transaction {tx} exists, was confirmed in block {block} and the pinned "
+            "registry emitted this entry"
+        ),
+    },
+    "anchor.receipt_tx_bad": {
+        "es": "recibo: «{tx}» no es un hash de transacción (0x y 64 cifras hexadecimales)",
+        "en": "receipt: '{tx}' is not a transaction hash (0x and 64 hex digits)",
+    },
+    "anchor.receipt_tx_missing": {
+        "es": (
+            "recibo: la transacción {tx} no existe en la cadena: el recibo no es el que "
+            "escribió el publicador"
+        ),
+        "en": (
+            "receipt: transaction {tx} does not exist on the chain: the receipt is not the one "
+            "the publisher wrote"
+        ),
+    },
+    "anchor.receipt_tx_failed": {
+        "es": "recibo: la transacción {tx} falló en la cadena (no anotó nada)",
+        "en": "receipt: transaction {tx} failed on the chain (it recorded nothing)",
+    },
+    "anchor.receipt_tx_block": {
+        "es": "recibo: la transacción {tx} no está en el bloque {block} que dice el recibo",
+        "en": "receipt: transaction {tx} is not in block {block}, as the receipt says",
+    },
+    "anchor.receipt_tx_other_contract": {
+        "es": (
+            "recibo: la transacción {tx} no llamó al registro fijado {contract} ni emitió esta "
+            "entrada"
+        ),
+        "en": (
+            "receipt: transaction {tx} did not call the pinned registry {contract} nor emit "
+            "this entry"
+        ),
+    },
+    "anchor.receipt_tx_no_entry": {
+        "es": (
+            "recibo: la transacción {tx} llamó al registro {contract}, pero no anotó este "
+            "manifiesto para este día"
+        ),
+        "en": (
+            "receipt: transaction {tx} called the registry {contract}, but did not record this "
+            "manifest for this day"
+        ),
+    },
     "anchor.receipt_unchecked": {
         "es": (
             "recibo: transacción {tx}, bloque {block}: no comprobado (se comprueba lo que guarda "

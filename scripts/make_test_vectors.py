@@ -1382,8 +1382,9 @@ def _issue_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, A
 
 
 def _registry_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, Any]]:
-    """Issue 12 cases 2, 4 and 11: a range the index hides a day of, a forged proof with an
-    official-looking receipt, a release line in code-point (not RFC 8785) key order."""
+    """Issue 12 cases 2, 4, 10 and 11: a range the index hides a day of, a forged proof with
+    an official-looking receipt, a receipt whose transaction hash is not one, a release line
+    in code-point (not RFC 8785) key order."""
     d3, d4, _, d6 = days
     cases_dir = out / "cases"
     rel = lambda path: path.relative_to(out).as_posix()  # noqa: E731
@@ -1406,6 +1407,25 @@ def _registry_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str
             datasets=rel(hidden),
             range_=(d3.isoformat(), d6.isoformat()),
             issue_case=2,
+        )
+    )
+
+    # 10 · the receipt's transaction fields are checked, not just shown
+    bad_tx = cases_dir / "receipt-malformed-tx"
+    day_copy = _copy_day(layout.DayLayout(good, DATASET, d4).folder, bad_tx / "day")
+    receipt_path = day_copy / f"{DATASET}-{d4.isoformat()}-{layout.ANCHOR}"
+    receipt = orjson.loads(receipt_path.read_bytes()) | {"txHash": "0x1234"}
+    _write_json(receipt_path, receipt)
+    cases.append(
+        _case(
+            "receipt-malformed-tx",
+            "A day whose anchor receipt names a transaction hash that is not one (0x1234): "
+            "online the receipt's transaction is checked, so the receipt is FALLA (a real "
+            "transaction that does not exist, or did not emit the entry, fails the same way).",
+            rel(day_copy),
+            ALL_OK | {"anchor": "fail"},
+            {"anchor": ["anchor.receipt_tx_bad"]},
+            issue_case=10,
         )
     )
 

@@ -117,7 +117,11 @@ def test_proof_claiming_a_different_tree_size(world: World) -> None:
     forged["anchor"]["digest"] = hashlib.sha256(canonical_bytes(forged["manifest"])).hexdigest()
     result = verify_proof(forged, world.access(), options=options(world))
     assert result.exit_code == 1
-    assert failing_keys(result, "anchor") == ["anchor.digest_mismatch"]
+    # The receipt's transaction recorded the real manifest's digest, not the edited one.
+    assert failing_keys(result, "anchor") == [
+        "anchor.receipt_tx_no_entry",
+        "anchor.digest_mismatch",
+    ]
 
 
 def test_proof_pointing_at_another_contract_or_chain(world: World) -> None:

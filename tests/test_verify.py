@@ -146,7 +146,7 @@ def test_untampered_day_folder_verifies_on_chain(world: World) -> None:
     notes = result.checks["anchor"].notes
     assert [n.key for n in notes] == [
         "anchor.previous_manifest_ok",
-        "anchor.receipt_unchecked",
+        "anchor.receipt_ok",
         "anchor.ok",
         "anchor.kind_first",
     ]
@@ -285,7 +285,11 @@ def test_forged_manifest_with_recomputed_root_is_caught_by_the_anchor(world: Wor
     result = verify_path(world.folder(day), world.options())
     assert statuses(result)["integrity"] == "ok"
     assert statuses(result)["inclusion"] == "ok"
-    assert failing_keys(result, "anchor") == ["anchor.digest_mismatch"]
+    # The receipt's transaction is real, but it recorded the original digest, not the new one.
+    assert failing_keys(result, "anchor") == [
+        "anchor.receipt_tx_no_entry",
+        "anchor.digest_mismatch",
+    ]
     assert result.exit_code == 1
     offline = verify_path(world.folder(day), VerifyOptions(offline=True))
     assert offline.exit_code == 3  # only the chain can catch a fully recomputed forgery
@@ -516,6 +520,36 @@ def test_anchor_not_final_yet_is_pending(world: World) -> None:
     result = verify_path(world.folder(DAYS[0]), VerifyOptions(chain=_LaggingReader(world)))
     assert result.exit_code == 2
     assert result.checks["anchor"].notes[-1].key == "anchor.pending"
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"txHash": "0x" + "ab" * 32}, "anchor.receipt_tx_missing"),
+        ({"txHash": "0x1234"}, "anchor.receipt_tx_bad"),
+        ({"blockNumber": 999}, "anchor.receipt_tx_block"),
+        ("previous day's transaction", "anchor.receipt_tx_no_entry"),
+    ],
+)
+def test_receipt_transaction_is_checked_online(world: World, change: Any, key: str) -> None:
+    """Issue 12 case 10: the receipt's txHash and blockNumber are checked against the chain
+    (the transaction exists, in that block, and the pinned registry emitted this entry)."""
+    path = world.path(DAYS[1], layout.ANCHOR)
+    original = path.read_bytes()
+    record = orjson.loads(original)
+    if isinstance(change, str):
+        earlier = orjson.loads(world.path(DAYS[0], layout.ANCHOR).read_bytes())
+        change = {"txHash": earlier["txHash"], "blockNumber": earlier["blockNumber"]}
+    path.write_bytes(orjson.dumps(record | change))
+    try:
+        result = verify_path(world.folder(DAYS[1]), world.options())
+        assert result.exit_code == 1
+        assert failing_keys(result, "anchor") == [key]
+        offline = verify_path(world.folder(DAYS[1]), VerifyOptions(offline=True))
+        assert offline.exit_code == 3
+        assert "anchor.receipt_unchecked" in [n.key for n in offline.checks["anchor"].notes]
+    finally:
+        path.write_bytes(original)
 
 
 def test_anchor_receipt_without_an_anchor_on_chain(world: World, tmp_path: Path) -> None:
