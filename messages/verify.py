@@ -1032,12 +1032,15 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "page.pin_missing": {
         "es": (
-            "Esta página no trae un pin de confianza incorporado: se usa el trust.json del "
-            "sitio, que es una copia que viene con los datos, no una autoridad."
+            "Esta página no trae un pin de confianza incorporado, así que nada puede quedar "
+            "VERIFICADO (el trust.json del sitio es una copia que viene con los datos, no una "
+            "autoridad): use la página que publica PERÚ COMPRAS o verificar --trust con el pin "
+            "oficial."
         ),
         "en": (
-            "This page carries no built-in trust pin: the site's trust.json is used, a copy "
-            "that came with the data, not an authority."
+            "This page carries no built-in trust pin, so nothing can be VERIFIED (the site's "
+            "trust.json is a copy that came with the data, not an authority): use the page "
+            "PERÚ COMPRAS publishes, or verificar --trust with the official pin."
         ),
     },
     "page.pin_invalid": {
@@ -1056,10 +1059,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "e indique uno."
         ),
         "en": "Without a pin there are no trusted nodes: to query the chain, open 'Use another node' and give one.",
-    },
-    "page.trust_line": {
-        "es": "(trust.json: cadena {chain_id} · contrato {contract} · publicador {publisher})",
-        "en": "(trust.json: chain {chain_id} · contract {contract} · publisher {publisher})",
     },
     "page.rpc_own": {
         "es": "Usar otro nodo de la cadena (avanzado)",
