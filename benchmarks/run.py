@@ -35,7 +35,7 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 DATASET = "perucompras-ocam"
-BASE_URL = "https://datos.example.org/perucompras"
+BASE_URL = "http://127.0.0.1:8000"  # the dev base URL (settings.DEV_BASE_URL)
 MONTH = (2026, 1)
 SEED = 2026
 GNU_TIME = "/usr/bin/time"
@@ -215,14 +215,23 @@ def load_releases(work: Path, limit: int | None = None) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- libcoveocds offline
 
 
-def offline_libcove() -> Callable[[dict[str, Any], Path], dict[str, Any]]:
-    """libcoveocds with the standard and extensions served from ../shared/ocds, no network."""
+def offline_libcove(work: Path) -> Callable[[dict[str, Any], Path], dict[str, Any]]:
+    """libcoveocds with the standard and official extensions from ../shared/ocds and the local
+    extensions as the site writes them (in ``work``), no network."""
     from ocdsextensionregistry import extension_version, util
 
-    from ocds_mappings.extensions import DECLARED_EXTENSIONS
+    from ocds_mappings.extensions import extension_urls, local_extensions_base
     from ocds_mappings.offline import libcoveocds_config, libcoveocds_report, offline_session
+    from publication.ocds_site import write_ocds_documents
+    from settings import Identity
 
-    session, _adapter = offline_session(extension.url for extension in DECLARED_EXTENSIONS)
+    site = work / "cove-site"
+    identity = Identity(base_url=BASE_URL)
+    write_ocds_documents(site, DATASET, identity, profile="dev", synthetic=True)
+    session, _adapter = offline_session(
+        extension_urls(local_base_url=local_extensions_base(BASE_URL)),
+        served={f"{BASE_URL}/": site},
+    )
     util.session = session
     extension_version.session = session
     config = libcoveocds_config()
@@ -236,18 +245,17 @@ def offline_libcove() -> Callable[[dict[str, Any], Path], dict[str, Any]]:
 
 def release_package(releases: list[dict[str, Any]]) -> dict[str, Any]:
     """A release package of ``releases`` as the pipeline writes it."""
-    from ocds_mappings.extensions import extension_urls
-    from ocds_mappings.packaging import Publisher, release_package
+    from ocds_mappings.extensions import extension_urls, local_extensions_base
+    from ocds_mappings.identity import package_metadata
+    from ocds_mappings.packaging import release_package
     from settings import Identity
 
     return release_package(
         releases,
         uri=f"{BASE_URL}/bench/releases.json",
         published_date="2026-01-31T23:59:59-05:00",
-        publisher=Publisher("PERÚ COMPRAS", "20600927818"),
-        license=Identity().license,
-        publication_policy=f"{BASE_URL}/publication-policy.html",
-        extensions=extension_urls(),
+        metadata=package_metadata(Identity(base_url=BASE_URL), profile="dev", synthetic=True),
+        extensions=extension_urls(local_base_url=local_extensions_base(BASE_URL)),
     )
 
 
@@ -313,7 +321,7 @@ PROBES: dict[str, Callable[[Path], Any]] = {
     "validate-python-jsonschema": lambda work: _validate_py(
         _python_jsonschema_validator(), load_releases(work, 2000)
     ),
-    "validate-libcoveocds": lambda work: offline_libcove()(
+    "validate-libcoveocds": lambda work: offline_libcove(work)(
         release_package(load_releases(work, 2000)), work / "cove-probe"
     ),
     "read-perucompras": lambda work: __import__(
@@ -363,7 +371,7 @@ def bench_validation(inputs: Inputs, repeat: int, sample: int) -> Table:
     releases = inputs.releases[:sample]
     ours = ReleaseValidator()
     python = _python_jsonschema_validator()
-    cove = offline_libcove()
+    cove = offline_libcove(inputs.work)
     package = release_package(releases)
     invalid = {
         "rs": sum(1 for e in ours.validate_many(releases) if e),

@@ -6,8 +6,11 @@ Pure functions over the tables of ``perucompras.detailed_export`` and ``perucomp
 - ``contracts[0].items``: one item per product line (id ``{delivery}-{n}``), quantity, unit price
   (IGV excluded) and the delivery address (location extension, ``items[].deliveryAddress``);
 - ``contracts[0].implementation.milestones``: one ``delivery`` milestone per delivery, due at
-  the end of ``Fecha Fin Entrega``, ``met`` once the order is ``PAGADA``, else ``scheduled``
-  (the delivery's own status, as exported, is quoted in the description, never mapped);
+  the end of ``Fecha Fin Entrega``, its status from the order's status (``mapping.STATUS_RULES``:
+  ``met`` with ``dateMet`` once paid, ``notMet`` with ``dateModified`` when the contract ended
+  without it, else ``scheduled``; the delivery's own status, as exported, is quoted in the
+  description, never mapped), after the payment milestone the mapping may have set;
+- ``contracts[0].period``: from the first delivery window's start to the last one's end;
 - ``bids`` (bids extension): statistics and, given the quotations themselves, one bid per
   quotation (status ``valid``), its supplier added to ``parties`` with role ``tenderer``; the
   award points to the selected quotation through ``awards[].relatedBid``.
@@ -29,13 +32,13 @@ from ocds_mappings.mapping import (
     CURRENCY,
     PARTY_SCHEME,
     cents_to_number,
+    close_milestone,
     party_id,
     release_id,
+    status_rule,
 )
 from perucompras.detailed_export import DELIVERY_KEY_COLUMNS, QUANTITY_SCALE
-from settings import EXAMPLE_OCID_PREFIX
 
-PAID_STATUS = "PAGADA"
 UNIT_NAME = "Unidad"
 COUNTRY_NAME = "Perú"
 LINE_COLUMNS = (
@@ -132,8 +135,8 @@ def _item(line: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _milestone(delivery: Mapping[str, Any], paid: bool) -> dict[str, Any]:
-    """A delivery milestone, due at the end of the delivery window."""
+def _milestone(delivery: Mapping[str, Any]) -> dict[str, Any]:
+    """A delivery milestone, due at the end of the delivery window (status set by the caller)."""
     number = delivery["delivery_number"]
     place = ", ".join(
         part
@@ -156,8 +159,19 @@ def _milestone(delivery: Mapping[str, Any], paid: bool) -> dict[str, Any]:
             f"Lugar de entrega: {place}.{status}"
         ),
         "dueDate": delivery["delivery_end"],
-        "status": "met" if paid else "scheduled",
     }
+
+
+def _period(deliveries: list[dict[str, Any]]) -> dict[str, str] | None:
+    """The contract's period: first delivery window start to last window end (when known)."""
+    starts = [d["delivery_start"] for d in deliveries if d.get("delivery_start")]
+    ends = [d["delivery_end"] for d in deliveries if d.get("delivery_end")]
+    period = {}
+    if starts:
+        period["startDate"] = min(starts)
+    if ends:
+        period["endDate"] = max(ends)
+    return period or None
 
 
 def _statistics(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -270,20 +284,16 @@ def attach_details(
     lines: pa.Table | None = None,
     deliveries: pa.Table | None = None,
     quotations: pa.Table | None = None,
-    ocid_prefix: str = EXAMPLE_OCID_PREFIX,
 ) -> list[dict[str, Any]]:
     """Copies of ``releases`` with items, delivery milestones and bids added to call-offs.
 
     ``quotations`` is either the quotations table (``perucompras.quotations.QUOTATION_SCHEMA``:
     bid details, tenderer parties and statistics) or ``quotation_summary(...)`` (statistics
-    only). Releases that are not call-offs of ``ocid_prefix``, or whose order has no details,
-    are returned unchanged.
+    only). Releases that are not call-offs (no contract), or whose order has no details, are
+    returned unchanged.
     """
     copies = [orjson.loads(orjson.dumps(release)) for release in releases]
-    prefix = f"{ocid_prefix}-OCAM-"
-    call_offs = [
-        r for r in copies if str(r.get("ocid", "")).startswith(prefix) and r.get("contracts")
-    ]
+    call_offs = [r for r in copies if r.get("contracts")]
     orders = pa.array(sorted({r["contracts"][0]["id"] for r in call_offs}), pa.string())
     lines_by_order = _rows_by_order(
         lines,
@@ -326,9 +336,15 @@ def attach_details(
             changed = True
         order_deliveries = deliveries_by_order.get(order_number)
         if order_deliveries:
-            paid = contract.get("statusDetails") == PAID_STATUS
+            rule = status_rule(contract["statusDetails"])
+            milestones = [_milestone(d) for d in order_deliveries]
+            for milestone in milestones:
+                close_milestone(milestone, rule, release["date"])
             implementation = contract.setdefault("implementation", {})
-            implementation["milestones"] = [_milestone(d, paid) for d in order_deliveries]
+            implementation["milestones"] = [*implementation.get("milestones", []), *milestones]
+            period = _period(order_deliveries)
+            if period:
+                contract["period"] = period
             changed = True
         if quotes_by_order.get(order_number):
             release["bids"] = _bids(release, quotes_by_order[order_number], names)

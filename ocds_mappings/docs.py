@@ -8,23 +8,37 @@ from pathlib import Path
 
 from integrity import layout
 from integrity.layout import EXTENSIONS_FOLDER, POLICY_FILE
-from ocds_mappings.details import COUNTRY_NAME, PAID_STATUS, QUANTITY_SCALE, UNIT_NAME
+from ocds_mappings.caveats import WARNINGS
+from ocds_mappings.dates import END_OF_DAY, START_OF_DAY
+from ocds_mappings.details import COUNTRY_NAME, QUANTITY_SCALE, UNIT_NAME
 from ocds_mappings.extensions import DECLARED_EXTENSIONS, Extension
+from ocds_mappings.identity import (
+    PERU_COMPRAS_NAME,
+    PERU_COMPRAS_RUC,
+    SOURCE_PORTAL,
+    Profile,
+    publication_labels,
+    runs_as_data_source,
+)
 from ocds_mappings.mapping import (
+    BUYER_CATEGORIES,
     CURRENCY,
     FIELD_MAPPINGS,
+    FRAMEWORK_METHOD_DETAILS,
     LANGUAGE,
     PARTY_ID_PREFIX,
     PARTY_SCHEME,
-    PERU_COMPRAS_NAME,
-    PERU_COMPRAS_RUC,
+    PROCEDURE_RULES,
+    PROCUREMENT_METHOD,
     QUARANTINE_SCHEMA,
     STATUS_RULES,
+    StatusRule,
+    status_rule,
 )
 from ocds_mappings.packaging import licence_of
 from perucompras.detailed_export import FILE_NAME as DETAIL_FILE_NAME
 from perucompras.quotations import FILE_PREFIX as QUOTATION_PREFIX
-from settings import EXAMPLE_OCID_PREFIX, Identity
+from settings import DEFAULT_OCID_PATTERN, EXAMPLE_OCID_PREFIX, Identity
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
 GENERATED_NOTE = (
@@ -48,17 +62,25 @@ OPEN_CODELISTS: tuple[OpenCodelistUse, ...] = (
     OpenCodelistUse(
         "documentType.csv",
         ("contracts[].documents[].documentType",),
-        tuple(sorted({"contractSigned", *(r.status_document_type for r in STATUS_RULES.values())})),
+        tuple(
+            sorted(
+                {
+                    "contractSigned",
+                    status_rule("").status_document_type,
+                    *(r.status_document_type for r in STATUS_RULES.values()),
+                }
+            )
+        ),
     ),
     OpenCodelistUse(
         "milestoneType.csv",
-        ("contracts[].milestones[].type", "contracts[].implementation.milestones[].type"),
+        ("contracts[].implementation.milestones[].type",),
         ("delivery", "payment"),
     ),
     OpenCodelistUse(
         "partyRole.csv",
         ("parties[].roles",),
-        ("buyer", "procuringEntity", "supplier", "tenderer"),
+        ("buyer", "payee", "payer", "procuringEntity", "supplier", "tenderer"),
     ),
     OpenCodelistUse("relatedProcess.csv", ("relatedProcesses[].relationship",), ("framework",)),
     OpenCodelistUse("relatedProcessScheme.csv", ("relatedProcesses[].scheme",), ("ocid",)),
@@ -87,13 +109,22 @@ DAY_FILES: tuple[tuple[str, str], ...] = (
         "its whole history by URL, with a compiled release over that history.",
     ),
     (layout.ORDERS_PARQUET, "The day's published orders, one row per source row (flat table)."),
-    (layout.ORDERS_CSV, "The same table as CSV (UTF-8)."),
+    (
+        layout.ORDERS_CSV,
+        "The same table as CSV, UTF-8 with a byte order mark (so that spreadsheets read "
+        "accents right).",
+    ),
     (
         layout.QUARANTINE_PARQUET,
         "Every source row held back that day, with the file, line, field, rule and message.",
     ),
     (layout.QUALITY_JSON, "Quality report: row counts, every check and its outcome."),
     (layout.QUALITY_HTML, "The quality report as a web page (Spanish)."),
+    (
+        layout.DATAPACKAGE,
+        "Frictionless Data Package (v2) of the day: every file above with its size, SHA-256 "
+        "and media type, and the Table Schema of the flat tables (from the data dictionary).",
+    ),
     (
         layout.MANIFEST,
         "Manifest: sources (name, SHA-256, rows), counts, Merkle root and tree size, SHA-256 "
@@ -117,8 +148,8 @@ def _extension_url(extension: Extension) -> str:
     """The URL packages name: official for registry extensions, the datasets site for local ones."""
     if extension.local:
         return (
-            f"`{{base_url}}/{EXTENSIONS_FOLDER}/{extension.folder}/extension.json` "
-            f"(from `ocds_mappings/extensions/{extension.folder}/`)"
+            f"`{{base_url}}/{EXTENSIONS_FOLDER}/{extension.folder}/extension.json`, served with "
+            "its schema and README by this site"
         )
     return extension.url
 
@@ -128,17 +159,43 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _status_cell(value: str | None) -> str:
+    return f"`{value}`" if value else "—"
+
+
+def _status_row(rule: StatusRule) -> str:
+    """One row of the status coherence table."""
+    payment = "met, `dateMet`; transaction of TOTAL" if rule.paid else "—"
+    delivery = {
+        "met": "`met`, `dateMet` = status date",
+        "notMet": "`notMet`, `dateModified` = status date",
+        "scheduled": "`scheduled`",
+    }[rule.delivery_status]
+    return (
+        f"| {rule.raw or '*any other value*'} | {_status_cell(rule.award_status)} | "
+        f"{_status_cell(rule.contract_status)} | {'yes' if rule.signed else '**no**'} | "
+        f"{delivery} | {payment} | `{rule.later_tag}` | `{rule.status_document_type}` | "
+        f"{_cell(rule.meaning)} |"
+    )
+
+
 def mapping_markdown() -> str:
-    """The source column -> OCDS path table, the status table and the identifiers."""
+    """The source column -> OCDS path table, the status and procedure tables, first stages,
+    dates and identifiers."""
     lines = [
         GENERATED_NOTE,
         "",
         "# Mapping: PERÚ COMPRAS purchase orders → OCDS 1.1.5",
         "",
-        "Each purchase order (OCAM) is a call-off of an Acuerdo Marco: one contracting process "
-        f"per order, one release per observed state. Language `{LANGUAGE}`, currency "
-        f"`{CURRENCY}`, `initiationType` `tender`, `tender.procurementMethod` `selective`, "
-        "`tender.mainProcurementCategory` `goods`, one award (status `active`) and one contract.",
+        "Each purchase order (OCAM) is a call-off of an Acuerdo Marco (OCDS framework "
+        "guidance: a second stage is its own contracting process): one contracting process per "
+        "order, one release per observed state. Language "
+        f"`{LANGUAGE}`, currency `{CURRENCY}`, `initiationType` `tender`, "
+        "`tender.status` `complete` (the order exists: its selection is over; an `active` "
+        "tender with an award would fail OCP's check \"no awards or contracts for incomplete "
+        f"tenders\"), `tender.procurementMethod` `{PROCUREMENT_METHOD}` (only the agreement's "
+        "suppliers can be chosen), `tender.mainProcurementCategory` from the agreements table, "
+        "one award and one contract.",
         "",
         "## Columns",
         "",
@@ -154,35 +211,118 @@ def mapping_markdown() -> str:
         "",
         "## Order status",
         "",
-        "Any other ESTADO_ORDEN_ELECTRÓNICA value is quarantined (rule `unknown_status`), "
-        "never guessed. The raw value is always kept in `contracts[].statusDetails`.",
+        "One table decides every state (`ocds_mappings.mapping.STATUS_RULES`); the coherence "
+        "suite (`quality.coherence`) checks on every day that the published states never "
+        "contradict each other or their codelist definitions: a `cancelled` contract "
+        '("cancelled prior to being signed") has no `dateSigned`, no transaction and no met '
+        "milestone, and its award is `cancelled`; an `active` or `terminated` contract "
+        '("signed") has a `dateSigned` and an `active` award; a milestone is `met` only with a '
+        "`dateMet`; a contract that has ended (`terminated`, `cancelled`) has no `scheduled` "
+        "milestone; a met `payment` milestone has a transaction (milestoneType codelist). The "
+        "raw value is always kept in `contracts[].statusDetails`.",
         "",
-        "| ESTADO_ORDEN_ELECTRÓNICA | contracts[].status | later-state tag | status document type | meaning |",
-        "|---|---|---|---|---|",
+        "| ESTADO_ORDEN_ELECTRÓNICA | awards[].status | contracts[].status | dateSigned | "
+        "delivery milestones | payment milestone | later-state tag | status document type | "
+        "meaning |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for rule in STATUS_RULES.values():
-        tag = "contractTermination" if rule.terminal else "contractUpdate"
-        lines.append(
-            f"| {rule.raw} | `{rule.contract_status}` | `{tag}` | "
-            f"`{rule.status_document_type}` | {_cell(rule.meaning)} |"
-        )
+    lines += [_status_row(rule) for rule in STATUS_RULES.values()]
+    lines.append(_status_row(status_rule("")))
     lines += [
         "",
-        "The first release of an order is tagged `award`, `contract`; later states get the tag above.",
+        "The first release of an order is tagged `award`, `contract`; later states get the tag "
+        "above. A later state that has no value for a field an earlier state set publishes it "
+        "as `null` (the `dateSigned` of an order voided after it was accepted, the statuses of "
+        "an unknown status), which removes it from the compiled release. Delivery milestones exist when the month's detailed export is available "
+        '(below); "status date" is FECHA_ÚLTIMO_ESTADO. The payment transaction is '
+        "`{order_number}-pago`, dated FECHA_ÚLTIMO_ESTADO, value TOTAL, payer the buyer, payee "
+        "the supplier (roles `payer` and `payee`); the monthly file has no other paid amount "
+        "or date, and PAGADA is recorded from the link with SIAF, the State's financial system.",
+        "",
+        "## Procedure (TIPO_PROCEDIMIENTO)",
+        "",
+        "Published as written in `tender.procurementMethodDetails` (never derived from the "
+        "amount). `tender.competitive` (techniques extension, where the competitive extension "
+        "was merged) is set only where the sources support it:",
+        "",
+        "| TIPO_PROCEDIMIENTO | tender.competitive | meaning | sources |",
+        "|---|---|---|---|",
+    ]
+    for procedure in PROCEDURE_RULES.values():
+        competitive = "unset" if procedure.competitive is None else f"`{procedure.competitive}`"
+        competitive = competitive.lower() if procedure.competitive is not None else competitive
+        sources = "<br>".join(_cell(source) for source in procedure.sources)
+        lines.append(
+            f"| {procedure.raw} | {competitive} | {_cell(procedure.meaning)} | {sources} |"
+        )
+    lines += [
+        "| *any other value* | unset | Published as written; the coherence suite warns. | — |",
+        "",
+        'Not cited: "Directiva N° 007-2017-PERÚ COMPRAS", whose text could not be found.',
+        "",
+        "## Framework agreements (first stages)",
+        "",
+        "One first-stage contracting process per Acuerdo Marco with an official code, as the "
+        "OCDS framework guidance describes it: release tag `tender`, no `buyer` and no buyer "
+        "party (every public entity may buy from the catalogues: "
+        "`tender.techniques.frameworkAgreement.buyerCategories` "
+        f'"{BUYER_CATEGORIES}"), `tender.procuringEntity` {PERU_COMPRAS_NAME} (RUC '
+        f"{PERU_COMPRAS_RUC}, role `procuringEntity`), `tender.status` `complete` (suppliers "
+        "were selected onto the agreement in one procedure), `tender.procurementMethod` "
+        f'`{PROCUREMENT_METHOD}` with `procurementMethodDetails` "{FRAMEWORK_METHOD_DETAILS}", '
+        "`tender.techniques.hasFrameworkAgreement` true, and `tender.contractPeriod` = the "
+        "agreement's term when the agreements table knows it (start at "
+        f"`{START_OF_DAY[1:]}`, end at `{END_OF_DAY[1:]}`). Its Gran Compra amount, when known, "
+        "is stated in `frameworkAgreement.description`; `frameworkAgreement.method` is left "
+        "unset (it depends on Compra ordinaria, see above).",
+        "",
+        "The agreements table (`perucompras/data/framework_agreements.csv`) holds the known "
+        "terms in `start_date`, `end_date` and `gran_compra_amount`, each with the source it "
+        "was read from in the `…_source` column; unknown values stay empty. No agreement "
+        "term of a real agreement could be confirmed from a citable source yet.",
+        "",
+        "**Release date, fixed whatever the run's start**: the agreement's known start "
+        f"(`{START_OF_DAY[1:]}` Lima); else the earliest FECHA_FORMALIZACIÓN of its orders in "
+        "every monthly file loaded so far (the status store ingests every file present, not "
+        "only the run's days). The first time the release is published its date is recorded "
+        "in the status store (table `first_stages`) and reused by every later run; the release "
+        "id hashes the content, so the same files give the same id and date.",
+        "",
+        "An agreement known only by its name (no code resolved: a null `agreement_code` "
+        "with its `agreement_name`, or a table row with `code_kind` `local`) has no first "
+        "stage and no code is invented for it: its call-offs link to it with `relationship` "
+        "`framework` and its `title` only (no `scheme`, no `identifier`).",
+        "",
+        "## Dates",
+        "",
+    ]
+    lines += [_cell(line) for line in DATES_TEXT]
+    lines += [
         "",
         "## Identifiers",
         "",
-        f"- ocid: `{{prefix}}-{{order_id}}` (prefix `{EXAMPLE_OCID_PREFIX}`), e.g. "
-        f"`{EXAMPLE_OCID_PREFIX}-OCAM-2025-88-395`.",
+        f"- ocid of a call-off: the `identity.ocid_pattern` setting, default "
+        f"`{DEFAULT_OCID_PATTERN}` (prefix `identity.ocid_prefix`; the dev default "
+        f"`{EXAMPLE_OCID_PREFIX}` is the example prefix of the OCDS documentation and the "
+        "production profile refuses it), e.g. "
+        f"`{EXAMPLE_OCID_PREFIX}-OCAM-2025-88-395`. Placeholders: `{{prefix}}`, `{{order_id}}` "
+        "(ORDEN_ELECTRÓNICA without its `-n`), `{order_number}` (with it).",
+        "- Running as PERÚ COMPRAS, whose own OCDS export (`DescargaJsonOCDS`, OCP Data "
+        "Registry publication 78) already gives these orders ocids: set the prefix to its "
+        "registered prefix and the pattern to the form of its ocids, so that an order never "
+        "gets two ocids. Neither its prefix nor its ocid form could be found in any public "
+        "source consulted (registry page, Kingfisher Collect, public code); read one ocid from "
+        "a downloaded `DescargaJsonOCDS` file and set `identity.ocid_pattern` to match it. If its "
+        "ocids use a value the monthly file does not carry (such as the portal's internal "
+        "order id), no pattern can reproduce them: say so in the policy and cross-reference "
+        "instead of reusing them.",
         "- release id: `{order_id}-{YYYYMMDDTHHMMSS}-{h}`, the timestamp from FECHA_ÚLTIMO_ESTADO "
         "(Lima time) and `h` the first 8 hex digits of SHA-256 over the canonical JSON "
         "(RFC 8785) of the release without `id`.",
         f"- party id: `{PARTY_ID_PREFIX}{{ruc}}`, identifier scheme `{PARTY_SCHEME}`, one party per "
         "RUC with one name everywhere it is referenced.",
-        f"- framework agreement (first stage): ocid `{{prefix}}-AM-{{agreement_code}}`, procuring "
-        f"entity {PERU_COMPRAS_NAME} (RUC {PERU_COMPRAS_RUC}), "
-        "`tender.techniques.hasFrameworkAgreement` true; call-offs link to it through "
-        "`relatedProcesses` (relationship `framework`, scheme `ocid`).",
+        "- framework agreement (first stage): ocid `{prefix}-AM-{agreement_code}`, release id "
+        "`AM-{agreement_code}-{YYYYMMDDTHHMMSS}-{h}`.",
         "",
         "## Amounts",
         "",
@@ -204,8 +344,10 @@ def mapping_markdown() -> str:
         f"department as `region`, `countryName` `{COUNTRY_NAME}` (location extension));",
         "- `contracts[0].implementation.milestones`: one `delivery` milestone per delivery, "
         "`dueDate` the end of the delivery window, description with the window, the place and "
-        "the delivery's own status as exported; "
-        f"status `met` once the order is {PAID_STATUS}, else `scheduled`;",
+        "the delivery's own status as exported; its status from the status table above, after "
+        "the `payment` milestone of a paid order;",
+        "- `contracts[0].period`: from the start of the first delivery window to the end of "
+        "the last one (the monthly file has no contract period);",
         "- `bids` (bids extension): one bid per quotation (proforma), status `valid`, its "
         "supplier a party with role `tenderer`, and `statistics` "
         f"({', '.join(f'`{measure}`' for measure in OPEN_CODELIST_VALUES['bidStatistics.csv'])}"
@@ -220,10 +362,111 @@ def mapping_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def policy_markdown(identity: Identity | None = None, dataset: str = layout.DEFAULT_DATASET) -> str:
-    """The publication policy: scope, identifiers, which package a release lands in, files,
-    content, codelists, licence and contact, stated from the constants the code uses and the
-    publisher's identity settings (the dev defaults for docs/publication-policy.md)."""
+DATES_TEXT = (
+    "Every date-time is Lima time with its offset, `YYYY-MM-DDTHH:MM:SS-05:00`.",
+    "",
+    "- **Date-only values.** A source value that is only a date gets a default time that says "
+    f"so, as the OCDS guidance recommends: `{START_OF_DAY[1:]}` for a field that starts "
+    "something (a formalisation, a period's start, an agreement's start), "
+    f"`{END_OF_DAY[1:]}` for one that ends something (a period's end, a delivery deadline). "
+    "FECHA_FORMALIZACIÓN has no time in many real rows (every row of 2022, later a part of "
+    "them), written `00:00:00` by the source: a formalisation at exactly midnight "
+    f"(`awards[].date`, `contracts[].dateSigned` ending in `{START_OF_DAY}`) is a date, the "
+    "start of that Lima day, and is never moved (`23:59:59` would place the signature after "
+    "the status change the same release reports). FECHA_ÚLTIMO_ESTADO and FECHA_PROCESO carry "
+    "their own times. Delivery windows of the detailed export are dates: each starts at "
+    f"`{START_OF_DAY[1:]}` and ends at `{END_OF_DAY[1:]}`.",
+    "- **publishedDate.** The `publishedDate` of a day's release and record packages is the "
+    "later of the end of that Lima day (`YYYY-MM-DDT23:59:59-05:00`) and the newest "
+    "extraction time (FECHA_PROCESO) of the source files the day was built from: the instant "
+    "the package's content last changed (the OCDS definition for packages built on demand) "
+    "and the earliest instant it could be published. It never depends on when the pipeline "
+    "ran, so the same sources give byte-identical packages on every run and every clone. "
+    "Every release `date` of the package is at or before it.",
+)
+
+
+def _publisher_lines(identity: Identity, profile: Profile, synthetic: bool) -> list[str]:
+    """Who publishes, in which of the two ways, and how the source is credited (paragraphs)."""
+    official = profile == "production"
+    as_source = runs_as_data_source(identity)
+    uri = f", {identity.publisher_uri}" if identity.publisher_uri else ""
+    paragraphs = [
+        f"Publisher (`publisher` of every package): {identity.publisher_name} "
+        f"({identity.publisher_scheme} {identity.publisher_uid}){uri}."
+    ]
+    if not official:
+        paragraphs.append(
+            "The development profile names a placeholder publisher and the example ocid "
+            "prefix. A real publication runs in one of two ways: as PERÚ COMPRAS (its name and "
+            "RUC as publisher, its registered prefix, and `identity.ocid_pattern` set to the "
+            "form of the ocids of its own OCDS export, so an order keeps one ocid), or as a "
+            "third party (its own registered prefix and name as publisher, PERÚ COMPRAS "
+            "credited as the source of the data)."
+        )
+    if official and as_source:
+        paragraphs.append(
+            "The publisher is PERÚ COMPRAS, the source of the data: ocids use its registered "
+            "prefix and, through `identity.ocid_pattern`, the form of the ocids of its own OCDS "
+            "export, so an order has one ocid across both publications."
+        )
+    else:
+        paragraphs.append(
+            f"Source of the data: {PERU_COMPRAS_NAME} (RUC {PERU_COMPRAS_RUC}), which publishes "
+            f"the monthly files on the national open data portal ({SOURCE_PORTAL}); it is not "
+            "the publisher of this dataset and has not reviewed it. PERÚ COMPRAS also publishes "
+            "its own OCDS export of these orders (`DescargaJsonOCDS`, OCP Data Registry "
+            "publication 78) under its own ocids: the same order has a different ocid there."
+        )
+    paragraphs.append(
+        "OECE's OCDS publication of SEACE (ocids `ocds-dgv273-seacev3-…`) does not include "
+        "catalogue orders: the two datasets are complementary. Both identify organisations as "
+        "`PE-RUC-{ruc}`, so they can be joined on entities and suppliers."
+    )
+    labels = publication_labels(profile=profile, synthetic=synthetic)
+    if labels:
+        reasons = []
+        if not official:
+            reasons.append(
+                "it was produced with the development profile (a test identity, not a "
+                "registered publication)"
+            )
+        if synthetic:
+            reasons.append("its orders are synthetic, generated in the real files' format")
+        paragraphs.append(
+            "**Not an official publication.** Every package of this site says so in "
+            f'`publisher.name` ("({"; ".join(labels)})"): {"; ".join(reasons)}.'
+        )
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines += [paragraph, ""]
+    return lines[:-1]
+
+
+def _contact_lines(identity: Identity) -> list[str]:
+    parts = [
+        *([f"e-mail {identity.contact_email}"] if identity.contact_email else []),
+        *([identity.contact_url] if identity.contact_url else []),
+    ]
+    if parts:
+        return [f"{identity.publisher_name}: {', '.join(parts)}."]
+    return [
+        "No contact is configured (`identity.contact_email`, `identity.contact_url`); the "
+        "production profile refuses to publish without one."
+    ]
+
+
+def policy_markdown(
+    identity: Identity | None = None,
+    dataset: str = layout.DEFAULT_DATASET,
+    *,
+    profile: Profile = "dev",
+    synthetic: bool = False,
+) -> str:
+    """The publication policy: publisher and source, scope, identifiers, which package a release
+    lands in, dates, files, content, codelists, warnings, licence and contact, stated from the
+    constants the code uses and the identity settings (the dev defaults for
+    docs/publication-policy.md)."""
     identity = identity or Identity()
     licence = licence_of(identity.license)
     licence_text = (
@@ -237,29 +480,39 @@ def policy_markdown(identity: Identity | None = None, dataset: str = layout.DEFA
         "",
         "# Publication policy",
         "",
-        f"Served at `{{base_url}}/{POLICY_FILE}`, the `publicationPolicy` of every package.",
+        f"Served at `{{base_url}}/{POLICY_FILE}`, the `publicationPolicy` of every package; "
+        f"`{{base_url}}` is {identity.base_url}.",
+        "",
+        "## Publisher and source",
+        "",
+        *_publisher_lines(identity, profile, synthetic),
         "",
         "## Scope",
         "",
         "Every electronic purchase order (OCAM) for goods placed through PERÚ COMPRAS' framework "
         "agreements (Acuerdos Marco) and published in the monthly open-data files "
         "`ReportePCBienesYYYYMM.csv` (from 2022-01), plus one first-stage process per Acuerdo "
-        "Marco referenced by those orders. Rows that fail a quality rule or cannot be mapped are "
-        "not published as releases: they are published in the day's quarantine file with the "
-        "reason.",
+        "Marco with an official code referenced by those orders. Rows that fail a quality rule "
+        "or cannot be mapped are not published as releases: they are published in the day's "
+        "quarantine file with the reason.",
+        "",
+        "First stages have no buyer: every public entity may buy from the catalogues, so no "
+        "entity is named as buyer and `tender.techniques.frameworkAgreement.buyerCategories` "
+        "says who may buy; the buyers are those of the call-offs that link to the agreement "
+        "(`relatedProcesses`, relationship `framework`).",
         "",
         "## Identifiers",
         "",
-        f"- ocid: `{{prefix}}-{{order_id}}`, where `order_id` is ORDEN_ELECTRÓNICA without its "
-        f"trailing `-n` and the prefix is `{identity.ocid_prefix}`; a framework agreement's first "
-        "stage: `{prefix}-AM-{agreement_code}`.",
+        f"- ocid of an order: `{identity.ocid_pattern}` with prefix `{identity.ocid_prefix}`, "
+        "where `order_id` is ORDEN_ELECTRÓNICA without its trailing `-n` and `order_number` "
+        "the full number; a framework agreement's first stage: "
+        "`{prefix}-AM-{agreement_code}`.",
         "- release id: `{order_id}-{YYYYMMDDTHHMMSS}-{first 8 hex of SHA-256 of the canonical "
         "release without id}`; release `date` is FECHA_ÚLTIMO_ESTADO with `-05:00`, and strictly "
         "increases within an ocid (a state is published once).",
         f"- party id: `{PARTY_ID_PREFIX}{{ruc}}` (identifier scheme `{PARTY_SCHEME}`).",
-        f"- release URL: `{day_path}{release_package}#{{release id}}`, where `{{base_url}}` is "
-        "the address the datasets are served at and the day is the package the release was "
-        "published in.",
+        f"- release URL: `{day_path}{release_package}#{{release id}}`, where the day is the "
+        "package the release was published in.",
         "",
         "## Which daily package a release lands in",
         "",
@@ -272,17 +525,21 @@ def policy_markdown(identity: Identity | None = None, dataset: str = layout.DEFA
         "package of the first day run after the discovery that is not yet anchored. An anchored "
         "day is never rewritten: if its sources change afterwards, the day keeps its anchored "
         "files and the change goes to a later day.",
-        "- The first-stage release of an Acuerdo Marco (tag `tender`, "
-        "`tender.techniques.hasFrameworkAgreement` true, procuring entity "
-        f"{PERU_COMPRAS_NAME}, RUC {PERU_COMPRAS_RUC}) lands once, in the package of the first "
-        "day that publishes an order of that agreement (never again once an earlier day's "
-        "package holds it), dated the earliest FECHA_FORMALIZACIÓN among that day's orders of "
-        "the agreement.",
+        "- The first-stage release of an Acuerdo Marco (tag `tender`) lands once, in the "
+        "package of the first day that publishes an order of that agreement (never again once "
+        "an earlier day's package holds it). It is dated by the agreement's known start "
+        f"(`{START_OF_DAY[1:]}` Lima), else by the earliest FECHA_FORMALIZACIÓN of its orders "
+        "in every monthly file loaded so far; that date is recorded when the release is first "
+        "published and never changes, whichever day a run starts from.",
         "- The day's record package holds one record per ocid that has a release in that day's "
         f"package. Each record links every release of the ocid's whole history by URL "
         f"(`{day_path}{release_package}#{{release id}}`, `date`, `tag`), including releases "
         "published on earlier days, and carries the compiled release (ocdsmerge, merge rules "
         "from the patched 1.1.5 schema) over that whole history.",
+        "",
+        "## Dates",
+        "",
+        *DATES_TEXT,
         "",
         "## Files per day",
         "",
@@ -297,18 +554,54 @@ def policy_markdown(identity: Identity | None = None, dataset: str = layout.DEFA
         f"The SHA-256 of the manifest is anchored on an EVM chain under the key "
         f'`SHA-256("{dataset}/YYYY-MM-DD")`, chained to the previous anchored day.',
         "",
+        "## Bulk files",
+        "",
+        f"A second dataset, `{dataset}-bulk` (folder `{dataset}-bulk/`), is rebuilt from the "
+        "published days once per run, after the last day; the day folders never depend on it. "
+        "Per month, per year and for the full history: flat tables (Parquet with zstd, CSV in "
+        "UTF-8 with a BOM; orders, items, deliveries, bids, parties, agreements), the releases "
+        "of the daily packages and the compiled releases (latest state of each ocid) as gzipped "
+        "JSON Lines, an Excel workbook per month, and stable "
+        f"`{dataset}-latest-month-…` / `{dataset}-latest-year-…` names for the newest month "
+        "and year. The folder is flat: every file sits directly in it under a unique name "
+        f"(`{dataset}-2026-10-orders.csv`, `{dataset}-2026-orders.parquet`, "
+        f"`{dataset}-orders.parquet` for the full history, "
+        f"`{dataset}-indicator-splitting.csv`). An order belongs to the month it was "
+        "formalised (as first published) and is shown in its latest state, so no order is "
+        "counted twice; a framework agreement (first stage) to the month of the day that first "
+        "published it; releases belong to the month of their daily package. JSON Lines files are split in parts of at most about 1 GB "
+        "uncompressed and 250,000 releases (settings `bulk.*`); they are not kept under the "
+        "10 MB zipped that the OCDS guidance suggests, since a month already exceeds it and "
+        "smaller parts would multiply the files. Every file is written under a temporary name "
+        "and the folder is swapped into place whole; its manifest (same format as a day's, "
+        "date = newest day covered, Merkle leaves = the day manifests it was built from) lists "
+        "every file with its SHA-256, and `provenance.json` records which days each period was "
+        "built from. A manifest a build replaces is kept, with its anchor receipt, in "
+        f"`{dataset}-bulk-history/` beside the bulk folder (never in it, so the bulk folder "
+        "holds exactly what its manifest lists): that folder only grows, its names end with "
+        "the first 16 hex digits of the replaced manifest's SHA-256 "
+        f"(`{dataset}-bulk-YYYY-MM-DD-manifest-<digest>.json`), and each new manifest's "
+        "`previous` links to the one before. Columns: `diccionario.html` / `dictionary.html`.",
+        "",
         "## Content",
         "",
         "- Call-off releases: one contracting process per order (award and contract), the "
-        "order's status kept raw in `contracts[].statusDetails`; see the mapping "
-        "(`docs/mapping.md`).",
+        "order's status kept raw in `contracts[].statusDetails` and mapped by one status table "
+        "(award, contract, milestones, payment); see the mapping (`docs/mapping.md`).",
+        "- A paid order (PAGADA) has a met `payment` milestone and a payment transaction of its "
+        "TOTAL, dated FECHA_ÚLTIMO_ESTADO: the monthly file records the order as paid (from the "
+        "link with SIAF) and gives no other paid amount or date.",
         "- Items: the product lines of the detailed export "
         f"(`{DETAIL_FILE_NAME}`) as `contracts[].items`; deliveries as `delivery` "
-        "milestones in `contracts[].implementation.milestones`.",
+        "milestones in `contracts[].implementation.milestones` and the delivery windows as "
+        "`contracts[].period`. The source has no delivery date: a paid order's delivery "
+        "milestones are `met` with `dateMet` = the date the order was recorded as paid (the "
+        "date by which delivery is known to have happened); those of a resolved or void order "
+        "are `notMet` as of its status date.",
         f"- Bids: the quotations (proformas, `{QUOTATION_PREFIX}YYYYMM.csv`) as `bids.details`, "
         "with bid statistics; quoting suppliers are parties with role `tenderer`.",
-        "- Items, milestones and bids are published only for months whose companion files are "
-        "available.",
+        "- Items, milestones from deliveries, contract periods and bids are published only for "
+        "months whose companion files are available.",
         f"- Quarantine: published every day ({quarantine_columns}, `rules`). Rows that cannot "
         "be given a day (unreadable date, or formalised outside the file's month) and rows the "
         "companion files' readers reject are charged to the first day of the file's month.",
@@ -328,6 +621,18 @@ def policy_markdown(identity: Identity | None = None, dataset: str = layout.DEFA
         lines.append(f"| {use.codelist.removesuffix('.csv')} | {_cell(fields)} | {values} |")
     lines += [
         "",
+        "## Checks and warnings",
+        "",
+        "Every day, before anything is written, every release is validated against the OCDS "
+        "1.1.5 schema with the declared extensions and its codelists, and checked by the "
+        "coherence suite (dates in order; award, contract and milestone statuses that agree; "
+        "no empty field; party references that resolve, with the party's name and role; "
+        "amounts not negative). An error blocks the day. These warnings do not, and mean:",
+        "",
+    ]
+    lines += [f"- `{rule_id}`: {text}" for rule_id, text in WARNINGS.items()]
+    lines += [
+        "",
         "## Extensions",
         "",
         "Declared in every package:",
@@ -345,7 +650,7 @@ def policy_markdown(identity: Identity | None = None, dataset: str = layout.DEFA
         "",
         "## Contact",
         "",
-        "Open an issue in this project's repository.",
+        *_contact_lines(identity),
     ]
     return "\n".join(lines) + "\n"
 

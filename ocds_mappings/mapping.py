@@ -1,4 +1,13 @@
-"""Normalised purchase-order table -> OCDS 1.1.5 call-off and framework-agreement releases."""
+"""Normalised purchase-order table -> OCDS 1.1.5 call-off and framework-agreement releases.
+
+Statuses: ``STATUS_RULES`` decides, for each raw ESTADO_ORDEN_ELECTRÓNICA, the award, contract
+and milestone states in one place, never contradicting the codelists (docs/mapping.md, "Order
+status"). A raw status not in the table is published as it is, in ``statusDetails``, with no
+award or contract status guessed (the quality gate warns about it).
+
+Procedures: ``PROCEDURE_RULES`` says what each TIPO_PROCEDIMIENTO means and whether the
+call-off is competitive, with the sources (docs/mapping.md, "Procedure").
+"""
 
 from __future__ import annotations
 
@@ -12,30 +21,46 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ocds_mappings.dates import END_OF_DAY, START_OF_DAY
+from ocds_mappings.identity import PERU_COMPRAS_NAME, PERU_COMPRAS_RUC, OcidScheme
 from perucompras.quarantine import QUARANTINE_SCHEMA
-from settings import EXAMPLE_OCID_PREFIX
+from settings import DEFAULT_OCID_PATTERN, EXAMPLE_OCID_PREFIX
+
+__all__ = ["PERU_COMPRAS_NAME", "PERU_COMPRAS_RUC"]
 
 CURRENCY = "PEN"
 LANGUAGE = "es"
 PARTY_ID_PREFIX = "PE-RUC-"
 PARTY_SCHEME = "PE-RUC"
-PERU_COMPRAS_RUC = "20600927818"
-PERU_COMPRAS_NAME = "CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS"
 MAX_CENTS = 10**15  # amounts stay below 1e13 PEN: exact as JSON numbers and in canonical JSON
 ISO_LIMA_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-05:00$"
 _URL_SAFE = "/:?#[]@!$&'()*+,;=%~"
+PROCUREMENT_METHOD = "selective"
+FRAMEWORK_METHOD_DETAILS = (
+    "Acuerdo Marco: selección de proveedores para los Catálogos Electrónicos de Acuerdos Marco"
+)
+BUYER_CATEGORIES = (
+    "Todas las entidades públicas que contratan bienes incluidos en los Catálogos Electrónicos "
+    "de Acuerdos Marco"
+)
+PAYMENT_MILESTONE_ID = "payment"
+DEFAULT_CATEGORY = "goods"  # the monthly files are ReportePCBienes: goods
 
 
 @dataclass(frozen=True)
 class StatusRule:
-    """How one raw ESTADO_ORDEN_ELECTRÓNICA value maps to OCDS."""
+    """How one raw ESTADO_ORDEN_ELECTRÓNICA value maps to OCDS (None: left unset, never guessed)."""
 
     raw: str
-    contract_status: str
-    terminal: bool
     slug: str
+    award_status: str | None
+    contract_status: str | None
+    signed: bool
+    terminal: bool
+    paid: bool
+    delivery_status: str
+    later_tag: str
     status_document_type: str
-    payment_met: bool
     note: str | None
     meaning: str
 
@@ -45,44 +70,154 @@ STATUS_RULES: dict[str, StatusRule] = {
     for rule in (
         StatusRule(
             "ACEPTADA",
-            "active",
-            False,
             "accepted",
-            "contractAnnexe",
+            "active",
+            "active",
+            True,
             False,
+            False,
+            "scheduled",
+            "contractUpdate",
+            "contractAnnexe",
             None,
-            "The supplier accepted the order: the contract is in force.",
+            "The supplier accepted the order: award and contract in force (`active`, "
+            "`dateSigned` = FECHA_FORMALIZACIÓN); deliveries `scheduled` for their `dueDate`.",
         ),
         StatusRule(
             "PAGADA",
+            "paid",
+            "active",
             "terminated",
             True,
-            "paid",
-            "contractAnnexe",
             True,
+            True,
+            "met",
+            "contractTermination",
+            "contractAnnexe",
             None,
-            "The order was paid: the contract is complete. Adds a `payment` milestone, "
-            "status `met`, `dateMet` = FECHA_ÚLTIMO_ESTADO.",
+            "The order was paid: the contract came to a close by completion (`terminated`). "
+            "A `payment` milestone `met` with `dateMet` = FECHA_ÚLTIMO_ESTADO and a transaction "
+            "of the order's TOTAL on that date, buyer as payer, supplier as payee; every "
+            "delivery milestone `met`, `dateMet` = FECHA_ÚLTIMO_ESTADO (the source has no "
+            "delivery date: a paid order's deliveries were received by then).",
         ),
         StatusRule(
             "RESUELTA",
+            "resolved",
+            "active",
             "terminated",
             True,
-            "resolved",
-            "contractArrangements",
+            True,
             False,
+            "notMet",
+            "contractTermination",
+            "contractArrangements",
             "Orden resuelta: el contrato terminó antes de cumplirse.",
-            "The contract was resolved (ended early, before completion); said in `description`.",
+            "The contract was resolved after it was signed (early termination, `terminated`; "
+            "said in `description`); the award was made and stays `active`; delivery "
+            "milestones `notMet` with `dateModified` = FECHA_ÚLTIMO_ESTADO.",
         ),
         StatusRule(
             "ORDEN DE COMPRA NULA",
-            "cancelled",
-            True,
             "void",
-            "cancellationDetails",
+            "cancelled",
+            "cancelled",
             False,
+            True,
+            False,
+            "notMet",
+            "awardCancellation",
+            "cancellationDetails",
             "Orden de compra declarada nula.",
-            "The order was declared void; said in `description`.",
+            "The order was declared void before it came into force: award and contract "
+            "`cancelled` (the codelist: cancelled before signature), no `dateSigned`; delivery "
+            "milestones `notMet` with `dateModified` = FECHA_ÚLTIMO_ESTADO.",
+        ),
+    )
+}
+
+
+def status_rule(raw: str) -> StatusRule:
+    """The rule of a raw status; an unknown one keeps its value only, nothing guessed."""
+    rule = STATUS_RULES.get(raw)
+    if rule is not None:
+        return rule
+    return StatusRule(
+        raw,
+        "other",
+        None,
+        None,
+        True,
+        False,
+        False,
+        "scheduled",
+        "contractUpdate",
+        "contractAnnexe",
+        None,
+        "Any other value: kept in `statusDetails`, no award or contract status.",
+    )
+
+
+@dataclass(frozen=True)
+class ProcedureRule:
+    """What one TIPO_PROCEDIMIENTO means for a call-off, and where that is established."""
+
+    raw: str
+    competitive: bool | None
+    meaning: str
+    sources: tuple[str, ...]
+
+
+REGLAS_TIPO_I = (
+    "PERÚ COMPRAS, Reglas Estándar del Método Especial de Contratación a través de los "
+    "Catálogos Electrónicos de Acuerdos Marco – Tipo I, Modificación IV (abril 2024), "
+    "https://es.scribd.com/document/739971001/5416680-reglas-operatividad-mod-iv-2024"
+)
+ANEXO_IM_CE_2017_6 = (
+    "PERÚ COMPRAS, Anexo N° 01: IM-CE-2017-6 Parámetros y condiciones del Método Especial de "
+    "Contratación (firmado el 22.03.2019): «Monto establecido para las Grandes Compras: "
+    "S/ 100,000.00», https://fdocuments.ec/document/"
+    "central-de-compras-pblicas-direccin-de-per-compras-2019-03-28-de-las-compras.html"
+)
+IM_CE_IMPLEMENTACION = (
+    "PERÚ COMPRAS, IM-CE Procedimiento para la implementación de los Catálogos Electrónicos de "
+    "Acuerdos Marco, §1.2 (contratación «sin mediar procedimiento de selección»), "
+    "http://docplayer.es/42954808-im-ce-procedimiento-para-la-implementacion-de-los-catalogos-"
+    "electronicos-de-acuerdos-marco.html"
+)
+FAQ_PROVEEDORES = (
+    "gob.pe, Preguntas frecuentes sobre Acuerdos Marco para proveedores, pregunta 4 (proformas "
+    "de las entidades), https://www.gob.pe/36575-preguntas-frecuentes-sobre-acuerdos-marco-para-"
+    "proveedores"
+)
+OCDS_FRAMEWORK_GUIDANCE = (
+    "OCDS 1.1 guidance, Framework agreements (open-contracting/standard, branch 1.1 @ 715687a), "
+    "https://standard.open-contracting.org/latest/en/guidance/map/framework_agreements/"
+)
+
+PROCEDURE_RULES: dict[str, ProcedureRule] = {
+    rule.raw: rule
+    for rule in (
+        ProcedureRule(
+            "Compra ordinaria",
+            None,
+            "The entity places the order from the catalogue's offers (ficha-producto, price, "
+            "stock) under the agreement's conditions, without a selection procedure. Entities "
+            "also request quotations (proformas) in this procedure, and no primary rule text "
+            "read for this project says whether that is a second-stage competition, so "
+            "`tender.competitive` is left unset rather than guessed.",
+            (IM_CE_IMPLEMENTACION, FAQ_PROVEEDORES, REGLAS_TIPO_I),
+        ),
+        ProcedureRule(
+            "Gran Compra",
+            True,
+            "A purchase above the agreement's Gran Compra amount (S/ 100,000 in the "
+            "IM-CE-2017-6 parameters; a parameter of each agreement, not a national constant) "
+            "goes through a quotation round among the catalogue's suppliers, who quote their "
+            "own price, delivery term and freight: a mini-competition, `tender.competitive` "
+            "`true`. The flag is the source's: small orders flagged Gran Compra exist (a split "
+            "requirement), so it is never derived from the order's amount.",
+            (ANEXO_IM_CE_2017_6, REGLAS_TIPO_I, OCDS_FRAMEWORK_GUIDANCE),
         ),
     )
 }
@@ -118,7 +253,7 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
         "RUC_ENTIDAD",
         "buyer_ruc",
         ("parties[].id", "buyer.id", "tender.procuringEntity.id"),
-        "Roles `buyer` and `procuringEntity`.",
+        "Roles `buyer` and `procuringEntity` (and `payer` when the order is paid).",
     ),
     FieldMapping(
         "ENTIDAD",
@@ -129,14 +264,25 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     FieldMapping(
         "TIPO_PROCEDIMIENTO",
         "procedure_type",
-        ("tender.procurementMethodDetails",),
-        "`tender.procurementMethod` is `selective` for every call-off.",
+        ("tender.procurementMethodDetails", "tender.competitive"),
+        "Raw value; `tender.competitive` from the procedure table; `tender.procurementMethod` "
+        "is `selective` for every call-off (only the agreement's suppliers can be chosen).",
     ),
     FieldMapping(
         "ORDEN_ELECTRÓNICA",
         "order_number / order_id",
-        ("ocid", "id", "tender.id", "awards[].id", "contracts[].id", "contracts[].awardID"),
-        "ocid and award use the order id (no `-n` suffix); the contract id is the full number.",
+        (
+            "ocid",
+            "id",
+            "tender.id",
+            "tender.title",
+            "awards[].id",
+            "contracts[].id",
+            "contracts[].awardID",
+            "contracts[].title",
+        ),
+        "ocid from the `identity.ocid_pattern` setting (default `{prefix}-{order_id}`); tender "
+        "and award use the order id (no `-n` suffix); the contract id is the full number.",
     ),
     FieldMapping(
         "ORDEN_ELECTRÓNICA_GENERADA",
@@ -147,7 +293,13 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     FieldMapping(
         "ESTADO_ORDEN_ELECTRÓNICA",
         "status",
-        ("contracts[].status", "contracts[].statusDetails", "tag"),
+        (
+            "awards[].status",
+            "contracts[].status",
+            "contracts[].statusDetails",
+            "contracts[].implementation",
+            "tag",
+        ),
         "See the status table; the raw value is kept in `statusDetails` (status details extension).",
     ),
     FieldMapping(
@@ -160,12 +312,19 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
         "FECHA_FORMALIZACIÓN",
         "formalized_at",
         ("awards[].date", "contracts[].dateSigned"),
-        "Lima time, `-05:00`.",
+        "Lima time, `-05:00`; a value at exactly 00:00:00 is a date without time (see Dates); "
+        "no `dateSigned` when the status table says the order was never signed.",
     ),
     FieldMapping(
         "FECHA_ÚLTIMO_ESTADO",
         "last_status_at",
-        ("date", "id", "contracts[].milestones[id=payment].dateMet"),
+        (
+            "date",
+            "id",
+            "contracts[].implementation.milestones[].dateMet",
+            "contracts[].implementation.milestones[].dateModified",
+            "contracts[].implementation.transactions[].date",
+        ),
         "Lima time, `-05:00`.",
     ),
     FieldMapping(
@@ -178,8 +337,13 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     FieldMapping(
         "TOTAL",
         "total_cents",
-        ("awards[].value.amount", "contracts[].value.amount"),
-        "Currency `PEN`; TOTAL = SUB_TOTAL + IGV is checked.",
+        (
+            "awards[].value.amount",
+            "contracts[].value.amount",
+            "contracts[].implementation.transactions[].value.amount",
+        ),
+        "Currency `PEN`; TOTAL = SUB_TOTAL + IGV is checked; the payment transaction of a paid "
+        "order is its TOTAL (the source has no other paid amount).",
     ),
     FieldMapping(
         "ORDEN_DIGITALIZADA",
@@ -194,8 +358,9 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     FieldMapping(
         "ACUERDO_MARCO",
         "agreement_code",
-        ("relatedProcesses[].identifier", "relatedProcesses[].title"),
-        "`{prefix}-AM-{code}`, relationship `framework`, scheme `ocid`.",
+        ("relatedProcesses[].identifier", "relatedProcesses[].title", "tender.title"),
+        "`{prefix}-AM-{code}`, relationship `framework`, scheme `ocid`; an agreement known only "
+        "by its name (no official code) gets relationship `framework` and its title only.",
     ),
 )
 
@@ -218,6 +383,10 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "total_cents",
     "agreement_code",
 )
+# agreement_code may be null: the agreement is known only by its name (``agreement_name``,
+# an optional column), and no code is invented for it.
+NULLABLE_COLUMNS: frozenset[str] = frozenset({"agreement_code"})
+NAME_ONLY_COLUMN = "agreement_name"
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     "order_pdf_url",
     "status_document_url",
@@ -236,15 +405,31 @@ class AgreementInfo(Protocol):
     def name(self) -> str: ...
     @property
     def category(self) -> str: ...
+    @property
+    def has_code(self) -> bool: ...
+    @property
+    def start_date(self) -> str | None: ...
+    @property
+    def end_date(self) -> str | None: ...
+    @property
+    def gran_compra_cents(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
 class Agreement:
-    """A framework agreement: code, name and OCDS procurement category."""
+    """A framework agreement: code, name, OCDS procurement category and known terms.
+
+    ``has_code`` is false for an agreement known only by its name (table rows with
+    ``code_kind = local``): it gets no ocid and no first stage. Dates are ``YYYY-MM-DD``.
+    """
 
     code: str
     name: str
     category: str
+    has_code: bool = True
+    start_date: str | None = None
+    end_date: str | None = None
+    gran_compra_cents: int | None = None
 
 
 AgreementLookup = Callable[[str], AgreementInfo | None]
@@ -252,10 +437,24 @@ AgreementLookup = Callable[[str], AgreementInfo | None]
 
 def default_agreement_lookup() -> AgreementLookup:
     """Code -> agreement from the curated table in `perucompras.agreements` (the only coupling)."""
-    from perucompras.agreements import load_agreements
+    from perucompras.agreements import agreement_terms, load_agreements
 
-    rows = load_agreements().select(["code", "name", "ocds_category"]).to_pylist()
-    table = {row["code"]: Agreement(row["code"], row["name"], row["ocds_category"]) for row in rows}
+    rows = load_agreements().select(["code", "name", "ocds_category", "code_kind"]).to_pylist()
+    terms = agreement_terms()
+    table = {
+        row["code"]: Agreement(
+            row["code"],
+            row["name"],
+            row["ocds_category"],
+            has_code=row["code_kind"] != "local",
+            start_date=terms[row["code"]].start_date if row["code"] in terms else None,
+            end_date=terms[row["code"]].end_date if row["code"] in terms else None,
+            gran_compra_cents=(
+                terms[row["code"]].gran_compra_cents if row["code"] in terms else None
+            ),
+        )
+        for row in rows
+    }
     return table.get
 
 
@@ -316,7 +515,7 @@ def party_id(ruc: str) -> str:
 
 def framework_ocid(agreement_code: str, ocid_prefix: str = EXAMPLE_OCID_PREFIX) -> str:
     """ocid of an Acuerdo Marco's first-stage process."""
-    return f"{ocid_prefix}-AM-{agreement_code}"
+    return OcidScheme(ocid_prefix).framework(agreement_code)
 
 
 def _document_url(url: str) -> str:
@@ -373,23 +572,13 @@ def _check_rows(
 ) -> tuple[_Quarantine, dict[str, AgreementInfo]]:
     """Vectorised row checks; returns the problems and the agreements that resolved."""
     problems = _Quarantine(table)
-    for name in REQUIRED_COLUMNS:
+    for name in (column for column in REQUIRED_COLUMNS if column not in NULLABLE_COLUMNS):
         problems.add(
             _blank(_column(table, name)),
             name,
             "required",
             lambda row, name=name: f"{name} is empty; fix the source row or the reader",
         )
-    status = _column(table, "status")
-    problems.add(
-        pc.invert(pc.is_in(status, value_set=pa.array(list(STATUS_RULES)))),
-        "status",
-        "unknown_status",
-        lambda row: (
-            f"ESTADO_ORDEN_ELECTRÓNICA {row['status']!r} has no documented OCDS mapping; "
-            "add it to ocds_mappings.mapping.STATUS_RULES after checking its meaning"
-        ),
-    )
     codes = _column(table, "agreement_code")
     known = {
         code: info
@@ -554,81 +743,151 @@ def _contract_description(row: Mapping[str, Any], rule: StatusRule) -> str | Non
     return " ".join(parts) or None
 
 
+def close_milestone(milestone: dict[str, Any], rule: StatusRule, status_date: str) -> None:
+    """Set a milestone's status from the order's status (in place): met with its date, closed
+    as ``notMet`` when the contract ended without it, left ``scheduled`` otherwise."""
+    milestone["status"] = rule.delivery_status
+    milestone.pop("dateMet", None)
+    milestone.pop("dateModified", None)
+    if rule.delivery_status == "met":
+        milestone["dateMet"] = status_date
+    elif rule.delivery_status != "scheduled":
+        milestone["dateModified"] = status_date
+
+
+def _implementation(
+    row: Mapping[str, Any], rule: StatusRule, buyer: dict[str, str], supplier: dict[str, str]
+) -> dict[str, Any] | None:
+    """Payment milestone and transaction of a paid order (the order's TOTAL on its status date)."""
+    if not rule.paid:
+        return None
+    date = row["last_status_at"]
+    return {
+        "milestones": [
+            {
+                "id": PAYMENT_MILESTONE_ID,
+                "title": "Pago de la orden de compra",
+                "type": "payment",
+                "status": "met",
+                "dateMet": date,
+            }
+        ],
+        "transactions": [
+            {
+                "id": f"{row['order_number']}-pago",
+                "date": date,
+                "value": {"amount": cents_to_number(row["total_cents"]), "currency": CURRENCY},
+                "payer": dict(buyer),
+                "payee": dict(supplier),
+            }
+        ],
+    }
+
+
+def _parties(row: Mapping[str, Any], rule: StatusRule) -> list[dict[str, Any]]:
+    """Buyer (also procuring entity, and payer of a paid order) and supplier (payee)."""
+    buyer_roles = ["buyer", "procuringEntity", *(["payer"] if rule.paid else [])]
+    supplier_roles = ["supplier", *(["payee"] if rule.paid else [])]
+    if row["buyer_ruc"] == row["supplier_ruc"]:
+        return [_party(row["buyer_ruc"], row["buyer_name"], [*buyer_roles, *supplier_roles])]
+    return [
+        _party(row["buyer_ruc"], row["buyer_name"], buyer_roles),
+        _party(row["supplier_ruc"], row["supplier_name"], supplier_roles),
+    ]
+
+
+def related_framework(agreement: AgreementInfo, ocids: OcidScheme) -> dict[str, Any]:
+    """The call-off's link to its Acuerdo Marco: by ocid, or by title only when the agreement
+    is known only by its name (no first stage is published for it)."""
+    related: dict[str, Any] = {"id": "1", "relationship": ["framework"]}
+    if agreement.has_code:
+        related["scheme"] = "ocid"
+        related["identifier"] = ocids.framework(agreement.code)
+    if agreement.name:
+        related["title"] = agreement.name
+    return related
+
+
+def _name_only(name: str | None) -> Agreement:
+    """An agreement known only by its name (null code): linked by title, never given a code."""
+    return Agreement("", (name or "").strip(), DEFAULT_CATEGORY, has_code=False)
+
+
 def _call_off_release(
-    row: Mapping[str, Any], tag: list[str], agreement: AgreementInfo, ocid_prefix: str
+    row: Mapping[str, Any],
+    tag: list[str],
+    agreement: AgreementInfo,
+    ocids: OcidScheme,
+    *,
+    first: bool = True,
 ) -> dict[str, Any]:
-    """One call-off release from one normalised row (names already canonical)."""
-    rule = STATUS_RULES[row["status"]]
-    buyer_ruc, supplier_ruc = row["buyer_ruc"], row["supplier_ruc"]
-    buyer = {"id": party_id(buyer_ruc), "name": row["buyer_name"]}
-    supplier = {"id": party_id(supplier_ruc), "name": row["supplier_name"]}
-    if buyer_ruc == supplier_ruc:
-        parties = [_party(buyer_ruc, row["buyer_name"], ["buyer", "procuringEntity", "supplier"])]
-    else:
-        parties = [
-            _party(buyer_ruc, row["buyer_name"], ["buyer", "procuringEntity"]),
-            _party(supplier_ruc, row["supplier_name"], ["supplier"]),
-        ]
+    """One call-off release from one normalised row (names already canonical).
+
+    A later state that has no value for a field an earlier state set (``dateSigned`` of a
+    void order, the status of an unknown one) sets it to ``null``, which removes it from the
+    compiled release (OCDS merging), so a record never keeps a value its latest state denies.
+    """
+    rule = status_rule(row["status"])
+    procedure = PROCEDURE_RULES.get(row["procedure_type"])
+    buyer = {"id": party_id(row["buyer_ruc"]), "name": row["buyer_name"]}
+    supplier = {"id": party_id(row["supplier_ruc"]), "name": row["supplier_name"]}
     total = cents_to_number(row["total_cents"])
     net = cents_to_number(row["subtotal_cents"])
+    order_number = row["order_number"]
+    tender: dict[str, Any] = {
+        "id": row["order_id"],
+        "title": f"Orden de compra electrónica {order_number}"
+        + (f": {agreement.name}" if agreement.name else ""),
+        "status": "complete",
+        "procuringEntity": dict(buyer),
+        "procurementMethod": PROCUREMENT_METHOD,
+        "procurementMethodDetails": row["procedure_type"],
+        "mainProcurementCategory": agreement.category,
+    }
+    if procedure is not None and procedure.competitive is not None:
+        tender["competitive"] = procedure.competitive
+    award: dict[str, Any] = {"id": row["order_id"]}
+    if rule.award_status is not None or not first:
+        award["status"] = rule.award_status
+    award |= {
+        "date": row["formalized_at"],
+        "value": {"amount": total, "amountNet": net, "currency": CURRENCY},
+        "suppliers": [supplier],
+    }
     contract: dict[str, Any] = {
-        "id": row["order_number"],
+        "id": order_number,
         "awardID": row["order_id"],
-        "status": rule.contract_status,
+        "title": f"Orden de compra electrónica {order_number}",
+    }
+    if rule.contract_status is not None or not first:
+        contract["status"] = rule.contract_status
+    contract |= {
         "statusDetails": row["status"],
         "value": {"amount": total, "amountNet": net, "currency": CURRENCY},
-        "dateSigned": row["formalized_at"],
     }
+    if rule.signed or not first:
+        contract["dateSigned"] = row["formalized_at"] if rule.signed else None
     description = _contract_description(row, rule)
     if description:
         contract["description"] = description
     documents = _documents(row, rule)
     if documents:
         contract["documents"] = documents
-    if rule.payment_met:
-        contract["milestones"] = [
-            {
-                "id": "payment",
-                "title": "Pago de la orden de compra",
-                "type": "payment",
-                "status": "met",
-                "dateMet": row["last_status_at"],
-            }
-        ]
+    implementation = _implementation(row, rule, buyer, supplier)
+    if implementation:
+        contract["implementation"] = implementation
     release: dict[str, Any] = {
-        "ocid": f"{ocid_prefix}-{row['order_id']}",
+        "ocid": ocids.call_off(row["order_id"], order_number),
         "id": "",
         "date": row["last_status_at"],
         "tag": tag,
         "initiationType": "tender",
         "language": LANGUAGE,
-        "parties": parties,
+        "parties": _parties(row, rule),
         "buyer": buyer,
-        "tender": {
-            "id": row["order_id"],
-            "procuringEntity": dict(buyer),
-            "procurementMethod": "selective",
-            "procurementMethodDetails": row["procedure_type"],
-            "mainProcurementCategory": "goods",
-        },
-        "relatedProcesses": [
-            {
-                "id": "1",
-                "relationship": ["framework"],
-                "scheme": "ocid",
-                "identifier": framework_ocid(agreement.code, ocid_prefix),
-                "title": agreement.name,
-            }
-        ],
-        "awards": [
-            {
-                "id": row["order_id"],
-                "status": "active",
-                "date": row["formalized_at"],
-                "value": {"amount": total, "amountNet": net, "currency": CURRENCY},
-                "suppliers": [supplier],
-            }
-        ],
+        "tender": tender,
+        "relatedProcesses": [related_framework(agreement, ocids)],
+        "awards": [award],
         "contracts": [contract],
     }
     release["id"] = release_id(release, row["order_id"])
@@ -639,6 +898,7 @@ def map_orders(
     orders: pa.Table,
     *,
     ocid_prefix: str = EXAMPLE_OCID_PREFIX,
+    ocid_pattern: str = DEFAULT_OCID_PATTERN,
     agreements: AgreementLookup | None = None,
     published: Mapping[str, str] | None = None,
     party_names: Mapping[str, str] | None = None,
@@ -654,6 +914,7 @@ def map_orders(
         raise ValueError(
             f"orders table lacks column(s) {', '.join(missing)} (see docs/ARCHITECTURE.md)"
         )
+    ocids = OcidScheme(ocid_prefix, ocid_pattern)
     lookup = agreements if agreements is not None else default_agreement_lookup()
     published = published or {}
     problems, known_agreements = _check_rows(orders, lookup)
@@ -707,8 +968,9 @@ def map_orders(
 
     names = _canonical_party_names(table)
     names.update(party_names or {})
+    extra = [NAME_ONLY_COLUMN] if NAME_ONLY_COLUMN in table.column_names else []
     rows = (
-        table.select([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
+        table.select([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *extra])
         .append_column("is_first", is_first)
         .to_pylist()
     )
@@ -716,15 +978,11 @@ def map_orders(
     for row in rows:
         row["buyer_name"] = names[row["buyer_ruc"]]
         row["supplier_name"] = names[row["supplier_ruc"]]
-        if row["is_first"]:
-            tag = ["award", "contract"]
-        elif STATUS_RULES[row["status"]].terminal:
-            tag = ["contractTermination"]
-        else:
-            tag = ["contractUpdate"]
-        releases.append(
-            _call_off_release(row, tag, known_agreements[row["agreement_code"]], ocid_prefix)
-        )
+        first = bool(row["is_first"])
+        tag = ["award", "contract"] if first else [status_rule(row["status"]).later_tag]
+        code = row["agreement_code"]
+        agreement = known_agreements[code] if code else _name_only(row.get(NAME_ONLY_COLUMN))
+        releases.append(_call_off_release(row, tag, agreement, ocids, first=first))
     quarantine = pa.concat_tables([problems.to_table(), later.to_table()])
     return MappingResult(releases, quarantine, already_published)
 
@@ -733,6 +991,7 @@ def build_releases(
     orders: pa.Table,
     *,
     ocid_prefix: str = EXAMPLE_OCID_PREFIX,
+    ocid_pattern: str = DEFAULT_OCID_PATTERN,
     agreements: AgreementLookup | None = None,
     published: Mapping[str, str] | None = None,
     party_names: Mapping[str, str] | None = None,
@@ -741,6 +1000,7 @@ def build_releases(
     result = map_orders(
         orders,
         ocid_prefix=ocid_prefix,
+        ocid_pattern=ocid_pattern,
         agreements=agreements,
         published=published,
         party_names=party_names,
@@ -765,45 +1025,83 @@ def agreements_first_seen(orders: pa.Table) -> dict[str, str]:
     )
 
 
+def known_start(agreement: AgreementInfo) -> str | None:
+    """The first-stage release date an agreement's curated start gives (start of that day)."""
+    return f"{agreement.start_date}{START_OF_DAY}" if agreement.start_date else None
+
+
+def _framework_agreement(agreement: AgreementInfo) -> dict[str, Any]:
+    """``tender.techniques.frameworkAgreement``: who may buy, and what else is known."""
+    details: dict[str, Any] = {"buyerCategories": BUYER_CATEGORIES}
+    if agreement.gran_compra_cents is not None:
+        amount = f"{agreement.gran_compra_cents / 100:,.2f}"
+        details["description"] = (
+            f"Monto establecido para las Grandes Compras: S/ {amount}; por encima de él, la "
+            "orden pasa por una cotización entre los proveedores del catálogo."
+        )
+    return details
+
+
 def build_framework_releases(
-    agreements_used: Mapping[str, str],
+    dates: Mapping[str, str],
     *,
     ocid_prefix: str = EXAMPLE_OCID_PREFIX,
     agreements: AgreementLookup | None = None,
 ) -> list[dict[str, Any]]:
-    """One first-stage release per Acuerdo Marco; `agreements_used` maps code -> release date.
+    """One first-stage release per Acuerdo Marco with a code; ``dates`` maps code -> date.
 
-    Use `agreements_first_seen(orders)` for the dates so they do not depend on the run.
+    The date must not depend on the run: the agreement's known start (``known_start``), else
+    its first call-off in the whole loaded history, fixed once published (the status store
+    decides, ``publication.steps.mapping``). Agreements known only by their name get none.
     """
     lookup = agreements if agreements is not None else default_agreement_lookup()
+    ocids = OcidScheme(ocid_prefix)
     entity = {"id": party_id(PERU_COMPRAS_RUC), "name": PERU_COMPRAS_NAME}
     releases = []
-    for code, date in sorted(agreements_used.items()):
+    for code, date in sorted(dates.items()):
         agreement = lookup(code)
         if agreement is None:
             raise ValueError(
                 f"agreement code {code!r} is not in the agreements table; "
                 "add it to perucompras/data/framework_agreements.csv"
             )
+        if not agreement.has_code:
+            continue
+        tender: dict[str, Any] = {
+            "id": f"AM-{code}",
+            "title": agreement.name,
+            "description": (
+                f"Acuerdo Marco {code}: {agreement.name}. Las entidades públicas compran sus "
+                "bienes de los Catálogos Electrónicos de Acuerdos Marco que opera PERÚ COMPRAS; "
+                "cada orden de compra electrónica es un proceso de contratación propio que "
+                "enlaza a este."
+            ),
+            "status": "complete",
+            "procuringEntity": dict(entity),
+            "procurementMethod": PROCUREMENT_METHOD,
+            "procurementMethodDetails": FRAMEWORK_METHOD_DETAILS,
+            "mainProcurementCategory": agreement.category,
+            "techniques": {
+                "hasFrameworkAgreement": True,
+                "frameworkAgreement": _framework_agreement(agreement),
+            },
+        }
+        period = {}
+        if agreement.start_date:
+            period["startDate"] = f"{agreement.start_date}{START_OF_DAY}"
+        if agreement.end_date:
+            period["endDate"] = f"{agreement.end_date}{END_OF_DAY}"
+        if period:
+            tender["contractPeriod"] = period
         release: dict[str, Any] = {
-            "ocid": framework_ocid(code, ocid_prefix),
+            "ocid": ocids.framework(code),
             "id": "",
             "date": date,
             "tag": ["tender"],
             "initiationType": "tender",
             "language": LANGUAGE,
-            "parties": [_party(PERU_COMPRAS_RUC, PERU_COMPRAS_NAME, ["buyer", "procuringEntity"])],
-            "buyer": dict(entity),
-            "tender": {
-                "id": f"AM-{code}",
-                "title": agreement.name,
-                "description": f"Acuerdo Marco {code}: {agreement.name}",
-                "procuringEntity": dict(entity),
-                "procurementMethod": "selective",
-                "procurementMethodDetails": "Acuerdo Marco",
-                "mainProcurementCategory": agreement.category,
-                "techniques": {"hasFrameworkAgreement": True},
-            },
+            "parties": [_party(PERU_COMPRAS_RUC, PERU_COMPRAS_NAME, ["procuringEntity"])],
+            "tender": tender,
         }
         release["id"] = release_id(release, f"AM-{code}")
         releases.append(release)
@@ -812,10 +1110,10 @@ def build_framework_releases(
 
 def iter_agreement_codes(releases: Iterable[Mapping[str, Any]], ocid_prefix: str) -> set[str]:
     """Agreement codes referenced by call-off releases (to know which first stages to publish)."""
-    prefix = f"{ocid_prefix}-AM-"
+    ocids = OcidScheme(ocid_prefix)
     return {
-        process["identifier"][len(prefix) :]
+        code
         for release in releases
         for process in release.get("relatedProcesses", [])
-        if process.get("identifier", "").startswith(prefix)
+        if (code := ocids.agreement_code(process.get("identifier", ""))) is not None
     }

@@ -1,4 +1,11 @@
-"""Run libcoveocds offline: the standard and the declared extensions read from ../shared/ocds.
+"""Run libcoveocds offline: the standard and the official extensions read from ../shared/ocds,
+the project's own extensions from where the site serves them.
+
+Only the official extensions are available locally (``ocds_dir``); a local extension URL
+(``{base_url}/extensions/<name>/extension.json``) is answered from a datasets root the site
+refresh wrote (``served``: base URL -> folder), or left to a real HTTP server (the crawl test
+serves the root with ``publicar serve``). Never from ``ocds_mappings/extensions``: what is
+checked is what is published.
 
 Used by the libcoveocds tests (through ``tests/ocds_offline.py``, which mounts the session with
 pytest's ``monkeypatch``) and by ``benchmarks/run.py``; libcoveocds is imported only when used.
@@ -48,16 +55,37 @@ def declared_extension_for(url: str) -> Extension:
     )
 
 
-class LocalExtensionsAdapter(BaseAdapter):
-    """Serves the given extensions from disk, as files and as GitHub archives; refuses the rest."""
+def _served_folder(url: str, served: Mapping[str, Path]) -> Path | None:
+    """The folder on disk of a URL under one of the ``served`` base URLs."""
+    for prefix, root in served.items():
+        if url.startswith(prefix):
+            return root / url[len(prefix) :].removesuffix("extension.json")
+    return None
 
-    def __init__(self, base: Path, extension_urls: Iterable[str]) -> None:
+
+class LocalExtensionsAdapter(BaseAdapter):
+    """Serves the given extensions from disk, as files and as GitHub archives; refuses the rest.
+
+    Official extensions come from ``base`` (the ``ocds_dir``); local ones only from a datasets
+    root in ``served`` (base URL -> root folder); other local ones are not answered here.
+    """
+
+    def __init__(
+        self, base: Path, extension_urls: Iterable[str], served: Mapping[str, Path] | None = None
+    ) -> None:
         """Index every extension URL by its base URL (and GitHub archive URL) and its folder."""
         super().__init__()
         self.files: dict[str, Path] = {}
         self.archives: dict[str, Path] = {}
         for url in extension_urls:
-            folder = declared_extension_for(url).directory(base)
+            extension = declared_extension_for(url)
+            if extension.local:
+                served_folder = _served_folder(url, served or {})
+                if served_folder is None:
+                    continue
+                folder = served_folder
+            else:
+                folder = extension.directory(base)
             self.files[url.removesuffix("extension.json")] = folder
             if url.startswith(GITHUB_RAW):
                 parts = url.split("/")
@@ -108,12 +136,17 @@ class LocalExtensionsAdapter(BaseAdapter):
 
 def offline_session(
     extension_urls: Iterable[str],
+    served: Mapping[str, Path] | None = None,
+    live: Iterable[str] = (),
 ) -> tuple[requests.Session, LocalExtensionsAdapter]:
-    """A session that answers ``extension_urls`` from ``ocds_dir()`` and refuses every other URL."""
-    adapter = LocalExtensionsAdapter(ocds_dir(), extension_urls)
+    """A session that answers official ``extension_urls`` from ``ocds_dir()``, local ones from
+    ``served`` roots or, under a ``live`` base URL, from the real server; it refuses the rest."""
+    adapter = LocalExtensionsAdapter(ocds_dir(), extension_urls, served)
     session = requests.Session()
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    for base_url in live:
+        session.mount(base_url, requests.adapters.HTTPAdapter())
     return session, adapter
 
 

@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ocds_mappings.mapping import PARTY_SCHEME
-
 PACKAGE_VERSION = "1.1"
 
 
@@ -53,41 +51,18 @@ def licence_of(url: str) -> Licence:
     return KNOWN_LICENCES.get(url) or Licence(url, url, url)
 
 
-@dataclass(frozen=True)
-class Publisher:
-    """Who publishes the data (an organization identifier: scheme and uid)."""
-
-    name: str
-    uid: str
-    scheme: str = PARTY_SCHEME
-    uri: str | None = None
-
-    def as_ocds(self) -> dict[str, str]:
-        """The package `publisher` object."""
-        publisher = {"name": self.name, "scheme": self.scheme, "uid": self.uid}
-        if self.uri:
-            publisher["uri"] = self.uri
-        return publisher
-
-
 def _metadata(
-    *,
-    uri: str,
-    published_date: str,
-    publisher: Publisher,
-    license: str,
-    publication_policy: str,
-    extensions: Sequence[str],
+    *, uri: str, published_date: str, metadata: Mapping[str, Any], extensions: Sequence[str]
 ) -> dict[str, Any]:
-    """Fields shared by release and record packages."""
+    """Fields shared by release and record packages (``metadata``: ``package_metadata(...)``)."""
     return {
         "uri": uri,
         "version": PACKAGE_VERSION,
         "extensions": list(extensions),
         "publishedDate": published_date,
-        "publisher": publisher.as_ocds(),
-        "license": license,
-        "publicationPolicy": publication_policy,
+        "publisher": dict(metadata["publisher"]),
+        "license": metadata["license"],
+        "publicationPolicy": metadata["publicationPolicy"],
     }
 
 
@@ -96,19 +71,13 @@ def release_package(
     *,
     uri: str,
     published_date: str,
-    publisher: Publisher,
-    license: str,
-    publication_policy: str,
+    metadata: Mapping[str, Any],
     extensions: Sequence[str],
 ) -> dict[str, Any]:
-    """A release package; `published_date` is the data cut-off, never the wall clock."""
+    """A release package; ``published_date`` is ``publication_time(...)``, never the wall clock;
+    ``metadata`` is the publisher/licence/policy block of ``identity.package_metadata``."""
     package = _metadata(
-        uri=uri,
-        published_date=published_date,
-        publisher=publisher,
-        license=license,
-        publication_policy=publication_policy,
-        extensions=extensions,
+        uri=uri, published_date=published_date, metadata=metadata, extensions=extensions
     )
     package["releases"] = list(releases)
     return package
@@ -140,9 +109,7 @@ def record_package(
     schema: Mapping[str, Any],
     uri: str,
     published_date: str,
-    publisher: Publisher,
-    license: str,
-    publication_policy: str,
+    metadata: Mapping[str, Any],
     extensions: Sequence[str],
     release_url: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> dict[str, Any]:
@@ -168,12 +135,7 @@ def record_package(
             {"ocid": ocid, "releases": listed, "compiledRelease": compiled_release(history, merger)}
         )
     package = _metadata(
-        uri=uri,
-        published_date=published_date,
-        publisher=publisher,
-        license=license,
-        publication_policy=publication_policy,
-        extensions=extensions,
+        uri=uri, published_date=published_date, metadata=metadata, extensions=extensions
     )
     package["records"] = records
     return package

@@ -10,11 +10,17 @@
   editions of an agreement with the same name resolve by code only).
 - ``source``: where the row was established (``sample:<file>``, ``public_document:<doc>``) or
   ``synthetic`` (never real: used by the synthetic generator only when asked).
+- Known terms, each with the source it was read from in the next column (empty when unknown:
+  never guessed): ``start_date`` / ``end_date`` (``YYYY-MM-DD``, the agreement's term),
+  ``gran_compra_amount`` (PEN, the agreement's Gran Compra amount from its parameters annex).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -117,3 +123,50 @@ def agreement_rows(*, include_synthetic: bool = False) -> list[dict[str, str]]:
         for row in rows
         if row["name_lookup"] and (include_synthetic or row["code_kind"] != "synthetic")
     ]
+
+
+TERM_COLUMNS = ("start_date", "end_date", "gran_compra_amount")
+_AMOUNT = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+
+
+@dataclass(frozen=True)
+class AgreementTerms:
+    """An agreement's known term and Gran Compra amount, each with its source (None: unknown)."""
+
+    code: str
+    start_date: str | None
+    end_date: str | None
+    gran_compra_cents: int | None
+    sources: dict[str, str]
+
+
+def _terms_of(row: dict[str, str]) -> AgreementTerms:
+    """One row's terms; a value without a source (or the reverse) is refused."""
+    for column in TERM_COLUMNS:
+        if bool(row[column].strip()) != bool(row[f"{column}_source"].strip()):
+            raise ValueError(
+                f"{AGREEMENTS_CSV}: {row['code']}: {column} and {column}_source must be given "
+                "together (every curated value names its source)"
+            )
+    for column in ("start_date", "end_date"):
+        if row[column]:
+            dt.date.fromisoformat(row[column])
+    start, end = row["start_date"] or None, row["end_date"] or None
+    if start and end and end < start:
+        raise ValueError(f"{AGREEMENTS_CSV}: {row['code']}: end_date {end} before {start}")
+    amount = row["gran_compra_amount"]
+    if amount and not _AMOUNT.match(amount):
+        raise ValueError(f"{AGREEMENTS_CSV}: {row['code']}: gran_compra_amount {amount!r}")
+    cents = None
+    if amount:
+        whole, _, fraction = amount.partition(".")
+        cents = int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+    sources = {c: row[f"{c}_source"] for c in TERM_COLUMNS if row[f"{c}_source"]}
+    return AgreementTerms(row["code"], start, end, cents, sources)
+
+
+@cache
+def agreement_terms() -> dict[str, AgreementTerms]:
+    """Code -> the known terms of every agreement of the curated table (cached)."""
+    with AGREEMENTS_CSV.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: _terms_of(row) for row in csv.DictReader(handle)}

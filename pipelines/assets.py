@@ -22,10 +22,12 @@ from dagster import (
 )
 
 from integrity.layout import DayLayout
+from integrity.manifest import load_manifest
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
 from publication.anchoring import anchor_with
+from publication.site import refresh_site
 from publication.writer import read_anchor_record
 from quality.rules import CheckResult
 
@@ -161,6 +163,7 @@ def ocds_releases(
     mapped = steps.map_releases(
         quality_checked_orders,
         ocid_prefix=datasets.ocid_prefix,
+        ocid_pattern=datasets.ocid_pattern,
         root=datasets.path,
         state_dir=datasets.state_path,
         ocds_dir=datasets.ocds_path,
@@ -189,8 +192,13 @@ def published_day(
         state_dir=datasets.state_path,
         ocds_dir=datasets.ocds_path,
         lang=datasets.language,
+        profile=datasets.profile_name,
     )
-    yield Output(published, metadata=published.metadata())
+    stored = datasets.publish_to_storage() if published.gate_passed else None
+    metadata = published.metadata()
+    if stored is not None:
+        metadata["storage"] = {"folders": stored.folders, "files": len(stored.files)}
+    yield Output(published, metadata=metadata)
     yield from _checks(published.checks, PUBLISH_CHECKS, "published_day")
 
 
@@ -218,4 +226,15 @@ def anchored_day(
     record = records[0] if records else (read_anchor_record(receipt) or {})
     if record.get("status") != "anclado":
         context.log.warning(f"{day}: anchor pending ({record.get('reason')})")
+    # The anchor shows in the catalogues, feed and pages, then reaches the storage.
+    manifest = load_manifest(DayLayout(datasets.path, datasets.dataset, day).manifest)
+    refresh_site(
+        datasets.path,
+        datasets.dataset,
+        datasets.identity(),
+        lang=datasets.language,
+        profile=datasets.profile_name,
+        synthetic=bool(manifest.data.get("synthetic")),
+    )
+    datasets.publish_to_storage()
     return Output(record, metadata={k: MetadataValue.text(str(v)) for k, v in record.items()})

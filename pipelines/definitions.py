@@ -30,6 +30,7 @@ from pipelines.assets import (
     quality_checked_orders,
     source_orders,
 )
+from pipelines.bulk import BULK_ASSETS, bulk_after_days, publish_bulk_job
 from pipelines.partitions import daily_partitions
 from pipelines.pending import anchor_pending_job, pending_anchors
 from pipelines.resources import DatasetsResource, SourceResource, build_resources
@@ -87,9 +88,9 @@ def new_source_files(
 def defs() -> Definitions:
     """The code location, its resources built from the settings (loaded here, once)."""
     return Definitions(
-        assets=ALL_ASSETS,
-        jobs=[publish_day_job, anchor_pending_job],
+        assets=[*ALL_ASSETS, *BULK_ASSETS],
+        jobs=[publish_day_job, publish_bulk_job, anchor_pending_job],
         schedules=[daily_schedule],
-        sensors=[new_source_files, pending_anchors],
+        sensors=[new_source_files, bulk_after_days, pending_anchors],
         resources=build_resources(load_settings()),
     )

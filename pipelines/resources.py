@@ -14,6 +14,7 @@ import hashlib
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,13 +39,26 @@ from integrity.verify.trust import (
 )
 from perucompras.reader import month_of_file, read_source_dir
 from publication.anchoring import ChainSession
+from publication.storage import (
+    LocalStore,
+    ObjectStore,
+    PublishReport,
+    S3Settings,
+    S3Store,
+    publish_root,
+    same_place,
+)
 from settings import (
     SOURCE_FIRST_DAY,
+    Bulk,
     Chain,
     Identity,
+    Indicators,
     Lang,
+    Profile,
     Settings,
     Source,
+    Storage,
     default_devchain_dir,
     default_source_dir,
     env_name,
@@ -54,6 +68,9 @@ from settings.model import DEFAULT_DATASET, DEFAULT_DATASETS_ROOT
 _IDENTITY = Identity()
 _SOURCE = Source()
 _CHAIN = Chain()
+_BULK = Bulk()
+_INDICATORS = Indicators()
+_STORAGE = Storage()
 
 
 class SourceResource(ConfigurableResource):
@@ -151,8 +168,14 @@ def _reset_if_generator_changed(folder: Path, parameters: str) -> None:
 
 
 class DatasetsResource(ConfigurableResource):
-    """The published output root (local filesystem), its status store and the publisher's
-    identity (the ``identity`` settings, one field each)."""
+    """The published output root, its status store and the publisher's identity (the
+    ``identity`` settings, one field each).
+
+    Days are always written to the local folder ``root``. Where they are published is the
+    storage: by default that same folder (``LocalStore``, nothing to upload); with
+    ``storage_uri`` = ``s3://bucket/prefix``, an S3-compatible store that
+    ``publish_to_storage`` brings up to date after each step (whole days, index last).
+    """
 
     root: str = str(DEFAULT_DATASETS_ROOT)
     dataset: str = DEFAULT_DATASET
@@ -160,7 +183,9 @@ class DatasetsResource(ConfigurableResource):
     ocds_dir: str = ""  # empty: shared/ocds beside the repository
     history_start: str = SOURCE_FIRST_DAY.isoformat()
     lang: str = "es"
+    profile: str = "dev"
     ocid_prefix: str = _IDENTITY.ocid_prefix
+    ocid_pattern: str = _IDENTITY.ocid_pattern
     base_url: str = _IDENTITY.base_url
     publisher_name: str = _IDENTITY.publisher_name
     publisher_scheme: str = _IDENTITY.publisher_scheme
@@ -168,19 +193,57 @@ class DatasetsResource(ConfigurableResource):
     publisher_uri: str | None = _IDENTITY.publisher_uri
     license: str = _IDENTITY.license
     policy_url: str | None = _IDENTITY.policy_url
+    contact_email: str | None = _IDENTITY.contact_email
+    contact_url: str | None = _IDENTITY.contact_url
+    storage_uri: str = ""  # empty: the datasets root is the local folder itself
+    storage_endpoint_url: str = ""
+    storage_region: str = _STORAGE.region
+    storage_addressing_style: str = _STORAGE.addressing_style
+    storage_access_key_id: str = ""
+    storage_secret_access_key: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DatasetsResource:
-        """The datasets root and identity the settings describe."""
+        """The datasets root, storage and identity the settings describe."""
+        storage = settings.storage
         return cls(
-            root=str(settings.datasets_root),
+            root=str(settings.local_root),
             dataset=settings.dataset,
             state_dir=str(settings.status_store_dir),
             ocds_dir=str(settings.ocds_dir or ""),
             history_start=settings.history_start.isoformat(),
             lang=settings.lang,
+            profile=settings.profile,
+            storage_uri=settings.storage_uri or "",
+            storage_endpoint_url=storage.endpoint_url or "",
+            storage_region=storage.region,
+            storage_addressing_style=storage.addressing_style,
+            storage_access_key_id=storage.access_key_id or "",
+            storage_secret_access_key=_secret(settings, "storage.secret_access_key"),
             **settings.identity.model_dump(),
         )
+
+    def object_store(self) -> ObjectStore:
+        """Where the datasets are published: the local root, or the ``s3://`` store."""
+        if not self.storage_uri:
+            return LocalStore(self.path)
+        return S3Store(
+            self.storage_uri,
+            S3Settings(
+                endpoint_url=self.storage_endpoint_url or None,
+                region=self.storage_region,
+                addressing_style=self.storage_addressing_style,
+                access_key_id=self.storage_access_key_id or None,
+                secret_access_key=self.storage_secret_access_key or None,
+            ),
+        )
+
+    def publish_to_storage(self) -> PublishReport | None:
+        """Upload what changed under the local root (None: the root is the storage)."""
+        store = self.object_store()
+        if same_place(store, self.path):
+            return None
+        return publish_root(store, self.path)
 
     @property
     def path(self) -> Path:
@@ -196,6 +259,13 @@ class DatasetsResource(ConfigurableResource):
     def ocds_path(self) -> Path | None:
         """The offline OCDS files (``None``: the default folder)."""
         return Path(self.ocds_dir) if self.ocds_dir else None
+
+    @property
+    def profile_name(self) -> Profile:
+        """The settings profile (``dev`` packages say they are not an official publication)."""
+        if self.profile not in ("dev", "production"):
+            raise ValueError(f"profile {self.profile!r}: use dev or production")
+        return cast(Profile, self.profile)
 
     @property
     def language(self) -> Lang:
@@ -406,10 +476,55 @@ class ChainResource(ConfigurableResource):
         )
 
 
+class BulkResource(ConfigurableResource):
+    """The ``bulk`` and ``indicators`` settings as Dagster config."""
+
+    max_part_bytes: int = _BULK.max_part_bytes
+    max_part_releases: int = _BULK.max_part_releases
+    memory_limit: str = _BULK.memory_limit
+    gran_compra_threshold: str = str(_INDICATORS.gran_compra_threshold)
+    splitting_windows: list[int] = Field(
+        default_factory=lambda: list(_INDICATORS.splitting_windows)
+    )
+    splitting_min_orders: int = _INDICATORS.splitting_min_orders
+    concentration_min_orders: int = _INDICATORS.concentration_min_orders
+    concentration_hhi_flag: int = _INDICATORS.concentration_hhi_flag
+    price_min_entities: int = _INDICATORS.price_min_entities
+    resolved_within_days: int = _INDICATORS.resolved_within_days
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BulkResource:
+        """The bulk and indicator settings."""
+        indicators = settings.indicators.model_dump()
+        indicators["gran_compra_threshold"] = str(indicators["gran_compra_threshold"])
+        return cls(**settings.bulk.model_dump(), **indicators)
+
+    def bulk_settings(self) -> Bulk:
+        """The ``bulk`` settings group, validated."""
+        return Bulk(
+            max_part_bytes=self.max_part_bytes,
+            max_part_releases=self.max_part_releases,
+            memory_limit=self.memory_limit,
+        )
+
+    def indicator_settings(self) -> Indicators:
+        """The ``indicators`` settings group, validated."""
+        return Indicators(
+            gran_compra_threshold=Decimal(self.gran_compra_threshold),
+            splitting_windows=list(self.splitting_windows),
+            splitting_min_orders=self.splitting_min_orders,
+            concentration_min_orders=self.concentration_min_orders,
+            concentration_hhi_flag=self.concentration_hhi_flag,
+            price_min_entities=self.price_min_entities,
+            resolved_within_days=self.resolved_within_days,
+        )
+
+
 def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
-    """The three resources of the code location, from one settings object."""
+    """The resources of the code location, from one settings object."""
     return {
         "source": SourceResource.from_settings(settings),
         "datasets": DatasetsResource.from_settings(settings),
         "chain": ChainResource.from_settings(settings),
+        "bulk": BulkResource.from_settings(settings),
     }

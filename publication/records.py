@@ -54,7 +54,7 @@ def day_record_package(
     ocds_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Record package for the ocids of the day, linking every release to its daily package."""
-    from ocds_mappings.packaging import Publisher, record_package
+    from ocds_mappings.packaging import record_package
 
     history = releases_with_history(releases, day=day, root=root, dataset=dataset, store=store)
     package_of = {release["id"]: package_day for package_day, release in history}
@@ -64,18 +64,13 @@ def day_record_package(
         name = layout.DayLayout(root, dataset, package_day).name(layout.RELEASE_PACKAGE)
         return f"{base_url}/{dataset}/{package_day:%Y/%m/%d}/{name}#{release['id']}"
 
-    publisher = package_meta["publisher"]
     return record_package(
         [release for _, release in history],
         schema=_schema(ocds_dir),
         uri=f"{base_url}/{dataset}/{day:%Y/%m/%d}/"
         + layout.DayLayout(root, dataset, day).name(layout.RECORD_PACKAGE),
         published_date=package_meta["publishedDate"],
-        publisher=Publisher(
-            publisher["name"], publisher["uid"], publisher["scheme"], publisher.get("uri")
-        ),
-        license=package_meta["license"],
-        publication_policy=package_meta["publicationPolicy"],
+        metadata=package_meta,
         extensions=package_meta["extensions"],
         release_url=release_url,
     )

@@ -1,35 +1,78 @@
 """The site at the datasets root, refreshed once by the publish step with the settings.
 
-Browser verifier, OCDS extensions and publication policy, cumulative quality page, DCAT/CKAN
-catalogue and the landing page: everything a visitor or a harvester reads besides the days.
+Browser verifier, OCDS extensions and publication policy, cumulative quality page, the
+harvesting catalogues (DCAT-US ``data.json``, DCAT-AP, CKAN), the change feed and the portal:
+everything a visitor or a harvester reads besides the day folders. Every part is built from
+one resource list (``publication.listing``), in an order that makes each link resolve when
+the page that holds it is written: catalogues and feed first, the portal pages last.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from integrity.verify.trust import Pin
-from publication.catalogue import write_catalogue
-from publication.portal import publish_ocds_documents, write_index_page, write_quality_page
+from publication.catalogue import catalogue_datasets, write_catalogue
+from publication.feed import refresh_feed
+from publication.listing import Resource, day_resources, published_days
+from publication.ocds_site import write_ocds_documents
+from publication.portal import (
+    PortalContext,
+    anchor_costs,
+    site_links,
+    write_portal,
+    write_quality_page,
+)
 from publication.web import install_web_verifier
 from publication.writer import read_index
-from settings import Identity, Lang
+from settings import Identity, Lang, Profile
 
 
 def refresh_site(
-    root: Path, dataset: str, identity: Identity, *, lang: Lang = "es", pin: Pin | None = None
+    root: Path,
+    dataset: str,
+    identity: Identity,
+    *,
+    lang: Lang = "es",
+    profile: Profile = "dev",
+    synthetic: bool = False,
+    extra_resources: Sequence[Resource] = (),
+    now: str | None = None,
+    pin: Pin | None = None,
 ) -> None:
-    """Rewrite every page and catalogue at the datasets root from the published days.
+    """Rewrite every page, catalogue and feed at the datasets root from the published days.
 
+    ``extra_resources`` are files other producers publish at the root (the bulk dataset's
+    files, dictionary, indicators): they join the day files in the catalogues and portal.
     The verifier page is rebuilt with ``pin`` embedded; without a pin an existing page is left
     as it is (the anchoring step installs it with the pin the days are anchored under), so a
     publish without the chain never replaces a pinned page by one that cannot verify.
     """
-    days = read_index(root, dataset)
     if pin is not None or not (root / "verificar.html").is_file():
         install_web_verifier(root, pin)
-    publish_ocds_documents(root, dataset, identity)
-    write_quality_page(root, dataset, days, lang=lang)
-    if days:
-        write_catalogue(root, dataset, identity=identity)
-    write_index_page(root, dataset, days)
+    write_ocds_documents(root, dataset, identity, profile=profile, synthetic=synthetic)
+    write_quality_page(root, dataset, read_index(root, dataset), lang=lang)
+    if not (root / "index.json").is_file():
+        return
+    days = published_days(root, dataset)
+    resources = [*day_resources(days), *extra_resources]
+    if resources:
+        write_catalogue(root, dataset, identity=identity, resources=resources)
+    refresh_feed(
+        root,
+        dataset,
+        days,
+        base_url=identity.base_url,
+        publisher=identity.publisher_name,
+        now=now,
+    )
+    context = PortalContext(
+        dataset=dataset,
+        days=days,
+        links=site_links(root, resources),
+        datasets=catalogue_datasets(dataset, resources),
+        licence=identity.license,
+        costs=anchor_costs(root, dataset, days),
+    )
+    write_portal(root, context)

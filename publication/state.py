@@ -6,6 +6,9 @@ change as a new release without rewriting an anchored day, the store keeps:
 - ``observations``: every normalised order row of every ingested snapshot, keyed by the
   file's SHA-256 (a re-generated file with the same name is a new snapshot);
 - ``published``: one row per published release (order, release date, package day);
+- ``first_stages``: the date of each framework agreement's first-stage release, fixed the
+  first time it is published (its agreement's known start, else the first call-off in the
+  whole loaded history: ``first_call_offs``), so that no later run dates it differently.
 - ``anchor_journal``: one row per (dataset, day) anchored or to anchor on chain, with the
   state of its transaction (``AnchorJournalRow``; the state machine is in
   ``publication.anchoring``).
@@ -45,6 +48,10 @@ CREATE TABLE IF NOT EXISTS published (
 CREATE TABLE IF NOT EXISTS held (
     order_number VARCHAR, snapshot_sha256 VARCHAR, package_day DATE, rule VARCHAR,
     fingerprint VARCHAR
+);
+CREATE TABLE IF NOT EXISTS first_stages (
+    ocid VARCHAR PRIMARY KEY, agreement_code VARCHAR, release_id VARCHAR,
+    release_date VARCHAR, basis VARCHAR, package_day DATE
 );
 CREATE TABLE IF NOT EXISTS anchor_journal (
     dataset VARCHAR NOT NULL,
@@ -234,6 +241,51 @@ class StateStore:
             found.setdefault(package_day, set()).add(ocid)
         return found
 
+    def first_call_offs(self, codes: Iterable[str]) -> dict[str, str]:
+        """Agreement code -> earliest FECHA_FORMALIZACIÓN of its orders in every snapshot seen."""
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        self.con.register("_codes", pa.table({"agreement_code": pa.array(wanted, pa.string())}))
+        rows = self._run(
+            "SELECT o.agreement_code, min(o.formalized_at) FROM observations o "
+            "JOIN _codes USING (agreement_code) GROUP BY 1"
+        )
+        self.con.unregister("_codes")
+        return dict(rows)
+
+    def first_stages(self, ocids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """ocid -> (release date, basis) of first stages already recorded."""
+        wanted = sorted(set(ocids))
+        if not wanted:
+            return {}
+        self.con.register("_ocids", pa.table({"ocid": pa.array(wanted, pa.string())}))
+        rows = self._run(
+            "SELECT f.ocid, f.release_date, f.basis FROM first_stages f JOIN _ocids USING (ocid)"
+        )
+        self.con.unregister("_ocids")
+        return {ocid: (date, basis) for ocid, date, basis in rows}
+
+    def record_first_stages(
+        self, day: dt.date, releases: Iterable[Mapping[str, Any]], basis: Mapping[str, str]
+    ) -> None:
+        """Fix the date of first stages published in ``day``'s package (the first record stays)."""
+        for release in releases:
+            ocid = str(release["ocid"])
+            if ocid not in basis:
+                continue
+            self._run(
+                "INSERT OR IGNORE INTO first_stages VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    ocid,
+                    str(release["tender"]["id"]).removeprefix("AM-"),
+                    release["id"],
+                    release["date"],
+                    basis[ocid],
+                    day,
+                ],
+            )
+
     def record_held(self, day: dt.date, quarantine: pa.Table, fingerprint: str) -> None:
         """Remember which parsed orders ``day`` held back, under which snapshot and rules.
 
@@ -369,7 +421,6 @@ class StateStore:
 
 
 def _order_id(release: Mapping[str, Any]) -> str:
-    """The order id is the ocid without its prefix (``{prefix}-OCAM-…``)."""
-    ocid = str(release["ocid"])
-    index = ocid.find("-OCAM-")
-    return ocid[index + 1 :] if index >= 0 else ocid
+    """A call-off's order id is its award id (whatever the ocid pattern); else the ocid."""
+    awards = release.get("awards") or []
+    return str(awards[0]["id"]) if awards else str(release["ocid"])

@@ -35,7 +35,16 @@ from integrity.manifest import (
 )
 from integrity.merkle import leaf_hashes, root_from_leaf_hashes
 from integrity.verify.trust import Pin, pin_bytes
+from messages import text
 from publication.atomic import fsync_dir, write_atomic, write_synced
+from publication.datapackage import (
+    FileResource,
+    PackageInfo,
+    descriptor_bytes,
+    package_descriptor,
+    resource_name,
+)
+from publication.dictionary import DAY_ORDERS, DAY_QUARANTINE, Table, described
 
 
 class PublicationError(RuntimeError):
@@ -60,6 +69,7 @@ class DayContent:
     quality: dict[str, Any] | None = None
     records: dict[str, Any] | None = None
     extra_files: dict[str, bytes] = field(default_factory=dict)
+    datapackage: PackageInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,12 @@ _MEDIA_TYPES = {
     layout.QUARANTINE_PARQUET: ("application/vnd.apache.parquet", "quarantine"),
     layout.QUALITY_JSON: ("application/json", "quality-report"),
 }
+_DAY_TABLES: dict[str, Table] = {
+    layout.ORDERS_PARQUET: DAY_ORDERS,
+    layout.ORDERS_CSV: DAY_ORDERS,
+    layout.QUARANTINE_PARQUET: DAY_QUARANTINE,
+}
+BOM = b"\xef\xbb\xbf"
 
 
 def sort_releases(releases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -147,15 +163,24 @@ def _write_files(
     entries: list[FileEntry] = []
     for kind, data in files.items():
         write_synced(folder / names.name(kind), data)
-    _write_parquet(folder / names.name(layout.ORDERS_PARQUET), content.orders)
+    _write_parquet(
+        folder / names.name(layout.ORDERS_PARQUET), described(content.orders, DAY_ORDERS)
+    )
     _write_csv(folder / names.name(layout.ORDERS_CSV), content.orders)
-    _write_parquet(folder / names.name(layout.QUARANTINE_PARQUET), content.quarantine)
+    _write_parquet(
+        folder / names.name(layout.QUARANTINE_PARQUET),
+        described(content.quarantine, DAY_QUARANTINE),
+    )
     for kind in (*files, layout.ORDERS_PARQUET, layout.ORDERS_CSV, layout.QUARANTINE_PARQUET):
         media_type, role = _MEDIA_TYPES[kind]
         entries.append(file_entry(folder / names.name(kind), media_type=media_type, role=role))
     for kind, data in sorted(content.extra_files.items()):
         write_synced(folder / names.name(kind), data)
         entries.append(file_entry(folder / names.name(kind), media_type="text/html", role=kind))
+    if content.datapackage is not None:
+        path = folder / names.name(layout.DATAPACKAGE)
+        write_synced(path, _day_datapackage(content, entries, names))
+        entries.append(file_entry(path, media_type="application/json", role="datapackage"))
 
     manifest_obj = build_manifest(
         dataset=content.dataset,
@@ -315,6 +340,34 @@ def write_trust(root: Path, pin: Pin) -> Path:
     return path
 
 
+def _day_datapackage(
+    content: DayContent, entries: list[FileEntry], names: layout.DayLayout
+) -> bytes:
+    """The day's ``datapackage.json``: every file written so far, with the dictionary's schemas."""
+    assert content.datapackage is not None
+    prefix = names.name("")
+    resources = []
+    for entry in sorted(entries, key=lambda e: e.name):
+        kind = entry.name.removeprefix(prefix)
+        resources.append(
+            FileResource(
+                path=entry.name,
+                name=resource_name(kind),
+                title=text(
+                    f"resource.{kind.replace('.', '_')}",
+                    content.datapackage.lang,
+                    date=content.day.isoformat(),
+                ),
+                media_type=entry.media_type,
+                format=kind.rsplit(".", 1)[-1],
+                bytes=entry.bytes,
+                sha256=entry.sha256,
+                table=_DAY_TABLES.get(kind),
+            )
+        )
+    return descriptor_bytes(package_descriptor(content.datapackage, resources))
+
+
 def _pinned_registry(path: Path) -> tuple[Any, Any, Any]:
     """(chain id, contract, publisher) of an existing ``trust.json`` (pin or older layout)."""
     try:
@@ -334,7 +387,7 @@ def _pinned_registry(path: Path) -> tuple[Any, Any, Any]:
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
     pq.write_table(
-        table.replace_schema_metadata(None),
+        table,
         path,
         compression="zstd",
         use_dictionary=True,
@@ -343,4 +396,7 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
 
 
 def _write_csv(path: Path, table: pa.Table) -> None:
-    pa_csv.write_csv(table, path, write_options=pa_csv.WriteOptions(include_header=True))
+    """CSV in UTF-8 with a byte order mark, so that spreadsheets read the accents right."""
+    with path.open("wb") as out:
+        out.write(BOM)
+        pa_csv.write_csv(table, out, write_options=pa_csv.WriteOptions(include_header=True))

@@ -2,7 +2,7 @@
 
 Release multiplicity: the mapping publishes one release per order per observed state and may
 add framework-agreement (first-stage) releases with ocid ``{prefix}-AM-{agreement}``. So the
-call-off ocids must equal the passed orders' ``order_id`` set one to one, and there are at least
+call-off ocids (``identity.ocid_pattern``) must equal the passed orders' set one to one, and there are at least
 as many call-off releases as distinct orders. Each call-off release is matched to its source
 row(s) by (ocid, release date = ``last_status_at``); the sum of its award (and contract) values,
 in integer cents, must equal that row's ``total_cents`` (the same state seen in several snapshots
@@ -19,8 +19,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ocds_mappings.identity import OcidScheme
 from quality.rules import CheckResult, Lang
-from settings import EXAMPLE_OCID_PREFIX
+from settings import DEFAULT_OCID_PATTERN, EXAMPLE_OCID_PREFIX
 
 _SAMPLE = 20
 
@@ -95,6 +96,7 @@ def check_ocds_day(
     orders: pa.Table,
     *,
     prefix: str = EXAMPLE_OCID_PREFIX,
+    ocid_pattern: str = DEFAULT_OCID_PATTERN,
     source_rows: int | None = None,
     quarantined_rows: int | None = None,
     lang: Lang = "es",
@@ -107,8 +109,9 @@ def check_ocds_day(
         _dates_increase(rows, lang),
         _parties_exist(releases, lang),
     ]
-    call_offs = _call_off_rows(rows, prefix)
-    expected = _expected_by_state(orders, prefix)
+    ocids = OcidScheme(prefix, ocid_pattern)
+    call_offs = _call_off_rows(rows, ocids)
+    expected = _expected_by_state(orders, ocids)
     checks += [
         _values_match(call_offs, expected, "award_cents", "ocds.award_values", lang),
         _values_match(call_offs, expected, "contract_cents", "ocds.contract_values", lang),
@@ -218,16 +221,23 @@ def _parties_exist(releases: Sequence[Mapping[str, Any]], lang: Lang) -> CheckRe
     )
 
 
-def _call_off_rows(rows: pa.Table, prefix: str) -> pa.Table:
-    first_stage = pc.fill_null(pc.starts_with(rows.column("ocid"), f"{prefix}-AM-"), False)
+def _call_off_rows(rows: pa.Table, ocids: OcidScheme) -> pa.Table:
+    first_stage = pc.fill_null(pc.starts_with(rows.column("ocid"), ocids.framework("")), False)
     return rows.filter(pc.invert(first_stage))
 
 
-def _expected_by_state(orders: pa.Table, prefix: str) -> pa.Table:
-    ocids = pc.binary_join_element_wise(f"{prefix}-", orders.column("order_id"), "")
+def _expected_by_state(orders: pa.Table, ocids: OcidScheme) -> pa.Table:
+    call_offs = [
+        ocids.call_off(order_id, order_number)
+        for order_id, order_number in zip(
+            orders.column("order_id").to_pylist(),
+            orders.column("order_number").to_pylist(),
+            strict=True,
+        )
+    ]
     frame = pa.table(
         {
-            "ocid": ocids,
+            "ocid": pa.array(call_offs, pa.string()),
             "instant": _instants(orders.column("last_status_at")),
             "expected_cents": orders.column("total_cents"),
         }

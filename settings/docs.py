@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def _default(field: FieldInfo) -> str:
         return "empty"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
-    if isinstance(value, dt.date | Path | int | str):
+    if isinstance(value, dt.date | Path | int | str | Decimal):
         return f"`{value}`"
     return f"`{value!r}`"
 

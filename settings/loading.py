@@ -32,7 +32,7 @@ OTHER_VARIABLES = {
     "PERUCOMPRAS_DIA": "notebooks/: the day to explore",
     "PERUCOMPRAS_UPDATE_GOLDEN": "tests/test_golden_bytes.py: rewrite the expected digests",
 }
-SECRETS = ("chain.private_key", "chain.keystore_passphrase")
+SECRETS = ("chain.private_key", "chain.keystore_passphrase", "storage.secret_access_key")
 MASK = "********"
 
 
@@ -65,7 +65,8 @@ def _config_path(config_file: Path | None) -> Path | None:
 
 def _unknown_variables() -> list[str]:
     known = {env_name(path) for path in setting_paths()}
-    known |= {env_name(group) for group in ("identity", "source", "chain")} | set(OTHER_VARIABLES)
+    groups = ("identity", "source", "chain", "bulk", "indicators", "storage")
+    known |= {env_name(group) for group in groups} | set(OTHER_VARIABLES)
     problems = []
     for name in sorted(n for n in os.environ if n.upper().startswith(ENV_PREFIX)):
         if name.upper() not in known:

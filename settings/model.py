@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import string
 from contextvars import ContextVar
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -38,7 +41,11 @@ from pydantic_settings import (
 ENV_PREFIX = "PERUCOMPRAS_"
 NESTED_DELIMITER = "__"
 EXAMPLE_OCID_PREFIX = "ocds-213czf"
-EXAMPLE_BASE_URL = "https://datos.example.org/perucompras"
+# Where `publicar serve` serves the datasets root by default: dev URLs resolve on this machine.
+DEV_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_OCID_PATTERN = "{prefix}-{order_id}"
+OCID_PATTERN_FIELDS = frozenset({"prefix", "order_id", "order_number"})
+EXAMPLE_CONTACT_EMAIL = "datos-abiertos@example.org"
 SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
 DEFAULT_DATASETS_ROOT = Path("datasets")
 DEFAULT_DATASET = "perucompras-ocam"
@@ -49,6 +56,10 @@ OCID_PREFIX_PATTERN = re.compile(r"^ocds-[a-z0-9]{6}$")
 DATASET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ADDRESS_PATTERN = re.compile(r"^0x[0-9a-fA-F]{40}$")
 PRIVATE_KEY_PATTERN = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+EMAIL_PATTERN = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+S3_URI_PATTERN = re.compile(
+    r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?P<prefix>(/[^/]+)*)/?$"
+)
 
 Profile = Literal["dev", "production"]
 Lang = Literal["es", "en"]
@@ -81,10 +92,16 @@ class Identity(_Group):
         description="OCDS ocid prefix registered for the publisher (`ocds-` + 6 characters); "
         "the default is the example prefix of the OCDS documentation",
     )
+    ocid_pattern: str = Field(
+        DEFAULT_OCID_PATTERN,
+        description="ocid of a purchase order (call-off): `{prefix}` followed by `-` and text "
+        "with `{order_id}` (ORDEN_ELECTRÓNICA without its `-n`) or `{order_number}` (with it); "
+        "set it to match an existing OCDS publication of the same orders",
+    )
     base_url: str = Field(
-        EXAMPLE_BASE_URL,
+        DEV_BASE_URL,
         description="public URL the datasets root is served at (package uris, release URLs, "
-        "catalogue links)",
+        "extensions, catalogue links); the default is where `publicar serve` serves it",
     )
     publisher_name: str = Field(
         "CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS",
@@ -106,6 +123,33 @@ class Identity(_Group):
         description="`publicationPolicy` URL; unset: the policy served at "
         "`{base_url}/publication-policy.md`",
     )
+    contact_email: str | None = Field(
+        None,
+        description="publisher's contact address, written in the publication policy and the "
+        "local extensions' `contactPoint`",
+    )
+    contact_url: str | None = Field(
+        None, description="publisher's contact page (e.g. an issue tracker), in the policy"
+    )
+
+    @field_validator("ocid_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        unknown = names - OCID_PATTERN_FIELDS
+        if unknown:
+            raise ValueError(
+                f"{value!r} names {', '.join(sorted(unknown))}; use {{prefix}}, {{order_id}} "
+                "or {order_number}"
+            )
+        if not value.startswith("{prefix}-") or not names & {"order_id", "order_number"}:
+            raise ValueError(
+                f"{value!r}: an ocid starts with `{{prefix}}-` and names the order "
+                "({order_id} or {order_number})"
+            )
+        if value.startswith("{prefix}-AM-"):
+            raise ValueError(f"{value!r}: `{{prefix}}-AM-` is the framework agreements' ocids")
+        return value
 
     @field_validator("ocid_prefix")
     @classmethod
@@ -114,7 +158,7 @@ class Identity(_Group):
             raise ValueError(f"{value!r} is not an ocid prefix: `ocds-` followed by 6 characters")
         return value
 
-    @field_validator("publisher_uri", "license", "policy_url")
+    @field_validator("publisher_uri", "license", "policy_url", "contact_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return _http_url(value)
@@ -123,6 +167,16 @@ class Identity(_Group):
     @classmethod
     def _base_url(cls, value: str) -> str:
         return str(_http_url(value)).rstrip("/")  # the writers join it with "/"
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().removeprefix("mailto:")
+        if not EMAIL_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
 
     @field_validator("publisher_name", "publisher_scheme", "publisher_uid")
     @classmethod
@@ -322,6 +376,137 @@ class Chain(_Group):
         return None, None
 
 
+class Bulk(_Group):
+    """The bulk dataset (month, year and full-history files built from the published days)."""
+
+    max_part_bytes: int = Field(
+        1_000_000_000,
+        gt=0,
+        description="largest uncompressed JSON Lines part of a bulk file; bigger ones are split "
+        "(OCDS hosting guidance: about 1 GB)",
+    )
+    max_part_releases: int = Field(
+        250_000,
+        gt=0,
+        description="most releases in one JSON Lines part (OCDS hosting guidance: 250,000 "
+        "contracts per file)",
+    )
+    memory_limit: str = Field(
+        "1GB",
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)$",
+        description="DuckDB memory limit while building the bulk files (it spills to disk "
+        "beyond it)",
+    )
+
+
+class Indicators(_Group):
+    """Parameters of the red-flag indicators (published with every result)."""
+
+    gran_compra_threshold: Decimal = Field(
+        Decimal("100000"),
+        gt=0,
+        description="soles (IGV included) above which an order goes through a Gran Compra; "
+        "possible splitting = orders each below it that add up to it",
+    )
+    splitting_windows: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [7, 30],
+        description="windows in calendar days for possible splitting, comma-separated",
+    )
+    splitting_min_orders: int = Field(
+        2, ge=2, description="fewest orders in a possible-splitting group"
+    )
+    concentration_min_orders: int = Field(
+        20,
+        ge=1,
+        description="fewest orders of an entity and agreement (or an agreement) in a month for "
+        "its supplier concentration to be reported",
+    )
+    concentration_hhi_flag: int = Field(
+        2500,
+        ge=0,
+        le=10000,
+        description="HHI (0-10,000) from which a concentration is flagged as high",
+    )
+    price_min_entities: int = Field(
+        3,
+        ge=2,
+        description="fewest distinct entities buying a product in a month for its price "
+        "dispersion to be reported",
+    )
+    resolved_within_days: int = Field(
+        30,
+        ge=0,
+        description="an order RESUELTA within this many days of its formalisation is a status "
+        "anomaly",
+    )
+
+    @field_validator("splitting_windows", mode="before")
+    @classmethod
+    def _split_windows(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [int(part) for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("splitting_windows")
+    @classmethod
+    def _windows(cls, windows: list[int]) -> list[int]:
+        if not windows or any(days < 1 for days in windows):
+            raise ValueError("give at least one window of 1 day or more")
+        return sorted(set(windows))
+
+
+class Storage(_Group):
+    """Object storage for an ``s3://bucket/prefix`` datasets root (S3 or any S3-compatible server)."""
+
+    endpoint_url: str | None = Field(
+        None, description="S3 endpoint (http(s) URL) of an S3-compatible server; unset: AWS S3"
+    )
+    region: str = Field("us-east-1", description="S3 region")
+    addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "path",
+        description="`path` (bucket in the URL path: MinIO, Ceph, most S3-compatible servers), "
+        "`virtual` (bucket in the host name) or `auto`",
+    )
+    access_key_id: str | None = Field(
+        None, description="S3 access key id; unset: the AWS SDK's own lookup"
+    )
+    secret_access_key: SecretStr | None = Field(
+        None, description="S3 secret access key; environment only, never in the file"
+    )
+    local_dir: Path | None = Field(
+        None,
+        description="local working copy of an `s3://` datasets root (days are written there, "
+        "then uploaded); unset: `.cache/storage/BUCKET/PREFIX`",
+    )
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        url = _http_url(value)
+        return url.rstrip("/") if url else url
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """(bucket, prefix without slashes) of ``s3://bucket/prefix``; ValueError if malformed."""
+    match = S3_URI_PATTERN.match(uri.strip())
+    if not match:
+        raise ValueError(
+            f"{uri!r} is not an S3 URI: use s3://bucket or s3://bucket/prefix (lowercase bucket)"
+        )
+    return match["bucket"], match["prefix"].strip("/")
+
+
+def _datasets_location(value: Any) -> Any:
+    """Keep an ``s3://`` URI as text (a Path would fold its ``//``); anything else is a path."""
+    if isinstance(value, str) and value.strip().lower().startswith("s3://"):
+        parse_s3_uri(value)
+        return value.strip().rstrip("/")
+    return Path(value) if isinstance(value, str) else value
+
+
 def default_state_dir(datasets_root: Path) -> Path:
     """The status-store folder of a datasets root: beside it, never published."""
     return datasets_root.parent / f".{datasets_root.name}-state"
@@ -340,6 +525,12 @@ def default_source_dir(kind: str) -> Path:
     return Path(".cache") / "source" / kind
 
 
+def default_storage_dir(uri: str) -> Path:
+    """The local working copy of an ``s3://bucket/prefix`` datasets root."""
+    bucket, prefix = parse_s3_uri(uri)
+    return Path(".cache") / "storage" / bucket / (prefix or "_root")
+
+
 class Settings(BaseSettings):
     """Every setting of the pipeline; load it with ``settings.load_settings``."""
 
@@ -355,8 +546,10 @@ class Settings(BaseSettings):
         "dev", description="`dev` (example identity, embedded chain) or `production`"
     )
     lang: Lang = Field("es", description="language of the published quality pages")
-    datasets_root: Path = Field(
-        DEFAULT_DATASETS_ROOT, description="folder the published files are written to"
+    datasets_root: Annotated[Path | str, BeforeValidator(_datasets_location)] = Field(
+        DEFAULT_DATASETS_ROOT,
+        description="folder the published files are written to, or `s3://bucket/prefix` "
+        "(object storage: written to `storage.local_dir`, then uploaded, each day atomically)",
     )
     dataset: str = Field(DEFAULT_DATASET, description="dataset name (folders, file names, keys)")
     state_dir: Path | None = Field(
@@ -376,6 +569,9 @@ class Settings(BaseSettings):
     identity: Identity = Field(default_factory=Identity)
     source: Source = Field(default_factory=Source)
     chain: Chain = Field(default_factory=Chain)
+    bulk: Bulk = Field(default_factory=Bulk)
+    indicators: Indicators = Field(default_factory=Indicators)
+    storage: Storage = Field(default_factory=Storage)
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
     _config_file: Path | None = PrivateAttr(default=None)
@@ -412,7 +608,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         """Resolve relative paths against the working directory and fill derived defaults."""
-        root = self.datasets_root.resolve()
+        storage = self.storage
+        if isinstance(self.datasets_root, str):
+            local = storage.local_dir or default_storage_dir(self.datasets_root)
+            storage = storage.model_copy(update={"local_dir": local.resolve()})
+            root = local.resolve()
+        else:
+            root = self.datasets_root.resolve()
         source_dir = self.source.directory
         if source_dir is None:
             if self.source.kind == "directory":
@@ -420,7 +622,8 @@ class Settings(BaseSettings):
             source_dir = default_source_dir(self.source.kind)
         chain = self.chain
         resolved = {
-            "datasets_root": root,
+            "datasets_root": self.datasets_root if isinstance(self.datasets_root, str) else root,
+            "storage": storage,
             "state_dir": (self.state_dir or default_state_dir(root)).resolve(),
             "ocds_dir": self.ocds_dir.resolve() if self.ocds_dir else None,
             "dagster_home": self.dagster_home.resolve(),
@@ -450,6 +653,20 @@ class Settings(BaseSettings):
     def origin(self, path: str) -> Origin:
         """Where the value of a dotted setting came from."""
         return self._origins.get(path, "default")
+
+    @property
+    def local_root(self) -> Path:
+        """The local folder days are written to: the datasets root, or the working copy of an
+        ``s3://`` root (``storage.local_dir``)."""
+        if isinstance(self.datasets_root, str):
+            assert self.storage.local_dir is not None
+            return self.storage.local_dir
+        return self.datasets_root
+
+    @property
+    def storage_uri(self) -> str | None:
+        """The ``s3://bucket/prefix`` the datasets are published to (None: a local folder)."""
+        return self.datasets_root if isinstance(self.datasets_root, str) else None
 
     @property
     def status_store_dir(self) -> Path:
@@ -542,7 +759,9 @@ def production_problems(settings: Settings) -> list[str]:
         ("identity.publisher_uri", identity.publisher_uri),
         ("identity.license", identity.license),
         ("identity.policy_url", identity.policy_url),
+        ("identity.contact_url", identity.contact_url),
         ("source.portal_url", settings.source.portal_url),
+        ("storage.endpoint_url", settings.storage.endpoint_url),
         *(("chain.rpc_urls", url) for url in chain.rpc_urls),
     ]
     for path, url in urls:
@@ -555,6 +774,15 @@ def production_problems(settings: Settings) -> list[str]:
                 "the publisher is missing (the default is a dev placeholder), "
                 "name the organisation that publishes",
             )
+    if identity.contact_email is None and identity.contact_url is None:
+        refuse(
+            "identity.contact_email",
+            "a publication policy names a contact (OCDS), give an address or identity.contact_url",
+        )
+    elif identity.contact_email:
+        domain = identity.contact_email.rsplit("@", 1)[1]
+        if is_placeholder_url(f"https://{domain}"):
+            refuse("identity.contact_email", "a documentation address, give the publisher's own")
     if chain.mode == "devchain":
         refuse(
             "chain.mode",

@@ -1,4 +1,4 @@
-"""Portal catalogue entries (DCAT-AP JSON-LD and CKAN package) built from published days."""
+"""Harvesting catalogues (DCAT-US data.json, DCAT-AP JSON-LD, CKAN) built from published days."""
 
 from __future__ import annotations
 
@@ -7,110 +7,176 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import orjson
-import pyarrow as pa
 import pytest
+import site_days
+from dcat_us_schema import FEDERAL_REQUIRED, SCHEMA
 
-from integrity.canonical import canonical_bytes
-from integrity.keys import anchor_key
 from integrity.layout import DayLayout
-from integrity.manifest import load_manifest
-from perucompras.reader import QUARANTINE_SCHEMA
+from publication import catalogue
 from publication.catalogue import (
     CATALOGUE_CKAN,
     CATALOGUE_JSONLD,
+    DATA_JSON,
     CatalogueError,
+    ckan_licence,
     write_catalogue,
 )
-from publication.writer import DayContent, write_day
+from publication.listing import (
+    KIND_OCDS,
+    KIND_QUARANTINE,
+    anchor_status,
+    day_resources,
+    published_days,
+)
 from settings import Identity
 
-DATASET = "perucompras-ocam"
-BASE_URL = "https://datos.example.org/perucompras"
-IDENTITY = Identity(base_url=BASE_URL)
-DAYS = [dt.date(2026, 3, 2), dt.date(2026, 3, 3)]
-KINDS = ("releases.json", "releases.jsonl", "orders.parquet", "orders.csv")
-
-
-def _release(day: dt.date, number: int) -> dict[str, Any]:
-    return {
-        "ocid": f"ocds-213czf-OCAM-2026-{number}",
-        "id": f"OCAM-2026-{number}-{day:%Y%m%d}T100000-0000000{number}",
-        "date": f"{day.isoformat()}T10:00:00-05:00",
-        "tag": ["contract"],
-        "initiationType": "tender",
-    }
-
-
-def _content(day: dt.date) -> DayContent:
-    releases = [_release(day, n) for n in range(1, 4)]
-    orders = pa.table(
-        {
-            "order_number": [f"OCAM-2026-{n}-0" for n in range(1, 4)],
-            "total_cents": pa.array([1180, 23600, 5900], pa.int64()),
-        }
-    )
-    return DayContent(
-        dataset=DATASET,
-        day=day,
-        cutoff=f"{day.isoformat()}T23:59:59-05:00",
-        ocid_prefix="ocds-213czf",
-        publisher={"name": "PERÚ COMPRAS", "scheme": "PE-RUC", "uid": "20600927818"},
-        package={"uri": f"{BASE_URL}/{day}", "version": "1.1"},
-        release_lines=[canonical_bytes(r) for r in releases],
-        orders=orders,
-        quarantine=QUARANTINE_SCHEMA.empty_table(),
-        sources=[],
-        counts={"releases": len(releases)},
-    )
-
-
-def _publish(root: Path, days: list[dt.date]) -> None:
-    for day in days:
-        write_day(root, _content(day), anchor_key_hex=anchor_key(DATASET, day).hex())
+DATASET = site_days.DATASET
+BASE_URL = site_days.BASE_URL
+IDENTITY = Identity(base_url=BASE_URL, contact_email="datos@perucompras.gob.pe")
+DAYS = site_days.days(dt.date(2026, 3, 2), 2)
+KINDS = {
+    "ordenes-ocds",
+    "ordenes-tabla",
+    "cuarentena",
+    "calidad",
+    "verificacion",
+}
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    """A datasets root with two published (unanchored) days."""
+    """A datasets root with two published days, the first one anchored."""
     folder = tmp_path / "datasets"
-    _publish(folder, DAYS)
+    site_days.publish(folder, DAYS)
+    site_days.anchor(folder, DAYS[0])
     return folder
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _load(path: Path) -> Any:
     return orjson.loads(path.read_bytes())
 
 
-def test_writes_both_files_at_the_datasets_root_without_leftovers(root: Path) -> None:
-    paths = write_catalogue(root, DATASET, identity=IDENTITY)
-    assert paths == [root / CATALOGUE_JSONLD, root / CATALOGUE_CKAN]
-    assert not [p.name for p in root.iterdir() if p.name.startswith(".catalog")]
-
-
-def test_jsonld_is_a_dcat_catalogue_with_one_dataset(root: Path) -> None:
-    write_catalogue(root, DATASET, identity=Identity(base_url=BASE_URL + "/"))
-    catalogue = _load(root / CATALOGUE_JSONLD)
-    context = catalogue["@context"]
-    assert context["dcat"] == "http://www.w3.org/ns/dcat#"
-    assert context["dct"] == "http://purl.org/dc/terms/"
-    assert context["spdx"] == "http://spdx.org/rdf/terms#"
-    assert catalogue["@type"] == "dcat:Catalog"
-    (dataset,) = catalogue["dcat:dataset"]
-    assert dataset["@type"] == "dcat:Dataset"
-    assert dataset["@id"] == f"{BASE_URL}/{DATASET}"
-    assert dataset["dct:title"]["@language"] == "es"
-    assert "Acuerdos Marco" in dataset["dct:title"]["@value"]
-    assert dataset["dct:publisher"]["dct:identifier"] == "PE-RUC-20600927818"
-    assert dataset["dct:publisher"]["adms:identifier"]["skos:notation"] == "20600927818"
-    assert dataset["dct:license"] == "https://creativecommons.org/licenses/by/4.0/"
-    assert dataset["dct:temporal"] == {
-        "@type": "dct:PeriodOfTime",
-        "dcat:startDate": "2026-03-02",
-        "dcat:endDate": "2026-03-03",
+def _identifiers(root: Path) -> dict[str, list[str]]:
+    return {
+        DATA_JSON: [d["identifier"] for d in _load(root / DATA_JSON)["dataset"]],
+        CATALOGUE_JSONLD: [
+            d["dct:identifier"] for d in _load(root / CATALOGUE_JSONLD)["dcat:dataset"]
+        ],
+        CATALOGUE_CKAN: [p["name"] for p in _load(root / CATALOGUE_CKAN)["result"]["results"]],
     }
-    keywords = {k["@value"] for k in dataset["dcat:keyword"]}
-    assert {"OCDS", "compras públicas", "acuerdos marco"} <= keywords
+
+
+def test_writes_the_three_catalogues_without_leftovers(root: Path) -> None:
+    paths = write_catalogue(root, DATASET, identity=IDENTITY)
+    assert paths == [root / DATA_JSON, root / CATALOGUE_JSONLD, root / CATALOGUE_CKAN]
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".")]
+
+
+def test_data_json_validates_against_the_dcat_us_schema(root: Path) -> None:
+    write_catalogue(root, DATASET, identity=IDENTITY)
+    data = _load(root / DATA_JSON)
+    validator = jsonschema_rs.Draft4Validator(SCHEMA, validate_formats=True)
+    errors = [str(error) for error in validator.iter_errors(data)]
+    assert not errors, errors[:5]
+    assert data["conformsTo"] == "https://project-open-data.cio.gov/v1.1/schema"
+    assert data["@id"] == f"{BASE_URL}/{DATA_JSON}"
+    assert len(data["dataset"]) == len(KINDS)
+    # Non-federal: the US bureau/program codes are left out, which the strict schema would reject.
+    strict = {**SCHEMA, "definitions": {**SCHEMA["definitions"]}}
+    dataset_schema = dict(strict["definitions"]["dataset"])
+    dataset_schema["required"] = [*dataset_schema["required"], *FEDERAL_REQUIRED]
+    strict["definitions"]["dataset"] = dataset_schema
+    assert not jsonschema_rs.Draft4Validator(strict).is_valid(data)
+    # The validator is not a rubber stamp.
+    broken = orjson.loads(orjson.dumps(data))
+    broken["dataset"][0]["contactPoint"]["hasEmail"] = "datos@perucompras.gob.pe"
+    broken["dataset"][1]["distribution"][0]["mediaType"] = "not a media type"
+    assert len(list(validator.iter_errors(broken))) == 2
+
+
+def test_one_dataset_per_kind_with_the_fields_harvesters_use(root: Path) -> None:
+    write_catalogue(root, DATASET, identity=IDENTITY)
+    datasets = {d["identifier"]: d for d in _load(root / DATA_JSON)["dataset"]}
+    assert set(datasets) == {f"{DATASET}-{kind}" for kind in KINDS}
+    ocds = datasets[f"{DATASET}-{KIND_OCDS}"]
+    assert ocds["temporal"] == "2026-03-02/2026-03-03"
+    assert ocds["modified"] == "2026-03-03T23:59:59-05:00"
+    assert ocds["issued"] == "2026-03-02T23:59:59-05:00"
+    assert ocds["accrualPeriodicity"] == "R/P1D"
+    assert ocds["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert ocds["contactPoint"]["hasEmail"] == "mailto:datos@perucompras.gob.pe"
+    assert ocds["landingPage"] == f"{BASE_URL}/#{DATASET}-{KIND_OCDS}"
+    assert ocds["conformsTo"].endswith("/release-package-schema.json")
+    assert "OCDS" in ocds["keyword"]
+
+
+def test_every_file_of_every_day_is_listed_with_size_checksum_and_media_type(root: Path) -> None:
+    write_catalogue(root, DATASET, identity=IDENTITY)
+    pod = {
+        d["downloadURL"]: d
+        for dataset in _load(root / DATA_JSON)["dataset"]
+        for d in dataset["distribution"]
+        if "downloadURL" in d
+    }
+    dcat = {
+        d["dcat:downloadURL"]: d
+        for dataset in _load(root / CATALOGUE_JSONLD)["dcat:dataset"]
+        for d in dataset["dcat:distribution"]
+    }
+    ckan = {
+        r["url"]: r
+        for package in _load(root / CATALOGUE_CKAN)["result"]["results"]
+        for r in package["resources"]
+    }
+    on_disk = [path for day in DAYS for path in DayLayout(root, DATASET, day).folder.iterdir()]
+    assert len(on_disk) == 10 + 10 + 1  # ten kinds of file a day, and one anchor receipt
+    for path in on_disk:
+        url = f"{BASE_URL}/{path.relative_to(root).as_posix()}"
+        digest, size = hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size
+        assert dcat[url]["spdx:checksum"]["spdx:checksumValue"] == digest
+        assert int(dcat[url]["dcat:byteSize"]) == size
+        assert (ckan[url]["hash"], ckan[url]["size"]) == (digest, size)
+        assert f"SHA-256: {digest}" in pod[url]["description"]
+        assert f"{size} bytes" in pod[url]["description"]
+    assert len(pod) == len(dcat) == len(ckan) == len(on_disk)
+    csv = next(url for url in dcat if url.endswith("orders.csv"))
+    assert dcat[csv]["dcat:mediaType"] == {
+        "@id": "https://www.iana.org/assignments/media-types/text/csv"
+    }
+    assert (pod[csv]["mediaType"], pod[csv]["format"]) == ("text/csv", "CSV")
+    jsonl = next(url for url in dcat if url.endswith("releases.jsonl"))
+    assert dcat[jsonl]["dcat:mediaType"] == "application/jsonl"
+    assert sum(url.endswith("-manifest.json") for url in dcat) == len(DAYS)
+
+
+def test_ckan_answer_uses_the_ckan_licence_register(root: Path) -> None:
+    write_catalogue(root, DATASET, identity=IDENTITY)
+    answer = _load(root / CATALOGUE_CKAN)
+    assert answer["success"] is True
+    packages = answer["result"]["results"]
+    assert answer["result"]["count"] == len(packages) == len(KINDS)
+    for package in packages:
+        assert package["license_id"] == "cc-by"
+        assert package["license_title"] == "Creative Commons Attribution"
+        assert package["license_url"] == "https://creativecommons.org/licenses/by/4.0/"
+        assert package["num_resources"] == len(package["resources"]) > 0
+    assert ckan_licence("https://opendatacommons.org/licenses/by/1-0/").id == "odc-by"
+    assert ckan_licence("https://creativecommons.org/publicdomain/zero/1.0/").id == "cc-zero"
+    assert ckan_licence("https://example.pe/licencia").id == "notspecified"
+
+
+def test_dcat_ap_licence_node_matches_the_ckan_register_by_title(root: Path) -> None:
+    write_catalogue(root, DATASET, identity=IDENTITY)
+    catalogue_doc = _load(root / CATALOGUE_JSONLD)
+    (distribution, *_) = catalogue_doc["dcat:dataset"][0]["dcat:distribution"]
+    assert distribution["dct:license"] == {
+        "@id": "https://creativecommons.org/licenses/by/4.0/",
+        "@type": "dct:LicenseDocument",
+        "dct:title": "Creative Commons Attribution",
+    }
+    assert distribution["@id"] == distribution["dcat:downloadURL"] + "#distribucion"
 
 
 def _prefixed_keys(value: Any) -> set[str]:
@@ -124,77 +190,72 @@ def _prefixed_keys(value: Any) -> set[str]:
     return set()
 
 
-def test_every_term_prefix_is_declared_in_the_context(root: Path) -> None:
+def test_every_jsonld_term_prefix_is_declared_in_the_context(root: Path) -> None:
     write_catalogue(root, DATASET, identity=IDENTITY)
-    catalogue = _load(root / CATALOGUE_JSONLD)
-    body = {k: v for k, v in catalogue.items() if k != "@context"}
+    doc = _load(root / CATALOGUE_JSONLD)
+    body = {k: v for k, v in doc.items() if k != "@context"}
     prefixes = {key.split(":", 1)[0] for key in _prefixed_keys(body)}
-    assert prefixes <= set(catalogue["@context"]), prefixes - set(catalogue["@context"])
+    assert prefixes and prefixes <= set(doc["@context"]), prefixes - set(doc["@context"])
 
 
-def test_one_distribution_per_day_and_format_with_the_manifest_checksums(root: Path) -> None:
+def _urls(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [url for item in value.values() for url in _urls(item)]
+    if isinstance(value, list):
+        return [url for item in value for url in _urls(item)]
+    return [value] if isinstance(value, str) and value.startswith("https://datos.") else []
+
+
+def test_every_url_starts_with_the_base_url_setting(root: Path) -> None:
+    identity = Identity(base_url="https://datos.abiertos.pe/compras/")
+    write_catalogue(root, DATASET, identity=identity)
+    urls = [
+        url
+        for name in (DATA_JSON, CATALOGUE_JSONLD, CATALOGUE_CKAN)
+        for url in _urls(_load(root / name))
+    ]
+    assert len(urls) > 60
+    assert all(url.startswith("https://datos.abiertos.pe/compras/") for url in urls), urls
+
+
+def test_identifiers_are_cumulative_across_days_and_reruns(root: Path, tmp_path: Path) -> None:
     write_catalogue(root, DATASET, identity=IDENTITY)
-    (dataset,) = _load(root / CATALOGUE_JSONLD)["dcat:dataset"]
-    distributions = {d["dcat:downloadURL"]: d for d in dataset["dcat:distribution"]}
-    assert len(distributions) == len(DAYS) * len(KINDS)
-    for day in DAYS:
-        layout = DayLayout(root, DATASET, day)
-        listed = load_manifest(layout.manifest).files
-        for kind in KINDS:
-            name = layout.name(kind)
-            url = f"{BASE_URL}/{DATASET}/{day:%Y/%m/%d}/{name}"
-            distribution = distributions[url]
-            checksum = distribution["spdx:checksum"]
-            assert checksum["spdx:algorithm"].endswith("checksumAlgorithm_sha256")
-            assert checksum["spdx:checksumValue"] == listed[name]["sha256"]
-            on_disk = hashlib.sha256(layout.path(kind).read_bytes()).hexdigest()
-            assert checksum["spdx:checksumValue"] == on_disk
-            assert int(distribution["dcat:byteSize"]) == layout.path(kind).stat().st_size
-            assert distribution["dct:issued"] == f"{day.isoformat()}T23:59:59-05:00"
-            assert distribution["dcat:accessURL"] == f"{BASE_URL}/{DATASET}/{day:%Y/%m/%d}/"
-    media = {
-        d["dcat:downloadURL"].rsplit("-", 1)[1]: d["dcat:mediaType"] for d in distributions.values()
-    }
-    assert media["orders.csv"] == {"@id": "https://www.iana.org/assignments/media-types/text/csv"}
-    assert media["releases.jsonl"] == "application/jsonl"
-
-
-def test_ckan_package_lists_the_same_resources(root: Path) -> None:
-    write_catalogue(root, DATASET, identity=IDENTITY)
-    answer = _load(root / CATALOGUE_CKAN)
-    assert answer["success"] is True
-    package = answer["result"]
-    assert package["name"] == DATASET
-    assert package["license_id"] == "CC-BY-4.0"
-    assert package["num_resources"] == len(package["resources"]) == len(DAYS) * len(KINDS)
-    extras = {e["key"]: e["value"] for e in package["extras"]}
-    assert (extras["temporal_start"], extras["temporal_end"]) == ("2026-03-02", "2026-03-03")
-    (dataset,) = _load(root / CATALOGUE_JSONLD)["dcat:dataset"]
-    dcat = {
-        d["dcat:downloadURL"]: d["spdx:checksum"]["spdx:checksumValue"]
-        for d in dataset["dcat:distribution"]
-    }
-    assert {r["url"]: r["hash"] for r in package["resources"]} == dcat
-    assert {r["format"] for r in package["resources"]} == {"JSON", "JSONL", "Parquet", "CSV"}
-
-
-def test_same_days_give_byte_identical_catalogues(root: Path, tmp_path: Path) -> None:
-    write_catalogue(root, DATASET, identity=IDENTITY)
-    first = {name: (root / name).read_bytes() for name in (CATALOGUE_JSONLD, CATALOGUE_CKAN)}
-    write_catalogue(root, DATASET, identity=IDENTITY)
-    assert {name: (root / name).read_bytes() for name in first} == first
-    other = tmp_path / "elsewhere"
-    _publish(other, DAYS)
+    first = _identifiers(root)
+    first_bytes = {name: (root / name).read_bytes() for name in first}
+    write_catalogue(root, DATASET, identity=IDENTITY)  # a re-run: same bytes
+    assert {name: (root / name).read_bytes() for name in first} == first_bytes
+    other = tmp_path / "elsewhere"  # the same days elsewhere: same bytes
+    site_days.publish(other, DAYS)
+    site_days.anchor(other, DAYS[0])
     write_catalogue(other, DATASET, identity=IDENTITY)
-    assert {name: (other / name).read_bytes() for name in first} == first
-
-
-def test_a_new_day_extends_the_catalogue(root: Path) -> None:
-    _publish(root, [dt.date(2026, 3, 4)])
+    assert {name: (other / name).read_bytes() for name in first} == first_bytes
+    site_days.publish(root, [dt.date(2026, 3, 4)])
     write_catalogue(root, DATASET, identity=IDENTITY)
-    (dataset,) = _load(root / CATALOGUE_JSONLD)["dcat:dataset"]
-    assert dataset["dct:temporal"]["dcat:endDate"] == "2026-03-04"
-    assert len(dataset["dcat:distribution"]) == 3 * len(KINDS)
+    second = _identifiers(root)
+    assert second == first  # same datasets, same order, in all three catalogues
+    for name in first:
+        assert set(first[name]) <= set(second[name])
+    # A kind that stops being listed keeps its dataset: harvesters would delete it otherwise.
+    resources = [
+        r for r in day_resources(published_days(root, DATASET)) if r.kind != KIND_QUARANTINE
+    ]
+    write_catalogue(root, DATASET, identity=IDENTITY, resources=resources)
+    assert {name: set(ids) for name, ids in _identifiers(root).items()} == {
+        name: set(ids) for name, ids in first.items()
+    }
+
+
+def test_distributions_per_dataset_are_bounded(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalogue, "WINDOW_DAYS", 2)
+    site_days.publish(root, [dt.date(2026, 3, 4)])
+    write_catalogue(root, DATASET, identity=IDENTITY)
+    ocds = _load(root / DATA_JSON)["dataset"][0]
+    listed = {d["downloadURL"] for d in ocds["distribution"] if "downloadURL" in d}
+    assert len(listed) == 2 * 3  # two days x (releases.json, releases.jsonl, records.json)
+    assert not [url for url in listed if "2026-03-02" in url]
+    assert ocds["temporal"] == "2026-03-02/2026-03-04"  # coverage is still the whole history
+    assert f"{BASE_URL}/index.json" in ocds["description"]
+    assert {d.get("accessURL") for d in ocds["distribution"]} >= {f"{BASE_URL}/index.json"}
 
 
 def test_refuses_a_root_without_index(tmp_path: Path) -> None:
@@ -207,11 +268,39 @@ def test_refuses_another_dataset(root: Path) -> None:
         write_catalogue(root, "otro-dataset", identity=IDENTITY)
 
 
-def test_refuses_a_manifest_that_differs_from_the_index(root: Path) -> None:
+def test_refuses_a_manifest_that_differs_from_the_index_and_writes_nothing(root: Path) -> None:
+    write_catalogue(root, DATASET, identity=IDENTITY)
+    before = {name: (root / name).read_bytes() for name in (DATA_JSON, CATALOGUE_JSONLD)}
     manifest = DayLayout(root, DATASET, DAYS[0]).manifest
-    before = (root / CATALOGUE_JSONLD).read_bytes() if (root / CATALOGUE_JSONLD).exists() else None
     manifest.write_bytes(manifest.read_bytes().replace(b'"releases":3', b'"releases":4'))
     with pytest.raises(CatalogueError, match=f"{manifest.name}: SHA-256 .* differs"):
         write_catalogue(root, DATASET, identity=IDENTITY)
-    after = (root / CATALOGUE_JSONLD).read_bytes() if (root / CATALOGUE_JSONLD).exists() else None
-    assert after == before  # the catalogue is not rewritten from a tampered manifest
+    assert {name: (root / name).read_bytes() for name in before} == before
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"anchored": True}, ("anchored", None, "anchored")),
+        ({"anchored": False}, ("pending", None, "pending")),
+        ({"anchored": True, "anchorKind": 2}, ("anchored", "late", "anchored_late")),
+        (
+            {"anchored": True, "anchor": {"kind": "correction"}},
+            ("anchored", "correction", "anchored_correction"),
+        ),
+        (
+            {"anchored": False, "anchorStatus": "pending", "anchorKind": "late"},
+            ("pending", "late", "pending"),
+        ),
+        (
+            {"anchored": True, "anchorStatus": "corrected"},
+            ("anchored", "correction", "anchored_correction"),
+        ),
+        ({"anchored": True, "anchorKind": "mystery"}, ("anchored", None, "anchored")),
+    ],
+)
+def test_anchor_status_degrades_gracefully(
+    entry: dict[str, Any], expected: tuple[Any, ...]
+) -> None:
+    status = anchor_status(entry)
+    assert (status.state, status.kind, status.key) == expected

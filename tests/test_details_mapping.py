@@ -17,6 +17,7 @@ from ocds_mappings.mapping import (
     build_framework_releases,
     build_releases,
     release_id,
+    status_rule,
 )
 from ocds_mappings.schema import ReleaseValidator, load_release_schema
 from perucompras.detailed_export import DetailResult, read_detailed_export
@@ -81,11 +82,23 @@ def test_items_and_milestones_follow_the_lines(
     for release in releases:
         contract = release["contracts"][0]
         assert len(contract["items"]) == lines[contract["id"]]
-        milestones = contract["implementation"]["milestones"]
+        every = contract["implementation"]["milestones"]
+        milestones = [m for m in every if m["type"] == "delivery"]
+        paid = contract["statusDetails"] == "PAGADA"
+        assert [m["id"] for m in every if m["type"] == "payment"] == (["payment"] if paid else [])
         assert len(milestones) == deliveries[contract["id"]]
-        expected = "met" if contract["statusDetails"] == "PAGADA" else "scheduled"
-        assert {m["status"] for m in milestones} == {expected}
-        assert all(m["type"] == "delivery" and m["dueDate"].endswith("-05:00") for m in milestones)
+        rule = status_rule(contract["statusDetails"])
+        assert {m["status"] for m in milestones} == {rule.delivery_status}
+        for milestone in milestones:
+            if rule.delivery_status == "met":
+                assert milestone["dateMet"] == release["date"]
+            elif rule.delivery_status == "notMet":
+                assert milestone["dateModified"] == release["date"] and "dateMet" not in milestone
+        windows = by_delivery[contract["id"]]
+        assert contract["period"] == {
+            "startDate": min(d["delivery_start"] for d in windows),
+            "endDate": max(d["delivery_end"] for d in windows),
+        }
         statuses = {d["delivery_number"]: d["status"] for d in by_delivery[contract["id"]]}
         for milestone in milestones:
             number = int(milestone["id"].removeprefix("delivery-"))
@@ -96,6 +109,14 @@ def test_items_and_milestones_follow_the_lines(
             assert Decimal(str(item["unit"]["value"]["amount"])) * 100 == line["unit_price_cents"]
             assert Decimal(str(item["quantity"])) * 1000 == line["quantity_milli"]
             assert item["deliveryAddress"]["region"] == line["department"]
+
+
+def test_every_status_is_coherent_with_details(releases: list[dict[str, Any]]) -> None:
+    from quality.coherence import coherence_findings
+
+    statuses = {release["contracts"][0]["statusDetails"] for release in releases}
+    assert statuses == {"ACEPTADA", "PAGADA", "RESUELTA", "ORDEN DE COMPRA NULA"}
+    assert {rule: found for rule, found in coherence_findings(releases).items() if found} == {}
 
 
 def test_bids_tenderers_and_related_bid(

@@ -9,14 +9,16 @@ import pytest
 from ocds_offline import LocalExtensionsAdapter, libcoveocds_report, mount_offline
 
 from ocds_mappings.extensions import extension_urls
+from ocds_mappings.identity import package_metadata
 from ocds_mappings.mapping import (
     STATUS_RULES,
     agreements_first_seen,
     build_framework_releases,
     build_releases,
 )
-from ocds_mappings.packaging import Publisher, release_package
-from settings import Identity
+from ocds_mappings.packaging import release_package
+from publication.ocds_site import write_ocds_documents
+from settings import DEV_BASE_URL, Identity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
@@ -27,9 +29,12 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def offline_session(monkeypatch: pytest.MonkeyPatch) -> LocalExtensionsAdapter:
-    """The declared extensions served from disk; any other request fails."""
-    return mount_offline(monkeypatch, extension_urls())
+def offline_session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> LocalExtensionsAdapter:
+    """Official extensions from the OCDS files, local ones as the site refresh writes them
+    under the dev base URL; any other request fails."""
+    site = tmp_path / "site"
+    write_ocds_documents(site, "perucompras-ocam", Identity(), profile="dev", synthetic=False)
+    return mount_offline(monkeypatch, extension_urls(), served={f"{DEV_BASE_URL}/": site})
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +55,7 @@ def package() -> dict:
         releases,
         uri="https://example.org/perucompras-ocam/2026/01/01/release-package.json",
         published_date="2026-01-01T23:59:59-05:00",
-        publisher=Publisher("Perú Compras Abierto", "20600927818"),
-        license=Identity().license,
-        publication_policy="https://example.org/publication-policy",
+        metadata=package_metadata(Identity(), profile="dev", synthetic=False),
         extensions=extension_urls(),
     )
 
@@ -66,6 +69,7 @@ def test_libcoveocds_finds_no_error(
     assert result.get("additional_fields", []) == []
     assert result.get("additional_closed_codelist_values", {}) == {}
     assert result.get("invalid_extension", {}) == {}
+    assert result.get("additional_checks", {}) == {}
     for extension_url in extension_urls():
         assert offline_session.fetched(extension_url), (
             f"{extension_url} was not fetched through the local adapter"

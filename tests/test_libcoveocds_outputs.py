@@ -30,6 +30,7 @@ from perucompras.synthetic_details import generate_detailed_export, generate_quo
 from publication import steps
 from publication.details import companion_files
 from publication.portal import EXTENSIONS_FOLDER
+from quality.coherence import COHERENCE_RULES, WARNING_RULES, coherence_findings
 from settings import EXAMPLE_OCID_PREFIX, Identity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -106,15 +107,29 @@ def _open_values_used(releases: list[dict[str, Any]]) -> set[tuple[str, str]]:
     return {(issue.codelist, issue.value) for issue in issues if issue.open}
 
 
-def _assert_clean(package: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp: Path) -> None:
-    """libcoveocds finds no error, no undeclared field, no codelist value outside the policy."""
-    adapter = mount_offline(monkeypatch, package["extensions"])
+def _assert_clean(
+    package: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp: Path, root: Path
+) -> None:
+    """libcoveocds (local extensions read as the site serves them from ``root``) finds no
+    error, no undeclared field, no empty field and no codelist value outside the policy; the
+    coherence suite finds no error and only warnings the policy explains."""
+    adapter = mount_offline(
+        monkeypatch, package["extensions"], served={f"{DEFAULT_BASE_URL}/": root}
+    )
     report = libcoveocds_report(package, tmp)
     assert report["validation_errors"] == []
     assert report["additional_fields"] == []
     assert report["additional_closed_codelist_values"] == {}
     assert report["extensions"]["invalid_extension"] == {}
+    assert report.get("additional_checks", {}) == {}
     assert report.get("json_deref_error") is None
+    releases = package.get("releases") or _records_releases(package)
+    findings = coherence_findings(releases, published_date=package["publishedDate"])
+    assert {rule.id: findings[rule.id] for rule in COHERENCE_RULES if rule.severity == "block"} == {
+        rule.id: [] for rule in COHERENCE_RULES if rule.severity == "block"
+    }
+    policy = policy_markdown()
+    assert all(f"`{rule.id}`" in policy for rule in WARNING_RULES if findings[rule.id])
     outside = {
         (entry["codelist"], value)
         for entry in report["additional_open_codelist_values"].values()
@@ -151,7 +166,9 @@ def test_day_release_package_is_clean(
     frameworks = [r for r in releases if "-AM-" in r["ocid"]]
     assert call_offs and frameworks
     assert all(r["tender"]["techniques"]["hasFrameworkAgreement"] for r in frameworks)
-    assert {p["identifier"] for r in call_offs for p in r["relatedProcesses"]} <= {
+    related = [p for r in call_offs for p in r["relatedProcesses"]]
+    assert all(p.get("identifier") or p["title"] for p in related)
+    assert {p["identifier"] for p in related if "identifier" in p} <= {
         r["ocid"] for r in frameworks
     }
     contracts = [r["contracts"][0] for r in call_offs]
@@ -168,7 +185,7 @@ def test_day_release_package_is_clean(
         f"{DEFAULT_BASE_URL}/{EXTENSIONS_FOLDER}/{e.folder}/extension.json" if e.local else e.url
         for e in DECLARED_EXTENSIONS
     ]
-    _assert_clean(package, monkeypatch, tmp_path)
+    _assert_clean(package, monkeypatch, tmp_path, synthetic_days["root"])
 
 
 def test_late_state_release_package_is_clean(
@@ -177,8 +194,10 @@ def test_late_state_release_package_is_clean(
     package = _package(synthetic_days["root"], D2, RELEASE_PACKAGE)
     late = [r for r in package["releases"] if r["ocid"].endswith(synthetic_days["paid_order"])]
     assert [r["tag"] for r in late] == [["contractTermination"]]
-    assert late[0]["contracts"][0]["milestones"][0]["type"] == "payment"
-    _assert_clean(package, monkeypatch, tmp_path)
+    implementation = late[0]["contracts"][0]["implementation"]
+    assert implementation["milestones"][0]["type"] == "payment"
+    assert implementation["transactions"][0]["date"] == late[0]["date"]
+    _assert_clean(package, monkeypatch, tmp_path, synthetic_days["root"])
 
 
 def test_day_record_package_links_every_release_and_is_clean(
@@ -206,7 +225,7 @@ def test_day_record_package_links_every_release_and_is_clean(
     assert [link["url"].split("/")[-2] for link in paid["releases"]] == [f"{D1:%d}", f"{D2:%d}"]
     assert paid["compiledRelease"]["contracts"][0]["status"] == "terminated"
     assert _open_values_used(_records_releases(package)) <= _policy_values()
-    _assert_clean(package, monkeypatch, tmp_path)
+    _assert_clean(package, monkeypatch, tmp_path, root)
 
 
 def test_release_packages_of_the_real_samples_are_clean(
@@ -230,8 +249,8 @@ def test_release_packages_of_the_real_samples_are_clean(
         _publish_day(files, day, root, None)
         package = _package(root, day, RELEASE_PACKAGE)
         published += len(package["releases"])
-        _assert_clean(package, monkeypatch, tmp_path)
-        _assert_clean(_package(root, day, RECORD_PACKAGE), monkeypatch, tmp_path)
+        _assert_clean(package, monkeypatch, tmp_path, root)
+        _assert_clean(_package(root, day, RECORD_PACKAGE), monkeypatch, tmp_path, root)
     assert published > 0
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 import rfc8785
+from ocdsmerge import Merger
 
 from ocds_mappings import docs
 from ocds_mappings.mapping import (
+    PROCEDURE_RULES,
     STATUS_RULES,
     Agreement,
-    UnmappableOrdersError,
     agreements_first_seen,
     build_framework_releases,
     build_releases,
@@ -23,6 +24,9 @@ from ocds_mappings.mapping import (
     map_orders,
     release_id,
 )
+from ocds_mappings.packaging import compiled_release
+from ocds_mappings.schema import ReleaseValidator, load_release_schema
+from quality.coherence import coherence_findings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
@@ -58,13 +62,18 @@ def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
         assert contract["statusDetails"] == row["status"]
         assert contract["status"] == STATUS_RULES[row["status"]].contract_status
         assert contract["dateSigned"] == award["date"] == row["formalized_at"]
+        assert release["tender"]["status"] == "complete"
+        assert contract["title"] == f"Orden de compra electrónica {row['order_number']}"
+        competitive = PROCEDURE_RULES[row["procedure_type"]].competitive
+        assert release["tender"].get("competitive") == competitive
         assert release["buyer"]["id"] == f"PE-RUC-{row['buyer_ruc']}"
         assert award["suppliers"][0]["id"] == f"PE-RUC-{row['supplier_ruc']}"
         assert release["tender"]["procurementMethodDetails"] == row["procedure_type"]
-        assert (
-            release["relatedProcesses"][0]["identifier"]
-            == f"ocds-213czf-AM-{row['agreement_code']}"
-        )
+        related = release["relatedProcesses"][0]
+        if row["agreement_code"].startswith("NC-"):  # known only by its name
+            assert "identifier" not in related and related["title"]
+        else:
+            assert related["identifier"] == f"ocds-213czf-AM-{row['agreement_code']}"
         stamp = row["last_status_at"][:19].replace("-", "").replace(":", "")
         assert release["id"].startswith(f"{row['order_id']}-{stamp}-")
         assert "#" not in release["id"]
@@ -128,9 +137,19 @@ def test_one_party_per_ruc_with_one_name(orders: pa.Table) -> None:
 
 def test_buyer_that_is_also_supplier_is_one_party(orders: pa.Table) -> None:
     row = orders.slice(0, 1).to_pylist()[0]
-    same = _with(orders, 0, supplier_ruc=row["buyer_ruc"], supplier_name=row["buyer_name"])
+    same = _with(
+        orders,
+        0,
+        supplier_ruc=row["buyer_ruc"],
+        supplier_name=row["buyer_name"],
+        status="ACEPTADA",
+    )
     (release,) = build_releases(same)
     assert [p["roles"] for p in release["parties"]] == [["buyer", "procuringEntity", "supplier"]]
+    (paid,) = build_releases(_with(same, 0, status="PAGADA"))
+    assert [p["roles"] for p in paid["parties"]] == [
+        ["buyer", "procuringEntity", "payer", "supplier", "payee"]
+    ]
 
 
 @pytest.mark.parametrize("status", list(STATUS_RULES))
@@ -138,38 +157,90 @@ def test_status_table(orders: pa.Table, status: str) -> None:
     rule = STATUS_RULES[status]
     row = _with(orders, 0, status=status, status_document_url="https://example.org/estado 1.pdf")
     (release,) = build_releases(row)
-    contract = release["contracts"][0]
+    contract, award = release["contracts"][0], release["awards"][0]
     assert contract["status"] == rule.contract_status
+    assert award["status"] == rule.award_status
     assert contract["statusDetails"] == status
+    assert ("dateSigned" in contract) == rule.signed
     status_doc = contract["documents"][-1]
     assert status_doc["documentType"] == rule.status_document_type
     assert status_doc["url"] == "https://example.org/estado%201.pdf"
-    milestones = contract.get("milestones", [])
+    implementation = contract.get("implementation", {})
+    status_date = row["last_status_at"][0].as_py()
     if status == "PAGADA":
-        assert milestones == [
+        assert implementation["milestones"] == [
             {
                 "id": "payment",
                 "title": "Pago de la orden de compra",
                 "type": "payment",
                 "status": "met",
-                "dateMet": row["last_status_at"][0].as_py(),
+                "dateMet": status_date,
             }
         ]
+        (transaction,) = implementation["transactions"]
+        assert transaction["date"] == status_date
+        assert transaction["value"] == {
+            "amount": contract["value"]["amount"],
+            "currency": "PEN",
+        }
+        assert transaction["payer"] == release["buyer"]
+        assert transaction["payee"] == award["suppliers"][0]
+        roles = {party["id"]: party["roles"] for party in release["parties"]}
+        assert "payer" in roles[release["buyer"]["id"]]
+        assert "payee" in roles[award["suppliers"][0]["id"]]
     else:
-        assert milestones == []
+        assert implementation == {}
     if status == "RESUELTA":
         assert "antes de cumplirse" in contract["description"]
+    if status == "ORDEN DE COMPRA NULA":
+        assert (award["status"], contract["status"]) == ("cancelled", "cancelled")
+        assert "dateSigned" not in contract
+    assert {
+        rule_id: found for rule_id, found in coherence_findings([release]).items() if found
+    } == {}
 
 
-def test_unknown_status_is_quarantined_never_guessed(orders: pa.Table) -> None:
-    bad = _with(orders, 0, status="EN PROCESO")
-    result = map_orders(pa.concat_tables([bad, orders.slice(1, 2)]))
-    assert len(result.releases) == 2
-    (problem,) = result.quarantine.to_pylist()
-    assert (problem["field"], problem["rule"]) == ("status", "unknown_status")
-    assert "EN PROCESO" in problem["message"]
-    with pytest.raises(UnmappableOrdersError, match="unknown_status"):
-        build_releases(bad)
+def test_unknown_status_is_published_raw_never_guessed(orders: pa.Table) -> None:
+    unknown = _with(orders, 0, status="EN PROCESO")
+    result = map_orders(pa.concat_tables([unknown, orders.slice(1, 2)]))
+    assert result.quarantine.num_rows == 0 and len(result.releases) == 3
+    (release,) = [r for r in result.releases if r["contracts"][0]["statusDetails"] == "EN PROCESO"]
+    contract, award = release["contracts"][0], release["awards"][0]
+    assert "status" not in contract and "status" not in award
+    assert "implementation" not in contract
+    findings = coherence_findings([release])
+    assert len(findings["coherence.unknown_status"]) == 1
+    assert [rule for rule, found in findings.items() if found] == ["coherence.unknown_status"]
+
+
+def test_procedure_table_sets_competitive_only_where_supported(orders: pa.Table) -> None:
+    grand = build_releases(_with(orders, 0, procedure_type="Gran Compra"))[0]["tender"]
+    ordinary = build_releases(_with(orders, 0, procedure_type="Compra ordinaria"))[0]["tender"]
+    other = build_releases(_with(orders, 0, procedure_type="Compra Directa X"))[0]
+    assert grand["competitive"] is True and grand["procurementMethodDetails"] == "Gran Compra"
+    assert "competitive" not in ordinary
+    assert "competitive" not in other["tender"]
+    assert other["tender"]["procurementMethodDetails"] == "Compra Directa X"
+    assert coherence_findings([other])["coherence.unknown_procedure"]
+    assert all(rule.sources for rule in PROCEDURE_RULES.values())
+
+
+def test_ocid_pattern_is_applied(orders: pa.Table) -> None:
+    (release,) = build_releases(
+        orders.slice(0, 1), ocid_prefix="ocds-abc123", ocid_pattern="{prefix}-{order_number}"
+    )
+    assert release["ocid"] == f"ocds-abc123-{orders['order_number'][0].as_py()}"
+    assert release["relatedProcesses"][0]["identifier"].startswith("ocds-abc123-AM-")
+
+
+def test_agreement_known_only_by_name_has_no_framework_ocid(orders: pa.Table) -> None:
+    code = orders["agreement_code"][0].as_py()
+    fake = {code: Agreement(code, "SOLO NOMBRE", "goods", has_code=False)}
+    (release,) = build_releases(orders.slice(0, 1), agreements=fake.get)
+    assert release["relatedProcesses"] == [
+        {"id": "1", "relationship": ["framework"], "title": "SOLO NOMBRE"}
+    ]
+    assert build_framework_releases({code: "2025-01-01T00:00:00-05:00"}, agreements=fake.get) == []
 
 
 def test_inconsistent_total_and_unknown_agreement_are_quarantined(orders: pa.Table) -> None:
@@ -221,12 +292,40 @@ def test_agreements_come_from_the_lookup_given(orders: pa.Table) -> None:
 def test_framework_releases(orders: pa.Table) -> None:
     used = agreements_first_seen(orders)
     releases = build_framework_releases(used)
-    assert [r["ocid"] for r in releases] == [f"ocds-213czf-AM-{c}" for c in sorted(used)]
+    coded = sorted(code for code in used if not code.startswith("NC-"))
+    assert coded and len(coded) < len(used)  # the samples have agreements known by name only
+    assert [r["ocid"] for r in releases] == [f"ocds-213czf-AM-{c}" for c in coded]
     for release in releases:
-        assert release["tender"]["techniques"] == {"hasFrameworkAgreement": True}
-        assert release["buyer"]["id"] == "PE-RUC-20600927818"
+        tender = release["tender"]
+        assert "buyer" not in release
+        assert release["parties"][0]["roles"] == ["procuringEntity"]
+        assert tender["procuringEntity"]["id"] == "PE-RUC-20600927818"
+        assert tender["status"] == "complete" and tender["procurementMethod"] == "selective"
+        assert tender["techniques"]["hasFrameworkAgreement"] is True
+        assert tender["techniques"]["frameworkAgreement"]["buyerCategories"]
         assert release["date"] == used[release["ocid"].removeprefix("ocds-213czf-AM-")]
     assert build_framework_releases(used) == releases
+    assert {k: v for k, v in coherence_findings(releases).items() if v} == {}
+
+
+def test_framework_release_carries_the_known_term() -> None:
+    known = Agreement(
+        "XX-CE-2024-1",
+        "PRUEBA",
+        "goods",
+        start_date="2024-03-01",
+        end_date="2026-02-28",
+        gran_compra_cents=10_000_000,
+    )
+    (release,) = build_framework_releases(
+        {"XX-CE-2024-1": "2024-03-01T00:00:00-05:00"}, agreements={known.code: known}.get
+    )
+    tender = release["tender"]
+    assert tender["contractPeriod"] == {
+        "startDate": "2024-03-01T00:00:00-05:00",
+        "endDate": "2026-02-28T23:59:59-05:00",
+    }
+    assert "S/ 100,000.00" in tender["techniques"]["frameworkAgreement"]["description"]
 
 
 def test_committed_docs_are_generated_from_the_code() -> None:
@@ -262,3 +361,34 @@ def test_party_name_variants_keep_the_latest_name_and_record_the_others() -> Non
             "others": ["UNIV. NAC. DE PIURA"],
         }
     ]
+
+
+def test_a_later_void_state_removes_the_signature_from_the_record(orders: pa.Table) -> None:
+    accepted = _with(orders, 0, status="ACEPTADA", last_status_at="2025-12-31T12:11:42-05:00")
+    void = _with(
+        orders, 0, status="ORDEN DE COMPRA NULA", last_status_at="2026-01-05T09:00:00-05:00"
+    )
+    first, later = build_releases(pa.concat_tables([accepted, void]))
+    assert later["tag"] == ["awardCancellation"]
+    assert later["contracts"][0]["dateSigned"] is None  # null: removed when merged
+    assert ReleaseValidator().errors(later) == []
+    compiled = compiled_release([first, later], Merger(schema=load_release_schema()))
+    assert "dateSigned" not in compiled["contracts"][0]
+    assert compiled["contracts"][0]["status"] == compiled["awards"][0]["status"] == "cancelled"
+    assert {k: v for k, v in coherence_findings([compiled]).items() if v} == {}
+
+
+def test_a_null_agreement_code_links_by_name_only(orders: pa.Table) -> None:
+    row = orders.slice(0, 1).to_pylist()[0]
+    table = pa.Table.from_pylist(
+        [dict(row, agreement_code=None, agreement_name="LLANTAS, NEUMÁTICOS Y ACCESORIOS")],
+        schema=orders.schema.append(pa.field("agreement_name", pa.string())),
+    )
+    result = map_orders(table)
+    assert result.quarantine.num_rows == 0
+    (release,) = result.releases
+    assert release["relatedProcesses"] == [
+        {"id": "1", "relationship": ["framework"], "title": "LLANTAS, NEUMÁTICOS Y ACCESORIOS"}
+    ]
+    assert release["tender"]["title"].endswith(": LLANTAS, NEUMÁTICOS Y ACCESORIOS")
+    assert agreements_first_seen(table) == {}

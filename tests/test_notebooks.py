@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -87,7 +88,11 @@ def _run(name: str, datasets: Path, day: dt.date, monkeypatch: pytest.MonkeyPatc
 
 def test_notebooks_are_valid_spanish_and_stripped() -> None:
     names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-    assert names == ["01_explorar_dia.ipynb", "02_verificar_descarga.ipynb"]
+    assert names == [
+        "01_explorar_dia.ipynb",
+        "02_verificar_descarga.ipynb",
+        "03_archivos_masivos.ipynb",
+    ]
     for name in names:
         notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
         nbformat.validate(notebook)
@@ -137,3 +142,24 @@ def test_verify_download_notebook(datasets: Path, monkeypatch: pytest.MonkeyPatc
     assert f"raíz {manifest.merkle['root']}" in proof
     assert "Inclusión recalculada a mano: OK" in output
     assert f"SHA-256 del manifiesto (valor anclado): {manifest.sha256}" in output
+
+
+def test_bulk_files_notebook(bulk_world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import duckdb
+
+    root = bulk_world.root
+    output = _run("03_archivos_masivos.ipynb", root, bulk_world.days[-1], monkeypatch)
+    full = root / f"{DEFAULT_DATASET}-bulk" / f"{DEFAULT_DATASET}-orders.parquet"
+    orders, total = (
+        duckdb.connect()
+        .execute(f"SELECT count(*), sum(total) FROM read_parquet('{full}')")
+        .fetchone()
+    )  # type: ignore[misc]
+    assert "Días cubiertos: 5 (hasta el 2026-11-03)" in output
+    assert f"Órdenes (estado más reciente): {orders}" in output
+    assert f"Monto total sin doble conteo: S/ {total:,.2f}" in output
+    assert "órdenes con más de un estado: 3" in output
+    assert f"la suma de los archivos de mes coincide: S/ {total:,.2f}" in output
+    measured = [line for line in output.splitlines() if line.startswith("Grupos medidos: ")]
+    assert measured and not measured[0].startswith("Grupos medidos: 0;")
+    assert "HHI por acuerdo marco" in output and " HHI " in output

@@ -33,12 +33,15 @@ def test_definitions_load_with_assets_checks_job_schedule_and_sensor(
         "ocds_releases",
         "published_day",
         "anchored_day",
+        "bulk_files",
     }
     check_names = {key.name for key in graph.asset_check_keys}
     assert {"source_files_readable", "rows_reconcile", "releases_schema_valid"} <= check_names
     assert loaded.resolve_job_def("publicar_dia").partitions_def is not None
     assert loaded.resolve_schedule_def("publicar_dia_schedule") is not None
     assert loaded.resolve_sensor_def("new_source_files") is not None
+    assert loaded.resolve_job_def("publicar_archivos_masivos").partitions_def is None
+    assert loaded.resolve_sensor_def("bulk_after_days") is not None
     assert loaded.resolve_sensor_def("pending_anchors") is not None
     assert loaded.resolve_job_def("anclar_pendientes") is not None
 
@@ -162,6 +165,7 @@ def test_untampered_day_verifies_against_the_chain(
         "quarantine.parquet",
         "quality.json",
         "quality.html",
+        "datapackage.json",
     ],
 )
 def test_flipping_one_byte_of_any_file_is_reported_naming_the_file(

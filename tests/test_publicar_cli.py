@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main
+from settings import setting_paths
 
 PUBLICAR = Path(sys.executable).parent / "publicar"
 KEY = "0x" + "5a" * 32
@@ -59,7 +60,7 @@ def test_config_shows_every_setting_with_its_source(
     assert rows["identity.license"][1] == "default"
     assert rows["chain.private_key"][:2] == ["********", "environment"]
     assert KEY[2:] not in out
-    assert len(rows) == 44
+    assert len(rows) == len(list(setting_paths())) == 63
 
 
 def test_config_as_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,21 +8,20 @@ import pyarrow as pa
 import pytest
 
 from ocds_mappings.extensions import extension_urls
+from ocds_mappings.identity import package_metadata
 from ocds_mappings.mapping import build_releases
-from ocds_mappings.packaging import Publisher, record_package, release_package
+from ocds_mappings.packaging import record_package, release_package
 from ocds_mappings.schema import ReleaseValidator, load_release_schema
 from settings import Identity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
 pytestmark = pytest.mark.skipif(not SAMPLES, reason=f"sample files not found under {SHARED}")
-PUBLISHER = Publisher("Perú Compras Abierto", "20600927818")
+IDENTITY = Identity(publisher_name="Perú Compras Abierto", publisher_uid="20600927818")
 PACKAGE_ARGS = {
     "uri": "https://example.org/perucompras-ocam/2026/02/01/records.json",
     "published_date": "2026-02-01T23:59:59-05:00",
-    "publisher": PUBLISHER,
-    "license": Identity().license,
-    "publication_policy": "https://example.org/publication-policy",
+    "metadata": package_metadata(IDENTITY, profile="production", synthetic=False),
     "extensions": extension_urls(),
 }
 
@@ -58,7 +57,9 @@ def test_compiled_release_matches_latest_state(two_states: list[dict]) -> None:
     assert compiled["contracts"][0]["value"] == latest["contracts"][0]["value"]
     assert compiled["contracts"][0]["status"] == "terminated"
     assert compiled["contracts"][0]["statusDetails"] == "PAGADA"
-    assert compiled["contracts"][0]["milestones"] == latest["contracts"][0]["milestones"]
+    implementation = compiled["contracts"][0]["implementation"]
+    assert implementation == latest["contracts"][0]["implementation"]
+    assert implementation["milestones"][0]["status"] == "met"
     assert compiled["parties"] == latest["parties"]
     assert {p["name"] for p in compiled["parties"]} >= {"COMPURED SOCIEDAD ANONIMA CERRADA"}
     assert ReleaseValidator().errors({**compiled, "id": compiled["id"]}) == []
@@ -69,9 +70,28 @@ def test_package_metadata(two_states: list[dict]) -> None:
     assert package["version"] == "1.1"
     assert package["publishedDate"] == PACKAGE_ARGS["published_date"]
     assert package["publisher"] == {
-        "name": PUBLISHER.name,
+        "name": "Perú Compras Abierto",
         "scheme": "PE-RUC",
-        "uid": PUBLISHER.uid,
+        "uid": "20600927818",
     }
     assert package["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert package["publicationPolicy"] == "http://127.0.0.1:8000/publication-policy.md"
     assert package["releases"] == two_states
+
+
+def test_dev_and_synthetic_labels_compose() -> None:
+    def name(profile: str, synthetic: bool) -> str:
+        block = package_metadata(IDENTITY, profile=profile, synthetic=synthetic)  # type: ignore[arg-type]
+        return str(block["publisher"]["name"])
+
+    assert name("production", False) == "Perú Compras Abierto"
+    assert (
+        name("dev", False) == "Perú Compras Abierto (publicación no oficial, perfil de desarrollo)"
+    )
+    assert (
+        name("production", True) == "Perú Compras Abierto (datos sintéticos, no son órdenes reales)"
+    )
+    assert name("dev", True) == (
+        "Perú Compras Abierto (publicación no oficial, perfil de desarrollo; "
+        "datos sintéticos, no son órdenes reales)"
+    )

@@ -26,6 +26,7 @@ PRODUCTION_ENV = {
     "PERUCOMPRAS_IDENTITY__BASE_URL": "https://datos.perucompras.gob.pe/ocds",
     "PERUCOMPRAS_IDENTITY__PUBLISHER_NAME": "Publicador de prueba",
     "PERUCOMPRAS_IDENTITY__PUBLISHER_UID": "20100000001",
+    "PERUCOMPRAS_IDENTITY__CONTACT_EMAIL": "datos@publicador.pe",
     "PERUCOMPRAS_SOURCE__KIND": "directory",
     "PERUCOMPRAS_SOURCE__DIRECTORY": "fuentes",
     "PERUCOMPRAS_CHAIN__MODE": "rpc",
@@ -55,7 +56,8 @@ def test_defaults_are_the_dev_profile(tmp_path: Path) -> None:
     settings = load_settings()
     assert settings.profile == "dev"
     assert settings.identity.ocid_prefix == EXAMPLE_OCID_PREFIX
-    assert settings.identity.base_url == "https://datos.example.org/perucompras"
+    assert settings.identity.base_url == "http://127.0.0.1:8000"  # where `publicar serve` serves
+    assert settings.identity.ocid_pattern == "{prefix}-{order_id}"
     assert settings.chain.mode == "devchain"
     assert settings.history_start == dt.date(2022, 1, 1)
     assert settings.datasets_root == tmp_path / "datasets"
@@ -194,6 +196,7 @@ def test_production_refuses_every_dev_placeholder_naming_each_setting(
         "identity.base_url",
         "identity.publisher_name",
         "identity.publisher_uid",
+        "identity.contact_email",
         "chain.mode",
         "source.kind",
     ]
@@ -214,9 +217,12 @@ def test_production_accepts_a_complete_configuration(monkeypatch: pytest.MonkeyP
         ("PERUCOMPRAS_IDENTITY__BASE_URL", "https://datos.example.org/x"),
         ("PERUCOMPRAS_IDENTITY__BASE_URL", "https://portal.example/x"),
         ("PERUCOMPRAS_IDENTITY__POLICY_URL", "http://localhost:8000/policy.md"),
+        ("PERUCOMPRAS_IDENTITY__CONTACT_EMAIL", "datos@perucompras.example"),
         ("PERUCOMPRAS_CHAIN__RPC_URLS", "https://rpc.one.net,http://127.0.0.1:8545"),
         ("PERUCOMPRAS_CHAIN__MODE", "devchain"),
         ("PERUCOMPRAS_SOURCE__KIND", "synthetic"),
+        ("PERUCOMPRAS_IDENTITY__CONTACT_EMAIL", "datos@example.org"),
+        ("PERUCOMPRAS_STORAGE__ENDPOINT_URL", "http://127.0.0.1:9000"),
     ],
 )
 def test_production_refuses_one_placeholder(
@@ -275,3 +281,33 @@ def test_readme_settings_table_is_generated_from_the_settings() -> None:
     text = README.read_text(encoding="utf-8")
     assert settings_table() in text
     assert render_readme(text) == text, "run `python -m settings.docs`"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ok"),
+    [
+        ("{prefix}-{order_id}", True),
+        ("{prefix}-{order_number}", True),
+        ("{prefix}-pc-{order_id}", True),
+        ("{order_id}", False),
+        ("{prefix}-{year}-{order_id}", False),
+        ("{prefix}-AM-{order_id}", False),
+        ("{prefix}-fijo", False),
+    ],
+)
+def test_ocid_pattern_is_validated(monkeypatch: pytest.MonkeyPatch, pattern: str, ok: bool) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_IDENTITY__OCID_PATTERN", pattern)
+    if ok:
+        assert load_settings().identity.ocid_pattern == pattern
+    else:
+        with pytest.raises(SettingsError, match="PERUCOMPRAS_IDENTITY__OCID_PATTERN"):
+            load_settings()
+
+
+def test_production_needs_a_contact(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, PRODUCTION_ENV)
+    monkeypatch.delenv("PERUCOMPRAS_IDENTITY__CONTACT_EMAIL")
+    with pytest.raises(SettingsError, match=r"identity\.contact_email: a publication policy"):
+        load_settings()
+    monkeypatch.setenv("PERUCOMPRAS_IDENTITY__CONTACT_URL", "https://publicador.pe/contacto")
+    assert load_settings().identity.contact_url == "https://publicador.pe/contacto"

@@ -38,7 +38,12 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     checked = steps.check_quality(steps.extract(files, DAY, root=root), DAY)
     mapped = steps.map_releases(checked, ocid_prefix=IDENTITY.ocid_prefix, root=root)
     result = steps.publish(
-        mapped, root=root, dataset="perucompras-ocam", day=DAY, identity=IDENTITY
+        mapped,
+        root=root,
+        dataset="perucompras-ocam",
+        day=DAY,
+        identity=IDENTITY,
+        profile="production",
     )
     assert result.gate_passed, result.failures
     return root, Path(result.folder)
@@ -69,7 +74,7 @@ def test_catalogue_urls_use_the_configured_base_url(published: tuple[Path, Path]
     publisher = dcat["dcat:dataset"][0]["dct:publisher"]
     assert publisher["@id"] == "https://observatorio.pe"
     assert publisher["dct:identifier"] == "PE-RUC-20999999993"
-    extras = {extra["key"]: extra["value"] for extra in ckan["result"]["extras"]}
+    extras = {extra["key"]: extra["value"] for extra in ckan["result"]["results"][0]["extras"]}
     assert extras["publisher_uri"] == "https://observatorio.pe"
     assert extras["dcat_catalog"] == f"{BASE}/{CATALOGUE_JSONLD}"
 
@@ -88,7 +93,10 @@ def test_packages_name_the_configured_publisher_and_prefix(published: tuple[Path
     assert package["publicationPolicy"] == f"{BASE}/{POLICY_FILE}"
     ocids = {release["ocid"] for release in package["releases"]}
     assert ocids and all(ocid.startswith("ocds-pe0001-") for ocid in ocids)
-    assert "`ocds-pe0001`" in (root / POLICY_FILE).read_text(encoding="utf-8")
+    policy = (root / POLICY_FILE).read_text(encoding="utf-8")
+    assert "`ocds-pe0001`" in policy
+    assert "Not an official publication" not in policy
+    assert "Source of the data: CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS" in policy
 
 
 def test_every_site_page_is_written(published: tuple[Path, Path]) -> None:
@@ -96,3 +104,26 @@ def test_every_site_page_is_written(published: tuple[Path, Path]) -> None:
     for name in (INDEX_HTML, QUALITY_PAGE, VERIFIER_PAGE, POLICY_FILE, CATALOGUE_JSONLD):
         assert (root / name).is_file(), name
     assert DAY.isoformat() in (root / INDEX_HTML).read_text(encoding="utf-8")
+
+
+def test_policy_states_which_of_the_two_ways_the_pipeline_runs() -> None:
+    from ocds_mappings.docs import policy_markdown
+
+    as_agency = Identity(
+        ocid_prefix="ocds-pc0001",
+        base_url="https://datos.perucompras.gob.pe/ocds",
+        publisher_name="CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS",
+        publisher_uid="20600927818",
+        ocid_pattern="{prefix}-{order_number}",
+        contact_email="datos@perucompras.gob.pe",
+    )
+    agency = policy_markdown(as_agency, profile="production")
+    assert "The publisher is PERÚ COMPRAS, the source of the data" in agency
+    assert "`{prefix}-{order_number}` with prefix `ocds-pc0001`" in agency
+    assert "e-mail datos@perucompras.gob.pe" in agency
+    third = policy_markdown(IDENTITY, profile="production")
+    assert "Source of the data: CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS" in third
+    assert "it is not the publisher of this dataset" in third
+    dev = policy_markdown(Identity(), profile="dev", synthetic=True)
+    assert "**Not an official publication.**" in dev and "synthetic" in dev
+    assert "A real publication runs in one of two ways" in dev

@@ -1,4 +1,5 @@
-"""`publicar`: the operators' command (run, backfill, anchor, deploy, proof, serve, config).
+"""`publicar`: the operators' command (run, backfill, bulk, anchor, deploy, proof, serve,
+upload, config).
 
 The settings are loaded once here, with the command's flags as overrides, before any command
 touches a file; a refused setting ends the command with its message and exit code 2.
@@ -11,16 +12,18 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from pipelines.cli import anchor, config, deploy, proof, run, serve
+from pipelines.cli import anchor, bulk, config, deploy, proof, run, serve, upload
 from settings import SettingsError, load_settings
 
 COMMANDS: dict[str, ModuleType] = {
     "run": run,
     "backfill": run,
+    "bulk": bulk,
     "anchor": anchor,
     "deploy": deploy,
     "proof": proof,
     "serve": serve,
+    "upload": upload,
     "config": config,
 }
 

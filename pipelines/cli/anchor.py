@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     from publication.anchoring import anchor_pending_with, anchor_with
     from publication.writer import PublicationError
 
-    root, dataset = settings.datasets_root, settings.dataset
+    root, dataset = settings.local_root, settings.dataset
     if args.status:
         return _print_status(settings)
     chain = ChainResource.from_settings(settings, for_dagster=False)
@@ -116,7 +116,7 @@ def _line(record: dict[str, Any]) -> str:
 def _print_status(settings: Settings) -> int:
     from publication.state import StateStore, store_path
 
-    with StateStore(store_path(settings.datasets_root, settings.status_store_dir)) as store:
+    with StateStore(store_path(settings.local_root, settings.status_store_dir)) as store:
         rows = store.anchor_rows(settings.dataset)
     if not rows:
         print("the anchor journal is empty")

@@ -19,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "order", nargs="?", help="ocid or order number, e.g. OCAM-2025-88-395-0 (latest release)"
     )
-    parser.add_argument("--datasets", type=Path, help="datasets root (default: the setting)")
+    parser.add_argument(
+        "--datasets", help="datasets root: a folder or s3://bucket/prefix (default: the setting)"
+    )
     parser.add_argument("--dataset", help="dataset name (default: the setting)")
     parser.add_argument("--day", help="YYYY-MM-DD: with no order, write every proof of that day")
     parser.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
@@ -39,7 +41,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.verify import ProofError, build_proof, write_proofs
     from publication.state import StateStore, store_path
 
-    root, dataset = settings.datasets_root, settings.dataset
+    root, dataset = settings.local_root, settings.dataset
 
     if args.order is None:
         if not args.day or not args.output:

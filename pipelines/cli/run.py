@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, help="first day")
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="last day")
-    parser.add_argument("--datasets", type=Path, help="datasets root (default: the setting)")
+    parser.add_argument(
+        "--datasets", help="datasets root: a folder or s3://bucket/prefix (default: the setting)"
+    )
     parser.add_argument(
         "--chain",
         choices=["devchain", "rpc"],
@@ -40,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orders-per-month", type=int, help="synthetic orders per month")
     parser.add_argument(
         "--verbose", action="store_true", help="show Dagster's step-by-step log (DEBUG)"
+    )
+    parser.add_argument(
+        "--no-bulk",
+        action="store_true",
+        help="do not bring the bulk files (month, year, full history) up to date after the days",
     )
 
 
@@ -130,6 +137,39 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 1
         day += dt.timedelta(days=1)
+    if args.no_bulk:
+        return 0
+    return materialize_bulk(resources, instance, verbose=args.verbose)
+
+
+def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool = False) -> int:
+    """Bring the bulk dataset up to date once, after the last day (exit status)."""
+    from dagster import materialize
+
+    from pipelines.bulk import BULK_ASSETS
+
+    result = materialize(
+        BULK_ASSETS,
+        resources=resources,
+        instance=instance,
+        tags={"publicar": "bulk"},
+        raise_on_error=False,
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "ERROR"}}}
+        },
+    )
+    if not result.success:
+        print(
+            "publicar: the bulk files could not be built; the days are published. "
+            "See the run in the Dagster UI (make ui).",
+            file=sys.stderr,
+        )
+        return 1
+    built = result.output_for_node("bulk_files")
+    print(
+        f"bulk       days={built['days']:<4} up to {built['newest_day']}  "
+        f"rebuilt={built['rebuilt']}  ({built['folder']})"
+    )
     return 0
 
 

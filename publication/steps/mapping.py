@@ -13,8 +13,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from integrity.canonical import canonical_bytes
+from ocds_mappings.identity import OcidScheme
 from ocds_mappings.schema import CodelistChecker, ReleaseValidator
 from publication.details import details_for_day
+from publication.extract import DaySource
 from publication.state import StateStore, store_path
 from publication.steps.common import (
     StepResult,
@@ -24,7 +26,9 @@ from publication.steps.common import (
 )
 from publication.steps.quality import Checked, CheckSpec, checked_details
 from publication.writer import sort_releases
+from quality.coherence import COHERENCE_RULES
 from quality.rules import CheckResult
+from settings import DEFAULT_OCID_PATTERN
 
 OCDS_CHECKS = {
     "ocds.ocid_prefix": "Every ocid starts with the configured prefix.",
@@ -37,7 +41,10 @@ OCDS_CHECKS = {
     "ocds.closed_codelists": "Every closed-codelist value is in its codelist.",
     "ocds.open_codelists": "Open-codelist values outside the codelist (reported, not blocking).",
 }
-NON_BLOCKING_OCDS_CHECKS = frozenset({"ocds.open_codelists"})
+OCDS_CHECKS |= {rule.id: rule.en + "." for rule in COHERENCE_RULES}
+NON_BLOCKING_OCDS_CHECKS = frozenset(
+    {"ocds.open_codelists", *(rule.id for rule in COHERENCE_RULES if rule.severity == "warn")}
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class Mapped(StepResult):
     quarantine: pa.Table | None = None
     published_orders: pa.Table | None = None
     ocid_prefix: str = ""
+    ocid_pattern: str = DEFAULT_OCID_PATTERN
+    first_stage_basis: dict[str, str] = field(default_factory=dict)
     detail_counts: dict[str, int] = field(default_factory=dict)
     detail_sources: list[dict[str, Any]] = field(default_factory=list)
 
@@ -122,6 +131,7 @@ def map_releases(
     *,
     ocid_prefix: str,
     root: Path,
+    ocid_pattern: str = DEFAULT_OCID_PATTERN,
     state_dir: Path | None = None,
     ocds_dir: Path | None = None,
     companions: dict[str, Path] | None = None,
@@ -129,17 +139,26 @@ def map_releases(
     """Map passed orders to OCDS releases (with lines, deliveries and quotations when the
     month's companion files exist) and validate every release against the schema."""
     checked.require_gate()
+    from ocds_mappings.dates import publication_time
     from ocds_mappings.details import attach_details
     from ocds_mappings.mapping import map_orders
+    from quality.coherence import check_coherence
     from quality.ocds_checks import check_ocds_day
 
     assert checked.passed_orders is not None and checked.quarantine is not None
     store_file = store_path(root, state_dir)
     with StateStore(store_file) as store:
         published = store.published_before(checked.day, checked.passed_orders["order_id"])
-        result = map_orders(checked.passed_orders, ocid_prefix=ocid_prefix, published=published)
+        result = map_orders(
+            checked.passed_orders,
+            ocid_prefix=ocid_prefix,
+            ocid_pattern=ocid_pattern,
+            published=published,
+        )
         published_orders = _without_rows(checked.passed_orders, result.quarantine)
-        frameworks = _new_framework_releases(store, published_orders, checked.day, ocid_prefix)
+        frameworks, basis = _new_framework_releases(
+            store, published_orders, checked.day, ocid_prefix
+        )
     details, details_held, detail_checks = checked_details(
         details_for_day(
             companions or {},
@@ -156,7 +175,6 @@ def map_releases(
                 lines=details.lines,
                 deliveries=details.deliveries,
                 quotations=details.quotations,
-                ocid_prefix=ocid_prefix,
             ),
         ]
     )
@@ -178,7 +196,15 @@ def map_releases(
         ),
         *[
             as_step_check(check)
-            for check in check_ocds_day(releases, published_orders, prefix=ocid_prefix)
+            for check in check_ocds_day(
+                releases, published_orders, prefix=ocid_prefix, ocid_pattern=ocid_pattern
+            )
+        ],
+        *[
+            as_step_check(check)
+            for check in check_coherence(
+                releases, published_date=publication_time(checked.day, _cutoff(checked.source))
+            )
         ],
         *codelist_checks(releases, ocds_dir),
         *detail_checks,
@@ -192,27 +218,61 @@ def map_releases(
         quarantine=quarantine,
         published_orders=published_orders,
         ocid_prefix=ocid_prefix,
+        ocid_pattern=ocid_pattern,
+        first_stage_basis=basis,
         detail_counts=details.counts,
         detail_sources=details.sources,
     )
 
 
+def _cutoff(source: DaySource | None) -> str | None:
+    """Newest extraction time of the day's sources (None without sources)."""
+    return source.cutoff if source is not None else None
+
+
 def _new_framework_releases(
     store: StateStore, orders: pa.Table, day: dt.date, ocid_prefix: str
-) -> list[dict[str, Any]]:
-    """First-stage releases of the agreements this day's orders use for the first time."""
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """First-stage releases of the agreements this day's orders use for the first time, and
+    for each its dating basis (``recorded``, ``agreement_start``, ``first_call_off``).
+
+    The date never depends on where a run starts: a date recorded when the first stage was
+    published; else the agreement's known start; else the earliest formalisation of its
+    orders in every snapshot loaded so far (all monthly files present), not just this run's.
+    """
     from ocds_mappings.mapping import (
         agreements_first_seen,
         build_framework_releases,
-        framework_ocid,
+        default_agreement_lookup,
+        known_start,
     )
 
-    first_seen = agreements_first_seen(orders)
-    ocids = {code: framework_ocid(code, ocid_prefix) for code in first_seen}
-    earlier = store.earlier_packages(sorted(ocids.values()), day)
+    ocids = OcidScheme(ocid_prefix)
+    lookup = default_agreement_lookup()
+    seen_today = agreements_first_seen(orders)
+    candidates = {
+        code: ocids.framework(code)
+        for code in seen_today
+        if (agreement := lookup(code)) is not None and agreement.has_code
+    }
+    earlier = store.earlier_packages(sorted(candidates.values()), day)
     already = set().union(*earlier.values()) if earlier else set()
-    new = {code: date for code, date in first_seen.items() if ocids[code] not in already}
-    return build_framework_releases(new, ocid_prefix=ocid_prefix)
+    new = {code: ocid for code, ocid in candidates.items() if ocid not in already}
+    recorded = store.first_stages(new.values())
+    first_call_offs = store.first_call_offs(new)
+    dates: dict[str, str] = {}
+    basis: dict[str, str] = {}
+    for code, ocid in new.items():
+        agreement = lookup(code)
+        start = known_start(agreement) if agreement is not None else None
+        if ocid in recorded:
+            dates[code], basis[ocid] = recorded[ocid]
+        elif start is not None:
+            dates[code], basis[ocid] = start, "agreement_start"
+        else:
+            seen = [d for d in (first_call_offs.get(code), seen_today[code]) if d]
+            dates[code], basis[ocid] = min(seen), "first_call_off"
+    return build_framework_releases(dates, ocid_prefix=ocid_prefix, agreements=lookup), basis
 
 
 def _row_keys(table: pa.Table) -> pa.Array:

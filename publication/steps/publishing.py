@@ -8,15 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from integrity.keys import anchor_key
-from integrity.layout import QUALITY_HTML
+from integrity.layout import DATAPACKAGE, QUALITY_HTML, DayLayout
+from messages import text
 from publication.anchoring import check_day_files
+from publication.datapackage import package_info
 from publication.records import day_record_package
 from publication.state import StateStore, rules_fingerprint, store_path
 from publication.steps.common import StepResult
 from publication.steps.mapping import Mapped
 from publication.writer import DayContent, write_day
 from quality.rules import CheckResult
-from settings import Identity, Lang
+from settings import Identity, Lang, Profile
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,21 @@ def publish(
     state_dir: Path | None = None,
     ocds_dir: Path | None = None,
     lang: Lang = "es",
+    profile: Profile = "dev",
+    synthetic: bool = False,
 ) -> Published:
-    """Write the day's files (only from a result whose every blocking check passed)."""
+    """Write the day's files (only from a result whose every blocking check passed).
+
+    ``profile`` and ``synthetic`` label every package (``ocds_mappings.identity``): a ``dev``
+    run is not an official publication, synthetic source files are not real orders.
+    """
     mapped.require_gate()
+    from ocds_mappings.dates import day_end, publication_time
     from ocds_mappings.extensions import extension_urls
+    from ocds_mappings.identity import OcidScheme, package_metadata
     from ocds_mappings.mapping import party_name_variants
-    from ocds_mappings.packaging import Publisher, release_package
-    from publication.portal import EXTENSIONS_FOLDER, policy_url
+    from ocds_mappings.packaging import release_package
+    from publication.ocds_site import local_extensions_url
     from publication.site import refresh_site
     from quality.report import build_report, render_html
 
@@ -69,21 +79,14 @@ def publish(
     assert mapped.quarantine is not None and mapped.published_orders is not None
     source = checked.source
     base_url = identity.base_url
-    cutoff = source.cutoff or f"{day.isoformat()}T23:59:59-05:00"
-    publisher = Publisher(
-        name=identity.publisher_name,
-        uid=identity.publisher_uid,
-        scheme=identity.publisher_scheme,
-        uri=identity.publisher_uri,
-    )
+    cutoff = source.cutoff or day_end(day)
+    metadata = package_metadata(identity, profile=profile, synthetic=synthetic)
     package = release_package(
         [],
         uri=f"{base_url}/{dataset}/{day:%Y/%m/%d}/{dataset}-{day.isoformat()}-releases.json",
-        published_date=cutoff,
-        publisher=publisher,
-        license=identity.license,
-        publication_policy=policy_url(identity),
-        extensions=extension_urls(local_base_url=f"{base_url}/{EXTENSIONS_FOLDER}/"),
+        published_date=publication_time(day, source.cutoff),
+        metadata=metadata,
+        extensions=extension_urls(local_base_url=local_extensions_url(identity)),
     )
     package.pop("releases")
     counts = {
@@ -91,7 +94,9 @@ def publish(
         "publishedRows": mapped.published_orders.num_rows,
         "quarantinedRows": mapped.quarantine.num_rows,
         "releases": len(mapped.releases),
-        "callOffReleases": sum(1 for r in mapped.releases if "-OCAM-" in r["ocid"]),
+        "callOffReleases": sum(
+            1 for r in mapped.releases if not OcidScheme(mapped.ocid_prefix).is_framework(r["ocid"])
+        ),
         **mapped.detail_counts,
     }
     quality = build_report(
@@ -111,7 +116,7 @@ def publish(
             dataset=dataset,
             store=store,
             base_url=base_url,
-            package_meta={**package, "publisher": publisher.as_ocds()},
+            package_meta=package,
             ocds_dir=ocds_dir,
         )
     content = DayContent(
@@ -119,7 +124,7 @@ def publish(
         day=day,
         cutoff=cutoff,
         ocid_prefix=mapped.ocid_prefix,
-        publisher=publisher.as_ocds(),
+        publisher=metadata["publisher"],
         package=package,
         release_lines=mapped.release_lines,
         orders=mapped.published_orders,
@@ -129,13 +134,23 @@ def publish(
         quality=quality,
         records=records,
         extra_files={QUALITY_HTML: render_html(quality, lang).encode("utf-8")},
+        datapackage=package_info(
+            identity,
+            name=f"{dataset}-{day.isoformat()}",
+            path=DayLayout(Path(), dataset, day).path(DATAPACKAGE).as_posix(),
+            title=text("datapackage.day_title", lang, date=day.isoformat()),
+            description=text("datapackage.day_description", lang, dataset=dataset),
+            created=cutoff,
+            lang=lang,
+        ),
     )
     result = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
     if not result.differs_from_sources:
         with StateStore(store_file) as store:
             store.record_published(day, mapped.releases)
+            store.record_first_stages(day, mapped.releases, mapped.first_stage_basis)
             store.record_held(day, mapped.quarantine, rules_fingerprint())
-    refresh_site(root, dataset, identity, lang=lang)
+    refresh_site(root, dataset, identity, lang=lang, profile=profile, synthetic=synthetic)
     problems = check_day_files(result.folder, result.manifest)
     checks = [
         CheckResult(

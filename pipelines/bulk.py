@@ -1,0 +1,91 @@
+"""The bulk dataset in Dagster: one unpartitioned asset downstream of the daily ones.
+
+``bulk_files`` reads every published day (the daily partitions of ``published_day``) and
+brings the bulk dataset up to date; ``publicar run`` materialises it once after the last day
+of the run, and in the code location the sensor ``bulk_after_days`` requests it once the
+daily runs are done and the published days changed (a backfill builds it once).
+"""
+
+# No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+from dagster import (
+    AssetExecutionContext,
+    AssetSelection,
+    DagsterRunStatus,
+    MetadataValue,
+    Output,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    asset,
+    define_asset_job,
+    sensor,
+)
+
+from integrity.layout import INDEX_FILE
+from integrity.manifest import sha256_file
+from pipelines.assets import published_day
+from pipelines.resources import BulkResource, DatasetsResource
+from publication.bulk import build_bulk, bulk_anchor_target
+
+DAY_JOB = "publicar_dia"
+PENDING = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+]
+
+
+@asset(deps=[published_day], group_name="bulk", kinds={"parquet", "csv", "xlsx"})
+def bulk_files(
+    context: AssetExecutionContext, datasets: DatasetsResource, bulk: BulkResource
+) -> Output[dict]:
+    """Month, year and full-history files, flat tables and indicators of the published days."""
+    result = build_bulk(
+        datasets.path,
+        datasets.dataset,
+        identity=datasets.identity(),
+        state_dir=datasets.state_path,
+        bulk=bulk.bulk_settings(),
+        indicators=bulk.indicator_settings(),
+        lang=datasets.language,
+    )
+    metadata = {key: MetadataValue.text(str(value)) for key, value in result.metadata().items()}
+    target = bulk_anchor_target(datasets.path, datasets.dataset)
+    if target is not None:
+        # What the anchoring code anchors for the bulk dataset (see publication.bulk).
+        metadata["anchor_key"] = MetadataValue.text(target.anchor_key_hex)
+    context.log.info(
+        "bulk files: rebuilt %s, reused %d", ", ".join(result.rebuilt) or "none", len(result.reused)
+    )
+    return Output(result.metadata(), metadata=metadata)
+
+
+BULK_ASSETS = [bulk_files]
+
+publish_bulk_job = define_asset_job(
+    "publicar_archivos_masivos",
+    selection=AssetSelection.assets(bulk_files),
+    description="Bring the bulk files (month, year, full history) and indicators up to date.",
+)
+
+
+@sensor(job=publish_bulk_job, minimum_interval_seconds=300)
+def bulk_after_days(
+    context: SensorEvaluationContext, datasets: DatasetsResource
+) -> RunRequest | SkipReason:
+    """Request the bulk files once no daily run is pending and the published days changed."""
+    pending = context.instance.get_runs(
+        filters=RunsFilter(job_name=DAY_JOB, statuses=PENDING), limit=1
+    )
+    if pending:
+        return SkipReason("daily runs still pending: the bulk files wait for the last one")
+    index = datasets.path / INDEX_FILE
+    if not index.is_file():
+        return SkipReason("no published day yet")
+    digest = sha256_file(index)[0]
+    if context.cursor == digest:
+        return SkipReason("the published days did not change")
+    context.update_cursor(digest)
+    return RunRequest(run_key=f"bulk:{digest[:16]}")

@@ -1,0 +1,900 @@
+"""Build the bulk dataset from the published days, incrementally and atomically.
+
+Once per run, after the last day: every published day is read once into a cached extract
+(``publication.bulk.extract``); each month gets a fingerprint of the days it depends on
+(its own days and every day that touched one of its orders) and is rebuilt only when that
+fingerprint changes, years and the full history when one of their months does. Unchanged
+files are hard-linked from the current folder into a staging folder, new ones written
+there (flat: every file directly in the folder, see ``publication.bulk.layout``); then
+``datapackage.json``, ``provenance.json`` (what was built from what), the days leaves, the
+manifest (the day format: ``verificar`` checks the folder like a day) and ``SHA256SUMS``
+are written, the staging folder is checked against its manifest, the manifest it replaces
+is kept in the sibling history folder, and the staging folder is swapped into place. A run
+with nothing new leaves the folder exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from integrity import layout
+from integrity.canonical import canonical_bytes
+from integrity.keys import anchor_key
+from integrity.manifest import (
+    FileEntry,
+    Manifest,
+    build_manifest,
+    file_entry,
+    load_manifest,
+    manifest_bytes,
+    sha256_file,
+)
+from integrity.merkle import leaf_hashes, root_from_leaf_hashes
+from integrity.verify import verify_day_files
+from messages import text
+from publication.atomic import fsync_dir, write_atomic, write_synced
+from publication.bulk import layout as bulk_layout
+from publication.bulk.extract import (
+    EXTRACT_VERSION,
+    DayInput,
+    ExtractError,
+    ensure_extract,
+    prune_extracts,
+)
+from publication.bulk.formats import JsonlParts, Part, TableStats, TableWriter, Workbook
+from publication.bulk.layout import (
+    COMPILED,
+    DATAPACKAGE,
+    DAYS_LEAVES,
+    FULL_PERIOD,
+    PROVENANCE,
+    RELEASES,
+    BulkLayout,
+    Period,
+    history_name,
+    latest_name,
+    month_period,
+    name_problems,
+    period_of,
+    year_period,
+)
+from publication.bulk.tables import BulkQueries, connect
+from publication.datapackage import (
+    FileResource,
+    check_unique_names,
+    descriptor_bytes,
+    package_descriptor,
+    package_info,
+    resource_name,
+)
+from publication.dictionary import (
+    BULK_TABLES,
+    DELIVERIES,
+    ITEMS,
+    ORDERS,
+    Lang,
+    Table,
+)
+from publication.writer import PublicationError, read_index
+from settings import Bulk, Identity, Indicators, default_state_dir
+
+# 2: flat folder (every file directly in the bulk folder); a 1 build is rebuilt whole.
+FORMAT_VERSION = "perucompras-abierto/bulk/2"
+PROVENANCE_FORMAT = "perucompras-abierto/bulk-provenance/1"
+CACHE_FOLDER = "bulk"
+WORKBOOK_TABLES: tuple[tuple[Table, str], ...] = (
+    (ORDERS, "workbook.sheet_orders"),
+    (ITEMS, "workbook.sheet_items"),
+    (DELIVERIES, "workbook.sheet_deliveries"),
+)
+SUMMED = {"orders": ("total",)}
+CSV_TABLES_ALL_PERIODS = frozenset({"orders"})
+
+
+@dataclass
+class PeriodRecord:
+    """What one built period holds and what it was built from (``provenance.json``)."""
+
+    key: str
+    fingerprint: str
+    inputs: list[Any]
+    files: list[str] = field(default_factory=list)
+    parts: dict[str, list[Part]] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+    rebuilt: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """As written in provenance.json."""
+        return {
+            "fingerprint": self.fingerprint,
+            "inputs": self.inputs,
+            "files": sorted(self.files),
+            "parts": {kind: [p.to_json() for p in parts] for kind, parts in self.parts.items()},
+            "counts": self.counts,
+        }
+
+    @classmethod
+    def from_json(cls, key: str, data: dict[str, Any]) -> PeriodRecord:
+        """A record read back from an earlier provenance.json."""
+        return cls(
+            key=key,
+            fingerprint=str(data["fingerprint"]),
+            inputs=list(data["inputs"]),
+            files=list(data["files"]),
+            parts={
+                kind: [Part(p["path"], int(p["lines"]), int(p["bytes"])) for p in parts]
+                for kind, parts in data.get("parts", {}).items()
+            },
+            counts=dict(data.get("counts", {})),
+            rebuilt=False,
+        )
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What a build did."""
+
+    folder: Path
+    manifest: Manifest | None
+    unchanged: bool
+    rebuilt: tuple[str, ...] = ()
+    reused: tuple[str, ...] = ()
+    days: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        """Summary shown on the Dagster materialization."""
+        return {
+            "folder": str(self.folder),
+            "manifest_sha256": self.manifest.sha256 if self.manifest else "",
+            "newest_day": self.manifest.data["date"] if self.manifest else "",
+            "days": self.days,
+            "rebuilt": ", ".join(self.rebuilt) or "none",
+            "reused": len(self.reused),
+            "unchanged_rerun": self.unchanged,
+            **{key: value for key, value in self.counts.items()},
+        }
+
+
+def fingerprint(*parts: Any) -> str:
+    """SHA-256 of the canonical JSON of what a file set depends on (the extract version
+    too: what a month holds depends on how the extracts assign ocids to months)."""
+    return hashlib.sha256(canonical_bytes([FORMAT_VERSION, EXTRACT_VERSION, *parts])).hexdigest()
+
+
+@contextlib.contextmanager
+def _lock(cache: Path) -> Iterator[None]:
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / "build.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link (same bytes, no copy), or copy where links are not possible; never over a
+    file already staged under that name (two files under one published name)."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise PublicationError(
+            f"bulk file names: {target.name!r} would be published twice"
+        ) from None
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _day_inputs(root: Path, dataset: str) -> list[DayInput]:
+    inputs = []
+    for entry in read_index(root, dataset):
+        folder = root / entry["folder"]
+        manifest = load_manifest(folder / entry["manifest"])
+        inputs.append(DayInput(dt.date.fromisoformat(entry["date"]), folder, manifest))
+    return inputs
+
+
+class _Build:
+    """One build: inputs, the previous folder's records, the staging folder."""
+
+    def __init__(
+        self,
+        root: Path,
+        dataset: str,
+        days: list[DayInput],
+        staging: Path,
+        *,
+        identity: Identity,
+        bulk: Bulk,
+        indicators: Indicators,
+        lang: Lang,
+        queries: BulkQueries,
+        with_indicators: bool,
+    ) -> None:
+        self.root = root
+        self.dataset = dataset
+        self.layout = BulkLayout(root, dataset)
+        self.days = days
+        self.by_day = {d.day: d for d in days}
+        self.staging = staging
+        self.identity = identity
+        self.bulk = bulk
+        self.indicators = indicators
+        self.lang = lang
+        self.queries = queries
+        self.with_indicators = with_indicators
+        self.old_manifest = _current_manifest(self.layout)
+        self.old_records = _current_records(self.layout.folder)
+        self.digests: dict[str, tuple[str, int]] = {}
+        self.parameters = {
+            "dataset": dataset,
+            "maxPartBytes": bulk.max_part_bytes,
+            "maxPartReleases": bulk.max_part_releases,
+            "lang": lang,
+        }
+
+    # ------------------------------------------------------------------ reuse
+
+    def _reusable(self, key: str, print_: str) -> PeriodRecord | None:
+        """The previous build's record of ``key``, its files linked into the staging folder,
+        when the fingerprint is the same and every file still matches the old manifest."""
+        old = self.old_records.get(key)
+        if old is None or old.fingerprint != print_ or self.old_manifest is None:
+            return None
+        listed = self.old_manifest.files
+        folder = self.layout.folder
+        for path in old.files:
+            entry = listed.get(path)
+            target = folder / path
+            if entry is None or not target.is_file() or target.stat().st_size != entry["bytes"]:
+                return None
+        for path in old.files:
+            _link(folder / path, self.staging / path)
+            # Hashed once, here: a reused file that no longer matches its manifest is rebuilt.
+            digest, size = sha256_file(self.staging / path)
+            if digest != listed[path]["sha256"]:
+                for linked in old.files:
+                    (self.staging / linked).unlink(missing_ok=True)
+                return None
+            self.digests[path] = (digest, size)
+        return old
+
+    # ------------------------------------------------------------------ months
+
+    def month(self, month: str) -> PeriodRecord:
+        """A month's files: reused when its input days did not change, else rebuilt."""
+        period = month_period(month)
+        inputs = self.queries.inputs(month)
+        inputs_json = [
+            {"date": day.isoformat(), "manifestSha256": self.by_day[day].sha256} for day in inputs
+        ]
+        print_ = fingerprint(self.parameters, period.record_key, inputs_json)
+        reused = self._reusable(period.record_key, print_)
+        if reused is not None:
+            return reused
+        record = PeriodRecord(period.record_key, print_, inputs_json)
+        own_days = [d for d in inputs if f"{d:%Y-%m}" == month]
+        record.parts[RELEASES] = self._releases(period, own_days)
+        record.parts[COMPILED] = self._compiled(period, month, inputs)
+        created = dt.datetime.combine(max(inputs), dt.time()) if inputs else dt.datetime(2000, 1, 1)
+        workbook = Workbook(
+            self.staging / period.workbook(self.dataset),
+            created,
+            text("resource.workbook", self.lang, period=month),
+        )
+        try:
+            sheets = {t.name: workbook.sheet(text(key, self.lang), t) for t, key in WORKBOOK_TABLES}
+            for definition in BULK_TABLES:
+                if definition.name == "orders":
+                    reader = self.queries.orders(month, inputs)
+                else:
+                    reader = self.queries.flat(definition.name, month, inputs)
+                stats = self._write_table(
+                    definition, period, reader, csv=True, sheet=sheets.get(definition.name)
+                )
+                self._count(record, definition, stats)
+            _dictionary_sheet(workbook, self.lang)
+            workbook.close()
+        except BaseException:
+            workbook.abort()
+            raise
+        record.files += [period.workbook(self.dataset)]
+        record.files += [part.path for parts in record.parts.values() for part in parts]
+        record.files += [
+            period.file(self.dataset, f"{t.name}.{ext}")
+            for t in BULK_TABLES
+            for ext in ("parquet", "csv")
+        ]
+        return record
+
+    def _releases(self, period: Period, days: Sequence[dt.date]) -> list[Part]:
+        parts = self._parts(period, RELEASES)
+        try:
+            for day in days:
+                for line in _checked_lines(self.by_day[day]):
+                    parts.add(line)
+            return parts.close(self.staging)
+        except BaseException:
+            parts.abort()
+            raise
+
+    def _compiled(self, period: Period, month: str, days: Sequence[dt.date]) -> list[Part]:
+        parts = self._parts(period, COMPILED)
+        try:
+            reader = self.queries.compiled(month, days)
+            for batch in reader:
+                for value in batch.column(0).to_pylist():
+                    parts.add(value)
+            return parts.close(self.staging)
+        except BaseException:
+            parts.abort()
+            raise
+
+    def _parts(self, period: Period, kind: str) -> JsonlParts:
+        path = self.staging / period.file(self.dataset, kind)
+        return JsonlParts(
+            path.parent,
+            path.name,
+            max_bytes=self.bulk.max_part_bytes,
+            max_lines=self.bulk.max_part_releases,
+        )
+
+    def _write_table(
+        self,
+        definition: Table,
+        period: Period,
+        batches: pa.RecordBatchReader | Iterator[pa.RecordBatch],
+        *,
+        csv: bool,
+        sheet: Any = None,
+    ) -> TableStats:
+        writer = TableWriter(
+            definition,
+            self.staging / period.file(self.dataset, f"{definition.name}.parquet"),
+            self.staging / period.file(self.dataset, f"{definition.name}.csv") if csv else None,
+            sheet,
+            SUMMED.get(definition.name, ()),
+        )
+        try:
+            for batch in batches:
+                writer.write(batch)
+            return writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+
+    @staticmethod
+    def _count(record: PeriodRecord, definition: Table, stats: TableStats) -> None:
+        record.counts[definition.name] = stats.rows
+        for column, total in stats.sums.items():
+            record.counts[f"{definition.name}.{column}"] = f"{total:.2f}"
+
+    # ------------------------------------------------------------------ years, full
+
+    def combined(self, period: Period, months: list[PeriodRecord]) -> PeriodRecord:
+        """A year's or the full history's files, concatenated from their months' files."""
+        print_ = fingerprint(self.parameters, period.record_key, [m.fingerprint for m in months])
+        reused = self._reusable(period.record_key, print_)
+        if reused is not None:
+            return reused
+        record = PeriodRecord(period.record_key, print_, [m.key for m in months])
+        for kind in (RELEASES, COMPILED):
+            parts = self._parts(period, kind)
+            try:
+                for month in months:
+                    for part in month.parts[kind]:
+                        parts.add_member(self.staging / part.path, part.lines, part.bytes)
+                record.parts[kind] = parts.close(self.staging)
+            except BaseException:
+                parts.abort()
+                raise
+        for definition in BULK_TABLES:
+            csv = definition.name in CSV_TABLES_ALL_PERIODS
+            sources = [
+                self.staging / period_of(m.key).file(self.dataset, f"{definition.name}.parquet")
+                for m in months
+            ]
+            stats = self._write_table(definition, period, _batches(sources), csv=csv)
+            self._count(record, definition, stats)
+            record.files.append(period.file(self.dataset, f"{definition.name}.parquet"))
+            if csv:
+                record.files.append(period.file(self.dataset, f"{definition.name}.csv"))
+        record.files += [part.path for parts in record.parts.values() for part in parts]
+        return record
+
+    # ------------------------------------------------------------------ latest, indicators
+
+    def latest(self, month: PeriodRecord, year: PeriodRecord) -> dict[str, str]:
+        """Stable ``{dataset}-latest-…`` names (hard links) of the newest month's and year's
+        files, mapped to the names they stand for."""
+        aliases = {}
+        for record in (month, year):
+            period = period_of(record.key)
+            for path in sorted(record.files):
+                alias = latest_name(self.dataset, period.level, path, period.key)
+                _link(self.staging / path, self.staging / alias)
+                aliases[alias] = path
+        return aliases
+
+    def indicator_files(self, full: PeriodRecord) -> PeriodRecord:
+        """The indicator tables, computed from the full-history tables when they changed."""
+        from publication.indicators import INDICATOR_VERSION
+
+        params = self.indicators.model_dump(mode="json")
+        print_ = fingerprint(INDICATOR_VERSION, params, full.fingerprint, self.with_indicators)
+        key = bulk_layout.INDICATORS
+        reused = self._reusable(key, print_)
+        if reused is not None:
+            return reused
+        record = PeriodRecord(key, print_, [full.key, params])
+        if not self.with_indicators:
+            return record
+        from publication.indicators import INDICATORS, compute_indicators, indicator_file
+
+        tables = compute_indicators(
+            self.staging / FULL_PERIOD.file(self.dataset, f"{ORDERS.name}.parquet"),
+            self.staging / FULL_PERIOD.file(self.dataset, f"{ITEMS.name}.parquet"),
+            self.indicators,
+        )
+        for name, table in tables.items():
+            paths = [indicator_file(self.dataset, name, fmt) for fmt in ("parquet", "csv")]
+            writer = TableWriter(INDICATORS[name], self.staging / paths[0], self.staging / paths[1])
+            try:
+                for batch in table.to_batches():
+                    writer.write(batch)
+                stats = writer.close()
+            except BaseException:
+                writer.abort()
+                raise
+            record.counts[name] = stats.rows
+            record.files += paths
+        return record
+
+
+def _batches(paths: Sequence[Path]) -> Iterator[pa.RecordBatch]:
+    for path in paths:
+        yield from pq.ParquetFile(path).iter_batches(batch_size=65_536)
+
+
+def _checked_lines(day: DayInput) -> Iterator[bytes]:
+    """The day's JSON Lines, refused at the end unless they hash to the manifest's digest."""
+    path = day.file(layout.RELEASES_JSONL)
+    entry = day.manifest.files.get(path.name)
+    if entry is None:
+        raise ExtractError(f"{path.name} is not listed in the manifest of {day.day}")
+    digest = hashlib.sha256()
+    size = 0
+    pending = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            yield from lines
+    if pending:
+        yield pending
+    if digest.hexdigest() != entry["sha256"] or size != entry["bytes"]:
+        raise ExtractError(f"{path}: does not match the manifest of {day.day}")
+
+
+def _dictionary_sheet(workbook: Workbook, lang: Lang) -> None:
+    rows: list[tuple[str, ...]] = [
+        (
+            text("workbook.column_sheet", lang),
+            text("workbook.column_name", lang),
+            text("workbook.column_type", lang),
+            text("workbook.column_description", lang),
+            text("workbook.column_source", lang),
+        )
+    ]
+    from publication.dictionary import TYPE_LABELS
+
+    for definition, key in WORKBOOK_TABLES:
+        for column in definition.columns:
+            rows.append(
+                (
+                    text(key, lang),
+                    column.name,
+                    TYPE_LABELS[column.type][lang],
+                    column.description(lang),
+                    column.source,
+                )
+            )
+    workbook.notes(text("workbook.sheet_dictionary", lang), rows)
+
+
+def _current_manifest(bulk: BulkLayout) -> Manifest | None:
+    found = bulk.manifests() if bulk.folder.is_dir() else []
+    return load_manifest(found[-1]) if found else None
+
+
+def _current_records(folder: Path) -> dict[str, PeriodRecord]:
+    path = folder / PROVENANCE
+    if not path.is_file():
+        return {}
+    try:
+        data = orjson.loads(path.read_bytes())
+        return {
+            key: PeriodRecord.from_json(key, value)
+            for key, value in data.get("periods", {}).items()
+        }
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return {}
+
+
+def build_bulk(
+    root: Path,
+    dataset: str,
+    *,
+    identity: Identity,
+    state_dir: Path | None = None,
+    bulk: Bulk | None = None,
+    indicators: Indicators | None = None,
+    lang: Lang = "es",
+    with_indicators: bool = True,
+) -> BulkResult:
+    """Build (or bring up to date) the bulk dataset from every published day of ``dataset``."""
+    bulk = bulk or Bulk()
+    indicators = indicators or Indicators()
+    target = BulkLayout(root, dataset)
+    days = _day_inputs(root, dataset)
+    if not days:
+        return BulkResult(target.folder, None, unchanged=True)
+    cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
+    with _lock(cache):
+        extracts = {day.day: ensure_extract(cache / "days", day) for day in days}
+        prune_extracts(cache / "days", extracts.values())
+        con = connect(cache / "duckdb-tmp", bulk.memory_limit)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
+        try:
+            build = _Build(
+                root,
+                dataset,
+                days,
+                staging,
+                identity=identity,
+                bulk=bulk,
+                indicators=indicators,
+                lang=lang,
+                queries=BulkQueries(con, extracts),
+                with_indicators=with_indicators,
+            )
+            result = _assemble(build)
+        finally:
+            con.close()
+            shutil.rmtree(staging, ignore_errors=True)
+        write_pages(root, dataset, indicators, newest_day=days[-1].day.isoformat())
+        return result
+
+
+def write_pages(root: Path, dataset: str, indicators: Indicators, *, newest_day: str) -> None:
+    """The dictionary and indicator pages at the datasets root, in both languages (rewritten
+    only when their bytes change)."""
+    from publication.dictionary_pages import write_pages as write_dictionary
+    from publication.indicators import INDICATORS, PAGES, indicator_file, read_tables, render_page
+
+    write_dictionary(root, dataset)
+    bulk = BulkLayout(root, dataset)
+    tables = read_tables(bulk.folder, dataset)
+    if not tables:
+        return
+    links = {
+        name: {
+            fmt: f"{bulk.name}/{indicator_file(dataset, name, fmt)}" for fmt in ("parquet", "csv")
+        }
+        for name in INDICATORS
+    }
+    for lang_key, name in PAGES.items():
+        lang: Lang = "en" if lang_key == "en" else "es"
+        page = render_page(
+            tables, indicators, lang=lang, links=links, newest_day=newest_day
+        ).encode("utf-8")
+        path = root / name
+        if not path.is_file() or path.read_bytes() != page:
+            write_atomic(path, page)
+
+
+def _assemble(build: _Build) -> BulkResult:
+    months = [build.month(month) for month in build.queries.months()]
+    years: dict[str, list[PeriodRecord]] = {}
+    for record in months:
+        years.setdefault(record.key.split("/", 1)[1][:4], []).append(record)
+    year_records = [build.combined(year_period(year), records) for year, records in years.items()]
+    full = build.combined(FULL_PERIOD, months)
+    aliases = build.latest(months[-1], year_records[-1])
+    indicators = build.indicator_files(full)
+    records = [*months, *year_records, full, indicators]
+    newest = build.days[-1]
+    leaves = [
+        canonical_bytes(
+            {
+                "dataset": build.dataset,
+                "date": day.day.isoformat(),
+                "manifestSha256": day.sha256,
+                "merkleRoot": day.manifest.merkle["root"],
+                "treeSize": day.manifest.merkle["treeSize"],
+            }
+        )
+        for day in build.days
+    ]
+    bulk = build.layout
+    leaves_name = bulk.day_name(newest.day, DAYS_LEAVES)
+    write_synced(build.staging / leaves_name, b"".join(line + b"\n" for line in leaves))
+    provenance = {
+        "format": PROVENANCE_FORMAT,
+        "dataset": build.dataset,
+        "bulkDataset": bulk.name,
+        "parameters": build.parameters,
+        "periods": {record.key: record.to_json() for record in records},
+        "latest": aliases,
+    }
+    write_synced(build.staging / PROVENANCE, canonical_bytes(provenance))
+    published = [path for record in records for path in record.files]
+    published += [*aliases, PROVENANCE, leaves_name, DATAPACKAGE]
+    published += [manifest_name(bulk, newest.day), bulk.day_name(newest.day, layout.CHECKSUMS)]
+    problems = name_problems(published)
+    if problems:
+        raise PublicationError(f"bulk file names: {'; '.join(problems)}")
+    data_files = sorted({path for record in records for path in record.files} | set(aliases))
+    numbering = records_parts(records)
+    described = [
+        _resource(build, path, numbering) for path in [*data_files, PROVENANCE, leaves_name]
+    ]
+    resources = [resource for resource, _ in described]
+    check_unique_names(resources)
+    info = package_info(
+        build.identity,
+        name=bulk.name,
+        path=f"{bulk.name}/{DATAPACKAGE}",
+        title=text("datapackage.bulk_title", build.lang, date=newest.day.isoformat()),
+        description=text("datapackage.bulk_description", build.lang, dataset=build.dataset),
+        created=str(newest.manifest.data.get("cutoff", newest.day.isoformat())),
+        lang=build.lang,
+    )
+    write_synced(build.staging / DATAPACKAGE, descriptor_bytes(package_descriptor(info, resources)))
+    entries = [
+        *(entry for _, entry in described),
+        file_entry(build.staging / DATAPACKAGE, media_type="application/json", role="datapackage"),
+    ]
+    counts = _counts(build, months, full)
+    manifest = _write_manifest(build, newest, entries, leaves, leaves_name, counts)
+    problems = verify_day_files(build.staging, manifest).problems()
+    if problems:
+        raise PublicationError(f"bulk files do not match their manifest: {'; '.join(problems)}")
+    rebuilt = tuple(r.key for r in records if r.rebuilt)
+    reused = tuple(r.key for r in records if not r.rebuilt)
+    old = build.old_manifest
+    legacy = (bulk.folder / bulk_layout.LEGACY_HISTORY).exists()
+    if old is not None and old.raw == manifest.raw and not rebuilt and not legacy:
+        return BulkResult(bulk.folder, old, True, rebuilt, reused, len(build.days), counts)
+    _keep_history(build, old if old is not None and old.raw != manifest.raw else None)
+    _swap(build.staging, bulk.folder)
+    return BulkResult(
+        bulk.folder,
+        load_manifest(bulk.folder / manifest_name(bulk, newest.day)),
+        False,
+        rebuilt,
+        reused,
+        len(build.days),
+        counts,
+    )
+
+
+def manifest_name(bulk: BulkLayout, day: dt.date) -> str:
+    """File name of the bulk manifest whose newest covered day is ``day``."""
+    return bulk.day_name(day, layout.MANIFEST)
+
+
+def _counts(build: _Build, months: list[PeriodRecord], full: PeriodRecord) -> dict[str, int]:
+    counts = {
+        "days": len(build.days),
+        "months": len(months),
+        "releases": sum(p.lines for m in months for p in m.parts.get(RELEASES, [])),
+        "compiledReleases": sum(p.lines for m in months for p in m.parts.get(COMPILED, [])),
+    }
+    for definition in BULK_TABLES:
+        counts[definition.name] = int(full.counts.get(definition.name, 0))
+    return counts
+
+
+_FORMATS = {
+    ".parquet": ("parquet", "application/vnd.apache.parquet"),
+    ".csv": ("csv", "text/csv"),
+    ".xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".gz": ("jsonl", "application/gzip"),
+    ".jsonl": ("jsonl", "application/jsonl"),
+    ".json": ("json", "application/json"),
+}
+
+
+def _resource(
+    build: _Build, path: str, numbering: dict[str, tuple[int, int]]
+) -> tuple[FileResource, FileEntry]:
+    """The data-package resource and the manifest entry of one staged file."""
+    from publication.bulk.names import bulk_title, table_of
+
+    fmt, media = _FORMATS[Path(path).suffix]
+    digest, size = build.digests.get(path) or sha256_file(build.staging / path)
+    resource = FileResource(
+        path=path,
+        name=resource_name(path),
+        title=bulk_title(build.dataset, path, numbering, build.lang),
+        media_type=media,
+        format=fmt,
+        bytes=size,
+        sha256=digest,
+        table=table_of(build.dataset, path),
+    )
+    return resource, FileEntry(path, digest, size, media, _role(build.dataset, path))
+
+
+def records_parts(records: Sequence[PeriodRecord]) -> dict[str, tuple[int, int]]:
+    """(part number, parts) of every JSON Lines part path."""
+    numbering: dict[str, tuple[int, int]] = {}
+    for record in records:
+        for parts in record.parts.values():
+            for number, part in enumerate(parts, start=1):
+                numbering[part.path] = (number, len(parts))
+    return numbering
+
+
+def _role(dataset: str, name: str) -> str:
+    if name.endswith(".jsonl.gz"):
+        return "ocds-compiled-releases" if f"-{COMPILED}" in name else "ocds-releases"
+    if name.startswith(f"{dataset}-indicator-"):
+        return "indicator"
+    if name.endswith(".xlsx"):
+        return "workbook"
+    if name == PROVENANCE:
+        return "provenance"
+    if name.endswith(DAYS_LEAVES):
+        return "bulk-days-merkle-leaves"
+    return "table"
+
+
+def _write_manifest(
+    build: _Build,
+    newest: DayInput,
+    entries: list[FileEntry],
+    leaves: list[bytes],
+    leaves_name: str,
+    counts: dict[str, int],
+) -> Manifest:
+    bulk = build.layout
+    old = build.old_manifest
+    previous: dict[str, str] | None = None
+    if old is not None:
+        if old.data["date"] < newest.day.isoformat():
+            previous = {"date": old.data["date"], "manifestSha256": old.sha256}
+        else:
+            previous = old.previous
+    data = newest.manifest.data
+    manifest = build_manifest(
+        dataset=bulk.name,
+        day=newest.day,
+        cutoff=str(data.get("cutoff", "")),
+        ocid_prefix=str(data.get("ocidPrefix", "")),
+        publisher=dict(data.get("publisher", {})),
+        sources=[
+            {
+                "dataset": build.dataset,
+                "firstDay": build.days[0].day.isoformat(),
+                "lastDay": newest.day.isoformat(),
+                "days": len(build.days),
+                "leaves": leaves_name,
+            }
+        ],
+        counts=counts,
+        leaves_file=leaves_name,
+        tree_size=len(leaves),
+        merkle_root_hex=root_from_leaf_hashes(leaf_hashes(leaves)).hex(),
+        files=entries,
+        previous=previous,
+        anchor_key_hex=anchor_key(bulk.name, newest.day).hex(),
+    )
+    if any(day.manifest.data.get("synthetic") for day in build.days):
+        manifest["synthetic"] = True
+    raw = manifest_bytes(manifest)
+    path = build.staging / manifest_name(bulk, newest.day)
+    write_synced(path, raw)
+    sums = sorted([(e["sha256"], e["name"]) for e in manifest["files"]], key=lambda s: s[1])
+    sums.append((hashlib.sha256(raw).hexdigest(), path.name))
+    write_synced(
+        build.staging / bulk.day_name(newest.day, layout.CHECKSUMS),
+        "".join(f"{digest}  {name}\n" for digest, name in sorted(sums, key=lambda s: s[1])).encode(
+            "ascii"
+        ),
+    )
+    return load_manifest(path)
+
+
+def _keep_history(build: _Build, old: Manifest | None) -> None:
+    """Keep the manifest (and receipt) this build replaces in the sibling history folder,
+    before the swap: the folder only grows, and each name appears whole (see ``_add_once``).
+    A ``history/`` inside the bulk folder (builds before the flat layout) moves there too."""
+    bulk = build.layout
+    kept: list[tuple[Path, str]] = []
+    legacy = bulk.folder / bulk_layout.LEGACY_HISTORY
+    if legacy.is_dir():
+        for path in sorted(legacy.iterdir()):
+            named = _LEGACY_NAME.match(path.name)
+            if path.is_file():
+                name = history_name(named[2], named[1]) if named else path.name
+                kept.append((path, name))
+    if old is not None:
+        day = dt.date.fromisoformat(old.data["date"])
+        for kind in (layout.MANIFEST, layout.ANCHOR):
+            path = bulk.folder / bulk.day_name(day, kind)
+            if path.is_file():
+                kept.append((path, history_name(path.name, old.sha256)))
+    if not kept:
+        return
+    bulk.history.mkdir(mode=0o755, parents=True, exist_ok=True)
+    for source, name in kept:
+        _add_once(source, bulk.history / name)
+    fsync_dir(bulk.history)
+    fsync_dir(bulk.root)
+
+
+# How the history/ folder of the first bulk builds named a replaced file.
+_LEGACY_NAME = re.compile(r"^([0-9a-f]{16})-(.+\.json)$")
+
+
+def _add_once(source: Path, target: Path) -> None:
+    """Add ``source`` to an append-only folder as ``target``: nothing is ever replaced (a
+    different file already under that name is kept beside it, under its own digest), and the
+    name appears only once its bytes are complete (linked or copied under a hidden name,
+    then renamed)."""
+    digest = sha256_file(source)[0]
+    if target.is_file():
+        if sha256_file(target)[0] == digest:
+            return
+        target = target.with_name(history_name(target.name, digest))
+        if target.is_file():
+            return
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+    tmp.chmod(0o644)
+    os.replace(tmp, target)
+
+
+def _swap(staging: Path, final: Path) -> None:
+    """Replace the bulk folder by the staging folder (two renames, as for a day)."""
+    for path in staging.rglob("*"):
+        if path.is_dir():
+            path.chmod(0o755)
+        else:
+            path.chmod(0o644)
+    staging.chmod(0o755)
+    if final.exists():
+        retired = final.with_name(f".{final.name}-replaced")
+        shutil.rmtree(retired, ignore_errors=True)
+        os.rename(final, retired)
+        os.rename(staging, final)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.rename(staging, final)
+    fsync_dir(final.parent)

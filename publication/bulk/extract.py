@@ -1,0 +1,427 @@
+"""Per-day extracts: the flat rows of one published day, cached as Parquet.
+
+Each published day is read once (its ``records.json`` and ``orders.parquet``, checked against
+the day's manifest while reading) into small Parquet files in the status-store folder:
+
+- ``ocids``: one row per ocid the day touches (month it belongs to: an order's formalisation
+  month, a framework agreement's publication month; states, latest release);
+- ``compiled``: the compiled release of each of those ocids as canonical JSON bytes;
+- ``orders``, ``items``, ``deliveries``, ``bids``, ``parties``, ``agreements``: the flat
+  rows (dictionary types), with the package day and the position in its OCDS array.
+
+An extract is keyed by the day's manifest digest: a re-published (changed) day gets a new
+one, an unchanged day is never read again. The record package of a day holds, for every
+ocid it touches, the compiled release over its whole history, so the latest state of an
+ocid is the one in the extract of the last day that touched it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from integrity import layout
+from integrity.canonical import canonical_bytes
+from integrity.manifest import Manifest
+from publication.dictionary import (
+    AGREEMENTS,
+    BIDS,
+    DELIVERIES,
+    ITEMS,
+    PARTIES,
+    SOLES,
+    TIMEZONE,
+    Table,
+)
+
+EXTRACT_VERSION = "3"
+DONE = "DONE"
+ORDERS = "orders"
+OCIDS = "ocids"
+COMPILED = "compiled"
+DAY_COLUMN = "_day"
+POSITION = "_pos"
+FLAT_TABLES: dict[str, Table] = {
+    "items": ITEMS,
+    "deliveries": DELIVERIES,
+    "bids": BIDS,
+    "parties": PARTIES,
+    "agreements": AGREEMENTS,
+}
+OCID_SCHEMA = pa.schema(
+    [
+        ("ocid", pa.string()),
+        (DAY_COLUMN, pa.date32()),
+        ("month", pa.string()),
+        ("framework", pa.bool_()),
+        ("states", pa.int32()),
+        ("release_id", pa.string()),
+        ("package_date", pa.date32()),
+        ("first_package_date", pa.date32()),
+        ("contract_status", pa.string()),
+    ]
+)
+COMPILED_SCHEMA = pa.schema(
+    [("ocid", pa.string()), (DAY_COLUMN, pa.date32()), ("json", pa.binary())]
+)
+_PACKAGE_DAY = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/[^/]*$")
+_DELIVERY = "delivery"
+
+
+class ExtractError(RuntimeError):
+    """A published day cannot be read into the bulk files (changed or malformed file)."""
+
+
+@dataclass(frozen=True)
+class DayInput:
+    """One published day the bulk files are built from."""
+
+    day: dt.date
+    folder: Path
+    manifest: Manifest
+
+    @property
+    def sha256(self) -> str:
+        """The day's manifest digest (what the bulk files record as their input)."""
+        return self.manifest.sha256
+
+    def file(self, kind: str) -> Path:
+        """Path of one of the day's files."""
+        return self.folder / f"{self.manifest.dataset}-{self.day.isoformat()}-{kind}"
+
+    def read_checked(self, kind: str) -> bytes:
+        """The bytes of a listed file, refused unless they match the manifest."""
+        path = self.file(kind)
+        entry = self.manifest.files.get(path.name)
+        if entry is None:
+            raise ExtractError(f"{path.name} is not listed in the manifest of {self.day}")
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["bytes"]:
+            raise ExtractError(
+                f"{path}: does not match the manifest of {self.day}; restore the published "
+                "day (verificar shows what changed) before building the bulk files"
+            )
+        return data
+
+
+def extract_folder(cache: Path, day: DayInput) -> Path:
+    """Where the extract of a day version lives."""
+    return cache / f"{day.day.isoformat()}-{day.sha256[:16]}-v{EXTRACT_VERSION}"
+
+
+def ensure_extract(cache: Path, day: DayInput) -> Path:
+    """The extract of a day, built once per day version (atomically: a folder rename)."""
+    target = extract_folder(cache, day)
+    if (target / DONE).exists():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache))
+    try:
+        _extract(day, staging)
+        (staging / DONE).write_text(day.sha256)
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def prune_extracts(cache: Path, keep: Iterable[Path]) -> None:
+    """Drop extracts of day versions no longer published."""
+    wanted = {path.name for path in keep}
+    if not cache.is_dir():
+        return
+    for path in cache.iterdir():
+        if path.is_dir() and path.name[:4].isdigit() and path.name not in wanted:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _extract(day: DayInput, out: Path) -> None:
+    prefix = str(day.manifest.data.get("ocidPrefix", ""))
+    orders = pq.read_table(pa.BufferReader(day.read_checked(layout.ORDERS_PARQUET)))
+    pq.write_table(_orders(orders, day.day, prefix), out / f"{ORDERS}.parquet")
+    records = orjson.loads(day.read_checked(layout.RECORD_PACKAGE)).get("records", [])
+    builder = _RowBuilder(day.day)
+    for record in sorted(records, key=lambda r: str(r["ocid"])):
+        builder.add(record)
+    builder.write(out)
+
+
+def _orders(table: pa.Table, day: dt.date, prefix: str) -> pa.Table:
+    """The day's order rows with their ocid, package day and the dictionary's types."""
+    n = table.num_rows
+    ocid = pc.binary_join_element_wise(pa.array([prefix] * n, pa.string()), table["order_id"], "-")
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
+        "ocid": ocid,
+        DAY_COLUMN: pa.array([day] * n, pa.date32()),
+    }
+    for name in (
+        "order_number",
+        "order_id",
+        "delivery_number",
+        "status",
+        "procedure_type",
+        "buyer_ruc",
+        "buyer_name",
+        "supplier_ruc",
+        "supplier_name",
+        "agreement_code",
+        "agreement_raw",
+        "order_pdf_url",
+        "digitized_order_url",
+        "status_document_url",
+        "status_description",
+        "rights_assignment_description",
+        "source_file",
+        "source_line",
+    ):
+        columns[name] = table[name]
+    columns["formalized_at"] = timestamps(table["formalized_at"])
+    columns["formalized_date"] = pc.cast(
+        pc.utf8_slice_codeunits(table["formalized_at"], 0, 10), pa.date32()
+    )
+    columns["last_status_at"] = timestamps(table["last_status_at"])
+    columns["process_time"] = timestamps(table["process_time"])
+    for name in ("subtotal", "igv", "total"):
+        columns[name] = cents_to_soles(table[f"{name}_cents"])
+    return pa.table(columns)
+
+
+def timestamps(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """ISO 8601 texts with an offset (``2026-11-02T07:18:19-05:00``) as Lima timestamps."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if len(array) == 0:
+        return pa.array([], pa.timestamp("ms", tz=TIMEZONE))
+    parsed = pc.strptime(array, format="%Y-%m-%dT%H:%M:%S%z", unit="s", error_is_null=False)
+    return parsed.cast(pa.timestamp("ms", tz=TIMEZONE))
+
+
+def cents_to_soles(cents: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Exact soles (decimal128(18, 2)) from integer cents: the cents are the unscaled value."""
+    array = cents.combine_chunks() if isinstance(cents, pa.ChunkedArray) else cents
+    values = np.asarray(array.fill_null(0).to_numpy(zero_copy_only=False), dtype="<i8")
+    words = np.empty(len(values) * 2, dtype="<i8")
+    words[0::2] = values
+    words[1::2] = np.where(values < 0, -1, 0)
+    validity = array.buffers()[0] if array.null_count else None
+    return pa.Array.from_buffers(
+        SOLES, len(values), [validity, pa.py_buffer(words.tobytes())], array.null_count
+    )
+
+
+def _number_text(value: Any) -> str | None:
+    """A JSON number as exact text (orjson gives the shortest float repr)."""
+    if value is None or isinstance(value, bool):
+        return None
+    return str(value) if isinstance(value, int) else repr(float(value))
+
+
+def _link(url: str) -> tuple[str, dt.date | None]:
+    """(release id, package day) of a record's linked release URL."""
+    path, _, fragment = url.partition("#")
+    match = _PACKAGE_DAY.search(path)
+    day = dt.date(int(match[1]), int(match[2]), int(match[3])) if match else None
+    return fragment, day
+
+
+class _RowBuilder:
+    """Column lists of every extract table, filled record by record."""
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+        self.ocids: dict[str, list[Any]] = defaultdict(list)
+        self.compiled: dict[str, list[Any]] = defaultdict(list)
+        self.rows: dict[str, dict[str, list[Any]]] = {
+            name: defaultdict(list) for name in FLAT_TABLES
+        }
+
+    def _row(self, table: str, ocid: str, release: str, position: int, **values: Any) -> None:
+        rows = self.rows[table]
+        rows["ocid"].append(ocid)
+        rows["id"].append(release)
+        rows[DAY_COLUMN].append(self.day)
+        rows[POSITION].append(position)
+        for name, value in values.items():
+            rows[name].append(value)
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        ocid = str(record["ocid"])
+        compiled = record["compiledRelease"]
+        links = [_link(str(link.get("url", ""))) for link in record.get("releases", [])]
+        contracts = compiled.get("contracts") or []
+        framework = not contracts
+        dated = contracts[0].get("dateSigned") if contracts else None
+        # A call-off belongs to its formalisation month; a framework agreement (first stage,
+        # dated by the agreement's start, often years before the history) to the month of
+        # the day that first publishes it (the earliest day wins in BulkQueries).
+        month = f"{self.day:%Y-%m}" if framework else str(dated or compiled.get("date", ""))[:7]
+        self.ocids["ocid"].append(ocid)
+        self.ocids[DAY_COLUMN].append(self.day)
+        self.ocids["month"].append(month)
+        self.ocids["framework"].append(framework)
+        self.ocids["states"].append(len(links))
+        self.ocids["release_id"].append(links[-1][0] if links else None)
+        self.ocids["package_date"].append(links[-1][1] if links else self.day)
+        self.ocids["first_package_date"].append(links[0][1] if links else self.day)
+        self.ocids["contract_status"].append(contracts[0].get("status") if contracts else None)
+        self.compiled["ocid"].append(ocid)
+        self.compiled[DAY_COLUMN].append(self.day)
+        self.compiled["json"].append(canonical_bytes(compiled))
+        release = str(compiled.get("id", ""))
+        if framework:
+            tender = compiled.get("tender") or {}
+            self._row(
+                "agreements",
+                ocid,
+                release,
+                0,
+                **{
+                    "date": compiled.get("date"),
+                    "tender/id": tender.get("id"),
+                    "tender/title": tender.get("title"),
+                    "tender/description": tender.get("description"),
+                    "tender/procurementMethod": tender.get("procurementMethod"),
+                    "tender/procurementMethodDetails": tender.get("procurementMethodDetails"),
+                },
+            )
+        self._contracts(ocid, release, contracts)
+        self._bids(ocid, release, compiled.get("bids") or {})
+        for position, party in enumerate(compiled.get("parties") or []):
+            identifier = party.get("identifier") or {}
+            self._row(
+                "parties",
+                ocid,
+                release,
+                position,
+                **{
+                    "parties/0/id": party.get("id"),
+                    "parties/0/name": party.get("name"),
+                    "parties/0/identifier/scheme": identifier.get("scheme"),
+                    "parties/0/identifier/id": identifier.get("id"),
+                    "parties/0/identifier/legalName": identifier.get("legalName"),
+                    "parties/0/roles": ";".join(party.get("roles") or []) or None,
+                },
+            )
+
+    def _contracts(self, ocid: str, release: str, contracts: list[dict[str, Any]]) -> None:
+        item_position = milestone_position = 0
+        for contract in contracts:
+            contract_id = contract.get("id")
+            for item in contract.get("items") or []:
+                unit = item.get("unit") or {}
+                value = unit.get("value") or {}
+                address = item.get("deliveryAddress") or {}
+                self._row(
+                    "items",
+                    ocid,
+                    release,
+                    item_position,
+                    **{
+                        "contracts/0/id": contract_id,
+                        "contracts/0/items/0/id": item.get("id"),
+                        "contracts/0/items/0/description": item.get("description"),
+                        "contracts/0/items/0/quantity": _number_text(item.get("quantity")),
+                        "contracts/0/items/0/unit/name": unit.get("name"),
+                        "contracts/0/items/0/unit/value/amount": _number_text(value.get("amount")),
+                        "contracts/0/items/0/unit/value/currency": value.get("currency"),
+                        "contracts/0/items/0/deliveryAddress/streetAddress": address.get(
+                            "streetAddress"
+                        ),
+                        "contracts/0/items/0/deliveryAddress/locality": address.get("locality"),
+                        "contracts/0/items/0/deliveryAddress/region": address.get("region"),
+                        "contracts/0/items/0/deliveryAddress/countryName": address.get(
+                            "countryName"
+                        ),
+                    },
+                )
+                item_position += 1
+            implementation = contract.get("implementation") or {}
+            for milestone in implementation.get("milestones") or []:
+                if milestone.get("type") != _DELIVERY:
+                    continue
+                prefix = "contracts/0/implementation/milestones/0/"
+                self._row(
+                    "deliveries",
+                    ocid,
+                    release,
+                    milestone_position,
+                    **{
+                        "contracts/0/id": contract_id,
+                        **{
+                            prefix + key: milestone.get(key)
+                            for key in ("id", "title", "type", "status", "dueDate", "description")
+                        },
+                    },
+                )
+                milestone_position += 1
+
+    def _bids(self, ocid: str, release: str, bids: Mapping[str, Any]) -> None:
+        position = 0
+        for bid in bids.get("details") or []:
+            value = bid.get("value") or {}
+            for tenderer in bid.get("tenderers") or [{}]:
+                self._row(
+                    "bids",
+                    ocid,
+                    release,
+                    position,
+                    **{
+                        "bids/details/0/id": bid.get("id"),
+                        "bids/details/0/date": bid.get("date"),
+                        "bids/details/0/status": bid.get("status"),
+                        "bids/details/0/value/amount": _number_text(value.get("amount")),
+                        "bids/details/0/value/currency": value.get("currency"),
+                        "bids/details/0/tenderers/0/id": tenderer.get("id"),
+                        "bids/details/0/tenderers/0/name": tenderer.get("name"),
+                    },
+                )
+                position += 1
+
+    def write(self, out: Path) -> None:
+        pq.write_table(pa.table(dict(self.ocids), schema=OCID_SCHEMA), out / f"{OCIDS}.parquet")
+        pq.write_table(
+            pa.table(dict(self.compiled), schema=COMPILED_SCHEMA),
+            out / f"{COMPILED}.parquet",
+            compression="zstd",
+        )
+        for name, definition in FLAT_TABLES.items():
+            pq.write_table(_typed(self.rows[name], definition), out / f"{name}.parquet")
+
+
+def extract_schema(definition: Table) -> pa.Schema:
+    """A flat table's extract schema: its dictionary columns, the package day and position."""
+    return (
+        definition.arrow_schema()
+        .append(pa.field(DAY_COLUMN, pa.date32()))
+        .append(pa.field(POSITION, pa.int32()))
+    )
+
+
+def _typed(rows: Mapping[str, list[Any]], definition: Table) -> pa.Table:
+    """Column lists converted to the dictionary's types (exact decimals, Lima timestamps)."""
+    schema = extract_schema(definition)
+    arrays = []
+    for field in schema:
+        values = rows.get(field.name, [])
+        if pa.types.is_decimal(field.type):
+            arrays.append(pa.array(values, pa.string()).cast(field.type))
+        elif pa.types.is_timestamp(field.type):
+            arrays.append(timestamps(pa.array(values, pa.string())))
+        else:
+            arrays.append(pa.array(values, field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)

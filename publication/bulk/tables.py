@@ -1,0 +1,120 @@
+"""The flat tables of one month, as DuckDB queries over the per-day extracts.
+
+``BulkQueries`` loads the small ``ocids`` extracts of every published day and decides, for
+each ocid, the month it belongs to (its formalisation month as first published, so an order
+never moves between files) and the last day that touched it (where its latest state is).
+A month's tables then read only the extracts of the days that touch that month's ocids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from publication.bulk.extract import COMPILED, DAY_COLUMN, FLAT_TABLES, OCIDS, ORDERS, POSITION
+from publication.dictionary import ORDERS as ORDERS_TABLE
+from publication.dictionary import TIMEZONE
+
+BATCH_ROWS = 65_536
+COMPILED_BATCH_ROWS = 256
+
+# Latest state of an order: newest status date, then the newest package, then the newest
+# snapshot and line (equal states seen in two snapshots).
+_ORDER_COLUMNS = ", ".join(
+    f"l.{name}"
+    if name in ("contract_status", "states", "release_id", "package_date", "first_package_date")
+    else ("'PEN' AS currency" if name == "currency" else f"o.{name}")
+    for name in ORDERS_TABLE.names
+)
+
+
+def connect(temp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that spills to ``temp`` beyond ``memory_limit``, in Lima time."""
+    temp.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET temp_directory = ?", [str(temp)])
+    con.execute("SET threads = 2")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET TimeZone = ?", [TIMEZONE])
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+class BulkQueries:
+    """Month membership of every ocid and the month-level table queries."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, extracts: dict[dt.date, Path]) -> None:
+        self.con = con
+        self.extracts = extracts
+        files = [str(extracts[day] / f"{OCIDS}.parquet") for day in sorted(extracts)]
+        con.execute("CREATE OR REPLACE TABLE ocids AS SELECT * FROM read_parquet($f)", {"f": files})
+        con.execute(
+            f"""CREATE OR REPLACE TABLE ocid_map AS
+            SELECT ocid, arg_min(month, {DAY_COLUMN}) AS month,
+                   max({DAY_COLUMN}) AS latest_day, bool_or(framework) AS framework
+            FROM ocids GROUP BY ocid"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TABLE ocid_latest AS
+            SELECT o.* FROM ocids o JOIN ocid_map m
+              ON o.ocid = m.ocid AND o.{DAY_COLUMN} = m.latest_day"""
+        )
+
+    def months(self) -> list[str]:
+        """Every month with an ocid or a published day."""
+        rows = self.con.execute("SELECT DISTINCT month FROM ocid_map").fetchall()
+        found = {str(row[0]) for row in rows} | {f"{day:%Y-%m}" for day in self.extracts}
+        return sorted(found)
+
+    def inputs(self, month: str) -> list[dt.date]:
+        """Days a month's files depend on: its own days (their releases) and every day that
+        touched one of its ocids (their latest states)."""
+        rows = self.con.sql(
+            f"""SELECT DISTINCT o.{DAY_COLUMN} FROM ocids o JOIN ocid_map m USING (ocid)
+            WHERE m.month = ?""",
+            params=[month],
+        ).fetchall()
+        days = {row[0] for row in rows} | {d for d in self.extracts if f"{d:%Y-%m}" == month}
+        return sorted(days)
+
+    def _files(self, days: Sequence[dt.date], name: str) -> list[str]:
+        return [str(self.extracts[day] / f"{name}.parquet") for day in days]
+
+    def orders(self, month: str, days: Sequence[dt.date]) -> pa.RecordBatchReader:
+        """The month's orders in their latest state, one row each, by order number."""
+        return self.con.sql(
+            f"""SELECT {_ORDER_COLUMNS} FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY ocid ORDER BY last_status_at DESC, {DAY_COLUMN} DESC,
+                    process_time DESC, source_file DESC, source_line DESC) AS state_rank
+                FROM read_parquet($f)
+                WHERE ocid IN (SELECT ocid FROM ocid_map WHERE month = $m AND NOT framework)
+            ) o JOIN ocid_latest l ON l.ocid = o.ocid
+            WHERE o.state_rank = 1
+            ORDER BY o.order_number, o.ocid""",
+            params={"f": self._files(days, ORDERS), "m": month},
+        ).to_arrow_reader(BATCH_ROWS)
+
+    def flat(self, table: str, month: str, days: Sequence[dt.date]) -> pa.RecordBatchReader:
+        """Rows of an OCDS-side table for the month's ocids, from each ocid's latest day."""
+        columns = ", ".join(f't."{name}"' for name in FLAT_TABLES[table].names)
+        return self.con.sql(
+            f"""SELECT {columns} FROM read_parquet($f) t JOIN ocid_map m
+              ON t.ocid = m.ocid AND t.{DAY_COLUMN} = m.latest_day
+            WHERE m.month = $m ORDER BY t.ocid, t.{POSITION}""",
+            params={"f": self._files(days, table), "m": month},
+        ).to_arrow_reader(BATCH_ROWS)
+
+    def compiled(self, month: str, days: Sequence[dt.date]) -> pa.RecordBatchReader:
+        """Compiled releases (canonical JSON) of the month's ocids, latest state, by ocid."""
+        return self.con.sql(
+            f"""SELECT t.json FROM read_parquet($f) t JOIN ocid_map m
+              ON t.ocid = m.ocid AND t.{DAY_COLUMN} = m.latest_day
+            WHERE m.month = $m ORDER BY t.ocid""",
+            params={"f": self._files(days, COMPILED), "m": month},
+        ).to_arrow_reader(COMPILED_BATCH_ROWS)

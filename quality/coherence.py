@@ -1,0 +1,393 @@
+"""Coherence suite over OCDS releases: the registry-grade checks libcoveocds does not make.
+
+Rules as data (``COHERENCE_RULES``): an id, a severity, descriptions and the function that
+yields one finding per problem in a release. Errors (``block``) must never happen: dates out of
+order, statuses that contradict each other or their codelist definition, empty fields,
+references to parties that do not exist or carry another name or role, negative amounts.
+Warnings (``warn``) are published data that a user must read with care; each is explained in
+the publication policy (``policy``: ``ocds_mappings.caveats.WARNINGS``, which the policy lists).
+
+The reference and name checks re-implement Pelican's "Parties are referenced", "Supplier's
+name is consistent" and role checks; the date checks its timeline checks (open-contracting/
+pelican-backend, docs/checks/en.md); ``no_empty`` is libcoveocds' ``empty_field``.
+
+Runs as a day check of the mapping step and, in the tests, over a synthetic month with every
+status and over the real samples (releases and compiled releases).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocds_mappings.caveats import UNKNOWN_PROCEDURE, UNKNOWN_STATUS, WARNINGS
+from ocds_mappings.mapping import FRAMEWORK_METHOD_DETAILS, PROCEDURE_RULES, STATUS_RULES
+from quality.rules import CheckResult, Lang, Severity
+
+Release = Mapping[str, Any]
+_SAMPLE = 20
+INCOMPLETE_TENDER = frozenset(
+    {"planning", "planned", "active", "cancelled", "unsuccessful", "withdrawn"}
+)
+CLOSED_CONTRACT = frozenset({"terminated", "cancelled"})
+# OrganizationReference paths and the party role each one needs.
+_REFERENCE_ROLES = (
+    ("buyer", "buyer"),
+    ("tender.procuringEntity", "procuringEntity"),
+    ("tender.tenderers", "tenderer"),
+    ("awards.suppliers", "supplier"),
+    ("bids.details.tenderers", "tenderer"),
+    ("contracts.implementation.transactions.payer", "payer"),
+    ("contracts.implementation.transactions.payee", "payee"),
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may compare a release with besides itself."""
+
+    published_date: str | None = None
+
+
+@dataclass(frozen=True)
+class CoherenceRule:
+    """One coherence rule: findings are problems (``block``) or caveats to read (``warn``)."""
+
+    id: str
+    severity: Severity
+    es: str
+    en: str
+    policy: str
+    check: Callable[[Release, Context], Iterator[str]] = field(repr=False)
+
+    def description(self, lang: Lang) -> str:
+        """The rule in ``lang``."""
+        return self.es if lang == "es" else self.en
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every (path, value) under ``value``, containers included."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{path}[{index}]")
+
+
+def _references(release: Release) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(path, role, OrganizationReference) for every party reference in a release."""
+    tender = release.get("tender") or {}
+    if isinstance(release.get("buyer"), dict):
+        yield "buyer", "buyer", release["buyer"]
+    if isinstance(tender.get("procuringEntity"), dict):
+        yield "tender.procuringEntity", "procuringEntity", tender["procuringEntity"]
+    for i, reference in enumerate(tender.get("tenderers") or []):
+        yield f"tender.tenderers[{i}]", "tenderer", reference
+    for a, award in enumerate(release.get("awards") or []):
+        for i, reference in enumerate(award.get("suppliers") or []):
+            yield f"awards[{a}].suppliers[{i}]", "supplier", reference
+    for b, bid in enumerate((release.get("bids") or {}).get("details") or []):
+        for i, reference in enumerate(bid.get("tenderers") or []):
+            yield f"bids.details[{b}].tenderers[{i}]", "tenderer", reference
+    for c, contract in enumerate(release.get("contracts") or []):
+        transactions = (contract.get("implementation") or {}).get("transactions") or []
+        for t, transaction in enumerate(transactions):
+            for key, role in (("payer", "payer"), ("payee", "payee")):
+                if isinstance(transaction.get(key), dict):
+                    path = f"contracts[{c}].implementation.transactions[{t}].{key}"
+                    yield path, role, transaction[key]
+
+
+def _parties(release: Release) -> dict[Any, Mapping[str, Any]]:
+    return {party.get("id"): party for party in release.get("parties") or []}
+
+
+def _milestones(contract: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for i, milestone in enumerate(contract.get("milestones") or []):
+        yield f"milestones[{i}]", milestone
+    for i, milestone in enumerate((contract.get("implementation") or {}).get("milestones") or []):
+        yield f"implementation.milestones[{i}]", milestone
+
+
+def _not_after(earlier: Any, later: Any, what_earlier: str, what_later: str) -> Iterator[str]:
+    first, second = _instant(earlier), _instant(later)
+    if first is not None and second is not None and first > second:
+        yield f"{what_earlier} {earlier} is after {what_later} {later}"
+
+
+def _dates_in_order(release: Release, context: Context) -> Iterator[str]:
+    date = release.get("date")
+    if context.published_date is not None:
+        yield from _not_after(date, context.published_date, "date", "publishedDate")
+    for key in ("tenderPeriod", "contractPeriod"):
+        period = (release.get("tender") or {}).get(key) or {}
+        yield from _not_after(
+            period.get("startDate"), period.get("endDate"), f"tender.{key}.startDate", "endDate"
+        )
+    awards = {award.get("id"): award for award in release.get("awards") or []}
+    for a, award in enumerate(release.get("awards") or []):
+        yield from _not_after(award.get("date"), date, f"awards[{a}].date", "date")
+    for c, contract in enumerate(release.get("contracts") or []):
+        where = f"contracts[{c}]"
+        signed = contract.get("dateSigned")
+        yield from _not_after(signed, date, f"{where}.dateSigned", "date")
+        award_date = (awards.get(contract.get("awardID")) or {}).get("date")
+        yield from _not_after(award_date, signed, "award date", f"{where}.dateSigned")
+        period = contract.get("period") or {}
+        yield from _not_after(
+            period.get("startDate"), period.get("endDate"), f"{where}.period.startDate", "endDate"
+        )
+        for path, milestone in _milestones(contract):
+            for key in ("dateMet", "dateModified"):
+                yield from _not_after(milestone.get(key), date, f"{where}.{path}.{key}", "date")
+        transactions = (contract.get("implementation") or {}).get("transactions") or []
+        for t, transaction in enumerate(transactions):
+            when = transaction.get("date")
+            path = f"{where}.implementation.transactions[{t}].date"
+            yield from _not_after(when, date, path, "date")
+            yield from _not_after(signed, when, f"{where}.dateSigned", path)
+
+
+def _statuses_agree(release: Release, context: Context) -> Iterator[str]:
+    del context
+    tender_status = (release.get("tender") or {}).get("status")
+    if tender_status in INCOMPLETE_TENDER and (release.get("awards") or release.get("contracts")):
+        yield f"tender.status {tender_status!r} with awards or contracts"
+    awards = {award.get("id"): award for award in release.get("awards") or []}
+    for c, contract in enumerate(release.get("contracts") or []):
+        where = f"contracts[{c}]"
+        status = contract.get("status")
+        award_status = (awards.get(contract.get("awardID")) or {}).get("status")
+        implementation = contract.get("implementation") or {}
+        transactions = implementation.get("transactions") or []
+        if status == "cancelled":
+            if contract.get("dateSigned"):
+                yield f"{where} cancelled (before signature) but has dateSigned"
+            if transactions:
+                yield f"{where} cancelled but has transactions"
+            if award_status not in (None, "cancelled"):
+                yield f"{where} cancelled but its award is {award_status!r}"
+        if status in ("active", "terminated"):
+            if not contract.get("dateSigned"):
+                yield f"{where} {status} (signed) but has no dateSigned"
+            if award_status not in (None, "active"):
+                yield f"{where} {status} but its award is {award_status!r}"
+        if award_status == "cancelled" and status not in (None, "cancelled"):
+            yield f"{where} is {status!r} but its award is cancelled"
+        paid = False
+        for path, milestone in _milestones(contract):
+            milestone_status = milestone.get("status")
+            if milestone_status == "met" and not milestone.get("dateMet"):
+                yield f"{where}.{path} met without dateMet"
+            if milestone_status != "met" and milestone.get("dateMet"):
+                yield f"{where}.{path} {milestone_status!r} with a dateMet"
+            if status in CLOSED_CONTRACT and milestone_status == "scheduled":
+                yield f"{where}.{path} still scheduled on a {status} contract"
+            if status == "cancelled" and milestone_status == "met":
+                yield f"{where}.{path} met on a contract cancelled before signature"
+            paid |= milestone.get("type") == "payment" and milestone_status == "met"
+        if paid and not transactions:
+            yield f"{where} has a met payment milestone and no transaction"
+
+
+def _no_empty(release: Release, context: Context) -> Iterator[str]:
+    del context
+    for path, value in _walk(release, "$"):
+        if isinstance(value, str) and not value.strip():
+            yield f"{path} is an empty string"
+        elif isinstance(value, dict | list) and not value:
+            yield f"{path} is empty"
+
+
+def _names_match(release: Release, context: Context) -> Iterator[str]:
+    del context
+    parties = _parties(release)
+    for path, _, reference in _references(release):
+        party = parties.get(reference.get("id"))
+        if party is not None and reference.get("name") != party.get("name"):
+            yield f"{path}.name {reference.get('name')!r} differs from the party's {party.get('name')!r}"
+
+
+def _references_resolve(release: Release, context: Context) -> Iterator[str]:
+    del context
+    parties = _parties(release)
+    referenced: set[tuple[Any, str]] = set()
+    for path, role, reference in _references(release):
+        party = parties.get(reference.get("id"))
+        referenced.add((reference.get("id"), role))
+        if party is None:
+            yield f"{path} references {reference.get('id')!r}, not in parties"
+        elif role not in (party.get("roles") or []):
+            yield f"{path} references {reference.get('id')!r}, whose roles lack {role!r}"
+    roles_checked = {role for _, role in _REFERENCE_ROLES} - {"buyer"}
+    for party in release.get("parties") or []:
+        for role in party.get("roles") or []:
+            if role in roles_checked and (party.get("id"), role) not in referenced:
+                yield f"party {party.get('id')!r} has role {role!r} but nothing references it so"
+
+
+def _amounts(release: Release, context: Context) -> Iterator[str]:
+    del context
+    for path, value in _walk(release, "$"):
+        if not isinstance(value, dict):
+            continue
+        for key in ("amount", "amountNet"):
+            amount = value.get(key)
+            if isinstance(amount, int | float) and not isinstance(amount, bool) and amount < 0:
+                yield f"{path}.{key} {amount} is negative"
+        amount, net = value.get("amount"), value.get("amountNet")
+        if isinstance(amount, int | float) and isinstance(net, int | float) and net > amount:
+            yield f"{path}.amountNet {net} exceeds amount {amount}"
+    for c, contract in enumerate(release.get("contracts") or []):
+        transactions = (contract.get("implementation") or {}).get("transactions") or []
+        paid = sum((t.get("value") or {}).get("amount") or 0 for t in transactions)
+        value = (contract.get("value") or {}).get("amount")
+        if transactions and isinstance(value, int | float) and paid > value:
+            yield f"contracts[{c}] transactions total {paid} exceeds the contract value {value}"
+
+
+def _unknown_status(release: Release, context: Context) -> Iterator[str]:
+    del context
+    for c, contract in enumerate(release.get("contracts") or []):
+        raw = contract.get("statusDetails")
+        if raw is not None and raw not in STATUS_RULES:
+            yield f"contracts[{c}].statusDetails {raw!r}: no contract or award status published"
+
+
+def _unknown_procedure(release: Release, context: Context) -> Iterator[str]:
+    del context
+    details = (release.get("tender") or {}).get("procurementMethodDetails")
+    if (
+        details is not None
+        and details != FRAMEWORK_METHOD_DETAILS
+        and details not in PROCEDURE_RULES
+    ):
+        yield f"tender.procurementMethodDetails {details!r}: tender.competitive left unset"
+
+
+COHERENCE_RULES: tuple[CoherenceRule, ...] = (
+    CoherenceRule(
+        "coherence.dates_in_order",
+        "block",
+        "Las fechas están en orden (adjudicación ≤ firma ≤ release ≤ publicación; "
+        "periodos, hitos y transacciones)",
+        "Dates are in order (award ≤ signature ≤ release ≤ publication; periods, milestones, "
+        "transactions)",
+        "",
+        _dates_in_order,
+    ),
+    CoherenceRule(
+        "coherence.statuses_agree",
+        "block",
+        "Los estados de la licitación, adjudicación, contrato e hitos no se contradicen",
+        "Tender, award, contract and milestone statuses agree with each other and their codelists",
+        "",
+        _statuses_agree,
+    ),
+    CoherenceRule(
+        "coherence.no_empty_fields",
+        "block",
+        "Ningún texto, objeto o lista vacío",
+        "No empty string, object or array",
+        "",
+        _no_empty,
+    ),
+    CoherenceRule(
+        "coherence.party_names_match",
+        "block",
+        "Cada referencia a una parte lleva el nombre de esa parte",
+        "Every party reference carries the party's name",
+        "",
+        _names_match,
+    ),
+    CoherenceRule(
+        "coherence.party_references",
+        "block",
+        "Cada referencia apunta a una parte con ese rol, y cada rol está referenciado",
+        "Every reference points to a party with that role, and every role is referenced",
+        "",
+        _references_resolve,
+    ),
+    CoherenceRule(
+        "coherence.amounts_non_negative",
+        "block",
+        "Montos no negativos; neto ≤ bruto; pagos ≤ valor del contrato",
+        "Amounts are not negative; net ≤ gross; payments ≤ contract value",
+        "",
+        _amounts,
+    ),
+    CoherenceRule(
+        UNKNOWN_STATUS,
+        "warn",
+        "Estado de orden sin correspondencia documentada: solo se publica el valor original",
+        "Order status with no documented mapping: only the raw value is published",
+        WARNINGS[UNKNOWN_STATUS],
+        _unknown_status,
+    ),
+    CoherenceRule(
+        UNKNOWN_PROCEDURE,
+        "warn",
+        "Tipo de procedimiento sin correspondencia documentada: competitive sin valor",
+        "Procedure type with no documented mapping: competitive left unset",
+        WARNINGS[UNKNOWN_PROCEDURE],
+        _unknown_procedure,
+    ),
+)
+WARNING_RULES = tuple(rule for rule in COHERENCE_RULES if rule.severity == "warn")
+
+
+def coherence_findings(
+    releases: Sequence[Release], *, published_date: str | None = None
+) -> dict[str, list[str]]:
+    """Rule id -> findings (``{release id}: {problem}``) over ``releases``; every rule listed."""
+    context = Context(published_date=published_date)
+    found: dict[str, list[str]] = {rule.id: [] for rule in COHERENCE_RULES}
+    for release in releases:
+        for rule in COHERENCE_RULES:
+            found[rule.id] += [
+                f"{release.get('id')}: {problem}" for problem in rule.check(release, context)
+            ]
+    return found
+
+
+def check_coherence(
+    releases: Sequence[Release], *, published_date: str | None = None, lang: Lang = "es"
+) -> list[CheckResult]:
+    """One check per rule: an error rule blocks the day, a warning rule reports."""
+    found = coherence_findings(releases, published_date=published_date)
+    checks = []
+    for rule in COHERENCE_RULES:
+        problems = found[rule.id]
+        if not problems:
+            message = rule.description(lang)
+        else:
+            head = "; ".join(problems[:3])
+            message = (
+                f"{len(problems)} hallazgo(s): {head}"
+                if lang == "es"
+                else f"{len(problems)} finding(s): {head}"
+            )
+        checks.append(
+            CheckResult(
+                rule.id,
+                not problems,
+                rule.severity,
+                message,
+                {"count": len(problems), "sample": problems[:_SAMPLE]},
+            )
+        )
+    return checks

@@ -1,0 +1,282 @@
+"""Every URL of the published site resolves under `publicar serve` (issue 13).
+
+Two synthetic days (the second with a late state, so records link back to the first day) are
+published with the base URL of a `publicar serve` subprocess over the same datasets root. A
+crawler then follows every URL under that base URL found in the packages, records, local
+extensions, catalogues and pages, and fails on any that does not resolve. URLs elsewhere (the
+order PDFs on PERÚ COMPRAS' servers, official extensions, the licence) are listed, not
+fetched. libcoveocds reads the local extensions from the same server.
+
+A second site, published with a real-looking identity and the production profile, contains
+neither the example prefix nor any ``example`` host anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html.parser
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from ocds_offline import libcoveocds_report, mount_offline
+from snapshots import pay_one_order
+
+from integrity.layout import DEFAULT_DATASET, RECORD_PACKAGE, RELEASE_PACKAGE, DayLayout
+from perucompras.reader import read_monthly_file
+from perucompras.synthetic import generate_month
+from perucompras.synthetic_details import generate_detailed_export, generate_quotations
+from publication import steps
+from publication.details import companion_files
+from settings import Identity, Profile
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+pytestmark = pytest.mark.skipif(
+    not (SHARED / "ocds" / "1__1__5" / "release-schema.json").is_file(),
+    reason=f"OCDS schema files not found under {SHARED / 'ocds'}",
+)
+PUBLICAR = Path(sys.executable).parent / "publicar"
+D1, D2 = dt.date(2025, 11, 10), dt.date(2025, 11, 11)
+REAL_LOOKING = Identity(
+    ocid_prefix="ocds-abc123",
+    base_url="https://datos.test/pc",
+    publisher_name="Observatorio de Compras Públicas",
+    publisher_uid="20999999993",
+    publisher_uri="https://observatorio.test",
+    contact_email="datos@observatorio.test",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _publish_days(
+    source: Path, root: Path, identity: Identity, profile: Profile, days: list[dt.date]
+) -> None:
+    """Publish synthetic days through the steps (companions included, no chain)."""
+    monthly = generate_month(days[0].year, days[0].month, source, orders=400)
+    orders = read_monthly_file(monthly).orders
+    generate_detailed_export(days[0].year, days[0].month, source, orders=orders)
+    generate_quotations(days[0].year, days[0].month, source, orders=orders)
+    for index, day in enumerate(days):
+        if index:
+            pay_one_order(monthly, days[index - 1], day)
+        checked = steps.check_quality(steps.extract([monthly], day, root=root), day)
+        mapped = steps.map_releases(
+            checked,
+            ocid_prefix=identity.ocid_prefix,
+            ocid_pattern=identity.ocid_pattern,
+            root=root,
+            companions=companion_files(source, day),
+        )
+        published = steps.publish(
+            mapped,
+            root=root,
+            dataset=DEFAULT_DATASET,
+            day=day,
+            identity=identity,
+            profile=profile,
+            synthetic=True,
+        )
+        assert published.gate_passed, published.failures
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """`publicar serve` on a free port over a datasets root published with that base URL."""
+    work = tmp_path_factory.mktemp("served")
+    root = work / "datasets"
+    root.mkdir()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERUCOMPRAS_")}
+    server = subprocess.Popen(
+        [str(PUBLICAR), "serve", "--datasets", str(root), "--port", str(port)],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/", timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break  # the server answers (nothing published yet)
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("publicar serve did not start") from None
+                time.sleep(0.2)
+        _publish_days(work / "source", root, Identity(base_url=base), "dev", [D1, D2])
+        yield {"root": root, "base": base}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+class _Links(html.parser.HTMLParser):
+    """href and src attributes of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.links += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def _links(url: str, body: bytes, content_type: str) -> list[str]:
+    """Absolute URLs a fetched resource names (JSON strings, HTML links, extension files)."""
+    if url.endswith((".json", ".jsonld")) or "json" in content_type:
+        data = json.loads(body)
+        found = [s for s in _strings(data) if s.startswith(("http://", "https://"))]
+        if url.endswith("/extension.json"):
+            found += [urljoin(url, name) for name in data.get("schemas", [])]
+            found += [urljoin(url, f"codelists/{name}") for name in data.get("codelists", [])]
+        return found
+    if url.endswith(".html") or url.endswith("/") or "html" in content_type:
+        parser = _Links()
+        parser.feed(body.decode("utf-8", errors="replace"))
+        return [urljoin(url, link) for link in parser.links if not link.startswith("#")]
+    return []
+
+
+def _crawl(
+    base: str, seeds: list[str]
+) -> tuple[dict[str, int], set[str], list[str], dict[str, str]]:
+    """Fetch every URL under ``base`` reachable from ``seeds``: status per URL, the external
+    URLs seen, record links whose fragment names no release of the package, and the page
+    that first linked each URL."""
+    statuses: dict[str, int] = {}
+    external: set[str] = set()
+    bad_fragments: list[str] = []
+    bodies: dict[str, bytes] = {}
+    referrer: dict[str, str] = {}
+    queue = deque((seed, "seed") for seed in seeds)
+    while queue:
+        link, source = queue.popleft()
+        url, fragment = urldefrag(link)
+        referrer.setdefault(url, source)
+        if not url.startswith(f"{base}/") and url != base:
+            external.add(link)
+            continue
+        if url not in statuses:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    statuses[url] = response.status
+                    bodies[url] = response.read()
+                    content_type = response.headers.get("Content-Type", "")
+                    final = response.geturl()  # after a redirect (a folder without its "/")
+            except urllib.error.HTTPError as error:
+                statuses[url] = error.code
+                continue
+            if not url.endswith((".parquet", ".csv", ".jsonl")):
+                links = _links(final, bodies[url], content_type)
+                queue.extend((found, url) for found in links)
+        from_record = source.endswith(RECORD_PACKAGE)  # a linked release: {package}#{id}
+        if fragment and from_record and url.endswith(RELEASE_PACKAGE) and url in bodies:
+            ids = {release["id"] for release in json.loads(bodies[url])["releases"]}
+            if fragment not in ids:
+                bad_fragments.append(link)
+    return statuses, external, bad_fragments, referrer
+
+
+def test_every_url_resolves_under_publicar_serve(served: dict[str, Any]) -> None:
+    base, root = served["base"], served["root"]
+    packages = [
+        f"{base}/{DEFAULT_DATASET}/{day:%Y/%m/%d}/{DayLayout(root, DEFAULT_DATASET, day).name(kind)}"
+        for day in (D1, D2)
+        for kind in (RELEASE_PACKAGE, RECORD_PACKAGE)
+    ]
+    statuses, external, bad_fragments, referrer = _crawl(base, [f"{base}/", *packages])
+    missing = {url: referrer[url] for url, status in statuses.items() if status != 200}
+    assert missing == {}, f"not served (URL: page linking it): {missing}"
+    assert bad_fragments == []
+    crawled = set(statuses)
+    assert set(packages) <= crawled
+    assert f"{base}/publication-policy.md" in crawled
+    for name in ("net_amount", "status_details"):
+        for file in ("extension.json", "release-schema.json", "README.md"):
+            assert f"{base}/extensions/{name}/{file}" in crawled
+    hosts = {urlsplit(url).hostname for url in external}
+    print(f"{len(crawled)} URLs served; not fetched (external): {sorted(h or '' for h in hosts)}")
+    assert "apps1.perucompras.gob.pe" in hosts and "raw.githubusercontent.com" in hosts
+    assert not [host for host in hosts if host and "example" in host]
+
+
+def test_libcoveocds_reads_the_local_extensions_from_the_server(
+    served: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    base, root = served["base"], served["root"]
+    path = DayLayout(root, DEFAULT_DATASET, D2).path(RELEASE_PACKAGE)
+    package = json.loads(path.read_bytes())
+    local = [url for url in package["extensions"] if url.startswith(f"{base}/extensions/")]
+    assert len(local) == 2
+    adapter = mount_offline(monkeypatch, package["extensions"], live=[f"{base}/"])
+    report = libcoveocds_report(package, tmp_path)
+    assert report["validation_errors"] == []
+    assert report["additional_fields"] == []  # amountNet and statusDetails are declared
+    assert report["extensions"]["invalid_extension"] == {}
+    assert report.get("additional_checks", {}) == {}
+    assert not [url for url in adapter.requested if url.startswith(base)]
+    assert all(adapter.fetched(url) for url in package["extensions"] if url not in local)
+
+
+def test_dev_packages_say_they_are_not_official(served: dict[str, Any]) -> None:
+    root = served["root"]
+    for day in (D1, D2):
+        for kind in (RELEASE_PACKAGE, RECORD_PACKAGE):
+            package = json.loads(DayLayout(root, DEFAULT_DATASET, day).path(kind).read_bytes())
+            assert "publicación no oficial" in package["publisher"]["name"]
+            assert "datos sintéticos" in package["publisher"]["name"]
+    assert "**Not an official publication.**" in (root / "publication-policy.md").read_text()
+
+
+def test_a_real_looking_identity_leaves_no_placeholder(tmp_path: Path) -> None:
+    root = tmp_path / "datasets"
+    _publish_days(tmp_path / "source", root, REAL_LOOKING, "production", [D1])
+    files = [path for path in root.rglob("*") if path.is_file()]
+    assert len(files) > 15
+    offending = [
+        str(path.relative_to(root))
+        for path in files
+        if b"213czf" in path.read_bytes() or b"example" in path.read_bytes().lower()
+    ]
+    assert offending == []
+    package = json.loads(DayLayout(root, DEFAULT_DATASET, D1).path(RELEASE_PACKAGE).read_bytes())
+    assert package["uri"].startswith("https://datos.test/pc/")
+    assert all(r["ocid"].startswith("ocds-abc123-") for r in package["releases"])
+    assert package["publisher"]["name"].startswith("Observatorio de Compras Públicas")
+    assert "publicación no oficial" not in package["publisher"]["name"]
+    extension = json.loads((root / "extensions" / "net_amount" / "extension.json").read_bytes())
+    assert extension["documentationUrl"]["en"] == (
+        "https://datos.test/pc/extensions/net_amount/README.md"
+    )
+    assert extension["contactPoint"]["email"] == "datos@observatorio.test"
