@@ -38,6 +38,7 @@ from integrity.verify._values import hex32, short
 
 # The registry is read once per date of a range; longer ranges are checked in pieces.
 MAX_REGISTRY_DAYS = 3660
+REGISTRY_FIRST_DAY = dt.date(2000, 1, 1)  # the registry refuses earlier days
 
 
 def verify_range(
@@ -112,6 +113,7 @@ def _check_registry_days(
     if pin is None:
         check.skip(SkipReason.UNAVAILABLE, "range.registry_no_pin")
         return
+    start = max(start, REGISTRY_FIRST_DAY)
     last = min(end, (options.now or dt.datetime.now(dt.UTC)).date())
     span = (last - start).days + 1
     if span > MAX_REGISTRY_DAYS:
@@ -119,6 +121,7 @@ def _check_registry_days(
         return
     late: list[str] = []
     corrected: list[str] = []
+    missing = 0
     ident = dataset_id(dataset)
     try:
         access = options.chain
@@ -133,6 +136,7 @@ def _check_registry_days(
             if entries.latest is None:
                 continue
             if day not in present:
+                missing += 1
                 check.fail(
                     "range.anchored_missing",
                     date=day.isoformat(),
@@ -149,7 +153,8 @@ def _check_registry_days(
     except Exception as error:
         check.skip(SkipReason.UNAVAILABLE, "anchor.chain_unreachable", error=short(error))
         return
-    check.ok("range.registry_ok", days=span, start=start.isoformat(), end=last.isoformat())
+    if not missing and span > 0:
+        check.ok("range.registry_ok", days=span, start=start.isoformat(), end=last.isoformat())
     if late:
         check.ok("range.late", dates=", ".join(late), count=len(late))
     if corrected:
