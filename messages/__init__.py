@@ -30,7 +30,7 @@ __all__ = [
 
 DEFAULT_LANG = "es"
 LANGUAGES = ("es", "en")
-DOMAINS = ("verify", "data", "harvest", "portal")
+DOMAINS = ("verify", "source", "quality", "run", "publication", "data", "harvest", "portal")
 
 Catalogue = Mapping[str, Mapping[str, str]]
 

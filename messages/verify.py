@@ -1149,6 +1149,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
     },
     # --- dev chain
+    "synthetic.note": {
+        "es": (
+            'Nota: estos datos son SINTÉTICOS (el manifiesto dice "synthetic": true): '
+            "órdenes generadas con el formato real para probar la publicación, no compras reales."
+        ),
+        "en": (
+            'Note: this data is SYNTHETIC (the manifest says "synthetic": true): orders '
+            "generated in the real format to exercise the publication, not real purchases."
+        ),
+    },
     "devchain.warning": {
         "es": (
             "AVISO: este resultado proviene de la cadena local de desarrollo (anvil). "

@@ -3,15 +3,23 @@
 Produces the normalised order table and the quarantine table of docs/ARCHITECTURE.md as Arrow
 tables. Only parse-level rules live here; business rules belong to the quality layer.
 
-Variants, detected per file: latin-1 or UTF-8 (optionally with BOM); optionally a TAB before
-every field but the first (``field_prefix``); dates ``YYYY-MM-DD HH:MM:SS`` or
-``D/MM/YYYY HH:MM``; amounts with 0-2 decimals.
+Variants, detected per file: latin-1 (Windows-1252 when bytes 0x80-0x9f occur) or UTF-8
+(optionally with BOM); optionally a TAB before every field but the first (``field_prefix``);
+dates ``YYYY-MM-DD HH:MM:SS`` or ``D/MM/YYYY HH:MM``; amounts with 0-2 decimals; columns found
+by name (accents and case ignored), optional columns may be missing and unknown ones are ignored.
+
+Only a problem of the file as a whole refuses it (``SourceFileError``, check
+``source_files_readable``): empty or binary content, a wrong separator, a required column
+missing or repeated, or undecodable bytes in half the rows or more. Everything else quarantines
+the row alone, with the column, the raw value and a message from the catalogue
+(``messages/source.py``) in the language asked for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,10 +29,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perucompras.agreements import resolve_agreements
-from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
+from messages import text
+from perucompras.agreements import parse_labels
+from perucompras.quarantine import (
+    QUARANTINE_SCHEMA,
+    Param,
+    RowProblems,
+    format_top,
+    quoted,
+    render_column,
+)
 
 SEPARATOR = ";"
+READABLE_CHECK = "source_files_readable"
 LIMA_OFFSET = "-05:00"
 ISO_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 DMY_DATE_FORMAT = "%d/%m/%Y %H:%M"
@@ -109,6 +126,7 @@ ORDER_SCHEMA = pa.schema(
         ("rights_assignment_description", pa.string()),
         ("agreement_raw", pa.string()),
         ("agreement_code", pa.string()),
+        ("agreement_name", pa.string()),
         ("raw_process_time", pa.string()),
         ("raw_formalized_at", pa.string()),
         ("raw_last_status_at", pa.string()),
@@ -120,7 +138,37 @@ ORDER_SCHEMA = pa.schema(
 
 
 class SourceFileError(ValueError):
-    """A whole monthly file cannot be read; the message names the file, the problem and a fix."""
+    """A whole file cannot be read; the message names the file, the check, the most frequent
+    offending values and a fix (``source.block``)."""
+
+    def __init__(self, message: str, *, file: str = "", check: str = READABLE_CHECK) -> None:
+        """``message`` is the rendered text; ``file`` and ``check`` say what it is about."""
+        super().__init__(message)
+        self.file = file
+        self.check = check
+
+
+def source_block(
+    file: str,
+    problem: str,
+    fix: str,
+    top: list[tuple[str, int]],
+    lang: str = "es",
+    *,
+    check: str = READABLE_CHECK,
+    **params: object,
+) -> SourceFileError:
+    """A ``SourceFileError`` in the one block format: file, check, problem, top values, fix."""
+    message = text(
+        "source.block",
+        lang,
+        file=file,
+        check=check,
+        problem=text(problem, lang, **params),
+        top=format_top(top, lang),
+        fix=text(fix, lang, **params),
+    )
+    return SourceFileError(message, file=file, check=check)
 
 
 @dataclass(frozen=True)
@@ -136,6 +184,7 @@ class SourceFileInfo:
     field_prefix: str
     row_count: int
     process_time: str | None
+    ignored_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,14 +196,12 @@ class ReadResult:
     info: SourceFileInfo
 
 
-def month_of_file(path: Path) -> tuple[int, int]:
+def month_of_file(path: Path, lang: str = "es") -> tuple[int, int]:
     """Return (year, month) from a ``ReportePCBienesYYYYMM[_n][.sample].csv`` file name."""
-    match = FILE_NAME_PATTERN.match(Path(path).name)
+    name = Path(path).name
+    match = FILE_NAME_PATTERN.match(name)
     if not match or not 1 <= int(match["month"]) <= 12:
-        raise SourceFileError(
-            f"{Path(path).name}: not a monthly file name; expected ReportePCBienesYYYYMM.csv "
-            "(optionally _n before .csv)"
-        )
+        raise source_block(name, "source.file_name", "source.file_name_fix", [(name, 1)], lang)
     return int(match["year"]), int(match["month"])
 
 
@@ -163,79 +210,145 @@ def read_source_dir(directory: Path) -> list[Path]:
     files = [
         path
         for path in Path(directory).iterdir()
-        if path.is_file() and path.suffix.lower() == ".csv" and FILE_NAME_PATTERN.match(path.name)
+        if path.is_file()
+        and path.suffix.lower() == ".csv"
+        and (match := FILE_NAME_PATTERN.match(path.name))
+        and 1 <= int(match["month"]) <= 12
     ]
     return sorted(files, key=lambda path: (*month_of_file(path), path.name))
 
 
-def decode_text(path: Path, data: bytes) -> tuple[str, str]:
+def _byte_counts(data: bytes, pattern: bytes) -> list[tuple[str, int]]:
+    """The three most frequent bytes matching ``pattern``, shown as ``0x81``."""
+    counts = Counter(data[m.start()] for m in re.finditer(pattern, data))
+    return [(f"0x{byte:02x}", count) for byte, count in counts.most_common(3)]
+
+
+def decode_text(path: Path, data: bytes, lang: str = "es") -> tuple[str, str]:
     """Return (text, encoding name) of a monthly file's bytes; refuse empty or binary content.
 
+    UTF-8 (BOM accepted) when the bytes are UTF-8, or mostly UTF-8 with a few damaged
+    sequences; else Windows-1252 (latin-1 whenever no byte 0x80-0x9f is present). A byte that is
+    not text in that encoding becomes U+FFFD, which quarantines its row (``encoding_invalid``).
     The one decoding of the monthly files: the reader and the synthetic defect planter use it.
     """
+    name = Path(path).name
     if not data.strip():
-        raise SourceFileError(
-            f"{path.name}: the file is empty; download it again from the open data portal"
+        raise source_block(name, "source.empty", "source.empty_fix", [], lang, size=len(data))
+    first_line = data.split(b"\n", 1)[0]
+    nul = data.count(b"\x00")
+    if b"\x00" in first_line or nul * 100 > len(data):
+        raise source_block(
+            name,
+            "source.binary",
+            "source.binary_fix",
+            _byte_counts(data, rb"[\x00-\x08\x0b\x0c\x0e-\x1f]"),
+            lang,
+            count=nul,
+            offset=data.index(b"\x00"),
         )
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        raise SourceFileError(
-            f"{path.name}: undecodable bytes (NUL at byte {offset}); this is not a text CSV "
-            "(compressed or corrupted download?): download it again"
-        )
+    encoding = "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
     try:
-        return data.decode("utf-8"), encoding
+        return _clean(data.decode("utf-8")), encoding
     except UnicodeDecodeError:
         pass
-    control = re.search(rb"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", data)
-    if control:
-        raise SourceFileError(
-            f"{path.name}: undecodable bytes: neither UTF-8 nor latin-1 text (byte "
-            f"0x{data[control.start()]:02x} at offset {control.start()}); check the encoding "
-            "of the download or convert it to latin-1/UTF-8"
-        )
-    return data.decode("latin-1"), "latin-1"
+    replaced = data.decode("utf-8", errors="replace")
+    if len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", data)) > replaced.count("\ufffd"):
+        return _clean(replaced), encoding
+    if re.search(rb"[\x80-\x9f]", data):
+        return _clean(data.decode("cp1252", errors="replace")), "cp1252"
+    return _clean(data.decode("latin-1")), "latin-1"
 
 
-def _check_header(path: Path, header_line: str) -> str:
-    """Validate the header and return the detected field prefix (``"\\t"`` or ``""``)."""
+def _clean(text_value: str) -> str:
+    """Control characters (NUL and the like, never tab or line ends) become U+FFFD."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "\ufffd", text_value)
+
+
+def _column_key(name: str) -> str:
+    """Header matching key: no accents, BOM, case, spaces or punctuation."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("\ufeff", ""))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9A-Z]", "", bare.upper())
+
+
+_KEYS = {_column_key(column): column for column in COLUMNS}
+
+
+@dataclass(frozen=True)
+class _Header:
+    """Where each known column is, how many fields a row has, and the field prefix."""
+
+    positions: dict[str, int]
+    width: int
+    prefix: str
+    ignored: tuple[str, ...]
+
+
+def _check_header(path: Path, header_line: str, lang: str = "es") -> _Header:
+    """Map the header's columns by name; a wrong separator or a missing required column (or a
+    repeated one) refuses the file. Optional columns may be absent, unknown ones are ignored."""
+    name = Path(path).name
     header_line = header_line.rstrip("\r")
     if SEPARATOR not in header_line:
-        found = next((sep for sep in (",", "\t", "|") if sep in header_line), None)
-        hint = f"it looks separated by {found!r}" if found else "no separator found"
-        raise SourceFileError(
-            f"{path.name}: wrong separator in the header ({hint}); the monthly files use ';': "
-            "re-export the file with ';' as the separator"
+        counts = Counter(ch for ch in header_line if ch in ",\t|:")
+        found = (
+            text("source.separator_found", lang, separator=repr(counts.most_common(1)[0][0]))
+            if counts
+            else text("source.separator_none", lang)
+        )
+        raise source_block(
+            name,
+            "source.separator",
+            "source.separator_fix",
+            [(repr(ch), count) for ch, count in counts.most_common(3)],
+            lang,
+            found=found,
         )
     raw_names = header_line.split(SEPARATOR)
     prefix = "\t" if len(raw_names) > 1 and all(n.startswith("\t") for n in raw_names[1:]) else ""
-    names = [name.strip().lstrip("\ufeff") for name in raw_names]
-    missing = [column for column in COLUMNS if column not in names]
-    unexpected = [name for name in names if name not in COLUMNS]
-    if missing or unexpected or tuple(names) != COLUMNS:
-        details = []
-        if missing:
-            details.append(f"missing column(s) {', '.join(missing)}")
-        if unexpected:
-            details.append(f"unexpected column(s) {', '.join(repr(n) for n in unexpected)}")
-        if not details:
-            details.append(f"columns out of order: {', '.join(names)}")
-        raise SourceFileError(
-            f"{path.name}: header does not match the 19-column PERÚ COMPRAS layout: "
-            f"{'; '.join(details)}; expected {SEPARATOR.join(COLUMNS)} "
-            "(a renamed column needs a reader update)"
+    names = [raw.strip().lstrip("\ufeff") for raw in raw_names]
+    positions: dict[str, int] = {}
+    repeated: Counter[str] = Counter()
+    ignored: list[str] = []
+    for index, raw in enumerate(names):
+        column = _KEYS.get(_column_key(raw))
+        if column is None:
+            ignored.append(raw)
+        elif column in positions:
+            repeated[column] += 1
+        else:
+            positions[column] = index
+    if repeated:
+        raise source_block(
+            name,
+            "source.duplicate_columns",
+            "source.duplicate_columns_fix",
+            [(column, count + 1) for column, count in repeated.most_common(3)],
+            lang,
+            columns=", ".join(sorted(repeated)),
         )
-    return prefix
+    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
+    if missing:
+        unknown = Counter(raw for raw in ignored if raw) or Counter(missing)
+        raise source_block(
+            name,
+            "source.missing_columns",
+            "source.missing_columns_fix",
+            unknown.most_common(3),
+            lang,
+            missing=", ".join(missing),
+            expected=", ".join(REQUIRED_COLUMNS),
+        )
+    return _Header(positions, len(names), prefix, tuple(raw for raw in ignored if raw))
 
 
-def _split_lines(text: str) -> tuple[str, pa.Array]:
+def _split_lines(text_value: str) -> tuple[str, pa.Array]:
     """Return the header line and the data lines (CR of CRLF removed) as an Arrow array."""
-    lines = text.split("\n")
+    lines = text_value.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     data = (
@@ -268,9 +381,9 @@ def _parse_dates(values: pa.Array, date_format: str) -> tuple[pa.Array, pa.Array
     parts = pc.extract_regex(pc.utf8_trim_whitespace(values), DATE_PATTERNS[date_format])
 
     def part(name: str, width: int) -> pa.Array:
-        text = pc.struct_field(parts, name)
-        text = pc.if_else(pc.equal(text, ""), pa.scalar("0"), text)
-        return pc.utf8_lpad(text, width, "0")
+        value = pc.struct_field(parts, name)
+        value = pc.if_else(pc.equal(value, ""), pa.scalar("0"), value)
+        return pc.utf8_lpad(value, width, "0")
 
     local = pc.binary_join_element_wise(
         part("y", 4),
@@ -338,47 +451,85 @@ def _normalise_name(values: pa.Array) -> pa.Array:
     return _on_distinct(values, _collapse_whitespace)
 
 
-def read_monthly_file(path: Path) -> ReadResult:
-    """Read one monthly file into normalised orders and quarantined rows (never loses a row)."""
+def _damaged_fragment(lines: pa.Array) -> pa.Array:
+    """Up to 10 characters either side of the first U+FFFD of each line (null when none)."""
+    parts = pc.extract_regex(lines, r"(?P<near>.{0,10}\x{FFFD}.{0,10})")
+    return pc.struct_field(parts, "near")
+
+
+def _columns(
+    lines: pa.Array, header: _Header, row_count: int
+) -> tuple[dict[str, pa.Array], pa.Array, pa.Array, str]:
+    """Split rows into named columns (absent optional columns empty); (columns, field count,
+    well-shaped mask, field prefix)."""
+    fields = pc.split_pattern(lines, SEPARATOR)
+    field_count = pc.list_value_length(fields)
+    well_shaped = pc.equal(field_count, header.width)
+    padded = pc.if_else(well_shaped, fields, pa.scalar([""] * header.width, pa.list_(pa.string())))
+    flat = pc.list_flatten(padded)
+    prefix = header.prefix
+    if not prefix and row_count and header.width > 1:
+        second = pc.take(flat, pa.array(np.arange(1, len(flat), header.width, dtype=np.int64)))
+        tabbed = pc.sum(pc.starts_with(second, "\t")).as_py() or 0
+        prefix = "\t" if tabbed * 2 > pc.sum(well_shaped).as_py() else ""
+    columns: dict[str, pa.Array] = {}
+    for column in COLUMNS:
+        index = header.positions.get(column)
+        if index is None:
+            columns[column] = pa.array([""] * row_count, pa.string())
+            continue
+        positions = np.arange(index, len(flat), header.width, dtype=np.int64)
+        values = pc.take(flat, pa.array(positions))
+        if prefix and index > 0:
+            values = pc.replace_substring_regex(values, r"^\t", "")
+        columns[column] = values
+    return columns, field_count, well_shaped, prefix
+
+
+def read_monthly_file(path: Path, lang: str = "es") -> ReadResult:
+    """Read one monthly file into normalised orders and quarantined rows (never loses a row).
+
+    Messages (quarantine and refusals) are in ``lang``.
+    """
     path = Path(path)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    text, encoding = decode_text(path, data)
-    header_line, lines = _split_lines(text)
-    field_prefix = _check_header(path, header_line)
+    text_value, encoding = decode_text(path, data, lang)
+    header_line, lines = _split_lines(text_value)
+    header = _check_header(path, header_line, lang)
     row_count = len(lines)
     source_line = pa.array(np.arange(2, row_count + 2, dtype=np.int64))
+    columns, field_count, well_shaped, field_prefix = _columns(lines, header, row_count)
 
-    fields = pc.split_pattern(lines, SEPARATOR)
-    field_count = pc.list_value_length(fields)
-    well_shaped = pc.equal(field_count, len(COLUMNS))
-    padded = pc.if_else(well_shaped, fields, pa.scalar([""] * len(COLUMNS), pa.list_(pa.string())))
-    flat = pc.list_flatten(padded)
-    if not field_prefix and row_count:
-        second = pc.take(flat, pa.array(np.arange(1, len(flat), len(COLUMNS), dtype=np.int64)))
-        tabbed = pc.sum(pc.starts_with(second, "\t")).as_py() or 0
-        field_prefix = "\t" if tabbed * 2 > pc.sum(well_shaped).as_py() else ""
-    columns: dict[str, pa.Array] = {}
-    for index, column in enumerate(COLUMNS):
-        values = pc.take(flat, pa.array(np.arange(index, len(flat), len(COLUMNS), dtype=np.int64)))
-        if field_prefix and index > 0:
-            values = pc.replace_substring_regex(values, r"^\t", "")
-        columns[column] = values
+    def message(key: str, **params: Param) -> pa.Array:
+        return render_column(key, lang, row_count, **params)
 
     problems = RowProblems(row_count)
+    damaged = _damaged_fragment(lines)
+    problems.add(
+        pc.is_valid(damaged),
+        "*",
+        "encoding_invalid",
+        message("cell.encoding_invalid", encoding=encoding, value=quoted(damaged)),
+        damaged,
+    )
+    _refuse_if_mostly_damaged(path, damaged, row_count, encoding, lang)
     problems.add(
         pc.invert(well_shaped),
         "*",
         "field_count",
-        pc.binary_join_element_wise(
-            f"expected {len(COLUMNS)} fields separated by ';', found ",
-            field_count.cast(pa.string()),
-            "",
-        ),
+        message("cell.field_count", found=field_count, expected=header.width),
+        field_count.cast(pa.string()),
     )
     for column in REQUIRED_COLUMNS:
         blank = pc.equal(pc.utf8_trim_whitespace(columns[column]), "")
-        problems.add(pc.and_(well_shaped, blank), column, "required_missing", "empty value")
+        problems.add(
+            pc.and_(well_shaped, blank),
+            column,
+            "required_missing",
+            message("cell.required_missing", column=column),
+            "",
+        )
 
     date_format = _detect_date_format(columns)
     parsed_dates: dict[str, pa.Array] = {}
@@ -389,12 +540,13 @@ def read_monthly_file(path: Path) -> ReadResult:
             pc.and_(pc.and_(well_shaped, present), failed),
             column,
             "date_unparseable",
-            pc.binary_join_element_wise(
-                "'",
-                columns[column],
-                f"' is not a valid date in this file's format {date_format}",
-                "",
+            message(
+                "cell.date_unparseable",
+                column=column,
+                value=quoted(columns[column]),
+                format=date_format.replace("%", ""),
             ),
+            columns[column],
         )
         parsed_dates[column] = iso
 
@@ -402,43 +554,46 @@ def read_monthly_file(path: Path) -> ReadResult:
     for column in AMOUNT_COLUMNS:
         cents, unparseable, too_precise = _parse_amounts(columns[column])
         present = pc.not_equal(pc.utf8_trim_whitespace(columns[column]), "")
+        shown = quoted(columns[column])
         problems.add(
             pc.and_(pc.and_(well_shaped, present), unparseable),
             column,
             "amount_unparseable",
-            pc.binary_join_element_wise(
-                "'",
-                columns[column],
-                "' is not an amount like 1234.56 (decimal point, no thousands separator)",
-                "",
-            ),
+            message("cell.signed_amount_unparseable", column=column, value=shown),
+            columns[column],
         )
         problems.add(
             pc.and_(well_shaped, too_precise),
             column,
             "amount_precision",
-            pc.binary_join_element_wise("'", columns[column], "' has more than 2 decimals", ""),
+            message("cell.amount_precision", column=column, value=shown, decimals=2),
+            columns[column],
         )
         parsed_amounts[column] = cents
 
-    order_parts = pc.extract_regex(columns["ORDEN_ELECTRÓNICA"], ORDER_NUMBER_PATTERN)
+    order_parts = pc.extract_regex(
+        pc.utf8_trim_whitespace(columns["ORDEN_ELECTRÓNICA"]), ORDER_NUMBER_PATTERN
+    )
     present = pc.not_equal(pc.utf8_trim_whitespace(columns["ORDEN_ELECTRÓNICA"]), "")
     problems.add(
         pc.and_(pc.and_(well_shaped, present), pc.is_null(order_parts)),
         "ORDEN_ELECTRÓNICA",
         "order_number_format",
-        pc.binary_join_element_wise(
-            "'", columns["ORDEN_ELECTRÓNICA"], "' does not look like OCAM-YYYY-entity-seq-n", ""
+        message(
+            "cell.order_number_format",
+            column="ORDEN_ELECTRÓNICA",
+            value=quoted(columns["ORDEN_ELECTRÓNICA"]),
         ),
+        columns["ORDEN_ELECTRÓNICA"],
     )
 
     good = problems.good
-    process_time = parsed_dates["FECHA_PROCESO"]
+    agreement_code, agreement_name = parse_labels(columns["ACUERDO_MARCO"])
     orders = pa.table(
         {
             "source_file": pa.repeat(pa.scalar(path.name, pa.string()), row_count),
             "source_line": source_line,
-            "process_time": process_time,
+            "process_time": parsed_dates["FECHA_PROCESO"],
             "supplier_ruc": pc.utf8_trim_whitespace(columns["RUC_PROVEEDOR"]),
             "supplier_name": _normalise_name(columns["PROVEEDOR"]),
             "buyer_ruc": pc.utf8_trim_whitespace(columns["RUC_ENTIDAD"]),
@@ -459,7 +614,8 @@ def read_monthly_file(path: Path) -> ReadResult:
             "status_description": _empty_to_null(columns["DESCRIPCIÓN_ESTADO"]),
             "rights_assignment_description": _empty_to_null(columns["DESCRIPCIÓN_CESIÓN_DERECHOS"]),
             "agreement_raw": columns["ACUERDO_MARCO"],
-            "agreement_code": _on_distinct(columns["ACUERDO_MARCO"], resolve_agreements),
+            "agreement_code": agreement_code,
+            "agreement_name": agreement_name,
             "raw_process_time": columns["FECHA_PROCESO"],
             "raw_formalized_at": columns["FECHA_FORMALIZACIÓN"],
             "raw_last_status_at": columns["FECHA_ÚLTIMO_ESTADO"],
@@ -477,7 +633,8 @@ def read_monthly_file(path: Path) -> ReadResult:
             "source_line": source_line,
             "field": problems.field,
             "rule": problems.rule,
-            "message": problems.message,
+            "value": problems.value,
+            "message": problems.messages,
             "raw_row": lines,
         },
         schema=QUARANTINE_SCHEMA,
@@ -495,5 +652,26 @@ def read_monthly_file(path: Path) -> ReadResult:
         field_prefix=field_prefix,
         row_count=row_count,
         process_time=most_common,
+        ignored_columns=header.ignored,
     )
     return ReadResult(orders=orders, quarantine=quarantine, info=info)
+
+
+def _refuse_if_mostly_damaged(
+    path: Path, damaged: pa.Array, rows: int, encoding: str, lang: str
+) -> None:
+    """Half the rows or more with undecodable bytes: the encoding is wrong, not a few rows."""
+    count = int(pc.sum(pc.is_valid(damaged)).as_py() or 0)
+    if not count or count * 2 < rows:
+        return
+    fragments = Counter(v for v in damaged.to_pylist() if v is not None)
+    raise source_block(
+        Path(path).name,
+        "source.undecodable",
+        "source.undecodable_fix",
+        fragments.most_common(3),
+        lang,
+        count=count,
+        rows=rows,
+        encoding=encoding,
+    )

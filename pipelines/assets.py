@@ -38,6 +38,13 @@ EXTRACT_CHECKS = [
         blocking=True,
         description="Every monthly file of the day's month can be read as a whole.",
     ),
+    AssetCheckSpec(
+        "source_files_expected_format",
+        asset="source_orders",
+        blocking=True,
+        description="Fewer than half the rows of each monthly file fail the row rules "
+        "(otherwise the file is probably not in the expected format).",
+    ),
 ]
 QUALITY_CHECKS = [
     AssetCheckSpec(
@@ -127,7 +134,14 @@ def source_orders(
     """Source rows of the day read from the monthly ReportePCBienes files."""
     day = _day(context)
     files = source.available_files(day)
-    extracted = steps.extract(files, day, root=datasets.path, state_dir=datasets.state_path)
+    extracted = steps.extract(
+        files,
+        day,
+        root=datasets.path,
+        state_dir=datasets.state_path,
+        lang=datasets.language,
+        synthetic=source.synthetic,
+    )
     yield Output(extracted, metadata=extracted.metadata())
     yield from _checks(extracted.checks, EXTRACT_CHECKS, "source_orders")
 

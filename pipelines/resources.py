@@ -103,6 +103,14 @@ class SourceResource(ConfigurableResource):
             portal_dataset=source.portal_dataset,
         )
 
+    @property
+    def synthetic(self) -> bool:
+        """Whether the files are synthetic: the synthetic source, or a folder the generator
+        marked (what is published from them is labelled so)."""
+        from perucompras.synthetic import is_synthetic_folder
+
+        return self.kind == "synthetic" or is_synthetic_folder(Path(self.directory))
+
     def available_files(self, day: dt.date) -> list[Path]:
         """Every monthly snapshot on disk, after making sure ``day``'s month is there."""
         self.monthly_files(day)

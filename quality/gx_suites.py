@@ -19,12 +19,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from messages import text
 from quality.rules import (
     ISO_LIMA_PATTERN,
     REQUIRED_COLUMNS,
     RUC_PATTERN,
     RULES,
     UNKNOWN_SHARE_SOURCE,
+    URL_PATTERN,
     CheckResult,
     QualityConfig,
     Rule,
@@ -112,6 +114,8 @@ def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
     if kind == "in_set":
         known = config.known_statuses if column == "status" else config.known_procedure_types
         return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(known), meta=meta)]
+    if kind == "url":
+        return [gxe.ExpectColumnValuesToMatchRegex(column=column, regex=URL_PATTERN, meta=meta)]
     if kind == "sum":
         return [
             gxe.ExpectMulticolumnSumToEqual(
@@ -420,18 +424,11 @@ def agreement_check(
             disagreements[check.name] = {"rules": check.passed, "gx": gx_table["success"]}
     agreed = not disagreements and not outcome.errors
     names = ", ".join(sorted(disagreements) + sorted(outcome.errors))
-    if config.lang == "es":
-        message = (
-            f"Great Expectations ({outcome.expectation_count} expectativas) coincide con las reglas"
-            if agreed
-            else f"Great Expectations discrepa de las reglas en: {names}"
-        )
-    else:
-        message = (
-            f"Great Expectations ({outcome.expectation_count} expectations) agrees with the rules"
-            if agreed
-            else f"Great Expectations disagrees with the rules on: {names}"
-        )
+    message = (
+        text("gate.gx_agrees", config.lang, count=outcome.expectation_count)
+        if agreed
+        else text("gate.gx_disagrees", config.lang, names=names)
+    )
     payload = {
         "expectations": outcome.expectation_count,
         "gx_success": outcome.success,

@@ -261,3 +261,4 @@ def _merge_items(result: VerificationResult) -> None:
         if _RANK[summary.status] > _RANK[own.status]:
             own.status, own.skip_reason = summary.status, summary.skip_reason
     result.dev_chain = any(item.dev_chain for item in result.items)
+    result.synthetic = any(item.synthetic for item in result.items)
