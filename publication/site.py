@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from integrity.verify.trust import Pin
 from publication.catalogue import catalogue_datasets, write_catalogue
 from publication.feed import refresh_feed
 from publication.listing import Resource, day_resources, published_days
@@ -38,13 +39,18 @@ def refresh_site(
     synthetic: bool = False,
     extra_resources: Sequence[Resource] = (),
     now: str | None = None,
+    pin: Pin | None = None,
 ) -> None:
     """Rewrite every page, catalogue and feed at the datasets root from the published days.
 
     ``extra_resources`` are files other producers publish at the root (the bulk dataset's
     files, dictionary, indicators): they join the day files in the catalogues and portal.
+    The verifier page is rebuilt with ``pin`` embedded; without a pin an existing page is left
+    as it is (the anchoring step installs it with the pin the days are anchored under), so a
+    publish without the chain never replaces a pinned page by one that cannot verify.
     """
-    install_web_verifier(root)
+    if pin is not None or not (root / "verificar.html").is_file():
+        install_web_verifier(root, pin)
     write_ocds_documents(root, dataset, identity, profile=profile, synthetic=synthetic)
     write_quality_page(root, dataset, read_index(root, dataset), lang=lang)
     if not (root / "index.json").is_file():
