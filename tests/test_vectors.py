@@ -121,6 +121,7 @@ def test_cli_prints_the_expected_verdict_and_failing_line(name: str, snapshot_rp
 
 
 def test_cli_json_matches_the_expected_statuses(snapshot_rpc: str) -> None:
+    assert CASES
     for case in CASES.values():
         out = io.StringIO()
         run([*cli_args(case, snapshot_rpc), "--json", "--lang", "en"], out)
@@ -234,5 +235,6 @@ def test_vectors_regenerate_byte_identical(tmp_path: Path) -> None:
 
 def test_every_check_status_is_a_known_value() -> None:
     values = {status.value for status in Status}
+    assert CASES
     for case in CASES.values():
         assert set(case["statuses"].values()) <= values
