@@ -15,7 +15,14 @@ from pathlib import Path
 from integrity.verify.trust import Pin
 from publication.catalogue import catalogue_datasets, write_catalogue
 from publication.feed import refresh_feed
-from publication.listing import Resource, day_resources, published_days
+from publication.listing import (
+    KIND_BULK,
+    KIND_DICTIONARY,
+    KIND_INDICATORS,
+    Resource,
+    day_resources,
+    published_days,
+)
 from publication.ocds_site import write_ocds_documents
 from publication.portal import (
     PortalContext,
@@ -56,7 +63,9 @@ def refresh_site(
     if not (root / "index.json").is_file():
         return
     days = published_days(root, dataset)
-    resources = [*day_resources(days), *extra_resources]
+    given = {resource.path for resource in extra_resources}
+    found = [r for r in root_products(root, dataset) if r.path not in given]
+    resources = [*day_resources(days), *found, *extra_resources]
     if resources:
         write_catalogue(root, dataset, identity=identity, resources=resources)
     refresh_feed(
@@ -76,3 +85,34 @@ def refresh_site(
         costs=anchor_costs(root, dataset, days),
     )
     write_portal(root, context)
+
+
+def root_products(root: Path, dataset: str) -> list[Resource]:
+    """The bulk dataset's files and the dictionary and indicator pages, as site resources
+    (read from what is on disk, so every refresh lists the current bulk build)."""
+    from publication.resources import bulk_resources, page_resources
+
+    products = []
+    for item in [*bulk_resources(root, dataset), *page_resources(root)]:
+        if item.kind == "page":
+            kind = KIND_INDICATORS if "indica" in item.path else KIND_DICTIONARY
+            period = "all"
+        elif item.kind == "indicator":
+            kind, period = KIND_INDICATORS, "all"
+        else:
+            kind = KIND_BULK
+            period = {"latest-alias": "latest", "metadata": "all"}.get(item.kind, item.period)
+            period = "all" if period in ("full", "") else period
+        products.append(
+            Resource(
+                path=item.path,
+                kind=kind,
+                titles={"es": item.title_es, "en": item.title_en},
+                media_type=item.media_type,
+                size=item.bytes,
+                sha256=item.sha256,
+                dataset=item.dataset or dataset,
+                period=period,
+            )
+        )
+    return products
