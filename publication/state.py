@@ -308,6 +308,18 @@ class StateStore:
             found.setdefault(package_day, set()).add(ocid)
         return found
 
+    def other_packages(self, ocids: list[str], day: dt.date) -> set[str]:
+        """The ocids (among ``ocids``) with releases in any package but ``day``'s (a day
+        published late finds the first stages a later package already holds)."""
+        self.con.register("_ocids", pa.table({"ocid": pa.array(ocids, pa.string())}))
+        rows = self._run(
+            "SELECT DISTINCT p.ocid FROM published p JOIN _ocids USING (ocid) "
+            "WHERE p.package_day <> ? ORDER BY 1",
+            [day],
+        )
+        self.con.unregister("_ocids")
+        return {ocid for (ocid,) in rows}
+
     def first_call_offs(self, codes: Iterable[str]) -> dict[str, str]:
         """Agreement code -> earliest FECHA_FORMALIZACIÓN of its orders in every snapshot seen.
 

@@ -256,6 +256,7 @@ def test_release_packages_of_the_real_samples_are_clean(
 
 
 def test_policy_lists_exactly_the_files_of_a_published_day(synthetic_days: dict[str, Any]) -> None:
+    assert synthetic_days["folders"]
     for day, folder in synthetic_days["folders"].items():
         kinds = set()
         for path in folder.iterdir():

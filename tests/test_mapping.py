@@ -89,6 +89,7 @@ def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
 
 def test_amounts_are_exact(orders: pa.Table) -> None:
     releases = {r["contracts"][0]["id"]: r for r in build_releases(orders)}
+    assert orders.num_rows > 0 and len(releases) == orders.num_rows
     for row in orders.to_pylist():
         value = releases[row["order_number"]]["contracts"][0]["value"]
         assert Decimal(repr(value["amount"])) * 100 == row["total_cents"]
@@ -105,7 +106,9 @@ def test_cents_become_the_exact_decimal(cents: int, expected: str) -> None:
 
 
 def test_canonical_json_matches_rfc8785(orders: pa.Table) -> None:
-    for release in build_releases(orders):
+    releases = build_releases(orders)
+    assert releases
+    for release in releases:
         assert canonical_json(release) == rfc8785.dumps(release)
 
 
@@ -343,6 +346,7 @@ def test_framework_release_carries_the_known_term() -> None:
 
 
 def test_committed_docs_are_generated_from_the_code() -> None:
+    assert docs.GENERATED
     for name, render in docs.GENERATED.items():
         assert (docs.DOCS_DIR / name).read_text(encoding="utf-8") == render(), (
             f"docs/{name} is stale: run `python -m ocds_mappings.docs`"

@@ -207,6 +207,7 @@ def test_agreement_without_code_is_published_with_its_name_and_a_warning() -> No
 
 def test_required_columns_match_the_architecture_document() -> None:
     text = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert REQUIRED_COLUMNS
     for column in REQUIRED_COLUMNS:
         assert column in text, column
 

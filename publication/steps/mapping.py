@@ -262,7 +262,7 @@ def _new_framework_releases(
     ocid_prefix: str,
     lookup: AgreementLookup,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """First-stage releases of the agreements this day's orders use for the first time, and
+    """First-stage releases of the agreements no other package holds yet, and
     for each its dating basis (``recorded``, ``agreement_start``, ``first_call_off``).
 
     ``lookup`` knows every code of the day's orders (from their own labels, enriched by the
@@ -280,8 +280,7 @@ def _new_framework_releases(
         for code in seen_today
         if (agreement := lookup(code)) is not None and agreement.has_code
     }
-    earlier = store.earlier_packages(sorted(candidates.values()), day)
-    already = set().union(*earlier.values()) if earlier else set()
+    already = store.other_packages(sorted(candidates.values()), day)
     new = {code: ocid for code, ocid in candidates.items() if ocid not in already}
     recorded = store.first_stages(new.values())
     first_call_offs = store.first_call_offs(new)
