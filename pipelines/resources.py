@@ -39,6 +39,7 @@ from integrity.verify.trust import (
 )
 from perucompras.reader import month_of_file, read_source_dir
 from publication.anchoring import ChainSession
+from publication.batch import DayJob
 from publication.storage import (
     LocalStore,
     ObjectStore,
@@ -285,6 +286,18 @@ class DatasetsResource(ConfigurableResource):
     def identity(self) -> Identity:
         """The publisher's identity settings, validated."""
         return Identity(**{name: getattr(self, name) for name in Identity.model_fields})
+
+    def day_job(self) -> DayJob:
+        """The day steps bound to this root, status store and identity (assets and backfills)."""
+        return DayJob(
+            root=self.path,
+            dataset=self.dataset,
+            identity=self.identity(),
+            state_dir=self.state_path,
+            ocds_dir=self.ocds_path,
+            lang=self.language,
+            profile=self.profile_name,
+        )
 
 
 def _secret(settings: Settings, path: str, *, as_env_var: bool = True) -> str:

@@ -133,7 +133,7 @@ def details_for_day(
     if quotation_path := companions.get(QUOTATION_PREFIX):
         cache, rejected, info = _quotation_cache(quotation_path, cache_dir, lang)
         table = ds.dataset(cache, format="parquet").to_table(
-            filter=ds.field("order_number").isin(order_numbers.to_pylist())
+            filter=ds.field("order_number").isin(order_numbers.cast(pa.string()))
         )
         quotations = table.sort_by([("order_number", "ascending"), ("source_line", "ascending")])
         counts["quotations"] = quotations.num_rows

@@ -8,6 +8,7 @@ derived columns computed with the same vectorised helpers as the rules and are e
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -362,7 +363,39 @@ def validate_frame(
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None = None,
 ) -> GxOutcome:
-    """Validate ``frame`` with ``suite``; row expectations -> failure masks per ``meta.rule_id``."""
+    """Validate ``frame`` with ``suite``; row expectations -> failure masks per ``meta.rule_id``.
+
+    An empty frame's outcome depends only on its columns, the suite and the parameters: it is
+    validated once per process and reused (days without orders cost almost nothing).
+    """
+    if len(frame) == 0:
+        key = (
+            asset_name,
+            suite.name,
+            tuple((str(column), str(dtype)) for column, dtype in frame.dtypes.items()),
+            tuple(sorted(row_rule_ids)),
+            tuple(sorted((k, repr(v)) for k, v in (expectation_parameters or {}).items())),
+        )
+        with _LOCK:
+            known = _EMPTY_OUTCOMES.get(key)
+        if known is None:
+            known = _validate_frame(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+            with _LOCK:
+                _EMPTY_OUTCOMES[key] = known
+        return copy.deepcopy(known)
+    return _validate_frame(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+
+
+_EMPTY_OUTCOMES: dict[Hashable, GxOutcome] = {}
+
+
+def _validate_frame(
+    frame: pd.DataFrame,
+    suite: Any,
+    asset_name: str,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None,
+) -> GxOutcome:
     batch_definition = dataframe_batch_definition(asset_name)
     with _LOCK:
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})

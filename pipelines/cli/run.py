@@ -182,18 +182,34 @@ def missing_month(
     )
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the days in date order; stop at the first failed day (days are chained)."""
-    if settings.source.kind == "directory" and not settings.source_dir.is_dir():
-        return _refuse("run.no_source_folder", settings, folder=settings.source_dir)
+def plan(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[dt.date, dt.date, dict[tuple[int, int], list[Path]] | None]:
+    """The range to run and, for a directory source, its monthly files by month."""
     months = monthly_files(settings)
     start, end = day_range(args, settings, months)
-    refused = check_range(start, end, settings, months)
+    return start, end, months
+
+
+def refuse(args: argparse.Namespace, settings: Settings) -> int | None:
+    """Exit status 2 with one line for a range that cannot run (before anything is written,
+    the root's lock included), else None."""
+    if settings.source.kind == "directory" and not settings.source_dir.is_dir():
+        return _refuse("run.no_source_folder", settings, folder=settings.source_dir)
+    start, end, months = plan(args, settings)
+    return check_range(start, end, settings, months)
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the days in date order; stop at the first failed day (days are chained)."""
+    refused = refuse(args, settings)
     if refused is not None:
         return refused
+    start, end, months = plan(args, settings)
     home = dagster_home(settings)
     from dagster import DagsterInstance, materialize
 
+    from pipelines.cli.progress import DayProgress
     from pipelines.definitions import ALL_ASSETS
     from pipelines.partitions import with_history_start
     from pipelines.resources import build_resources
@@ -202,28 +218,26 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     resources = build_resources(settings)
     instance = DagsterInstance.from_config(str(home))
     day = start
-    while day <= end:
-        refused = missing_month(day, settings, months)
-        if refused is not None:
-            return refused
-        result = materialize(
-            assets,
-            partition_key=day.isoformat(),
-            resources=resources,
-            instance=instance,
-            tags={"publicar": "run"},
-            raise_on_error=False,
-            run_config={
-                "loggers": {
-                    "console": {"config": {"log_level": "DEBUG" if args.verbose else "ERROR"}}
-                }
-            },
-        )
-        print(_summary(day, result))
-        if not result.success:
-            print(text("run.day_failed", settings.lang, day=day), file=sys.stderr)
-            return 1
-        day += dt.timedelta(days=1)
+    with DayProgress((end - start).days + 1, lang=settings.lang) as progress:
+        while day <= end:
+            refused = missing_month(day, settings, months)
+            if refused is not None:
+                return refused
+            result = materialize(
+                assets,
+                partition_key=day.isoformat(),
+                resources=resources,
+                instance=instance,
+                tags={"publicar": "run"},
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": _level(args)}}}},
+            )
+            progress.day_done(_summary(day, result), _orders(result))
+            if not result.success:
+                print(text("run.day_failed", settings.lang, day=day), file=sys.stderr)
+                print(f"publicar: {_failure(result)}", file=sys.stderr)
+                return 1
+            day += dt.timedelta(days=1)
     if args.no_bulk:
         return 0
     return materialize_bulk(resources, instance, verbose=args.verbose)
@@ -242,7 +256,7 @@ def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool 
         tags={"publicar": "bulk"},
         raise_on_error=False,
         run_config={
-            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "ERROR"}}}
+            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}}
         },
     )
     if not result.success:
@@ -258,6 +272,31 @@ def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool 
         f"rebuilt={built['rebuilt']}  ({built['folder']})"
     )
     return 0
+
+
+def _level(args: argparse.Namespace) -> str:
+    """Dagster's console log: everything with --verbose, else nothing (no tracebacks: the
+    failure is summed up in one line and kept in the Dagster run)."""
+    return "DEBUG" if args.verbose else "CRITICAL"
+
+
+def _orders(result: Any) -> int:
+    """Source rows of the day a run extracted (0 if extraction failed)."""
+    try:
+        source = result.output_for_node("source_orders").source
+    except Exception:  # a failed run has no output
+        return 0
+    return int(source.source_rows) if source is not None else 0
+
+
+def _failure(result: Any) -> str:
+    """The first failed step and its error message (first line, no traceback)."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            message = (error.message if error else "").strip().splitlines()
+            return f"{event.step_key}: {message[0] if message else 'failed'}"
+    return "failed"
 
 
 def _summary(day: dt.date, result: object) -> str:

@@ -58,11 +58,13 @@ def publish(
     lang: Lang = "es",
     profile: Profile = "dev",
     synthetic: bool = False,
+    refresh: bool = True,
 ) -> Published:
     """Write the day's files (only from a result whose every blocking check passed).
 
     ``profile`` and ``synthetic`` label every package (``ocds_mappings.identity``): a ``dev``
     run is not an official publication, synthetic source files are not real orders.
+    ``refresh=False`` leaves the site at the root alone (a batch refreshes it once at the end).
     """
     mapped.require_gate()
     from ocds_mappings.dates import day_end, publication_time
@@ -153,7 +155,8 @@ def publish(
             store.record_published(day, mapped.releases)
             store.record_first_stages(day, mapped.releases, mapped.first_stage_basis)
             store.record_held(day, mapped.quarantine, rules_fingerprint())
-    refresh_site(root, dataset, identity, lang=lang, profile=profile, synthetic=synthetic)
+    if refresh:
+        refresh_site(root, dataset, identity, lang=lang, profile=profile, synthetic=synthetic)
     problems = check_day_files(result.folder, result.manifest)
     checks = [
         CheckResult(
