@@ -26,7 +26,7 @@ from backfill_helpers import (
 from publication.state import StateStore, store_path
 
 START, END = dt.date(2026, 9, 1), dt.date(2026, 11, 30)
-ORDERS = 300
+ORDERS = 60  # small: the test is about kills and resumption, not volume
 KILLS = 10
 DAYS = [START + dt.timedelta(days=n) for n in range((END - START).days + 1)]
 
