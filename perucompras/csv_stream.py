@@ -6,7 +6,6 @@ numbers; ``Problems`` records row problems column-wise and builds their quaranti
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -300,17 +299,6 @@ def block_size_for(path: Path, batch_rows: int) -> int:
     lines = max(sample.count(b"\n") - 1, 1)
     row_bytes = max(len(sample) // lines, 16)
     return max(1 << 16, min(batch_rows * row_bytes, MAX_BLOCK_BYTES))
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    """SHA-256 hex digest and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with Path(path).open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def raw_rows(batch: pa.RecordBatch) -> pa.Array:

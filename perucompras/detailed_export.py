@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from integrity.manifest import sha256_file as file_digest
 from messages import text
 from perucompras.quarantine import (
     MESSAGE_SEPARATOR,
@@ -790,17 +791,6 @@ def _open_rows(
         raise source_block(
             path.name, "source.xlsx_unreadable", "source.xlsx_fix", [], lang, error=str(error)
         ) from error
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    """SHA-256 hex digest and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with Path(path).open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def raw_row(row: Sequence[object]) -> str:
