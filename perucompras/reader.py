@@ -10,10 +10,11 @@ every field but the first (``field_prefix``); dates ``YYYY-MM-DD HH:MM:SS`` or
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,10 @@ from perucompras.agreements import resolve_agreements
 from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
 
 SEPARATOR = ";"
+BOM = b"\xef\xbb\xbf"
+# Monthly files are read in blocks of this many bytes (~30k rows): peak memory is the result
+# plus one block's intermediate arrays, never the whole file's text.
+READ_BLOCK_BYTES = 16 << 20
 LIMA_OFFSET = "-05:00"
 ISO_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 DMY_DATE_FORMAT = "%d/%m/%Y %H:%M"
@@ -168,22 +173,41 @@ def read_source_dir(directory: Path) -> list[Path]:
     return sorted(files, key=lambda path: (*month_of_file(path), path.name))
 
 
+def _empty_file_error(path: Path) -> SourceFileError:
+    return SourceFileError(
+        f"{path.name}: the file is empty; download it again from the open data portal"
+    )
+
+
+def _nul_error(path: Path, offset: int) -> SourceFileError:
+    return SourceFileError(
+        f"{path.name}: undecodable bytes (NUL at byte {offset}); this is not a text CSV "
+        "(compressed or corrupted download?): download it again"
+    )
+
+
+def _control_error(path: Path, byte: int, offset: int) -> SourceFileError:
+    return SourceFileError(
+        f"{path.name}: undecodable bytes: neither UTF-8 nor latin-1 text (byte "
+        f"0x{byte:02x} at offset {offset}); check the encoding "
+        "of the download or convert it to latin-1/UTF-8"
+    )
+
+
+CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def decode_text(path: Path, data: bytes) -> tuple[str, str]:
     """Return (text, encoding name) of a monthly file's bytes; refuse empty or binary content.
 
-    The one decoding of the monthly files: the reader and the synthetic defect planter use it.
+    The one decoding of a whole monthly file in memory (the synthetic defect planter uses it);
+    ``read_monthly_file`` applies the same rules block by block (``_scan_file``).
     """
     if not data.strip():
-        raise SourceFileError(
-            f"{path.name}: the file is empty; download it again from the open data portal"
-        )
+        raise _empty_file_error(path)
     if b"\x00" in data:
-        offset = data.index(b"\x00")
-        raise SourceFileError(
-            f"{path.name}: undecodable bytes (NUL at byte {offset}); this is not a text CSV "
-            "(compressed or corrupted download?): download it again"
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
+        raise _nul_error(path, data.index(b"\x00"))
+    if data.startswith(BOM):
         data = data[3:]
         encoding = "utf-8-sig"
     else:
@@ -192,13 +216,9 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), encoding
     except UnicodeDecodeError:
         pass
-    control = re.search(rb"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", data)
+    control = CONTROL_BYTES.search(data)
     if control:
-        raise SourceFileError(
-            f"{path.name}: undecodable bytes: neither UTF-8 nor latin-1 text (byte "
-            f"0x{data[control.start()]:02x} at offset {control.start()}); check the encoding "
-            "of the download or convert it to latin-1/UTF-8"
-        )
+        raise _control_error(path, data[control.start()], control.start())
     return data.decode("latin-1"), "latin-1"
 
 
@@ -233,23 +253,65 @@ def _check_header(path: Path, header_line: str) -> str:
     return prefix
 
 
-def _split_lines(text: str) -> tuple[str, pa.Array]:
-    """Return the header line and the data lines (CR of CRLF removed) as an Arrow array."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    data = (
-        pa.array(lines[1:], pa.large_string())
-        if len(lines) > 1
-        else pa.array([], pa.large_string())
-    )
-    data = pc.replace_substring_regex(data, r"\r$", "")
-    return lines[0], data.cast(pa.string())
+def _line_array(lines: list[str]) -> pa.Array:
+    """Data lines as an Arrow string array, the CR of a CRLF line end removed."""
+    data = pc.replace_substring_regex(pa.array(lines, pa.large_string()), r"\r$", "")
+    return data.cast(pa.string())
 
 
-def _detect_date_format(columns: dict[str, pa.Array]) -> str:
-    """Pick the date format matched by most non-empty date values of the file."""
-    votes: Counter[str] = Counter()
+def _file_lines(path: Path, encoding: str, block_bytes: int) -> Iterator[list[str]]:
+    """The file's lines (split on LF only, as ``str.split("\\n")``), block by block.
+
+    A final empty segment after the last LF is not a line; a BOM is skipped.
+    """
+    carry = b""
+    text_encoding = "latin-1" if encoding == "latin-1" else "utf-8"
+    with path.open("rb") as handle:
+        block = handle.read(block_bytes)
+        if encoding == "utf-8-sig" and block.startswith(BOM):
+            block = block[len(BOM) :]
+        while block:
+            buffer = carry + block
+            cut = buffer.rfind(b"\n")
+            if cut < 0:
+                carry = buffer
+            else:
+                carry = buffer[cut + 1 :]
+                yield buffer[:cut].decode(text_encoding).split("\n")
+            block = handle.read(block_bytes)
+    if carry:
+        yield [carry.decode(text_encoding)]
+
+
+def _split_fields(lines: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(field count, well-shaped mask, flat fields with malformed rows padded to empty fields)."""
+    fields = pc.split_pattern(lines, SEPARATOR)
+    field_count = pc.list_value_length(fields)
+    well_shaped = pc.equal(field_count, len(COLUMNS))
+    padded = pc.if_else(well_shaped, fields, pa.scalar([""] * len(COLUMNS), pa.list_(pa.string())))
+    return field_count, well_shaped, pc.list_flatten(padded)
+
+
+def _column(flat: pa.Array, index: int) -> pa.Array:
+    return pc.take(flat, pa.array(np.arange(index, len(flat), len(COLUMNS), dtype=np.int64)))
+
+
+def _untab(column: str, values: pa.Array) -> pa.Array:
+    """A column's values without the TAB a tab-prefixed file puts before every field but the first."""
+    return values if column == COLUMNS[0] else pc.replace_substring_regex(values, r"^\t", "")
+
+
+def _decode_header(latin1_header: str, encoding: str) -> str:
+    """The header line, read provisionally as latin-1, in the file's real encoding."""
+    if encoding == "latin-1":
+        return latin1_header
+    raw = latin1_header.encode("latin-1")
+    return (raw[len(BOM) :] if encoding == "utf-8-sig" else raw).decode("utf-8")
+
+
+def _date_votes(columns: dict[str, pa.Array]) -> Counter[str]:
+    """Non-empty date values matching each date format, summed over the date columns."""
+    votes: Counter[str] = Counter(dict.fromkeys(DATE_PATTERNS, 0))
     for column in DATE_COLUMNS:
         for date_format, pattern in DATE_PATTERNS.items():
             votes[date_format] += (
@@ -258,9 +320,104 @@ def _detect_date_format(columns: dict[str, pa.Array]) -> str:
                 ).as_py()
                 or 0
             )
+    return votes
+
+
+def _pick_date_format(votes: Counter[str]) -> str:
+    """The date format matched by most date values of the file (ISO when none matched)."""
     if not votes or votes.most_common(1)[0][1] == 0:
         return ISO_DATE_FORMAT
     return votes.most_common(1)[0][0]
+
+
+@dataclass
+class _FileScan:
+    """What one pass over a file's bytes decides before any row is parsed."""
+
+    sha256: str
+    size: int
+    encoding: str
+    header_line: str
+    field_prefix: str
+    date_format: str
+
+
+def _scan_file(path: Path, block_bytes: int) -> _FileScan:
+    """Hash, decode check (the rules of ``decode_text``), header, field prefix and date format.
+
+    The field prefix and date votes are counted on a provisional latin-1 decoding: separators,
+    TABs and date characters are ASCII, which UTF-8 and latin-1 decode identically.
+    """
+    hasher = hashlib.sha256()
+    size = 0
+    blank = True
+    nul_at: int | None = None
+    control: tuple[int, int] | None = None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    with path.open("rb") as handle:
+        block = handle.read(block_bytes)
+        has_bom = block.startswith(BOM)
+        skip = len(BOM) if has_bom else 0
+        while block:
+            hasher.update(block)
+            blank = blank and not block.strip()
+            if nul_at is None and (found := block.find(b"\x00")) >= 0:
+                nul_at = size + found
+            body = block[skip:]
+            if utf8:
+                try:
+                    decoder.decode(body)
+                except UnicodeDecodeError:
+                    utf8 = False
+            # offsets count from after the BOM, as decode_text reports them
+            if control is None and (match := CONTROL_BYTES.search(body)):
+                control = (body[match.start()], size + skip + match.start() - len(BOM) * has_bom)
+            size += len(block)
+            skip = 0
+            block = handle.read(block_bytes)
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    if blank:
+        raise _empty_file_error(path)
+    if nul_at is not None:
+        raise _nul_error(path, nul_at)
+    if utf8:
+        encoding = "utf-8-sig" if has_bom else "utf-8"
+    elif control is not None:
+        raise _control_error(path, *control)
+    else:
+        encoding = "latin-1"
+
+    header: str | None = None
+    prefix = ""
+    tabbed = shaped = 0
+    votes = {tab: Counter(dict.fromkeys(DATE_PATTERNS, 0)) for tab in ("", "\t")}
+    for lines in _file_lines(path, "latin-1", block_bytes):
+        if header is None:
+            header = _decode_header(lines.pop(0), encoding)
+            prefix = _check_header(path, header)
+        if not lines:
+            continue
+        _, well_shaped, flat = _split_fields(_line_array(lines))
+        shaped += pc.sum(well_shaped).as_py() or 0
+        tabbed += pc.sum(pc.starts_with(_column(flat, 1), "\t")).as_py() or 0
+        raw = {column: _column(flat, COLUMNS.index(column)) for column in DATE_COLUMNS}
+        votes[""].update(_date_votes(raw))
+        votes["\t"].update(_date_votes({c: _untab(c, values) for c, values in raw.items()}))
+    if not prefix:
+        prefix = "\t" if tabbed * 2 > shaped else ""
+    return _FileScan(
+        sha256=hasher.hexdigest(),
+        size=size,
+        encoding=encoding,
+        header_line=header or "",
+        field_prefix=prefix,
+        date_format=_pick_date_format(votes[prefix]),
+    )
 
 
 def _parse_dates(values: pa.Array, date_format: str) -> tuple[pa.Array, pa.Array]:
@@ -338,32 +495,69 @@ def _normalise_name(values: pa.Array) -> pa.Array:
     return _on_distinct(values, _collapse_whitespace)
 
 
-def read_monthly_file(path: Path) -> ReadResult:
-    """Read one monthly file into normalised orders and quarantined rows (never loses a row)."""
-    path = Path(path)
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    text, encoding = decode_text(path, data)
-    header_line, lines = _split_lines(text)
-    field_prefix = _check_header(path, header_line)
-    row_count = len(lines)
-    source_line = pa.array(np.arange(2, row_count + 2, dtype=np.int64))
+def read_monthly_file(path: Path, *, block_bytes: int = READ_BLOCK_BYTES) -> ReadResult:
+    """Read one monthly file into normalised orders and quarantined rows (never loses a row).
 
-    fields = pc.split_pattern(lines, SEPARATOR)
-    field_count = pc.list_value_length(fields)
-    well_shaped = pc.equal(field_count, len(COLUMNS))
-    padded = pc.if_else(well_shaped, fields, pa.scalar([""] * len(COLUMNS), pa.list_(pa.string())))
-    flat = pc.list_flatten(padded)
-    if not field_prefix and row_count:
-        second = pc.take(flat, pa.array(np.arange(1, len(flat), len(COLUMNS), dtype=np.int64)))
-        tabbed = pc.sum(pc.starts_with(second, "\t")).as_py() or 0
-        field_prefix = "\t" if tabbed * 2 > pc.sum(well_shaped).as_py() else ""
-    columns: dict[str, pa.Array] = {}
-    for index, column in enumerate(COLUMNS):
-        values = pc.take(flat, pa.array(np.arange(index, len(flat), len(COLUMNS), dtype=np.int64)))
-        if field_prefix and index > 0:
-            values = pc.replace_substring_regex(values, r"^\t", "")
-        columns[column] = values
+    Streamed in blocks of ``block_bytes``: a first pass hashes the bytes and decides the
+    encoding, field prefix and date format for the whole file; a second parses the rows block
+    by block. The result does not depend on ``block_bytes``.
+    """
+    path = Path(path)
+    scan = _scan_file(path, max(block_bytes, 2 * len(BOM)))
+    orders: list[pa.Table] = []
+    quarantine: list[pa.Table] = []
+    process_times: dict[str, int] = {}
+    row_count = 0
+    lines_of_file = _file_lines(path, scan.encoding, max(block_bytes, 2 * len(BOM)))
+    for number, lines in enumerate(lines_of_file):
+        data = _line_array(lines[1:] if number == 0 else lines)
+        del lines
+        if not len(data):
+            continue
+        block_orders, block_quarantine = _parse_rows(
+            data,
+            path.name,
+            first_line=row_count + 2,
+            field_prefix=scan.field_prefix,
+            date_format=scan.date_format,
+        )
+        row_count += len(data)
+        for item in pc.value_counts(
+            block_orders["process_time"].drop_null().combine_chunks()
+        ).to_pylist():
+            process_times[item["values"]] = process_times.get(item["values"], 0) + item["counts"]
+        orders.append(block_orders)
+        quarantine.append(block_quarantine)
+    most_common = max(process_times, key=process_times.__getitem__) if process_times else None
+    info = SourceFileInfo(
+        name=path.name,
+        sha256=scan.sha256,
+        size=scan.size,
+        encoding=scan.encoding,
+        date_format=scan.date_format,
+        separator=SEPARATOR,
+        field_prefix=scan.field_prefix,
+        row_count=row_count,
+        process_time=most_common,
+    )
+    return ReadResult(
+        orders=pa.concat_tables(orders) if orders else ORDER_SCHEMA.empty_table(),
+        quarantine=pa.concat_tables(quarantine) if quarantine else QUARANTINE_SCHEMA.empty_table(),
+        info=info,
+    )
+
+
+def _parse_rows(
+    lines: pa.Array, name: str, *, first_line: int, field_prefix: str, date_format: str
+) -> tuple[pa.Table, pa.Table]:
+    """Parse consecutive data lines (the first at physical line ``first_line``)."""
+    row_count = len(lines)
+    source_line = pa.array(np.arange(first_line, first_line + row_count, dtype=np.int64))
+    field_count, well_shaped, flat = _split_fields(lines)
+    columns = {
+        column: _untab(column, _column(flat, index)) if field_prefix else _column(flat, index)
+        for index, column in enumerate(COLUMNS)
+    }
 
     problems = RowProblems(row_count)
     problems.add(
@@ -380,7 +574,6 @@ def read_monthly_file(path: Path) -> ReadResult:
         blank = pc.equal(pc.utf8_trim_whitespace(columns[column]), "")
         problems.add(pc.and_(well_shaped, blank), column, "required_missing", "empty value")
 
-    date_format = _detect_date_format(columns)
     parsed_dates: dict[str, pa.Array] = {}
     for column in DATE_COLUMNS:
         iso, failed = _parse_dates(columns[column], date_format)
@@ -436,7 +629,7 @@ def read_monthly_file(path: Path) -> ReadResult:
     process_time = parsed_dates["FECHA_PROCESO"]
     orders = pa.table(
         {
-            "source_file": pa.repeat(pa.scalar(path.name, pa.string()), row_count),
+            "source_file": pa.repeat(pa.scalar(name, pa.string()), row_count),
             "source_line": source_line,
             "process_time": process_time,
             "supplier_ruc": pc.utf8_trim_whitespace(columns["RUC_PROVEEDOR"]),
@@ -473,7 +666,7 @@ def read_monthly_file(path: Path) -> ReadResult:
     bad = pc.invert(good)
     quarantine = pa.table(
         {
-            "source_file": pa.repeat(pa.scalar(path.name, pa.string()), row_count),
+            "source_file": pa.repeat(pa.scalar(name, pa.string()), row_count),
             "source_line": source_line,
             "field": problems.field,
             "rule": problems.rule,
@@ -483,17 +676,4 @@ def read_monthly_file(path: Path) -> ReadResult:
         schema=QUARANTINE_SCHEMA,
     ).filter(bad)
 
-    counts = pc.value_counts(orders["process_time"].drop_null().combine_chunks()).to_pylist()
-    most_common = max(counts, key=lambda item: item["counts"])["values"] if counts else None
-    info = SourceFileInfo(
-        name=path.name,
-        sha256=digest,
-        size=len(data),
-        encoding=encoding,
-        date_format=date_format,
-        separator=SEPARATOR,
-        field_prefix=field_prefix,
-        row_count=row_count,
-        process_time=most_common,
-    )
-    return ReadResult(orders=orders, quarantine=quarantine, info=info)
+    return orders, quarantine
