@@ -503,12 +503,14 @@ def read_monthly_file(path: Path, *, block_bytes: int = READ_BLOCK_BYTES) -> Rea
     by block. The result does not depend on ``block_bytes``.
     """
     path = Path(path)
-    scan = _scan_file(path, max(block_bytes, 2 * len(BOM)))
+    # read() allocates its argument up front: never ask for more than the file holds
+    block_bytes = max(min(block_bytes, path.stat().st_size + 1), 2 * len(BOM))
+    scan = _scan_file(path, block_bytes)
     orders: list[pa.Table] = []
     quarantine: list[pa.Table] = []
     process_times: dict[str, int] = {}
     row_count = 0
-    lines_of_file = _file_lines(path, scan.encoding, max(block_bytes, 2 * len(BOM)))
+    lines_of_file = _file_lines(path, scan.encoding, block_bytes)
     for number, lines in enumerate(lines_of_file):
         data = _line_array(lines[1:] if number == 0 else lines)
         del lines
