@@ -192,29 +192,59 @@ def profile_publish(root: Path, days: int, orders: int, output: Path) -> None:
     session = profiler.stop()
     if code:
         raise SystemExit(f"publicar run exited with {code}")
+    output.write_text(json.dumps(summarise(session)))
+
+
+def summarise(session: Any) -> dict[str, Any]:
+    """Self time per function and per package, inclusive time per day step of ours."""
     by_function: dict[str, float] = defaultdict(float)
     by_package: dict[str, float] = defaultdict(float)
-    stack = [session.root_frame()]
+    by_step: dict[str, float] = defaultdict(float)
+    stack: list[tuple[Any, frozenset[str]]] = [(session.root_frame(), frozenset())]
     while stack:
-        frame = stack.pop()
+        frame, open_steps = stack.pop()
         if frame is None:
             continue
-        stack.extend(frame.children)
-        own = frame.total_self_time
+        path = frame.file_path or ""
+        step = _step_of(frame.function, path)
+        if step and step not in open_steps:
+            by_step[step] += frame.time
+            open_steps = open_steps | {step}
+        stack.extend((c, open_steps) for c in frame.children)
+        # a "[self]" frame's time is already in its parent's total_self_time
+        own = 0.0 if frame.is_synthetic else frame.total_self_time
         if not own:
             continue
-        path = frame.file_path or ""
-        by_function[f"{frame.function} ({frame.file_path_short}:{frame.line_no})"] += own
-        by_package[_package_of(path)] += own
-    output.write_text(
-        json.dumps(
-            {
-                "seconds": session.duration,
-                "functions": sorted(by_function.items(), key=lambda i: -i[1])[:15],
-                "packages": sorted(by_package.items(), key=lambda i: -i[1])[:12],
-            }
-        )
-    )
+        owner = frame
+        # built-ins are charged to (and named with) their Python caller
+        while owner.parent is not None and (
+            not owner.file_path or owner.file_path.startswith("<built-in")
+        ):
+            owner = owner.parent
+        name = f"{owner.function} ({owner.file_path_short}:{owner.line_no})"
+        if owner is not frame:
+            name = f"{frame.function} ← {name}"
+        by_function[name] += own
+        by_package[_package_of(owner.file_path or "")] += own
+    return {
+        "seconds": session.duration,
+        "functions": sorted(by_function.items(), key=lambda i: -i[1])[:15],
+        "packages": sorted(by_package.items(), key=lambda i: -i[1])[:12],
+        "steps": sorted(by_step.items(), key=lambda i: -i[1]),
+    }
+
+
+def _step_of(function: str, path: str) -> str | None:
+    """``module.function`` of a day step or asset of ours (inclusive time is summed per step)."""
+    for folder in ("publication/steps/", "pipelines/", "publication/"):
+        if f"/{folder}" in path and not function.startswith(("_", "<", "[")):
+            module = path.rsplit("/", 1)[1].removesuffix(".py")
+            if folder == "publication/steps/" or (
+                folder == "pipelines/" and module in ("assets", "bulk")
+            ):
+                return f"{module}.{function}"
+            return None
+    return None
 
 
 def _package_of(path: str) -> str:
