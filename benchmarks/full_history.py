@@ -41,7 +41,9 @@ def backfill_kind() -> str:
     return "backfill-alias" if COMMANDS["backfill"] is COMMANDS["run"] else "backfill"
 
 
-def prepare_sources(root: Path, start: dt.date, end: dt.date, orders: int) -> float:
+def prepare_sources(
+    root: Path, start: dt.date, end: dt.date, orders: int, quotations: bool
+) -> float:
     """Generate the range's synthetic months where ``publicar`` looks for them; seconds taken."""
     from pipelines.resources import SourceResource
     from settings import default_source_dir
@@ -51,6 +53,7 @@ def prepare_sources(root: Path, start: dt.date, end: dt.date, orders: int) -> fl
         kind="synthetic",
         directory=str(root / default_source_dir("synthetic")),
         orders_per_month=orders,
+        quotations=quotations,
     )
     month = start.replace(day=1)
     while month <= end:
@@ -81,7 +84,7 @@ def command(kind: str, start: dt.date, end: dt.date, root: Path, orders: int) ->
     ]
 
 
-def run(argv: list[str], cwd: Path, log: Path) -> tuple[float, float, int]:
+def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float, float, int]:
     """(seconds, peak RSS MiB, exit code) of one child process, its output kept in ``log``."""
     report = cwd / "time.txt"
     with log.open("wb") as out:
@@ -92,7 +95,11 @@ def run(argv: list[str], cwd: Path, log: Path) -> tuple[float, float, int]:
             stdout=out,
             stderr=subprocess.STDOUT,
             check=False,
-            env={**os.environ, "DAGSTER_DISABLE_TELEMETRY": "1"},
+            env={
+                **os.environ,
+                "DAGSTER_DISABLE_TELEMETRY": "1",
+                "PERUCOMPRAS_SOURCE__QUOTATIONS": "true" if quotations else "false",
+            },
         )
         seconds = time.perf_counter() - start
     lines = [line for line in report.read_text().splitlines() if line.strip()]
@@ -103,6 +110,7 @@ def run(argv: list[str], cwd: Path, log: Path) -> tuple[float, float, int]:
 def render(
     *,
     kind: str,
+    quotations: bool,
     generation: float,
     start: dt.date,
     end: dt.date,
@@ -125,7 +133,9 @@ def render(
         f"logical CPUs, {platform.system()} {platform.release()}, shared with other jobs "
         f"(load average at the end: {os.getloadavg()[0]:.1f})",
         f"- Command: `publicar {'run' if kind == 'run' else 'backfill'}` (synthetic source, "
-        f"{orders:,} orders/month with deliveries and quotations, embedded dev chain, bulk files "
+        f"{orders:,} orders/month with deliveries"
+        + (" and quotations" if quotations else ", no quotations")
+        + ", embedded dev chain, bulk files "
         "included), fresh datasets root, fresh process; the synthetic months were generated "
         f"beforehand ({generation / 60:.1f} min, not counted below)",
         f"- **Measured range: {start} → {end} ({days} days)**"
@@ -165,6 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, default=FULL_FROM)
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, default=FULL_TO)
     parser.add_argument("--orders-per-month", type=int, default=10_000)
+    parser.add_argument(
+        "--quotations",
+        action="store_true",
+        help="also generate ~150 quotations per order (the issue's 60-minute target)",
+    )
     parser.add_argument("--output", type=Path, default=Path(__file__).with_name("full-history.md"))
     parser.add_argument("--keep", type=Path, help="publish here and keep it (default: temp)")
     args = parser.parse_args(argv)
@@ -173,10 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     root.mkdir(parents=True, exist_ok=True)
     try:
         log = root / "publicar.log"
-        generation = prepare_sources(root, args.start, args.end, args.orders_per_month)
+        generation = prepare_sources(
+            root, args.start, args.end, args.orders_per_month, args.quotations
+        )
         verb = "run" if kind == "run" else "backfill"
         seconds, rss, code = run(
-            command(verb, args.start, args.end, root, args.orders_per_month), root, log
+            command(verb, args.start, args.end, root, args.orders_per_month),
+            root,
+            log,
+            args.quotations,
         )
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
     finally:
@@ -185,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.write_text(
         render(
             kind=kind,
+            quotations=args.quotations,
             generation=generation,
             start=args.start,
             end=args.end,
