@@ -165,6 +165,8 @@ def render_text(
         print(note.text(lang), file=out)
     if result.dev_chain:
         print(text("devchain.warning", lang), file=out)
+    if result.synthetic:
+        print(text("synthetic.note", lang), file=out)
     if result.manual_call is not None:
         print(result.manual_call.note().text(lang), file=out)
 

@@ -86,6 +86,11 @@ class Manifest:
         return dict(self.data["merkle"])
 
     @property
+    def synthetic(self) -> bool:
+        """True when the day was published from synthetic source files (optional field)."""
+        return self.data.get("synthetic") is True
+
+    @property
     def previous(self) -> dict[str, Any] | None:
         previous = self.data.get("previous")
         return dict(previous) if previous else None
@@ -128,9 +133,14 @@ def build_manifest(
     files: list[FileEntry],
     previous: dict[str, str] | None,
     anchor_key_hex: str,
+    synthetic: bool = False,
 ) -> dict[str, Any]:
-    """Assemble the manifest object (files sorted by name for a stable order)."""
-    return {
+    """Assemble the manifest object (files sorted by name for a stable order).
+
+    ``synthetic``: the day was published from synthetic source files; the field
+    ``"synthetic": true`` is written only then, so real days keep the same manifest.
+    """
+    manifest: dict[str, Any] = {
         "schema": MANIFEST_SCHEMA,
         "dataset": dataset,
         "date": day.isoformat(),
@@ -150,6 +160,9 @@ def build_manifest(
         "previous": previous,
         "anchorKey": anchor_key_hex,
     }
+    if synthetic:
+        manifest["synthetic"] = True
+    return manifest
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:

@@ -30,7 +30,17 @@ __all__ = [
 
 DEFAULT_LANG = "es"
 LANGUAGES = ("es", "en")
-DOMAINS = ("verify", "data", "harvest", "portal")
+DOMAINS = (
+    "verify",
+    "source",
+    "quality",
+    "run",
+    "publication",
+    "data",
+    "harvest",
+    "portal",
+    "publicar",
+)
 
 Catalogue = Mapping[str, Mapping[str, str]]
 

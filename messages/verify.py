@@ -124,11 +124,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "pin.none": {
         "es": (
             "Sin pin de confianza: no se sabe qué cadena, contrato y publicador son los "
-            "oficiales (use --trust ARCHIVO con el pin oficial)."
+            "oficiales, así que nada puede quedar VERIFICADO. Obtenga el pin oficial (se "
+            "instala con el verificador, o PERÚ COMPRAS lo publica fuera de los datos) y use "
+            "--trust ARCHIVO."
         ),
         "en": (
-            "No trust pin: the official chain, contract and publisher are unknown (use "
-            "--trust FILE with the official pin)."
+            "No trust pin: the official chain, contract and publisher are unknown, so nothing "
+            "can be VERIFIED. Get the official pin (installed with the verifier, or published "
+            "by PERÚ COMPRAS outside the data) and use --trust FILE."
         ),
     },
     # --- unsafe, unusual or oversized input (never opened, followed or read past a limit)
@@ -749,6 +752,58 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "contract stores decides)"
         ),
     },
+    "anchor.receipt_ok": {
+        "es": (
+            "recibo: la transacción {tx} existe, se confirmó en el bloque {block} y el registro "
+            "fijado emitió esta entrada"
+        ),
+        "en": (
+            "receipt: transaction {tx} exists, was confirmed in block {block} and the pinned "
+            "registry emitted this entry"
+        ),
+    },
+    "anchor.receipt_tx_bad": {
+        "es": "recibo: «{tx}» no es un hash de transacción (0x y 64 cifras hexadecimales)",
+        "en": "receipt: '{tx}' is not a transaction hash (0x and 64 hex digits)",
+    },
+    "anchor.receipt_tx_missing": {
+        "es": (
+            "recibo: la transacción {tx} no existe en la cadena: el recibo no es el que "
+            "escribió el publicador"
+        ),
+        "en": (
+            "receipt: transaction {tx} does not exist on the chain: the receipt is not the one "
+            "the publisher wrote"
+        ),
+    },
+    "anchor.receipt_tx_failed": {
+        "es": "recibo: la transacción {tx} falló en la cadena (no anotó nada)",
+        "en": "receipt: transaction {tx} failed on the chain (it recorded nothing)",
+    },
+    "anchor.receipt_tx_block": {
+        "es": "recibo: la transacción {tx} no está en el bloque {block} que dice el recibo",
+        "en": "receipt: transaction {tx} is not in block {block}, as the receipt says",
+    },
+    "anchor.receipt_tx_other_contract": {
+        "es": (
+            "recibo: la transacción {tx} no llamó al registro fijado {contract} ni emitió esta "
+            "entrada"
+        ),
+        "en": (
+            "receipt: transaction {tx} did not call the pinned registry {contract} nor emit "
+            "this entry"
+        ),
+    },
+    "anchor.receipt_tx_no_entry": {
+        "es": (
+            "recibo: la transacción {tx} llamó al registro {contract}, pero no anotó este "
+            "manifiesto para este día"
+        ),
+        "en": (
+            "receipt: transaction {tx} called the registry {contract}, but did not record this "
+            "manifest for this day"
+        ),
+    },
     "anchor.receipt_unchecked": {
         "es": (
             "recibo: transacción {tx}, bloque {block}: no comprobado (se comprueba lo que guarda "
@@ -807,12 +862,26 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "publisher.no_trust": {
         "es": (
-            "sin pin de confianza no se sabe qué contrato y publicador son los oficiales: use "
-            "--trust ARCHIVO con el pin oficial (o --datasets con una raíz que tenga trust.json)"
+            "sin pin de confianza no se sabe qué cadena, contrato y publicador son los "
+            "oficiales, y un trust.json que viene con los datos no lo prueba: obtenga el pin "
+            "oficial (se instala con el verificador, o PERÚ COMPRAS lo publica fuera de los "
+            "datos) y úselo con --trust ARCHIVO"
         ),
         "en": (
-            "without a trust pin the official contract and publisher are unknown: use "
-            "--trust FILE with the official pin (or --datasets with a root holding trust.json)"
+            "without a trust pin the official chain, contract and publisher are unknown, and a "
+            "trust.json that comes with the data does not prove them: get the official pin "
+            "(installed with the verifier, or published by PERÚ COMPRAS outside the data) and "
+            "pass it with --trust FILE"
+        ),
+    },
+    "publisher.data_pin_differs": {
+        "es": (
+            "publicador distinto del oficial: {source} (que viene con los datos) dice {field} "
+            "{actual}, pero el pin «{trust}» fija {expected}"
+        ),
+        "en": (
+            "publisher differs from the official one: {source} (which came with the data) says "
+            "{field} {actual}, but the pin '{trust}' pins {expected}"
         ),
     },
     "publisher.mismatch": {
@@ -853,6 +922,55 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "range.ok": {
         "es": "{days} día(s) encadenados sin huecos, intercambios ni repeticiones",
         "en": "{days} day(s) chained without gaps, swaps or replays",
+    },
+    "range.anchored_missing": {
+        "es": (
+            "{date}: el registro guarda una publicación de este día (entrada {seq}, {count} en "
+            "total), pero falta en lo descargado (índice y carpeta): la descarga está incompleta"
+        ),
+        "en": (
+            "{date}: the registry holds a publication of this day (entry {seq}, {count} in "
+            "all), but it is missing from the download (index and folder): the download is "
+            "incomplete"
+        ),
+    },
+    "range.registry_ok": {
+        "es": (
+            "registro consultado para cada uno de los {days} día(s) del {start} al {end}: no "
+            "falta ningún día anclado"
+        ),
+        "en": (
+            "registry asked about each of the {days} day(s) from {start} to {end}: no anchored "
+            "day is missing"
+        ),
+    },
+    "range.late": {
+        "es": "publicación tardía (anclada después de días posteriores): {dates}",
+        "en": "late publication (anchored after later days): {dates}",
+    },
+    "range.corrected": {
+        "es": "corregido (una nueva entrada reemplazó a la anterior, que sigue legible): {dates}",
+        "en": "corrected (a new entry replaced the earlier one, which stays readable): {dates}",
+    },
+    "range.registry_no_pin": {
+        "es": (
+            "sin pin de confianza no se consultó el registro: no se sabe si faltan días "
+            "anclados en lo descargado"
+        ),
+        "en": (
+            "without a trust pin the registry was not asked: whether anchored days are missing "
+            "from the download is unknown"
+        ),
+    },
+    "range.registry_too_long": {
+        "es": (
+            "el periodo es demasiado largo para preguntar al registro día por día (máximo "
+            "{days} días): compruébelo por partes"
+        ),
+        "en": (
+            "the period is too long to ask the registry day by day (at most {days} days): check "
+            "it in parts"
+        ),
     },
     # --- the browser page (integrity/web/verificar.html): its own texts, and page wordings
     # of two locate.* messages (the page has no --datasets: it reads the site's index.json)
@@ -914,12 +1032,15 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "page.pin_missing": {
         "es": (
-            "Esta página no trae un pin de confianza incorporado: se usa el trust.json del "
-            "sitio, que es una copia que viene con los datos, no una autoridad."
+            "Esta página no trae un pin de confianza incorporado, así que nada puede quedar "
+            "VERIFICADO (el trust.json del sitio es una copia que viene con los datos, no una "
+            "autoridad): use la página que publica PERÚ COMPRAS o verificar --trust con el pin "
+            "oficial."
         ),
         "en": (
-            "This page carries no built-in trust pin: the site's trust.json is used, a copy "
-            "that came with the data, not an authority."
+            "This page carries no built-in trust pin, so nothing can be VERIFIED (the site's "
+            "trust.json is a copy that came with the data, not an authority): use the page "
+            "PERÚ COMPRAS publishes, or verificar --trust with the official pin."
         ),
     },
     "page.pin_invalid": {
@@ -938,10 +1059,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "e indique uno."
         ),
         "en": "Without a pin there are no trusted nodes: to query the chain, open 'Use another node' and give one.",
-    },
-    "page.trust_line": {
-        "es": "(trust.json: cadena {chain_id} · contrato {contract} · publicador {publisher})",
-        "en": "(trust.json: chain {chain_id} · contract {contract} · publisher {publisher})",
     },
     "page.rpc_own": {
         "es": "Usar otro nodo de la cadena (avanzado)",
@@ -1032,6 +1149,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
     },
     # --- dev chain
+    "synthetic.note": {
+        "es": (
+            'Nota: estos datos son SINTÉTICOS (el manifiesto dice "synthetic": true): '
+            "órdenes generadas con el formato real para probar la publicación, no compras reales."
+        ),
+        "en": (
+            'Note: this data is SYNTHETIC (the manifest says "synthetic": true): orders '
+            "generated in the real format to exercise the publication, not real purchases."
+        ),
+    },
     "devchain.warning": {
         "es": (
             "AVISO: este resultado proviene de la cadena local de desarrollo (anvil). "

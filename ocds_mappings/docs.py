@@ -514,6 +514,30 @@ def policy_markdown(
         f"- release URL: `{day_path}{release_package}#{{release id}}`, where the day is the "
         "package the release was published in.",
         "",
+        "## Agreement identity (Acuerdo Marco)",
+        "",
+        "The orders' own labels decide, never the curated table "
+        "(`perucompras/data/framework_agreements.csv`, which only enriches: category, "
+        "spellings, dates):",
+        "",
+        "1. A code-prefixed label (`EXT-CE-2021-7 ÚTILES …`) is published with the code and "
+        "name it carries, whether or not the table knows the code.",
+        "2. A name-only label (the files since 2024-06) takes the code that code-prefixed "
+        "labels of any file already ingested taught for that name (kept in the status store; "
+        "when a name had several codes, the one in force on the order's date), else the "
+        "curated table's code.",
+        "3. Otherwise the order is published with an agreement known only by its name: "
+        '`relatedProcesses` with `relationship: ["framework"]` and the name as `title`, no '
+        "identifier and no first-stage release; the day's quality report lists these names as "
+        'a warning ("Acuerdos sin código oficial").',
+        "",
+        "A code learned later (say, an older monthly file ingested after a newer one) changes "
+        "nothing already published: anchored days are never rewritten, and no release is "
+        "emitted only because a code was learned. The order's next release (a new state found "
+        "in a later snapshot) carries the code. A day that is published again before it is "
+        "anchored resolves names with everything ingested by then, which depends on the set of "
+        "files ingested, not on the order they arrived in.",
+        "",
         "## Which daily package a release lands in",
         "",
         "Days are Lima days (America/Lima, UTC−05:00). Each release appears in exactly one "

@@ -300,7 +300,8 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
             "contracts[].implementation",
             "tag",
         ),
-        "See the status table; the raw value is kept in `statusDetails` (status details extension).",
+        "See the status table; the raw value is kept in `statusDetails` (status details "
+        "extension); an undocumented value sets no `contracts[].status` nor award status.",
     ),
     FieldMapping(
         "DOCUMENTO_ESTADO_OCAM",
@@ -357,10 +358,11 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     ),
     FieldMapping(
         "ACUERDO_MARCO",
-        "agreement_code",
+        "agreement_code / agreement_name",
         ("relatedProcesses[].identifier", "relatedProcesses[].title", "tender.title"),
         "`{prefix}-AM-{code}`, relationship `framework`, scheme `ocid`; an agreement known only "
-        "by its name (no official code) gets relationship `framework` and its title only.",
+        "by its name (no official code) gets relationship `framework` and its title only: no "
+        "scheme nor identifier.",
     ),
 )
 

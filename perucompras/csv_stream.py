@@ -7,6 +7,7 @@ numbers; ``Problems`` records row problems column-wise and builds their quaranti
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
-from perucompras.reader import ORDER_NUMBER_PATTERN, SEPARATOR, SourceFileError
+from messages import text
+from perucompras.quarantine import QUARANTINE_SCHEMA, Param, RowProblems, quoted, render_column
+from perucompras.reader import ORDER_NUMBER_PATTERN, SEPARATOR, source_block
 
 LIMA_OFFSET = "-05:00"
 MAX_BLOCK_BYTES = 4 << 20
@@ -67,7 +69,17 @@ def parse_lima_dates(values: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 
 class Problems(RowProblems):
-    """Row problems of one CSV batch, with the parsers that record them and their quarantine."""
+    """Row problems of one CSV batch, with the parsers that record them and their quarantine
+    (messages in ``lang``)."""
+
+    def __init__(self, size: int, lang: str = "es") -> None:
+        """No problem yet for any of ``size`` rows."""
+        super().__init__(size)
+        self.lang = lang
+
+    def message(self, key: str, **params: Param) -> pa.Array:
+        """The catalogue text ``key`` per row of the batch."""
+        return render_column(key, self.lang, self.size, **params)
 
     def table(self, source_file: str, source_line: pa.Array, batch: pa.RecordBatch) -> pa.Table:
         """Quarantine rows (``QUARANTINE_SCHEMA``) for the rows of ``batch`` with a problem."""
@@ -80,41 +92,33 @@ class Problems(RowProblems):
                 "source_line": source_line.filter(bad),
                 "field": self.field.filter(bad),
                 "rule": self.rule.filter(bad),
-                "message": self.message.filter(bad),
+                "value": self.value.filter(bad),
+                "message": self.messages.filter(bad),
                 "raw_row": raw_rows(batch.filter(bad)),
             },
             schema=QUARANTINE_SCHEMA,
         )
 
-    def parse_decimal(
-        self, values: pa.Array, field: str, *, pattern: str, decimals: int, kind: str, example: str
-    ) -> pa.Array:
-        """Scaled integers of ``values``; ``{kind}_unparseable`` / ``{kind}_precision`` recorded."""
-        scaled, unparseable, too_precise = parse_scaled_decimal(values, pattern, decimals)
+    def parse_amount(self, values: pa.Array, field: str) -> pa.Array:
+        """Unsigned amounts with at most 2 decimals -> int64 cents (``amount_unparseable`` /
+        ``amount_precision`` recorded)."""
+        scaled, unparseable, too_precise = parse_scaled_decimal(values, AMOUNT_PATTERN, 2)
+        shown = quoted(values)
         self.add(
             pc.and_(pc.invert(_blank(values)), unparseable),
             field,
-            f"{kind}_unparseable",
-            quote_values("", values, f" is not {example}"),
+            "amount_unparseable",
+            self.message("cell.amount_unparseable", column=field, value=shown),
+            values,
         )
         self.add(
             too_precise,
             field,
-            f"{kind}_precision",
-            quote_values("", values, f" has more than {decimals} decimals"),
+            "amount_precision",
+            self.message("cell.amount_precision", column=field, value=shown, decimals=2),
+            values,
         )
         return scaled
-
-    def parse_amount(self, values: pa.Array, field: str) -> pa.Array:
-        """Unsigned amounts with at most 2 decimals -> int64 cents (problems recorded)."""
-        return self.parse_decimal(
-            values,
-            field,
-            pattern=AMOUNT_PATTERN,
-            decimals=2,
-            kind="amount",
-            example="an amount like 1234.56 (no sign, no thousands separator)",
-        )
 
     def parse_date(self, values: pa.Array, field: str) -> pa.Array:
         """``YYYY-MM-DD HH:MM:SS`` Lima dates -> ISO 8601 (``date_unparseable`` recorded)."""
@@ -123,7 +127,13 @@ class Problems(RowProblems):
             pc.and_(pc.invert(_blank(values)), failed),
             field,
             "date_unparseable",
-            quote_values("", values, " is not a date YYYY-MM-DD HH:MM:SS"),
+            self.message(
+                "cell.date_unparseable",
+                column=field,
+                value=quoted(values),
+                format="Y-m-d H:M:S",
+            ),
+            values,
         )
         return iso
 
@@ -134,22 +144,22 @@ class Problems(RowProblems):
             pc.and_(pc.invert(_blank(values)), pc.is_null(parts)),
             "ORDEN_ELECTRÓNICA",
             "order_number_format",
-            quote_values("", values, " does not look like OCAM-YYYY-entity-seq-n"),
+            self.message(
+                "cell.order_number_format", column="ORDEN_ELECTRÓNICA", value=quoted(values)
+            ),
+            values,
         )
         return parts
 
 
-def quote_values(prefix: str, values: pa.Array, suffix: str) -> pa.Array:
-    """``prefix'value'suffix`` per row, for messages."""
-    return pc.binary_join_element_wise(prefix, "'", values, "'", suffix, "")
-
-
-def sniff_encoding(path: Path, expected_header: tuple[str, ...]) -> tuple[str, str]:
+def sniff_encoding(
+    path: Path, expected_header: tuple[str, ...], lang: str = "es"
+) -> tuple[str, str]:
     """Return (pyarrow encoding name, label) from the header bytes; refuse a foreign header."""
     with Path(path).open("rb") as handle:
         head = handle.readline()
     if not head.strip():
-        raise SourceFileError(f"{path.name}: the file is empty; download or export it again")
+        raise source_block(path.name, "source.empty", "source.empty_fix", [], lang, size=0)
     bom = head.startswith(b"\xef\xbb\xbf")
     body = head[3:] if bom else head
     for encoding, label in (("utf-8", "utf-8-sig" if bom else "utf-8"), ("latin-1", "latin-1")):
@@ -159,17 +169,30 @@ def sniff_encoding(path: Path, expected_header: tuple[str, ...]) -> tuple[str, s
             continue
         if names == expected_header:
             return ("utf8" if encoding == "utf-8" else "latin1"), label
-    text = body.decode("latin-1").rstrip("\r\n")
-    if SEPARATOR not in text:
-        raise SourceFileError(
-            f"{path.name}: wrong separator in the header; the file must be separated by ';'"
+    header = body.decode("latin-1").rstrip("\r\n")
+    if SEPARATOR not in header:
+        counts = Counter(ch for ch in header if ch in ",\t|:")
+        raise source_block(
+            path.name,
+            "source.separator",
+            "source.separator_fix",
+            [(repr(ch), count) for ch, count in counts.most_common(3)],
+            lang,
+            found=text("source.separator_none", lang)
+            if not counts
+            else text("source.separator_found", lang, separator=repr(counts.most_common(1)[0][0])),
         )
-    found = text.split(SEPARATOR)
-    missing = [name for name in expected_header if name not in found]
-    raise SourceFileError(
-        f"{path.name}: header does not match the documented layout"
-        + (f" (missing {', '.join(missing)})" if missing else " (columns out of order)")
-        + f"; expected {SEPARATOR.join(expected_header)} (docs/source-formats.md)"
+    found = header.split(SEPARATOR)
+    missing = [name for name in expected_header if name not in found] or list(expected_header)
+    unknown = Counter(name for name in found if name not in expected_header)
+    raise source_block(
+        path.name,
+        "source.missing_columns",
+        "source.missing_columns_fix",
+        unknown.most_common(3) or [(name, 1) for name in missing[:3]],
+        lang,
+        missing=", ".join(missing),
+        expected=SEPARATOR.join(expected_header),
     )
 
 
@@ -191,11 +214,17 @@ class LineNumberedCsv:
     """
 
     def __init__(
-        self, path: Path, columns: tuple[str, ...], encoding: str, block_size: int
+        self,
+        path: Path,
+        columns: tuple[str, ...],
+        encoding: str,
+        block_size: int,
+        lang: str = "es",
     ) -> None:
         """Open ``path`` (header skipped) for streaming."""
         self.path = Path(path)
         self.columns = columns
+        self.lang = lang
         self.pending: list[_Row] = []
         self.bad_rows: list[_Row] = []
         self._next_line = 2
@@ -252,8 +281,10 @@ class LineNumberedCsv:
                     "source_line": row.number,
                     "field": "*",
                     "rule": "field_count",
-                    "message": f"*: field_count: expected {expected} fields separated by ';', "
-                    f"found {row.columns}",
+                    "value": str(row.columns),
+                    "message": text(
+                        "cell.field_count", self.lang, found=row.columns, expected=expected
+                    ),
                     "raw_row": row.text,
                 }
                 for row in rows

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,8 +29,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perucompras.quarantine import QUARANTINE_SCHEMA
-from perucompras.reader import ORDER_NUMBER_PATTERN, SourceFileError
+from messages import text
+from perucompras.quarantine import (
+    MESSAGE_SEPARATOR,
+    QUARANTINE_SCHEMA,
+    Param,
+    quoted,
+    render_column,
+)
+from perucompras.reader import ORDER_NUMBER_PATTERN, source_block
 from perucompras.xlsx_rows import WorkbookError, iter_sheets
 
 FILE_PREFIX = "ReportePCDetalle"
@@ -407,7 +415,7 @@ def _column_letter(index: int) -> str:
 
 
 def _match_header(
-    name: str, number: int, row: Sequence[object], above: list[Sequence[object]]
+    name: str, number: int, row: Sequence[object], above: list[Sequence[object]], lang: str
 ) -> _Header:
     """Map a header row to fields; a missing required or repeated column is a file error."""
     positions: dict[str, int] = {}
@@ -421,32 +429,43 @@ def _match_header(
                 ignored.append(text.strip())
             continue
         if column.header in seen:
-            raise SourceFileError(
-                f"{name}: column {column.header!r} appears twice in the header (row {number}, "
-                f"columns {_column_letter(seen[column.header])} and {_column_letter(index)}); "
-                "delete one of them or export the file again"
+            raise source_block(
+                name,
+                "source.xlsx_duplicate_column",
+                "source.duplicate_columns_fix",
+                [(column.header, 2)],
+                lang,
+                column=repr(column.header),
+                row=number,
+                first=_column_letter(seen[column.header]),
+                second=_column_letter(index),
             )
         seen[column.header] = index
         if column.field:
             positions[column.field] = index
     missing = [header for header in REQUIRED_HEADERS if header not in seen]
     if missing:
-        raise SourceFileError(
-            f"{name}: the header (row {number}) lacks required column(s) "
-            f"{', '.join(repr(m) for m in missing)}; export the orders again from "
-            "ConsultaOrdenesPub with 'Detallado' checked (XLSX) and do not delete columns "
-            "(docs/source-formats.md)"
+        raise source_block(
+            name,
+            "source.xlsx_missing_columns",
+            "source.xlsx_fix",
+            Counter(ignored).most_common(3) or [(m, 1) for m in missing[:3]],
+            lang,
+            row=number,
+            missing=", ".join(repr(m) for m in missing),
         )
     return _Header(number, positions, tuple(ignored), _title_pairs(above))
 
 
-def _find_header(name: str, rows: Iterator[tuple[int, Sequence[object]]]) -> _Header | None:
+def _find_header(
+    name: str, rows: Iterator[tuple[int, Sequence[object]]], lang: str = "es"
+) -> _Header | None:
     """Scan the first rows for the header: the first row naming enough known columns."""
     above: list[Sequence[object]] = []
     for number, row in rows:
         keys = {header_key(v) for v in row if isinstance(v, str) and v.strip()}
         if len(keys & COLUMN_BY_KEY.keys()) >= HEADER_MIN_KNOWN:
-            return _match_header(name, number, row, above)
+            return _match_header(name, number, row, above, lang)
         above.append(row)
         if number >= HEADER_SCAN_ROWS:
             break
@@ -476,12 +495,36 @@ def _blank(value: object) -> bool:
 
 
 class _CellError(Exception):
-    """A cell that cannot be read as its column's type."""
+    """A cell that cannot be read as its column's type: the rule and the catalogue text."""
 
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, rule: str, key: str, value: object, **params: object) -> None:
+        super().__init__(rule)
         self.rule = rule
-        self.message = message
+        self.key = key
+        self.value = cell_text(value)
+        self.params = params
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """One problem of a row: column header, rule, raw value and its catalogue text."""
+
+    header: str
+    rule: str
+    value: str
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``: the column, the raw value, the rule and the fix (a
+        parameter that is itself a ``cell.`` key is rendered in ``lang`` too)."""
+        params = {
+            name: text(value, lang)
+            if isinstance(value, str) and value.startswith("cell.")
+            else value
+            for name, value in self.params.items()
+        }
+        return text(self.key, lang, column=self.header, value=f'"{self.value}"', **params)
 
 
 _DECIMAL_TEXT = re.compile(r"^[0-9]+(?:\.[0-9]*)?$")
@@ -492,10 +535,14 @@ _DATE_TEXT = re.compile(
 )
 
 
-def _scaled(value: object, decimals: int, kind: str, example: str, digits: int) -> int:
+def _scaled(value: object, decimals: int, kind: str, digits: int) -> int:
     """A non-negative decimal cell below 10**digits -> integer scaled by 10**decimals (exact)."""
+
+    def unparseable() -> _CellError:
+        return _CellError(f"{kind}_unparseable", f"cell.{kind}_unparseable", value)
+
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise _CellError(f"{kind}_unparseable", f"'{cell_text(value)}' is not {example}")
+        raise unparseable()
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, float):
@@ -503,40 +550,28 @@ def _scaled(value: object, decimals: int, kind: str, example: str, digits: int) 
     elif isinstance(value, Decimal):
         number = value
     else:
-        text = value.strip()
-        if not _DECIMAL_TEXT.match(text):
-            raise _CellError(f"{kind}_unparseable", f"'{value}' is not {example}")
-        number = Decimal(text)
+        stripped = value.strip()
+        if not _DECIMAL_TEXT.match(stripped):
+            raise unparseable()
+        number = Decimal(stripped)
     if not number.is_finite() or number < 0:
-        raise _CellError(f"{kind}_unparseable", f"'{cell_text(value)}' is not {example}")
+        raise unparseable()
     if number >= 10**digits:
-        raise _CellError(
-            f"{kind}_too_large", f"'{cell_text(value)}' has more than {digits} integer digits"
-        )
+        raise _CellError(f"{kind}_too_large", f"cell.{kind}_too_large", value, digits=digits)
     scaled = number.scaleb(decimals)
     if scaled != scaled.to_integral_value():
-        raise _CellError(
-            f"{kind}_precision", f"'{cell_text(value)}' has more than {decimals} decimals"
-        )
+        raise _CellError(f"{kind}_precision", f"cell.{kind}_precision", value, decimals=decimals)
     return int(scaled)
 
 
 def parse_amount(value: object) -> int:
     """An amount cell (number or text, at most 2 decimals, no sign) -> integer cents."""
-    return _scaled(
-        value,
-        2,
-        "amount",
-        "an amount like 1234.56 (no sign, no thousands separator)",
-        AMOUNT_DIGITS,
-    )
+    return _scaled(value, 2, "amount", AMOUNT_DIGITS)
 
 
 def parse_quantity(value: object) -> int:
     """A quantity cell (at most 3 decimals) -> thousandths."""
-    return _scaled(
-        value, QUANTITY_DECIMALS, "quantity", "a quantity like 12 or 2.5", QUANTITY_DIGITS
-    )
+    return _scaled(value, QUANTITY_DECIMALS, "quantity", QUANTITY_DIGITS)
 
 
 def parse_count(value: object, rule: str, what: str) -> int:
@@ -547,7 +582,7 @@ def parse_count(value: object, rule: str, what: str) -> int:
         return int(value)
     if isinstance(value, str) and _INTEGER_TEXT.match(value.strip()):
         return int(value.strip())
-    raise _CellError(rule, f"'{cell_text(value)}' is not {what}")
+    raise _CellError(rule, "cell.count_format", value, what=what)
 
 
 def parse_date(value: object) -> tuple[dt.date, dt.time | None]:
@@ -565,9 +600,7 @@ def parse_date(value: object) -> tuple[dt.date, dt.time | None]:
         if match["hh"] is not None:
             clock = dt.time(int(match["hh"]), int(match["mi"]), int(match["ss"] or 0))
     except ValueError:
-        raise _CellError(
-            "date_unparseable", f"'{cell_text(value)}' is not a date DD/MM/YYYY"
-        ) from None
+        raise _CellError("date_unparseable", "cell.xlsx_date_unparseable", value) from None
     return day, clock
 
 
@@ -581,15 +614,15 @@ _END_OF_DAY = dt.time(23, 59, 59)
 
 
 def _parse_delivery_number(value: object) -> int:
-    return parse_count(value, "delivery_number_format", "0, 1, 2…")
+    return parse_count(value, "delivery_number_format", "cell.what_delivery_number")
 
 
 def _parse_days(value: object) -> int:
-    return parse_count(value, "delivery_days_format", "a number of days")
+    return parse_count(value, "delivery_days_format", "cell.what_days")
 
 
 def _parse_deliveries(value: object) -> int:
-    return parse_count(value, "delivery_count_format", "a number of deliveries")
+    return parse_count(value, "delivery_count_format", "cell.what_deliveries")
 
 
 def _text_value(value: object) -> str:
@@ -625,10 +658,10 @@ class _RowReader:
         ]
         self.absent = [name for name in _PARSERS if name not in header.positions]
 
-    def parse(self, row: Sequence[object]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-        """(typed values, problems as (header, rule, message)) of one data row."""
+    def parse(self, row: Sequence[object]) -> tuple[dict[str, Any], list[_Problem]]:
+        """(typed values, problems) of one data row."""
         values: dict[str, Any] = dict.fromkeys(self.absent)
-        problems: list[tuple[str, str, str]] = []
+        problems: list[_Problem] = []
         raw: dict[str, object] = {}
         size = len(row)
         for name, index, parse in self.present:
@@ -641,27 +674,33 @@ class _RowReader:
                 values[name] = parse(cell)
             except _CellError as error:
                 values[name] = None
-                problems.append((HEADER_BY_FIELD[name], error.rule, error.message))
+                problems.append(
+                    _Problem(
+                        HEADER_BY_FIELD[name], error.rule, error.value, error.key, error.params
+                    )
+                )
 
         number = values["source_order_number"]
         parts = _ORDER_NUMBER.match(number) if number else None
         values["order_id"] = parts["order_id"] if parts else None
         if number and parts is None:
             problems.append(
-                (
+                _Problem(
                     HEADER_BY_FIELD["source_order_number"],
                     "order_number_format",
-                    f"'{number}' does not look like OCAM-YYYY-entity-seq-n",
+                    number,
+                    "cell.order_number_format",
                 )
             )
         delivery = values["delivery_number"]
         if parts and delivery is not None and int(parts["delivery"]) != delivery:
             problems.append(
-                (
+                _Problem(
                     HEADER_BY_FIELD["delivery_number"],
                     "delivery_number_mismatch",
-                    f"'{cell_text(raw['delivery_number'])}' is not the delivery number "
-                    f"-{parts['delivery']} of '{number}'",
+                    cell_text(raw["delivery_number"]),
+                    "cell.delivery_number_mismatch",
+                    {"expected": parts["delivery"], "order": f'"{number}"'},
                 )
             )
         required = REQUIRED_ON_EVERY_ROW + (
@@ -669,16 +708,27 @@ class _RowReader:
         )
         for name in required:
             if values[name] is None and name not in raw:
-                problems.append((HEADER_BY_FIELD[name], "required_missing", "empty value"))
+                problems.append(
+                    _Problem(HEADER_BY_FIELD[name], "required_missing", "", "cell.required_missing")
+                )
         if delivery and values["quantity_milli"] == 0:
-            problems.append((HEADER_BY_FIELD["quantity_milli"], "quantity_zero", "quantity is 0"))
+            problems.append(
+                _Problem(
+                    HEADER_BY_FIELD["quantity_milli"],
+                    "quantity_zero",
+                    cell_text(raw.get("quantity_milli")),
+                    "cell.quantity_zero",
+                )
+            )
         start, end = values["delivery_start"], values["delivery_end"]
         if start and end and end[0] < start[0]:
             problems.append(
-                (
+                _Problem(
                     HEADER_BY_FIELD["delivery_end"],
                     "delivery_dates_order",
-                    f"delivery ends {end[0].isoformat()} before it starts {start[0].isoformat()}",
+                    cell_text(raw.get("delivery_end")),
+                    "cell.delivery_dates_order",
+                    {"end": end[0].isoformat(), "start": start[0].isoformat()},
                 )
             )
         quantity, price, subtotal = (
@@ -695,12 +745,12 @@ class _RowReader:
         ):
             shown = {name: cell_text(raw.get(name)) for name in _FORMULA_FIELDS}
             problems.append(
-                (
+                _Problem(
                     HEADER_BY_FIELD["subtotal_cents"],
                     "line_amount_mismatch",
-                    f"Cantidad Entrega × Precio Unitario ({shown['quantity_milli']} × "
-                    f"{shown['unit_price_cents']}) does not round to Sub Total "
-                    f"{shown['subtotal_cents']}",
+                    shown["subtotal_cents"],
+                    "cell.line_amount_mismatch",
+                    {"quantity": shown["quantity_milli"], "price": shown["unit_price_cents"]},
                 )
             )
         return values, problems
@@ -730,15 +780,15 @@ def _product_key(values: dict[str, Any]) -> int:
 # ---------------------------------------------------------------- workbook
 
 
-def _open_rows(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, Sequence[object]]]]]:
+def _open_rows(
+    path: Path, lang: str = "es"
+) -> Iterator[tuple[str, Iterator[tuple[int, Sequence[object]]]]]:
     """(sheet name, numbered rows) of every worksheet, streamed."""
     try:
         yield from iter_sheets(path)
     except WorkbookError as error:
-        raise SourceFileError(
-            f"{path.name}: not a readable XLSX workbook ({error}); export the orders again from "
-            "ConsultaOrdenesPub with 'Detallado' checked and 'Exportar XLSX' (a CSV or an HTML "
-            "page saved as .xlsx cannot be read)"
+        raise source_block(
+            path.name, "source.xlsx_unreadable", "source.xlsx_fix", [], lang, error=str(error)
         ) from error
 
 
@@ -766,6 +816,7 @@ class _Collected:
     """Parsed good rows (in Arrow chunks) and row-level quarantine of one pass over the sheet."""
 
     source_file: str
+    lang: str = "es"
     chunks: list[pa.Table] = field(default_factory=list)
     pending: dict[str, list[Any]] = field(
         default_factory=lambda: {name: [] for name in PARSED_SCHEMA.names}
@@ -791,22 +842,23 @@ class _Collected:
             self.flush()
 
     def reject(
-        self, number: int, row: Sequence[object], order_id: str | None, problems: list
+        self, number: int, row: Sequence[object], order_id: str | None, problems: list[_Problem]
     ) -> None:
         """Quarantine one row with its first problem (every message kept)."""
-        header, rule, _ = problems[0]
+        first = problems[0]
         self.quarantine.append(
             {
                 "source_file": self.source_file,
                 "source_line": number,
-                "field": header,
-                "rule": rule,
-                "message": "; ".join(f"{h}: {r}: {m}" for h, r, m in problems),
+                "field": first.header,
+                "rule": first.rule,
+                "value": first.value,
+                "message": MESSAGE_SEPARATOR.join(p.text(self.lang) for p in problems),
                 "raw_row": raw_row(row),
             }
         )
         if order_id and order_id not in self.bad_orders:
-            self.bad_orders[order_id] = (number, rule)
+            self.bad_orders[order_id] = (number, first.rule)
 
     def flush(self) -> None:
         """Move pending rows into an Arrow chunk."""
@@ -821,11 +873,11 @@ class _Collected:
 
 
 def _collect(
-    name: str, header: _Header, rows: Iterator[tuple[int, Sequence[object]]]
+    name: str, header: _Header, rows: Iterator[tuple[int, Sequence[object]]], lang: str
 ) -> _Collected:
     """Parse every data row below the header."""
     reader = _RowReader(header)
-    collected = _Collected(name)
+    collected = _Collected(name, lang)
     for number, row in rows:
         if all(_blank(value) for value in row):
             collected.blank_rows += 1
@@ -851,24 +903,37 @@ def _text(values: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _failures(
-    orders: pa.Array | pa.ChunkedArray, header: str, rule: str, message: pa.Array | str
+    orders: pa.Array | pa.ChunkedArray,
+    header: str,
+    rule: str,
+    lang: str,
+    key: str,
+    **params: Param,
 ) -> pa.Table:
-    """A table of order-level failures (order_id, field, rule, message)."""
-    orders = pa.chunked_array([orders]) if isinstance(orders, pa.Array) else orders
+    """A table of order-level failures (order_id, field, rule, value, message): the message is
+    the catalogue text ``key`` with ``column``, ``order`` and ``params`` filled per order."""
+    orders = orders.combine_chunks() if isinstance(orders, pa.ChunkedArray) else orders
+    orders = orders.cast(pa.string())
     size = len(orders)
-    if isinstance(message, str):
-        message = pa.array([message] * size, pa.string())
+    message = render_column(key, lang, size, column=header, order=quoted(orders), **params)
     return pa.table(
         {
-            "order_id": orders.cast(pa.string()),
+            "order_id": orders,
             "field": pa.array([header] * size, pa.string()),
             "rule": pa.array([rule] * size, pa.string()),
-            "message": pc.binary_join_element_wise(f"{header}: {rule}: ", message, ""),
+            "value": orders,
+            "message": message,
         }
     )
 
 
-def _duplicate_products(parsed: pa.Table) -> pa.Table:
+def _amounts(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Cents as a decimal amount for messages (``1234.5``)."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return decimal_text(array.cast(pa.int64()), 2)
+
+
+def _duplicate_products(parsed: pa.Table, lang: str) -> pa.Table:
     counts = parsed.group_by(["order_id", "delivery_number", "product_key"]).aggregate(
         [("source_line", "count"), ("source_line", "min")]
     )
@@ -878,37 +943,27 @@ def _duplicate_products(parsed: pa.Table) -> pa.Table:
         dup["order_id"],
         HEADER_BY_FIELD["part_number"],
         "duplicate_product_row",
-        pc.binary_join_element_wise(
-            "the same product appears twice in one electronic order (first at row ",
-            _text(dup["source_line_min_min"]),
-            "): it would be counted twice",
-            "",
-        ),
+        lang,
+        "cell.duplicate_product_row",
+        row=dup["source_line_min_min"],
     )
 
 
-def _order_structure(orders: pa.Table, lines: pa.Table) -> list[pa.Table]:
+def _order_structure(orders: pa.Table, lines: pa.Table, lang: str) -> list[pa.Table]:
     with_orders = pc.unique(orders["order_id"].combine_chunks())
     with_lines = pc.unique(lines["order_id"].combine_chunks())
     no_order = pc.filter(with_lines, pc.invert(pc.is_in(with_lines, value_set=with_orders)))
     no_lines = pc.filter(with_orders, pc.invert(pc.is_in(with_orders, value_set=with_lines)))
+    header = HEADER_BY_FIELD["delivery_number"]
     return [
+        _failures(no_order, header, "missing_order_rows", lang, "cell.missing_order_rows"),
         _failures(
-            no_order,
-            HEADER_BY_FIELD["delivery_number"],
-            "missing_order_rows",
-            "delivery rows without the order's own rows (Nro. Entrega 0)",
-        ),
-        _failures(
-            no_lines,
-            HEADER_BY_FIELD["delivery_number"],
-            "order_without_deliveries",
-            "order rows (Nro. Entrega 0) without any delivery row",
+            no_lines, header, "order_without_deliveries", lang, "cell.order_without_deliveries"
         ),
     ]
 
 
-def _order_totals(orders: pa.Table, lines: pa.Table) -> list[pa.Table]:
+def _order_totals(orders: pa.Table, lines: pa.Table, lang: str) -> list[pa.Table]:
     declared = orders.group_by("order_id").aggregate(
         [("order_total_cents", "min"), ("order_total_cents", "max")]
     )
@@ -930,32 +985,24 @@ def _order_totals(orders: pa.Table, lines: pa.Table) -> list[pa.Table]:
             split["order_id"],
             header,
             "order_total_inconsistent",
-            pc.binary_join_element_wise(
-                "the order rows disagree on the order's total (",
-                _text(split["order_total_cents_min"]),
-                " and ",
-                _text(split["order_total_cents_max"]),
-                " cents)",
-                "",
-            ),
+            lang,
+            "cell.order_total_inconsistent",
+            low=_amounts(split["order_total_cents_min"]),
+            high=_amounts(split["order_total_cents_max"]),
         ),
         _failures(
             wrong["order_id"],
             header,
             "order_totals_mismatch",
-            pc.binary_join_element_wise(
-                "the delivery rows add up to ",
-                _text(wrong["line_total_sum"]),
-                " cents (Sub Total + IGV Entrega) but the order's total is ",
-                _text(wrong["order_total_cents_min"]),
-                " cents",
-                "",
-            ),
+            lang,
+            "cell.order_totals_mismatch",
+            found=_amounts(wrong["line_total_sum"]),
+            expected=_amounts(wrong["order_total_cents_min"]),
         ),
     ]
 
 
-def _product_totals(orders: pa.Table, lines: pa.Table) -> pa.Table:
+def _product_totals(orders: pa.Table, lines: pa.Table, lang: str) -> pa.Table:
     keys = ["order_id", "product_key"]
     amounts = ["quantity_milli", "subtotal_cents", "igv_cents"]
     delivered = lines.group_by(keys).aggregate(
@@ -978,27 +1025,29 @@ def _product_totals(orders: pa.Table, lines: pa.Table) -> pa.Table:
     )
 
     def triple(suffix: str) -> pa.Array:
+        quantity = decimal_text(
+            bad[f"quantity_milli{suffix}_first"].combine_chunks().cast(pa.int64()),
+            QUANTITY_DECIMALS,
+        )
         return pc.binary_join_element_wise(
-            *[_text(bad[f"{name}{suffix}_first"]) for name in amounts], "/"
+            pc.fill_null(quantity, "—"),
+            *[pc.fill_null(_amounts(bad[f"{name}{suffix}_first"]), "—") for name in amounts[1:]],
+            " / ",
         )
 
     return _failures(
         bad["order_id"],
         HEADER_BY_FIELD["quantity_milli"],
         "product_totals_mismatch",
-        pc.binary_join_element_wise(
-            "product '",
-            bad["product_first"],
-            "': the order row says quantity (thousandths)/Sub Total/IGV ",
-            triple(""),
-            " (cents) but its delivery rows add up to ",
-            triple("_sum"),
-            "",
-        ),
+        lang,
+        "cell.product_totals_mismatch",
+        product=quoted(bad["product_first"]),
+        declared=triple(""),
+        delivered=triple("_sum"),
     )
 
 
-def _delivery_checks(lines: pa.Table) -> list[pa.Table]:
+def _delivery_checks(lines: pa.Table, lang: str) -> list[pa.Table]:
     key = pc.binary_join_element_wise(
         *[_text(lines[name]) for name in DELIVERY_KEY_COLUMNS], "\x1f"
     )
@@ -1033,46 +1082,35 @@ def _delivery_checks(lines: pa.Table) -> list[pa.Table]:
             split["order_id"],
             HEADER_BY_FIELD["delivery_end"],
             "delivery_inconsistent",
-            pc.binary_join_element_wise(
-                "the product rows of delivery ",
-                _text(split["delivery_number"]),
-                " disagree on its window, term or place (a delivery has one)",
-                "",
-            ),
+            lang,
+            "cell.delivery_inconsistent",
+            delivery=split["delivery_number"],
         ),
         _failures(
             wrong["order_id"],
             HEADER_BY_FIELD["delivery_total_cents"],
             "delivery_total_mismatch",
-            pc.binary_join_element_wise(
-                "the product rows of delivery ",
-                _text(wrong["delivery_number"]),
-                " add up to ",
-                _text(wrong["line_total_sum"]),
-                " cents (Sub Total + IGV Entrega) but Monto Total Entrega / Total Orden "
-                "Electrónica say ",
-                _text(wrong["delivery_total_cents_min"]),
-                " / ",
-                _text(wrong["order_total_cents_min"]),
-                " cents",
-                "",
-            ),
+            lang,
+            "cell.delivery_total_mismatch",
+            delivery=wrong["delivery_number"],
+            found=_amounts(wrong["line_total_sum"]),
+            delivery_total=_amounts(wrong["delivery_total_cents_min"]),
+            order_total=_amounts(wrong["order_total_cents_min"]),
         ),
     ]
 
 
 def _incomplete(collected: _Collected) -> pa.Table:
     bad = sorted(collected.bad_orders.items())
-    orders = pa.array([order for order, _ in bad], pa.string())
-    messages = pa.array(
-        [
-            f"row {row} of this order is quarantined ({rule}); an order's details are kept "
-            "whole or not at all"
-            for _, (row, rule) in bad
-        ],
-        pa.string(),
+    return _failures(
+        pa.array([order for order, _ in bad], pa.string()),
+        HEADER_BY_FIELD["source_order_number"],
+        "order_incomplete",
+        collected.lang,
+        "cell.order_incomplete",
+        row=pa.array([row for _, (row, _) in bad], pa.int64()),
+        failed_rule=pa.array([rule for _, (_, rule) in bad], pa.string()),
     )
-    return _failures(orders, HEADER_BY_FIELD["source_order_number"], "order_incomplete", messages)
 
 
 def _first_failure(parts: list[pa.Table]) -> pa.Table:
@@ -1082,16 +1120,14 @@ def _first_failure(parts: list[pa.Table]) -> pa.Table:
         for rank, part in enumerate(parts)
         if part.num_rows
     ]
+    names = ("order_id", "field", "rule", "value", "message")
     if not ranked:
-        return pa.table(
-            {name: pa.array([], pa.string()) for name in ("order_id", "field", "rule", "message")}
-        )
+        return pa.table({name: pa.array([], pa.string()) for name in names})
     table = pa.concat_tables(ranked).sort_by([("order_id", "ascending"), ("rank", "ascending")])
     first = table.group_by("order_id", use_threads=False).aggregate(
-        [("field", "first"), ("rule", "first"), ("message", "first")]
+        [(name, "first") for name in names[1:]]
     )
-    renamed = {"field_first": "field", "rule_first": "rule", "message_first": "message"}
-    return first.rename_columns(renamed).select(["order_id", "field", "rule", "message"])
+    return first.rename_columns({f"{name}_first": name for name in names[1:]}).select(names)
 
 
 # ---------------------------------------------------------------- outputs
@@ -1252,6 +1288,7 @@ def _order_quarantine(path: Path, sheet: str, parsed: pa.Table, failed: pa.Table
             "source_line": rows["source_line"],
             "field": rows["field"],
             "rule": rows["rule"],
+            "value": rows["value"],
             "message": rows["message"],
             "raw_row": pa.array([raw.get(n) for n in rows["source_line"].to_pylist()], pa.string()),
         },
@@ -1259,8 +1296,9 @@ def _order_quarantine(path: Path, sheet: str, parsed: pa.Table, failed: pa.Table
     )
 
 
-def read_detailed_export(path: Path) -> DetailResult:
-    """Read one "Detallado" export: reconciled lines, deliveries and orders plus quarantined rows.
+def read_detailed_export(path: Path, lang: str = "es") -> DetailResult:
+    """Read one "Detallado" export: reconciled lines, deliveries and orders plus quarantined rows
+    (messages in ``lang``).
 
     Raises ``SourceFileError`` (file-level, with how to fix it) when the file is not an XLSX
     workbook, no sheet has the export's header in its first rows, or required columns are missing.
@@ -1270,19 +1308,22 @@ def read_detailed_export(path: Path) -> DetailResult:
     header: _Header | None = None
     collected: _Collected | None = None
     sheet_title = ""
-    for title, rows in _open_rows(path):
-        header = _find_header(path.name, rows)
+    for title, rows in _open_rows(path, lang):
+        header = _find_header(path.name, rows, lang)
         if header is not None:
             sheet_title = title
-            collected = _collect(path.name, header, rows)
+            collected = _collect(path.name, header, rows, lang)
             break
     if header is None or collected is None:
         expected = ", ".join(repr(h) for h in REQUIRED_HEADERS[:4])
-        raise SourceFileError(
-            f"{path.name}: no header row found in the first {HEADER_SCAN_ROWS} rows of any sheet "
-            f"(a row naming the export's columns, such as {expected}); this does not look like "
-            "the 'Detallado' export: export the orders again from ConsultaOrdenesPub with "
-            "'Detallado' checked and 'Exportar XLSX' (docs/source-formats.md)"
+        raise source_block(
+            path.name,
+            "source.xlsx_no_header",
+            "source.xlsx_fix",
+            [],
+            lang,
+            rows=HEADER_SCAN_ROWS,
+            expected=expected,
         )
 
     kept = collected.table()
@@ -1299,11 +1340,11 @@ def read_detailed_export(path: Path) -> DetailResult:
     failed = _first_failure(
         [
             incomplete,
-            _duplicate_products(pa.concat_tables([orders, lines])),
-            *_order_structure(orders, lines),
-            *_delivery_checks(lines),
-            _product_totals(orders, lines),
-            *_order_totals(orders, lines),
+            _duplicate_products(pa.concat_tables([orders, lines]), lang),
+            *_order_structure(orders, lines, lang),
+            *_delivery_checks(lines, lang),
+            _product_totals(orders, lines, lang),
+            *_order_totals(orders, lines, lang),
         ]
     )
     failed_ids = failed["order_id"].combine_chunks()

@@ -20,11 +20,11 @@ from perucompras.csv_stream import (
     LineNumberedCsv,
     Problems,
     block_size_for,
-    quote_values,
     sniff_encoding,
 )
+from perucompras.quarantine import quoted
 from perucompras.reader import QUARANTINE_SCHEMA
-from perucompras.ruc import valid_ruc_mask
+from perucompras.ruc import ruc_reasons, valid_ruc_mask
 
 FILE_PREFIX = "Cotizaciones"  # CotizacionesYYYYMM.csv
 SELECTED = "SELECCIONADA"
@@ -82,14 +82,20 @@ SUMMARY_SCHEMA = pa.schema(
 
 
 def _parse(
-    batch: pa.RecordBatch, source_line: pa.Array, source_file: str
+    batch: pa.RecordBatch, source_line: pa.Array, source_file: str, lang: str = "es"
 ) -> tuple[pa.RecordBatch, pa.Table]:
-    """One string batch -> (parsed good rows, quarantine rows)."""
+    """One string batch -> (parsed good rows, quarantine rows; messages in ``lang``)."""
     column = batch.column
-    problems = Problems(batch.num_rows)
+    problems = Problems(batch.num_rows, lang)
     for name in REQUIRED:
         blank = pc.equal(pc.utf8_trim_whitespace(column(name)), "")
-        problems.add(blank, name, "required_missing", "empty value")
+        problems.add(
+            blank,
+            name,
+            "required_missing",
+            problems.message("cell.required_missing", column=name),
+            "",
+        )
     order_number = pc.utf8_trim_whitespace(column("ORDEN_ELECTRÓNICA"))
     parts = problems.parse_order_number(column("ORDEN_ELECTRÓNICA"))
     ruc = pc.utf8_trim_whitespace(column("RUC_PROVEEDOR"))
@@ -97,9 +103,13 @@ def _parse(
         pc.and_(pc.not_equal(ruc, ""), pc.invert(valid_ruc_mask(ruc))),
         "RUC_PROVEEDOR",
         "ruc_invalid",
-        quote_values(
-            "", column("RUC_PROVEEDOR"), " is not an 11-digit RUC with a valid check digit"
+        problems.message(
+            "cell.ruc_invalid",
+            column="RUC_PROVEEDOR",
+            value=quoted(ruc),
+            reason=ruc_reasons(ruc, lang),
         ),
+        ruc,
     )
     amounts = {
         name: problems.parse_amount(column(name), name) for name in ("PRECIO_UNITARIO", "TOTAL")
@@ -112,7 +122,13 @@ def _parse(
         ),
         "ESTADO",
         "unknown_status",
-        quote_values("", column("ESTADO"), f" is not {SELECTED} or {UNSELECTED}"),
+        problems.message(
+            "cell.unknown_value",
+            column="ESTADO",
+            value=quoted(status),
+            allowed=f"{SELECTED}, {UNSELECTED}",
+        ),
+        status,
     )
     good = problems.good
     parsed = pa.RecordBatch.from_arrays(
@@ -139,13 +155,16 @@ def _parse(
 class QuotationStream(Iterator[pa.RecordBatch]):
     """Parsed quotation batches of one file; unparseable rows go to ``quarantine``."""
 
-    def __init__(self, path: Path, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> None:
-        """Open ``path`` for streaming (the header is checked now)."""
+    def __init__(
+        self, path: Path, *, batch_rows: int = DEFAULT_BATCH_ROWS, lang: str = "es"
+    ) -> None:
+        """Open ``path`` for streaming (the header is checked now); messages in ``lang``."""
         self.path = Path(path)
         self.batch_rows = batch_rows
-        encoding, self.encoding = sniff_encoding(self.path, QUOTATION_COLUMNS)
+        self.lang = lang
+        encoding, self.encoding = sniff_encoding(self.path, QUOTATION_COLUMNS, lang)
         self._csv = LineNumberedCsv(
-            self.path, QUOTATION_COLUMNS, encoding, block_size_for(self.path, batch_rows)
+            self.path, QUOTATION_COLUMNS, encoding, block_size_for(self.path, batch_rows), lang
         )
         self._batches = self._generate()
         self._quarantine: list[pa.Table] = []
@@ -157,7 +176,7 @@ class QuotationStream(Iterator[pa.RecordBatch]):
         pending_rows = 0
         for batch, source_line in self._csv:
             self.rows_read += batch.num_rows
-            parsed, quarantine = _parse(batch, source_line, self.path.name)
+            parsed, quarantine = _parse(batch, source_line, self.path.name, self.lang)
             if quarantine.num_rows:
                 self._quarantine.append(quarantine)
             pending.append(parsed)
@@ -186,9 +205,12 @@ class QuotationStream(Iterator[pa.RecordBatch]):
         return pa.concat_tables(self._quarantine).sort_by("source_line")
 
 
-def stream_quotations(path: Path, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> QuotationStream:
-    """Stream a ``CotizacionesYYYYMM.csv`` file as parsed record batches (``QUOTATION_SCHEMA``)."""
-    return QuotationStream(path, batch_rows=batch_rows)
+def stream_quotations(
+    path: Path, *, batch_rows: int = DEFAULT_BATCH_ROWS, lang: str = "es"
+) -> QuotationStream:
+    """Stream a ``CotizacionesYYYYMM.csv`` file as parsed record batches (``QUOTATION_SCHEMA``);
+    messages of rejected rows in ``lang``."""
+    return QuotationStream(path, batch_rows=batch_rows, lang=lang)
 
 
 def quotations_for_orders(

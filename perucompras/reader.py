@@ -3,16 +3,23 @@
 Produces the normalised order table and the quarantine table of docs/ARCHITECTURE.md as Arrow
 tables. Only parse-level rules live here; business rules belong to the quality layer.
 
-Variants, detected per file: latin-1 or UTF-8 (optionally with BOM); optionally a TAB before
-every field but the first (``field_prefix``); dates ``YYYY-MM-DD HH:MM:SS`` or
-``D/MM/YYYY HH:MM``; amounts with 0-2 decimals.
+Variants, detected per file: latin-1 (Windows-1252 when bytes 0x80-0x9f occur) or UTF-8
+(optionally with BOM); optionally a TAB before every field but the first (``field_prefix``);
+dates ``YYYY-MM-DD HH:MM:SS`` or ``D/MM/YYYY HH:MM``; amounts with 0-2 decimals; columns found
+by name (accents and case ignored), optional columns may be missing and unknown ones are ignored.
+
+Only a problem of the file as a whole refuses it (``SourceFileError``, check
+``source_files_readable``): empty or binary content, a wrong separator, a required column
+missing or repeated, or undecodable bytes in half the rows or more. Everything else quarantines
+the row alone, with the column, the raw value and a message from the catalogue
+(``messages/source.py``) in the language asked for.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,14 +29,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perucompras.agreements import resolve_agreements
-from perucompras.quarantine import QUARANTINE_SCHEMA, RowProblems
+from messages import text
+from perucompras.agreements import parse_labels
+from perucompras.quarantine import (
+    QUARANTINE_SCHEMA,
+    Param,
+    RowProblems,
+    format_top,
+    quoted,
+    render_column,
+)
 
 SEPARATOR = ";"
 BOM = b"\xef\xbb\xbf"
 # Monthly files are read in blocks of this many bytes (~30k rows): peak memory is the result
 # plus one block's intermediate arrays, never the whole file's text.
 READ_BLOCK_BYTES = 16 << 20
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+READABLE_CHECK = "source_files_readable"
 LIMA_OFFSET = "-05:00"
 ISO_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 DMY_DATE_FORMAT = "%d/%m/%Y %H:%M"
@@ -114,6 +132,7 @@ ORDER_SCHEMA = pa.schema(
         ("rights_assignment_description", pa.string()),
         ("agreement_raw", pa.string()),
         ("agreement_code", pa.string()),
+        ("agreement_name", pa.string()),
         ("raw_process_time", pa.string()),
         ("raw_formalized_at", pa.string()),
         ("raw_last_status_at", pa.string()),
@@ -125,7 +144,37 @@ ORDER_SCHEMA = pa.schema(
 
 
 class SourceFileError(ValueError):
-    """A whole monthly file cannot be read; the message names the file, the problem and a fix."""
+    """A whole file cannot be read; the message names the file, the check, the most frequent
+    offending values and a fix (``source.block``)."""
+
+    def __init__(self, message: str, *, file: str = "", check: str = READABLE_CHECK) -> None:
+        """``message`` is the rendered text; ``file`` and ``check`` say what it is about."""
+        super().__init__(message)
+        self.file = file
+        self.check = check
+
+
+def source_block(
+    file: str,
+    problem: str,
+    fix: str,
+    top: list[tuple[str, int]],
+    lang: str = "es",
+    *,
+    check: str = READABLE_CHECK,
+    **params: object,
+) -> SourceFileError:
+    """A ``SourceFileError`` in the one block format: file, check, problem, top values, fix."""
+    message = text(
+        "source.block",
+        lang,
+        file=file,
+        check=check,
+        problem=text(problem, lang, **params),
+        top=format_top(top, lang),
+        fix=text(fix, lang, **params),
+    )
+    return SourceFileError(message, file=file, check=check)
 
 
 @dataclass(frozen=True)
@@ -141,6 +190,7 @@ class SourceFileInfo:
     field_prefix: str
     row_count: int
     process_time: str | None
+    ignored_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,14 +202,12 @@ class ReadResult:
     info: SourceFileInfo
 
 
-def month_of_file(path: Path) -> tuple[int, int]:
+def month_of_file(path: Path, lang: str = "es") -> tuple[int, int]:
     """Return (year, month) from a ``ReportePCBienesYYYYMM[_n][.sample].csv`` file name."""
-    match = FILE_NAME_PATTERN.match(Path(path).name)
+    name = Path(path).name
+    match = FILE_NAME_PATTERN.match(name)
     if not match or not 1 <= int(match["month"]) <= 12:
-        raise SourceFileError(
-            f"{Path(path).name}: not a monthly file name; expected ReportePCBienesYYYYMM.csv "
-            "(optionally _n before .csv)"
-        )
+        raise source_block(name, "source.file_name", "source.file_name_fix", [(name, 1)], lang)
     return int(match["year"]), int(match["month"])
 
 
@@ -168,89 +216,140 @@ def read_source_dir(directory: Path) -> list[Path]:
     files = [
         path
         for path in Path(directory).iterdir()
-        if path.is_file() and path.suffix.lower() == ".csv" and FILE_NAME_PATTERN.match(path.name)
+        if path.is_file()
+        and path.suffix.lower() == ".csv"
+        and (match := FILE_NAME_PATTERN.match(path.name))
+        and 1 <= int(match["month"]) <= 12
     ]
     return sorted(files, key=lambda path: (*month_of_file(path), path.name))
 
 
-def _empty_file_error(path: Path) -> SourceFileError:
-    return SourceFileError(
-        f"{path.name}: the file is empty; download it again from the open data portal"
-    )
+def _byte_counts(data: bytes, pattern: bytes) -> list[tuple[str, int]]:
+    """The three most frequent bytes matching ``pattern``, shown as ``0x81``."""
+    counts = Counter(data[m.start()] for m in re.finditer(pattern, data))
+    return [(f"0x{byte:02x}", count) for byte, count in counts.most_common(3)]
 
 
-def _nul_error(path: Path, offset: int) -> SourceFileError:
-    return SourceFileError(
-        f"{path.name}: undecodable bytes (NUL at byte {offset}); this is not a text CSV "
-        "(compressed or corrupted download?): download it again"
-    )
-
-
-def _control_error(path: Path, byte: int, offset: int) -> SourceFileError:
-    return SourceFileError(
-        f"{path.name}: undecodable bytes: neither UTF-8 nor latin-1 text (byte "
-        f"0x{byte:02x} at offset {offset}); check the encoding "
-        "of the download or convert it to latin-1/UTF-8"
-    )
-
-
-CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def decode_text(path: Path, data: bytes) -> tuple[str, str]:
+def decode_text(path: Path, data: bytes, lang: str = "es") -> tuple[str, str]:
     """Return (text, encoding name) of a monthly file's bytes; refuse empty or binary content.
 
-    The one decoding of a whole monthly file in memory (the synthetic defect planter uses it);
-    ``read_monthly_file`` applies the same rules block by block (``_scan_file``).
+    UTF-8 (BOM accepted) when the bytes are UTF-8, or mostly UTF-8 with a few damaged
+    sequences; else Windows-1252 (latin-1 whenever no byte 0x80-0x9f is present). A byte that is
+    not text in that encoding becomes U+FFFD, which quarantines its row (``encoding_invalid``).
+    The one decoding of the monthly files: the reader and the synthetic defect planter use it.
     """
+    name = Path(path).name
     if not data.strip():
-        raise _empty_file_error(path)
-    if b"\x00" in data:
-        raise _nul_error(path, data.index(b"\x00"))
-    if data.startswith(BOM):
+        raise source_block(name, "source.empty", "source.empty_fix", [], lang, size=len(data))
+    first_line = data.split(b"\n", 1)[0]
+    nul = data.count(b"\x00")
+    if b"\x00" in first_line or nul * 100 > len(data):
+        raise source_block(
+            name,
+            "source.binary",
+            "source.binary_fix",
+            _byte_counts(data, rb"[\x00-\x08\x0b\x0c\x0e-\x1f]"),
+            lang,
+            count=nul,
+            offset=data.index(b"\x00"),
+        )
+    encoding = "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
     try:
-        return data.decode("utf-8"), encoding
+        return _clean(data.decode("utf-8")), encoding
     except UnicodeDecodeError:
         pass
-    control = CONTROL_BYTES.search(data)
-    if control:
-        raise _control_error(path, data[control.start()], control.start())
-    return data.decode("latin-1"), "latin-1"
+    replaced = data.decode("utf-8", errors="replace")
+    if len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", data)) > replaced.count("\ufffd"):
+        return _clean(replaced), encoding
+    if re.search(rb"[\x80-\x9f]", data):
+        return _clean(data.decode("cp1252", errors="replace")), "cp1252"
+    return _clean(data.decode("latin-1")), "latin-1"
 
 
-def _check_header(path: Path, header_line: str) -> str:
-    """Validate the header and return the detected field prefix (``"\\t"`` or ``""``)."""
+def _clean(text_value: str) -> str:
+    """Control characters (NUL and the like, never tab or line ends) become U+FFFD."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "\ufffd", text_value)
+
+
+def _column_key(name: str) -> str:
+    """Header matching key: no accents, BOM, case, spaces or punctuation."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("\ufeff", ""))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9A-Z]", "", bare.upper())
+
+
+_KEYS = {_column_key(column): column for column in COLUMNS}
+
+
+@dataclass(frozen=True)
+class _Header:
+    """Where each known column is, how many fields a row has, and the field prefix."""
+
+    positions: dict[str, int]
+    width: int
+    prefix: str
+    ignored: tuple[str, ...]
+
+
+def _check_header(path: Path, header_line: str, lang: str = "es") -> _Header:
+    """Map the header's columns by name; a wrong separator or a missing required column (or a
+    repeated one) refuses the file. Optional columns may be absent, unknown ones are ignored."""
+    name = Path(path).name
     header_line = header_line.rstrip("\r")
     if SEPARATOR not in header_line:
-        found = next((sep for sep in (",", "\t", "|") if sep in header_line), None)
-        hint = f"it looks separated by {found!r}" if found else "no separator found"
-        raise SourceFileError(
-            f"{path.name}: wrong separator in the header ({hint}); the monthly files use ';': "
-            "re-export the file with ';' as the separator"
+        counts = Counter(ch for ch in header_line if ch in ",\t|:")
+        found = (
+            text("source.separator_found", lang, separator=repr(counts.most_common(1)[0][0]))
+            if counts
+            else text("source.separator_none", lang)
+        )
+        raise source_block(
+            name,
+            "source.separator",
+            "source.separator_fix",
+            [(repr(ch), count) for ch, count in counts.most_common(3)],
+            lang,
+            found=found,
         )
     raw_names = header_line.split(SEPARATOR)
     prefix = "\t" if len(raw_names) > 1 and all(n.startswith("\t") for n in raw_names[1:]) else ""
-    names = [name.strip().lstrip("\ufeff") for name in raw_names]
-    missing = [column for column in COLUMNS if column not in names]
-    unexpected = [name for name in names if name not in COLUMNS]
-    if missing or unexpected or tuple(names) != COLUMNS:
-        details = []
-        if missing:
-            details.append(f"missing column(s) {', '.join(missing)}")
-        if unexpected:
-            details.append(f"unexpected column(s) {', '.join(repr(n) for n in unexpected)}")
-        if not details:
-            details.append(f"columns out of order: {', '.join(names)}")
-        raise SourceFileError(
-            f"{path.name}: header does not match the 19-column PERÚ COMPRAS layout: "
-            f"{'; '.join(details)}; expected {SEPARATOR.join(COLUMNS)} "
-            "(a renamed column needs a reader update)"
+    names = [raw.strip().lstrip("\ufeff") for raw in raw_names]
+    positions: dict[str, int] = {}
+    repeated: Counter[str] = Counter()
+    ignored: list[str] = []
+    for index, raw in enumerate(names):
+        column = _KEYS.get(_column_key(raw))
+        if column is None:
+            ignored.append(raw)
+        elif column in positions:
+            repeated[column] += 1
+        else:
+            positions[column] = index
+    if repeated:
+        raise source_block(
+            name,
+            "source.duplicate_columns",
+            "source.duplicate_columns_fix",
+            [(column, count + 1) for column, count in repeated.most_common(3)],
+            lang,
+            columns=", ".join(sorted(repeated)),
         )
-    return prefix
+    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
+    if missing:
+        unknown = Counter(raw for raw in ignored if raw) or Counter(missing)
+        raise source_block(
+            name,
+            "source.missing_columns",
+            "source.missing_columns_fix",
+            unknown.most_common(3),
+            lang,
+            missing=", ".join(missing),
+            expected=", ".join(REQUIRED_COLUMNS),
+        )
+    return _Header(positions, len(names), prefix, tuple(raw for raw in ignored if raw))
 
 
 def _line_array(lines: list[str]) -> pa.Array:
@@ -259,59 +358,9 @@ def _line_array(lines: list[str]) -> pa.Array:
     return data.cast(pa.string())
 
 
-def _file_lines(path: Path, encoding: str, block_bytes: int) -> Iterator[list[str]]:
-    """The file's lines (split on LF only, as ``str.split("\\n")``), block by block.
-
-    A final empty segment after the last LF is not a line; a BOM is skipped.
-    """
-    carry = b""
-    text_encoding = "latin-1" if encoding == "latin-1" else "utf-8"
-    with path.open("rb") as handle:
-        block = handle.read(block_bytes)
-        if encoding == "utf-8-sig" and block.startswith(BOM):
-            block = block[len(BOM) :]
-        while block:
-            buffer = carry + block
-            cut = buffer.rfind(b"\n")
-            if cut < 0:
-                carry = buffer
-            else:
-                carry = buffer[cut + 1 :]
-                yield buffer[:cut].decode(text_encoding).split("\n")
-            block = handle.read(block_bytes)
-    if carry:
-        yield [carry.decode(text_encoding)]
-
-
-def _split_fields(lines: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """(field count, well-shaped mask, flat fields with malformed rows padded to empty fields)."""
-    fields = pc.split_pattern(lines, SEPARATOR)
-    field_count = pc.list_value_length(fields)
-    well_shaped = pc.equal(field_count, len(COLUMNS))
-    padded = pc.if_else(well_shaped, fields, pa.scalar([""] * len(COLUMNS), pa.list_(pa.string())))
-    return field_count, well_shaped, pc.list_flatten(padded)
-
-
-def _column(flat: pa.Array, index: int) -> pa.Array:
-    return pc.take(flat, pa.array(np.arange(index, len(flat), len(COLUMNS), dtype=np.int64)))
-
-
-def _untab(column: str, values: pa.Array) -> pa.Array:
-    """A column's values without the TAB a tab-prefixed file puts before every field but the first."""
-    return values if column == COLUMNS[0] else pc.replace_substring_regex(values, r"^\t", "")
-
-
-def _decode_header(latin1_header: str, encoding: str) -> str:
-    """The header line, read provisionally as latin-1, in the file's real encoding."""
-    if encoding == "latin-1":
-        return latin1_header
-    raw = latin1_header.encode("latin-1")
-    return (raw[len(BOM) :] if encoding == "utf-8-sig" else raw).decode("utf-8")
-
-
 def _date_votes(columns: dict[str, pa.Array]) -> Counter[str]:
-    """Non-empty date values matching each date format, summed over the date columns."""
-    votes: Counter[str] = Counter(dict.fromkeys(DATE_PATTERNS, 0))
+    """Date values matching each date format, summed over the date columns."""
+    votes: Counter[str] = Counter()
     for column in DATE_COLUMNS:
         for date_format, pattern in DATE_PATTERNS.items():
             votes[date_format] += (
@@ -330,104 +379,14 @@ def _pick_date_format(votes: Counter[str]) -> str:
     return votes.most_common(1)[0][0]
 
 
-@dataclass
-class _FileScan:
-    """What one pass over a file's bytes decides before any row is parsed."""
-
-    sha256: str
-    size: int
-    encoding: str
-    header_line: str
-    field_prefix: str
-    date_format: str
-
-
-def _scan_file(path: Path, block_bytes: int) -> _FileScan:
-    """Hash, decode check (the rules of ``decode_text``), header, field prefix and date format.
-
-    The field prefix and date votes are counted on a provisional latin-1 decoding: separators,
-    TABs and date characters are ASCII, which UTF-8 and latin-1 decode identically.
-    """
-    hasher = hashlib.sha256()
-    size = 0
-    blank = True
-    nul_at: int | None = None
-    control: tuple[int, int] | None = None
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
-    with path.open("rb") as handle:
-        block = handle.read(block_bytes)
-        has_bom = block.startswith(BOM)
-        skip = len(BOM) if has_bom else 0
-        while block:
-            hasher.update(block)
-            blank = blank and not block.strip()
-            if nul_at is None and (found := block.find(b"\x00")) >= 0:
-                nul_at = size + found
-            body = block[skip:]
-            if utf8:
-                try:
-                    decoder.decode(body)
-                except UnicodeDecodeError:
-                    utf8 = False
-            # offsets count from after the BOM, as decode_text reports them
-            if control is None and (match := CONTROL_BYTES.search(body)):
-                control = (body[match.start()], size + skip + match.start() - len(BOM) * has_bom)
-            size += len(block)
-            skip = 0
-            block = handle.read(block_bytes)
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    if blank:
-        raise _empty_file_error(path)
-    if nul_at is not None:
-        raise _nul_error(path, nul_at)
-    if utf8:
-        encoding = "utf-8-sig" if has_bom else "utf-8"
-    elif control is not None:
-        raise _control_error(path, *control)
-    else:
-        encoding = "latin-1"
-
-    header: str | None = None
-    prefix = ""
-    tabbed = shaped = 0
-    votes = {tab: Counter(dict.fromkeys(DATE_PATTERNS, 0)) for tab in ("", "\t")}
-    for lines in _file_lines(path, "latin-1", block_bytes):
-        if header is None:
-            header = _decode_header(lines.pop(0), encoding)
-            prefix = _check_header(path, header)
-        if not lines:
-            continue
-        _, well_shaped, flat = _split_fields(_line_array(lines))
-        shaped += pc.sum(well_shaped).as_py() or 0
-        tabbed += pc.sum(pc.starts_with(_column(flat, 1), "\t")).as_py() or 0
-        raw = {column: _column(flat, COLUMNS.index(column)) for column in DATE_COLUMNS}
-        votes[""].update(_date_votes(raw))
-        votes["\t"].update(_date_votes({c: _untab(c, values) for c, values in raw.items()}))
-    if not prefix:
-        prefix = "\t" if tabbed * 2 > shaped else ""
-    return _FileScan(
-        sha256=hasher.hexdigest(),
-        size=size,
-        encoding=encoding,
-        header_line=header or "",
-        field_prefix=prefix,
-        date_format=_pick_date_format(votes[prefix]),
-    )
-
-
 def _parse_dates(values: pa.Array, date_format: str) -> tuple[pa.Array, pa.Array]:
     """Return (ISO 8601 Lima strings or null, failed mask) for raw date strings."""
     parts = pc.extract_regex(pc.utf8_trim_whitespace(values), DATE_PATTERNS[date_format])
 
     def part(name: str, width: int) -> pa.Array:
-        text = pc.struct_field(parts, name)
-        text = pc.if_else(pc.equal(text, ""), pa.scalar("0"), text)
-        return pc.utf8_lpad(text, width, "0")
+        value = pc.struct_field(parts, name)
+        value = pc.if_else(pc.equal(value, ""), pa.scalar("0"), value)
+        return pc.utf8_lpad(value, width, "0")
 
     local = pc.binary_join_element_wise(
         part("y", 4),
@@ -495,52 +454,228 @@ def _normalise_name(values: pa.Array) -> pa.Array:
     return _on_distinct(values, _collapse_whitespace)
 
 
-def read_monthly_file(path: Path, *, block_bytes: int = READ_BLOCK_BYTES) -> ReadResult:
+def _damaged_fragment(lines: pa.Array) -> pa.Array:
+    """Up to 10 characters either side of the first U+FFFD of each line (null when none)."""
+    parts = pc.extract_regex(lines, r"(?P<near>.{0,10}\x{FFFD}.{0,10})")
+    return pc.struct_field(parts, "near")
+
+
+def _split(lines: pa.Array, header: _Header) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(field count, well-shaped mask, flat fields with malformed rows padded to empty fields)."""
+    fields = pc.split_pattern(lines, SEPARATOR)
+    field_count = pc.list_value_length(fields)
+    well_shaped = pc.equal(field_count, header.width)
+    padded = pc.if_else(well_shaped, fields, pa.scalar([""] * header.width, pa.list_(pa.string())))
+    return field_count, well_shaped, pc.list_flatten(padded)
+
+
+def _column_values(
+    flat: pa.Array, header: _Header, column: str, row_count: int, prefix: str
+) -> pa.Array:
+    """One named column (empty when the header lacks it), without the field prefix."""
+    index = header.positions.get(column)
+    if index is None:
+        return pa.array([""] * row_count, pa.string())
+    values = pc.take(flat, pa.array(np.arange(index, len(flat), header.width, dtype=np.int64)))
+    if prefix and index > 0:
+        values = pc.replace_substring_regex(values, r"^\t", "")
+    return values
+
+
+def _columns(
+    lines: pa.Array, header: _Header, row_count: int, prefix: str
+) -> tuple[dict[str, pa.Array], pa.Array, pa.Array]:
+    """Split rows into named columns (absent optional columns empty); (columns, field count,
+    well-shaped mask)."""
+    field_count, well_shaped, flat = _split(lines, header)
+    columns = {
+        column: _column_values(flat, header, column, row_count, prefix) for column in COLUMNS
+    }
+    return columns, field_count, well_shaped
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    """How a file's bytes decode, decided over the whole file (the rules of ``decode_text``)."""
+
+    name: str
+    codec: str
+    errors: str
+    bom: bool
+
+    def decode(self, block: bytes) -> str:
+        """One block of whole lines as text (control characters as U+FFFD)."""
+        return _clean(block.decode(self.codec, errors=self.errors))
+
+
+def _line_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
+    """The file's bytes in blocks of whole lines (each but the last ends with LF)."""
+    carry = b""
+    with path.open("rb") as handle:
+        while block := handle.read(block_bytes):
+            buffer = carry + block
+            cut = buffer.rfind(b"\n")
+            if cut < 0:
+                carry = buffer
+                continue
+            carry = buffer[cut + 1 :]
+            yield buffer[: cut + 1]
+    if carry:
+        yield carry
+
+
+def _text_blocks(path: Path, encoding: _Encoding, block_bytes: int) -> Iterator[list[str]]:
+    """The file's lines (as ``text.split("\\n")``, a final empty one dropped), block by block."""
+    for number, block in enumerate(_line_blocks(path, block_bytes)):
+        if number == 0 and encoding.bom:
+            block = block[len(BOM) :]
+        lines = encoding.decode(block).split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        yield lines
+
+
+def _scan_bytes(path: Path, block_bytes: int, lang: str) -> tuple[str, int, _Encoding]:
+    """(SHA-256, size, encoding) in one pass; the refusals of ``decode_text``, same messages."""
+    name = path.name
+    hasher = hashlib.sha256()
+    size = nul = sequences = replaced = 0
+    blank, strict, c1 = True, True, False
+    first_nul: int | None = None
+    first_line_nul = False
+    binary: Counter[int] = Counter()
+    bom = False
+    for number, block in enumerate(_line_blocks(path, block_bytes)):
+        hasher.update(block)
+        if number == 0:
+            bom = block.startswith(BOM)
+            first_line_nul = b"\x00" in block.split(b"\n", 1)[0]
+        blank = blank and not block.strip()
+        if b"\x00" in block:
+            nul += block.count(b"\x00")
+            if first_nul is None:
+                first_nul = size + block.index(b"\x00")
+        binary.update(block[m.start()] for m in BINARY_BYTES.finditer(block))
+        body = block[len(BOM) :] if number == 0 and bom else block
+        sequences += len(UTF8_SEQUENCE.findall(body))
+        c1 = c1 or re.search(rb"[\x80-\x9f]", body) is not None
+        try:
+            replaced += body.decode("utf-8").count("\ufffd")
+        except UnicodeDecodeError:
+            strict = False
+            replaced += body.decode("utf-8", errors="replace").count("\ufffd")
+        size += len(block)
+    if blank:
+        raise source_block(name, "source.empty", "source.empty_fix", [], lang, size=size)
+    if first_line_nul or nul * 100 > size:
+        raise source_block(
+            name,
+            "source.binary",
+            "source.binary_fix",
+            [(f"0x{byte:02x}", count) for byte, count in binary.most_common(3)],
+            lang,
+            count=nul,
+            offset=first_nul,
+        )
+    utf8 = "utf-8-sig" if bom else "utf-8"
+    if strict:
+        encoding = _Encoding(utf8, "utf-8", "strict", bom)
+    elif sequences > replaced:
+        encoding = _Encoding(utf8, "utf-8", "replace", bom)
+    elif c1:
+        encoding = _Encoding("cp1252", "cp1252", "replace", False)
+    else:
+        encoding = _Encoding("latin-1", "latin-1", "strict", False)
+    return hasher.hexdigest(), size, encoding
+
+
+def _scan_rows(
+    path: Path, encoding: _Encoding, block_bytes: int, lang: str
+) -> tuple[_Header, str, str]:
+    """(header, field prefix, date format) decided over every row of the file."""
+    header: _Header | None = None
+    tabbed = shaped = rows = 0
+    votes: dict[str, Counter[str]] = {"": Counter(), "\t": Counter()}
+    for block in _text_blocks(path, encoding, block_bytes):
+        if header is None:
+            header = _check_header(path, block.pop(0), lang)
+        if not block:
+            continue
+        lines = _line_array(block)
+        rows += len(lines)
+        _, well_shaped, flat = _split(lines, header)
+        shaped += pc.sum(well_shaped).as_py() or 0
+        if header.width > 1:
+            second = pc.take(flat, pa.array(np.arange(1, len(flat), header.width, dtype=np.int64)))
+            tabbed += pc.sum(pc.starts_with(second, "\t")).as_py() or 0
+        for prefix, counter in votes.items():
+            dates = {
+                column: _column_values(flat, header, column, len(lines), prefix)
+                for column in DATE_COLUMNS
+            }
+            counter.update(_date_votes(dates))
+    assert header is not None  # a blank file was refused by _scan_bytes
+    prefix = header.prefix
+    if not prefix and rows and header.width > 1:
+        prefix = "\t" if tabbed * 2 > shaped else ""
+    return header, prefix, _pick_date_format(votes[prefix])
+
+
+def read_monthly_file(
+    path: Path, lang: str = "es", *, block_bytes: int = READ_BLOCK_BYTES
+) -> ReadResult:
     """Read one monthly file into normalised orders and quarantined rows (never loses a row).
 
-    Streamed in blocks of ``block_bytes``: a first pass hashes the bytes and decides the
-    encoding, field prefix and date format for the whole file; a second parses the rows block
-    by block. The result does not depend on ``block_bytes``.
+    Messages (quarantine and refusals) are in ``lang``. Streamed in blocks of ``block_bytes``:
+    one pass decides the encoding (hashing the bytes), one the header, field prefix and date
+    format, one parses the rows; the result does not depend on ``block_bytes``.
     """
     path = Path(path)
     # read() allocates its argument up front: never ask for more than the file holds
     block_bytes = max(min(block_bytes, path.stat().st_size + 1), 2 * len(BOM))
-    scan = _scan_file(path, block_bytes)
+    digest, size, encoding = _scan_bytes(path, block_bytes, lang)
+    header, field_prefix, date_format = _scan_rows(path, encoding, block_bytes, lang)
     orders: list[pa.Table] = []
     quarantine: list[pa.Table] = []
     process_times: dict[str, int] = {}
-    row_count = 0
-    lines_of_file = _file_lines(path, scan.encoding, block_bytes)
-    for number, lines in enumerate(lines_of_file):
-        data = _line_array(lines[1:] if number == 0 else lines)
-        del lines
-        if not len(data):
+    fragments: Counter[str] = Counter()
+    row_count = damaged_rows = 0
+    for number, block in enumerate(_text_blocks(path, encoding, block_bytes)):
+        lines = _line_array(block[1:] if number == 0 else block)
+        if not len(lines):
             continue
-        block_orders, block_quarantine = _parse_rows(
-            data,
-            path.name,
+        parsed, rejected, damaged = _parse_rows(
+            path,
+            lines,
+            header,
+            lang,
             first_line=row_count + 2,
-            field_prefix=scan.field_prefix,
-            date_format=scan.date_format,
+            encoding=encoding.name,
+            field_prefix=field_prefix,
+            date_format=date_format,
         )
-        row_count += len(data)
+        row_count += len(lines)
+        damaged_rows += int(pc.sum(pc.is_valid(damaged)).as_py() or 0)
+        fragments.update(v for v in damaged.to_pylist() if v is not None)
         for item in pc.value_counts(
-            block_orders["process_time"].drop_null().combine_chunks()
+            parsed["process_time"].drop_null().combine_chunks()
         ).to_pylist():
             process_times[item["values"]] = process_times.get(item["values"], 0) + item["counts"]
-        orders.append(block_orders)
-        quarantine.append(block_quarantine)
+        orders.append(parsed)
+        quarantine.append(rejected)
+    _refuse_if_mostly_damaged(path, damaged_rows, fragments, row_count, encoding.name, lang)
     most_common = max(process_times, key=process_times.__getitem__) if process_times else None
     info = SourceFileInfo(
         name=path.name,
-        sha256=scan.sha256,
-        size=scan.size,
-        encoding=scan.encoding,
-        date_format=scan.date_format,
+        sha256=digest,
+        size=size,
+        encoding=encoding.name,
+        date_format=date_format,
         separator=SEPARATOR,
-        field_prefix=scan.field_prefix,
+        field_prefix=field_prefix,
         row_count=row_count,
         process_time=most_common,
+        ignored_columns=header.ignored,
     )
     return ReadResult(
         orders=pa.concat_tables(orders) if orders else ORDER_SCHEMA.empty_table(),
@@ -550,31 +685,50 @@ def read_monthly_file(path: Path, *, block_bytes: int = READ_BLOCK_BYTES) -> Rea
 
 
 def _parse_rows(
-    lines: pa.Array, name: str, *, first_line: int, field_prefix: str, date_format: str
-) -> tuple[pa.Table, pa.Table]:
-    """Parse consecutive data lines (the first at physical line ``first_line``)."""
+    path: Path,
+    lines: pa.Array,
+    header: _Header,
+    lang: str,
+    *,
+    first_line: int,
+    encoding: str,
+    field_prefix: str,
+    date_format: str,
+) -> tuple[pa.Table, pa.Table, pa.Array]:
+    """Parse consecutive data lines (the first at physical line ``first_line``): orders,
+    quarantined rows, and the damaged fragment of each line (null when none)."""
     row_count = len(lines)
     source_line = pa.array(np.arange(first_line, first_line + row_count, dtype=np.int64))
-    field_count, well_shaped, flat = _split_fields(lines)
-    columns = {
-        column: _untab(column, _column(flat, index)) if field_prefix else _column(flat, index)
-        for index, column in enumerate(COLUMNS)
-    }
+    columns, field_count, well_shaped = _columns(lines, header, row_count, field_prefix)
+
+    def message(key: str, **params: Param) -> pa.Array:
+        return render_column(key, lang, row_count, **params)
 
     problems = RowProblems(row_count)
+    damaged = _damaged_fragment(lines)
+    problems.add(
+        pc.is_valid(damaged),
+        "*",
+        "encoding_invalid",
+        message("cell.encoding_invalid", encoding=encoding, value=quoted(damaged)),
+        damaged,
+    )
     problems.add(
         pc.invert(well_shaped),
         "*",
         "field_count",
-        pc.binary_join_element_wise(
-            f"expected {len(COLUMNS)} fields separated by ';', found ",
-            field_count.cast(pa.string()),
-            "",
-        ),
+        message("cell.field_count", found=field_count, expected=header.width),
+        field_count.cast(pa.string()),
     )
     for column in REQUIRED_COLUMNS:
         blank = pc.equal(pc.utf8_trim_whitespace(columns[column]), "")
-        problems.add(pc.and_(well_shaped, blank), column, "required_missing", "empty value")
+        problems.add(
+            pc.and_(well_shaped, blank),
+            column,
+            "required_missing",
+            message("cell.required_missing", column=column),
+            "",
+        )
 
     parsed_dates: dict[str, pa.Array] = {}
     for column in DATE_COLUMNS:
@@ -584,12 +738,13 @@ def _parse_rows(
             pc.and_(pc.and_(well_shaped, present), failed),
             column,
             "date_unparseable",
-            pc.binary_join_element_wise(
-                "'",
-                columns[column],
-                f"' is not a valid date in this file's format {date_format}",
-                "",
+            message(
+                "cell.date_unparseable",
+                column=column,
+                value=quoted(columns[column]),
+                format=date_format.replace("%", ""),
             ),
+            columns[column],
         )
         parsed_dates[column] = iso
 
@@ -597,43 +752,46 @@ def _parse_rows(
     for column in AMOUNT_COLUMNS:
         cents, unparseable, too_precise = _parse_amounts(columns[column])
         present = pc.not_equal(pc.utf8_trim_whitespace(columns[column]), "")
+        shown = quoted(columns[column])
         problems.add(
             pc.and_(pc.and_(well_shaped, present), unparseable),
             column,
             "amount_unparseable",
-            pc.binary_join_element_wise(
-                "'",
-                columns[column],
-                "' is not an amount like 1234.56 (decimal point, no thousands separator)",
-                "",
-            ),
+            message("cell.signed_amount_unparseable", column=column, value=shown),
+            columns[column],
         )
         problems.add(
             pc.and_(well_shaped, too_precise),
             column,
             "amount_precision",
-            pc.binary_join_element_wise("'", columns[column], "' has more than 2 decimals", ""),
+            message("cell.amount_precision", column=column, value=shown, decimals=2),
+            columns[column],
         )
         parsed_amounts[column] = cents
 
-    order_parts = pc.extract_regex(columns["ORDEN_ELECTRÓNICA"], ORDER_NUMBER_PATTERN)
+    order_parts = pc.extract_regex(
+        pc.utf8_trim_whitespace(columns["ORDEN_ELECTRÓNICA"]), ORDER_NUMBER_PATTERN
+    )
     present = pc.not_equal(pc.utf8_trim_whitespace(columns["ORDEN_ELECTRÓNICA"]), "")
     problems.add(
         pc.and_(pc.and_(well_shaped, present), pc.is_null(order_parts)),
         "ORDEN_ELECTRÓNICA",
         "order_number_format",
-        pc.binary_join_element_wise(
-            "'", columns["ORDEN_ELECTRÓNICA"], "' does not look like OCAM-YYYY-entity-seq-n", ""
+        message(
+            "cell.order_number_format",
+            column="ORDEN_ELECTRÓNICA",
+            value=quoted(columns["ORDEN_ELECTRÓNICA"]),
         ),
+        columns["ORDEN_ELECTRÓNICA"],
     )
 
     good = problems.good
-    process_time = parsed_dates["FECHA_PROCESO"]
+    agreement_code, agreement_name = parse_labels(columns["ACUERDO_MARCO"])
     orders = pa.table(
         {
-            "source_file": pa.repeat(pa.scalar(name, pa.string()), row_count),
+            "source_file": pa.repeat(pa.scalar(path.name, pa.string()), row_count),
             "source_line": source_line,
-            "process_time": process_time,
+            "process_time": parsed_dates["FECHA_PROCESO"],
             "supplier_ruc": pc.utf8_trim_whitespace(columns["RUC_PROVEEDOR"]),
             "supplier_name": _normalise_name(columns["PROVEEDOR"]),
             "buyer_ruc": pc.utf8_trim_whitespace(columns["RUC_ENTIDAD"]),
@@ -654,7 +812,8 @@ def _parse_rows(
             "status_description": _empty_to_null(columns["DESCRIPCIÓN_ESTADO"]),
             "rights_assignment_description": _empty_to_null(columns["DESCRIPCIÓN_CESIÓN_DERECHOS"]),
             "agreement_raw": columns["ACUERDO_MARCO"],
-            "agreement_code": _on_distinct(columns["ACUERDO_MARCO"], resolve_agreements),
+            "agreement_code": agreement_code,
+            "agreement_name": agreement_name,
             "raw_process_time": columns["FECHA_PROCESO"],
             "raw_formalized_at": columns["FECHA_FORMALIZACIÓN"],
             "raw_last_status_at": columns["FECHA_ÚLTIMO_ESTADO"],
@@ -668,14 +827,33 @@ def _parse_rows(
     bad = pc.invert(good)
     quarantine = pa.table(
         {
-            "source_file": pa.repeat(pa.scalar(name, pa.string()), row_count),
+            "source_file": pa.repeat(pa.scalar(path.name, pa.string()), row_count),
             "source_line": source_line,
             "field": problems.field,
             "rule": problems.rule,
-            "message": problems.message,
+            "value": problems.value,
+            "message": problems.messages,
             "raw_row": lines,
         },
         schema=QUARANTINE_SCHEMA,
     ).filter(bad)
 
-    return orders, quarantine
+    return orders, quarantine, damaged
+
+
+def _refuse_if_mostly_damaged(
+    path: Path, count: int, fragments: Counter[str], rows: int, encoding: str, lang: str
+) -> None:
+    """Half the rows or more with undecodable bytes: the encoding is wrong, not a few rows."""
+    if not count or count * 2 < rows:
+        return
+    raise source_block(
+        Path(path).name,
+        "source.undecodable",
+        "source.undecodable_fix",
+        fragments.most_common(3),
+        lang,
+        count=count,
+        rows=rows,
+        encoding=encoding,
+    )

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from messages import text
+
 WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 VALID_PREFIXES = ("10", "15", "17", "20")
 PERUCOMPRAS_RUC = "20600927818"
@@ -79,3 +81,31 @@ def valid_ruc_mask(values: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
     expected = (11 - (digits[:, :10] @ _WEIGHTS_ARRAY) % 11) % 10
     checks = expected == digits[:, 10]
     return pc.and_(well_formed, pa.array(checks, type=pa.bool_()))
+
+
+def ruc_reason(value: str | None, lang: str = "es") -> str:
+    """Why ``value`` is not a valid RUC, in words (``cell.ruc_*`` texts): its length, a
+    non-digit, its prefix or its check digit; empty for a valid RUC."""
+    if value is None:
+        return text("cell.ruc_length", lang, digits=0)
+    if len(value) != 11:
+        return text("cell.ruc_length", lang, digits=len(value))
+    if not value.isascii() or not value.isdigit():
+        return text("cell.ruc_not_digits", lang)
+    if value[:2] not in VALID_PREFIXES:
+        return text("cell.ruc_prefix", lang, prefix=value[:2])
+    expected = check_digit(value[:10])
+    if expected != int(value[10]):
+        return text("cell.ruc_check_digit", lang, found=value[10], expected=expected)
+    return ""
+
+
+def ruc_reasons(values: pa.Array | pa.ChunkedArray, lang: str = "es") -> pa.Array:
+    """Vectorised ``ruc_reason`` (once per distinct value)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values.cast(pa.string()))
+    reasons = pa.array(
+        [ruc_reason(value, lang) for value in encoded.dictionary.to_pylist()], pa.string()
+    )
+    return pc.take(reasons, encoded.indices)

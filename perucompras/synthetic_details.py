@@ -32,7 +32,7 @@ from perucompras.detailed_export import (
 )
 from perucompras.quotations import QUOTATION_COLUMNS, SELECTED, UNSELECTED
 from perucompras.reader import SEPARATOR, read_monthly_file
-from perucompras.synthetic import build_pools
+from perucompras.synthetic import build_pools, mark_synthetic
 
 QUOTATIONS_PER_ORDER = 59_787_821 / 393_734  # reported by PERÚ COMPRAS for 2019 – July 2022
 QUOTATION_CHUNK_ORDERS = 1_024
@@ -230,9 +230,12 @@ def _split_igv(
 
 def _agreement_names(table: pa.Table) -> tuple[list[str], list[str]]:
     """(``CODE NAME`` label, name) per order from the monthly file's agreement columns."""
+    from perucompras.agreements import learned_from, resolve_agreements
+
+    resolved = resolve_agreements(table, learned_from(table))
     labels, names = [], []
     for raw, code in zip(
-        table["agreement_raw"].to_pylist(), table["agreement_code"].to_pylist(), strict=True
+        table["agreement_raw"].to_pylist(), resolved["agreement_code"].to_pylist(), strict=True
     ):
         name = _AGREEMENT_CODE.sub("", raw or "").strip()
         names.append(name)
@@ -580,6 +583,7 @@ def generate_detailed_export(
     rows = build_detail_rows(year, month, orders, seed=seed)
     first_day = dt.date(year, month, 1)
     last_day = (first_day + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    mark_synthetic(Path(out_dir))
     path = Path(out_dir) / (name or f"{FILE_PREFIX}{year:04d}{month:02d}{FILE_SUFFIX}")
     return write_detail_workbook(rows, path, first_day=first_day, last_day=last_day)
 
@@ -652,7 +656,7 @@ def generate_quotations(
     status_text = pa.array([UNSELECTED, SELECTED], pa.string())
 
     path = Path(out_dir) / (name or f"Cotizaciones{year:04d}{month:02d}.csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    mark_synthetic(path.parent)
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("wb") as handle:
         handle.write((SEPARATOR.join(QUOTATION_COLUMNS) + "\n").encode("utf-8"))

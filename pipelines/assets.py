@@ -27,6 +27,7 @@ from pipelines.partitions import daily_partitions
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
 from publication.anchoring import anchor_with
+from publication.batch import DayJob
 from publication.site import refresh_site
 from publication.writer import read_anchor_record
 from quality.rules import CheckResult
@@ -37,6 +38,13 @@ EXTRACT_CHECKS = [
         asset="source_orders",
         blocking=True,
         description="Every monthly file of the day's month can be read as a whole.",
+    ),
+    AssetCheckSpec(
+        "source_files_expected_format",
+        asset="source_orders",
+        blocking=True,
+        description="Fewer than half the rows of each monthly file fail the row rules "
+        "(otherwise the file is probably not in the expected format).",
     ),
 ]
 QUALITY_CHECKS = [
@@ -127,7 +135,7 @@ def source_orders(
     """Source rows of the day read from the monthly ReportePCBienes files."""
     day = _day(context)
     files = source.available_files(day)
-    extracted = steps.extract(files, day, root=datasets.path, state_dir=datasets.state_path)
+    extracted = datasets.day_job().extract(files, day, synthetic=source.synthetic)
     yield Output(extracted, metadata=extracted.metadata())
     yield from _checks(extracted.checks, EXTRACT_CHECKS, "source_orders")
 
@@ -142,7 +150,8 @@ def quality_checked_orders(
     context: AssetExecutionContext, source_orders: steps.Extracted
 ) -> Iterator[Output | AssetCheckResult]:
     """Rows that pass every row-level rule; the rest quarantined with file, line and rule."""
-    checked = steps.check_quality(source_orders, _day(context))
+    assert source_orders.day == _day(context)
+    checked = DayJob.check(source_orders)
     yield Output(checked, metadata=checked.metadata())
     yield from _checks(checked.checks, QUALITY_CHECKS, "quality_checked_orders")
 
@@ -160,15 +169,7 @@ def ocds_releases(
     datasets: DatasetsResource,
 ) -> Iterator[Output | AssetCheckResult]:
     """OCDS 1.1.5 releases of the day with items, deliveries and bids, schema-validated."""
-    mapped = steps.map_releases(
-        quality_checked_orders,
-        ocid_prefix=datasets.ocid_prefix,
-        ocid_pattern=datasets.ocid_pattern,
-        root=datasets.path,
-        state_dir=datasets.state_path,
-        ocds_dir=datasets.ocds_path,
-        companions=source.companion_files(_day(context)),
-    )
+    mapped = datasets.day_job().map(quality_checked_orders, source.companion_files(_day(context)))
     yield Output(mapped, metadata=mapped.metadata())
     yield from _checks(mapped.checks, RELEASE_CHECKS, "ocds_releases")
 
@@ -183,17 +184,8 @@ def published_day(
     context: AssetExecutionContext, ocds_releases: steps.Mapped, datasets: DatasetsResource
 ) -> Iterator[Output | AssetCheckResult]:
     """The day's open-data files, manifest and SHA256SUMS, swapped into place atomically."""
-    published = steps.publish(
-        ocds_releases,
-        root=datasets.path,
-        dataset=datasets.dataset,
-        day=_day(context),
-        identity=datasets.identity(),
-        state_dir=datasets.state_path,
-        ocds_dir=datasets.ocds_path,
-        lang=datasets.language,
-        profile=datasets.profile_name,
-    )
+    assert ocds_releases.day == _day(context)
+    published = datasets.day_job().publish(ocds_releases)
     stored = datasets.publish_to_storage() if published.gate_passed else None
     metadata = published.metadata()
     if stored is not None:

@@ -23,10 +23,11 @@ from dagster import (
 )
 
 from integrity.layout import INDEX_FILE
-from integrity.manifest import sha256_file
+from integrity.manifest import load_manifest, sha256_file
 from pipelines.assets import published_day
 from pipelines.resources import BulkResource, DatasetsResource
 from publication.bulk import build_bulk, bulk_anchor_target
+from publication.site import refresh_site
 
 DAY_JOB = "publicar_dia"
 PENDING = [
@@ -56,6 +57,16 @@ def bulk_files(
     if target is not None:
         # What the anchoring code anchors for the bulk dataset (see publication.bulk).
         metadata["anchor_key"] = MetadataValue.text(target.anchor_key_hex)
+    # The portal, catalogues and feed list the new bulk files, then the storage gets them.
+    refresh_site(
+        datasets.path,
+        datasets.dataset,
+        datasets.identity(),
+        lang=datasets.language,
+        profile=datasets.profile_name,
+        synthetic=bool(target is not None and load_manifest(target.manifest).data.get("synthetic")),
+    )
+    datasets.publish_to_storage()
     context.log.info(
         "bulk files: rebuilt %s, reused %d", ", ".join(result.rebuilt) or "none", len(result.reused)
     )

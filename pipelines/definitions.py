@@ -7,6 +7,7 @@ resources from them; importing this module reads no setting.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from dagster import (
@@ -31,7 +32,7 @@ from pipelines.assets import (
     source_orders,
 )
 from pipelines.bulk import BULK_ASSETS, bulk_after_days, publish_bulk_job
-from pipelines.partitions import daily_partitions
+from pipelines.partitions import daily_partitions_from, with_history_start
 from pipelines.pending import anchor_pending_job, pending_anchors
 from pipelines.resources import DatasetsResource, SourceResource, build_resources
 from publication.writer import read_index
@@ -70,9 +71,10 @@ def new_source_files(
         seen[path.name] = digest
         year, month = month_of_file(path)
         anchored = {d["date"] for d in read_index(datasets.path, datasets.dataset) if d["anchored"]}
+        partitions = daily_partitions_from(dt.date.fromisoformat(datasets.history_start))
         keys = [
             key
-            for key in daily_partitions.get_partition_keys()
+            for key in partitions.get_partition_keys()
             if key.startswith(f"{year:04d}-{month:02d}-")
             and key >= datasets.history_start
             and key not in anchored
@@ -86,11 +88,13 @@ def new_source_files(
 
 @definitions
 def defs() -> Definitions:
-    """The code location, its resources built from the settings (loaded here, once)."""
+    """The code location, its resources and partitions built from the settings (loaded here,
+    once): the daily partitions start at ``history_start``."""
+    settings = load_settings()
     return Definitions(
-        assets=[*ALL_ASSETS, *BULK_ASSETS],
+        assets=[*with_history_start(ALL_ASSETS, settings.history_start), *BULK_ASSETS],
         jobs=[publish_day_job, publish_bulk_job, anchor_pending_job],
         schedules=[daily_schedule],
         sensors=[new_source_files, bulk_after_days, pending_anchors],
-        resources=build_resources(load_settings()),
+        resources=build_resources(settings),
     )

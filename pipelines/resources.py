@@ -39,6 +39,7 @@ from integrity.verify.trust import (
 )
 from perucompras.reader import month_of_file, read_source_dir
 from publication.anchoring import ChainSession
+from publication.batch import DayJob
 from publication.storage import (
     LocalStore,
     ObjectStore,
@@ -102,6 +103,14 @@ class SourceResource(ConfigurableResource):
             portal_url=source.portal_url,
             portal_dataset=source.portal_dataset,
         )
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the files are synthetic: the synthetic source, or a folder the generator
+        marked (what is published from them is labelled so)."""
+        from perucompras.synthetic import is_synthetic_folder
+
+        return self.kind == "synthetic" or is_synthetic_folder(Path(self.directory))
 
     def available_files(self, day: dt.date) -> list[Path]:
         """Every monthly snapshot on disk, after making sure ``day``'s month is there."""
@@ -277,6 +286,18 @@ class DatasetsResource(ConfigurableResource):
     def identity(self) -> Identity:
         """The publisher's identity settings, validated."""
         return Identity(**{name: getattr(self, name) for name in Identity.model_fields})
+
+    def day_job(self) -> DayJob:
+        """The day steps bound to this root, status store and identity (assets and backfills)."""
+        return DayJob(
+            root=self.path,
+            dataset=self.dataset,
+            identity=self.identity(),
+            state_dir=self.state_path,
+            ocds_dir=self.ocds_path,
+            lang=self.language,
+            profile=self.profile_name,
+        )
 
 
 def _secret(settings: Settings, path: str, *, as_env_var: bool = True) -> str:

@@ -55,6 +55,7 @@ from integrity.verify import verify_day_files
 from integrity.verify.trust import Pin
 from publication.portal import write_index_page
 from publication.state import AnchorJournalRow, AnchorState, StateStore, store_path
+from publication.web import install_web_verifier
 from publication.writer import (
     ANCHORED,
     PENDING,
@@ -223,6 +224,8 @@ def anchor_days(
     manifests = {day: _consistent_manifest(root, dataset, day) for day in sorted(set(days))}
     check_session(session, dataset)
     write_trust(root, session.pin)
+    # The browser page believes only the pin built into it: the one the days are anchored under.
+    install_web_verifier(root, session.pin)
     rows = [_prepare(dataset, day, manifest, store, correct) for day, manifest in manifests.items()]
     reason = None
     try:

@@ -31,7 +31,10 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from perucompras import detailed_export, xlsx_rows
+from messages import source as source_messages
+from messages import text
+from perucompras import csv_stream, detailed_export, xlsx_rows
+from perucompras import quotations as quotation_reader
 from perucompras.detailed_export import FILE_NAME_PATTERN as DETAIL_FILE_NAME
 from perucompras.detailed_export import FILE_PREFIX as DETAIL_FILE_PREFIX
 from perucompras.detailed_export import (
@@ -97,9 +100,15 @@ def month_detail_files(first: Path) -> list[Path]:
 
 
 def details_for_day(
-    companions: dict[str, Path], order_numbers: pa.Array, day: dt.date, cache_dir: Path
+    companions: dict[str, Path],
+    order_numbers: pa.Array,
+    day: dt.date,
+    cache_dir: Path,
+    *,
+    lang: str = "es",
 ) -> DayDetails:
-    """Read the companions and keep the rows of ``order_numbers`` (the day's published orders)."""
+    """Read the companions and keep the rows of ``order_numbers`` (the day's published orders);
+    rejected rows' messages in ``lang``."""
     first_day = day.day == 1
     quarantine: list[pa.Table] = []
     counts: dict[str, int] = {}
@@ -107,8 +116,8 @@ def details_for_day(
     lines = deliveries = quotations = None
     if detail_path := companions.get(DETAIL_PREFIX):
         paths = month_detail_files(detail_path)
-        results = [_detail_cached(path, cache_dir) for path in paths]
-        all_lines, all_deliveries, rejected = _combine(list(zip(paths, results, strict=True)))
+        results = [_detail_cached(path, cache_dir, lang) for path in paths]
+        all_lines, all_deliveries, rejected = _combine(list(zip(paths, results, strict=True)), lang)
         lines = all_lines.filter(pc.is_in(all_lines["order_number"], value_set=order_numbers))
         deliveries = all_deliveries.filter(
             pc.is_in(all_deliveries["order_number"], value_set=order_numbers)
@@ -122,9 +131,9 @@ def details_for_day(
             for r in results
         ]
     if quotation_path := companions.get(QUOTATION_PREFIX):
-        cache, rejected, info = _quotation_cache(quotation_path, cache_dir)
+        cache, rejected, info = _quotation_cache(quotation_path, cache_dir, lang)
         table = ds.dataset(cache, format="parquet").to_table(
-            filter=ds.field("order_number").isin(order_numbers.to_pylist())
+            filter=ds.field("order_number").isin(order_numbers.cast(pa.string()))
         )
         quotations = table.sort_by([("order_number", "ascending"), ("source_line", "ascending")])
         counts["quotations"] = quotations.num_rows
@@ -143,7 +152,7 @@ def details_for_day(
 
 
 def _combine(
-    results: list[tuple[Path, DetailResult]],
+    results: list[tuple[Path, DetailResult]], lang: str = "es"
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Lines, deliveries and quarantine of a month's exports; an order is kept from one file."""
     lines: list[pa.Table] = []
@@ -155,7 +164,7 @@ def _combine(
         orders = result.parents["order_id"].to_pylist()
         repeated = sorted({order for order in orders if order in first_file})
         if repeated:
-            quarantine.append(_repeated_orders(path, result, repeated, first_file))
+            quarantine.append(_repeated_orders(path, result, repeated, first_file, lang))
             value_set = pa.array(repeated, pa.string())
             lines.append(
                 result.lines.filter(pc.invert(pc.is_in(result.lines["order_id"], value_set)))
@@ -180,7 +189,11 @@ def _combine(
 
 
 def _repeated_orders(
-    path: Path, result: DetailResult, repeated: list[str], first_file: dict[str, str]
+    path: Path,
+    result: DetailResult,
+    repeated: list[str],
+    first_file: dict[str, str],
+    lang: str = "es",
 ) -> pa.Table:
     """Every row of ``repeated`` orders in ``result`` as quarantine rows."""
     value_set = pa.array(repeated, pa.string())
@@ -203,9 +216,14 @@ def _repeated_orders(
                 "source_line": row,
                 "field": header,
                 "rule": SEVERAL_FILES_RULE,
-                "message": f"{header}: {SEVERAL_FILES_RULE}: order {order} is already read from "
-                f"{first_file[order]}; a month's exports must not overlap (export each Acuerdo "
-                "Marco once)",
+                "value": order,
+                "message": text(
+                    "cell.order_in_several_files",
+                    lang,
+                    column=header,
+                    value=f'"{order}"',
+                    first=first_file[order],
+                ),
                 "raw_row": raw.get(row),
             }
             for order, row in sorted(rows, key=lambda item: item[1])
@@ -216,29 +234,31 @@ def _repeated_orders(
 
 @functools.cache
 def _reader_version() -> str:
-    """Digest of the reader's code: a new reader never reuses an old cache."""
+    """Digest of the readers' code and their texts: a new reader never reuses an old cache."""
     digest = hashlib.sha256()
-    for module in (detailed_export, xlsx_rows):
+    for module in (detailed_export, xlsx_rows, quotation_reader, csv_stream, source_messages):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()[:12]
 
 
-def _detail_cached(path: Path, cache_dir: Path) -> DetailResult:
+def _detail_cached(path: Path, cache_dir: Path, lang: str = "es") -> DetailResult:
     stat = path.stat()
-    return _detail_cache(str(path), stat.st_mtime_ns, stat.st_size, str(cache_dir))
+    return _detail_cache(str(path), stat.st_mtime_ns, stat.st_size, str(cache_dir), lang)
 
 
 @functools.lru_cache(maxsize=4)
-def _detail_cache(path_text: str, mtime_ns: int, size: int, cache_text: str) -> DetailResult:
+def _detail_cache(
+    path_text: str, mtime_ns: int, size: int, cache_text: str, lang: str
+) -> DetailResult:
     """Days of one month share its detailed export: parse it once per content version (Parquet
-    cache keyed by the file's SHA-256 and the reader's code), then read the cache."""
+    cache keyed by the file's SHA-256, the reader's code and the language), then read it."""
     del mtime_ns, size  # part of the in-process cache key only
     path, cache_dir = Path(path_text), Path(cache_text)
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}"
+    folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
     if not (folder / "info.json").exists():
-        result = read_detailed_export(path)
+        result = read_detailed_export(path, lang)
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
@@ -255,15 +275,17 @@ def _detail_cache(path_text: str, mtime_ns: int, size: int, cache_text: str) -> 
     return DetailResult(**tables, info=DetailFileInfo(**info))
 
 
-def _quotation_cache(path: Path, cache_dir: Path) -> tuple[Path, pa.Table, dict[str, Any]]:
+def _quotation_cache(
+    path: Path, cache_dir: Path, lang: str = "es"
+) -> tuple[Path, pa.Table, dict[str, Any]]:
     """Stream the quotations file once into Parquet (valid rows) plus its rejected rows."""
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    cache = cache_dir / f"{path.stem}-{digest[:16]}.parquet"
+    cache = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}.parquet"
     rejected_path = cache.with_suffix(".rejected.parquet")
     if not cache.exists() or not rejected_path.exists():
-        stream = stream_quotations(path, batch_rows=65_536)
+        stream = stream_quotations(path, batch_rows=65_536, lang=lang)
         partial = cache.with_suffix(".partial")
         with pq.ParquetWriter(partial, QUOTATION_SCHEMA, compression="zstd") as writer:
             for batch in stream:

@@ -5,6 +5,11 @@ assigned to exactly one day, so that per-day counts reconcile:
 - a parsed row belongs to the Lima day of its formalisation;
 - a row the reader quarantined (no trustworthy date) and a row formalised outside the
   file's month belong to the first day of the file's month, quarantined with a reason.
+
+The day's rows then get their framework agreement (``perucompras.agreements``): a name-only
+label resolves through what the code-prefixed labels of every ingested file taught (the status
+store's ``agreement_names``), so the result depends on the set of files ingested, never on the
+order they arrived in.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from perucompras.agreements import LearnedName, learned_from, resolve_agreements
+from perucompras.quarantine import quoted, render_column
 from perucompras.reader import (
     ORDER_SCHEMA,
     QUARANTINE_SCHEMA,
     ReadResult,
+    SourceFileError,
     month_of_file,
     read_monthly_file,
 )
@@ -44,16 +52,16 @@ class DaySource:
         return self.orders.num_rows + self.quarantine.num_rows
 
 
-def read_cached(path: Path) -> ReadResult:
+def read_cached(path: Path, lang: str = "es") -> ReadResult:
     """Read a monthly file once per content version within a process (days share a month)."""
     stat = path.stat()
-    return _read_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    return _read_cached(str(path), stat.st_mtime_ns, stat.st_size, lang)
 
 
 @functools.lru_cache(maxsize=4)
-def _read_cached(path: str, mtime_ns: int, size: int) -> ReadResult:
+def _read_cached(path: str, mtime_ns: int, size: int, lang: str) -> ReadResult:
     del mtime_ns, size  # part of the cache key only
-    return read_monthly_file(Path(path))
+    return read_monthly_file(Path(path), lang)
 
 
 def files_for_day(files: list[Path], day: dt.date) -> list[Path]:
@@ -61,11 +69,14 @@ def files_for_day(files: list[Path], day: dt.date) -> list[Path]:
     return [path for path in files if month_of_file(path) == (day.year, day.month)]
 
 
-def orders_for_day(files: list[Path], day: dt.date, store: StateStore | None = None) -> DaySource:
+def orders_for_day(
+    files: list[Path], day: dt.date, store: StateStore | None = None, *, lang: str = "es"
+) -> DaySource:
     """Read the month's files and keep the rows assigned to ``day``.
 
     With a state store, every available snapshot is ingested (once per file content) and
-    the newer states of orders published on earlier days join the day's rows.
+    the newer states of orders published on earlier days join the day's rows. Agreements are
+    resolved last, once every file is ingested.
     """
     orders: list[pa.Table] = []
     quarantine: list[pa.Table] = []
@@ -75,12 +86,18 @@ def orders_for_day(files: list[Path], day: dt.date, store: StateStore | None = N
     if store is not None:
         for path in files:
             if path not in day_files and not store.knows_file(path):
-                store.ingest(read_cached(path))
+                try:
+                    store.ingest(read_cached(path, lang))
+                except SourceFileError:
+                    continue  # an unreadable file blocks its own month's days, not this one
+    learned: list[LearnedName] = []
     for path in day_files:
-        result = read_cached(path)
+        result = read_cached(path, lang)
         if store is not None:
             store.ingest(result)
-        day_orders, day_quarantine = split_for_day(result, day)
+        else:
+            learned += learned_from(result.orders)
+        day_orders, day_quarantine = split_for_day(result, day, lang)
         orders.append(day_orders)
         quarantine.append(day_quarantine)
         info = result.info
@@ -106,16 +123,18 @@ def orders_for_day(files: list[Path], day: dt.date, store: StateStore | None = N
                 orders.append(extra)
                 sources.append({"name": name, "rowsForDay": extra.num_rows})
                 cutoffs.extend(extra["process_time"].to_pylist())
+    if store is not None:
+        learned = store.learned_agreements()
     return DaySource(
         day=day,
-        orders=_concat(orders, ORDER_SCHEMA),
+        orders=resolve_agreements(_concat(orders, ORDER_SCHEMA), learned),
         quarantine=_concat(quarantine, QUARANTINE_SCHEMA),
         sources=sources,
         cutoff=max(cutoffs) if cutoffs else None,
     )
 
 
-def split_for_day(result: ReadResult, day: dt.date) -> tuple[pa.Table, pa.Table]:
+def split_for_day(result: ReadResult, day: dt.date, lang: str = "es") -> tuple[pa.Table, pa.Table]:
     """Rows of one read file that belong to ``day`` and the quarantine rows charged to it."""
     year, month = month_of_file(Path(result.info.name))
     first_day = day == dt.date(year, month, 1)
@@ -126,12 +145,12 @@ def split_for_day(result: ReadResult, day: dt.date) -> tuple[pa.Table, pa.Table]
     dup_charged = pc.equal(dup_formal_day, day.isoformat())
     if first_day:
         dup_charged = pc.or_(dup_charged, pc.invert(pc.starts_with(dup_formal_day, month_prefix)))
-    charged = [_duplicate_rows(duplicates.filter(dup_charged))]
+    charged = [_duplicate_rows(duplicates.filter(dup_charged), lang)]
     if first_day:
         strays = orders.filter(pc.invert(pc.starts_with(formal_day, month_prefix)))
         charged += [
             result.quarantine.cast(QUARANTINE_SCHEMA),
-            _out_of_month_rows(strays, year, month),
+            _out_of_month_rows(strays, year, month, lang),
         ]
     return orders.filter(pc.equal(formal_day, day.isoformat())), pa.concat_tables(charged)
 
@@ -144,35 +163,47 @@ def _split_duplicates(orders: pa.Table) -> tuple[pa.Table, pa.Table]:
     return orders.filter(pc.invert(is_repeated)), orders.filter(is_repeated)
 
 
-def _duplicate_rows(rows: pa.Table) -> pa.Table:
+def _duplicate_rows(rows: pa.Table, lang: str) -> pa.Table:
     from quality.rules import raw_row_column
 
     count = rows.num_rows
-    messages = [
-        f"ORDEN_ELECTRÓNICA {number} appears more than once in {name}: every copy is held "
-        "back until the source is corrected"
-        for number, name in zip(
-            rows["order_number"].to_pylist(), rows["source_file"].to_pylist(), strict=True
-        )
-    ]
+    message = render_column(
+        "cell.duplicate_order",
+        lang,
+        count,
+        column="ORDEN_ELECTRÓNICA",
+        value=quoted(rows["order_number"]),
+        file=rows["source_file"],
+    )
     return pa.table(
         {
             "source_file": rows["source_file"],
             "source_line": rows["source_line"],
             "field": pa.array(["ORDEN_ELECTRÓNICA"] * count, pa.string()),
             "rule": pa.array(["order_number.unique"] * count, pa.string()),
-            "message": pa.array(messages, pa.string()),
+            "value": rows["order_number"],
+            "message": message,
             "raw_row": raw_row_column(rows) if count else pa.array([], pa.string()),
         },
         schema=QUARANTINE_SCHEMA,
     )
 
 
-def _out_of_month_rows(strays: pa.Table, year: int, month: int) -> pa.Table:
+def _raw_rows(rows: pa.Table) -> pa.Array:
+    from quality.rules import raw_row_column
+
+    return raw_row_column(rows) if rows.num_rows else pa.array([], pa.string())
+
+
+def _out_of_month_rows(strays: pa.Table, year: int, month: int, lang: str) -> pa.Table:
     count = strays.num_rows
-    message = (
-        f"FECHA_FORMALIZACIÓN falls outside {year:04d}-{month:02d}, the month of this file; "
-        "check the file is the right month's report"
+    message = render_column(
+        "cell.outside_month",
+        lang,
+        count,
+        column="FECHA_FORMALIZACIÓN",
+        value=quoted(strays["raw_formalized_at"]),
+        month=f"{year:04d}-{month:02d}",
     )
     return pa.table(
         {
@@ -180,8 +211,9 @@ def _out_of_month_rows(strays: pa.Table, year: int, month: int) -> pa.Table:
             "source_line": strays["source_line"],
             "field": pa.array(["FECHA_FORMALIZACIÓN"] * count, pa.string()),
             "rule": pa.array(["formalized_outside_file_month"] * count, pa.string()),
-            "message": pa.array([message] * count, pa.string()),
-            "raw_row": strays["raw_formalized_at"],
+            "value": strays["raw_formalized_at"],
+            "message": message,
+            "raw_row": _raw_rows(strays),
         },
         schema=QUARANTINE_SCHEMA,
     )

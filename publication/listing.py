@@ -174,6 +174,7 @@ class Day:
     anchor: AnchorStatus
     quality: str | None  # ok | warning | blocked, from the day's quality.json
     resources: tuple[Resource, ...] = field(default=())
+    synthetic: bool = False  # published from synthetic source files (the manifest says so)
 
     @property
     def month(self) -> str:
@@ -296,6 +297,7 @@ def published_days(root: Path, dataset: str) -> list[Day]:
                 anchor=anchor_status(entry),
                 quality=_quality_status(root / entry["folder"], dataset, date),
                 resources=_day_files(root, entry, manifest),
+                synthetic=manifest.synthetic,
             )
         )
     return days

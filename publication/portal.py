@@ -83,6 +83,7 @@ form#filtro{display:flex;gap:.8rem;align-items:end;flex-wrap:wrap;margin:.4rem 0
 form#filtro label{display:flex;flex-direction:column;font-size:.85rem}
 nav.months ul{display:flex;flex-wrap:wrap;gap:.3rem .9rem;padding:0;list-style:none}
 footer{border-top:1px solid var(--line);color:var(--muted);font-size:.85rem;padding:1rem 0}
+.sintetico{background:#fff3cd;border:1px solid #c9a227;padding:.6rem 1rem}
 """.strip().replace("\n", "")
 
 PORTAL_JS = b"""// Date filter of the portal's day table (the page works without it).
@@ -253,15 +254,29 @@ def _day_row(day: Day, up: str, lang: str) -> str:
         for r in day.resources
     )
     quality = day.quality or "unknown"
+    synthetic = (
+        f' <strong class="s-warning">{_e(text("publication.synthetic_day", lang))}</strong>'
+        if day.synthetic
+        else ""
+    )
     return (
         f'<tr id="dia-{_e(day.date)}" data-date="{_e(day.date)}">'
-        f"<td class=d>{_e(day.date)}</td><td class=n>{day.tree_size}</td>"
+        f"<td class=d>{_e(day.date)}{synthetic}</td><td class=n>{day.tree_size}</td>"
         f"<td class=n>{_e(human_size(day.size, lang))}</td>"
         f"<td>{_status('quality', quality, lang)}</td>"
         f"<td>{_status('anchor', day.anchor.key, lang)}</td>"
         f"<td class=f>{files}</td>"
         f"<td><code>{_e(day.manifest_sha256[:16])}…</code></td></tr>"
     )
+
+
+def _synthetic_banner(days: Sequence[Day], lang: str) -> str:
+    """A warning above the days when any of them comes from synthetic source files."""
+    count = sum(1 for day in days if day.synthetic)
+    if not count:
+        return ""
+    message = text("publication.synthetic_banner", lang, count=count)
+    return f'<p class="sintetico"><strong>{_e(message)}</strong></p>'
 
 
 def _days_table(days: Sequence[Day], up: str, lang: str) -> str:
@@ -364,6 +379,7 @@ def render_index(context: PortalContext, lang: str = "es") -> str:
     other = page_name("index", "en" if lang == "es" else "es")
     body = (
         f"<p>{text('portal.intro', lang)}</p>"
+        + _synthetic_banner(days, lang)
         + _links(context.links, "", lang)
         + f'<h2>{_e(text("portal.section.days", lang))}</h2><p class="muted">{_e(note)}</p>'
         + (render_costs(context.costs, lang) if context.costs and days else "")
@@ -385,6 +401,7 @@ def render_month(context: PortalContext, month: str, lang: str = "es") -> str:
         f'<p><a href="../{_e(home)}">{_e(text("portal.home", lang))}</a></p>'
         f"<h2>{_e(text('portal.section.days', lang))}</h2>"
         f'<p class="muted">{_e(text("portal.month_days", lang, count=len(days), month=label))}</p>'
+        + _synthetic_banner(days, lang)
         + _filter(lang)
         + _days_table(days, "../", lang)
         + _months_nav(context.days, "../", lang)

@@ -12,9 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from integrity.verify.trust import Pin
 from publication.catalogue import catalogue_datasets, write_catalogue
 from publication.feed import refresh_feed
-from publication.listing import Resource, day_resources, published_days
+from publication.listing import (
+    KIND_BULK,
+    KIND_DICTIONARY,
+    KIND_INDICATORS,
+    Resource,
+    day_resources,
+    published_days,
+)
 from publication.ocds_site import write_ocds_documents
 from publication.portal import (
     PortalContext,
@@ -38,19 +46,26 @@ def refresh_site(
     synthetic: bool = False,
     extra_resources: Sequence[Resource] = (),
     now: str | None = None,
+    pin: Pin | None = None,
 ) -> None:
     """Rewrite every page, catalogue and feed at the datasets root from the published days.
 
     ``extra_resources`` are files other producers publish at the root (the bulk dataset's
     files, dictionary, indicators): they join the day files in the catalogues and portal.
+    The verifier page is rebuilt with ``pin`` embedded; without a pin an existing page is left
+    as it is (the anchoring step installs it with the pin the days are anchored under), so a
+    publish without the chain never replaces a pinned page by one that cannot verify.
     """
-    install_web_verifier(root)
+    if pin is not None or not (root / "verificar.html").is_file():
+        install_web_verifier(root, pin)
     write_ocds_documents(root, dataset, identity, profile=profile, synthetic=synthetic)
     write_quality_page(root, dataset, read_index(root, dataset), lang=lang)
     if not (root / "index.json").is_file():
         return
     days = published_days(root, dataset)
-    resources = [*day_resources(days), *extra_resources]
+    given = {resource.path for resource in extra_resources}
+    found = [r for r in root_products(root, dataset) if r.path not in given]
+    resources = [*day_resources(days), *found, *extra_resources]
     if resources:
         write_catalogue(root, dataset, identity=identity, resources=resources)
     refresh_feed(
@@ -70,3 +85,34 @@ def refresh_site(
         costs=anchor_costs(root, dataset, days),
     )
     write_portal(root, context)
+
+
+def root_products(root: Path, dataset: str) -> list[Resource]:
+    """The bulk dataset's files and the dictionary and indicator pages, as site resources
+    (read from what is on disk, so every refresh lists the current bulk build)."""
+    from publication.resources import bulk_resources, page_resources
+
+    products = []
+    for item in [*bulk_resources(root, dataset), *page_resources(root)]:
+        if item.kind == "page":
+            kind = KIND_INDICATORS if "indica" in item.path else KIND_DICTIONARY
+            period = "all"
+        elif item.kind == "indicator":
+            kind, period = KIND_INDICATORS, "all"
+        else:
+            kind = KIND_BULK
+            period = {"latest-alias": "latest", "metadata": "all"}.get(item.kind, item.period)
+            period = "all" if period in ("full", "") else period
+        products.append(
+            Resource(
+                path=item.path,
+                kind=kind,
+                titles={"es": item.title_es, "en": item.title_en},
+                media_type=item.media_type,
+                size=item.bytes,
+                sha256=item.sha256,
+                dataset=item.dataset or dataset,
+                period=period,
+            )
+        )
+    return products

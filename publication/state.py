@@ -6,6 +6,10 @@ change as a new release without rewriting an anchored day, the store keeps:
 - ``observations``: every normalised order row of every ingested snapshot, keyed by the
   file's SHA-256 (a re-generated file with the same name is a new snapshot);
 - ``published``: one row per published release (order, release date, package day);
+- ``agreement_names``: per snapshot, the (code, name) pairs its code-prefixed ACUERDO_MARCO
+  labels carry, with the first and last formalisation day seen: what name-only labels of any
+  file resolve through (``learned_agreements``, aggregated over every snapshot, so that the
+  result does not depend on the order files were ingested in).
 - ``first_stages``: the date of each framework agreement's first-stage release, fixed the
   first time it is published (its agreement's known start, else the first call-off in the
   whole loaded history: ``first_call_offs``), so that no later run dates it differently.
@@ -30,8 +34,10 @@ from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from integrity.manifest import sha256_file
+from perucompras.agreements import LearnedName
 from perucompras.reader import ORDER_SCHEMA, ReadResult
 from settings import default_state_dir
 
@@ -48,6 +54,11 @@ CREATE TABLE IF NOT EXISTS published (
 CREATE TABLE IF NOT EXISTS held (
     order_number VARCHAR, snapshot_sha256 VARCHAR, package_day DATE, rule VARCHAR,
     fingerprint VARCHAR
+);
+CREATE TABLE IF NOT EXISTS agreement_names (
+    snapshot_sha256 VARCHAR, code VARCHAR, name_key VARCHAR, name VARCHAR,
+    first_seen VARCHAR, last_seen VARCHAR,
+    PRIMARY KEY (snapshot_sha256, code, name)
 );
 CREATE TABLE IF NOT EXISTS first_stages (
     ocid VARCHAR PRIMARY KEY, agreement_code VARCHAR, release_id VARCHAR,
@@ -159,6 +170,29 @@ class StateStore:
         self.con.register("_empty_observations", empty)
         self._run("CREATE TABLE IF NOT EXISTS observations AS SELECT * FROM _empty_observations")
         self.con.unregister("_empty_observations")
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Stores written before ``agreement_name`` existed: add the column, learn old labels."""
+        columns = {row[0] for row in self._run("DESCRIBE observations")}
+        if "agreement_name" in columns:
+            return
+        self._run("ALTER TABLE observations ADD COLUMN agreement_name VARCHAR")
+        from perucompras.agreements import parse_label
+
+        labels = [row[0] for row in self._run("SELECT DISTINCT agreement_raw FROM observations")]
+        for label in labels:
+            code, name = parse_label(label)
+            self._run(
+                "UPDATE observations SET agreement_code = ?, agreement_name = ? "
+                "WHERE agreement_raw = ?",
+                [code, name, label],
+            )
+        for (digest,) in self._run("SELECT sha256 FROM snapshots"):
+            rows = self.con.sql(
+                "SELECT * FROM observations WHERE snapshot_sha256 = ?", params=[digest]
+            ).to_arrow_table()
+            self._record_agreement_names(digest, rows)
 
     def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB refuses new work over an unfinished result)."""
@@ -187,13 +221,46 @@ class StateStore:
             "snapshot_sha256", pa.array([info.sha256] * result.orders.num_rows, pa.string())
         )
         self.con.register("_rows", rows)
-        self._run("INSERT INTO observations SELECT * FROM _rows")
+        self._run("INSERT INTO observations BY NAME SELECT * FROM _rows")
         self.con.unregister("_rows")
+        self._record_agreement_names(info.sha256, result.orders)
         self._run(
             "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
             [info.sha256, info.name, info.process_time, result.orders.num_rows],
         )
         return True
+
+    def _record_agreement_names(self, digest: str, orders: pa.Table) -> None:
+        """The (code, name) pairs of one snapshot's code-prefixed labels."""
+        from perucompras.agreements import learned_from
+
+        learned = learned_from(orders)
+        if not learned:
+            return
+        table = pa.table(
+            {
+                "snapshot_sha256": [digest] * len(learned),
+                "code": [entry.code for entry in learned],
+                "name_key": [entry.key for entry in learned],
+                "name": [entry.name for entry in learned],
+                "first_seen": [entry.first_seen for entry in learned],
+                "last_seen": [entry.last_seen for entry in learned],
+            }
+        )
+        self.con.register("_names", table)
+        self._run("INSERT OR REPLACE INTO agreement_names SELECT * FROM _names")
+        self.con.unregister("_names")
+
+    def learned_agreements(self) -> list[LearnedName]:
+        """Every (code, name) pair learned from code-prefixed labels of any ingested snapshot,
+        with the first and last formalisation day over all of them (order-independent)."""
+        rows = self._run(
+            """
+            SELECT code, name_key, name, min(first_seen), max(last_seen)
+            FROM agreement_names GROUP BY code, name_key, name ORDER BY code, name_key, name
+            """
+        )
+        return [LearnedName(*row) for row in rows]
 
     def record_published(self, day: dt.date, releases: Iterable[Mapping[str, Any]]) -> None:
         """Remember which releases went into ``day``'s package (idempotent per release id)."""
@@ -241,18 +308,52 @@ class StateStore:
             found.setdefault(package_day, set()).add(ocid)
         return found
 
+    def other_packages(self, ocids: list[str], day: dt.date) -> set[str]:
+        """The ocids (among ``ocids``) with releases in any package but ``day``'s (a day
+        published late finds the first stages a later package already holds)."""
+        self.con.register("_ocids", pa.table({"ocid": pa.array(ocids, pa.string())}))
+        rows = self._run(
+            "SELECT DISTINCT p.ocid FROM published p JOIN _ocids USING (ocid) "
+            "WHERE p.package_day <> ? ORDER BY 1",
+            [day],
+        )
+        self.con.unregister("_ocids")
+        return {ocid for (ocid,) in rows}
+
     def first_call_offs(self, codes: Iterable[str]) -> dict[str, str]:
-        """Agreement code -> earliest FECHA_FORMALIZACIÓN of its orders in every snapshot seen."""
+        """Agreement code -> earliest FECHA_FORMALIZACIÓN of its orders in every snapshot seen.
+
+        Name-only labels count under the code they resolve to (``resolve_agreements`` with
+        what every snapshot taught), as the day's own orders do.
+        """
+        from perucompras.agreements import resolve_agreements
+
         wanted = sorted(set(codes))
         if not wanted:
             return {}
-        self.con.register("_codes", pa.table({"agreement_code": pa.array(wanted, pa.string())}))
         rows = self._run(
-            "SELECT o.agreement_code, min(o.formalized_at) FROM observations o "
-            "JOIN _codes USING (agreement_code) GROUP BY 1"
+            "SELECT agreement_code, agreement_name, min(formalized_at) FROM observations "
+            "GROUP BY agreement_code, agreement_name, substr(formalized_at, 1, 10)"
         )
-        self.con.unregister("_codes")
-        return dict(rows)
+        seen = pa.table(
+            [pa.array(column, pa.string()) for column in zip(*rows, strict=True)]
+            if rows
+            else [pa.array([], pa.string())] * 3,
+            names=["agreement_code", "agreement_name", "formalized_at"],
+        )
+        resolved = resolve_agreements(seen, self.learned_agreements())
+        earliest = (
+            resolved.filter(pc.is_in(resolved["agreement_code"], pa.array(wanted, pa.string())))
+            .group_by("agreement_code")
+            .aggregate([("formalized_at", "min")])
+        )
+        return dict(
+            zip(
+                earliest["agreement_code"].to_pylist(),
+                earliest["formalized_at_min"].to_pylist(),
+                strict=True,
+            )
+        )
 
     def first_stages(self, ocids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """ocid -> (release date, basis) of first stages already recorded."""

@@ -69,6 +69,7 @@ class DayContent:
     quality: dict[str, Any] | None = None
     records: dict[str, Any] | None = None
     extra_files: dict[str, bytes] = field(default_factory=dict)
+    synthetic: bool = False
     datapackage: PackageInfo | None = None
 
 
@@ -196,6 +197,7 @@ def _write_files(
         files=entries,
         previous=previous,
         anchor_key_hex=anchor_key_hex,
+        synthetic=content.synthetic,
     )
     raw_manifest = manifest_bytes(manifest_obj)
     manifest_path = folder / names.name(layout.MANIFEST)
@@ -262,6 +264,7 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
                 "merkleRoot": manifest.merkle["root"],
                 "anchored": status == ANCHORED,
                 "anchorStatus": status,
+                **({"synthetic": True} if manifest.synthetic else {}),
             }
         )
     return days

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
+from messages import text
 from quality.rules import (
+    ORDER_LABELS,
     QUARANTINE_SCHEMA,
     ROW_RULES,
     RULES_BY_ID,
@@ -28,6 +30,7 @@ from quality.rules import (
     missing_columns,
     prepare,
     rows_of_flagged_groups,
+    shown_values,
 )
 
 
@@ -50,43 +53,25 @@ class QualityOutcome:
         return [check for check in self.checks if check.blocking_failure]
 
 
-def _text(config: QualityConfig, es: str, en: str) -> str:
-    return es if config.lang == "es" else en
-
-
 def _required_columns_check(missing: list[str], config: QualityConfig) -> CheckResult:
-    rule = RULES_BY_ID["table.required_columns"]
-    if not missing:
-        message = _text(
-            config, "Están todas las columnas requeridas", "All required columns present"
-        )
-    else:
-        names = ", ".join(missing)
-        message = _text(
-            config,
-            f"Faltan columnas requeridas en la tabla normalizada: {names}. Revise el lector "
-            "(perucompras.reader) o el encabezado del archivo fuente.",
-            f"Required columns missing from the normalised table: {names}. Check the reader "
-            "(perucompras.reader) or the source file header.",
-        )
-    return CheckResult(
-        rule.id, not missing, config.severity_of(rule), message, {"missing": missing}
+    return catalogue_required_columns_check(
+        RULES_BY_ID["table.required_columns"],
+        missing,
+        "gate.orders_table",
+        "perucompras.reader",
+        config,
     )
 
 
 def _row_count_check(rows: int, day: dt.date | None, config: QualityConfig) -> CheckResult:
     rule = RULES_BY_ID["table.row_count"]
     if day is None:
-        message = _text(config, "Sin día: banda no evaluada", "No day: band not evaluated")
+        message = text("gate.row_count_no_day", config.lang)
         return CheckResult(rule.id, True, config.severity_of(rule), message, {"rows": rows})
     low, high = config.row_count_band(day)
     inside = rows >= low and (high is None or rows <= high)
     band = f"[{low}, {'∞' if high is None else high}]"
-    message = _text(
-        config,
-        f"{rows} órdenes el {day.isoformat()}; banda esperada {band}",
-        f"{rows} orders on {day.isoformat()}; expected band {band}",
-    )
+    message = text("gate.row_count", config.lang, rows=rows, day=day.isoformat(), band=band)
     details = {"rows": rows, "min": low, "max": high, "weekday": day.weekday()}
     return CheckResult(rule.id, inside, config.severity_of(rule), message, details)
 
@@ -94,6 +79,8 @@ def _row_count_check(rows: int, day: dt.date | None, config: QualityConfig) -> C
 def _unknown_share_checks(
     rows: int, masks: dict[str, np.ndarray], config: QualityConfig
 ) -> list[CheckResult]:
+    """Share of unknown values per column: a warning (the rows themselves are published or
+    quarantined one by one; a high share hints at a new value family worth documenting)."""
     checks = []
     for rule in TABLE_RULES:
         source = UNKNOWN_SHARE_SOURCE.get(rule.id)
@@ -101,15 +88,15 @@ def _unknown_share_checks(
             continue
         unknown = int(masks[source].sum())
         share = unknown / rows if rows else 0.0
-        # A systemic problem (a renamed status, a new label family) shows in many rows; a few
-        # unknown rows on a small day are quarantined one by one and must not block the day.
         ok = share <= config.unknown_share_threshold or unknown < config.unknown_share_min_count
-        message = _text(
-            config,
-            f"{rule.field}: {unknown} de {rows} filas desconocidas ({share:.2%}); "
-            f"umbral {config.unknown_share_threshold:.2%}",
-            f"{rule.field}: {unknown} of {rows} rows unknown ({share:.2%}); "
-            f"threshold {config.unknown_share_threshold:.2%}",
+        message = text(
+            "gate.unknown_share",
+            config.lang,
+            column=dict(rule.params)["column"],
+            unknown=unknown,
+            rows=rows,
+            share=f"{share:.2%}",
+            threshold=f"{config.unknown_share_threshold:.2%}",
         )
         details = {"unknown": unknown, "rows": rows, "share": share}
         checks.append(CheckResult(rule.id, ok, config.severity_of(rule), message, details))
@@ -153,7 +140,7 @@ def evaluate_orders(
     prepared = prepare(orders)
     masks = failure_masks(prepared, config)
     blocking = {rule_id for rule_id in masks if config.severity_of(RULES_BY_ID[rule_id]) == "block"}
-    failed_any, quarantine = build_quarantine(prepared, masks, blocking, config.lang)
+    failed_any, quarantine = build_quarantine(prepared, masks, blocking, config)
     passed = orders.filter(pa.array(~failed_any)) if orders.num_rows else orders
     table_checks = [
         _required_columns_check(missing, config),
@@ -165,6 +152,31 @@ def evaluate_orders(
         checks.append(_gx_agreement_check(prepared, masks, table_checks, day, config))
     failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
     return QualityOutcome(passed, quarantine, checks, failures)
+
+
+def blocking_row_failures(
+    orders: pa.Table, config: QualityConfig | None = None
+) -> list[tuple[str, str | None]]:
+    """(source column, shown value) of the first blocking rule each failing row breaks (rules
+    only, no GX): how a whole file fares, to tell a bad file from a few bad rows."""
+    config = config or QualityConfig(run_gx=False)
+    if not orders.num_rows:
+        return []
+    prepared = prepare(orders)
+    masks = failure_masks(prepared, config)
+    taken = np.zeros(orders.num_rows, dtype=bool)
+    found: list[tuple[str, str | None]] = []
+    for rule in ROW_RULES:
+        if rule.id not in masks or config.severity_of(rule) != "block":
+            continue
+        mask = masks[rule.id] & ~taken
+        if not mask.any():
+            continue
+        taken |= mask
+        values = shown_values(prepared.filter(pa.array(mask)), rule.value_column or rule.field)
+        label = ORDER_LABELS.get(rule.field, rule.field)
+        found += [(label, value) for value in values.to_pylist()]
+    return found
 
 
 def empty_quarantine() -> pa.Table:
@@ -182,6 +194,7 @@ def evaluate_catalogue(
     table_name: str,
     producer: str,
     config: QualityConfig,
+    labels: Mapping[str, str] | None = None,
     gx_agreement: Callable[
         [pa.Table, dict[str, np.ndarray], CheckResult, QualityConfig], CheckResult
     ],
@@ -207,7 +220,7 @@ def evaluate_catalogue(
         masks[incomplete.id] = rows_of_flagged_groups(order, failed) & ~failed
         if config.severity_of(incomplete) == "block":
             blocking.add(incomplete.id)
-    failed_any, quarantine = catalogue_quarantine(prepared, rules, masks, blocking, config.lang)
+    failed_any, quarantine = catalogue_quarantine(prepared, rules, masks, blocking, config, labels)
     passed = table.filter(pa.array(~failed_any)) if table.num_rows else table
     required_rule = next(rule for rule in rules if rule.kind == "required_columns")
     required = catalogue_required_columns_check(

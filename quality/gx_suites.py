@@ -8,6 +8,7 @@ derived columns computed with the same vectorised helpers as the rules and are e
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -19,12 +20,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from messages import text
 from quality.rules import (
     ISO_LIMA_PATTERN,
     REQUIRED_COLUMNS,
     RUC_PATTERN,
     RULES,
     UNKNOWN_SHARE_SOURCE,
+    URL_PATTERN,
     CheckResult,
     QualityConfig,
     Rule,
@@ -112,6 +115,8 @@ def _expectations_for(rule: Rule, config: QualityConfig) -> list[Any]:
     if kind == "in_set":
         known = config.known_statuses if column == "status" else config.known_procedure_types
         return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(known), meta=meta)]
+    if kind == "url":
+        return [gxe.ExpectColumnValuesToMatchRegex(column=column, regex=URL_PATTERN, meta=meta)]
     if kind == "sum":
         return [
             gxe.ExpectMulticolumnSumToEqual(
@@ -358,7 +363,39 @@ def validate_frame(
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None = None,
 ) -> GxOutcome:
-    """Validate ``frame`` with ``suite``; row expectations -> failure masks per ``meta.rule_id``."""
+    """Validate ``frame`` with ``suite``; row expectations -> failure masks per ``meta.rule_id``.
+
+    An empty frame's outcome depends only on its columns, the suite and the parameters: it is
+    validated once per process and reused (days without orders cost almost nothing).
+    """
+    if len(frame) == 0:
+        key = (
+            asset_name,
+            suite.name,
+            tuple((str(column), str(dtype)) for column, dtype in frame.dtypes.items()),
+            tuple(sorted(row_rule_ids)),
+            tuple(sorted((k, repr(v)) for k, v in (expectation_parameters or {}).items())),
+        )
+        with _LOCK:
+            known = _EMPTY_OUTCOMES.get(key)
+        if known is None:
+            known = _validate_frame(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+            with _LOCK:
+                _EMPTY_OUTCOMES[key] = known
+        return copy.deepcopy(known)
+    return _validate_frame(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+
+
+_EMPTY_OUTCOMES: dict[Hashable, GxOutcome] = {}
+
+
+def _validate_frame(
+    frame: pd.DataFrame,
+    suite: Any,
+    asset_name: str,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None,
+) -> GxOutcome:
     batch_definition = dataframe_batch_definition(asset_name)
     with _LOCK:
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
@@ -420,18 +457,11 @@ def agreement_check(
             disagreements[check.name] = {"rules": check.passed, "gx": gx_table["success"]}
     agreed = not disagreements and not outcome.errors
     names = ", ".join(sorted(disagreements) + sorted(outcome.errors))
-    if config.lang == "es":
-        message = (
-            f"Great Expectations ({outcome.expectation_count} expectativas) coincide con las reglas"
-            if agreed
-            else f"Great Expectations discrepa de las reglas en: {names}"
-        )
-    else:
-        message = (
-            f"Great Expectations ({outcome.expectation_count} expectations) agrees with the rules"
-            if agreed
-            else f"Great Expectations disagrees with the rules on: {names}"
-        )
+    message = (
+        text("gate.gx_agrees", config.lang, count=outcome.expectation_count)
+        if agreed
+        else text("gate.gx_disagrees", config.lang, names=names)
+    )
     payload = {
         "expectations": outcome.expectation_count,
         "gx_success": outcome.success,

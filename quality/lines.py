@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perucompras.detailed_export import LINE_SCHEMA, QUANTITY_SCALE
+from perucompras.detailed_export import HEADER_BY_FIELD, LINE_SCHEMA, QUANTITY_SCALE
 from quality.gate import QualityOutcome, evaluate_catalogue
 from quality.rules import (
     ISO_LIMA_PATTERN,
@@ -54,6 +54,12 @@ _INT64_HEADROOM = 1 << 62
 
 
 _rule = functools.partial(catalogue_rule, prefix="lines.")
+# Line columns as the export's header names them (messages name the column a publisher sees).
+LINE_LABELS: dict[str, str] = {
+    **HEADER_BY_FIELD,
+    "order_number": HEADER_BY_FIELD["source_order_number"],
+    "line_id": "line_id",
+}
 
 
 # (rule name, column, Spanish label: the export's column)
@@ -75,78 +81,30 @@ _NOT_NULL: tuple[tuple[str, str, str], ...] = (
 _FORMULA_COLUMNS = ("subtotal_cents", "quantity_milli", "unit_price_cents")
 
 LINE_RULES: tuple[Rule, ...] = (
-    _rule(
-        "required_columns",
-        "*",
-        "required_columns",
-        "La tabla de líneas tiene todas las columnas requeridas",
-        "The lines table has every required column",
-        columns=(),
-        level="table",
-    ),
+    _rule("required_columns", "*", "required_columns", columns=(), level="table"),
     *(
         _rule(
             f"{name}_not_null",
             column,
             "not_null",
-            f"{label} no está vacío en la línea",
-            f"{column} is not empty on the line",
+            key="rule.line_not_null",
+            params={"column": label},
         )
         for name, column, label in _NOT_NULL
     ),
-    _rule(
-        "line_id_unique",
-        "line_id",
-        "unique_in_order",
-        "Cada línea aparece una sola vez en su orden (se ponen en cuarentena todas las "
-        "repeticiones)",
-        "Each line id appears once within its order (every duplicate is quarantined)",
-        columns=("order_number", "line_id"),
-    ),
-    _rule(
-        "quantity_positive",
-        "quantity_milli",
-        "positive",
-        "Cantidad Entrega es mayor que 0",
-        "The quantity is greater than 0",
-    ),
-    _rule(
-        "unit_price_non_negative",
-        "unit_price_cents",
-        "non_negative",
-        "Precio Unitario no es negativo",
-        "The unit price is not negative",
-    ),
-    _rule(
-        "unit_freight_non_negative",
-        "unit_freight_cents",
-        "non_negative",
-        "Monto Flete Unitario no es negativo",
-        "The unit freight is not negative",
-    ),
-    _rule(
-        "subtotal_formula",
-        "subtotal_cents",
-        "subtotal_formula",
-        "Sub Total = redondeo(Cantidad Entrega × Precio Unitario, medio hacia arriba) al céntimo",
-        "Sub Total = round_half_up(quantity × unit price), to the cent",
-        columns=_FORMULA_COLUMNS,
-    ),
-    _rule(
-        "igv_within_rate",
-        "igv_cents",
-        "igv_range",
-        "IGV Entrega está entre 0 y el 18 % del Sub Total redondeado (+1 céntimo)",
-        "IGV is between 0 and 18% of the subtotal, rounded (+1 cent)",
-        columns=("igv_cents", "subtotal_cents"),
-    ),
+    _rule("line_id_unique", "line_id", "unique_in_order", columns=("order_number", "line_id")),
+    _rule("quantity_positive", "quantity_milli", "positive"),
+    _rule("unit_price_non_negative", "unit_price_cents", "non_negative"),
+    _rule("unit_freight_non_negative", "unit_freight_cents", "non_negative"),
+    _rule("subtotal_formula", "subtotal_cents", "subtotal_formula", columns=_FORMULA_COLUMNS),
+    _rule("igv_within_rate", "igv_cents", "igv_range", columns=("igv_cents", "subtotal_cents")),
     *(
         _rule(
             f"{name}_iso",
             name,
             "iso_datetime",
-            f"{name} tiene formato ISO 8601 con -05:00",
-            f"{name} is ISO 8601 with -05:00",
+            key="rule.iso_datetime",
+            params={"column": LINE_LABELS[name]},
         )
         for name in ("delivery_start", "delivery_end")
     ),
@@ -154,24 +112,11 @@ LINE_RULES: tuple[Rule, ...] = (
         "delivery_dates_ordered",
         "delivery_end",
         "not_before",
-        "Fecha Fin Entrega no es anterior a Fecha Inicio Entrega",
-        "The delivery end is not before the delivery start",
         columns=("delivery_end", "delivery_start"),
     ),
+    _rule("delivery_days_non_negative", "delivery_days", "non_negative"),
     _rule(
-        "delivery_days_non_negative",
-        "delivery_days",
-        "non_negative",
-        "Plazo Entrega no es negativo",
-        "The delivery term is not negative",
-    ),
-    _rule(
-        "order_incomplete",
-        "order_number",
-        "order_incomplete",
-        "Otra línea de la misma orden está en cuarentena: la orden se publica completa o no se "
-        "publica",
-        "Another line of the same order is quarantined: an order is published whole or not at all",
+        "order_incomplete", "order_number", "order_incomplete", row_key="row.line_order_incomplete"
     ),
 )
 LINE_RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in LINE_RULES}
@@ -371,9 +316,10 @@ def evaluate_lines(lines: pa.Table, *, config: QualityConfig | None = None) -> Q
         required_columns=LINE_REQUIRED_COLUMNS,
         string_columns=_STRING_COLUMNS,
         failure_masks=functools.partial(line_failure_masks, config=config),
-        table_name="lines",
+        table_name="gate.lines_table",
         producer="perucompras.detailed_export.read_detailed_export",
         config=config,
+        labels=LINE_LABELS,
         gx_agreement=_agreement,
     )
 

@@ -19,15 +19,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from messages import text
 from ocds_mappings.identity import OcidScheme
 from quality.rules import CheckResult, Lang
 from settings import DEFAULT_OCID_PATTERN, EXAMPLE_OCID_PREFIX
 
 _SAMPLE = 20
-
-
-def _text(lang: Lang, es: str, en: str) -> str:
-    return es if lang == "es" else en
 
 
 def _cents(amount: Any) -> int | None:
@@ -127,16 +124,12 @@ def reconcile_rows(
 ) -> CheckResult:
     """Source rows must equal passed + quarantined rows."""
     ok = source_rows == passed_rows + quarantined_rows
-    message = _text(
+    message = text(
+        "ocdscheck.rows_reconcile" if ok else "ocdscheck.rows_do_not_reconcile",
         lang,
-        f"Filas fuente {source_rows} = aprobadas {passed_rows} + cuarentena {quarantined_rows}"
-        if ok
-        else f"Las filas no cuadran: fuente {source_rows} ≠ aprobadas {passed_rows} + "
-        f"cuarentena {quarantined_rows}",
-        f"Source rows {source_rows} = passed {passed_rows} + quarantined {quarantined_rows}"
-        if ok
-        else f"Rows do not reconcile: source {source_rows} ≠ passed {passed_rows} + "
-        f"quarantined {quarantined_rows}",
+        source=source_rows,
+        passed=passed_rows,
+        quarantined=quarantined_rows,
     )
     details = {"source": source_rows, "passed": passed_rows, "quarantined": quarantined_rows}
     return CheckResult("counts.rows_reconcile", ok, "block", message, details)
@@ -146,14 +139,10 @@ def _ocid_prefix(rows: pa.Table, prefix: str, lang: Lang) -> CheckResult:
     ocids = rows.column("ocid")
     good = pc.fill_null(pc.starts_with(ocids, f"{prefix}-"), False)
     bad = pc.filter(ocids, pc.invert(good)).to_pylist()
-    message = _text(
-        lang,
-        f"Todos los ocid empiezan por {prefix}-"
+    message = (
+        text("ocdscheck.prefix_ok", lang, prefix=prefix)
         if not bad
-        else f"{len(bad)} releases con ocid sin el prefijo {prefix}- (p. ej. {bad[0]!r})",
-        f"Every ocid starts with {prefix}-"
-        if not bad
-        else f"{len(bad)} releases whose ocid lacks the prefix {prefix}- (e.g. {bad[0]!r})",
+        else text("ocdscheck.prefix_bad", lang, count=len(bad), prefix=prefix, first=repr(bad[0]))
     )
     return CheckResult("ocds.ocid_prefix", not bad, "block", message, {"bad": bad[:_SAMPLE]})
 
@@ -163,14 +152,10 @@ def _unique_ids(rows: pa.Table, lang: Lang) -> CheckResult:
     repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1)).to_pylist()
     missing = rows.column("id").null_count
     ok = not repeated and not missing
-    message = _text(
-        lang,
-        "Los id de release son únicos"
+    message = (
+        text("ocdscheck.ids_unique", lang)
         if ok
-        else f"id de release repetidos: {repeated[:5]}; sin id: {missing}",
-        "Release ids are unique"
-        if ok
-        else f"Repeated release ids: {repeated[:5]}; no id: {missing}",
+        else text("ocdscheck.ids_repeated", lang, repeated=repeated[:5], missing=missing)
     )
     details = {"repeated": repeated[:_SAMPLE], "missing": missing}
     return CheckResult("ocds.unique_release_ids", ok, "block", message, details)
@@ -183,14 +168,10 @@ def _dates_increase(rows: pa.Table, lang: Lang) -> CheckResult:
     ties = grouped.filter(pc.greater(grouped.column("id_count"), 1))
     tied_ocids = sorted(set(ties.column("ocid").to_pylist()))
     ok = not tied_ocids and not undated
-    message = _text(
-        lang,
-        "Las fechas de release crecen estrictamente dentro de cada ocid"
+    message = (
+        text("ocdscheck.dates_increase", lang)
         if ok
-        else f"{len(tied_ocids)} ocid con releases de igual fecha; {len(undated)} sin fecha válida",
-        "Release dates strictly increase within each ocid"
-        if ok
-        else f"{len(tied_ocids)} ocids with releases on the same date; {len(undated)} undated",
+        else text("ocdscheck.dates_tied", lang, tied=len(tied_ocids), undated=len(undated))
     )
     details = {"tied_ocids": tied_ocids[:_SAMPLE], "undated": undated[:_SAMPLE]}
     return CheckResult("ocds.release_dates_increase", ok, "block", message, details)
@@ -205,16 +186,17 @@ def _parties_exist(releases: Sequence[Mapping[str, Any]], lang: Lang) -> CheckRe
                 missing.append({"release": release.get("id"), "path": path, "party": party_id})
     ok = not missing
     first = missing[0] if missing else {}
-    message = _text(
-        lang,
-        "Toda parte referenciada existe en parties"
+    message = (
+        text("ocdscheck.parties_ok", lang)
         if ok
-        else f"{len(missing)} referencias a partes inexistentes (p. ej. {first.get('path')} = "
-        f"{first.get('party')!r} en {first.get('release')})",
-        "Every referenced party exists in parties"
-        if ok
-        else f"{len(missing)} references to missing parties (e.g. {first.get('path')} = "
-        f"{first.get('party')!r} in {first.get('release')})",
+        else text(
+            "ocdscheck.parties_missing",
+            lang,
+            count=len(missing),
+            path=first.get("path"),
+            party=repr(first.get("party")),
+            release=first.get("release"),
+        )
     )
     return CheckResult(
         "ocds.parties_referenced", ok, "block", message, {"missing": missing[:_SAMPLE]}
@@ -268,16 +250,18 @@ def _values_match(
     count = int(pc.sum(differs).as_py() or 0)
     label = "award" if column == "award_cents" else "contract"
     first = bad[0] if bad else {}
-    message = _text(
-        lang,
-        f"Los valores de {label} coinciden al céntimo con la fuente"
+    message = (
+        text("ocdscheck.values_ok", lang, section=label)
         if not count
-        else f"{count} releases con valor de {label} distinto de la fuente (p. ej. {first.get('id')}: "
-        f"{first.get(column)} vs {first.get('expected_cents')} céntimos)",
-        f"{label} values equal the source to the cent"
-        if not count
-        else f"{count} releases whose {label} value differs from the source (e.g. {first.get('id')}: "
-        f"{first.get(column)} vs {first.get('expected_cents')} cents)",
+        else text(
+            "ocdscheck.values_differ",
+            lang,
+            count=count,
+            section=label,
+            release=first.get("id"),
+            found=first.get(column),
+            expected=first.get("expected_cents"),
+        )
     )
     return CheckResult(name, not count, "block", message, {"mismatches": bad})
 
@@ -294,15 +278,19 @@ def _releases_reconcile(call_offs: pa.Table, expected: pa.Table, lang: Lang) -> 
         "orders_without_release": without_release[:_SAMPLE],
         "releases_without_order": without_order[:_SAMPLE],
     }
-    message = _text(
-        lang,
-        f"{call_offs.num_rows} releases para {len(order_ocids)} órdenes aprobadas (≥ 1 por orden)"
+    message = (
+        text(
+            "ocdscheck.releases_reconcile",
+            lang,
+            releases=call_offs.num_rows,
+            orders=len(order_ocids),
+        )
         if ok
-        else f"Releases y órdenes no cuadran: {len(without_release)} órdenes sin release, "
-        f"{len(without_order)} releases sin orden",
-        f"{call_offs.num_rows} releases for {len(order_ocids)} passed orders (≥ 1 per order)"
-        if ok
-        else f"Releases and orders do not reconcile: {len(without_release)} orders without "
-        f"release, {len(without_order)} releases without order",
+        else text(
+            "ocdscheck.releases_do_not_reconcile",
+            lang,
+            without_release=len(without_release),
+            without_order=len(without_order),
+        )
     )
     return CheckResult("counts.releases_reconcile", ok, "block", message, details)

@@ -54,95 +54,72 @@ SAMPLE_SALT = "perucompras-quotations-gx-sample"
 
 
 _rule = functools.partial(catalogue_rule, prefix="quotations.")
+# Quotation columns as the quotation file names them.
+QUOTATION_LABELS: dict[str, str] = {
+    "order_number": "ORDEN_ELECTRÓNICA",
+    "order_id": "ORDEN_ELECTRÓNICA",
+    "supplier_ruc": "RUC_PROVEEDOR",
+    "supplier_name": "PROVEEDOR",
+    "unit_price_cents": "PRECIO_UNITARIO",
+    "total_cents": "TOTAL",
+    "quoted_at": "FECHA_COTIZACION",
+    "status": "ESTADO",
+    "selected": "selected",
+}
 
 
 QUOTATION_RULES: tuple[Rule, ...] = (
-    _rule(
-        "required_columns",
-        "*",
-        "required_columns",
-        "La tabla de cotizaciones tiene todas las columnas requeridas",
-        "The quotations table has every required column",
-        columns=(),
-        level="table",
-    ),
-    _rule(
-        "order_number_not_null",
-        "order_number",
-        "not_null",
-        "ORDEN_ELECTRÓNICA no está vacío en la cotización",
-        "The quotation's order number is not empty",
-    ),
-    _rule(
-        "supplier_ruc_not_null",
-        "supplier_ruc",
-        "not_null",
-        "RUC_PROVEEDOR no está vacío en la cotización",
-        "The quoting supplier's RUC is not empty",
-    ),
-    _rule(
-        "total_not_null",
-        "total_cents",
-        "not_null",
-        "TOTAL no está vacío en la cotización",
-        "The quoted total is not empty",
+    _rule("required_columns", "*", "required_columns", columns=(), level="table"),
+    *(
+        _rule(
+            f"{name}_not_null",
+            column,
+            "not_null",
+            key="rule.quotation_not_null",
+            params={"column": QUOTATION_LABELS[column]},
+        )
+        for name, column in (
+            ("order_number", "order_number"),
+            ("supplier_ruc", "supplier_ruc"),
+            ("total", "total_cents"),
+        )
     ),
     _rule(
         "supplier_ruc_valid",
         "supplier_ruc",
         "ruc",
-        "RUC_PROVEEDOR: 11 dígitos, prefijo 10/15/17/20 y dígito verificador módulo 11",
-        "Supplier RUC: 11 digits, prefix 10/15/17/20 and modulo-11 check digit",
+        key="rule.ruc_valid",
+        params={"column": QUOTATION_LABELS["supplier_ruc"]},
     ),
-    _rule(
-        "total_positive",
-        "total_cents",
-        "positive",
-        "El TOTAL cotizado es mayor que 0",
-        "The quoted total is greater than 0",
-    ),
+    _rule("total_positive", "total_cents", "positive"),
     _rule(
         "status_known",
         "status",
         "in_set",
-        f"ESTADO es {SELECTED} o {STATUSES[1]}",
-        f"The status is {SELECTED} or {STATUSES[1]}",
+        params={"allowed": ", ".join(STATUSES)},
     ),
     _rule(
         "selected_matches_status",
         "selected",
         "flag_matches_status",
-        f"selected es verdadero exactamente cuando ESTADO es {SELECTED}",
-        f"selected is true exactly when the status is {SELECTED}",
+        params={"selected": SELECTED},
         columns=("selected", "status"),
     ),
     _rule(
         "one_selected_per_order",
         "status",
         "one_selected",
-        f"Cada orden tiene exactamente una cotización {SELECTED} (se ponen en cuarentena todas "
-        "las cotizaciones de la orden)",
-        f"Each order has exactly one {SELECTED} quotation (every quotation of the order is "
-        "quarantined)",
+        params={"selected": SELECTED},
         columns=("order_number", "status"),
     ),
     _rule(
-        "one_per_supplier",
-        "supplier_ruc",
-        "unique_pair",
-        "Un proveedor cotiza una sola vez por orden (se ponen en cuarentena todas las "
-        "repeticiones)",
-        "A supplier quotes at most once per order (every duplicate is quarantined)",
-        columns=("order_number", "supplier_ruc"),
+        "one_per_supplier", "supplier_ruc", "unique_pair", columns=("order_number", "supplier_ruc")
     ),
     _rule(
         "order_incomplete",
         "order_number",
         "order_incomplete",
-        "Otra cotización de la misma orden está en cuarentena: las cotizaciones de una orden se "
-        "publican todas o ninguna",
-        "Another quotation of the same order is quarantined: an order's quotations are "
-        "published all together or not at all",
+        row_key="row.quotation_order_incomplete",
     ),
 )
 QUOTATION_RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in QUOTATION_RULES}
@@ -347,9 +324,10 @@ def evaluate_quotations(
         required_columns=QUOTATION_REQUIRED_COLUMNS,
         string_columns=_STRING_COLUMNS,
         failure_masks=quotation_failure_masks,
-        table_name="quotations",
+        table_name="gate.quotations_table",
         producer="perucompras.quotations.stream_quotations",
         config=config or QualityConfig(),
+        labels=QUOTATION_LABELS,
         gx_agreement=functools.partial(_agreement, max_rows=gx_sample_rows),
     )
 

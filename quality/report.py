@@ -4,80 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from messages import text
 from quality.rules import CheckResult, Lang
 
 REPORT_VERSION = 1
 _SAMPLE_ROWS = 20
 
-_LABELS: dict[str, dict[str, str]] = {
-    "es": {
-        "title": "Informe de calidad",
-        "cumulative": "Calidad acumulada",
-        "day": "Día",
-        "rows_in": "Filas de origen",
-        "published": "Publicadas",
-        "quarantined": "En cuarentena",
-        "by_rule": "Cuarentena por regla",
-        "rule": "Regla",
-        "rows": "Filas",
-        "checks": "Controles",
-        "check": "Control",
-        "result": "Resultado",
-        "severity": "Severidad",
-        "message": "Mensaje",
-        "passed": "correcto",
-        "failed": "fallido",
-        "block": "bloqueante",
-        "warn": "advertencia",
-        "status": "Estado",
-        "ok": "correcto",
-        "blocked": "bloqueado",
-        "warning": "con advertencias",
-        "sample": "Muestra de filas en cuarentena",
-        "file": "Archivo",
-        "line": "Línea",
-        "none": "Ninguna",
-        "total": "Total",
-        "failed_checks": "Controles fallidos",
-    },
-    "en": {
-        "title": "Quality report",
-        "cumulative": "Cumulative quality",
-        "day": "Day",
-        "rows_in": "Source rows",
-        "published": "Published",
-        "quarantined": "Quarantined",
-        "by_rule": "Quarantine by rule",
-        "rule": "Rule",
-        "rows": "Rows",
-        "checks": "Checks",
-        "check": "Check",
-        "result": "Result",
-        "severity": "Severity",
-        "message": "Message",
-        "passed": "passed",
-        "failed": "failed",
-        "block": "blocking",
-        "warn": "warning",
-        "status": "Status",
-        "ok": "ok",
-        "blocked": "blocked",
-        "warning": "with warnings",
-        "sample": "Sample of quarantined rows",
-        "file": "File",
-        "line": "Line",
-        "none": "None",
-        "total": "Total",
-        "failed_checks": "Failed checks",
-    },
-}
+# Checks whose failures are published with a warning the report lists by value.
+WARNING_LISTS: tuple[tuple[str, str], ...] = (
+    ("agreement_code.known", "agreements_without_code"),
+    ("status.known", "unknown_statuses"),
+)
+
+
+def _labels(lang: Lang) -> Callable[[str], str]:
+    """The report's labels (``report.*`` texts of ``messages/quality.py``) in ``lang``."""
+    return lambda key: text(f"report.{key}", lang)
+
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1b1b;max-width:72rem}"
@@ -110,14 +61,37 @@ def _counts_by(values: pa.Array | pa.ChunkedArray) -> dict[str, int]:
     return dict(sorted(((str(key), int(count)) for key, count in pairs), key=lambda kv: kv[0]))
 
 
+def warning_lists(checks: Sequence[CheckResult], lang: Lang = "es") -> list[dict[str, Any]]:
+    """Values published with a warning, by kind: agreements without an official code (known
+    only by their name) and statuses without a documented mapping."""
+    by_name = {check.name: check for check in checks}
+    found = []
+    for rule_id, kind in WARNING_LISTS:
+        check = by_name.get(rule_id) or by_name.get(re.sub(r"[^A-Za-z0-9_]", "_", rule_id))
+        if check is None or check.passed or not check.details.get("values"):
+            continue
+        found.append(
+            {
+                "kind": kind,
+                "check": check.name,
+                "title": text(f"report.{kind}", lang),
+                "explanation": text(f"report.{kind}_explanation", lang),
+                "rows": int(check.details.get("failed_rows", 0)),
+                "values": _jsonable(check.details["values"]),
+            }
+        )
+    return found
+
+
 def build_report(
     day: dt.date,
     source_rows: int,
     published: int,
     quarantine: pa.Table,
     checks: Sequence[CheckResult],
+    lang: Lang = "es",
 ) -> dict[str, Any]:
-    """Return the JSON-ready quality report of one day."""
+    """Return the JSON-ready quality report of one day (texts in ``lang``)."""
     by_primary = _counts_by(quarantine.column("rule")) if quarantine.num_rows else {}
     by_any: dict[str, int] = {}
     if quarantine.num_rows and "rules" in quarantine.column_names:
@@ -137,6 +111,7 @@ def build_report(
         "quarantined": int(quarantine.num_rows),
         "quarantined_by_rule": by_primary,
         "quarantined_by_any_rule": by_any,
+        "warnings": warning_lists(checks, lang),
         "checks": {
             "total": len(checks),
             "passed": len(checks) - len(failed),
@@ -187,16 +162,16 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[i
 
 def render_html(report: Mapping[str, Any], lang: Lang = "es") -> str:
     """Render one day's report as a self-contained HTML page."""
-    t = _LABELS[lang]
+    t = _labels(lang)
     status = report["status"]
     summary = _table(
-        [t["rows_in"], t["published"], t["quarantined"], t["status"]],
+        [t("rows_in"), t("published"), t("quarantined"), t("status")],
         [
             [
                 _e(report["rows_in"]),
                 _e(report["published"]),
                 _e(report["quarantined"]),
-                f'<span class="{_e(status)}">{_e(t[status])}</span>',
+                f'<span class="{_e(status)}">{_e(t(status))}</span>',
             ]
         ],
         {0, 1, 2},
@@ -204,28 +179,28 @@ def render_html(report: Mapping[str, Any], lang: Lang = "es") -> str:
     by_rule = report["quarantined_by_rule"]
     rules_html = (
         _table(
-            [t["rule"], t["rows"]],
+            [t("rule"), t("rows")],
             [[f"<code>{_e(rule)}</code>", _e(count)] for rule, count in by_rule.items()],
             {1},
         )
         if by_rule
-        else f"<p>{_e(t['none'])}</p>\n"
+        else f"<p>{_e(t('none'))}</p>\n"
     )
     check_rows = [
         [
             f"<code>{_e(item['name'])}</code>",
             f'<span class="{"ok" if item["passed"] else "blocked" if item["severity"] == "block" else "warning"}">'
-            f"{_e(t['passed'] if item['passed'] else t['failed'])}</span>",
-            _e(t[item["severity"]]),
+            f"{_e(t('passed') if item['passed'] else t('failed'))}</span>",
+            _e(t(item["severity"])),
             _e(item["message"]),
         ]
         for item in report["checks"]["items"]
     ]
-    checks_html = _table([t["check"], t["result"], t["severity"], t["message"]], check_rows, set())
+    checks_html = _table([t("check"), t("result"), t("severity"), t("message")], check_rows, set())
     sample = report.get("quarantine_sample") or []
     sample_html = (
         _table(
-            [t["file"], t["line"], t["rule"], t["message"]],
+            [t("file"), t("line"), t("rule"), t("message")],
             [
                 [
                     _e(row.get("source_file")),
@@ -238,16 +213,26 @@ def render_html(report: Mapping[str, Any], lang: Lang = "es") -> str:
             {1},
         )
         if sample
-        else f"<p>{_e(t['none'])}</p>\n"
+        else f"<p>{_e(t('none'))}</p>\n"
     )
     checks = report["checks"]
-    body = (
-        f"<h1>{_e(t['title'])} — {_e(report['day'])}</h1>\n{summary}"
-        f"<h2>{_e(t['by_rule'])}</h2>\n{rules_html}"
-        f"<h2>{_e(t['checks'])} ({_e(checks['passed'])}/{_e(checks['total'])})</h2>\n{checks_html}"
-        f"<h2>{_e(t['sample'])}</h2>\n{sample_html}"
+    warnings_html = "".join(
+        f"<h3>{_e(item['title'])} ({_e(item['rows'])})</h3>\n<p>{_e(item['explanation'])}</p>\n"
+        + _table(
+            [t("value"), t("rows")],
+            [[_e(entry["value"]), _e(entry["rows"])] for entry in item["values"]],
+            {1},
+        )
+        for item in report.get("warnings") or []
     )
-    return _page(f"{t['title']} {report['day']}", body, lang)
+    body = (
+        f"<h1>{_e(t('title'))} — {_e(report['day'])}</h1>\n{summary}"
+        + (f"<h2>{_e(t('warnings'))}</h2>\n{warnings_html}" if warnings_html else "")
+        + f"<h2>{_e(t('by_rule'))}</h2>\n{rules_html}"
+        f"<h2>{_e(t('checks'))} ({_e(checks['passed'])}/{_e(checks['total'])})</h2>\n{checks_html}"
+        f"<h2>{_e(t('sample'))}</h2>\n{sample_html}"
+    )
+    return _page(f"{t('title')} {report['day']}", body, lang)
 
 
 def render_cumulative_html(
@@ -257,7 +242,7 @@ def render_cumulative_html(
 
     ``link_pattern`` (e.g. ``"{yyyy}/{mm}/{dd}/calidad.html"``) links each day to its report.
     """
-    t = _LABELS[lang]
+    t = _labels(lang)
     ordered = sorted(reports, key=lambda report: report["day"])
     rows = []
     for report in ordered:
@@ -272,16 +257,16 @@ def render_cumulative_html(
                 _e(report["published"]),
                 _e(report["quarantined"]),
                 _e(report["checks"]["failed"]),
-                f'<span class="{_e(report["status"])}">{_e(t[report["status"]])}</span>',
+                f'<span class="{_e(report["status"])}">{_e(t(report["status"]))}</span>',
             ]
         )
     totals = [sum(int(r[key]) for r in ordered) for key in ("rows_in", "published", "quarantined")]
     failed_total = sum(int(r["checks"]["failed"]) for r in ordered)
     rows.append(
-        [f"<strong>{_e(t['total'])}</strong>", *(_e(v) for v in totals), _e(failed_total), ""]
+        [f"<strong>{_e(t('total'))}</strong>", *(_e(v) for v in totals), _e(failed_total), ""]
     )
     table = _table(
-        [t["day"], t["rows_in"], t["published"], t["quarantined"], t["failed_checks"], t["status"]],
+        [t("day"), t("rows_in"), t("published"), t("quarantined"), t("failed_checks"), t("status")],
         rows,
         {1, 2, 3, 4},
     )
@@ -291,7 +276,7 @@ def render_cumulative_html(
             rule_totals[rule] = rule_totals.get(rule, 0) + int(count)
     rules_html = (
         _table(
-            [t["rule"], t["rows"]],
+            [t("rule"), t("rows")],
             [
                 [f"<code>{_e(rule)}</code>", _e(count)]
                 for rule, count in sorted(rule_totals.items())
@@ -299,7 +284,7 @@ def render_cumulative_html(
             {1},
         )
         if rule_totals
-        else f"<p>{_e(t['none'])}</p>\n"
+        else f"<p>{_e(t('none'))}</p>\n"
     )
-    body = f"<h1>{_e(t['cumulative'])}</h1>\n{table}<h2>{_e(t['by_rule'])}</h2>\n{rules_html}"
-    return _page(t["cumulative"], body, lang)
+    body = f"<h1>{_e(t('cumulative'))}</h1>\n{table}<h2>{_e(t('by_rule'))}</h2>\n{rules_html}"
+    return _page(t("cumulative"), body, lang)

@@ -1,14 +1,20 @@
 """Business-rule catalogue for the normalised order table and its vectorised implementation.
 
 The catalogue (``RULES``) is plain data: every rule has an id, the column it reports against,
-its level (``row`` or ``table``), a default severity, Spanish and English descriptions and the
-kind of check. ``evaluate_rules`` applies the row rules with Arrow/NumPy kernels (no per-row
+its level (``row`` or ``table``), a default severity, the kind of check and the catalogue key of
+its description (``messages/quality.py``, Spanish and English). ``evaluate_rules`` applies the row rules with Arrow/NumPy kernels (no per-row
 Python) and returns one boolean failure mask per rule; the Great Expectations suite in
 ``quality.gx_suites`` is generated from the same catalogue and must agree with it.
 
 Null handling follows Great Expectations: a value check (format, set, order, band) ignores a
 null value, which is reported by the matching ``not_null`` rule instead. The exceptions are
 ``status.known`` and ``procedure_type.known``, where a null is an unknown value.
+
+Row problems never block a day: a row rule either quarantines the row (severity ``block``) or
+publishes it with a warning (``warn``). ``status.known`` and ``agreement_code.known`` warn: an
+undocumented status is published raw in ``statusDetails``, an agreement without an official code
+with its name only. The ``*.unknown_share`` table rules warn too. A quarantined row's message
+(``explain_rows``) gives the raw value, the rule in words and what a publisher would change.
 
 IGV: ``igv_cents.rate`` (0 or 18 % ± 1 cent) only warns by default: orders mixing taxed and
 exempt items carry a partial IGV (real row: ReportePCBienes202201 line 12, subtotal 1531.03,
@@ -22,6 +28,8 @@ its amounts zeroed); ``igv_cents`` must be zero or more. Negative amounts always
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -30,7 +38,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from messages import text
 from perucompras.quarantine import QUARANTINE_SCHEMA as SOURCE_QUARANTINE_SCHEMA
+from perucompras.quarantine import Param, quoted, render_column
 
 Severity = Literal["block", "warn"]
 Level = Literal["row", "table"]
@@ -41,6 +51,9 @@ KNOWN_STATUSES: frozenset[str] = frozenset({"ACEPTADA", "PAGADA", "RESUELTA", NU
 KNOWN_PROCEDURE_TYPES: frozenset[str] = frozenset({"Compra ordinaria", "Gran Compra"})
 ISO_LIMA_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-05:00$"
 RUC_PATTERN = r"^(?:10|15|17|20)[0-9]{9}$"
+# An absolute http(s) URL (the mapping percent-encodes spaces and accents in the rest).
+URL_PATTERN = r"^\s*https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#].*)?$"
+URL_COLUMNS = ("order_pdf_url", "status_document_url", "digitized_order_url")
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "source_file",
@@ -67,6 +80,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "rights_assignment_description",
     "agreement_raw",
     "agreement_code",
+    "agreement_name",
 )
 
 # Source column order of the monthly file, as normalised columns, to rebuild a raw row.
@@ -97,20 +111,27 @@ QUARANTINE_SCHEMA = SOURCE_QUARANTINE_SCHEMA.append(pa.field("rules", pa.list_(p
 
 @dataclass(frozen=True)
 class Rule:
-    """One quality rule: what is checked, where, and how bad a failure is."""
+    """One quality rule: what is checked, where, how bad a failure is, and its texts.
+
+    ``key``/``params``: the catalogue text of the description; ``row_key``: the catalogue text
+    of a quarantined row's message when the kind's default does not fit; ``value_column``: the
+    column whose value a report shows for a failed row (default ``field``).
+    """
 
     id: str
     field: str
     level: Level
     severity: Severity
     kind: str
-    description_es: str
-    description_en: str
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
     columns: tuple[str, ...] = ()
+    row_key: str | None = None
+    value_column: str | None = None
 
     def description(self, lang: Lang = "es") -> str:
         """Return the description in ``lang`` (Spanish by default)."""
-        return self.description_es if lang == "es" else self.description_en
+        return text(self.key, lang, **dict(self.params))
 
 
 @dataclass(frozen=True)
@@ -166,31 +187,72 @@ class QualityConfig:
         return self.row_count_bands.get(day.weekday(), (0, None))
 
 
+def as_lang(lang: str) -> Lang:
+    """A language of the catalogue (``es`` or ``en``), refused otherwise."""
+    if lang == "es":
+        return "es"
+    if lang == "en":
+        return "en"
+    raise ValueError(f"lang {lang!r}: use es or en")
+
+
+def rule_key(rule_id: str) -> str:
+    """The catalogue key of a rule's description: ``rule.`` + the id with ``_`` for ``.``."""
+    return "rule." + re.sub(r"[^a-z0-9_]", "_", rule_id.lower())
+
+
 def catalogue_rule(
     rule_id: str,
     column: str,
     kind: str,
-    es: str,
-    en: str,
     *,
+    key: str | None = None,
+    params: Mapping[str, str] | None = None,
     prefix: str = "",
     level: Level = "row",
     severity: Severity = "block",
     columns: tuple[str, ...] | None = None,
+    row_key: str | None = None,
+    value_column: str | None = None,
 ) -> Rule:
-    """A catalogue entry with id ``prefix + rule_id``; ``columns`` defaults to ``(column,)``."""
+    """A catalogue entry with id ``prefix + rule_id``; ``columns`` defaults to ``(column,)`` and
+    ``key`` to ``rule_key(id)``."""
+    full_id = prefix + rule_id
     return Rule(
-        prefix + rule_id,
+        full_id,
         column,
         level,
         severity,
         kind,
-        es,
-        en,
+        key or rule_key(full_id),
+        tuple(sorted((params or {}).items())),
         (column,) if columns is None else columns,
+        row_key,
+        value_column,
     )
 
 
+# How the monthly file names each normalised column (what a publisher sees in messages).
+ORDER_LABELS: dict[str, str] = {
+    "process_time": "FECHA_PROCESO",
+    "supplier_ruc": "RUC_PROVEEDOR",
+    "supplier_name": "PROVEEDOR",
+    "buyer_ruc": "RUC_ENTIDAD",
+    "buyer_name": "ENTIDAD",
+    "procedure_type": "TIPO_PROCEDIMIENTO",
+    "order_number": "ORDEN_ELECTRÓNICA",
+    "status": "ESTADO_ORDEN_ELECTRÓNICA",
+    "formalized_at": "FECHA_FORMALIZACIÓN",
+    "last_status_at": "FECHA_ÚLTIMO_ESTADO",
+    "subtotal_cents": "SUB_TOTAL",
+    "igv_cents": "IGV",
+    "total_cents": "TOTAL",
+    "agreement_code": "ACUERDO_MARCO",
+    "agreement_name": "ACUERDO_MARCO",
+    "order_pdf_url": "ORDEN_ELECTRÓNICA_GENERADA",
+    "status_document_url": "DOCUMENTO_ESTADO_OCAM",
+    "digitized_order_url": "ORDEN_DIGITALIZADA",
+}
 _NOT_NULL = ("order_number", "supplier_ruc", "buyer_ruc", "formalized_at")
 _AMOUNTS = ("subtotal_cents", "igv_cents", "total_cents")
 
@@ -199,8 +261,6 @@ RULES: tuple[Rule, ...] = (
         "table.required_columns",
         "*",
         "required_columns",
-        "La tabla normalizada tiene todas las columnas requeridas",
-        "The normalised table has every required column",
         level="table",
         columns=(),
     ),
@@ -209,8 +269,8 @@ RULES: tuple[Rule, ...] = (
             f"{name}.not_null",
             name,
             "not_null",
-            f"{name} no está vacío",
-            f"{name} is not empty",
+            key="rule.not_null",
+            params={"column": ORDER_LABELS[name]},
         )
         for name in (*_NOT_NULL, *_AMOUNTS)
     ),
@@ -218,48 +278,29 @@ RULES: tuple[Rule, ...] = (
         "agreement_code.known",
         "agreement_code",
         "not_null",
-        "El acuerdo marco se reconoce (agreement_code no vacío)",
-        "The framework agreement is recognised (agreement_code not empty)",
+        severity="warn",
+        value_column="agreement_name",
     ),
-    catalogue_rule(
-        "order_number.unique",
-        "order_number",
-        "unique",
-        "Cada orden electrónica aparece una sola vez en la foto del día (se ponen en "
-        "cuarentena todas las repeticiones)",
-        "Each order number appears once per snapshot (every duplicate is quarantined)",
-    ),
+    catalogue_rule("order_number.unique", "order_number", "unique"),
     *(
         catalogue_rule(
             f"{name}.ruc_valid",
             name,
             "ruc",
-            f"{name}: 11 dígitos, prefijo 10/15/17/20 y dígito verificador módulo 11",
-            f"{name}: 11 digits, prefix 10/15/17/20 and modulo-11 check digit",
+            key="rule.ruc_valid",
+            params={"column": ORDER_LABELS[name]},
         )
         for name in ("supplier_ruc", "buyer_ruc")
     ),
-    catalogue_rule(
-        "status.known",
-        "status",
-        "in_set",
-        "El estado de la orden es conocido (ACEPTADA, PAGADA, RESUELTA, ORDEN DE COMPRA NULA)",
-        "The order status is known (ACEPTADA, PAGADA, RESUELTA, ORDEN DE COMPRA NULA)",
-    ),
-    catalogue_rule(
-        "procedure_type.known",
-        "procedure_type",
-        "in_set",
-        "El tipo de procedimiento es conocido (Compra ordinaria, Gran Compra)",
-        "The procedure type is known (Compra ordinaria, Gran Compra)",
-    ),
+    catalogue_rule("status.known", "status", "in_set", severity="warn"),
+    catalogue_rule("procedure_type.known", "procedure_type", "in_set"),
     *(
         catalogue_rule(
             f"{name}.iso_datetime",
             name,
             "iso_datetime",
-            f"{name} tiene formato ISO 8601 con -05:00",
-            f"{name} is ISO 8601 with -05:00",
+            key="rule.iso_datetime",
+            params={"column": ORDER_LABELS[name]},
         )
         for name in ("formalized_at", "last_status_at", "process_time")
     ),
@@ -267,32 +308,19 @@ RULES: tuple[Rule, ...] = (
         "last_status_at.not_before_formalized",
         "last_status_at",
         "not_before",
-        "FECHA_ÚLTIMO_ESTADO no es anterior a FECHA_FORMALIZACIÓN",
-        "last status date is not before the formalisation date",
         columns=("last_status_at", "formalized_at"),
     ),
     catalogue_rule(
         "process_time.not_before_last_status",
         "process_time",
         "not_before",
-        "FECHA_PROCESO no es anterior a FECHA_ÚLTIMO_ESTADO",
-        "process (extraction) time is not before the last status date",
         columns=("process_time", "last_status_at"),
     ),
-    catalogue_rule(
-        "total_cents.sum",
-        "total_cents",
-        "sum",
-        "TOTAL = SUB_TOTAL + IGV al céntimo",
-        "TOTAL = SUB_TOTAL + IGV to the cent",
-        columns=_AMOUNTS,
-    ),
+    catalogue_rule("total_cents.sum", "total_cents", "sum", columns=_AMOUNTS),
     catalogue_rule(
         "igv_cents.rate",
         "igv_cents",
         "igv_band",
-        "IGV es 0 o el 18 % del subtotal redondeado (±1 céntimo)",
-        "IGV is 0 or 18% of the subtotal, rounded (±1 cent)",
         severity="warn",
         columns=("igv_cents", "subtotal_cents"),
     ),
@@ -300,8 +328,6 @@ RULES: tuple[Rule, ...] = (
         "igv_cents.not_above_rate",
         "igv_cents",
         "igv_cap",
-        "IGV no supera el 18 % del subtotal redondeado (+1 céntimo)",
-        "IGV does not exceed 18% of the subtotal, rounded (+1 cent)",
         columns=("igv_cents", "subtotal_cents"),
     ),
     *(
@@ -309,25 +335,27 @@ RULES: tuple[Rule, ...] = (
             f"{name}.positive",
             name,
             "positive",
-            f"{name} > 0 (0 se admite en ORDEN DE COMPRA NULA)",
-            f"{name} > 0 (0 allowed on ORDEN DE COMPRA NULA)",
+            key="rule.positive_or_void",
+            params={"column": ORDER_LABELS[name]},
             columns=(name, "status"),
         )
         for name in ("subtotal_cents", "total_cents")
     ),
-    catalogue_rule(
-        "igv_cents.non_negative",
-        "igv_cents",
-        "non_negative",
-        "IGV no es negativo",
-        "IGV is not negative",
+    catalogue_rule("igv_cents.non_negative", "igv_cents", "non_negative"),
+    *(
+        catalogue_rule(
+            f"{name}.url",
+            name,
+            "url",
+            key="rule.url",
+            params={"column": ORDER_LABELS[name]},
+        )
+        for name in URL_COLUMNS
     ),
     catalogue_rule(
         "table.row_count",
         "*",
         "row_count",
-        "El número de órdenes del día está en la banda esperada para el día de la semana",
-        "The day's order count is within the expected band for its weekday",
         level="table",
         severity="warn",
         columns=(),
@@ -337,9 +365,10 @@ RULES: tuple[Rule, ...] = (
             f"{name}.unknown_share",
             name,
             "unknown_share",
-            f"La proporción de valores desconocidos en {name} está bajo el umbral",
-            f"The share of unknown {name} values is under the threshold",
+            key="rule.unknown_share",
+            params={"column": ORDER_LABELS[name]},
             level="table",
+            severity="warn",
             columns=(name,),
         )
         for name in ("status", "procedure_type", "agreement_code")
@@ -472,6 +501,8 @@ def failure_masks(orders: pa.Table, config: QualityConfig) -> dict[str, np.ndarr
             failed = pc.invert(pc.is_in(values, value_set=pa.array(sorted(known), pa.string())))
         elif rule.kind == "iso_datetime":
             failed = pc.invert(pc.match_substring_regex(values, ISO_LIMA_PATTERN))
+        elif rule.kind == "url":
+            failed = pc.invert(pc.match_substring_regex(values, URL_PATTERN))
         elif rule.kind == "not_before":
             later, earlier = rule.columns
             failed = pc.less(timestamp(later), timestamp(earlier))
@@ -492,20 +523,144 @@ def failure_masks(orders: pa.Table, config: QualityConfig) -> dict[str, np.ndarr
     return masks
 
 
-def rule_message_column(
-    orders: pa.Table, rule: Rule, failed: np.ndarray, lang: Lang = "es"
-) -> pa.Array:
-    """Per-row message for ``rule`` (null where the row passes), naming the field and value."""
-    shown = [column_array(orders, name).cast(pa.string()) for name in rule.columns]
-    parts: list[Any] = []
-    for name, values in zip(rule.columns, shown, strict=True):
-        parts += [f"{name}=", pc.fill_null(values, "∅"), ", "]
-    value_text = pc.binary_join_element_wise(*parts[:-1], "") if parts else pa.scalar("")
-    prefix = f"{rule.id}: {rule.description(lang)} ("
-    text = pc.binary_join_element_wise(prefix, value_text, ")", "")
-    if isinstance(text, pa.Scalar):
-        text = pa.array([text.as_py()] * len(orders), pa.string())
-    return pc.if_else(pa.array(failed), text, pa.scalar(None, pa.string()))
+def cents_text(values: pa.Array) -> pa.Array:
+    """Integer cents as a decimal amount (``-12.05``, ``1234.50``); null stays null."""
+    cents = values.cast(pa.int64())
+    magnitude = pc.abs(cents)
+    units = pc.divide(magnitude, 100).cast(pa.string())
+    fraction = pc.utf8_lpad(
+        pc.subtract(magnitude, pc.multiply(pc.divide(magnitude, 100), 100)).cast(pa.string()),
+        2,
+        "0",
+    )
+    sign = pc.if_else(pc.less(cents, 0), pa.scalar("-"), pa.scalar(""))
+    return pc.binary_join_element_wise(sign, units, ".", fraction, "")
+
+
+def shown_values(table: pa.Table, name: str) -> pa.Array:
+    """A column's values as a publisher reads them: amounts in soles, quantities in units."""
+    if name not in table.column_names:
+        return pa.nulls(table.num_rows, pa.string())
+    values = column_array(table, name)
+    if name.endswith("_cents"):
+        return cents_text(values)
+    if name.endswith("_milli"):
+        milli = values.cast(pa.int64())
+        whole = pc.divide(milli, 1000).cast(pa.string())
+        rest = pc.utf8_lpad(
+            pc.subtract(milli, pc.multiply(pc.divide(milli, 1000), 1000)).cast(pa.string()), 3, "0"
+        )
+        text_value = pc.binary_join_element_wise(whole, ".", rest, "")
+        return pc.replace_substring_regex(text_value, r"\.?0+$", "")
+    return values.cast(pa.string())
+
+
+def _group_counts(keys: pa.Array) -> pa.Array:
+    """How many rows share each row's key (null keys count 0)."""
+    counts = pc.value_counts(keys.drop_null())
+    index = pc.index_in(keys, value_set=counts.field("values"))
+    return pc.fill_null(pc.take(counts.field("counts"), index), 0)
+
+
+def explain_rows(
+    table: pa.Table,
+    rule: Rule,
+    config: QualityConfig,
+    labels: Mapping[str, str] | None = None,
+) -> tuple[pa.Array, pa.Array]:
+    """(message, raw value) per row of ``table`` for a failure of ``rule``.
+
+    The message says the value, the rule in words and what a publisher would change, in
+    ``config.lang`` (``row.*`` texts of ``messages/quality.py``, the readers' ``cell.*`` texts
+    for what both layers check alike).
+    """
+    labels = labels or {}
+    size = table.num_rows
+    lang = config.lang
+
+    def label(name: str) -> str:
+        return labels.get(name, name)
+
+    value = shown_values(table, rule.field)
+    params: dict[str, Param] = {"column": label(rule.field), "value": quoted(value)}
+    kind = rule.kind
+    key = {
+        "not_null": "row.not_null",
+        "unique": "row.unique",
+        "unique_in_order": "row.unique_in_order",
+        "unique_pair": "row.unique_pair",
+        "ruc": "cell.ruc_invalid",
+        "in_set": "cell.unknown_value",
+        "iso_datetime": "row.iso_datetime",
+        "url": "row.url",
+        "not_before": "row.not_before",
+        "sum": "row.sum",
+        "igv_band": "row.igv_band",
+        "igv_cap": "row.igv_cap",
+        "igv_range": "row.igv_range",
+        "positive": "row.positive_or_void" if "status" in rule.columns else "row.positive",
+        "non_negative": "row.non_negative",
+        "subtotal_formula": "row.subtotal_formula",
+        "flag_matches_status": "row.flag_matches_status",
+        "one_selected": "row.one_selected",
+        "order_incomplete": "row.order_incomplete",
+    }.get(kind, "row.generic")
+    if kind in ("unique", "unique_in_order", "unique_pair", "one_selected", "order_incomplete"):
+        params["order"] = quoted(shown_values(table, "order_number"))
+        names = [name for name in rule.columns if name in table.column_names] or [rule.field]
+        params["count"] = _group_counts(composite_key([column_array(table, n) for n in names]))
+    if kind == "one_selected":
+        from perucompras.quotations import SELECTED
+
+        order = column_array(table, "order_number")
+        selected = pc.fill_null(pc.equal(column_array(table, "status"), SELECTED), False)
+        counts = (
+            pa.table({"order": order, "selected": selected.cast(pa.int64())})
+            .group_by("order")
+            .aggregate([("selected", "sum")])
+        )
+        index = pc.index_in(order, value_set=counts["order"].combine_chunks())
+        params["count"] = pc.fill_null(pc.take(counts["selected_sum"].combine_chunks(), index), 0)
+    elif kind == "ruc":
+        from perucompras.ruc import ruc_reasons
+
+        params["reason"] = ruc_reasons(column_array(table, rule.field), lang)
+    elif kind == "in_set":
+        allowed = dict(rule.params).get("allowed")
+        if allowed is None:
+            known = (
+                config.known_statuses if rule.field == "status" else config.known_procedure_types
+            )
+            allowed = ", ".join(sorted(known))
+        params["allowed"] = allowed
+    elif kind == "not_before":
+        earlier = rule.columns[1]
+        params["other"] = label(earlier)
+        params["other_value"] = quoted(shown_values(table, earlier))
+    elif kind in ("sum", "igv_band", "igv_cap", "igv_range"):
+        subtotal = column_array(table, "subtotal_cents")
+        expected = igv_expected_cents(subtotal, config.igv_rate_basis_points)
+        params["subtotal"] = cents_text(subtotal)
+        params["igv"] = shown_values(table, "igv_cents")
+        params["expected"] = cents_text(expected)
+        params["cap"] = cents_text(pc.add(expected, config.igv_tolerance_cents))
+        if kind == "sum":
+            igv = column_array(table, "igv_cents").cast(pa.int64())
+            params["total"] = shown_values(table, "total_cents")
+            params["expected"] = cents_text(pc.add(subtotal.cast(pa.int64()), igv))
+    elif kind == "subtotal_formula":
+        params["quantity"] = shown_values(table, "quantity_milli")
+        params["price"] = shown_values(table, "unit_price_cents")
+    elif kind == "flag_matches_status":
+        params["status"] = quoted(shown_values(table, "status"))
+    elif kind == "not_null":
+        value = pa.array([""] * size, pa.string())  # the raw value is empty
+    if key == "row.generic":
+        params["rule"] = rule.description(lang)
+    message = render_column(rule.row_key or key, lang, size, **params)
+    if rule.value_column:
+        value = shown_values(table, rule.value_column)
+    return message, value
 
 
 def raw_row_column(orders: pa.Table) -> pa.Array:
@@ -528,10 +683,10 @@ def build_quarantine(
     orders: pa.Table,
     masks: Mapping[str, np.ndarray],
     blocking: set[str],
-    lang: Lang = "es",
+    config: QualityConfig,
 ) -> tuple[np.ndarray, pa.Table]:
     """Return (row failed any blocking rule, quarantine table with one row per failed row)."""
-    return _quarantine(orders, ROW_RULES, masks, blocking, lang, raw_row_column)
+    return _quarantine(orders, ROW_RULES, masks, blocking, config, ORDER_LABELS, raw_row_column)
 
 
 # ---------------------------------------------------------------- catalogue-generic helpers
@@ -596,14 +751,16 @@ def catalogue_quarantine(
     rules: tuple[Rule, ...],
     masks: Mapping[str, np.ndarray],
     blocking: set[str],
-    lang: Lang = "es",
+    config: QualityConfig,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[np.ndarray, pa.Table]:
     """Return (row failed a blocking rule, one quarantine row per failed row) for ``rules``.
 
-    ``rule`` and ``field`` name the first failed rule in catalogue order, ``rules`` lists all of
-    them and ``raw_row`` is the (normalised) row joined with ``;``.
+    ``rule``, ``field`` and ``value`` name the first failed rule in catalogue order and the raw
+    value, ``rules`` lists all of them, ``message`` explains each (``explain_rows``, columns
+    named by ``labels``) and ``raw_row`` is the (normalised) row joined with ``;``.
     """
-    return _quarantine(table, rules, masks, blocking, lang, joined_row_text)
+    return _quarantine(table, rules, masks, blocking, config, labels or {}, joined_row_text)
 
 
 def _quarantine(
@@ -611,10 +768,13 @@ def _quarantine(
     rules: tuple[Rule, ...],
     masks: Mapping[str, np.ndarray],
     blocking: set[str],
-    lang: Lang,
+    config: QualityConfig,
+    labels: Mapping[str, str],
     raw_rows: Callable[[pa.Table], pa.Array],
 ) -> tuple[np.ndarray, pa.Table]:
     """Quarantine rows of ``table`` failing a blocking rule; ``raw_rows`` rebuilds their text."""
+    from perucompras.quarantine import MESSAGE_SEPARATOR
+
     ordered = [rule for rule in rules if rule.id in masks and rule.id in blocking]
     failed_any = np.zeros(table.num_rows, dtype=bool)
     for rule in ordered:
@@ -631,10 +791,19 @@ def _quarantine(
         pa.array(np.concatenate([[0], np.cumsum(matrix.sum(axis=1))]), pa.int32()),
         pa.array(np.broadcast_to(rule_ids, matrix.shape)[matrix], pa.string()),
     )
-    shown = [rule for rule in ordered if set(rule.columns) <= set(subset.column_names)]
-    messages = [rule_message_column(subset, rule, sub_masks[rule.id], lang) for rule in shown]
+    present = set(subset.column_names)
+    messages: list[pa.Array] = []
+    value = pa.nulls(subset.num_rows, pa.string())
+    for position, rule in enumerate(ordered):
+        if not set(rule.columns) <= present:
+            continue
+        failed = pa.array(sub_masks[rule.id])
+        text_column, values = explain_rows(subset, rule, config, labels)
+        messages.append(pc.if_else(failed, text_column, pa.scalar(None, pa.string())))
+        is_primary = pa.array(primary == position)
+        value = pc.if_else(is_primary, values, value)
     message = (
-        pc.binary_join_element_wise(*messages, "; ", null_handling="skip")
+        pc.binary_join_element_wise(*messages, MESSAGE_SEPARATOR, null_handling="skip")
         if messages
         else pa.array(rule_ids[primary], pa.string())
     )
@@ -650,6 +819,7 @@ def _quarantine(
             optional("source_line", pa.int64()),
             pa.array(fields[primary], pa.string()),
             pa.array(rule_ids[primary], pa.string()),
+            value,
             message,
             raw_rows(subset),
             rules_list,
@@ -659,10 +829,21 @@ def _quarantine(
     return failed_any, quarantine
 
 
+def top_values(values: pa.Array, limit: int = 20) -> list[tuple[str, int]]:
+    """The ``limit`` most frequent values (null shown as empty), most frequent first."""
+    counts = Counter(
+        "" if value is None else str(value) for value in values.to_pylist()
+    ).most_common()
+    return sorted(counts, key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+
 def catalogue_row_checks(
     table: pa.Table, rules: tuple[Rule, ...], masks: Mapping[str, np.ndarray], config: QualityConfig
 ) -> list[CheckResult]:
-    """One non-blocking ``CheckResult`` per evaluated row rule (its failures are quarantined)."""
+    """One non-blocking ``CheckResult`` per evaluated row rule (its failures are quarantined
+    or published with a warning), with the most frequent failing values."""
+    from perucompras.quarantine import format_top
+
     checks = []
     for rule in rules:
         if rule.id not in masks:
@@ -670,16 +851,27 @@ def catalogue_row_checks(
         mask = masks[rule.id]
         count = int(mask.sum())
         quarantines = config.severity_of(rule) == "block"
-        if config.lang == "es":
-            outcome = "en cuarentena" if quarantines else "publicadas con advertencia"
-            message = f"{rule.description('es')}: {count} filas {outcome}"
-        else:
-            outcome = "quarantined" if quarantines else "published with a warning"
-            message = f"{rule.description('en')}: {count} rows {outcome}"
+        values: list[tuple[str, int]] = []
+        if count:
+            shown = rule.value_column or rule.field
+            failed = table.filter(pa.array(mask))
+            values = top_values(shown_values(failed, shown))
+        message = text(
+            "gate.rows_ok"
+            if not count
+            else "gate.rows_quarantined"
+            if quarantines
+            else "gate.rows_warned",
+            config.lang,
+            rule=rule.description(config.lang),
+            count=count,
+            top=format_top(values[:3], config.lang),
+        )
         details = {
             "failed_rows": count,
             "lines": source_lines_of(table, mask),
             "quarantines": quarantines,
+            "values": [{"value": value, "rows": rows} for value, rows in values],
         }
         checks.append(CheckResult(rule.id, count == 0, "warn", message, details))
     return checks
@@ -688,24 +880,18 @@ def catalogue_row_checks(
 def catalogue_required_columns_check(
     rule: Rule, missing: list[str], table_name: str, producer: str, config: QualityConfig
 ) -> CheckResult:
-    """Blocking check that ``table_name`` has every required column (``producer`` makes it)."""
-    names = ", ".join(missing)
-    if not missing:
-        message = (
-            "Están todas las columnas requeridas"
-            if config.lang == "es"
-            else "All required columns present"
-        )
-    elif config.lang == "es":
-        message = (
-            f"Faltan columnas requeridas en la tabla {table_name}: {names}. Revise {producer} "
-            "o el encabezado del archivo fuente (docs/source-formats.md)."
+    """Blocking check that a table (``table_name``: the catalogue key of its name) has every
+    required column (``producer`` makes it)."""
+    if missing:
+        message = text(
+            "gate.required_columns_missing",
+            config.lang,
+            table=text(table_name, config.lang),
+            names=", ".join(missing),
+            producer=producer,
         )
     else:
-        message = (
-            f"Required columns missing from the {table_name} table: {names}. Check {producer} "
-            "or the source file header (docs/source-formats.md)."
-        )
+        message = text("gate.required_columns_ok", config.lang)
     return CheckResult(
         rule.id, not missing, config.severity_of(rule), message, {"missing": missing}
     )

@@ -76,6 +76,9 @@ def clean_orders(rows: int, day: dt.date = dt.date(2025, 12, 31), seed: int = 7)
         "rights_assignment_description": pa.nulls(rows, pa.string()),
         "agreement_raw": pa.array([_AGREEMENTS[i][0] for i in agreement.tolist()], pa.string()),
         "agreement_code": pa.array([_AGREEMENTS[i][1] for i in agreement.tolist()], pa.string()),
+        "agreement_name": pa.array(
+            [" ".join(_AGREEMENTS[i][0].split()) for i in agreement.tolist()], pa.string()
+        ),
         "raw_process_time": pa.array(_raw(process), pa.string()),
         "raw_formalized_at": pa.array(_raw(formalized), pa.string()),
         "raw_last_status_at": pa.array(_raw(last_status), pa.string()),
@@ -113,11 +116,33 @@ DEFECTS: tuple[tuple[str, int, object, str], ...] = (
     ("total_cents", 14, 1, "total_cents.sum"),
     ("agreement_code", 15, None, "agreement_code.known"),
     ("igv_cents", 16, None, "igv_cents.not_null"),
+    ("order_pdf_url", 23, "orden.pdf", "order_pdf_url.url"),
+    ("status_document_url", 24, "ftp://servidor/doc.pdf", "status_document_url.url"),
+    ("digitized_order_url", 25, "https:/sin-servidor", "digitized_order_url.url"),
 )
 
 
 def planted_defects(day: dt.date = dt.date(2025, 12, 31)) -> tuple[pa.Table, dict[int, str]]:
-    """Return 60 orders with one defect of every kind planted, and source_line -> rule id."""
+    """Return 60 orders with one defect of every kind planted, and source_line -> rule id of
+    the rows a blocking rule quarantines (``planted_warnings`` gives the rest)."""
+    table, planted = _planted(day)
+    return table, {line: rule for line, rule in planted.items() if _blocks(rule)}
+
+
+def planted_warnings(day: dt.date = dt.date(2025, 12, 31)) -> dict[int, str]:
+    """source_line -> rule id of the planted rows published with a warning (not quarantined)."""
+    _, planted = _planted(day)
+    return {line: rule for line, rule in planted.items() if not _blocks(rule)}
+
+
+def _blocks(rule_id: str) -> bool:
+    from quality.rules import RULES_BY_ID
+
+    return RULES_BY_ID[rule_id].severity == "block"
+
+
+def _planted(day: dt.date) -> tuple[pa.Table, dict[int, str]]:
+    """The 60 orders with every planted defect, and source_line -> rule id of each."""
     table = clean_orders(60, day)
     lines = table.column("source_line").to_pylist()
     expected: dict[int, str] = {}

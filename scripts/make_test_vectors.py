@@ -601,6 +601,8 @@ def _write_json(path: Path, value: Any) -> None:
     path.write_bytes(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
 
 
+# The vectors' trust pin: every case uses it (verificar --trust) unless it says pin=None.
+PIN_FILE = "pins/vectores-prueba.json"
 ALL_OK = {"integrity": "ok", "inclusion": "ok", "anchor": "ok", "publisher": "ok"}
 # A file longer than its listed size is not read past it: the size differs, nothing is hashed.
 LONGER = {"integrity": ["integrity.size_mismatch"], "inclusion": ["inclusion.longer"]}
@@ -618,7 +620,7 @@ def _case(
     range_: tuple[str, str] | None = None,
     exit_code: int | None = None,
     offline: bool = False,
-    pin: str | None = None,
+    pin: str | None = PIN_FILE,
     explanations: list[str] | None = None,
     issue_case: int | None = None,
 ) -> dict[str, Any]:
@@ -926,10 +928,11 @@ def build(out: Path) -> None:
     cases.append(
         _case(
             "missing-day",
-            f"A datasets root where {d4} was removed (folder and index entry): {d5} links to it.",
+            f"A datasets root where {d4} was removed (folder and index entry): {d5} links to it, "
+            "and the registry holds it.",
             rel(missing_root),
             ALL_OK | {"anchor": "fail"},
-            {"anchor": ["range.gap"]},
+            {"anchor": ["range.anchored_missing", "range.gap"]},
             datasets=rel(missing_root),
             range_=(d3.isoformat(), d5.isoformat()),
         )
@@ -949,9 +952,6 @@ def build(out: Path) -> None:
             "cases": cases,
         },
     )
-
-
-PIN_FILE = "pins/vectores-prueba.json"
 
 
 def _write_test_pin(out: Path) -> None:
@@ -1042,10 +1042,10 @@ def _issue_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, A
     cases.append(
         _case(
             "good-day-pinned",
-            "An untouched day folder checked against the vectors' trust pin (--trust).",
+            "An untouched day folder checked against the vectors' trust pin (--trust); the "
+            "trust.json that came with the data is the same pin (only compared).",
             rel(names.folder),
             ALL_OK,
-            pin=PIN_FILE,
             issue_case=1,
         )
     )
@@ -1078,12 +1078,53 @@ def _issue_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, A
             ALL_OK | {"anchor": "skipped", "publisher": "skipped"},
             datasets=rel(mirror),
             offline=True,
+            pin=None,
             issue_case=3,
+        )
+    )
+    cases.append(
+        _case(
+            "forged-mirror-offline-pinned",
+            "The same forged day offline, with the official pin: the receipt and the mirror's "
+            "trust.json name another registry and publisher than the pin, so the publisher is "
+            "FALLA even without the chain.",
+            rel(mirror_day.folder),
+            ALL_OK | {"anchor": "skipped", "publisher": "fail"},
+            {"publisher": ["publisher.data_pin_differs", "publisher.mismatch"]},
+            datasets=rel(mirror),
+            offline=True,
+            issue_case=3,
+        )
+    )
+    cases.append(
+        _case(
+            "forged-mirror-no-pin",
+            "The forged mirror checked with no pin at all (nothing given, none installed): its "
+            "own trust.json is never believed, so it cannot be VERIFICADO; the registry its "
+            "receipt names holds nothing on the vectors' chain.",
+            rel(mirror_day.folder),
+            ALL_OK | {"anchor": "fail", "publisher": "skipped"},
+            {"anchor": ["anchor.missing_on_chain"]},
+            datasets=rel(mirror),
+            pin=None,
+            issue_case=1,
+        )
+    )
+    cases.append(
+        _case(
+            "good-day-no-pin",
+            "An untouched day with no trust pin: integrity and the anchor check out, but without "
+            "the official pin the publisher is unknown (exit 2, saying how to get the pin).",
+            rel(names.folder),
+            ALL_OK | {"publisher": "skipped"},
+            pin=None,
+            exit_code=2,
+            issue_case=1,
         )
     )
     forged_pinned = {
         "anchor": ["anchor.digest_mismatch"],
-        "publisher": ["publisher.mismatch"],
+        "publisher": ["publisher.data_pin_differs", "publisher.mismatch"],
     }
     for target, suffix in ((mirror_day.folder, ""), (forged_jsonl, "-jsonl")):
         cases.append(
@@ -1279,6 +1320,7 @@ def _issue_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, A
                 "publisher": "skipped",
             },
             {"integrity": ["day.not_a_date"]},
+            pin=None,
             issue_case=7,
         )
     )
@@ -1333,6 +1375,106 @@ def _issue_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, A
             {"integrity": _size_keys(quality.stat().st_size, len(reformatted))},
             explanations=["explain.reformatted_same_json"],
             issue_case=12,
+        )
+    )
+    cases += _registry_cases(out, good, days)
+    return cases
+
+
+def _registry_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, Any]]:
+    """Issue 12 cases 2, 4, 10 and 11: a range the index hides a day of, a forged proof with
+    an official-looking receipt, a receipt whose transaction hash is not one, a release line
+    in code-point (not RFC 8785) key order."""
+    d3, d4, _, d6 = days
+    cases_dir = out / "cases"
+    rel = lambda path: path.relative_to(out).as_posix()  # noqa: E731
+    cases: list[dict[str, Any]] = []
+
+    # 2 · the index is not the authority on which days exist: the registry is asked per date
+    hidden = cases_dir / "last-day-removed"
+    shutil.copytree(good, hidden)
+    shutil.rmtree(layout.DayLayout(hidden, DATASET, d6).folder)
+    write_index(hidden)
+    cases.append(
+        _case(
+            "last-day-removed",
+            f"The last day ({d6}) removed from the index and its folder deleted: the download "
+            f"claims {len(days) - 1} days, the registry holds {len(days)}; the missing day is "
+            "FALLA, named.",
+            rel(hidden),
+            ALL_OK | {"anchor": "fail"},
+            {"anchor": ["range.anchored_missing"]},
+            datasets=rel(hidden),
+            range_=(d3.isoformat(), d6.isoformat()),
+            issue_case=2,
+        )
+    )
+
+    # 10 · the receipt's transaction fields are checked, not just shown
+    bad_tx = cases_dir / "receipt-malformed-tx"
+    day_copy = _copy_day(layout.DayLayout(good, DATASET, d4).folder, bad_tx / "day")
+    receipt_path = day_copy / f"{DATASET}-{d4.isoformat()}-{layout.ANCHOR}"
+    receipt = orjson.loads(receipt_path.read_bytes()) | {"txHash": "0x1234"}
+    _write_json(receipt_path, receipt)
+    cases.append(
+        _case(
+            "receipt-malformed-tx",
+            "A day whose anchor receipt names a transaction hash that is not one (0x1234): "
+            "online the receipt's transaction is checked, so the receipt is FALLA (a real "
+            "transaction that does not exist, or did not emit the entry, fails the same way).",
+            rel(day_copy),
+            ALL_OK | {"anchor": "fail"},
+            {"anchor": ["anchor.receipt_tx_bad"]},
+            issue_case=10,
+        )
+    )
+
+    # 4 · a forged proof whose receipt looks official: only the pinned registry can tell
+    mirror_day = layout.DayLayout(out / "cases" / "forged-mirror", DATASET, d4)
+    from integrity.verify import build_all_proofs
+
+    proof = next(iter(build_all_proofs(mirror_day.folder)))
+    official = orjson.loads(layout.DayLayout(good, DATASET, d4).anchor.read_bytes())
+    digest = hashlib.sha256(canonical_bytes(proof["manifest"])).hexdigest()
+    proof["anchor"] = official | {"digest": digest}
+    target = cases_dir / "forged-proof-official-receipt" / "prueba.json"
+    _write_json(target, proof)
+    cases.append(
+        _case(
+            "forged-proof-official-receipt",
+            "A proof of a forged release carrying the official receipt with the forged "
+            "manifest's digest: the pinned registry holds another digest (the browser page "
+            "reads the pin's node, never one named in its address, so a lying node cannot "
+            "change this).",
+            rel(target),
+            ALL_OK | {"anchor": "fail"},
+            {"anchor": ["anchor.digest_mismatch"]},
+            issue_case=4,
+        )
+    )
+
+    # 11 · keys in code-point order (U+FFFF before an emoji) are not RFC 8785's UTF-16 order
+    good_proof = _proof(good, d4, 0)
+    line = good_proof["line"]
+    assert line.endswith("}")
+    keys = {chr(0xFFFF): 1, chr(0x1F600): 2}  # code-point order; RFC 8785 puts the emoji first
+    disordered = line[:-1] + ',"zz":' + json.dumps(keys, ensure_ascii=False, separators=(",", ":"))
+    disordered += "}"
+    target = cases_dir / "proof-non-rfc8785-key-order" / "prueba.json"
+    _write_json(target, good_proof | {"line": disordered})
+    cases.append(
+        _case(
+            "proof-non-rfc8785-key-order",
+            "A proof whose release line has an object with keys U+FFFF and an emoji written in "
+            "code-point order; RFC 8785 sorts by UTF-16 code units (the emoji first), so the "
+            "line is not canonical and is not the published leaf.",
+            rel(target),
+            ALL_OK | {"integrity": "fail", "inclusion": "fail"},
+            {
+                "integrity": ["integrity.proof_line_not_canonical"],
+                "inclusion": ["inclusion.proof_failed"],
+            },
+            issue_case=11,
         )
     )
     return cases

@@ -566,6 +566,12 @@ class Settings(BaseSettings):
     dagster_home: Path = Field(
         Path(".dagster_home"), description="Dagster instance folder used by `publicar`"
     )
+    lock_timeout: float = Field(
+        10.0,
+        ge=0,
+        description="seconds a `publicar` command waits for another one writing to the same "
+        "datasets root before it refuses (exit code 2)",
+    )
     identity: Identity = Field(default_factory=Identity)
     source: Source = Field(default_factory=Source)
     chain: Chain = Field(default_factory=Chain)

@@ -84,7 +84,12 @@ def publish(root: Path, days: Iterable[dt.date], releases: int = 3) -> None:
 def anchor(root: Path, day: dt.date, *, index_fields: dict[str, Any] | None = None) -> None:
     """Write a stand-in ``anchor.json`` receipt and refresh ``index.json`` (no chain);
     ``index_fields`` are added to the day's index entry (what the anchoring step may write)."""
-    receipt = {"status": "anclado", "chainId": 31337, "blockNumber": day.toordinal(), "devChain": True}
+    receipt = {
+        "status": "anclado",
+        "chainId": 31337,
+        "blockNumber": day.toordinal(),
+        "devChain": True,
+    }
     layout.DayLayout(root, DATASET, day).anchor.write_bytes(orjson.dumps(receipt))
     update_index(root, DATASET)
     if index_fields:

@@ -24,7 +24,14 @@ from chain_helpers import (
 from integrity import layout
 from integrity.chain import AnchorConflict, ChainConfigError, ChainUnavailable
 from integrity.manifest import load_manifest
-from integrity.verify import Status, VerifyOptions, Web3ChainAccess, verify_path
+from integrity.verify import (
+    PinSource,
+    Status,
+    TrustPin,
+    VerifyOptions,
+    Web3ChainAccess,
+    verify_path,
+)
 from integrity.verify.trust import pin_bytes
 from publication.anchoring import anchor_pending_with, anchor_with
 from publication.portal import INDEX_HTML
@@ -57,7 +64,9 @@ def nonce(registry: InProcessRegistry) -> int:
 
 
 def options(registry: InProcessRegistry) -> VerifyOptions:
-    return VerifyOptions(chain=Web3ChainAccess(registry.w3))
+    """Read the in-process chain with the registry's pin, as ``verificar --trust`` would."""
+    pin = TrustPin.from_pin(registry.pin, PinSource.ARGUMENT)
+    return VerifyOptions(chain=Web3ChainAccess(registry.w3), trust=pin)
 
 
 def anchor_keys(result: Any) -> list[str]:

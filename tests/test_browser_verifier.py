@@ -558,20 +558,28 @@ def test_two_nodes_in_the_pin_must_agree(
         other.close()
 
 
-def test_a_page_without_a_pin_says_its_trust_json_is_only_a_copy(
+def test_a_page_without_a_pin_never_believes_the_sites_trust_json(
     browser: Any, snapshot_rpc: CountingRpc, tmp_path: Path
 ) -> None:
+    """Issue 12 part 2: the page has no trust.json fallback. Built without a pin, it says
+    nothing can be VERIFICADO; even with a node typed in the visible field, the publisher stays
+    unknown (exit 2), although the site's trust.json names the right registry."""
     site = vector_site(tmp_path, "good", None)
+    target = VECTORS / "good" / DATASET / "2025" / "03" / "04" / f"{DATASET}-2025-03-04-orders.csv"
     try:
         page = VerifierPage(browser, site.url)
-        assert page.page.locator("#confianza").get_attribute("data-source") == "data"
-        assert "no una autoridad" in page.page.locator("#confianza").inner_text()
-        target = (
-            VECTORS / "good" / DATASET / "2025" / "03" / "04" / f"{DATASET}-2025-03-04-orders.csv"
-        )
+        assert page.page.locator("#confianza").get_attribute("data-source") == "none"
+        assert "nada puede quedar VERIFICADO" in page.page.locator("#confianza").inner_text()
         result = page.verify(target)
-        assert result["exit"] == 2  # no trusted node: the reader must choose one, visibly
+        assert result["exit"] == 2  # no pin, no node: nothing was read
         assert "page.no_rpc" in result["all_keys"]
         page.close()
+        own = VerifierPage(browser, site.url, user_rpc=snapshot_rpc.url)
+        result = own.verify(target)
+        assert result["exit"] == 2 and "VERIFICADO." not in result["verdict"]
+        assert result["statuses"]["publisher"] == "skipped"
+        assert "publisher.no_trust" in result["all_keys"]
+        assert result["statuses"]["integrity"] == "ok"
+        own.close()
     finally:
         site.close()

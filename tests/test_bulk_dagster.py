@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import orjson
 from bulk_world import IDENTITY, INDICATORS, World
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context, materialize
 
@@ -42,6 +43,12 @@ def test_the_bulk_asset_brings_the_files_up_to_date_and_reruns_change_nothing(
     assert again["rebuilt"] == "none" and again["unchanged_rerun"] is True
     materialization = result.asset_materializations_for_node("bulk_files")[0]
     assert len(materialization.metadata["anchor_key"].value) == 64
+    # The site lists the bulk files: portal links and a catalogue dataset of their own.
+    portal = (root / "index.html").read_text(encoding="utf-8")
+    assert 'href="perucompras-ocam-bulk/perucompras-ocam-latest-month-orders.csv"' in portal
+    catalogue = orjson.loads((root / "data.json").read_bytes())
+    identifiers = {dataset["identifier"] for dataset in catalogue["dataset"]}
+    assert "perucompras-ocam-masivos" in identifiers, identifiers
 
 
 def test_the_sensor_waits_for_changes(bulk_world: World, tmp_path: Path) -> None:

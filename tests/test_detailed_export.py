@@ -245,24 +245,25 @@ def test_missing_required_column_is_a_file_error(
     rows = [row[:index] + row[index + 1 :] for row in sheet]
     path = _write(tmp_path / "ReportePCDetalle202511.xlsx", rows)
     with pytest.raises(SourceFileError) as error:
-        read_detailed_export(path)
+        read_detailed_export(path, "en")
     message = str(error.value)
     assert path.name in message and repr(missing) in message and "row 6" in message
-    assert "Detallado" in message  # how to fix it
+    assert "check source_files_readable" in message and "Most frequent values" in message
+    assert "How to fix it: export the orders again" in message and "Detallado" in message
 
 
 def test_file_level_errors_say_how_to_fix(sheet: list[list[Any]], tmp_path: Path) -> None:
     no_header = _write(tmp_path / "a.xlsx", [["Reporte"], ["algo", 1], *_data(sheet)[:5]])
-    with pytest.raises(SourceFileError, match=r"a\.xlsx: no header row found.*Detallado"):
-        read_detailed_export(no_header)
+    with pytest.raises(SourceFileError, match=r"a\.xlsx: .*no header row in the first.*Detallado"):
+        read_detailed_export(no_header, "en")
     csv = tmp_path / "b.xlsx"
     csv.write_bytes(b"ORDEN_ELECTRONICA;TOTAL\nOCAM-2025-1-1-0;1.00\n")
-    with pytest.raises(SourceFileError, match=r"b\.xlsx: not a readable XLSX workbook.*Exportar"):
-        read_detailed_export(csv)
+    with pytest.raises(SourceFileError, match=r"b\.xlsx: .*not a readable XLSX workbook.*Exportar"):
+        read_detailed_export(csv, "en")
     header = sheet[HEADER_ROW - 1]
     twice = _write(tmp_path / "c.xlsx", [[*header, "Nro. Entrega"], *_data(sheet)[:3]])
     with pytest.raises(SourceFileError, match=r"'Nro\. Entrega' appears twice.*AN and BC"):
-        read_detailed_export(twice)
+        read_detailed_export(twice, "en")
     assert set(REQUIRED_HEADERS) <= {column.header for column in EXPORT_COLUMNS}
 
 
@@ -297,7 +298,8 @@ def test_malformed_cells_are_quarantined_with_row_field_and_raw_value(
         row = quarantine[HEADER_ROW + 1 + index]
         assert (row["field"], row["rule"], row["source_file"]) == (header, rule, path.name)
         if str(value).strip():
-            assert f"'{value}'" in row["message"] and str(value) in row["raw_row"]
+            assert f'"{value}"' in row["message"] and str(value) in row["raw_row"]
+            assert row["value"] == str(value)
     assert quarantine[HEADER_ROW + 1 + bad_number]["rule"] == "order_number_format"
     # the other rows of the spoiled orders go too; no other order is touched
     for order in spoiled:
@@ -588,7 +590,7 @@ def test_any_cell_values_never_crash_and_every_row_is_accounted_for(
         rows[row] += [None] * (len(EXPORT_COLUMNS) - len(rows[row]))
         rows[row][column] = data.draw(_CELLS)
 
-    def in_memory(path: Path) -> Any:
+    def in_memory(path: Path, lang: str = "es") -> Any:
         yield "DatosAbiertos", iter(list(enumerate((tuple(r) for r in rows), start=1)))
 
     with pytest.MonkeyPatch.context() as patch:

@@ -64,6 +64,7 @@ def test_every_release_validates_with_and_without_the_location_extension(
 ) -> None:
     plain = ReleaseValidator()
     located = ReleaseValidator(load_release_schema(extensions=(*DECLARED_EXTENSIONS, LOCATION)))
+    assert releases
     for release in releases:
         assert plain.errors(release) == []
         assert located.errors(release) == []
@@ -77,6 +78,7 @@ def test_items_and_milestones_follow_the_lines(
     deliveries = Counter(detail.deliveries["order_number"].to_pylist())
     prices = {(row["order_number"], row["line_id"]): row for row in detail.lines.to_pylist()}
     by_delivery: dict[str, list[dict[str, Any]]] = {}
+    assert releases
     for row in detail.deliveries.to_pylist():
         by_delivery.setdefault(row["order_number"], []).append(row)
     for release in releases:
@@ -124,6 +126,7 @@ def test_bids_tenderers_and_related_bid(
 ) -> None:
     _, _, quotes = sources
     summary = {row["order_number"]: row for row in quotation_summary(quotes).to_pylist()}
+    assert releases
     for release in releases:
         contract = release["contracts"][0]
         stats = {s["measure"]: s["value"] for s in release["bids"]["statistics"]}

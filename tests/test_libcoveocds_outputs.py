@@ -166,11 +166,12 @@ def test_day_release_package_is_clean(
     frameworks = [r for r in releases if "-AM-" in r["ocid"]]
     assert call_offs and frameworks
     assert all(r["tender"]["techniques"]["hasFrameworkAgreement"] for r in frameworks)
-    related = [p for r in call_offs for p in r["relatedProcesses"]]
-    assert all(p.get("identifier") or p["title"] for p in related)
-    assert {p["identifier"] for p in related if "identifier" in p} <= {
-        r["ocid"] for r in frameworks
-    }
+    links = [p for r in call_offs for p in r["relatedProcesses"]]
+    assert all(p.get("identifier") or p["title"] for p in links)
+    assert {p["identifier"] for p in links if "identifier" in p} <= {r["ocid"] for r in frameworks}
+    # agreements known only by their name: a title, no invented identifier
+    by_name = [p for p in links if "identifier" not in p]
+    assert all(set(p) == {"id", "relationship", "title"} for p in by_name)
     contracts = [r["contracts"][0] for r in call_offs]
     assert any(c.get("items") for c in contracts)
     assert any(c.get("items", [{}])[0].get("deliveryAddress") for c in contracts)
@@ -255,6 +256,7 @@ def test_release_packages_of_the_real_samples_are_clean(
 
 
 def test_policy_lists_exactly_the_files_of_a_published_day(synthetic_days: dict[str, Any]) -> None:
+    assert synthetic_days["folders"]
     for day, folder in synthetic_days["folders"].items():
         kinds = set()
         for path in folder.iterdir():

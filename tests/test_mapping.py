@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import rfc8785
 from ocdsmerge import Merger
@@ -35,10 +36,13 @@ pytestmark = pytest.mark.skipif(not SAMPLES, reason=f"sample files not found und
 
 @pytest.fixture(scope="module")
 def orders() -> pa.Table:
-    """Both sample months through the project's reader."""
+    """Both sample months through the project's reader, agreements resolved as the pipeline
+    does (names of 2025-12 through the codes the 2022-01 labels carry)."""
+    from perucompras.agreements import learned_from, resolve_agreements
     from perucompras.reader import read_monthly_file
 
-    return pa.concat_tables([read_monthly_file(path).orders for path in SAMPLES])
+    read = pa.concat_tables([read_monthly_file(path).orders for path in SAMPLES])
+    return resolve_agreements(read, learned_from(read))
 
 
 def _with(table: pa.Table, row_index: int, **changes: object) -> pa.Table:
@@ -49,7 +53,9 @@ def _with(table: pa.Table, row_index: int, **changes: object) -> pa.Table:
 
 
 def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
-    result = map_orders(orders)
+    from perucompras.agreements import agreement_infos
+
+    result = map_orders(orders, agreements=agreement_infos(orders).get)
     assert result.quarantine.num_rows == 0
     assert len(result.releases) == orders.num_rows
     by_ocid = {r["ocid"]: r for r in result.releases}
@@ -69,11 +75,13 @@ def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
         assert release["buyer"]["id"] == f"PE-RUC-{row['buyer_ruc']}"
         assert award["suppliers"][0]["id"] == f"PE-RUC-{row['supplier_ruc']}"
         assert release["tender"]["procurementMethodDetails"] == row["procedure_type"]
-        related = release["relatedProcesses"][0]
-        if row["agreement_code"].startswith("NC-"):  # known only by its name
-            assert "identifier" not in related and related["title"]
-        else:
-            assert related["identifier"] == f"ocds-213czf-AM-{row['agreement_code']}"
+        link = release["relatedProcesses"][0]
+        assert link["relationship"] == ["framework"] and link["title"]
+        code = row["agreement_code"]
+        if code and not code.startswith("NC-"):
+            assert link["identifier"] == f"ocds-213czf-AM-{code}"
+        else:  # known only by its name: no invented identifier
+            assert set(link) == {"id", "relationship", "title"}
         stamp = row["last_status_at"][:19].replace("-", "").replace(":", "")
         assert release["id"].startswith(f"{row['order_id']}-{stamp}-")
         assert "#" not in release["id"]
@@ -81,6 +89,7 @@ def test_every_sample_row_maps_to_one_first_release(orders: pa.Table) -> None:
 
 def test_amounts_are_exact(orders: pa.Table) -> None:
     releases = {r["contracts"][0]["id"]: r for r in build_releases(orders)}
+    assert orders.num_rows > 0 and len(releases) == orders.num_rows
     for row in orders.to_pylist():
         value = releases[row["order_number"]]["contracts"][0]["value"]
         assert Decimal(repr(value["amount"])) * 100 == row["total_cents"]
@@ -97,7 +106,9 @@ def test_cents_become_the_exact_decimal(cents: int, expected: str) -> None:
 
 
 def test_canonical_json_matches_rfc8785(orders: pa.Table) -> None:
-    for release in build_releases(orders):
+    releases = build_releases(orders)
+    assert releases
+    for release in releases:
         assert canonical_json(release) == rfc8785.dumps(release)
 
 
@@ -211,6 +222,10 @@ def test_unknown_status_is_published_raw_never_guessed(orders: pa.Table) -> None
     findings = coherence_findings([release])
     assert len(findings["coherence.unknown_status"]) == 1
     assert [rule for rule, found in findings.items() if found] == ["coherence.unknown_status"]
+    later = _with(unknown, 0, status="EN PROCESO", last_status_at="2026-02-01T09:00:00-05:00")
+    order_id = unknown["order_id"][0].as_py()
+    (update,) = map_orders(later, published={order_id: "2025-01-01T00:00:00-05:00"}).releases
+    assert update["tag"] == ["contractUpdate"]
 
 
 def test_procedure_table_sets_competitive_only_where_supported(orders: pa.Table) -> None:
@@ -292,8 +307,10 @@ def test_agreements_come_from_the_lookup_given(orders: pa.Table) -> None:
 def test_framework_releases(orders: pa.Table) -> None:
     used = agreements_first_seen(orders)
     releases = build_framework_releases(used)
-    coded = sorted(code for code in used if not code.startswith("NC-"))
-    assert coded and len(coded) < len(used)  # the samples have agreements known by name only
+    coded = sorted(used)
+    assert coded and not any(code.startswith("NC-") for code in coded)  # local codes: never
+    # the samples have agreements known by name only: a null code, no first stage for them
+    assert orders.filter(pc.is_null(orders["agreement_code"])).num_rows > 0
     assert [r["ocid"] for r in releases] == [f"ocds-213czf-AM-{c}" for c in coded]
     for release in releases:
         tender = release["tender"]
@@ -329,6 +346,7 @@ def test_framework_release_carries_the_known_term() -> None:
 
 
 def test_committed_docs_are_generated_from_the_code() -> None:
+    assert docs.GENERATED
     for name, render in docs.GENERATED.items():
         assert (docs.DOCS_DIR / name).read_text(encoding="utf-8") == render(), (
             f"docs/{name} is stale: run `python -m ocds_mappings.docs`"
@@ -382,7 +400,7 @@ def test_a_null_agreement_code_links_by_name_only(orders: pa.Table) -> None:
     row = orders.slice(0, 1).to_pylist()[0]
     table = pa.Table.from_pylist(
         [dict(row, agreement_code=None, agreement_name="LLANTAS, NEUMÁTICOS Y ACCESORIOS")],
-        schema=orders.schema.append(pa.field("agreement_name", pa.string())),
+        schema=orders.schema,
     )
     result = map_orders(table)
     assert result.quarantine.num_rows == 0

@@ -161,7 +161,8 @@ def test_featured_files_come_from_the_resource_list(tmp_path: Path) -> None:
     ]
     refresh_site(root, DATASET, IDENTITY, now=NOW)
     plain = (root / "index.html").read_text(encoding="utf-8")
-    assert "diccionario.html" not in plain and "latest-month-orders.csv" not in plain
+    # The dictionary page on disk is found; a file no bulk manifest lists is not.
+    assert 'href="diccionario.html"' in plain and "latest-month-orders.csv" not in plain
     refresh_site(root, DATASET, IDENTITY, extra_resources=extra, now=NOW)
     page = parse(root / "index.html")
     assert "diccionario.html" in page.links

@@ -33,7 +33,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 def options(world: World) -> VerifyOptions:
-    return VerifyOptions(datasets=DatasetsRoot.at(world.root))
+    return VerifyOptions(datasets=DatasetsRoot.at(world.root), trust=world.pin)
 
 
 def test_proof_by_ocid_and_by_order_number(world: World) -> None:
@@ -82,7 +82,8 @@ def test_every_leaf_has_a_verifying_proof(world: World, tmp_path: Path) -> None:
     target = tmp_path / "proofs.jsonl"
     assert write_proofs(world.folder(DAYS[1]), target) == 6
     combined = verify_path(
-        target, VerifyOptions(chain=world.access(), datasets=DatasetsRoot.at(world.root))
+        target,
+        VerifyOptions(chain=world.access(), datasets=DatasetsRoot.at(world.root), trust=world.pin),
     )
     assert combined.exit_code == 0 and len(combined.items) == 6
 
@@ -116,7 +117,11 @@ def test_proof_claiming_a_different_tree_size(world: World) -> None:
     forged["anchor"]["digest"] = hashlib.sha256(canonical_bytes(forged["manifest"])).hexdigest()
     result = verify_proof(forged, world.access(), options=options(world))
     assert result.exit_code == 1
-    assert failing_keys(result, "anchor") == ["anchor.digest_mismatch"]
+    # The receipt's transaction recorded the real manifest's digest, not the edited one.
+    assert failing_keys(result, "anchor") == [
+        "anchor.receipt_tx_no_entry",
+        "anchor.digest_mismatch",
+    ]
 
 
 def test_proof_pointing_at_another_contract_or_chain(world: World) -> None:

@@ -133,6 +133,7 @@ def test_real_samples_through_reader_gate_mapping_and_ocds_checks() -> None:
 
     for path in files:
         orders = read_monthly_file(path).orders
+        assert orders.num_rows > 0, path
         outcome = evaluate_orders(orders, day=None, config=RULES_ONLY)
         assert outcome.quarantine.num_rows == 0, outcome.quarantine.to_pylist()
         assert not outcome.blocked

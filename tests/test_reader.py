@@ -76,7 +76,9 @@ def test_real_sample_every_row_published_with_exact_cents(index: int) -> None:
         assert row["order_id"] + "-" + str(row["delivery_number"]) == fields[6]
         assert row["supplier_name"] == " ".join(fields[2].split())
         assert row["agreement_raw"] == fields[18]
-        assert row["agreement_code"] is not None
+        # the code only when the label carries it (2022-01 does, 2025-12 names only)
+        assert (row["agreement_code"] is not None) == (path.name < "ReportePCBienes2024")
+        assert row["agreement_name"] and not row["agreement_name"].startswith(("EXT-", "IM-"))
     assert result.info.process_time == orders[0]["process_time"]
     assert len(result.info.sha256) == 64 and result.info.size == path.stat().st_size
 
@@ -187,43 +189,90 @@ def test_crlf_and_header_only_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "pattern"),
     [
-        (b"", "empty"),
+        (b"", "empty.*0 bytes"),
         (b"  \n", "empty"),
-        (b"FECHA_PROCESO,RUC_PROVEEDOR,PROVEEDOR\n1,2,3\n", "separator.*','"),
-        (b"\x00\x01PK\x03\x04", "undecodable"),
+        (b"FECHA_PROCESO,RUC_PROVEEDOR,PROVEEDOR\n1,2,3\n", "separated by ','.*',' \\(2\\)"),
+        (b"\x00\x01PK\x03\x04", "not text.*NUL"),
     ],
 )
 def test_whole_file_errors(tmp_path: Path, content: bytes, pattern: str) -> None:
     path = tmp_path / "ReportePCBienes202201.csv"
     path.write_bytes(content)
     with pytest.raises(SourceFileError, match=pattern) as error:
-        read_monthly_file(path)
-    assert path.name in str(error.value)
+        read_monthly_file(path, "en")
+    message = str(error.value)
+    assert message.startswith(f"{path.name}: check source_files_readable: ")
+    assert "Most frequent values: " in message and "How to fix it: " in message
+    assert error.value.check == "source_files_readable" and error.value.file == path.name
 
 
 def test_renamed_or_missing_column_is_named(tmp_path: Path) -> None:
     header, rows = sample_lines(sample_files()[0])
-    renamed = write(tmp_path / "a.csv", header.replace("SUB_TOTAL", "SUBTOTAL"), rows[:2])
-    with pytest.raises(SourceFileError, match=r"missing column.*SUB_TOTAL.*'SUBTOTAL'"):
-        read_monthly_file(renamed)
+    renamed = write(tmp_path / "a.csv", header.replace("SUB_TOTAL", "MONTO_NETO"), rows[:2])
+    with pytest.raises(SourceFileError, match=r"missing.*: SUB_TOTAL\..*MONTO_NETO \(1\)"):
+        read_monthly_file(renamed, "en")
     missing = write(tmp_path / "b.csv", header.replace(";IGV", ""), rows[:2])
-    with pytest.raises(SourceFileError, match="missing column\\(s\\) IGV"):
+    with pytest.raises(SourceFileError, match="faltan columnas requeridas en el encabezado: IGV"):
         read_monthly_file(missing)
 
 
-def test_undecodable_latin1_control_bytes(tmp_path: Path) -> None:
-    header, _rows = sample_lines(sample_files()[0])
+def test_columns_are_found_by_name_optional_ones_may_be_absent(tmp_path: Path) -> None:
+    header, rows = sample_lines(sample_files()[0])
+    names = header.split(";")
+    order = [*range(1, len(names)), 0]  # FECHA_PROCESO last
+    moved = [";".join(row.split(";")[i] for i in order) + ";extra" for row in rows[:3]]
+    path = write(
+        tmp_path / "ReportePCBienes202201.csv",
+        ";".join([names[i].lower() for i in order] + ["COLUMNA_NUEVA"]).replace("ó", "o"),
+        moved,
+    )
+    result = read_monthly_file(path)
+    assert result.quarantine.num_rows == 0 and result.orders.num_rows == 3
+    assert result.info.ignored_columns == ("COLUMNA_NUEVA",)
+    baseline = read_monthly_file(sample_files()[0]).orders.slice(0, 3)
+    assert result.orders["process_time"].equals(baseline["process_time"])
+    optional = names.index("DESCRIPCIÓN_CESIÓN_DERECHOS")
+    without = [";".join(f for i, f in enumerate(r.split(";")) if i != optional) for r in rows[:3]]
+    header_without = ";".join(n for i, n in enumerate(names) if i != optional)
+    result = read_monthly_file(
+        write(tmp_path / "ReportePCBienes202202.csv", header_without, without)
+    )
+    assert result.orders.num_rows == 3
+    assert result.orders["rights_assignment_description"].null_count == 3
+
+
+def test_undecodable_bytes_refuse_the_file_only_when_most_rows_have_them(tmp_path: Path) -> None:
+    header, rows = sample_lines(sample_files()[0])
     path = tmp_path / "c.csv"
     path.write_bytes((header + "\n").encode("latin-1") + b"\x81\x82\xff;;\n")
-    with pytest.raises(SourceFileError, match="undecodable bytes"):
-        read_monthly_file(path)
+    with pytest.raises(SourceFileError, match="1 of 1 rows have bytes that are not text"):
+        read_monthly_file(path, "en")
+    # one damaged row among many: only that row is held back, with the bytes around it
+    body = [row.encode("latin-1") for row in rows[:4]]
+    body[1] = body[1].replace(b"PAGADA", b"PAG\x81DA")
+    path.write_bytes((header + "\n").encode("latin-1") + b"\n".join(body) + b"\n")
+    result = read_monthly_file(path, "en")
+    assert result.info.encoding == "cp1252"
+    assert result.orders.num_rows == 3
+    damaged = result.quarantine.to_pylist()
+    assert [(r["source_line"], r["field"], r["rule"]) for r in damaged] == [
+        (3, "*", "encoding_invalid")
+    ]
+    assert "PAG\ufffdDA" in damaged[0]["value"] and "(cp1252)" in damaged[0]["message"]
+    # Windows-1252 punctuation is text, not damage
+    body[1] = body[1].replace(b"PAG\x81DA", b"PAGADA").replace(b";PAGADA;", b";PAGADA;")
+    body[2] = body[2].replace(b"UNIVERSIDAD", b"\x93UNIVERSIDAD\x94")
+    path.write_bytes((header + "\n").encode("latin-1") + b"\n".join(body) + b"\n")
+    result = read_monthly_file(path)
+    assert result.quarantine.num_rows == 0
+    assert "\u201cUNIVERSIDAD" in "".join(result.orders["buyer_name"].to_pylist())
 
 
 def test_month_of_file_and_source_dir(tmp_path: Path) -> None:
     assert month_of_file(Path("ReportePCBienes202302_0.csv")) == (2023, 2)
     assert month_of_file(Path("ReportePCBienes202512.sample.csv")) == (2025, 12)
-    with pytest.raises(SourceFileError, match="monthly file name"):
-        month_of_file(Path("otro.csv"))
+    with pytest.raises(SourceFileError, match="not a monthly file name"):
+        month_of_file(Path("otro.csv"), "en")
     for name in (
         "ReportePCBienes202403_0.csv",
         "ReportePCBienes202201.csv",

@@ -168,9 +168,11 @@ def test_corruption_never_crashes_or_loses_rows(
         try:
             result = read_monthly_file(path)
         except SourceFileError as error:
-            # only a UTF-8 file whose bytes were cut mid-character may be refused as a whole
-            assert variant == "utf8_tab" and "undecodable" in str(error)
-            assert "\ufffd" in bytes(body).decode("utf-8", errors="replace")
+            # only a UTF-8 file whose bytes were cut mid-character in half its rows or more
+            # may be refused as a whole; fewer damaged rows are quarantined one by one
+            assert variant == "utf8_tab" and error.check == "source_files_readable"
+            damaged = [r for r in expected_rows if "\ufffd" in r]
+            assert damaged and len(damaged) * 2 >= len(expected_rows)
             return
     assert result.info.row_count == len(expected_rows)
     assert result.orders.num_rows + result.quarantine.num_rows == result.info.row_count

@@ -399,30 +399,22 @@ def test_the_datasets_resource_publishes_to_the_configured_storage(
 def test_verificar_checks_the_anchors_of_days_read_from_s3(
     s3: S3Store, moto_endpoint: str, tmp_path: Path
 ) -> None:
+    from chain_helpers import anchor_published
+
     from integrity.devchain import DevChain
-    from publication.anchoring import anchor_day
-    from publication.writer import write_trust
+    from integrity.verify.trust import load_pin
+    from publication.anchoring import ChainSession
 
     root = tmp_path / "datasets"
     site_days.publish(root, DAYS[:2])
     public = f"{moto_endpoint}/{BUCKET}/{s3.prefix}"
-    with DevChain(tmp_path / "devchain") as chain:
-        client = chain.client()
-        write_trust(
-            root,
-            {
-                "dataset": DATASET,
-                "chainId": client.chain_id,
-                "contract": client.address,
-                "publisher": client.publisher(),
-                "devChain": True,
-            },
-        )
-        for day in DAYS[:2]:
-            anchor_day(root, DATASET, day, client, dev_chain=True)
+    state = tmp_path / "devchain"
+    with DevChain(state, die_with_parent=True) as chain:
+        session = ChainSession(chain.client(), load_pin(chain.pin_file), dev_chain=True)
+        anchor_published(root, list(DAYS[:2]), session)
         refresh_site(root, DATASET, IDENTITY, now="2026-03-04T06:00:00Z")
         publish_root(s3, root)
-        command = [str(BIN / "verificar"), public, "--datasets", public, "--rpc", chain.rpc_url]
+        command = [str(BIN / "verificar"), public, "--datasets", public, "--devchain", str(state)]
         result = subprocess.run(
             [*command, "--range", "2026-03-02", "2026-03-03", "--json"],
             capture_output=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
+from perucompras.agreements import agreement_rows, learned_from, resolve_agreements
 from perucompras.reader import COLUMNS, read_monthly_file
 from perucompras.ruc import valid_ruc_mask
 from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
@@ -55,7 +56,15 @@ def test_reads_back_with_zero_quarantine_and_realistic_distributions(month: Path
     assert result.quarantine.num_rows == 0 and orders.num_rows == 10_000
     assert pc.all(valid_ruc_mask(orders["supplier_ruc"])).as_py()
     assert pc.all(valid_ruc_mask(orders["buyer_ruc"])).as_py()
-    assert orders["agreement_code"].null_count == 0
+    # 2025: names only; they resolve through the curated table, except the agreements it knows
+    # only by name (no official code): those stay without a code
+    resolved = resolve_agreements(orders, learned_from(orders))
+    unresolved = set(
+        pc.filter(resolved["agreement_name"], pc.is_null(resolved["agreement_code"])).to_pylist()
+    )
+    local = {row["name"] for row in agreement_rows() if row["code_kind"] == "local"}
+    assert orders["agreement_code"].null_count == orders.num_rows
+    assert unresolved == local
     assert pc.count_distinct(orders["order_number"]).as_py() == 10_000
     rows = orders.select(
         [
@@ -154,10 +163,13 @@ def test_synthetic_agreements_only_when_asked(tmp_path: Path) -> None:
     extended = read_monthly_file(
         generate_month(2022, 6, tmp_path / "b", orders=3_000, include_synthetic_agreements=True)
     ).orders
-    assert not any(code.startswith("SYN-") for code in plain["agreement_code"].to_pylist())
-    codes = set(extended["agreement_code"].to_pylist())
+    assert not any((code or "").startswith("SYN-") for code in plain["agreement_code"].to_pylist())
+    codes = set(extended["agreement_code"].to_pylist()) - {None}
     assert any(code.startswith("SYN-") for code in codes) and len(codes) > 40
-    assert extended["agreement_code"].null_count == 0
+    # 2022 labels carry their code, except the agreements known only by name
+    local = {row["name"] for row in agreement_rows() if row["code_kind"] == "local"}
+    missing = pc.filter(extended["agreement_name"], pc.is_null(extended["agreement_code"]))
+    assert set(missing.to_pylist()) <= local
     assert any(label.startswith("EXT-CE-") for label in plain["agreement_raw"].to_pylist())
 
 

@@ -25,8 +25,10 @@ from integrity.merkle import leaf_hashes, merkle_root, root_from_leaf_hashes
 from integrity.verify import (
     DatasetsRoot,
     JsonRpcChainAccess,
+    PinSource,
     SkipReason,
     Status,
+    TrustPin,
     VerificationResult,
     VerifyOptions,
     Web3ChainAccess,
@@ -66,8 +68,13 @@ class World:
     def access(self) -> Web3ChainAccess:
         return Web3ChainAccess(self.w3)
 
+    @property
+    def pin(self) -> TrustPin:
+        """The registry's pin, as if given with --trust."""
+        return TrustPin.from_pin(self.registry.pin, PinSource.ARGUMENT)
+
     def options(self, **overrides: Any) -> VerifyOptions:
-        return VerifyOptions(**({"chain": self.access()} | overrides))
+        return VerifyOptions(**({"chain": self.access(), "trust": self.pin} | overrides))
 
     def folder(self, day: dt.date) -> Path:
         return layout.DayLayout(self.root, DATASET, day).folder
@@ -139,7 +146,7 @@ def test_untampered_day_folder_verifies_on_chain(world: World) -> None:
     notes = result.checks["anchor"].notes
     assert [n.key for n in notes] == [
         "anchor.previous_manifest_ok",
-        "anchor.receipt_unchecked",
+        "anchor.receipt_ok",
         "anchor.ok",
         "anchor.kind_first",
     ]
@@ -278,7 +285,11 @@ def test_forged_manifest_with_recomputed_root_is_caught_by_the_anchor(world: Wor
     result = verify_path(world.folder(day), world.options())
     assert statuses(result)["integrity"] == "ok"
     assert statuses(result)["inclusion"] == "ok"
-    assert failing_keys(result, "anchor") == ["anchor.digest_mismatch"]
+    # The receipt's transaction is real, but it recorded the original digest, not the new one.
+    assert failing_keys(result, "anchor") == [
+        "anchor.receipt_tx_no_entry",
+        "anchor.digest_mismatch",
+    ]
     assert result.exit_code == 1
     offline = verify_path(world.folder(day), VerifyOptions(offline=True))
     assert offline.exit_code == 3  # only the chain can catch a fully recomputed forgery
@@ -352,7 +363,8 @@ def test_look_alike_contract_with_the_same_roots_is_rejected(world: World) -> No
     assert result.exit_code == 1
     fields = {n.params["field"] for n in result.checks["publisher"].notes if n.failed}
     assert fields == {"contract", "publisher"}
-    # A trust file pointing at the look-alike is caught by the pinned publisher too.
+    # A trust.json in the data pointing at the look-alike is only a copy: it is compared with
+    # the pin and named as a publisher other than the official one.
     (world.root / layout.TRUST_FILE).write_bytes(
         orjson.dumps(
             {
@@ -363,7 +375,11 @@ def test_look_alike_contract_with_the_same_roots_is_rejected(world: World) -> No
         )
     )
     pinned = verify_path(world.folder(DAYS[1]), world.options())
-    assert any(n.params.get("field") == "publisher()" for n in pinned.checks["publisher"].notes)
+    assert pinned.exit_code == 1
+    differs = [n for n in pinned.checks["publisher"].notes if n.key == "publisher.data_pin_differs"]
+    assert len(differs) == 1 and differs[0].params["field"] == "contract"
+    assert "publicador distinto del oficial" in differs[0].text("es")
+    assert [pin.source for pin in pinned.pins_used()] == [PinSource.ARGUMENT]
 
 
 def test_replay_of_an_older_root_for_a_later_day(tmp_path: Path) -> None:
@@ -506,10 +522,42 @@ def test_anchor_not_final_yet_is_pending(world: World) -> None:
     assert result.checks["anchor"].notes[-1].key == "anchor.pending"
 
 
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"txHash": "0x" + "ab" * 32}, "anchor.receipt_tx_missing"),
+        ({"txHash": "0x1234"}, "anchor.receipt_tx_bad"),
+        ({"blockNumber": 999}, "anchor.receipt_tx_block"),
+        ("previous day's transaction", "anchor.receipt_tx_no_entry"),
+    ],
+)
+def test_receipt_transaction_is_checked_online(world: World, change: Any, key: str) -> None:
+    """Issue 12 case 10: the receipt's txHash and blockNumber are checked against the chain
+    (the transaction exists, in that block, and the pinned registry emitted this entry)."""
+    path = world.path(DAYS[1], layout.ANCHOR)
+    original = path.read_bytes()
+    record = orjson.loads(original)
+    if isinstance(change, str):
+        earlier = orjson.loads(world.path(DAYS[0], layout.ANCHOR).read_bytes())
+        change = {"txHash": earlier["txHash"], "blockNumber": earlier["blockNumber"]}
+    path.write_bytes(orjson.dumps(record | change))
+    try:
+        result = verify_path(world.folder(DAYS[1]), world.options())
+        assert result.exit_code == 1
+        assert failing_keys(result, "anchor") == [key]
+        offline = verify_path(world.folder(DAYS[1]), VerifyOptions(offline=True))
+        assert offline.exit_code == 3
+        assert "anchor.receipt_unchecked" in [n.key for n in offline.checks["anchor"].notes]
+    finally:
+        path.write_bytes(original)
+
+
 def test_anchor_receipt_without_an_anchor_on_chain(world: World, tmp_path: Path) -> None:
     other = build_world(tmp_path / "other", DAYS[:1], (2,))
     (world.root / layout.TRUST_FILE).write_bytes((other.root / layout.TRUST_FILE).read_bytes())
-    result = verify_path(world.folder(DAYS[1]), VerifyOptions(chain=other.access()))
+    result = verify_path(
+        world.folder(DAYS[1]), VerifyOptions(chain=other.access(), trust=other.pin)
+    )
     assert result.exit_code == 1
     assert "anchor.missing_on_chain" in failing_keys(result, "anchor")
     # Same deployer and nonce on both chains: same contract address, so the pin still holds.

@@ -28,6 +28,7 @@ from integrity.verify import (
     Status,
     VerificationResult,
     VerifyOptions,
+    load_trust_file,
     verify_path,
     verify_range,
 )
@@ -49,10 +50,12 @@ def day(root: Path, date: dt.date = D4) -> layout.DayLayout:
 
 
 def online(root: Path | None = None, **changes: Any) -> VerifyOptions:
-    """Options reading the vectors' chain snapshot (the datasets root if given)."""
+    """Options reading the vectors' chain snapshot with the vectors' pin (--trust), and the
+    datasets root if given."""
     options = VerifyOptions(
         datasets=DatasetsRoot.at(root) if root is not None else None,
         chain=load_generator().SnapshotChain(SNAPSHOT),
+        trust=load_trust_file(VECTORS / "pins" / "vectores-prueba.json"),
     )
     for name, value in changes.items():
         setattr(options, name, value)
@@ -167,13 +170,14 @@ def test_offline_on_a_fully_forged_day_never_says_publisher_ok(root: Path) -> No
     assert code == 3
     assert any(line.split()[:2] == ["publicador", "OMITIDA"] for line in text.splitlines())
     assert "publicador  OK" not in text  # the old "publicador OK … coinciden con trust.json"
-    # The pin that was used says it came with the data, not from an authority.
-    assert "viene con los datos descargados" in text
+    # The mirror's trust.json is never taken as the pin: without one, no pin was used.
+    assert "Sin pin de confianza" in text and "--trust" in text
+    assert result.pins_used() == []
 
 
 def test_every_verdict_names_the_pin_and_its_origin(root: Path, tmp_path: Path) -> None:
     code, text = verificar(str(day(root).folder), "--offline")
-    assert code == 3 and "Pin tomado de" in text and "trust.json" in text
+    assert code == 3 and "Sin pin de confianza" in text and "Pin tomado de" not in text
     pin = tmp_path / "pin.json"
     shutil.copyfile(root / layout.TRUST_FILE, pin)
     code, text = verificar(str(day(root).folder), "--offline", "--trust", str(pin))
@@ -538,3 +542,38 @@ def test_a_pretty_printed_proof_with_a_long_first_field_is_still_a_proof(
     result = verify_path(target, online(root))
     assert result.exit_code == 0, [n.key for c in result.all_checks() for n in c.notes]
     assert keys(result, "inclusion") == ["inclusion.proof_ok"]
+
+
+# --------------------------------------------------------------------------- 2 · complete ranges
+
+
+def test_a_range_asks_the_registry_about_every_date_and_names_late_and_corrected_days(
+    root: Path,
+) -> None:
+    """The registry, not index.json, says which days exist: a day it holds but the download
+    lacks is FALLA naming the day; late publications and corrections are listed."""
+    snapshot = orjson.loads(orjson.dumps(SNAPSHOT))
+    entries = snapshot["entries"]
+    assert [entry["day"] for entry in entries] == [day_number(d) for d in (D3, D4, D5, D6)]
+    entries[1]["kind"] = 2  # D4 anchored late
+    entries[2]["kind"] = 3  # D5's latest entry is a correction
+    later = dt.date(2025, 3, 8)
+    entries.append(entries[3] | {"seq": 5, "day": day_number(later), "blockNumber": 9})
+    options = online(root, chain=load_generator().SnapshotChain(snapshot))
+    result = verify_range(DatasetsRoot.at(root), D3, later, options)
+    assert result.exit_code == 1
+    missing = [n for n in result.checks["anchor"].notes if n.key == "range.anchored_missing"]
+    assert [n.params["date"] for n in missing] == [later.isoformat()]
+    assert "2025-03-08" in missing[0].text("es") and "falta" in missing[0].text("es")
+    notes = {n.key: n for n in result.checks["anchor"].notes}
+    assert notes["range.late"].params["dates"] == D4.isoformat()
+    assert notes["range.corrected"].params["dates"] == D5.isoformat()
+    assert "range.registry_ok" not in notes
+    # Without a pin the registry is not asked, and the range cannot be VERIFICADO.
+    unpinned = verify_range(DatasetsRoot.at(root), D3, D6, online(root, trust=None))
+    assert unpinned.exit_code == 2
+    assert "range.registry_no_pin" in [n.key for n in unpinned.checks["anchor"].notes]
+    # With the pin and the vectors' own snapshot, the 4 days are complete.
+    complete = verify_range(DatasetsRoot.at(root), D3, D6, online(root))
+    assert complete.exit_code == 0
+    assert "range.registry_ok" in [n.key for n in complete.checks["anchor"].notes]

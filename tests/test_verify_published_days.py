@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 
 from integrity import layout
-from integrity.verify import DatasetsRoot, VerifyOptions, Web3ChainAccess, verify_path, verify_range
+from integrity.verify import (
+    DatasetsRoot,
+    PinSource,
+    TrustPin,
+    VerifyOptions,
+    Web3ChainAccess,
+    verify_path,
+    verify_range,
+)
+from integrity.verify.trust import devchain_pin_path, load_pin
 
 DAYS = [dt.date(2026, 10, 26) + dt.timedelta(days=n) for n in range(7)]
 DATASET = layout.DEFAULT_DATASET
@@ -52,9 +61,11 @@ def options(published: Path) -> Iterator[VerifyOptions]:
     from integrity.devchain import DevChain
 
     with DevChain(published / "devchain").read_only() as chain:
+        pin = load_pin(devchain_pin_path(published / "devchain"))
         yield VerifyOptions(
             datasets=DatasetsRoot.at(published / "datasets"),
             chain=Web3ChainAccess(chain.web3(), dev_chain=True),
+            pins=(TrustPin.from_pin(pin, PinSource.DEVCHAIN),),
         )
 
 

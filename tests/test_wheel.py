@@ -182,3 +182,28 @@ def test_verificar_gives_a_vectors_expected_exit_code(installed: Installed, name
     assert "Traceback" not in completed.stderr
     if case["exitCode"] == 0:
         assert "Veredicto: VERIFICADO." in completed.stdout
+
+
+def test_publicar_config_runs_from_the_wheel(installed: Installed) -> None:
+    completed = installed.run("publicar", "config", "--json")
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    settings = {row["name"]: row for row in orjson.loads(completed.stdout)["settings"]}
+    assert settings["identity.ocid_prefix"]["value"] == "ocds-213czf"
+    assert settings["identity.ocid_prefix"]["source"] == "default"
+    assert len(settings) > 40
+
+
+def test_the_production_profile_refuses_the_defaults_from_the_wheel(installed: Installed) -> None:
+    env = {**installed.env, "PERUCOMPRAS_PROFILE": "production"}
+    completed = subprocess.run(
+        [str(installed.venv / "bin" / "publicar"), "run"],
+        capture_output=True,
+        text=True,
+        cwd=installed.workdir,
+        env=env,
+        timeout=120,
+    )
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert "identity.ocid_prefix" in completed.stderr and "Traceback" not in completed.stderr
+    assert not any(installed.workdir.iterdir())  # refused before touching any file

@@ -10,20 +10,29 @@ VERIFICADO unless the registry itself holds the day. Offline, neither the anchor
 publisher is checked (both OMITIDA, exit 3): comparing a downloaded receipt with a downloaded
 ``trust.json`` proves nothing.
 
-The receipt's transaction fields (``txHash``, ``blockNumber``) are shown as not checked:
-``check_receipt_transaction`` is where the online check of the transaction slots in.
+Online, the receipt's transaction (``txHash``, ``blockNumber``) is checked too
+(``check_receipt_transaction``: it exists, succeeded in that block and the pinned registry
+emitted this entry); offline or when the node cannot say, it is shown as not checked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from integrity import layout
 from integrity.keys import dataset_id, day_number
 from integrity.manifest import Manifest
-from integrity.verify._chain import AnchorReader, StoredEntry, latest_entry_call
+from integrity.verify._chain import (
+    PUBLISHED_TOPIC,
+    AnchorReader,
+    ReceiptReader,
+    StoredEntry,
+    TxReceipt,
+    latest_entry_call,
+)
 from integrity.verify._context import DayContext
 from integrity.verify._days import impossible_day
 from integrity.verify._io import printable
@@ -43,6 +52,7 @@ from integrity.verify._values import first_field, hex32, same_address, short
 
 PENDING = "pendiente"
 KIND_KEYS = {1: "anchor.kind_first", 2: "anchor.kind_late", 3: "anchor.kind_correction"}
+_TX_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 MAX_SUPERSEDED_READS = 32  # corrections of one day followed back when a digest is not the latest
 
 
@@ -134,7 +144,6 @@ def check_anchor(
         _check_previous_manifest(anchor, manifest, previous_manifest)
     if anchor_record is not None:
         _check_receipt(anchor, anchor_record, expected)
-        check_receipt_transaction(anchor, anchor_record, options)
     if trust is None:
         if choice.problem is None:
             publisher.skip(SkipReason.UNAVAILABLE, "publisher.no_trust")
@@ -149,7 +158,9 @@ def check_anchor(
             "0x" + expected.digest,
         )
     pending = _is_pending(anchor_record)
+    unchecked = anchor_record or {}
     if options.offline:
+        check_receipt_transaction(anchor, unchecked, None, None, expected)
         _skip_offline(anchor, publisher)
         if pending:
             _skip_pending(anchor, expected)
@@ -158,6 +169,7 @@ def check_anchor(
         _skip_unread(publisher)
         return
     if registry is None:
+        check_receipt_transaction(anchor, unchecked, None, None, expected)
         anchor.skip(SkipReason.UNAVAILABLE, "anchor.no_contract")
         return
     read = _read_registry(result, options, registry, expected, with_publisher=trust is not None)
@@ -167,6 +179,7 @@ def check_anchor(
         return
     if trust is not None:
         _check_registry_publisher(publisher, trust, registry, read.publisher)
+    check_receipt_transaction(anchor, unchecked, read.reader, registry, expected)
     if read.stored is None:
         _explain_absent_anchor(anchor, read.latest, anchor_record, expected)
     else:
@@ -174,23 +187,64 @@ def check_anchor(
 
 
 def check_receipt_transaction(
-    anchor: CheckResult, record: dict[str, Any], options: VerifyOptions
+    anchor: CheckResult,
+    record: dict[str, Any],
+    reader: AnchorReader | None,
+    registry: _Registry | None,
+    expected: _Expected,
 ) -> None:
-    """The receipt's transaction (``txHash``, ``blockNumber``): shown as not checked.
-
-    This is where the online check goes (the transaction exists, called the pinned registry
-    and emitted this entry, read through ``options.chain``); until then it is reported as
-    "no comprobado" online and offline.
-    """
+    """The receipt's transaction (``txHash``, ``blockNumber``), online: it exists and
+    succeeded, in that block, and the pinned registry emitted this entry (``Published`` with
+    the dataset, day and digest). Offline, or when the chain cannot say: "no comprobado"."""
     tx_hash = record.get("txHash")
     block = first_field(record, "blockNumber", "block_number")
     if tx_hash is None and block is None:
         return
-    anchor.ok(
-        "anchor.receipt_unchecked",
-        tx=printable(tx_hash if tx_hash is not None else "-", 80),
-        block=printable(block if block is not None else "-", 20),
-    )
+    shown = {
+        "tx": printable(tx_hash if tx_hash is not None else "-", 80),
+        "block": printable(block if block is not None else "-", 20),
+    }
+    if reader is None or registry is None or tx_hash is None:
+        anchor.ok("anchor.receipt_unchecked", **shown)
+        return
+    if not isinstance(tx_hash, str) or not _TX_HASH.match(tx_hash):
+        anchor.fail("anchor.receipt_tx_bad", **shown)
+        return
+    if not isinstance(reader, ReceiptReader):
+        anchor.ok("anchor.receipt_unchecked", **shown)
+        return
+    try:
+        receipt = reader.transaction_receipt(tx_hash)
+    except Exception:  # the node cannot say: the registry read already decided the anchor
+        anchor.ok("anchor.receipt_unchecked", **shown)
+        return
+    problem = _transaction_problem(receipt, block, registry, expected)
+    if problem is None:
+        anchor.ok("anchor.receipt_ok", **shown)
+    else:
+        anchor.fail(problem, **shown, contract=registry.contract)
+
+
+def _transaction_problem(
+    receipt: TxReceipt | None, block: Any, registry: _Registry, expected: _Expected
+) -> str | None:
+    """Why the receipt's transaction is not the one that anchored this manifest, if it is not."""
+    if receipt is None:
+        return "anchor.receipt_tx_missing"
+    if receipt.status != 1:
+        return "anchor.receipt_tx_failed"
+    if isinstance(block, int) and not isinstance(block, bool) and block != receipt.block_number:
+        return "anchor.receipt_tx_block"
+    contract = registry.contract.lower().removeprefix("0x")
+    wanted = (PUBLISHED_TOPIC, expected.dataset_id.hex(), f"{expected.day_number:064x}")
+    for log in receipt.logs:
+        if log.address != contract or log.topics[:3] != wanted:
+            continue
+        if log.data[128:192] == expected.digest:  # data: seq, kind, digest, supersedes
+            return None
+    if receipt.to != contract:
+        return "anchor.receipt_tx_other_contract"
+    return "anchor.receipt_tx_no_entry"
 
 
 def _check_previous_manifest(

@@ -27,6 +27,8 @@ ANVIL_CHAIN_ID = 31337
 LATEST_ENTRY_SELECTOR = "10f29447"  # latest_entry(bytes32,uint32)
 GET_ENTRY_SELECTOR = "09297c7a"  # get_entry(bytes32,uint64)
 PUBLISHER_SELECTOR = "8c72c54e"  # publisher()
+# keccak256("Published(bytes32,uint32,uint64,uint8,bytes32,uint64)"): the entry's event.
+PUBLISHED_TOPIC = "acbe1d366cfda7f8074cdc234d8c1f14690a67bed8dfd37b5b0e9b99e007aeec"
 MAX_RPC_ANSWER = 1 << 20
 
 Transport = Callable[[str, list[Any]], Any]
@@ -82,6 +84,50 @@ class DayEntries:
     count: int
 
 
+@dataclass(frozen=True)
+class TxLog:
+    """One event log of a transaction: emitting address, topics and data (lowercase hex)."""
+
+    address: str
+    topics: tuple[str, ...]
+    data: str
+
+
+@dataclass(frozen=True)
+class TxReceipt:
+    """What the verifier needs of a transaction receipt (``eth_getTransactionReceipt``)."""
+
+    status: int
+    block_number: int
+    to: str | None
+    logs: tuple[TxLog, ...]
+
+    @classmethod
+    def of(cls, answer: Any) -> TxReceipt | None:
+        """Decode a JSON-RPC receipt; None for ``null`` (unknown transaction)."""
+        if answer is None:
+            return None
+        if not isinstance(answer, dict):
+            raise ChainUnavailable(
+                Note("anchor.chain_unreachable", {"error": "eth_getTransactionReceipt: bad answer"})
+            )
+        logs = []
+        for log in answer.get("logs") or []:
+            if isinstance(log, dict):
+                topics = tuple(_hex_text(topic) for topic in log.get("topics") or [])
+                logs.append(
+                    TxLog(_hex_text(log.get("address")), topics, _hex_text(log.get("data")))
+                )
+        to = answer.get("to")
+        return cls(
+            status=_int(answer.get("status") or "0x0"),
+            # eth-tester's raw provider answers in snake_case.
+            block_number=_int(answer.get("blockNumber", answer.get("block_number")) or "0x0"),
+            to=_hex_text(to) if to else None,
+            logs=tuple(logs),
+        )
+
+
 class AnchorReader(Protocol):
     """What the verifier needs from a registry (``JsonRpcReader`` or a test double)."""
 
@@ -95,6 +141,13 @@ class AnchorReader(Protocol):
     ) -> StoredEntry | None: ...
 
     def publisher(self) -> str: ...
+
+
+@runtime_checkable
+class ReceiptReader(Protocol):
+    """A reader that can also fetch transaction receipts (online receipt checks)."""
+
+    def transaction_receipt(self, tx_hash: str) -> TxReceipt | None: ...
 
 
 @runtime_checkable
@@ -162,6 +215,13 @@ def _hex_bytes(value: Any) -> bytes:
         return bytes(value)
     text = str(value or "")
     return bytes.fromhex(text.removeprefix("0x").removeprefix("0X"))
+
+
+def _hex_text(value: Any) -> str:
+    """A hex answer as lowercase text without ``0x`` (bytes from in-process providers too)."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).hex()
+    return str(value or "").lower().removeprefix("0x")
 
 
 def _int(value: Any) -> int:
@@ -234,6 +294,10 @@ class JsonRpcReader:
         """The contract's ``publisher()`` address (0x + 40 hex, lowercase)."""
         word = self._call("0x" + PUBLISHER_SELECTOR, "latest", 1)[0]
         return "0x" + word[12:].hex()
+
+    def transaction_receipt(self, tx_hash: str) -> TxReceipt | None:
+        """The mined transaction ``tx_hash`` (None if the node does not know it)."""
+        return TxReceipt.of(self.send("eth_getTransactionReceipt", [tx_hash]))
 
 
 class JsonRpcChainAccess:

@@ -134,6 +134,7 @@ def _check_contents(
     """Integrity of every listed file and SHA256SUMS, coverage, inclusion of the leaves."""
     manifest = ctx.manifest
     assert manifest is not None
+    result.synthetic = manifest.synthetic
     integrity, inclusion = result.checks["integrity"], result.checks["inclusion"]
     check_manifest_fields(integrity, manifest, ctx.dataset, ctx.day)
     for note in unsafe_entries(manifest):

@@ -9,9 +9,16 @@ differ, so one lying node cannot make a forged day VERIFICADO: at worst it makes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from integrity.verify._chain import AnchorReader, ChainAccess, DayEntries, StoredEntry
+from integrity.verify._chain import (
+    AnchorReader,
+    ChainAccess,
+    DayEntries,
+    ReceiptReader,
+    StoredEntry,
+    TxReceipt,
+)
 from integrity.verify._results import ChainUnavailable, Note
 
 
@@ -51,6 +58,15 @@ class AgreeingReader:
     ) -> StoredEntry | None:
         """Entry ``seq`` of the dataset, if every node reports the same."""
         answers = [reader.get_entry(dataset_id, seq, block) for reader in self.readers]
+        if not _same(answers):
+            raise self._disagree()
+        return answers[0]
+
+    def transaction_receipt(self, tx_hash: str) -> TxReceipt | None:
+        """The transaction's receipt, if every node reports the same."""
+        answers = [
+            cast(ReceiptReader, reader).transaction_receipt(tx_hash) for reader in self.readers
+        ]
         if not _same(answers):
             raise self._disagree()
         return answers[0]

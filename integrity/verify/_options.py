@@ -18,9 +18,9 @@ class VerifyOptions:
     """Where the datasets root and trust pins are, how to reach the chain, what to bound.
 
     Which pin is used is decided by ``integrity.verify._pins.choose_pin`` from ``trust``
-    (given by the user), ``pins`` (trusted without being told; default: the official pins
-    installed with the verifier) and, while ``trust_from_data`` is set, the ``trust.json``
-    copy inside the downloaded data.
+    (given by the user) and ``pins`` (trusted without being told; default: the official pins
+    installed with the verifier). The ``trust.json`` copy inside the downloaded data is only
+    compared with that pin, never believed.
     """
 
     datasets: DatasetsRoot | None = None
@@ -30,7 +30,6 @@ class VerifyOptions:
     # Called with (chain_id) when no ChainAccess was given; returns one or raises.
     chain_factory: Callable[[int], ChainAccess] | None = None
     pins: tuple[TrustPin, ...] | None = None
-    trust_from_data: bool = True
     limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
     # The moment of the check (None: now); days not over by then cannot have been published.
     now: dt.datetime | None = None

@@ -6,9 +6,12 @@ Order (first match wins):
 2. ``VerifyOptions.pins``: pins the verifier trusts without being told, for the dataset:
    the official pins installed with it (``integrity.verify.trust.shipped_pins``) and, when
    the CLI found one, the embedded dev chain's pin beside its state. Several for one dataset:
-   the one whose chain and contract the anchor receipt names, else the first official one;
-3. ``trust.json`` in the downloaded data, only while ``VerifyOptions.trust_from_data`` is set
-   (it is a copy for humans, not an authority; every result says so when it was used).
+   the one whose chain and contract the anchor receipt names, else the first official one.
+
+Nothing else: a ``trust.json`` in the downloaded data is never an authority (a forger ships
+one too). It is only compared with the chosen pin (``compare_data_copy``): a copy naming
+another chain, registry or publisher is FALLA ("publicador distinto del oficial"). Without a
+pin a day cannot be VERIFICADO (exit 2, saying how to get the official pin).
 
 Every result records the ``TrustPin`` it used (``source`` and ``origin`` included), so the
 verdict always says which pin decided it.
@@ -40,7 +43,7 @@ class PinSource(StrEnum):
     INSTALLED = "installed"  # shipped with the verifier (package data)
     DEVCHAIN = "devchain"  # beside the embedded dev chain's state
     PAGE = "page"  # embedded in the browser page when it was built
-    DATA = "data"  # trust.json inside the downloaded data: a copy, not an authority
+    DATA = "data"  # trust.json inside the downloaded data: a copy, compared, never believed
 
 
 @dataclass(frozen=True)
@@ -174,27 +177,54 @@ def choose_pin(
     root: DatasetsRoot | None,
     receipt: dict[str, Any] | None = None,
 ) -> PinChoice:
-    """Decide which pin verifies ``dataset`` (see the module docstring for the order)."""
+    """Decide which pin verifies ``dataset`` (see the module docstring for the order); the
+    data's ``trust.json`` copy, when there is one, is compared with it."""
     if options.trust is not None:
-        return PinChoice(options.trust)
-    candidates = [pin for pin in options.trusted_pins() if pin.dataset in (None, dataset)]
-    if candidates:
-        return PinChoice(_prefer(candidates, receipt))
-    if not options.trust_from_data or root is None:
-        return PinChoice(None)
+        pin: TrustPin | None = options.trust
+    else:
+        candidates = [pin for pin in options.trusted_pins() if pin.dataset in (None, dataset)]
+        pin = _prefer(candidates, receipt) if candidates else None
+    return PinChoice(pin, compare_data_copy(pin, root))
+
+
+def compare_data_copy(pin: TrustPin | None, root: DatasetsRoot | None) -> Note | None:
+    """The data's ``trust.json`` against the chosen pin: a failed note when it names another
+    chain, registry or publisher (or cannot be read); None when it agrees or is absent."""
+    if pin is None or root is None:
+        return None
     try:
-        return PinChoice(root.trust())
+        copy = root.trust()
     except (ValueError, PinError) as error:
-        return PinChoice(
-            None,
-            Note(
-                "publisher.trust_invalid",
-                {"trust": "trust.json", "detail": str(error)[:300]},
-                failed=True,
-            ),
+        return Note(
+            "publisher.trust_invalid",
+            {"trust": "trust.json", "detail": str(error)[:300]},
+            failed=True,
         )
     except NoteError as error:
-        return PinChoice(None, error.note)
+        return error.note
+    if copy is None or copy.same_registry(pin):
+        return None
+    differing = [
+        (field_name, actual, expected)
+        for field_name, actual, expected in (
+            ("chainId", copy.chain_id, pin.chain_id),
+            ("contract", copy.contract, pin.contract),
+            ("publisher", copy.publisher, pin.publisher),
+        )
+        if str(actual).lower() != str(expected).lower()
+    ]
+    field_name, actual, expected = differing[0]
+    return Note(
+        "publisher.data_pin_differs",
+        {
+            "source": copy.label,
+            "field": field_name,
+            "actual": str(actual)[:80],
+            "expected": expected,
+            "trust": pin.name or pin.label,
+        },
+        failed=True,
+    )
 
 
 def _prefer(candidates: list[TrustPin], receipt: dict[str, Any] | None) -> TrustPin:

@@ -314,6 +314,7 @@ def combine_proofs(items: list[VerificationResult], target: str) -> Verification
     for name in CHECKS:
         combined.checks[name] = summary_check(name, combined.items)
     combined.dev_chain = any(item.dev_chain for item in combined.items)
+    combined.synthetic = any(item.synthetic for item in combined.items)
     return combined
 
 
@@ -336,6 +337,7 @@ def verify_proof(
         return result
     manifest, line, leaf_index, path, dataset, day = parsed
     result.dataset, result.day = dataset, day
+    result.synthetic = manifest.synthetic
     result.header = Note(
         "header.proof", {"leaf_index": leaf_index, "dataset": dataset, "date": day.isoformat()}
     )

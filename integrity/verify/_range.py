@@ -4,6 +4,11 @@ The days come from ``index.json``; an index entry that cannot be used is reporte
 (FALLA when it is evidence of tampering, such as a folder outside the root or a day that does
 not exist; otherwise the range could not be fully checked) and every other day is still
 checked and reported.
+
+The index is not trusted to be complete: online, the pinned registry is asked for the
+dataset's entries on every date of the period (``latest_entry``), so a day that was anchored
+but is missing from the download is FALLA naming the day, and late publications and
+corrections are reported as such.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 
 from integrity import layout
+from integrity.keys import dataset_id, day_number
 from integrity.manifest import Manifest
 from integrity.verify._datasets import DatasetsRoot, IndexEntry, IndexProblem
 from integrity.verify._day import verify_day
 from integrity.verify._manifest import parse_checked
 from integrity.verify._options import VerifyOptions
+from integrity.verify._pins import choose_pin
 from integrity.verify._results import (
     CHECKS,
     CheckResult,
@@ -27,7 +34,11 @@ from integrity.verify._results import (
     cannot_locate,
     summary_check,
 )
-from integrity.verify._values import hex32
+from integrity.verify._values import hex32, short
+
+# The registry is read once per date of a range; longer ranges are checked in pieces.
+MAX_REGISTRY_DAYS = 3660
+REGISTRY_FIRST_DAY = dt.date(2000, 1, 1)  # the registry refuses earlier days
 
 
 def verify_range(
@@ -80,8 +91,74 @@ def verify_range(
             links.add(day, manifest)
     if links.check.status is Status.OK and days:
         links.check.ok("range.ok", days=len(days))
+    _check_registry_days(result, dataset, start, end, set(index) | listed_days, options)
     _merge_items(result)
     return result
+
+
+def _check_registry_days(
+    result: VerificationResult,
+    dataset: str,
+    start: dt.date,
+    end: dt.date,
+    present: set[dt.date],
+    options: VerifyOptions,
+) -> None:
+    """Ask the pinned registry for every date of the period: an anchored day missing from the
+    download is FALLA; late publications and corrections are named."""
+    if options.offline:
+        return
+    check = result.checks["anchor"]
+    pin = choose_pin(options, dataset, None).pin
+    if pin is None:
+        check.skip(SkipReason.UNAVAILABLE, "range.registry_no_pin")
+        return
+    start = max(start, REGISTRY_FIRST_DAY)
+    last = min(end, (options.now or dt.datetime.now(dt.UTC)).date())
+    span = (last - start).days + 1
+    if span > MAX_REGISTRY_DAYS:
+        check.skip(SkipReason.UNAVAILABLE, "range.registry_too_long", days=MAX_REGISTRY_DAYS)
+        return
+    late: list[str] = []
+    corrected: list[str] = []
+    missing = 0
+    ident = dataset_id(dataset)
+    try:
+        access = options.chain
+        if access is None:
+            if options.chain_factory is None:
+                raise NoteError(Note("anchor.no_rpc", {"chain_id": pin.chain_id}))
+            access = options.chain = options.chain_factory(pin.chain_id)
+        reader = access.reader(pin.chain_id, pin.contract)
+        for offset in range(max(span, 0)):
+            day = start + dt.timedelta(days=offset)
+            entries = reader.latest_entry(ident, day_number(day))
+            if entries.latest is None:
+                continue
+            if day not in present:
+                missing += 1
+                check.fail(
+                    "range.anchored_missing",
+                    date=day.isoformat(),
+                    count=entries.count,
+                    seq=entries.latest.seq,
+                )
+            if entries.latest.kind == 2:
+                late.append(day.isoformat())
+            elif entries.latest.kind == 3:
+                corrected.append(day.isoformat())
+    except NoteError as error:
+        check.skip(SkipReason.UNAVAILABLE, error.note.key, **error.note.params)
+        return
+    except Exception as error:
+        check.skip(SkipReason.UNAVAILABLE, "anchor.chain_unreachable", error=short(error))
+        return
+    if not missing and span > 0:
+        check.ok("range.registry_ok", days=span, start=start.isoformat(), end=last.isoformat())
+    if late:
+        check.ok("range.late", dates=", ".join(late), count=len(late))
+    if corrected:
+        check.ok("range.corrected", dates=", ".join(corrected), count=len(corrected))
 
 
 def _as_day(text: str) -> dt.date | None:
@@ -172,14 +249,16 @@ class _Links:
             )
 
 
+_RANK = {Status.OK: 0, Status.SKIPPED: 1, Status.FAIL: 2}
+
+
 def _merge_items(result: VerificationResult) -> None:
     """Fold the days' checks into the range's own: the worst status wins."""
     for name in CHECKS:
         summary = summary_check(name, result.items)
         own = result.checks[name]
         own.notes.extend(summary.notes)
-        if own.status is Status.OK and summary.status is not Status.OK:
+        if _RANK[summary.status] > _RANK[own.status]:
             own.status, own.skip_reason = summary.status, summary.skip_reason
-        elif own.status is Status.OK:
-            own.status = summary.status
     result.dev_chain = any(item.dev_chain for item in result.items)
+    result.synthetic = any(item.synthetic for item in result.items)

@@ -157,6 +157,7 @@ class VerificationResult:
         default_factory=lambda: {name: CheckResult(name) for name in CHECKS}
     )
     dev_chain: bool = False
+    synthetic: bool = False
     manual_call: ManualCall | None = None
     items: list[VerificationResult] = field(default_factory=list)
     pin: TrustPin | None = None
@@ -277,6 +278,7 @@ class VerificationResult:
             "exitCode": self.exit_code,
             "verdict": {"key": verdict.key, "params": verdict.params, "text": verdict.text(lang)},
             "devChain": self.dev_chain,
+            "synthetic": self.synthetic,
             "pin": [pin.to_json() for pin in self.pins_used()],
             "pinMessages": [
                 {"key": n.key, "params": n.params, "text": n.text(lang)} for n in self.pin_notes()

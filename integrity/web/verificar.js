@@ -488,7 +488,7 @@
     return site.index;
   }
 
-  /** The site's trust.json: a copy that came with the data, used only without an embedded pin. */
+  /** The site's trust.json: a copy that came with the data, only compared with the embedded pin. */
   async function loadTrust() {
     if (site.trust === undefined) {
       const raw = await fetchBytes("trust.json", 64 << 10);
@@ -513,16 +513,29 @@
     return { chainId: Number(chainId), contract, publisher, dataset: data.dataset || null, rpc: [], source: "data", origin: "trust.json", finality: {} };
   }
 
-  /** The pin a verification believes: the embedded one, else the site's trust.json (flagged). */
+  /** The pin a verification believes: only the one embedded when the page was built. The
+   * site's trust.json is a copy that came with the data: compared with the pin (another chain,
+   * registry or publisher is FALLA, "publicador distinto del oficial"), never believed. */
   async function trustFor(result) {
     const pin = embeddedPin();
-    if (pin) return pin;
+    if (!pin) return null;
+    let copy = null;
     try {
-      return await loadTrust();
+      copy = await loadTrust();
     } catch (error) {
       result.checks.publisher.fail("publisher.trust_invalid", { trust: "trust.json", detail: detail(error) });
-      return null;
+      return pin;
     }
+    if (copy) {
+      const fields = [["chainId", copy.chainId, pin.chainId], ["contract", copy.contract, pin.contract], ["publisher", copy.publisher, pin.publisher]];
+      const differing = fields.find(([, actual, expected]) => String(actual).toLowerCase() !== String(expected).toLowerCase());
+      if (differing) {
+        result.checks.publisher.fail("publisher.data_pin_differs", {
+          source: "trust.json", field: differing[0], actual: shown(differing[1], 80), expected: differing[2], trust: pin.name || "verificar.html",
+        });
+      }
+    }
+    return pin;
   }
 
   function indexEntry(index, day) {
@@ -1696,11 +1709,8 @@
       if (nodes) nodes.textContent = text("page.pin_nodes", { nodes: pin.rpc.join(" · ") || "—" });
     } else {
       const invalid = site.pin && site.pin.invalid;
-      line.setAttribute("data-source", site.trust ? "data" : "none");
-      const copy = site.trust
-        ? text("page.trust_line", { chain_id: site.trust.chainId, contract: site.trust.contract, publisher: site.trust.publisher })
-        : "";
-      line.textContent = `${text(invalid ? "page.pin_invalid" : "page.pin_missing")} ${copy}`.trim();
+      line.setAttribute("data-source", "none");
+      line.textContent = text(invalid ? "page.pin_invalid" : "page.pin_missing");
       if (compare) compare.textContent = "";
       if (nodes) nodes.textContent = text("page.pin_no_nodes");
     }
@@ -1742,13 +1752,6 @@
     if (params.get("lang") === "en") lang = "en";
     if (params.has("umbral")) options.streamThreshold = Number(params.get("umbral"));
     embeddedPin();
-    if (!embeddedPin()) {
-      try {
-        await loadTrust();
-      } catch (error) {
-        site.trust = null;
-      }
-    }
     renderStatic();
     const input = document.getElementById("archivo");
     const zone = document.getElementById("zona");

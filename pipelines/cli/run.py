@@ -1,8 +1,18 @@
-"""`publicar run` / `publicar backfill`: materialise daily partitions in date order, in-process."""
+"""`publicar run` / `publicar backfill`: materialise daily partitions in date order, in-process.
+
+A range that cannot run is refused before anything is written, with one line and exit status 2
+(``messages/run.py``): ``--from`` after ``--to`` or before the first partition
+(``history_start``), ``--to`` after today, a directory source that does not exist or holds no
+monthly file; a day whose month has no file stops the run there, the same way. With a folder of
+real files and no ``--to``, the range ends with the newest month in the folder, so
+``publicar run --source DIR --from 2022-01-01`` backfills the whole folder, day by day in date
+order.
+"""
 
 from __future__ import annotations
 
 import argparse
+import calendar
 import datetime as dt
 import sys
 from importlib.resources import files
@@ -10,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from messages import text
+from perucompras.reader import month_of_file, read_source_dir
 from settings import Settings, env_name
 
 HELP = "Extract, check, map, publish and anchor a range of days (default: the last 7 days)."
@@ -91,52 +103,141 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the days in order; stop at the first failed day (days are chained)."""
+def _refuse(key: str, settings: Settings, **params: object) -> int:
+    """One line on stderr (the catalogue's ``run.*`` text) and exit status 2."""
+    print(text(key, settings.lang, **params), file=sys.stderr)
+    return 2
+
+
+def monthly_files(settings: Settings) -> dict[tuple[int, int], list[Path]] | None:
+    """The directory source's monthly files by month (None for generated or downloaded
+    sources, whose files appear as the run needs them)."""
+    if settings.source.kind != "directory":
+        return None
+    months: dict[tuple[int, int], list[Path]] = {}
+    for path in read_source_dir(settings.source_dir):
+        months.setdefault(month_of_file(path), []).append(path)
+    return months
+
+
+def day_range(
+    args: argparse.Namespace, settings: Settings, months: dict[tuple[int, int], list[Path]] | None
+) -> tuple[dt.date, dt.date]:
+    """The days to run: the flags, else the last 7 days; with a folder of real files and no
+    ``--to``, the range ends with the newest month on disk (so a backfill covers the folder,
+    and without flags the run is the last 7 days that have a file)."""
     start, end = default_range()
-    start, end = args.start or max(start, settings.history_start), args.end or end
+    if months and args.end is None:
+        year, month = max(months)
+        end = min(end, dt.date(year, month, calendar.monthrange(year, month)[1]))
+        start = end - dt.timedelta(days=6)
+    return args.start or max(start, settings.history_start), args.end or end
+
+
+def check_range(
+    start: dt.date,
+    end: dt.date,
+    settings: Settings,
+    months: dict[tuple[int, int], list[Path]] | None,
+) -> int | None:
+    """Exit status 2 with one line for a range that cannot run, else None."""
     if start > end:
-        print(f"publicar: --from {start} is after --to {end}", file=sys.stderr)
-        return 2
+        return _refuse("run.from_after_to", settings, start=start, end=end)
     if start < settings.history_start:
-        print(
-            f"publicar: --from {start} is before the first published day "
-            f"{settings.history_start} (history_start; {env_name('history_start')})",
-            file=sys.stderr,
+        return _refuse(
+            "run.before_first_day",
+            settings,
+            start=start,
+            first=settings.history_start,
+            variable=env_name("history_start"),
         )
-        return 2
+    last = dt.datetime.now(ZoneInfo("America/Lima")).date() - dt.timedelta(days=1)
+    if end > last:
+        return _refuse("run.after_last_day", settings, end=end, last=last)
+    if months is None:
+        return None
+    folder = settings.source_dir
+    if not folder.is_dir():
+        return _refuse("run.no_source_folder", settings, folder=folder)
+    if not months:
+        return _refuse("run.no_monthly_files", settings, folder=folder)
+    return None
+
+
+def missing_month(
+    day: dt.date, settings: Settings, months: dict[tuple[int, int], list[Path]] | None
+) -> int | None:
+    """Exit status 2 with one line when a directory source has no monthly file for ``day``."""
+    if months is None or (day.year, day.month) in months:
+        return None
+    first, last = min(months), max(months)
+    return _refuse(
+        "run.no_file_for_day",
+        settings,
+        day=day,
+        month=f"{day:%Y%m}",
+        folder=settings.source_dir,
+        first=f"{first[0]:04d}-{first[1]:02d}",
+        last=f"{last[0]:04d}-{last[1]:02d}",
+    )
+
+
+def plan(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[dt.date, dt.date, dict[tuple[int, int], list[Path]] | None]:
+    """The range to run and, for a directory source, its monthly files by month."""
+    months = monthly_files(settings)
+    start, end = day_range(args, settings, months)
+    return start, end, months
+
+
+def refuse(args: argparse.Namespace, settings: Settings) -> int | None:
+    """Exit status 2 with one line for a range that cannot run (before anything is written,
+    the root's lock included), else None."""
+    if settings.source.kind == "directory" and not settings.source_dir.is_dir():
+        return _refuse("run.no_source_folder", settings, folder=settings.source_dir)
+    start, end, months = plan(args, settings)
+    return check_range(start, end, settings, months)
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the days in date order; stop at the first failed day (days are chained)."""
+    refused = refuse(args, settings)
+    if refused is not None:
+        return refused
+    start, end, months = plan(args, settings)
     home = dagster_home(settings)
     from dagster import DagsterInstance, materialize
 
+    from pipelines.cli.progress import DayProgress
     from pipelines.definitions import ALL_ASSETS
+    from pipelines.partitions import with_history_start
     from pipelines.resources import build_resources
 
+    assets = with_history_start(ALL_ASSETS, settings.history_start)
     resources = build_resources(settings)
     instance = DagsterInstance.from_config(str(home))
     day = start
-    while day <= end:
-        result = materialize(
-            ALL_ASSETS,
-            partition_key=day.isoformat(),
-            resources=resources,
-            instance=instance,
-            tags={"publicar": "run"},
-            raise_on_error=False,
-            run_config={
-                "loggers": {
-                    "console": {"config": {"log_level": "DEBUG" if args.verbose else "ERROR"}}
-                }
-            },
-        )
-        print(_summary(day, result))
-        if not result.success:
-            print(
-                f"publicar: {day} failed; later days were not run (days are chained). "
-                "See the run in the Dagster UI (make ui).",
-                file=sys.stderr,
+    with DayProgress((end - start).days + 1, lang=settings.lang) as progress:
+        while day <= end:
+            refused = missing_month(day, settings, months)
+            if refused is not None:
+                return refused
+            result = materialize(
+                assets,
+                partition_key=day.isoformat(),
+                resources=resources,
+                instance=instance,
+                tags={"publicar": "run"},
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": _level(args)}}}},
             )
-            return 1
-        day += dt.timedelta(days=1)
+            progress.day_done(_summary(day, result), _orders(result))
+            if not result.success:
+                print(text("run.day_failed", settings.lang, day=day), file=sys.stderr)
+                print(f"publicar: {_failure(result)}", file=sys.stderr)
+                return 1
+            day += dt.timedelta(days=1)
     if args.no_bulk:
         return 0
     return materialize_bulk(resources, instance, verbose=args.verbose)
@@ -155,7 +256,7 @@ def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool 
         tags={"publicar": "bulk"},
         raise_on_error=False,
         run_config={
-            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "ERROR"}}}
+            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}}
         },
     )
     if not result.success:
@@ -171,6 +272,31 @@ def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool 
         f"rebuilt={built['rebuilt']}  ({built['folder']})"
     )
     return 0
+
+
+def _level(args: argparse.Namespace) -> str:
+    """Dagster's console log: everything with --verbose, else nothing (no tracebacks: the
+    failure is summed up in one line and kept in the Dagster run)."""
+    return "DEBUG" if args.verbose else "CRITICAL"
+
+
+def _orders(result: Any) -> int:
+    """Source rows of the day a run extracted (0 if extraction failed)."""
+    try:
+        source = result.output_for_node("source_orders").source
+    except Exception:  # a failed run has no output
+        return 0
+    return int(source.source_rows) if source is not None else 0
+
+
+def _failure(result: Any) -> str:
+    """The first failed step and its error message (first line, no traceback)."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            message = (error.message if error else "").strip().splitlines()
+            return f"{event.step_key}: {message[0] if message else 'failed'}"
+    return "failed"
 
 
 def _summary(day: dt.date, result: object) -> str:

@@ -13,8 +13,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from integrity.canonical import canonical_bytes
+from messages import has, text
 from ocds_mappings.identity import OcidScheme
+from ocds_mappings.mapping import AgreementLookup
 from ocds_mappings.schema import CodelistChecker, ReleaseValidator
+from perucompras.agreements import agreement_infos
+from perucompras.quarantine import QUARANTINE_SCHEMA
 from publication.details import details_for_day
 from publication.extract import DaySource
 from publication.state import StateStore, store_path
@@ -27,7 +31,7 @@ from publication.steps.common import (
 from publication.steps.quality import Checked, CheckSpec, checked_details
 from publication.writer import sort_releases
 from quality.coherence import COHERENCE_RULES
-from quality.rules import CheckResult
+from quality.rules import ORDER_LABELS, CheckResult, as_lang, raw_row_column
 from settings import DEFAULT_OCID_PATTERN
 
 OCDS_CHECKS = {
@@ -96,31 +100,33 @@ def _validator(ocds_dir: Path | None) -> ReleaseValidator:
 
 
 def codelist_checks(
-    releases: list[dict[str, Any]], ocds_dir: Path | None = None
+    releases: list[dict[str, Any]], ocds_dir: Path | None = None, lang: str = "es"
 ) -> list[CheckResult]:
     """Closed codelists block; values outside an open codelist are reported."""
     report = _codelists(ocds_dir).report(releases)
     closed = sorted({(i.codelist, i.value) for i in report if not i.open})
     extra = sorted({(i.codelist, i.value) for i in report if i.open})
+
+    def listed(pairs: list[tuple[str, str]]) -> str:
+        return ", ".join(f"{c}={v!r}" for c, v in pairs[:10])
+
     return [
         CheckResult(
             dagster_check_name("ocds.closed_codelists"),
             not closed,
             "block",
-            "todos los valores están en sus listas de códigos cerradas"
+            text("step.closed_codelists_ok", lang)
             if not closed
-            else "fuera de una lista de códigos cerrada: "
-            + ", ".join(f"{c}={v!r}" for c, v in closed[:10]),
+            else text("step.closed_codelists_bad", lang, values=listed(closed)),
             {"values": closed[:50]},
         ),
         CheckResult(
             dagster_check_name("ocds.open_codelists"),
             not extra,
             "warn",
-            "todos los valores están en sus listas de códigos abiertas"
+            text("step.open_codelists_ok", lang)
             if not extra
-            else "fuera de una lista de códigos abierta: "
-            + ", ".join(f"{c}={v!r}" for c, v in extra[:10]),
+            else text("step.open_codelists_bad", lang, values=listed(extra)),
             {"values": extra[:50]},
         ),
     ]
@@ -146,7 +152,9 @@ def map_releases(
     from quality.ocds_checks import check_ocds_day
 
     assert checked.passed_orders is not None and checked.quarantine is not None
+    lang = checked.lang
     store_file = store_path(root, state_dir)
+    agreements = agreement_infos(checked.passed_orders).get
     with StateStore(store_file) as store:
         published = store.published_before(checked.day, checked.passed_orders["order_id"])
         result = map_orders(
@@ -154,10 +162,11 @@ def map_releases(
             ocid_prefix=ocid_prefix,
             ocid_pattern=ocid_pattern,
             published=published,
+            agreements=agreements,
         )
         published_orders = _without_rows(checked.passed_orders, result.quarantine)
         frameworks, basis = _new_framework_releases(
-            store, published_orders, checked.day, ocid_prefix
+            store, published_orders, checked.day, ocid_prefix, agreements
         )
     details, details_held, detail_checks = checked_details(
         details_for_day(
@@ -165,7 +174,9 @@ def map_releases(
             published_orders["order_number"].combine_chunks(),
             checked.day,
             store_file.parent / "cache",
-        )
+            lang=lang,
+        ),
+        lang,
     )
     releases = sort_releases(
         [
@@ -179,9 +190,19 @@ def map_releases(
         ]
     )
     validations = _validator(ocds_dir).validate_many(releases)
+    releases, published_orders, invalid_held = _hold_invalid_orders(
+        releases, validations, published_orders, OcidScheme(ocid_prefix, ocid_pattern), lang
+    )
+    if invalid_held.num_rows:
+        validations = _validator(ocds_dir).validate_many(releases)
     errors = {r["id"]: e for r, e in zip(releases, validations, strict=True) if e}
     quarantine = pa.concat_tables(
-        [checked.quarantine, as_published_quarantine(result.quarantine), details_held]
+        [
+            checked.quarantine,
+            as_published_quarantine(explained(result.quarantine, lang)),
+            invalid_held,
+            details_held,
+        ]
     )
     first_errors = "; ".join(f"{rid}: {errs[0]}" for rid, errs in list(errors.items())[:3])
     checks = [
@@ -189,15 +210,19 @@ def map_releases(
             "releases_schema_valid",
             not errors,
             "block",
-            f"{len(releases)} releases válidas según el esquema OCDS 1.1.5 con extensiones"
+            text("step.releases_valid", lang, count=len(releases))
             if not errors
-            else f"{len(errors)} inválidas: {first_errors}",
+            else text("step.releases_invalid", lang, count=len(errors), first=first_errors),
             {"invalid": len(errors)},
         ),
         *[
             as_step_check(check)
             for check in check_ocds_day(
-                releases, published_orders, prefix=ocid_prefix, ocid_pattern=ocid_pattern
+                releases,
+                published_orders,
+                prefix=ocid_prefix,
+                ocid_pattern=ocid_pattern,
+                lang=as_lang(lang),
             )
         ],
         *[
@@ -206,7 +231,7 @@ def map_releases(
                 releases, published_date=publication_time(checked.day, _cutoff(checked.source))
             )
         ],
-        *codelist_checks(releases, ocds_dir),
+        *codelist_checks(releases, ocds_dir, lang),
         *detail_checks,
     ]
     return Mapped(
@@ -231,32 +256,31 @@ def _cutoff(source: DaySource | None) -> str | None:
 
 
 def _new_framework_releases(
-    store: StateStore, orders: pa.Table, day: dt.date, ocid_prefix: str
+    store: StateStore,
+    orders: pa.Table,
+    day: dt.date,
+    ocid_prefix: str,
+    lookup: AgreementLookup,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """First-stage releases of the agreements this day's orders use for the first time, and
+    """First-stage releases of the agreements no other package holds yet, and
     for each its dating basis (``recorded``, ``agreement_start``, ``first_call_off``).
 
-    The date never depends on where a run starts: a date recorded when the first stage was
-    published; else the agreement's known start; else the earliest formalisation of its
-    orders in every snapshot loaded so far (all monthly files present), not just this run's.
+    ``lookup`` knows every code of the day's orders (from their own labels, enriched by the
+    curated table). The date never depends on where a run starts: a date recorded when the
+    first stage was published; else the agreement's known start; else the earliest
+    formalisation of its orders in every snapshot loaded so far (all monthly files present),
+    not just this run's.
     """
-    from ocds_mappings.mapping import (
-        agreements_first_seen,
-        build_framework_releases,
-        default_agreement_lookup,
-        known_start,
-    )
+    from ocds_mappings.mapping import agreements_first_seen, build_framework_releases, known_start
 
     ocids = OcidScheme(ocid_prefix)
-    lookup = default_agreement_lookup()
     seen_today = agreements_first_seen(orders)
     candidates = {
         code: ocids.framework(code)
         for code in seen_today
         if (agreement := lookup(code)) is not None and agreement.has_code
     }
-    earlier = store.earlier_packages(sorted(candidates.values()), day)
-    already = set().union(*earlier.values()) if earlier else set()
+    already = store.other_packages(sorted(candidates.values()), day)
     new = {code: ocid for code, ocid in candidates.items() if ocid not in already}
     recorded = store.first_stages(new.values())
     first_call_offs = store.first_call_offs(new)
@@ -273,6 +297,77 @@ def _new_framework_releases(
             seen = [d for d in (first_call_offs.get(code), seen_today[code]) if d]
             dates[code], basis[ocid] = min(seen), "first_call_off"
     return build_framework_releases(dates, ocid_prefix=ocid_prefix, agreements=lookup), basis
+
+
+def _hold_invalid_orders(
+    releases: list[dict[str, Any]],
+    validations: list[list[str]],
+    orders: pa.Table,
+    ocids: OcidScheme,
+    lang: str,
+) -> tuple[list[dict[str, Any]], pa.Table, pa.Table]:
+    """A call-off release the schema refuses is a row problem: its order's rows of the day are
+    quarantined (rule ``ocds.release_invalid``) and its releases left out, so the day still
+    publishes. (releases kept, orders kept, quarantine rows)."""
+    bad: dict[str, str] = {}
+    for release, errors in zip(releases, validations, strict=True):
+        ocid = str(release["ocid"])
+        if errors and not ocids.is_framework(ocid) and ocid not in bad:
+            bad[ocid] = errors[0]
+    if not bad:
+        return releases, orders, as_published_quarantine(QUARANTINE_SCHEMA.empty_table())
+    row_ocids = [
+        ocids.call_off(order_id, number)
+        for order_id, number in zip(
+            orders["order_id"].to_pylist(), orders["order_number"].to_pylist(), strict=True
+        )
+    ]
+    held_mask = pa.array([ocid in bad for ocid in row_ocids], pa.bool_())
+    held = orders.filter(held_mask)
+    paths, found = [], []
+    for ocid in (ocid for ocid in row_ocids if ocid in bad):
+        path, _, problem = bad[ocid].partition(": ")
+        paths.append(path.removeprefix("$."))
+        found.append(problem)
+    messages = [
+        text("row.release_invalid", lang, order=f'"{order_id}"', path=path, error=problem)
+        for order_id, path, problem in zip(held["order_id"].to_pylist(), paths, found, strict=True)
+    ]
+    quarantine = pa.table(
+        {
+            "source_file": held["source_file"],
+            "source_line": held["source_line"],
+            "field": pa.array(paths, pa.string()),
+            "rule": pa.array(["ocds.release_invalid"] * held.num_rows, pa.string()),
+            "value": pa.array(found, pa.string()),
+            "message": pa.array(messages, pa.string()),
+            "raw_row": raw_row_column(held),
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+    kept = [release for release in releases if release["ocid"] not in bad]
+    return kept, orders.filter(pc.invert(held_mask)), as_published_quarantine(quarantine)
+
+
+def explained(quarantine: pa.Table, lang: str) -> pa.Table:
+    """The mapping's quarantine in the day's language, with the raw value (``map.<rule>`` texts:
+    the value, the rule in words, what to change); an unknown rule keeps the mapping's text."""
+    if not quarantine.num_rows:
+        return quarantine
+    values: list[str | None] = []
+    messages: list[str] = []
+    for row in quarantine.to_pylist():
+        source = orjson.loads(row["raw_row"]) if row["raw_row"] else {}
+        raw = source.get(row["field"])
+        value = None if raw is None else str(raw)
+        values.append(value)
+        key = f"map.{row['rule']}"
+        column = ORDER_LABELS.get(row["field"], row["field"])
+        shown = f'"{value}"' if value is not None else text("cell.empty", lang)
+        messages.append(text(key, lang, column=column, value=shown) if has(key) else row["message"])
+    index = quarantine.schema.get_field_index
+    quarantine = quarantine.set_column(index("value"), "value", pa.array(values, pa.string()))
+    return quarantine.set_column(index("message"), "message", pa.array(messages, pa.string()))
 
 
 def _row_keys(table: pa.Table) -> pa.Array:

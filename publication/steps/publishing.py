@@ -58,11 +58,13 @@ def publish(
     lang: Lang = "es",
     profile: Profile = "dev",
     synthetic: bool = False,
+    refresh: bool = True,
 ) -> Published:
     """Write the day's files (only from a result whose every blocking check passed).
 
     ``profile`` and ``synthetic`` label every package (``ocds_mappings.identity``): a ``dev``
     run is not an official publication, synthetic source files are not real orders.
+    ``refresh=False`` leaves the site at the root alone (a batch refreshes it once at the end).
     """
     mapped.require_gate()
     from ocds_mappings.dates import day_end, publication_time
@@ -78,6 +80,7 @@ def publish(
     assert checked is not None and checked.source is not None
     assert mapped.quarantine is not None and mapped.published_orders is not None
     source = checked.source
+    synthetic = synthetic or checked.synthetic
     base_url = identity.base_url
     cutoff = source.cutoff or day_end(day)
     metadata = package_metadata(identity, profile=profile, synthetic=synthetic)
@@ -105,6 +108,7 @@ def publish(
         mapped.published_orders.num_rows,
         mapped.quarantine,
         [*checked.checks, *mapped.checks],
+        lang,
     )
     quality["party_name_variants"] = party_name_variants(mapped.published_orders)
     store_file = store_path(root, state_dir)
@@ -134,6 +138,7 @@ def publish(
         quality=quality,
         records=records,
         extra_files={QUALITY_HTML: render_html(quality, lang).encode("utf-8")},
+        synthetic=synthetic,
         datapackage=package_info(
             identity,
             name=f"{dataset}-{day.isoformat()}",
@@ -150,25 +155,26 @@ def publish(
             store.record_published(day, mapped.releases)
             store.record_first_stages(day, mapped.releases, mapped.first_stage_basis)
             store.record_held(day, mapped.quarantine, rules_fingerprint())
-    refresh_site(root, dataset, identity, lang=lang, profile=profile, synthetic=synthetic)
+    if refresh:
+        refresh_site(root, dataset, identity, lang=lang, profile=profile, synthetic=synthetic)
     problems = check_day_files(result.folder, result.manifest)
     checks = [
         CheckResult(
             "files_match_manifest",
             not problems,
             "block",
-            "todos los archivos coinciden con el manifiesto"
-            if not problems
-            else "; ".join(problems),
+            text("step.files_match", lang) if not problems else "; ".join(problems),
         ),
         CheckResult(
             "anchored_day_unchanged",
             not result.differs_from_sources,
             "warn",
-            "el día publicado coincide con las fuentes actuales"
-            if not result.differs_from_sources
-            else "las fuentes cambiaron después de anclar este día: se mantiene tal como se ancló y "
-            "los estados nuevos se publican en el siguiente día (política de publicación)",
+            text(
+                "step.anchored_day_changed"
+                if result.differs_from_sources
+                else "step.anchored_day_unchanged",
+                lang,
+            ),
         ),
     ]
     return Published(

@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from messages import text
 from publication.details import DayDetails
 from publication.extract import DaySource
 from publication.steps.common import (
@@ -19,7 +20,7 @@ from publication.steps.common import (
     dagster_check_name,
 )
 from publication.steps.extraction import Extracted
-from quality.rules import CheckResult, Rule
+from quality.rules import CheckResult, Rule, as_lang
 
 CheckSpec = tuple[str, bool, str]
 
@@ -31,6 +32,8 @@ class Checked(StepResult):
     source: DaySource | None = None
     passed_orders: pa.Table | None = None
     quarantine: pa.Table | None = None
+    synthetic: bool = False
+    lang: str = "es"
 
     def metadata(self) -> dict[str, Any]:
         """Counts shown on the Dagster materialization."""
@@ -82,13 +85,16 @@ def detail_check_specs() -> list[CheckSpec]:
 
 
 def check_quality(extracted: Extracted, day: dt.date) -> Checked:
-    """Apply the row and table rules; failing rows go to quarantine with their rule."""
+    """Apply the row and table rules; failing rows go to quarantine with their rule (texts in
+    the extraction's language)."""
     extracted.require_gate()
+    lang = extracted.lang
     from quality.gate import evaluate_orders
+    from quality.rules import QualityConfig
 
     source = extracted.source
     assert source is not None
-    outcome = evaluate_orders(source.orders, day=day)
+    outcome = evaluate_orders(source.orders, day=day, config=QualityConfig(lang=as_lang(lang)))
     quarantine = pa.concat_tables(
         [as_published_quarantine(source.quarantine), as_published_quarantine(outcome.quarantine)]
     )
@@ -99,9 +105,13 @@ def check_quality(extracted: Extracted, day: dt.date) -> Checked:
             "rows_reconcile",
             reconciles,
             "block",
-            f"{source.source_rows} filas de origen = {passed.num_rows} aprobadas + "
-            f"{quarantine.num_rows} en cuarentena"
-            + ("" if reconciles else ": se perdieron o duplicaron filas"),
+            text(
+                "step.rows_reconcile" if reconciles else "step.rows_do_not_reconcile",
+                lang,
+                source=source.source_rows,
+                passed=passed.num_rows,
+                quarantined=quarantine.num_rows,
+            ),
         ),
         *[as_step_check(c) for c in outcome.checks],
     ]
@@ -112,20 +122,26 @@ def check_quality(extracted: Extracted, day: dt.date) -> Checked:
         source=source,
         passed_orders=passed,
         quarantine=quarantine,
+        synthetic=extracted.synthetic,
+        lang=lang,
     )
 
 
-def checked_details(details: DayDetails) -> tuple[DayDetails, pa.Table, list[CheckResult]]:
+def checked_details(
+    details: DayDetails, lang: str = "es"
+) -> tuple[DayDetails, pa.Table, list[CheckResult]]:
     """Apply the line and quotation gates: failing rows (and the rest of their order) held back."""
     from quality.lines import evaluate_lines
     from quality.quotations import evaluate_quotations
+    from quality.rules import QualityConfig
 
+    config = QualityConfig(lang=as_lang(lang))
     held = [as_published_quarantine(details.quarantine)]
     checks: list[CheckResult] = []
     lines, deliveries, quotations = details.lines, details.deliveries, details.quotations
     counts = dict(details.counts)
     if lines is not None and deliveries is not None:
-        outcome = evaluate_lines(lines)
+        outcome = evaluate_lines(lines, config=config)
         lines = outcome.passed
         deliveries = deliveries.filter(
             pc.is_in(deliveries["order_number"], value_set=lines["order_number"].combine_chunks())
@@ -135,7 +151,7 @@ def checked_details(details: DayDetails) -> tuple[DayDetails, pa.Table, list[Che
         counts["detailLines"] = lines.num_rows
         counts["detailLinesHeldBack"] = outcome.quarantine.num_rows
     if quotations is not None:
-        quoted = evaluate_quotations(quotations)
+        quoted = evaluate_quotations(quotations, config=config)
         quotations = quoted.passed
         held.append(as_published_quarantine(quoted.quarantine))
         checks += [as_step_check(c) for c in quoted.checks]

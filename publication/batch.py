@@ -1,0 +1,171 @@
+"""The day's steps bound to one publication's settings, and the batch path of a backfill.
+
+``DayJob`` carries what every step of a day needs besides the day itself (root, status store,
+identity, ...). The Dagster assets call its methods one step each; ``publish_days`` calls the
+same methods for many days in one process, in date order, each day through every step before
+the next starts (a day's extraction and mapping read what earlier days recorded in the status
+store). So a backfill and a day-by-day run write byte-identical days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from integrity.layout import DayLayout
+from integrity.manifest import load_manifest
+from publication import steps
+from publication.state import StateStore, store_path
+from settings import Identity, Lang, Profile
+
+
+@dataclass(frozen=True)
+class DayJob:
+    """One publication's settings for the day steps (extract, check, map, publish)."""
+
+    root: Path
+    dataset: str
+    identity: Identity
+    state_dir: Path | None = None
+    ocds_dir: Path | None = None
+    lang: Lang = "es"
+    profile: Profile = "dev"
+
+    @property
+    def ocid_prefix(self) -> str:
+        """The ocid prefix of the identity."""
+        return self.identity.ocid_prefix
+
+    @property
+    def ocid_pattern(self) -> str:
+        """The ocid pattern of the identity."""
+        return self.identity.ocid_pattern
+
+    def extract(
+        self, files: list[Path], day: dt.date, *, synthetic: bool = False
+    ) -> steps.Extracted:
+        """Step 1: the day's source rows (``synthetic``: generated files, labelled as such)."""
+        return steps.extract(
+            files,
+            day,
+            root=self.root,
+            state_dir=self.state_dir,
+            lang=self.lang,
+            synthetic=synthetic,
+        )
+
+    @staticmethod
+    def check(extracted: steps.Extracted) -> steps.Checked:
+        """Step 2: the quality gate."""
+        return steps.check_quality(extracted, extracted.day)
+
+    def map(self, checked: steps.Checked, companions: dict[str, Path]) -> steps.Mapped:
+        """Step 3: OCDS releases, validated."""
+        return steps.map_releases(
+            checked,
+            ocid_prefix=self.ocid_prefix,
+            ocid_pattern=self.ocid_pattern,
+            root=self.root,
+            state_dir=self.state_dir,
+            ocds_dir=self.ocds_dir,
+            companions=companions,
+        )
+
+    def publish(self, mapped: steps.Mapped, *, refresh_site: bool = True) -> steps.Published:
+        """Step 4: the day's files, atomically (the site refreshed unless told otherwise)."""
+        return steps.publish(
+            mapped,
+            root=self.root,
+            dataset=self.dataset,
+            day=mapped.day,
+            identity=self.identity,
+            state_dir=self.state_dir,
+            ocds_dir=self.ocds_dir,
+            lang=self.lang,
+            profile=self.profile,
+            refresh=refresh_site,
+        )
+
+
+@dataclass(frozen=True)
+class DayRun:
+    """Every step's result for one day (``published`` is None when a gate stopped it)."""
+
+    day: dt.date
+    extracted: steps.Extracted
+    checked: steps.Checked | None
+    mapped: steps.Mapped | None
+    published: steps.Published | None
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """Blocking failures of the last step that ran."""
+        last = self.published or self.mapped or self.checked or self.extracted
+        return last.failures
+
+    @property
+    def orders(self) -> int:
+        """Source rows of the day (parsed and quarantined)."""
+        source = self.extracted.source
+        return source.source_rows if source else 0
+
+
+def run_day(
+    job: DayJob,
+    day: dt.date,
+    files: list[Path],
+    companions: dict[str, Path],
+    *,
+    synthetic: bool = False,
+    refresh_site: bool = True,
+) -> DayRun:
+    """Every step of one day, in order, stopping at the first closed gate."""
+    extracted = job.extract(files, day, synthetic=synthetic)
+    if not extracted.gate_passed:
+        return DayRun(day, extracted, None, None, None)
+    checked = job.check(extracted)
+    if not checked.gate_passed:
+        return DayRun(day, extracted, checked, None, None)
+    mapped = job.map(checked, companions)
+    if not mapped.gate_passed:
+        return DayRun(day, extracted, checked, mapped, None)
+    published = job.publish(mapped, refresh_site=refresh_site)
+    return DayRun(day, extracted, checked, mapped, published)
+
+
+def publish_days(
+    job: DayJob,
+    days: Iterable[dt.date],
+    sources: Callable[[dt.date], tuple[list[Path], dict[str, Path]]],
+    *,
+    synthetic: bool = False,
+) -> Iterator[DayRun]:
+    """Run ``days`` in date order, one after the other (the site is not refreshed: the caller
+    does it once); stops after the first day whose gate closed (days are chained)."""
+    for day in sorted(set(days)):
+        files, companions = sources(day)
+        run = run_day(job, day, files, companions, synthetic=synthetic, refresh_site=False)
+        yield run
+        if run.failures:
+            return
+
+
+def finished_days(job: DayJob, days: Iterable[dt.date]) -> set[dt.date]:
+    """Days already published and finally anchored with their current manifest.
+
+    A re-run (after a crash) skips them: a day is anchored only after every step of it,
+    status store included, has completed, and an anchored day is never rewritten.
+    """
+    wanted = sorted(set(days))
+    if not wanted:
+        return set()
+    with StateStore(store_path(job.root, job.state_dir)) as store:
+        rows = store.anchor_rows(job.dataset, states=("FINAL",), days=wanted)
+    done = set()
+    for row in rows:
+        manifest = DayLayout(job.root, job.dataset, row.day).manifest
+        if manifest.exists() and load_manifest(manifest).sha256 == row.digest:
+            done.add(row.day)
+    return done

@@ -1,0 +1,116 @@
+"""Run `publicar backfill` as an operator does (a subprocess) and read what it published."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from integrity.devchain import DevChain
+from integrity.layout import DayLayout
+from integrity.manifest import load_manifest
+from integrity.verify import verify_day_files
+
+PUBLICAR = Path(sys.executable).parent / "publicar"
+DATASET = "perucompras-ocam"
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """The caller's environment without PERUCOMPRAS_* variables, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERUCOMPRAS_")}
+    env.update({f"PERUCOMPRAS_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+def backfill_command(root: Path, start: dt.date, end: dt.date, orders_per_month: int) -> list[str]:
+    """`publicar backfill` of a synthetic range into ``root`` (no bulk files)."""
+    return [
+        str(PUBLICAR),
+        "backfill",
+        "--source",
+        "synthetic",
+        "--orders-per-month",
+        str(orders_per_month),
+        "--from",
+        start.isoformat(),
+        "--to",
+        end.isoformat(),
+        "--datasets",
+        str(root),
+        "--devchain",
+        str(devchain_dir(root)),
+        "--no-bulk",
+    ]
+
+
+def devchain_dir(root: Path) -> Path:
+    """The embedded chain the tests give a datasets root (beside it)."""
+    return root.parent / ".test-devchain"
+
+
+def run_backfill(
+    workdir: Path, root: Path, start: dt.date, end: dt.date, orders_per_month: int
+) -> subprocess.CompletedProcess[str]:
+    """Run a backfill to its end (stdout is a pipe: one plain line per day)."""
+    return subprocess.run(
+        backfill_command(root, start, end, orders_per_month),
+        cwd=workdir,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+def day_files(root: Path, day: dt.date) -> dict[str, str]:
+    """SHA-256 of every file of a day folder but its anchor receipt (which names the
+    transaction: a batch and a single-day transaction differ there by design)."""
+    folder = DayLayout(root, DATASET, day).folder
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.endswith("-anchor.json")
+    }
+
+
+def indexed_days(root: Path) -> list[dict[str, object]]:
+    """The days ``index.json`` lists (what a reader sees)."""
+    index = root / "index.json"
+    if not index.exists():
+        return []
+    return list(json.loads(index.read_text())["days"])
+
+
+def check_visible_days_complete(root: Path) -> list[str]:
+    """Problems of any day a reader can find through ``index.json`` (empty: all complete)."""
+    problems = []
+    for entry in indexed_days(root):
+        day = dt.date.fromisoformat(str(entry["date"]))
+        layout = DayLayout(root, DATASET, day)
+        if not layout.manifest.exists():
+            problems.append(f"{day}: listed without a manifest")
+            continue
+        found = verify_day_files(layout.folder, load_manifest(layout.manifest)).problems()
+        problems += [f"{day}: {p}" for p in found]
+    return problems
+
+
+def registry_counts(root: Path, days: list[dt.date]) -> dict[dt.date, int]:
+    """Entries per day in the registry of the root's dev chain (anvil started and stopped by
+    PID)."""
+    chain = DevChain(devchain_dir(root), dataset=DATASET)
+    chain.start()
+    try:
+        client = chain.client()
+        return {day: client.count(DATASET, day, "latest") for day in days}
+    finally:
+        chain.stop()
+
+
+def read_anchor(root: Path, day: dt.date) -> dict[str, object]:
+    """The day's ``anchor.json`` receipt."""
+    return dict(json.loads(DayLayout(root, DATASET, day).anchor.read_text()))

@@ -1,0 +1,139 @@
+"""`publicar run` at the operator's edges: one clear line and exit status 2, never a traceback;
+Dagster partitions that start when the data starts; a backfill over a folder in date order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perucompras.synthetic import generate_month
+
+PUBLICAR = Path(sys.executable).parent / "publicar"
+
+
+def _publicar(
+    workdir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PERUCOMPRAS_")}
+    return subprocess.run(
+        [str(PUBLICAR), "run", *args],
+        cwd=workdir,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _refused(done: subprocess.CompletedProcess, *words: str) -> str:
+    """Exit 2, nothing on stdout, exactly one line on stderr naming ``words``."""
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    return lines[0]
+
+
+@pytest.fixture
+def real_folder(tmp_path: Path, sample_dir: Path) -> Path:
+    """A folder holding the real January 2022 sample as its month's file."""
+    folder = tmp_path / "real"
+    folder.mkdir()
+    shutil.copy(
+        sample_dir / "ReportePCBienes202201.sample.csv", folder / "ReportePCBienes202201.csv"
+    )
+    return folder
+
+
+def test_from_before_the_first_partition(tmp_path: Path) -> None:
+    done = _publicar(
+        tmp_path,
+        "--from",
+        "2023-12-31",
+        "--to",
+        "2024-01-02",
+        env={"PERUCOMPRAS_HISTORY_START": "2024-01-01", "PERUCOMPRAS_LANG": "en"},
+    )
+    _refused(done, "2023-12-31", "first publishable day 2024-01-01", "PERUCOMPRAS_HISTORY_START")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_from_before_the_data_starts_is_refused_by_the_settings(tmp_path: Path) -> None:
+    done = _publicar(tmp_path, "--from", "2021-12-31", "--to", "2022-01-01")
+    _refused(done, "2021-12-31", "2022-01-01")
+
+
+def test_a_day_with_no_source_file(tmp_path: Path, real_folder: Path) -> None:
+    done = _publicar(
+        tmp_path, "--source", str(real_folder), "--from", "2022-02-01", "--to", "2022-02-03"
+    )
+    _refused(done, "2022-02-01", "ReportePCBienes202202", str(real_folder), "2022-01")
+    assert not (tmp_path / "datasets").exists()
+
+
+def test_a_source_folder_without_monthly_files(tmp_path: Path) -> None:
+    empty = tmp_path / "vacia"
+    empty.mkdir()
+    (empty / "notas.csv").write_text("x\n")
+    done = _publicar(tmp_path, "--source", str(empty), "--from", "2022-01-01", "--to", "2022-01-02")
+    _refused(done, str(empty), "ReportePCBienes")
+    missing = _publicar(tmp_path, "--source", str(tmp_path / "no-existe"))
+    _refused(missing, str(tmp_path / "no-existe"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vacia"]
+
+
+def test_to_after_the_last_complete_day(tmp_path: Path) -> None:
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    done = _publicar(tmp_path, "--from", "2026-01-01", "--to", tomorrow.isoformat())
+    _refused(done, tomorrow.isoformat())
+
+
+def test_range_in_reverse(tmp_path: Path) -> None:
+    _refused(_publicar(tmp_path, "--from", "2026-01-05", "--to", "2026-01-01"), "2026-01-05")
+
+
+def test_partitions_start_at_history_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines import definitions
+
+    for name in list(os.environ):
+        if name.startswith("PERUCOMPRAS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PERUCOMPRAS_HISTORY_START", "2024-03-01")
+    defs = definitions.defs()
+    job = defs.resolve_job_def("publicar_dia")
+    assert job.partitions_def is not None
+    keys = job.partitions_def.get_partition_keys()
+    assert keys[0] == "2024-03-01"
+    monkeypatch.delenv("PERUCOMPRAS_HISTORY_START")
+    assert (
+        definitions.defs().resolve_job_def("publicar_dia").partitions_def.get_partition_keys()[0]
+        == "2022-01-01"
+    )
+
+
+@pytest.mark.chain
+def test_backfill_over_a_folder_runs_in_date_order_and_labels_synthetic_days(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "fuente"
+    generate_month(2026, 1, folder, orders=60)
+    generate_month(2026, 2, folder, orders=60)
+    done = _publicar(tmp_path, "--source", str(folder), "--from", "2026-02-26", "--no-bulk")
+    assert done.returncode == 0, done.stderr
+    days = [line.split()[0] for line in done.stdout.splitlines()]
+    assert days == ["2026-02-26", "2026-02-27", "2026-02-28"]  # ends with the folder's newest month
+    index = json.loads((tmp_path / "datasets" / "index.json").read_text())
+    assert [day["date"] for day in index["days"]] == days
+    assert all(day["synthetic"] for day in index["days"])  # generated files are labelled
+    landing = (tmp_path / "datasets" / "index.html").read_text(encoding="utf-8")
+    assert "Datos sintéticos" in landing
