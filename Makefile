@@ -7,7 +7,7 @@ DATASETS := datasets
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install browser run test test-fast lint ui serve clean-data
+.PHONY: install browser run test test-fast lint ui serve clean-data bench
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -52,6 +52,11 @@ lint: install
 	$(VENV)/bin/mypy || status=1; \
 	$(VENV)/bin/lint-imports || status=1; \
 	exit $$status
+
+# Benchmarks side by side with peer tools; rewrites benchmarks/README.md (not run by CI).
+# BENCH_FLAGS=--quick for smaller inputs.
+bench: install
+	$(PY) benchmarks/run.py $(BENCH_FLAGS)
 
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

@@ -21,7 +21,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,12 @@ from perucompras.quarantine import (
 )
 
 SEPARATOR = ";"
+BOM = b"\xef\xbb\xbf"
+# Monthly files are read in blocks of this many bytes (~30k rows): peak memory is the result
+# plus one block's intermediate arrays, never the whole file's text.
+READ_BLOCK_BYTES = 16 << 20
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 READABLE_CHECK = "source_files_readable"
 LIMA_OFFSET = "-05:00"
 ISO_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -346,22 +352,14 @@ def _check_header(path: Path, header_line: str, lang: str = "es") -> _Header:
     return _Header(positions, len(names), prefix, tuple(raw for raw in ignored if raw))
 
 
-def _split_lines(text_value: str) -> tuple[str, pa.Array]:
-    """Return the header line and the data lines (CR of CRLF removed) as an Arrow array."""
-    lines = text_value.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    data = (
-        pa.array(lines[1:], pa.large_string())
-        if len(lines) > 1
-        else pa.array([], pa.large_string())
-    )
-    data = pc.replace_substring_regex(data, r"\r$", "")
-    return lines[0], data.cast(pa.string())
+def _line_array(lines: list[str]) -> pa.Array:
+    """Data lines as an Arrow string array, the CR of a CRLF line end removed."""
+    data = pc.replace_substring_regex(pa.array(lines, pa.large_string()), r"\r$", "")
+    return data.cast(pa.string())
 
 
-def _detect_date_format(columns: dict[str, pa.Array]) -> str:
-    """Pick the date format matched by most non-empty date values of the file."""
+def _date_votes(columns: dict[str, pa.Array]) -> Counter[str]:
+    """Date values matching each date format, summed over the date columns."""
     votes: Counter[str] = Counter()
     for column in DATE_COLUMNS:
         for date_format, pattern in DATE_PATTERNS.items():
@@ -371,6 +369,11 @@ def _detect_date_format(columns: dict[str, pa.Array]) -> str:
                 ).as_py()
                 or 0
             )
+    return votes
+
+
+def _pick_date_format(votes: Counter[str]) -> str:
+    """The date format matched by most date values of the file (ISO when none matched)."""
     if not votes or votes.most_common(1)[0][1] == 0:
         return ISO_DATE_FORMAT
     return votes.most_common(1)[0][0]
@@ -457,49 +460,246 @@ def _damaged_fragment(lines: pa.Array) -> pa.Array:
     return pc.struct_field(parts, "near")
 
 
-def _columns(
-    lines: pa.Array, header: _Header, row_count: int
-) -> tuple[dict[str, pa.Array], pa.Array, pa.Array, str]:
-    """Split rows into named columns (absent optional columns empty); (columns, field count,
-    well-shaped mask, field prefix)."""
+def _split(lines: pa.Array, header: _Header) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(field count, well-shaped mask, flat fields with malformed rows padded to empty fields)."""
     fields = pc.split_pattern(lines, SEPARATOR)
     field_count = pc.list_value_length(fields)
     well_shaped = pc.equal(field_count, header.width)
     padded = pc.if_else(well_shaped, fields, pa.scalar([""] * header.width, pa.list_(pa.string())))
-    flat = pc.list_flatten(padded)
-    prefix = header.prefix
-    if not prefix and row_count and header.width > 1:
-        second = pc.take(flat, pa.array(np.arange(1, len(flat), header.width, dtype=np.int64)))
-        tabbed = pc.sum(pc.starts_with(second, "\t")).as_py() or 0
-        prefix = "\t" if tabbed * 2 > pc.sum(well_shaped).as_py() else ""
-    columns: dict[str, pa.Array] = {}
-    for column in COLUMNS:
-        index = header.positions.get(column)
-        if index is None:
-            columns[column] = pa.array([""] * row_count, pa.string())
+    return field_count, well_shaped, pc.list_flatten(padded)
+
+
+def _column_values(
+    flat: pa.Array, header: _Header, column: str, row_count: int, prefix: str
+) -> pa.Array:
+    """One named column (empty when the header lacks it), without the field prefix."""
+    index = header.positions.get(column)
+    if index is None:
+        return pa.array([""] * row_count, pa.string())
+    values = pc.take(flat, pa.array(np.arange(index, len(flat), header.width, dtype=np.int64)))
+    if prefix and index > 0:
+        values = pc.replace_substring_regex(values, r"^\t", "")
+    return values
+
+
+def _columns(
+    lines: pa.Array, header: _Header, row_count: int, prefix: str
+) -> tuple[dict[str, pa.Array], pa.Array, pa.Array]:
+    """Split rows into named columns (absent optional columns empty); (columns, field count,
+    well-shaped mask)."""
+    field_count, well_shaped, flat = _split(lines, header)
+    columns = {
+        column: _column_values(flat, header, column, row_count, prefix) for column in COLUMNS
+    }
+    return columns, field_count, well_shaped
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    """How a file's bytes decode, decided over the whole file (the rules of ``decode_text``)."""
+
+    name: str
+    codec: str
+    errors: str
+    bom: bool
+
+    def decode(self, block: bytes) -> str:
+        """One block of whole lines as text (control characters as U+FFFD)."""
+        return _clean(block.decode(self.codec, errors=self.errors))
+
+
+def _line_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
+    """The file's bytes in blocks of whole lines (each but the last ends with LF)."""
+    carry = b""
+    with path.open("rb") as handle:
+        while block := handle.read(block_bytes):
+            buffer = carry + block
+            cut = buffer.rfind(b"\n")
+            if cut < 0:
+                carry = buffer
+                continue
+            carry = buffer[cut + 1 :]
+            yield buffer[: cut + 1]
+    if carry:
+        yield carry
+
+
+def _text_blocks(path: Path, encoding: _Encoding, block_bytes: int) -> Iterator[list[str]]:
+    """The file's lines (as ``text.split("\\n")``, a final empty one dropped), block by block."""
+    for number, block in enumerate(_line_blocks(path, block_bytes)):
+        if number == 0 and encoding.bom:
+            block = block[len(BOM) :]
+        lines = encoding.decode(block).split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        yield lines
+
+
+def _scan_bytes(path: Path, block_bytes: int, lang: str) -> tuple[str, int, _Encoding]:
+    """(SHA-256, size, encoding) in one pass; the refusals of ``decode_text``, same messages."""
+    name = path.name
+    hasher = hashlib.sha256()
+    size = nul = sequences = replaced = 0
+    blank, strict, c1 = True, True, False
+    first_nul: int | None = None
+    first_line_nul = False
+    binary: Counter[int] = Counter()
+    bom = False
+    for number, block in enumerate(_line_blocks(path, block_bytes)):
+        hasher.update(block)
+        if number == 0:
+            bom = block.startswith(BOM)
+            first_line_nul = b"\x00" in block.split(b"\n", 1)[0]
+        blank = blank and not block.strip()
+        if b"\x00" in block:
+            nul += block.count(b"\x00")
+            if first_nul is None:
+                first_nul = size + block.index(b"\x00")
+        binary.update(block[m.start()] for m in BINARY_BYTES.finditer(block))
+        body = block[len(BOM) :] if number == 0 and bom else block
+        sequences += len(UTF8_SEQUENCE.findall(body))
+        c1 = c1 or re.search(rb"[\x80-\x9f]", body) is not None
+        try:
+            replaced += body.decode("utf-8").count("\ufffd")
+        except UnicodeDecodeError:
+            strict = False
+            replaced += body.decode("utf-8", errors="replace").count("\ufffd")
+        size += len(block)
+    if blank:
+        raise source_block(name, "source.empty", "source.empty_fix", [], lang, size=size)
+    if first_line_nul or nul * 100 > size:
+        raise source_block(
+            name,
+            "source.binary",
+            "source.binary_fix",
+            [(f"0x{byte:02x}", count) for byte, count in binary.most_common(3)],
+            lang,
+            count=nul,
+            offset=first_nul,
+        )
+    utf8 = "utf-8-sig" if bom else "utf-8"
+    if strict:
+        encoding = _Encoding(utf8, "utf-8", "strict", bom)
+    elif sequences > replaced:
+        encoding = _Encoding(utf8, "utf-8", "replace", bom)
+    elif c1:
+        encoding = _Encoding("cp1252", "cp1252", "replace", False)
+    else:
+        encoding = _Encoding("latin-1", "latin-1", "strict", False)
+    return hasher.hexdigest(), size, encoding
+
+
+def _scan_rows(
+    path: Path, encoding: _Encoding, block_bytes: int, lang: str
+) -> tuple[_Header, str, str]:
+    """(header, field prefix, date format) decided over every row of the file."""
+    header: _Header | None = None
+    tabbed = shaped = rows = 0
+    votes: dict[str, Counter[str]] = {"": Counter(), "\t": Counter()}
+    for block in _text_blocks(path, encoding, block_bytes):
+        if header is None:
+            header = _check_header(path, block.pop(0), lang)
+        if not block:
             continue
-        positions = np.arange(index, len(flat), header.width, dtype=np.int64)
-        values = pc.take(flat, pa.array(positions))
-        if prefix and index > 0:
-            values = pc.replace_substring_regex(values, r"^\t", "")
-        columns[column] = values
-    return columns, field_count, well_shaped, prefix
+        lines = _line_array(block)
+        rows += len(lines)
+        _, well_shaped, flat = _split(lines, header)
+        shaped += pc.sum(well_shaped).as_py() or 0
+        if header.width > 1:
+            second = pc.take(flat, pa.array(np.arange(1, len(flat), header.width, dtype=np.int64)))
+            tabbed += pc.sum(pc.starts_with(second, "\t")).as_py() or 0
+        for prefix, counter in votes.items():
+            dates = {
+                column: _column_values(flat, header, column, len(lines), prefix)
+                for column in DATE_COLUMNS
+            }
+            counter.update(_date_votes(dates))
+    assert header is not None  # a blank file was refused by _scan_bytes
+    prefix = header.prefix
+    if not prefix and rows and header.width > 1:
+        prefix = "\t" if tabbed * 2 > shaped else ""
+    return header, prefix, _pick_date_format(votes[prefix])
 
 
-def read_monthly_file(path: Path, lang: str = "es") -> ReadResult:
+def read_monthly_file(
+    path: Path, lang: str = "es", *, block_bytes: int = READ_BLOCK_BYTES
+) -> ReadResult:
     """Read one monthly file into normalised orders and quarantined rows (never loses a row).
 
-    Messages (quarantine and refusals) are in ``lang``.
+    Messages (quarantine and refusals) are in ``lang``. Streamed in blocks of ``block_bytes``:
+    one pass decides the encoding (hashing the bytes), one the header, field prefix and date
+    format, one parses the rows; the result does not depend on ``block_bytes``.
     """
     path = Path(path)
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    text_value, encoding = decode_text(path, data, lang)
-    header_line, lines = _split_lines(text_value)
-    header = _check_header(path, header_line, lang)
+    # read() allocates its argument up front: never ask for more than the file holds
+    block_bytes = max(min(block_bytes, path.stat().st_size + 1), 2 * len(BOM))
+    digest, size, encoding = _scan_bytes(path, block_bytes, lang)
+    header, field_prefix, date_format = _scan_rows(path, encoding, block_bytes, lang)
+    orders: list[pa.Table] = []
+    quarantine: list[pa.Table] = []
+    process_times: dict[str, int] = {}
+    fragments: Counter[str] = Counter()
+    row_count = damaged_rows = 0
+    for number, block in enumerate(_text_blocks(path, encoding, block_bytes)):
+        lines = _line_array(block[1:] if number == 0 else block)
+        if not len(lines):
+            continue
+        parsed, rejected, damaged = _parse_rows(
+            path,
+            lines,
+            header,
+            lang,
+            first_line=row_count + 2,
+            encoding=encoding.name,
+            field_prefix=field_prefix,
+            date_format=date_format,
+        )
+        row_count += len(lines)
+        damaged_rows += int(pc.sum(pc.is_valid(damaged)).as_py() or 0)
+        fragments.update(v for v in damaged.to_pylist() if v is not None)
+        for item in pc.value_counts(
+            parsed["process_time"].drop_null().combine_chunks()
+        ).to_pylist():
+            process_times[item["values"]] = process_times.get(item["values"], 0) + item["counts"]
+        orders.append(parsed)
+        quarantine.append(rejected)
+    _refuse_if_mostly_damaged(path, damaged_rows, fragments, row_count, encoding.name, lang)
+    most_common = max(process_times, key=process_times.__getitem__) if process_times else None
+    info = SourceFileInfo(
+        name=path.name,
+        sha256=digest,
+        size=size,
+        encoding=encoding.name,
+        date_format=date_format,
+        separator=SEPARATOR,
+        field_prefix=field_prefix,
+        row_count=row_count,
+        process_time=most_common,
+        ignored_columns=header.ignored,
+    )
+    return ReadResult(
+        orders=pa.concat_tables(orders) if orders else ORDER_SCHEMA.empty_table(),
+        quarantine=pa.concat_tables(quarantine) if quarantine else QUARANTINE_SCHEMA.empty_table(),
+        info=info,
+    )
+
+
+def _parse_rows(
+    path: Path,
+    lines: pa.Array,
+    header: _Header,
+    lang: str,
+    *,
+    first_line: int,
+    encoding: str,
+    field_prefix: str,
+    date_format: str,
+) -> tuple[pa.Table, pa.Table, pa.Array]:
+    """Parse consecutive data lines (the first at physical line ``first_line``): orders,
+    quarantined rows, and the damaged fragment of each line (null when none)."""
     row_count = len(lines)
-    source_line = pa.array(np.arange(2, row_count + 2, dtype=np.int64))
-    columns, field_count, well_shaped, field_prefix = _columns(lines, header, row_count)
+    source_line = pa.array(np.arange(first_line, first_line + row_count, dtype=np.int64))
+    columns, field_count, well_shaped = _columns(lines, header, row_count, field_prefix)
 
     def message(key: str, **params: Param) -> pa.Array:
         return render_column(key, lang, row_count, **params)
@@ -513,7 +713,6 @@ def read_monthly_file(path: Path, lang: str = "es") -> ReadResult:
         message("cell.encoding_invalid", encoding=encoding, value=quoted(damaged)),
         damaged,
     )
-    _refuse_if_mostly_damaged(path, damaged, row_count, encoding, lang)
     problems.add(
         pc.invert(well_shaped),
         "*",
@@ -531,7 +730,6 @@ def read_monthly_file(path: Path, lang: str = "es") -> ReadResult:
             "",
         )
 
-    date_format = _detect_date_format(columns)
     parsed_dates: dict[str, pa.Array] = {}
     for column in DATE_COLUMNS:
         iso, failed = _parse_dates(columns[column], date_format)
@@ -640,31 +838,15 @@ def read_monthly_file(path: Path, lang: str = "es") -> ReadResult:
         schema=QUARANTINE_SCHEMA,
     ).filter(bad)
 
-    counts = pc.value_counts(orders["process_time"].drop_null().combine_chunks()).to_pylist()
-    most_common = max(counts, key=lambda item: item["counts"])["values"] if counts else None
-    info = SourceFileInfo(
-        name=path.name,
-        sha256=digest,
-        size=len(data),
-        encoding=encoding,
-        date_format=date_format,
-        separator=SEPARATOR,
-        field_prefix=field_prefix,
-        row_count=row_count,
-        process_time=most_common,
-        ignored_columns=header.ignored,
-    )
-    return ReadResult(orders=orders, quarantine=quarantine, info=info)
+    return orders, quarantine, damaged
 
 
 def _refuse_if_mostly_damaged(
-    path: Path, damaged: pa.Array, rows: int, encoding: str, lang: str
+    path: Path, count: int, fragments: Counter[str], rows: int, encoding: str, lang: str
 ) -> None:
     """Half the rows or more with undecodable bytes: the encoding is wrong, not a few rows."""
-    count = int(pc.sum(pc.is_valid(damaged)).as_py() or 0)
     if not count or count * 2 < rows:
         return
-    fragments = Counter(v for v in damaged.to_pylist() if v is not None)
     raise source_block(
         Path(path).name,
         "source.undecodable",
