@@ -33,6 +33,7 @@ PACKAGES = (
     "pipelines",
     "publication",
     "quality",
+    "settings",
 )
 # Every file of these packages is needed at run time (code, page, contract artifact, pins).
 COMPLETE = ("integrity", "messages")
@@ -177,6 +178,7 @@ def test_verificar_gives_a_vectors_expected_exit_code(installed: Installed, name
             str(VECTORS / case["datasets"]),
             "--rpc",
             rpc.url,
+            *(["--trust", str(VECTORS / case["pin"])] if case["pin"] else []),
         )
     assert completed.returncode == case["exitCode"], completed.stdout + completed.stderr
     assert "Traceback" not in completed.stderr
