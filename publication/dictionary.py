@@ -376,8 +376,17 @@ DAY_ORDERS = Table(
         _c(
             "agreement_code",
             "string",
-            "Código del acuerdo marco (resuelto con la tabla de acuerdos del proyecto).",
-            "Framework agreement code (resolved with the project's agreements table).",
+            "Código del acuerdo marco: el de la etiqueta, o el aprendido de otras filas; vacío "
+            "si no se conoce ninguno.",
+            "Framework agreement code: the label's, or one learned from other rows; empty when "
+            "none is known.",
+            "derivado de ACUERDO_MARCO",
+        ),
+        _c(
+            "agreement_name",
+            "string",
+            "Nombre del acuerdo marco (la etiqueta sin su código).",
+            "Framework agreement name (the label without its code).",
             "derivado de ACUERDO_MARCO",
         ),
         _c(
@@ -437,6 +446,13 @@ DAY_QUARANTINE = Table(
             "Primera regla que falló.",
             "First rule that failed.",
             "reglas de calidad",
+        ),
+        _c(
+            "value",
+            "string",
+            "Valor tal como se leyó del campo que falló.",
+            "Raw value of the field that failed, as read.",
+            "fila de origen",
         ),
         _c(
             "message",

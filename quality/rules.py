@@ -486,6 +486,8 @@ def failure_masks(orders: pa.Table, config: QualityConfig) -> dict[str, np.ndarr
 
     for rule in applicable_row_rules(orders.column_names):
         values = column_array(orders, rule.field)
+        if pa.types.is_null(values.type):  # an all-null (or empty) column read without a type
+            values = values.cast(pa.string())
         if rule.kind == "not_null":
             failed = pc.is_null(values)
         elif rule.kind == "unique":
