@@ -78,14 +78,23 @@ def test_same_first_stage_release_id_and_date_whatever_the_start(runs: dict[str,
 
 
 def test_dates_come_from_the_known_start_or_the_whole_history(runs: dict[str, Any]) -> None:
-    orders = [read_monthly_file(path).orders.to_pylist() for path in runs["files"]]
+    from perucompras.agreements import resolve_agreements
+
+    with StateStore(store_path(runs["root_b"])) as store:
+        recorded = store.first_stages(runs["b"])
+        learned = store.learned_agreements()
+    # Name-only labels count under the code they resolve to, as the pipeline's own orders do.
+    orders = [
+        resolve_agreements(read_monthly_file(path).orders, learned).to_pylist()
+        for path in runs["files"]
+    ]
     first_call_off: dict[str, str] = {}
     for row in (row for month in orders for row in month):
         code, date = row["agreement_code"], row["formalized_at"]
-        first_call_off[code] = min(first_call_off.get(code, date), date)
+        if code is not None:
+            first_call_off[code] = min(first_call_off.get(code, date), date)
+    assert first_call_off
     lookup = default_agreement_lookup()
-    with StateStore(store_path(runs["root_b"])) as store:
-        recorded = store.first_stages(runs["b"])
     bases = set()
     for ocid, release in runs["b"].items():
         code = ocid.split("-AM-", 1)[1]
