@@ -19,7 +19,7 @@ from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 
 D1 = dt.date(2026, 5, 11)
 COL = {name: i for i, name in enumerate(COLUMNS)}
-BAD_AGREEMENT = "ACUERDO MARCO INEXISTENTE DE PRUEBA"
+
 
 
 def _run(tmp: Path, day: dt.date) -> None:
@@ -78,8 +78,11 @@ def test_held_rows_are_retried_after_a_fix_and_not_every_day(
         if line.split(";")[COL["FECHA_FORMALIZACIÓN"]].startswith(D1.isoformat())
     )
     fields = lines[target - 1].split(";")
-    order, good_agreement = fields[COL["ORDEN_ELECTRÓNICA"]], fields[COL["ACUERDO_MARCO"]]
-    _edit(monthly, {target: {"ACUERDO_MARCO": BAD_AGREEMENT}})
+    # A row defect a quality rule catches (an unknown agreement is novelty, published with its
+    # name): the supplier's RUC with a wrong check digit; the row keeps its day.
+    order, good_ruc = fields[COL["ORDEN_ELECTRÓNICA"]], fields[COL["RUC_PROVEEDOR"]]
+    bad_ruc = good_ruc[:-1] + str((int(good_ruc[-1]) + 1) % 10)
+    _edit(monthly, {target: {"RUC_PROVEEDOR": bad_ruc}})
 
     _run(tmp_path, D1)
     assert order in _quarantined_orders(tmp_path, D1)
@@ -103,7 +106,7 @@ def test_held_rows_are_retried_after_a_fix_and_not_every_day(
 
     # A corrected snapshot arrives: the order is published in the next day run.
     d1_manifest = _day_files(tmp_path, D1).manifest.read_bytes()
-    _edit(monthly, {target: {"ACUERDO_MARCO": good_agreement}}, "2026-06-20 04:00:00")
+    _edit(monthly, {target: {"RUC_PROVEEDOR": good_ruc}}, "2026-06-20 04:00:00")
     _run(tmp_path, D1 + dt.timedelta(days=4))
     assert order in _published_orders(tmp_path, D1 + dt.timedelta(days=4))
     assert _day_files(tmp_path, D1).manifest.read_bytes() == d1_manifest
