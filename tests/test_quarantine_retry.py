@@ -21,7 +21,6 @@ D1 = dt.date(2026, 5, 11)
 COL = {name: i for i, name in enumerate(COLUMNS)}
 
 
-
 def _run(tmp: Path, day: dt.date) -> None:
     resources = {
         "source": SourceResource(kind="directory", directory=str(tmp / "source")),
