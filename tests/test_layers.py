@@ -72,3 +72,12 @@ def test_the_verifier_api_is_its_package_namespace() -> None:
         if path.suffix in {".py", ".ipynb"} and "integrity.verify._" in path.read_text("utf-8")
     ]
     assert callers == []  # private modules stay private outside integrity and its tests
+
+
+def test_the_dev_mnemonic_is_the_same_on_both_sides_of_the_layers() -> None:
+    # integrity and settings may not import each other, so each holds the public anvil/hardhat
+    # test mnemonic it refuses keys from; they must never drift apart.
+    from integrity.chain import DEV_MNEMONIC as chain_side
+    from settings.model import DEV_MNEMONIC as settings_side
+
+    assert chain_side == settings_side == " ".join(["test"] * 11 + ["junk"])
