@@ -185,8 +185,9 @@ def published_day(
 ) -> Iterator[Output | AssetCheckResult]:
     """The day's open-data files, manifest and SHA256SUMS, swapped into place atomically."""
     assert ocds_releases.day == _day(context)
-    published = datasets.day_job().publish(ocds_releases)
-    stored = datasets.publish_to_storage() if published.gate_passed else None
+    with datasets.writing():
+        published = datasets.day_job().publish(ocds_releases)
+        stored = datasets.publish_to_storage() if published.gate_passed else None
     metadata = published.metadata()
     if stored is not None:
         metadata["storage"] = {"folders": stored.folders, "files": len(stored.files)}
@@ -204,29 +205,30 @@ def anchored_day(
     """SHA-256 of the day's manifest in the PublicationLog registry (through the anchor
     journal); if the chain cannot be reached the day stays published, marked ``pendiente``."""
     if not published_day.gate_passed:
-        raise Failure(f"{context.partition_key}: the day did not pass its blocking checks")
+        raise Failure(f"{context.partition_key}: blocked by " + "; ".join(published_day.failures))
     day = _day(context)
-    records = anchor_with(
-        datasets.path,
-        datasets.dataset,
-        [day],
-        lambda: chain.session(datasets.dataset),
-        state_dir=datasets.state_path,
-        pin=chain.known_pin(),
-    )
-    receipt = DayLayout(datasets.path, datasets.dataset, day).anchor
-    record = records[0] if records else (read_anchor_record(receipt) or {})
-    if record.get("status") != "anclado":
-        context.log.warning(f"{day}: anchor pending ({record.get('reason')})")
-    # The anchor shows in the catalogues, feed and pages, then reaches the storage.
-    manifest = load_manifest(DayLayout(datasets.path, datasets.dataset, day).manifest)
-    refresh_site(
-        datasets.path,
-        datasets.dataset,
-        datasets.identity(),
-        lang=datasets.language,
-        profile=datasets.profile_name,
-        synthetic=bool(manifest.data.get("synthetic")),
-    )
-    datasets.publish_to_storage()
+    with datasets.writing():
+        records = anchor_with(
+            datasets.path,
+            datasets.dataset,
+            [day],
+            lambda: chain.session(datasets.dataset),
+            state_dir=datasets.state_path,
+            pin=chain.known_pin(),
+        )
+        receipt = DayLayout(datasets.path, datasets.dataset, day).anchor
+        record = records[0] if records else (read_anchor_record(receipt) or {})
+        if record.get("status") != "anclado":
+            context.log.warning(f"{day}: anchor pending ({record.get('reason')})")
+        # The anchor shows in the catalogues, feed and pages, then reaches the storage.
+        manifest = load_manifest(DayLayout(datasets.path, datasets.dataset, day).manifest)
+        refresh_site(
+            datasets.path,
+            datasets.dataset,
+            datasets.identity(),
+            lang=datasets.language,
+            profile=datasets.profile_name,
+            synthetic=bool(manifest.data.get("synthetic")),
+        )
+        datasets.publish_to_storage()
     return Output(record, metadata={k: MetadataValue.text(str(v)) for k, v in record.items()})

@@ -32,13 +32,14 @@ def anchor_pending_days(
     context: OpExecutionContext, datasets: DatasetsResource, chain: ChainResource
 ) -> list[dict]:
     """Anchor every published day still waiting for its anchor (date order, batches)."""
-    records = anchor_pending_with(
-        datasets.path,
-        datasets.dataset,
-        lambda: chain.session(datasets.dataset),
-        state_dir=datasets.state_path,
-        pin=chain.known_pin(),
-    )
+    with datasets.writing():
+        records = anchor_pending_with(
+            datasets.path,
+            datasets.dataset,
+            lambda: chain.session(datasets.dataset),
+            state_dir=datasets.state_path,
+            pin=chain.known_pin(),
+        )
     anchored = [r for r in records if r.get("status") == "anclado"]
     context.log.info(f"{len(anchored)} of {len(records)} pending day(s) anchored")
     return records

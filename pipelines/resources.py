@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource, EnvVar, Failure
 from pydantic import Field
 
 from integrity.chain import (
@@ -62,6 +62,7 @@ from settings import (
     Storage,
     default_devchain_dir,
     default_source_dir,
+    default_state_dir,
     env_name,
 )
 from settings.model import DEFAULT_DATASET, DEFAULT_DATASETS_ROOT
@@ -210,6 +211,7 @@ class DatasetsResource(ConfigurableResource):
     storage_addressing_style: str = _STORAGE.addressing_style
     storage_access_key_id: str = ""
     storage_secret_access_key: str = ""
+    lock_timeout: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DatasetsResource:
@@ -229,6 +231,7 @@ class DatasetsResource(ConfigurableResource):
             storage_addressing_style=storage.addressing_style,
             storage_access_key_id=storage.access_key_id or "",
             storage_secret_access_key=_secret(settings, "storage.secret_access_key"),
+            lock_timeout=settings.lock_timeout,
             **settings.identity.model_dump(),
         )
 
@@ -258,6 +261,27 @@ class DatasetsResource(ConfigurableResource):
     def path(self) -> Path:
         """The datasets root."""
         return Path(self.root)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the datasets root's writer lock (``publication.lock``; already held when
+        ``publicar`` runs the assets in-process); another writer makes the step wait up to
+        ``lock_timeout`` seconds, then fail with the lock's message."""
+        from publication.lock import RootBusy, root_lock
+
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(
+                    root_lock(
+                        self.state_path or default_state_dir(self.path),
+                        timeout=self.lock_timeout,
+                        root=self.root,
+                        lang=self.language,
+                    )
+                )
+            except RootBusy as busy:
+                raise Failure(description=str(busy)) from None
+            yield
 
     @property
     def state_path(self) -> Path | None:

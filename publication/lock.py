@@ -4,12 +4,19 @@
 one root never interleave. The holder's PID is written into the lock file for the message of
 the process that waits; the kernel releases the lock when the holder exits, even on SIGKILL,
 so a crash never leaves a stale lock behind.
+
+Dagster runs take the same lock around the steps that write (``DatasetsResource.writing``), so
+a run launched from the UI and a ``publicar`` command never interleave either. The lock is
+re-entrant within a process: ``publicar run`` holds it and materialises in-process, and the
+assets it runs find it already held (a second ``flock`` on a new descriptor would wait for
+itself).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +26,8 @@ from messages import text
 
 LOCK_NAME = "publicar.lock"
 _POLL_SECONDS = 0.1
+_held: dict[str, int] = {}  # lock files this process holds, with their nesting depth
+_held_guard = threading.Lock()
 
 
 class RootBusy(RuntimeError):
@@ -55,6 +64,18 @@ def root_lock(
     (``on_wait`` gets the waiting message once, when another process holds the lock)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = lock_path(state_dir)
+    key = str(path.resolve())
+    with _held_guard:
+        nested = key in _held
+        if nested:
+            _held[key] += 1
+    if nested:
+        try:
+            yield path
+        finally:
+            with _held_guard:
+                _held[key] -= 1
+        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + max(timeout, 0.0)
@@ -75,6 +96,12 @@ def root_lock(
                 time.sleep(_POLL_SECONDS)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        yield path
+        with _held_guard:
+            _held[key] = 1
+        try:
+            yield path
+        finally:
+            with _held_guard:
+                del _held[key]
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -569,8 +569,8 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(
         10.0,
         ge=0,
-        description="seconds a `publicar` command waits for another one writing to the same "
-        "datasets root before it refuses (exit code 2)",
+        description="seconds a `publicar` command or a Dagster run waits for another one "
+        "writing to the same datasets root before it refuses (exit code 2) or fails the step",
     )
     identity: Identity = Field(default_factory=Identity)
     source: Source = Field(default_factory=Source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -96,6 +97,51 @@ def _day_digests(root: Path, day: str) -> dict[str, str]:
         for p in sorted(folder.iterdir())
         if p.is_file() and not p.name.endswith("-anchor.json")
     }
+
+
+def test_the_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
+    with root_lock(tmp_path, timeout=0), root_lock(tmp_path, timeout=0):
+        holder = subprocess.run(
+            [sys.executable, "-c", HOLDER, str(tmp_path)], input="", capture_output=True, text=True
+        )
+        assert holder.returncode != 0 and "RootBusy" in holder.stderr
+    with root_lock(tmp_path, timeout=0):  # released by the outer block, not the inner one
+        pass
+
+
+def test_a_dagster_run_waits_for_another_writer_then_fails_naming_it(tmp_path: Path) -> None:
+    from dagster import materialize
+
+    from perucompras.synthetic import generate_month
+    from pipelines.definitions import ALL_ASSETS
+    from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+
+    source = tmp_path / "source"
+    generate_month(2026, 10, source, orders=30)
+    state = tmp_path / "state"
+    datasets = DatasetsResource(
+        root=str(tmp_path / "datasets"), state_dir=str(state), lock_timeout=0.3, lang="en"
+    )
+    resources = {
+        "source": SourceResource(kind="directory", directory=str(source)),
+        "datasets": datasets,
+        "chain": ChainResource(mode="devchain", state_dir=str(tmp_path / "devchain")),
+    }
+    holder = _holder(state)
+    try:
+        result = materialize(
+            ALL_ASSETS, partition_key="2026-10-02", resources=resources, raise_on_error=False
+        )
+    finally:
+        holder.communicate("")
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert [e.step_key for e in failures] == ["published_day"]
+    error = failures[0].step_failure_data.error
+    assert error is not None and str(holder.pid) in error.message, error.message
+    assert not DayLayout(
+        tmp_path / "datasets", "perucompras-ocam", dt.date(2026, 10, 2)
+    ).folder.exists()
 
 
 @pytest.mark.slow

@@ -137,3 +137,32 @@ def test_backfill_over_a_folder_runs_in_date_order_and_labels_synthetic_days(
     assert all(day["synthetic"] for day in index["days"])  # generated files are labelled
     landing = (tmp_path / "datasets" / "index.html").read_text(encoding="utf-8")
     assert "Datos sintéticos" in landing
+
+
+def test_a_blocked_day_names_its_failing_check_in_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "source"
+    path = generate_month(2026, 10, folder, orders=40)
+    header, *rows = path.read_bytes().decode("latin-1").split("\n")
+    path.write_bytes("\n".join([header.replace("IGV", "IMPUESTO"), *rows]).encode("latin-1"))
+    done = _publicar(
+        tmp_path,
+        "--source",
+        str(folder),
+        "--from",
+        "2026-10-02",
+        "--to",
+        "2026-10-02",
+        "--datasets",
+        str(tmp_path / "datasets"),
+        "--devchain",
+        str(tmp_path / "devchain"),
+        "--no-bulk",
+    )
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2, done.stderr  # the day that failed, then why
+    assert "2026-10-02" in lines[0]
+    assert lines[1].startswith("publicar: source_files_readable: "), lines[1]
+    assert path.name in lines[1] and "IGV" in lines[1], lines[1]
+    assert not (tmp_path / "datasets" / "perucompras-ocam" / "2026" / "10" / "02").exists()

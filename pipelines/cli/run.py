@@ -290,7 +290,14 @@ def _orders(result: Any) -> int:
 
 
 def _failure(result: Any) -> str:
-    """The first failed step and its error message (first line, no traceback)."""
+    """The first failed blocking check (name and the first line of what it found), else the
+    first failed step and its error message (first line, no traceback)."""
+    from dagster import AssetCheckSeverity
+
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+            found = (evaluation.description or "").strip().splitlines()
+            return f"{evaluation.check_name}: {found[0] if found else 'failed'}"
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
             error = event.step_failure_data.error
