@@ -267,7 +267,8 @@ def test_one_more_day_is_a_new_entry_after_a_pending_anchor(
     assert code == 2, text
     assert "los archivos masivos se construyeron cuando la cadena no respondía" in text
 
-    # `publicar anchor` (= --pending) finishes it: a new entry for the new newest day.
+    # `publicar anchor` (= --pending) finishes it: a new entry for the new newest day (the
+    # world's days were never anchored, so the same command anchors them first).
     from pipelines.cli import main as publicar
 
     for name in list(os.environ):
