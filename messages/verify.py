@@ -23,6 +23,10 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Verifying {dataset} for {date} ({target})",
     },
     "header.target": {"es": "Verificando {target}", "en": "Verifying {target}"},
+    "header.bulk": {
+        "es": "Verificando los archivos masivos {dataset} hasta el {date} ({target})",
+        "en": "Verifying the bulk files {dataset} up to {date} ({target})",
+    },
     "header.range": {
         "es": "Verificando {dataset} del {start} al {end} ({days} días publicados)",
         "en": "Verifying {dataset} from {start} to {end} ({days} published days)",
@@ -677,6 +681,28 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "not answer and is not in the registry yet; verify again later"
         ),
     },
+    "anchor.bulk_superseded": {
+        "es": (
+            "estos archivos masivos se anclaron para {date} (entrada n.º {seq}, bloque {block}), "
+            "pero una reconstrucción posterior los reemplazó: la entrada vigente es la n.º "
+            "{latest_seq} ({expected}); descargue los archivos masivos actuales"
+        ),
+        "en": (
+            "these bulk files were anchored for {date} (entry no. {seq}, block {block}) but a "
+            "later build replaced them: the current entry is no. {latest_seq} ({expected}); "
+            "download the current bulk files"
+        ),
+    },
+    "anchor.bulk_pending_record": {
+        "es": (
+            "{file}: anclaje pendiente: los archivos masivos se construyeron cuando la cadena "
+            "no respondía y aún no están en el registro; vuelva a verificar más tarde"
+        ),
+        "en": (
+            "{file}: anchor pending (pendiente): the bulk files were built while the chain did "
+            "not answer and are not in the registry yet; verify again later"
+        ),
+    },
     "anchor.offline": {
         "es": "no comprobado: se pidió --offline",
         "en": "not checked: --offline was requested",
@@ -713,6 +739,26 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "enlace con el día anterior ({previous_date}) coherente",
         "en": "link to the previous day ({previous_date}) consistent",
     },
+    "anchor.previous_bulk_manifest_mismatch": {
+        "es": (
+            "el manifiesto dice que el de los archivos masivos anteriores (hasta el "
+            "{previous_date}) tiene SHA-256 {expected}, pero el del historial tiene {actual}"
+        ),
+        "en": (
+            "the manifest says the previous bulk manifest (up to {previous_date}) hashes to "
+            "{expected}, but the one in the history folder hashes to {actual}"
+        ),
+    },
+    "anchor.previous_bulk_manifest_ok": {
+        "es": (
+            "enlace con el manifiesto masivo anterior (hasta el {previous_date}, en el "
+            "historial) coherente"
+        ),
+        "en": (
+            "link to the previous bulk manifest (up to {previous_date}, in the history folder) "
+            "consistent"
+        ),
+    },
     "anchor.missing_on_chain": {
         "es": (
             "{file} dice que {date} se ancló en el bloque {block}, pero el registro no tiene "
@@ -733,6 +779,18 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "anchor.not_anchored": {
         "es": "{date} aún no está en el registro ({dataset}); vuelva a verificar más tarde",
         "en": "{date} is not in the registry yet ({dataset}); verify again later",
+    },
+    "anchor.bulk_not_anchored": {
+        "es": (
+            "los archivos masivos hasta el {date} no están anclados: el registro no tiene "
+            "ninguna entrada de {dataset} para ese día (el publicador los ancla al construirlos; "
+            "vuelva a verificar más tarde o descargue los archivos masivos actuales)"
+        ),
+        "en": (
+            "the bulk files up to {date} are not anchored: the registry has no entry of "
+            "{dataset} for that day (the publisher anchors them when it builds them; verify "
+            "again later or download the current bulk files)"
+        ),
     },
     "anchor.no_contract": {
         "es": "no se sabe qué contrato consultar: no hay pin de confianza ni recibo de anclaje",

@@ -605,7 +605,15 @@ def policy_markdown(
         "holds exactly what its manifest lists): that folder only grows, its names end with "
         "the first 16 hex digits of the replaced manifest's SHA-256 "
         f"(`{dataset}-bulk-YYYY-MM-DD-manifest-<digest>.json`), and each new manifest's "
-        "`previous` links to the one before. Columns: `diccionario.html` / `dictionary.html`.",
+        "`previous` links to the one before. The SHA-256 of the bulk manifest is anchored in "
+        f"the same registry as the days, as dataset `{dataset}-bulk` with the newest day "
+        "covered as its day, through the same anchor journal: a rebuild with the same manifest "
+        "sends nothing, a rebuild for the same newest day is a correction of that day's entry "
+        "(the replaced one stays readable), a build that covers a newer day is a new entry; "
+        "when the chain does not answer, the receipt says `pendiente` and the pending anchors "
+        "are finished later, as for days. The days' trust pin also covers the bulk dataset: "
+        f"`verificar {dataset}-bulk` (or any bulk file) checks it like a day. "
+        "Columns: `diccionario.html` / `dictionary.html`.",
         "",
         "## Content",
         "",

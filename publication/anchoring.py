@@ -19,6 +19,16 @@ The chain never blocks the data: when no endpoint answers, the days stay publish
 them in date order when the chain is back. ``anchor_days`` is also the batch path of a
 backfill.
 
+What is anchored is an ``AnchorTarget`` (``publication.targets``): a manifest, the folder it
+describes, where its receipt goes, and the (dataset, day) it is anchored under. A published
+day is one (``anchor_days`` is ``anchor_targets`` on day targets, plus ``index.json``); so is
+the bulk folder (dataset ``{dataset}-bulk``, day = the newest day it covers,
+``publication.bulk.bulk_anchor_target``), through the same journal, the same registry reads
+and the same retry: a rebuild with the same manifest sends nothing; a rebuild for the same
+day with another manifest is a correction (``supersedes``: kind 3, never an alarm); a newer
+day is a new entry. ``anchor_if_pending`` anchors a target only when its manifest is not
+final yet (what ``publicar anchor --pending`` and the ``pending_anchors`` sensor use for it).
+
 ``anchor.json`` (format ``perucompras-anchor/2``) is the day's receipt: dataset, day
 (YYYYMMDD), digest, chain id, registry, publisher, and once anchored the entry's ``seq``,
 ``kind`` and the day's number of ``entries``, the transaction, its block, gas used and fee (in
@@ -53,14 +63,18 @@ from integrity.chain import (
 from integrity.manifest import Manifest, load_manifest
 from integrity.verify import verify_day_files
 from integrity.verify.trust import Pin
+from publication.atomic import write_atomic
 from publication.portal import write_index_page
 from publication.state import AnchorJournalRow, AnchorState, StateStore, store_path
+from publication.targets import AnchorTarget
 from publication.web import install_web_verifier
 from publication.writer import (
     ANCHORED,
     PENDING,
     PublicationError,
+    read_anchor_record,
     read_index,
+    receipt_bytes,
     record_anchor,
     update_index,
     write_trust,
@@ -95,7 +109,7 @@ def check_session(session: ChainSession, dataset: str) -> None:
     """The client must be the pinned registry, on the pinned chain, signed by the publisher."""
     client, pin = session.client, session.pin
     problems = []
-    if pin.dataset != dataset:
+    if not layout.pin_covers(pin.dataset, dataset):
         problems.append(f"the pin is for dataset {pin.dataset!r}, not {dataset!r}")
     if client.chain_id != pin.network.chain_id:
         problems.append(f"the node serves chain {client.chain_id}, the pin {pin.network.chain_id}")
@@ -159,6 +173,58 @@ def anchor_pending_with(
             return mark_pending(root, dataset, days, store, reason=str(error), pin=pin)
 
 
+def anchor_targets_with(
+    root: Path,
+    targets: Sequence[AnchorTarget],
+    sessions: SessionFactory,
+    *,
+    state_dir: Path | None = None,
+    correct: bool = False,
+    pin: Pin | None = None,
+) -> list[dict[str, Any]]:
+    """``anchor_with`` for any targets of one dataset (e.g. the bulk folder): open a chain
+    session and anchor them; if the chain cannot be reached, record them as pending."""
+    with StateStore(store_path(root, state_dir)) as store:
+        try:
+            with sessions() as session:
+                return anchor_targets(root, targets, session, store, correct=correct)
+        except ChainUnavailable as error:
+            return mark_targets_pending(root, targets, store, reason=str(error), pin=pin)
+
+
+def anchor_if_pending(
+    root: Path,
+    target: AnchorTarget | None,
+    sessions: SessionFactory,
+    *,
+    state_dir: Path | None = None,
+    pin: Pin | None = None,
+) -> list[dict[str, Any]]:
+    """Anchor ``target`` unless its current manifest is already final (then nothing is
+    opened, read or sent: an unchanged rebuild costs nothing); [] when there is nothing to do."""
+    if target is None:
+        return []
+    with StateStore(store_path(root, state_dir)) as store:
+        if not target_pending(target, store):
+            return []
+    return anchor_targets_with(root, [target], sessions, state_dir=state_dir, pin=pin)
+
+
+def target_pending(target: AnchorTarget, store: StateStore | None = None) -> bool:
+    """Whether a target's current manifest still waits for a final anchor: no final journal
+    row for its digest (when a journal is given), or a receipt that is missing, not
+    ``anclado`` or for another digest."""
+    if not target.manifest.is_file():
+        return False
+    digest = target.manifest_sha256
+    if store is not None:
+        row = store.anchor_row(target.dataset, target.day)
+        if row is None or row.digest != digest or row.state != "FINAL":
+            return True
+    record = read_anchor_record(target.receipt)
+    return record is None or record.get("status") != ANCHORED or record.get("digest") != digest
+
+
 def pending_days(root: Path, dataset: str, store: StateStore | None = None) -> list[dt.date]:
     """Published days whose anchor is not final yet (per ``anchor.json`` and the journal)."""
     days = {
@@ -188,19 +254,56 @@ def mark_pending(
     pin: Pin | None = None,
 ) -> list[dict[str, Any]]:
     """Record ``days`` as waiting for their anchor (journal and ``anchor.json``)."""
+    targets = [AnchorTarget.of_day(root, dataset, day) for day in days]
+    records = _mark_pending(root, targets, store, reason=reason, pin=pin)
+    _refresh_index(root, dataset)
+    return records
+
+
+def mark_targets_pending(
+    root: Path,
+    targets: Sequence[AnchorTarget],
+    store: StateStore,
+    *,
+    reason: str,
+    pin: Pin | None = None,
+) -> list[dict[str, Any]]:
+    """Record ``targets`` as waiting for their anchor (journal and receipts)."""
+    records = _mark_pending(root, targets, store, reason=reason, pin=pin)
+    for dataset in sorted({target.dataset for target in targets if target.indexed}):
+        _refresh_index(root, dataset)
+    return records
+
+
+def _mark_pending(
+    root: Path,
+    targets: Sequence[AnchorTarget],
+    store: StateStore,
+    *,
+    reason: str,
+    pin: Pin | None,
+) -> list[dict[str, Any]]:
     records = []
-    for day in days:
-        manifest = _manifest(root, dataset, day)
-        row = store.anchor_row(dataset, day) or AnchorJournalRow(dataset, day, manifest.sha256)
+    for target in targets:
+        dataset, day = target.dataset, target.day
+        manifest = _manifest(target)
+        row = store.anchor_row(dataset, day)
+        keep = True
+        if target.supersedes and row is not None and row.digest != manifest.sha256:
+            # A rebuilt manifest: it gets its own row, unless the replaced one's transaction
+            # is still in flight (the journal follows that one up; this receipt says pending).
+            keep = row.state not in ("SUBMITTED", "INCLUDED")
+            row = AnchorJournalRow(dataset, day, manifest.sha256, correction=True)
+        row = row or AnchorJournalRow(dataset, day, manifest.sha256)
         if row.state == "FINAL" and row.digest == manifest.sha256:
             continue
         row.note = reason[:500]
-        store.save_anchor_row(row)
+        if keep:
+            store.save_anchor_row(row)
         record = _record(row, pin, dev_chain=pin is not None and pin.kind == "dev")
-        record_anchor(root, dataset, day, record)
+        _write_receipt(root, target, record)
         records.append(record)
         log.warning("%s %s: anchor pending (%s)", dataset, day, reason)
-    _refresh_index(root, dataset)
     return records
 
 
@@ -219,48 +322,133 @@ def anchor_days(
     Stops with ``AnchorConflict`` otherwise. If the chain goes away midway, the unfinished
     days are recorded as pending (their journal rows are followed up by the next run).
     """
-    if not days:
+    targets = [AnchorTarget.of_day(root, dataset, day) for day in sorted(set(days))]
+    return anchor_targets(root, targets, session, store, correct=correct)
+
+
+def anchor_targets(
+    root: Path,
+    targets: Sequence[AnchorTarget],
+    session: ChainSession,
+    store: StateStore,
+    *,
+    correct: bool = False,
+) -> list[dict[str, Any]]:
+    """Anchor the manifests of ``targets`` (one dataset, one target per day) through the
+    journal; write and return each receipt. ``index.json`` is refreshed when they are days.
+
+    A target whose manifest differs from its day's latest registry entry stops everything
+    with ``AnchorConflict``, unless ``correct`` or the target ``supersedes`` (a correction).
+    """
+    if not targets:
         return []
-    manifests = {day: _consistent_manifest(root, dataset, day) for day in sorted(set(days))}
+    datasets = {target.dataset for target in targets}
+    if len(datasets) != 1:
+        raise ValueError(f"one dataset per anchoring call, got {sorted(datasets)}")
+    dataset = datasets.pop()
+    by_day = {target.day: target for target in targets}
+    if len(by_day) != len(targets):
+        raise ValueError(f"{dataset}: one target per day")
+    ordered = [by_day[day] for day in sorted(by_day)]
+    manifests = {target.day: _consistent_manifest(target) for target in ordered}
     check_session(session, dataset)
     write_trust(root, session.pin)
     # The browser page believes only the pin built into it: the one the days are anchored under.
     install_web_verifier(root, session.pin)
-    rows = [_prepare(dataset, day, manifest, store, correct) for day, manifest in manifests.items()]
+    prepared = [
+        _prepare_target(session, store, target, manifests[target.day], correct)
+        for target in ordered
+    ]
     reason = None
     try:
-        _Driver(session, store, dataset, rows).run()
+        _Driver(session, store, dataset, [row for row, driven in prepared if driven]).run()
     except ChainUnavailable as error:
         reason = str(error)
     records = []
-    for row in rows:
+    for target, (row, _) in zip(ordered, prepared, strict=True):
         record = _record(row, session.pin, session.dev_chain, session.client.native_unit, reason)
-        record_anchor(root, dataset, row.day, record)
+        _write_receipt(root, target, record)
         records.append(record)
-    _refresh_index(root, dataset)
+    if ordered[0].indexed:
+        _refresh_index(root, dataset)
     return records
+
+
+def _write_receipt(root: Path, target: AnchorTarget, record: dict[str, Any]) -> None:
+    """A day's receipt goes through ``record_anchor`` (which refreshes ``index.json``); any
+    other target's is written where the target says, only when its bytes change."""
+    if target.indexed:
+        record_anchor(root, target.dataset, target.day, record)
+        return
+    if not target.manifest.exists():
+        raise PublicationError(f"{target.label}: not published, nothing to anchor")
+    data = receipt_bytes(record)
+    if not target.receipt.is_file() or target.receipt.read_bytes() != data:
+        write_atomic(target.receipt, data)
 
 
 def _refresh_index(root: Path, dataset: str) -> None:
     write_index_page(root, dataset, update_index(root, dataset))
 
 
-def _manifest(root: Path, dataset: str, day: dt.date) -> Manifest:
-    target = layout.DayLayout(root, dataset, day)
+def _manifest(target: AnchorTarget) -> Manifest:
     if not target.manifest.exists():
-        raise PublicationError(f"{day}: not published ({target.manifest} is missing)")
+        raise PublicationError(f"{target.label}: not published ({target.manifest} is missing)")
     return load_manifest(target.manifest)
 
 
-def _consistent_manifest(root: Path, dataset: str, day: dt.date) -> Manifest:
-    """The day's manifest, once every published file has been checked against it."""
-    manifest = _manifest(root, dataset, day)
-    problems = check_day_files(layout.DayLayout(root, dataset, day).folder, manifest)
+def _consistent_manifest(target: AnchorTarget) -> Manifest:
+    """The target's manifest, once every published file has been checked against it."""
+    manifest = _manifest(target)
+    problems = check_day_files(target.folder, manifest)
     if problems:
+        what = "day" if target.indexed else "folder"
         raise PublicationError(
-            f"{day}: refusing to anchor an inconsistent day: {'; '.join(problems)}"
+            f"{target.label}: refusing to anchor an inconsistent {what}: {'; '.join(problems)}"
         )
     return manifest
+
+
+def _prepare_target(
+    session: ChainSession,
+    store: StateStore,
+    target: AnchorTarget,
+    manifest: Manifest,
+    correct: bool,
+) -> tuple[AnchorJournalRow, bool]:
+    """The target's journal row, and whether the driver takes it now.
+
+    A target that ``supersedes`` first has the transaction of the manifest it replaced
+    followed to the end (the journal keeps one row per day); while that one is still in
+    flight, the new manifest waits (a pending receipt, a row not saved yet)."""
+    if target.supersedes:
+        waiting = _settle_replaced(session, store, target.dataset, target.day, manifest.sha256)
+        if waiting is not None:
+            row = AnchorJournalRow(
+                target.dataset, target.day, manifest.sha256, correction=True, note=waiting[:500]
+            )
+            return row, False
+    return _prepare(target.dataset, target.day, manifest, store, correct or target.supersedes), True
+
+
+def _settle_replaced(
+    session: ChainSession, store: StateStore, dataset: str, day: dt.date, digest: str
+) -> str | None:
+    """Follow an unfinished transaction of the day's previous manifest to the end; why the
+    new manifest has to wait, or None."""
+    row = store.anchor_row(dataset, day)
+    if row is None or row.digest == digest or row.state not in ("SUBMITTED", "INCLUDED"):
+        return None
+    try:
+        _Driver(session, store, dataset, [row]).run()
+    except ChainUnavailable as error:
+        return str(error)
+    if row.state in ("SUBMITTED", "INCLUDED"):
+        return (
+            f"transaction {row.tx_hash} of the manifest this one replaces is not final yet; "
+            "publicar anchor --pending follows it up"
+        )
+    return None
 
 
 def _prepare(

@@ -312,10 +312,13 @@ def record_anchor(
     target = layout.DayLayout(root, dataset, day)
     if not target.manifest.exists():
         raise PublicationError(f"{day}: not published, nothing to anchor ({target.folder})")
-    write_atomic(
-        target.anchor, orjson.dumps(anchor, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-    )
+    write_atomic(target.anchor, receipt_bytes(anchor))
     return update_index(root, dataset)
+
+
+def receipt_bytes(anchor: dict[str, Any]) -> bytes:
+    """The bytes of an anchor receipt (``anchor.json``): indented, keys sorted."""
+    return orjson.dumps(anchor, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
 
 
 def write_trust(root: Path, pin: Pin) -> Path:

@@ -9,7 +9,7 @@ import json
 import os
 import signal
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +21,16 @@ from eth_account.signers.local import LocalAccount
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
 
 from integrity.canonical import canonical_bytes
-from integrity.chain import PublicationLogClient, RegistryDeployment, deploy_registry
+from integrity.chain import (
+    ChainUnavailable,
+    PublicationLogClient,
+    RegistryDeployment,
+    deploy_registry,
+)
 from integrity.devchain import AnvilProcess, find_anvil_bin, pid_is_alive
 from integrity.keys import anchor_key
 from integrity.verify.trust import Finality, Pin
+from pipelines.resources import ChainResource
 from publication.anchoring import ChainSession, anchor_days
 from publication.state import StateStore, store_path
 from publication.writer import DayContent, write_day
@@ -199,6 +205,16 @@ class Node:
 
     def stop(self) -> None:
         self.process.stop()
+
+
+class UnreachableChain(ChainResource):
+    """The configured chain, not answering (as a node that is down): every session raises
+    ``ChainUnavailable``, so what is anchored is recorded as pending."""
+
+    @contextlib.contextmanager
+    def session(self, dataset: str) -> Iterator[ChainSession]:
+        raise ChainUnavailable("no RPC endpoint answered (http://127.0.0.1:9: refused)")
+        yield  # a generator, as the real session is
 
 
 def new_key() -> tuple[str, str]:

@@ -45,6 +45,7 @@ from publication.state import StateStore, store_path
 pytestmark = pytest.mark.chain
 
 DAYS = [dt.date(2026, 11, 2), dt.date(2026, 11, 3), dt.date(2026, 11, 4)]
+BULK = layout.bulk_dataset(DATASET)
 DEAD_RPC = "http://127.0.0.1:9"  # first in every list: failover goes past it
 
 
@@ -299,9 +300,14 @@ def test_chain_killed_mid_publish_then_publicar_anchor_pending(
     capsys.readouterr()
     assert publicar(["anchor", "--pending", "--datasets", str(root)]) == 0
     out = capsys.readouterr().out
-    assert out.count(" anclado ") == 2 and "batch of 2" in out
+    days_out, bulk_out = partition_bulk_lines(out)
+    assert days_out.count(" anclado ") == 2 and "batch of 2" in days_out
+    # The bulk files, built at the end of the run while the chain was down, are finished too.
+    assert bulk_out.startswith(f"{BULK} {DAYS[-1]}  anclado ") and "batch of 1" in bulk_out
     assert [receipt(root, day)["status"] for day in DAYS] == ["anclado"] * 3
-    assert_one_entry_per_day(restarted, root, load_pin(pin_file).registry.address, txs=2)
+    assert_one_entry_per_day(
+        restarted, root, load_pin(pin_file).registry.address, txs=2, bulk_txs=1
+    )
     for day in DAYS:  # the pin's endpoints were the old node's: name the new one
         folder = layout.DayLayout(root, DATASET, day).folder
         code, text = verificar(str(folder), "--trust", str(pin_file), "--rpc", restarted.url)
@@ -310,16 +316,27 @@ def test_chain_killed_mid_publish_then_publicar_anchor_pending(
     assert "no day waits for its anchor" in capsys.readouterr().out
 
 
-def assert_one_entry_per_day(node: Node, root: Path, contract: str, *, txs: int) -> None:
+def assert_one_entry_per_day(
+    node: Node, root: Path, contract: str, *, txs: int, bulk_txs: int = 0
+) -> None:
     registry = reader(node, contract)
     assert registry.dataset_info(DATASET).entries == len(DAYS)
     assert [registry.count(DATASET, day) for day in DAYS] == [1] * len(DAYS)
     rows = journal(root)
     assert [row.state for row in rows] == ["FINAL"] * len(DAYS)
     assert len({row.tx_hash for row in rows}) == txs  # transactions counted in the journal
+    # `publicar run` also builds the bulk files and anchors their manifest (dataset -bulk).
+    assert registry.dataset_info(BULK).entries == bulk_txs
     publisher = load_pin(root / "trust.json").publisher
     sent = node.web3().eth.get_transaction_count(publisher)  # type: ignore[arg-type]
-    assert sent == 1 + txs  # the deployment, then one transaction per batch
+    assert sent == 1 + txs + bulk_txs  # the deployment, then one transaction per batch
+
+
+def partition_bulk_lines(out: str) -> tuple[str, str]:
+    """`publicar anchor` output: (the days' lines, the bulk manifest's lines)."""
+    lines = out.splitlines(keepends=True)
+    bulk = [line for line in lines if line.startswith(f"{BULK} ")]
+    return "".join(line for line in lines if line not in bulk), "".join(bulk)
 
 
 def test_pending_days_anchored_by_the_sensor_when_the_chain_is_back(
@@ -363,7 +380,12 @@ def test_pending_days_anchored_by_the_sensor_when_the_chain_is_back(
     result = anchor_pending_job.execute_in_process(resources=resources, instance=instance)
     assert result.success
     assert [receipt(root, day)["status"] for day in DAYS] == ["anclado"] * 3
-    assert_one_entry_per_day(restarted, root, load_pin(pin_file).registry.address, txs=1)
+    # The bulk files built while the chain was down are anchored by the same job.
+    bulk_receipt = root / BULK / f"{BULK}-{DAYS[-1]}-anchor.json"
+    assert orjson.loads(bulk_receipt.read_bytes())["status"] == "anclado"
+    assert_one_entry_per_day(
+        restarted, root, load_pin(pin_file).registry.address, txs=1, bulk_txs=1
+    )
     after = pending_anchors(build_sensor_context(instance=instance, resources=resources))
     assert not isinstance(after, RunRequest)
 

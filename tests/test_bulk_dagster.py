@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 from bulk_world import IDENTITY, INDICATORS, World
+from chain_helpers import UnreachableChain
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context, materialize
 
 from pipelines.bulk import BULK_ASSETS, bulk_after_days
@@ -32,11 +33,21 @@ def test_the_bulk_asset_brings_the_files_up_to_date_and_reruns_change_nothing(
             root=str(root), state_dir=str(tmp_path / "state"), base_url=IDENTITY.base_url
         ),
         "bulk": BulkResource(concentration_min_orders=INDICATORS.concentration_min_orders),
+        # The chain does not answer: the bulk files are published, their anchor pending
+        # (anchoring them on a real chain: test_bulk_anchor).
+        "chain": UnreachableChain(state_dir=str(tmp_path / "devchain")),
     }
     result = materialize(BULK_ASSETS, resources=resources)
     assert result.success
     output = result.output_for_node("bulk_files")
     assert output["days"] == 5 and output["newest_day"] == "2026-11-03"
+    assert output["anchor_status"] == "pendiente"
+    receipt = orjson.loads(
+        (
+            root / "perucompras-ocam-bulk" / "perucompras-ocam-bulk-2026-11-03-anchor.json"
+        ).read_bytes()
+    )
+    assert (receipt["status"], receipt["dataset"]) == ("pendiente", "perucompras-ocam-bulk")
     # A fresh cache, the same bytes: the copied folder is kept as it was.
     assert output["unchanged_rerun"] is True
     again = materialize(BULK_ASSETS, resources=resources).output_for_node("bulk_files")

@@ -76,6 +76,11 @@ class _Expected:
         )
 
     @property
+    def bulk(self) -> bool:
+        """Whether the manifest is the bulk dataset's (messages name the bulk files)."""
+        return layout.is_bulk_dataset(self.dataset)
+
+    @property
     def dataset_id(self) -> bytes:
         """SHA-256 of the dataset name: the registry's dataset id."""
         return dataset_id(self.dataset)
@@ -141,7 +146,7 @@ def check_anchor(
     if impossible is not None:
         anchor.fail(impossible.key, **impossible.params)
     if previous_manifest is not None:
-        _check_previous_manifest(anchor, manifest, previous_manifest)
+        _check_previous_manifest(anchor, manifest, previous_manifest, bulk=expected.bulk)
     if anchor_record is not None:
         _check_receipt(anchor, anchor_record, expected)
     if trust is None:
@@ -248,23 +253,29 @@ def _transaction_problem(
 
 
 def _check_previous_manifest(
-    anchor: CheckResult, manifest: Manifest, previous_manifest: tuple[str, str | None]
+    anchor: CheckResult,
+    manifest: Manifest,
+    previous_manifest: tuple[str, str | None],
+    *,
+    bulk: bool = False,
 ) -> None:
-    """The previous day's published manifest must hash to ``previous.manifestSha256``."""
+    """The previous day's published manifest (for the bulk files: the previous bulk manifest,
+    kept in the history folder) must hash to ``previous.manifestSha256``."""
     previous_date, actual = previous_manifest
     if actual is None:
         return
     previous = manifest.previous
     expected = hex32(previous and previous.get("manifestSha256"))
+    prefix = "anchor.previous_bulk_manifest" if bulk else "anchor.previous_manifest"
     if actual != expected:
         anchor.fail(
-            "anchor.previous_manifest_mismatch",
+            f"{prefix}_mismatch",
             previous_date=previous_date,
             expected=expected,
             actual=actual,
         )
     else:
-        anchor.ok("anchor.previous_manifest_ok", previous_date=previous_date)
+        anchor.ok(f"{prefix}_ok", previous_date=previous_date)
 
 
 def _is_pending(record: dict[str, Any] | None) -> bool:
@@ -275,7 +286,7 @@ def _is_pending(record: dict[str, Any] | None) -> bool:
 def _skip_pending(anchor: CheckResult, expected: _Expected) -> None:
     anchor.skip(
         SkipReason.UNAVAILABLE,
-        "anchor.pending_record",
+        "anchor.bulk_pending_record" if expected.bulk else "anchor.pending_record",
         file=expected.receipt_name,
         date=expected.day.isoformat(),
     )
@@ -339,7 +350,7 @@ def _check_receipt_against_pin(
                 expected=pinned,
                 trust=trust.label,
             )
-    if trust.dataset and trust.dataset != expected.dataset:
+    if trust.dataset and not layout.pin_covers(trust.dataset, expected.dataset):
         publisher.fail(
             "publisher.mismatch",
             source=f"{expected.dataset}-{expected.day.isoformat()}-{layout.MANIFEST}",
@@ -486,7 +497,10 @@ def _explain_absent_anchor(
         )
     else:
         anchor.skip(
-            SkipReason.UNAVAILABLE, "anchor.not_anchored", date=date, dataset=expected.dataset
+            SkipReason.UNAVAILABLE,
+            "anchor.bulk_not_anchored" if expected.bulk else "anchor.not_anchored",
+            date=date,
+            dataset=expected.dataset,
         )
 
 
@@ -504,7 +518,7 @@ def _check_stored_entry(
         earlier = _superseded_entry(read.reader, expected, stored)
         if earlier is not None:
             anchor.fail(
-                "anchor.superseded",
+                "anchor.bulk_superseded" if expected.bulk else "anchor.superseded",
                 date=date,
                 seq=earlier.seq,
                 block=earlier.block_number,

@@ -1,9 +1,13 @@
-"""Locating one day's manifest and anchor receipt: next to the files first, then via the index."""
+"""Locating one day's manifest and anchor receipt: next to the files first, then via the index.
+
+The bulk folder (dataset ``{dataset}-bulk``) is located like a day whose folder is
+``{datasets}/{dataset}-bulk``; its previous manifests are in ``{dataset}-bulk-history``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,9 @@ from integrity.verify._days import parse_day
 from integrity.verify._manifest import parse_checked
 from integrity.verify._results import Note, NoteError
 from integrity.verify._source import Source
+from integrity.verify._values import hex32
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -40,6 +47,9 @@ class DayContext:
         previous_day = parse_day(previous["date"])
         if previous_day is None:
             return None
+        if layout.is_bulk_dataset(self.dataset):
+            digest = self._previous_bulk_manifest(previous_day, previous.get("manifestSha256"))
+            return previous["date"], digest
         name = f"{self.dataset}-{previous_day.isoformat()}-{layout.MANIFEST}"
         raw = self._sibling_day_file(previous_day, name)
         if raw is None and self.root is not None:
@@ -48,6 +58,29 @@ class DayContext:
             except NoteError:
                 raw = None
         return previous["date"], hashlib.sha256(raw).hexdigest() if raw is not None else None
+
+    def _previous_bulk_manifest(self, day: dt.date, digest: object) -> str | None:
+        """SHA-256 of the previous bulk manifest the history folder keeps under the digest it
+        was linked with (``{dataset}-bulk-history``, beside the bulk folder), if reachable."""
+        expected = hex32(digest)
+        if expected is None or _SHA256_HEX.fullmatch(expected) is None:
+            return None
+        name = layout.history_name(f"{self.dataset}-{day.isoformat()}-{layout.MANIFEST}", expected)
+        history = self.dataset + layout.HISTORY_SUFFIX
+        sources = []
+        local = self.files.local_path("") if self.files else None
+        if local is not None and self.files is not None:
+            sources.append(Source(local.resolve().parent / history, self.files.limits))
+        if self.root is not None:
+            sources.append(self.root.source.child(history))
+        for source in sources:
+            try:
+                raw = source.read(name)
+            except NoteError:
+                continue
+            if raw is not None:
+                return hashlib.sha256(raw).hexdigest()
+        return None
 
     def _sibling_day_file(self, day: dt.date, name: str) -> bytes | None:
         """A file of another day in the standard layout beside this local day folder."""

@@ -180,7 +180,10 @@ class DatasetsRoot:
         return self._trust[0]
 
     def day_source(self, dataset: str, day: dt.date) -> Source:
-        """Folder of a day: from the index when listed, else the standard layout."""
+        """Folder of a day: from the index when listed, else the standard layout; the bulk
+        folder (``{dataset}-bulk`` at the root, whatever its day) for a bulk dataset."""
+        if layout.is_bulk_dataset(dataset):
+            return self.source.child(dataset)
         entry = self.index().get(day)
         if entry is not None:
             return self.source.child(entry.folder)
@@ -188,11 +191,15 @@ class DatasetsRoot:
 
 
 def detect_root(folder: Path, limits: Limits = DEFAULT_LIMITS) -> DatasetsRoot | None:
-    """The datasets root above a standard day folder, if it holds an index or trust file."""
+    """The datasets root above a standard day folder (or above a bulk folder,
+    ``{dataset}-bulk``), if it holds an index or trust file."""
     folder = folder.resolve()
-    if len(folder.parents) < 4:
-        return None
-    candidate = folder.parents[3]
-    if (candidate / layout.INDEX_FILE).is_file() or (candidate / layout.TRUST_FILE).is_file():
-        return DatasetsRoot.at(candidate, limits)
+    candidates = []
+    if layout.is_bulk_dataset(folder.name):
+        candidates.append(folder.parent)
+    if len(folder.parents) >= 4:
+        candidates.append(folder.parents[3])
+    for candidate in candidates:
+        if (candidate / layout.INDEX_FILE).is_file() or (candidate / layout.TRUST_FILE).is_file():
+            return DatasetsRoot.at(candidate, limits)
     return None

@@ -282,11 +282,14 @@ def _check_filed_under(
 
 def _day_result(dataset: str, day: dt.date, target: str) -> VerificationResult:
     return VerificationResult(
-        target=target,
-        dataset=dataset,
-        day=day,
-        header=Note("header.day", {"dataset": dataset, "date": day.isoformat(), "target": target}),
+        target=target, dataset=dataset, day=day, header=day_header(dataset, day, target)
     )
+
+
+def day_header(dataset: str, day: dt.date, target: object) -> Note:
+    """The result's header: a day of a dataset, or the bulk files up to a day."""
+    key = "header.bulk" if layout.is_bulk_dataset(dataset) else "header.day"
+    return Note(key, {"dataset": dataset, "date": day.isoformat(), "target": target})
 
 
 def _target_header(target: str) -> Note:

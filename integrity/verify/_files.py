@@ -3,7 +3,9 @@
 Any file the day's manifest lists verifies by name (release and record packages, tables,
 quality reports, whatever the publisher listed), not only a fixed set of kinds. A file whose
 name is not a published name is looked up by its SHA-256 through the datasets index, as the
-browser page does, and then verified as the file it is.
+browser page does, and then verified as the file it is. A bulk file (named by its period,
+not a day) is verified against the manifest of its bulk folder (``_bulk``), by name or, when
+renamed, by digest.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import BinaryIO
 from integrity import layout
 from integrity.manifest import Manifest
 from integrity.verify._anchor import check_day_anchor
+from integrity.verify._bulk import BulkFolder, bulk_folders
 from integrity.verify._checks import (
     check_inclusion,
     check_manifest_fields,
@@ -26,7 +29,7 @@ from integrity.verify._checks import (
 )
 from integrity.verify._context import DayContext, parse_receipt, resolve_day
 from integrity.verify._datasets import DatasetsRoot, IndexEntry, detect_root
-from integrity.verify._day import manifest_missing
+from integrity.verify._day import day_header, manifest_missing
 from integrity.verify._days import not_a_date, parse_day
 from integrity.verify._explain import explain_listed_file
 from integrity.verify._io import InputRefused, open_regular, read_capped
@@ -61,32 +64,33 @@ def published_name(name: str) -> tuple[str, dt.date, str] | Note | None:
 
 
 def verify_file(
-    path: Path, options: VerifyOptions, *, as_name: str | None = None
+    path: Path,
+    options: VerifyOptions,
+    *,
+    as_name: str | None = None,
+    bulk: BulkFolder | None = None,
 ) -> VerificationResult:
     """Verify a single file against its day's manifest (``as_name``: the published name it was
-    identified as, for a renamed file)."""
+    identified as, for a renamed file; ``bulk``: the bulk folder whose manifest lists it)."""
     name = as_name or path.name
     parsed = published_name(name)
-    if not isinstance(parsed, tuple):
+    if bulk is not None:
+        dataset, day, files = bulk.dataset, bulk.day, bulk.files
+        same = isinstance(parsed, tuple) and parsed[:2] == (dataset, day)
+        kind = parsed[2] if isinstance(parsed, tuple) and same else name
+    elif isinstance(parsed, tuple):
+        dataset, day, kind = parsed
+        files = Source(path.parent, options.limits)
+    else:
         raise ValueError(f"{name} is not a published file name")
-    dataset, day, kind = parsed
     result = VerificationResult(
-        target=str(path),
-        dataset=dataset,
-        day=day,
-        header=Note("header.day", {"dataset": dataset, "date": day.isoformat(), "target": path}),
+        target=str(path), dataset=dataset, day=day, header=day_header(dataset, day, path)
     )
     if as_name is not None:
         result.checks["integrity"].ok("integrity.identified", file=path.name, name=as_name)
     root = options.datasets or detect_root(path.parent, options.limits)
     try:
-        ctx = resolve_day(
-            dataset,
-            day,
-            Source(path.parent, options.limits),
-            root,
-            receipt=kind != layout.ANCHOR,
-        )
+        ctx = resolve_day(dataset, day, files, root, receipt=kind != layout.ANCHOR)
     except NoteError as error:
         cannot_locate(result, error.note, failed=error.note.failed)
         return result
@@ -202,17 +206,24 @@ def hash_target(path: Path) -> Hashed:
 
 
 def verify_renamed(path: Path, options: VerifyOptions) -> VerificationResult | None:
-    """Find a file whose name was changed by its SHA-256 in the datasets index and verify it
-    as the published file it is; None if no root is known or no manifest lists the digest."""
+    """Find a file whose name was changed by its SHA-256 in the datasets index (or the bulk
+    manifest) and verify it as the published file it is; None if no root or bulk folder is
+    known or no manifest lists the digest."""
     root = options.datasets or detect_root(path.parent, options.limits)
-    if root is None or not root.has_index():
+    bulk = bulk_folders(path, options)
+    if (root is None or not root.has_index()) and not bulk:
         return None
     digest = hash_target(path).sha256
     assert digest is not None
-    for _day, entry in sorted(root.index().items(), reverse=True):
-        found = _name_with_digest(root, entry, digest)
+    if root is not None and root.has_index():
+        for _day, entry in sorted(root.index().items(), reverse=True):
+            found = _name_with_digest(root, entry, digest)
+            if found is not None:
+                return verify_file(path, options, as_name=found)
+    for folder in bulk:
+        found = folder.name_with_digest(digest)
         if found is not None:
-            return verify_file(path, options, as_name=found)
+            return verify_file(path, options, as_name=found, bulk=folder)
     return None
 
 
@@ -265,9 +276,7 @@ def _verify_found_digest(
     """Verify the day in which a digest was found (the manifest must hash to it if named)."""
     digest = result.target.removeprefix("sha256:")
     result.dataset, result.day = dataset, day
-    result.header = Note(
-        "header.day", {"dataset": dataset, "date": day.isoformat(), "target": result.target}
-    )
+    result.header = day_header(dataset, day, result.target)
     try:
         ctx = resolve_day(dataset, day, root.source.child(entry.folder), root)
     except NoteError as error:

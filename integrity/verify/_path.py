@@ -1,5 +1,5 @@
-"""What ``verificar PATH`` means: a digest, a day folder, a published file, a proof file, or a
-renamed published file found by its digest. The path itself must be a folder or a regular
+"""What ``verificar PATH`` means: a digest, a day folder (or the bulk folder), a published file
+(a bulk file included), a proof file, or a renamed published file found by its digest. The path itself must be a folder or a regular
 file (a FIFO or a device such as ``/dev/zero`` is refused before anything is read)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from integrity.verify._bulk import locate_bulk_file
 from integrity.verify._day import verify_day_folder
 from integrity.verify._files import published_name, verify_digest, verify_file, verify_renamed
 from integrity.verify._io import InputRefused, check_target
@@ -47,6 +48,9 @@ def _verify_regular_file(path: Path, text: str, options: VerifyOptions) -> Verif
         return verify_file(path, options)
     if proofs:
         return verify_proof_file(path, options, text)
+    bulk = locate_bulk_file(path, options) if parsed is None else None
+    if bulk is not None:
+        return verify_file(path, options, bulk=bulk)
     found = verify_renamed(path, options)
     if found is not None:
         return found

@@ -8,6 +8,9 @@ Order (first match wins):
    the CLI found one, the embedded dev chain's pin beside its state. Several for one dataset:
    the one whose chain and contract the anchor receipt names, else the first official one.
 
+A pin names one dataset; it also vouches for that dataset's bulk dataset (``{dataset}-bulk``,
+the bulk files the same publisher anchors in the same registry: ``layout.pin_covers``).
+
 Nothing else: a ``trust.json`` in the downloaded data is never an authority (a forger ships
 one too). It is only compared with the chosen pin (``compare_data_copy``): a copy naming
 another chain, registry or publisher is FALLA ("publicador distinto del oficial"). Without a
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from integrity import layout
 from integrity.verify._results import Note, NoteError
 from integrity.verify._values import first_field, same_address
 from integrity.verify.trust import FORMAT, Pin, PinError
@@ -182,7 +186,9 @@ def choose_pin(
     if options.trust is not None:
         pin: TrustPin | None = options.trust
     else:
-        candidates = [pin for pin in options.trusted_pins() if pin.dataset in (None, dataset)]
+        candidates = [
+            pin for pin in options.trusted_pins() if layout.pin_covers(pin.dataset, dataset)
+        ]
         pin = _prefer(candidates, receipt) if candidates else None
     return PinChoice(pin, compare_data_copy(pin, root))
 

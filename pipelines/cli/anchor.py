@@ -1,8 +1,10 @@
 """`publicar anchor`: anchor pending days, correct a day, or show the anchor journal.
 
-    publicar anchor                  # = --pending: every published day not anchored yet
+    publicar anchor                  # = --pending: every published day not anchored yet, and
+                                     #   the bulk manifest if it is not anchored yet
     publicar anchor --correct DAY    # anchor DAY's current manifest as a correction (kind 3)
     publicar anchor --status         # the journal: each day's state, transaction, gas and fee
+                                     #   (and the bulk dataset's entries)
 
 Exit codes: 0 every day handled is anchored; 1 an alarm or a failure (the registry holds
 another digest for a day, a reverted transaction, a refused key or pin); 2 some days are
@@ -62,7 +64,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen action; see the module docstring for the exit codes."""
     from integrity.chain import AnchorConflict, ChainError
     from pipelines.resources import ChainResource
-    from publication.anchoring import anchor_pending_with, anchor_with
+    from publication.anchoring import anchor_if_pending, anchor_pending_with, anchor_with
+    from publication.bulk import bulk_anchor_target
     from publication.writer import PublicationError
 
     root, dataset = settings.local_root, settings.dataset
@@ -85,6 +88,13 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             records = anchor_pending_with(
                 root, dataset, sessions, state_dir=settings.status_store_dir, pin=chain.known_pin()
             )
+            records += anchor_if_pending(
+                root,
+                bulk_anchor_target(root, dataset),
+                sessions,
+                state_dir=settings.status_store_dir,
+                pin=chain.known_pin(),
+            )
     except AnchorConflict as error:
         print(f"publicar: ALARMA: {error}", file=sys.stderr)
         return 1
@@ -102,6 +112,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 def _line(record: dict[str, Any]) -> str:
     day = str(record.get("day"))
     date = f"{day[:4]}-{day[4:6]}-{day[6:]}" if len(day) == 8 else day
+    if str(record.get("dataset", "")).endswith("-bulk"):
+        date = f"{record['dataset']} {date}"
     if record.get("status") != "anclado":
         return f"{date}  pendiente  {record.get('reason', '')}"
     kinds = {1: "primera publicación", 2: "publicación tardía", 3: "corrección"}
@@ -114,16 +126,19 @@ def _line(record: dict[str, Any]) -> str:
 
 
 def _print_status(settings: Settings) -> int:
+    from integrity.layout import bulk_dataset
     from publication.state import StateStore, store_path
 
     with StateStore(store_path(settings.local_root, settings.status_store_dir)) as store:
         rows = store.anchor_rows(settings.dataset)
-    if not rows:
+        bulk = store.anchor_rows(bulk_dataset(settings.dataset))
+    if not rows and not bulk:
         print("the anchor journal is empty")
         return 0
-    for row in rows:
+    for row in [*rows, *bulk]:
+        label = f"{row.dataset} {row.day}" if row.dataset != settings.dataset else str(row.day)
         print(
-            f"{row.day}  {row.state:<9} nonce={row.nonce} tx={row.tx_hash} block={row.block_number} "
+            f"{label}  {row.state:<9} nonce={row.nonce} tx={row.tx_hash} block={row.block_number} "
             f"seq={row.seq} kind={row.kind} gas={row.gas_used} fee_wei={row.fee_wei} "
             f"batch={row.batch_size} sends={row.sends} reorgs={row.reorgs}"
             + (f"  ({row.note})" if row.note else "")

@@ -261,15 +261,22 @@ def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool 
     )
     if not result.success:
         print(
-            "publicar: the bulk files could not be built; the days are published. "
+            "publicar: the bulk files could not be built or anchored; the days are published. "
             "See the run in the Dagster UI (make ui).",
             file=sys.stderr,
         )
         return 1
     built = result.output_for_node("bulk_files")
+    status = built.get("anchor_status")
+    if status is None:
+        anchor = "-"
+    elif status == "anclado":
+        anchor = f"anclado seq={built.get('anchor_seq')}"
+    else:
+        anchor = "anclaje pendiente (publicar anchor --pending)"
     print(
         f"bulk       days={built['days']:<4} up to {built['newest_day']}  "
-        f"rebuilt={built['rebuilt']}  ({built['folder']})"
+        f"rebuilt={built['rebuilt']}  {anchor}  ({built['folder']})"
     )
     return 0
 

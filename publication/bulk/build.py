@@ -684,6 +684,11 @@ def _assemble(build: _Build) -> BulkResult:
     legacy = (bulk.folder / bulk_layout.LEGACY_HISTORY).exists()
     if old is not None and old.raw == manifest.raw and not rebuilt and not legacy:
         return BulkResult(bulk.folder, old, True, rebuilt, reused, len(build.days), counts)
+    if old is not None and old.raw == manifest.raw:
+        # Files rebuilt to the same bytes: the manifest, and so its anchor receipt, stay.
+        receipt = bulk.day_name(newest.day, layout.ANCHOR)
+        if (bulk.folder / receipt).is_file():
+            _link(bulk.folder / receipt, build.staging / receipt)
     _keep_history(build, old if old is not None and old.raw != manifest.raw else None)
     _swap(build.staging, bulk.folder)
     return BulkResult(

@@ -45,22 +45,21 @@ from pathlib import Path
 
 from integrity import layout
 
-BULK_SUFFIX = "-bulk"
+# Shared with the verifier (integrity must not import publication): re-exported here.
+from integrity.layout import BULK_SUFFIX as BULK_SUFFIX
+from integrity.layout import HISTORY_SUFFIX
+from integrity.layout import bulk_dataset as bulk_dataset
+from integrity.layout import history_name as history_name
+
 DAYS_LEAVES = "days.jsonl"
 DATAPACKAGE = "datapackage.json"
 PROVENANCE = "provenance.json"
 MONTH, YEAR, FULL, LATEST = "month", "year", "full", "latest"
 INDICATORS = "indicators"
-HISTORY_SUFFIX = "-history"
 LEGACY_HISTORY = "history"
 RELEASES = "releases"
 COMPILED = "compiled-releases"
 WORKBOOK_FORMAT = "xlsx"
-
-
-def bulk_dataset(dataset: str) -> str:
-    """The bulk dataset's name: ``perucompras-ocam-bulk`` for ``perucompras-ocam``."""
-    return dataset + BULK_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -119,12 +118,6 @@ def latest_name(dataset: str, level: str, name: str, key: str) -> str:
     if not name.startswith(stem):
         raise ValueError(f"{name!r} is not a file of {key}")
     return f"{dataset}-{LATEST}-{level}" + name.removeprefix(stem)
-
-
-def history_name(name: str, manifest_sha256: str) -> str:
-    """Name in the history folder of a replaced manifest or receipt ``name``."""
-    stem, _, extension = name.rpartition(".")
-    return f"{stem}-{manifest_sha256[:16]}.{extension}"
 
 
 def name_problems(names: Iterable[str]) -> list[str]:
