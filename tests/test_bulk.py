@@ -550,3 +550,26 @@ def test_a_reused_file_that_no_longer_matches_its_manifest_is_rebuilt(
     assert result.rebuilt == ("month/2026-10",) and not result.unchanged
     assert target.read_bytes() == original
     assert verify_day_files(root / f"{D}-bulk").problems() == []
+
+
+def test_a_day_without_releases_is_taken_by_the_bulk_build(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from bulk_world import publish_day
+
+    from perucompras.synthetic import generate_month
+
+    source, root = tmp_path / "source", tmp_path / "datasets"
+    generate_month(2026, 12, source, orders=1)
+    days = [dt.date(2026, 12, 1), dt.date(2026, 12, 2)]
+    for day in days:
+        publish_day(root, source, day)
+    sizes = [load_manifest(DayLayout(root, D, day).manifest).merkle["treeSize"] for day in days]
+    assert 0 in sizes  # one order: at least one of the two days has none
+    result = build_bulk(
+        root, D, identity=IDENTITY, state_dir=tmp_path / "state", with_indicators=False
+    )
+    assert result.days == 2
+    assert result.counts["releases"] == sum(sizes)
+    month = root / f"{D}-bulk" / f"{D}-2026-12-orders.parquet"
+    assert pq.read_table(month).num_rows == 1  # the one order, once

@@ -393,14 +393,19 @@ class _RowBuilder:
                 position += 1
 
     def write(self, out: Path) -> None:
-        pq.write_table(pa.table(dict(self.ocids), schema=OCID_SCHEMA), out / f"{OCIDS}.parquet")
+        pq.write_table(_columns(self.ocids, OCID_SCHEMA), out / f"{OCIDS}.parquet")
         pq.write_table(
-            pa.table(dict(self.compiled), schema=COMPILED_SCHEMA),
+            _columns(self.compiled, COMPILED_SCHEMA),
             out / f"{COMPILED}.parquet",
             compression="zstd",
         )
         for name, definition in FLAT_TABLES.items():
             pq.write_table(_typed(self.rows[name], definition), out / f"{name}.parquet")
+
+
+def _columns(columns: Mapping[str, list[Any]], schema: pa.Schema) -> pa.Table:
+    """Column lists as a table of ``schema`` (a day without records: no rows, every column)."""
+    return pa.table({name: columns.get(name, []) for name in schema.names}, schema=schema)
 
 
 def extract_schema(definition: Table) -> pa.Schema:
