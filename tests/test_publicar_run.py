@@ -166,3 +166,9 @@ def test_a_blocked_day_names_its_failing_check_in_one_line(tmp_path: Path) -> No
     assert lines[1].startswith("publicar: source_files_readable: "), lines[1]
     assert path.name in lines[1] and "IGV" in lines[1], lines[1]
     assert not (tmp_path / "datasets" / "perucompras-ocam" / "2026" / "10" / "02").exists()
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(tmp_path / ".dagster_home")) as instance:
+        runs = instance.get_runs()
+    assert [run.job_name for run in runs] == ["publicar_dia"]  # listed under the job in the UI
+    assert runs[0].tags["dagster/partition"] == "2026-10-02"

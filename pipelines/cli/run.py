@@ -207,15 +207,13 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         return refused
     start, end, months = plan(args, settings)
     home = dagster_home(settings)
-    from dagster import DagsterInstance, materialize
+    from dagster import DagsterInstance
 
     from pipelines.cli.progress import DayProgress
-    from pipelines.definitions import ALL_ASSETS
-    from pipelines.partitions import with_history_start
     from pipelines.resources import build_resources
 
-    assets = with_history_start(ALL_ASSETS, settings.history_start)
     resources = build_resources(settings)
+    job = day_job(settings, resources)
     instance = DagsterInstance.from_config(str(home))
     day = start
     with DayProgress((end - start).days + 1, lang=settings.lang) as progress:
@@ -223,10 +221,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             refused = missing_month(day, settings, months)
             if refused is not None:
                 return refused
-            result = materialize(
-                assets,
+            result = job.execute_in_process(
                 partition_key=day.isoformat(),
-                resources=resources,
                 instance=instance,
                 tags={"publicar": "run"},
                 raise_on_error=False,
@@ -243,15 +239,29 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     return materialize_bulk(resources, instance, verbose=args.verbose)
 
 
+def day_job(settings: Settings, resources: dict[str, Any]) -> Any:
+    """The code location's ``publicar_dia`` job (assets from ``history_start``, these
+    resources): runs made here are listed under that job in the Dagster UI, as the
+    schedule's and sensor's runs are, not as ephemeral asset runs."""
+    from dagster import Definitions
+
+    from pipelines.definitions import ALL_ASSETS, publish_day_job
+    from pipelines.partitions import with_history_start
+
+    assets = with_history_start(ALL_ASSETS, settings.history_start)
+    defs = Definitions(assets=assets, jobs=[publish_day_job], resources=resources)
+    return defs.resolve_job_def(publish_day_job.name)
+
+
 def materialize_bulk(resources: dict[str, Any], instance: Any, *, verbose: bool = False) -> int:
-    """Bring the bulk dataset up to date once, after the last day (exit status)."""
-    from dagster import materialize
+    """Bring the bulk dataset up to date once, after the last day (exit status), as a run of
+    the ``publicar_archivos_masivos`` job."""
+    from dagster import Definitions
 
-    from pipelines.bulk import BULK_ASSETS
+    from pipelines.bulk import BULK_ASSETS, publish_bulk_job
 
-    result = materialize(
-        BULK_ASSETS,
-        resources=resources,
+    defs = Definitions(assets=BULK_ASSETS, jobs=[publish_bulk_job], resources=resources)
+    result = defs.resolve_job_def(publish_bulk_job.name).execute_in_process(
         instance=instance,
         tags={"publicar": "bulk"},
         raise_on_error=False,
