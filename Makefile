@@ -6,6 +6,10 @@ UV_VERSION := 0.13.8
 DATASETS := datasets
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
+# Let Python cache compiled bytecode (in .venv): with PYTHONDONTWRITEBYTECODE=1 in the caller's
+# environment every process (each pytest worker, each `publicar` a test starts) compiles
+# dagster, Great Expectations, pandas, web3 ... from source again: ~10 s of CPU each here.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install browser run test test-fast lint ui serve clean-data bench
 

@@ -476,6 +476,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Great Expectations disagrees with the rules on: {names}",
     },
     # --- checks of the day steps
+    "step.gx_cross_check_off": {
+        "es": (
+            "no evaluado: el operador desactivó la verificación cruzada con Great Expectations "
+            "(gx_cross_check = false, PERUCOMPRAS_GX_CROSS_CHECK); las reglas decidieron solas"
+        ),
+        "en": (
+            "not evaluated: the operator turned the Great Expectations cross-check off "
+            "(gx_cross_check = false, PERUCOMPRAS_GX_CROSS_CHECK); the rules alone decided"
+        ),
+    },
     "step.files_read": {
         "es": "{count} archivo(s) leído(s): {names}",
         "en": "{count} file(s) read: {names}",
@@ -639,6 +649,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "report.none": {"es": "Ninguna", "en": "None"},
     "report.total": {"es": "Total", "en": "Total"},
     "report.failed_checks": {"es": "Controles fallidos", "en": "Failed checks"},
+    "report.not_evaluated": {"es": "Controles no evaluados", "en": "Checks not evaluated"},
+    "report.reason": {"es": "Motivo", "en": "Reason"},
     "report.value": {"es": "Valor", "en": "Value"},
     "report.warnings": {
         "es": "Publicado con advertencias",

@@ -8,7 +8,7 @@ publish or anchor a day that failed a blocking check.
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from dagster import (
     AssetCheckResult,
@@ -92,14 +92,19 @@ def _day(context: AssetExecutionContext) -> dt.date:
 
 
 def _checks(
-    outcomes: list[CheckResult], specs: list[AssetCheckSpec], asset_key: str
+    outcomes: list[CheckResult],
+    specs: list[AssetCheckSpec],
+    asset_key: str,
+    not_evaluated: Mapping[str, str] | None = None,
 ) -> Iterator[AssetCheckResult]:
     """A result for every declared check; one the step did not evaluate (no file, no rows
-    for its columns) passes with a note saying so."""
+    for its columns, or left out by a setting: ``not_evaluated``, name -> reason) passes with
+    a note saying so."""
     produced = set()
     for outcome in outcomes:
         produced.add(outcome.name)
         yield _check(outcome, asset_key)
+    reasons = not_evaluated or {}
     for spec in specs:
         if spec.name not in produced:
             yield AssetCheckResult(
@@ -107,7 +112,7 @@ def _checks(
                 asset_key=asset_key,
                 passed=True,
                 severity=AssetCheckSeverity.WARN,
-                description="not evaluated for this day (nothing to check)",
+                description=reasons.get(spec.name, "not evaluated for this day (nothing to check)"),
             )
 
 
@@ -153,7 +158,8 @@ def quality_checked_orders(
     assert source_orders.day == _day(context)
     checked = DayJob.check(source_orders)
     yield Output(checked, metadata=checked.metadata())
-    yield from _checks(checked.checks, QUALITY_CHECKS, "quality_checked_orders")
+    skipped = steps.not_evaluated_reasons(checked.not_evaluated, checked.lang)
+    yield from _checks(checked.checks, QUALITY_CHECKS, "quality_checked_orders", skipped)
 
 
 @asset(
@@ -171,7 +177,8 @@ def ocds_releases(
     """OCDS 1.1.5 releases of the day with items, deliveries and bids, schema-validated."""
     mapped = datasets.day_job().map(quality_checked_orders, source.companion_files(_day(context)))
     yield Output(mapped, metadata=mapped.metadata())
-    yield from _checks(mapped.checks, RELEASE_CHECKS, "ocds_releases")
+    skipped = steps.not_evaluated_reasons(mapped.not_evaluated, quality_checked_orders.lang)
+    yield from _checks(mapped.checks, RELEASE_CHECKS, "ocds_releases", skipped)
 
 
 @asset(

@@ -194,6 +194,7 @@ class DatasetsResource(ConfigurableResource):
     history_start: str = SOURCE_FIRST_DAY.isoformat()
     lang: str = "es"
     profile: str = "dev"
+    gx_cross_check: bool = True
     ocid_prefix: str = _IDENTITY.ocid_prefix
     ocid_pattern: str = _IDENTITY.ocid_pattern
     base_url: str = _IDENTITY.base_url
@@ -225,6 +226,7 @@ class DatasetsResource(ConfigurableResource):
             history_start=settings.history_start.isoformat(),
             lang=settings.lang,
             profile=settings.profile,
+            gx_cross_check=settings.gx_cross_check,
             storage_uri=settings.storage_uri or "",
             storage_endpoint_url=storage.endpoint_url or "",
             storage_region=storage.region,
@@ -321,6 +323,7 @@ class DatasetsResource(ConfigurableResource):
             ocds_dir=self.ocds_path,
             lang=self.language,
             profile=self.profile_name,
+            run_gx=self.gx_cross_check,
         )
 
 

@@ -32,6 +32,7 @@ class DayJob:
     ocds_dir: Path | None = None
     lang: Lang = "es"
     profile: Profile = "dev"
+    run_gx: bool = True
 
     @property
     def ocid_prefix(self) -> str:
@@ -54,6 +55,7 @@ class DayJob:
             state_dir=self.state_dir,
             lang=self.lang,
             synthetic=synthetic,
+            run_gx=self.run_gx,
         )
 
     @staticmethod

@@ -33,15 +33,22 @@ from quality.rules import (
     shown_values,
 )
 
+GX_AGREEMENT_CHECK = "gx.agreement"
+
 
 @dataclass(frozen=True)
 class QualityOutcome:
-    """Result of the quality gate for one day's orders."""
+    """Result of the quality gate for one day's orders.
+
+    ``not_evaluated``: checks left out because ``config.run_gx`` is off (the GX cross-check),
+    so that a report can say so instead of staying silent.
+    """
 
     passed: pa.Table
     quarantine: pa.Table
     checks: list[CheckResult]
     failures_by_rule: dict[str, int] = field(default_factory=dict)
+    not_evaluated: tuple[str, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -115,7 +122,7 @@ def _gx_agreement_check(
     low, high = config.row_count_band(day) if day is not None else (0, None)
     outcome = run_suite(orders, config, min_rows=low, max_rows=high)
     compared = [check for check in table_checks if _gx_decides_alike(check, day, config)]
-    return agreement_check("gx.agreement", orders, masks, outcome, compared, config)
+    return agreement_check(GX_AGREEMENT_CHECK, orders, masks, outcome, compared, config)
 
 
 def _gx_decides_alike(check: CheckResult, day: dt.date | None, config: QualityConfig) -> bool:
@@ -151,7 +158,8 @@ def evaluate_orders(
     if config.run_gx:
         checks.append(_gx_agreement_check(prepared, masks, table_checks, day, config))
     failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
-    return QualityOutcome(passed, quarantine, checks, failures)
+    skipped = () if config.run_gx else (GX_AGREEMENT_CHECK,)
+    return QualityOutcome(passed, quarantine, checks, failures, skipped)
 
 
 def blocking_row_failures(
@@ -198,13 +206,15 @@ def evaluate_catalogue(
     gx_agreement: Callable[
         [pa.Table, dict[str, np.ndarray], CheckResult, QualityConfig], CheckResult
     ],
+    gx_check: str,
 ) -> QualityOutcome:
     """The gate of a detail table (lines, quotations) with its own rule catalogue.
 
     Blank strings become nulls, ``failure_masks`` evaluates the row rules and failing rows are
     quarantined; the catalogue's ``order_incomplete`` rule then holds back the other rows of
     each such order. With ``config.run_gx``, ``gx_agreement`` receives the prepared table, the
-    masks GX must reproduce (all but ``order_incomplete``) and the required-columns check.
+    masks GX must reproduce (all but ``order_incomplete``) and the required-columns check, and
+    returns the check named ``gx_check``; without, ``gx_check`` is listed as not evaluated.
     """
     missing = [name for name in required_columns if name not in table.column_names]
     prepared = blank_strings_to_null(table, string_columns)
@@ -236,4 +246,5 @@ def evaluate_catalogue(
         }
         checks.append(gx_agreement(prepared, compared, required, config))
     failures = {rule_id: int(mask.sum()) for rule_id, mask in masks.items() if mask.any()}
-    return QualityOutcome(passed, quarantine, checks, failures)
+    skipped = () if config.run_gx else (gx_check,)
+    return QualityOutcome(passed, quarantine, checks, failures, skipped)

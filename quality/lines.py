@@ -321,6 +321,7 @@ def evaluate_lines(lines: pa.Table, *, config: QualityConfig | None = None) -> Q
         config=config,
         labels=LINE_LABELS,
         gx_agreement=_agreement,
+        gx_check=AGREEMENT_CHECK,
     )
 
 

@@ -329,6 +329,7 @@ def evaluate_quotations(
         config=config or QualityConfig(),
         labels=QUOTATION_LABELS,
         gx_agreement=functools.partial(_agreement, max_rows=gx_sample_rows),
+        gx_check=AGREEMENT_CHECK,
     )
 
 

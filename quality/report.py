@@ -90,8 +90,14 @@ def build_report(
     quarantine: pa.Table,
     checks: Sequence[CheckResult],
     lang: Lang = "es",
+    not_evaluated: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Return the JSON-ready quality report of one day (texts in ``lang``)."""
+    """Return the JSON-ready quality report of one day (texts in ``lang``).
+
+    ``not_evaluated`` (check name -> reason): checks an operator setting left out (the Great
+    Expectations cross-check); listed under ``not_evaluated``, a key present only then, so that
+    the report never reads as if they had run and passed.
+    """
     by_primary = _counts_by(quarantine.column("rule")) if quarantine.num_rows else {}
     by_any: dict[str, int] = {}
     if quarantine.num_rows and "rules" in quarantine.column_names:
@@ -102,7 +108,7 @@ def build_report(
     sample_columns = [
         c for c in ("source_file", "source_line", "rule", "message") if c in quarantine.column_names
     ]
-    return {
+    report: dict[str, Any] = {
         "report_version": REPORT_VERSION,
         "day": day.isoformat(),
         "status": status,
@@ -132,6 +138,11 @@ def build_report(
             quarantine.select(sample_columns).slice(0, _SAMPLE_ROWS).to_pylist()
         ),
     }
+    if not_evaluated:
+        report["not_evaluated"] = [
+            {"name": name, "reason": reason} for name, reason in not_evaluated.items()
+        ]
+    return report
 
 
 def _e(value: Any) -> str:
@@ -197,6 +208,13 @@ def render_html(report: Mapping[str, Any], lang: Lang = "es") -> str:
         for item in report["checks"]["items"]
     ]
     checks_html = _table([t("check"), t("result"), t("severity"), t("message")], check_rows, set())
+    skipped = report.get("not_evaluated") or []
+    if skipped:
+        checks_html += f"<h3>{_e(t('not_evaluated'))}</h3>\n" + _table(
+            [t("check"), t("reason")],
+            [[f"<code>{_e(item['name'])}</code>", _e(item["reason"])] for item in skipped],
+            set(),
+        )
     sample = report.get("quarantine_sample") or []
     sample_html = (
         _table(

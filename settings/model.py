@@ -546,6 +546,12 @@ class Settings(BaseSettings):
         "dev", description="`dev` (example identity, embedded chain) or `production`"
     )
     lang: Lang = Field("es", description="language of the published quality pages")
+    gx_cross_check: bool = Field(
+        True,
+        description="run Great Expectations as a cross-check of the quality rules (the blocking "
+        "`gx.*agreement` checks); `false` leaves those checks out, the rules alone decide and "
+        "each day's quality report lists them as not evaluated, saying why",
+    )
     datasets_root: Annotated[Path | str, BeforeValidator(_datasets_location)] = Field(
         DEFAULT_DATASETS_ROOT,
         description="folder the published files are written to, or `s3://bucket/prefix` "

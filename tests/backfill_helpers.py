@@ -17,6 +17,31 @@ from integrity.verify import verify_day_files
 
 PUBLICAR = Path(sys.executable).parent / "publicar"
 DATASET = "perucompras-ocam"
+# For tests whose subject is not Great Expectations: the cross-check costs ~1 s per table and
+# day plus its import in every process (the quality reports then say it was not evaluated).
+NO_GX = {"gx_cross_check": "false"}
+
+
+# Dagster's event log kept in memory: the shipped dagster.yaml plus the event storage that
+# DagsterInstance.ephemeral() uses. The default SQLite event log opens a connection and commits
+# (fsync) per event, ~300 events a day (one per declared check): ~4 s of CPU and more of I/O
+# wait per published day. For tests of `publicar run` whose subject is not Dagster's storage.
+MEMORY_EVENT_LOG = """
+event_log_storage:
+  module: dagster._core.storage.event_log.in_memory
+  class: InMemoryEventLogStorage
+"""
+
+
+def memory_dagster_home(home: Path) -> Path:
+    """Prepare the Dagster home ``publicar`` will use (``dagster_home`` setting, or
+    ``.dagster_home`` in its working directory) with the event log in memory."""
+    from importlib.resources import files
+
+    home.mkdir(parents=True, exist_ok=True)
+    shipped = files("pipelines").joinpath("dagster.yaml").read_text(encoding="utf-8")
+    (home / "dagster.yaml").write_text(shipped + MEMORY_EVENT_LOG, encoding="utf-8")
+    return home
 
 
 def clean_env(**settings: str) -> dict[str, str]:
@@ -53,13 +78,19 @@ def devchain_dir(root: Path) -> Path:
 
 
 def run_backfill(
-    workdir: Path, root: Path, start: dt.date, end: dt.date, orders_per_month: int
+    workdir: Path,
+    root: Path,
+    start: dt.date,
+    end: dt.date,
+    orders_per_month: int,
+    **settings: str,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a backfill to its end (stdout is a pipe: one plain line per day)."""
+    """Run a backfill to its end (stdout is a pipe: one plain line per day); ``settings`` as
+    in ``clean_env``."""
     return subprocess.run(
         backfill_command(root, start, end, orders_per_month),
         cwd=workdir,
-        env=clean_env(),
+        env=clean_env(**settings),
         capture_output=True,
         text=True,
         timeout=1800,

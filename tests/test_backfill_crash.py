@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from backfill_helpers import (
+    NO_GX,
     backfill_command,
     check_visible_days_complete,
     clean_env,
@@ -26,7 +27,9 @@ from backfill_helpers import (
 from publication.state import StateStore, store_path
 
 START, END = dt.date(2026, 9, 1), dt.date(2026, 11, 30)
-ORDERS = 60  # small: the test is about kills and resumption, not volume
+# Small, and no Great Expectations cross-check (NO_GX): the test is about kills and resumption,
+# not volume or GX; both runs use the same settings, so their days must still be identical.
+ORDERS = 60
 KILLS = 10
 DAYS = [START + dt.timedelta(days=n) for n in range((END - START).days + 1)]
 
@@ -37,7 +40,7 @@ def _kill_after(workdir: Path, root: Path, lines: int, extra: float) -> int:
     proc = subprocess.Popen(
         backfill_command(root, START, END, ORDERS),
         cwd=workdir,
-        env=clean_env(),
+        env=clean_env(**NO_GX),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -73,7 +76,7 @@ def test_backfill_survives_ten_kills(tmp_path: Path) -> None:
     crash_dir.mkdir()
     clean_root, crash_root = clean_dir / "datasets", crash_dir / "datasets"
     began = time.monotonic()
-    clean = run_backfill(clean_dir, clean_root, START, END, ORDERS)
+    clean = run_backfill(clean_dir, clean_root, START, END, ORDERS, **NO_GX)
     duration = time.monotonic() - began
     assert clean.returncode == 0, clean.stderr
     progress_lines = len(clean.stdout.splitlines())
@@ -91,7 +94,7 @@ def test_backfill_survives_ten_kills(tmp_path: Path) -> None:
         assert _journal_consistent(crash_root) == []
     assert len(printed) == KILLS
 
-    final = run_backfill(crash_dir, crash_root, START, END, ORDERS)
+    final = run_backfill(crash_dir, crash_root, START, END, ORDERS, **NO_GX)
     assert final.returncode == 0, final.stderr
     assert check_visible_days_complete(crash_root) == []
     assert [d["date"] for d in indexed_days(crash_root)] == [d.isoformat() for d in DAYS]

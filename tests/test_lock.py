@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from backfill_helpers import memory_dagster_home
 
 from integrity.layout import DayLayout
 from messages import text
@@ -150,6 +151,8 @@ def test_two_publicar_runs_at_once_never_interleave(tmp_path: Path) -> None:
     the days published are byte for byte those of a single run (the golden digests)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERUCOMPRAS_")}
     env["PERUCOMPRAS_LOCK_TIMEOUT"] = "1"
+    # Both runs share the working directory's Dagster home; its own storage is not the subject.
+    memory_dagster_home(tmp_path / ".dagster_home")
     command = [
         str(PUBLICAR),
         "run",

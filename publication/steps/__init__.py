@@ -5,7 +5,12 @@ functions re-exported here, ``extract`` and ``publish``, never shadow a module);
 holds the result base class and its gate. Anchoring is ``publication.anchoring``.
 """
 
-from publication.steps.common import GateClosed, StepResult, dagster_check_name
+from publication.steps.common import (
+    GateClosed,
+    StepResult,
+    dagster_check_name,
+    not_evaluated_reasons,
+)
 from publication.steps.extraction import Extracted, extract
 from publication.steps.mapping import Mapped, map_releases, release_check_specs
 from publication.steps.publishing import Published, publish
@@ -28,6 +33,7 @@ __all__ = [
     "detail_check_specs",
     "extract",
     "map_releases",
+    "not_evaluated_reasons",
     "publish",
     "release_check_specs",
     "table_check_specs",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from messages import text
 from perucompras.reader import QUARANTINE_SCHEMA
 from quality.rules import CheckResult
 
@@ -24,11 +25,17 @@ class GateClosed(RuntimeError):
 
 @dataclass(frozen=True)
 class StepResult:
-    """Common part of every step's result."""
+    """Common part of every step's result.
+
+    ``not_evaluated``: checks (by step name) the step left out on purpose because an operator
+    setting turned them off (the Great Expectations cross-check): the quality report and
+    Dagster say so instead of showing nothing.
+    """
 
     day: dt.date
     checks: list[CheckResult]
     upstream_failures: tuple[str, ...] = ()
+    not_evaluated: tuple[str, ...] = ()
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -45,6 +52,12 @@ class StepResult:
         """Raise if this result must not be built upon."""
         if self.failures:
             raise GateClosed(f"{self.day}: blocked by " + "; ".join(self.failures))
+
+
+def not_evaluated_reasons(names: tuple[str, ...], lang: str) -> dict[str, str]:
+    """Why each check in ``names`` was left out: today only the Great Expectations
+    cross-check can be, when the operator turns it off (``gx_cross_check``)."""
+    return {name: text("step.gx_cross_check_off", lang) for name in names}
 
 
 def dagster_check_name(rule_id: str) -> str:

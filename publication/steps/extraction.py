@@ -34,6 +34,7 @@ class Extracted(StepResult):
     source: DaySource | None = None
     synthetic: bool = False
     lang: str = "es"
+    run_gx: bool = True
 
     def metadata(self) -> dict[str, Any]:
         """Counts shown on the Dagster materialization."""
@@ -55,9 +56,11 @@ def extract(
     state_dir: Path | None = None,
     lang: str = "es",
     synthetic: bool = False,
+    run_gx: bool = True,
 ) -> Extracted:
     """Read the day's source rows; a file that cannot be read, or whose rows mostly fail, fails
-    a blocking check. ``synthetic`` says the files were generated (labelled downstream)."""
+    a blocking check. ``synthetic`` says the files were generated (labelled downstream);
+    ``run_gx`` is carried to the quality gates (the Great Expectations cross-check)."""
     try:
         format_problems = [
             problem
@@ -68,7 +71,9 @@ def extract(
             source = orders_for_day(files, day, store, lang=lang)
     except SourceFileError as error:
         check = CheckResult(error.check, False, "block", str(error))
-        return Extracted(day=day, checks=[check], source=None, synthetic=synthetic, lang=lang)
+        return Extracted(
+            day=day, checks=[check], source=None, synthetic=synthetic, lang=lang, run_gx=run_gx
+        )
     names = ", ".join(s["name"] for s in source.sources) or "—"
     checks = [
         CheckResult(
@@ -84,7 +89,9 @@ def extract(
             " ".join(format_problems) or text("step.files_expected_format", lang),
         ),
     ]
-    return Extracted(day=day, checks=checks, source=source, synthetic=synthetic, lang=lang)
+    return Extracted(
+        day=day, checks=checks, source=source, synthetic=synthetic, lang=lang, run_gx=run_gx
+    )
 
 
 _VERDICTS: dict[tuple[str, str], str | None] = {}

@@ -168,7 +168,7 @@ def map_releases(
         frameworks, basis = _new_framework_releases(
             store, published_orders, checked.day, ocid_prefix, agreements
         )
-    details, details_held, detail_checks = checked_details(
+    details, details_held, detail_checks, details_not_evaluated = checked_details(
         details_for_day(
             companions or {},
             published_orders["order_number"].combine_chunks(),
@@ -177,6 +177,7 @@ def map_releases(
             lang=lang,
         ),
         lang,
+        run_gx=checked.run_gx,
     )
     releases = sort_releases(
         [
@@ -238,6 +239,7 @@ def map_releases(
         day=checked.day,
         checks=checks,
         upstream_failures=checked.failures,
+        not_evaluated=details_not_evaluated,
         checked=checked,
         release_lines=tuple(canonical_bytes(release) for release in releases),
         quarantine=quarantine,

@@ -14,7 +14,7 @@ from publication.anchoring import check_day_files
 from publication.datapackage import package_info
 from publication.records import day_record_package
 from publication.state import StateStore, rules_fingerprint, store_path
-from publication.steps.common import StepResult
+from publication.steps.common import StepResult, not_evaluated_reasons
 from publication.steps.mapping import Mapped
 from publication.writer import DayContent, write_day
 from quality.rules import CheckResult
@@ -109,6 +109,7 @@ def publish(
         mapped.quarantine,
         [*checked.checks, *mapped.checks],
         lang,
+        not_evaluated_reasons((*checked.not_evaluated, *mapped.not_evaluated), lang),
     )
     quality["party_name_variants"] = party_name_variants(mapped.published_orders)
     store_file = store_path(root, state_dir)

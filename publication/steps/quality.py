@@ -34,6 +34,7 @@ class Checked(StepResult):
     quarantine: pa.Table | None = None
     synthetic: bool = False
     lang: str = "es"
+    run_gx: bool = True
 
     def metadata(self) -> dict[str, Any]:
         """Counts shown on the Dagster materialization."""
@@ -86,7 +87,7 @@ def detail_check_specs() -> list[CheckSpec]:
 
 def check_quality(extracted: Extracted, day: dt.date) -> Checked:
     """Apply the row and table rules; failing rows go to quarantine with their rule (texts in
-    the extraction's language)."""
+    the extraction's language; the GX cross-check as the extraction carries it)."""
     extracted.require_gate()
     lang = extracted.lang
     from quality.gate import evaluate_orders
@@ -94,7 +95,8 @@ def check_quality(extracted: Extracted, day: dt.date) -> Checked:
 
     source = extracted.source
     assert source is not None
-    outcome = evaluate_orders(source.orders, day=day, config=QualityConfig(lang=as_lang(lang)))
+    config = QualityConfig(lang=as_lang(lang), run_gx=extracted.run_gx)
+    outcome = evaluate_orders(source.orders, day=day, config=config)
     quarantine = pa.concat_tables(
         [as_published_quarantine(source.quarantine), as_published_quarantine(outcome.quarantine)]
     )
@@ -119,25 +121,31 @@ def check_quality(extracted: Extracted, day: dt.date) -> Checked:
         day=day,
         checks=checks,
         upstream_failures=extracted.failures,
+        not_evaluated=tuple(dagster_check_name(name) for name in outcome.not_evaluated),
         source=source,
         passed_orders=passed,
         quarantine=quarantine,
         synthetic=extracted.synthetic,
         lang=lang,
+        run_gx=extracted.run_gx,
     )
 
 
 def checked_details(
-    details: DayDetails, lang: str = "es"
-) -> tuple[DayDetails, pa.Table, list[CheckResult]]:
-    """Apply the line and quotation gates: failing rows (and the rest of their order) held back."""
+    details: DayDetails, lang: str = "es", *, run_gx: bool = True
+) -> tuple[DayDetails, pa.Table, list[CheckResult], tuple[str, ...]]:
+    """Apply the line and quotation gates: failing rows (and the rest of their order) held back.
+
+    Returns the checked details, the rows held back, the checks and the checks left out
+    (``run_gx`` off: the GX cross-checks of the tables that were there)."""
     from quality.lines import evaluate_lines
     from quality.quotations import evaluate_quotations
     from quality.rules import QualityConfig
 
-    config = QualityConfig(lang=as_lang(lang))
+    config = QualityConfig(lang=as_lang(lang), run_gx=run_gx)
     held = [as_published_quarantine(details.quarantine)]
     checks: list[CheckResult] = []
+    not_evaluated: list[str] = []
     lines, deliveries, quotations = details.lines, details.deliveries, details.quotations
     counts = dict(details.counts)
     if lines is not None and deliveries is not None:
@@ -148,6 +156,7 @@ def checked_details(
         )
         held.append(as_published_quarantine(outcome.quarantine))
         checks += [as_step_check(c) for c in outcome.checks]
+        not_evaluated += [dagster_check_name(name) for name in outcome.not_evaluated]
         counts["detailLines"] = lines.num_rows
         counts["detailLinesHeldBack"] = outcome.quarantine.num_rows
     if quotations is not None:
@@ -155,7 +164,8 @@ def checked_details(
         quotations = quoted.passed
         held.append(as_published_quarantine(quoted.quarantine))
         checks += [as_step_check(c) for c in quoted.checks]
+        not_evaluated += [dagster_check_name(name) for name in quoted.not_evaluated]
         counts["quotations"] = quotations.num_rows
         counts["quotationsHeldBack"] = quoted.quarantine.num_rows
     checked = DayDetails(lines, deliveries, quotations, details.quarantine, counts, details.sources)
-    return checked, pa.concat_tables(held), checks
+    return checked, pa.concat_tables(held), checks, tuple(not_evaluated)
