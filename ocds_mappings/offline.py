@@ -7,7 +7,7 @@ refresh wrote (``served``: base URL -> folder), or left to a real HTTP server (t
 serves the root with ``publicar serve``). Never from ``ocds_mappings/extensions``: what is
 checked is what is published.
 
-Used by the libcoveocds tests (through ``tests/ocds_offline.py``, which mounts the session with
+Used by the libcoveocds tests (through ``tests/support/ocds_offline.py``, which mounts the session with
 pytest's ``monkeypatch``) and by ``benchmarks/run.py``; libcoveocds is imported only when used.
 """
 

@@ -25,7 +25,7 @@ def sample_dir() -> Path:
 @pytest.fixture(scope="session")
 def bulk_world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Five published days with late status changes and the bulk builds made along them
-    (``tests/bulk_world.py``), shared by the bulk, resources and notebook tests."""
-    from bulk_world import make_world
+    (``tests/support/bulk_world.py``), shared by the bulk, resources and notebook tests."""
+    from support.bulk_world import make_world
 
     return make_world(tmp_path_factory.mktemp("bulk-world"))

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
-from chain_helpers import (
+from support.chain_helpers import (
     DATASET,
     InProcessRegistry,
     anchor_published,

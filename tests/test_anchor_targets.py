@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
-from chain_helpers import DATASET, InProcessRegistry, in_process_registry, publish_day
+from support.chain_helpers import DATASET, InProcessRegistry, in_process_registry, publish_day
 
 from integrity import layout
 from integrity.chain import ChainConfigError, ChainUnavailable

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chain_helpers import DATASET, publish_day
+from support.chain_helpers import DATASET, publish_day
 
 from integrity import layout
 from integrity.manifest import load_manifest

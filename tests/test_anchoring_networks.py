@@ -27,8 +27,8 @@ from typing import Any
 
 import orjson
 import pytest
-from backfill_helpers import memory_dagster_home
-from chain_helpers import DATASET, Node, anchor_published, new_key, publish_day
+from support.backfill_helpers import memory_dagster_home
+from support.chain_helpers import DATASET, Node, anchor_published, new_key, publish_day
 
 from integrity import layout
 from integrity.chain import (

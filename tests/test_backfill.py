@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from backfill_helpers import (
+from support.backfill_helpers import (
     day_files,
     indexed_days,
     read_anchor,

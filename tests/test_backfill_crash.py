@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from backfill_helpers import (
+from support.backfill_helpers import (
     NO_GX,
     backfill_command,
     check_visible_days_complete,

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from backfill_helpers import (
+from support.backfill_helpers import (
     backfill_command,
     check_visible_days_complete,
     clean_env,

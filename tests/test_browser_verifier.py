@@ -154,7 +154,7 @@ DAYS = [dt.date(2025, 3, 3), dt.date(2025, 3, 4)]
 def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     """Publish two days with the vectors' day writer, anchor them through the journal on a
     real anvil and build the page with that anvil's dev pin embedded."""
-    from chain_helpers import anchor_published
+    from support.chain_helpers import anchor_published
 
     from integrity.devchain import DevChain
     from integrity.verify.trust import load_pin

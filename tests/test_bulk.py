@@ -22,7 +22,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from bulk_world import IDENTITY, INDICATORS, World, snapshot
+from support.bulk_world import IDENTITY, INDICATORS, World, snapshot
 
 import publication.bulk.build as bulk_build
 from integrity.cli_verificar import run as verificar
@@ -555,7 +555,7 @@ def test_a_reused_file_that_no_longer_matches_its_manifest_is_rebuilt(
 def test_a_day_without_releases_is_taken_by_the_bulk_build(tmp_path: Path) -> None:
     import datetime as dt
 
-    from bulk_world import publish_day
+    from support.bulk_world import publish_day
 
     from perucompras.synthetic import generate_month
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 import pytest
-from bulk_world import IDENTITY, INDICATORS, World, publish_day
-from chain_helpers import UnreachableChain
+from support.bulk_world import IDENTITY, INDICATORS, World, publish_day
+from support.chain_helpers import UnreachableChain
 
 from integrity import layout
 from integrity.cli_verificar import run as verificar_run

@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import orjson
-from bulk_world import IDENTITY, INDICATORS, World
-from chain_helpers import UnreachableChain
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context, materialize
+from support.bulk_world import IDENTITY, INDICATORS, World
+from support.chain_helpers import UnreachableChain
 
 from pipelines.bulk import BULK_ASSETS, bulk_after_days
 from pipelines.resources import BulkResource, DatasetsResource, build_resources

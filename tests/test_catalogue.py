@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema_rs
 import orjson
 import pytest
-import site_days
-from dcat_us_schema import FEDERAL_REQUIRED, SCHEMA
+from support import site_days
+from support.dcat_us_schema import FEDERAL_REQUIRED, SCHEMA
 
 from integrity.layout import DayLayout
 from publication import catalogue

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from chain_helpers import InProcessRegistry, in_process_registry
 from eth_account import Account
+from support.chain_helpers import InProcessRegistry, in_process_registry
 
 from integrity import chain
 from integrity.chain import (

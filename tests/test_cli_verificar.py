@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from chain_helpers import publish_day
+from support.chain_helpers import publish_day
 from test_verify import DATASET, DAYS, World, build_world
 
 from integrity import layout
@@ -107,7 +107,7 @@ def test_console_script_end_to_end(world: World) -> None:
 
 @pytest.mark.chain
 def test_real_anvil_dev_chain_without_rpc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chain_helpers import anchor_published
+    from support.chain_helpers import anchor_published
 
     from integrity.devchain import DevChain
     from integrity.verify.trust import load_pin

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import orjson
 import pytest
-import site_days
+from support import site_days
 
 from integrity.keys import anchor_key
 from integrity.layout import DayLayout

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from chain_helpers import DATASET, Node, anchor_published, new_key, publish_day
+from support.chain_helpers import DATASET, Node, anchor_published, new_key, publish_day
 from test_anchoring_networks import forge_csv_amount
 
 from integrity import layout

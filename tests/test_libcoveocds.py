@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from ocds_offline import LocalExtensionsAdapter, libcoveocds_report, mount_offline
+from support.ocds_offline import LocalExtensionsAdapter, libcoveocds_report, mount_offline
 
 from ocds_mappings.extensions import extension_urls
 from ocds_mappings.identity import package_metadata

@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 import pytest
-from ocds_offline import libcoveocds_report, mount_offline
-from snapshots import pay_one_order
+from support.ocds_offline import libcoveocds_report, mount_offline
+from support.snapshots import pay_one_order
 
 from integrity.layout import (
     ANCHOR,

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from backfill_helpers import memory_dagster_home
+from support.backfill_helpers import memory_dagster_home
 
 from integrity.layout import DayLayout
 from messages import text

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-import site_days
+from support import site_days
 
 from publication.site import refresh_site
 from settings import Identity

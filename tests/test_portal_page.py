@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import site_days
+from support import site_days
 
 from messages import text
 from publication import portal

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from backfill_helpers import memory_dagster_home
+from support.backfill_helpers import memory_dagster_home
 
 from perucompras.synthetic import generate_month
 

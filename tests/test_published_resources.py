@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from bulk_world import World
+from support.bulk_world import World
 
 from integrity.layout import DEFAULT_DATASET
 from publication.resources import Resource, bulk_resources, published_resources

@@ -30,8 +30,8 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-from ocds_offline import libcoveocds_report, mount_offline
-from snapshots import pay_one_order
+from support.ocds_offline import libcoveocds_report, mount_offline
+from support.snapshots import pay_one_order
 
 from integrity.layout import DEFAULT_DATASET, RECORD_PACKAGE, RELEASE_PACKAGE, DayLayout
 from perucompras.reader import read_monthly_file

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 from dagster import materialize
-from snapshots import pay_one_order
+from support.snapshots import pay_one_order
 
 from integrity.layout import DayLayout
 from perucompras.synthetic import generate_month

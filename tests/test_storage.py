@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 import pytest
-import site_days
+from support import site_days
 
 from publication.site import refresh_site
 from publication.storage import (
@@ -278,7 +278,13 @@ def test_three_days_to_s3_with_a_writer_killed_mid_day(
     # Kill before one of the day's writes: a staged upload, a copy into place, or the manifest.
     offset = random.Random(seed).randrange(2 * len(files) + 1)
     writer = subprocess.Popen(
-        [sys.executable, str(TESTS / "storage_writer.py"), str(root), s3.location, moto_endpoint],
+        [
+            sys.executable,
+            str(TESTS / "support" / "storage_writer.py"),
+            str(root),
+            s3.location,
+            moto_endpoint,
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -399,7 +405,7 @@ def test_the_datasets_resource_publishes_to_the_configured_storage(
 def test_verificar_checks_the_anchors_of_days_read_from_s3(
     s3: S3Store, moto_endpoint: str, tmp_path: Path
 ) -> None:
-    from chain_helpers import anchor_published
+    from support.chain_helpers import anchor_published
 
     from integrity.devchain import DevChain
     from integrity.verify.trust import load_pin

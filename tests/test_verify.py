@@ -15,7 +15,12 @@ from typing import Any
 
 import orjson
 import pytest
-from chain_helpers import InProcessRegistry, anchor_published, in_process_registry, publish_day
+from support.chain_helpers import (
+    InProcessRegistry,
+    anchor_published,
+    in_process_registry,
+    publish_day,
+)
 from web3 import Web3
 
 from integrity import chain, layout

@@ -17,8 +17,6 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from snapshots import pay_one_order
-
 from integrity.layout import DEFAULT_DATASET
 from perucompras.reader import read_source_dir
 from perucompras.synthetic import generate_month
@@ -27,6 +25,7 @@ from publication import steps
 from publication.bulk import BulkResult, build_bulk
 from publication.details import companion_files
 from settings import EXAMPLE_OCID_PREFIX, Identity, Indicators
+from support.snapshots import pay_one_order
 
 DAYS = [dt.date(2026, 10, 30), dt.date(2026, 10, 31), dt.date(2026, 11, 1), dt.date(2026, 11, 2)]
 LAST_DAY = dt.date(2026, 11, 3)
