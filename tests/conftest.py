@@ -22,6 +22,19 @@ def sample_dir() -> Path:
     return SAMPLES
 
 
+@pytest.fixture(autouse=True)
+def no_checkout_devchain_pin(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """verificar trusts the checkout's ``.devchain`` pin by default; after ``make run`` that
+    pin is real, so every test gets an empty dev-chain folder unless it passes --devchain."""
+    import integrity.cli_verificar
+
+    empty = tmp_path_factory.getbasetemp() / "no-devchain"
+    empty.mkdir(exist_ok=True)
+    monkeypatch.setattr(integrity.cli_verificar, "DEFAULT_DEVCHAIN_DIR", empty)
+
+
 @pytest.fixture(scope="session")
 def bulk_world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Five published days with late status changes and the bulk builds made along them
