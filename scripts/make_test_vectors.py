@@ -35,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from integrity import layout  # noqa: E402
+from integrity import csvrows, layout  # noqa: E402
 from integrity.canonical import canonical_bytes  # noqa: E402
 from integrity.keys import anchor_key, dataset_id, day_number  # noqa: E402
 from integrity.manifest import build_manifest, file_entry, load_manifest, manifest_bytes  # noqa: E402
@@ -62,6 +62,7 @@ GET_ENTRY_SELECTOR = "09297c7a"
 PUBLISHER_SELECTOR = "8c72c54e"
 SNAPSHOT_FILE = "chain-snapshot.json"
 EXPECTED_FILE = "expected.json"
+README_FILE = "README.md"
 BUYERS = [
     ("20131370645", "MUNICIPALIDAD METROPOLITANA DE LIMA"),
     ("20168999926", "GOBIERNO REGIONAL DE CUSCO"),
@@ -952,6 +953,41 @@ def build(out: Path) -> None:
             "cases": cases,
         },
     )
+    (out / README_FILE).write_text(readme(cases), encoding="utf-8")
+
+
+def readme_line(case: dict[str, Any]) -> str:
+    """The README line of one vector: name, issue case, exit code, how it is run, target."""
+    parts = [f"`{case['name']}`"]
+    if case["issueCase"]:
+        parts.append(f"issue 12 case {case['issueCase']}")
+    parts.append(f"exit {case['exitCode']}")
+    if case["range"]:
+        parts.append(f"range {case['range'][0]}..{case['range'][1]}")
+    if case["offline"]:
+        parts.append("offline")
+    if case["pin"] is None:
+        parts.append("no pin")
+    if case["datasets"] != "good":
+        parts.append(f"datasets `{case['datasets']}`")
+    parts.append(f"`{case['target']}`")
+    return f"- {' · '.join(parts)}: {case['description']}"
+
+
+def readme(cases: list[dict[str, Any]]) -> str:
+    """``tests/vectors/README.md``: what the folder is and one line per vector."""
+    return (
+        "# Verifier test vectors\n\n"
+        "Written by `scripts/make_test_vectors.py` with the rest of this folder: do not edit, "
+        "regenerate. Expected results in full (statuses, failing message keys, explanations): "
+        f"`{EXPECTED_FILE}`; the chain: `{SNAPSHOT_FILE}`. How to run a vector, and how the "
+        "`verificar` CLI and the browser page are tested on them: `docs/test-vectors.md`.\n\n"
+        "One line per vector: name, the issue 12 case it answers, expected exit code (0 "
+        "verified, 1 altered or not published, 2 could not check, 3 intact but the anchor not "
+        "checked), how it is run (a range, offline, without a trust pin, another datasets "
+        "root than `good`), target (relative to this folder), what was done.\n\n"
+        + "".join(readme_line(case) + "\n" for case in cases)
+    )
 
 
 def _write_test_pin(out: Path) -> None:
@@ -1001,8 +1037,6 @@ def _rename_day(source: Path, target: Path, old: str, new: str) -> None:
 
 def _csv_resaved(data: bytes) -> bytes:
     """The CSV as a spreadsheet saves it: BOM, CRLF, ';' separator, quotes only where needed."""
-    from integrity import csvrows
-
     rows = csvrows.parse(data).records
     text = "".join(";".join(row) + "\r\n" for row in rows)
     return csvrows.BOM + text.encode("utf-8")
@@ -1163,6 +1197,21 @@ def _issue_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, A
             ALL_OK | {"integrity": "fail", "anchor": "fail", "publisher": "skipped"},
             {"integrity": ["input.unsafe_name"], "anchor": ["anchor.record_mismatch"]},
             offline=True,
+            issue_case=5,
+        )
+    )
+    cases.append(
+        _case(
+            "unsafe-names-online",
+            "The same folder checked online with the trust pin (as the browser page checks it): "
+            "the unsafe names are FALLA and never opened, and the edited manifest is not the "
+            "one the registry holds for the day.",
+            rel(unsafe),
+            ALL_OK | {"integrity": "fail", "anchor": "fail"},
+            {
+                "integrity": ["input.unsafe_name"],
+                "anchor": ["anchor.digest_mismatch", "anchor.record_mismatch"],
+            },
             issue_case=5,
         )
     )
@@ -1360,6 +1409,24 @@ def _issue_cases(out: Path, good: Path, days: list[dt.date]) -> list[dict[str, A
                 issue_case=12,
             )
         )
+    releases = names.path(layout.RELEASES_JSONL)
+    resaved = csvrows.BOM + releases.read_bytes().replace(b"\n", b"\r\n")
+    path = cases_dir / "jsonl-resaved" / releases.name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(resaved)
+    cases.append(
+        _case(
+            "jsonl-resaved",
+            "The releases JSONL re-saved by an editor (BOM, CRLF line endings, same lines): "
+            "still FALLA (longer than published: not read past its size), but the answer says "
+            "the lines match what was published.",
+            rel(path),
+            ALL_OK | {"integrity": "fail", "inclusion": "fail"},
+            LONGER,
+            explanations=["explain.resaved_same_lines"],
+            issue_case=12,
+        )
+    )
     quality = names.path(layout.QUALITY_JSON)
     reformatted = orjson.dumps(orjson.loads(quality.read_bytes()), option=orjson.OPT_INDENT_2)
     path = cases_dir / "json-reformatted" / quality.name

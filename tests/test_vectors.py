@@ -159,6 +159,23 @@ def test_every_tamper_case_fails_and_the_catalogue_is_complete() -> None:
 NOT_TAMPERED = {"proof-claimed-tree-size", "renamed-file", "forged-mirror-offline"}
 
 
+def test_every_vector_has_its_readme_line() -> None:
+    """tests/vectors/README.md: one line per vector (its target named), and every folder of
+    cases/ is the target of some line."""
+    lines = [
+        line
+        for line in (VECTORS / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("- `")
+    ]
+    assert [line.split("`")[1] for line in lines] == [case["name"] for case in EXPECTED["cases"]]
+    for line, case in zip(lines, EXPECTED["cases"], strict=True):
+        assert f"`{case['target']}`" in line, case["name"]
+    folders = sorted(path.name for path in (VECTORS / "cases").iterdir() if path.is_dir())
+    assert len(folders) > 30
+    for folder in folders:
+        assert any(f"`cases/{folder}" in line for line in lines), folder
+
+
 def test_every_issue_case_has_a_vector() -> None:
     """Issue 12: each of the cases 1-12 has at least one vector."""
     covered = {case["issueCase"] for case in CASES.values() if case["issueCase"]}
