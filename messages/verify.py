@@ -1039,21 +1039,42 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "page.intro": {
         "es": (
             "Arrastre aquí un archivo descargado (JSON, JSONL, Parquet, CSV, manifiesto, "
-            "SHA256SUMS, anclaje) o una prueba de inclusión (JSON). Se calcula su SHA-256 en su "
-            "navegador, se compara con el manifiesto del día, se recalcula la raíz de Merkle y "
-            "se consulta el anclaje en la cadena con una llamada eth_call. Nada se envía a "
-            "ningún servidor salvo esa llamada."
+            "SHA256SUMS, anclaje), una prueba de inclusión (JSON) o la carpeta de un día. Se "
+            "calcula su SHA-256 en su navegador, se compara con el manifiesto del día, se "
+            "recalcula la raíz de Merkle y se consulta el anclaje en la cadena con una llamada "
+            "eth_call. Nada se envía a ningún servidor salvo esa llamada."
         ),
         "en": (
             "Drop a downloaded file here (JSON, JSONL, Parquet, CSV, manifest, SHA256SUMS, "
-            "anchor) or an inclusion proof (JSON). Its SHA-256 is computed in your browser, "
-            "compared with the day's manifest, the Merkle root is recomputed and the on-chain "
-            "anchor is read with one eth_call. Nothing is sent anywhere except that call."
+            "anchor), an inclusion proof (JSON) or a day's folder. Its SHA-256 is computed in "
+            "your browser, compared with the day's manifest, the Merkle root is recomputed and "
+            "the on-chain anchor is read with one eth_call. Nothing is sent anywhere except "
+            "that call."
         ),
     },
     "page.drop": {
-        "es": "Suelte archivos aquí o haga clic para elegirlos",
-        "en": "Drop files here or click to choose them",
+        "es": "Suelte archivos o la carpeta de un día aquí, o haga clic para elegir archivos",
+        "en": "Drop files or a day's folder here, or click to choose files",
+    },
+    "page.folder": {
+        "es": (
+            "O elija la carpeta de un día: se comprueban todos sus archivos con el manifiesto "
+            "de la carpeta, y un archivo que el manifiesto no lista hace fallar el día."
+        ),
+        "en": (
+            "Or choose a day's folder: every file in it is checked against the folder's "
+            "manifest, and a file the manifest does not list fails the day."
+        ),
+    },
+    "page.folder_no_manifest": {
+        "es": (
+            "la carpeta {folder} no tiene manifiesto (…-manifest.json) ni archivos con el "
+            "nombre de un día publicado: elija la carpeta de un día"
+        ),
+        "en": (
+            "folder {folder} holds no manifest (…-manifest.json) and no file named for a "
+            "published day: choose a day's folder"
+        ),
     },
     "page.rpc": {
         "es": "Nodo RPC de la cadena (elegido por usted)",

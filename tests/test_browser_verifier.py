@@ -211,8 +211,9 @@ class VerifierPage:
         self.done = 0
 
     def verify(self, path: Path) -> dict[str, Any]:
-        """Drop one file and return its result block's statuses, exit code and texts."""
-        self.page.set_input_files("#archivo", str(path))
+        """Give the page one file (or one day folder, through its folder field) and return the
+        result block's statuses, exit code and texts."""
+        self.page.set_input_files("#carpeta" if path.is_dir() else "#archivo", str(path))
         self.done += 1
         self.page.wait_for_selector(f'#estado[data-done="{self.done}"]', state="attached")
         block = self.page.locator(".resultado").first
@@ -389,13 +390,40 @@ SNAPSHOT = orjson.loads((VECTORS / "chain-snapshot.json").read_bytes())
 EXPECTED = orjson.loads((VECTORS / "expected.json").read_bytes())
 
 
+# The vectors the page cannot run, each with the reason. Every other vector runs in the page
+# (a file, a proof or a day folder); a new range or offline vector fails
+# test_only_range_and_offline_vectors_are_cli_only until it is listed here.
+NO_RANGE = "a range of days: the page checks one file, proof or day folder at a time"
+ALWAYS_ONLINE = "--offline: the page always reads the chain"
+CLI_ONLY = {
+    "good-range": NO_RANGE,
+    "replay-old-root": NO_RANGE,
+    "missing-day": NO_RANGE,
+    "last-day-removed": NO_RANGE,
+    "malformed-index": NO_RANGE,
+    "good-day-offline": ALWAYS_ONLINE,
+    "forged-mirror-offline": ALWAYS_ONLINE,
+    "forged-mirror-offline-pinned": ALWAYS_ONLINE,
+    "unsafe-names": ALWAYS_ONLINE + " (the page runs the same folder as unsafe-names-online)",
+}
+
+
 def page_cases() -> list[dict[str, Any]]:
-    """The vectors the page can take: a single dropped file, online, no range."""
-    return [
-        case
-        for case in EXPECTED["cases"]
-        if not case["range"] and not case["offline"] and (VECTORS / case["target"]).is_file()
-    ]
+    """The vectors the page can take: a file, a proof or a day folder, online, no range."""
+    return [case for case in EXPECTED["cases"] if not case["range"] and not case["offline"]]
+
+
+def test_only_range_and_offline_vectors_are_cli_only() -> None:
+    """The page skips exactly the listed vectors, and can take every other target."""
+    taken = page_cases()
+    skipped = {case["name"] for case in EXPECTED["cases"]} - {case["name"] for case in taken}
+    assert skipped == set(CLI_ONLY)
+    assert all(CLI_ONLY.values())
+    folders = [case for case in taken if (VECTORS / case["target"]).is_dir()]
+    assert {"good-day", "unlisted-file", "unsafe-names-online", "receipt-malformed-tx"} <= {
+        case["name"] for case in folders
+    }
+    assert all((VECTORS / case["target"]).is_file() for case in taken if case not in folders)
 
 
 @pytest.fixture(scope="module")
@@ -416,9 +444,11 @@ def vector_site(tmp: Path, datasets: str, pin: Pin | None) -> StaticSite:
 def test_page_agrees_with_the_shipped_vectors(
     browser: Any, snapshot_rpc: CountingRpc, tmp_path: Path
 ) -> None:
-    """Every vector the page can take gets the statuses, failing keys, exit code and plain-words
-    explanations expected.json declares; with a pin it is embedded, without one the page uses
-    the site's trust.json and a node typed in the visible field (as the CLI's --rpc)."""
+    """Every vector the page can take (all but CLI_ONLY) gets the statuses, failing keys, exit
+    code and plain-words explanations expected.json declares: a file or proof through the file
+    field, a day folder through the folder field, on a site serving the vector's datasets root.
+    With a pin it is embedded; without one the page has none (the site's trust.json is never
+    believed) and reads the chain at a node typed in the visible field (as the CLI's --rpc)."""
     groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     for case in page_cases():
         groups.setdefault((case["datasets"], case["pin"]), []).append(case)
@@ -443,7 +473,7 @@ def test_page_agrees_with_the_shipped_vectors(
                     case["statuses"]["publisher"] != "skipped"
                     or case["statuses"]["anchor"] != "skipped"
                 ):
-                    assert result["pin"] == ("pin.used.page" if pin else "pin.used.data"), name
+                    assert result["pin"] == ("pin.used.page" if pin else "pin.none"), name
                 checked.append(name)
         finally:
             page.close()
@@ -465,7 +495,43 @@ def test_page_agrees_with_the_shipped_vectors(
         "csv-changed-amount",
         "json-reformatted",
         "forged-mirror-pinned-jsonl",
+        "forged-mirror-pinned",
+        "forged-mirror-no-pin",
+        "good-day-no-pin",
+        "forged-manifest",
+        "unsafe-names-online",
+        "unlisted-file",
+        "receipt-malformed-tx",
+        "jsonl-resaved",
     } <= set(checked)
+    assert sorted(checked) == sorted(case["name"] for case in page_cases())
+
+
+def test_a_day_folder_is_covered_as_in_the_cli(
+    browser: Any, snapshot_rpc: CountingRpc, tmp_path: Path
+) -> None:
+    """The folder field, like ``verificar FOLDER``: a hidden name (.DS_Store) is ignored, a
+    subfolder the manifest does not list fails the day (named, never entered)."""
+    pin = pin_with_nodes(load_pin(VECTORS / "pins" / "vectores-prueba.json"), snapshot_rpc.url)
+    site = vector_site(tmp_path, "good", pin)
+    day = tmp_path / "descarga"
+    shutil.copytree(VECTORS / "good" / DATASET / "2025" / "03" / "04", day)
+    (day / ".DS_Store").write_bytes(b"\x00")
+    try:
+        page = VerifierPage(browser, site.url)
+        clean = page.verify(day)
+        assert (clean["statuses"], clean["exit"]) == (ALL_OK, 0)
+        assert "integrity.files_ok" in clean["all_keys"]
+        assert "integrity.sums_ok" in clean["all_keys"]
+        (day / "extra").mkdir()
+        (day / "extra" / "notas.txt").write_text("x")
+        extra = page.verify(day)
+        assert extra["keys"]["integrity"] == ["integrity.unlisted_file"]
+        assert "extra:" in page.page.locator(".resultado div.falla").first.inner_text()
+        assert (extra["statuses"], extra["exit"]) == (ALL_OK | {"integrity": "fail"}, 1)
+        page.close()
+    finally:
+        site.close()
 
 
 # --------------------------------------------------------------------------- nodes

@@ -17,6 +17,10 @@
   const MAX_NOTES = 8;
   const ZERO32 = "0".repeat(64);
   const FILE_NAME = /^([a-z0-9-]+?)-(\d{4}-\d{2}-\d{2})-([A-Za-z0-9_.]+)$/;
+  const MANIFEST_NAME = /^([a-z0-9-]+?)-(\d{4}-\d{2}-\d{2})-manifest\.json$/;
+  const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+  const MAX_SMALL_FILE = 16 << 20;
+  const MAX_RECEIPT = 64 << 10;
   // The registry accepts real dates in these years; Lima has no daylight saving time.
   const REGISTRY_FIRST_DAY = "2000-01-01";
   const REGISTRY_LAST_DAY = "2199-12-31";
@@ -1158,6 +1162,25 @@
     return typeof actual === "string" ? hex32(actual) : shown(actual, 80);
   }
 
+  /** The receipt's transaction fields as shown in messages (null when it names neither). */
+  function receiptFields(record) {
+    if (!record) return null;
+    const block = record.blockNumber ?? record.block_number ?? null;
+    if ((record.txHash ?? null) === null && block === null) return null;
+    return { tx: record.txHash ?? null, shown: { tx: shown(record.txHash ?? "-", 80), block: shown(block ?? "-", 20) } };
+  }
+
+  /** Port of integrity.verify check_receipt_transaction once the registry was read: a txHash
+   * that is not a transaction hash is FALLA (the publisher never writes one); the page does
+   * not read the transaction itself, so a well-formed one is shown as not checked. */
+  function checkReceiptTransaction(anchor, receipt) {
+    if (receipt.tx !== null && !(typeof receipt.tx === "string" && TX_HASH.test(receipt.tx))) {
+      anchor.fail("anchor.receipt_tx_bad", receipt.shown);
+    } else {
+      anchor.ok("anchor.receipt_unchecked", receipt.shown);
+    }
+  }
+
   /** Port of integrity.verify check_anchor: pin, impossible days, receipt, then the chain. */
   async function checkAnchor(result, manifest, record, trust) {
     const anchor = result.checks.anchor;
@@ -1193,12 +1216,8 @@
         const normalised = normalisedReceipt(field, actual);
         if (normalised !== expected) anchor.fail("anchor.record_mismatch", { file: recordName, field, expected, actual: normalised });
       }
-      const tx = record.txHash ?? "-";
-      const block = record.blockNumber ?? record.block_number ?? "-";
-      if (record.txHash != null || record.blockNumber != null || record.block_number != null) {
-        anchor.ok("anchor.receipt_unchecked", { tx: shown(tx, 80), block: shown(block, 20) });
-      }
     }
+    const receipt = receiptFields(record);
 
     const recordChain = record ? record.chainId ?? record.chain_id ?? null : null;
     const recordContract = record ? record.contract ?? null : null;
@@ -1228,6 +1247,7 @@
       return;
     }
     if (chainId === null || !contract) {
+      if (receipt) anchor.ok("anchor.receipt_unchecked", receipt.shown);
       anchor.skip("unavailable", "anchor.no_contract");
       return;
     }
@@ -1266,6 +1286,7 @@
         publisher.ok("publisher.ok", { contract: trust.contract, publisher: trust.publisher, chain_id: trust.chainId, trust: label });
       }
     }
+    if (receipt) checkReceiptTransaction(anchor, receipt);
 
     const stored = read.stored;
     if (stored === null) {
@@ -1334,6 +1355,165 @@
     return result;
   }
 
+  /** One listed file against its manifest entry: SHA-256 and size (a longer file is not read
+   * past its listed size, as in the CLI), the leaves file with its Merkle root; what differs
+   * is said in plain words. */
+  async function checkListedFile(integrity, file, name, listed, manifest, entry, hashed = null) {
+    if (file.size > Number(listed.bytes)) {
+      integrity.fail("integrity.size_mismatch", { file: name, expected: listed.bytes, actual: file.size });
+      await explainFile(integrity, file, name, listed, manifest, entry);
+      return { matches: false, longer: true, scan: null, measure: null, name };
+    }
+    let scan = null;
+    let measure;
+    if (name === manifest.data.merkle.leaves) {
+      scan = await scanLeaves(file);
+      measure = scan;
+    } else {
+      measure = hashed || (await hashFile(file));
+    }
+    const matches = compareEntry(integrity, listed, measure.sha256, measure.size);
+    if (!matches) await explainFile(integrity, file, name, listed, manifest, entry);
+    return { matches, longer: false, scan, measure, name };
+  }
+
+  /** Inclusion from the leaves file's check: longer than published, or its recomputed root. */
+  function checkLeaves(inclusion, manifest, checked) {
+    if (checked.longer) inclusion.fail("inclusion.longer", { file: checked.name });
+    else checkInclusion(inclusion, manifest, checked.scan);
+  }
+
+  /** A dropped day folder: its file names (files directly inside it) and its subfolders. */
+  class DroppedFolder {
+    constructor(name) {
+      this.name = name;
+      this.files = new Map();
+      this.subfolders = new Set();
+    }
+
+    /** The folder's manifest: the first file named {dataset}-{day}-manifest.json. */
+    manifestName() {
+      return [...this.files.keys()].sort().find((name) => MANIFEST_NAME.test(name)) || null;
+    }
+
+    /** (dataset, day) named by the first published file name, when there is no manifest. */
+    namedDay() {
+      for (const name of [...this.files.keys()].sort()) {
+        const parsed = FILE_NAME.exec(name);
+        if (parsed) return [parsed[1], parsed[2]];
+      }
+      return null;
+    }
+  }
+
+  /** Port of integrity.verify verify_day_folder for a dropped folder: its own manifest (else
+   * the site's for the day its files name), every listed file, SHA256SUMS, coverage (a file the
+   * manifest does not list fails the day), the Merkle root, then the anchor (the folder's
+   * receipt, else the site's) and the publisher. Nothing outside the folder's listing is read. */
+  async function verifyFolder(folder) {
+    const result = new Result(folder.name);
+    result.header = { key: "header.target", params: { target: folder.name } };
+    const integrity = result.checks.integrity;
+    const inclusion = result.checks.inclusion;
+    const manifestName = folder.manifestName();
+    let dataset;
+    let day;
+    let manifest = null;
+    let entry = null;
+    if (manifestName) {
+      [, dataset, day] = MANIFEST_NAME.exec(manifestName);
+      if (!calendarDay(day)) return notADate(result, folder.name, day);
+      const file = folder.files.get(manifestName);
+      if (file.size > MAX_SMALL_FILE) {
+        integrity.skip("unavailable", "input.too_large", { file: manifestName, limit: "16 MB" });
+        result.skipRest("integrity");
+        return result;
+      }
+      try {
+        manifest = await parseManifest(new Uint8Array(await file.arrayBuffer()), manifestName);
+      } catch (error) {
+        integrity.skip("unavailable", "locate.manifest_invalid", { detail: detail(error) });
+        result.skipRest("integrity");
+        return result;
+      }
+    } else {
+      const named = folder.namedDay();
+      if (!named) {
+        integrity.skip("unavailable", "page.folder_no_manifest", { folder: folder.name });
+        result.skipRest("integrity");
+        return result;
+      }
+      [dataset, day] = named;
+      if (!calendarDay(day)) return notADate(result, folder.name, day);
+    }
+    result.header = { key: "header.day", params: { dataset, date: day, target: folder.name } };
+    try {
+      entry = indexEntry(await loadIndex(), day);
+      if (!manifest && entry) manifest = await loadManifest(entry);
+    } catch (error) {
+      // the site's index or manifest: only needed when the folder has no manifest of its own
+      if (!manifest) {
+        integrity.skip("unavailable", "page.index_missing", { detail: detail(error) });
+        result.skipRest("integrity");
+        return result;
+      }
+    }
+    if (!manifest) {
+      integrity.skip("unavailable", "locate.manifest_missing", { dataset, date: day });
+      result.skipRest("integrity");
+      return result;
+    }
+
+    checkManifestFields(integrity, manifest, dataset, day);
+    for (const name of manifest.unsafe) integrity.fail("input.unsafe_name", { name: shown(name, 120), what: "manifest" });
+    const leavesName = String(manifest.data.merkle.leaves);
+    if (!plainName(leavesName)) integrity.fail("input.unsafe_name", { name: shown(leavesName, 120), what: "merkle" });
+    let leaves = null;
+    let count = 0;
+    for (const name of [...manifest.files.keys()].sort()) {
+      const file = folder.files.get(name);
+      if (!file) {
+        integrity.fail("integrity.file_missing", { file: name });
+        continue;
+      }
+      const checked = await checkListedFile(integrity, file, name, manifest.files.get(name), manifest, entry);
+      if (name === leavesName) leaves = checked;
+      if (checked.matches) count += 1;
+    }
+    const sumsName = `${dataset}-${day}-SHA256SUMS`;
+    const sums = folder.files.get(sumsName);
+    if (!sums) integrity.ok("integrity.sums_absent", { sums: sumsName });
+    else checkSums(integrity, new Uint8Array(await sums.slice(0, MAX_SMALL_FILE).arrayBuffer()), sumsName, manifest);
+    const known = new Set([...manifest.files.keys(), ...["manifest.json", "SHA256SUMS", "anchor.json"].map((kind) => `${dataset}-${day}-${kind}`)]);
+    for (const name of [...folder.files.keys(), ...folder.subfolders].sort()) {
+      if (!known.has(name) && !name.startsWith(".")) integrity.fail("integrity.unlisted_file", { file: name });
+    }
+    if (integrity.status === "ok") integrity.notes.unshift({ key: "integrity.files_ok", params: { count }, failed: false });
+    if (leaves) {
+      checkLeaves(inclusion, manifest, leaves);
+    } else if (inclusion.status === "ok" && !inclusion.notes.length) {
+      const listed = manifest.files.has(leavesName);
+      if (listed && integrity.status !== "fail") inclusion.skip("unavailable", "inclusion.not_checked", { file: leavesName });
+      else inclusion.fail(listed ? "integrity.file_missing" : "integrity.not_in_manifest", { file: leavesName, date: day });
+    }
+
+    const receiptName = `${dataset}-${day}-anchor.json`;
+    let record = null;
+    const receipt = manifestName ? folder.files.get(receiptName) : null;
+    if (receipt) {
+      record = receipt.size <= MAX_RECEIPT ? parseReceipt(new Uint8Array(await receipt.arrayBuffer())) : undefined;
+    } else if (entry) {
+      record = await fetchRecord(entry, dataset, day).catch(() => null);
+    }
+    if (record === undefined) {
+      result.checks.anchor.ok("anchor.receipt_unreadable", { file: receiptName, detail: "json" });
+      record = null;
+    }
+    const trust = await trustFor(result);
+    await checkAnchor(result, manifest, record, trust);
+    return result;
+  }
+
   /** Verify a published file (or a file identified by its digest as ``name``). */
   async function verifyPublished(file, name, hashed) {
     const [, dataset, day, kind] = FILE_NAME.exec(name);
@@ -1396,26 +1576,11 @@
         integrity.fail("integrity.not_in_manifest", { file: name, date: day });
         inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
       } else {
-        let matches;
-        if (file.size > Number(listed.bytes)) {
-          // Longer than published: like the CLI, nothing past the listed size is read or hashed.
-          integrity.fail("integrity.size_mismatch", { file: name, expected: listed.bytes, actual: file.size });
-          if (name === manifest.data.merkle.leaves) inclusion.fail("inclusion.longer", { file: name });
-          else inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
-          matches = false;
-        } else if (name === manifest.data.merkle.leaves) {
-          const scan = await scanLeaves(file);
-          result.measure = scan;
-          matches = compareEntry(integrity, listed, scan.sha256, scan.size);
-          checkInclusion(inclusion, manifest, scan);
-        } else {
-          const digest = hashed || (await hashFile(file));
-          result.measure = digest;
-          matches = compareEntry(integrity, listed, digest.sha256, digest.size);
-          inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
-        }
-        if (matches && integrity.status === "ok") integrity.ok("integrity.files_ok", { count: 1 });
-        if (!matches) await explainFile(integrity, file, name, listed, manifest, entry);
+        const checked = await checkListedFile(integrity, file, name, listed, manifest, entry, hashed);
+        result.measure = checked.measure;
+        if (name === manifest.data.merkle.leaves) checkLeaves(inclusion, manifest, checked);
+        else inclusion.skip("not_applicable", "inclusion.not_applicable", { file: name });
+        if (checked.matches && integrity.status === "ok") integrity.ok("integrity.files_ok", { count: 1 });
       }
     }
     if (record === null) {
@@ -1724,16 +1889,17 @@
     renderPin();
   }
 
-  async function handleFiles(files) {
+  /** Verify dropped files and folders one after the other (newest result first). */
+  async function handleJobs(jobs) {
     const status = document.getElementById("estado");
-    for (const file of files) {
-      if (status) status.textContent = text("page.working", { file: file.name });
+    for (const job of jobs) {
+      if (status) status.textContent = text("page.working", { file: job.name });
       let result;
       try {
-        result = await verifyFile(file);
+        result = await job.run();
       } catch (error) {
-        result = new Result(file.name);
-        result.header = { key: "header.target", params: { target: file.name } };
+        result = new Result(job.name);
+        result.header = { key: "header.target", params: { target: job.name } };
         result.checks.integrity.skip("unavailable", "cli.error", { detail: detail(error) });
         result.skipRest("integrity");
       }
@@ -1742,8 +1908,61 @@
     }
     if (status) {
       status.textContent = "";
-      status.setAttribute("data-done", String(Number(status.getAttribute("data-done") || 0) + files.length));
+      status.setAttribute("data-done", String(Number(status.getAttribute("data-done") || 0) + jobs.length));
     }
+  }
+
+  function fileJob(file) {
+    return { name: file.name, run: () => verifyFile(file) };
+  }
+
+  function folderJob(name, read) {
+    return { name, run: async () => verifyFolder(await read()) };
+  }
+
+  /** The folder chosen in the folder field: its files grouped by the first part of their path. */
+  function chosenFolders(files) {
+    const folders = new Map();
+    for (const file of files) {
+      const parts = (file.webkitRelativePath || file.name).split("/");
+      const top = parts.length > 1 ? parts[0] : "";
+      if (!folders.has(top)) folders.set(top, new DroppedFolder(top || file.name));
+      const folder = folders.get(top);
+      if (parts.length <= 2) folder.files.set(parts[parts.length - 1], file);
+      else folder.subfolders.add(parts[1]);
+    }
+    return [...folders.values()];
+  }
+
+  /** A folder dropped on the zone: the files directly in it and the names of its subfolders
+   * (which are not entered: a day folder has none). */
+  async function droppedFolder(directory) {
+    const folder = new DroppedFolder(directory.name);
+    const reader = directory.createReader();
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (!batch.length) return folder;
+      for (const entry of batch) {
+        if (entry.isDirectory) folder.subfolders.add(entry.name);
+        else if (entry.isFile) folder.files.set(entry.name, await new Promise((resolve, reject) => entry.file(resolve, reject)));
+      }
+    }
+  }
+
+  /** What was dropped on the zone: a folder is verified as a day folder, a file on its own. */
+  function droppedJobs(transfer) {
+    const jobs = [];
+    for (const item of transfer.items || []) {
+      if (item.kind !== "file") continue;
+      const entry = item.webkitGetAsEntry ? item.webkitGetAsEntry() : null;
+      if (entry && entry.isDirectory) {
+        jobs.push(folderJob(entry.name, () => droppedFolder(entry)));
+      } else {
+        const file = item.getAsFile();
+        if (file) jobs.push(fileJob(file));
+      }
+    }
+    return jobs.length || !transfer.files ? jobs : [...transfer.files].map(fileJob);
   }
 
   async function start() {
@@ -1758,7 +1977,13 @@
     input.addEventListener("change", () => {
       const files = [...input.files];
       input.value = "";
-      handleFiles(files);
+      handleJobs(files.map(fileJob));
+    });
+    const folderInput = document.getElementById("carpeta");
+    folderInput.addEventListener("change", () => {
+      const folders = chosenFolders([...folderInput.files]);
+      folderInput.value = "";
+      handleJobs(folders.map((folder) => folderJob(folder.name, async () => folder)));
     });
     zone.addEventListener("dragover", (event) => {
       event.preventDefault();
@@ -1768,7 +1993,7 @@
     zone.addEventListener("drop", (event) => {
       event.preventDefault();
       zone.classList.remove("encima");
-      handleFiles([...event.dataTransfer.files]);
+      handleJobs(droppedJobs(event.dataTransfer));
     });
     document.getElementById("idioma").addEventListener("click", () => {
       lang = lang === "es" ? "en" : "es";
@@ -1779,7 +2004,7 @@
   }
 
   window.verificador = {
-    options, Sha256, sha256Hex, canonicalJson, verifyInclusion, verifyFile, hashFile, scanLeaves,
+    options, Sha256, sha256Hex, canonicalJson, verifyInclusion, verifyFile, verifyFolder, hashFile, scanLeaves,
     toHex, text, csvRecords, setLanguage: (value) => { lang = value; renderStatic(); renderAll(); },
   };
 
