@@ -45,11 +45,7 @@ from publication.details import companion_files
 from publication.listing import page_name
 from settings import Identity, Profile
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "ocds" / "1__1__5" / "release-schema.json").is_file(),
-    reason=f"OCDS schema files not found under {SHARED / 'ocds'}",
-)
+pytestmark = pytest.mark.shared("schema")
 PUBLICAR = Path(sys.executable).parent / "publicar"
 D1, D2 = dt.date(2025, 11, 10), dt.date(2025, 11, 11)
 REAL_LOOKING = Identity(
