@@ -205,11 +205,11 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "row.unique": {
         "es": (
             "{column} {value} aparece {count} veces; cada orden aparece una sola vez y todas "
-            "las copias se retienen hasta que la fuente se corrija."
+            "las copias se retienen hasta que la fuente se corrija: deje una sola fila por orden."
         ),
         "en": (
             "{column} {value} appears {count} times; each order appears once and every copy is "
-            "held back until the source is corrected."
+            "held back until the source is corrected: keep one row per order."
         ),
     },
     "row.unique_in_order": {
@@ -336,16 +336,24 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "row.one_selected": {
         "es": (
             "La orden {order} tiene {count} cotizaciones SELECCIONADA; cada orden tiene "
-            "exactamente una: se retienen todas sus cotizaciones hasta que la fuente se corrija."
+            "exactamente una: se retienen todas sus cotizaciones hasta que la fuente se corrija; "
+            "deje una sola cotización SELECCIONADA."
         ),
         "en": (
             "Order {order} has {count} SELECCIONADA quotations; each order has exactly one: "
-            "all its quotations are held back until the source is corrected."
+            "all its quotations are held back until the source is corrected; keep a single "
+            "SELECCIONADA quotation."
         ),
     },
     "row.order_incomplete": {
-        "es": "Otra fila de la orden {order} está en cuarentena; la orden se publica completa.",
-        "en": "Another row of order {order} is quarantined; an order is published whole.",
+        "es": (
+            "Otra fila de la orden {order} está en cuarentena; la orden se publica completa: "
+            "corrija la otra fila."
+        ),
+        "en": (
+            "Another row of order {order} is quarantined; an order is published whole: fix the "
+            "other row."
+        ),
     },
     "row.line_order_incomplete": {
         "es": (
@@ -368,8 +376,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
     },
     "row.generic": {
-        "es": "{column} {value} no cumple la regla: {rule}.",
-        "en": "{column} {value} breaks the rule: {rule}.",
+        "es": "{column} {value} no cumple la regla «{rule}»: corrija el valor en la fuente.",
+        "en": '{column} {value} breaks the rule "{rule}": fix the value in the source.',
     },
     # --- rows the OCDS mapping holds back (publication.steps.mapping.explained)
     "map.required": {

@@ -241,8 +241,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "{column} {value} has more than {digits} integer digits: check the quantity.",
     },
     "cell.quantity_zero": {
-        "es": "{column} es 0 en una fila de entrega; una entrega lleva al menos una unidad.",
-        "en": "{column} is 0 on a delivery row; a delivery carries at least one unit.",
+        "es": (
+            "{column} es 0 en una fila de entrega; una entrega lleva al menos una unidad: "
+            "corrija la cantidad de la entrega."
+        ),
+        "en": (
+            "{column} is 0 on a delivery row; a delivery carries at least one unit: fix the "
+            "delivery's quantity."
+        ),
     },
     "cell.count_format": {
         "es": "{column} {value} no es un número entero ({what}): corrija el valor.",
@@ -316,11 +322,12 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "cell.duplicate_order": {
         "es": (
             "{column} {value} aparece más de una vez en {file}: cada orden aparece una sola vez "
-            "y todas las copias se retienen hasta que la fuente se corrija."
+            "y todas las copias se retienen hasta que la fuente se corrija; deje una sola fila "
+            "por orden."
         ),
         "en": (
             "{column} {value} appears more than once in {file}: each order appears once and "
-            "every copy is held back until the source is corrected."
+            "every copy is held back until the source is corrected; keep one row per order."
         ),
     },
     "cell.outside_month": {
@@ -432,11 +439,11 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "cell.order_incomplete": {
         "es": (
             "{column}: la fila {row} de la orden {order} está en cuarentena ({failed_rule}); los "
-            "detalles de una orden se publican completos o no se publican."
+            "detalles de una orden se publican completos o no se publican: corrija la fila {row}."
         ),
         "en": (
             "{column}: row {row} of order {order} is quarantined ({failed_rule}); an order's details "
-            "are published whole or not at all."
+            "are published whole or not at all: fix row {row}."
         ),
     },
 }

@@ -31,6 +31,7 @@ OTHER_VARIABLES = {
     "PERUCOMPRAS_DATASETS": "notebooks/: the datasets root to explore",
     "PERUCOMPRAS_DIA": "notebooks/: the day to explore",
     "PERUCOMPRAS_UPDATE_GOLDEN": "tests/test_golden_bytes.py: rewrite the expected digests",
+    "PERUCOMPRAS_REQUIRE_SHARED": "tests/: fail, not skip, the tests that need ../shared",
 }
 SECRETS = ("chain.private_key", "chain.keystore_passphrase", "storage.secret_access_key")
 MASK = "********"

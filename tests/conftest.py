@@ -1,4 +1,5 @@
-"""Shared fixtures: the real sample files from ../shared and an isolated Dagster home."""
+"""Shared fixtures: the real sample files from ../shared (and the ``shared`` marker), an
+empty dev-chain folder for verificar, the bulk world."""
 
 from __future__ import annotations
 
@@ -6,19 +7,24 @@ import os
 from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
-SAMPLES = SHARED / "data" / "perucompras"
+from support.shared import SAMPLES, check_shared
 
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.shared(...)``: skip (or, with PERUCOMPRAS_REQUIRE_SHARED=1, fail) before
+    any fixture runs when a part of ../shared the test needs is missing."""
+    for marker in item.iter_markers(name="shared"):
+        check_shared(*marker.args)
+
+
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
-    """The real PERÚ COMPRAS sample files (skip when ../shared is not beside the repo)."""
-    if not any(SAMPLES.glob("ReportePCBienes*.csv")):
-        pytest.skip(f"real sample files not found in {SAMPLES}: clone the repo next to shared/")
+    """The real PERÚ COMPRAS sample files (skip when ../shared is not beside the repo, fail
+    with PERUCOMPRAS_REQUIRE_SHARED=1)."""
+    check_shared("samples")
     return SAMPLES
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from support.shared import check_shared
 
 from perucompras.agreements import (
     Candidate,
@@ -25,8 +26,7 @@ SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "peru
 
 
 def _sample_labels() -> list[str]:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"real samples not found at {SAMPLES} (shared/ must sit beside the repo)")
+    check_shared("samples")
     labels = []
     for path in sorted(SAMPLES.glob("ReportePCBienes*.csv")):
         lines = path.read_bytes().decode("latin-1").splitlines()[1:]

@@ -30,7 +30,6 @@ from quality.coherence import COHERENCE_RULES, WARNING_RULES, check_coherence, c
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.csv"))
-HAS_SCHEMA = (SHARED / "ocds" / "1__1__5" / "release-schema.json").is_file()
 ERRORS = [rule.id for rule in COHERENCE_RULES if rule.severity == "block"]
 
 
@@ -103,7 +102,7 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return [*build_framework_releases(agreements_first_seen(orders)), *releases]
 
 
-@pytest.mark.skipif(not HAS_SCHEMA, reason=f"OCDS schema files not found under {SHARED}")
+@pytest.mark.shared("schema")
 def test_a_synthetic_month_with_every_status_is_coherent(month: list[dict[str, Any]]) -> None:
     statuses = {r["contracts"][0]["statusDetails"] for r in month if r.get("contracts")}
     assert statuses == set(STATUS_RULES)
@@ -111,8 +110,7 @@ def test_a_synthetic_month_with_every_status_is_coherent(month: list[dict[str, A
     _assert_clean(month)
 
 
-@pytest.mark.skipif(not SAMPLES, reason=f"real sample files not found in {SHARED}/data/perucompras")
-@pytest.mark.skipif(not HAS_SCHEMA, reason=f"OCDS schema files not found under {SHARED}")
+@pytest.mark.shared("samples", "schema")
 def test_the_real_samples_are_coherent() -> None:
     orders = pa.concat_tables([read_monthly_file(path).orders for path in SAMPLES])
     releases = [
@@ -133,7 +131,7 @@ def _paid(month: list[dict[str, Any]]) -> dict[str, Any]:
     return copy.deepcopy(release)
 
 
-@pytest.mark.skipif(not HAS_SCHEMA, reason=f"OCDS schema files not found under {SHARED}")
+@pytest.mark.shared("schema")
 def test_each_rule_catches_what_it_names(month: list[dict[str, Any]]) -> None:
     def broken(change: Any) -> dict[str, list[str]]:
         release = _paid(month)
@@ -172,7 +170,7 @@ def test_each_rule_catches_what_it_names(month: list[dict[str, Any]]) -> None:
     assert late["coherence.dates_in_order"]
 
 
-@pytest.mark.skipif(not HAS_SCHEMA, reason=f"OCDS schema files not found under {SHARED}")
+@pytest.mark.shared("schema")
 def test_day_checks_block_on_errors_and_warn_on_warnings(month: list[dict[str, Any]]) -> None:
     clean = check_coherence(month)
     assert [c.name for c in clean] == [rule.id for rule in COHERENCE_RULES]

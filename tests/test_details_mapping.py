@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -26,11 +25,7 @@ from perucompras.reader import read_monthly_file
 from perucompras.synthetic import generate_month
 from perucompras.synthetic_details import generate_detailed_export, generate_quotations
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "ocds" / "1__1__5" / "release-schema.json").is_file(),
-    reason=f"OCDS schema files not found under {SHARED / 'ocds'}",
-)
+pytestmark = pytest.mark.shared("schema")
 LOCATION = Extension(
     "location",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_location/v1.1.5/extension.json",

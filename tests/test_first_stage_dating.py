@@ -18,11 +18,7 @@ from publication import steps
 from publication.state import StateStore, store_path
 from settings import Identity
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "ocds" / "1__1__5" / "release-schema.json").is_file(),
-    reason=f"OCDS schema files not found under {SHARED / 'ocds'}",
-)
+pytestmark = pytest.mark.shared("schema")
 EARLY, LATE = dt.date(2025, 9, 3), dt.date(2025, 11, 12)
 IDENTITY = Identity()
 

@@ -22,10 +22,7 @@ from settings import DEV_BASE_URL, Identity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
-pytestmark = pytest.mark.skipif(
-    not SAMPLES or not (SHARED / "ocds").is_dir(),
-    reason=f"samples or OCDS files missing in {SHARED}",
-)
+pytestmark = pytest.mark.shared("samples", "schema")
 
 
 @pytest.fixture

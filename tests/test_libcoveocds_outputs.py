@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 from support.ocds_offline import libcoveocds_report, mount_offline
+from support.shared import SAMPLES, check_shared
 from support.snapshots import pay_one_order
 
 from integrity.layout import (
@@ -33,12 +34,7 @@ from publication.portal import EXTENSIONS_FOLDER
 from quality.coherence import COHERENCE_RULES, WARNING_RULES, coherence_findings
 from settings import EXAMPLE_OCID_PREFIX, Identity
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SAMPLES = SHARED / "data" / "perucompras"
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "ocds" / "1__1__5" / "release-schema.json").is_file(),
-    reason=f"OCDS schema files not found under {SHARED / 'ocds'}",
-)
+pytestmark = pytest.mark.shared("schema")
 PREFIX = EXAMPLE_OCID_PREFIX
 IDENTITY = Identity()
 DEFAULT_BASE_URL = IDENTITY.base_url
@@ -232,8 +228,7 @@ def test_day_record_package_links_every_release_and_is_clean(
 def test_release_packages_of_the_real_samples_are_clean(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if not any(SAMPLES.glob("ReportePCBienes*.csv")):
-        pytest.skip(f"real sample files not found in {SAMPLES}: clone the repo next to shared/")
+    check_shared("samples")
     files = read_source_dir(SAMPLES)
     root = tmp_path / "datasets"
     days = sorted(

@@ -31,7 +31,7 @@ from quality.coherence import coherence_findings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
-pytestmark = pytest.mark.skipif(not SAMPLES, reason=f"sample files not found under {SHARED}")
+pytestmark = pytest.mark.shared("samples")
 
 
 @pytest.fixture(scope="module")

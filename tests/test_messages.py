@@ -126,3 +126,78 @@ def test_the_page_wording_of_a_message_has_its_placeholders() -> None:
     assert variants == ["page.locate.manifest_missing", "page.locate.unknown_file"]
     for key in variants:
         assert placeholders(table[key]["es"]) <= placeholders(table[key[5:]]["es"]), key
+
+
+# Quarantine messages: row.* and map.* (messages/quality.py), cell.* (messages/source.py).
+QUARANTINE_PREFIXES = {"quality": ("row.", "map."), "source": ("cell.",)}
+# cell.* pieces other messages take as parameters ({reason}, {what}, an empty value ...)
+MESSAGE_PARTS = {
+    "cell.empty",
+    "cell.none",
+    "cell.count",
+    "cell.what_delivery_number",
+    "cell.what_days",
+    "cell.what_deliveries",
+    "cell.ruc_length",
+    "cell.ruc_not_digits",
+    "cell.ruc_prefix",
+    "cell.ruc_check_digit",
+}
+# The raw value is {value} unless named here: the empty (or zero) cell said in words, amounts
+# named by their column, or an order whose other rows are the problem.
+RAW_IN_WORDS = {"row.not_null", "map.required", "cell.required_missing", "cell.quantity_zero"}
+RAW_PLACEHOLDER = {
+    "row.sum": "total",
+    "row.igv_band": "igv",
+    "row.igv_cap": "igv",
+    "row.igv_range": "igv",
+    "row.one_selected": "order",
+    "row.order_incomplete": "order",
+    "row.line_order_incomplete": "order",
+    "row.quotation_order_incomplete": "order",
+    "row.release_invalid": "error",
+    "cell.field_count": "found",
+    "cell.delivery_dates_order": "end",
+    "cell.duplicate_product_row": "order",
+    "cell.missing_order_rows": "order",
+    "cell.order_without_deliveries": "order",
+    "cell.order_total_inconsistent": "low",
+    "cell.order_totals_mismatch": "found",
+    "cell.product_totals_mismatch": "declared",
+    "cell.delivery_inconsistent": "delivery",
+    "cell.delivery_total_mismatch": "found",
+    "cell.order_incomplete": "row",
+}
+# The last clause (after ": " or "; ") says what a publisher would change, in the imperative.
+FIX_VERBS = {
+    "es": (
+        "corrija",
+        "complete",
+        "complételo",
+        "revise",
+        "deje",
+        "redondee",
+        "compruebe",
+        "exporte",
+    ),
+    "en": ("fix", "fill", "check", "keep", "round", "export"),
+}
+
+
+def test_every_quarantine_message_names_the_raw_value_and_what_to_change() -> None:
+    quarantine = {
+        key: texts
+        for domain, prefixes in QUARANTINE_PREFIXES.items()
+        for key, texts in messages.domain(domain).items()
+        if key.startswith(prefixes) and key not in MESSAGE_PARTS
+    }
+    assert len(quarantine) > 50
+    assert MESSAGE_PARTS | RAW_IN_WORDS | set(RAW_PLACEHOLDER) <= set(catalogue())
+    for key, texts in quarantine.items():
+        for lang in LANGUAGES:
+            template = texts[lang]
+            if key not in RAW_IN_WORDS:
+                raw = RAW_PLACEHOLDER.get(key, "value")
+                assert raw in placeholders(template), (key, lang, template)
+            fix = re.split(r": |; ", template.rstrip("."))[-1]
+            assert fix.split()[0].lower() in FIX_VERBS[lang], (key, lang, fix)

@@ -12,6 +12,7 @@ from dagster import materialize
 
 from integrity.devchain import DevChain
 from integrity.layout import DayLayout
+from messages import text as message
 from pipelines.definitions import ALL_ASSETS, defs
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 
@@ -152,6 +153,7 @@ def test_untampered_day_verifies_against_the_chain(
     )
     assert code == 0, text
     assert "VERIFICADO" in text
+    assert message("synthetic.note", "es") in text.splitlines()  # generated source files
 
 
 @pytest.mark.chain

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from support.shared import check_shared
 
 from perucompras.portal import (
     PortalError,
@@ -97,9 +98,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
+    check_shared("samples")
     files = sorted(SAMPLES.glob("ReportePCBienes*.sample.csv"))
-    if not files:
-        pytest.skip(f"real samples not found in {SAMPLES} (shared/ must sit beside the repo)")
     Handler.files = {path.name.replace(".sample", ""): path.read_bytes() for path in files}
     Handler.hits = Counter()
     Handler.ranges = []

@@ -3,6 +3,7 @@ Dagster partitions that start when the data starts; a backfill over a folder in 
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -124,24 +125,41 @@ def test_partitions_start_at_history_start(monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.chain
 def test_backfill_over_a_folder_runs_in_date_order_and_labels_synthetic_days(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "fuente"
     memory_dagster_home(tmp_path / ".dagster_home")  # Dagster's own storage is not the subject
-    generate_month(2026, 1, folder, orders=60)
-    generate_month(2026, 2, folder, orders=60)
+    for year, month in ((2026, 2), (2026, 1), (2025, 12)):  # written newest first
+        generate_month(year, month, folder, orders=60)
+    # without --to the range ends with the folder's newest month (planned, not run: 30 days)
+    from pipelines.cli import run
+    from settings import load_settings
+
+    for name in list(os.environ):
+        if name.startswith("PERUCOMPRAS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    parser = argparse.ArgumentParser()
+    run.add_arguments(parser)
+    args = parser.parse_args(["--source", str(folder), "--from", "2026-01-30"])
+    start, end, months = run.plan(args, load_settings(overrides=run.overrides(args)))
+    assert (start, end) == (dt.date(2026, 1, 30), dt.date(2026, 2, 28))
+    assert sorted(months or {}) == [(2025, 12), (2026, 1), (2026, 2)]
+    # across a month boundary, day by day in date order
     done = _publicar(
         tmp_path,
         "--source",
         str(folder),
         "--from",
-        "2026-02-26",
+        "2026-01-30",
+        "--to",
+        "2026-02-01",
         "--no-bulk",
         env={"PERUCOMPRAS_GX_CROSS_CHECK": "false"},  # the subject is order and labels, not GX
     )
     assert done.returncode == 0, done.stderr
     days = [line.split()[0] for line in done.stdout.splitlines()]
-    assert days == ["2026-02-26", "2026-02-27", "2026-02-28"]  # ends with the folder's newest month
+    assert days == ["2026-01-30", "2026-01-31", "2026-02-01"]
     index = json.loads((tmp_path / "datasets" / "index.json").read_text())
     assert [day["date"] for day in index["days"]] == days
     assert all(day["synthetic"] for day in index["days"])  # generated files are labelled

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import pytest
+from support.shared import check_shared
 
 from quality.gate import evaluate_orders
 from quality.ocds_checks import check_ocds_day, reconcile_rows
@@ -125,9 +125,8 @@ def test_reconcile_rows_message_names_the_counts() -> None:
 
 
 def test_real_samples_through_reader_gate_mapping_and_ocds_checks() -> None:
+    check_shared("samples")
     files = sorted(SAMPLES.glob("ReportePCBienes*.csv"))
-    if not files:
-        pytest.skip(f"real sample files not found in {SAMPLES}: clone the repo next to shared/")
     from ocds_mappings.mapping import build_releases
     from perucompras.reader import read_monthly_file
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
+from support.shared import check_shared
 
 from perucompras.reader import (
     COLUMNS,
@@ -24,10 +25,8 @@ ISO_LIMA = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-05:00$")
 
 
 def sample_files() -> list[Path]:
-    files = sorted(SAMPLES.glob("ReportePCBienes*.sample.csv"))
-    if not files:
-        pytest.skip(f"real samples not found in {SAMPLES} (shared/ must sit beside the repo)")
-    return files
+    check_shared("samples")
+    return sorted(SAMPLES.glob("ReportePCBienes*.sample.csv"))
 
 
 def sample_lines(path: Path) -> tuple[str, list[str]]:

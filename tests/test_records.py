@@ -16,7 +16,7 @@ from settings import Identity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
-pytestmark = pytest.mark.skipif(not SAMPLES, reason=f"sample files not found under {SHARED}")
+pytestmark = pytest.mark.shared("samples")
 IDENTITY = Identity(publisher_name="Perú Compras Abierto", publisher_uid="20600927818")
 PACKAGE_ARGS = {
     "uri": "https://example.org/perucompras-ocam/2026/02/01/records.json",

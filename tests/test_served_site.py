@@ -34,18 +34,18 @@ from support.ocds_offline import libcoveocds_report, mount_offline
 from support.snapshots import pay_one_order
 
 from integrity.layout import DEFAULT_DATASET, RECORD_PACKAGE, RELEASE_PACKAGE, DayLayout
+from integrity.manifest import load_manifest
+from messages import LANGUAGES
+from messages import text as message
 from perucompras.reader import read_monthly_file
 from perucompras.synthetic import generate_month
 from perucompras.synthetic_details import generate_detailed_export, generate_quotations
 from publication import steps
 from publication.details import companion_files
+from publication.listing import page_name
 from settings import Identity, Profile
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "ocds" / "1__1__5" / "release-schema.json").is_file(),
-    reason=f"OCDS schema files not found under {SHARED / 'ocds'}",
-)
+pytestmark = pytest.mark.shared("schema")
 PUBLICAR = Path(sys.executable).parent / "publicar"
 D1, D2 = dt.date(2025, 11, 10), dt.date(2025, 11, 11)
 REAL_LOOKING = Identity(
@@ -249,14 +249,32 @@ def test_libcoveocds_reads_the_local_extensions_from_the_server(
     assert all(adapter.fetched(url) for url in package["extensions"] if url not in local)
 
 
+def _served(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return str(response.read().decode("utf-8"))
+
+
 def test_dev_packages_say_they_are_not_official(served: dict[str, Any]) -> None:
-    root = served["root"]
+    root, base = served["root"], served["base"]
+    policies = set()
     for day in (D1, D2):
+        days = DayLayout(root, DEFAULT_DATASET, day)
+        assert load_manifest(days.manifest).synthetic
         for kind in (RELEASE_PACKAGE, RECORD_PACKAGE):
-            package = json.loads(DayLayout(root, DEFAULT_DATASET, day).path(kind).read_bytes())
+            package = json.loads(days.path(kind).read_bytes())
             assert "publicación no oficial" in package["publisher"]["name"]
             assert "datos sintéticos" in package["publisher"]["name"]
-    assert "**Not an official publication.**" in (root / "publication-policy.md").read_text()
+            policies.add(package["publicationPolicy"])
+    assert policies == {f"{base}/publication-policy.md"}
+    # published from synthetic files: the policy (written and served) and the portal say so
+    written = (root / "publication-policy.md").read_text(encoding="utf-8")
+    assert _served(policies.pop()) == written
+    assert "**Not an official publication.**" in written
+    assert "its orders are synthetic, generated in the real files' format" in written
+    for lang in LANGUAGES:
+        page = html.unescape(_served(f"{base}/{page_name('index', lang)}"))
+        assert message("publication.synthetic_banner", lang, count=2) in page
+        assert page.count(message("publication.synthetic_day", lang)) >= 2  # each day's row
 
 
 def test_a_real_looking_identity_leaves_no_placeholder(tmp_path: Path) -> None:
@@ -275,6 +293,15 @@ def test_a_real_looking_identity_leaves_no_placeholder(tmp_path: Path) -> None:
     assert all(r["ocid"].startswith("ocds-abc123-") for r in package["releases"])
     assert package["publisher"]["name"].startswith("Observatorio de Compras Públicas")
     assert "publicación no oficial" not in package["publisher"]["name"]
+    # the production profile does not hide that the orders come from synthetic files
+    assert "datos sintéticos" in package["publisher"]["name"]
+    assert load_manifest(DayLayout(root, DEFAULT_DATASET, D1).manifest).synthetic
+    policy = (root / "publication-policy.md").read_text(encoding="utf-8")
+    (label,) = [line for line in policy.splitlines() if "**Not an official publication.**" in line]
+    assert "its orders are synthetic, generated in the real files' format" in label
+    assert "development profile" not in label
+    portal = html.unescape((root / "index.html").read_text(encoding="utf-8"))
+    assert message("publication.synthetic_banner", "es", count=1) in portal
     extension = json.loads((root / "extensions" / "net_amount" / "extension.json").read_bytes())
     assert extension["documentationUrl"]["en"] == (
         "https://datos.test/pc/extensions/net_amount/README.md"
