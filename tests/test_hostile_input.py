@@ -16,6 +16,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -88,23 +89,25 @@ def _limit_memory() -> None:
 
 
 def verificar_limited(*args: str, canaries: tuple[str, ...] = ()) -> Outcome:
-    """Run ``verificar ARGS --json`` under the memory and time limits."""
+    """Run ``verificar ARGS --json`` under the memory and time limits (never with the
+    checkout's ``.devchain`` pin: an empty dev-chain folder is passed)."""
     config = json.dumps({"canaries": list(canaries)})
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-c", HARNESS, config, *args, "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=_limit_memory,
-        cwd=REPO,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=WALL_LIMIT + 5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        pytest.fail(f"verificar {' '.join(args)} did not end within {WALL_LIMIT + 5} s")
-    seconds = time.monotonic() - started
+    with tempfile.TemporaryDirectory(prefix="no-devchain-") as no_devchain:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-c", HARNESS, config, *args, "--devchain", no_devchain, "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_limit_memory,
+            cwd=REPO,
+        )
+        try:
+            stdout, stderr = process.communicate(timeout=WALL_LIMIT + 5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            pytest.fail(f"verificar {' '.join(args)} did not end within {WALL_LIMIT + 5} s")
+        seconds = time.monotonic() - started
     text = stderr.decode("utf-8", "replace")
     assert process.returncode != 97, f"a canary path was opened: {text}"
     assert "Traceback" not in text, text
