@@ -65,7 +65,12 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout",
         metavar="SEG",
-        help=text("cli.help_timeout", lang, seconds=f"{Limits().http_timeout:g}"),
+        help=text(
+            "cli.help_timeout",
+            lang,
+            seconds=f"{Limits().http_timeout:g}",
+            small=f"{Limits().small_http_timeout:g}",
+        ),
     )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=DEFAULT_LANG, help=text("cli.help_lang", lang)

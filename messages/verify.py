@@ -1289,8 +1289,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "show the technical detail of each error",
     },
     "cli.help_timeout": {
-        "es": "segundos máximos por descarga HTTP (por omisión: {seconds})",
-        "en": "maximum seconds per HTTP download (default: {seconds})",
+        "es": (
+            "segundos máximos por descarga HTTP (por omisión: {seconds}; {small} para los "
+            "archivos pequeños: manifiesto, índice, recibo)"
+        ),
+        "en": (
+            "maximum seconds per HTTP download (default: {seconds}; {small} for the small "
+            "files: manifest, index, receipt)"
+        ),
     },
     "cli.detail": {"es": "detalle: {detail}", "en": "detail: {detail}"},
     "cli.bad_timeout": {

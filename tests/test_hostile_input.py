@@ -381,3 +381,24 @@ def test_a_slow_drip_mirror_ends_at_the_deadline(
     assert len(outcome.keys("integrity")) == 1 and outcome.keys("integrity")[0] in keys
     assert 2.5 <= outcome.seconds <= WALL_LIMIT, outcome
     assert_bounded(outcome)
+
+
+def test_small_files_have_a_shorter_deadline_than_listed_files(
+    serve: Callable[..., _Server],
+) -> None:
+    """Manifest, index and receipt are kilobytes: a mirror dripping them is given up on at
+    ``small_http_timeout`` (10 s by default), a listed data file at ``http_timeout``; --timeout
+    sets both."""
+    from integrity.verify import Limits, NoteError
+    from integrity.verify._source import Source
+
+    assert (Limits().small_http_timeout, Limits().http_timeout) == (10.0, 120.0)
+    assert Limits().with_timeout(3).small_http_timeout == 3
+    source = Source(serve(_drip(0.1)).url, Limits(http_timeout=1.5, small_http_timeout=0.5))
+    deadlines = []
+    for read in (lambda: source.read(layout.INDEX_FILE), lambda: source.hash("data.csv", 10**6)):
+        with pytest.raises(NoteError) as raised:
+            read()
+        assert raised.value.note.key == "source.timeout"
+        deadlines.append(raised.value.note.params["seconds"])
+    assert deadlines == ["0.5", "1.5"]
