@@ -65,7 +65,12 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout",
         metavar="SEG",
-        help=text("cli.help_timeout", lang, seconds=f"{Limits().http_timeout:g}"),
+        help=text(
+            "cli.help_timeout",
+            lang,
+            seconds=f"{Limits().http_timeout:g}",
+            small=f"{Limits().small_http_timeout:g}",
+        ),
     )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=DEFAULT_LANG, help=text("cli.help_lang", lang)
@@ -82,10 +87,11 @@ def chain_factory(
     stack: contextlib.ExitStack,
     pins: Sequence[TrustPin] = (),
 ) -> Callable[[int], ChainAccess]:
-    """Open the chain lazily (JSON-RPC, no web3): the given RPC; else the nodes of a pin given
-    with --trust or installed with the verifier (the first two that answer must agree; reads
-    at the pin's finality); else, for chain id 31337, a read-only copy of the dev chain; else
-    the dev chain pin's nodes. Never a node named by the downloaded data."""
+    """Open the chain lazily (JSON-RPC, no web3): the given RPC; else, for the chain of the dev
+    chain's pin (present only without --rpc and --trust), a read-only copy of this checkout's
+    dev chain; else the nodes of a pin given with --trust or installed with the verifier (the
+    first two that answer must agree; reads at the pin's finality); else, for chain id 31337,
+    the dev chain copy. Never a node named by the downloaded data, nor the dev pin's nodes."""
 
     def from_pins(chain_id: int, sources: tuple[PinSource, ...]) -> ChainAccess | None:
         for pin in pins:
@@ -97,26 +103,29 @@ def chain_factory(
                 return AgreeingAccess([_connect(url, chain_id, pin) for url in nodes], nodes)
         return None
 
+    def embedded_chain() -> ChainAccess:
+        try:
+            from integrity.devchain import DevChain
+
+            running = stack.enter_context(DevChain(devchain_dir).read_only())
+        except Exception as error:
+            raise ChainUnavailable(
+                Note("cli.devchain_unavailable", {"error": str(error).splitlines()[0]})
+            ) from error
+        return JsonRpcChainAccess.over_http([running.rpc_url], dev_chain=True)
+
     def factory(chain_id: int) -> ChainAccess:
         if rpc_url:
             pinned = [pin for pin in pins if pin.chain_id == chain_id]
             return _connect(rpc_url, chain_id, pinned[0] if pinned else None)
+        # The dev pin vouches only for this checkout's own chain, whatever its RPC field says.
+        if any(p.source is PinSource.DEVCHAIN and p.chain_id == chain_id for p in pins):
+            return embedded_chain()
         chosen = from_pins(chain_id, (PinSource.ARGUMENT, PinSource.INSTALLED))
         if chosen is not None:
             return chosen
         if chain_id == ANVIL_CHAIN_ID:
-            try:
-                from integrity.devchain import DevChain
-
-                running = stack.enter_context(DevChain(devchain_dir).read_only())
-            except Exception as error:
-                raise ChainUnavailable(
-                    Note("cli.devchain_unavailable", {"error": str(error).splitlines()[0]})
-                ) from error
-            return JsonRpcChainAccess.over_http([running.rpc_url], dev_chain=True)
-        chosen = from_pins(chain_id, tuple(PinSource))
-        if chosen is not None:
-            return chosen
+            return embedded_chain()
         raise ChainUnavailable(Note("anchor.no_rpc", {"chain_id": chain_id}))
 
     return factory
@@ -205,13 +214,18 @@ def _requested_lang(raw_args: list[str]) -> str:
     return asked if asked in LANGUAGES else DEFAULT_LANG
 
 
-def _trusted_pins(devchain_dir: Path) -> tuple[TrustPin, ...]:
-    """The installed official pins plus the dev chain's pin beside its state, if there is one."""
+def _trusted_pins(devchain_dir: Path, *, embedded_chain: bool) -> tuple[TrustPin, ...]:
+    """The installed official pins plus, when the chain is this checkout's own embedded chain
+    (``embedded_chain``: no --rpc, no --trust), the dev chain's pin beside its state.
+
+    Anvil's first deployment always has the same registry address and dev publisher, so any
+    anvil holds a registry "matching" the dev pin: the pin is proof only of what this
+    checkout's own chain state holds, never of what another node answers."""
     from integrity.verify._pins import installed_pins
 
     pins = list(installed_pins())
     pin_file = devchain_pin_path(devchain_dir)
-    if pin_file.is_file():
+    if embedded_chain and pin_file.is_file():
         with contextlib.suppress(PinError):
             pins.append(TrustPin.from_pin(load_pin(pin_file), PinSource.DEVCHAIN))
     return tuple(pins)
@@ -252,7 +266,7 @@ def _run(args: argparse.Namespace, lang: str, out: TextIO) -> int:
             return EXIT_UNAVAILABLE
     rpc_url = (args.rpc or "").strip() or None
     devchain_dir = Path(args.devchain) if args.devchain else DEFAULT_DEVCHAIN_DIR
-    pins = _trusted_pins(devchain_dir)
+    pins = _trusted_pins(devchain_dir, embedded_chain=rpc_url is None and trust is None)
     range_days = [_parse_day(value, lang) for value in args.range] if args.range else None
     with contextlib.ExitStack() as stack:
         known = [pin for pin in (trust, *pins) if pin is not None]

@@ -1010,6 +1010,36 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "corregido (una nueva entrada reemplazó a la anterior, que sigue legible): {dates}",
         "en": "corrected (a new entry replaced the earlier one, which stays readable): {dates}",
     },
+    "range.later_days": {
+        "es": (
+            "el registro tiene días anclados después del {end} (el último, el {latest}): no "
+            "forman parte de este periodo y no se comprobaron aquí"
+        ),
+        "en": (
+            "the registry holds anchored days after {end} (the latest is {latest}): they are "
+            "not part of this period and were not checked here"
+        ),
+    },
+    "range.more_entries": {
+        "es": (
+            "el registro tiene {total} entrada(s) de este conjunto en {days} día(s); {seen} son "
+            "de días de este periodo y {outside}, de días fuera de él (no comprobadas aquí)"
+        ),
+        "en": (
+            "the registry holds {total} entries of this dataset over {days} day(s); {seen} are "
+            "for days of this period and {outside} for days outside it (not checked here)"
+        ),
+    },
+    "range.head_unread": {
+        "es": (
+            "no se pudo leer el resumen del conjunto en el registro (dataset_info): no se sabe "
+            "si hay días anclados fuera de este periodo"
+        ),
+        "en": (
+            "the dataset's summary could not be read from the registry (dataset_info): whether "
+            "days outside this period are anchored is unknown"
+        ),
+    },
     "range.registry_no_pin": {
         "es": (
             "sin pin de confianza no se consultó el registro: no se sabe si faltan días "
@@ -1280,8 +1310,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "show the technical detail of each error",
     },
     "cli.help_timeout": {
-        "es": "segundos máximos por descarga HTTP (por omisión: {seconds})",
-        "en": "maximum seconds per HTTP download (default: {seconds})",
+        "es": (
+            "segundos máximos por descarga HTTP (por omisión: {seconds}; {small} para los "
+            "archivos pequeños: manifiesto, índice, recibo)"
+        ),
+        "en": (
+            "maximum seconds per HTTP download (default: {seconds}; {small} for the small "
+            "files: manifest, index, receipt)"
+        ),
     },
     "cli.detail": {"es": "detalle: {detail}", "en": "detail: {detail}"},
     "cli.bad_timeout": {

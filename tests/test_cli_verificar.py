@@ -13,8 +13,9 @@ from support.chain_helpers import publish_day
 from test_verify import DATASET, DAYS, World, build_world
 
 from integrity import layout
-from integrity.cli_verificar import run
+from integrity.cli_verificar import _trusted_pins, run
 from integrity.keys import dataset_id, day_number
+from integrity.verify import PinSource
 from integrity.verify._chain import latest_entry_call
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,9 +94,18 @@ def test_cli_imports_neither_dagster_nor_great_expectations_nor_web3() -> None:
     subprocess.run([sys.executable, "-c", check], check=True, cwd=REPO, timeout=60)
 
 
-def test_console_script_end_to_end(world: World) -> None:
+def test_console_script_end_to_end(world: World, tmp_path: Path) -> None:
+    folder = str(world.folder(DAYS[0]))
     completed = subprocess.run(
-        [sys.executable, "-m", "integrity.cli_verificar", str(world.folder(DAYS[0])), "--offline"],
+        [
+            sys.executable,
+            "-m",
+            "integrity.cli_verificar",
+            folder,
+            "--offline",
+            "--devchain",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -130,3 +140,52 @@ def test_real_anvil_dev_chain_without_rpc(tmp_path: Path, monkeypatch: pytest.Mo
     code, _ = verificar(str(folder), "--devchain", str(state))
     assert code == 1
     assert not (state / "anvil.pid").exists()
+
+
+@pytest.mark.chain
+def test_the_dev_pin_is_trusted_only_with_this_checkouts_own_chain(tmp_path: Path) -> None:
+    """Anvil's first deployment always lands at the same address with the same dev publisher,
+    so an attacker's own anvil "holds" a dev registry identical to the checkout's pin. The dev
+    pin must vouch only for the checkout's own embedded chain, never for a node named with
+    --rpc (nor be trusted at all when a pin is given with --trust)."""
+    from support.chain_helpers import anchor_published
+
+    from integrity.devchain import DevChain
+    from integrity.verify.trust import load_pin
+    from publication.anchoring import ChainSession
+
+    checkout_state, attacker_state = tmp_path / "checkout" / ".devchain", tmp_path / "attacker"
+    published, forged = tmp_path / "published" / "datasets", tmp_path / "forged" / "datasets"
+    with DevChain(checkout_state, die_with_parent=True) as dev:
+        session = ChainSession(dev.client(), load_pin(dev.pin_file), dev_chain=True)
+        publish_day(published, DAYS[0], 3)
+        anchor_published(published, [DAYS[0]], session)
+    dev_pin = load_pin(checkout_state / "trust-pin.json")
+    with DevChain(attacker_state, die_with_parent=True) as attacker:
+        attacker_pin = load_pin(attacker.pin_file)
+        assert attacker_pin.registry.address == dev_pin.registry.address
+        assert attacker_pin.publisher == dev_pin.publisher
+        publish_day(forged, DAYS[0], 5, amount=777)
+        records = anchor_published(
+            forged, [DAYS[0]], ChainSession(attacker.client(), attacker_pin, dev_chain=True)
+        )
+        assert records[0]["status"] == "anclado"
+        folder = layout.DayLayout(forged, DATASET, DAYS[0]).folder
+        code, text = verificar(
+            str(folder), "--rpc", attacker.rpc_url, "--devchain", str(checkout_state)
+        )
+        assert code == 2, text
+        assert "Veredicto: VERIFICADO" not in text
+        assert "Sin pin de confianza" in text
+    embedded = [pin.source for pin in _trusted_pins(checkout_state, embedded_chain=True)]
+    assert PinSource.DEVCHAIN in embedded
+    other = [pin.source for pin in _trusted_pins(checkout_state, embedded_chain=False)]
+    assert PinSource.DEVCHAIN not in other  # --rpc or --trust given
+    # Without --rpc the checkout's own chain is read: it never anchored the forged day...
+    code, text = verificar(str(folder), "--devchain", str(checkout_state))
+    assert code == 1, text
+    # ...and the day this checkout published verifies with the dev pin.
+    own = layout.DayLayout(published, DATASET, DAYS[0]).folder
+    code, text = verificar(str(own), "--devchain", str(checkout_state))
+    assert code == 0, text
+    assert "cadena local de desarrollo" in text

@@ -115,6 +115,28 @@ def test_the_official_data_verifies_with_the_official_pin(sites: Sites) -> None:
     assert "Veredicto: VERIFICADO" in text
 
 
+def test_the_official_data_verifies_with_the_installed_pin_alone(
+    sites: Sites, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --trust, no --rpc: the pin installed with the verifier names the chain, registry,
+    publisher and nodes, and the verdict says where the pin came from."""
+    installed = (TrustPin.from_pin(sites.official_pin, PinSource.INSTALLED),)
+    monkeypatch.setattr("integrity.verify._pins.installed_pins", lambda: installed)
+    folder = layout.DayLayout(sites.official_root, DATASET, DAYS[1]).folder
+    code, text = verificar(str(folder), "--devchain", str(sites.empty_devchain))
+    assert code == 0, text
+    assert "Veredicto: VERIFICADO" in text
+    pin_line = next(line for line in text.splitlines() if line.startswith("Pin de confianza"))
+    assert "«peru-compras-prueba», instalado con el verificador" in pin_line
+    assert sites.official_pin.registry.address in pin_line
+    code, raw = verificar(str(folder), "--devchain", str(sites.empty_devchain), "--json")
+    report = orjson.loads(raw)
+    assert report["exitCode"] == 0
+    assert [(pin["source"], pin["name"]) for pin in report["pin"]] == [
+        ("installed", "peru-compras-prueba")
+    ]
+
+
 def test_cli_with_the_official_pin_names_another_publisher(sites: Sites) -> None:
     code, text = verificar(str(sites.forged.folder), "--trust", str(sites.official_pin_file))
     assert code == 1, text

@@ -16,6 +16,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -88,23 +89,25 @@ def _limit_memory() -> None:
 
 
 def verificar_limited(*args: str, canaries: tuple[str, ...] = ()) -> Outcome:
-    """Run ``verificar ARGS --json`` under the memory and time limits."""
+    """Run ``verificar ARGS --json`` under the memory and time limits (never with the
+    checkout's ``.devchain`` pin: an empty dev-chain folder is passed)."""
     config = json.dumps({"canaries": list(canaries)})
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-c", HARNESS, config, *args, "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=_limit_memory,
-        cwd=REPO,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=WALL_LIMIT + 5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        pytest.fail(f"verificar {' '.join(args)} did not end within {WALL_LIMIT + 5} s")
-    seconds = time.monotonic() - started
+    with tempfile.TemporaryDirectory(prefix="no-devchain-") as no_devchain:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-c", HARNESS, config, *args, "--devchain", no_devchain, "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_limit_memory,
+            cwd=REPO,
+        )
+        try:
+            stdout, stderr = process.communicate(timeout=WALL_LIMIT + 5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            pytest.fail(f"verificar {' '.join(args)} did not end within {WALL_LIMIT + 5} s")
+        seconds = time.monotonic() - started
     text = stderr.decode("utf-8", "replace")
     assert process.returncode != 97, f"a canary path was opened: {text}"
     assert "Traceback" not in text, text
@@ -378,3 +381,24 @@ def test_a_slow_drip_mirror_ends_at_the_deadline(
     assert len(outcome.keys("integrity")) == 1 and outcome.keys("integrity")[0] in keys
     assert 2.5 <= outcome.seconds <= WALL_LIMIT, outcome
     assert_bounded(outcome)
+
+
+def test_small_files_have_a_shorter_deadline_than_listed_files(
+    serve: Callable[..., _Server],
+) -> None:
+    """Manifest, index and receipt are kilobytes: a mirror dripping them is given up on at
+    ``small_http_timeout`` (10 s by default), a listed data file at ``http_timeout``; --timeout
+    sets both."""
+    from integrity.verify import Limits, NoteError
+    from integrity.verify._source import Source
+
+    assert (Limits().small_http_timeout, Limits().http_timeout) == (10.0, 120.0)
+    assert Limits().with_timeout(3).small_http_timeout == 3
+    source = Source(serve(_drip(0.1)).url, Limits(http_timeout=1.5, small_http_timeout=0.5))
+    deadlines = []
+    for read in (lambda: source.read(layout.INDEX_FILE), lambda: source.hash("data.csv", 10**6)):
+        with pytest.raises(NoteError) as raised:
+            read()
+        assert raised.value.note.key == "source.timeout"
+        deadlines.append(raised.value.note.params["seconds"])
+    assert deadlines == ["0.5", "1.5"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import boa
 import pytest
+from boa import BoaError
 from eth.exceptions import Revert
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector
@@ -612,8 +613,21 @@ def test_a_deployment_relayed_with_appended_node_and_expiration_words(accounts: 
 
 # Inputs are drawn mostly valid (so the log grows) with invalid ones mixed in: callers 3-9
 # mean "whoever is the publisher now", 1 name in 8 is empty, 1 day in 8 is invalid or has
-# not begun, 1 digest in 13 is zero.
-FUZZ_NAMES = st.sampled_from([DATASET] * 4 + [OTHER] * 3 + [""])
+# not begun, 1 digest in 13 is zero. Beside those, any text as a dataset name (1 in 4; cut to
+# the 64 UTF-8 bytes a String[64] holds), any uint32 as a day (1 in 8: most are invalid, and
+# one invalid day reverts a whole batch) and any 32 bytes as a digest (1 in 4).
+
+
+def mostly(usual: st.SearchStrategy[Any], anything: st.SearchStrategy[Any], one_in: int) -> Any:
+    """``usual``, and ``anything`` once in ``one_in`` draws."""
+    return st.integers(1, one_in).flatmap(lambda n: anything if n == 1 else usual)
+
+
+FUZZ_NAMES = mostly(
+    st.sampled_from([DATASET] * 4 + [OTHER] * 3 + [""]),
+    st.text(max_size=64).map(lambda name: name.encode()[:64].decode("utf-8", "ignore")),
+    4,
+)
 FUZZ_CALLERS = st.integers(0, 9)
 # Leap-year edges and a cluster of nearby days, so corrections and late days are frequent.
 FUZZ_VALID_DAYS = [
@@ -624,8 +638,17 @@ FUZZ_VALID_DAYS = [
 ]
 # Invalid, or not begun yet (21000228 becomes publishable after the fuzzer travels in time).
 FUZZ_BAD_DAYS = [*INVALID_DAYS, 0, 20261203, 21000228, 21991231, 21000229]
-FUZZ_DAYS = st.sampled_from(FUZZ_VALID_DAYS * 7 + FUZZ_BAD_DAYS)
-FUZZ_DIGESTS = st.sampled_from([digest_of("a"), digest_of("b"), digest_of("c")] * 4 + [ZERO32])
+FUZZ_DAYS = mostly(
+    st.sampled_from(FUZZ_VALID_DAYS * 7 + FUZZ_BAD_DAYS), st.integers(0, 2**32 - 1), 8
+)
+FUZZ_DIGESTS = mostly(
+    st.sampled_from([digest_of("a"), digest_of("b"), digest_of("c")] * 4 + [ZERO32]),
+    st.binary(min_size=32, max_size=32),
+    4,
+)
+# A call from a forwarder that is not a relay hub (an account without code) reverts in the
+# getMsgSender() staticcall, with no reason string.
+NO_REASON = ""
 
 
 @dataclass
@@ -683,6 +706,8 @@ class PublicationLogMachine(RuleBasedStateMachine):
         self.touched: set[tuple[str, int]] = set()
         self.publisher = self.callers[0]
         self.pending: Any = ZERO_ADDRESS
+        self.forwarder: Any = ZERO_ADDRESS
+        self.relay_sender: Any = ZERO_ADDRESS  # the hub's getMsgSender() after its last relay
         self.reverts = 0
         self.writes = 0
 
@@ -690,9 +715,20 @@ class PublicationLogMachine(RuleBasedStateMachine):
     def deploy(self) -> None:
         boa.env.timestamp = NOW
         self.registry = DEPLOYER.deploy(self.publisher, ZERO_ADDRESS)
+        self.hub = boa.loads(RELAY_HUB_SOURCE)
 
     def sender(self, caller: int) -> Any:
         return self.callers[caller] if caller < 3 else self.publisher
+
+    def denied(self, sender: Any, account: Any, reason: str) -> str | None:
+        """The contract's ``_sent_by(account)``: None if ``sender`` acts for ``account``."""
+        if sender == account:
+            return None
+        if self.forwarder == ZERO_ADDRESS or sender != self.forwarder:
+            return reason
+        if sender != self.hub.address:
+            return NO_REASON
+        return None if self.relay_sender == account else reason
 
     def expect(self, reason: str | None, call: Any) -> Any:
         """Run ``call``; it must revert with ``reason`` (None: must succeed)."""
@@ -700,6 +736,12 @@ class PublicationLogMachine(RuleBasedStateMachine):
             self.writes += 1
             return call()
         self.reverts += 1
+        if reason == NO_REASON:
+            FUZZ_STATS["no_reason"] += 1
+            with pytest.raises(BoaError) as raised:
+                call()
+            assert raised.value.stack_trace[-1].vm_error.args[0] == b"", raised.value
+            return None
         with boa.reverts(reason):
             call()
         return None
@@ -709,8 +751,9 @@ class PublicationLogMachine(RuleBasedStateMachine):
     ) -> tuple[str | None, ModelLog, int]:
         """Expected (revert reason, model after, entries added) of publishing ``items``."""
         trial = self.logs.get(name, ModelLog()).copy()
-        if sender != self.publisher:
-            return "only publisher", trial, 0
+        denied = self.denied(sender, self.publisher, "only publisher")
+        if denied is not None:
+            return denied, trial, 0
         if not name:
             return "empty dataset", trial, 0
         if not lengths_match:
@@ -735,6 +778,23 @@ class PublicationLogMachine(RuleBasedStateMachine):
         if reason is None:
             assert result is bool(added)
             self.commit(name, trial, [(day, digest)])
+
+    @rule(caller=FUZZ_CALLERS, name=FUZZ_NAMES, day=FUZZ_DAYS, digest=FUZZ_DIGESTS)
+    def relay_publish(self, caller: int, name: str, day: int, digest: bytes) -> None:
+        """A publication relayed by the hub as if signed by ``caller``: it acts for the
+        publisher only while the hub is the forwarder."""
+        signer = self.sender(caller)
+        # The hub records the signer before it calls; a revert undoes that too.
+        previous, self.relay_sender = self.relay_sender, signer
+        reason, trial, _ = self.attempt(self.hub.address, name, [(day, digest)])
+        data = self.registry.publish.prepare_calldata(name, day, digest)
+        with boa.env.prank(boa.env.generate_address("writer node")):
+            self.expect(reason, lambda: self.hub.relay(self.registry.address, data, signer))
+        if reason is None:
+            self.commit(name, trial, [(day, digest)])
+            FUZZ_STATS["relayed"] += 1
+        else:
+            self.relay_sender = previous
 
     @rule(
         caller=FUZZ_CALLERS,
@@ -772,22 +832,23 @@ class PublicationLogMachine(RuleBasedStateMachine):
                 sender = self.pending
             if self.pending == ZERO_ADDRESS:
                 reason = "no proposal"
-            elif sender != self.pending:
-                reason = "only proposed publisher"
+            else:
+                reason = self.denied(sender, self.pending, "only proposed publisher")
             call = self.registry.accept_publisher
         elif action == "cancel":
-            if sender != self.publisher:
-                reason = "only publisher"
-            elif self.pending == ZERO_ADDRESS:
+            reason = self.denied(sender, self.publisher, "only publisher")
+            if reason is None and self.pending == ZERO_ADDRESS:
                 reason = "no proposal"
             call = self.registry.cancel_publisher_proposal
         else:
-            if sender != self.publisher:
-                reason = "only publisher"
-            elif target == ZERO_ADDRESS:
-                reason = "zero address"
-            elif target == self.publisher:
-                reason = "already publisher"
+            reason = self.denied(sender, self.publisher, "only publisher")
+            if reason is None:
+                if target == ZERO_ADDRESS:
+                    reason = "zero address"
+                elif target == self.publisher:
+                    reason = "already publisher"
+                elif target == self.forwarder:
+                    reason = "proposed is forwarder"
 
             def call() -> None:
                 self.registry.propose_publisher(target)
@@ -800,6 +861,27 @@ class PublicationLogMachine(RuleBasedStateMachine):
             self.pending = target if action == "propose" else ZERO_ADDRESS
         assert self.registry.publisher() == self.publisher
         assert self.registry.pending_publisher() == self.pending
+
+    @rule(caller=FUZZ_CALLERS, choice=st.sampled_from([-2, -2, -2, -1, 0, 1, 2]))
+    def set_forwarder(self, caller: int, choice: int) -> None:
+        """The publisher sets the relay hub (-2), clears it (-1) or names an account (0-2,
+        maybe the publisher or the proposed one, which the contract refuses)."""
+        forwarder = {-2: self.hub.address, -1: ZERO_ADDRESS}.get(choice)
+        if forwarder is None:
+            forwarder = self.callers[choice]
+        sender = self.sender(caller)
+        reason = self.denied(sender, self.publisher, "only publisher")
+        if reason is None:
+            if forwarder == self.publisher:
+                reason = "publisher is forwarder"
+            elif forwarder != ZERO_ADDRESS and forwarder == self.pending:
+                reason = "proposed is forwarder"
+        with boa.env.prank(sender):
+            self.expect(reason, lambda: self.registry.set_forwarder(forwarder))
+        if reason is None:
+            self.forwarder = forwarder
+            FUZZ_STATS["forwarders"] += 1
+        assert self.registry.forwarder() == self.forwarder
 
     @precondition(lambda self: boa.env.timestamp < NOW + 200 * 365 * 86_400)
     @rule(years=st.integers(0, 80))
@@ -826,7 +908,12 @@ class PublicationLogMachine(RuleBasedStateMachine):
 
     @invariant()
     def registry_matches_the_model(self) -> None:
-        """Cheap per-step check: heads, counts, and what the last step may have changed."""
+        """Cheap per-step check: roles, heads, counts, and what the last step may have changed."""
+        assert self.registry.publisher() == self.publisher
+        assert self.registry.pending_publisher() == self.pending
+        assert self.registry.forwarder() == self.forwarder
+        assert self.forwarder != self.publisher  # the contract never lets them coincide
+        assert self.hub.getMsgSender() == self.relay_sender
         for name, model in self.logs.items():
             head = len(model.entries)
             info = self.registry.dataset_info(dataset_id(name))
@@ -844,8 +931,6 @@ class PublicationLogMachine(RuleBasedStateMachine):
         """Every entry and day equals the model, and a valid new day is still accepted."""
         if not hasattr(self, "registry"):
             return
-        assert self.registry.publisher() == self.publisher
-        assert self.registry.pending_publisher() == self.pending
         for name, model in self.logs.items():
             for seq in range(1, len(model.entries) + 1):
                 self.check_entry(name, seq)
@@ -866,7 +951,9 @@ class PublicationLogMachine(RuleBasedStateMachine):
         FUZZ_STATS["entries"] += sum(len(model.entries) for model in self.logs.values())
 
 
-FUZZ_STATS = {"examples": 0, "writes": 0, "reverts": 0, "entries": 0}
+FUZZ_STATS = dict.fromkeys(
+    ["examples", "writes", "reverts", "entries", "forwarders", "relayed", "no_reason"], 0
+)
 FUZZ_EXAMPLES = 50
 FUZZ_STEPS = 30
 
@@ -885,11 +972,14 @@ def test_fuzzed_call_sequences_never_break_the_registry() -> None:
     print(
         f"\nfuzz: {FUZZ_STATS['examples']} call sequences of up to {FUZZ_STEPS} steps, "
         f"{FUZZ_STATS['writes']} accepted writes, {FUZZ_STATS['reverts']} expected reverts, "
-        f"{FUZZ_STATS['entries']} entries checked against the model"
+        f"{FUZZ_STATS['entries']} entries checked against the model; "
+        f"{FUZZ_STATS['forwarders']} forwarder changes, {FUZZ_STATS['relayed']} relayed writes, "
+        f"{FUZZ_STATS['no_reason']} calls from a forwarder without code"
     )
     assert FUZZ_STATS["examples"] >= FUZZ_EXAMPLES // 2
     assert FUZZ_STATS["writes"] > 0 and FUZZ_STATS["reverts"] > 0
     assert FUZZ_STATS["entries"] > FUZZ_EXAMPLES
+    assert FUZZ_STATS["forwarders"] > 0 and FUZZ_STATS["relayed"] > 0
 
 
 # --------------------------------------------------------------------------- real node

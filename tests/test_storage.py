@@ -15,6 +15,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -252,12 +253,14 @@ def http_reader(base: str) -> Callable[[str], bytes | None]:
 
 
 def verificar(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "verificar"), *args, "--offline", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """``verificar ARGS --offline --json``, never with the checkout's ``.devchain`` pin."""
+    with tempfile.TemporaryDirectory(prefix="no-devchain-") as no_devchain:
+        return subprocess.run(
+            [str(BIN / "verificar"), *args, "--devchain", no_devchain, "--offline", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
 
 def test_three_days_to_s3_with_a_writer_killed_mid_day(

@@ -41,6 +41,7 @@ from integrity.verify import (
     verify_range,
 )
 from integrity.verify._chain import (
+    DATASET_INFO_SELECTOR,
     GET_ENTRY_SELECTOR,
     LATEST_ENTRY_SELECTOR,
     PUBLISHER_SELECTOR,
@@ -201,6 +202,7 @@ def test_selectors_are_the_registry_abi() -> None:
     assert Web3.keccak(text="latest_entry(bytes32,uint32)")[:4].hex() == LATEST_ENTRY_SELECTOR
     assert Web3.keccak(text="get_entry(bytes32,uint64)")[:4].hex() == GET_ENTRY_SELECTOR
     assert Web3.keccak(text="publisher()")[:4].hex() == PUBLISHER_SELECTOR
+    assert Web3.keccak(text="dataset_info(bytes32)")[:4].hex() == DATASET_INFO_SELECTOR
     assert chain.dataset_id(DATASET) == dataset_id(DATASET)
 
 
@@ -422,6 +424,30 @@ def test_range_without_tampering(world: World) -> None:
     assert result.exit_code == 0, [n.key for c in result.all_checks() for n in c.notes if n.failed]
     assert len(result.items) == 3
     assert "range.ok" in [n.key for n in result.checks["anchor"].notes]
+
+
+def test_a_range_reports_what_the_registry_holds_outside_it(tmp_path: Path) -> None:
+    """The dataset's head (``dataset_info``) is read: anchored days after the period and
+    entries of days outside it are a line, not a failure; a day missing inside still fails."""
+    days = [dt.date(2025, 3, 2), *DAYS, dt.date(2025, 3, 7)]
+    wide = build_world(tmp_path / "datasets", days, (2, 2, 2, 2, 2))
+    result = verify_range(DatasetsRoot.at(wide.root), DAYS[0], DAYS[2], wide.options())
+    assert result.exit_code == 0, [n.key for c in result.all_checks() for n in c.notes]
+    notes = {note.key: note for note in result.checks["anchor"].notes}
+    assert notes["range.later_days"].params == {"end": "2025-03-05", "latest": "2025-03-07"}
+    assert not notes["range.later_days"].failed
+    assert notes["range.more_entries"].params == {"total": 5, "days": 5, "seen": 3, "outside": 2}
+    assert "2025-03-07" in notes["range.later_days"].text("es")
+    whole = verify_range(DatasetsRoot.at(wide.root), days[0], days[-1], wide.options())
+    whole_keys = [note.key for note in whole.checks["anchor"].notes]
+    assert whole.exit_code == 0 and "range.registry_ok" in whole_keys
+    assert "range.later_days" not in whole_keys and "range.more_entries" not in whole_keys
+    shutil.rmtree(wide.folder(DAYS[1]))
+    update_index(wide.root, DATASET)
+    missing = verify_range(DatasetsRoot.at(wide.root), DAYS[0], DAYS[2], wide.options())
+    assert missing.exit_code == 1
+    assert "range.anchored_missing" in failing_keys(missing, "anchor")
+    assert "range.later_days" in [note.key for note in missing.checks["anchor"].notes]
 
 
 # --------------------------------------------------------------------------- locating

@@ -167,7 +167,9 @@ def test_verificar_help(installed: Installed) -> None:
 
 
 @pytest.mark.parametrize("name", ["good-day", "good-proof", "modified-field", "forged-manifest"])
-def test_verificar_gives_a_vectors_expected_exit_code(installed: Installed, name: str) -> None:
+def test_verificar_gives_a_vectors_expected_exit_code(
+    installed: Installed, name: str, tmp_path: Path
+) -> None:
     case = EXPECTED[name]
     assert not case["range"]
     with load_generator().SnapshotRpcServer(SNAPSHOT) as rpc:
@@ -178,6 +180,8 @@ def test_verificar_gives_a_vectors_expected_exit_code(installed: Installed, name
             str(VECTORS / case["datasets"]),
             "--rpc",
             rpc.url,
+            "--devchain",
+            str(tmp_path),
             *(["--trust", str(VECTORS / case["pin"])] if case["pin"] else []),
         )
     assert completed.returncode == case["exitCode"], completed.stdout + completed.stderr

@@ -2,7 +2,8 @@
 
 A ``ChainAccess`` gives an ``AnchorReader`` per (chain id, contract); the reader answers
 ``latest_entry(dataset id, day)`` (the day's latest entry and how many entries it has),
-``get_entry(dataset id, seq)`` and ``publisher()``. Reads happen at the finality block of the
+``get_entry(dataset id, seq)`` and ``publisher()``; a ``HeadReader`` also answers
+``dataset_info(dataset id)`` (head seq, entries, distinct days, latest day). Reads happen at the finality block of the
 pin (a tag, or N confirmations below the latest block); ``latest`` is read only to tell
 "not final yet" from "absent". The ABI encoding is written out here (every ``Entry`` field is
 static: 9 words for ``latest_entry``, 8 for ``get_entry``), so the verifier needs no web3:
@@ -27,6 +28,7 @@ ANVIL_CHAIN_ID = 31337
 LATEST_ENTRY_SELECTOR = "10f29447"  # latest_entry(bytes32,uint32)
 GET_ENTRY_SELECTOR = "09297c7a"  # get_entry(bytes32,uint64)
 PUBLISHER_SELECTOR = "8c72c54e"  # publisher()
+DATASET_INFO_SELECTOR = "28f48f69"  # dataset_info(bytes32)
 # keccak256("Published(bytes32,uint32,uint64,uint8,bytes32,uint64)"): the entry's event.
 PUBLISHED_TOPIC = "acbe1d366cfda7f8074cdc234d8c1f14690a67bed8dfd37b5b0e9b99e007aeec"
 MAX_RPC_ANSWER = 1 << 20
@@ -38,6 +40,11 @@ Transport = Callable[[str, list[Any]], Any]
 def latest_entry_call(dataset_id: bytes, day: int) -> str:
     """ABI call data of ``latest_entry(bytes32 dataset, uint32 day)``."""
     return "0x" + LATEST_ENTRY_SELECTOR + dataset_id.hex().rjust(64, "0") + f"{day:064x}"
+
+
+def dataset_info_call(dataset_id: bytes) -> str:
+    """ABI call data of ``dataset_info(bytes32 dataset)``."""
+    return "0x" + DATASET_INFO_SELECTOR + dataset_id.hex().rjust(64, "0")
 
 
 def get_entry_call(dataset_id: bytes, seq: int) -> str:
@@ -82,6 +89,16 @@ class DayEntries:
 
     latest: StoredEntry | None
     count: int
+
+
+@dataclass(frozen=True)
+class DatasetHead:
+    """What ``dataset_info`` answers: head seq (= entries), distinct days, latest day."""
+
+    head: int
+    entries: int
+    days: int
+    latest_day: int  # YYYYMMDD; 0 when the dataset has no entry
 
 
 @dataclass(frozen=True)
@@ -141,6 +158,13 @@ class AnchorReader(Protocol):
     ) -> StoredEntry | None: ...
 
     def publisher(self) -> str: ...
+
+
+@runtime_checkable
+class HeadReader(Protocol):
+    """A reader that can also tell a dataset's head (``dataset_info``)."""
+
+    def dataset_info(self, dataset_id: bytes, block: str | None = None) -> DatasetHead: ...
 
 
 @runtime_checkable
@@ -289,6 +313,12 @@ class JsonRpcReader:
     ) -> StoredEntry | None:
         """Entry ``seq`` of the dataset, or None."""
         return StoredEntry.from_words(self._call(get_entry_call(dataset_id, seq), block, 8))
+
+    def dataset_info(self, dataset_id: bytes, block: str | None = None) -> DatasetHead:
+        """Head seq, number of entries, distinct days and latest day of the dataset."""
+        words = self._call(dataset_info_call(dataset_id), block, 4)
+        head, entries, days, latest_day = (int.from_bytes(word, "big") for word in words)
+        return DatasetHead(head, entries, days, latest_day)
 
     def publisher(self) -> str:
         """The contract's ``publisher()`` address (0x + 40 hex, lowercase)."""

@@ -128,7 +128,7 @@ class _References:
             ):
                 continue
             try:
-                data = source.read(name, limit=int(entry["bytes"]))
+                data = source.read(name, limit=int(entry["bytes"]), small=False)
             except NoteError:
                 continue
             if data is not None and hashlib.sha256(data).hexdigest() == entry["sha256"]:

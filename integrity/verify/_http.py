@@ -72,13 +72,14 @@ class HttpBody:
 
 
 @contextmanager
-def http_get(url: str, limits: Limits) -> Iterator[HttpBody]:
-    """GET ``url`` (following up to 5 redirects); FileNotFoundError on 404/410.
+def http_get(url: str, limits: Limits, *, small: bool = False) -> Iterator[HttpBody]:
+    """GET ``url`` (following up to 5 redirects); FileNotFoundError on 404/410. A ``small``
+    file (manifest, index, receipt, ...) has the shorter ``limits.small_http_timeout``.
 
     Raises ``SourceUnavailable`` with a catalogue note for every other failure.
     """
-    deadline = Deadline(limits.http_timeout)
-    idle = min(limits.http_idle, limits.http_timeout)
+    deadline = Deadline(limits.small_http_timeout if small else limits.http_timeout)
+    idle = min(limits.http_idle, deadline.seconds)
     for _ in range(MAX_REDIRECTS + 1):
         connection = _connection(url, max(0.001, min(idle, deadline.left())))
         # At the deadline the socket is shut, whatever the download is blocked on.

@@ -22,9 +22,13 @@ class Limits:
     # more than ``http_idle`` seconds (a server that drips one byte at a time still ends).
     http_timeout: float = 120.0
     http_idle: float = 30.0
+    # The small files (manifest, index.json, receipt, trust.json, SHA256SUMS) are kilobytes:
+    # a mirror that drips them is given up on sooner than a listed data file.
+    small_http_timeout: float = 10.0
 
     def with_timeout(self, seconds: float) -> Limits:
-        """The same limits with another HTTP deadline (the idle limit never exceeds it)."""
+        """The same limits with another HTTP deadline for every download, small files included
+        (the idle limit never exceeds it)."""
         return Limits(
             small_file=self.small_file,
             proof_file=self.proof_file,
@@ -32,6 +36,7 @@ class Limits:
             explain_bytes=self.explain_bytes,
             http_timeout=seconds,
             http_idle=min(self.http_idle, seconds),
+            small_http_timeout=seconds,
         )
 
 

@@ -14,7 +14,9 @@ from typing import Any, cast
 from integrity.verify._chain import (
     AnchorReader,
     ChainAccess,
+    DatasetHead,
     DayEntries,
+    HeadReader,
     ReceiptReader,
     StoredEntry,
     TxReceipt,
@@ -58,6 +60,15 @@ class AgreeingReader:
     ) -> StoredEntry | None:
         """Entry ``seq`` of the dataset, if every node reports the same."""
         answers = [reader.get_entry(dataset_id, seq, block) for reader in self.readers]
+        if not _same(answers):
+            raise self._disagree()
+        return answers[0]
+
+    def dataset_info(self, dataset_id: bytes, block: str | None = None) -> DatasetHead:
+        """The dataset's head, if every node reports the same."""
+        answers = [
+            cast(HeadReader, reader).dataset_info(dataset_id, block) for reader in self.readers
+        ]
         if not _same(answers):
             raise self._disagree()
         return answers[0]

@@ -8,7 +8,9 @@ checked and reported.
 The index is not trusted to be complete: online, the pinned registry is asked for the
 dataset's entries on every date of the period (``latest_entry``), so a day that was anchored
 but is missing from the download is FALLA naming the day, and late publications and
-corrections are reported as such.
+corrections are reported as such. The dataset's head (``dataset_info``) is read too: anchored
+days after the period, and entries of days outside it, are reported in a line (not a failure:
+they are not part of the period asked for).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 from integrity import layout
 from integrity.keys import dataset_id, day_number
 from integrity.manifest import Manifest
+from integrity.verify._chain import AnchorReader, HeadReader
 from integrity.verify._datasets import DatasetsRoot, IndexEntry, IndexProblem
 from integrity.verify._day import verify_day
 from integrity.verify._manifest import parse_checked
@@ -114,7 +117,8 @@ def _check_registry_days(
         check.skip(SkipReason.UNAVAILABLE, "range.registry_no_pin")
         return
     start = max(start, REGISTRY_FIRST_DAY)
-    last = min(end, (options.now or dt.datetime.now(dt.UTC)).date())
+    # A day may be anchored once it has begun somewhere on Earth (UTC+14): up to tomorrow (UTC).
+    last = min(end, (options.now or dt.datetime.now(dt.UTC)).date() + dt.timedelta(days=1))
     span = (last - start).days + 1
     if span > MAX_REGISTRY_DAYS:
         check.skip(SkipReason.UNAVAILABLE, "range.registry_too_long", days=MAX_REGISTRY_DAYS)
@@ -122,6 +126,7 @@ def _check_registry_days(
     late: list[str] = []
     corrected: list[str] = []
     missing = 0
+    seen = 0
     ident = dataset_id(dataset)
     try:
         access = options.chain
@@ -135,6 +140,7 @@ def _check_registry_days(
             entries = reader.latest_entry(ident, day_number(day))
             if entries.latest is None:
                 continue
+            seen += entries.count
             if day not in present:
                 missing += 1
                 check.fail(
@@ -159,6 +165,40 @@ def _check_registry_days(
         check.ok("range.late", dates=", ".join(late), count=len(late))
     if corrected:
         check.ok("range.corrected", dates=", ".join(corrected), count=len(corrected))
+    _report_head(check, reader, ident, end, seen)
+
+
+def _report_head(
+    check: CheckResult, reader: AnchorReader, ident: bytes, end: dt.date, seen: int
+) -> None:
+    """Read the dataset's head: name anchored days after ``end`` and entries of days outside
+    the period (``seen``: the entries of the period's days). A line, never a failure."""
+    try:
+        if not isinstance(reader, HeadReader):
+            raise TypeError("the reader cannot read a dataset's head")
+        head = reader.dataset_info(ident)
+    except Exception as error:
+        check.ok("range.head_unread", error=short(error))
+        return
+    latest = _day_of(head.latest_day)
+    if latest is not None and latest > end:
+        check.ok("range.later_days", end=end.isoformat(), latest=latest.isoformat())
+    if head.entries > seen:
+        check.ok(
+            "range.more_entries",
+            total=head.entries,
+            days=head.days,
+            seen=seen,
+            outside=head.entries - seen,
+        )
+
+
+def _day_of(number: int) -> dt.date | None:
+    """A YYYYMMDD registry day as a date (None for 0 or a number that is no date)."""
+    try:
+        return dt.date(number // 10000, number // 100 % 100, number % 100)
+    except ValueError:
+        return None
 
 
 def _as_day(text: str) -> dt.date | None:

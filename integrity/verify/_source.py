@@ -103,9 +103,10 @@ class Source:
             return None
 
     @contextmanager
-    def open(self, rel: str) -> Iterator[Opened]:
+    def open(self, rel: str, *, small: bool = False) -> Iterator[Opened]:
         """Open the plain name ``rel``: FileNotFoundError if absent, InputRefused if it is not a
-        regular file or its name is unsafe, SourceUnavailable for network failures."""
+        regular file or its name is unsafe, SourceUnavailable for network failures (a
+        ``small`` file is downloaded under the shorter deadline)."""
         require_plain_name(rel, "file")
         if not self.is_url:
             path = Path(self.base) / rel
@@ -113,14 +114,15 @@ class Source:
             with handle:
                 yield Opened(handle, os.fstat(handle.fileno()).st_size)
             return
-        with http_get(self.describe(rel), self.limits) as body:
+        with http_get(self.describe(rel), self.limits, small=small) as body:
             yield Opened(body, body.length)
 
-    def read(self, rel: str, limit: int | None = None) -> bytes | None:
-        """Whole content of a small file (at most ``limit`` bytes), or None if it is absent."""
+    def read(self, rel: str, limit: int | None = None, *, small: bool = True) -> bytes | None:
+        """Whole content of a file (at most ``limit`` bytes), or None if it is absent; by
+        default a small file (manifest, index, ...: the small-file cap and deadline)."""
         limit = self.limits.small_file if limit is None else limit
         try:
-            with self.open(rel) as opened:
+            with self.open(rel, small=small) as opened:
                 if opened.size is not None and opened.size > limit:
                     raise too_large(rel, limit)
                 return _read_all(opened.body, limit, rel)
