@@ -18,6 +18,7 @@ WARNINGS: dict[str, str] = {
     ),
     UNKNOWN_PROCEDURE: (
         "A TIPO_PROCEDIMIENTO that is not in the procedure table (docs/mapping.md) is published "
-        "as written in `tender.procurementMethodDetails`, with `tender.competitive` unset."
+        "as written in `tender.procurementMethodDetails`, with `tender.competitive` unset: the "
+        "pipeline never guesses whether a new procedure is competitive."
     ),
 }

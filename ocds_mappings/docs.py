@@ -256,7 +256,10 @@ def mapping_markdown() -> str:
             f"| {procedure.raw} | {competitive} | {_cell(procedure.meaning)} | {sources} |"
         )
     lines += [
-        "| *any other value* | unset | Published as written; the coherence suite warns. | — |",
+        "| *any other value* | unset | Published as written, never quarantined (gates catch "
+        "defects, not novelty): the quality report warns (`procedure_type.known`, and "
+        "`procedure_type.unknown_share` when such rows are frequent), as does the coherence "
+        "suite (`coherence.unknown_procedure`). | — |",
         "",
         'Not cited: "Directiva N° 007-2017-PERÚ COMPRAS", whose text could not be found.',
         "",
