@@ -400,10 +400,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "the source."
         ),
     },
-    "map.unknown_agreement": {
-        "es": "{column} {value} no está en la tabla de acuerdos dada: revise la tabla.",
-        "en": "{column} {value} is not in the agreements table given: check the table.",
-    },
     "map.several_order_numbers": {
         "es": (
             "{column} {value}: la misma orden aparece con varios sufijos de entrega el mismo "

@@ -258,13 +258,26 @@ def test_agreement_known_only_by_name_has_no_framework_ocid(orders: pa.Table) ->
     assert build_framework_releases({code: "2025-01-01T00:00:00-05:00"}, agreements=fake.get) == []
 
 
-def test_inconsistent_total_and_unknown_agreement_are_quarantined(orders: pa.Table) -> None:
+def test_inconsistent_total_is_quarantined_an_unknown_agreement_is_not(orders: pa.Table) -> None:
     row = orders.slice(0, 1).to_pylist()[0]
     bad_total = _with(orders, 0, total_cents=row["total_cents"] + 1)
-    bad_agreement = _with(orders, 1, agreement_code="XX-CE-1999-1")
-    result = map_orders(pa.concat_tables([bad_total, bad_agreement]))
-    assert result.releases == []
-    assert sorted(result.quarantine["rule"].to_pylist()) == ["total_mismatch", "unknown_agreement"]
+    new_agreement = _with(
+        orders, 1, agreement_code="XX-CE-1999-1", agreement_name="ACUERDO NUEVO DE PRUEBA"
+    )
+    result = map_orders(pa.concat_tables([bad_total, new_agreement]))
+    assert result.quarantine["rule"].to_pylist() == ["total_mismatch"]
+    # the order's own label decides: a code the curated table does not know is published
+    (release,) = result.releases
+    assert release["relatedProcesses"] == [
+        {
+            "id": "1",
+            "relationship": ["framework"],
+            "scheme": "ocid",
+            "identifier": "ocds-213czf-AM-XX-CE-1999-1",
+            "title": "ACUERDO NUEVO DE PRUEBA",
+        }
+    ]
+    assert release["tender"]["mainProcurementCategory"] == "goods"
 
 
 def test_later_states_get_update_and_termination_tags(orders: pa.Table) -> None:
