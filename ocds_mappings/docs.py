@@ -24,6 +24,7 @@ from ocds_mappings.mapping import (
     BUYER_CATEGORIES,
     CURRENCY,
     FIELD_MAPPINGS,
+    FRAMEWORK_METHOD,
     FRAMEWORK_METHOD_DETAILS,
     LANGUAGE,
     PARTY_ID_PREFIX,
@@ -261,7 +262,12 @@ def mapping_markdown() -> str:
         "`procedure_type.unknown_share` when such rows are frequent), as does the coherence "
         "suite (`coherence.unknown_procedure`). | — |",
         "",
-        'Not cited: "Directiva N° 007-2017-PERÚ COMPRAS", whose text could not be found.',
+        "Not cited: the directive on the Catálogos Electrónicos de Acuerdos Marco that the "
+        'project brief names ("Directiva N° 007-2017-PERÚ COMPRAS"). A second search of the '
+        "stored pages and documentation (its number, its title, the Resolución Jefatural "
+        "approving it, a later directive on the catalogues, the Gran Compra amounts) found "
+        "neither its text nor any other directive on the catalogues: it was not reachable from "
+        "this project. The rules above rest on the sources cited in the table.",
         "",
         "## Framework agreements (first stages)",
         "",
@@ -276,8 +282,11 @@ def mapping_markdown() -> str:
         "`tender.techniques.hasFrameworkAgreement` true, and `tender.contractPeriod` = the "
         "agreement's term when the agreements table knows it (start at "
         f"`{START_OF_DAY[1:]}`, end at `{END_OF_DAY[1:]}`). Its Gran Compra amount, when known, "
-        "is stated in `frameworkAgreement.description`; `frameworkAgreement.method` is left "
-        "unset (it depends on Compra ordinaria, see above).",
+        "is stated in `frameworkAgreement.description`. `frameworkAgreement.method` is "
+        f"`{FRAMEWORK_METHOD}` (frameworkAgreementMethod codelist of the techniques extension: "
+        '"awarded both with and without the reopening of competition"): a Compra ordinaria is '
+        "placed without reopening competition and a Gran Compra goes through a quotation "
+        "round among the agreement's suppliers (procedure table above).",
         "",
         "The agreements table (`perucompras/data/framework_agreements.csv`) holds the known "
         "terms in `start_date`, `end_date` and `gran_compra_amount`, each with the source it "

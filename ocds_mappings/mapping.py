@@ -43,6 +43,9 @@ BUYER_CATEGORIES = (
     "Todas las entidades públicas que contratan bienes incluidos en los Catálogos Electrónicos "
     "de Acuerdos Marco"
 )
+# frameworkAgreementMethod (techniques extension, closed codelist): call-offs are awarded both
+# without reopening competition (Compra ordinaria) and with it (Gran Compra's quotation round).
+FRAMEWORK_METHOD = "withAndWithoutReopeningCompetition"
 PAYMENT_MILESTONE_ID = "payment"
 DEFAULT_CATEGORY = "goods"  # the monthly files are ReportePCBienes: goods
 
@@ -200,13 +203,17 @@ PROCEDURE_RULES: dict[str, ProcedureRule] = {
     for rule in (
         ProcedureRule(
             "Compra ordinaria",
-            None,
-            "The entity places the order from the catalogue's offers (ficha-producto, price, "
-            "stock) under the agreement's conditions, without a selection procedure. Entities "
-            "also request quotations (proformas) in this procedure, and no primary rule text "
-            "read for this project says whether that is a second-stage competition, so "
-            "`tender.competitive` is left unset rather than guessed.",
-            (IM_CE_IMPLEMENTACION, FAQ_PROVEEDORES, REGLAS_TIPO_I),
+            False,
+            "The entity places the order itself, choosing among the catalogue's offers "
+            "(ficha-producto, price, stock) on the terms the agreement already fixed, «sin "
+            "mediar procedimiento de selección» (IM-CE §1.2): no competition is reopened among "
+            "the agreement's suppliers, which the OCDS guidance calls a direct call-off "
+            "(award without second-stage competition: `tender.competitive` `false`). Entities "
+            "may ask suppliers for quotations (proformas) before ordering; no rule text read "
+            "for this project makes that a second stage where suppliers compete (the Gran "
+            "Compra quotation round is one), so it is read as the entity's market check, not "
+            "as a mini-competition.",
+            (IM_CE_IMPLEMENTACION, OCDS_FRAMEWORK_GUIDANCE, FAQ_PROVEEDORES, REGLAS_TIPO_I),
         ),
         ProcedureRule(
             "Gran Compra",
@@ -1040,7 +1047,7 @@ def known_start(agreement: AgreementInfo) -> str | None:
 
 def _framework_agreement(agreement: AgreementInfo) -> dict[str, Any]:
     """``tender.techniques.frameworkAgreement``: who may buy, and what else is known."""
-    details: dict[str, Any] = {"buyerCategories": BUYER_CATEGORIES}
+    details: dict[str, Any] = {"method": FRAMEWORK_METHOD, "buyerCategories": BUYER_CATEGORIES}
     if agreement.gran_compra_cents is not None:
         amount = f"{agreement.gran_compra_cents / 100:,.2f}"
         details["description"] = (

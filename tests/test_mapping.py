@@ -26,7 +26,7 @@ from ocds_mappings.mapping import (
     release_id,
 )
 from ocds_mappings.packaging import compiled_release
-from ocds_mappings.schema import ReleaseValidator, load_release_schema
+from ocds_mappings.schema import ReleaseValidator, load_codelists, load_release_schema
 from quality.coherence import coherence_findings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -233,7 +233,9 @@ def test_procedure_table_sets_competitive_only_where_supported(orders: pa.Table)
     ordinary = build_releases(_with(orders, 0, procedure_type="Compra ordinaria"))[0]["tender"]
     other = build_releases(_with(orders, 0, procedure_type="Compra Directa X"))[0]
     assert grand["competitive"] is True and grand["procurementMethodDetails"] == "Gran Compra"
-    assert "competitive" not in ordinary
+    # a direct call-off (no second-stage competition): the OCDS guidance's competitive false
+    assert ordinary["competitive"] is False
+    assert ordinary["procurementMethodDetails"] == "Compra ordinaria"
     assert "competitive" not in other["tender"]
     assert other["tender"]["procurementMethodDetails"] == "Compra Directa X"
     assert coherence_findings([other])["coherence.unknown_procedure"]
@@ -333,9 +335,15 @@ def test_framework_releases(orders: pa.Table) -> None:
         assert tender["status"] == "complete" and tender["procurementMethod"] == "selective"
         assert tender["techniques"]["hasFrameworkAgreement"] is True
         assert tender["techniques"]["frameworkAgreement"]["buyerCategories"]
+        # call-offs with (Gran Compra) and without (Compra ordinaria) reopened competition
+        method = tender["techniques"]["frameworkAgreement"]["method"]
+        assert method == "withAndWithoutReopeningCompetition"
+        assert method in load_codelists()["frameworkAgreementMethod.csv"]
         assert release["date"] == used[release["ocid"].removeprefix("ocds-213czf-AM-")]
     assert build_framework_releases(used) == releases
     assert {k: v for k, v in coherence_findings(releases).items() if v} == {}
+    validator = ReleaseValidator(load_release_schema())
+    assert [validator.errors(release) for release in releases] == [[] for _ in releases]
 
 
 def test_framework_release_carries_the_known_term() -> None:
