@@ -407,16 +407,23 @@ def _publisher_lines(identity: Identity, profile: Profile, synthetic: bool) -> l
         f"Publisher (`publisher` of every package): {identity.publisher_name} "
         f"({identity.publisher_scheme} {identity.publisher_uid}){uri}."
     ]
+    if identity.placeholder_publisher_fields():
+        paragraphs.append(
+            "This publisher is the development profile's placeholder (the default of "
+            "`identity.publisher_name`, `identity.publisher_scheme` and "
+            "`identity.publisher_uid`; no register issues the scheme), not an organisation."
+        )
     if not official:
         paragraphs.append(
-            "The development profile names a placeholder publisher and the example ocid "
-            "prefix. A real publication runs in one of two ways: as PERÚ COMPRAS (its name and "
-            "RUC as publisher, its registered prefix, and `identity.ocid_pattern` set to the "
-            "form of the ocids of its own OCDS export, so an order keeps one ocid), or as a "
-            "third party (its own registered prefix and name as publisher, PERÚ COMPRAS "
-            "credited as the source of the data)."
+            "The production profile refuses to publish under a placeholder publisher, the "
+            f"example ocid prefix (`{EXAMPLE_OCID_PREFIX}`) or a local or example URL. A real "
+            "publication runs in one of two ways: as PERÚ "
+            "COMPRAS (its name and RUC as publisher, its registered prefix, and "
+            "`identity.ocid_pattern` set to the form of the ocids of its own OCDS export, so an "
+            "order keeps one ocid), or as a third party (its own registered prefix and name as "
+            "publisher, PERÚ COMPRAS credited as the source of the data, never as publisher)."
         )
-    if official and as_source:
+    if as_source:
         paragraphs.append(
             "The publisher is PERÚ COMPRAS, the source of the data: ocids use its registered "
             "prefix and, through `identity.ocid_pattern`, the form of the ocids of its own OCDS "
