@@ -8,7 +8,7 @@ from pathlib import Path
 
 from integrity import layout
 from integrity.layout import EXTENSIONS_FOLDER, POLICY_FILE
-from ocds_mappings.caveats import WARNINGS
+from ocds_mappings.caveats import OUTPUT_WARNINGS, SOURCE_WARNINGS
 from ocds_mappings.dates import END_OF_DAY, START_OF_DAY
 from ocds_mappings.details import COUNTRY_NAME, QUANTITY_SCALE, UNIT_NAME
 from ocds_mappings.extensions import DECLARED_EXTENSIONS, Extension
@@ -674,14 +674,27 @@ def policy_markdown(
         "",
         "## Checks and warnings",
         "",
-        "Every day, before anything is written, every release is validated against the OCDS "
-        "1.1.5 schema with the declared extensions and its codelists, and checked by the "
-        "coherence suite (dates in order; award, contract and milestone statuses that agree; "
-        "no empty field; party references that resolve, with the party's name and role; "
-        "amounts not negative). An error blocks the day. These warnings do not, and mean:",
+        "Every day, before anything is written, the source rows pass the quality gate (its "
+        "rules are data: `quality/rules.py` for the orders, `quality/lines.py` and "
+        "`quality/quotations.py` for the companion files), and every release is validated "
+        "against the OCDS 1.1.5 schema with the declared extensions and its codelists and "
+        "checked by the coherence suite (dates in order; award, contract and milestone "
+        "statuses that agree; no empty field; party references that resolve, with the party's "
+        "name and role; amounts not negative). A row that breaks a blocking rule is "
+        "quarantined (the quarantine file says why; the report counts such rows under the "
+        "rule's name); an error in the OCDS output blocks the day.",
+        "",
+        "A warning blocks nothing: the rows concerned are published, and the day's quality "
+        f"report (`{layout.QUALITY_JSON}`, `{layout.QUALITY_HTML}`, where check names write `_` "
+        "for `.`) lists each warning that fired with the rows and values concerned. Every "
+        "warning the checks can give, and what it means for a data user:",
+        "",
+        "Source rows (quality gate):",
         "",
     ]
-    lines += [f"- `{rule_id}`: {text}" for rule_id, text in WARNINGS.items()]
+    lines += [f"- `{rule_id}`: {text}" for rule_id, text in SOURCE_WARNINGS.items()]
+    lines += ["", "OCDS releases (mapping step):", ""]
+    lines += [f"- `{rule_id}`: {text}" for rule_id, text in OUTPUT_WARNINGS.items()]
     lines += [
         "",
         "## Extensions",
