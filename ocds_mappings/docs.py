@@ -388,13 +388,18 @@ DATES_TEXT = (
     "the status change the same release reports). FECHA_ÚLTIMO_ESTADO and FECHA_PROCESO carry "
     "their own times. Delivery windows of the detailed export are dates: each starts at "
     f"`{START_OF_DAY[1:]}` and ends at `{END_OF_DAY[1:]}`.",
-    "- **publishedDate.** The `publishedDate` of a day's release and record packages is the "
-    "later of the end of that Lima day (`YYYY-MM-DDT23:59:59-05:00`) and the newest "
-    "extraction time (FECHA_PROCESO) of the source files the day was built from: the instant "
-    "the package's content last changed (the OCDS definition for packages built on demand) "
-    "and the earliest instant it could be published. It never depends on when the pipeline "
-    "ran, so the same sources give byte-identical packages on every run and every clone. "
-    "Every release `date` of the package is at or before it.",
+    "- **publishedDate: a deterministic stand-in, not the time of publication.** OCDS "
+    "defines a package's `publishedDate` as the date the package was published. This project "
+    "deviates on purpose: a re-run or an independent rebuild from the same sources must give "
+    "byte-identical files, whose SHA-256 digests are anchored, and a wall-clock time would "
+    "change those bytes on every run. So the `publishedDate` of a day's release and record "
+    "packages is the later of the end of that Lima day (`YYYY-MM-DDT23:59:59-05:00`) and the "
+    "newest extraction time (FECHA_PROCESO) of the source files the day was built from: the "
+    "instant the package's content last changed (what the schema asks of packages generated "
+    "on demand) and the earliest instant it could have been published. The actual "
+    "publication is dated by the day's anchor (the registry entry named in its anchor "
+    "receipt, with its block). Every release `date` of the package is at or before "
+    "`publishedDate`.",
 )
 
 
