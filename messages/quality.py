@@ -51,8 +51,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
     },
     "rule.procedure_type_known": {
-        "es": "El tipo de procedimiento es conocido (Compra ordinaria, Gran Compra)",
-        "en": "The procedure type is known (Compra ordinaria, Gran Compra)",
+        "es": (
+            "El tipo de procedimiento es uno de los documentados (Compra ordinaria, Gran Compra); "
+            "otro tipo se publica tal cual con una advertencia"
+        ),
+        "en": (
+            "The procedure type is a documented one (Compra ordinaria, Gran Compra); another "
+            "type is published as is with a warning"
+        ),
     },
     "rule.url": {
         "es": "{column}, si está, es una URL http(s) absoluta",
@@ -401,10 +407,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "{column} {value} is negative or too large to publish exactly: check the amount in "
             "the source."
         ),
-    },
-    "map.unknown_agreement": {
-        "es": "{column} {value} no está en la tabla de acuerdos dada: revise la tabla.",
-        "en": "{column} {value} is not in the agreements table given: check the table.",
     },
     "map.several_order_numbers": {
         "es": (

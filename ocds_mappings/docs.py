@@ -8,7 +8,7 @@ from pathlib import Path
 
 from integrity import layout
 from integrity.layout import EXTENSIONS_FOLDER, POLICY_FILE
-from ocds_mappings.caveats import WARNINGS
+from ocds_mappings.caveats import OUTPUT_WARNINGS, SOURCE_WARNINGS
 from ocds_mappings.dates import END_OF_DAY, START_OF_DAY
 from ocds_mappings.details import COUNTRY_NAME, QUANTITY_SCALE, UNIT_NAME
 from ocds_mappings.extensions import DECLARED_EXTENSIONS, Extension
@@ -24,6 +24,7 @@ from ocds_mappings.mapping import (
     BUYER_CATEGORIES,
     CURRENCY,
     FIELD_MAPPINGS,
+    FRAMEWORK_METHOD,
     FRAMEWORK_METHOD_DETAILS,
     LANGUAGE,
     PARTY_ID_PREFIX,
@@ -256,9 +257,17 @@ def mapping_markdown() -> str:
             f"| {procedure.raw} | {competitive} | {_cell(procedure.meaning)} | {sources} |"
         )
     lines += [
-        "| *any other value* | unset | Published as written; the coherence suite warns. | — |",
+        "| *any other value* | unset | Published as written, never quarantined (gates catch "
+        "defects, not novelty): the quality report warns (`procedure_type.known`, and "
+        "`procedure_type.unknown_share` when such rows are frequent), as does the coherence "
+        "suite (`coherence.unknown_procedure`). | — |",
         "",
-        'Not cited: "Directiva N° 007-2017-PERÚ COMPRAS", whose text could not be found.',
+        "Not cited: the directive on the Catálogos Electrónicos de Acuerdos Marco that the "
+        'project brief names ("Directiva N° 007-2017-PERÚ COMPRAS"). A second search of the '
+        "stored pages and documentation (its number, its title, the Resolución Jefatural "
+        "approving it, a later directive on the catalogues, the Gran Compra amounts) found "
+        "neither its text nor any other directive on the catalogues: it was not reachable from "
+        "this project. The rules above rest on the sources cited in the table.",
         "",
         "## Framework agreements (first stages)",
         "",
@@ -273,8 +282,11 @@ def mapping_markdown() -> str:
         "`tender.techniques.hasFrameworkAgreement` true, and `tender.contractPeriod` = the "
         "agreement's term when the agreements table knows it (start at "
         f"`{START_OF_DAY[1:]}`, end at `{END_OF_DAY[1:]}`). Its Gran Compra amount, when known, "
-        "is stated in `frameworkAgreement.description`; `frameworkAgreement.method` is left "
-        "unset (it depends on Compra ordinaria, see above).",
+        "is stated in `frameworkAgreement.description`. `frameworkAgreement.method` is "
+        f"`{FRAMEWORK_METHOD}` (frameworkAgreementMethod codelist of the techniques extension: "
+        '"awarded both with and without the reopening of competition"): a Compra ordinaria is '
+        "placed without reopening competition and a Gran Compra goes through a quotation "
+        "round among the agreement's suppliers (procedure table above).",
         "",
         "The agreements table (`perucompras/data/framework_agreements.csv`) holds the known "
         "terms in `start_date`, `end_date` and `gran_compra_amount`, each with the source it "
@@ -376,13 +388,18 @@ DATES_TEXT = (
     "the status change the same release reports). FECHA_ÚLTIMO_ESTADO and FECHA_PROCESO carry "
     "their own times. Delivery windows of the detailed export are dates: each starts at "
     f"`{START_OF_DAY[1:]}` and ends at `{END_OF_DAY[1:]}`.",
-    "- **publishedDate.** The `publishedDate` of a day's release and record packages is the "
-    "later of the end of that Lima day (`YYYY-MM-DDT23:59:59-05:00`) and the newest "
-    "extraction time (FECHA_PROCESO) of the source files the day was built from: the instant "
-    "the package's content last changed (the OCDS definition for packages built on demand) "
-    "and the earliest instant it could be published. It never depends on when the pipeline "
-    "ran, so the same sources give byte-identical packages on every run and every clone. "
-    "Every release `date` of the package is at or before it.",
+    "- **publishedDate: a deterministic stand-in, not the time of publication.** OCDS "
+    "defines a package's `publishedDate` as the date the package was published. This project "
+    "deviates on purpose: a re-run or an independent rebuild from the same sources must give "
+    "byte-identical files, whose SHA-256 digests are anchored, and a wall-clock time would "
+    "change those bytes on every run. So the `publishedDate` of a day's release and record "
+    "packages is the later of the end of that Lima day (`YYYY-MM-DDT23:59:59-05:00`) and the "
+    "newest extraction time (FECHA_PROCESO) of the source files the day was built from: the "
+    "instant the package's content last changed (what the schema asks of packages generated "
+    "on demand) and the earliest instant it could have been published. The actual "
+    "publication is dated by the day's anchor (the registry entry named in its anchor "
+    "receipt, with its block). Every release `date` of the package is at or before "
+    "`publishedDate`.",
 )
 
 
@@ -395,16 +412,23 @@ def _publisher_lines(identity: Identity, profile: Profile, synthetic: bool) -> l
         f"Publisher (`publisher` of every package): {identity.publisher_name} "
         f"({identity.publisher_scheme} {identity.publisher_uid}){uri}."
     ]
+    if identity.placeholder_publisher_fields():
+        paragraphs.append(
+            "This publisher is the development profile's placeholder (the default of "
+            "`identity.publisher_name`, `identity.publisher_scheme` and "
+            "`identity.publisher_uid`; no register issues the scheme), not an organisation."
+        )
     if not official:
         paragraphs.append(
-            "The development profile names a placeholder publisher and the example ocid "
-            "prefix. A real publication runs in one of two ways: as PERÚ COMPRAS (its name and "
-            "RUC as publisher, its registered prefix, and `identity.ocid_pattern` set to the "
-            "form of the ocids of its own OCDS export, so an order keeps one ocid), or as a "
-            "third party (its own registered prefix and name as publisher, PERÚ COMPRAS "
-            "credited as the source of the data)."
+            "The production profile refuses to publish under a placeholder publisher, the "
+            f"example ocid prefix (`{EXAMPLE_OCID_PREFIX}`) or a local or example URL. A real "
+            "publication runs in one of two ways: as PERÚ "
+            "COMPRAS (its name and RUC as publisher, its registered prefix, and "
+            "`identity.ocid_pattern` set to the form of the ocids of its own OCDS export, so an "
+            "order keeps one ocid), or as a third party (its own registered prefix and name as "
+            "publisher, PERÚ COMPRAS credited as the source of the data, never as publisher)."
         )
-    if official and as_source:
+    if as_source:
         paragraphs.append(
             "The publisher is PERÚ COMPRAS, the source of the data: ocids use its registered "
             "prefix and, through `identity.ocid_pattern`, the form of the ocids of its own OCDS "
@@ -655,14 +679,27 @@ def policy_markdown(
         "",
         "## Checks and warnings",
         "",
-        "Every day, before anything is written, every release is validated against the OCDS "
-        "1.1.5 schema with the declared extensions and its codelists, and checked by the "
-        "coherence suite (dates in order; award, contract and milestone statuses that agree; "
-        "no empty field; party references that resolve, with the party's name and role; "
-        "amounts not negative). An error blocks the day. These warnings do not, and mean:",
+        "Every day, before anything is written, the source rows pass the quality gate (its "
+        "rules are data: `quality/rules.py` for the orders, `quality/lines.py` and "
+        "`quality/quotations.py` for the companion files), and every release is validated "
+        "against the OCDS 1.1.5 schema with the declared extensions and its codelists and "
+        "checked by the coherence suite (dates in order; award, contract and milestone "
+        "statuses that agree; no empty field; party references that resolve, with the party's "
+        "name and role; amounts not negative). A row that breaks a blocking rule is "
+        "quarantined (the quarantine file says why; the report counts such rows under the "
+        "rule's name); an error in the OCDS output blocks the day.",
+        "",
+        "A warning blocks nothing: the rows concerned are published, and the day's quality "
+        f"report (`{layout.QUALITY_JSON}`, `{layout.QUALITY_HTML}`, where check names write `_` "
+        "for `.`) lists each warning that fired with the rows and values concerned. Every "
+        "warning the checks can give, and what it means for a data user:",
+        "",
+        "Source rows (quality gate):",
         "",
     ]
-    lines += [f"- `{rule_id}`: {text}" for rule_id, text in WARNINGS.items()]
+    lines += [f"- `{rule_id}`: {text}" for rule_id, text in SOURCE_WARNINGS.items()]
+    lines += ["", "OCDS releases (mapping step):", ""]
+    lines += [f"- `{rule_id}`: {text}" for rule_id, text in OUTPUT_WARNINGS.items()]
     lines += [
         "",
         "## Extensions",

@@ -8,8 +8,10 @@ Two ways to run the pipeline (docs/publication-policy.md, "Publisher and source"
 - as a third party: its own registered prefix and name; PERÚ COMPRAS is credited as the
   source of the data (policy), never named as publisher.
 
-Every package of the ``dev`` profile, and every package built from synthetic source files,
-says so in ``publisher.name``; the policy explains the label.
+The ``dev`` profile's default publisher is a placeholder (``settings.DEV_PUBLISHER_*``, never
+PERÚ COMPRAS), which the ``production`` profile refuses. Every package of the ``dev`` profile,
+and every package built from synthetic source files, says so in ``publisher.name``; the policy
+explains the label.
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ BUYER_CATEGORIES = (
     "Todas las entidades públicas que contratan bienes incluidos en los Catálogos Electrónicos "
     "de Acuerdos Marco"
 )
+# frameworkAgreementMethod (techniques extension, closed codelist): call-offs are awarded both
+# without reopening competition (Compra ordinaria) and with it (Gran Compra's quotation round).
+FRAMEWORK_METHOD = "withAndWithoutReopeningCompetition"
 PAYMENT_MILESTONE_ID = "payment"
 DEFAULT_CATEGORY = "goods"  # the monthly files are ReportePCBienes: goods
 
@@ -200,13 +203,17 @@ PROCEDURE_RULES: dict[str, ProcedureRule] = {
     for rule in (
         ProcedureRule(
             "Compra ordinaria",
-            None,
-            "The entity places the order from the catalogue's offers (ficha-producto, price, "
-            "stock) under the agreement's conditions, without a selection procedure. Entities "
-            "also request quotations (proformas) in this procedure, and no primary rule text "
-            "read for this project says whether that is a second-stage competition, so "
-            "`tender.competitive` is left unset rather than guessed.",
-            (IM_CE_IMPLEMENTACION, FAQ_PROVEEDORES, REGLAS_TIPO_I),
+            False,
+            "The entity places the order itself, choosing among the catalogue's offers "
+            "(ficha-producto, price, stock) on the terms the agreement already fixed, «sin "
+            "mediar procedimiento de selección» (IM-CE §1.2): no competition is reopened among "
+            "the agreement's suppliers, which the OCDS guidance calls a direct call-off "
+            "(award without second-stage competition: `tender.competitive` `false`). Entities "
+            "may ask suppliers for quotations (proformas) before ordering; no rule text read "
+            "for this project makes that a second stage where suppliers compete (the Gran "
+            "Compra quotation round is one), so it is read as the entity's market check, not "
+            "as a mini-competition.",
+            (IM_CE_IMPLEMENTACION, OCDS_FRAMEWORK_GUIDANCE, FAQ_PROVEEDORES, REGLAS_TIPO_I),
         ),
         ProcedureRule(
             "Gran Compra",
@@ -569,10 +576,9 @@ class _Quarantine:
         return pa.Table.from_pylist(self.entries, schema=QUARANTINE_SCHEMA)
 
 
-def _check_rows(
-    table: pa.Table, agreements: AgreementLookup
-) -> tuple[_Quarantine, dict[str, AgreementInfo]]:
-    """Vectorised row checks; returns the problems and the agreements that resolved."""
+def _check_rows(table: pa.Table) -> _Quarantine:
+    """Vectorised row checks: what cannot be published exactly (an agreement the lookup does
+    not know is not one of them: the order's own label decides, ``_agreements``)."""
     problems = _Quarantine(table)
     for name in (column for column in REQUIRED_COLUMNS if column not in NULLABLE_COLUMNS):
         problems.add(
@@ -581,24 +587,6 @@ def _check_rows(
             "required",
             lambda row, name=name: f"{name} is empty; fix the source row or the reader",
         )
-    codes = _column(table, "agreement_code")
-    known = {
-        code: info
-        for code in pc.unique(codes.drop_null()).to_pylist()
-        if (info := agreements(code)) is not None
-    }
-    problems.add(
-        pc.and_(
-            pc.is_valid(codes),
-            pc.invert(pc.is_in(codes, value_set=pa.array(list(known), pa.string()))),
-        ),
-        "agreement_code",
-        "unknown_agreement",
-        lambda row: (
-            f"agreement code {row['agreement_code']!r} is not in the agreements table; "
-            "add it to perucompras/data/framework_agreements.csv"
-        ),
-    )
     for name in ("formalized_at", "last_status_at"):
         problems.add(
             pc.invert(pc.match_substring_regex(_column(table, name), ISO_LIMA_PATTERN)),
@@ -627,7 +615,31 @@ def _check_rows(
                 f"{name} {row[name]} is negative or too large to publish exactly"
             ),
         )
-    return problems, known
+    return problems
+
+
+def _agreements(table: pa.Table, lookup: AgreementLookup) -> dict[str, AgreementInfo]:
+    """Code -> agreement for every code of ``table``: the lookup's, else the code and name the
+    order's label carries (category goods), as the publication policy says: the orders' own
+    labels decide, the curated table only enriches."""
+    pairs = (
+        pa.table({"code": _column(table, "agreement_code"), "name": _name_column(table)})
+        .filter(pc.is_valid(_column(table, "agreement_code")))
+        .group_by("code")
+        .aggregate([("name", "min")])
+    )
+    found: dict[str, AgreementInfo] = {}
+    for code, name in zip(pairs["code"].to_pylist(), pairs["name_min"].to_pylist(), strict=True):
+        info = lookup(code)
+        found[code] = info if info is not None else Agreement(code, name or code, DEFAULT_CATEGORY)
+    return found
+
+
+def _name_column(table: pa.Table) -> pa.Array:
+    """The agreement names of ``table`` (nulls when the optional column is absent)."""
+    if NAME_ONLY_COLUMN in table.column_names:
+        return _column(table, NAME_ONLY_COLUMN)
+    return pa.nulls(table.num_rows, pa.string())
 
 
 def _canonical_party_names(table: pa.Table) -> dict[str, str]:
@@ -919,8 +931,9 @@ def map_orders(
     ocids = OcidScheme(ocid_prefix, ocid_pattern)
     lookup = agreements if agreements is not None else default_agreement_lookup()
     published = published or {}
-    problems, known_agreements = _check_rows(orders, lookup)
+    problems = _check_rows(orders)
     table = orders.filter(pc.invert(problems.bad))
+    known_agreements = _agreements(table, lookup)
 
     table = table.sort_by(
         [("order_id", "ascending"), ("last_status_at", "ascending"), ("process_time", "ascending")]
@@ -1034,7 +1047,7 @@ def known_start(agreement: AgreementInfo) -> str | None:
 
 def _framework_agreement(agreement: AgreementInfo) -> dict[str, Any]:
     """``tender.techniques.frameworkAgreement``: who may buy, and what else is known."""
-    details: dict[str, Any] = {"buyerCategories": BUYER_CATEGORIES}
+    details: dict[str, Any] = {"method": FRAMEWORK_METHOD, "buyerCategories": BUYER_CATEGORIES}
     if agreement.gran_compra_cents is not None:
         amount = f"{agreement.gran_compra_cents / 100:,.2f}"
         details["description"] = (

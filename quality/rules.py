@@ -11,8 +11,10 @@ null value, which is reported by the matching ``not_null`` rule instead. The exc
 ``status.known`` and ``procedure_type.known``, where a null is an unknown value.
 
 Row problems never block a day: a row rule either quarantines the row (severity ``block``) or
-publishes it with a warning (``warn``). ``status.known`` and ``agreement_code.known`` warn: an
-undocumented status is published raw in ``statusDetails``, an agreement without an official code
+publishes it with a warning (``warn``). ``status.known``, ``procedure_type.known`` and
+``agreement_code.known`` warn (gates catch defects, not novelty): an undocumented status is
+published raw in ``statusDetails``, an undocumented TIPO_PROCEDIMIENTO raw in
+``procurementMethodDetails`` with no ``competitive`` flag, an agreement without an official code
 with its name only. The ``*.unknown_share`` table rules warn too. A quarantined row's message
 (``explain_rows``) gives the raw value, the rule in words and what a publisher would change.
 
@@ -293,7 +295,7 @@ RULES: tuple[Rule, ...] = (
         for name in ("supplier_ruc", "buyer_ruc")
     ),
     catalogue_rule("status.known", "status", "in_set", severity="warn"),
-    catalogue_rule("procedure_type.known", "procedure_type", "in_set"),
+    catalogue_rule("procedure_type.known", "procedure_type", "in_set", severity="warn"),
     *(
         catalogue_rule(
             f"{name}.iso_datetime",

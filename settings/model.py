@@ -46,6 +46,11 @@ DEV_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_OCID_PATTERN = "{prefix}-{order_id}"
 OCID_PATTERN_FIELDS = frozenset({"prefix", "order_id", "order_number"})
 EXAMPLE_CONTACT_EMAIL = "datos-abiertos@example.org"
+# The dev profile's publisher: a placeholder nobody could take for a real organisation (`XX` is
+# no country code, so no org-id register issues the scheme); the production profile refuses it.
+DEV_PUBLISHER_NAME = "Publicador de desarrollo (no oficial)"
+DEV_PUBLISHER_SCHEME = "XX-DEV"
+DEV_PUBLISHER_UID = "no-oficial"
 SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
 DEFAULT_DATASETS_ROOT = Path("datasets")
 DEFAULT_DATASET = "perucompras-ocam"
@@ -104,12 +109,19 @@ class Identity(_Group):
         "extensions, catalogue links); the default is where `publicar serve` serves it",
     )
     publisher_name: str = Field(
-        "CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS",
-        description="package `publisher.name`; the default is a dev placeholder",
+        DEV_PUBLISHER_NAME,
+        description="package `publisher.name`; the default is a dev placeholder (production "
+        "refuses it)",
     )
-    publisher_scheme: str = Field("PE-RUC", description="package `publisher.scheme`")
+    publisher_scheme: str = Field(
+        DEV_PUBLISHER_SCHEME,
+        description="package `publisher.scheme` (org-id scheme, e.g. `PE-RUC`); the default "
+        "is a dev placeholder",
+    )
     publisher_uid: str = Field(
-        "20600927818", description="package `publisher.uid` (a RUC with the default scheme)"
+        DEV_PUBLISHER_UID,
+        description="package `publisher.uid` (with `PE-RUC`, the publisher's RUC); the default "
+        "is a dev placeholder",
     )
     publisher_uri: str | None = Field(
         None, description="package `publisher.uri` and the catalogue's publisher IRI (optional)"
@@ -184,6 +196,15 @@ class Identity(_Group):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    def placeholder_publisher_fields(self) -> list[str]:
+        """The ``publisher_*`` settings still at the dev placeholder (none for a real one)."""
+        placeholders = {
+            "publisher_name": DEV_PUBLISHER_NAME,
+            "publisher_scheme": DEV_PUBLISHER_SCHEME,
+            "publisher_uid": DEV_PUBLISHER_UID,
+        }
+        return [name for name, value in placeholders.items() if getattr(self, name) == value]
 
 
 class Source(_Group):
@@ -779,13 +800,12 @@ def production_problems(settings: Settings) -> list[str]:
     for path, url in urls:
         if url and is_placeholder_url(url):
             refuse(path, f"{url} is a documentation or local address, give the public one")
-    for name in ("publisher_name", "publisher_uid"):
-        if name not in identity.model_fields_set:
-            refuse(
-                f"identity.{name}",
-                "the publisher is missing (the default is a dev placeholder), "
-                "name the organisation that publishes",
-            )
+    for name in identity.placeholder_publisher_fields():
+        refuse(
+            f"identity.{name}",
+            f"{getattr(identity, name)!r} is the development placeholder publisher (the "
+            "default), name the organisation that publishes",
+        )
     if identity.contact_email is None and identity.contact_url is None:
         refuse(
             "identity.contact_email",

@@ -26,7 +26,7 @@ from ocds_mappings.mapping import (
     release_id,
 )
 from ocds_mappings.packaging import compiled_release
-from ocds_mappings.schema import ReleaseValidator, load_release_schema
+from ocds_mappings.schema import ReleaseValidator, load_codelists, load_release_schema
 from quality.coherence import coherence_findings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -233,7 +233,9 @@ def test_procedure_table_sets_competitive_only_where_supported(orders: pa.Table)
     ordinary = build_releases(_with(orders, 0, procedure_type="Compra ordinaria"))[0]["tender"]
     other = build_releases(_with(orders, 0, procedure_type="Compra Directa X"))[0]
     assert grand["competitive"] is True and grand["procurementMethodDetails"] == "Gran Compra"
-    assert "competitive" not in ordinary
+    # a direct call-off (no second-stage competition): the OCDS guidance's competitive false
+    assert ordinary["competitive"] is False
+    assert ordinary["procurementMethodDetails"] == "Compra ordinaria"
     assert "competitive" not in other["tender"]
     assert other["tender"]["procurementMethodDetails"] == "Compra Directa X"
     assert coherence_findings([other])["coherence.unknown_procedure"]
@@ -258,13 +260,26 @@ def test_agreement_known_only_by_name_has_no_framework_ocid(orders: pa.Table) ->
     assert build_framework_releases({code: "2025-01-01T00:00:00-05:00"}, agreements=fake.get) == []
 
 
-def test_inconsistent_total_and_unknown_agreement_are_quarantined(orders: pa.Table) -> None:
+def test_inconsistent_total_is_quarantined_an_unknown_agreement_is_not(orders: pa.Table) -> None:
     row = orders.slice(0, 1).to_pylist()[0]
     bad_total = _with(orders, 0, total_cents=row["total_cents"] + 1)
-    bad_agreement = _with(orders, 1, agreement_code="XX-CE-1999-1")
-    result = map_orders(pa.concat_tables([bad_total, bad_agreement]))
-    assert result.releases == []
-    assert sorted(result.quarantine["rule"].to_pylist()) == ["total_mismatch", "unknown_agreement"]
+    new_agreement = _with(
+        orders, 1, agreement_code="XX-CE-1999-1", agreement_name="ACUERDO NUEVO DE PRUEBA"
+    )
+    result = map_orders(pa.concat_tables([bad_total, new_agreement]))
+    assert result.quarantine["rule"].to_pylist() == ["total_mismatch"]
+    # the order's own label decides: a code the curated table does not know is published
+    (release,) = result.releases
+    assert release["relatedProcesses"] == [
+        {
+            "id": "1",
+            "relationship": ["framework"],
+            "scheme": "ocid",
+            "identifier": "ocds-213czf-AM-XX-CE-1999-1",
+            "title": "ACUERDO NUEVO DE PRUEBA",
+        }
+    ]
+    assert release["tender"]["mainProcurementCategory"] == "goods"
 
 
 def test_later_states_get_update_and_termination_tags(orders: pa.Table) -> None:
@@ -320,9 +335,15 @@ def test_framework_releases(orders: pa.Table) -> None:
         assert tender["status"] == "complete" and tender["procurementMethod"] == "selective"
         assert tender["techniques"]["hasFrameworkAgreement"] is True
         assert tender["techniques"]["frameworkAgreement"]["buyerCategories"]
+        # call-offs with (Gran Compra) and without (Compra ordinaria) reopened competition
+        method = tender["techniques"]["frameworkAgreement"]["method"]
+        assert method == "withAndWithoutReopeningCompetition"
+        assert method in load_codelists()["frameworkAgreementMethod.csv"]
         assert release["date"] == used[release["ocid"].removeprefix("ocds-213czf-AM-")]
     assert build_framework_releases(used) == releases
     assert {k: v for k, v in coherence_findings(releases).items() if v} == {}
+    validator = ReleaseValidator(load_release_schema())
+    assert [validator.errors(release) for release in releases] == [[] for _ in releases]
 
 
 def test_framework_release_carries_the_known_term() -> None:

@@ -76,9 +76,10 @@ def test_every_planted_defect_is_caught_with_rule_and_line() -> None:
     assert ruc_row["raw_row"].count(";") == 18
     short = by_line[_line(table, 6)]
     assert short["message"].startswith('RUC_ENTIDAD "2010018617": tiene 10 caracteres; un RUC')
-    # published with a warning, never quarantined: undocumented statuses, agreements by name
+    # published with a warning, never quarantined: undocumented statuses and procedure types,
+    # agreements by name
     warned = planted_warnings(DAY)
-    assert set(warned.values()) == {"status.known", "agreement_code.known"}
+    assert set(warned.values()) == {"status.known", "procedure_type.known", "agreement_code.known"}
     assert not set(warned) & set(found)
     assert set(warned) <= set(outcome.passed["source_line"].to_pylist())
 
@@ -103,11 +104,12 @@ def test_every_row_rule_is_implemented_and_exercised() -> None:
 def test_several_failures_on_one_row_are_joined_with_a_stable_primary_rule() -> None:
     table = clean_orders(10, DAY)
     table = with_values(table, "supplier_ruc", {4: "123"})
-    table = with_values(table, "procedure_type", {4: "Subasta"})
+    table = with_values(table, "order_pdf_url", {4: "orden.pdf"})
+    table = with_values(table, "procedure_type", {4: "Subasta"})  # warns, never quarantines
     table = with_values(table, "status", {4: "DESCONOCIDO"})
     outcome = evaluate_orders(table, day=DAY, config=QualityConfig(run_gx=False, lang="en"))
     (row,) = outcome.quarantine.to_pylist()
-    assert row["rules"] == ["supplier_ruc.ruc_valid", "procedure_type.known"]
+    assert row["rules"] == ["supplier_ruc.ruc_valid", "order_pdf_url.url"]
     assert (row["rule"], row["field"], row["value"]) == (
         "supplier_ruc.ruc_valid",
         "supplier_ruc",
@@ -115,8 +117,8 @@ def test_several_failures_on_one_row_are_joined_with_a_stable_primary_rule() -> 
     )
     assert row["message"] == (
         'RUC_PROVEEDOR "123": has 3 characters; a RUC has 11 digits: fix the RUC in the source. | '
-        'TIPO_PROCEDIMIENTO "Subasta" is not one of the documented values (Compra ordinaria, '
-        "Gran Compra): check the value."
+        'ORDEN_ELECTRÓNICA_GENERADA "orden.pdf" is not an absolute http(s) URL '
+        "(https://host/path): fix the link in the source or leave it empty."
     )
 
 

@@ -396,7 +396,7 @@ def test_a_published_quarantine_file_speaks_one_language(
     broken = {
         0: (COLUMNS.index("RUC_PROVEEDOR"), "2060092781"),
         1: (COLUMNS.index("SUB_TOTAL"), "1,623.00"),
-        2: (COLUMNS.index("TIPO_PROCEDIMIENTO"), "Subasta"),
+        2: (COLUMNS.index("RUC_ENTIDAD"), "20100186171"),
         3: (COLUMNS.index("FECHA_ÚLTIMO_ESTADO"), "2025-12-01 00:00:00"),
         4: (COLUMNS.index("ORDEN_DIGITALIZADA"), "archivo.pdf"),
     }

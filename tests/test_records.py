@@ -17,7 +17,9 @@ from settings import Identity
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = sorted((SHARED / "data" / "perucompras").glob("ReportePCBienes*.sample.csv"))
 pytestmark = pytest.mark.shared("samples")
-IDENTITY = Identity(publisher_name="Perú Compras Abierto", publisher_uid="20600927818")
+IDENTITY = Identity(
+    publisher_name="Perú Compras Abierto", publisher_scheme="PE-RUC", publisher_uid="20600927818"
+)
 PACKAGE_ARGS = {
     "uri": "https://example.org/perucompras-ocam/2026/02/01/records.json",
     "published_date": "2026-02-01T23:59:59-05:00",

@@ -42,7 +42,8 @@ LABELS = (
 )
 STATUSES = ("ACEPTADA", "PAGADA", "RESUELTA", "ORDEN DE COMPRA NULA")
 RANDOM_TEXT = "<random text>"
-# Per field: values that break a rule (or are news published with a warning).
+# Per field: values that break a rule (or are news published with a warning: an undocumented
+# status or TIPO_PROCEDIMIENTO, an agreement known only by its name).
 BAD: dict[str, tuple[str, ...]] = {
     "FECHA_PROCESO": ("", "2025-13-01 00:00:00", "ayer", "2025-03-01 10:00"),
     "RUC_PROVEEDOR": ("", "2060092781", "30100186170", "20100186171", "2O6OO927818", RANDOM_TEXT),

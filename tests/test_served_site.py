@@ -52,6 +52,7 @@ REAL_LOOKING = Identity(
     ocid_prefix="ocds-abc123",
     base_url="https://datos.test/pc",
     publisher_name="Observatorio de Compras Públicas",
+    publisher_scheme="PE-RUC",
     publisher_uid="20999999993",
     publisher_uri="https://observatorio.test",
     contact_email="datos@observatorio.test",
@@ -264,6 +265,12 @@ def test_dev_packages_say_they_are_not_official(served: dict[str, Any]) -> None:
             package = json.loads(days.path(kind).read_bytes())
             assert "publicación no oficial" in package["publisher"]["name"]
             assert "datos sintéticos" in package["publisher"]["name"]
+            # a placeholder publisher, never PERÚ COMPRAS (the source of the data)
+            assert package["publisher"]["name"].startswith("Publicador de desarrollo")
+            assert (package["publisher"]["scheme"], package["publisher"]["uid"]) == (
+                "XX-DEV",
+                "no-oficial",
+            )
             policies.add(package["publicationPolicy"])
     assert policies == {f"{base}/publication-policy.md"}
     # published from synthetic files: the policy (written and served) and the portal say so

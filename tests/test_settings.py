@@ -25,6 +25,7 @@ PRODUCTION_ENV = {
     "PERUCOMPRAS_IDENTITY__OCID_PREFIX": "ocds-abc123",
     "PERUCOMPRAS_IDENTITY__BASE_URL": "https://datos.perucompras.gob.pe/ocds",
     "PERUCOMPRAS_IDENTITY__PUBLISHER_NAME": "Publicador de prueba",
+    "PERUCOMPRAS_IDENTITY__PUBLISHER_SCHEME": "PE-RUC",
     "PERUCOMPRAS_IDENTITY__PUBLISHER_UID": "20100000001",
     "PERUCOMPRAS_IDENTITY__CONTACT_EMAIL": "datos@publicador.pe",
     "PERUCOMPRAS_SOURCE__KIND": "directory",
@@ -195,6 +196,7 @@ def test_production_refuses_every_dev_placeholder_naming_each_setting(
         "identity.ocid_prefix",
         "identity.base_url",
         "identity.publisher_name",
+        "identity.publisher_scheme",
         "identity.publisher_uid",
         "identity.contact_email",
         "chain.mode",
@@ -223,6 +225,9 @@ def test_production_accepts_a_complete_configuration(monkeypatch: pytest.MonkeyP
         ("PERUCOMPRAS_SOURCE__KIND", "synthetic"),
         ("PERUCOMPRAS_IDENTITY__CONTACT_EMAIL", "datos@example.org"),
         ("PERUCOMPRAS_STORAGE__ENDPOINT_URL", "http://127.0.0.1:9000"),
+        ("PERUCOMPRAS_IDENTITY__PUBLISHER_NAME", "Publicador de desarrollo (no oficial)"),
+        ("PERUCOMPRAS_IDENTITY__PUBLISHER_SCHEME", "XX-DEV"),
+        ("PERUCOMPRAS_IDENTITY__PUBLISHER_UID", "no-oficial"),
     ],
 )
 def test_production_refuses_one_placeholder(

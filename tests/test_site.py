@@ -22,6 +22,7 @@ IDENTITY = Identity(
     ocid_prefix="ocds-pe0001",
     base_url="https://datos.abiertos.pe/compras/",
     publisher_name="Observatorio de Compras",
+    publisher_scheme="PE-RUC",
     publisher_uid="20999999993",
     publisher_uri="https://observatorio.pe",
 )
@@ -113,6 +114,7 @@ def test_policy_states_which_of_the_two_ways_the_pipeline_runs() -> None:
         ocid_prefix="ocds-pc0001",
         base_url="https://datos.perucompras.gob.pe/ocds",
         publisher_name="CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS",
+        publisher_scheme="PE-RUC",
         publisher_uid="20600927818",
         ocid_pattern="{prefix}-{order_number}",
         contact_email="datos@perucompras.gob.pe",
@@ -124,6 +126,14 @@ def test_policy_states_which_of_the_two_ways_the_pipeline_runs() -> None:
     third = policy_markdown(IDENTITY, profile="production")
     assert "Source of the data: CENTRAL DE COMPRAS PÚBLICAS - PERÚ COMPRAS" in third
     assert "it is not the publisher of this dataset" in third
+    assert "placeholder" not in agency and "placeholder" not in third
     dev = policy_markdown(Identity(), profile="dev", synthetic=True)
     assert "**Not an official publication.**" in dev and "synthetic" in dev
     assert "A real publication runs in one of two ways" in dev
+    # the dev publisher is an obvious placeholder, and PERÚ COMPRAS is only the data source
+    publisher = dev.split("## Scope")[0]
+    assert "Publisher (`publisher` of every package): Publicador de desarrollo (no oficial) " in dev
+    assert "(XX-DEV no-oficial)" in publisher and "the development profile's placeholder" in dev
+    assert "PE-RUC 20600927818" not in publisher
+    assert "The publisher is PERÚ COMPRAS" not in dev
+    assert "it is not the publisher of this dataset" in dev
