@@ -101,17 +101,21 @@ WEI_PER_UNIT = 10**18
 
 
 @cache
-def _dev_private_keys() -> tuple[str, ...]:
-    """Accounts 0-9 of DEV_MNEMONIC (anvil, hardhat): public knowledge, anyone can sign with
-    them. Derived here (BIP-44 path m/44'/60'/0'/0/i) rather than written out as literals."""
+def dev_private_key(index: int) -> str:
+    """Account ``index`` of DEV_MNEMONIC (anvil, hardhat): public knowledge, anyone can sign
+    with it. Derived here (BIP-44 path m/44'/60'/0'/0/i) rather than written out as a literal;
+    one at a time, as each costs ~50 ms of pure-Python elliptic-curve arithmetic."""
     from eth_account import Account
 
     Account.enable_unaudited_hdwallet_features()
-    return tuple(
-        "0x"
-        + bytes(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key).hex()
-        for i in range(DEV_ACCOUNTS)
-    )
+    path = f"m/44'/60'/0'/0/{index}"
+    return "0x" + bytes(Account.from_mnemonic(DEV_MNEMONIC, account_path=path).key).hex()
+
+
+@cache
+def _dev_private_keys() -> tuple[str, ...]:
+    """Accounts 0-9 of DEV_MNEMONIC."""
+    return tuple(dev_private_key(i) for i in range(DEV_ACCOUNTS))
 
 
 def __getattr__(name: str) -> Any:

@@ -587,7 +587,7 @@ def _dev_account() -> LocalAccount:
     """Anvil's account 0, the dev chain's publisher."""
     from eth_account import Account
 
-    from integrity.chain import DEV_PRIVATE_KEYS
+    from integrity.chain import dev_private_key
 
-    account: LocalAccount = Account.from_key(DEV_PRIVATE_KEYS[0])
+    account: LocalAccount = Account.from_key(dev_private_key(0))
     return account

@@ -112,16 +112,19 @@ def record_package(
     metadata: Mapping[str, Any],
     extensions: Sequence[str],
     release_url: Callable[[Mapping[str, Any]], str] | None = None,
+    merger: Any = None,
 ) -> dict[str, Any]:
     """A record package with a compiled release per ocid.
 
     `schema` is the patched release schema (`schema.load_release_schema()`): merge rules come
     from it, so nothing is downloaded. With `release_url`, records link to their releases
-    (`{url, date, tag}`) instead of embedding them.
+    (`{url, date, tag}`) instead of embedding them. `merger` is an ``ocdsmerge.Merger`` built
+    from that same schema (resolving its merge rules is costly: callers may reuse one).
     """
-    from ocdsmerge import Merger
+    if merger is None:
+        from ocdsmerge import Merger
 
-    merger = Merger(schema=dict(schema))
+        merger = Merger(schema=dict(schema))
     records = []
     for ocid, history in group_by_ocid(releases).items():
         if release_url is None:

@@ -140,12 +140,17 @@ class SourceResource(ConfigurableResource):
         """Monthly files that can hold orders formalised on ``day`` (generated if synthetic)."""
         folder = Path(self.directory)
         if self.kind == "synthetic":
-            from perucompras.synthetic import generate_month
+            from perucompras.synthetic import file_name, generate_month
 
             _reset_if_generator_changed(folder, f"seed={self.seed};orders={self.orders_per_month}")
-            monthly = generate_month(
-                day.year, day.month, folder, seed=self.seed, orders=self.orders_per_month
-            )
+            # Generated once per month (the stamp above drops stale files; a file only ever
+            # appears complete, by rename): rewriting it for every day would change its mtime
+            # and make each day read and parse it again.
+            monthly = folder / file_name(day.year, day.month)
+            if not monthly.is_file():
+                monthly = generate_month(
+                    day.year, day.month, folder, seed=self.seed, orders=self.orders_per_month
+                )
             self._generate_companions(day, monthly)
         elif self.kind == "portal":
             from perucompras.portal import PortalSettings, download_month_files

@@ -25,12 +25,13 @@ daily package. The store can be rebuilt from the published JSON Lines files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import duckdb
 import pyarrow as pa
@@ -157,11 +158,25 @@ def rules_fingerprint() -> str:
 
 
 class StateStore:
-    """A DuckDB file holding source observations and published releases."""
+    """A DuckDB file holding source observations and published releases.
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    ``shared=True`` (a long run, e.g. a backfill, holding the store open): until it is closed,
+    every other ``StateStore`` of the same file in this process is a cursor on its connection,
+    which skips opening the file and the schema statements (four opens a day).
+    """
+
+    _shared: ClassVar[dict[Path, StateStore]] = {}
+
+    def __init__(self, path: Path, *, shared: bool = False) -> None:
         self.path = path
+        self.con: duckdb.DuckDBPyConnection
+        self._key = path.resolve()
+        self._sharing = False
+        holder = StateStore._shared.get(self._key)
+        if holder is not None and not shared:
+            self.con = holder.con.cursor()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path))
         self._run(_SCHEMA_SQL)
         empty = ORDER_SCHEMA.empty_table().append_column(
@@ -171,6 +186,9 @@ class StateStore:
         self._run("CREATE TABLE IF NOT EXISTS observations AS SELECT * FROM _empty_observations")
         self.con.unregister("_empty_observations")
         self._upgrade()
+        if shared and holder is None:
+            StateStore._shared[self._key] = self
+            self._sharing = True
 
     def _upgrade(self) -> None:
         """Stores written before ``agreement_name`` existed: add the column, learn old labels."""
@@ -199,7 +217,21 @@ class StateStore:
         return self.con.execute(sql, params or []).fetchall()
 
     def close(self) -> None:
+        if self._sharing:
+            del StateStore._shared[self._key]
+            self._sharing = False
         self.con.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Statements that must land together (a kill between them would leave half a write)."""
+        self.con.begin()
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
 
     def __enter__(self) -> StateStore:
         return self
@@ -220,14 +252,15 @@ class StateStore:
         rows = result.orders.cast(ORDER_SCHEMA).append_column(
             "snapshot_sha256", pa.array([info.sha256] * result.orders.num_rows, pa.string())
         )
-        self.con.register("_rows", rows)
-        self._run("INSERT INTO observations BY NAME SELECT * FROM _rows")
-        self.con.unregister("_rows")
-        self._record_agreement_names(info.sha256, result.orders)
-        self._run(
-            "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
-            [info.sha256, info.name, info.process_time, result.orders.num_rows],
-        )
+        with self._transaction():
+            self.con.register("_rows", rows)
+            self._run("INSERT INTO observations BY NAME SELECT * FROM _rows")
+            self.con.unregister("_rows")
+            self._record_agreement_names(info.sha256, result.orders)
+            self._run(
+                "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
+                [info.sha256, info.name, info.process_time, result.orders.num_rows],
+            )
         return True
 
     def _record_agreement_names(self, digest: str, orders: pa.Table) -> None:
@@ -269,15 +302,16 @@ class StateStore:
             for r in releases
             if r["ocid"] and r.get("tag") != ["planning"]
         ]
-        self._run("DELETE FROM published WHERE package_day = ?", [day])
-        if rows:
-            table = pa.table(
-                list(zip(*rows, strict=True)),
-                names=["release_id", "ocid", "order_id", "release_date", "package_day"],
-            )
-            self.con.register("_published", table)
-            self._run("INSERT OR REPLACE INTO published SELECT * FROM _published")
-            self.con.unregister("_published")
+        with self._transaction():
+            self._run("DELETE FROM published WHERE package_day = ?", [day])
+            if rows:
+                table = pa.table(
+                    list(zip(*rows, strict=True)),
+                    names=["release_id", "ocid", "order_id", "release_date", "package_day"],
+                )
+                self.con.register("_published", table)
+                self._run("INSERT OR REPLACE INTO published SELECT * FROM _published")
+                self.con.unregister("_published")
 
     def published_before(self, day: dt.date, order_ids: pa.Array) -> dict[str, str]:
         """order_id → date of its latest release in a package before ``day``."""
@@ -371,21 +405,23 @@ class StateStore:
         self, day: dt.date, releases: Iterable[Mapping[str, Any]], basis: Mapping[str, str]
     ) -> None:
         """Fix the date of first stages published in ``day``'s package (the first record stays)."""
-        for release in releases:
-            ocid = str(release["ocid"])
-            if ocid not in basis:
-                continue
-            self._run(
-                "INSERT OR IGNORE INTO first_stages VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    ocid,
-                    str(release["tender"]["id"]).removeprefix("AM-"),
-                    release["id"],
-                    release["date"],
-                    basis[ocid],
-                    day,
-                ],
-            )
+        rows = [
+            [
+                str(release["ocid"]),
+                str(release["tender"]["id"]).removeprefix("AM-"),
+                release["id"],
+                release["date"],
+                basis[str(release["ocid"])],
+                day,
+            ]
+            for release in releases
+            if str(release["ocid"]) in basis
+        ]
+        if rows:
+            with self._transaction():
+                self.con.executemany(
+                    "INSERT OR IGNORE INTO first_stages VALUES (?, ?, ?, ?, ?, ?)", rows
+                )
 
     def record_held(self, day: dt.date, quarantine: pa.Table, fingerprint: str) -> None:
         """Remember which parsed orders ``day`` held back, under which snapshot and rules.
@@ -393,9 +429,12 @@ class StateStore:
         Quarantine rows are matched to the newest snapshot of their file (rows the reader
         could not parse have no observation and wait for a corrected file).
         """
-        self._run("DELETE FROM held WHERE package_day = ?", [day])
-        if not quarantine.num_rows:
-            return
+        with self._transaction():
+            self._run("DELETE FROM held WHERE package_day = ?", [day])
+            if quarantine.num_rows:
+                self._insert_held(day, quarantine, fingerprint)
+
+    def _insert_held(self, day: dt.date, quarantine: pa.Table, fingerprint: str) -> None:
         self.con.register("_held", quarantine.select(["source_file", "source_line", "rule"]))
         self._run(
             """

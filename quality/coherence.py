@@ -77,17 +77,6 @@ def _instant(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
-    """Every (path, value) under ``value``, containers included."""
-    yield path, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk(item, f"{path}[{index}]")
-
-
 def _references(release: Release) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
     """(path, role, OrganizationReference) for every party reference in a release."""
     tender = release.get("tender") or {}
@@ -204,13 +193,34 @@ def _statuses_agree(release: Release, context: Context) -> Iterator[str]:
             yield f"{where} has a met payment milestone and no transaction"
 
 
+def _empties(value: Any, path: list[str], found: list[str]) -> None:
+    """Append a finding per empty string, object or array under ``value`` (a container), in
+    depth first, parents before children; ``path`` is joined only for a finding (releases have
+    thousands of nodes and almost never an empty one)."""
+    if not value:
+        found.append(f"{''.join(path)} is empty")
+        return
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    dict_keys = isinstance(value, dict)
+    for key, item in items:
+        if isinstance(item, str):
+            if not item.strip():
+                step = f".{key}" if dict_keys else f"[{key}]"
+                found.append(f"{''.join(path)}{step} is an empty string")
+        elif isinstance(item, dict | list):
+            path.append(f".{key}" if dict_keys else f"[{key}]")
+            _empties(item, path, found)
+            path.pop()
+
+
 def _no_empty(release: Release, context: Context) -> Iterator[str]:
     del context
-    for path, value in _walk(release, "$"):
-        if isinstance(value, str) and not value.strip():
-            yield f"{path} is an empty string"
-        elif isinstance(value, dict | list) and not value:
-            yield f"{path} is empty"
+    if isinstance(release, dict | list):
+        found: list[str] = []
+        _empties(release, ["$"], found)
+        yield from found
+    elif isinstance(release, str) and not release.strip():
+        yield "$ is an empty string"
 
 
 def _names_match(release: Release, context: Context) -> Iterator[str]:
@@ -240,18 +250,36 @@ def _references_resolve(release: Release, context: Context) -> Iterator[str]:
                 yield f"party {party.get('id')!r} has role {role!r} but nothing references it so"
 
 
-def _amounts(release: Release, context: Context) -> Iterator[str]:
-    del context
-    for path, value in _walk(release, "$"):
-        if not isinstance(value, dict):
-            continue
+def _amount_problems(value: Any, path: list[str], found: list[str]) -> None:
+    """Append a finding per negative amount or net above gross under ``value`` (a container),
+    depth first, parents before children; ``path`` is joined only for a finding."""
+    if isinstance(value, dict):
         for key in ("amount", "amountNet"):
             amount = value.get(key)
             if isinstance(amount, int | float) and not isinstance(amount, bool) and amount < 0:
-                yield f"{path}.{key} {amount} is negative"
+                found.append(f"{''.join(path)}.{key} {amount} is negative")
         amount, net = value.get("amount"), value.get("amountNet")
         if isinstance(amount, int | float) and isinstance(net, int | float) and net > amount:
-            yield f"{path}.amountNet {net} exceeds amount {amount}"
+            found.append(f"{''.join(path)}.amountNet {net} exceeds amount {amount}")
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                path.append(f".{key}")
+                _amount_problems(item, path, found)
+                path.pop()
+    else:
+        for index, item in enumerate(value):
+            if isinstance(item, dict | list):
+                path.append(f"[{index}]")
+                _amount_problems(item, path, found)
+                path.pop()
+
+
+def _amounts(release: Release, context: Context) -> Iterator[str]:
+    del context
+    if isinstance(release, dict | list):
+        found: list[str] = []
+        _amount_problems(release, ["$"], found)
+        yield from found
     for c, contract in enumerate(release.get("contracts") or []):
         transactions = (contract.get("implementation") or {}).get("transactions") or []
         paid = sum((t.get("value") or {}).get("amount") or 0 for t in transactions)
