@@ -24,7 +24,9 @@ COL = {name: i for i, name in enumerate(COLUMNS)}
 def _run(tmp: Path, day: dt.date) -> None:
     resources = {
         "source": SourceResource(kind="directory", directory=str(tmp / "source")),
-        "datasets": DatasetsResource(root=str(tmp / "datasets")),
+        # The rows are held by the row rules; the Great Expectations cross-check is not the
+        # subject (it costs ~1 s a table and day).
+        "datasets": DatasetsResource(root=str(tmp / "datasets"), gx_cross_check=False),
         "chain": ChainResource(mode="devchain", state_dir=str(tmp / "devchain")),
     }
     assert materialize(ALL_ASSETS, partition_key=day.isoformat(), resources=resources).success
