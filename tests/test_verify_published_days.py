@@ -1,7 +1,7 @@
 """No false alarms: every file of 7 days published and anchored by the real pipeline verifies.
 
-The days go through the Dagster assets onto a real anvil (as in test_pipeline_e2e), then
-every file of every day folder (release and record packages, tables, quality report and
+The days go through `publicar backfill` (the day steps of the Dagster assets, in one process)
+onto a real anvil, then every file of every day folder (release and record packages, tables, quality report and
 page, manifest, SHA256SUMS, receipt) is verified alone, each folder as a whole, the period
 as a range, and a renamed copy of each kind by its digest.
 """
@@ -9,6 +9,7 @@ as a range, and a renamed copy of each kind by its digest.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,24 +37,35 @@ pytestmark = [pytest.mark.slow, pytest.mark.chain]
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Seven days (across a month boundary) published and anchored on a real anvil."""
-    from dagster import materialize
-
-    from pipelines.definitions import ALL_ASSETS
-    from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+    from pipelines.cli import main as publicar
 
     tmp = tmp_path_factory.mktemp("seven")
-    resources = {
-        "source": SourceResource(
-            kind="synthetic", directory=str(tmp / "source"), orders_per_month=600
-        ),
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith("PERUCOMPRAS_")]:
+            patch.delenv(name)
+        patch.chdir(tmp)  # the synthetic source is generated under .cache here
         # The subject is verification: no Great Expectations cross-check (~1 s per table and
         # day); the quality report then lists it as not evaluated, a file like any other.
-        "datasets": DatasetsResource(root=str(tmp / "datasets"), gx_cross_check=False),
-        "chain": ChainResource(mode="devchain", state_dir=str(tmp / "devchain")),
-    }
-    for day in DAYS:
-        result = materialize(ALL_ASSETS, partition_key=day.isoformat(), resources=resources)
-        assert result.success
+        patch.setenv("PERUCOMPRAS_GX_CROSS_CHECK", "false")
+        code = publicar(
+            [
+                "backfill",
+                "--source",
+                "synthetic",
+                "--orders-per-month",
+                "600",
+                "--from",
+                DAYS[0].isoformat(),
+                "--to",
+                DAYS[-1].isoformat(),
+                "--datasets",
+                str(tmp / "datasets"),
+                "--devchain",
+                str(tmp / "devchain"),
+                "--no-bulk",
+            ]
+        )
+    assert code == 0
     return tmp
 
 
