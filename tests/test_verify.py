@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.chain_helpers import (
     InProcessRegistry,
     anchor_published,
@@ -196,6 +198,38 @@ def test_streaming_root_matches_reference_tree(tmp_path: Path) -> None:
         assert scan.tree_size == size
         assert scan.root == merkle_root(lines).hex(), size
         assert scan.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class _Trickle:
+    """A stream that hands out at most the next of ``sizes`` bytes per read (as sockets do)."""
+
+    def __init__(self, data: bytes, sizes: list[int]) -> None:
+        self.data, self.sizes, self.at = data, sizes, 0
+
+    def read(self, wanted: int) -> bytes:
+        size = min(wanted, self.sizes[self.at % len(self.sizes)])
+        self.at += 1
+        chunk, self.data = self.data[:size], self.data[size:]
+        return chunk
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30),
+    terminated=st.booleans(),
+    sizes=st.lists(st.integers(1, 50), min_size=1, max_size=8),
+)
+def test_scan_matches_the_reference_whatever_the_chunking(
+    lines: list[bytes], terminated: bool, sizes: list[int]
+) -> None:
+    data = b"\n".join(lines) + (b"\n" if terminated and lines else b"")
+    expected = data.split(b"\n")
+    if expected[-1] == b"":
+        expected.pop()
+    scan = scan_leaves(_Trickle(data, sizes))
+    assert (scan.tree_size, scan.root) == (len(expected), merkle_root(expected).hex())
+    assert scan.sha256 == hashlib.sha256(data).hexdigest() and scan.size == len(data)
+    assert scan.unterminated == (bool(data) and not data.endswith(b"\n"))
 
 
 def test_selectors_are_the_registry_abi() -> None:

@@ -162,11 +162,27 @@ def looks_like_proofs(path: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
                 return False
             if b'"auditPath"' in head and b'"line"' in head:
                 return True
+            first = _first_line_object(head)
+            if first is not None:  # JSON Lines (releases, ...): no need to read the whole file
+                return "auditPath" in first and "line" in first
             handle.seek(0)
             first = _first_value(handle, limits)
     except (OSError, InputRefused):
         return False
     return isinstance(first, dict) and "auditPath" in first and "line" in first
+
+
+def _first_line_object(head: bytes) -> dict[str, Any] | None:
+    """The first line of ``head`` parsed, if it is complete and a JSON object (the file's first
+    value either way: whole-file JSON would be that object, JSON Lines start with it)."""
+    end = head.find(b"\n")
+    if end < 0:
+        return None
+    try:
+        value = orjson.loads(head[:end])
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _first_value(handle: Any, limits: Limits) -> Any:

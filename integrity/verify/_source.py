@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from integrity.merkle import leaf_hash, node_hash
+from integrity.merkle import node_hash
 from integrity.verify._http import http_get
 from integrity.verify._io import (
     open_regular,
@@ -231,27 +231,26 @@ def scan_leaves(body: Body, expected: int | None = None) -> LeafScan:
     reading at most ``expected + 1`` bytes. A line is hashed as it arrives, never held whole."""
     limit = (expected + 1) if expected is not None else 1 << 62
     digest = hashlib.sha256()
+    sha256 = hashlib.sha256
     tree = _StreamingRoot()
     size = 0
     current: Any = None  # the leaf hash of a line that spans chunks
     for chunk in _chunks(body, limit, "stream"):
         digest.update(chunk)
         size += len(chunk)
-        lines = chunk.split(b"\n")
-        last = lines.pop()
-        if lines:
-            if current is not None:
-                current.update(lines[0])
-                tree.push(current.digest())
-                current = None
-            else:
-                tree.push(leaf_hash(lines[0]))
-            for line in lines[1:]:
-                tree.push(leaf_hash(line))
-        if last:
+        view = memoryview(chunk)  # leaves hashed from slices of the chunk: no copies
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
             if current is None:
-                current = hashlib.sha256(LEAF_PREFIX)
-            current.update(last)
+                current = sha256(LEAF_PREFIX)
+            current.update(view[start:end])
+            tree.push(current.digest())
+            current = None
+            start = end + 1
+        if start < len(chunk):
+            if current is None:
+                current = sha256(LEAF_PREFIX)
+            current.update(view[start:])
     if expected is not None and size > expected:
         return LeafScan(None, size, 0, "", False, longer=True, size_known=False)
     if current is not None:
