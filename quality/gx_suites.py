@@ -38,6 +38,7 @@ from quality.rules import (
     igv_cap_ok,
     lima_timestamps,
     minimum_amount_cents,
+    prepare,
     ruc_check_digit_ok,
     source_lines_of,
 )
@@ -251,8 +252,6 @@ def run_suite(
 def prevalidate_orders(days: Iterable[pa.Table], config: QualityConfig) -> Prevalidated | None:
     """Batch validation of several days' orders (as read, before ``prepare``) for
     ``prevalidated``; None unless they share one column set."""
-    from quality.rules import prepare
-
     tables = [prepare(table) for table in days if table.num_rows]
     if not tables or len({tuple(table.column_names) for table in tables}) != 1:
         return None
