@@ -20,6 +20,8 @@ from quality.lines import GX_LINE_RULE_IDS, lines_gx_frame, prevalidate_lines, r
 from quality.rules import RULES, QualityConfig, prepare
 from quality.sample_orders import with_values
 
+pytestmark = pytest.mark.slow
+
 MONTH = (2026, 9)
 CONFIG = QualityConfig(run_gx=True)
 ORDER_ROW_RULES = {rule.id for rule in RULES if rule.level == "row"}
