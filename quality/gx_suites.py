@@ -8,10 +8,12 @@ derived columns computed with the same vectorised helpers as the rules and are e
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import dataclasses
 import functools
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,7 @@ from quality.rules import (
     igv_cap_ok,
     lima_timestamps,
     minimum_amount_cents,
+    prepare,
     ruc_check_digit_ok,
     source_lines_of,
 )
@@ -246,6 +249,21 @@ def run_suite(
     )
 
 
+def prevalidate_orders(days: Iterable[pa.Table], config: QualityConfig) -> Prevalidated | None:
+    """Batch validation of several days' orders (as read, before ``prepare``) for
+    ``prevalidated``; None unless they share one column set."""
+    tables = [prepare(table) for table in days if table.num_rows]
+    if not tables or len({tuple(table.column_names) for table in tables}) != 1:
+        return None
+    orders = pa.concat_tables(tables, promote_options="permissive")
+    return prevalidate(
+        gx_frame(orders, config),
+        build_suite(config, frozenset(orders.column_names)),
+        asset_name=ORDERS_ASSET,
+        row_rule_ids={rule.id for rule in RULES if rule.level == "row"},
+    )
+
+
 def _observed(result: Mapping[str, Any]) -> Any:
     if "observed_value" in result:
         return result["observed_value"]
@@ -366,7 +384,9 @@ def validate_frame(
     """Validate ``frame`` with ``suite``; row expectations -> failure masks per ``meta.rule_id``.
 
     An empty frame's outcome depends only on its columns, the suite and the parameters: it is
-    validated once per process and reused (days without orders cost almost nothing).
+    validated once per process and reused (days without orders cost almost nothing). Inside
+    ``prevalidated``, a frame whose rows a registered batch holds takes the batch's row-local
+    results and GX validates only the rest of the suite on it (``batch_outcome``).
     """
     if len(frame) == 0:
         key = (
@@ -396,42 +416,318 @@ def _validate_frame(
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None,
 ) -> GxOutcome:
+    batched = _from_prevalidated(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+    if batched is not None:
+        return batched
+    result = _gx_validate(frame, suite, asset_name, expectation_parameters)
+    return _outcome(
+        [_Item.of(item) for item in result.results], len(frame), row_rule_ids, bool(result.success)
+    )
+
+
+def _gx_validate(
+    frame: pd.DataFrame,
+    suite: Any,
+    asset_name: str,
+    expectation_parameters: Mapping[str, Any] | None,
+) -> Any:
     batch_definition = dataframe_batch_definition(asset_name)
     with _LOCK:
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(
+        return batch.validate(
             suite,
             result_format={"result_format": "COMPLETE"},
             expectation_parameters=dict(expectation_parameters or {}),
         )
+
+
+@dataclass(frozen=True)
+class _Item:
+    """The parts of one GX expectation result an outcome is built from."""
+
+    rule_id: str
+    type: str
+    success: bool
+    result: Mapping[str, Any]
+    error: str | None
+
+    @classmethod
+    def of(cls, item: Any) -> _Item:
+        expectation = item.expectation_config
+        raised = item.exception_info and item.exception_info.get("raised_exception")
+        return cls(
+            rule_id=(expectation.meta or {}).get("rule_id", expectation.type),
+            type=expectation.type,
+            success=bool(item.success),
+            result=item.result,
+            error=str(item.exception_info.get("exception_message")) if raised else None,
+        )
+
+
+def _outcome(items: list[_Item], rows: int, row_rule_ids: set[str], success: bool) -> GxOutcome:
+    """Translate expectation results (in suite order) into a ``GxOutcome`` by rule id."""
     row_failures: dict[str, np.ndarray] = {}
     table_results: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
-    for item in result.results:
-        expectation = item.expectation_config
-        rule_id = (expectation.meta or {}).get("rule_id", expectation.type)
-        if item.exception_info and item.exception_info.get("raised_exception"):
-            errors[rule_id] = str(item.exception_info.get("exception_message"))
-        if rule_id in row_rule_ids:
-            mask = row_failures.setdefault(rule_id, np.zeros(len(frame), dtype=bool))
+    for item in items:
+        if item.error is not None:
+            errors[item.rule_id] = item.error
+        if item.rule_id in row_rule_ids:
+            mask = row_failures.setdefault(item.rule_id, np.zeros(rows, dtype=bool))
             indices = item.result.get("unexpected_index_list") or []
             mask[np.asarray(indices, dtype=np.int64)] = True
             continue
         entry = table_results.setdefault(
-            rule_id, {"success": True, "observed": [], "expectations": []}
+            item.rule_id, {"success": True, "observed": [], "expectations": []}
         )
-        entry["success"] = entry["success"] and bool(item.success)
-        entry["expectations"].append(expectation.type)
+        entry["success"] = entry["success"] and item.success
+        entry["expectations"].append(item.type)
         observed = _observed(item.result)
         if observed is not None:
             entry["observed"].append(observed)
     return GxOutcome(
-        success=bool(result.success),
+        success=success,
         row_failures=row_failures,
         table_results=table_results,
-        expectation_count=len(result.results),
+        expectation_count=len(items),
         errors=errors,
     )
+
+
+# ---------------------------------------------------------------- batch validation
+# A backfill validates many days. The expectations whose result for a row depends on that row
+# alone (and those that look only at the column set) are validated once on a frame holding
+# every row of the batch; each day then runs only the rest (row count, ``mostly`` shares,
+# uniqueness) and takes the row-local results of its own rows, found by content. A day with a
+# row the batch frame does not hold, other columns or dtypes, or an error anywhere, is
+# validated whole, as without a batch.
+
+_COLUMN_SET_TYPES = frozenset({"expect_column_to_exist", "expect_table_columns_to_match_set"})
+_ROW_LOCAL_TYPES = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
+        "expect_multicolumn_sum_to_equal",
+    }
+)
+
+
+def _batchable(expectation: Any, row_rule_ids: set[str]) -> bool:
+    """True when a day's result is the batch's result restricted to the day's rows.
+
+    Column-set expectations see the same columns; a row-local map expectation without
+    ``mostly`` flags each row on its own and succeeds exactly when it flags none.
+    """
+    kind = expectation.expectation_type
+    if kind in _COLUMN_SET_TYPES:
+        return True
+    return (
+        kind in _ROW_LOCAL_TYPES
+        and (expectation.meta or {}).get("rule_id") in row_rule_ids
+        and getattr(expectation, "mostly", 1) == 1
+    )
+
+
+def _row_keys(frame: pd.DataFrame) -> np.ndarray:
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def _validation_order(expectations: list[Any]) -> list[int]:
+    """Positions of ``expectations`` in the order GX 1.x reports their results: grouped by
+    ``column`` argument in order of first appearance (``Validator.process_expectations_for_
+    validation``); checked against GX's actual order at every use."""
+    groups: dict[str | None, list[int]] = {}
+    for index, expectation in enumerate(expectations):
+        column = expectation.configuration.kwargs.get("column")
+        groups.setdefault(column if isinstance(column, str) else None, []).append(index)
+    return [index for group in groups.values() for index in group]
+
+
+def _sub_suite(name: str, expectations: list[Any], indices: list[int]) -> tuple[Any, list[str]]:
+    """A suite of copies of ``expectations[indices]`` whose ids are their positions, and the ids
+    in the order GX reports them."""
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(name=name)
+    copies = [suite.add_expectation(copy.deepcopy(expectations[index])) for index in indices]
+    for index, expectation in zip(indices, copies, strict=True):
+        expectation.id = str(index)
+    return suite, [str(indices[i]) for i in _validation_order(copies)]
+
+
+def _results_by_id(result: Any, expected_ids: list[str]) -> dict[int, _Item] | None:
+    """Results of a sub-suite keyed by full-suite position; None on an error or when GX
+    reported them in another order than ``_validation_order`` predicts."""
+    ids = [item.expectation_config.id for item in result.results]
+    items = [_Item.of(item) for item in result.results]
+    if ids != expected_ids or any(item.error is not None for item in items):
+        return None
+    return {int(key): item for key, item in zip(ids, items, strict=True)}
+
+
+@dataclass(frozen=True)
+class Prevalidated:
+    """Row-local GX results of a batch frame, for the days whose rows it holds."""
+
+    asset_name: str
+    suite_name: str
+    row_rule_ids: frozenset[str]
+    frame: pd.DataFrame
+    positions: Mapping[int, int]
+    batch_items: Mapping[int, tuple[_Item, np.ndarray | None]]
+    day_suite: Any
+    day_ids: list[str]
+    order: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A suite cut in two: expectations validated once per batch, and the rest (per day)."""
+
+    batch_suite: Any
+    batch_ids: list[str]
+    day_suite: Any
+    day_ids: list[str]
+    order: tuple[int, ...]
+
+
+_SPLITS: dict[tuple[str, frozenset[str]], _Split | None] = {}
+
+
+def _split(suite: Any, row_rule_ids: set[str]) -> _Split | None:
+    """The split of ``suite`` (built once per suite); None without a batchable expectation."""
+    key = (suite.name, frozenset(row_rule_ids))
+    if key not in _SPLITS:
+        expectations = list(suite.expectations)
+        batched = [i for i, e in enumerate(expectations) if _batchable(e, row_rule_ids)]
+        rest = [i for i in range(len(expectations)) if i not in set(batched)]
+        split = None
+        if batched:
+            batch_suite, batch_ids = _sub_suite(f"{suite.name}__batch", expectations, batched)
+            day_suite, day_ids = _sub_suite(f"{suite.name}__day", expectations, rest)
+            order = tuple(_validation_order(expectations))
+            split = _Split(batch_suite, batch_ids, day_suite, day_ids, order)
+        with _LOCK:
+            _SPLITS[key] = split
+    return _SPLITS[key]
+
+
+def prevalidate(
+    frame: pd.DataFrame, suite: Any, *, asset_name: str, row_rule_ids: set[str]
+) -> Prevalidated | None:
+    """Validate the batchable expectations of ``suite`` once on ``frame`` (a batch's rows);
+    None when nothing can be reused (no rows, no batchable expectation, a GX error)."""
+    split = _split(suite, row_rule_ids)
+    if len(frame) == 0 or split is None:
+        return None
+    frame = frame.reset_index(drop=True)
+    result = _gx_validate(frame, split.batch_suite, asset_name, None)
+    results = _results_by_id(result, split.batch_ids)
+    if results is None:
+        return None
+    batch_items: dict[int, tuple[_Item, np.ndarray | None]] = {}
+    for index, item in results.items():
+        failed = None
+        if item.type not in _COLUMN_SET_TYPES:
+            failed = np.zeros(len(frame), dtype=bool)
+            unexpected = item.result.get("unexpected_index_list") or []
+            failed[np.asarray(unexpected, dtype=np.int64)] = True
+        batch_items[index] = (item, failed)
+    positions: dict[int, int] = {}
+    for position, key in enumerate(_row_keys(frame).tolist()):
+        positions.setdefault(key, position)
+    return Prevalidated(
+        asset_name=asset_name,
+        suite_name=suite.name,
+        row_rule_ids=frozenset(row_rule_ids),
+        frame=frame,
+        positions=positions,
+        batch_items=batch_items,
+        day_suite=split.day_suite,
+        day_ids=split.day_ids,
+        order=split.order,
+    )
+
+
+_PREVALIDATED: dict[tuple[str, str], Prevalidated] = {}
+
+
+@contextlib.contextmanager
+def prevalidated(batches: Iterable[Prevalidated | None]) -> Iterator[None]:
+    """Within the block, ``validate_frame`` reuses ``batches`` for the days they cover."""
+    registered = [batch for batch in batches if batch is not None]
+    keys = [(batch.asset_name, batch.suite_name) for batch in registered]
+    with _LOCK:
+        previous = {key: _PREVALIDATED.get(key) for key in keys}
+        _PREVALIDATED.update(zip(keys, registered, strict=True))
+    try:
+        yield
+    finally:
+        with _LOCK:
+            for key, before in previous.items():
+                if before is None:
+                    _PREVALIDATED.pop(key, None)
+                else:
+                    _PREVALIDATED[key] = before
+
+
+def _from_prevalidated(
+    frame: pd.DataFrame,
+    suite: Any,
+    asset_name: str,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None,
+) -> GxOutcome | None:
+    with _LOCK:
+        batch = _PREVALIDATED.get((asset_name, suite.name))
+    if batch is None:
+        return None
+    return batch_outcome(batch, frame, row_rule_ids, expectation_parameters)
+
+
+def batch_outcome(
+    batch: Prevalidated,
+    frame: pd.DataFrame,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None = None,
+) -> GxOutcome | None:
+    """The day's outcome from ``batch`` plus a GX run of the day suite on ``frame``; None
+    when ``batch`` does not hold every row of ``frame`` (then validate the day whole)."""
+    if (
+        len(frame) == 0
+        or frozenset(row_rule_ids) != batch.row_rule_ids
+        or list(frame.columns) != list(batch.frame.columns)
+        or not frame.dtypes.equals(batch.frame.dtypes)
+    ):
+        return None
+    found = [batch.positions.get(key) for key in _row_keys(frame).tolist()]
+    if any(position is None for position in found):
+        return None
+    rows = np.asarray(found, dtype=np.int64)
+    held = batch.frame.iloc[rows].reset_index(drop=True)
+    if not held.equals(frame.reset_index(drop=True)):
+        return None
+    items: dict[int, _Item] = {}
+    for index, (item, failed) in batch.batch_items.items():
+        if failed is None:
+            items[index] = item
+            continue
+        unexpected = np.flatnonzero(failed[rows]).tolist()
+        items[index] = dataclasses.replace(
+            item, success=not unexpected, result={"unexpected_index_list": unexpected}
+        )
+    if batch.day_ids:
+        result = _gx_validate(frame, batch.day_suite, batch.asset_name, expectation_parameters)
+        day_items = _results_by_id(result, batch.day_ids)
+        if day_items is None:
+            return None
+        items.update(day_items)
+    ordered = [items[index] for index in batch.order]
+    return _outcome(ordered, len(frame), row_rule_ids, all(item.success for item in ordered))
 
 
 def agreement_check(

@@ -23,7 +23,7 @@ only for the orders left in ``passed``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ from quality.rules import (
     CheckResult,
     QualityConfig,
     Rule,
+    blank_strings_to_null,
     bool_mask,
     catalogue_rule,
     column_array,
@@ -299,6 +300,23 @@ def run_lines_suite(lines: pa.Table, config: QualityConfig) -> Any:
     return validate_frame(
         lines_gx_frame(lines, config),
         suite,
+        asset_name=GX_ASSET,
+        row_rule_ids=set(GX_LINE_RULE_IDS),
+    )
+
+
+def prevalidate_lines(tables: Iterable[pa.Table], config: QualityConfig) -> Any:
+    """Batch validation of several days' lines (as read) for ``gx_suites.prevalidated``;
+    None unless they share one column set."""
+    from quality.gx_suites import prevalidate
+
+    prepared = [blank_strings_to_null(t, _STRING_COLUMNS) for t in tables if t.num_rows]
+    if not prepared or len({tuple(table.column_names) for table in prepared}) != 1:
+        return None
+    lines = pa.concat_tables(prepared, promote_options="permissive")
+    return prevalidate(
+        lines_gx_frame(lines, config),
+        build_lines_suite(frozenset(lines.column_names)),
         asset_name=GX_ASSET,
         row_rule_ids=set(GX_LINE_RULE_IDS),
     )

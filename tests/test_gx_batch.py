@@ -1,0 +1,139 @@
+"""Issue 15: a batch's GX validation gives every day the outcome a validation of that day gives."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from perucompras.detailed_export import read_detailed_export
+from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
+from perucompras.synthetic_details import generate_detailed_export
+from publication.extract import orders_for_day
+from quality import gx_suites
+from quality.gx_suites import GxOutcome, batch_outcome, gx_frame, prevalidated, run_suite
+from quality.lines import GX_LINE_RULE_IDS, lines_gx_frame, prevalidate_lines, run_lines_suite
+from quality.rules import RULES, QualityConfig, prepare
+from quality.sample_orders import with_values
+
+pytestmark = pytest.mark.slow
+
+MONTH = (2026, 9)
+CONFIG = QualityConfig(run_gx=True)
+ORDER_ROW_RULES = {rule.id for rule in RULES if rule.level == "row"}
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[dt.date, pa.Table]]:
+    """A synthetic month with every planted defect kind; each day's orders as read."""
+    folder = tmp_path_factory.mktemp("gxbatch")
+    path = generate_month(*MONTH, folder, orders=1500)
+    planted = plant_defects(path, list(DEFECT_KINDS), seed=5)
+    assert {p.kind for p in planted} == set(DEFECT_KINDS)
+    last = calendar.monthrange(*MONTH)[1]
+    days = [dt.date(*MONTH, day) for day in range(1, last + 1)]
+    return path, {day: orders_for_day([path], day).orders for day in days}
+
+
+def _assert_same(batched: GxOutcome, alone: GxOutcome) -> None:
+    assert batched.expectation_count == alone.expectation_count
+    assert batched.success == alone.success
+    assert batched.errors == alone.errors
+    assert list(batched.table_results.items()) == list(alone.table_results.items())
+    assert list(batched.row_failures) == list(alone.row_failures)
+    for rule_id, mask in alone.row_failures.items():
+        np.testing.assert_array_equal(batched.row_failures[rule_id], mask, err_msg=rule_id)
+
+
+def _parameters(day: dt.date, rows: int = 0) -> dict[str, int | None]:
+    """The day's row-count band; every third day one its rows fall short of."""
+    low, high = CONFIG.row_count_band(day)
+    return {"min_rows": rows + 1 if day.day % 3 == 0 else low, "max_rows": high}
+
+
+def test_batch_outcomes_equal_per_day_outcomes_for_orders(
+    month: tuple[Path, dict[dt.date, pa.Table]],
+) -> None:
+    _, tables = month
+    batch = gx_suites.prevalidate_orders(tables.values(), CONFIG)
+    assert batch is not None
+    compared, failing_rules, failing_tables = [], set(), set()
+    for day, table in tables.items():
+        if not table.num_rows:
+            continue
+        orders = prepare(table)
+        band = _parameters(day, orders.num_rows)
+        alone = run_suite(orders, CONFIG, **band)
+        assert batch_outcome(batch, gx_frame(orders, CONFIG), ORDER_ROW_RULES, band), day
+        with prevalidated([batch]):
+            batched = run_suite(orders, CONFIG, **band)
+        _assert_same(batched, alone)
+        compared.append(day)
+        failing_rules |= {rule for rule, mask in alone.row_failures.items() if mask.any()}
+        failing_tables |= {rule for rule, r in alone.table_results.items() if not r["success"]}
+    assert len(compared) >= 20
+    # the planted rows and the month's small days really exercise failing results
+    assert {"supplier_ruc.ruc_valid", "total_cents.sum", "status.known"} <= failing_rules
+    assert {"table.row_count", "agreement_code.unknown_share"} <= failing_tables
+
+
+def test_a_day_with_a_row_the_batch_does_not_hold_is_validated_whole(
+    month: tuple[Path, dict[dt.date, pa.Table]],
+) -> None:
+    _, tables = month
+    day = dt.date(*MONTH, 15)
+    batch = gx_suites.prevalidate_orders(tables.values(), CONFIG)
+    assert batch is not None
+    # a late state of one of the day's orders: same order, another status and time
+    late = tables[day].slice(0, 1)
+    late = with_values(late, "status", {0: "ANULADA"})
+    late = with_values(late, "last_status_at", {0: "2026-09-30T10:00:00-05:00"})
+    orders = prepare(pa.concat_tables([tables[day], late]))
+    frame = gx_frame(orders, CONFIG)
+    assert batch_outcome(batch, frame, ORDER_ROW_RULES, _parameters(day)) is None
+    alone = run_suite(orders, CONFIG, **_parameters(day))
+    with prevalidated([batch]):
+        batched = run_suite(orders, CONFIG, **_parameters(day))
+    _assert_same(batched, alone)
+    unique = alone.row_failures["order_number.unique"]
+    assert unique[0] and unique[-1] and unique.sum() == 2
+
+
+def test_batch_outcomes_equal_per_day_outcomes_for_lines(tmp_path: Path) -> None:
+    orders_file = generate_month(*MONTH, tmp_path, orders=300)
+    lines = read_detailed_export(generate_detailed_export(*MONTH, tmp_path, orders=orders_file))
+    table = lines.lines
+    assert table.num_rows > 100
+    table = with_values(table, "quantity_milli", {3: None, 40: -5})
+    table = with_values(table, "unit_price_cents", {11: -1})
+    table = with_values(table, "subtotal_cents", {20: 1})
+    table = with_values(table, "delivery_start", {30: "31/12/2026"})
+    order_numbers = table["order_number"].to_pylist()
+    twin = next(i for i in range(1, len(order_numbers)) if order_numbers[i] == order_numbers[i - 1])
+    table = with_values(table, "line_id", {twin: table["line_id"][twin - 1].as_py()})
+    rank = {number: i for i, number in enumerate(dict.fromkeys(order_numbers))}
+    groups = np.array([rank[number] % 4 for number in order_numbers])
+    days = [table.filter(pa.array(groups == group)) for group in range(4)]
+    assert all(day.num_rows for day in days)
+    batch = prevalidate_lines(days, CONFIG)
+    assert batch is not None
+    failing = set()
+    for day in days:
+        alone = run_lines_suite(day, CONFIG)
+        assert batch_outcome(batch, lines_gx_frame(day, CONFIG), set(GX_LINE_RULE_IDS))
+        with prevalidated([batch]):
+            batched = run_lines_suite(day, CONFIG)
+        _assert_same(batched, alone)
+        failing |= {rule for rule, mask in alone.row_failures.items() if mask.any()}
+    assert {
+        "lines.quantity_not_null",
+        "lines.quantity_positive",
+        "lines.unit_price_non_negative",
+        "lines.subtotal_formula",
+        "lines.delivery_start_iso",
+        "lines.line_id_unique",
+    } <= failing
