@@ -154,13 +154,26 @@ def publish_days(
     ordered = sorted(set(days))
     from quality.gx_suites import prevalidated
 
-    with prevalidated(_prevalidate(job, ordered, sources) if len(ordered) > 1 else ()):
+    with prevalidated(_safely_prevalidated(job, ordered, sources) if len(ordered) > 1 else ()):
         for day in ordered:
             files, companions = sources(day)
             run = run_day(job, day, files, companions, synthetic=synthetic, refresh_site=False)
             yield run
             if run.failures:
                 return
+
+
+def _safely_prevalidated(
+    job: DayJob,
+    days: list[dt.date],
+    sources: Callable[[dt.date], tuple[list[Path], dict[str, Path]]],
+) -> list[Any]:
+    """``_prevalidate``, or nothing when it fails: a speed-up never stops a backfill (each
+    day is then validated on its own, and the day steps report whatever is wrong)."""
+    try:
+        return _prevalidate(job, days, sources)
+    except Exception:  # any failure only costs the speed-up
+        return []
 
 
 def _prevalidate(

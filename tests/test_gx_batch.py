@@ -137,3 +137,18 @@ def test_batch_outcomes_equal_per_day_outcomes_for_lines(tmp_path: Path) -> None
         "lines.delivery_start_iso",
         "lines.line_id_unique",
     } <= failing
+
+
+def test_a_failing_pre_pass_only_costs_the_speed_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publication import batch
+    from settings import Identity
+
+    def broken(*_: object) -> list[object]:
+        raise RuntimeError("an unreadable month")
+
+    monkeypatch.setattr(batch, "_prevalidate", broken)
+    job = batch.DayJob(root=tmp_path, dataset="perucompras-ocam", identity=Identity())
+    days = [dt.date(*MONTH, 1), dt.date(*MONTH, 2)]
+    assert batch._safely_prevalidated(job, days, lambda day: ([], {})) == []
