@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -226,11 +228,49 @@ class _StreamingRoot:
         return node
 
 
+class _DigestBeside:
+    """SHA-256 of the chunks given to ``update``, computed in a second thread.
+
+    hashlib releases the GIL while it hashes a large buffer, so the file digest of a JSON
+    Lines scan runs on another core beside the per-line leaf hashing instead of after it.
+    """
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            self._digest.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._chunks.put(chunk)
+
+    def close(self) -> None:
+        """Wait for the chunks given so far (idempotent)."""
+        if self._thread.is_alive():
+            self._chunks.put(None)
+            self._thread.join()
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._digest.hexdigest()
+
+
 def scan_leaves(body: Body, expected: int | None = None) -> LeafScan:
     """Hash a JSON Lines stream and compute its Merkle root (each line without ``\\n`` a leaf),
     reading at most ``expected + 1`` bytes. A line is hashed as it arrives, never held whole."""
+    digest = _DigestBeside()
+    try:
+        return _scan(body, expected, digest)
+    finally:
+        digest.close()
+
+
+def _scan(body: Body, expected: int | None, digest: _DigestBeside) -> LeafScan:
     limit = (expected + 1) if expected is not None else 1 << 62
-    digest = hashlib.sha256()
     sha256 = hashlib.sha256
     tree = _StreamingRoot()
     size = 0
