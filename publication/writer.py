@@ -244,8 +244,14 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
     for manifest_path in sorted(base.glob(f"*/*/*/{dataset}-*-{layout.MANIFEST}")):
         folder = manifest_path.parent
         day = "-".join(folder.relative_to(base).parts)
+        anchor_path = folder / f"{dataset}-{day}-{layout.ANCHOR}"
+        files = (_identity(manifest_path), _identity(anchor_path))
+        known = _INDEX_ENTRIES.get((root, manifest_path))
+        if known is not None and known[0] == files:
+            days.append(dict(known[1]))
+            continue
         manifest = load_manifest(manifest_path)
-        status = anchor_status(folder, f"{dataset}-{day}-{layout.ANCHOR}")
+        status = anchor_status(folder, anchor_path.name)
         if (
             manifest.data["date"] != day
             or manifest_path.name != f"{dataset}-{day}-{layout.MANIFEST}"
@@ -254,20 +260,36 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
                 f"{manifest_path}: the manifest is for {manifest.data['date']} but sits in the "
                 f"folder of {day}; restore the folder from the published copy"
             )
-        days.append(
-            {
-                "date": day,
-                "folder": folder.relative_to(root).as_posix(),
-                "manifest": manifest_path.name,
-                "manifestSha256": manifest.sha256,
-                "treeSize": manifest.merkle["treeSize"],
-                "merkleRoot": manifest.merkle["root"],
-                "anchored": status == ANCHORED,
-                "anchorStatus": status,
-                **({"synthetic": True} if manifest.synthetic else {}),
-            }
-        )
+        entry = {
+            "date": day,
+            "folder": folder.relative_to(root).as_posix(),
+            "manifest": manifest_path.name,
+            "manifestSha256": manifest.sha256,
+            "treeSize": manifest.merkle["treeSize"],
+            "merkleRoot": manifest.merkle["root"],
+            "anchored": status == ANCHORED,
+            "anchorStatus": status,
+            **({"synthetic": True} if manifest.synthetic else {}),
+        }
+        _INDEX_ENTRIES[(root, manifest_path)] = (files, entry)
+        days.append(dict(entry))
     return days
+
+
+# A day's index entry, kept while its manifest and anchor record stay the same files: a run
+# publishing many days (a backfill) re-indexes after each one, and parsing every earlier
+# manifest again each time grew with the number of days. Files are only ever replaced by a
+# rename (a new inode and times), so their identity says whether the entry is still right.
+_INDEX_ENTRIES: dict[tuple[Path, Path], tuple[tuple[Any, Any], dict[str, Any]]] = {}
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    """Inode, size, modification and change times of a file (None if it does not exist)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 ANCHORED = "anclado"
