@@ -530,22 +530,23 @@ class StateStore:
         self.save_anchor_rows([row])
 
     def save_anchor_rows(self, rows: Sequence[AnchorJournalRow]) -> None:
-        """Insert or replace journal rows in one transaction: a kill leaves all or none of
-        them saved (each commit costs a WAL sync, so a batch's rows move together)."""
+        """Insert or replace journal rows in one statement (a kill leaves all or none of them
+        saved): DuckDB plans each statement, ~10 ms, so a batch's rows move together."""
+        rows = list({(row.dataset, row.day): row for row in rows}.values())  # one per key
         if not rows:
             return
         now = dt.datetime.now(dt.UTC)
-        values = []
+        values: list[Any] = []
         for row in rows:
             row.updated_at = now
             fields_of_row = asdict(row)
-            values.append([fields_of_row[name] for name in _JOURNAL_COLUMNS])
-        with self._transaction():
-            self.con.executemany(
-                f"INSERT OR REPLACE INTO anchor_journal ({', '.join(_JOURNAL_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in _JOURNAL_COLUMNS)})",
-                values,
-            )
+            values += [fields_of_row[name] for name in _JOURNAL_COLUMNS]
+        placeholders = "(" + ", ".join("?" for _ in _JOURNAL_COLUMNS) + ")"
+        self._run(
+            f"INSERT OR REPLACE INTO anchor_journal ({', '.join(_JOURNAL_COLUMNS)}) "
+            f"VALUES {', '.join([placeholders] * len(rows))}",
+            values,
+        )
 
     def late_states(self, day: dt.date) -> pa.Table:
         """Newest observed state of orders published before ``day`` that changed since."""
