@@ -627,11 +627,17 @@ class _Driver:
         """Read the registry for every PENDING row; adopt, refuse, re-send or sign."""
         to_sign: list[AnchorJournalRow] = []
         to_resend: dict[str, list[AnchorJournalRow]] = {}
-        for row in self.rows:
-            if row.state != "PENDING":
-                continue
-            entries = self.client.latest_entry(self.dataset, row.day, "latest")
-            latest = entries.latest
+        pending = [row for row in self.rows if row.state == "PENDING"]
+        if not pending:
+            return
+        # A day after the dataset's latest day has no entry: no read per day (a backfill).
+        latest_day = self.client.dataset_info(self.dataset, "latest").latest_day
+        for row in pending:
+            latest = (
+                self.client.latest_entry(self.dataset, row.day, "latest").latest
+                if day_number(row.day) <= latest_day
+                else None
+            )
             if latest is not None and latest.digest.hex() == row.digest:
                 self.adopt(row, latest.block_number)
             elif latest is not None and not row.correction:
