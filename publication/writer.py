@@ -10,6 +10,7 @@ records it as such); its manifest links to the latest day published before it.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
 import shutil
 import tempfile
@@ -241,9 +242,10 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
     """
     base = root / dataset
     days: list[dict[str, Any]] = []
-    for manifest_path in sorted(base.glob(f"*/*/*/{dataset}-*-{layout.MANIFEST}")):
-        folder = manifest_path.parent
-        day = "-".join(folder.relative_to(base).parts)
+    for parts, name in _manifest_names(base, f"{dataset}-*-{layout.MANIFEST}"):
+        folder = base.joinpath(*parts)
+        manifest_path = folder / name
+        day = "-".join(parts)
         anchor_path = folder / f"{dataset}-{day}-{layout.ANCHOR}"
         files = (_identity(manifest_path), _identity(anchor_path))
         known = _INDEX_ENTRIES.get((root, manifest_path))
@@ -274,6 +276,35 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
         _INDEX_ENTRIES[(root, manifest_path)] = (files, entry)
         days.append(dict(entry))
     return days
+
+
+def _manifest_names(base: Path, pattern: str) -> list[tuple[tuple[str, str, str], str]]:
+    """((year, month, day) folder names, file name) of the files matching ``pattern`` three
+    folders below ``base``, sorted. Names starting with a dot are skipped: the staging and
+    retired folders that a killed write leaves behind hold a manifest of another folder."""
+    found = []
+    for year in _visible(base, folders=True):
+        for month in _visible(base / year, folders=True):
+            for day in _visible(base / year / month, folders=True):
+                found += [
+                    ((year, month, day), name)
+                    for name in _visible(base / year / month / day, folders=False)
+                    if fnmatch.fnmatchcase(name, pattern)
+                ]
+    return sorted(found)
+
+
+def _visible(folder: Path, *, folders: bool) -> list[str]:
+    """Names in ``folder`` not starting with a dot: its folders, or its other entries."""
+    try:
+        with os.scandir(folder) as entries:
+            return [
+                entry.name
+                for entry in entries
+                if not entry.name.startswith(".") and entry.is_dir() == folders
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 # A day's index entry, kept while its manifest and anchor record stay the same files: a run
