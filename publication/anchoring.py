@@ -777,12 +777,15 @@ class _Driver:
                 return
             final_block = self.client.final_block_number()
             final: list[AnchorJournalRow] = []
+            hashes: dict[int, bytes | None] = {}  # the days of a transaction share its block
             try:
                 for row in included:
                     assert row.block_number is not None
                     if row.block_number > final_block:
                         continue
-                    current = self.client.block_hash(row.block_number)
+                    if row.block_number not in hashes:
+                        hashes[row.block_number] = self.client.block_hash(row.block_number)
+                    current = hashes[row.block_number]
                     if row.block_hash is not None and (
                         current is None or "0x" + current.hex() != row.block_hash
                     ):
