@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from integrity.chain import (
     ANVIL_CHAIN_ID,
+    CHAIN_ID_CACHED,
     REGISTRY_VERSION,
     PublicationLogClient,
     artifact_sha256,
@@ -580,7 +581,7 @@ def _http_web3(rpc_url: str, *, timeout: float) -> Web3:
     """A Web3 over HTTP (web3 is imported here, when a chain is actually used)."""
     from web3 import HTTPProvider, Web3
 
-    return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, **CHAIN_ID_CACHED))
 
 
 def _dev_account() -> LocalAccount:

@@ -355,10 +355,17 @@ def anchor_targets(
     write_trust(root, session.pin)
     # The browser page believes only the pin built into it: the one the days are anchored under.
     install_web_verifier(root, session.pin)
-    prepared = [
-        _prepare_target(session, store, target, manifests[target.day], correct)
-        for target in ordered
-    ]
+    journal = {row.day: row for row in store.anchor_rows(dataset, days=list(by_day))}
+    created: list[AnchorJournalRow] = []
+    try:
+        prepared = [
+            _prepare_target(
+                session, store, target, manifests[target.day], correct, journal, created
+            )
+            for target in ordered
+        ]
+    finally:
+        store.save_anchor_rows(created)  # the new or reset rows, in one journal transaction
     reason = None
     try:
         _Driver(session, store, dataset, [row for row, driven in prepared if driven]).run()
@@ -415,8 +422,11 @@ def _prepare_target(
     target: AnchorTarget,
     manifest: Manifest,
     correct: bool,
+    journal: dict[dt.date, AnchorJournalRow],
+    created: list[AnchorJournalRow],
 ) -> tuple[AnchorJournalRow, bool]:
-    """The target's journal row, and whether the driver takes it now.
+    """The target's journal row (``journal``: the rows read before; rows to save are added
+    to ``created``), and whether the driver takes it now.
 
     A target that ``supersedes`` first has the transaction of the manifest it replaced
     followed to the end (the journal keeps one row per day); while that one is still in
@@ -428,7 +438,11 @@ def _prepare_target(
                 target.dataset, target.day, manifest.sha256, correction=True, note=waiting[:500]
             )
             return row, False
-    return _prepare(target.dataset, target.day, manifest, store, correct or target.supersedes), True
+        current = store.anchor_row(target.dataset, target.day)  # settled: read it again
+    else:
+        current = journal.get(target.day)
+    correction = correct or target.supersedes
+    return _prepare(target.dataset, target.day, manifest, current, correction, created), True
 
 
 def _settle_replaced(
@@ -452,13 +466,18 @@ def _settle_replaced(
 
 
 def _prepare(
-    dataset: str, day: dt.date, manifest: Manifest, store: StateStore, correct: bool
+    dataset: str,
+    day: dt.date,
+    manifest: Manifest,
+    row: AnchorJournalRow | None,
+    correct: bool,
+    created: list[AnchorJournalRow],
 ) -> AnchorJournalRow:
-    """The day's journal row for its current manifest (created PENDING if new)."""
-    row = store.anchor_row(dataset, day)
+    """The day's journal row for its current manifest, from its current one (``row``);
+    created PENDING if new. A row to save is appended to ``created``."""
     if row is None:
         row = AnchorJournalRow(dataset, day, manifest.sha256, correction=correct)
-        store.save_anchor_row(row)
+        created.append(row)
     elif row.digest != manifest.sha256:
         if not correct:
             raise AnchorConflict(
@@ -473,10 +492,10 @@ def _prepare(
                 "yet; run publicar anchor --pending first"
             )
         row = AnchorJournalRow(dataset, day, manifest.sha256, correction=True)
-        store.save_anchor_row(row)
+        created.append(row)
     elif correct and not row.correction and row.state == "PENDING":
         row.correction = True
-        store.save_anchor_row(row)
+        created.append(row)
     return row
 
 
@@ -497,10 +516,15 @@ class _Driver:
         self.submitted_at: dict[str, float] = {}
 
     def save(self, row: AnchorJournalRow, **changes: Any) -> None:
-        for name, value in changes.items():
-            setattr(row, name, value)
-        row.chain_id, row.contract = self.client.chain_id, self.client.address
-        self.store.save_anchor_row(row)
+        self.save_all([row], **changes)
+
+    def save_all(self, rows: Sequence[AnchorJournalRow], **changes: Any) -> None:
+        """Apply ``changes`` to ``rows`` and save them in one journal transaction."""
+        for row in rows:
+            for name, value in changes.items():
+                setattr(row, name, value)
+            row.chain_id, row.contract = self.client.chain_id, self.client.address
+        self.store.save_anchor_rows(rows)
 
     def run(self) -> None:
         self.resume()
@@ -541,26 +565,27 @@ class _Driver:
         receipt vanished (reorg) go back to PENDING, keeping their signed transaction."""
         for group in self.by_tx(("SUBMITTED", "INCLUDED")):
             inclusion = self.mined(group[0])
-            for row in group:
-                if inclusion is not None:
-                    self.included(row, inclusion)
-                elif row.state == "INCLUDED":
-                    log.warning(
-                        "%s %s: the receipt of %s disappeared (block %s reorganised away); "
-                        "the same signed transaction will be sent again",
-                        row.dataset,
-                        row.day,
-                        row.tx_hash,
-                        row.block_number,
-                    )
-                    self.save(
-                        row,
-                        state="PENDING",
-                        block_number=None,
-                        block_hash=None,
-                        reorgs=row.reorgs + 1,
-                        note="receipt disappeared (reorg): re-sending the same transaction",
-                    )
+            if inclusion is not None:
+                self.included(group, inclusion)
+                continue
+            reorged = [row for row in group if row.state == "INCLUDED"]
+            for row in reorged:
+                log.warning(
+                    "%s %s: the receipt of %s disappeared (block %s reorganised away); "
+                    "the same signed transaction will be sent again",
+                    row.dataset,
+                    row.day,
+                    row.tx_hash,
+                    row.block_number,
+                )
+                row.reorgs += 1
+            self.save_all(
+                reorged,
+                state="PENDING",
+                block_number=None,
+                block_hash=None,
+                note="receipt disappeared (reorg): re-sending the same transaction",
+            )
 
     def resume(self) -> None:
         """Transactions left SUBMITTED by an earlier run: broadcast the same bytes again (a
@@ -571,26 +596,30 @@ class _Driver:
             if self.nonce_free(group[0]):
                 self.broadcast(group)
             else:
-                for row in group:
-                    self.save(row, state="PENDING", raw_tx=None, note="nonce used elsewhere")
+                self.save_all(group, state="PENDING", raw_tx=None, note="nonce used elsewhere")
 
-    def included(self, row: AnchorJournalRow, inclusion: Inclusion) -> None:
+    def included(self, rows: list[AnchorJournalRow], inclusion: Inclusion) -> None:
+        """The rows of one transaction were mined in ``inclusion`` (one journal transaction)."""
         if not inclusion.succeeded:
-            self.save(row, state="PENDING", raw_tx=None, nonce=None, note="transaction reverted")
-            raise AnchorFailed(
-                f"{row.dataset} {row.day}: transaction 0x{inclusion.tx_hash.hex()} reverted in "
-                f"block {inclusion.block_number}"
+            self.save_all(
+                rows, state="PENDING", raw_tx=None, nonce=None, note="transaction reverted"
             )
-        self.save(
-            row,
-            state="INCLUDED",
-            tx_hash="0x" + inclusion.tx_hash.hex(),
-            block_number=inclusion.block_number,
-            block_hash="0x" + inclusion.block_hash.hex(),
-            gas_used=inclusion.gas_used,
-            fee_wei=inclusion.fee_wei,
-            note=None,
-        )
+            first = rows[0]
+            raise AnchorFailed(
+                f"{first.dataset} {first.day}: transaction 0x{inclusion.tx_hash.hex()} reverted "
+                f"in block {inclusion.block_number}"
+            )
+        changes = {
+            "state": "INCLUDED",
+            "tx_hash": "0x" + inclusion.tx_hash.hex(),
+            "block_number": inclusion.block_number,
+            "block_hash": "0x" + inclusion.block_hash.hex(),
+            "gas_used": inclusion.gas_used,
+            "fee_wei": inclusion.fee_wei,
+            "note": None,
+        }
+        if any(getattr(row, name) != value for row in rows for name, value in changes.items()):
+            self.save_all(rows, **changes)  # (followed again while waiting: nothing new)
 
     # -- sending ------------------------------------------------------------------------
 
@@ -598,11 +627,17 @@ class _Driver:
         """Read the registry for every PENDING row; adopt, refuse, re-send or sign."""
         to_sign: list[AnchorJournalRow] = []
         to_resend: dict[str, list[AnchorJournalRow]] = {}
-        for row in self.rows:
-            if row.state != "PENDING":
-                continue
-            entries = self.client.latest_entry(self.dataset, row.day, "latest")
-            latest = entries.latest
+        pending = [row for row in self.rows if row.state == "PENDING"]
+        if not pending:
+            return
+        # A day after the dataset's latest day has no entry: no read per day (a backfill).
+        latest_day = self.client.dataset_info(self.dataset, "latest").latest_day
+        for row in pending:
+            latest = (
+                self.client.latest_entry(self.dataset, row.day, "latest").latest
+                if day_number(row.day) <= latest_day
+                else None
+            )
             if latest is not None and latest.digest.hex() == row.digest:
                 self.adopt(row, latest.block_number)
             elif latest is not None and not row.correction:
@@ -632,7 +667,7 @@ class _Driver:
             tx = self.client.find_publication_tx(self.dataset, row.day, block_number)
             inclusion = self.client.inclusion(tx) if tx is not None else None
         if inclusion is not None:
-            self.included(row, inclusion)
+            self.included([row], inclusion)
         else:
             self.save(row, state="INCLUDED", block_number=block_number, block_hash=None)
 
@@ -655,17 +690,18 @@ class _Driver:
     def record_signed(
         self, rows: list[AnchorJournalRow], signed: SignedTx, replaced: list[str] | None
     ) -> None:
-        for row in rows:
-            self.save(
-                row,
-                state="SUBMITTED",
-                nonce=signed.nonce,
-                tx_hash="0x" + signed.tx_hash.hex(),
-                raw_tx=signed.raw.hex(),
-                fee_params=json.dumps(signed.fees.to_json(), sort_keys=True),
-                replaced=json.dumps(replaced) if replaced else row.replaced,
-                batch_size=len(rows),
-            )
+        if replaced:
+            for row in rows:
+                row.replaced = json.dumps(replaced)
+        self.save_all(
+            rows,
+            state="SUBMITTED",
+            nonce=signed.nonce,
+            tx_hash="0x" + signed.tx_hash.hex(),
+            raw_tx=signed.raw.hex(),
+            fee_params=json.dumps(signed.fees.to_json(), sort_keys=True),
+            batch_size=len(rows),
+        )
 
     def broadcast(self, rows: list[AnchorJournalRow]) -> None:
         """Send the rows' signed bytes (the same for every row of a transaction)."""
@@ -674,7 +710,8 @@ class _Driver:
         self.client.send_raw(bytes.fromhex(first.raw_tx))
         self.submitted_at[first.tx_hash] = time.monotonic()
         for row in rows:
-            self.save(row, state="SUBMITTED", sends=row.sends + 1)
+            row.sends += 1
+        self.save_all(rows, state="SUBMITTED")
         log.info(
             "%s: sent %s (nonce %s, %d day(s))", self.dataset, first.tx_hash, first.nonce, len(rows)
         )
@@ -739,17 +776,25 @@ class _Driver:
             if not included:
                 return
             final_block = self.client.final_block_number()
-            for row in included:
-                assert row.block_number is not None
-                if row.block_number > final_block:
-                    continue
-                current = self.client.block_hash(row.block_number)
-                if row.block_hash is not None and (
-                    current is None or "0x" + current.hex() != row.block_hash
-                ):
-                    self.follow()  # the block changed: re-read the receipt
-                    continue
-                self.finalise(row, final_block)
+            final: list[AnchorJournalRow] = []
+            hashes: dict[int, bytes | None] = {}  # the days of a transaction share its block
+            try:
+                for row in included:
+                    assert row.block_number is not None
+                    if row.block_number > final_block:
+                        continue
+                    if row.block_number not in hashes:
+                        hashes[row.block_number] = self.client.block_hash(row.block_number)
+                    current = hashes[row.block_number]
+                    if row.block_hash is not None and (
+                        current is None or "0x" + current.hex() != row.block_hash
+                    ):
+                        self.follow()  # the block changed: re-read the receipt
+                        continue
+                    if self.finalise(row, final_block):
+                        final.append(row)
+            finally:
+                self.store.save_anchor_rows(final)  # one journal transaction per pass
             if any(row.state == "PENDING" for row in self.rows):
                 return
             if time.monotonic() >= deadline:
@@ -757,20 +802,23 @@ class _Driver:
             if any(row.state == "INCLUDED" for row in self.rows):
                 time.sleep(self.client.poll_interval)
 
-    def finalise(self, row: AnchorJournalRow, final_block: int) -> None:
+    def finalise(self, row: AnchorJournalRow, final_block: int) -> bool:
+        """Make the row FINAL from the registry's entry at ``final_block``, in memory: the
+        caller saves a pass's final rows together (a kill before leaves them INCLUDED, and
+        the next run finalises them again). False when the entry is not the row's digest."""
         entries = self.client.latest_entry(self.dataset, row.day, final_block)
         latest = entries.latest
         if latest is None or latest.digest.hex() != row.digest:
             self.follow()
-            return
-        self.save(
-            row,
-            state="FINAL",
-            seq=latest.seq,
-            kind=latest.kind,
-            entries=entries.count,
-            note=None,
+            return False
+        row.state, row.seq, row.kind, row.entries, row.note = (
+            "FINAL",
+            latest.seq,
+            latest.kind,
+            entries.count,
+            None,
         )
+        row.chain_id, row.contract = self.client.chain_id, self.client.address
         log.info(
             "%s %s: FINAL (seq %d, kind %d, block %s)",
             row.dataset,
@@ -779,6 +827,7 @@ class _Driver:
             latest.kind,
             row.block_number,
         )
+        return True
 
 
 def _record(

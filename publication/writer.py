@@ -10,7 +10,9 @@ records it as such); its manifest links to the latest day published before it.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -241,11 +243,22 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
     """
     base = root / dataset
     days: list[dict[str, Any]] = []
-    for manifest_path in sorted(base.glob(f"*/*/*/{dataset}-*-{layout.MANIFEST}")):
-        folder = manifest_path.parent
-        day = "-".join(folder.relative_to(base).parts)
+    for parts, name in _manifest_names(os.fspath(base), f"{dataset}-*-{layout.MANIFEST}"):
+        day = "-".join(parts)
+        folder_name = os.path.join(os.fspath(base), *parts)  # strings: this runs per day, often
+        anchor_name = f"{dataset}-{day}-{layout.ANCHOR}"
+        files = (
+            _identity(os.path.join(folder_name, name)),
+            _identity(os.path.join(folder_name, anchor_name)),
+        )
+        known = _INDEX_ENTRIES.get((root, folder_name, name))
+        if known is not None and known[0] == files:
+            days.append(dict(known[1]))
+            continue
+        folder = Path(folder_name)
+        manifest_path = folder / name
         manifest = load_manifest(manifest_path)
-        status = anchor_status(folder, f"{dataset}-{day}-{layout.ANCHOR}")
+        status = anchor_status(folder, anchor_name)
         if (
             manifest.data["date"] != day
             or manifest_path.name != f"{dataset}-{day}-{layout.MANIFEST}"
@@ -254,20 +267,67 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
                 f"{manifest_path}: the manifest is for {manifest.data['date']} but sits in the "
                 f"folder of {day}; restore the folder from the published copy"
             )
-        days.append(
-            {
-                "date": day,
-                "folder": folder.relative_to(root).as_posix(),
-                "manifest": manifest_path.name,
-                "manifestSha256": manifest.sha256,
-                "treeSize": manifest.merkle["treeSize"],
-                "merkleRoot": manifest.merkle["root"],
-                "anchored": status == ANCHORED,
-                "anchorStatus": status,
-                **({"synthetic": True} if manifest.synthetic else {}),
-            }
-        )
+        entry = {
+            "date": day,
+            "folder": folder.relative_to(root).as_posix(),
+            "manifest": manifest_path.name,
+            "manifestSha256": manifest.sha256,
+            "treeSize": manifest.merkle["treeSize"],
+            "merkleRoot": manifest.merkle["root"],
+            "anchored": status == ANCHORED,
+            "anchorStatus": status,
+            **({"synthetic": True} if manifest.synthetic else {}),
+        }
+        _INDEX_ENTRIES[(root, folder_name, name)] = (files, entry)
+        days.append(dict(entry))
     return days
+
+
+def _manifest_names(base: str, pattern: str) -> list[tuple[tuple[str, str, str], str]]:
+    """((year, month, day) folder names, file name) of the files matching ``pattern`` three
+    folders below ``base``, sorted. Names starting with a dot are skipped: the staging and
+    retired folders that a killed write leaves behind hold a manifest of another folder."""
+    matches = re.compile(fnmatch.translate(pattern)).match
+    found = []
+    for year, year_path in _visible(base, folders=True):
+        for month, month_path in _visible(year_path, folders=True):
+            for day, day_path in _visible(month_path, folders=True):
+                found += [
+                    ((year, month, day), name)
+                    for name, _ in _visible(day_path, folders=False)
+                    if matches(name)
+                ]
+    return sorted(found)
+
+
+def _visible(folder: str, *, folders: bool) -> list[tuple[str, str]]:
+    """(name, path) of the entries of ``folder`` not starting with a dot: its folders, or
+    its other entries."""
+    try:
+        with os.scandir(folder) as entries:
+            return [
+                (entry.name, entry.path)
+                for entry in entries
+                if not entry.name.startswith(".") and entry.is_dir() == folders
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+# A day's index entry, kept while its manifest and anchor record stay the same files: a run
+# publishing many days (a backfill) re-indexes after each one, and parsing every earlier
+# manifest again each time grew with the number of days. Files are only ever replaced by a
+# rename (a new inode and times), so their identity says whether the entry is still right.
+_INDEX_ENTRIES: dict[tuple[Path, str, str], tuple[tuple[Any, Any], dict[str, Any]]] = {}
+
+
+def _identity(path: str) -> tuple[int, int, int, int] | None:
+    """Inode, size, modification and change times of a file (None if it does not exist)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 ANCHORED = "anclado"

@@ -1,12 +1,21 @@
-"""The day writer: packages assembled from canonical lines equal the canonical whole."""
+"""The day writer: packages assembled from canonical lines equal the canonical whole; the
+index of published days."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import site_days
 
+from integrity import layout
 from integrity.canonical import canonical_bytes
-from publication.writer import canonical_with_array
+from integrity.keys import anchor_key
+from integrity.manifest import load_manifest
+from publication.writer import canonical_with_array, read_index, record_anchor, write_day
 
 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyzAZ_", min_size=1, max_size=12)
 values = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=10)
@@ -22,4 +31,35 @@ def test_package_from_lines_equals_canonical_package(meta: dict, releases: list)
     lines = [canonical_bytes(r) for r in releases]
     assert canonical_with_array(meta, "releases", lines) == canonical_bytes(
         {**meta, "releases": releases}
+    )
+
+
+def test_index_skips_the_folders_a_killed_write_leaves(tmp_path: Path) -> None:
+    """A staging folder (or a retired one) left by a kill holds a day's manifest: not a day."""
+    day = dt.date(2025, 3, 3)
+    site_days.publish(tmp_path, [day])
+    folder = layout.DayLayout(tmp_path, site_days.DATASET, day).folder
+    shutil.copytree(folder, folder.parent / f".{day}-x1y2z3")
+    shutil.copytree(folder, folder.with_name(f".{folder.name}-replaced"))
+    indexed = read_index(tmp_path, site_days.DATASET)
+    assert [entry["date"] for entry in indexed] == [day.isoformat()]
+
+
+def test_index_entry_follows_its_day_files(tmp_path: Path) -> None:
+    """An entry read before is refreshed once the day's receipt or manifest is replaced."""
+    first, second = dt.date(2025, 3, 3), dt.date(2025, 3, 4)
+    site_days.publish(tmp_path, [first, second])
+    before = read_index(tmp_path, site_days.DATASET)
+    assert [entry["anchorStatus"] for entry in before] == ["pendiente", "pendiente"]
+    record_anchor(tmp_path, site_days.DATASET, second, {"status": "anclado"})
+    after = read_index(tmp_path, site_days.DATASET)
+    assert [entry["anchorStatus"] for entry in after] == ["pendiente", "anclado"]
+    shutil.rmtree(layout.DayLayout(tmp_path, site_days.DATASET, first).folder)
+    corrected = site_days.content(first, salt="corrected")
+    write_day(tmp_path, corrected, anchor_key_hex=anchor_key(site_days.DATASET, first).hex())
+    again = read_index(tmp_path, site_days.DATASET)
+    assert again[0]["manifestSha256"] != before[0]["manifestSha256"]
+    assert (
+        again[0]["manifestSha256"]
+        == load_manifest(layout.DayLayout(tmp_path, site_days.DATASET, first).manifest).sha256
     )
