@@ -103,7 +103,7 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     """A synthetic month (every status), with lines, deliveries, quotations and first stages,
     and a later snapshot in which some accepted orders were paid, resolved or voided."""
     folder = tmp_path_factory.mktemp("month")
-    monthly = generate_month(2025, 10, folder, orders=600)
+    monthly = generate_month(2025, 10, folder, orders=250)
     orders = read_monthly_file(monthly).orders
     detail = read_detailed_export(generate_detailed_export(2025, 10, folder, orders=orders))
     quotes = quotations_for_orders(
