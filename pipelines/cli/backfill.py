@@ -41,7 +41,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.layout import DayLayout
     from integrity.manifest import load_manifest
     from pipelines.cli.progress import DayProgress
-    from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+    from pipelines.services import ChainService, DatasetsService, SourceService
     from publication.anchoring import anchor_with
     from publication.batch import finished_days, publish_days
     from publication.site import refresh_site
@@ -53,9 +53,9 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     start, end, months = run.plan(args, settings)
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     lang = settings.lang
-    source = SourceResource.from_settings(settings)
-    datasets = DatasetsResource.from_settings(settings)
-    chain = ChainResource.from_settings(settings, for_dagster=False)
+    source = SourceService.from_settings(settings)
+    datasets = DatasetsService.from_settings(settings)
+    chain = ChainService.from_settings(settings)
     job = datasets.day_job()
     root, dataset = job.root, job.dataset
     began = time.monotonic()
