@@ -10,12 +10,16 @@ Anything else fails validation even with a correct check digit.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from messages import text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 VALID_PREFIXES = ("10", "15", "17", "20")
@@ -63,7 +67,7 @@ def make_rucs(prefixes: np.ndarray, bodies: np.ndarray) -> np.ndarray:
 
 def valid_ruc_mask(values: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
     """Vectorised ``is_valid_ruc`` over an Arrow or pandas string column (null -> False)."""
-    if isinstance(values, pd.Series):
+    if not isinstance(values, pa.Array | pa.ChunkedArray):  # a pandas Series
         values = pa.array(values, type=pa.string(), from_pandas=True)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()

@@ -28,7 +28,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from messages import source as source_messages
@@ -132,6 +131,8 @@ def details_for_day(
         ]
     if quotation_path := companions.get(QUOTATION_PREFIX):
         cache, rejected, info = _quotation_cache(quotation_path, cache_dir, lang)
+        import pyarrow.dataset as ds  # pulls in pandas: only for a month with quotations
+
         table = ds.dataset(cache, format="parquet").to_table(
             filter=ds.field("order_number").isin(order_numbers.cast(pa.string()))
         )

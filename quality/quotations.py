@@ -23,10 +23,9 @@ the rules and GX on that sample. The rules always run on the full table.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -44,6 +43,9 @@ from quality.rules import (
     ruc_check_digit_ok,
     rules_for_columns,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 QUOTATION_REQUIRED_COLUMNS: tuple[str, ...] = tuple(QUOTATION_SCHEMA.names)
 GX_ASSET = "quotations"
@@ -289,6 +291,8 @@ def gx_sample_mask(
     rows = quotations.num_rows
     if rows <= max_rows or "order_number" not in quotations.column_names:
         return np.ones(rows, dtype=bool)
+    import pandas as pd
+
     order = pd.Series(column_array(quotations, "order_number").to_pandas(), dtype=object)
     codes, uniques = pd.factorize(order, use_na_sentinel=True)
     known = codes >= 0

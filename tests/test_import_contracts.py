@@ -16,6 +16,7 @@ CONTRACTS = [
     "messages-standalone",
     "no-cycles",
     "integrity-light",
+    "services-dagster-free",
 ]
 
 

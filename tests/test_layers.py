@@ -1,11 +1,15 @@
-"""Import hygiene: integrity loads no heavy framework at import time, messages only the stdlib."""
+"""Import hygiene: integrity loads no heavy framework at import time, messages only the stdlib,
+the `publicar` commands outside Dagster never load it."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("dagster", "great_expectations", "pandas", "web3")
@@ -81,3 +85,62 @@ def test_the_dev_mnemonic_is_the_same_on_both_sides_of_the_layers() -> None:
     from settings.model import DEV_MNEMONIC as settings_side
 
     assert chain_side == settings_side == " ".join(["test"] * 11 + ["junk"])
+
+
+def test_the_publicar_commands_and_services_import_no_framework() -> None:
+    # Each `publicar` process pays its imports before any work (an operator's daily run, and
+    # the many processes the tests start): Dagster only for `run`/`bulk`, pandas only on use.
+    code = (
+        "import pipelines.cli, pipelines.services, publication.batch\n"
+        "from pipelines.cli import COMMANDS\n"
+        "assert len(COMMANDS) >= 9"
+    )
+    loaded = loaded_after(code)
+    assert {"pipelines", "publication", "pyarrow"} <= set(loaded)
+    assert [name for name in FORBIDDEN if name in loaded] == []
+
+
+@pytest.mark.chain
+def test_a_backfill_without_bulk_never_loads_dagster(tmp_path: Path) -> None:
+    """The real command path, in a fresh interpreter: a synthetic `publicar backfill --no-bulk`
+    with the GX cross-check off publishes and anchors its day without loading Dagster or GX.
+    (pandas is not checked here: pyarrow itself imports it on its first table.)"""
+    root = tmp_path / "datasets"
+    argv = [
+        "backfill",
+        "--source",
+        "synthetic",
+        "--orders-per-month",
+        "20",
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-09-01",
+        "--datasets",
+        str(root),
+        "--devchain",
+        str(tmp_path / ".devchain"),
+        "--no-bulk",
+    ]
+    script = (
+        "import json, sys\n"
+        "from pipelines.cli import main\n"
+        f"code = main({argv!r})\n"
+        "heavy = ('dagster', 'great_expectations')\n"
+        "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] in heavy)]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERUCOMPRAS_")}
+    env["PERUCOMPRAS_GX_CROSS_CHECK"] = "false"
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    code, offending = json.loads(completed.stdout.splitlines()[-1])
+    assert code == 0, completed.stderr[-3000:]
+    assert (root / "index.json").is_file()
+    assert offending == []

@@ -63,7 +63,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen action; see the module docstring for the exit codes."""
     from integrity.chain import AnchorConflict, ChainError
-    from pipelines.resources import ChainResource
+    from pipelines.services import ChainService
     from publication.anchoring import anchor_if_pending, anchor_pending_with, anchor_with
     from publication.bulk import bulk_anchor_target
     from publication.writer import PublicationError
@@ -71,7 +71,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     root, dataset = settings.local_root, settings.dataset
     if args.status:
         return _print_status(settings)
-    chain = ChainResource.from_settings(settings, for_dagster=False)
+    chain = ChainService.from_settings(settings)
     sessions = lambda: chain.session(dataset)  # noqa: E731
     try:
         if args.correct is not None:

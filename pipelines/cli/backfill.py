@@ -41,7 +41,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.layout import DayLayout
     from integrity.manifest import load_manifest
     from pipelines.cli.progress import DayProgress
-    from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+    from pipelines.services import ChainService, DatasetsService, SourceService
     from publication.anchoring import anchor_with
     from publication.batch import finished_days, publish_days
     from publication.site import refresh_site
@@ -53,9 +53,9 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     start, end, months = run.plan(args, settings)
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     lang = settings.lang
-    source = SourceResource.from_settings(settings)
-    datasets = DatasetsResource.from_settings(settings)
-    chain = ChainResource.from_settings(settings, for_dagster=False)
+    source = SourceService.from_settings(settings)
+    datasets = DatasetsService.from_settings(settings)
+    chain = ChainService.from_settings(settings)
     job = datasets.day_job()
     root, dataset = job.root, job.dataset
     began = time.monotonic()
@@ -168,20 +168,30 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _open_session(stack: contextlib.ExitStack, chain: Any, dataset: str) -> Any:
-    """One chain session for the whole backfill (the embedded chain starts once); if the
-    chain cannot be reached, a factory that says so (the days are marked pending)."""
+    """A factory of one chain session for the whole backfill; if the chain cannot be reached,
+    it says so every time (the days are marked pending). An ``rpc`` session opens now, so a
+    configuration error stops the backfill before any day; the embedded chain starts on first
+    use, once, and not at all when no day needs anchoring (a resumed run whose days are done)."""
     from integrity.chain import ChainUnavailable
 
-    try:
-        session = stack.enter_context(chain.session(dataset))
-    except ChainUnavailable as error:
-        reason = error
+    opened: list[Any] = []
+    failed: list[ChainUnavailable] = []
 
-        def unavailable() -> Any:
-            raise reason
+    def sessions() -> Any:
+        if failed:
+            raise failed[0]
+        if not opened:
+            try:
+                opened.append(stack.enter_context(chain.session(dataset)))
+            except ChainUnavailable as error:
+                failed.append(error)
+                raise
+        return contextlib.nullcontext(opened[0])
 
-        return unavailable
-    return lambda: contextlib.nullcontext(session)
+    if not chain.is_dev_chain:
+        with contextlib.suppress(ChainUnavailable):
+            sessions()
+    return sessions
 
 
 def _line(day_run: Any) -> str:

@@ -65,9 +65,9 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     """Deploy (rpc) or start the dev chain, write the pin, print it."""
     from integrity.chain import ChainError, default_finality
     from integrity.verify.trust import Finality, PinError, load_pin, pin_bytes, write_pin
-    from pipelines.resources import ChainResource
+    from pipelines.services import ChainService
 
-    chain = ChainResource.from_settings(settings, for_dagster=False)
+    chain = ChainService.from_settings(settings)
     if settings.chain.mode == "devchain":
         if args.official:
             print("publicar: an official pin cannot name the embedded dev chain", file=sys.stderr)

@@ -21,7 +21,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from messages import text
-from perucompras.reader import month_of_file, read_source_dir
 from settings import Settings, env_name
 
 HELP = "Extract, check, map, publish and anchor a range of days (default: the last 7 days)."
@@ -114,6 +113,8 @@ def monthly_files(settings: Settings) -> dict[tuple[int, int], list[Path]] | Non
     sources, whose files appear as the run needs them)."""
     if settings.source.kind != "directory":
         return None
+    from perucompras.reader import month_of_file, read_source_dir
+
     months: dict[tuple[int, int], list[Path]] = {}
     for path in read_source_dir(settings.source_dir):
         months.setdefault(month_of_file(path), []).append(path)
