@@ -53,8 +53,12 @@ def clean_env(**settings: str) -> dict[str, str]:
 
 def backfill_command(root: Path, start: dt.date, end: dt.date, orders_per_month: int) -> list[str]:
     """`publicar backfill` of a synthetic range into ``root`` (no bulk files)."""
+    return [str(PUBLICAR), *backfill_args(root, start, end, orders_per_month)]
+
+
+def backfill_args(root: Path, start: dt.date, end: dt.date, orders_per_month: int) -> list[str]:
+    """The arguments of ``backfill_command`` after the program (for ``pipelines.cli.main``)."""
     return [
-        str(PUBLICAR),
         "backfill",
         "--source",
         "synthetic",
