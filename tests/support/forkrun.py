@@ -37,7 +37,7 @@ from typing import Any
 # in every environment: the server then fails to start, with the ImportError in its message).
 PUBLICAR_MODULES = (
     "pipelines.cli",
-    "pipelines.resources",
+    "pipelines.services",
     "pipelines.cli.progress",
     "publication.batch",
     "publication.anchoring",
