@@ -496,6 +496,26 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "(gx_cross_check = false, PERUCOMPRAS_GX_CROSS_CHECK); the rules alone decided"
         ),
     },
+    "step.not_evaluated_nothing": {
+        "es": "no evaluado: nada que verificar este día (sin archivo o sin filas para sus columnas)",
+        "en": "not evaluated: nothing to check this day (no file, or no rows for its columns)",
+    },
+    "step.warnings_check": {
+        "es": "Reglas que avisan sin bloquear el día, una entrada de metadatos por regla: {names}",
+        "en": "Rules that warn without blocking the day, one metadata entry per rule: {names}",
+    },
+    "step.warnings_none": {
+        "es": "sin avisos: {evaluated} regla(s) evaluada(s), {skipped} no evaluada(s)",
+        "en": "no warnings: {evaluated} rule(s) evaluated, {skipped} not evaluated",
+    },
+    "step.warnings_found": {
+        "es": "{count} regla(s) de aviso encontraron algo: {found}",
+        "en": "{count} warning rule(s) found something: {found}",
+    },
+    "step.warnings_more": {
+        "es": "y {count} más",
+        "en": "and {count} more",
+    },
     "step.files_read": {
         "es": "{count} archivo(s) leído(s): {names}",
         "en": "{count} file(s) read: {names}",

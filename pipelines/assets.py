@@ -8,12 +8,10 @@ publish or anchor a day that failed a blocking check.
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     Failure,
     MetadataValue,
@@ -23,6 +21,7 @@ from dagster import (
 
 from integrity.layout import DayLayout
 from integrity.manifest import load_manifest
+from pipelines.checks import asset_checks
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
@@ -30,107 +29,71 @@ from publication.anchoring import anchor_with
 from publication.batch import DayJob
 from publication.site import refresh_site
 from publication.writer import read_anchor_record
-from quality.rules import CheckResult
 
-EXTRACT_CHECKS = [
-    AssetCheckSpec(
-        "source_files_readable",
-        asset="source_orders",
-        blocking=True,
-        description="Every monthly file of the day's month can be read as a whole.",
-    ),
-    AssetCheckSpec(
-        "source_files_expected_format",
-        asset="source_orders",
-        blocking=True,
-        description="Fewer than half the rows of each monthly file fail the row rules "
-        "(otherwise the file is probably not in the expected format).",
-    ),
-]
-QUALITY_CHECKS = [
-    AssetCheckSpec(
-        "rows_reconcile",
-        asset="quality_checked_orders",
-        blocking=True,
-        description="Source rows = rows passed + rows quarantined.",
-    ),
-    *[
-        AssetCheckSpec(name, asset="quality_checked_orders", blocking=blocking, description=text)
-        for name, blocking, text in steps.table_check_specs()
+EXTRACT_CHECKS = asset_checks(
+    "source_orders",
+    [
+        (
+            "source_files_readable",
+            True,
+            "Every monthly file of the day's month can be read as a whole.",
+        ),
+        (
+            "source_files_expected_format",
+            True,
+            "Fewer than half the rows of each monthly file fail the row rules "
+            "(otherwise the file is probably not in the expected format).",
+        ),
     ],
-]
-RELEASE_CHECKS = [
-    AssetCheckSpec(
-        "releases_schema_valid",
-        asset="ocds_releases",
-        blocking=True,
-        description="Every release validates against the patched OCDS 1.1.5 schema.",
-    ),
-    *[
-        AssetCheckSpec(name, asset="ocds_releases", blocking=blocking, description=text)
-        for name, blocking, text in (*steps.release_check_specs(), *steps.detail_check_specs())
+    "source_warnings",
+)
+QUALITY_CHECKS = asset_checks(
+    "quality_checked_orders",
+    [
+        ("rows_reconcile", True, "Source rows = rows passed + rows quarantined."),
+        *steps.table_check_specs(),
     ],
-]
-PUBLISH_CHECKS = [
-    AssetCheckSpec(
-        "files_match_manifest",
-        asset="published_day",
-        blocking=True,
-        description="Every published file matches the manifest's SHA-256, size and Merkle root.",
-    ),
-    AssetCheckSpec(
-        "anchored_day_unchanged",
-        asset="published_day",
-        blocking=False,
-        description="An already anchored day still matches the current sources.",
-    ),
-]
+    "quality_warnings",
+)
+RELEASE_CHECKS = asset_checks(
+    "ocds_releases",
+    [
+        (
+            "releases_schema_valid",
+            True,
+            "Every release validates against the patched OCDS 1.1.5 schema.",
+        ),
+        *steps.release_check_specs(),
+        *steps.detail_check_specs(),
+    ],
+    "release_warnings",
+)
+PUBLISH_CHECKS = asset_checks(
+    "published_day",
+    [
+        (
+            "files_match_manifest",
+            True,
+            "Every published file matches the manifest's SHA-256, size and Merkle root.",
+        ),
+        (
+            "anchored_day_unchanged",
+            False,
+            "An already anchored day still matches the current sources.",
+        ),
+    ],
+    "publish_warnings",
+)
+DAY_CHECKS = (EXTRACT_CHECKS, QUALITY_CHECKS, RELEASE_CHECKS, PUBLISH_CHECKS)
 
 
 def _day(context: AssetExecutionContext) -> dt.date:
     return dt.date.fromisoformat(context.partition_key)
 
 
-def _checks(
-    outcomes: list[CheckResult],
-    specs: list[AssetCheckSpec],
-    asset_key: str,
-    not_evaluated: Mapping[str, str] | None = None,
-) -> Iterator[AssetCheckResult]:
-    """A result for every declared check; one the step did not evaluate (no file, no rows
-    for its columns, or left out by a setting: ``not_evaluated``, name -> reason) passes with
-    a note saying so."""
-    produced = set()
-    for outcome in outcomes:
-        produced.add(outcome.name)
-        yield _check(outcome, asset_key)
-    reasons = not_evaluated or {}
-    for spec in specs:
-        if spec.name not in produced:
-            yield AssetCheckResult(
-                check_name=spec.name,
-                asset_key=asset_key,
-                passed=True,
-                severity=AssetCheckSeverity.WARN,
-                description=reasons.get(spec.name, "not evaluated for this day (nothing to check)"),
-            )
-
-
-def _check(result: CheckResult, asset_key: str) -> AssetCheckResult:
-    blocking = result.severity == "block"
-    return AssetCheckResult(
-        check_name=result.name,
-        asset_key=asset_key,
-        passed=result.passed,
-        severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
-        description=result.message,
-        metadata={key: MetadataValue.text(str(value)) for key, value in result.details.items()},
-    )
-
-
 @asset(
     partitions_def=daily_partitions,
-    check_specs=EXTRACT_CHECKS,
+    check_specs=EXTRACT_CHECKS.specs,
     group_name="extract",
     kinds={"csv"},
 )
@@ -142,12 +105,12 @@ def source_orders(
     files = source.available_files(day)
     extracted = datasets.day_job().extract(files, day, synthetic=source.synthetic)
     yield Output(extracted, metadata=extracted.metadata())
-    yield from _checks(extracted.checks, EXTRACT_CHECKS, "source_orders")
+    yield from EXTRACT_CHECKS.results(extracted.checks, extracted.lang)
 
 
 @asset(
     partitions_def=daily_partitions,
-    check_specs=QUALITY_CHECKS,
+    check_specs=QUALITY_CHECKS.specs,
     group_name="validate",
     kinds={"pandas"},
 )
@@ -159,12 +122,12 @@ def quality_checked_orders(
     checked = DayJob.check(source_orders)
     yield Output(checked, metadata=checked.metadata())
     skipped = steps.not_evaluated_reasons(checked.not_evaluated, checked.lang)
-    yield from _checks(checked.checks, QUALITY_CHECKS, "quality_checked_orders", skipped)
+    yield from QUALITY_CHECKS.results(checked.checks, checked.lang, skipped)
 
 
 @asset(
     partitions_def=daily_partitions,
-    check_specs=RELEASE_CHECKS,
+    check_specs=RELEASE_CHECKS.specs,
     group_name="map",
     kinds={"json"},
 )
@@ -177,13 +140,14 @@ def ocds_releases(
     """OCDS 1.1.5 releases of the day with items, deliveries and bids, schema-validated."""
     mapped = datasets.day_job().map(quality_checked_orders, source.companion_files(_day(context)))
     yield Output(mapped, metadata=mapped.metadata())
-    skipped = steps.not_evaluated_reasons(mapped.not_evaluated, quality_checked_orders.lang)
-    yield from _checks(mapped.checks, RELEASE_CHECKS, "ocds_releases", skipped)
+    lang = quality_checked_orders.lang
+    skipped = steps.not_evaluated_reasons(mapped.not_evaluated, lang)
+    yield from RELEASE_CHECKS.results(mapped.checks, lang, skipped)
 
 
 @asset(
     partitions_def=daily_partitions,
-    check_specs=PUBLISH_CHECKS,
+    check_specs=PUBLISH_CHECKS.specs,
     group_name="publish",
     kinds={"parquet", "json"},
 )
@@ -199,7 +163,7 @@ def published_day(
     if stored is not None:
         metadata["storage"] = {"folders": stored.folders, "files": len(stored.files)}
     yield Output(published, metadata=metadata)
-    yield from _checks(published.checks, PUBLISH_CHECKS, "published_day")
+    yield from PUBLISH_CHECKS.results(published.checks, datasets.language)
 
 
 @asset(partitions_def=daily_partitions, group_name="anchor", kinds={"ethereum"})

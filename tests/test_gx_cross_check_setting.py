@@ -116,6 +116,10 @@ def test_one_day_with_and_without_the_cross_check(tmp_path: Path) -> None:
     assert all("Great Expectations" in item["reason"] for item in off["not_evaluated"])
     assert off["checks"]["total"] == on["checks"]["total"] - len(GX_CHECKS)
 
+    # The cross-checks block: each stays a Dagster check of its own, never in a warnings bundle.
+    bundles = [e for e in off_checks if e.check_name.endswith("_warnings")]
+    assert {e.check_name for e in bundles} == {"quality_warnings", "release_warnings"}
+    assert not any(GX_CHECKS & set(e.metadata) for e in bundles)
     by_name = {(e.check_name, e.passed): e for e in off_checks}
     for name in GX_CHECKS:
         evaluation = by_name[(name, True)]  # Dagster's declared check: "not evaluated"

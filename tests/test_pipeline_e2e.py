@@ -38,6 +38,9 @@ def test_definitions_load_with_assets_checks_job_schedule_and_sensor(
     }
     check_names = {key.name for key in graph.asset_check_keys}
     assert {"source_files_readable", "rows_reconcile", "releases_schema_valid"} <= check_names
+    # Warning rules are metadata entries of one check per asset, not checks of their own.
+    assert {"quality_warnings", "release_warnings", "anchored_day_unchanged"} <= check_names
+    assert not {"igv_cents_rate", "ocds_open_codelists"} & check_names
     assert loaded.resolve_job_def("publicar_dia").partitions_def is not None
     assert loaded.resolve_schedule_def("publicar_dia_schedule") is not None
     assert loaded.resolve_sensor_def("new_source_files") is not None
