@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from support.backfill_helpers import (
+    backfill_in_process,
     day_files,
     indexed_days,
     read_anchor,
     registry_counts,
-    run_backfill,
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "manifests.json"
@@ -27,12 +27,12 @@ def test_backfill_writes_the_golden_days_and_anchors_them_in_one_batch(tmp_path:
     days = sorted(dt.date.fromisoformat(day) for day in expected)
     assert len(days) == 3
     root = tmp_path / "datasets"
-    done = run_backfill(tmp_path, root, days[0], days[-1], 900)
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
+    code, out, err = backfill_in_process(tmp_path, root, days[0], days[-1], 900)
+    assert code == 0, err
+    assert "Traceback" not in err
     for n, day in enumerate(days, 1):
         assert day_files(root, day) == expected[day.isoformat()], f"{day} differs"
-        line = next(x for x in done.stdout.splitlines() if x.startswith(day.isoformat()))
+        line = next(x for x in out.splitlines() if x.startswith(day.isoformat()))
         assert f"[{n}/3," in line
     assert [d["date"] for d in indexed_days(root)] == [d.isoformat() for d in days]
     receipts = [read_anchor(root, day) for day in days]

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from integrity.devchain import DevChain
 from integrity.layout import DayLayout
 from integrity.manifest import load_manifest
@@ -76,6 +78,33 @@ def backfill_args(root: Path, start: dt.date, end: dt.date, orders_per_month: in
         str(devchain_dir(root)),
         "--no-bulk",
     ]
+
+
+def backfill_in_process(
+    workdir: Path,
+    root: Path,
+    start: dt.date,
+    end: dt.date,
+    orders_per_month: int,
+    **settings: str,
+) -> tuple[int, str, str]:
+    """``run_backfill`` through ``pipelines.cli.main`` in this process (the command's own code
+    path, without the ~5-10 s of imports a new process pays): (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from pipelines.cli import main as publicar
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith("PERUCOMPRAS_")]:
+            patch.delenv(name)
+        for name, value in settings.items():
+            patch.setenv(f"PERUCOMPRAS_{name.upper()}", value)
+        patch.chdir(workdir)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = publicar(backfill_args(root, start, end, orders_per_month))
+    return code, out.getvalue(), err.getvalue()
 
 
 def devchain_dir(root: Path) -> Path:
