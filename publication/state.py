@@ -240,10 +240,7 @@ class StateStore:
         keys are touched, and the newest-first order is total, so the result is what a window
         over every observation gives."""
         for table, key in _NEWEST.items():
-            touched = (
-                f"({key} IN (SELECT {key} FROM _rows) OR ({key} IS NULL AND "
-                f"EXISTS (SELECT 1 FROM _rows WHERE {key} IS NULL)))"
-            )
+            touched = f"{key} IN (SELECT {key} FROM _rows)"  # never null: the reader's row rules
             self._run(
                 f"CREATE OR REPLACE TEMP TABLE _merged AS SELECT * FROM ("
                 f"SELECT * FROM {table} WHERE {touched} UNION ALL BY NAME SELECT * FROM _rows"
