@@ -44,6 +44,15 @@ from settings import default_state_dir
 
 STORE_FILE = "status-history.duckdb"
 
+# The newest observation of each order (delivery) and of each order id, kept up to date at
+# ingest: the daily queries read them instead of ranking every observation ever made.
+# The trailing keys only make exact ties resolve the same way every time.
+_NEWEST = {"newest_by_number": "order_number", "newest_by_order": "order_id"}
+_NEWEST_FIRST = (
+    "process_time DESC, last_status_at DESC, source_file DESC, source_line DESC, "
+    "snapshot_sha256 DESC"
+)
+
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS snapshots (
     sha256 VARCHAR PRIMARY KEY, name VARCHAR, process_time VARCHAR, rows BIGINT
@@ -186,6 +195,7 @@ class StateStore:
         self._run("CREATE TABLE IF NOT EXISTS observations AS SELECT * FROM _empty_observations")
         self.con.unregister("_empty_observations")
         self._upgrade()
+        self._build_newest()
         if shared and holder is None:
             StateStore._shared[self._key] = self
             self._sharing = True
@@ -195,6 +205,8 @@ class StateStore:
         columns = {row[0] for row in self._run("DESCRIBE observations")}
         if "agreement_name" in columns:
             return
+        for table in _NEWEST:  # rebuilt from the upgraded observations (``_build_newest``)
+            self._run(f"DROP TABLE IF EXISTS {table}")
         self._run("ALTER TABLE observations ADD COLUMN agreement_name VARCHAR")
         from perucompras.agreements import parse_label
 
@@ -211,6 +223,32 @@ class StateStore:
                 "SELECT * FROM observations WHERE snapshot_sha256 = ?", params=[digest]
             ).to_arrow_table()
             self._record_agreement_names(digest, rows)
+
+    def _build_newest(self) -> None:
+        """Create a missing ``newest_by_*`` table from every observation (a new store, one
+        written before the tables existed, or an upgrade that dropped them)."""
+        present = {row[0] for row in self._run("SELECT table_name FROM duckdb_tables()")}
+        for table, key in _NEWEST.items():
+            if table not in present:
+                self._run(
+                    f"CREATE TABLE {table} AS SELECT * FROM observations "
+                    f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {_NEWEST_FIRST}) = 1"
+                )
+
+    def _merge_newest(self) -> None:
+        """Fold the snapshot registered as ``_rows`` into the ``newest_by_*`` tables: only its
+        keys are touched, and the newest-first order is total, so the result is what a window
+        over every observation gives."""
+        for table, key in _NEWEST.items():
+            touched = f"{key} IN (SELECT {key} FROM _rows)"  # never null: the reader's row rules
+            self._run(
+                f"CREATE OR REPLACE TEMP TABLE _merged AS SELECT * FROM ("
+                f"SELECT * FROM {table} WHERE {touched} UNION ALL BY NAME SELECT * FROM _rows"
+                f") QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {_NEWEST_FIRST}) = 1"
+            )
+            self._run(f"DELETE FROM {table} WHERE {touched}")
+            self._run(f"INSERT INTO {table} BY NAME SELECT * FROM _merged")
+            self._run("DROP TABLE _merged")
 
     def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB refuses new work over an unfinished result)."""
@@ -255,6 +293,7 @@ class StateStore:
         with self._transaction():
             self.con.register("_rows", rows)
             self._run("INSERT INTO observations BY NAME SELECT * FROM _rows")
+            self._merge_newest()
             self.con.unregister("_rows")
             self._record_agreement_names(info.sha256, result.orders)
             self._run(
@@ -465,13 +504,7 @@ class StateStore:
         """
         table = self.con.sql(
             """
-            WITH newest AS (
-                SELECT * FROM observations
-                QUALIFY row_number() OVER (
-                    PARTITION BY order_number
-                    ORDER BY process_time DESC, last_status_at DESC, source_file DESC
-                ) = 1
-            ),
+            WITH newest AS (SELECT * FROM newest_by_number),
             packaged AS (SELECT DISTINCT package_day FROM published WHERE package_day < $day)
             SELECT newest.* EXCLUDE (snapshot_sha256) FROM newest
             WHERE CAST(substr(newest.formalized_at, 1, 10) AS DATE) IN (SELECT * FROM packaged)
@@ -552,13 +585,7 @@ class StateStore:
         """Newest observed state of orders published before ``day`` that changed since."""
         table = self.con.sql(
             """
-            WITH newest AS (
-                SELECT * EXCLUDE (snapshot_sha256) FROM observations
-                QUALIFY row_number() OVER (
-                    PARTITION BY order_id
-                    ORDER BY process_time DESC, last_status_at DESC, source_file DESC
-                ) = 1
-            ),
+            WITH newest AS (SELECT * EXCLUDE (snapshot_sha256) FROM newest_by_order),
             before AS (
                 SELECT order_id, max(release_date) AS last_date
                 FROM published WHERE package_day < ? GROUP BY order_id
