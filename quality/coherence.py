@@ -18,9 +18,12 @@ status and over the real samples (releases and compiled releases).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from ocds_mappings.caveats import UNKNOWN_PROCEDURE, UNKNOWN_STATUS, WARNINGS
 from ocds_mappings.mapping import FRAMEWORK_METHOD_DETAILS, PROCEDURE_RULES, STATUS_RULES
@@ -193,6 +196,50 @@ def _statuses_agree(release: Release, context: Context) -> Iterator[str]:
             yield f"{where} has a met payment milestone and no transaction"
 
 
+# A JSON text whose value holds an empty object, array or string contains ``{}``, ``[]`` or
+# ``""``; one holding a string of whitespace only (``str.isspace``, raw or as orjson escapes
+# it) contains a quote followed by one of the lead bytes below, and then ``_BLANK``. Finding
+# none proves a walk would find nothing; finding one only means "walk this part".
+_EMPTY_MARKS = (b"{}", b"[]", b'""')
+_BLANK_LEADS = (b'" ', b'"\\', b'"\xc2', b'"\xe1', b'"\xe2', b'"\xe3')
+_SPACE = (
+    rb"(?:[ \t\n\r\f\v]|\\[tnrf]|\\u00(?:0[9a-d]|1[c-f]|85|a0)"
+    rb"|\\u(?:1680|200[0-9a]|2028|2029|202f|205f|3000)"
+    rb"|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80)"
+)
+_BLANK = re.compile(rb'"' + _SPACE + rb'+"', re.IGNORECASE)
+
+
+def _may_hold_empty(data: bytes) -> bool:
+    """Whether ``data`` (orjson) may hold what ``_empties`` reports (memory searches first)."""
+    return any(mark in data for mark in _EMPTY_MARKS) or (
+        any(lead in data for lead in _BLANK_LEADS) and _BLANK.search(data) is not None
+    )
+
+
+def _may_hold_amount_problem(data: bytes) -> bool:
+    """Whether ``data`` (orjson) may hold what ``_amount_problems`` reports."""
+    return b'"amountNet"' in data or b'"amount":-' in data
+
+
+def _parts_to_walk(release: Release, maybe: Callable[[bytes], bool]) -> list[str] | None:
+    """The top-level keys of ``release`` whose JSON may hold a finding of a walk (in key
+    order), or None to walk it all (a value orjson cannot serialise). Releases are mostly
+    bids that can hold none: their serialised bytes are searched in C instead of walked."""
+    keys = []
+    for key, value in release.items():
+        if isinstance(value, dict | list):
+            try:
+                data = orjson.dumps(value)
+            except TypeError:
+                return None
+            if maybe(data):
+                keys.append(key)
+        else:
+            keys.append(key)
+    return keys
+
+
 def _empties(value: Any, path: list[str], found: list[str]) -> None:
     """Append a finding per empty string, object or array under ``value`` (a container), in
     depth first, parents before children; ``path`` is joined only for a finding (releases have
@@ -215,8 +262,16 @@ def _empties(value: Any, path: list[str], found: list[str]) -> None:
 
 def _no_empty(release: Release, context: Context) -> Iterator[str]:
     del context
-    if isinstance(release, dict | list):
+    if isinstance(release, dict) and release:
+        keys = _parts_to_walk(release, _may_hold_empty)
         found: list[str] = []
+        if keys is None:
+            _empties(release, ["$"], found)
+        elif keys:  # (an empty selection is not an empty release)
+            _empties({key: release[key] for key in keys}, ["$"], found)
+        yield from found
+    elif isinstance(release, dict | list):
+        found = []
         _empties(release, ["$"], found)
         yield from found
     elif isinstance(release, str) and not release.strip():
@@ -276,8 +331,13 @@ def _amount_problems(value: Any, path: list[str], found: list[str]) -> None:
 
 def _amounts(release: Release, context: Context) -> Iterator[str]:
     del context
-    if isinstance(release, dict | list):
+    if isinstance(release, dict):
+        keys = _parts_to_walk(release, _may_hold_amount_problem)
         found: list[str] = []
+        _amount_problems(release if keys is None else {k: release[k] for k in keys}, ["$"], found)
+        yield from found
+    elif isinstance(release, list):
+        found = []
         _amount_problems(release, ["$"], found)
         yield from found
     for c, contract in enumerate(release.get("contracts") or []):
