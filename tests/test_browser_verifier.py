@@ -196,6 +196,38 @@ def browser() -> Iterator[Any]:
             instance.close()
 
 
+# The newest result block read in one call. Like a Playwright locator, a cell or line the
+# block must hold exactly once (a row's status, the verdict, the pin or measure line) that
+# is missing or repeated is an error, never a silent first match.
+READ_RESULT = """block => {
+    const one = (root, selector, optional) => {
+        const found = root.querySelectorAll(selector);
+        if (found.length > 1 || (found.length === 0 && !optional)) {
+            throw new Error(`${found.length} elements match ${selector} in the result block`);
+        }
+        return found.length ? found[0] : null;
+    };
+    const keys = (root, selector) => [...root.querySelectorAll(selector)].map(n => n.dataset.key);
+    const rows = {};
+    for (const row of block.querySelectorAll("tr[data-check]")) rows[row.dataset.check] = row;
+    const perRow = read => Object.fromEntries(Object.entries(rows).map(([n, r]) => [n, read(r)]));
+    const pin = one(block, "p.pin-usado", true);
+    const measure = one(block, ".medida", true);
+    return {
+        exit: block.getAttribute("data-exit-code"),
+        statuses: perRow(row => row.getAttribute("data-status")),
+        labels: perRow(row => one(row, "td.estado").innerText),
+        keys: perRow(row => keys(row, "td.mensajes div.falla")),
+        all_keys: keys(block, "td.mensajes div"),
+        info: keys(block, "p.nota"),
+        pin: pin && pin.getAttribute("data-key"),
+        verdict: one(block, ".veredicto").innerText,
+        method: measure && measure.getAttribute("data-method"),
+        sha256: measure && measure.getAttribute("data-sha256"),
+    };
+}"""
+
+
 class VerifierPage:
     """Drives verificar.html: drop files, read the four result rows and the verdict."""
 
@@ -216,34 +248,8 @@ class VerifierPage:
         self.page.set_input_files("#carpeta" if path.is_dir() else "#archivo", str(path))
         self.done += 1
         self.page.wait_for_selector(f'#estado[data-done="{self.done}"]', state="attached")
-        block = self.page.locator(".resultado").first
-        rows = {
-            row.get_attribute("data-check"): row for row in block.locator("tr[data-check]").all()
-        }
-        measure = block.locator(".medida")
-        return {
-            "exit": int(block.get_attribute("data-exit-code") or -1),
-            "statuses": {name: row.get_attribute("data-status") for name, row in rows.items()},
-            "labels": {name: row.locator("td.estado").inner_text() for name, row in rows.items()},
-            "keys": {
-                name: row.locator("td.mensajes div.falla").evaluate_all(
-                    "nodes => nodes.map(n => n.dataset.key)"
-                )
-                for name, row in rows.items()
-            },
-            "all_keys": block.locator("td.mensajes div").evaluate_all(
-                "nodes => nodes.map(n => n.dataset.key)"
-            ),
-            "info": block.locator("p.nota").evaluate_all("nodes => nodes.map(n => n.dataset.key)"),
-            "pin": (
-                block.locator("p.pin-usado").get_attribute("data-key")
-                if block.locator("p.pin-usado").count()
-                else None
-            ),
-            "verdict": block.locator(".veredicto").inner_text(),
-            "method": measure.get_attribute("data-method") if measure.count() else None,
-            "sha256": measure.get_attribute("data-sha256") if measure.count() else None,
-        }
+        raw = self.page.locator(".resultado").first.evaluate(READ_RESULT)
+        return raw | {"exit": int(raw["exit"] or -1)}
 
     def close(self) -> None:
         assert not self.errors, self.errors
