@@ -196,9 +196,10 @@ def browser() -> Iterator[Any]:
             instance.close()
 
 
-# The newest result block read in one call. Like a Playwright locator, a cell or line the
-# block must hold exactly once (a row's status, the verdict, the pin or measure line) that
-# is missing or repeated is an error, never a silent first match.
+# The newest result block, read in the same call that waits for the page to count ``done``
+# results (30 s at most, as Playwright's wait). Like a Playwright locator, a cell or line the
+# block must hold exactly once (a row's status, the verdict, the pin or measure line) that is
+# missing or repeated is an error, never a silent first match.
 READ_RESULT = """block => {
     const one = (root, selector, optional) => {
         const found = root.querySelectorAll(selector);
@@ -226,6 +227,33 @@ READ_RESULT = """block => {
         sha256: measure && measure.getAttribute("data-sha256"),
     };
 }"""
+WAIT_AND_READ = (
+    """async done => {
+    const status = document.getElementById("estado");
+    const settled = () => status.getAttribute("data-done") === String(done);
+    if (!settled()) {
+        await new Promise((resolve, reject) => {
+            const observer = new MutationObserver(() => {
+                if (settled()) {
+                    observer.disconnect();
+                    clearTimeout(timer);
+                    resolve();
+                }
+            });
+            const timer = setTimeout(() => {
+                observer.disconnect();
+                reject(new Error(`no data-done="${done}" on #estado after 30 s`));
+            }, 30000);
+            observer.observe(status, { attributes: true, attributeFilter: ["data-done"] });
+        });
+    }
+    const block = document.querySelector(".resultado");
+    if (!block) throw new Error("no result block");
+    return ("""
+    + READ_RESULT
+    + """)(block);
+}"""
+)
 
 
 class VerifierPage:
@@ -247,8 +275,7 @@ class VerifierPage:
         result block's statuses, exit code and texts."""
         self.page.set_input_files("#carpeta" if path.is_dir() else "#archivo", str(path))
         self.done += 1
-        self.page.wait_for_selector(f'#estado[data-done="{self.done}"]', state="attached")
-        raw = self.page.locator(".resultado").first.evaluate(READ_RESULT)
+        raw = self.page.evaluate(WAIT_AND_READ, self.done)
         return raw | {"exit": int(raw["exit"] or -1)}
 
     def close(self) -> None:
