@@ -179,6 +179,7 @@ def _crawl(
     external: set[str] = set()
     bad_fragments: list[str] = []
     bodies: dict[str, bytes] = {}
+    release_ids: dict[str, set[str]] = {}  # of each release package, parsed once
     referrer: dict[str, str] = {}
     queue = deque((seed, "seed") for seed in seeds)
     while queue:
@@ -203,8 +204,10 @@ def _crawl(
                 queue.extend((found, url) for found in links)
         from_record = source.endswith(RECORD_PACKAGE)  # a linked release: {package}#{id}
         if fragment and from_record and url.endswith(RELEASE_PACKAGE) and url in bodies:
-            ids = {release["id"] for release in json.loads(bodies[url])["releases"]}
-            if fragment not in ids:
+            if url not in release_ids:
+                releases = json.loads(bodies[url])["releases"]
+                release_ids[url] = {release["id"] for release in releases}
+            if fragment not in release_ids[url]:
                 bad_fragments.append(link)
     return statuses, external, bad_fragments, referrer
 
