@@ -90,6 +90,9 @@ class DatasetsHandler(BaseHTTPRequestHandler):
     """GET and HEAD of the files under ``root``."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes: with Nagle on, the body of every response
+    # after the first on a kept-alive connection waits for the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
     server_version = "publicar-serve"
     root: Path = Path(".")
     quiet: bool = False

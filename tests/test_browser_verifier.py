@@ -196,13 +196,84 @@ def browser() -> Iterator[Any]:
             instance.close()
 
 
-class VerifierPage:
-    """Drives verificar.html: drop files, read the four result rows and the verdict."""
+@pytest.fixture(scope="module")
+def tab(browser: Any) -> Iterator[Any]:
+    """One tab for the module's pages: a VerifierPage loads the page afresh in it (a new
+    document with its own error list), a fraction of the cost of a new context and tab."""
+    page = browser.new_page()
+    yield page
+    page.close()
 
-    def __init__(self, browser: Any, url: str, user_rpc: str | None = None) -> None:
-        self.page = browser.new_page()
+
+# The newest result block, read in the same call that waits for the page to count ``done``
+# results (30 s at most, as Playwright's wait). Like a Playwright locator, a cell or line the
+# block must hold exactly once (a row's status, the verdict, the pin or measure line) that is
+# missing or repeated is an error, never a silent first match.
+READ_RESULT = """block => {
+    const one = (root, selector, optional) => {
+        const found = root.querySelectorAll(selector);
+        if (found.length > 1 || (found.length === 0 && !optional)) {
+            throw new Error(`${found.length} elements match ${selector} in the result block`);
+        }
+        return found.length ? found[0] : null;
+    };
+    const keys = (root, selector) => [...root.querySelectorAll(selector)].map(n => n.dataset.key);
+    const rows = {};
+    for (const row of block.querySelectorAll("tr[data-check]")) rows[row.dataset.check] = row;
+    const perRow = read => Object.fromEntries(Object.entries(rows).map(([n, r]) => [n, read(r)]));
+    const pin = one(block, "p.pin-usado", true);
+    const measure = one(block, ".medida", true);
+    return {
+        exit: block.getAttribute("data-exit-code"),
+        statuses: perRow(row => row.getAttribute("data-status")),
+        labels: perRow(row => one(row, "td.estado").innerText),
+        keys: perRow(row => keys(row, "td.mensajes div.falla")),
+        all_keys: keys(block, "td.mensajes div"),
+        info: keys(block, "p.nota"),
+        pin: pin && pin.getAttribute("data-key"),
+        verdict: one(block, ".veredicto").innerText,
+        method: measure && measure.getAttribute("data-method"),
+        sha256: measure && measure.getAttribute("data-sha256"),
+    };
+}"""
+WAIT_AND_READ = (
+    """async done => {
+    const status = document.getElementById("estado");
+    const settled = () => status.getAttribute("data-done") === String(done);
+    if (!settled()) {
+        await new Promise((resolve, reject) => {
+            const observer = new MutationObserver(() => {
+                if (settled()) {
+                    observer.disconnect();
+                    clearTimeout(timer);
+                    resolve();
+                }
+            });
+            const timer = setTimeout(() => {
+                observer.disconnect();
+                reject(new Error(`no data-done="${done}" on #estado after 30 s`));
+            }, 30000);
+            observer.observe(status, { attributes: true, attributeFilter: ["data-done"] });
+        });
+    }
+    const block = document.querySelector(".resultado");
+    if (!block) throw new Error("no result block");
+    return ("""
+    + READ_RESULT
+    + """)(block);
+}"""
+)
+
+
+class VerifierPage:
+    """Drives verificar.html, loaded afresh in ``tab``: drop files, read the four result rows
+    and the verdict."""
+
+    def __init__(self, tab: Any, url: str, user_rpc: str | None = None) -> None:
+        self.page = tab
         self.errors: list[str] = []
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self._on_error = lambda error: self.errors.append(str(error))
+        self.page.on("pageerror", self._on_error)
         self.page.goto(url)
         self.page.wait_for_selector("body[data-ready=true]", state="attached")
         if user_rpc is not None:
@@ -215,39 +286,14 @@ class VerifierPage:
         result block's statuses, exit code and texts."""
         self.page.set_input_files("#carpeta" if path.is_dir() else "#archivo", str(path))
         self.done += 1
-        self.page.wait_for_selector(f'#estado[data-done="{self.done}"]', state="attached")
-        block = self.page.locator(".resultado").first
-        rows = {
-            row.get_attribute("data-check"): row for row in block.locator("tr[data-check]").all()
-        }
-        measure = block.locator(".medida")
-        return {
-            "exit": int(block.get_attribute("data-exit-code") or -1),
-            "statuses": {name: row.get_attribute("data-status") for name, row in rows.items()},
-            "labels": {name: row.locator("td.estado").inner_text() for name, row in rows.items()},
-            "keys": {
-                name: row.locator("td.mensajes div.falla").evaluate_all(
-                    "nodes => nodes.map(n => n.dataset.key)"
-                )
-                for name, row in rows.items()
-            },
-            "all_keys": block.locator("td.mensajes div").evaluate_all(
-                "nodes => nodes.map(n => n.dataset.key)"
-            ),
-            "info": block.locator("p.nota").evaluate_all("nodes => nodes.map(n => n.dataset.key)"),
-            "pin": (
-                block.locator("p.pin-usado").get_attribute("data-key")
-                if block.locator("p.pin-usado").count()
-                else None
-            ),
-            "verdict": block.locator(".veredicto").inner_text(),
-            "method": measure.get_attribute("data-method") if measure.count() else None,
-            "sha256": measure.get_attribute("data-sha256") if measure.count() else None,
-        }
+        raw = self.page.evaluate(WAIT_AND_READ, self.done)
+        return raw | {"exit": int(raw["exit"] or -1)}
 
     def close(self) -> None:
+        """Unload the page (the tab stays open for the next one) and fail on any page error."""
+        self.page.goto("about:blank")
+        self.page.remove_listener("pageerror", self._on_error)
         assert not self.errors, self.errors
-        self.page.close()
 
 
 ALL_OK = {"integrity": "ok", "inclusion": "ok", "anchor": "ok", "publisher": "ok"}
@@ -255,9 +301,9 @@ FILE_OK = ALL_OK | {"inclusion": "skipped"}
 
 
 def test_clean_files_and_proof_pass_on_anvil(
-    published: Published, browser: Any, tmp_path: Path
+    published: Published, tab: Any, tmp_path: Path
 ) -> None:
-    page = VerifierPage(browser, published.page_url)
+    page = VerifierPage(tab, published.page_url)
     jsonl = page.verify(published.path(DAYS[1], layout.RELEASES_JSONL))
     assert jsonl["statuses"] == ALL_OK
     assert jsonl["exit"] == 0
@@ -292,10 +338,8 @@ def test_clean_files_and_proof_pass_on_anvil(
     page.close()
 
 
-def test_the_embedded_pin_is_shown_with_where_to_compare_it(
-    published: Published, browser: Any
-) -> None:
-    page = VerifierPage(browser, published.page_url)
+def test_the_embedded_pin_is_shown_with_where_to_compare_it(published: Published, tab: Any) -> None:
+    page = VerifierPage(tab, published.page_url)
     shown = page.page.locator("#confianza").inner_text()
     pin = published.pin
     for value in (str(pin.network.chain_id), pin.registry.address, pin.publisher, pin.name):
@@ -313,9 +357,9 @@ def test_the_embedded_pin_is_shown_with_where_to_compare_it(
 
 
 def test_tampered_copies_fail_on_the_right_row(
-    published: Published, browser: Any, tmp_path: Path
+    published: Published, tab: Any, tmp_path: Path
 ) -> None:
-    page = VerifierPage(browser, published.page_url)
+    page = VerifierPage(tab, published.page_url)
     source = published.path(DAYS[1], layout.RELEASES_JSONL)
     tampered = tmp_path / source.name
     tampered.write_bytes(source.read_bytes().replace(b'"status":"active"', b'"status":"ended"', 1))
@@ -346,13 +390,13 @@ def test_tampered_copies_fail_on_the_right_row(
     page.close()
 
 
-def test_incremental_and_webcrypto_hashing_agree(published: Published, browser: Any) -> None:
+def test_incremental_and_webcrypto_hashing_agree(published: Published, tab: Any) -> None:
     jsonl = published.path(DAYS[0], layout.RELEASES_JSONL)
     expected = hashlib.sha256(jsonl.read_bytes()).hexdigest()
-    whole = VerifierPage(browser, published.page_url)
+    whole = VerifierPage(tab, published.page_url)
     one_go = whole.verify(jsonl)
     whole.close()
-    chunked = VerifierPage(browser, published.page_url + "?umbral=0")
+    chunked = VerifierPage(tab, published.page_url + "?umbral=0")
     streamed = chunked.verify(jsonl)
     assert (one_go["method"], streamed["method"]) == ("WebCrypto", "incremental")
     assert one_go["sha256"] == streamed["sha256"] == expected
@@ -442,7 +486,7 @@ def vector_site(tmp: Path, datasets: str, pin: Pin | None) -> StaticSite:
 
 
 def test_page_agrees_with_the_shipped_vectors(
-    browser: Any, snapshot_rpc: CountingRpc, tmp_path: Path
+    tab: Any, snapshot_rpc: CountingRpc, tmp_path: Path
 ) -> None:
     """Every vector the page can take (all but CLI_ONLY) gets the statuses, failing keys, exit
     code and plain-words explanations expected.json declares: a file or proof through the file
@@ -458,7 +502,7 @@ def test_page_agrees_with_the_shipped_vectors(
     ):
         pin = pin_with_nodes(load_pin(VECTORS / pin_file), snapshot_rpc.url) if pin_file else None
         site = vector_site(tmp_path, datasets, pin)
-        page = VerifierPage(browser, site.url, None if pin else snapshot_rpc.url)
+        page = VerifierPage(tab, site.url, None if pin else snapshot_rpc.url)
         try:
             for case in cases:
                 result = page.verify(VECTORS / case["target"])
@@ -508,7 +552,7 @@ def test_page_agrees_with_the_shipped_vectors(
 
 
 def test_a_day_folder_is_covered_as_in_the_cli(
-    browser: Any, snapshot_rpc: CountingRpc, tmp_path: Path
+    tab: Any, snapshot_rpc: CountingRpc, tmp_path: Path
 ) -> None:
     """The folder field, like ``verificar FOLDER``: a hidden name (.DS_Store) is ignored, a
     subfolder the manifest does not list fails the day (named, never entered)."""
@@ -518,7 +562,7 @@ def test_a_day_folder_is_covered_as_in_the_cli(
     shutil.copytree(VECTORS / "good" / DATASET / "2025" / "03" / "04", day)
     (day / ".DS_Store").write_bytes(b"\x00")
     try:
-        page = VerifierPage(browser, site.url)
+        page = VerifierPage(tab, site.url)
         clean = page.verify(day)
         assert (clean["statuses"], clean["exit"]) == (ALL_OK, 0)
         assert "integrity.files_ok" in clean["all_keys"]
@@ -570,7 +614,7 @@ def forged_proof(tmp_path: Path) -> Path:
 
 
 def test_a_node_in_the_url_is_ignored(
-    browser: Any, snapshot_rpc: CountingRpc, lying_rpc: CountingRpc, tmp_path: Path
+    tab: Any, snapshot_rpc: CountingRpc, lying_rpc: CountingRpc, tmp_path: Path
 ) -> None:
     """Issue case 4: a link to the official page naming a lying node cannot make a forged proof
     VERIFICADO; the page reads the pin's node and never the one in ?rpc=."""
@@ -578,7 +622,7 @@ def test_a_node_in_the_url_is_ignored(
     site = vector_site(tmp_path, "good", pin)
     try:
         before = lying_rpc.calls
-        page = VerifierPage(browser, f"{site.url}?rpc={lying_rpc.url}")
+        page = VerifierPage(tab, f"{site.url}?rpc={lying_rpc.url}")
         assert page.page.locator("#rpc").input_value() == ""
         forged = page.verify(forged_proof(tmp_path))
         assert forged["exit"] == 1 and forged["statuses"]["anchor"] == "fail"
@@ -588,7 +632,7 @@ def test_a_node_in_the_url_is_ignored(
         assert lying_rpc.calls == before
         page.close()
         # Typed by the reader in the visible field, a node is used, and the result says so.
-        chosen = VerifierPage(browser, site.url, lying_rpc.url)
+        chosen = VerifierPage(tab, site.url, lying_rpc.url)
         result = chosen.verify(forged_proof(tmp_path))
         assert "page.rpc_used" in result["info"]
         assert lying_rpc.calls > before
@@ -598,7 +642,7 @@ def test_a_node_in_the_url_is_ignored(
 
 
 def test_two_nodes_in_the_pin_must_agree(
-    browser: Any, snapshot_rpc: CountingRpc, lying_rpc: CountingRpc, tmp_path: Path
+    tab: Any, snapshot_rpc: CountingRpc, lying_rpc: CountingRpc, tmp_path: Path
 ) -> None:
     pin = load_pin(VECTORS / "pins" / "vectores-prueba.json")
     other = CountingRpc(SNAPSHOT)
@@ -608,12 +652,12 @@ def test_two_nodes_in_the_pin_must_agree(
     )
     target = VECTORS / "good" / DATASET / "2025" / "03" / "04" / f"{DATASET}-2025-03-04-orders.csv"
     try:
-        page = VerifierPage(browser, agreeing.url)
+        page = VerifierPage(tab, agreeing.url)
         calls = other.calls
         assert page.verify(target)["exit"] == 0
         assert other.calls > calls  # the second node was asked too
         page.close()
-        page = VerifierPage(browser, disagreeing.url)
+        page = VerifierPage(tab, disagreeing.url)
         result = page.verify(target)
         assert result["exit"] == 2 and "VERIFICADO" not in result["verdict"]
         assert "anchor.nodes_disagree" in result["all_keys"]
@@ -625,7 +669,7 @@ def test_two_nodes_in_the_pin_must_agree(
 
 
 def test_a_page_without_a_pin_never_believes_the_sites_trust_json(
-    browser: Any, snapshot_rpc: CountingRpc, tmp_path: Path
+    tab: Any, snapshot_rpc: CountingRpc, tmp_path: Path
 ) -> None:
     """Issue 12 part 2: the page has no trust.json fallback. Built without a pin, it says
     nothing can be VERIFICADO; even with a node typed in the visible field, the publisher stays
@@ -633,14 +677,14 @@ def test_a_page_without_a_pin_never_believes_the_sites_trust_json(
     site = vector_site(tmp_path, "good", None)
     target = VECTORS / "good" / DATASET / "2025" / "03" / "04" / f"{DATASET}-2025-03-04-orders.csv"
     try:
-        page = VerifierPage(browser, site.url)
+        page = VerifierPage(tab, site.url)
         assert page.page.locator("#confianza").get_attribute("data-source") == "none"
         assert "nada puede quedar VERIFICADO" in page.page.locator("#confianza").inner_text()
         result = page.verify(target)
         assert result["exit"] == 2  # no pin, no node: nothing was read
         assert "page.no_rpc" in result["all_keys"]
         page.close()
-        own = VerifierPage(browser, site.url, user_rpc=snapshot_rpc.url)
+        own = VerifierPage(tab, site.url, user_rpc=snapshot_rpc.url)
         result = own.verify(target)
         assert result["exit"] == 2 and "VERIFICADO." not in result["verdict"]
         assert result["statuses"]["publisher"] == "skipped"

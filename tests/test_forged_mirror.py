@@ -197,13 +197,14 @@ def test_the_official_page_served_by_the_mirror_does_not_verify(sites: Sites) ->
                 executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
             )
             try:
-                good = VerifierPage(browser, official_site.url)
+                tab = browser.new_page()
+                good = VerifierPage(tab, official_site.url)
                 authentic = layout.DayLayout(sites.official_root, DATASET, DAYS[1])
                 result = good.verify(authentic.path(layout.ORDERS_CSV))
                 assert result["exit"] == 0, result
                 good.close()
 
-                page = VerifierPage(browser, site.url)
+                page = VerifierPage(tab, site.url)
                 result = page.verify(sites.forged.path(layout.ORDERS_CSV))
                 assert result["exit"] == 1, result
                 assert "Veredicto: VERIFICADO" not in result["verdict"]

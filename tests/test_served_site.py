@@ -17,6 +17,7 @@ import datetime as dt
 import html.parser
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -65,14 +66,30 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _publish_days(
-    source: Path, root: Path, identity: Identity, profile: Profile, days: list[dt.date]
-) -> None:
-    """Publish synthetic days through the steps (companions included, no chain)."""
-    monthly = generate_month(days[0].year, days[0].month, source, orders=400)
+@pytest.fixture(scope="module")
+def november(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """November's synthetic monthly file, beside its detailed export and quotations: generated
+    once for the module; each publication copies the folder (a later day edits the file)."""
+    source = tmp_path_factory.mktemp("november")
+    monthly = generate_month(D1.year, D1.month, source, orders=400)
     orders = read_monthly_file(monthly).orders
-    generate_detailed_export(days[0].year, days[0].month, source, orders=orders)
-    generate_quotations(days[0].year, days[0].month, source, orders=orders)
+    generate_detailed_export(D1.year, D1.month, source, orders=orders)
+    generate_quotations(D1.year, D1.month, source, orders=orders)
+    return monthly
+
+
+def _publish_days(
+    november: Path,
+    source: Path,
+    root: Path,
+    identity: Identity,
+    profile: Profile,
+    days: list[dt.date],
+) -> None:
+    """Publish synthetic days of November through the steps (companions included, no chain)
+    from a copy, in ``source``, of the folder of ``november`` (the monthly file)."""
+    shutil.copytree(november.parent, source)
+    monthly = source / november.name
     for index, day in enumerate(days):
         if index:
             pay_one_order(monthly, days[index - 1], day)
@@ -97,7 +114,7 @@ def _publish_days(
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def served(tmp_path_factory: pytest.TempPathFactory, november: Path) -> Iterator[dict[str, Any]]:
     """`publicar serve` on a free port over a datasets root published with that base URL."""
     work = tmp_path_factory.mktemp("served")
     root = work / "datasets"
@@ -124,7 +141,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError("publicar serve did not start") from None
                 time.sleep(0.2)
-        _publish_days(work / "source", root, Identity(base_url=base), "dev", [D1, D2])
+        _publish_days(november, work / "source", root, Identity(base_url=base), "dev", [D1, D2])
         yield {"root": root, "base": base}
     finally:
         server.terminate()
@@ -179,6 +196,7 @@ def _crawl(
     external: set[str] = set()
     bad_fragments: list[str] = []
     bodies: dict[str, bytes] = {}
+    release_ids: dict[str, set[str]] = {}  # of each release package, parsed once
     referrer: dict[str, str] = {}
     queue = deque((seed, "seed") for seed in seeds)
     while queue:
@@ -203,8 +221,10 @@ def _crawl(
                 queue.extend((found, url) for found in links)
         from_record = source.endswith(RECORD_PACKAGE)  # a linked release: {package}#{id}
         if fragment and from_record and url.endswith(RELEASE_PACKAGE) and url in bodies:
-            ids = {release["id"] for release in json.loads(bodies[url])["releases"]}
-            if fragment not in ids:
+            if url not in release_ids:
+                releases = json.loads(bodies[url])["releases"]
+                release_ids[url] = {release["id"] for release in releases}
+            if fragment not in release_ids[url]:
                 bad_fragments.append(link)
     return statuses, external, bad_fragments, referrer
 
@@ -284,9 +304,9 @@ def test_dev_packages_say_they_are_not_official(served: dict[str, Any]) -> None:
         assert page.count(message("publication.synthetic_day", lang)) >= 2  # each day's row
 
 
-def test_a_real_looking_identity_leaves_no_placeholder(tmp_path: Path) -> None:
+def test_a_real_looking_identity_leaves_no_placeholder(november: Path, tmp_path: Path) -> None:
     root = tmp_path / "datasets"
-    _publish_days(tmp_path / "source", root, REAL_LOOKING, "production", [D1])
+    _publish_days(november, tmp_path / "source", root, REAL_LOOKING, "production", [D1])
     files = [path for path in root.rglob("*") if path.is_file()]
     assert len(files) > 15
     offending = [

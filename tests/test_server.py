@@ -6,12 +6,14 @@ import gzip
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,6 +190,35 @@ def test_accept_encoding_and_range_parsing() -> None:
     assert parse_ranges("bytes=20-30", 10) == []
     assert parse_ranges("bytes=5-2", 10) is None
     assert parse_ranges("bytes=a-b", 10) is None
+
+
+def test_kept_alive_responses_are_not_held_back_by_nagle(tmp_path: Path) -> None:
+    """Every connection the server accepts has TCP_NODELAY: the body written after the headers
+    leaves at once instead of waiting for the client's delayed ACK of the headers."""
+    (tmp_path / "index.html").write_text("<!doctype html><title>portal</title>", encoding="utf-8")
+    server = make_server(tmp_path, port=0, quiet=True)
+    nodelay: list[int] = []
+    bound: Any = server.RequestHandlerClass
+
+    def setup(handler: Any) -> None:
+        bound.setup(handler)
+        nodelay.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    server.RequestHandlerClass = type("Spy", (bound,), {"setup": setup})
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        for _ in range(2):
+            connection.request("GET", "/index.html")
+            response = connection.getresponse()
+            assert response.status == 200 and b"portal" in response.read()
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert nodelay and all(nodelay), nodelay
 
 
 def test_publicar_serve_command(tmp_path: Path) -> None:
