@@ -1,8 +1,8 @@
 """Install the browser verifier (``integrity/web``) at the root of the published datasets.
 
 The page is static and same-origin with ``index.json``; ``integrity.web.page_files`` renders
-it with the trust pin it must believe embedded (none yet: the page then falls back to the
-site's ``trust.json`` and says so) and with its texts from the message catalogue.
+it with the trust pin it must believe embedded (without one it says so and never believes
+the site's ``trust.json``) and with its texts from the message catalogue.
 """
 
 from __future__ import annotations
