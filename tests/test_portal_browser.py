@@ -19,6 +19,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 from support import site_days
 
+from publication.dictionary_pages import write_pages
 from publication.site import refresh_site
 from settings import Identity
 
@@ -52,6 +53,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for day in DAYS[:20]:
         site_days.anchor(root, day)
     (root / "trust.json").write_text('{"chainId": 31337}', encoding="utf-8")
+    write_pages(root, site_days.DATASET)  # the data dictionary: its links carry fragments
     refresh_site(root, site_days.DATASET, IDENTITY, now="2026-03-28T06:00:00Z")
     command = [str(Path(sys.executable).with_name("publicar")), "serve", "--port", "0"]
     process = subprocess.Popen(
@@ -168,6 +170,7 @@ def test_every_link_of_every_page_resolves(served: str, browser: Any) -> None:
     day_files = [url for url in checked if "/perucompras-ocam/2026/" in url]
     assert len(day_files) == len(DAYS) * 10 + 20  # every file of every day, anchors included
     ids_of: dict[str, set[str]] = {}
+    assert fragments, "no same-site link with a fragment was crawled"
     for target, fragment in fragments:
         if target not in ids_of:
             ids = Ids()
