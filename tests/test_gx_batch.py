@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from perucompras.detailed_export import read_detailed_export
+from perucompras.reader import COLUMNS
 from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
 from perucompras.synthetic_details import generate_detailed_export
 from publication.extract import orders_for_day
@@ -28,15 +29,41 @@ ORDER_ROW_RULES = {rule.id for rule in RULES if rule.level == "row"}
 
 
 @pytest.fixture(scope="module")
-def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[dt.date, pa.Table]]:
-    """A synthetic month with every planted defect kind; each day's orders as read."""
-    folder = tmp_path_factory.mktemp("gxbatch")
-    path = generate_month(*MONTH, folder, orders=1500)
-    planted = plant_defects(path, list(DEFECT_KINDS), seed=5)
-    assert {p.kind for p in planted} == set(DEFECT_KINDS)
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[dt.date]]:
+    """A synthetic month with one row of each defect kind planted; the days those rows name."""
+    path = generate_month(*MONTH, tmp_path_factory.mktemp("gxbatch"), orders=1500)
+    rows = plant_defects(path, list(DEFECT_KINDS), seed=5)
+    assert {p.kind for p in rows} == set(DEFECT_KINDS)
+    lines = path.read_bytes().decode("latin-1").split("\n")
+    formalized = COLUMNS.index("FECHA_FORMALIZACIÓN")
+    days = set()
+    for defect in rows:
+        fields = lines[defect.line - 1].split(";")
+        try:  # a planted unreadable date or short row names no day
+            days.add(dt.date.fromisoformat(fields[formalized][:10]))
+        except (IndexError, ValueError):
+            continue
+    return path, days
+
+
+@pytest.fixture(scope="module")
+def month(planted: tuple[Path, set[dt.date]]) -> tuple[Path, dict[dt.date, pa.Table]]:
+    """The planted month; each day's orders as read."""
+    path, _ = planted
     last = calendar.monthrange(*MONTH)[1]
     days = [dt.date(*MONTH, day) for day in range(1, last + 1)]
     return path, {day: orders_for_day([path], day).orders for day in days}
+
+
+@pytest.fixture(scope="module")
+def compared_days(planted: tuple[Path, set[dt.date]]) -> list[dt.date]:
+    """The days validated alone and from the batch (which holds the whole month): the first
+    week (every weekday's row-count band, both sides of the every-third-day shortfall, a
+    weekend's small days) and every day holding a planted defect row."""
+    _, planted_days = planted
+    assert len(planted_days) >= 6
+    first_week = {dt.date(*MONTH, day) for day in range(1, 8)}
+    return sorted(first_week | planted_days)
 
 
 def _assert_same(batched: GxOutcome, alone: GxOutcome) -> None:
@@ -56,15 +83,16 @@ def _parameters(day: dt.date, rows: int = 0) -> dict[str, int | None]:
 
 
 def test_batch_outcomes_equal_per_day_outcomes_for_orders(
-    month: tuple[Path, dict[dt.date, pa.Table]],
+    month: tuple[Path, dict[dt.date, pa.Table]], compared_days: list[dt.date]
 ) -> None:
     _, tables = month
-    batch = gx_suites.prevalidate_orders(tables.values(), CONFIG)
+    batch = gx_suites.prevalidate_orders(tables.values(), CONFIG)  # the whole month
     assert batch is not None
     compared, failing_rules, failing_tables = [], set(), set()
-    for day, table in tables.items():
-        if not table.num_rows:
-            continue
+    passing_rules, passing_tables = set(), set()
+    for day in compared_days:
+        table = tables[day]
+        assert table.num_rows, day
         orders = prepare(table)
         band = _parameters(day, orders.num_rows)
         alone = run_suite(orders, CONFIG, **band)
@@ -75,10 +103,14 @@ def test_batch_outcomes_equal_per_day_outcomes_for_orders(
         compared.append(day)
         failing_rules |= {rule for rule, mask in alone.row_failures.items() if mask.any()}
         failing_tables |= {rule for rule, r in alone.table_results.items() if not r["success"]}
-    assert len(compared) >= 20
+        passing_rules |= {rule for rule, mask in alone.row_failures.items() if not mask.all()}
+        passing_tables |= {rule for rule, r in alone.table_results.items() if r["success"]}
+    assert compared == compared_days and len(compared) >= 12
     # the planted rows and the month's small days really exercise failing results
     assert {"supplier_ruc.ruc_valid", "total_cents.sum", "status.known"} <= failing_rules
     assert {"table.row_count", "agreement_code.unknown_share"} <= failing_tables
+    # ... and every expectation that fails somewhere also passes on another compared day
+    assert failing_rules <= passing_rules and failing_tables <= passing_tables
 
 
 def test_a_day_with_a_row_the_batch_does_not_hold_is_validated_whole(

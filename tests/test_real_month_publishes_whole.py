@@ -59,9 +59,11 @@ def days_of(path: Path) -> list[dt.date]:
     return sorted(days | {first})
 
 
-def publish(files: list[Path], day: dt.date, root: Path, lang: str = "es") -> steps.Published:
+def publish(
+    files: list[Path], day: dt.date, root: Path, lang: str = "es", *, run_gx: bool = True
+) -> steps.Published:
     """Every step of one day but anchoring; every gate must pass."""
-    extracted = steps.extract(files, day, root=root, lang=lang)
+    extracted = steps.extract(files, day, root=root, lang=lang, run_gx=run_gx)
     checked = steps.check_quality(extracted, day)
     mapped = steps.map_releases(checked, ocid_prefix=EXAMPLE_OCID_PREFIX, root=root)
     assert mapped.gate_passed, mapped.failures
@@ -195,7 +197,9 @@ def test_a_code_learned_in_an_earlier_month_resolves_later_names_in_any_arrival_
                     store.ingest(read_monthly_file(path))
         out = {}
         for day in days:
-            publish(files, day, root)
+            # the subject is what the files teach, whatever their order: the GX cross-check
+            # (the same data validated alike in all three runs) is left to the other tests
+            publish(files, day, root, run_gx=False)
             out.update({f"{day}/{k}": v for k, v in day_bytes(root, day).items()})
         return out
 

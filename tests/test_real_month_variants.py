@@ -34,6 +34,10 @@ VARIANTS = [
     (DEC, (2025, 12), "", "latin-1", ISO_DATE_FORMAT),
     (DEC, (2026, 5), "", "latin-1", DMY_DATE_FORMAT),
 ]
+# The months the samples come from, as the portal wrote them: the GX cross-check runs there.
+# In the other variants the reader hands the quality gate the same rows (dates and order years
+# moved): the subject there is reading the variant, and GX would validate those rows again.
+ORIGINAL_MONTHS = {(2022, 1), (2025, 12)}
 
 
 def _moved(value: str, months: int, date_format: str) -> str:
@@ -109,9 +113,11 @@ def test_a_real_month_of_any_year_and_variant_publishes_every_row(
     root = tmp_path / "datasets"
     days = month_days(path, month)
     assert len(days) > 2
-    results = [publish([path], day, root) for day in days]
+    run_gx = month in ORIGINAL_MONTHS
+    results = [publish([path], day, root, run_gx=run_gx) for day in days]
     assert sum(r.quarantined for r in results) == 0
     reports = [quality(root, day) for day in days]
+    assert all(("not_evaluated" in r) is not run_gx for r in reports)  # GX ran where meant to
     assert sum(r["rows_in"] for r in reports) == len(rows)
     assert sum(r["published"] for r in reports) == len(rows)
     totals = {
