@@ -103,10 +103,12 @@ def test_backfill_survives_ten_kills(tmp_path: Path) -> None:
 
     rng = random.Random(15)
     gap = duration / progress_lines
+    # Increasing kill points: a resumed run prints a line per day it skips, so each kill lands
+    # past the work the previous runs finished, and the ten spread over the whole backfill.
+    kill_points = sorted(rng.sample(range(progress_lines), KILLS))
     printed, codes = [], []
     with ForkServer(cwd=crash_dir, env=clean_env()) as server:
-        for _ in range(KILLS):
-            lines = rng.randrange(progress_lines)
+        for lines in kill_points:
             seen, code = _kill_after(server, crash_dir, crash_root, lines, rng.uniform(0, gap))
             printed.append(seen)
             codes.append(code)
@@ -114,6 +116,13 @@ def test_backfill_survives_ten_kills(tmp_path: Path) -> None:
             assert check_visible_days_complete(crash_root) == []
             assert _journal_consistent(crash_root) == []
     assert len(printed) == KILLS
+    # each run got as far as its kill point, or ended by itself first (a resumed run prints no
+    # summary line for a month a previous run anchored)
+    assert all(
+        seen == point or code == 0
+        for seen, point, code in zip(printed, kill_points, codes, strict=True)
+    ), (printed, kill_points, codes)
+    assert kill_points[-1] - kill_points[0] > progress_lines // 2, kill_points  # spread out
     # killed, or ended by itself before its kill moment; never a refusal or an error
     assert set(codes) <= {0, -signal.SIGKILL}, codes
     assert codes.count(-signal.SIGKILL) > KILLS // 2, codes
