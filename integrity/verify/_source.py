@@ -33,6 +33,7 @@ from integrity.verify._limits import DEFAULT_LIMITS, Limits
 
 CHUNK = 1 << 20
 LEAF_PREFIX = b"\x00"  # RFC 9162 leaf hash prefix
+NODE_PREFIX = b"\x01"  # RFC 9162 interior node hash prefix
 
 
 class Body(Protocol):
@@ -210,14 +211,19 @@ class _StreamingRoot:
         self.count = 0
 
     def push(self, hashed_leaf: bytes) -> None:
-        height = 0
-        node = hashed_leaf
+        self.extend((hashed_leaf,))
+
+    def extend(self, hashed_leaves: list[bytes] | tuple[bytes, ...]) -> None:
+        """Push leaves in order (one call per chunk: the per-leaf work stays inline)."""
         stack = self.stack
-        while stack and stack[-1][0] == height:
-            node = node_hash(stack.pop()[1], node)
-            height += 1
-        stack.append((height, node))
-        self.count += 1
+        sha256 = hashlib.sha256
+        for node in hashed_leaves:
+            height = 0
+            while stack and stack[-1][0] == height:
+                node = sha256(NODE_PREFIX + stack.pop()[1] + node).digest()
+                height += 1
+            stack.append((height, node))
+        self.count += len(hashed_leaves)
 
     def root(self) -> bytes:
         if not self.stack:
@@ -271,7 +277,7 @@ def scan_leaves(body: Body, expected: int | None = None) -> LeafScan:
 
 def _scan(body: Body, expected: int | None, digest: _DigestBeside) -> LeafScan:
     limit = (expected + 1) if expected is not None else 1 << 62
-    sha256 = hashlib.sha256
+    new_leaf = hashlib.sha256(LEAF_PREFIX).copy  # cheaper than a new hash per line
     tree = _StreamingRoot()
     size = 0
     current: Any = None  # the leaf hash of a line that spans chunks
@@ -279,17 +285,21 @@ def _scan(body: Body, expected: int | None, digest: _DigestBeside) -> LeafScan:
         digest.update(chunk)
         size += len(chunk)
         view = memoryview(chunk)  # leaves hashed from slices of the chunk: no copies
+        find = chunk.find
+        leaves: list[bytes] = []
+        append = leaves.append
         start = 0
-        while (end := chunk.find(b"\n", start)) >= 0:
+        while (end := find(b"\n", start)) >= 0:
             if current is None:
-                current = sha256(LEAF_PREFIX)
+                current = new_leaf()
             current.update(view[start:end])
-            tree.push(current.digest())
+            append(current.digest())
             current = None
             start = end + 1
+        tree.extend(leaves)
         if start < len(chunk):
             if current is None:
-                current = sha256(LEAF_PREFIX)
+                current = new_leaf()
             current.update(view[start:])
     if expected is not None and size > expected:
         return LeafScan(None, size, 0, "", False, longer=True, size_known=False)
