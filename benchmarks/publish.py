@@ -66,12 +66,13 @@ def child(
     return Child(seconds, peak / 1024, done.returncode)
 
 
-def publish_command(root: Path, days: int, orders: int) -> list[str]:
-    """``publicar run`` over ``days`` synthetic days on the embedded chain (no bulk files)."""
+def publish_command(root: Path, days: int, orders: int, verb: str = "run") -> list[str]:
+    """``publicar run`` (or ``verb``: ``backfill``) over ``days`` synthetic days on the embedded
+    chain (no bulk files)."""
     last = FIRST_DAY + dt.timedelta(days=days - 1)
     return [
         str(VENV_BIN / "publicar"),
-        "run",
+        verb,
         "--source",
         "synthetic",
         "--orders-per-month",
@@ -107,6 +108,21 @@ def day_folders(datasets: Path) -> list[Path]:
     """Published day folders of the dataset, in date order."""
     base = datasets / DATASET
     return sorted(p for p in base.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]") if p.is_dir())
+
+
+def manifests_differ(left: Path, right: Path) -> list[str]:
+    """Days whose manifest (which lists every day file's SHA-256) differs between two roots."""
+    days = {f.relative_to(left) for f in day_folders(left)} | {
+        f.relative_to(right) for f in day_folders(right)
+    }
+    differ = []
+    for day in sorted(days):
+        found = [sorted((root / day).glob("*-manifest.json")) for root in (left, right)]
+        if any(len(paths) != 1 for paths in found) or found[0][0].read_bytes() != (
+            found[1][0].read_bytes()
+        ):
+            differ.append(str(day))
+    return differ
 
 
 def _one(folder: Path, pattern: str) -> Path:
