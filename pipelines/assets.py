@@ -201,8 +201,12 @@ def _one_day(
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Every step of the partition's day up to the last selected one, in order."""
     day = dt.date.fromisoformat(context.partition_key)
-    selected = context.selected_asset_keys
-    last = max(DAY_KEYS.index(key) for key in selected)
+    # The last step wanted: a selected asset, or the asset of a selected check.
+    wanted = {
+        *context.selected_asset_keys,
+        *(k.asset_key for k in context.selected_asset_check_keys),
+    }
+    last = max(DAY_KEYS.index(key) for key in wanted)
     job = datasets.day_job()
     step = _Step(context)
 

@@ -226,3 +226,20 @@ def test_the_job_backfills_about_a_month_per_run_and_the_setting_changes_it(
     monkeypatch.setenv("PERUCOMPRAS_BACKFILL_DAYS_PER_RUN", "7")
     job = defs().resolve_job_def("publicar_dia")
     assert job.backfill_policy == BackfillPolicy.multi_run(7)
+
+
+def test_one_partition_runs_the_steps_up_to_the_last_selected(tmp_path: Path, source: Path) -> None:
+    """A subset of one day: the unselected steps before the selected one run in memory, only
+    the selected asset is materialised and only its checks report; nothing is published."""
+    resources = _resources(tmp_path, source)
+    result = materialize(
+        ALL_ASSETS,
+        selection=[AssetKey("ocds_releases")],
+        partition_key=DAYS[0].isoformat(),
+        resources=resources,
+    )
+    assert result.success
+    assert _materialized_days(result) == {"ocds_releases": [DAYS[0].isoformat()]}
+    checked = {e.asset_key.to_user_string() for e in result.get_asset_check_evaluations()}
+    assert checked == {"ocds_releases"}
+    assert not DayLayout(tmp_path / "datasets", DATASET, DAYS[0]).folder.exists()
