@@ -1,4 +1,5 @@
-"""Texts of ``publicar run`` / ``publicar backfill``: the operator's one-line refusals."""
+"""Texts of ``publicar run`` / ``publicar backfill``: the operator's one-line refusals; and of a
+Dagster run of a range of `publicar_dia` days (``range.*``)."""
 
 from __future__ import annotations
 
@@ -68,5 +69,38 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "publicar: {day} failed; later days were not run (days are chained). See the run in "
             "the Dagster UI (make ui)."
         ),
+    },
+    "range.failed": {
+        "es": "{day} no pasó sus controles bloqueantes: {reasons}. Los días anteriores del rango "
+        "{first} → {last} quedaron publicados y anclados; los siguientes no se publicaron (los "
+        "días están encadenados). Corrija la causa y vuelva a ejecutar el rango: retoma en {day}.",
+        "en": "{day} failed its blocking checks: {reasons}. The days before it in the range "
+        "{first} → {last} are published and anchored; later days were not published (days are "
+        "chained). Fix the cause and run the range again: it resumes at {day}.",
+    },
+    "range.conflict": {
+        "es": "ALARMA: {error}. El rango se detuvo; los días anteriores quedaron publicados.",
+        "en": "ALARM: {error}. The range stopped; the days before it stay published.",
+    },
+    "range.whole_days_only": {
+        "es": "un rango de días ({first} → {last}) recorre los cinco pasos de cada día, en orden "
+        "(publicar backfill); se seleccionó solo {selected}. Seleccione el trabajo publicar_dia "
+        "completo, o materialice esos pasos día por día.",
+        "en": "a range of days ({first} → {last}) takes each day through all five steps, in "
+        "order (publicar backfill); only {selected} was selected. Select the whole publicar_dia "
+        "job, or materialise those steps one day at a time.",
+    },
+    "range.resumed": {
+        "es": "ya publicado y anclado (definitivo) con su manifiesto actual: no se volvió a "
+        "ejecutar",
+        "en": "already published and anchored (final) with its current manifest: not run again",
+    },
+    "range.check_passed": {
+        "es": "pasó en los {days} día(s) evaluados del rango",
+        "en": "passed on all {days} day(s) of the range it evaluated",
+    },
+    "range.check_failed": {
+        "es": "falló en {failed} de {days} día(s) del rango:",
+        "en": "failed on {failed} of {days} day(s) of the range:",
     },
 }

@@ -27,7 +27,7 @@ from dagster import (
 
 from integrity.layout import INDEX_FILE
 from integrity.manifest import load_manifest, sha256_file
-from pipelines.assets import published_day
+from pipelines.assets import PUBLISHED_DAY
 from pipelines.resources import BulkResource, ChainResource, DatasetsResource
 from publication.anchoring import anchor_if_pending
 from publication.bulk import build_bulk, bulk_anchor_target
@@ -43,7 +43,7 @@ PENDING = [
 ]
 
 
-@asset(deps=[published_day], group_name="bulk", kinds={"parquet", "csv", "xlsx", "ethereum"})
+@asset(deps=[PUBLISHED_DAY], group_name="bulk", kinds={"parquet", "csv", "xlsx", "ethereum"})
 def bulk_files(
     context: AssetExecutionContext,
     datasets: DatasetsResource,

@@ -11,7 +11,9 @@ import datetime as dt
 from pathlib import Path
 
 from dagster import (
+    AssetsDefinition,
     AssetSelection,
+    BackfillPolicy,
     Definitions,
     RunRequest,
     SensorEvaluationContext,
@@ -24,25 +26,22 @@ from dagster import (
 
 from integrity.manifest import sha256_file
 from perucompras.reader import month_of_file, read_source_dir
-from pipelines.assets import (
-    anchored_day,
-    ocds_releases,
-    published_day,
-    quality_checked_orders,
-    source_orders,
-)
+from pipelines.assets import DAY_KEYS, daily_steps
 from pipelines.bulk import BULK_ASSETS, bulk_after_days, publish_bulk_job
 from pipelines.partitions import daily_partitions_from, with_history_start
 from pipelines.pending import anchor_pending_job, pending_anchors
 from pipelines.resources import DatasetsResource, SourceResource, build_resources
 from publication.writer import read_index
-from settings import load_settings
+from settings import Settings, load_settings
 
-ALL_ASSETS = [source_orders, quality_checked_orders, ocds_releases, published_day, anchored_day]
+# One multi-asset: the five daily assets (``pipelines.assets``).
+ALL_ASSETS = [daily_steps]
+# Every day's step but the anchor (tests and tools that publish without a chain).
+UNANCHORED = [key for key in DAY_KEYS if key.to_user_string() != "anchored_day"]
 
 publish_day_job = define_asset_job(
     "publicar_dia",
-    selection=AssetSelection.assets(*ALL_ASSETS),
+    selection=AssetSelection.assets(*DAY_KEYS),
     description="Extract, check, map, publish and anchor one day of catalogue orders.",
 )
 
@@ -86,13 +85,24 @@ def new_source_files(
     return requests or SkipReason("no new or changed source files")
 
 
+def day_assets(settings: Settings) -> list[AssetsDefinition]:
+    """The daily assets as the settings configure them: partitions from ``history_start``, a
+    backfill policy of ``backfill_days_per_run`` days per run."""
+    policy = BackfillPolicy.multi_run(settings.backfill_days_per_run)
+    return [
+        assets.with_attributes(backfill_policy=policy)
+        for assets in with_history_start(ALL_ASSETS, settings.history_start)
+    ]
+
+
 @definitions
 def defs() -> Definitions:
     """The code location, its resources and partitions built from the settings (loaded here,
-    once): the daily partitions start at ``history_start``."""
+    once): the daily partitions start at ``history_start``; a backfill runs
+    ``backfill_days_per_run`` days per run."""
     settings = load_settings()
     return Definitions(
-        assets=[*with_history_start(ALL_ASSETS, settings.history_start), *BULK_ASSETS],
+        assets=[*day_assets(settings), *BULK_ASSETS],
         jobs=[publish_day_job, publish_bulk_job, anchor_pending_job],
         schedules=[daily_schedule],
         sensors=[new_source_files, bulk_after_days, pending_anchors],

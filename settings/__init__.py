@@ -5,6 +5,7 @@
 
 from settings.loading import SettingRow, SettingsError, describe, load_settings, setting_paths
 from settings.model import (
+    DEFAULT_BACKFILL_DAYS_PER_RUN,
     DEFAULT_OCID_PATTERN,
     DEV_BASE_URL,
     DEV_PUBLISHER_NAME,
@@ -31,6 +32,7 @@ from settings.model import (
 )
 
 __all__ = [
+    "DEFAULT_BACKFILL_DAYS_PER_RUN",
     "DEFAULT_OCID_PATTERN",
     "DEV_BASE_URL",
     "DEV_PUBLISHER_NAME",

@@ -52,6 +52,8 @@ DEV_PUBLISHER_NAME = "Publicador de desarrollo (no oficial)"
 DEV_PUBLISHER_SCHEME = "XX-DEV"
 DEV_PUBLISHER_UID = "no-oficial"
 SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
+# About a month of days per run of a Dagster UI backfill (the assets' backfill policy).
+DEFAULT_BACKFILL_DAYS_PER_RUN = 31
 DEFAULT_DATASETS_ROOT = Path("datasets")
 DEFAULT_DATASET = "perucompras-ocam"
 # Public test mnemonic of anvil/hardhat: every account derived from it is a known key.
@@ -598,6 +600,13 @@ class Settings(BaseSettings):
         ge=0,
         description="seconds a `publicar` command or a Dagster run waits for another one "
         "writing to the same datasets root before it refuses (exit code 2) or fails the step",
+    )
+    backfill_days_per_run: int = Field(
+        DEFAULT_BACKFILL_DAYS_PER_RUN,
+        ge=1,
+        description="days of `publicar_dia` one run processes in a backfill launched from the "
+        "Dagster UI (its backfill policy); each run takes its days through the batch path of "
+        "`publicar backfill`, in date order",
     )
     identity: Identity = Field(default_factory=Identity)
     source: Source = Field(default_factory=Source)

@@ -17,12 +17,11 @@ import pytest
 from dagster import materialize
 
 from integrity.layout import DayLayout
-from pipelines.definitions import ALL_ASSETS
-from pipelines.resources import DatasetsResource, SourceResource
+from pipelines.definitions import ALL_ASSETS, UNANCHORED
+from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 
 GOLDEN = Path(__file__).parent / "golden" / "manifests.json"
 DAYS = [dt.date(2026, 10, 30), dt.date(2026, 10, 31), dt.date(2026, 11, 1)]
-UNANCHORED = [a for a in ALL_ASSETS if a.key.to_user_string() != "anchored_day"]
 
 
 def _publish_digests(tmp: Path) -> dict[str, dict[str, str]]:
@@ -31,10 +30,13 @@ def _publish_digests(tmp: Path) -> dict[str, dict[str, str]]:
             kind="synthetic", directory=str(tmp / "source"), orders_per_month=900
         ),
         "datasets": DatasetsResource(root=str(tmp / "datasets")),
+        "chain": ChainResource(state_dir=str(tmp / "devchain")),  # anchor not selected: unused
     }
     digests: dict[str, dict[str, str]] = {}
     for day in DAYS:
-        result = materialize(UNANCHORED, partition_key=day.isoformat(), resources=resources)
+        result = materialize(
+            ALL_ASSETS, selection=UNANCHORED, partition_key=day.isoformat(), resources=resources
+        )
         assert result.success
         folder = DayLayout(tmp / "datasets", "perucompras-ocam", day).folder
         files = sorted(p for p in folder.iterdir() if p.is_file())

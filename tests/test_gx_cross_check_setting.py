@@ -13,8 +13,8 @@ import pytest
 from dagster import materialize
 
 from integrity.layout import DayLayout
-from pipelines.definitions import ALL_ASSETS
-from pipelines.resources import DatasetsResource, SourceResource
+from pipelines.definitions import ALL_ASSETS, UNANCHORED
+from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from quality.gate import GX_AGREEMENT_CHECK, evaluate_orders
 from quality.lines import AGREEMENT_CHECK as LINES_AGREEMENT
 from quality.quotations import AGREEMENT_CHECK as QUOTATIONS_AGREEMENT
@@ -25,7 +25,6 @@ from settings import describe, load_settings
 
 DAY = dt.date(2026, 11, 3)
 GX_CHECKS = {"gx_agreement", "gx_lines_agreement", "gx_quotations_agreement"}
-UNANCHORED = [a for a in ALL_ASSETS if a.key.to_user_string() != "anchored_day"]
 
 
 @pytest.fixture
@@ -88,8 +87,11 @@ def _publish(tmp: Path, source: SourceResource, *, gx: bool) -> tuple[dict, list
     resources = {
         "source": source,
         "datasets": DatasetsResource(root=str(tmp / "datasets"), gx_cross_check=gx),
+        "chain": ChainResource(state_dir=str(tmp / "devchain")),  # anchor not selected: unused
     }
-    result = materialize(UNANCHORED, partition_key=DAY.isoformat(), resources=resources)
+    result = materialize(
+        ALL_ASSETS, selection=UNANCHORED, partition_key=DAY.isoformat(), resources=resources
+    )
     assert result.success
     folder = DayLayout(tmp / "datasets", "perucompras-ocam", DAY).folder
     report = json.loads(next(folder.glob("*-quality.json")).read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from dagster import materialize
 from integrity.devchain import DevChain
 from integrity.layout import DayLayout
 from messages import text as message
+from pipelines.cli.run import materialized
 from pipelines.definitions import ALL_ASSETS, defs
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 
@@ -105,8 +106,8 @@ def test_rerun_is_byte_identical_and_sends_no_transaction(published: Path) -> No
         block_before = chain.web3().eth.block_number
     result = materialize(ALL_ASSETS, partition_key=day.isoformat(), resources=_resources(published))
     assert result.success
-    assert result.output_for_node("anchored_day")["status"] == "anclado"
-    assert result.output_for_node("published_day").unchanged is True
+    assert materialized(result, "anchored_day")["status"] == "anclado"
+    assert materialized(result, "published_day")["unchanged_rerun"] is True
     assert _digests(folder) == before
     with DevChain(published / "devchain") as chain:
         assert chain.web3().eth.block_number == block_before

@@ -14,7 +14,7 @@ from integrity.devchain import DevChain
 from integrity.layout import DayLayout
 from perucompras.reader import COLUMNS
 from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
-from pipelines.definitions import ALL_ASSETS
+from pipelines.definitions import ALL_ASSETS, UNANCHORED
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
 from publication.steps import dagster_check_name
@@ -113,12 +113,14 @@ def test_planted_warnings_show_in_the_bundled_checks_of_a_dagster_run(tmp_path: 
     resources = {
         "source": SourceResource(kind="directory", directory=str(source)),
         "datasets": DatasetsResource(root=str(tmp_path / "datasets"), gx_cross_check=False),
+        "chain": ChainResource(state_dir=str(tmp_path / "devchain")),  # anchor not selected: unused
     }
-    unanchored = [a for a in ALL_ASSETS if a.key.to_user_string() != "anchored_day"]
     quality: dict[str, set[int]] = {}
     releases: dict[str, object] = {}
     for day in days:
-        result = materialize(unanchored, partition_key=day.isoformat(), resources=resources)
+        result = materialize(
+            ALL_ASSETS, selection=UNANCHORED, partition_key=day.isoformat(), resources=resources
+        )
         assert result.success
         bundles = {
             e.check_name: e

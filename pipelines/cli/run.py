@@ -23,6 +23,9 @@ from zoneinfo import ZoneInfo
 from messages import text
 from settings import Settings, env_name
 
+# The op of the daily multi-asset (``pipelines.assets.daily_steps``): its outputs are the assets.
+DAY_NODE = "daily_steps"
+
 HELP = "Extract, check, map, publish and anchor a range of days (default: the last 7 days)."
 
 
@@ -246,11 +249,9 @@ def day_job(settings: Settings, resources: dict[str, Any]) -> Any:
     schedule's and sensor's runs are, not as ephemeral asset runs."""
     from dagster import Definitions
 
-    from pipelines.definitions import ALL_ASSETS, publish_day_job
-    from pipelines.partitions import with_history_start
+    from pipelines.definitions import day_assets, publish_day_job
 
-    assets = with_history_start(ALL_ASSETS, settings.history_start)
-    defs = Definitions(assets=assets, jobs=[publish_day_job], resources=resources)
+    defs = Definitions(assets=day_assets(settings), jobs=[publish_day_job], resources=resources)
     return defs.resolve_job_def(publish_day_job.name)
 
 
@@ -298,13 +299,18 @@ def _level(args: argparse.Namespace) -> str:
     return "DEBUG" if args.verbose else "CRITICAL"
 
 
+def materialized(result: Any, asset: str) -> dict[str, Any]:
+    """The metadata of the run's materialisation of ``asset`` (a daily asset's name), as plain
+    values; empty when the run did not materialise it."""
+    for event in result.asset_materializations_for_node(DAY_NODE):
+        if event.asset_key.to_user_string() == asset:
+            return {key: entry.value for key, entry in event.metadata.items()}
+    return {}
+
+
 def _orders(result: Any) -> int:
     """Source rows of the day a run extracted (0 if extraction failed)."""
-    try:
-        source = result.output_for_node("source_orders").source
-    except Exception:  # a failed run has no output
-        return 0
-    return int(source.source_rows) if source is not None else 0
+    return int(materialized(result, "source_orders").get("source_rows") or 0)
 
 
 def _failure(result: Any) -> str:
@@ -330,13 +336,13 @@ def _summary(day: dt.date, result: object) -> str:
     assert isinstance(result, ExecuteInProcessResult)
     if not result.success:
         return f"{day}  FAILED"
-    anchored = result.output_for_node("anchored_day")
-    published = result.output_for_node("published_day")
+    anchored = materialized(result, "anchored_day")
+    published = materialized(result, "published_day")
     if anchored.get("status") == "anclado":
         anchor = f"block={anchored.get('blockNumber')} seq={anchored.get('seq')}"
     else:
         anchor = "anclaje pendiente (publicar anchor --pending)"
     return (
-        f"{day}  releases={published.tree_size:<6} quarantined={published.quarantined:<4} "
-        f"root={published.merkle_root[:16]}…  {anchor}"
+        f"{day}  releases={published['releases']:<6} quarantined={published['quarantined']:<4} "
+        f"root={published['merkle_root'][:16]}…  {anchor}"
     )

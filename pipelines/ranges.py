@@ -1,0 +1,210 @@
+"""A range of days as one run: the batch path of `publicar backfill` and of a Dagster run of a
+partition range of `publicar_dia` (``pipelines.assets``), shared so both publish the same way.
+
+Month by month: days already published and finally anchored with their current manifest are
+skipped (a re-run resumes), the others go through every step in date order, each day fully
+before the next (``publication.batch.publish_days``), the month's days are anchored together in
+date order (``publish_batch`` transactions), then the site at the root is refreshed and the
+storage brought up to date. A day whose gate closed stops the range: the days before it are
+anchored and listed first. The caller holds the datasets root's lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from publication.batch import DayJob, DayRun
+
+if TYPE_CHECKING:
+    from integrity.verify.trust import Pin
+    from publication.anchoring import ChainSession
+    from publication.storage import PublishReport
+
+
+class Source(Protocol):
+    """Where the days' files come from (``SourceService`` or its Dagster resource)."""
+
+    @property
+    def synthetic(self) -> bool: ...
+    def available_files(self, day: dt.date) -> list[Path]: ...
+    def companion_files(self, day: dt.date) -> dict[str, Path]: ...
+
+
+class Datasets(Protocol):
+    """The datasets root and its storage (``DatasetsService`` or its Dagster resource)."""
+
+    def day_job(self) -> DayJob: ...
+    def publish_to_storage(self) -> PublishReport | None: ...
+
+
+class Chain(Protocol):
+    """The chain anchors go to (``ChainService`` or its Dagster resource)."""
+
+    @property
+    def is_dev_chain(self) -> bool: ...
+    def known_pin(self) -> Pin | None: ...
+    def session(self, dataset: str) -> AbstractContextManager[ChainSession]: ...
+
+
+@dataclass(frozen=True)
+class DaySkipped:
+    """A day already published and finally anchored with its current manifest."""
+
+    day: dt.date
+
+
+@dataclass(frozen=True)
+class DayDone:
+    """A day through every step (published; its anchor comes with the month's)."""
+
+    run: DayRun
+
+
+@dataclass(frozen=True)
+class DayFailed:
+    """A day whose gate closed: the range stops here."""
+
+    run: DayRun
+
+
+@dataclass(frozen=True)
+class DaysAnchored:
+    """The anchor records of days published in this run (date order; ``pendiente`` when the
+    chain could not be reached)."""
+
+    days: list[dt.date]
+    records: list[dict[str, Any]]
+
+
+RangeEvent = DaySkipped | DayDone | DayFailed | DaysAnchored
+
+
+def months(days: list[dt.date]) -> Iterator[list[dt.date]]:
+    """``days`` (in date order) grouped by calendar month."""
+    for _, group in itertools.groupby(days, key=lambda d: (d.year, d.month)):
+        yield list(group)
+
+
+class RangeRun:
+    """One run over many days: the status store open for the whole run (shared: the steps'
+    own opens become cursors on it) and one chain session, opened on first use."""
+
+    def __init__(self, source: Source, datasets: Datasets, chain: Chain) -> None:
+        self.source = source
+        self.datasets = datasets
+        self.chain = chain
+        self.job: DayJob = datasets.day_job()
+        self._stack = contextlib.ExitStack()
+        self._sessions: Callable[[], Any] | None = None
+
+    def __enter__(self) -> RangeRun:
+        from publication.state import StateStore, store_path
+
+        self._stack.__enter__()
+        self._stack.enter_context(
+            StateStore(store_path(self.job.root, self.job.state_dir), shared=True)
+        )
+        self._sessions = _session_factory(self._stack, self.chain, self.job.dataset)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stack.__exit__(kind, error, traceback)
+
+    def month(self, days: list[dt.date]) -> Iterator[RangeEvent]:
+        """Publish and anchor one month's ``days``; stops after a ``DayFailed``. Raises
+        ``AnchorConflict`` when the registry holds another digest for a day."""
+        from publication.batch import finished_days, publish_days
+
+        skipped = finished_days(self.job, days)
+        for day in sorted(skipped):
+            yield DaySkipped(day)
+        todo = [day for day in days if day not in skipped]
+        done: list[dt.date] = []
+        source = self.source
+        for day_run in publish_days(
+            self.job,
+            todo,
+            lambda d: (source.available_files(d), source.companion_files(d)),
+            synthetic=source.synthetic,
+        ):
+            if day_run.failures:
+                # The days before it are anchored and listed before the range stops.
+                yield from self._anchor(done)
+                yield DayFailed(day_run)
+                return
+            done.append(day_run.day)
+            yield DayDone(day_run)
+        yield from self._anchor(done)
+
+    def _anchor(self, done: list[dt.date]) -> Iterator[DaysAnchored]:
+        if not done:
+            return
+        from integrity.layout import DayLayout
+        from integrity.manifest import load_manifest
+        from publication.anchoring import anchor_with
+        from publication.site import refresh_site
+
+        assert self._sessions is not None, "RangeRun used outside its with block"
+        job = self.job
+        records: list[dict[str, Any]] = anchor_with(
+            job.root,
+            job.dataset,
+            done,
+            self._sessions,
+            state_dir=job.state_dir,
+            pin=self.chain.known_pin(),
+        )
+        refresh_site(
+            job.root,
+            job.dataset,
+            job.identity,
+            lang=job.lang,
+            profile=job.profile,
+            synthetic=bool(
+                load_manifest(DayLayout(job.root, job.dataset, done[-1]).manifest).data.get(
+                    "synthetic"
+                )
+            ),
+        )
+        self.datasets.publish_to_storage()
+        yield DaysAnchored(done, records)
+
+
+def _session_factory(stack: contextlib.ExitStack, chain: Chain, dataset: str) -> Any:
+    """A factory of one chain session for the whole run; if the chain cannot be reached, it
+    says so every time (the days are marked pending). An ``rpc`` session opens now, so a
+    configuration error stops the run before any day; the embedded chain starts on first use,
+    once, and not at all when no day needs anchoring (a resumed run whose days are done)."""
+    from integrity.chain import ChainUnavailable
+
+    opened: list[Any] = []
+    failed: list[ChainUnavailable] = []
+
+    def sessions() -> Any:
+        if failed:
+            raise failed[0]
+        if not opened:
+            try:
+                opened.append(stack.enter_context(chain.session(dataset)))
+            except ChainUnavailable as error:
+                failed.append(error)
+                raise
+        return contextlib.nullcontext(opened[0])
+
+    if not chain.is_dev_chain:
+        with contextlib.suppress(ChainUnavailable):
+            sessions()
+    return sessions
