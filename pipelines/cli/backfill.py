@@ -16,7 +16,8 @@ import datetime as dt
 import itertools
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from messages import text
@@ -28,6 +29,10 @@ HELP = "Publish a range of days as one run (one process, months read once, ancho
 add_arguments = run.add_arguments
 overrides = run.overrides
 refuse = run.refuse
+
+
+# What the worker processes run instead of ``prepare_month`` (a test makes them fail).
+_PREPARE: Callable[..., Any] | None = None
 
 
 def _months(days: list[dt.date]) -> Iterator[list[dt.date]]:
@@ -44,6 +49,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.services import ChainService, DatasetsService, SourceService
     from publication.anchoring import anchor_with
     from publication.batch import finished_days, publish_days
+    from publication.prepare import MonthsAhead, cache_dir, month_starts, prepare_month
     from publication.site import refresh_site
     from publication.state import StateStore, store_path
 
@@ -82,10 +88,28 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         stack.enter_context(StateStore(store_path(root, job.state_dir), shared=True))
         progress = stack.enter_context(DayProgress(len(days), lang=lang))
         sessions = _open_session(stack, chain, dataset)
+        # The months after the first are parsed ahead in worker processes (state-free work);
+        # the days themselves go through their steps here, in date order.
+        ahead = stack.enter_context(
+            MonthsAhead(
+                settings.prepare_workers,
+                Path(source.directory).absolute(),
+                cache_dir(root, job.state_dir).absolute(),
+                lang=lang,
+                prepare=_PREPARE or prepare_month,
+            )
+        )
+        finished = finished_days(job, days)
+        ahead.start(month_starts(day for day in days if day not in finished)[1:])
         for month in _months(days):
             refused = run.missing_month(month[0], settings, months)
             if refused is not None:
                 return refused
+            problem = ahead.wait(month[0].replace(day=1))
+            if problem is not None:
+                progress.note(
+                    text("backfill.prepare_failed", lang, month=f"{month[0]:%Y-%m}", error=problem)
+                )
             done: list[dt.date] = []
             skipped = finished_days(job, month)
             for day in sorted(skipped):
