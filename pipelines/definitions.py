@@ -32,6 +32,8 @@ from pipelines.assets import (
     source_orders,
 )
 from pipelines.bulk import BULK_ASSETS, bulk_after_days, publish_bulk_job
+from pipelines.months import prepare_months_job
+from pipelines.months import with_history_start as months_from
 from pipelines.partitions import daily_partitions_from, with_history_start
 from pipelines.pending import anchor_pending_job, pending_anchors
 from pipelines.resources import DatasetsResource, SourceResource, build_resources
@@ -92,8 +94,17 @@ def defs() -> Definitions:
     once): the daily partitions start at ``history_start``."""
     settings = load_settings()
     return Definitions(
-        assets=[*with_history_start(ALL_ASSETS, settings.history_start), *BULK_ASSETS],
-        jobs=[publish_day_job, publish_bulk_job, anchor_pending_job],
+        assets=[
+            *with_history_start(ALL_ASSETS, settings.history_start),
+            *BULK_ASSETS,
+            months_from(settings.history_start),
+        ],
+        jobs=[
+            publish_day_job,
+            publish_bulk_job,
+            anchor_pending_job,
+            prepare_months_job(settings.prepare_workers),
+        ],
         schedules=[daily_schedule],
         sensors=[new_source_files, bulk_after_days, pending_anchors],
         resources=build_resources(settings),
