@@ -22,6 +22,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -118,6 +119,9 @@ class MonthsAhead:
             future.result()
         except concurrent.futures.CancelledError:
             return None
+        except BrokenProcessPool as error:  # a worker died: said once, the rest done here
+            self.close()
+            return f"{type(error).__name__}: {error}".splitlines()[0]
         except BaseException as error:  # a worker's failure only costs the speed-up
             return f"{type(error).__name__}: {error}".splitlines()[0]
         return None
