@@ -19,6 +19,8 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -76,6 +78,19 @@ def month_starts(days: Iterable[dt.date]) -> list[dt.date]:
     return sorted({day.replace(day=1) for day in days})
 
 
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as ``parent`` is gone (killed with -9, a worker would otherwise
+    wait for work forever); a month cut short leaves only a partial file the next writer
+    removes."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
 @dataclass
 class MonthsAhead:
     """Prepare months in ``workers`` processes while the caller publishes earlier ones.
@@ -103,7 +118,12 @@ class MonthsAhead:
         if self._pool is None:
             # spawn: a clean interpreter, not a fork of one holding the status store open
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
         for month in months:
             self._futures[month] = self._pool.submit(
                 self.prepare, self.source_dir, month, self.cache, lang=self.lang

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -138,3 +142,31 @@ def test_months_ahead_does_nothing_without_workers(source: Path, tmp_path: Path)
         ahead.start([OCTOBER, NOVEMBER])
         assert ahead.wait(NOVEMBER) is None
     assert not (tmp_path / "cache").exists()
+
+
+def test_workers_do_not_outlive_a_killed_backfill(source: Path, tmp_path: Path) -> None:
+    """kill -9 of the process that started the workers: they exit too (no orphan waiting
+    for work forever), and what they wrote is whole or a partial the next writer removes."""
+    helper = Path(__file__).parent / "support" / "prepare_helpers.py"
+    done = subprocess.run(
+        [sys.executable, str(helper), str(source), str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == -9, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert workers
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(map(_running, workers)):
+        time.sleep(0.2)
+    assert not any(map(_running, workers))
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

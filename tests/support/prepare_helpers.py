@@ -32,3 +32,20 @@ def synthetic_source(workdir: Path, months: list[dt.date], orders_per_month: int
     for month in months:
         source.monthly_files(month)
     return folder
+
+
+def start_and_die(source: str, cache: str) -> None:
+    """Queue two months in a worker, print the workers' PIDs, then die as with kill -9."""
+    from publication.prepare import MonthsAhead
+
+    ahead = MonthsAhead(1, Path(source), Path(cache))
+    ahead.start([dt.date(2026, 10, 1), dt.date(2026, 11, 1)])
+    assert ahead._pool is not None
+    print(" ".join(map(str, ahead._pool._processes)), flush=True)
+    os.kill(os.getpid(), 9)
+
+
+if __name__ == "__main__":
+    import sys
+
+    start_and_die(sys.argv[1], sys.argv[2])
