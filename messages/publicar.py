@@ -43,6 +43,12 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "publicar: {day} failed its blocking checks; later days were not published (days "
         "are chained): {reasons}",
     },
+    "backfill.prepare_failed": {
+        "es": "publicar: aviso: la preparación de {month} en un proceso auxiliar falló ({error}); "
+        "este proceso lee y analiza sus archivos él mismo (nada se pierde)",
+        "en": "publicar: warning: preparing {month} in a worker process failed ({error}); this "
+        "process reads and parses its files itself (nothing is lost)",
+    },
     "error.unexpected": {
         "es": "publicar: error inesperado: {error}. Nada quedó a medias: los días publicados están "
         "completos y el siguiente `publicar` retoma desde donde quedó. Detalle: {log}",

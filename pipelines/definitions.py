@@ -28,6 +28,8 @@ from integrity.manifest import sha256_file
 from perucompras.reader import month_of_file, read_source_dir
 from pipelines.assets import DAY_KEYS, daily_steps
 from pipelines.bulk import BULK_ASSETS, bulk_after_days, publish_bulk_job
+from pipelines.months import prepare_months_job
+from pipelines.months import with_history_start as months_from
 from pipelines.partitions import daily_partitions_from, with_history_start
 from pipelines.pending import anchor_pending_job, pending_anchors
 from pipelines.resources import DatasetsResource, SourceResource, build_resources
@@ -102,8 +104,13 @@ def defs() -> Definitions:
     ``backfill_days_per_run`` days per run."""
     settings = load_settings()
     return Definitions(
-        assets=[*day_assets(settings), *BULK_ASSETS],
-        jobs=[publish_day_job, publish_bulk_job, anchor_pending_job],
+        assets=[*day_assets(settings), *BULK_ASSETS, months_from(settings.history_start)],
+        jobs=[
+            publish_day_job,
+            publish_bulk_job,
+            anchor_pending_job,
+            prepare_months_job(settings.prepare_workers),
+        ],
         schedules=[daily_schedule],
         sensors=[new_source_files, bulk_after_days, pending_anchors],
         resources=build_resources(settings),

@@ -26,12 +26,15 @@ from publication.batch import DayJob, DayRun
 if TYPE_CHECKING:
     from integrity.verify.trust import Pin
     from publication.anchoring import ChainSession
+    from publication.prepare import MonthsAhead
     from publication.storage import PublishReport
 
 
 class Source(Protocol):
     """Where the days' files come from (``SourceService`` or its Dagster resource)."""
 
+    @property
+    def directory(self) -> str: ...
     @property
     def synthetic(self) -> bool: ...
     def available_files(self, day: dt.date) -> list[Path]: ...
@@ -84,7 +87,16 @@ class DaysAnchored:
     records: list[dict[str, Any]]
 
 
-RangeEvent = DaySkipped | DayDone | DayFailed | DaysAnchored
+@dataclass(frozen=True)
+class MonthNotPrepared:
+    """A worker could not prepare ``month`` ahead: this process parses its files itself (only
+    the speed-up is lost; a problem with a file is reported by the day's own steps)."""
+
+    month: dt.date
+    problem: str
+
+
+RangeEvent = DaySkipped | DayDone | DayFailed | DaysAnchored | MonthNotPrepared
 
 
 def months(days: list[dt.date]) -> Iterator[list[dt.date]]:
@@ -97,13 +109,24 @@ class RangeRun:
     """One run over many days: the status store open for the whole run (shared: the steps'
     own opens become cursors on it) and one chain session, opened on first use."""
 
-    def __init__(self, source: Source, datasets: Datasets, chain: Chain) -> None:
+    def __init__(
+        self,
+        source: Source,
+        datasets: Datasets,
+        chain: Chain,
+        *,
+        prepare_workers: int = 0,
+        prepare: Callable[..., Any] | None = None,
+    ) -> None:
         self.source = source
         self.datasets = datasets
         self.chain = chain
         self.job: DayJob = datasets.day_job()
         self._stack = contextlib.ExitStack()
         self._sessions: Callable[[], Any] | None = None
+        self._workers = prepare_workers
+        self._prepare = prepare
+        self._ahead: MonthsAhead | None = None
 
     def __enter__(self) -> RangeRun:
         from publication.state import StateStore, store_path
@@ -113,7 +136,30 @@ class RangeRun:
             StateStore(store_path(self.job.root, self.job.state_dir), shared=True)
         )
         self._sessions = _session_factory(self._stack, self.chain, self.job.dataset)
+        if self._workers > 0:
+            from publication.prepare import MonthsAhead, cache_dir, prepare_month
+
+            self._ahead = self._stack.enter_context(
+                MonthsAhead(
+                    self._workers,
+                    Path(self.source.directory).absolute(),
+                    cache_dir(self.job.root, self.job.state_dir).absolute(),
+                    lang=self.job.lang,
+                    prepare=self._prepare or prepare_month,
+                )
+            )
         return self
+
+    def prepare_ahead(self, days: list[dt.date]) -> None:
+        """Queue the months after the first one with a day to publish, to be prepared in the
+        worker processes (state-free parsing) while this process publishes in date order."""
+        if self._ahead is None:
+            return
+        from publication.batch import finished_days
+        from publication.prepare import month_starts
+
+        finished = finished_days(self.job, days)
+        self._ahead.start(month_starts(day for day in days if day not in finished)[1:])
 
     def __exit__(
         self,
@@ -128,6 +174,11 @@ class RangeRun:
         ``AnchorConflict`` when the registry holds another digest for a day."""
         from publication.batch import finished_days, publish_days
 
+        if self._ahead is not None:
+            first = days[0].replace(day=1)
+            problem = self._ahead.wait(first)
+            if problem is not None:
+                yield MonthNotPrepared(first, problem)
         skipped = finished_days(self.job, days)
         for day in sorted(skipped):
             yield DaySkipped(day)

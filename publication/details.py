@@ -18,9 +18,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import glob
 import hashlib
 import json
+import os
 import re
+import secrets
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,21 +257,8 @@ def _detail_cache(
     """Days of one month share its detailed export: parse it once per content version (Parquet
     cache keyed by the file's SHA-256, the reader's code and the language), then read it."""
     del mtime_ns, size  # part of the in-process cache key only
-    path, cache_dir = Path(path_text), Path(cache_text)
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
-    if not (folder / "info.json").exists():
-        result = read_detailed_export(path, lang)
-        partial = folder.with_name(folder.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        for name in _DETAIL_TABLES:
-            pq.write_table(getattr(result, name), partial / f"{name}.parquet")
-        info = dataclasses.asdict(result.info)
-        (partial / "info.json").write_text(json.dumps(info, ensure_ascii=False, sort_keys=True))
-        shutil.rmtree(folder, ignore_errors=True)
-        partial.replace(folder)
+    folder, result = _fill_detail_cache(Path(path_text), Path(cache_text), lang)
+    if result is not None:
         return result
     info = json.loads((folder / "info.json").read_text())
     info["ignored_columns"] = tuple(info["ignored_columns"])
@@ -276,10 +266,66 @@ def _detail_cache(
     return DetailResult(**tables, info=DetailFileInfo(**info))
 
 
+def _fill_detail_cache(
+    path: Path, cache_dir: Path, lang: str = "es"
+) -> tuple[Path, DetailResult | None]:
+    """The cache folder of ``path``, written now if missing (then with the parsed result).
+
+    Several processes may fill it at once (``publication.prepare``): each writes its own
+    partial folder and renames it into place; whoever comes second drops its copy (same bytes).
+    """
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
+    if (folder / "info.json").exists():
+        return folder, None
+    result = read_detailed_export(path, lang)
+    partial = _partial(folder)
+    partial.mkdir(parents=True)
+    for name in _DETAIL_TABLES:
+        pq.write_table(getattr(result, name), partial / f"{name}.parquet")
+    info = dataclasses.asdict(result.info)
+    (partial / "info.json").write_text(json.dumps(info, ensure_ascii=False, sort_keys=True))
+    try:
+        partial.rename(folder)
+    except OSError:  # another process renamed its copy first (a folder is complete or absent)
+        if not (folder / "info.json").exists():
+            raise
+        shutil.rmtree(partial, ignore_errors=True)
+    return folder, result
+
+
+def _partial(final: Path) -> Path:
+    """A new partial path for ``final``, this process's own; partials left by processes that
+    are gone (killed mid-write) are removed first."""
+    for stale in final.parent.glob(f"{glob.escape(final.name)}.partial*"):
+        owner = stale.name.rpartition(".partial")[2].lstrip("-").partition("-")[0]
+        if not (owner.isdigit() and _alive(int(owner))):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+    return final.with_name(f"{final.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _quotation_cache(
     path: Path, cache_dir: Path, lang: str = "es"
 ) -> tuple[Path, pa.Table, dict[str, Any]]:
-    """Stream the quotations file once into Parquet (valid rows) plus its rejected rows."""
+    """Stream the quotations file once into Parquet (valid rows) plus its rejected rows.
+
+    Both files are renamed into place, the rejected rows first: the cache is complete once the
+    valid rows' file exists, whichever process (``publication.prepare``) wrote it.
+    """
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -287,11 +333,13 @@ def _quotation_cache(
     rejected_path = cache.with_suffix(".rejected.parquet")
     if not cache.exists() or not rejected_path.exists():
         stream = stream_quotations(path, batch_rows=65_536, lang=lang)
-        partial = cache.with_suffix(".partial")
+        partial = _partial(cache)
         with pq.ParquetWriter(partial, QUOTATION_SCHEMA, compression="zstd") as writer:
             for batch in stream:
                 writer.write_batch(batch)
-        pq.write_table(stream.quarantine.select(QUARANTINE_SCHEMA.names), rejected_path)
+        rejected_partial = _partial(rejected_path)
+        pq.write_table(stream.quarantine.select(QUARANTINE_SCHEMA.names), rejected_partial)
+        rejected_partial.replace(rejected_path)
         partial.replace(cache)
     rejected = pq.read_table(rejected_path)
     rows = pq.ParquetFile(cache).metadata.num_rows + rejected.num_rows

@@ -608,6 +608,14 @@ class Settings(BaseSettings):
         "Dagster UI (its backfill policy); each run takes its days through the batch path of "
         "`publicar backfill`, in date order",
     )
+    prepare_workers: int = Field(
+        1,
+        ge=0,
+        description="worker processes that prepare later months (parse their detailed export "
+        "and quotations into the cache) while `publicar backfill` publishes the current one; "
+        "also how many months the `preparar_meses` Dagster job prepares at once; `0`: off "
+        "(the Dagster job then prepares one month at a time)",
+    )
     identity: Identity = Field(default_factory=Identity)
     source: Source = Field(default_factory=Source)
     chain: Chain = Field(default_factory=Chain)

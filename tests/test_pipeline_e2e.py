@@ -39,6 +39,7 @@ def test_definitions_load_with_assets_checks_job_schedule_and_sensor(
         "published_day",
         "anchored_day",
         "bulk_files",
+        "mes_preparado",
     }
     check_names = {key.name for key in graph.asset_check_keys}
     assert {"source_files_readable", "rows_reconcile", "releases_schema_valid"} <= check_names

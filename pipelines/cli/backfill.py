@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from messages import text
@@ -29,11 +30,22 @@ overrides = run.overrides
 refuse = run.refuse
 
 
+# What the worker processes run instead of ``prepare_month`` (a test makes them fail).
+_PREPARE: Callable[..., Any] | None = None
+
+
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     """Publish and anchor the range month by month; stop at the first failed day."""
     from integrity.chain import AnchorConflict
     from pipelines.cli.progress import DayProgress
-    from pipelines.ranges import DayFailed, DaysAnchored, DaySkipped, RangeRun, months
+    from pipelines.ranges import (
+        DayFailed,
+        DaysAnchored,
+        DaySkipped,
+        MonthNotPrepared,
+        RangeRun,
+        months,
+    )
     from pipelines.services import ChainService, DatasetsService, SourceService
 
     refused = refuse(args, settings)
@@ -50,8 +62,13 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             SourceService.from_settings(settings),
             DatasetsService.from_settings(settings),
             ChainService.from_settings(settings),
+            prepare_workers=settings.prepare_workers,
+            prepare=_PREPARE,
         ) as batch,
     ):
+        # Later months are parsed ahead in worker processes (state-free work); the days go
+        # through their steps here, in date order.
+        batch.prepare_ahead(days)
         for month in months(days):
             refused = run.missing_month(month[0], settings, files)
             if refused is not None:
@@ -60,6 +77,15 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
                 for event in batch.month(month):
                     if isinstance(event, DaySkipped):
                         progress.day_done(text("backfill.skipped", lang, day=event.day), 0)
+                    elif isinstance(event, MonthNotPrepared):
+                        progress.note(
+                            text(
+                                "backfill.prepare_failed",
+                                lang,
+                                month=f"{event.month:%Y-%m}",
+                                error=event.problem,
+                            )
+                        )
                     elif isinstance(event, DaysAnchored):
                         anchored = sum(1 for r in event.records if r.get("status") == "anclado")
                         progress.note(

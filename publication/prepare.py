@@ -1,0 +1,168 @@
+"""Prepare months ahead: the state-free work of a month, done before its days are published.
+
+A day's extraction and mapping read what earlier days recorded in the status store, so the
+days of a backfill go through every step one after the other, in date order, and their anchors
+are sent in that order. Parsing a month's companion files (the detailed export's XLSX and the
+quotations CSV) depends on nothing but their bytes: ``prepare_month`` fills their
+content-addressed caches (``publication.details``), in any process and any order, and the
+sequential pass then reads the cached Parquet instead of parsing. Idempotent, and safe when
+several processes prepare the same month at once or one is killed midway (each writes its own
+partial file and renames it into place).
+
+``MonthsAhead`` runs ``prepare_month`` for the months after the current one in worker
+processes (``publicar backfill``); the Dagster job ``preparar_meses`` does the same for a range
+of month partitions on Dagster's multiprocess executor.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+
+def cache_dir(root: Path, state_dir: Path | None = None) -> Path:
+    """Where the companion files' parsed caches live: beside the status store."""
+    from publication.state import store_path
+
+    return store_path(root, state_dir).parent / "cache"
+
+
+@dataclass(frozen=True)
+class PreparedMonth:
+    """What ``prepare_month`` left in the cache for one month."""
+
+    month: str  # YYYY-MM
+    files: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def prepare_month(
+    source_dir: Path, month: dt.date, cache: Path, *, lang: str = "es"
+) -> PreparedMonth:
+    """Fill the caches of ``month``'s detailed exports and quotations found in ``source_dir``
+    (nothing to do when they are absent or already cached); raises what their readers raise."""
+    from publication.details import (
+        DETAIL_PREFIX,
+        QUOTATION_PREFIX,
+        _fill_detail_cache,
+        _quotation_cache,
+        companion_files,
+        month_detail_files,
+    )
+
+    began = time.perf_counter()
+    companions = companion_files(source_dir, month)
+    names: list[str] = []
+    if detail := companions.get(DETAIL_PREFIX):
+        for path in month_detail_files(detail):
+            _fill_detail_cache(path, cache, lang)
+            names.append(path.name)
+    if quotations := companions.get(QUOTATION_PREFIX):
+        _quotation_cache(quotations, cache, lang)
+        names.append(quotations.name)
+    return PreparedMonth(f"{month:%Y-%m}", tuple(names), time.perf_counter() - began)
+
+
+def month_starts(days: Iterable[dt.date]) -> list[dt.date]:
+    """The first day of each month ``days`` touch, in order."""
+    return sorted({day.replace(day=1) for day in days})
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as ``parent`` is gone (killed with -9, a worker would otherwise
+    wait for work forever); a month cut short leaves only a partial file the next writer
+    removes."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+@dataclass
+class MonthsAhead:
+    """Prepare months in ``workers`` processes while the caller publishes earlier ones.
+
+    ``wait(month)`` before publishing a month: a month no worker has started is left to the
+    caller (cancelled here, so no two processes parse it at once); one under way is waited
+    for. A worker's failure (an unreadable file, a killed worker) loses nothing: the caller
+    reads and parses as without workers, and its own steps report what is wrong with a file.
+    ``workers`` = 0 does nothing.
+    """
+
+    workers: int
+    source_dir: Path
+    cache: Path
+    lang: str = "es"
+    prepare: Callable[..., PreparedMonth] = prepare_month
+    _pool: ProcessPoolExecutor | None = field(default=None, init=False)
+    _futures: dict[dt.date, Future[PreparedMonth]] = field(default_factory=dict, init=False)
+
+    def start(self, months: Iterable[dt.date]) -> None:
+        """Queue ``months`` (first days), in order."""
+        months = [month for month in months if month not in self._futures]
+        if self.workers <= 0 or not months:
+            return
+        if self._pool is None:
+            # spawn: a clean interpreter, not a fork of one holding the status store open
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
+        for month in months:
+            self._futures[month] = self._pool.submit(
+                self.prepare, self.source_dir, month, self.cache, lang=self.lang
+            )
+
+    def wait(self, month: dt.date) -> str | None:
+        """Let ``month``'s preparation finish (or cancel it if not started); the worker's
+        problem as one line, or None (prepared, cancelled or never queued)."""
+        future = self._futures.pop(month, None)
+        if future is None or future.cancel():
+            return None
+        try:
+            future.result()
+        except concurrent.futures.CancelledError:
+            return None
+        except BrokenProcessPool as error:  # a worker died: said once, the rest done here
+            self.close()
+            return f"{type(error).__name__}: {error}".splitlines()[0]
+        except BaseException as error:  # a worker's failure only costs the speed-up
+            return f"{type(error).__name__}: {error}".splitlines()[0]
+        return None
+
+    def close(self) -> None:
+        """Cancel what has not started, wait for what has (its files are renamed into place
+        whole, so stopping is safe at any point), and stop the workers."""
+        for future in self._futures.values():
+            future.cancel()
+        self._futures.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> MonthsAhead:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,172 @@
+"""Months prepared ahead (``publication.prepare``): the companion files' caches filled in other
+processes, and a backfill with worker processes byte-identical to one without."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support.backfill_helpers import NO_GX, backfill_in_process, day_files
+from support.prepare_helpers import synthetic_source
+
+from publication import details
+from publication.details import companion_files, details_for_day, month_detail_files
+from publication.prepare import MonthsAhead, prepare_month
+
+OCTOBER, NOVEMBER = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two small synthetic months (orders, detailed export, quotations)."""
+    return synthetic_source(tmp_path_factory.mktemp("source"), [OCTOBER, NOVEMBER], 60)
+
+
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path, *_: object, **__: object) -> None:
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(details, "read_detailed_export", refuse)
+    monkeypatch.setattr(details, "stream_quotations", refuse)
+    details._detail_cache.cache_clear()
+
+
+def test_a_prepared_month_is_read_from_the_cache_without_parsing(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    prepared = prepare_month(source, OCTOBER, cache)
+    assert prepared.month == "2026-10"
+    assert prepared.files == ("ReportePCDetalle202610.xlsx", "Cotizaciones202610.csv")
+    filled = sorted(path.name for path in cache.iterdir())
+    assert len(filled) == 3 and not [name for name in filled if "partial" in name]
+    companions = companion_files(source, OCTOBER)
+    parsed = details_for_day(companions, _all_orders(source), OCTOBER, tmp_path / "parsed")
+    _no_parsing(monkeypatch)
+    assert prepare_month(source, OCTOBER, cache).files == prepared.files  # idempotent
+    read = details_for_day(companions, _all_orders(source), OCTOBER, cache)
+    assert parsed.lines is not None and parsed.lines.num_rows > 0
+    assert read.lines is not None and read.lines.equals(parsed.lines)
+    assert read.deliveries is not None and read.deliveries.equals(parsed.deliveries)
+    assert read.quotations is not None and read.quotations.equals(parsed.quotations)
+    assert read.quarantine.equals(parsed.quarantine) and read.sources == parsed.sources
+    assert sorted(path.name for path in cache.iterdir()) == filled
+
+
+def _all_orders(source: Path) -> object:
+    import pyarrow as pa
+
+    from perucompras.detailed_export import read_detailed_export
+
+    export = month_detail_files(companion_files(source, OCTOBER)[details.DETAIL_PREFIX])[0]
+    return pa.array(sorted(set(read_detailed_export(export).lines["order_number"].to_pylist())))
+
+
+def test_two_processes_preparing_one_month_leave_one_whole_cache(
+    source: Path, tmp_path: Path
+) -> None:
+    """Kill-safe and race-safe: partial files are per process and renamed whole; a partial
+    left by a dead process is removed by the next writer."""
+    prepare_month(source, OCTOBER, tmp_path / "names")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for final in (tmp_path / "names").iterdir():  # as if a killed process had left them
+        (cache / f"{final.name}.partial-999999999-dead").mkdir()
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=prepare_month, args=(source, OCTOBER, cache)) for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    names = sorted(path.name for path in cache.iterdir())
+    assert len(names) == 3 and not [name for name in names if "partial" in name], names
+
+
+@pytest.mark.slow
+def test_backfill_with_workers_is_byte_identical_and_parses_later_months_ahead(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers off, on, and on but killed: same day files (manifests, hence Merkle roots);
+    with workers, this process parses only the first month; a killed worker loses nothing."""
+    workdir = source.parents[2]
+    days = [dt.date(2026, 10, 31), dt.date(2026, 11, 1)]
+    parsed: list[str] = []
+    reader = details.read_detailed_export
+
+    def counted(path: Path, *args: object, **kwargs: object) -> object:
+        parsed.append(path.name)
+        return reader(path, *args, **kwargs)
+
+    monkeypatch.setattr(details, "read_detailed_export", counted)
+    results: dict[str, dict[dt.date, dict[str, str]]] = {}
+    for name, workers in (("off", "0"), ("on", "1"), ("killed", "1")):
+        if name == "killed":
+            monkeypatch.setattr(
+                "pipelines.cli.backfill._PREPARE", _import("support.prepare_helpers.killed_worker")
+            )
+        parsed.clear()
+        root = tmp_path / name / "datasets"
+        code, out, err = backfill_in_process(
+            workdir, root, days[0], days[-1], 60, prepare_workers=workers, **NO_GX
+        )
+        assert code == 0, err
+        assert "Traceback" not in out + err
+        results[name] = {day: day_files(root, day) for day in days}
+        if name == "on":
+            assert parsed == ["ReportePCDetalle202610.xlsx"]
+        else:
+            assert parsed == ["ReportePCDetalle202610.xlsx", "ReportePCDetalle202611.xlsx"]
+        warned = "2026-11" in out and "BrokenProcessPool" in out
+        assert warned == (name == "killed"), out
+    assert results["on"] == results["off"] == results["killed"]
+
+
+def _import(dotted: str) -> object:
+    import importlib
+
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_months_ahead_does_nothing_without_workers(source: Path, tmp_path: Path) -> None:
+    with MonthsAhead(0, source, tmp_path / "cache") as ahead:
+        ahead.start([OCTOBER, NOVEMBER])
+        assert ahead.wait(NOVEMBER) is None
+    assert not (tmp_path / "cache").exists()
+
+
+def test_workers_do_not_outlive_a_killed_backfill(source: Path, tmp_path: Path) -> None:
+    """kill -9 of the process that started the workers: they exit too (no orphan waiting
+    for work forever), and what they wrote is whole or a partial the next writer removes."""
+    helper = Path(__file__).parent / "support" / "prepare_helpers.py"
+    done = subprocess.run(
+        [sys.executable, str(helper), str(source), str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == -9, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert workers
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(map(_running, workers)):
+        time.sleep(0.2)
+    assert not any(map(_running, workers))
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
