@@ -1,0 +1,168 @@
+"""One daily run after imports: the cost issue 15 sets a target for (~330 orders, ≤ 3 s).
+
+Imported by ``benchmarks/run.py`` (section (k)); ``python benchmarks/daily_run.py --timed``
+is the child process: it imports what a run imports, then times one ``publicar`` command in
+the same process, so the figure excludes interpreter start-up and imports and includes
+everything else (reading the month's file, the quality gate with Great Expectations, mapping,
+validation, writing, the status store, the embedded chain's start and the anchor, and for
+``publicar run`` the Dagster run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+VENV_BIN = Path(sys.executable).parent
+DAY = dt.date(2026, 1, 15)  # a Thursday: a full working day of orders
+ORDERS_PER_MONTH = 7_800  # about 330 orders on a working day (the issue's daily run)
+VARIANTS = {
+    "run": ["run", "--no-bulk"],
+    "run+bulk": ["run"],
+    "backfill": ["backfill", "--no-bulk"],
+}
+
+
+@dataclass(frozen=True)
+class Timed:
+    """One timed command: seconds after imports, imports' seconds, exit code, the day's orders."""
+
+    seconds: float
+    import_seconds: float
+    returncode: int
+    orders: int
+
+
+def _env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        "PERUCOMPRAS_SOURCE__QUOTATIONS": "false",
+    }
+
+
+def _common(root: Path, start: dt.date, end: dt.date) -> list[str]:
+    return [
+        "--source",
+        "synthetic",
+        "--orders-per-month",
+        str(ORDERS_PER_MONTH),
+        "--from",
+        start.isoformat(),
+        "--to",
+        end.isoformat(),
+        "--datasets",
+        str(root / "datasets"),
+        "--chain",
+        "devchain",
+        "--devchain",
+        str(root / "chain"),
+    ]
+
+
+def prepare(work: Path) -> Path:
+    """A root holding the month's days before ``DAY`` (published and anchored, untimed)."""
+    base = work / "base"
+    base.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [
+            str(VENV_BIN / "publicar"),
+            "backfill",
+            "--no-bulk",
+            *_common(base, DAY.replace(day=1), DAY - dt.timedelta(days=1)),
+        ],
+        cwd=base,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"preparing the daily-run benchmark: backfill exited {done.returncode}")
+    return base
+
+
+def timed(base: Path, variant: str, work: Path) -> Timed:
+    """Copy the prepared root and time one ``variant`` of the day in a fresh child."""
+    root = work / variant
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(base, root, symlinks=True)
+    result = work / f"{variant}.json"
+    done = subprocess.run(
+        [sys.executable, __file__, "--timed", variant, "--root", str(root), "--out", str(result)],
+        cwd=root,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    if done.returncode or not result.exists():
+        raise RuntimeError(f"daily-run benchmark {variant}: child exited {done.returncode}")
+    return Timed(**json.loads(result.read_text()))
+
+
+def _day_orders(root: Path) -> int:
+    from integrity.layout import DayLayout
+    from integrity.manifest import load_manifest
+
+    manifest = load_manifest(DayLayout(root / "datasets", "perucompras-ocam", DAY).manifest)
+    return int(manifest.data["counts"]["sourceRows"])
+
+
+def _child(variant: str, root: Path, out: Path) -> int:
+    began = time.perf_counter()
+    # What a run imports (lazily, inside the commands): loaded before the clock starts.
+    import dagster  # noqa: F401
+    import duckdb  # noqa: F401
+    import great_expectations  # noqa: F401
+    import pandas  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    import web3  # noqa: F401
+
+    import integrity.chain
+    import integrity.devchain  # noqa: F401
+    import pipelines.definitions  # noqa: F401
+    import publication.anchoring
+    import publication.bulk.build  # noqa: F401
+    import quality.gx_suites  # noqa: F401
+    from pipelines.cli import main
+
+    imported = time.perf_counter()
+    code = main([*VARIANTS[variant], *_common(root, DAY, DAY)])
+    ended = time.perf_counter()
+    orders = _day_orders(root) if code == 0 else 0
+    out.write_text(
+        json.dumps(
+            {
+                "seconds": ended - imported,
+                "import_seconds": imported - began,
+                "returncode": code,
+                "orders": orders,
+            }
+        )
+    )
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The timed child (``--timed``)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timed", choices=sorted(VARIANTS), required=True)
+    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    return _child(args.timed, args.root, args.out)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.exit(main())
