@@ -12,7 +12,7 @@ cross-check of a batch's days shares one validation of its row-local expectation
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,13 +148,19 @@ def publish_days(
     sources: Callable[[dt.date], tuple[list[Path], dict[str, Path]]],
     *,
     synthetic: bool = False,
+    gx_outcomes: Mapping[str, Any] | None = None,
 ) -> Iterator[DayRun]:
     """Run ``days`` in date order, one after the other (the site is not refreshed: the caller
-    does it once); stops after the first day whose gate closed (days are chained)."""
-    ordered = sorted(set(days))
-    from quality.gx_suites import prevalidated
+    does it once); stops after the first day whose gate closed (days are chained).
 
-    with prevalidated(_safely_prevalidated(job, ordered, sources) if len(ordered) > 1 else ()):
+    ``gx_outcomes``: GX outcomes validated ahead by content (``publication.prepare.
+    month_gx_outcomes``), looked up instead of validating; they replace the batch's shared
+    validation (``_prevalidate``), and a frame they do not hold is validated as usual."""
+    ordered = sorted(set(days))
+    from quality.gx_suites import memoized, prevalidated
+
+    batches = () if gx_outcomes or len(ordered) < 2 else _safely_prevalidated(job, ordered, sources)
+    with memoized(gx_outcomes or {}), prevalidated(batches):
         for day in ordered:
             files, companions = sources(day)
             run = run_day(job, day, files, companions, synthetic=synthetic, refresh_site=False)
