@@ -195,6 +195,17 @@ def _prevalidate(
     """
     if not job.run_gx:
         return []
+    cache_dir = store_path(job.root, job.state_dir).parent / "cache"
+    return prevalidate_days(days, sources, cache_dir, job.lang)
+
+
+def prevalidate_days(
+    days: list[dt.date],
+    sources: Callable[[dt.date], tuple[list[Path], dict[str, Path]]],
+    cache_dir: Path,
+    lang: str,
+) -> list[Any]:
+    """``_prevalidate`` given the companions' cache folder and the language."""
     from perucompras.reader import SourceFileError
     from publication.details import DETAIL_PREFIX, details_for_day
     from publication.extract import orders_for_day
@@ -202,27 +213,24 @@ def _prevalidate(
     from quality.lines import prevalidate_lines
     from quality.rules import QualityConfig, as_lang
 
-    config = QualityConfig(lang=as_lang(job.lang))
+    config = QualityConfig(lang=as_lang(lang))
     orders: list[pa.Table] = []
     order_numbers: dict[Path, list[pa.Array]] = {}
     for day in days:
         files, companions = sources(day)
         try:
-            day_orders = orders_for_day(files, day, lang=job.lang).orders
+            day_orders = orders_for_day(files, day, lang=lang).orders
         except SourceFileError:
             continue  # the day steps report it, as without a batch
         orders.append(day_orders)
         if detail := companions.get(DETAIL_PREFIX):
             numbers = day_orders["order_number"].combine_chunks()
             order_numbers.setdefault(detail, []).append(numbers)
-    cache_dir = store_path(job.root, job.state_dir).parent / "cache"
     lines: list[pa.Table] = []
     for detail, numbers in order_numbers.items():
         wanted = pa.concat_arrays(numbers)
         try:
-            month = details_for_day(
-                {DETAIL_PREFIX: detail}, wanted, days[0], cache_dir, lang=job.lang
-            )
+            month = details_for_day({DETAIL_PREFIX: detail}, wanted, days[0], cache_dir, lang=lang)
         except SourceFileError:
             continue  # the day steps report it, as without a batch
         if month.lines is not None:
