@@ -6,7 +6,8 @@ same methods for many days in one process, in date order, each day through every
 the next starts (a day's extraction and mapping read what earlier days recorded in the status
 store). So a backfill and a day-by-day run write byte-identical days. The Great Expectations
 cross-check of a batch's days shares one validation of its row-local expectations
-(``_prevalidate``); each day's GX outcome stays the one a validation of that day alone gives.
+(``_prevalidate``), or takes outcomes validated ahead in a worker (``gx_outcomes``); each day's
+GX outcome stays the one a validation of that day alone gives.
 """
 
 from __future__ import annotations

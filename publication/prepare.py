@@ -10,8 +10,10 @@ several processes prepare the same month at once or one is killed midway (each w
 partial file and renames it into place).
 
 ``MonthsAhead`` runs ``prepare_month`` for the months after the current one in worker
-processes (``publicar backfill``); the Dagster job ``preparar_meses`` does the same for a range
-of month partitions on Dagster's multiprocess executor.
+processes (``publicar backfill``), with ``gx``: also the GX validations the month's quality
+gates will ask for (``month_gx_outcomes``), handed back by content key for the sequential pass
+to look up (``quality.gx_suites.memoized``); the Dagster job ``preparar_meses`` fills the caches
+for a range of month partitions on Dagster's multiprocess executor.
 """
 
 from __future__ import annotations
