@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +146,7 @@ class RangeRun:
                     cache_dir(self.job.root, self.job.state_dir).absolute(),
                     lang=self.job.lang,
                     prepare=self._prepare or prepare_month,
+                    gx=self.job.run_gx,
                 )
             )
         return self
@@ -174,11 +175,13 @@ class RangeRun:
         ``AnchorConflict`` when the registry holds another digest for a day."""
         from publication.batch import finished_days, publish_days
 
+        gx_outcomes: Mapping[str, Any] = {}
         if self._ahead is not None:
             first = days[0].replace(day=1)
             problem = self._ahead.wait(first)
             if problem is not None:
                 yield MonthNotPrepared(first, problem)
+            gx_outcomes = self._ahead.gx_outcomes(first)
         skipped = finished_days(self.job, days)
         for day in sorted(skipped):
             yield DaySkipped(day)
@@ -190,6 +193,7 @@ class RangeRun:
             todo,
             lambda d: (source.available_files(d), source.companion_files(d)),
             synthetic=source.synthetic,
+            gx_outcomes=gx_outcomes,
         ):
             if day_run.failures:
                 # The days before it are anchored and listed before the range stops.

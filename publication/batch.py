@@ -6,13 +6,14 @@ same methods for many days in one process, in date order, each day through every
 the next starts (a day's extraction and mapping read what earlier days recorded in the status
 store). So a backfill and a day-by-day run write byte-identical days. The Great Expectations
 cross-check of a batch's days shares one validation of its row-local expectations
-(``_prevalidate``); each day's GX outcome stays the one a validation of that day alone gives.
+(``_prevalidate``), or takes outcomes validated ahead in a worker (``gx_outcomes``); each day's
+GX outcome stays the one a validation of that day alone gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,13 +149,19 @@ def publish_days(
     sources: Callable[[dt.date], tuple[list[Path], dict[str, Path]]],
     *,
     synthetic: bool = False,
+    gx_outcomes: Mapping[str, Any] | None = None,
 ) -> Iterator[DayRun]:
     """Run ``days`` in date order, one after the other (the site is not refreshed: the caller
-    does it once); stops after the first day whose gate closed (days are chained)."""
-    ordered = sorted(set(days))
-    from quality.gx_suites import prevalidated
+    does it once); stops after the first day whose gate closed (days are chained).
 
-    with prevalidated(_safely_prevalidated(job, ordered, sources) if len(ordered) > 1 else ()):
+    ``gx_outcomes``: GX outcomes validated ahead by content (``publication.prepare.
+    month_gx_outcomes``), looked up instead of validating; they replace the batch's shared
+    validation (``_prevalidate``), and a frame they do not hold is validated as usual."""
+    ordered = sorted(set(days))
+    from quality.gx_suites import memoized, prevalidated
+
+    batches = () if gx_outcomes or len(ordered) < 2 else _safely_prevalidated(job, ordered, sources)
+    with memoized(gx_outcomes or {}), prevalidated(batches):
         for day in ordered:
             files, companions = sources(day)
             run = run_day(job, day, files, companions, synthetic=synthetic, refresh_site=False)
@@ -189,6 +196,17 @@ def _prevalidate(
     """
     if not job.run_gx:
         return []
+    cache_dir = store_path(job.root, job.state_dir).parent / "cache"
+    return prevalidate_days(days, sources, cache_dir, job.lang)
+
+
+def prevalidate_days(
+    days: list[dt.date],
+    sources: Callable[[dt.date], tuple[list[Path], dict[str, Path]]],
+    cache_dir: Path,
+    lang: str,
+) -> list[Any]:
+    """``_prevalidate`` given the companions' cache folder and the language."""
     from perucompras.reader import SourceFileError
     from publication.details import DETAIL_PREFIX, details_for_day
     from publication.extract import orders_for_day
@@ -196,27 +214,24 @@ def _prevalidate(
     from quality.lines import prevalidate_lines
     from quality.rules import QualityConfig, as_lang
 
-    config = QualityConfig(lang=as_lang(job.lang))
+    config = QualityConfig(lang=as_lang(lang))
     orders: list[pa.Table] = []
     order_numbers: dict[Path, list[pa.Array]] = {}
     for day in days:
         files, companions = sources(day)
         try:
-            day_orders = orders_for_day(files, day, lang=job.lang).orders
+            day_orders = orders_for_day(files, day, lang=lang).orders
         except SourceFileError:
             continue  # the day steps report it, as without a batch
         orders.append(day_orders)
         if detail := companions.get(DETAIL_PREFIX):
             numbers = day_orders["order_number"].combine_chunks()
             order_numbers.setdefault(detail, []).append(numbers)
-    cache_dir = store_path(job.root, job.state_dir).parent / "cache"
     lines: list[pa.Table] = []
     for detail, numbers in order_numbers.items():
         wanted = pa.concat_arrays(numbers)
         try:
-            month = details_for_day(
-                {DETAIL_PREFIX: detail}, wanted, days[0], cache_dir, lang=job.lang
-            )
+            month = details_for_day({DETAIL_PREFIX: detail}, wanted, days[0], cache_dir, lang=lang)
         except SourceFileError:
             continue  # the day steps report it, as without a batch
         if month.lines is not None:

@@ -10,8 +10,10 @@ several processes prepare the same month at once or one is killed midway (each w
 partial file and renames it into place).
 
 ``MonthsAhead`` runs ``prepare_month`` for the months after the current one in worker
-processes (``publicar backfill``); the Dagster job ``preparar_meses`` does the same for a range
-of month partitions on Dagster's multiprocess executor.
+processes (``publicar backfill``), with ``gx``: also the GX validations the month's quality
+gates will ask for (``month_gx_outcomes``), handed back by content key for the sequential pass
+to look up (``quality.gx_suites.memoized``); the Dagster job ``preparar_meses`` fills the caches
+for a range of month partitions on Dagster's multiprocess executor.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 
 def cache_dir(root: Path, state_dir: Path | None = None) -> Path:
@@ -44,13 +47,16 @@ class PreparedMonth:
     month: str  # YYYY-MM
     files: tuple[str, ...] = ()
     seconds: float = 0.0
+    gx_outcomes: Mapping[str, Any] = field(default_factory=dict)
 
 
 def prepare_month(
-    source_dir: Path, month: dt.date, cache: Path, *, lang: str = "es"
+    source_dir: Path, month: dt.date, cache: Path, *, lang: str = "es", gx: bool = False
 ) -> PreparedMonth:
     """Fill the caches of ``month``'s detailed exports and quotations found in ``source_dir``
-    (nothing to do when they are absent or already cached); raises what their readers raise."""
+    (nothing to do when they are absent or already cached); raises what their readers raise.
+    ``gx``: also validate the month's days with GX as the quality gates will
+    (``month_gx_outcomes``)."""
     from publication.details import (
         DETAIL_PREFIX,
         QUOTATION_PREFIX,
@@ -70,7 +76,46 @@ def prepare_month(
     if quotations := companions.get(QUOTATION_PREFIX):
         _quotation_cache(quotations, cache, lang)
         names.append(quotations.name)
-    return PreparedMonth(f"{month:%Y-%m}", tuple(names), time.perf_counter() - began)
+    outcomes = month_gx_outcomes(source_dir, month, cache, lang=lang) if gx else {}
+    return PreparedMonth(f"{month:%Y-%m}", tuple(names), time.perf_counter() - began, outcomes)
+
+
+def month_gx_outcomes(
+    source_dir: Path, month: dt.date, cache: Path, *, lang: str = "es"
+) -> dict[str, Any]:
+    """The GX outcomes the quality gates of ``month``'s days will ask for when nothing unusual
+    happens, by ``gx_suites.memo_key``: each day's orders as read from the files (without the
+    status store) and the detail lines and quotations of the orders that pass, through the
+    gates' own code. A day whose rows differ when published (late states, orders held back by
+    the mapping) simply finds no outcome and is validated there."""
+    from perucompras.reader import read_source_dir
+    from publication.batch import prevalidate_days
+    from publication.details import companion_files, details_for_day
+    from publication.extract import orders_for_day
+    from publication.steps.quality import checked_details
+    from quality.gate import evaluate_orders
+    from quality.gx_suites import prevalidated, recording
+    from quality.rules import QualityConfig, as_lang
+
+    files = read_source_dir(source_dir)
+    companions = companion_files(source_dir, month)
+    config = QualityConfig(lang=as_lang(lang))
+    days = [month + dt.timedelta(days=n) for n in range(31)]
+    days = [day for day in days if day.month == month.month]
+    try:  # the batch validation a backfill shares between days, as it would run it
+        batches = prevalidate_days(days, lambda _: (files, companions), cache, lang)
+    except Exception:  # only costs speed
+        batches = []
+    with prevalidated(batches), recording() as recorded:
+        for day in days:
+            try:
+                orders = orders_for_day(files, day, lang=lang).orders
+                passed = evaluate_orders(orders, day=day, config=config).passed
+                numbers = passed["order_number"].combine_chunks()
+                checked_details(details_for_day(companions, numbers, day, cache, lang=lang), lang)
+            except Exception:  # the day's own steps report it: only costs speed
+                continue
+    return recorded
 
 
 def month_starts(days: Iterable[dt.date]) -> list[dt.date]:
@@ -99,7 +144,8 @@ class MonthsAhead:
     caller (cancelled here, so no two processes parse it at once); one under way is waited
     for. A worker's failure (an unreadable file, a killed worker) loses nothing: the caller
     reads and parses as without workers, and its own steps report what is wrong with a file.
-    ``workers`` = 0 does nothing.
+    ``gx``: the workers also validate the months' days with GX (``month_gx_outcomes``), for
+    the caller to take with ``gx_outcomes``. ``workers`` = 0 does nothing.
     """
 
     workers: int
@@ -107,8 +153,10 @@ class MonthsAhead:
     cache: Path
     lang: str = "es"
     prepare: Callable[..., PreparedMonth] = prepare_month
+    gx: bool = False
     _pool: ProcessPoolExecutor | None = field(default=None, init=False)
     _futures: dict[dt.date, Future[PreparedMonth]] = field(default_factory=dict, init=False)
+    _prepared: dict[dt.date, PreparedMonth] = field(default_factory=dict, init=False)
 
     def start(self, months: Iterable[dt.date]) -> None:
         """Queue ``months`` (first days), in order."""
@@ -124,9 +172,10 @@ class MonthsAhead:
                 initializer=_watch_parent,
                 initargs=(os.getpid(),),
             )
+        options: dict[str, Any] = {"gx": True} if self.gx else {}
         for month in months:
             self._futures[month] = self._pool.submit(
-                self.prepare, self.source_dir, month, self.cache, lang=self.lang
+                self.prepare, self.source_dir, month, self.cache, lang=self.lang, **options
             )
 
     def wait(self, month: dt.date) -> str | None:
@@ -136,7 +185,7 @@ class MonthsAhead:
         if future is None or future.cancel():
             return None
         try:
-            future.result()
+            prepared = future.result()
         except concurrent.futures.CancelledError:
             return None
         except BrokenProcessPool as error:  # a worker died: said once, the rest done here
@@ -144,7 +193,15 @@ class MonthsAhead:
             return f"{type(error).__name__}: {error}".splitlines()[0]
         except BaseException as error:  # a worker's failure only costs the speed-up
             return f"{type(error).__name__}: {error}".splitlines()[0]
+        if isinstance(prepared, PreparedMonth):
+            self._prepared[month] = prepared
         return None
+
+    def gx_outcomes(self, month: dt.date) -> Mapping[str, Any]:
+        """The GX outcomes a worker computed for ``month`` (after ``wait``; empty when none),
+        handed over once."""
+        prepared = self._prepared.pop(month, None)
+        return prepared.gx_outcomes if prepared is not None else {}
 
     def close(self) -> None:
         """Cancel what has not started, wait for what has (its files are renamed into place

@@ -12,9 +12,12 @@ import contextlib
 import copy
 import dataclasses
 import functools
+import hashlib
+import json
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -385,9 +388,36 @@ def validate_frame(
 
     An empty frame's outcome depends only on its columns, the suite and the parameters: it is
     validated once per process and reused (days without orders cost almost nothing). Inside
-    ``prevalidated``, a frame whose rows a registered batch holds takes the batch's row-local
-    results and GX validates only the rest of the suite on it (``batch_outcome``).
+    ``memoized``, a frame whose exact content (and suite, parameters, code) another process
+    validated takes that outcome (``memo_key``); inside ``recording``, every outcome computed
+    is kept under its key. Inside ``prevalidated``, a frame whose rows a registered batch holds
+    takes the batch's row-local results and GX validates only the rest of the suite on it
+    (``batch_outcome``).
     """
+    key = None
+    if _MEMO or _RECORDERS:
+        key = memo_key(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+        with _LOCK:
+            remembered = _MEMO.get(key) if key is not None else None
+        if remembered is not None:
+            return copy.deepcopy(remembered)
+    outcome = _validate_or_reuse_empty(
+        frame, suite, asset_name, row_rule_ids, expectation_parameters
+    )
+    if key is not None:
+        with _LOCK:
+            for recorder in _RECORDERS:
+                recorder[key] = copy.deepcopy(outcome)
+    return outcome
+
+
+def _validate_or_reuse_empty(
+    frame: pd.DataFrame,
+    suite: Any,
+    asset_name: str,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None,
+) -> GxOutcome:
     if len(frame) == 0:
         key = (
             asset_name,
@@ -766,3 +796,163 @@ def agreement_check(
         **(details or {}),
     }
     return CheckResult(name, agreed, "block", message, payload)
+
+
+# ---------------------------------------------------------------- outcomes by content
+# GX is deterministic: the same frame (values, nulls, dtypes, columns, index) validated with the
+# same expectations, parameters and code gives the same outcome. A backfill's worker processes
+# validate a month's days ahead (``publication.prepare``) and hand the outcomes over by key;
+# this process then only looks them up (``memoized``). Only an exact key is used: any other
+# frame is validated as usual.
+
+
+def memo_key(
+    frame: pd.DataFrame,
+    suite: Any,
+    asset_name: str,
+    row_rule_ids: Iterable[str],
+    expectation_parameters: Mapping[str, Any] | None = None,
+) -> str | None:
+    """SHA-256 of everything a validation's outcome depends on; None for a frame with a
+    column this encoding does not cover (then it is never memoized)."""
+    digest = hashlib.sha256()
+    header = {
+        "version": _memo_version(),
+        "asset": asset_name,
+        "suite": _suite_identity(suite),
+        "row_rules": sorted(row_rule_ids),
+        "parameters": sorted((str(k), repr(v)) for k, v in (expectation_parameters or {}).items()),
+        "rows": len(frame),
+        "columns": [[repr(name), str(dtype)] for name, dtype in frame.dtypes.items()],
+    }
+    digest.update(json.dumps(header, sort_keys=True).encode())
+    index = frame.index
+    if isinstance(index, pd.RangeIndex):
+        digest.update(f"range {index.start} {index.stop} {index.step}".encode())
+    elif not _digest_values(digest, pd.Series(index, dtype=index.dtype), f"index {index.dtype}"):
+        return None
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if not _digest_values(digest, column, f"column {position}"):
+            return None
+    return digest.hexdigest()
+
+
+def _digest_values(digest: Any, values: pd.Series, label: str) -> bool:
+    """Feed ``values`` (nulls, then the values with nulls as 0: nothing hidden behind a null
+    reaches the digest) to ``digest``; False for a dtype not covered."""
+    nulls = values.isna().to_numpy(dtype=bool)
+    digest.update(f"{label} {values.dtype} {len(values)}\n".encode())
+    digest.update(np.packbits(nulls).tobytes())
+    dtype = values.dtype
+    data: np.ndarray
+    if isinstance(dtype, pd.Int64Dtype):
+        data = values.to_numpy(dtype=np.int64, na_value=0)
+    elif isinstance(dtype, pd.BooleanDtype):
+        data = values.to_numpy(dtype=bool, na_value=False)
+    elif isinstance(dtype, np.dtype) and dtype.kind in "biu":
+        data = values.to_numpy()
+    elif isinstance(dtype, np.dtype) and dtype.kind in "mM":
+        data = values.to_numpy().view(np.int64)
+    elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+        data = np.where(nulls, 0.0, values.to_numpy())
+    elif isinstance(dtype, np.dtype) and dtype.kind == "O":
+        objects = values.to_numpy(dtype=object)
+        # a null's kind (None, NaN, NaT, NA) is part of the content
+        digest.update(repr([type(value).__name__ for value in objects[nulls]]).encode())
+        try:
+            strings = pa.array(objects, from_pandas=True)
+        except (pa.ArrowException, ValueError, TypeError):
+            return False
+        if not (pa.types.is_string(strings.type) or pa.types.is_null(strings.type)):
+            return False
+        strings = strings.cast(pa.large_string())
+        _, offsets_buffer, data_buffer = strings.buffers()
+        offsets = np.frombuffer(
+            offsets_buffer, dtype=np.int64, count=len(strings) + 1, offset=strings.offset * 8
+        )
+        digest.update((offsets - offsets[0]).tobytes())
+        if data_buffer is not None:
+            digest.update(memoryview(data_buffer)[int(offsets[0]) : int(offsets[-1])])
+        return True
+    else:
+        return False
+    digest.update(np.ascontiguousarray(data).tobytes())
+    return True
+
+
+_SUITE_IDENTITIES: dict[int, tuple[Any, int, str]] = {}
+
+
+def _suite_identity(suite: Any) -> str:
+    """Digest of the suite's expectation configurations, in order (not its name: names depend
+    on the order suites were built in a process). Suites are not changed once validated."""
+    count = len(suite.expectations)
+    with _LOCK:
+        known = _SUITE_IDENTITIES.get(id(suite))
+    if known is not None and known[0] is suite and known[1] == count:
+        return known[2]
+    configurations = []
+    for expectation in suite.expectations:
+        configuration = expectation.configuration.to_json_dict()
+        configuration.pop("id", None)
+        configurations.append(configuration)
+    text_form = json.dumps(configurations, sort_keys=True, default=repr)
+    identity = hashlib.sha256(text_form.encode()).hexdigest()
+    with _LOCK:
+        _SUITE_IDENTITIES[id(suite)] = (suite, count, identity)
+    return identity
+
+
+@functools.cache
+def _memo_version() -> str:
+    """The code an outcome depends on: GX and its frame libraries, and this module and the
+    lines module (how results become outcomes)."""
+    import great_expectations as gx
+
+    digest = hashlib.sha256()
+    versions = (gx.__version__, pd.__version__, np.__version__, pa.__version__)
+    digest.update(" ".join(versions).encode())
+    here = Path(__file__)
+    for module_file in (here, here.with_name("lines.py")):  # no import: lines imports this
+        digest.update(module_file.read_bytes())
+    return digest.hexdigest()
+
+
+_MEMO: dict[str, GxOutcome] = {}
+_RECORDERS: list[dict[str, GxOutcome]] = []
+
+
+@contextlib.contextmanager
+def memoized(outcomes: Mapping[str, GxOutcome]) -> Iterator[None]:
+    """Within the block, ``validate_frame`` returns a copy of ``outcomes[memo_key(...)]`` for a
+    frame whose key it holds (outcomes recorded by ``recording``, in any process)."""
+    with _LOCK:
+        previous = {key: _MEMO.get(key) for key in outcomes}
+        _MEMO.update(outcomes)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            for key, before in previous.items():
+                if before is None:
+                    _MEMO.pop(key, None)
+                else:
+                    _MEMO[key] = before
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[dict[str, GxOutcome]]:
+    """Within the block, every outcome ``validate_frame`` returns is also kept in the yielded
+    dict under its ``memo_key`` (for ``memoized`` in another process)."""
+    recorded: dict[str, GxOutcome] = {}
+    with _LOCK:
+        _RECORDERS.append(recorded)
+    try:
+        yield recorded
+    finally:
+        with _LOCK:
+            for position, recorder in enumerate(_RECORDERS):
+                if recorder is recorded:
+                    del _RECORDERS[position]
+                    break

@@ -130,6 +130,62 @@ def test_backfill_with_workers_is_byte_identical_and_parses_later_months_ahead(
     assert results["on"] == results["off"] == results["killed"]
 
 
+@pytest.mark.slow
+def test_with_gx_the_main_process_takes_a_prepared_months_outcomes_and_writes_the_same_bytes(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX on: with a worker, the days of the month prepared ahead run no GX validation in this
+    process (their outcomes come from the worker, by content; no batch prevalidation either),
+    and the day files are those of a run without workers."""
+    from publication import batch
+    from quality import gx_suites
+
+    workdir = source.parents[2]
+    days = [dt.date(2026, 10, 30), dt.date(2026, 10, 31), NOVEMBER, dt.date(2026, 11, 2)]
+    current: list[dt.date] = []
+    validated: list[dt.date] = []
+    prevalidated: list[dt.date] = []
+    run_day, gx_validate, prevalidate = batch.run_day, gx_suites._gx_validate, batch._prevalidate
+
+    def counted_day(job: object, day: dt.date, *args: object, **kwargs: object) -> object:
+        current[:] = [day]
+        try:
+            return run_day(job, day, *args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            current.clear()
+
+    def counted_validation(*args: object, **kwargs: object) -> object:
+        validated.extend(current)
+        return gx_validate(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_batch(job: object, batch_days: list[dt.date], *args: object) -> object:
+        prevalidated.extend(batch_days)
+        return prevalidate(job, batch_days, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "run_day", counted_day)
+    monkeypatch.setattr(gx_suites, "_gx_validate", counted_validation)
+    monkeypatch.setattr(batch, "_prevalidate", counted_batch)
+    results: dict[str, dict[dt.date, dict[str, str]]] = {}
+    for name, workers in (("off", "0"), ("on", "1")):
+        validated.clear()
+        prevalidated.clear()
+        root = tmp_path / name / "datasets"
+        code, out, err = backfill_in_process(
+            workdir, root, days[0], days[-1], 60, prepare_workers=workers
+        )
+        assert code == 0, err
+        assert "Traceback" not in out + err
+        results[name] = {day: day_files(root, day) for day in days}
+        november = [day for day in validated if day.month == 11]
+        if name == "off":
+            assert november and prevalidated == days
+        else:
+            assert not november, november
+            assert prevalidated == days[:2]
+        assert {day for day in validated if day.month == 10} == set(days[:2])
+    assert results["on"] == results["off"]
+
+
 def _import(dotted: str) -> object:
     import importlib
 

@@ -1,0 +1,161 @@
+"""Issue 15: GX outcomes memoized by content (``gx_suites.memo_key``, ``recording``,
+``memoized``): any change of what GX sees changes the key, and a hit is the outcome a
+validation gives."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
+from publication.extract import orders_for_day
+from quality import gx_suites
+from quality.gx_suites import (
+    ORDERS_ASSET,
+    GxOutcome,
+    build_suite,
+    gx_frame,
+    memo_key,
+    memoized,
+    recording,
+    run_suite,
+)
+from quality.rules import RULES, QualityConfig, prepare
+
+CONFIG = QualityConfig(run_gx=True)
+ROW_RULES = {rule.id for rule in RULES if rule.level == "row"}
+PARAMETERS = {"min_rows": 0, "max_rows": None}
+
+
+@pytest.fixture(scope="module")
+def orders(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
+    """The orders of a day holding a planted defect, prepared as the gate does."""
+    path = generate_month(2026, 9, tmp_path_factory.mktemp("gxmemo"), orders=400)
+    plant_defects(path, list(DEFECT_KINDS), seed=5)
+    days = [dt.date(2026, 9, day) for day in range(1, 31)]
+    tables = [orders_for_day([Path(path)], day).orders for day in days]
+    for table in tables:
+        prepared = prepare(table)
+        if table.num_rows and not run_suite(prepared, CONFIG).success:
+            return prepared
+    raise AssertionError("no day with a planted defect")
+
+
+def _key(frame: pd.DataFrame, **changes: Any) -> str | None:
+    arguments: dict[str, Any] = {
+        "suite": build_suite(CONFIG),
+        "asset_name": ORDERS_ASSET,
+        "row_rule_ids": ROW_RULES,
+        "expectation_parameters": PARAMETERS,
+        **changes,
+    }
+    return memo_key(frame, **arguments)
+
+
+@pytest.fixture(scope="module")
+def frame(orders: pa.Table) -> pd.DataFrame:
+    """The frame GX validates for the day."""
+    return gx_frame(orders, CONFIG)
+
+
+def test_the_key_depends_on_content_not_on_the_objects(
+    orders: pa.Table, frame: pd.DataFrame
+) -> None:
+    key = _key(frame)
+    assert key is not None
+    assert _key(frame.copy(deep=True)) == key
+    assert _key(gx_frame(orders, CONFIG)) == key  # rebuilt from the same rows
+    import great_expectations as gx
+
+    same = gx.ExpectationSuite(name="another_name")
+    for expectation in build_suite(CONFIG).expectations:
+        same.add_expectation(copy.deepcopy(expectation))
+    assert _key(frame, suite=same) == key  # the suite by its expectations, not its name
+
+
+def _changed(frame: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
+    changed = frame.copy(deep=True)
+    changed.loc[3, column] = value
+    return changed
+
+
+def test_any_change_of_what_gx_sees_changes_the_key(frame: pd.DataFrame) -> None:
+    key = _key(frame)
+    text_value = frame.loc[3, "supplier_name"]
+    amount = frame.loc[3, "total_cents"]
+    other_suite = build_suite(QualityConfig(known_statuses=CONFIG.known_statuses | {"OTRO"}))
+    variants: dict[str, str | None] = {
+        "a string cell": _key(_changed(frame, "supplier_name", f"{text_value}x")),
+        "an integer cell": _key(_changed(frame, "total_cents", amount + 1)),
+        "a cell made null": _key(_changed(frame, "total_cents", pd.NA)),
+        "a string made null": _key(_changed(frame, "supplier_name", None)),
+        "a dtype": _key(frame.astype({"total_cents": "float64"})),
+        "a column name": _key(frame.rename(columns={"supplier_name": "supplier"})),
+        "the column order": _key(frame[list(reversed(frame.columns))]),
+        "the row order": _key(frame.iloc[::-1].reset_index(drop=True)),
+        "the index": _key(frame.set_axis(range(1, len(frame) + 1))),
+        "a row fewer": _key(frame.iloc[:-1]),
+        "a parameter": _key(frame, expectation_parameters={"min_rows": 1, "max_rows": None}),
+        "the suite": _key(frame, suite=other_suite),
+        "the row rules": _key(frame, row_rule_ids=ROW_RULES - {next(iter(ROW_RULES))}),
+        "the asset": _key(frame, asset_name="delivery_lines"),
+    }
+    assert all(variants.values())
+    assert key not in variants.values()
+    assert len(set(variants.values())) == len(variants)
+
+
+def test_what_a_null_hides_is_not_content_but_its_kind_is() -> None:
+    def integers(hidden: int) -> pd.DataFrame:
+        values = pd.arrays.IntegerArray(np.array([1, hidden]), np.array([False, True]))
+        return pd.DataFrame({"total_cents": values})
+
+    suite = build_suite(CONFIG)
+    arguments: dict[str, Any] = {"asset_name": ORDERS_ASSET, "row_rule_ids": ROW_RULES}
+    assert memo_key(integers(5), suite, **arguments) == memo_key(integers(7), suite, **arguments)
+    none = pd.DataFrame({"status": pd.Series(["A", None], dtype=object)})
+    nan = pd.DataFrame({"status": pd.Series(["A", np.nan], dtype=object)})
+    assert memo_key(none, suite, **arguments) != memo_key(nan, suite, **arguments)
+    mixed = pd.DataFrame({"status": pd.Series(["A", 1], dtype=object)})
+    assert memo_key(mixed, suite, **arguments) is None  # not covered: never memoized
+
+
+def _assert_same(found: GxOutcome, expected: GxOutcome) -> None:
+    assert found.success == expected.success
+    assert found.expectation_count == expected.expectation_count
+    assert found.errors == expected.errors
+    assert found.table_results == expected.table_results
+    assert found.row_failures.keys() == expected.row_failures.keys()
+    for rule_id, mask in expected.row_failures.items():
+        assert np.array_equal(found.row_failures[rule_id], mask), rule_id
+
+
+def test_a_hit_is_the_outcome_of_a_fresh_validation_and_validates_nothing(
+    orders: pa.Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = run_suite(orders, CONFIG, min_rows=1, max_rows=None)
+    assert not fresh.success and any(mask.any() for mask in fresh.row_failures.values())
+    with recording() as recorded:
+        run_suite(orders, CONFIG, min_rows=1, max_rows=None)
+    assert len(recorded) == 1
+    shipped: dict[str, GxOutcome] = copy.deepcopy(recorded)  # as through the worker pool
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("validated although memoized")
+
+    with monkeypatch.context() as patch, memoized(shipped):
+        patch.setattr(gx_suites, "_gx_validate", refuse)
+        found = run_suite(orders, CONFIG, min_rows=1, max_rows=None)
+        _assert_same(found, fresh)
+        next(iter(found.row_failures.values()))[:] = True  # a copy: the memo is unchanged
+        _assert_same(run_suite(orders, CONFIG, min_rows=1, max_rows=None), fresh)
+    assert not gx_suites._MEMO
+    other = run_suite(orders, CONFIG, min_rows=2, max_rows=None)  # another key: validated
+    assert other.expectation_count == fresh.expectation_count
