@@ -14,6 +14,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -303,6 +304,8 @@ FILE_OK = ALL_OK | {"inclusion": "skipped"}
 def test_clean_files_and_proof_pass_on_anvil(
     published: Published, tab: Any, tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     page = VerifierPage(tab, published.page_url)
     jsonl = page.verify(published.path(DAYS[1], layout.RELEASES_JSONL))
     assert jsonl["statuses"] == ALL_OK
@@ -333,12 +336,14 @@ def test_clean_files_and_proof_pass_on_anvil(
     assert "integrity.identified" in found["all_keys"]
     page.page.click("#idioma")
     block = page.page.locator(".resultado").first
-    assert block.locator("tr[data-check=integrity] th").inner_text() == "integrity"
-    assert block.locator(".veredicto").inner_text().startswith("Verdict: VERIFIED.")
+    expect(block.locator("tr[data-check=integrity] th")).to_have_text("integrity")
+    expect(block.locator(".veredicto")).to_have_text(re.compile(r"^Verdict: VERIFIED\."))
     page.close()
 
 
 def test_the_embedded_pin_is_shown_with_where_to_compare_it(published: Published, tab: Any) -> None:
+    from playwright.sync_api import expect
+
     page = VerifierPage(tab, published.page_url)
     shown = page.page.locator("#confianza").inner_text()
     pin = published.pin
@@ -351,7 +356,7 @@ def test_the_embedded_pin_is_shown_with_where_to_compare_it(published: Published
     assert published.rpc_url in page.page.locator("#nodos").inner_text()
     assert not page.page.locator("#rpc").is_visible()  # the own-node field is closed by default
     page.page.click("#nodo summary")
-    assert page.page.locator("#rpc").is_visible()
+    expect(page.page.locator("#rpc")).to_be_visible()
     assert "confía" in page.page.locator("#nodo .aviso").inner_text()
     page.close()
 

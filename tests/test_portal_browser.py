@@ -185,31 +185,35 @@ def test_every_link_of_every_page_resolves(served: str, browser: Any) -> None:
 def test_date_filter_with_javascript_and_complete_listing_without(
     served: str, browser: Any
 ) -> None:
+    from playwright.sync_api import expect
+
+    # expect() retries until the page settles: a count read right after a click can see the
+    # page before the navigation it started has rendered.
     page = browser.new_page()
     page.goto(served)
-    rows = page.locator("tr[data-date]")
-    assert rows.count() == 31
-    assert page.locator("#filtro").is_visible()
+    expect(page.locator("tr[data-date]")).to_have_count(31)
+    expect(page.locator("#filtro")).to_be_visible()
     page.fill("input[name=desde]", "2026-03-20")
     page.fill("input[name=hasta]", "2026-03-22")
-    assert page.locator("tr[data-date]:visible").count() == 3
+    expect(page.locator("tr[data-date]:visible")).to_have_count(3)
     page.fill("input[name=desde]", "2026-02-22")
     page.fill("input[name=hasta]", "2026-02-23")  # older than the landing page shows
-    assert page.locator("tr[data-date]:visible").count() == 0
+    expect(page.locator("tr[data-date]:visible")).to_have_count(0)
     note = page.locator("#filtro-vacio a")
-    assert note.get_attribute("href") == "meses/2026-02.html"
+    expect(note).to_have_attribute("href", "meses/2026-02.html")
     note.click()
     page.wait_for_url("**/meses/2026-02.html")
-    assert page.locator("tr[data-date]").count() == 7
+    expect(page.locator("tr[data-date]")).to_have_count(7)
     page.close()
 
     context = browser.new_context(java_script_enabled=False)
     plain = context.new_page()
     plain.goto(served)
-    assert plain.locator("tr[data-date]:visible").count() == 31
-    assert not plain.locator("#filtro").is_visible()
+    expect(plain.locator("tr[data-date]:visible")).to_have_count(31)
+    expect(plain.locator("#filtro")).to_be_hidden()
     plain.click("nav.months a[data-month='2026-02']")
-    assert plain.locator("tr[data-date]:visible").count() == 7
+    plain.wait_for_url("**/meses/2026-02.html")
+    expect(plain.locator("tr[data-date]:visible")).to_have_count(7)
     context.close()
 
 
