@@ -75,8 +75,8 @@ from publication.writer import (
     read_anchor_record,
     read_index,
     receipt_bytes,
-    record_anchor,
     update_index,
+    write_receipt,
     write_trust,
 )
 
@@ -382,10 +382,11 @@ def anchor_targets(
 
 
 def _write_receipt(root: Path, target: AnchorTarget, record: dict[str, Any]) -> None:
-    """A day's receipt goes through ``record_anchor`` (which refreshes ``index.json``); any
-    other target's is written where the target says, only when its bytes change."""
+    """A day's receipt is written beside its manifest (``anchor_targets`` refreshes
+    ``index.json`` once, after the batch); any other target's is written where the target
+    says, only when its bytes change."""
     if target.indexed:
-        record_anchor(root, target.dataset, target.day, record)
+        write_receipt(root, target.dataset, target.day, record)
         return
     if not target.manifest.exists():
         raise PublicationError(f"{target.label}: not published, nothing to anchor")

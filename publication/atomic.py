@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -38,3 +39,19 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# How long after its last change a file or folder must stay unchanged before its contents
+# are remembered by identity: file times come from a coarse clock (a few milliseconds), so a
+# change made right after a read may keep the same times ("racy git"); past this margin it
+# cannot.
+SETTLED_NS = 2_000_000_000
+
+
+def settled_identity(info: os.stat_result) -> tuple[int, int, int, int, int] | None:
+    """Device, inode, size and change times of a stat result, or None while it changed too
+    recently for its times to tell a later change apart."""
+    newest = max(info.st_mtime_ns, info.st_ctime_ns)
+    if time.time_ns() - newest < SETTLED_NS:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)

@@ -38,7 +38,7 @@ from integrity.manifest import (
 from integrity.merkle import leaf_hashes, root_from_leaf_hashes
 from integrity.verify.trust import Pin, pin_bytes
 from messages import text
-from publication.atomic import fsync_dir, write_atomic, write_synced
+from publication.atomic import fsync_dir, settled_identity, write_atomic, write_synced
 from publication.datapackage import (
     FileResource,
     PackageInfo,
@@ -304,14 +304,31 @@ def _visible(folder: str, *, folders: bool) -> list[tuple[str, str]]:
     """(name, path) of the entries of ``folder`` not starting with a dot: its folders, or
     its other entries."""
     try:
+        identity = settled_identity(os.stat(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    key = (folder, folders)
+    known = _LISTINGS.get(key)
+    if identity is not None and known is not None and known[0] == identity:
+        return known[1]
+    try:
         with os.scandir(folder) as entries:
-            return [
+            found = [
                 (entry.name, entry.path)
                 for entry in entries
                 if not entry.name.startswith(".") and entry.is_dir() == folders
             ]
     except (FileNotFoundError, NotADirectoryError):
         return []
+    if identity is not None:
+        _LISTINGS[key] = (identity, found)
+    return found
+
+
+# A folder's listing, kept while the folder stays the same settled folder (an entry added,
+# removed or renamed changes its times): re-listing every earlier day folder for each index
+# read grew with the number of days.
+_LISTINGS: dict[tuple[str, bool], tuple[tuple[int, ...], list[tuple[str, str]]]] = {}
 
 
 # A day's index entry, kept while its manifest and anchor record stay the same files: a run
@@ -369,11 +386,17 @@ def record_anchor(
     root: Path, dataset: str, day: dt.date, anchor: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Store the anchor receipt next to the day's manifest; return the refreshed index."""
+    write_receipt(root, dataset, day, anchor)
+    return update_index(root, dataset)
+
+
+def write_receipt(root: Path, dataset: str, day: dt.date, anchor: dict[str, Any]) -> None:
+    """Store the anchor receipt next to the day's manifest (``index.json`` is left for the
+    caller to refresh once, after a batch of days)."""
     target = layout.DayLayout(root, dataset, day)
     if not target.manifest.exists():
         raise PublicationError(f"{day}: not published, nothing to anchor ({target.folder})")
     write_atomic(target.anchor, receipt_bytes(anchor))
-    return update_index(root, dataset)
 
 
 def receipt_bytes(anchor: dict[str, Any]) -> bytes:
