@@ -182,12 +182,17 @@ class StateStore:
     def __init__(self, path: Path, *, shared: bool = False) -> None:
         self.path = path
         self.con: duckdb.DuckDBPyConnection
+        self._known: set[str]
         self._key = path.resolve()
         self._sharing = False
         holder = StateStore._shared.get(self._key)
         if holder is not None and not shared:
             self.con = holder.con.cursor()
+            self._known = holder._known
             return
+        # Digests of snapshots found ingested (rows are never removed): a long run asks
+        # about every source file every day.
+        self._known = set()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path))
         self._run(_SCHEMA_SQL)
@@ -283,7 +288,12 @@ class StateStore:
     def knows_file(self, path: Path) -> bool:
         """Whether this exact file content has been ingested already."""
         digest = file_digest(path)
-        return bool(self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]))
+        if digest in self._known:
+            return True
+        known = bool(self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]))
+        if known:
+            self._known.add(digest)
+        return known
 
     def ingest(self, result: ReadResult) -> bool:
         """Record a snapshot's parsed rows once per file content; True if it was new."""
