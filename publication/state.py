@@ -17,6 +17,10 @@ change as a new release without rewriting an anchored day, the store keeps:
   state of its transaction (``AnchorJournalRow``; the state machine is in
   ``publication.anchoring``).
 
+Tables derived from these, kept at each write for the keys it touched: ``newest_by_*`` (the
+newest observation of each order and delivery) and what answers ``late_states`` and
+``retry_candidates`` for a day after every package without reading the history (``_DERIVED``).
+
 Publication policy: the first state of an order lands in the package of the Lima day it
 was formalised; a later state discovered in a newer snapshot lands in the package of the
 first day run after its discovery (``late_states``). Each release appears in exactly one
@@ -415,15 +419,14 @@ class StateStore:
                 raise _Reshuffled
         if not gone and table is None:
             return
-        self._run(
-            "CREATE OR REPLACE TEMP TABLE _touched AS SELECT order_id, max(release_date) AS "
-            "last_date FROM (SELECT order_id, release_date FROM published WHERE package_day = ?) "
-            "GROUP BY order_id",
-            [day],
-        )
         if gone:
             self._derive_republished(day, gone)
         else:
+            self._run(
+                "CREATE OR REPLACE TEMP TABLE _touched AS SELECT order_id, max(release_date) "
+                "AS last_date FROM published WHERE package_day = ? GROUP BY order_id",
+                [day],
+            )
             self._derive_published(day)
         self._run("DROP TABLE _touched")
         self._derived_counts()
@@ -432,24 +435,10 @@ class StateStore:
         """A first package for ``day``: its orders' last dates only grow, and the day's orders
         that stay unpublished join the retry pool. Rows are found by formalisation day."""
         self._run("INSERT INTO published_days VALUES (?)", [day])
-        days = {day} | {
-            row[0]
-            for row in self._run(
-                "SELECT DISTINCT TRY_CAST(substr(formalized_at, 1, 10) AS DATE) FROM ("
-                "SELECT formalized_at FROM late_pending WHERE order_id IN (SELECT order_id FROM "
-                "_touched) UNION ALL SELECT formalized_at FROM retry_pool WHERE order_id IN "
-                "(SELECT order_id FROM _touched))"
-            )
-            if row[0] is not None
-        }
-        on_days = (
-            "order_marks.formal_day BETWEEN ? AND ? "
-            f"AND order_marks.formal_day IN ({', '.join('?' for _ in days)})"
+        marks = self._update_marks(
+            day,  # greatest() skips nulls, as max() does
+            "published = true, last_date = greatest(order_marks.last_date, t.last_date)",
         )
-        params: list[Any] = [min(days), max(days), *days]
-        marks = self._mark_published(on_days, params)
-        if len(marks) < self._run("SELECT count(*) FROM _touched")[0][0]:
-            marks += self._mark_published(f"({on_days}) IS NOT TRUE", params)
         self._derive_late(marks)
         self._run("DELETE FROM retry_pool WHERE order_id IN (SELECT order_id FROM _touched)")
         candidates = self._run(
@@ -478,16 +467,37 @@ class StateStore:
         numbers = [number for number, order_id in candidates if not published[order_id]]
         self._insert_newest("retry_pool", "order_number", numbers, [day] * len(numbers))
 
-    def _mark_published(self, where: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        """Fold ``_touched`` into the ``order_marks`` rows matching ``where``; their new marks."""
-        return self._run(
-            "UPDATE order_marks SET published = true, "  # greatest() skips nulls, as max() does
-            "last_date = greatest(order_marks.last_date, t.last_date) FROM _touched t "
-            f"WHERE order_marks.order_id = t.order_id AND {where} "
-            "RETURNING order_marks.order_id, order_marks.formal_day, order_marks.status_at, "
-            "order_marks.last_date",
-            params,
+    def _update_marks(self, day: dt.date, assignments: str) -> list[tuple[Any, ...]]:
+        """Set ``assignments`` (from ``_touched`` as ``t``) on the ``order_marks`` rows of the
+        touched orders, found by formalisation day first (``day``, and those of the pending
+        rows of these orders), then among all rows; their new marks."""
+        days = {day} | {
+            row[0]
+            for row in self._run(
+                "SELECT DISTINCT TRY_CAST(substr(formalized_at, 1, 10) AS DATE) FROM ("
+                "SELECT formalized_at FROM late_pending WHERE order_id IN (SELECT order_id FROM "
+                "_touched) UNION ALL SELECT formalized_at FROM retry_pool WHERE order_id IN "
+                "(SELECT order_id FROM _touched))"
+            )
+            if row[0] is not None
+        }
+        on_days = (
+            "order_marks.formal_day BETWEEN ? AND ? "
+            f"AND order_marks.formal_day IN ({', '.join('?' for _ in days)})"
         )
+        params: list[Any] = [min(days), max(days), *days]
+        marks: list[tuple[Any, ...]] = []
+        for where in (on_days, f"({on_days}) IS NOT TRUE"):
+            marks += self._run(
+                f"UPDATE order_marks SET {assignments} FROM _touched t "
+                f"WHERE order_marks.order_id = t.order_id AND {where} "
+                "RETURNING order_marks.order_id, order_marks.formal_day, order_marks.status_at, "
+                "order_marks.last_date",
+                params,
+            )
+            if len(marks) == self._run("SELECT count(*) FROM _touched")[0][0]:
+                break
+        return marks
 
     def _derive_republished(self, day: dt.date, gone: list[str]) -> None:
         """Another package for a day that had one: recount the touched orders from ``published``."""
@@ -498,22 +508,22 @@ class StateStore:
             [day],
         )
         self.con.register("_gone", pa.table({"order_id": pa.array(gone, pa.string())}))
+        ids = (
+            "SELECT order_id FROM published WHERE package_day = ? UNION SELECT order_id FROM _gone"
+        )
         self._run(
-            "INSERT INTO _touched SELECT order_id, NULL FROM _gone "
-            "WHERE order_id NOT IN (SELECT order_id FROM _touched)"
+            f"CREATE OR REPLACE TEMP TABLE _touched AS SELECT t.order_id, a.releases, a.last_date "
+            f"FROM ({ids}) t LEFT JOIN (SELECT order_id, count(*) AS releases, max(release_date) "
+            f"AS last_date FROM published WHERE order_id IN ({ids}) GROUP BY order_id) a "
+            "USING (order_id)",
+            [day, day],
         )
         self.con.unregister("_gone")
-        ids = "(SELECT order_id FROM _touched)"
-        marks = self._run(
-            "UPDATE order_marks SET published = p.releases IS NOT NULL, last_date = p.last_date "
-            "FROM (SELECT t.order_id, a.releases, a.last_date FROM _touched t LEFT JOIN ("
-            "SELECT order_id, count(*) AS releases, max(release_date) AS last_date "
-            f"FROM published WHERE order_id IN {ids} GROUP BY order_id) a USING (order_id)) p "
-            "WHERE order_marks.order_id = p.order_id "
-            "RETURNING order_marks.order_id, order_marks.formal_day, order_marks.status_at, "
-            "order_marks.last_date"
+        marks = self._update_marks(
+            day, "published = t.releases IS NOT NULL, last_date = t.last_date"
         )
         self._derive_late(marks)
+        ids = "(SELECT order_id FROM _touched)"
         self._run(
             f"DELETE FROM retry_pool WHERE order_id IN {ids} OR substr(formalized_at, 1, 10) = ?",
             [day.isoformat()],

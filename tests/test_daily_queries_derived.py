@@ -130,7 +130,7 @@ publish = st.tuples(
             st.sampled_from((0, 0, 0, 0, 1, 2, 3)),
             st.integers(0, 6),
             st.integers(0, len(STATUS_TIMES)),
-            st.integers(0, 15).map(lambda n: n if n < 4 else None),  # None: a fresh id
+            st.integers(0, 29).map(lambda n: n if n < 3 else None),  # None: a fresh id
         ),
         max_size=6,
     ),
@@ -214,7 +214,7 @@ class World:
     def check(self) -> None:
         """Base tables equal, derived tables equal to their spec, fast answers equal to the
         reference."""
-        for table in ("published", "held", "newest_by_order", "newest_by_number"):
+        for table in ("published", "held"):
             sql = f"SELECT * FROM {table} ORDER BY ALL"
             assert self.store._run(sql) == self.reference._run(sql), table
         if self.store._derived_on():
