@@ -17,6 +17,10 @@ change as a new release without rewriting an anchored day, the store keeps:
   state of its transaction (``AnchorJournalRow``; the state machine is in
   ``publication.anchoring``).
 
+Tables derived from these, kept at each write for the keys it touched: ``newest_by_*`` (the
+newest observation of each order and delivery) and what answers ``late_states`` and
+``retry_candidates`` for a day after every package without reading the history (``_DERIVED``).
+
 Publication policy: the first state of an order lands in the package of the Lima day it
 was formalised; a later state discovered in a newer snapshot lands in the package of the
 first day run after its discovery (``late_states``). Each release appears in exactly one
@@ -55,6 +59,56 @@ _NEWEST_FIRST = (
     "process_time DESC, last_status_at DESC, source_file DESC, source_line DESC, "
     "snapshot_sha256 DESC"
 )
+
+# What answers ``late_states`` and ``retry_candidates`` for a day after every package (the daily
+# forward case) without reading the whole history: each table is what its query here gives over
+# the base tables, kept so in the transaction of every write that changes it (only the keys the
+# write touched). The original queries stay the reference and answer every other day.
+# ``order_marks`` is clustered by formalisation day: a day's writes find their rows by it.
+_DERIVED = {
+    "published_days": "SELECT DISTINCT package_day FROM {published}",
+    "order_marks": """
+        SELECT n.order_id, TRY_CAST(substr(n.formalized_at, 1, 10) AS DATE) AS formal_day,
+               n.last_status_at AS status_at, p.order_id IS NOT NULL AS published, p.last_date
+        FROM {newest_by_order} n LEFT JOIN (
+            SELECT order_id, max(release_date) AS last_date FROM {published} GROUP BY order_id
+        ) p USING (order_id)
+        ORDER BY formal_day, order_id
+    """,
+    "late_pending": """
+        SELECT n.* FROM {newest_by_order} n JOIN order_marks m USING (order_id)
+        WHERE n.last_status_at > m.last_date
+    """,
+    "retry_pool": """
+        SELECT n.* FROM {newest_by_number} n JOIN order_marks m USING (order_id)
+        WHERE NOT m.published
+          AND CAST(substr(n.formalized_at, 1, 10) AS DATE) IN (SELECT package_day FROM published_days)
+    """,
+}
+_DERIVED_VERSION = 1
+# Rows the derived tables cannot stand for (never produced by the reader): a null key, or a
+# formalisation time whose first ten characters are not exactly its ISO date. One such row
+# turns them off for good and every day takes the reference queries.
+_IRREGULAR = (
+    "order_id IS NULL OR order_number IS NULL OR (formalized_at IS NOT NULL AND coalesce("
+    "strftime(TRY_CAST(substr(formalized_at, 1, 10) AS DATE), '%Y-%m-%d') "
+    "<> substr(formalized_at, 1, 10), true))"
+)
+
+
+_MARKS = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("formal_day", pa.date32()),
+        ("status_at", pa.string()),
+        ("last_date", pa.string()),
+    ]
+)
+
+
+class _Reshuffled(Exception):
+    """A release already in another package (or twice in one): rebuild the derived tables."""
+
 
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -203,7 +257,9 @@ class StateStore:
         self._run("CREATE TABLE IF NOT EXISTS observations AS SELECT * FROM _empty_observations")
         self.con.unregister("_empty_observations")
         self._upgrade()
-        self._build_newest()
+        present = {row[0] for row in self._run("SELECT table_name FROM duckdb_tables()")}
+        self._build_newest(present)
+        self._build_derived(present)
         if shared and holder is None:
             StateStore._shared[self._key] = self
             self._sharing = True
@@ -213,7 +269,7 @@ class StateStore:
         columns = {row[0] for row in self._run("DESCRIBE observations")}
         if "agreement_name" in columns:
             return
-        for table in _NEWEST:  # rebuilt from the upgraded observations (``_build_newest``)
+        for table in [*_NEWEST, "derived_meta"]:  # rebuilt from the upgraded observations
             self._run(f"DROP TABLE IF EXISTS {table}")
         self._run("ALTER TABLE observations ADD COLUMN agreement_name VARCHAR")
         from perucompras.agreements import parse_label
@@ -232,10 +288,9 @@ class StateStore:
             ).to_arrow_table()
             self._record_agreement_names(digest, rows)
 
-    def _build_newest(self) -> None:
+    def _build_newest(self, present: set[str]) -> None:
         """Create a missing ``newest_by_*`` table from every observation (a new store, one
         written before the tables existed, or an upgrade that dropped them)."""
-        present = {row[0] for row in self._run("SELECT table_name FROM duckdb_tables()")}
         for table, key in _NEWEST.items():
             if table not in present:
                 self._run(
@@ -257,6 +312,279 @@ class StateStore:
             self._run(f"DELETE FROM {table} WHERE {touched}")
             self._run(f"INSERT INTO {table} BY NAME SELECT * FROM _merged")
             self._run("DROP TABLE _merged")
+
+    def _build_derived(self, present: set[str]) -> None:
+        """Create the derived tables when missing, of another version, or out of step with the
+        base tables (the snapshot or release count moved: a write by code that did not keep
+        them; the newest tables rebuilt)."""
+        if present.issuperset([*_NEWEST, "derived_meta"]):
+            meta = self._run("SELECT version, regular, snapshots, releases FROM derived_meta")
+            counts = self._run(
+                "SELECT (SELECT count(*) FROM snapshots), (SELECT count(*) FROM published)"
+            )
+            if (
+                meta
+                and meta[0][0] == _DERIVED_VERSION
+                and meta[0][2:] == counts[0]
+                and (not meta[0][1] or present.issuperset(_DERIVED))
+            ):
+                return
+        with self._transaction():
+            self._rebuild_derived()
+
+    def _rebuild_derived(self) -> None:
+        for table in ["derived_meta", *_DERIVED]:
+            self._run(f"DROP TABLE IF EXISTS {table}")
+        (irregular,) = self._run(
+            f"SELECT EXISTS (SELECT 1 FROM observations WHERE {_IRREGULAR}) "
+            "OR EXISTS (SELECT 1 FROM published WHERE order_id IS NULL)"
+        )[0]
+        if not irregular:
+            for table, sql in _DERIVED.items():
+                self._run(
+                    f"CREATE TABLE {table} AS "
+                    + sql.format(
+                        published="published",
+                        newest_by_order="newest_by_order",
+                        newest_by_number="newest_by_number",
+                    )
+                )
+        self._run(
+            "CREATE TABLE derived_meta "
+            "(version INTEGER, regular BOOLEAN, snapshots BIGINT, releases BIGINT)"
+        )
+        self._run("INSERT INTO derived_meta VALUES (?, ?, 0, 0)", [_DERIVED_VERSION, not irregular])
+        self._derived_counts()
+
+    def _derived_counts(self) -> None:
+        self._run(
+            "UPDATE derived_meta SET snapshots = (SELECT count(*) FROM snapshots), "
+            "releases = (SELECT count(*) FROM published)"
+        )
+
+    def _derived_on(self) -> bool:
+        rows = self._run("SELECT regular FROM derived_meta")
+        return bool(rows and rows[0][0])
+
+    def _fast_day(self, day: dt.date) -> bool:
+        """Whether the derived tables answer for ``day``: kept, and every package is older
+        (so "published before ``day``" is "published")."""
+        if not self._derived_on():
+            return False
+        (last,) = self._run("SELECT max(package_day) FROM published_days")[0]
+        return last is None or bool(last < day)
+
+    def _derive_ingest(self) -> None:
+        """Refresh the derived rows of the orders of the snapshot registered as ``_rows``
+        (after ``_merge_newest``: only their newest rows changed)."""
+        if not self._derived_on():
+            return
+        if self._run(f"SELECT 1 FROM _rows WHERE {_IRREGULAR} LIMIT 1"):
+            for table in _DERIVED:
+                self._run(f"DROP TABLE {table}")
+            self._run("UPDATE derived_meta SET regular = false")
+            return
+        ids, numbers = "(SELECT order_id FROM _rows)", "(SELECT order_number FROM _rows)"
+        by_order = f"(SELECT * FROM newest_by_order WHERE order_id IN {ids})"
+        self._run(f"DELETE FROM order_marks WHERE order_id IN {ids}")
+        self._run(
+            "INSERT INTO order_marks BY NAME "
+            + _DERIVED["order_marks"].format(
+                newest_by_order=by_order,
+                published=f"(SELECT * FROM published WHERE order_id IN {ids})",
+            )
+        )
+        self._run(f"DELETE FROM late_pending WHERE order_id IN {ids}")
+        self._run(
+            "INSERT INTO late_pending BY NAME "
+            + _DERIVED["late_pending"].format(newest_by_order=by_order)
+        )
+        self._run(f"DELETE FROM retry_pool WHERE order_number IN {numbers}")
+        self._run(
+            "INSERT INTO retry_pool BY NAME "
+            + _DERIVED["retry_pool"].format(
+                newest_by_number=f"(SELECT * FROM newest_by_number WHERE order_number IN {numbers})"
+            )
+        )
+
+    def _publish_incrementally(self, day: dt.date, table: pa.Table | None) -> None:
+        """``record_published``'s write (``table`` registered as ``_published``) and the derived
+        rows it changes; raises ``_Reshuffled`` if a release id is already in another package or
+        twice in this one (the caller then takes the plain write and rebuilds)."""
+        gone = [
+            row[0]
+            for row in self._run(
+                "SELECT DISTINCT order_id FROM published WHERE package_day = ?", [day]
+            )
+        ]
+        if gone:
+            self._run("DELETE FROM published WHERE package_day = ?", [day])
+        if table is not None:
+            (inserted,) = self._run(
+                "INSERT INTO published SELECT * FROM _published ON CONFLICT DO NOTHING"
+            )[0]
+            if inserted != table.num_rows:
+                raise _Reshuffled
+        if not gone and table is None:
+            return
+        if gone:
+            self._derive_republished(day, gone)
+        else:
+            self._run(
+                "CREATE OR REPLACE TEMP TABLE _touched AS SELECT order_id, max(release_date) "
+                "AS last_date FROM published WHERE package_day = ? GROUP BY order_id",
+                [day],
+            )
+            self._derive_published(day)
+        self._run("DROP TABLE _touched")
+        self._derived_counts()
+
+    def _derive_published(self, day: dt.date) -> None:
+        """A first package for ``day``: its orders' last dates only grow, and the day's orders
+        that stay unpublished join the retry pool. Rows are found by formalisation day."""
+        self._run("INSERT INTO published_days VALUES (?)", [day])
+        marks = self._update_marks(
+            day,  # greatest() skips nulls, as max() does
+            "published = true, last_date = greatest(order_marks.last_date, t.last_date)",
+        )
+        self._derive_late(marks)
+        self._run("DELETE FROM retry_pool WHERE order_id IN (SELECT order_id FROM _touched)")
+        candidates = self._run(
+            "SELECT order_number, order_id FROM newest_by_number WHERE "
+            f"{_formalized_on(day)} AND order_id NOT IN (SELECT order_id FROM _touched)"
+        )
+        if not candidates:
+            return
+        wanted = sorted({order_id for _, order_id in candidates})
+        self.con.register("_ids", pa.table({"order_id": pa.array(wanted, pa.string())}))
+        published = dict(
+            self._run(
+                "SELECT order_id, published FROM order_marks WHERE formal_day = ? "
+                "AND order_id IN (SELECT order_id FROM _ids)",
+                [day],
+            )
+        )
+        if len(published) < len(wanted):
+            published = dict(
+                self._run(
+                    "SELECT order_id, published FROM order_marks "
+                    "WHERE order_id IN (SELECT order_id FROM _ids)"
+                )
+            )
+        self.con.unregister("_ids")
+        numbers = [number for number, order_id in candidates if not published[order_id]]
+        self._insert_newest("retry_pool", "order_number", numbers, [day] * len(numbers))
+
+    def _update_marks(self, day: dt.date, assignments: str) -> list[tuple[Any, ...]]:
+        """Set ``assignments`` (from ``_touched`` as ``t``) on the ``order_marks`` rows of the
+        touched orders, found by formalisation day first (``day``, and those of the pending
+        rows of these orders), then among all rows; their new marks."""
+        days = {day} | {
+            row[0]
+            for row in self._run(
+                "SELECT DISTINCT TRY_CAST(substr(formalized_at, 1, 10) AS DATE) FROM ("
+                "SELECT formalized_at FROM late_pending WHERE order_id IN (SELECT order_id FROM "
+                "_touched) UNION ALL SELECT formalized_at FROM retry_pool WHERE order_id IN "
+                "(SELECT order_id FROM _touched))"
+            )
+            if row[0] is not None
+        }
+        on_days = (
+            "order_marks.formal_day BETWEEN ? AND ? "
+            f"AND order_marks.formal_day IN ({', '.join('?' for _ in days)})"
+        )
+        params: list[Any] = [min(days), max(days), *days]
+        marks: list[tuple[Any, ...]] = []
+        for where in (on_days, f"({on_days}) IS NOT TRUE"):
+            marks += self._run(
+                f"UPDATE order_marks SET {assignments} FROM _touched t "
+                f"WHERE order_marks.order_id = t.order_id AND {where} "
+                "RETURNING order_marks.order_id, order_marks.formal_day, order_marks.status_at, "
+                "order_marks.last_date",
+                params,
+            )
+            if len(marks) == self._run("SELECT count(*) FROM _touched")[0][0]:
+                break
+        return marks
+
+    def _derive_republished(self, day: dt.date, gone: list[str]) -> None:
+        """Another package for a day that had one: recount the touched orders from ``published``."""
+        self._run("DELETE FROM published_days WHERE package_day = ?", [day])
+        self._run(
+            "INSERT INTO published_days SELECT DISTINCT package_day FROM published "
+            "WHERE package_day = ?",
+            [day],
+        )
+        self.con.register("_gone", pa.table({"order_id": pa.array(gone, pa.string())}))
+        ids = (
+            "SELECT order_id FROM published WHERE package_day = ? UNION SELECT order_id FROM _gone"
+        )
+        self._run(
+            f"CREATE OR REPLACE TEMP TABLE _touched AS SELECT t.order_id, a.releases, a.last_date "
+            f"FROM ({ids}) t LEFT JOIN (SELECT order_id, count(*) AS releases, max(release_date) "
+            f"AS last_date FROM published WHERE order_id IN ({ids}) GROUP BY order_id) a "
+            "USING (order_id)",
+            [day, day],
+        )
+        self.con.unregister("_gone")
+        marks = self._update_marks(
+            day, "published = t.releases IS NOT NULL, last_date = t.last_date"
+        )
+        self._derive_late(marks)
+        ids = "(SELECT order_id FROM _touched)"
+        self._run(
+            f"DELETE FROM retry_pool WHERE order_id IN {ids} OR substr(formalized_at, 1, 10) = ?",
+            [day.isoformat()],
+        )
+        self._run(
+            "INSERT INTO retry_pool BY NAME "
+            + _DERIVED["retry_pool"].format(
+                newest_by_number=f"(SELECT * FROM newest_by_number WHERE order_id IN {ids} "
+                f"OR {_formalized_on(day)})"
+            )
+        )
+
+    def _derive_late(self, marks: list[tuple[Any, ...]]) -> None:
+        """Bring ``late_pending`` in line with the new marks of touched orders."""
+        columns = zip(*marks, strict=True) if marks else [[]] * len(_MARKS)
+        self.con.register("_marks", pa.table(list(columns), schema=_MARKS))
+        self._run(
+            "DELETE FROM late_pending WHERE order_id IN "
+            "(SELECT order_id FROM _marks WHERE (status_at > last_date) IS NOT TRUE)"
+        )
+        wanted = self._run(
+            "SELECT order_id, formal_day FROM _marks WHERE status_at > last_date "
+            "AND order_id NOT IN (SELECT order_id FROM late_pending)"
+        )
+        self.con.unregister("_marks")
+        if wanted:
+            keys, days = zip(*wanted, strict=True)
+            self._insert_newest("late_pending", "order_id", list(keys), list(days))
+
+    def _insert_newest(
+        self, target: str, key: str, keys: list[str], days: list[dt.date | None]
+    ) -> None:
+        """Copy the newest rows of ``keys`` into ``target``, looked up by their formalisation
+        days first (cheap: the newest tables lie in file order), then among all rows."""
+        if not keys:
+            return
+        source = "newest_by_order" if key == "order_id" else "newest_by_number"
+        self.con.register("_keys", pa.table({key: pa.array(keys, pa.string())}))
+        known = [day for day in days if day is not None]
+        found = 0
+        if len(known) == len(days) and max(known) < dt.date.max:
+            (found,) = self._run(
+                f"INSERT INTO {target} BY NAME SELECT * FROM {source} "
+                f"WHERE formalized_at >= ? AND formalized_at < ? AND {key} IN (SELECT {key} FROM _keys)",
+                [min(known).isoformat(), (max(known) + dt.timedelta(days=1)).isoformat()],
+            )[0]
+        if found < len(keys):
+            self._run(
+                f"INSERT INTO {target} BY NAME SELECT * FROM {source} "
+                f"WHERE {key} IN (SELECT {key} FROM _keys) "
+                f"AND {key} NOT IN (SELECT {key} FROM {target})"
+            )
+        self.con.unregister("_keys")
 
     def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB refuses new work over an unfinished result)."""
@@ -307,12 +635,14 @@ class StateStore:
             self.con.register("_rows", rows)
             self._run("INSERT INTO observations BY NAME SELECT * FROM _rows")
             self._merge_newest()
+            self._derive_ingest()
             self.con.unregister("_rows")
             self._record_agreement_names(info.sha256, result.orders)
             self._run(
                 "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
                 [info.sha256, info.name, info.process_time, result.orders.num_rows],
             )
+            self._derived_counts()
         return True
 
     def _record_agreement_names(self, digest: str, orders: pa.Table) -> None:
@@ -354,16 +684,40 @@ class StateStore:
             for r in releases
             if r["ocid"] and r.get("tag") != ["planning"]
         ]
+        table = (
+            pa.table(
+                list(zip(*rows, strict=True)),
+                names=["release_id", "ocid", "order_id", "release_date", "package_day"],
+            )
+            if rows
+            else None
+        )
+        if self._derived_on():
+            try:
+                with self._transaction(), self._registered("_published", table):
+                    self._publish_incrementally(day, table)
+                return
+            except _Reshuffled:
+                pass
         with self._transaction():
             self._run("DELETE FROM published WHERE package_day = ?", [day])
-            if rows:
-                table = pa.table(
-                    list(zip(*rows, strict=True)),
-                    names=["release_id", "ocid", "order_id", "release_date", "package_day"],
-                )
-                self.con.register("_published", table)
-                self._run("INSERT OR REPLACE INTO published SELECT * FROM _published")
-                self.con.unregister("_published")
+            if table is not None:
+                with self._registered("_published", table):
+                    self._run("INSERT OR REPLACE INTO published SELECT * FROM _published")
+            if self._derived_on():
+                self._rebuild_derived()
+
+    @contextlib.contextmanager
+    def _registered(self, name: str, table: pa.Table | None) -> Iterator[None]:
+        """``table`` visible to SQL as ``name`` for the block (nothing if None)."""
+        if table is None:
+            yield
+            return
+        self.con.register(name, table)
+        try:
+            yield
+        finally:
+            self.con.unregister(name)
 
     def published_before(self, day: dt.date, order_ids: pa.Array) -> dict[str, str]:
         """order_id → date of its latest release in a package before ``day``."""
@@ -515,6 +869,26 @@ class StateStore:
         newest observation was not already held back under the same rules: a corrected
         snapshot, an order that appeared late, or rows held under rules that changed since.
         """
+        if not self._fast_day(day):
+            return self._retry_candidates_reference(day, fingerprint)
+        table = self.con.sql(
+            """
+            SELECT r.* EXCLUDE (snapshot_sha256) FROM retry_pool r
+            WHERE NOT EXISTS (
+                SELECT 1 FROM held h
+                WHERE h.order_number = r.order_number
+                  AND h.snapshot_sha256 = r.snapshot_sha256
+                  AND h.fingerprint = $fingerprint
+                  AND h.package_day < $day
+            )
+            ORDER BY order_number
+            """,
+            params={"day": day, "fingerprint": fingerprint},
+        ).to_arrow_table()
+        return table.select(ORDER_SCHEMA.names).cast(ORDER_SCHEMA)
+
+    def _retry_candidates_reference(self, day: dt.date, fingerprint: str) -> pa.Table:
+        """``retry_candidates`` over the whole history (any day; the derived tables' spec)."""
         table = self.con.sql(
             """
             WITH newest AS (SELECT * FROM newest_by_number),
@@ -596,6 +970,17 @@ class StateStore:
 
     def late_states(self, day: dt.date) -> pa.Table:
         """Newest observed state of orders published before ``day`` that changed since."""
+        if not self._fast_day(day):
+            return self._late_states_reference(day)
+        table = self.con.sql(
+            "SELECT * EXCLUDE (snapshot_sha256) FROM late_pending "
+            "WHERE substr(formalized_at, 1, 10) <> ? ORDER BY order_id",
+            params=[day.isoformat()],
+        ).to_arrow_table()
+        return table.select(ORDER_SCHEMA.names).cast(ORDER_SCHEMA)
+
+    def _late_states_reference(self, day: dt.date) -> pa.Table:
+        """``late_states`` over the whole history (any day; the derived tables' spec)."""
         table = self.con.sql(
             """
             WITH newest AS (SELECT * EXCLUDE (snapshot_sha256) FROM newest_by_order),
@@ -627,6 +1012,13 @@ def file_digest(path: Path) -> str:
 def _digest_of(path: str, identity: tuple[int, ...]) -> str:
     del identity  # part of the cache key only
     return sha256_file(Path(path))[0]
+
+
+def _formalized_on(day: dt.date) -> str:
+    """SQL: a newest row formalised on ``day`` (the range lets DuckDB skip row groups)."""
+    iso = day.isoformat()
+    below = f" AND formalized_at < '{day + dt.timedelta(days=1)}'" if day < dt.date.max else ""
+    return f"(formalized_at >= '{iso}'{below} AND substr(formalized_at, 1, 10) = '{iso}')"
 
 
 def _order_id(release: Mapping[str, Any]) -> str:

@@ -1,0 +1,354 @@
+"""The status store answers ``late_states`` and ``retry_candidates`` for a day after every package
+from small derived tables. Whatever the writes (snapshots in any order, packages forward or
+re-published, releases moving between packages, held rows, a reopened or old store), the answers
+are byte for byte those of the store as it was (the reference queries over the whole history,
+plain writes), and each derived table is what its defining query gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from perucompras.reader import ORDER_SCHEMA, ReadResult, SourceFileInfo
+from publication import state
+from publication.state import StateStore
+
+FIRST = dt.date(2026, 3, 1)
+DAYS = 6
+FILES = ("ReportePCBienes202603.csv", "ReportePCBienes202604.csv")
+PROCESS_TIMES = ("2026-03-10T04:00:00-05:00", "2026-03-20T04:00:00-05:00", "2026-04-01T04:00:00")
+STATUS_TIMES = tuple(
+    f"2026-03-0{day}T{hour}:00:00-05:00" for day in (1, 3, 6, 9) for hour in (9, 15)
+)
+STATUSES = ("ACEPTADA", "PAGADA", "ENTREGADA")
+FINGERPRINTS = ("rules-a", "rules-b")
+
+
+class ReferenceStore(StateStore):
+    """The store as it was: no derived tables, plain writes, the reference queries."""
+
+    def _build_derived(self, present: set[str]) -> None:
+        pass
+
+    def _derived_counts(self) -> None:
+        pass
+
+    def _derived_on(self) -> bool:
+        return False
+
+
+def _order_id(order: int) -> str:
+    return f"OCAM-2026-7-{order}"
+
+
+def _snapshot(
+    file: int, process_time: int, rows: list[tuple[int, int, int, int, int]], odd: bool
+) -> ReadResult:
+    """A parsed snapshot: rows of (order, delivery, formalisation day, status time, status);
+    ``odd`` writes the first row's formalisation date the way the reader never does."""
+    columns: dict[str, list[Any]] = {name: [None] * len(rows) for name in ORDER_SCHEMA.names}
+    for index, (order, delivery, day, status_time, status) in enumerate(rows):
+        formalized = f"{FIRST + dt.timedelta(days=day)}T08:00:00-05:00"
+        values = {
+            "source_file": FILES[file],
+            "source_line": index + 2,
+            "process_time": PROCESS_TIMES[process_time],
+            "order_number": f"{_order_id(order)}-{delivery}",
+            "order_id": _order_id(order),
+            "delivery_number": delivery,
+            "formalized_at": formalized.replace("-", "/", 2) if odd and index == 0 else formalized,
+            "last_status_at": STATUS_TIMES[status_time],
+            "status": STATUSES[status],
+            "total_cents": 100 * order + delivery,
+        }
+        for name, value in values.items():
+            columns[name][index] = value
+    digest = hashlib.sha256(repr((file, process_time, rows, odd)).encode()).hexdigest()
+    info = SourceFileInfo(
+        name=FILES[file],
+        sha256=digest,
+        size=0,
+        encoding="utf-8",
+        date_format="iso",
+        separator=";",
+        field_prefix="",
+        row_count=len(rows),
+        process_time=PROCESS_TIMES[process_time],
+    )
+    return ReadResult(pa.table(columns, schema=ORDER_SCHEMA), pa.table({}), info)
+
+
+def _release(kind: int, order: int, date: int, release_id: str) -> dict[str, Any]:
+    """A call-off (0), a framework release (1, no award), a planning release (2), no ocid (3)."""
+    when = STATUS_TIMES[date] if date < len(STATUS_TIMES) else None
+    if kind == 1:
+        return {"id": release_id, "ocid": f"ocds-t-AM-{order}", "date": when, "tag": ["tender"]}
+    release = {
+        "id": release_id,
+        "ocid": f"ocds-t-{_order_id(order)}" if kind != 3 else "",
+        "date": when,
+        "tag": ["planning"] if kind == 2 else ["contract"],
+        "awards": [{"id": _order_id(order)}],
+    }
+    return release
+
+
+rows_strategy = st.lists(
+    st.tuples(
+        st.integers(0, 5),
+        st.integers(0, 1),
+        st.integers(0, DAYS - 1),
+        st.integers(0, len(STATUS_TIMES) - 1),
+        st.integers(0, 2),
+    ),
+    max_size=8,
+)
+ingest = st.tuples(
+    st.just("ingest"),
+    st.integers(0, 1),
+    st.integers(0, 2),
+    rows_strategy,
+    st.integers(0, 19).map(lambda draw: draw == 0),  # now and then a row the reader never gives
+)
+# None: the day after the last package; negative: a day already packaged, the latest first
+day_choice = st.none() | st.integers(0, DAYS + 1) | st.integers(-3, -1)
+publish = st.tuples(
+    st.just("publish"),
+    day_choice,
+    st.lists(
+        st.tuples(
+            st.sampled_from((0, 0, 0, 0, 1, 2, 3)),
+            st.integers(0, 6),
+            st.integers(0, len(STATUS_TIMES)),
+            st.integers(0, 29).map(lambda n: n if n < 3 else None),  # None: a fresh id
+        ),
+        max_size=6,
+    ),
+)
+hold = st.tuples(
+    st.just("hold"),
+    day_choice,
+    st.lists(st.integers(0, 200), max_size=3),
+    st.sampled_from(FINGERPRINTS),
+)
+operation = st.one_of(
+    ingest, ingest, publish, publish, publish, hold, st.sampled_from([("reopen",), ("forget",)])
+)
+
+
+class World:
+    """The store under test and the reference store, fed the same writes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.fresh = 0
+        self.open()
+
+    def open(self) -> None:
+        self.store = StateStore(self.folder / "fast.duckdb")
+        self.reference = ReferenceStore(self.folder / "reference.duckdb")
+
+    def close(self) -> None:
+        self.store.close()
+        self.reference.close()
+
+    def both(self) -> Iterator[StateStore]:
+        yield self.store
+        yield self.reference
+
+    def day(self, choice: int | None) -> dt.date:
+        if choice is not None and choice >= 0:
+            return FIRST + dt.timedelta(days=choice)
+        packaged = self.reference._run("SELECT DISTINCT package_day FROM published ORDER BY 1 DESC")
+        if not packaged:
+            return FIRST
+        if choice is None:
+            return packaged[0][0] + dt.timedelta(days=1)
+        return packaged[(-choice - 1) % len(packaged)][0]
+
+    def apply(self, op: tuple[Any, ...]) -> None:
+        kind = op[0]
+        if kind == "ingest":
+            result = _snapshot(op[1], op[2], op[3] or [(0, 0, 2, 0, 0)] * op[4], odd=op[4])
+            assert {store.ingest(result) for store in self.both()} in ({True}, {False})
+        elif kind == "publish":
+            releases = []
+            for release_kind, order, date, taken in op[2]:
+                self.fresh += 1
+                release_id = f"R{taken}" if taken is not None else f"F{self.fresh}"
+                releases.append(_release(release_kind, order, date, release_id))
+            for store in self.both():
+                store.record_published(self.day(op[1]), releases)
+        elif kind == "hold":
+            lines = self.reference._run(
+                "SELECT DISTINCT source_file, source_line FROM observations ORDER BY ALL"
+            )
+            picked = [lines[index % len(lines)] for index in op[2]] if lines else []
+            quarantine = pa.table(
+                {
+                    "source_file": pa.array([file for file, _ in picked], pa.string()),
+                    "source_line": pa.array([line for _, line in picked], pa.int64()),
+                    "rule": pa.array(["a.rule"] * len(picked), pa.string()),
+                }
+            )
+            for store in self.both():
+                store.record_held(self.day(op[1]), quarantine, op[3])
+        elif kind == "forget":  # a store written before the derived tables existed
+            self.store._run("DROP TABLE derived_meta")
+            self.close()
+            self.open()
+        else:
+            self.close()
+            self.open()
+
+    def check(self) -> None:
+        """Base tables equal, derived tables equal to their spec, fast answers equal to the
+        reference."""
+        for table in ("published", "held"):
+            sql = f"SELECT * FROM {table} ORDER BY ALL"
+            assert self.store._run(sql) == self.reference._run(sql), table
+        if self.store._derived_on():
+            for table, spec in state._DERIVED.items():
+                expected = spec.format(
+                    published="published",
+                    newest_by_order="newest_by_order",
+                    newest_by_number="newest_by_number",
+                )
+                assert self.store._run(f"SELECT * FROM {table} ORDER BY ALL") == self.store._run(
+                    f"SELECT * FROM ({expected}) ORDER BY ALL"
+                ), table
+        # after the last package the answers change only with the day's own formalisations and
+        # holds: the next day and one past every row cover them
+        (last,) = self.reference._run("SELECT max(package_day) FROM published")[0]
+        for day in [last + dt.timedelta(days=1) if last else FIRST, FIRST + dt.timedelta(DAYS + 2)]:
+            if not self.store._fast_day(day):
+                continue
+            late = self.store.late_states(day)
+            assert late.equals(self.reference.late_states(day)), day
+            for fingerprint in FINGERPRINTS:
+                retried = self.store.retry_candidates(day, fingerprint)
+                assert retried.equals(self.reference.retry_candidates(day, fingerprint)), day
+
+
+@contextmanager
+def _world() -> Iterator[World]:
+    with tempfile.TemporaryDirectory() as folder:
+        world = World(Path(folder))
+        try:
+            yield world
+        finally:
+            world.close()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(operation, min_size=1, max_size=12))
+def test_fast_answers_equal_the_reference_whatever_the_writes(ops: list[tuple[Any, ...]]) -> None:
+    with _world() as world:
+        for op in ops:
+            world.apply(op)
+            world.check()
+
+
+def _forward_history(world: World) -> None:
+    """Two days published, one order of the first held back; then a later snapshot pays a
+    published order and fixes the held one."""
+    first = [(0, 0, 0, 0, 0), (1, 0, 0, 0, 0), (2, 0, 0, 1, 0), (3, 0, 1, 2, 0)]
+    world.apply(("ingest", 0, 0, first, False))
+    world.apply(("publish", None, [(0, 0, 0, None), (0, 1, 0, None)]))
+    world.apply(("hold", 0, [2], "rules-a"))  # line 4: order 2
+    world.apply(("publish", None, [(0, 3, 2, None)]))
+    later = [(0, 0, 0, 6, 1), (1, 0, 0, 0, 0), (2, 0, 0, 3, 0), (3, 0, 1, 2, 0)]
+    world.apply(("ingest", 0, 1, later, False))
+
+
+def _answers(store: StateStore, day: dt.date) -> tuple[list[str], list[str], list[str]]:
+    """Order ids of the late states, order numbers retried under each fingerprint."""
+    return (
+        store.late_states(day)["order_id"].to_pylist(),
+        *(
+            store.retry_candidates(day, fingerprint)["order_number"].to_pylist()
+            for fingerprint in FINGERPRINTS
+        ),
+    )
+
+
+THIRD = FIRST + dt.timedelta(days=2)
+
+
+def test_the_fast_path_answers_late_states_and_retries_in_a_forward_run() -> None:
+    with _world() as world:
+        _forward_history(world)
+        assert world.store._fast_day(THIRD) and not world.store._fast_day(THIRD - dt.timedelta(1))
+        world.check()
+        fixed = f"{_order_id(2)}-0"
+        assert _answers(world.store, THIRD) == ([_order_id(0)], [fixed], [fixed])
+        world.apply(("publish", None, [(0, 0, 6, None)]))  # the third day: the paid state
+        world.apply(("hold", 2, [6], "rules-a"))  # the fixed order held again (line 4, new file)
+        world.check()
+        assert _answers(world.store, THIRD + dt.timedelta(1)) == ([], [], [fixed])
+        # a re-published first day answers from the reference queries; later days stay fast
+        world.apply(("publish", 0, [(0, 0, 6, None), (0, 1, 0, None), (0, 2, 3, None)]))
+        assert not world.store._fast_day(THIRD) and world.store._fast_day(THIRD + dt.timedelta(1))
+        world.check()
+        assert _answers(world.store, THIRD + dt.timedelta(1)) == ([], [], [])
+
+
+def test_a_store_without_the_tables_or_written_by_older_code_gets_them_on_open() -> None:
+    with _world() as world:
+        _forward_history(world)
+        world.apply(("forget",))
+        world.check()
+        fixed = f"{_order_id(2)}-0"
+        assert _answers(world.store, THIRD) == ([_order_id(0)], [fixed], [fixed])
+        # code that does not keep the derived tables publishes the third day: rebuilt on open
+        world.store._run(
+            "INSERT INTO published VALUES (?, ?, ?, ?, ?)",
+            ["late-0", f"ocds-t-{_order_id(0)}", _order_id(0), STATUS_TIMES[6], THIRD],
+        )
+        world.reference.record_published(THIRD, [_release(0, 0, 6, "late-0")])
+        world.apply(("reopen",))
+        world.check()
+        assert _answers(world.store, THIRD + dt.timedelta(1)) == ([], [fixed], [fixed])
+
+
+def test_a_formalisation_date_the_reader_never_writes_turns_the_derived_tables_off() -> None:
+    with _world() as world:
+        _forward_history(world)
+        world.apply(("ingest", 1, 2, [(4, 0, 3, 4, 0)], True))
+        assert not world.store._derived_on() and not world.store._fast_day(THIRD)
+        world.check()
+        world.apply(("reopen",))
+        assert not world.store._derived_on()
+        world.check()
+
+
+@pytest.mark.parametrize("step", ["_derive_late", "_derive_ingest"])
+def test_a_write_killed_halfway_leaves_no_half_derived_rows(
+    step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _world() as world:
+        _forward_history(world)
+
+        def killed(*args: object) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(StateStore, step, killed)
+        with pytest.raises(KeyboardInterrupt):
+            if step == "_derive_late":
+                world.store.record_published(THIRD, [_release(0, 0, 6, "late-0")])
+            else:
+                world.store.ingest(_snapshot(1, 2, [(4, 0, 3, 4, 0)], odd=False))
+        monkeypatch.undo()
+        world.check()  # nothing of the write landed, base or derived
+        fixed = f"{_order_id(2)}-0"
+        assert _answers(world.store, THIRD) == ([_order_id(0)], [fixed], [fixed])
