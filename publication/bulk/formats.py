@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from math import isinf, isnan
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from xlsxwriter.utility import (  # type: ignore[attr-defined]
+    _preserve_whitespace,
+    _utf16_len,
+    _utf16_truncate,
+    xl_col_to_name,
+)
 
 from publication.dictionary import CSV_DATETIME_FORMAT, TIMEZONE, Table
 
@@ -194,9 +201,9 @@ class Workbook:
         self.datetime = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
 
-    def sheet(self, name: str, definition: Table) -> SheetWriter:
+    def sheet(self, name: str, definition: Table, *, fast: bool = True) -> SheetWriter:
         """A sheet for one table (started when its first row, or its header, is written)."""
-        return SheetWriter(self, name, definition)
+        return SheetWriter(self, name, definition, fast=fast)
 
     def notes(self, name: str, rows: list[tuple[str, ...]]) -> None:
         """A sheet of plain text rows (the first one bold)."""
@@ -219,16 +226,30 @@ class Workbook:
 
 
 class SheetWriter:
-    """Rows of one table on a sheet, continued on ``name (2)`` past Excel's row limit."""
+    """Rows of one table on a sheet, continued on ``name (2)`` past Excel's row limit.
 
-    def __init__(self, workbook: Workbook, name: str, definition: Table) -> None:
+    Rows are rendered here, as xlsxwriter renders them in constant-memory mode (same XML,
+    same order of format indices), a batch at a time: calling xlsxwriter once per cell cost
+    most of a month's build. The last row of each batch goes through xlsxwriter itself, so
+    that what stays pending until the next row or the package (the order in which formats
+    get their index) is exactly xlsxwriter's; ``fast=False`` writes every cell through it
+    (the reference the tests compare with).
+    """
+
+    def __init__(
+        self, workbook: Workbook, name: str, definition: Table, *, fast: bool = True
+    ) -> None:
         self.workbook = workbook
         self.name = name
         self.definition = definition
+        self.fast = fast
         self.sheets = 0
         self.row = EXCEL_ROWS
         self._sheet: Any = None
         self._writers = [self._writer(column.type) for column in definition.columns]
+        self._styled = self._styled_columns()
+        self._strings: dict[str, str] = {}
+        self._days: dict[dt.date, str] = {}
 
     def _writer(self, kind: str) -> Any:
         book = self.workbook
@@ -266,6 +287,81 @@ class SheetWriter:
             "boolean": boolean,
         }.get(kind, text)
 
+    def _cells(self, sheet: Any, col: int, values: list[Any]) -> list[str | None]:
+        """What follows ``<c r="A2"`` for each value of a column (None where no cell), as
+        xlsxwriter's ``_write_cell`` prints what the column's ``_writer`` stores. Format
+        indices must already be assigned (``_print``)."""
+        book = self.workbook
+        kind = self.definition.columns[col].type
+        if kind in ("soles", "quantity"):
+            s = (book.money if kind == "soles" else book.quantity).xf_index
+            return [None if v is None else f' s="{s}"><v>{float(v):.16G}</v></c>' for v in values]
+        if kind in ("int32", "int64", "float"):
+            for v in values:
+                if v is not None and (isnan(v) or isinf(v)):
+                    raise TypeError(
+                        "NAN/INF not supported in write_number() without "
+                        "'nan_inf_to_errors' Workbook() option"
+                    )
+            return [None if v is None else f"><v>{v:.16G}</v></c>" for v in values]
+        if kind == "timestamp":
+            s, serial = book.datetime.xf_index, sheet._convert_date_time
+            return [
+                None
+                if v is None
+                else f' s="{s}"><v>{serial(v.astimezone(_LIMA).replace(tzinfo=None)):.16G}</v></c>'
+                for v in values
+            ]
+        if kind == "date":
+            s, days = book.date.xf_index, self._days
+            for v in values:
+                if v is not None and v not in days:
+                    days[v] = f"{sheet._convert_date_time(dt.datetime.combine(v, dt.time())):.16G}"
+            return [None if v is None else f' s="{s}"><v>{days[v]}</v></c>' for v in values]
+        if kind == "boolean":
+            return [None if v is None else f' t="b"><v>{1 if v else 0}</v></c>' for v in values]
+        strings = self._strings
+        return [
+            None
+            if v is None
+            else strings.get(v) or self._string(sheet, v)
+            if v.__class__ is str
+            else self._string(sheet, str(v))
+            for v in values
+        ]
+
+    def _styled_columns(self) -> list[tuple[int, Any]]:
+        book = self.workbook
+        formats = {
+            "soles": book.money,
+            "quantity": book.quantity,
+            "timestamp": book.datetime,
+            "date": book.date,
+        }
+        return [
+            (col, formats[column.type])
+            for col, column in enumerate(self.definition.columns)
+            if column.type in formats
+        ]
+
+    def _string(self, sheet: Any, value: str) -> str:
+        """An inline string cell, through xlsxwriter's own steps (once per distinct text)."""
+        found = self._strings.get(value)
+        if found is not None:
+            return found
+        string = value
+        if len(string) > sheet.xls_strmax // 2 and _utf16_len(string) > sheet.xls_strmax:
+            string = _utf16_truncate(string, sheet.xls_strmax)
+        string = sheet._escape_control_characters(string)
+        if string.startswith("<r>") and string.endswith("</r>"):
+            found = f' t="inlineStr"><is>{string}</is></c>'
+        else:
+            space = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+            found = f' t="inlineStr"><is><t{space}>{sheet._escape_data(string)}</t></is></c>'
+        if len(self._strings) < _STRING_CACHE:
+            self._strings[value] = found
+        return found
+
     def _new_sheet(self) -> None:
         self.sheets += 1
         name = self.name if self.sheets == 1 else f"{self.name} ({self.sheets})"
@@ -278,20 +374,94 @@ class SheetWriter:
     def write(self, batch: pa.RecordBatch) -> None:
         """Append rows (already in the dictionary's schema)."""
         columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        writers = self._writers
-        for values in zip(*columns, strict=True):
+        rows = list(zip(*columns, strict=True))
+        start = 0
+        while start < len(rows):
             if self.row >= EXCEL_ROWS:
                 self._new_sheet()
-            sheet, row = self._sheet, self.row
-            for col, value in enumerate(values):
-                if value is not None:
-                    writers[col](sheet, row, col, value)
-            self.row += 1
+            stop = start + min(len(rows) - start, EXCEL_ROWS - self.row)
+            if self.fast:
+                self._rows(rows[start:stop])
+            else:
+                for values in rows[start:stop]:
+                    self._reference_row(values)
+            start = stop
+
+    def _reference_row(self, values: tuple[Any, ...]) -> None:
+        """One row written cell by cell through xlsxwriter."""
+        sheet, row, writers = self._sheet, self.row, self._writers
+        for col, value in enumerate(values):
+            if value is not None:
+                writers[col](sheet, row, col, value)
+        self.row += 1
+
+    def _rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Rows that fit on the current sheet: all but the last one with a value printed
+        here into the sheet's row data, the last one through xlsxwriter."""
+        sheet, first = self._sheet, self.row
+        placed = [
+            (first + offset, values)
+            for offset, values in enumerate(rows)
+            if any(value is not None for value in values)
+        ]
+        if len(placed) > 1:
+            self._print(sheet, placed[:-1])
+        if placed:
+            self.row = placed[-1][0]
+            self._reference_row(placed[-1][1])
+        self.row = first + len(rows)
+
+    def _print(self, sheet: Any, placed: list[tuple[int, tuple[Any, ...]]]) -> None:
+        # As the first cell of the first row would: the pending row is printed, then the
+        # dimensions cover every printed row (cells only ever in the header's columns).
+        sheet._check_dimensions(placed[0][0], 0)
+        sheet._write_single_row(placed[0][0])
+        # Formats get their index at their first cell in row order, as when printed one by one.
+        waiting = [(col, fmt) for col, fmt in self._styled if fmt.xf_index is None]
+        for _, values in placed:
+            if not waiting:
+                break
+            for col, fmt in list(waiting):
+                if values[col] is not None:
+                    fmt._get_xf_index()
+                    waiting.remove((col, fmt))
+        columns = list(zip(*(values for _, values in placed), strict=True))
+        cells = [self._cells(sheet, col, list(column)) for col, column in enumerate(columns)]
+        letters = _column_letters(len(cells))
+        out: list[str] = []
+        real = sheet.fh
+        sheet.fh = _TagWriter(out)
+        try:
+            for (row, _), row_cells in zip(placed, zip(*cells, strict=True), strict=True):
+                sheet._write_row(row, None)
+                number = f'{row + 1}"'
+                for col, cell in enumerate(row_cells):
+                    if cell is not None:
+                        out.append(f'<c r="{letters[col]}{number}{cell}')
+                out.append("</row>")
+                sheet._check_dimensions(row, 0)
+        finally:
+            sheet.fh = real
+        real.write("".join(out))
 
     def close(self) -> None:
         """Make sure the sheet exists (with its header) even when the table is empty."""
         if self._sheet is None:
             self._new_sheet()
+
+
+_STRING_CACHE = 100_000
+
+
+class _TagWriter:
+    """A file-like sink that collects what xlsxwriter writes (row tags) into a list."""
+
+    def __init__(self, out: list[str]) -> None:
+        self.write = out.append
+
+
+def _column_letters(count: int) -> list[str]:
+    return [xl_col_to_name(col) for col in range(count)]
 
 
 @dataclass(frozen=True)
