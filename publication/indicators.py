@@ -25,7 +25,7 @@ import html
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import pyarrow as pa
@@ -66,15 +66,20 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load(con: duckdb.DuckDBPyConnection, orders: Path | pa.Table, items: Path | pa.Table) -> None:
-    """Expose the orders and items tables (Parquet files or Arrow tables) as views."""
+Source: TypeAlias = Path | Sequence[Path] | pa.Table
+
+
+def load(con: duckdb.DuckDBPyConnection, orders: Source, items: Source) -> None:
+    """Expose the orders and items tables (Parquet files, one after the other, or Arrow
+    tables) as views."""
     for name, source in (("orders", orders), ("items", items)):
         if isinstance(source, pa.Table):
             con.register(f"{name}_arrow", source)
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_arrow")
         else:
-            literal = str(source).replace("'", "''")
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{literal}')")
+            paths = [source] if isinstance(source, Path) else list(source)
+            literal = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{literal}])")
 
 
 def _arrow(rows: Sequence[dict[str, Any]], definition: Table) -> pa.Table:
@@ -309,9 +314,7 @@ COMPUTE = {
 }
 
 
-def compute_indicators(
-    orders: Path | pa.Table, items: Path | pa.Table, params: Indicators
-) -> dict[str, pa.Table]:
+def compute_indicators(orders: Source, items: Source, params: Indicators) -> dict[str, pa.Table]:
     """Every indicator table from the orders and items tables."""
     con = connect()
     try:

@@ -23,8 +23,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,7 @@ from integrity.merkle import leaf_hashes, root_from_leaf_hashes
 from integrity.verify import verify_day_files
 from messages import text
 from publication.atomic import fsync_dir, write_atomic, write_synced
+from publication.bulk import combine, formats
 from publication.bulk import layout as bulk_layout
 from publication.bulk.extract import (
     EXTRACT_VERSION,
@@ -226,8 +229,14 @@ class _Build:
         lang: Lang,
         queries: BulkQueries,
         with_indicators: bool,
+        fast: bool = True,
+        distrust: frozenset[str] = frozenset(),
     ) -> None:
         self.root = root
+        self.fast = fast
+        self.distrust = distrust
+        self.trusted: dict[str, str] = {}
+        self.waiting: list[Future[Any]] = []
         self.dataset = dataset
         self.layout = BulkLayout(root, dataset)
         self.days = days
@@ -253,27 +262,42 @@ class _Build:
 
     def _reusable(self, key: str, print_: str) -> PeriodRecord | None:
         """The previous build's record of ``key``, its files linked into the staging folder,
-        when the fingerprint is the same and every file still matches the old manifest."""
+        when the fingerprint is the same and every file is still there with its listed size.
+        Their digests are taken from the manifest that lists them: the check of the staging
+        folder hashes every file, and a reused file that no longer matches sends the build
+        round again with that period rebuilt (``_Stale``)."""
         old = self.old_records.get(key)
-        if old is None or old.fingerprint != print_ or self.old_manifest is None:
+        if (
+            old is None
+            or old.fingerprint != print_
+            or self.old_manifest is None
+            or key in self.distrust
+        ):
             return None
-        listed = self.old_manifest.files
-        folder = self.layout.folder
         for path in old.files:
-            entry = listed.get(path)
-            target = folder / path
-            if entry is None or not target.is_file() or target.stat().st_size != entry["bytes"]:
+            if self._old_file(path) is None:
                 return None
         for path in old.files:
-            _link(folder / path, self.staging / path)
-            # Hashed once, here: a reused file that no longer matches its manifest is rebuilt.
-            digest, size = sha256_file(self.staging / path)
-            if digest != listed[path]["sha256"]:
-                for linked in old.files:
-                    (self.staging / linked).unlink(missing_ok=True)
-                return None
-            self.digests[path] = (digest, size)
+            self._link_trusted(key, path, path)
         return old
+
+    def _old_file(self, name: str) -> tuple[Path, str, int] | None:
+        """A file of the current bulk folder with the digest and size its manifest lists
+        (None when absent or of another size)."""
+        entry = self.old_manifest.files.get(name) if self.old_manifest else None
+        path = self.layout.folder / name
+        if entry is None or not path.is_file() or path.stat().st_size != int(entry["bytes"]):
+            return None
+        return path, str(entry["sha256"]), int(entry["bytes"])
+
+    def _link_trusted(self, key: str, old: str, name: str) -> None:
+        """Link a file of the current folder (checked by ``_old_file``) as ``name``, listed
+        with the digest the current manifest gives it."""
+        found = self._old_file(old)
+        assert found is not None
+        _link(found[0], self.staging / name)
+        self.digests[name] = (found[1], found[2])
+        self.trusted[name] = key
 
     # ------------------------------------------------------------------ months
 
@@ -394,29 +418,149 @@ class _Build:
         if reused is not None:
             return reused
         record = PeriodRecord(period.record_key, print_, [m.key for m in months])
+        fast = self.fast and period.record_key not in self.distrust
+        previous = self._previous(period, months) if fast else []
         for kind in (RELEASES, COMPILED):
-            parts = self._parts(period, kind)
-            try:
-                for month in months:
-                    for part in month.parts[kind]:
-                        parts.add_member(self.staging / part.path, part.lines, part.bytes)
-                record.parts[kind] = parts.close(self.staging)
-            except BaseException:
-                parts.abort()
-                raise
+            record.parts[kind] = self._combined_parts(period, kind, months, previous)
         for definition in BULK_TABLES:
-            csv = definition.name in CSV_TABLES_ALL_PERIODS
-            sources = [
-                self.staging / period_of(m.key).file(self.dataset, f"{definition.name}.parquet")
-                for m in months
-            ]
-            stats = self._write_table(definition, period, _batches(sources), csv=csv)
-            self._count(record, definition, stats)
+            self._combined_table(record, definition, period, months, previous)
             record.files.append(period.file(self.dataset, f"{definition.name}.parquet"))
-            if csv:
+            if definition.name in CSV_TABLES_ALL_PERIODS:
                 record.files.append(period.file(self.dataset, f"{definition.name}.csv"))
         record.files += [part.path for parts in record.parts.values() for part in parts]
         return record
+
+    def _previous(self, period: Period, months: list[PeriodRecord]) -> list[PeriodRecord]:
+        """The leading months of ``period`` that are as they were in the previous build of
+        the period (same month, same fingerprint: same files), with their previous records."""
+        old = self.old_records.get(period.record_key)
+        if old is None or self.old_manifest is None:
+            return []
+        same = []
+        for month, key in zip(months, old.inputs, strict=False):
+            before = self.old_records.get(month.key)
+            if key != month.key or before is None or before.fingerprint != month.fingerprint:
+                break
+            same.append(before)
+        return same
+
+    def _combined_parts(
+        self, period: Period, kind: str, months: list[PeriodRecord], previous: list[PeriodRecord]
+    ) -> list[Part]:
+        """The period's JSON Lines parts: a part made of the same month parts as one of the
+        previous build is linked from it, the others are the month parts concatenated."""
+        members = [part for month in months for part in month.parts[kind]]
+        plan = combine.plan_parts(
+            members, max_bytes=self.bulk.max_part_bytes, max_lines=self.bulk.max_part_releases
+        )
+        if not self.fast or any(not group for group in plan):
+            return self._plain_parts(period, kind, members)
+        old_plan: list[list[Part]] = []
+        old = self.old_records.get(period.record_key)
+        unchanged = {part.path for month in previous for part in month.parts.get(kind, [])}
+        if unchanged and old is not None and all(key in self.old_records for key in old.inputs):
+            old_plan = combine.plan_parts(
+                [p for key in old.inputs for p in self.old_records[key].parts.get(kind, [])],
+                max_bytes=self.bulk.max_part_bytes,
+                max_lines=self.bulk.max_part_releases,
+            )
+            if len(old_plan) != len(old.parts.get(kind, [])):
+                old_plan = []
+        stem = period.file(self.dataset, kind)
+        parts = []
+        for number, (group, name) in enumerate(
+            zip(plan, formats.part_paths(stem, len(plan)), strict=True)
+        ):
+            lines, size = sum(p.lines for p in group), sum(p.bytes for p in group)
+            part = Part(name, lines, size)
+            if (
+                old is not None
+                and number < len(old_plan)
+                and old_plan[number] == group
+                and all(p.path in unchanged for p in group)
+                and self._old_file(old.parts[kind][number].path) is not None
+            ):
+                self._link_trusted(period.record_key, old.parts[kind][number].path, name)
+                parts.append(part)
+                continue
+            self.digests[name] = combine.copy_member_files(
+                [self.staging / p.path for p in group], self.staging / name
+            )
+            parts.append(part)
+        return parts
+
+    def _plain_parts(self, period: Period, kind: str, members: list[Part]) -> list[Part]:
+        parts = self._parts(period, kind)
+        try:
+            for part in members:
+                parts.add_member(self.staging / part.path, part.lines, part.bytes)
+            return parts.close(self.staging)
+        except BaseException:
+            parts.abort()
+            raise
+
+    def _combined_table(
+        self,
+        record: PeriodRecord,
+        definition: Table,
+        period: Period,
+        months: list[PeriodRecord],
+        previous: list[PeriodRecord],
+    ) -> None:
+        """One table of a year or the full history: Parquet (the previous file's row groups
+        before the first changed month kept), CSV as the months' CSV concatenated; the counts
+        summed from the months'."""
+        name = definition.name
+        parquet = period.file(self.dataset, f"{name}.parquet")
+        sources = [
+            self.staging / period_of(m.key).file(self.dataset, f"{name}.parquet") for m in months
+        ]
+        counted = self._summed_counts(definition, months) if self.fast else None
+        csv = name in CSV_TABLES_ALL_PERIODS
+        if counted is None:
+            stats = self._write_table(definition, period, _batches(sources), csv=csv)
+            self._count(record, definition, stats)
+            return
+        record.counts.update(counted)
+        if csv:
+            target = period.file(self.dataset, f"{name}.csv")
+            try:
+                self.digests[target] = combine.concat_csv(
+                    combine.csv_header(definition),
+                    [
+                        self.staging / period_of(m.key).file(self.dataset, f"{name}.csv")
+                        for m in months
+                    ],
+                    self.staging / target,
+                )
+            except combine.NotReusable:
+                self.digests.pop(target, None)
+                self._write_table(definition, period, _batches(sources), csv=True)
+                return
+        prefix = None
+        found = self._old_file(parquet)
+        if found is not None and previous:
+            rows = sum(int(m.counts.get(name, 0)) for m in previous)
+            prefix = combine.Prefix(found[0], rows, found[1], found[2])
+        written = combine.write_parquet(definition, sources, self.staging / parquet, prefix)
+        if written is not None:
+            self.digests[parquet] = written
+        else:
+            self._write_table(definition, period, _batches(sources), csv=False)
+
+    @staticmethod
+    def _summed_counts(definition: Table, months: list[PeriodRecord]) -> dict[str, Any] | None:
+        """A table's counts of a year or the full history from its months' (None when a
+        month's record lacks them)."""
+        name = definition.name
+        keys = [name, *(f"{name}.{column}" for column in SUMMED.get(name, ()))]
+        if any(key not in m.counts for m in months for key in keys):
+            return None
+        counts: dict[str, Any] = {name: sum(int(m.counts[name]) for m in months)}
+        for column in SUMMED.get(name, ()):
+            total = sum((Decimal(str(m.counts[f"{name}.{column}"])) for m in months), Decimal(0))
+            counts[f"{name}.{column}"] = f"{total:.2f}"
+        return counts
 
     # ------------------------------------------------------------------ latest, indicators
 
@@ -430,28 +574,53 @@ class _Build:
                 alias = latest_name(self.dataset, period.level, path, period.key)
                 _link(self.staging / path, self.staging / alias)
                 aliases[alias] = path
+                if path in self.digests:
+                    self.digests[alias] = self.digests[path]
+                if path in self.trusted:
+                    self.trusted[alias] = self.trusted[path]
         return aliases
 
-    def indicator_files(self, full: PeriodRecord) -> PeriodRecord:
-        """The indicator tables, computed from the full-history tables when they changed."""
+    def indicator_files(self, months: list[PeriodRecord]) -> Callable[[], PeriodRecord]:
+        """The indicator tables, computed when the full history changed: started now on the
+        months' tables (the full history's rows, in its order), in a thread that DuckDB keeps
+        busy while the years and the full history are written; the returned function waits
+        for them and writes the files."""
         from publication.indicators import INDICATOR_VERSION
 
         params = self.indicators.model_dump(mode="json")
-        print_ = fingerprint(INDICATOR_VERSION, params, full.fingerprint, self.with_indicators)
+        full = fingerprint(self.parameters, FULL_PERIOD.record_key, [m.fingerprint for m in months])
+        print_ = fingerprint(INDICATOR_VERSION, params, full, self.with_indicators)
         key = bulk_layout.INDICATORS
         reused = self._reusable(key, print_)
         if reused is not None:
-            return reused
-        record = PeriodRecord(key, print_, [full.key, params])
+            return lambda: reused
+        record = PeriodRecord(key, print_, [FULL_PERIOD.record_key, params])
         if not self.with_indicators:
-            return record
-        from publication.indicators import INDICATORS, compute_indicators, indicator_file
+            return lambda: record
+        from publication.indicators import compute_indicators
 
-        tables = compute_indicators(
-            self.staging / FULL_PERIOD.file(self.dataset, f"{ORDERS.name}.parquet"),
-            self.staging / FULL_PERIOD.file(self.dataset, f"{ITEMS.name}.parquet"),
-            self.indicators,
+        def tables(name: str) -> list[Path]:
+            return [
+                self.staging / period_of(m.key).file(self.dataset, f"{name}.parquet")
+                for m in months
+            ]
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="bulk-indicators")
+        future = pool.submit(
+            compute_indicators, tables(ORDERS.name), tables(ITEMS.name), self.indicators
         )
+        pool.shutdown(wait=False)
+        self.waiting.append(future)
+
+        def finish() -> PeriodRecord:
+            self._write_indicators(record, future.result())
+            return record
+
+        return finish
+
+    def _write_indicators(self, record: PeriodRecord, tables: dict[str, pa.Table]) -> None:
+        from publication.indicators import INDICATORS, indicator_file
+
         for name, table in tables.items():
             paths = [indicator_file(self.dataset, name, fmt) for fmt in ("parquet", "csv")]
             writer = TableWriter(INDICATORS[name], self.staging / paths[0], self.staging / paths[1])
@@ -464,7 +633,20 @@ class _Build:
                 raise
             record.counts[name] = stats.rows
             record.files += paths
-        return record
+
+    def wait(self) -> None:
+        """Let work started in threads end (before the staging folder goes, on an error)."""
+        for future in self.waiting:
+            with contextlib.suppress(BaseException):
+                future.result()
+
+
+class _Stale(Exception):
+    """Files linked from the current folder no longer match its manifest (periods' keys)."""
+
+    def __init__(self, keys: frozenset[str]) -> None:
+        super().__init__(", ".join(sorted(keys)))
+        self.keys = keys
 
 
 def _batches(paths: Sequence[Path]) -> Iterator[pa.RecordBatch]:
@@ -549,8 +731,11 @@ def build_bulk(
     indicators: Indicators | None = None,
     lang: Lang = "es",
     with_indicators: bool = True,
+    fast: bool = True,
 ) -> BulkResult:
-    """Build (or bring up to date) the bulk dataset from every published day of ``dataset``."""
+    """Build (or bring up to date) the bulk dataset from every published day of ``dataset``
+    (``fast=False``: years and the full history re-encoded from their months' rows, the
+    reference the fast paths are tested against)."""
     bulk = bulk or Bulk()
     indicators = indicators or Indicators()
     target = BulkLayout(root, dataset)
@@ -562,24 +747,40 @@ def build_bulk(
         extracts = {day.day: ensure_extract(cache / "days", day) for day in days}
         prune_extracts(cache / "days", extracts.values())
         con = connect(cache / "duckdb-tmp", bulk.memory_limit)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
         try:
-            build = _Build(
-                root,
-                dataset,
-                days,
-                staging,
-                identity=identity,
-                bulk=bulk,
-                indicators=indicators,
-                lang=lang,
-                queries=BulkQueries(con, extracts),
-                with_indicators=with_indicators,
-            )
-            result = _assemble(build)
+            queries = BulkQueries(con, extracts)
+            distrust: frozenset[str] = frozenset()
+            while True:
+                staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
+                try:
+                    build = _Build(
+                        root,
+                        dataset,
+                        days,
+                        staging,
+                        identity=identity,
+                        bulk=bulk,
+                        indicators=indicators,
+                        lang=lang,
+                        queries=queries,
+                        with_indicators=with_indicators,
+                        fast=fast,
+                        distrust=distrust,
+                    )
+                    result = _assemble(build)
+                    break
+                except _Stale as stale:
+                    # A file taken from the current folder no longer matches its manifest:
+                    # once more, with what held it rebuilt.
+                    if stale.keys <= distrust:
+                        raise PublicationError(
+                            f"bulk files changed under {sorted(stale.keys)}"
+                        ) from stale
+                    distrust |= stale.keys
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
         finally:
             con.close()
-            shutil.rmtree(staging, ignore_errors=True)
         write_pages(root, dataset, indicators, newest_day=days[-1].day.isoformat())
         return result
 
@@ -612,14 +813,18 @@ def write_pages(root: Path, dataset: str, indicators: Indicators, *, newest_day:
 
 
 def _assemble(build: _Build) -> BulkResult:
-    months = [build.month(month) for month in build.queries.months()]
-    years: dict[str, list[PeriodRecord]] = {}
-    for record in months:
-        years.setdefault(record.key.split("/", 1)[1][:4], []).append(record)
-    year_records = [build.combined(year_period(year), records) for year, records in years.items()]
-    full = build.combined(FULL_PERIOD, months)
-    aliases = build.latest(months[-1], year_records[-1])
-    indicators = build.indicator_files(full)
+    try:
+        months = [build.month(month) for month in build.queries.months()]
+        years: dict[str, list[PeriodRecord]] = {}
+        for record in months:
+            years.setdefault(record.key.split("/", 1)[1][:4], []).append(record)
+        indicator_files = build.indicator_files(months)
+        year_records = [build.combined(year_period(y), records) for y, records in years.items()]
+        full = build.combined(FULL_PERIOD, months)
+        aliases = build.latest(months[-1], year_records[-1])
+        indicators = indicator_files()
+    finally:
+        build.wait()
     records = [*months, *year_records, full, indicators]
     newest = build.days[-1]
     leaves = [
@@ -677,6 +882,13 @@ def _assemble(build: _Build) -> BulkResult:
     manifest = _write_manifest(build, newest, entries, leaves, leaves_name, counts)
     problems = verify_day_files(build.staging, manifest).problems()
     if problems:
+        stale = {
+            key
+            for name, key in build.trusted.items()
+            if sha256_file(build.staging / name) != build.digests[name]
+        }
+        if stale:
+            raise _Stale(frozenset(stale))
         raise PublicationError(f"bulk files do not match their manifest: {'; '.join(problems)}")
     rebuilt = tuple(r.key for r in records if r.rebuilt)
     reused = tuple(r.key for r in records if not r.rebuilt)

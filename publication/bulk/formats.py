@@ -144,6 +144,16 @@ class TableWriter:
         if self.sheet is not None:
             self.sheet.write(batch)
 
+    def resume(self, batch: pa.RecordBatch, done: int) -> None:
+        """Go on with a table whose first row groups were written elsewhere: ``batch`` is the
+        one during which the last of them was completed and ``done`` its rows that were in
+        them; what stays pending is what ``_flush`` keeps of it (Parquet only)."""
+        table = pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema)
+        rest = pa.Table.from_batches(table.to_batches(), schema=self.schema).slice(done)
+        self._pending = rest.to_batches()
+        self._pending_rows = rest.num_rows
+        self.stats.rows += rest.num_rows
+
     def _flush(self, rows: int) -> None:
         table = pa.Table.from_batches(self._pending, schema=self.schema)
         self._parquet.write_table(table.slice(0, rows), row_group_size=rows)
