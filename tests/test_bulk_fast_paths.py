@@ -1,9 +1,12 @@
 """The bulk build's fast paths give the bytes of the reference paths they replace: worksheet
-rows printed a batch at a time (against xlsxwriter cell by cell)."""
+rows printed a batch at a time (against xlsxwriter cell by cell), years and the full history
+from their months (against every row read back and written again)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import hashlib
 import random
 import re
 from decimal import Decimal
@@ -13,8 +16,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from publication.bulk import formats
-from publication.bulk.formats import Workbook
+import publication.bulk.build as bulk_build
+from publication.bulk import combine, formats
+from publication.bulk.formats import JsonlParts, Part, TableWriter, Workbook
 from publication.dictionary import Column, Table
 
 LIMA = dt.timezone(dt.timedelta(hours=-5))
@@ -90,7 +94,7 @@ def _value(rng: random.Random, kind: str) -> Any:
         return dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange(60_000))
     if kind == "timestamp":
         base = dt.datetime(1900, 2, 27, tzinfo=dt.UTC)
-        return base + dt.timedelta(milliseconds=rng.randrange(4 * 10**12))
+        return base + dt.timedelta(seconds=rng.randrange(4 * 10**9))
     if kind == "boolean":
         return rng.random() < 0.5
     raise AssertionError(kind)
@@ -185,3 +189,139 @@ def _sheet_names(path: Path) -> bytes:
 
     with zipfile.ZipFile(path) as archive:
         return b" ".join(re.findall(rb'name="([^"]+)"', archive.read("xl/workbook.xml")))
+
+
+# ------------------------------------------------------------------ years and full history
+#
+# The reference: every month's Parquet read back and written again through TableWriter (the
+# plain path of build._Build.combined, also build_bulk(fast=False)).
+
+
+def _month_files(
+    folder: Path, table: Table, months: list[list[dict[str, Any]]], tag: str
+) -> tuple[list[Path], list[Path]]:
+    parquets, csvs = [], []
+    for number, rows in enumerate(months):
+        parquet, csv = folder / f"{tag}{number}.parquet", folder / f"{tag}{number}.csv"
+        writer = TableWriter(table, parquet, csv)
+        batch = pa.RecordBatch.from_pylist(rows, schema=table.arrow_schema())
+        for start in range(0, len(rows), 7):  # months come from the queries in batches
+            writer.write(batch.slice(start, 7))
+        writer.close()
+        parquets.append(parquet)
+        csvs.append(csv)
+    return parquets, csvs
+
+
+def _reference(table: Table, parquets: list[Path], parquet: Path, csv: Path | None) -> None:
+    writer = TableWriter(table, parquet, csv)
+    for batch in bulk_build._batches(parquets):
+        writer.write(batch)
+    writer.close()
+
+
+def _rows(rng: random.Random, table: Table, count: int) -> list[dict[str, Any]]:
+    return [{c.name: _value(rng, c.type) for c in table.columns} for _ in range(count)]
+
+
+EDGE_COLUMNS = [c for c in COLUMNS if c[0] != "last"]
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_concatenated_month_csvs_equal_the_re_encoded_csv(tmp_path: Path, seed: int) -> None:
+    """Quotes, newlines, non-ASCII text, nulls, lists, Lima times; an empty month first, one
+    in the middle and one last: the BOM and the header once, then every month's rows."""
+    rng = random.Random(seed)
+    table = _table(EDGE_COLUMNS)
+    sizes = [0, 13, 1, 0, 40, 0]
+    parquets, csvs = _month_files(tmp_path, table, [_rows(rng, table, n) for n in sizes], "m")
+    _reference(table, parquets, tmp_path / "ref.parquet", tmp_path / "ref.csv")
+    got = combine.concat_csv(combine.csv_header(table), csvs, tmp_path / "fast.csv")
+    expected = (tmp_path / "ref.csv").read_bytes()
+    assert (tmp_path / "fast.csv").read_bytes() == expected
+    assert got == (hashlib.sha256(expected).hexdigest(), len(expected))
+    assert expected.startswith(formats.BOM) and expected.count(formats.BOM) == 1
+
+
+def test_a_month_csv_with_another_header_is_not_concatenated(tmp_path: Path) -> None:
+    table = _table(EDGE_COLUMNS)
+    _, csvs = _month_files(tmp_path, table, [_rows(random.Random(7), table, 3)], "m")
+    other = _table([("other", "string")])
+    with pytest.raises(combine.NotReusable):
+        combine.concat_csv(combine.csv_header(other), csvs, tmp_path / "fast.csv")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_kept_row_groups_and_a_rewritten_tail_equal_the_rewritten_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Small row groups and batches, so that a period has many and a month many batches:
+    the previous file of the period, months changed from a random one on (sizes too), and
+    the period written again both ways."""
+    monkeypatch.setattr(formats, "ROW_GROUP", 24)
+    monkeypatch.setattr(combine, "BATCH_ROWS", 10)
+    rng = random.Random(seed)
+    table = _table(EDGE_COLUMNS)
+    sizes = [rng.choice([0, 1, 9, 24, 31, 50]) for _ in range(6)]
+    before = [_rows(rng, table, n) for n in sizes]
+    changed = rng.randrange(len(sizes))
+    after = before[:changed] + [_rows(rng, table, rng.choice([0, 5, 30])) for _ in sizes[changed:]]
+    old, _ = _month_files(tmp_path, table, before, "old")
+    new, _ = _month_files(tmp_path, table, after, "new")
+    new = old[:changed] + new[changed:]  # unchanged months: the same files
+    _reference(table, old, tmp_path / "old.parquet", None)
+    _reference(table, new, tmp_path / "ref.parquet", None)
+    data = (tmp_path / "old.parquet").read_bytes()
+    prefix = combine.Prefix(
+        tmp_path / "old.parquet",
+        sum(sizes[:changed]),
+        hashlib.sha256(data).hexdigest(),
+        len(data),
+    )
+    got = combine.write_parquet(table, new, tmp_path / "fast.parquet", prefix)
+    if sum(sizes[:changed]) < 24:
+        assert got is None  # nothing to keep: the caller writes the plain way
+        return
+    expected = (tmp_path / "ref.parquet").read_bytes()
+    assert (tmp_path / "fast.parquet").read_bytes() == expected
+    assert got == (hashlib.sha256(expected).hexdigest(), len(expected))
+
+
+def test_a_previous_file_that_does_not_match_its_manifest_is_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(formats, "ROW_GROUP", 24)
+    table = _table(EDGE_COLUMNS)
+    months, _ = _month_files(tmp_path, table, [_rows(random.Random(8), table, 60)], "m")
+    _reference(table, months, tmp_path / "old.parquet", None)
+    data = (tmp_path / "old.parquet").read_bytes()
+    prefix = combine.Prefix(tmp_path / "old.parquet", 60, "0" * 64, len(data))
+    assert combine.write_parquet(table, months, tmp_path / "fast.parquet", prefix) is None
+
+
+def test_parquet_footers_re_encode_to_themselves(tmp_path: Path) -> None:
+    table = _table(EDGE_COLUMNS)
+    months, _ = _month_files(tmp_path, table, [_rows(random.Random(9), table, 40)], "m")
+    data = months[0].read_bytes()
+    raw = data[len(data) - 8 - int.from_bytes(data[-8:-4], "little") : -8]
+    assert combine.thrift_encode(combine.thrift_decode(raw)) == raw
+    fields = combine.thrift_decode(raw)
+    assert [f[0] for f in fields][:4] == [1, 2, 3, 4]  # version, schema, rows, row groups
+
+
+def test_planned_parts_are_the_parts_jsonl_parts_writes(tmp_path: Path) -> None:
+    rng = random.Random(10)
+    for _ in range(20):
+        members = [
+            Part(f"m{n}.jsonl.gz", rng.randrange(0, 9), rng.randrange(0, 900)) for n in range(12)
+        ]
+        writer = JsonlParts(tmp_path, "p", max_bytes=1000, max_lines=10)
+        for member in members:
+            source = tmp_path / member.path
+            source.write_bytes(gzip.compress(b"x" * member.bytes))
+            writer.add_member(source, member.lines, member.bytes)
+        written = writer.close(tmp_path)
+        plan = combine.plan_parts(members, max_bytes=1000, max_lines=10)
+        assert [(sum(p.lines for p in g), sum(p.bytes for p in g)) for g in plan] == [
+            (part.lines, part.bytes) for part in written
+        ]

@@ -651,7 +651,7 @@ class _Stale(Exception):
 
 def _batches(paths: Sequence[Path]) -> Iterator[pa.RecordBatch]:
     for path in paths:
-        yield from pq.ParquetFile(path).iter_batches(batch_size=65_536)
+        yield from pq.ParquetFile(path).iter_batches(batch_size=combine.BATCH_ROWS)
 
 
 def _checked_lines(day: DayInput) -> Iterator[bytes]:
