@@ -7,19 +7,24 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import os
 import random
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
+from support.bulk_world import IDENTITY, INDICATORS, World, snapshot
 
 import publication.bulk.build as bulk_build
-from publication.bulk import combine, formats
+from integrity.layout import DEFAULT_DATASET as D
+from publication.bulk import build_bulk, combine, formats
 from publication.bulk.formats import JsonlParts, Part, TableWriter, Workbook
 from publication.dictionary import Column, Table
+from settings import Bulk
 
 LIMA = dt.timezone(dt.timedelta(hours=-5))
 # Texts xlsxwriter escapes, flags or cuts: XML specials, control characters and their
@@ -325,3 +330,42 @@ def test_planned_parts_are_the_parts_jsonl_parts_writes(tmp_path: Path) -> None:
         assert [(sum(p.lines for p in g), sum(p.bytes for p in g)) for g in plan] == [
             (part.lines, part.bytes) for part in written
         ]
+
+
+def test_an_incremental_build_keeping_what_did_not_change_equals_a_plain_fresh_one(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Day 11-02 changes November only: the next build keeps October's row groups and JSON
+    Lines parts of the year and full-history files (small row groups and parts here, so that
+    there are some to keep) and gives what a plain build from scratch gives."""
+    monkeypatch.setattr(formats, "ROW_GROUP", 8)
+    monkeypatch.setattr(combine, "BATCH_ROWS", 5)
+    kept: list[object] = []
+    write_parquet = combine.write_parquet
+    monkeypatch.setattr(
+        combine, "write_parquet", lambda *args: kept.append(write_parquet(*args)) or kept[-1]
+    )
+    small = Bulk(max_part_releases=10, max_part_bytes=10**9)
+    day = "perucompras-ocam/2026/11/02"
+    later = shutil.ignore_patterns(f"{D}-bulk*", "03")
+
+    root = tmp_path / "incremental" / "datasets"
+    shutil.copytree(bulk_world.root, root, ignore=later, copy_function=os.link)
+    shutil.rmtree(root / day)
+    build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS, bulk=small)
+    part = root / f"{D}-bulk" / f"{D}-releases-part-001.jsonl.gz"
+    inode = part.stat().st_ino
+    shutil.copytree(bulk_world.root / day, root / day, copy_function=os.link)
+    result = build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS, bulk=small)
+    assert result.rebuilt == ("month/2026-11", "year/2026", "full", "indicators")
+    assert part.stat().st_ino == inode, "October's part of the full history is linked"
+    assert any(found is not None for found in kept), "October's row groups are kept"
+
+    plain = tmp_path / "plain" / "datasets"
+    shutil.copytree(bulk_world.root, plain, ignore=later, copy_function=os.link)
+    build_bulk(plain, D, identity=IDENTITY, indicators=INDICATORS, bulk=small, fast=False)
+    ours, reference = snapshot(root / f"{D}-bulk"), snapshot(plain / f"{D}-bulk")
+    linked = {p for p in ours if p.endswith(("-manifest.json", "SHA256SUMS"))}  # previous link
+    assert {p: v[1] for p, v in ours.items() if p not in linked} == {
+        p: v[1] for p, v in reference.items() if p not in linked
+    }
