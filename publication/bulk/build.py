@@ -605,6 +605,17 @@ class _Build:
                 for m in months
             ]
 
+        if not self.fast:  # the reference: from the full-history files, once written
+
+            def plain() -> PeriodRecord:
+                orders, items = (
+                    self.staging / FULL_PERIOD.file(self.dataset, f"{t.name}.parquet")
+                    for t in (ORDERS, ITEMS)
+                )
+                self._write_indicators(record, compute_indicators(orders, items, self.indicators))
+                return record
+
+            return plain
         pool = ThreadPoolExecutor(1, thread_name_prefix="bulk-indicators")
         future = pool.submit(
             compute_indicators, tables(ORDERS.name), tables(ITEMS.name), self.indicators
