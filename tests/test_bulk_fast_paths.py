@@ -21,7 +21,7 @@ from support.bulk_world import IDENTITY, INDICATORS, World, snapshot
 
 import publication.bulk.build as bulk_build
 from integrity.layout import DEFAULT_DATASET as D
-from publication.bulk import build_bulk, combine, formats
+from publication.bulk import build_bulk, combine, extract, formats
 from publication.bulk.formats import JsonlParts, Part, TableWriter, Workbook
 from publication.dictionary import Column, Table
 from settings import Bulk
@@ -369,3 +369,31 @@ def test_an_incremental_build_keeping_what_did_not_change_equals_a_plain_fresh_o
     assert {p: v[1] for p, v in ours.items() if p not in linked} == {
         p: v[1] for p, v in reference.items() if p not in linked
     }
+
+
+def test_extracts_made_in_worker_processes_equal_the_ones_made_here(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(extract, "PARALLEL_FROM", 1)
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    here = extract.ensure_extracts(tmp_path / "here", days, workers=1)
+    workers = extract.ensure_extracts(tmp_path / "workers", days, workers=2)
+    assert [p.name for p in here.values()] == [p.name for p in workers.values()]
+    for day, folder in here.items():
+        files = sorted(p.name for p in folder.iterdir())
+        assert files == sorted(p.name for p in workers[day].iterdir())
+        for name in files:
+            assert (folder / name).read_bytes() == (workers[day] / name).read_bytes()
+
+
+def test_a_day_that_no_longer_matches_its_manifest_stops_the_extracts(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(extract, "PARALLEL_FROM", 1)
+    root = tmp_path / "datasets"
+    shutil.copytree(bulk_world.root, root, ignore=shutil.ignore_patterns(f"{D}-bulk*"))
+    days = bulk_build._day_inputs(root, D)
+    records = days[1].file("records.json")
+    records.write_bytes(records.read_bytes().replace(b"ACEPTADA", b"ACEPTADO", 1))
+    with pytest.raises(extract.ExtractError, match=days[1].day.isoformat()):
+        extract.ensure_extracts(tmp_path / "cache", days, workers=2)

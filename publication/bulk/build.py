@@ -56,7 +56,7 @@ from publication.bulk.extract import (
     EXTRACT_VERSION,
     DayInput,
     ExtractError,
-    ensure_extract,
+    ensure_extracts,
     prune_extracts,
 )
 from publication.bulk.formats import JsonlParts, Part, TableStats, TableWriter, Workbook
@@ -107,6 +107,8 @@ WORKBOOK_TABLES: tuple[tuple[Table, str], ...] = (
 )
 SUMMED = {"orders": ("total",)}
 CSV_TABLES_ALL_PERIODS = frozenset({"orders"})
+# Processes for work that splits into independent pieces (the per-day extracts).
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 @dataclass
@@ -755,7 +757,7 @@ def build_bulk(
         return BulkResult(target.folder, None, unchanged=True)
     cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
     with _lock(cache):
-        extracts = {day.day: ensure_extract(cache / "days", day) for day in days}
+        extracts = ensure_extracts(cache / "days", days, WORKERS)
         prune_extracts(cache / "days", extracts.values())
         con = connect(cache / "duckdb-tmp", bulk.memory_limit)
         try:

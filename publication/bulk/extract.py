@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
 import os
 import re
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,8 @@ from publication.dictionary import (
 )
 
 EXTRACT_VERSION = "3"
+# Missing extracts made in worker processes from this many on (fewer: not worth starting them).
+PARALLEL_FROM = 16
 DONE = "DONE"
 ORDERS = "orders"
 OCIDS = "ocids"
@@ -143,6 +147,32 @@ def ensure_extract(cache: Path, day: DayInput) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def ensure_extracts(cache: Path, days: Sequence[DayInput], workers: int) -> dict[dt.date, Path]:
+    """The extract of every day; when many are missing (a first build, a backfill), they are
+    made in ``workers`` processes first (each day's extract depends on that day alone)."""
+    missing = [day for day in days if not (extract_folder(cache, day) / DONE).exists()]
+    if workers > 1 and len(missing) >= PARALLEL_FROM:
+        from publication.prepare import _watch_parent
+
+        pool = ProcessPoolExecutor(
+            workers,
+            # spawn: a clean interpreter, not a fork of one holding Dagster's or DuckDB's threads
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
+        )
+        try:
+            for future in [pool.submit(ensure_extract, cache, day) for day in missing]:
+                future.result()
+        except Exception:
+            # A worker's failure only costs the speed-up: the days left are extracted below,
+            # where a bad day is reported, the first in date order.
+            pass
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return {day.day: ensure_extract(cache, day) for day in days}
 
 
 def prune_extracts(cache: Path, keep: Iterable[Path]) -> None:
