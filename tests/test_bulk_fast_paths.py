@@ -397,3 +397,21 @@ def test_a_day_that_no_longer_matches_its_manifest_stops_the_extracts(
     records.write_bytes(records.read_bytes().replace(b"ACEPTADA", b"ACEPTADO", 1))
     with pytest.raises(extract.ExtractError, match=days[1].day.isoformat()):
         extract.ensure_extracts(tmp_path / "cache", days, workers=2)
+
+
+def test_workbooks_written_in_a_worker_process_equal_the_ones_written_with_the_tables(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_build, "WORKBOOKS_AWAY_FROM", 1)
+    monkeypatch.setattr(bulk_build, "WORKERS", 2)
+    root = tmp_path / "datasets"
+    shutil.copytree(
+        bulk_world.root, root, ignore=shutil.ignore_patterns(f"{D}-bulk*"), copy_function=os.link
+    )
+    result = build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS)
+    assert result.rebuilt == ("month/2026-10", "month/2026-11", "year/2026", "full", "indicators")
+    away = snapshot(root / f"{D}-bulk")
+    here = bulk_world.builds["third"].files
+    workbooks = [p for p in away if p.endswith(".xlsx")]
+    assert len(workbooks) == 3  # two months and the latest month's alias
+    assert {p: away[p][1] for p in workbooks} == {p: here[p][1] for p in workbooks}

@@ -19,12 +19,13 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import multiprocessing
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -109,6 +110,8 @@ SUMMED = {"orders": ("total",)}
 CSV_TABLES_ALL_PERIODS = frozenset({"orders"})
 # Processes for work that splits into independent pieces (the per-day extracts).
 WORKERS = min(2, os.cpu_count() or 1)
+# From the how-manieth month rebuilt in one build the workbooks are written in a worker process.
+WORKBOOKS_AWAY_FROM = 3
 
 
 @dataclass
@@ -239,6 +242,8 @@ class _Build:
         self.distrust = distrust
         self.trusted: dict[str, str] = {}
         self.waiting: list[Future[Any]] = []
+        self.pool: ProcessPoolExecutor | None = None
+        self.months_rebuilt = 0
         self.dataset = dataset
         self.layout = BulkLayout(root, dataset)
         self.days = days
@@ -319,27 +324,42 @@ class _Build:
         record.parts[RELEASES] = self._releases(period, own_days)
         record.parts[COMPILED] = self._compiled(period, month, inputs)
         created = dt.datetime.combine(max(inputs), dt.time()) if inputs else dt.datetime(2000, 1, 1)
-        workbook = Workbook(
-            self.staging / period.workbook(self.dataset),
-            created,
-            text("resource.workbook", self.lang, period=month),
-        )
-        try:
-            sheets = {t.name: workbook.sheet(text(key, self.lang), t) for t, key in WORKBOOK_TABLES}
+        title = text("resource.workbook", self.lang, period=month)
+        workbook_path = self.staging / period.workbook(self.dataset)
+        pool = self._workbook_pool()
+        if pool is not None:
             for definition in BULK_TABLES:
-                if definition.name == "orders":
-                    reader = self.queries.orders(month, inputs)
-                else:
-                    reader = self.queries.flat(definition.name, month, inputs)
                 stats = self._write_table(
-                    definition, period, reader, csv=True, sheet=sheets.get(definition.name)
+                    definition, period, self._month_rows(definition, month, inputs), csv=True
                 )
                 self._count(record, definition, stats)
-            _dictionary_sheet(workbook, self.lang)
-            workbook.close()
-        except BaseException:
-            workbook.abort()
-            raise
+            tables = {
+                t.name: self.staging / period.file(self.dataset, f"{t.name}.parquet")
+                for t, _ in WORKBOOK_TABLES
+            }
+            self.waiting.append(
+                pool.submit(write_workbook, workbook_path, created, title, self.lang, tables)
+            )
+        else:
+            workbook = Workbook(workbook_path, created, title)
+            try:
+                sheets = {
+                    t.name: workbook.sheet(text(key, self.lang), t) for t, key in WORKBOOK_TABLES
+                }
+                for definition in BULK_TABLES:
+                    stats = self._write_table(
+                        definition,
+                        period,
+                        self._month_rows(definition, month, inputs),
+                        csv=True,
+                        sheet=sheets.get(definition.name),
+                    )
+                    self._count(record, definition, stats)
+                _dictionary_sheet(workbook, self.lang)
+                workbook.close()
+            except BaseException:
+                workbook.abort()
+                raise
         record.files += [period.workbook(self.dataset)]
         record.files += [part.path for parts in record.parts.values() for part in parts]
         record.files += [
@@ -348,6 +368,31 @@ class _Build:
             for ext in ("parquet", "csv")
         ]
         return record
+
+    def _month_rows(
+        self, definition: Table, month: str, inputs: Sequence[dt.date]
+    ) -> pa.RecordBatchReader:
+        if definition.name == "orders":
+            return self.queries.orders(month, inputs)
+        return self.queries.flat(definition.name, month, inputs)
+
+    def _workbook_pool(self) -> ProcessPoolExecutor | None:
+        """A worker process for the workbooks once this build rebuilds many months (each
+        written there from its month's Parquet files while the next month is built here):
+        a month's workbook costs about as much as the rest of the month."""
+        self.months_rebuilt += 1
+        if WORKERS < 2 or self.months_rebuilt < WORKBOOKS_AWAY_FROM:
+            return None
+        if self.pool is None:
+            from publication.prepare import _watch_parent
+
+            self.pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
+        return self.pool
 
     def _releases(self, period: Period, days: Sequence[dt.date]) -> list[Part]:
         parts = self._parts(period, RELEASES)
@@ -647,11 +692,45 @@ class _Build:
             record.counts[name] = stats.rows
             record.files += paths
 
+    def join(self) -> None:
+        """Wait for the work started in other threads and processes; raise what failed."""
+        for future in self.waiting:
+            future.result()
+
     def wait(self) -> None:
-        """Let work started in threads end (before the staging folder goes, on an error)."""
+        """Let work started in other threads and processes end, failed or not (before the
+        staging folder goes), and stop the worker process."""
         for future in self.waiting:
             with contextlib.suppress(BaseException):
                 future.result()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def write_workbook(
+    path: Path, created: dt.datetime, title: str, lang: Lang, tables: dict[str, Path]
+) -> None:
+    """A month's workbook from its tables' Parquet files, as ``_Build.month`` writes it with
+    the tables (run in a worker process)."""
+    workbook = Workbook(path, created, title)
+    try:
+        for definition, key in WORKBOOK_TABLES:
+            sheet = workbook.sheet(text(key, lang), definition)
+            schema = definition.arrow_schema()
+            for batch in pq.ParquetFile(tables[definition.name]).iter_batches(
+                batch_size=combine.BATCH_ROWS
+            ):
+                if batch.num_rows:
+                    table = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
+                    for chunk in table.to_batches():
+                        sheet.write(chunk)
+            sheet.close()
+        _dictionary_sheet(workbook, lang)
+        workbook.close()
+    except BaseException:
+        workbook.abort()
+        raise
 
 
 class _Stale(Exception):
@@ -834,6 +913,7 @@ def _assemble(build: _Build) -> BulkResult:
         indicator_files = build.indicator_files(months)
         year_records = [build.combined(year_period(y), records) for y, records in years.items()]
         full = build.combined(FULL_PERIOD, months)
+        build.join()
         aliases = build.latest(months[-1], year_records[-1])
         indicators = indicator_files()
     finally:
