@@ -14,6 +14,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
@@ -27,6 +28,7 @@ from publication.dictionary import Column, Table
 from settings import Bulk
 
 LIMA = dt.timezone(dt.timedelta(hours=-5))
+LIMA_ZONE = ZoneInfo("America/Lima")
 # Texts xlsxwriter escapes, flags or cuts: XML specials, control characters and their
 # literal escapes, leading/trailing (Unicode) whitespace, text that looks like a rich string,
 # characters outside the BMP, and one past Excel's 32,767 UTF-16 units.
@@ -415,3 +417,68 @@ def test_workbooks_written_in_a_worker_process_equal_the_ones_written_with_the_t
     workbooks = [p for p in away if p.endswith(".xlsx")]
     assert len(workbooks) == 3  # two months and the latest month's alias
     assert {p: away[p][1] for p in workbooks} == {p: here[p][1] for p in workbooks}
+
+
+def test_texts_printed_as_they_are_are_the_texts_xlsxwriter_would_not_change(
+    tmp_path: Path,
+) -> None:
+    """Every character of the Basic Multilingual Plane and a few beyond, alone, first, last
+    and inside a text: the shortcut agrees with xlsxwriter's steps."""
+    book = Workbook(tmp_path / "t.xlsx", dt.datetime(2026, 1, 1), "t")
+    try:
+        writer = book.sheet("t", _table([("text", "string")]))
+        writer._new_sheet()
+        sheet = writer._sheet
+        chars = [chr(c) for c in range(0x10000)] + ["😀", "\U000e0001", "\U0010ffff"]
+        texts = [t for c in chars for t in (c, f"{c}b", f"a{c}", f"a{c}b")]
+        texts += ["_x0041_", "a_x00e9_b", "_x12G4_", "<r>x</r>", "x" * 16_384, "é" * 16_383]
+        for text in texts:
+            assert writer._string(sheet, text) == formats._string_cell(sheet, text), repr(text)
+    finally:
+        book.abort()
+
+
+# Lima's offset changes (tzdata): LMT to -5 in 1908, summer times 1938-1940, 1986-1987, 1990,
+# 1994; and Excel's serials around 1900-01-01 and its 29 February 1900.
+AROUND = [
+    dt.datetime(1900, 1, 1),
+    dt.datetime(1900, 3, 1),
+    dt.datetime(1908, 7, 28),
+    *(dt.datetime(year, month, day) for year, month, day in [(1938, 1, 1), (1938, 4, 1)]),
+    *(dt.datetime(year, month, day) for year, month, day in [(1938, 9, 25), (1939, 3, 26)]),
+    *(dt.datetime(year, month, day) for year, month, day in [(1939, 9, 24), (1940, 3, 24)]),
+    *(dt.datetime(year, month, 1) for year in (1986, 1987, 1990, 1994) for month in (1, 4)),
+]
+
+
+def test_excel_serials_of_whole_columns_equal_xlsxwriter_one_by_one(tmp_path: Path) -> None:
+    moments = [
+        (when + dt.timedelta(minutes=minutes, milliseconds=7 * minutes)).replace(tzinfo=dt.UTC)
+        for when in AROUND
+        for minutes in range(-26 * 60, 26 * 60, 17)
+    ]
+    array = pa.array([None, *moments, None], pa.timestamp("ms", tz="America/Lima"))
+    book = Workbook(tmp_path / "t.xlsx", dt.datetime(2026, 1, 1), "t")
+    try:
+        sheet = book.book.add_worksheet("t")
+        expected = [
+            None
+            if v is None
+            else sheet._convert_date_time(v.astimezone(LIMA_ZONE).replace(tzinfo=None))
+            for v in array.to_pylist()
+        ]
+        assert formats._excel_serials(sheet, array) == expected
+        assert formats._excel_serials(sheet, array.slice(5, 700)) == expected[5:705]
+    finally:
+        book.abort()
+
+
+def test_decimals_as_floats_equal_python_float_of_each_decimal() -> None:
+    rng = random.Random(11)
+    for scale, big in ((2, 10**16), (3, 10**15), (2, 10**20)):
+        values = [None, Decimal(0), Decimal(2**53) / 10**scale, -Decimal(2**53 + 1) / 10**scale]
+        values += [Decimal(rng.randrange(-big, big)) / 10**scale for _ in range(2000)]
+        array = pa.array(values, pa.decimal128(38, scale))
+        expected = [None if v is None else float(v) for v in array.to_pylist()]
+        assert formats._decimal_floats(array) == expected
+        assert formats._decimal_floats(array.slice(3, 500)) == expected[3:503]

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gzip
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,11 +27,14 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from xlsxwriter.utility import (  # type: ignore[attr-defined]
+    RE_LEADING_WHITESPACE,
+    RE_TRAILING_WHITESPACE,
     _preserve_whitespace,
     _utf16_len,
     _utf16_truncate,
@@ -297,7 +302,7 @@ class SheetWriter:
             "boolean": boolean,
         }.get(kind, text)
 
-    def _cells(self, sheet: Any, col: int, values: list[Any]) -> list[str | None]:
+    def _cells(self, sheet: Any, col: int, array: pa.Array) -> list[str | None]:
         """What follows ``<c r="A2"`` for each value of a column (None where no cell), as
         xlsxwriter's ``_write_cell`` prints what the column's ``_writer`` stores. Format
         indices must already be assigned (``_print``)."""
@@ -305,7 +310,13 @@ class SheetWriter:
         kind = self.definition.columns[col].type
         if kind in ("soles", "quantity"):
             s = (book.money if kind == "soles" else book.quantity).xf_index
-            return [None if v is None else f' s="{s}"><v>{float(v):.16G}</v></c>' for v in values]
+            numbers = _decimal_floats(array)
+            return [None if v is None else f' s="{s}"><v>{v:.16G}</v></c>' for v in numbers]
+        if kind == "timestamp":
+            s = book.datetime.xf_index
+            serials = _excel_serials(sheet, array)
+            return [None if v is None else f' s="{s}"><v>{v:.16G}</v></c>' for v in serials]
+        values = array.to_pylist()
         if kind in ("int32", "int64", "float"):
             for v in values:
                 if v is not None and (isnan(v) or isinf(v)):
@@ -314,14 +325,6 @@ class SheetWriter:
                         "'nan_inf_to_errors' Workbook() option"
                     )
             return [None if v is None else f"><v>{v:.16G}</v></c>" for v in values]
-        if kind == "timestamp":
-            s, serial = book.datetime.xf_index, sheet._convert_date_time
-            return [
-                None
-                if v is None
-                else f' s="{s}"><v>{serial(v.astimezone(_LIMA).replace(tzinfo=None)):.16G}</v></c>'
-                for v in values
-            ]
         if kind == "date":
             s, days = book.date.xf_index, self._days
             for v in values:
@@ -359,15 +362,11 @@ class SheetWriter:
         found = self._strings.get(value)
         if found is not None:
             return found
-        string = value
-        if len(string) > sheet.xls_strmax // 2 and _utf16_len(string) > sheet.xls_strmax:
-            string = _utf16_truncate(string, sheet.xls_strmax)
-        string = sheet._escape_control_characters(string)
-        if string.startswith("<r>") and string.endswith("</r>"):
-            found = f' t="inlineStr"><is>{string}</is></c>'
+        if len(value) <= sheet.xls_strmax // 2 and not _PLAIN_TEXT_BREAKERS.search(value):
+            # Nothing xlsxwriter does would change the text or flag it: printed as it is.
+            found = f' t="inlineStr"><is><t>{value}</t></is></c>'
         else:
-            space = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
-            found = f' t="inlineStr"><is><t{space}>{sheet._escape_data(string)}</t></is></c>'
+            found = _string_cell(sheet, value)
         if len(self._strings) < _STRING_CACHE:
             self._strings[value] = found
         return found
@@ -383,21 +382,21 @@ class SheetWriter:
 
     def write(self, batch: pa.RecordBatch) -> None:
         """Append rows (already in the dictionary's schema)."""
-        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        rows = list(zip(*columns, strict=True))
         start = 0
-        while start < len(rows):
+        while start < batch.num_rows:
             if self.row >= EXCEL_ROWS:
                 self._new_sheet()
-            stop = start + min(len(rows) - start, EXCEL_ROWS - self.row)
+            size = min(batch.num_rows - start, EXCEL_ROWS - self.row)
+            chunk = batch.slice(start, size)
             if self.fast:
-                self._rows(rows[start:stop])
+                self._rows(chunk)
             else:
-                for values in rows[start:stop]:
+                columns = [column.to_pylist() for column in chunk.columns]
+                for values in zip(*columns, strict=True):
                     self._reference_row(values)
-            start = stop
+            start += size
 
-    def _reference_row(self, values: tuple[Any, ...]) -> None:
+    def _reference_row(self, values: tuple[Any, ...] | list[Any]) -> None:
         """One row written cell by cell through xlsxwriter."""
         sheet, row, writers = self._sheet, self.row, self._writers
         for col, value in enumerate(values):
@@ -405,53 +404,67 @@ class SheetWriter:
                 writers[col](sheet, row, col, value)
         self.row += 1
 
-    def _rows(self, rows: list[tuple[Any, ...]]) -> None:
+    def _rows(self, chunk: pa.RecordBatch) -> None:
         """Rows that fit on the current sheet: all but the last one with a value printed
         here into the sheet's row data, the last one through xlsxwriter."""
-        sheet, first = self._sheet, self.row
-        placed = [
-            (first + offset, values)
-            for offset, values in enumerate(rows)
-            if any(value is not None for value in values)
-        ]
+        first = self.row
+        filled = np.zeros(chunk.num_rows, dtype=bool)
+        for column in chunk.columns:
+            filled |= column.is_valid().to_numpy(zero_copy_only=False)
+        placed = np.flatnonzero(filled)
         if len(placed) > 1:
-            self._print(sheet, placed[:-1])
-        if placed:
-            self.row = placed[-1][0]
-            self._reference_row(placed[-1][1])
-        self.row = first + len(rows)
+            self._print(self._sheet, chunk.take(pa.array(placed[:-1])), first + placed[:-1])
+        if len(placed):
+            last = int(placed[-1])
+            self.row = first + last
+            self._reference_row([column[last].as_py() for column in chunk.columns])
+        self.row = first + chunk.num_rows
 
-    def _print(self, sheet: Any, placed: list[tuple[int, tuple[Any, ...]]]) -> None:
+    def _print(self, sheet: Any, rows: pa.RecordBatch, numbers: np.ndarray) -> None:
         # As the first cell of the first row would: the pending row is printed, then the
         # dimensions cover every printed row (cells only ever in the header's columns).
-        sheet._check_dimensions(placed[0][0], 0)
-        sheet._write_single_row(placed[0][0])
+        first, last = int(numbers[0]), int(numbers[-1])
+        sheet._check_dimensions(first, 0)
+        sheet._write_single_row(first)
         # Formats get their index at their first cell in row order, as when printed one by one.
         waiting = [(col, fmt) for col, fmt in self._styled if fmt.xf_index is None]
-        for _, values in placed:
-            if not waiting:
-                break
-            for col, fmt in list(waiting):
-                if values[col] is not None:
-                    fmt._get_xf_index()
-                    waiting.remove((col, fmt))
-        columns = list(zip(*(values for _, values in placed), strict=True))
-        cells = [self._cells(sheet, col, list(column)) for col, column in enumerate(columns)]
+        if waiting:
+            valid = {col: rows.column(col).is_valid().to_numpy(False) for col, _ in waiting}
+            for index in range(rows.num_rows):
+                for col, fmt in list(waiting):
+                    if valid[col][index]:
+                        fmt._get_xf_index()
+                        waiting.remove((col, fmt))
+                if not waiting:
+                    break
+        cells = [self._cells(sheet, col, column) for col, column in enumerate(rows.columns)]
         letters = _column_letters(len(cells))
         out: list[str] = []
         real = sheet.fh
         sheet.fh = _TagWriter(out)
         try:
-            for (row, _), row_cells in zip(placed, zip(*cells, strict=True), strict=True):
-                sheet._write_row(row, None)
-                number = f'{row + 1}"'
-                for col, cell in enumerate(row_cells):
-                    if cell is not None:
-                        out.append(f'<c r="{letters[col]}{number}{cell}')
-                out.append("</row>")
-                sheet._check_dimensions(row, 0)
+            sheet._write_row(first, None)
         finally:
             sheet.fh = real
+        # The row tag depends on the sheet's settings, not on the row: printed here when it
+        # is the plain one for the first row, else by xlsxwriter for every row.
+        plain = out == [f'<row r="{first + 1}">']
+        out.clear()
+        for row, row_cells in zip(numbers.tolist(), zip(*cells, strict=True), strict=True):
+            number = f'{row + 1}"'
+            if plain:
+                out.append(f'<row r="{number}>')
+            else:
+                sheet.fh = _TagWriter(out)
+                try:
+                    sheet._write_row(row, None)
+                finally:
+                    sheet.fh = real
+            for col, cell in enumerate(row_cells):
+                if cell is not None:
+                    out.append(f'<c r="{letters[col]}{number}{cell}')
+            out.append("</row>")
+        sheet._check_dimensions(last, 0)
         real.write("".join(out))
 
     def close(self) -> None:
@@ -461,6 +474,100 @@ class SheetWriter:
 
 
 _STRING_CACHE = 100_000
+# What makes xlsxwriter print a text otherwise than as it is: its control-character escapes
+# (and literal escapes), the XML characters it escapes in text, leading or trailing
+# whitespace (xml:space, with its own patterns), and "<r>" (the only start of a rich string).
+_PLAIN_TEXT_BREAKERS = re.compile(
+    r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]|"
+    + RE_LEADING_WHITESPACE.pattern
+    + "|"
+    + RE_TRAILING_WHITESPACE.pattern
+)
+
+
+def _decimal_floats(array: pa.Array) -> list[float | None]:
+    """``float(value)`` of each decimal (None where null): the unscaled integer over the power
+    of ten, one correctly rounded division, equal to Python's conversion when the unscaled
+    integer is exact in a double (else Python's conversion itself)."""
+    if not pa.types.is_decimal128(array.type):
+        return [None if v is None else float(v) for v in array.to_pylist()]
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    words = np.frombuffer(array.buffers()[1], dtype="<i8")
+    words = words[array.offset * 2 : (array.offset + len(array)) * 2]
+    low, high = words[0::2], words[1::2]
+    exact = (high == (low >> 63)) & (low <= 2**53) & (low >= -(2**53))
+    if not bool(np.all(exact | ~valid)):
+        return [None if v is None else float(v) for v in array.to_pylist()]
+    floats = (low.astype(np.float64) / float(10**array.type.scale)).tolist()
+    return [value if ok else None for value, ok in zip(floats, valid.tolist(), strict=True)]
+
+
+_EXCEL_EPOCH_MS = (dt.datetime(1899, 12, 31) - dt.datetime(1970, 1, 1)) // dt.timedelta(
+    milliseconds=1
+)
+_DAY_MS = 86_400_000
+_HOUR_MS = 3_600_000
+
+
+@functools.lru_cache(maxsize=65_536)
+def _lima_offset_ms(hour: int) -> int | None:
+    """Lima's UTC offset in milliseconds through one UTC hour (None if it changes within)."""
+    start = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=hour)
+    end = start + dt.timedelta(milliseconds=_HOUR_MS - 1)
+    first, last = start.astimezone(_LIMA).utcoffset(), end.astimezone(_LIMA).utcoffset()
+    if first is None or first != last:
+        return None
+    return first // dt.timedelta(milliseconds=1)
+
+
+def _excel_serials(sheet: Any, array: pa.Array) -> list[float | None]:
+    """The Excel serial xlsxwriter stores for each Lima time of a millisecond timestamp
+    column (``sheet._convert_date_time`` of the naive Lima wall time), computed on whole
+    arrays with the same float operations in the same order; values in an hour in which
+    Lima's offset changes go through xlsxwriter one by one."""
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    if array.type.unit != "ms" or sheet.date_1904 or not valid.any():
+        return [
+            None
+            if v is None
+            else sheet._convert_date_time(v.astimezone(_LIMA).replace(tzinfo=None))
+            for v in array.to_pylist()
+        ]
+    utc = pc.cast(array, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+    hours, where = np.unique(np.floor_divide(utc, _HOUR_MS), return_inverse=True)
+    offsets = [_lima_offset_ms(int(hour)) for hour in hours.tolist()]
+    known = np.array([offset is not None for offset in offsets])[where]
+    shift = np.array([offset or 0 for offset in offsets], dtype=np.int64)[where]
+    delta = utc + shift - _EXCEL_EPOCH_MS
+    days = np.floor_divide(delta, _DAY_MS)
+    rest = delta - days * _DAY_MS
+    seconds = np.floor_divide(rest, 1000)
+    micros = (rest - seconds * 1000) * 1000
+    serial = days.astype(np.float64) + (
+        seconds.astype(np.float64) + micros.astype(np.float64) / 1e6
+    ) / float(60 * 60 * 24)
+    serial = np.where(days == 1, serial - 1, serial)  # 1900-01-01: xlsxwriter's time-only rule
+    serial = np.where(serial > 59, serial + 1, serial)  # Excel's 29 February 1900
+    out: list[float | None] = [
+        value if ok else None for value, ok in zip(serial.tolist(), valid.tolist(), strict=True)
+    ]
+    for index in np.flatnonzero(valid & ~known).tolist():
+        local = array[index].as_py().astimezone(_LIMA).replace(tzinfo=None)
+        out[index] = sheet._convert_date_time(local)
+    return out
+
+
+def _string_cell(sheet: Any, value: str) -> str:
+    """What follows ``<c r="A2"`` for a text, step by step as xlsxwriter's ``_write_string``
+    and ``_write_cell`` (constant memory) do."""
+    string = value
+    if len(string) > sheet.xls_strmax // 2 and _utf16_len(string) > sheet.xls_strmax:
+        string = _utf16_truncate(string, sheet.xls_strmax)
+    string = sheet._escape_control_characters(string)
+    if string.startswith("<r>") and string.endswith("</r>"):
+        return f' t="inlineStr"><is>{string}</is></c>'
+    space = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+    return f' t="inlineStr"><is><t{space}>{sheet._escape_data(string)}</t></is></c>'
 
 
 class _TagWriter:
