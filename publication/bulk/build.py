@@ -19,7 +19,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
-import multiprocessing
 import os
 import re
 import shutil
@@ -53,6 +52,7 @@ from messages import text
 from publication.atomic import fsync_dir, write_atomic, write_synced
 from publication.bulk import combine, formats
 from publication.bulk import layout as bulk_layout
+from publication.bulk import workers as bulk_workers
 from publication.bulk.extract import (
     EXTRACT_VERSION,
     DayInput,
@@ -384,14 +384,7 @@ class _Build:
         if WORKERS < 2 or self.months_rebuilt < WORKBOOKS_AWAY_FROM:
             return None
         if self.pool is None:
-            from publication.prepare import _watch_parent
-
-            self.pool = ProcessPoolExecutor(
-                1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_watch_parent,
-                initargs=(os.getpid(),),
-            )
+            self.pool = bulk_workers.pool(1)
         return self.pool
 
     def _releases(self, period: Period, days: Sequence[dt.date]) -> list[Part]:

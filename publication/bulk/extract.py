@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
 import os
 import re
 import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ import pyarrow.parquet as pq
 from integrity import layout
 from integrity.canonical import canonical_bytes
 from integrity.manifest import Manifest
+from publication.bulk import workers as bulk_workers
 from publication.dictionary import (
     AGREEMENTS,
     BIDS,
@@ -154,15 +153,7 @@ def ensure_extracts(cache: Path, days: Sequence[DayInput], workers: int) -> dict
     made in ``workers`` processes first (each day's extract depends on that day alone)."""
     missing = [day for day in days if not (extract_folder(cache, day) / DONE).exists()]
     if workers > 1 and len(missing) >= PARALLEL_FROM:
-        from publication.prepare import _watch_parent
-
-        pool = ProcessPoolExecutor(
-            workers,
-            # spawn: a clean interpreter, not a fork of one holding Dagster's or DuckDB's threads
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_watch_parent,
-            initargs=(os.getpid(),),
-        )
+        pool = bulk_workers.pool(workers)
         try:
             for future in [pool.submit(ensure_extract, cache, day) for day in missing]:
                 future.result()
