@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pyarrow as pa
 import pytest
 from support.bulk_world import IDENTITY, INDICATORS, World, snapshot
@@ -24,6 +25,7 @@ import publication.bulk.build as bulk_build
 from integrity.layout import DEFAULT_DATASET as D
 from publication.bulk import build_bulk, combine, extract, formats
 from publication.bulk.formats import JsonlParts, Part, TableWriter, Workbook
+from publication.bulk.tables import BulkQueries
 from publication.dictionary import Column, Table
 from settings import Bulk
 
@@ -482,3 +484,25 @@ def test_decimals_as_floats_equal_python_float_of_each_decimal() -> None:
         expected = [None if v is None else float(v) for v in array.to_pylist()]
         assert formats._decimal_floats(array) == expected
         assert formats._decimal_floats(array.slice(3, 500)) == expected[3:503]
+
+
+def test_month_unions_of_the_ocid_extracts_give_the_same_membership(
+    bulk_world: World, tmp_path: Path
+) -> None:
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    extracts = extract.ensure_extracts(tmp_path / "days", days, workers=1)
+
+    def membership(unions: Path | None) -> tuple[Any, ...]:
+        queries = BulkQueries(duckdb.connect(), extracts, unions)
+        rows = queries.con.execute("SELECT * FROM ocid_map ORDER BY ocid").fetchall()
+        months = queries.months()
+        return rows, months, [queries.inputs(month) for month in months]
+
+    assert membership(tmp_path / "unions") == membership(None)
+    assert [p.name.split("-")[1:3] for p in (tmp_path / "unions").iterdir()] == [["2026", "10"]]
+    # Another version of an October day: another union, the old one goes.
+    moved = {**extracts, days[0].day: extracts[days[0].day].rename(tmp_path / "days" / "other")}
+    before = {p.name for p in (tmp_path / "unions").iterdir()}
+    BulkQueries(duckdb.connect(), moved, tmp_path / "unions")
+    after = {p.name for p in (tmp_path / "unions").iterdir()}
+    assert len(after) == 1 and after != before

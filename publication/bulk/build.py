@@ -243,6 +243,7 @@ class _Build:
         self.trusted: dict[str, str] = {}
         self.waiting: list[Future[Any]] = []
         self.pool: ProcessPoolExecutor | None = None
+        self.jobs: ThreadPoolExecutor | None = None
         self.months_rebuilt = 0
         self.dataset = dataset
         self.layout = BulkLayout(root, dataset)
@@ -460,15 +461,35 @@ class _Build:
         record = PeriodRecord(period.record_key, print_, [m.key for m in months])
         fast = self.fast and period.record_key not in self.distrust
         previous = self._previous(period, months) if fast else []
-        for kind in (RELEASES, COMPILED):
-            record.parts[kind] = self._combined_parts(period, kind, months, previous)
+        # Each file is its own job (threads: the work is in Arrow, zlib-free copies and
+        # hashing, which let go of the GIL); the record is complete once they are (join).
         for definition in BULK_TABLES:
-            self._combined_table(record, definition, period, months, previous)
+            self._later(self._combined_table, record, definition, period, months, previous)
             record.files.append(period.file(self.dataset, f"{definition.name}.parquet"))
             if definition.name in CSV_TABLES_ALL_PERIODS:
                 record.files.append(period.file(self.dataset, f"{definition.name}.csv"))
-        record.files += [part.path for parts in record.parts.values() for part in parts]
+        for kind in (RELEASES, COMPILED):
+            record.parts[kind] = []
+            self._later(self._combined_kind, record, period, kind, months, previous)
         return record
+
+    def _later(self, job: Callable[..., Any], *args: Any) -> None:
+        """Run ``job`` in the build's file threads (its errors raised by ``join``)."""
+        if self.jobs is None:
+            self.jobs = ThreadPoolExecutor(WORKERS, thread_name_prefix="bulk-files")
+        self.waiting.append(self.jobs.submit(job, *args))
+
+    def _combined_kind(
+        self,
+        record: PeriodRecord,
+        period: Period,
+        kind: str,
+        months: list[PeriodRecord],
+        previous: list[PeriodRecord],
+    ) -> None:
+        parts = self._combined_parts(period, kind, months, previous)
+        record.parts[kind] = parts
+        record.files.extend(part.path for part in parts)
 
     def _previous(self, period: Period, months: list[PeriodRecord]) -> list[PeriodRecord]:
         """The leading months of ``period`` that are as they were in the previous build of
@@ -699,6 +720,9 @@ class _Build:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        if self.jobs is not None:
+            self.jobs.shutdown(wait=True, cancel_futures=True)
+            self.jobs = None
 
 
 def write_workbook(
@@ -833,7 +857,7 @@ def build_bulk(
         prune_extracts(cache / "days", extracts.values())
         con = connect(cache / "duckdb-tmp", bulk.memory_limit)
         try:
-            queries = BulkQueries(con, extracts)
+            queries = BulkQueries(con, extracts, cache / "ocids")
             distrust: frozenset[str] = frozenset()
             while True:
                 staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))

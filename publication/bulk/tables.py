@@ -9,7 +9,9 @@ A month's tables then read only the extracts of the days that touch that month's
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import heapq
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -50,10 +52,16 @@ def connect(temp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
 class BulkQueries:
     """Month membership of every ocid and the month-level table queries."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, extracts: dict[dt.date, Path]) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        extracts: dict[dt.date, Path],
+        unions: Path | None = None,
+    ) -> None:
         self.con = con
         self.extracts = extracts
-        files = [str(extracts[day] / f"{OCIDS}.parquet") for day in sorted(extracts)]
+        self._touching: dict[str, set[dt.date]] | None = None
+        files = _ocid_files(extracts, unions)
         con.execute("CREATE OR REPLACE TABLE ocids AS SELECT * FROM read_parquet($f)", {"f": files})
         con.execute(
             f"""CREATE OR REPLACE TABLE ocid_map AS
@@ -76,12 +84,15 @@ class BulkQueries:
     def inputs(self, month: str) -> list[dt.date]:
         """Days a month's files depend on: its own days (their releases) and every day that
         touched one of its ocids (their latest states)."""
-        rows = self.con.sql(
-            f"""SELECT DISTINCT o.{DAY_COLUMN} FROM ocids o JOIN ocid_map m USING (ocid)
-            WHERE m.month = ?""",
-            params=[month],
-        ).fetchall()
-        days = {row[0] for row in rows} | {d for d in self.extracts if f"{d:%Y-%m}" == month}
+        if self._touching is None:
+            rows = self.con.sql(
+                f"""SELECT m.month, list(DISTINCT o.{DAY_COLUMN}) FROM ocids o
+                JOIN ocid_map m USING (ocid) GROUP BY m.month"""
+            ).fetchall()
+            self._touching = {str(found): set(days) for found, days in rows}
+        days = self._touching.get(month, set()) | {
+            d for d in self.extracts if f"{d:%Y-%m}" == month
+        }
         return sorted(days)
 
     def _files(self, days: Sequence[dt.date], name: str) -> list[str]:
@@ -156,3 +167,34 @@ def _latest_rows(
 
 
 _MERGE_BATCH_ROWS = 32
+
+
+def _ocid_files(extracts: dict[dt.date, Path], unions: Path | None) -> list[str]:
+    """The ``ocids`` extracts to read: with a ``unions`` folder, the days of each month before
+    the newest day's come from one file per month (written once, named after the extracts it
+    joins, so a re-published day makes a new one), the newest month's days one by one."""
+    days = sorted(extracts)
+    if unions is None or not days:
+        return [str(extracts[day] / f"{OCIDS}.parquet") for day in days]
+    unions.mkdir(parents=True, exist_ok=True)
+    newest = f"{days[-1]:%Y-%m}"
+    files: list[str] = []
+    wanted: set[str] = set()
+    for month in sorted({f"{day:%Y-%m}" for day in days}):
+        members = [extracts[day] for day in days if f"{day:%Y-%m}" == month]
+        parts = [str(folder / f"{OCIDS}.parquet") for folder in members]
+        if month == newest:
+            files += parts
+            continue
+        key = hashlib.sha256("\n".join(f.name for f in members).encode()).hexdigest()[:16]
+        union = unions / f"{OCIDS}-{month}-{key}.parquet"
+        wanted.add(union.name)
+        if not union.is_file():
+            tmp = union.with_name(f".{union.name}.tmp")
+            pq.write_table(pa.concat_tables(pq.read_table(part) for part in parts), tmp)
+            os.replace(tmp, union)
+        files.append(str(union))
+    for path in unions.glob(f"{OCIDS}-*.parquet"):
+        if path.name not in wanted:
+            path.unlink(missing_ok=True)
+    return files
