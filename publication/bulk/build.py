@@ -322,8 +322,10 @@ class _Build:
             return reused
         record = PeriodRecord(period.record_key, print_, inputs_json)
         own_days = [d for d in inputs if f"{d:%Y-%m}" == month]
-        record.parts[RELEASES] = self._releases(period, own_days)
-        record.parts[COMPILED] = self._compiled(period, month, inputs)
+        # The JSON Lines parts in the file threads (mostly zlib, which lets go of the GIL)
+        # while the tables are written here.
+        releases = self._later(self._releases, period, own_days)
+        compiled = self._later(self._compiled, period, month, inputs, self.queries.cursor())
         created = dt.datetime.combine(max(inputs), dt.time()) if inputs else dt.datetime(2000, 1, 1)
         title = text("resource.workbook", self.lang, period=month)
         workbook_path = self.staging / period.workbook(self.dataset)
@@ -361,6 +363,8 @@ class _Build:
             except BaseException:
                 workbook.abort()
                 raise
+        record.parts[RELEASES] = releases.result()
+        record.parts[COMPILED] = compiled.result()
         record.files += [period.workbook(self.dataset)]
         record.files += [part.path for parts in record.parts.values() for part in parts]
         record.files += [
@@ -399,10 +403,12 @@ class _Build:
             parts.abort()
             raise
 
-    def _compiled(self, period: Period, month: str, days: Sequence[dt.date]) -> list[Part]:
+    def _compiled(
+        self, period: Period, month: str, days: Sequence[dt.date], queries: BulkQueries
+    ) -> list[Part]:
         parts = self._parts(period, COMPILED)
         try:
-            reader = self.queries.compiled(month, days)
+            reader = queries.compiled(month, days)
             for batch in reader:
                 for value in batch.column(0).to_pylist():
                     parts.add(value)
@@ -473,11 +479,13 @@ class _Build:
             self._later(self._combined_kind, record, period, kind, months, previous)
         return record
 
-    def _later(self, job: Callable[..., Any], *args: Any) -> None:
+    def _later(self, job: Callable[..., Any], *args: Any) -> Future[Any]:
         """Run ``job`` in the build's file threads (its errors raised by ``join``)."""
         if self.jobs is None:
             self.jobs = ThreadPoolExecutor(WORKERS, thread_name_prefix="bulk-files")
-        self.waiting.append(self.jobs.submit(job, *args))
+        future = self.jobs.submit(job, *args)
+        self.waiting.append(future)
+        return future
 
     def _combined_kind(
         self,

@@ -42,11 +42,15 @@ def connect(temp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET temp_directory = ?", [str(temp)])
+    _session(con)
+    return con
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET threads = 2")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET TimeZone = ?", [TIMEZONE])
     con.execute("SET enable_progress_bar = false")
-    return con
 
 
 class BulkQueries:
@@ -74,6 +78,14 @@ class BulkQueries:
             SELECT o.* FROM ocids o JOIN ocid_map m
               ON o.ocid = m.ocid AND o.{DAY_COLUMN} = m.latest_day"""
         )
+
+    def cursor(self) -> BulkQueries:
+        """The same queries on a cursor of the same database, for another thread."""
+        other = object.__new__(BulkQueries)
+        other.__dict__.update(self.__dict__)
+        other.con = self.con.cursor()
+        _session(other.con)
+        return other
 
     def months(self) -> list[str]:
         """Every month with an ocid or a published day."""
