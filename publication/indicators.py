@@ -29,6 +29,7 @@ from typing import Any, TypeAlias
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from messages import text
@@ -405,6 +406,15 @@ def _flagged(table: pa.Table) -> pa.Table:
     return table
 
 
+def _top_rows(table: pa.Table, column: str, descending: bool) -> list[dict[str, Any]]:
+    """The ``TOP_ROWS`` rows with the highest (lowest) ``column`` among those that have one,
+    ties in table order (a stable sort); only those rows are turned into Python values."""
+    present = table.filter(pc.is_valid(table[column]))
+    keys = present[column].to_pylist()
+    order = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)[:TOP_ROWS]
+    return present.take(pa.array(order, pa.int64())).to_pylist()
+
+
 def render_page(
     tables: dict[str, pa.Table],
     params: Indicators,
@@ -467,8 +477,7 @@ def render_page(
                 + "</tbody></table>"
             )
             column, descending = _SORT[name]
-            present = [r for r in flagged.to_pylist() if r[column] is not None]
-            rows = sorted(present, key=lambda r: r[column], reverse=descending)[:TOP_ROWS]
+            rows = _top_rows(flagged, column, descending)
             head = "".join(f"<th>{html.escape(c)}</th>" for c in PAGE_COLUMNS[name])
             body = "".join(
                 "<tr>"

@@ -249,3 +249,18 @@ def test_windows_setting_is_parsed_and_sorted(
 
     monkeypatch.setenv("PERUCOMPRAS_INDICATORS__SPLITTING_WINDOWS", windows)
     assert load_settings().indicators.splitting_windows == [7, 30]
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_the_page_lists_the_top_rows_of_a_stable_sort(descending: bool) -> None:
+    """Ties keep table order, missing values are left out, as sorting every row would."""
+    import random
+
+    from publication import indicators
+
+    rng = random.Random(3)
+    keys = [rng.choice([None, 1.5, 2.0, 2.0, 3.25, 7.0]) for _ in range(200)]
+    table = pa.table({"key": pa.array(keys, pa.float64()), "row": list(range(200))})
+    present = [r for r in table.to_pylist() if r["key"] is not None]
+    expected = sorted(present, key=lambda r: r["key"], reverse=descending)[: indicators.TOP_ROWS]
+    assert indicators._top_rows(table, "key", descending) == expected
