@@ -506,3 +506,35 @@ def test_month_unions_of_the_ocid_extracts_give_the_same_membership(
     BulkQueries(duckdb.connect(), moved, tmp_path / "unions")
     after = {p.name for p in (tmp_path / "unions").iterdir()}
     assert len(after) == 1 and after != before
+
+
+def test_a_taken_month_file_that_changed_is_rebuilt_even_when_reading_it_fails(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """October's Parquet garbled in the bulk folder (same size): the next build takes it at
+    its listed digest, fails reading it for the full history, and goes round again with
+    October rebuilt; the result is the plain build's."""
+    monkeypatch.setattr(formats, "ROW_GROUP", 8)
+    monkeypatch.setattr(combine, "BATCH_ROWS", 5)
+    day = "perucompras-ocam/2026/11/02"
+    later = shutil.ignore_patterns(f"{D}-bulk*", "03")
+    root = tmp_path / "incremental" / "datasets"
+    shutil.copytree(bulk_world.root, root, ignore=later, copy_function=os.link)
+    shutil.rmtree(root / day)
+    build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS)
+    october = root / f"{D}-bulk" / f"{D}-2026-10-orders.parquet"
+    data = bytearray(october.read_bytes())
+    data[100:1100] = bytes(1000)
+    october.unlink()  # the file is a link shared with the previous build's history
+    october.write_bytes(bytes(data))
+    shutil.copytree(bulk_world.root / day, root / day, copy_function=os.link)
+    result = build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS)
+    assert result.rebuilt == ("month/2026-10", "month/2026-11", "year/2026", "full", "indicators")
+    plain = tmp_path / "plain" / "datasets"
+    shutil.copytree(bulk_world.root, plain, ignore=later, copy_function=os.link)
+    build_bulk(plain, D, identity=IDENTITY, indicators=INDICATORS, fast=False)
+    ours, reference = snapshot(root / f"{D}-bulk"), snapshot(plain / f"{D}-bulk")
+    linked = {p for p in ours if p.endswith(("-manifest.json", "SHA256SUMS"))}
+    assert {p: v[1] for p, v in ours.items() if p not in linked} == {
+        p: v[1] for p, v in reference.items() if p not in linked
+    }

@@ -714,6 +714,15 @@ class _Build:
             record.counts[name] = stats.rows
             record.files += paths
 
+    def stale(self) -> frozenset[str]:
+        """Periods of the files taken from the current folder that no longer match the
+        manifest that listed them (each such file hashed now)."""
+        return frozenset(
+            key
+            for name, key in self.trusted.items()
+            if sha256_file(self.staging / name) != self.digests[name]
+        )
+
     def join(self) -> None:
         """Wait for the work started in other threads and processes; raise what failed."""
         for future in self.waiting:
@@ -869,6 +878,7 @@ def build_bulk(
             distrust: frozenset[str] = frozenset()
             while True:
                 staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
+                build: _Build | None = None
                 try:
                     build = _Build(
                         root,
@@ -894,6 +904,12 @@ def build_bulk(
                             f"bulk files changed under {sorted(stale.keys)}"
                         ) from stale
                     distrust |= stale.keys
+                except Exception:
+                    # Reading a taken file that changed may fail before the check does.
+                    keys = build.stale() if build is not None else frozenset()
+                    if not keys or keys <= distrust:
+                        raise
+                    distrust |= keys
                 finally:
                     shutil.rmtree(staging, ignore_errors=True)
         finally:
@@ -1000,13 +1016,9 @@ def _assemble(build: _Build) -> BulkResult:
     manifest = _write_manifest(build, newest, entries, leaves, leaves_name, counts)
     problems = verify_day_files(build.staging, manifest).problems()
     if problems:
-        stale = {
-            key
-            for name, key in build.trusted.items()
-            if sha256_file(build.staging / name) != build.digests[name]
-        }
+        stale = build.stale()
         if stale:
-            raise _Stale(frozenset(stale))
+            raise _Stale(stale)
         raise PublicationError(f"bulk files do not match their manifest: {'; '.join(problems)}")
     rebuilt = tuple(r.key for r in records if r.rebuilt)
     reused = tuple(r.key for r in records if not r.rebuilt)
