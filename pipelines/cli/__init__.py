@@ -11,8 +11,10 @@ exit code 2.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -103,17 +105,32 @@ def _locked(command: ModuleType, args: argparse.Namespace, settings: Settings) -
         print(message, file=sys.stderr, flush=True)
 
     try:
-        with root_lock(
-            settings.status_store_dir,
-            timeout=settings.lock_timeout,
-            root=settings.datasets_root,
-            lang=settings.lang,
-            on_wait=waiting,
+        with (
+            root_lock(
+                settings.status_store_dir,
+                timeout=settings.lock_timeout,
+                root=settings.datasets_root,
+                lang=settings.lang,
+                on_wait=waiting,
+            ),
+            _frozen_heap(),
         ):
             return int(command.handle(args, settings) or 0)
     except RootBusy as busy:
         print(busy, file=sys.stderr)
         return 2
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The objects alive when a command starts (mostly the libraries imported) are left out
+    of the collector's full passes while it runs: one such pass over dagster, GX, pandas and
+    web3 took ~0.4 s of a day's run."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 if __name__ == "__main__":

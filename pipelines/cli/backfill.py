@@ -133,12 +133,10 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     )
     if args.no_bulk:
         return 0
-    from dagster import DagsterInstance
-
     from pipelines.resources import build_resources
 
-    instance = DagsterInstance.from_config(str(run.dagster_home(settings)))
-    return run.materialize_bulk(build_resources(settings), instance, verbose=args.verbose)
+    with run.dagster_instance(run.dagster_home(settings)) as instance:
+        return run.materialize_bulk(build_resources(settings), instance, verbose=args.verbose)
 
 
 def _line(day_run: Any) -> str:

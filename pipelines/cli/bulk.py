@@ -29,10 +29,8 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     """Materialise the bulk asset once, in-process."""
-    from dagster import DagsterInstance
-
-    from pipelines.cli.run import dagster_home, materialize_bulk
+    from pipelines.cli.run import dagster_home, dagster_instance, materialize_bulk
     from pipelines.resources import build_resources
 
-    instance = DagsterInstance.from_config(str(dagster_home(settings)))
-    return materialize_bulk(build_resources(settings), instance, verbose=args.verbose)
+    with dagster_instance(dagster_home(settings)) as instance:
+        return materialize_bulk(build_resources(settings), instance, verbose=args.verbose)

@@ -105,6 +105,23 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
+def dagster_instance(home: Path) -> Any:
+    """The Dagster instance of ``home``; with Dagster's SQLite storage (the default), through
+    ``pipelines.dagster_storage``: the same databases, written through pooled connections."""
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    from pipelines.dagster_storage import SQLITE_STORAGE, storage_override
+
+    ref = InstanceRef.from_dir(str(home))
+    data = ref.storage_data
+    if data is not None and (data.module_name, data.class_name) == SQLITE_STORAGE:
+        base_dir = data.config_dict.get("base_dir")
+        if isinstance(base_dir, str):
+            ref = InstanceRef.from_dir(str(home), overrides=storage_override(base_dir))
+    return DagsterInstance.from_ref(ref)
+
+
 def _refuse(key: str, settings: Settings, **params: object) -> int:
     """One line on stderr (the catalogue's ``run.*`` text) and exit status 2."""
     print(text(key, settings.lang, **params), file=sys.stderr)
@@ -211,36 +228,34 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         return refused
     start, end, months = plan(args, settings)
     home = dagster_home(settings)
-    from dagster import DagsterInstance
-
     from pipelines.cli.progress import DayProgress
     from pipelines.resources import build_resources
 
     resources = build_resources(settings)
     job = day_job(settings, resources)
-    instance = DagsterInstance.from_config(str(home))
-    day = start
-    with DayProgress((end - start).days + 1, lang=settings.lang) as progress:
-        while day <= end:
-            refused = missing_month(day, settings, months)
-            if refused is not None:
-                return refused
-            result = job.execute_in_process(
-                partition_key=day.isoformat(),
-                instance=instance,
-                tags={"publicar": "run"},
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": _level(args)}}}},
-            )
-            progress.day_done(_summary(day, result), _orders(result))
-            if not result.success:
-                print(text("run.day_failed", settings.lang, day=day), file=sys.stderr)
-                print(f"publicar: {_failure(result)}", file=sys.stderr)
-                return 1
-            day += dt.timedelta(days=1)
-    if args.no_bulk:
-        return 0
-    return materialize_bulk(resources, instance, verbose=args.verbose)
+    with dagster_instance(home) as instance:
+        day = start
+        with DayProgress((end - start).days + 1, lang=settings.lang) as progress:
+            while day <= end:
+                refused = missing_month(day, settings, months)
+                if refused is not None:
+                    return refused
+                result = job.execute_in_process(
+                    partition_key=day.isoformat(),
+                    instance=instance,
+                    tags={"publicar": "run"},
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": _level(args)}}}},
+                )
+                progress.day_done(_summary(day, result), _orders(result))
+                if not result.success:
+                    print(text("run.day_failed", settings.lang, day=day), file=sys.stderr)
+                    print(f"publicar: {_failure(result)}", file=sys.stderr)
+                    return 1
+                day += dt.timedelta(days=1)
+        if args.no_bulk:
+            return 0
+        return materialize_bulk(resources, instance, verbose=args.verbose)
 
 
 def day_job(settings: Settings, resources: dict[str, Any]) -> Any:

@@ -1,0 +1,212 @@
+"""Dagster's SQLite storage for ``publicar run``: the default storage's files and schema (the
+UI and the daemon read them with the default storage, as before), written through one pooled
+engine per database.
+
+The default storage opens a new engine and connection for every event it stores (about 200
+per day's run, run database and cross-run index) and closes them again; closing a WAL
+database's last connection checkpoints it, so every event waited for the disk several times.
+Here a database keeps its connection for the process and commits with
+``synchronous=NORMAL``: still atomic and crash-safe for the process (WAL), only a power
+failure may lose the last commits of a run's log, never the published files, which do not
+live here.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import (
+    SqliteScheduleStorage,
+)
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+
+# The storage these classes replace: Dagster's default, or ``storage: sqlite:`` in dagster.yaml.
+SQLITE_STORAGE = ("dagster._core.storage.sqlite_storage", "DagsterSqliteStorage")
+# Engines kept open by one event log: the index, the current run's database and a few more.
+_OPEN_SHARDS = 4
+
+
+def _pooled(conn_string: str) -> Engine:
+    """An engine keeping its connection open, in WAL mode with ``synchronous=NORMAL``."""
+    engine = create_engine(
+        conn_string,
+        pool_size=1,
+        max_overflow=4,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _pragmas)
+    return engine
+
+
+def _pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # WAL before Dagster creates the tables: each DDL statement commits without a rollback
+    # journal. Dagster sets WAL itself right after; the mode is stored in the file.
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _precreate(base_dir: str, name: str) -> bool:
+    """Create an empty database in WAL mode if there is none (True), so that Dagster's
+    first-time DDL commits cheaply."""
+    path = os.path.join(base_dir, f"{name}.db")
+    if os.path.exists(path):
+        return False
+    os.makedirs(base_dir, exist_ok=True)
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+    return True
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """``SqliteEventLogStorage`` with pooled engines (the last few databases used)."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_lock = threading.Lock()
+        fresh = _precreate(os.path.abspath(base_dir), INDEX_SHARD_NAME)
+        super().__init__(base_dir, inst_data)
+        if fresh:
+            # What the default storage does for a new index (it found the file created above).
+            self.reindex_events()
+            self.reindex_assets()
+
+    def _engine(self, shard: str) -> Engine:
+        with self._engines_lock:
+            engine = self._engines.get(shard)
+            if engine is None:
+                engine = self._engines[shard] = _pooled(self.conn_string_for_shard(shard))
+            self._engines.move_to_end(shard)
+            while len(self._engines) > _OPEN_SHARDS:
+                evicted = next(iter(self._engines))
+                if evicted == INDEX_SHARD_NAME:
+                    self._engines.move_to_end(evicted)
+                    evicted = next(iter(self._engines))
+                self._engines.pop(evicted).dispose()
+            return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:  # type: ignore[override]
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with _transaction(engine) as conn:
+                yield conn
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._engines_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+
+
+class PooledSqliteRunStorage(SqliteRunStorage):
+    """``SqliteRunStorage`` with one pooled engine."""
+
+    _engine: Engine | None = None
+
+    @classmethod
+    def from_local(
+        cls, base_dir: str, inst_data: ConfigurableClassData | None = None
+    ) -> PooledSqliteRunStorage:
+        _precreate(base_dir, "runs")
+        return super().from_local(base_dir, inst_data)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        if self._engine is None:
+            self._engine = _pooled(self._conn_string)
+        with _transaction(self._engine) as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        super().dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+class PooledSqliteScheduleStorage(SqliteScheduleStorage):
+    """``SqliteScheduleStorage`` with one pooled engine."""
+
+    _engine: Engine | None = None
+
+    @classmethod
+    def from_local(
+        cls, base_dir: str, inst_data: ConfigurableClassData | None = None
+    ) -> PooledSqliteScheduleStorage:
+        _precreate(base_dir, "schedules")
+        storage = super().from_local(base_dir, inst_data)
+        assert isinstance(storage, PooledSqliteScheduleStorage)
+        return storage
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        if self._engine is None:
+            self._engine = _pooled(self._conn_string)
+        with _transaction(self._engine) as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        super().dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+class PooledSqliteStorage(DagsterSqliteStorage):
+    """The default SQLite storage's layout under ``base_dir`` (the Dagster home), pooled."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self.base_dir = base_dir
+        history = os.path.join(base_dir, "history")
+        self._run_storage = PooledSqliteRunStorage.from_local(history)
+        self._event_log_storage = PooledSqliteEventLogStorage(os.path.join(history, "runs"))
+        self._schedule_storage = PooledSqliteScheduleStorage.from_local(
+            os.path.join(base_dir, "schedules")
+        )
+        self._inst_data = inst_data
+        super(DagsterSqliteStorage, self).__init__()
+
+    @classmethod
+    def from_config_value(  # type: ignore[override]
+        cls, inst_data: ConfigurableClassData | None, config_value: dict[str, str]
+    ) -> PooledSqliteStorage:
+        os.makedirs(config_value["base_dir"], exist_ok=True)
+        return cls(config_value["base_dir"], inst_data)
+
+
+def storage_override(home: str) -> dict[str, Any]:
+    """The instance override that stores runs in ``home`` through ``PooledSqliteStorage``."""
+    return {
+        "storage": {
+            "custom": {
+                "module": __name__,
+                "class": PooledSqliteStorage.__name__,
+                "config": {"base_dir": home},
+            }
+        }
+    }
