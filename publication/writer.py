@@ -292,11 +292,14 @@ def _manifest_names(base: str, pattern: str) -> list[tuple[tuple[str, str, str],
     for year, year_path in _visible(base, folders=True):
         for month, month_path in _visible(year_path, folders=True):
             for day, day_path in _visible(month_path, folders=True):
-                found += [
-                    ((year, month, day), name)
-                    for name, _ in _visible(day_path, folders=False)
-                    if matches(name)
-                ]
+                listing = _visible(day_path, folders=False)
+                known = _MATCHES.get((day_path, pattern))
+                if known is not None and known[0] is listing:
+                    names = known[1]
+                else:
+                    names = [name for name, _ in listing if matches(name)]
+                    _MATCHES[(day_path, pattern)] = (listing, names)
+                found += [((year, month, day), name) for name in names]
     return sorted(found)
 
 
@@ -329,6 +332,9 @@ def _visible(folder: str, *, folders: bool) -> list[tuple[str, str]]:
 # removed or renamed changes its times): re-listing every earlier day folder for each index
 # read grew with the number of days.
 _LISTINGS: dict[tuple[str, bool], tuple[tuple[int, ...], list[tuple[str, str]]]] = {}
+# The names of a folder's listing that match a pattern, kept with the very listing they were
+# matched in (``_visible`` returns the same list object while the folder stays the same).
+_MATCHES: dict[tuple[str, str], tuple[list[tuple[str, str]], list[str]]] = {}
 
 
 # A day's index entry, kept while its manifest and anchor record stay the same files: a run
