@@ -260,16 +260,14 @@ def _index_entries(
     root: Path, dataset: str, names: list[tuple[tuple[str, str, str], str]]
 ) -> list[dict[str, Any]]:
     """``read_index``'s entries of the manifests ``names`` (from ``_manifest_names``)."""
-    base = root / dataset
+    base = os.path.join(os.fspath(root), dataset)
     days: list[dict[str, Any]] = []
     for parts, name in names:
         day = "-".join(parts)
-        folder_name = os.path.join(os.fspath(base), *parts)  # strings: this runs per day, often
+        # strings joined by hand: this runs per published day, for every day published
+        folder_name = f"{base}/{parts[0]}/{parts[1]}/{parts[2]}"
         anchor_name = f"{dataset}-{day}-{layout.ANCHOR}"
-        files = (
-            _identity(os.path.join(folder_name, name)),
-            _identity(os.path.join(folder_name, anchor_name)),
-        )
+        files = (_identity(f"{folder_name}/{name}"), _identity(f"{folder_name}/{anchor_name}"))
         known = _INDEX_ENTRIES.get((root, folder_name, name))
         if known is not None and known[0] == files:
             days.append(dict(known[1]))
