@@ -221,6 +221,7 @@ class RangeRun:
             self._sessions,
             state_dir=job.state_dir,
             pin=self.chain.known_pin(),
+            pages=False,  # refresh_site below writes them
         )
         refresh_site(
             job.root,

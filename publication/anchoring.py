@@ -140,14 +140,20 @@ def anchor_with(
     state_dir: Path | None = None,
     correct: bool = False,
     pin: Pin | None = None,
+    pages: bool = True,
 ) -> list[dict[str, Any]]:
     """Open a chain session and anchor ``days``; if the chain cannot be reached, mark them
-    ``pendiente`` (the data stays published) and return their pending records."""
+    ``pendiente`` (the data stays published) and return their pending records.
+
+    ``pages=False``: ``index.json`` is refreshed but not the portal pages (the caller
+    refreshes the whole site right after, which writes them again)."""
     wanted = sorted(set(days))
     with StateStore(store_path(root, state_dir)) as store:
         try:
             with sessions() as session:
-                return anchor_days(root, dataset, wanted, session, store, correct=correct)
+                return anchor_days(
+                    root, dataset, wanted, session, store, correct=correct, pages=pages
+                )
         except ChainUnavailable as error:
             return mark_pending(root, dataset, wanted, store, reason=str(error), pin=pin)
 
@@ -315,6 +321,7 @@ def anchor_days(
     store: StateStore,
     *,
     correct: bool = False,
+    pages: bool = True,
 ) -> list[dict[str, Any]]:
     """Anchor published ``days`` through the journal; return each day's ``anchor.json`` record.
 
@@ -323,7 +330,7 @@ def anchor_days(
     days are recorded as pending (their journal rows are followed up by the next run).
     """
     targets = [AnchorTarget.of_day(root, dataset, day) for day in sorted(set(days))]
-    return anchor_targets(root, targets, session, store, correct=correct)
+    return anchor_targets(root, targets, session, store, correct=correct, pages=pages)
 
 
 def anchor_targets(
@@ -333,9 +340,11 @@ def anchor_targets(
     store: StateStore,
     *,
     correct: bool = False,
+    pages: bool = True,
 ) -> list[dict[str, Any]]:
     """Anchor the manifests of ``targets`` (one dataset, one target per day) through the
-    journal; write and return each receipt. ``index.json`` is refreshed when they are days.
+    journal; write and return each receipt. ``index.json`` is refreshed when they are days,
+    and the portal pages with it unless ``pages`` is False.
 
     A target whose manifest differs from its day's latest registry entry stops everything
     with ``AnchorConflict``, unless ``correct`` or the target ``supersedes`` (a correction).
@@ -377,7 +386,10 @@ def anchor_targets(
         _write_receipt(root, target, record)
         records.append(record)
     if ordered[0].indexed:
-        _refresh_index(root, dataset)
+        if pages:
+            _refresh_index(root, dataset)
+        else:
+            update_index(root, dataset)
     return records
 
 

@@ -10,6 +10,7 @@ so a page or catalogue links what exists and nothing else.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -272,35 +273,59 @@ def _day_files(root: Path, entry: Mapping[str, Any], manifest: Manifest) -> tupl
 
 
 def published_days(root: Path, dataset: str) -> list[Day]:
-    """Every day ``index.json`` lists, oldest first, each checked against its manifest."""
+    """Every day ``index.json`` lists, oldest first, each checked against its manifest.
+
+    A day is described again only when its index entry or one of the files it is described
+    from changed (``publication.filecache``): the site is refreshed from every day, often."""
+    from publication.filecache import forget_key, remembered
+
     days: list[Day] = []
     for entry in _read_index(root, dataset):
-        manifest_path = root / entry["folder"] / entry["manifest"]
-        try:
-            manifest = load_manifest(manifest_path)
-        except ManifestError as error:
-            raise ListingError(str(error)) from error
-        if manifest.sha256 != entry["manifestSha256"]:
-            raise ListingError(
-                f"{manifest_path}: SHA-256 {manifest.sha256} differs from {layout.INDEX_FILE} "
-                f"({entry['manifestSha256']}); rebuild the index (publication.writer.update_index)"
-            )
-        date = manifest.data["date"]
-        days.append(
-            Day(
-                date=date,
-                folder=entry["folder"],
-                manifest_name=entry["manifest"],
-                manifest_sha256=manifest.sha256,
-                tree_size=int(manifest.merkle["treeSize"]),
-                cutoff=str(manifest.data["cutoff"]),
-                anchor=anchor_status(entry),
-                quality=_quality_status(root / entry["folder"], dataset, date),
-                resources=_day_files(root, entry, manifest),
-                synthetic=manifest.synthetic,
-            )
+        folder = root / entry["folder"]
+        date = str(entry.get("date", ""))
+        files = [
+            folder / entry["manifest"],
+            folder / f"{dataset}-{date}-{layout.QUALITY_JSON}",
+            *(folder / f"{dataset}-{date}-{kind}" for kind in VERIFICATION_FILES),
+        ]
+        key = ("listing.day", str(root), dataset, entry["folder"], entry["manifest"])
+        day = remembered(
+            key,
+            files,
+            functools.partial(_published_day, root, dataset, entry),
+            extra=orjson.dumps(entry, option=orjson.OPT_SORT_KEYS),
         )
+        if day.date != date:
+            forget_key(key)  # described from files other than the ones watched
+        days.append(day)
     return days
+
+
+def _published_day(root: Path, dataset: str, entry: Mapping[str, Any]) -> Day:
+    """One index entry as a ``Day``, checked against its manifest."""
+    manifest_path = root / entry["folder"] / entry["manifest"]
+    try:
+        manifest = load_manifest(manifest_path)
+    except ManifestError as error:
+        raise ListingError(str(error)) from error
+    if manifest.sha256 != entry["manifestSha256"]:
+        raise ListingError(
+            f"{manifest_path}: SHA-256 {manifest.sha256} differs from {layout.INDEX_FILE} "
+            f"({entry['manifestSha256']}); rebuild the index (publication.writer.update_index)"
+        )
+    date = manifest.data["date"]
+    return Day(
+        date=date,
+        folder=entry["folder"],
+        manifest_name=entry["manifest"],
+        manifest_sha256=manifest.sha256,
+        tree_size=int(manifest.merkle["treeSize"]),
+        cutoff=str(manifest.data["cutoff"]),
+        anchor=anchor_status(entry),
+        quality=_quality_status(root / entry["folder"], dataset, date),
+        resources=_day_files(root, entry, manifest),
+        synthetic=manifest.synthetic,
+    )
 
 
 def day_resources(days: list[Day]) -> list[Resource]:

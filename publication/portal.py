@@ -10,6 +10,7 @@ or from the file being there, so no page ever links a file that is not published
 
 from __future__ import annotations
 
+import functools
 import html
 from collections import defaultdict
 from collections.abc import Sequence
@@ -436,20 +437,31 @@ def write_quality_page(
     root: Path, dataset: str, days: Sequence[dict[str, Any]], *, lang: Lang = "es"
 ) -> None:
     """The cumulative quality page, from every published day's quality report."""
+    from publication.filecache import remembered
     from quality.report import render_cumulative_html
 
     reports = []
     for day in days:
         quality = root / day["folder"] / f"{dataset}-{day['date']}-{layout.QUALITY_JSON}"
-        if quality.exists():
-            report = orjson.loads(quality.read_bytes())
-            if isinstance(report, dict) and "report_version" in report:
-                reports.append(report)
+        report = remembered(
+            ("portal.quality", str(quality)), [quality], functools.partial(_report, quality)
+        )
+        if report is not None:
+            reports.append(report)
     link = (
         f"{dataset}/{{yyyy}}/{{mm}}/{{dd}}/{dataset}-{{yyyy}}-{{mm}}-{{dd}}-{layout.QUALITY_HTML}"
     )
     page = render_cumulative_html(reports, lang=lang, link_pattern=link)
     write_atomic(root / QUALITY_PAGE, page.encode())
+
+
+def _report(path: Path) -> dict[str, Any] | None:
+    """A day's quality report (None if it has none, or one without a version)."""
+    try:
+        report = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    return report if isinstance(report, dict) and "report_version" in report else None
 
 
 def write_index_page(

@@ -123,9 +123,13 @@ def canonical_with_array(obj: dict[str, Any], key: str, items: Sequence[bytes]) 
     return b"{" + b",".join(members[name] for name in sorted(members)) + b"}"
 
 
-def previous_link(root: Path, dataset: str, day: dt.date) -> dict[str, str] | None:
-    """Link to the latest published day before ``day`` (None for the first day)."""
-    earlier = [entry for entry in read_index(root, dataset) if entry["date"] < day.isoformat()]
+def previous_link(
+    root: Path, dataset: str, day: dt.date, index: list[dict[str, Any]] | None = None
+) -> dict[str, str] | None:
+    """Link to the latest published day before ``day`` (None for the first day); ``index``:
+    ``read_index``'s entries when the caller has just read them."""
+    entries = read_index(root, dataset) if index is None else index
+    earlier = [entry for entry in entries if entry["date"] < day.isoformat()]
     if not earlier:
         return None
     latest = earlier[-1]
@@ -135,14 +139,15 @@ def previous_link(root: Path, dataset: str, day: dt.date) -> dict[str, str] | No
 def write_day(root: Path, content: DayContent, *, anchor_key_hex: str) -> PublishedDay:
     """Publish a day: write every file, the manifest and SHA256SUMS, then swap into place."""
     target = layout.DayLayout(root, content.dataset, content.day)
-    previous = previous_link(root, content.dataset, content.day)
+    index = read_index(root, content.dataset)
+    previous = previous_link(root, content.dataset, content.day, index)
     target.folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{content.day}-", dir=target.folder.parent))
     staging.chmod(0o755)
     try:
         stage = layout.DayLayout(root, content.dataset, content.day)
         manifest = _write_files(staging, stage, content, previous, anchor_key_hex)
-        return _swap_into_place(staging, target, manifest)
+        return _swap_into_place(staging, target, manifest, index)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -213,7 +218,9 @@ def _write_files(
     return load_manifest(manifest_path)
 
 
-def _swap_into_place(staging: Path, target: layout.DayLayout, manifest: Manifest) -> PublishedDay:
+def _swap_into_place(
+    staging: Path, target: layout.DayLayout, manifest: Manifest, index: list[dict[str, Any]]
+) -> PublishedDay:
     final = target.folder
     if final.exists():
         existing = load_manifest(target.manifest) if target.manifest.exists() else None
@@ -231,7 +238,7 @@ def _swap_into_place(staging: Path, target: layout.DayLayout, manifest: Manifest
     else:
         os.rename(staging, final)
     fsync_dir(final.parent)
-    update_index(target.root, target.dataset)
+    update_index(target.root, target.dataset, index, target.day)
     return PublishedDay(final, load_manifest(target.manifest), unchanged=False)
 
 
@@ -241,16 +248,26 @@ def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
     The date comes from the folder path and must equal the manifest's, so a swapped or
     replayed folder is refused instead of being indexed under the wrong day.
     """
-    base = root / dataset
+    names = _manifest_names(os.fspath(root / dataset), _manifest_pattern(dataset))
+    return _index_entries(root, dataset, names)
+
+
+def _manifest_pattern(dataset: str) -> str:
+    return f"{dataset}-*-{layout.MANIFEST}"
+
+
+def _index_entries(
+    root: Path, dataset: str, names: list[tuple[tuple[str, str, str], str]]
+) -> list[dict[str, Any]]:
+    """``read_index``'s entries of the manifests ``names`` (from ``_manifest_names``)."""
+    base = os.path.join(os.fspath(root), dataset)
     days: list[dict[str, Any]] = []
-    for parts, name in _manifest_names(os.fspath(base), f"{dataset}-*-{layout.MANIFEST}"):
+    for parts, name in names:
         day = "-".join(parts)
-        folder_name = os.path.join(os.fspath(base), *parts)  # strings: this runs per day, often
+        # strings joined by hand: this runs per published day, for every day published
+        folder_name = f"{base}/{parts[0]}/{parts[1]}/{parts[2]}"
         anchor_name = f"{dataset}-{day}-{layout.ANCHOR}"
-        files = (
-            _identity(os.path.join(folder_name, name)),
-            _identity(os.path.join(folder_name, anchor_name)),
-        )
+        files = (_identity(f"{folder_name}/{name}"), _identity(f"{folder_name}/{anchor_name}"))
         known = _INDEX_ENTRIES.get((root, folder_name, name))
         if known is not None and known[0] == files:
             days.append(dict(known[1]))
@@ -292,11 +309,14 @@ def _manifest_names(base: str, pattern: str) -> list[tuple[tuple[str, str, str],
     for year, year_path in _visible(base, folders=True):
         for month, month_path in _visible(year_path, folders=True):
             for day, day_path in _visible(month_path, folders=True):
-                found += [
-                    ((year, month, day), name)
-                    for name, _ in _visible(day_path, folders=False)
-                    if matches(name)
-                ]
+                listing = _visible(day_path, folders=False)
+                known = _MATCHES.get((day_path, pattern))
+                if known is not None and known[0] is listing:
+                    names = known[1]
+                else:
+                    names = [name for name, _ in listing if matches(name)]
+                    _MATCHES[(day_path, pattern)] = (listing, names)
+                found += [((year, month, day), name) for name in names]
     return sorted(found)
 
 
@@ -329,6 +349,9 @@ def _visible(folder: str, *, folders: bool) -> list[tuple[str, str]]:
 # removed or renamed changes its times): re-listing every earlier day folder for each index
 # read grew with the number of days.
 _LISTINGS: dict[tuple[str, bool], tuple[tuple[int, ...], list[tuple[str, str]]]] = {}
+# The names of a folder's listing that match a pattern, kept with the very listing they were
+# matched in (``_visible`` returns the same list object while the folder stays the same).
+_MATCHES: dict[tuple[str, str], tuple[list[tuple[str, str]], list[str]]] = {}
 
 
 # A day's index entry, kept while its manifest and anchor record stay the same files: a run
@@ -367,19 +390,39 @@ def read_anchor_record(path: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def update_index(root: Path, dataset: str) -> list[dict[str, Any]]:
+def update_index(
+    root: Path,
+    dataset: str,
+    known: list[dict[str, Any]] | None = None,
+    day: dt.date | None = None,
+) -> list[dict[str, Any]]:
     """Rewrite ``index.json`` at the datasets root from the published day folders; return them.
 
     Only the data index: the pages at the root are refreshed by the publish step
-    (``publication.site``), once, with the settings.
+    (``publication.site``), once, with the settings. ``known`` and ``day``: ``read_index``'s
+    entries read just before ``day``'s folder alone was written (the one writer holds the
+    lock): only that folder is read again (the index was read twice per published day).
     """
-    days = read_index(root, dataset)
+    if known is None or day is None:
+        days = read_index(root, dataset)
+    else:
+        parts = (f"{day:%Y}", f"{day:%m}", f"{day:%d}")
+        folder = os.path.join(os.fspath(root / dataset), *parts)
+        matches = re.compile(fnmatch.translate(_manifest_pattern(dataset))).match
+        names = [(parts, name) for name, _ in _visible(folder, folders=False) if matches(name)]
+        kept = [entry for entry in known if entry["date"] != day.isoformat()]
+        days = sorted([*kept, *_index_entries(root, dataset, sorted(names))], key=_entry_order)
     index = {"dataset": dataset, "days": days}
     write_atomic(
         root / layout.INDEX_FILE,
         orjson.dumps(index, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS),
     )
     return days
+
+
+def _entry_order(entry: dict[str, Any]) -> tuple[str, str]:
+    """``read_index``'s order: by day folder, then manifest name."""
+    return (str(entry["folder"]), str(entry["manifest"]))
 
 
 def record_anchor(

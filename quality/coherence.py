@@ -52,6 +52,8 @@ class Context:
     """What a check may compare a release with besides itself."""
 
     published_date: str | None = None
+    # The release as orjson bytes (``coherence_findings``), searched in C before any walk.
+    data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,30 @@ def _may_hold_amount_problem(data: bytes) -> bool:
     return b'"amountNet"' in data or b'"amount":-' in data
 
 
+# A dict whose first two members are a number ``amount`` then a number ``amountNet`` (orjson
+# bytes). ``{"amount":`` and ``"amountNet":`` occur in JSON text only as keys (a quote inside a
+# string is escaped), so when every ``"amountNet":`` is in such a pair, the pairs are every
+# dict a net-above-gross finding could come from.
+_NUMBER = rb"(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
+_AMOUNT_PAIR = re.compile(rb'\{"amount":' + _NUMBER + rb',"amountNet":' + _NUMBER + rb"[,}]")
+
+
+def _number(token: bytes) -> int | float:
+    return float(token) if any(c in token for c in b".eE") else int(token)
+
+
+def _amounts_plainly_fine(data: bytes) -> bool:
+    """Whether ``data`` (a release as orjson bytes) proves that ``_amount_problems`` finds
+    nothing: no negative amount, and every net amount in a pair no greater than its gross."""
+    if b'"amount":-' in data or b'"amountNet":-' in data:
+        return False
+    nets = data.count(b'"amountNet":')
+    if not nets:
+        return True
+    pairs = _AMOUNT_PAIR.findall(data)
+    return len(pairs) == nets and all(_number(net) <= _number(gross) for gross, net in pairs)
+
+
 def _parts_to_walk(release: Release, maybe: Callable[[bytes], bool]) -> list[str] | None:
     """The top-level keys of ``release`` whose JSON may hold a finding of a walk (in key
     order), or None to walk it all (a value orjson cannot serialise). Releases are mostly
@@ -261,7 +287,8 @@ def _empties(value: Any, path: list[str], found: list[str]) -> None:
 
 
 def _no_empty(release: Release, context: Context) -> Iterator[str]:
-    del context
+    if context.data is not None and not _may_hold_empty(context.data):
+        return
     if isinstance(release, dict) and release:
         keys = _parts_to_walk(release, _may_hold_empty)
         found: list[str] = []
@@ -330,16 +357,17 @@ def _amount_problems(value: Any, path: list[str], found: list[str]) -> None:
 
 
 def _amounts(release: Release, context: Context) -> Iterator[str]:
-    del context
-    if isinstance(release, dict):
-        keys = _parts_to_walk(release, _may_hold_amount_problem)
+    if context.data is not None and _amounts_plainly_fine(context.data):
         found: list[str] = []
-        _amount_problems(release if keys is None else {k: release[k] for k in keys}, ["$"], found)
-        yield from found
-    elif isinstance(release, list):
+    elif isinstance(release, dict):
+        keys = _parts_to_walk(release, _may_hold_amount_problem)
         found = []
-        _amount_problems(release, ["$"], found)
-        yield from found
+        _amount_problems(release if keys is None else {k: release[k] for k in keys}, ["$"], found)
+    else:
+        found = []
+        if isinstance(release, list):
+            _amount_problems(release, ["$"], found)
+    yield from found
     for c, contract in enumerate(release.get("contracts") or []):
         transactions = (contract.get("implementation") or {}).get("transactions") or []
         paid = sum((t.get("value") or {}).get("amount") or 0 for t in transactions)
@@ -441,10 +469,17 @@ WARNING_RULES = tuple(rule for rule in COHERENCE_RULES if rule.severity == "warn
 def coherence_findings(
     releases: Sequence[Release], *, published_date: str | None = None
 ) -> dict[str, list[str]]:
-    """Rule id -> findings (``{release id}: {problem}``) over ``releases``; every rule listed."""
-    context = Context(published_date=published_date)
+    """Rule id -> findings (``{release id}: {problem}``) over ``releases``; every rule listed.
+
+    Each release is serialised once (``Context.data``): the empty-field and amount rules search
+    its bytes and walk it only when they may hold a finding."""
     found: dict[str, list[str]] = {rule.id: [] for rule in COHERENCE_RULES}
     for release in releases:
+        try:
+            data: bytes | None = orjson.dumps(release)
+        except TypeError:
+            data = None  # walked as before
+        context = Context(published_date=published_date, data=data)
         for rule in COHERENCE_RULES:
             found[rule.id] += [
                 f"{release.get('id')}: {problem}" for problem in rule.check(release, context)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,3 +53,42 @@ def test_every_kind_of_blank_string_is_found_in_a_large_part() -> None:
     assert list(coherence._amounts(negative, Context())) == [
         "$.awards[0].value.amount -1 is negative"
     ]
+
+
+VALUE = st.fixed_dictionaries(
+    {"amount": NUMBERS | LEAVES, "amountNet": NUMBERS | LEAVES}, optional={"currency": TEXT}
+)
+PARTS = st.lists(st.fixed_dictionaries({"value": VALUE}, optional={"id": TEXT}), max_size=3)
+VALUED = st.fixed_dictionaries(
+    {"id": TEXT, "awards": PARTS, "contracts": PARTS}, optional={"bids": JSON, "tender": JSON}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(RELEASES | VALUED)
+def test_rules_given_the_release_bytes_find_what_they_find_without(
+    release: dict[str, Any],
+) -> None:
+    """``coherence_findings`` gives the rules each release's bytes (``Context.data``) to search
+    before walking; the reference is the same rule without them."""
+    try:
+        fast = Context(data=orjson.dumps(release))
+    except TypeError:  # (coherence_findings walks such a release as before)
+        return
+    for rule in (coherence._no_empty, coherence._amounts):
+        try:
+            reference = list(rule(release, Context()))
+        except AttributeError:  # the contract totals need contract objects, as mapped
+            continue
+        assert list(rule(release, fast)) == reference
+
+
+def test_plain_amounts_are_proved_fine_from_the_bytes() -> None:
+    def fine(value: dict[str, Any]) -> bool:
+        return coherence._amounts_plainly_fine(orjson.dumps({"awards": [{"value": value}]}))
+
+    assert fine({"amount": 3255.41, "amountNet": 2758.82, "currency": "PEN"})
+    assert fine({"amount": 10, "amountNet": 10})
+    assert not fine({"amount": 10, "amountNet": 10.5})
+    assert not fine({"amount": -1.0, "amountNet": -2})
+    assert not fine({"currency": "PEN", "amount": 2, "amountNet": 1})  # not a pair: walked

@@ -7,6 +7,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import site_days
@@ -63,3 +64,28 @@ def test_index_entry_follows_its_day_files(tmp_path: Path) -> None:
         again[0]["manifestSha256"]
         == load_manifest(layout.DayLayout(tmp_path, site_days.DATASET, first).manifest).sha256
     )
+
+
+def test_the_index_a_write_updates_equals_a_full_read(tmp_path: Path) -> None:
+    """``write_day`` re-reads only the day it wrote into the index it read before writing;
+    the reference is ``read_index`` of every folder, after each kind of write."""
+    root = tmp_path / "datasets"
+    dataset = site_days.DATASET
+
+    def written() -> list[dict[str, object]]:
+        return list(orjson.loads((root / layout.INDEX_FILE).read_bytes())["days"])
+
+    def write(day: dt.date, salt: str = "") -> None:
+        content = site_days.content(day, salt=salt)
+        write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
+        assert written() == read_index(root, dataset), (day, salt)
+
+    march = site_days.days(dt.date(2026, 3, 30), 4)  # across a month's end
+    for day in march[1:]:
+        write(day)
+    write(march[0])  # a late day, before those already published
+    write(march[2], salt="corrected")  # replaced (not anchored)
+    site_days.anchor(root, march[1])
+    write(march[3], salt="corrected")
+    assert [entry["date"] for entry in written()] == [day.isoformat() for day in march]
+    assert [entry["anchored"] for entry in written()] == [False, True, False, False]
