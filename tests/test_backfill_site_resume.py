@@ -6,14 +6,15 @@ uninterrupted run in every file of the datasets root."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from support.backfill_helpers import (
     NO_GX,
     backfill_args,
@@ -21,11 +22,10 @@ from support.backfill_helpers import (
     clean_env,
     devchain_dir,
     indexed_days,
+    root_files,
 )
 
 from integrity.devchain import pid_is_alive
-from publication.site import SITE_PENDING_FILE
-from settings.model import default_state_dir
 
 # Two months: the kill lands on the second month's refresh, with the first month's site on disk.
 START, END = dt.date(2026, 10, 30), dt.date(2026, 11, 2)
@@ -52,31 +52,6 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-# Files that carry the wall-clock time of the run that wrote them (two uninterrupted runs differ
-# there too): the change log's publication times, the trust pin's creation (and the verifier
-# page embedding it). Their times are blanked, every other byte compared.
-WALL_CLOCK = re.compile(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-
-
-def _wall_clock(name: str) -> bool:
-    return name in {"feed.json", "trust.json", "verificar.html"} or name.startswith("cambios/")
-
-
-def _tree(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under the datasets root but the anchor receipts (which name the
-    transaction, as in the ten-kill test)."""
-    tree = {}
-    for path in sorted(root.rglob("*")):
-        name = path.relative_to(root).as_posix()
-        if not path.is_file() or name.endswith("-anchor.json"):
-            continue
-        data = path.read_bytes()
-        if _wall_clock(name):
-            data = WALL_CLOCK.sub(b"<time>", data)
-        tree[name] = hashlib.sha256(data).hexdigest()
-    return tree
-
-
 def _wait_anvil_gone(root: Path, timeout: float = 30.0) -> None:
     try:
         pid = int((devchain_dir(root) / "anvil.pid").read_text())
@@ -88,14 +63,16 @@ def _wait_anvil_gone(root: Path, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-def test_rerun_refreshes_the_site_a_killed_run_left_behind(tmp_path: Path) -> None:
+def test_rerun_refreshes_the_site_a_killed_run_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clean_dir, crash_dir = tmp_path / "clean", tmp_path / "crash"
     clean_dir.mkdir()
     crash_dir.mkdir()
     clean_root, crash_root = clean_dir / "datasets", crash_dir / "datasets"
     code, _, err = backfill_in_process(clean_dir, clean_root, START, END, ORDERS, **NO_GX)
     assert code == 0, err
-    expected = _tree(clean_root)
+    expected = root_files(clean_root)
     assert "index.html" in expected and "data.json" in expected
 
     killed = subprocess.run(
@@ -112,14 +89,43 @@ def test_rerun_refreshes_the_site_a_killed_run_left_behind(tmp_path: Path) -> No
     # Killed in the window: every day published and anchored, the site still October's.
     assert [d["date"] for d in indexed_days(crash_root)] == [d.isoformat() for d in DAYS]
     assert {d["anchorStatus"] for d in indexed_days(crash_root)} == {"anclado"}
-    stale = _tree(crash_root)
+    stale = root_files(crash_root)
     assert stale != expected
 
+    calls = _count_site_work(monkeypatch)
     code, out, err = backfill_in_process(crash_dir, crash_root, START, END, ORDERS, **NO_GX)
     assert code == 0, err
     assert out.count("2026-") >= len(DAYS)  # every day skipped as finished
-    got = _tree(crash_root)
+    got = root_files(crash_root)
     assert sorted(got) == sorted(expected)
     assert [name for name in expected if got[name] != expected[name]] == []
-    # nothing left pending: a no-op re-run does not refresh the site again
-    assert not (default_state_dir(crash_root) / SITE_PENDING_FILE).exists()
+    assert calls == {"refresh_site": 1, "publish_to_storage": 1}  # the storage mirror too
+
+    # Nothing left pending: a no-op re-run pays no site refresh.
+    calls.clear()
+    code, _, err = backfill_in_process(crash_dir, crash_root, START, END, ORDERS, **NO_GX)
+    assert code == 0, err
+    assert calls == {}
+    assert root_files(crash_root) == got
+
+
+def _count_site_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count this process's site refreshes and storage uploads (they still run)."""
+    import publication.site
+    from pipelines.services import DatasetsService
+
+    calls: dict[str, int] = {}
+
+    def counted(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] = calls.get(name, 0) + 1
+            return function(*args, **kwargs)
+
+        return call
+
+    refresh, upload = publication.site.refresh_site, DatasetsService.publish_to_storage
+    monkeypatch.setattr(publication.site, "refresh_site", counted("refresh_site", refresh))
+    monkeypatch.setattr(
+        DatasetsService, "publish_to_storage", counted("publish_to_storage", upload)
+    )
+    return calls
