@@ -7,8 +7,8 @@ before the next (``publication.batch.publish_days``), the month's days are ancho
 date order (``publish_batch`` transactions), then the site at the root is refreshed and the
 storage brought up to date. Anchored days are skipped by a re-run, so the refresh is recorded
 as pending in the state folder before the anchoring and done by the next run, even one with
-no day to publish, when a kill left it undone. A day whose gate closed stops the range: the days before it are
-anchored and listed first. The caller holds the datasets root's lock.
+no day to publish, when a kill left it undone. A day whose gate closed stops the range: the
+days before it are anchored and listed first. The caller holds the datasets root's lock.
 """
 
 from __future__ import annotations
