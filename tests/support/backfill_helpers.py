@@ -194,12 +194,15 @@ def _wall_clock(name: str) -> bool:
 
 
 def root_files(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under the datasets root but the anchor receipts (which name the
-    transaction, as ``day_files``), wall-clock times blanked."""
+    """SHA-256 of every published file under the datasets root but the anchor receipts (which
+    name the transaction, as ``day_files``), wall-clock times blanked. Hidden names are not
+    published (staging folders and temporary files a kill leaves behind: never indexed, linked
+    or uploaded)."""
     tree = {}
     for path in sorted(root.rglob("*")):
         name = path.relative_to(root).as_posix()
-        if not path.is_file() or name.endswith("-anchor.json"):
+        hidden = any(part.startswith(".") for part in name.split("/"))
+        if not path.is_file() or hidden or name.endswith("-anchor.json"):
             continue
         data = path.read_bytes()
         if _wall_clock(name):
