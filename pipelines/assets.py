@@ -49,7 +49,8 @@ from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
 from publication.anchoring import anchor_with
 from publication.batch import DayJob, DayRun
-from publication.site import refresh_site
+from publication.site import clear_site_pending, mark_site_pending, refresh_site
+from publication.state import store_path
 from publication.writer import read_anchor_record
 from settings import DEFAULT_BACKFILL_DAYS_PER_RUN
 
@@ -253,8 +254,13 @@ def _anchor_one(
     context: AssetExecutionContext, day: dt.date, datasets: DatasetsResource, chain: ChainResource
 ) -> dict[str, Any]:
     """Anchor one published day through the journal (``pendiente`` if the chain cannot be
-    reached), then refresh the site (the anchor shows in feed, catalogues and pages) and upload."""
+    reached), then refresh the site (the anchor shows in feed, catalogues and pages) and upload.
+    The refresh is recorded as pending first: a backfill skips the anchored day, and does it."""
     with datasets.writing():
+        layout = DayLayout(datasets.path, datasets.dataset, day)
+        synthetic = bool(load_manifest(layout.manifest).data.get("synthetic"))
+        state = store_path(datasets.path, datasets.state_path).parent
+        mark_site_pending(state, synthetic=synthetic)
         records = anchor_with(
             datasets.path,
             datasets.dataset,
@@ -263,7 +269,6 @@ def _anchor_one(
             state_dir=datasets.state_path,
             pin=chain.known_pin(),
         )
-        layout = DayLayout(datasets.path, datasets.dataset, day)
         record = records[0] if records else (read_anchor_record(layout.anchor) or {})
         if record.get("status") != "anclado":
             context.log.warning(f"{day}: anchor pending ({record.get('reason')})")
@@ -273,9 +278,10 @@ def _anchor_one(
             datasets.identity(),
             lang=datasets.language,
             profile=datasets.profile_name,
-            synthetic=bool(load_manifest(layout.manifest).data.get("synthetic")),
+            synthetic=synthetic,
         )
         datasets.publish_to_storage()
+        clear_site_pending(state)
     return record
 
 

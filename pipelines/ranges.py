@@ -5,8 +5,10 @@ Month by month: days already published and finally anchored with their current m
 skipped (a re-run resumes), the others go through every step in date order, each day fully
 before the next (``publication.batch.publish_days``), the month's days are anchored together in
 date order (``publish_batch`` transactions), then the site at the root is refreshed and the
-storage brought up to date. A day whose gate closed stops the range: the days before it are
-anchored and listed first. The caller holds the datasets root's lock.
+storage brought up to date. Anchored days are skipped by a re-run, so the refresh is recorded
+as pending in the state folder before the anchoring and done by the next run, even one with
+no day to publish, when a kill left it undone. A day whose gate closed stops the range: the
+days before it are anchored and listed first. The caller holds the datasets root's lock.
 """
 
 from __future__ import annotations
@@ -205,38 +207,58 @@ class RangeRun:
         yield from self._anchor(done)
 
     def _anchor(self, done: list[dt.date]) -> Iterator[DaysAnchored]:
-        if not done:
-            return
+        """Anchor ``done``, then refresh the site and the storage; with no day done, only a
+        refresh a killed run left pending (its days are finished, so skipped now)."""
         from integrity.layout import DayLayout
         from integrity.manifest import load_manifest
         from publication.anchoring import anchor_with
-        from publication.site import refresh_site
+        from publication.site import (
+            clear_site_pending,
+            mark_site_pending,
+            pending_site_refresh,
+            refresh_site,
+        )
+        from publication.state import store_path
 
         assert self._sessions is not None, "RangeRun used outside its with block"
         job = self.job
-        records: list[dict[str, Any]] = anchor_with(
-            job.root,
-            job.dataset,
-            done,
-            self._sessions,
-            state_dir=job.state_dir,
-            pin=self.chain.known_pin(),
-            pages=False,  # refresh_site below writes them
-        )
+        state = store_path(job.root, job.state_dir).parent
+        records: list[dict[str, Any]] = []
+        if done:
+            synthetic = bool(
+                load_manifest(DayLayout(job.root, job.dataset, done[-1]).manifest).data.get(
+                    "synthetic"
+                )
+            )
+            # Once anchored the days are finished and a re-run skips them: the refresh below
+            # must survive a kill on its own.
+            mark_site_pending(state, synthetic=synthetic)
+            records = anchor_with(
+                job.root,
+                job.dataset,
+                done,
+                self._sessions,
+                state_dir=job.state_dir,
+                pin=self.chain.known_pin(),
+                pages=False,  # refresh_site below writes them
+            )
+        else:
+            pending = pending_site_refresh(state)
+            if pending is None:
+                return
+            synthetic = pending
         refresh_site(
             job.root,
             job.dataset,
             job.identity,
             lang=job.lang,
             profile=job.profile,
-            synthetic=bool(
-                load_manifest(DayLayout(job.root, job.dataset, done[-1]).manifest).data.get(
-                    "synthetic"
-                )
-            ),
+            synthetic=synthetic,
         )
         self.datasets.publish_to_storage()
-        yield DaysAnchored(done, records)
+        clear_site_pending(state)
+        if done:
+            yield DaysAnchored(done, records)
 
 
 def _session_factory(stack: contextlib.ExitStack, chain: Chain, dataset: str) -> Any:

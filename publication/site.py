@@ -9,10 +9,12 @@ the page that holds it is written: catalogues and feed first, the portal pages l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from integrity.verify.trust import Pin
+from publication.atomic import fsync_dir, write_atomic
 from publication.catalogue import catalogue_datasets, write_catalogue
 from publication.feed import refresh_feed
 from publication.listing import (
@@ -85,6 +87,35 @@ def refresh_site(
         costs=anchor_costs(root, dataset, days),
     )
     write_portal(root, context)
+
+
+# In the state folder (never published): the site at the root lags behind what is published and
+# anchored until the run that wrote this refreshed it and brought the storage up to date.
+SITE_PENDING_FILE = "site-refresh-pending.json"
+
+
+def mark_site_pending(state_dir: Path, *, synthetic: bool) -> None:
+    """Record durably, before a step that leaves the site behind (anchoring without the pages),
+    that it must be refreshed with ``synthetic``: a run killed before the refresh leaves it for
+    the next run, which has no day to publish (``pending_site_refresh``)."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    data = json.dumps({"synthetic": synthetic}, sort_keys=True).encode()
+    write_atomic(state_dir / SITE_PENDING_FILE, data)
+    fsync_dir(state_dir)
+
+
+def pending_site_refresh(state_dir: Path) -> bool | None:
+    """The ``synthetic`` argument of a site refresh a previous run left pending, or None."""
+    try:
+        data = json.loads((state_dir / SITE_PENDING_FILE).read_bytes())
+    except FileNotFoundError:
+        return None
+    return bool(data.get("synthetic"))
+
+
+def clear_site_pending(state_dir: Path) -> None:
+    """The site and the storage are up to date (after ``refresh_site`` and the upload)."""
+    (state_dir / SITE_PENDING_FILE).unlink(missing_ok=True)
 
 
 def root_products(root: Path, dataset: str) -> list[Resource]:

@@ -26,6 +26,7 @@ from support.backfill_helpers import (
     indexed_days,
     read_anchor,
     registry_counts,
+    root_files,
     run_backfill,
 )
 from support.forkrun import ForkServer
@@ -138,3 +139,5 @@ def test_backfill_survives_ten_kills(tmp_path: Path) -> None:
         assert receipt["digest"] == read_anchor(clean_root, day)["digest"]
     counts = registry_counts(crash_root, DAYS)
     assert counts == {day: 1 for day in DAYS}
+    # not only the days: every file of the root (site, catalogues, feed), wall-clock times aside
+    assert root_files(crash_root) == root_files(clean_root)

@@ -26,7 +26,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-from support.backfill_helpers import day_files, indexed_days, read_anchor
+from support.backfill_helpers import day_files, indexed_days, read_anchor, root_files
 from support.chain_helpers import InProcessRegistry, in_process_registry
 
 from integrity.layout import DayLayout
@@ -188,6 +188,45 @@ def test_a_failed_day_stops_the_range_naming_it_and_a_rerun_resumes(
         if "resumed" in e.materialization.metadata
     }
     assert resumed == {"2026-10-30", "2026-10-31"}
+
+
+class _Killed(BaseException):
+    """Stands for a kill: nothing after it runs in the step."""
+
+
+def test_a_daily_run_killed_before_its_site_refresh_leaves_it_to_the_next_range_run(
+    tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daily run anchors its day, then refreshes the site: killed in between, the day is
+    finished and a range run skips it, but does the refresh the daily run left pending."""
+    day = DAYS[0]
+    clean = tmp_path / "clean"
+    assert materialize(
+        ALL_ASSETS, partition_key=day.isoformat(), resources=_resources(clean, source)
+    ).success
+
+    crash = tmp_path / "crash"
+    resources = _resources(crash, source)
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise _Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr("pipelines.assets.refresh_site", killed)
+        with pytest.raises(_Killed):
+            materialize(ALL_ASSETS, partition_key=day.isoformat(), resources=resources)
+    assert read_anchor(crash / "datasets", day)["status"] == "anclado"
+    assert root_files(crash / "datasets") != root_files(clean / "datasets")
+
+    rerun = _range_run(resources, day, day)
+    assert rerun.success
+    resumed = [
+        e
+        for e in rerun.get_asset_materialization_events()
+        if "resumed" in e.materialization.metadata
+    ]
+    assert resumed  # the day was skipped as finished
+    assert root_files(crash / "datasets") == root_files(clean / "datasets")
 
 
 def test_a_range_runs_all_five_steps_or_refuses(tmp_path: Path) -> None:

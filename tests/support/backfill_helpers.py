@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,31 @@ def registry_counts(root: Path, days: list[dt.date]) -> dict[dt.date, int]:
 def read_anchor(root: Path, day: dt.date) -> dict[str, object]:
     """The day's ``anchor.json`` receipt."""
     return dict(json.loads(DayLayout(root, DATASET, day).anchor.read_text()))
+
+
+# Files that carry the wall-clock time of the run that wrote them (two uninterrupted runs differ
+# there too): the change log's publication times, the trust pin's creation (and the verifier
+# page embedding it). ``root_files`` blanks their times and compares every other byte.
+WALL_CLOCK = re.compile(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def _wall_clock(name: str) -> bool:
+    return name in {"feed.json", "trust.json", "verificar.html"} or name.startswith("cambios/")
+
+
+def root_files(root: Path) -> dict[str, str]:
+    """SHA-256 of every published file under the datasets root but the anchor receipts (which
+    name the transaction, as ``day_files``), wall-clock times blanked. Hidden names are not
+    published (staging folders and temporary files a kill leaves behind: never indexed, linked
+    or uploaded)."""
+    tree = {}
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        hidden = any(part.startswith(".") for part in name.split("/"))
+        if not path.is_file() or hidden or name.endswith("-anchor.json"):
+            continue
+        data = path.read_bytes()
+        if _wall_clock(name):
+            data = WALL_CLOCK.sub(b"<time>", data)
+        tree[name] = hashlib.sha256(data).hexdigest()
+    return tree

@@ -1,0 +1,132 @@
+"""A backfill killed after a month's days are anchored but before the site at the root is
+refreshed: its days are finished (a re-run skips them), yet the re-run must still bring the
+portal, catalogues, feed and quality page up to date, ending byte-identical to an
+uninterrupted run in every file of the datasets root."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.backfill_helpers import (
+    NO_GX,
+    backfill_args,
+    backfill_in_process,
+    clean_env,
+    devchain_dir,
+    indexed_days,
+    root_files,
+)
+
+from integrity.devchain import pid_is_alive
+from messages import text
+
+# Two months: the kill lands on the second month's refresh, with the first month's site on disk.
+START, END = dt.date(2026, 10, 30), dt.date(2026, 11, 2)
+ORDERS = 30
+DAYS = [START + dt.timedelta(days=n) for n in range((END - START).days + 1)]
+
+# `publicar backfill` whose second site refresh (the last month's) kills its process group
+# (the run and its anvil) as kill -9 would: after that month's days were anchored.
+KILLED_IN_REFRESH = """
+import os, signal, sys
+import publication.site as site
+from pipelines.cli import main
+
+real, calls = site.refresh_site, []
+
+def refresh_site(*args, **kwargs):
+    calls.append(1)
+    if len(calls) == 2:
+        os.killpg(0, signal.SIGKILL)
+    return real(*args, **kwargs)
+
+site.refresh_site = refresh_site
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _wait_anvil_gone(root: Path, timeout: float = 30.0) -> None:
+    try:
+        pid = int((devchain_dir(root) / "anvil.pid").read_text())
+    except (OSError, ValueError):
+        return
+    deadline = time.monotonic() + timeout
+    while pid_is_alive(pid):
+        assert time.monotonic() < deadline, "the killed run's anvil outlived it"
+        time.sleep(0.02)
+
+
+def test_rerun_refreshes_the_site_a_killed_run_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean_dir, crash_dir = tmp_path / "clean", tmp_path / "crash"
+    clean_dir.mkdir()
+    crash_dir.mkdir()
+    clean_root, crash_root = clean_dir / "datasets", crash_dir / "datasets"
+    code, _, err = backfill_in_process(clean_dir, clean_root, START, END, ORDERS, **NO_GX)
+    assert code == 0, err
+    expected = root_files(clean_root)
+    assert "index.html" in expected and "data.json" in expected
+
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_IN_REFRESH, *backfill_args(crash_root, START, END, ORDERS)],
+        cwd=crash_dir,
+        env=clean_env(**NO_GX),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        start_new_session=True,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    _wait_anvil_gone(crash_root)
+    # Killed in the window: every day published and anchored, the site still October's.
+    assert [d["date"] for d in indexed_days(crash_root)] == [d.isoformat() for d in DAYS]
+    assert {d["anchorStatus"] for d in indexed_days(crash_root)} == {"anclado"}
+    stale = root_files(crash_root)
+    assert stale != expected
+
+    calls = _count_site_work(monkeypatch)
+    code, out, err = backfill_in_process(crash_dir, crash_root, START, END, ORDERS, **NO_GX)
+    assert code == 0, err
+    assert all(text("backfill.skipped", "es", day=day) in out for day in DAYS), out
+    got = root_files(crash_root)
+    assert sorted(got) == sorted(expected)
+    assert [name for name in expected if got[name] != expected[name]] == []
+    assert calls == {"refresh_site": 1, "publish_to_storage": 1}  # the storage mirror too
+
+    # Nothing left pending: a no-op re-run pays no site refresh.
+    calls.clear()
+    code, _, err = backfill_in_process(crash_dir, crash_root, START, END, ORDERS, **NO_GX)
+    assert code == 0, err
+    assert calls == {}
+    assert root_files(crash_root) == got
+
+
+def _count_site_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count this process's site refreshes and storage uploads (they still run)."""
+    import publication.site
+    from pipelines.services import DatasetsService
+
+    calls: dict[str, int] = {}
+
+    def counted(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] = calls.get(name, 0) + 1
+            return function(*args, **kwargs)
+
+        return call
+
+    refresh, upload = publication.site.refresh_site, DatasetsService.publish_to_storage
+    monkeypatch.setattr(publication.site, "refresh_site", counted("refresh_site", refresh))
+    monkeypatch.setattr(
+        DatasetsService, "publish_to_storage", counted("publish_to_storage", upload)
+    )
+    return calls
