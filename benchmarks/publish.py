@@ -39,9 +39,15 @@ class Child:
 
 
 def child(
-    command: Sequence[str], *, cwd: Path, stdin: Path | None = None, stdout: Path | None = None
+    command: Sequence[str],
+    *,
+    cwd: Path,
+    stdin: Path | None = None,
+    stdout: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Child:
-    """Run ``command`` under GNU time (a small process forks it, so the RSS is its own)."""
+    """Run ``command`` under GNU time (a small process forks it, so the RSS is its own);
+    ``env`` is added to this process's environment."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
         inp = stdin.open("rb") if stdin else subprocess.DEVNULL
         out = stdout.open("wb") if stdout else subprocess.DEVNULL
@@ -54,7 +60,7 @@ def child(
                 stdout=out,
                 stderr=subprocess.DEVNULL,
                 check=False,
-                env={**os.environ, "DAGSTER_DISABLE_TELEMETRY": "1"},
+                env={**os.environ, "DAGSTER_DISABLE_TELEMETRY": "1", **(env or {})},
             )
             seconds = time.perf_counter() - start
         finally:
@@ -66,10 +72,12 @@ def child(
     return Child(seconds, peak / 1024, done.returncode)
 
 
-def publish_command(root: Path, days: int, orders: int, verb: str = "run") -> list[str]:
-    """``publicar run`` (or ``verb``: ``backfill``) over ``days`` synthetic days on the embedded
-    chain (no bulk files)."""
-    last = FIRST_DAY + dt.timedelta(days=days - 1)
+def publish_command(
+    root: Path, days: int, orders: int, verb: str = "run", first: dt.date = FIRST_DAY
+) -> list[str]:
+    """``publicar run`` (or ``verb``: ``backfill``) over ``days`` synthetic days from ``first``
+    on the embedded chain (no bulk files)."""
+    last = first + dt.timedelta(days=days - 1)
     return [
         str(VENV_BIN / "publicar"),
         verb,
@@ -78,7 +86,7 @@ def publish_command(root: Path, days: int, orders: int, verb: str = "run") -> li
         "--orders-per-month",
         str(orders),
         "--from",
-        FIRST_DAY.isoformat(),
+        first.isoformat(),
         "--to",
         last.isoformat(),
         "--datasets",
@@ -91,7 +99,7 @@ def publish_command(root: Path, days: int, orders: int, verb: str = "run") -> li
     ]
 
 
-def prepare_source(cwd: Path, orders: int) -> None:
+def prepare_source(cwd: Path, orders: int, *, quotations: bool = True) -> None:
     """Generate the synthetic month in ``cwd``'s source cache, as ``publicar run`` would, so
     that the timed runs read it instead of generating it."""
     from pipelines.resources import SourceResource
@@ -99,9 +107,9 @@ def prepare_source(cwd: Path, orders: int) -> None:
 
     cwd.mkdir(parents=True, exist_ok=True)
     folder = cwd / default_source_dir("synthetic")
-    SourceResource(kind="synthetic", directory=str(folder), orders_per_month=orders).monthly_files(
-        FIRST_DAY
-    )
+    SourceResource(
+        kind="synthetic", directory=str(folder), orders_per_month=orders, quotations=quotations
+    ).monthly_files(FIRST_DAY)
 
 
 def day_folders(datasets: Path) -> list[Path]:
