@@ -193,9 +193,40 @@ def _wall_clock(name: str) -> bool:
     return name in {"feed.json", "trust.json", "verificar.html"} or name.startswith("cambios/")
 
 
+# What a receipt says depends on the chain's history, not only on the published days: a kill can
+# leave the dev chain with other blocks, hence another base fee, so the same transaction costs a
+# different fee and gets another hash. The receipts are left out of ``root_files``; so are their
+# entries in the catalogues (hash and size) and the anchoring-cost figures of the portal pages.
+RECEIPT_LISTINGS = {"catalog.json", "catalog.jsonld", "data.json"}
+ANCHOR_COST = re.compile(rb"[0-9.]+ ETH</strong> \([0-9]+ wei")
+
+
+def _without_receipts(value: object) -> object:
+    if isinstance(value, list):
+        return [
+            _without_receipts(item)
+            for item in value
+            if not (isinstance(item, dict) and "-anchor.json" in json.dumps(item))
+        ]
+    if isinstance(value, dict):
+        return {key: _without_receipts(item) for key, item in value.items()}
+    return value
+
+
+def _comparable(name: str, data: bytes) -> bytes:
+    if _wall_clock(name):
+        data = WALL_CLOCK.sub(b"<time>", data)
+    if name in RECEIPT_LISTINGS:
+        data = json.dumps(_without_receipts(json.loads(data)), sort_keys=True).encode()
+    if name in {"index.html", "index.en.html"}:
+        data = ANCHOR_COST.sub(b"<cost>", data)
+    return data
+
+
 def root_files(root: Path) -> dict[str, str]:
     """SHA-256 of every published file under the datasets root but the anchor receipts (which
-    name the transaction, as ``day_files``), wall-clock times blanked. Hidden names are not
+    name the transaction, as ``day_files``), wall-clock times, receipt entries and anchoring
+    costs blanked (``_comparable``). Hidden names are not
     published (staging folders and temporary files a kill leaves behind: never indexed, linked
     or uploaded)."""
     tree = {}
@@ -204,8 +235,5 @@ def root_files(root: Path) -> dict[str, str]:
         hidden = any(part.startswith(".") for part in name.split("/"))
         if not path.is_file() or hidden or name.endswith("-anchor.json"):
             continue
-        data = path.read_bytes()
-        if _wall_clock(name):
-            data = WALL_CLOCK.sub(b"<time>", data)
-        tree[name] = hashlib.sha256(data).hexdigest()
+        tree[name] = hashlib.sha256(_comparable(name, path.read_bytes())).hexdigest()
     return tree
