@@ -35,6 +35,10 @@ from perucompras.reader import (
 )
 from publication.state import StateStore, rules_fingerprint
 
+# Snapshots folded into the status store per merge when a day finds many new ones (bounds the
+# parsed files held at once).
+INGEST_GROUP = 8
+
 
 @dataclass(frozen=True)
 class DaySource:
@@ -84,12 +88,16 @@ def orders_for_day(
     cutoffs: list[str] = []
     day_files = files_for_day(files, day)
     if store is not None:
-        for path in files:
-            if path not in day_files and not store.knows_file(path):
+        unknown = [path for path in files if path not in day_files and not store.knows_file(path)]
+        # A few snapshots per merge: the first day of a backfill finds every month's file.
+        for start in range(0, len(unknown), INGEST_GROUP):
+            read: list[ReadResult] = []
+            for path in unknown[start : start + INGEST_GROUP]:
                 try:
-                    store.ingest(read_cached(path, lang))
+                    read.append(read_cached(path, lang))
                 except SourceFileError:
                     continue  # an unreadable file blocks its own month's days, not this one
+            store.ingest_many(read)
     learned: list[LearnedName] = []
     for path in day_files:
         result = read_cached(path, lang)
