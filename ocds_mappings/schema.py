@@ -203,6 +203,33 @@ def load_codelists(
     return {name: frozenset(values) for name, values in codes.items()}
 
 
+@dataclass(frozen=True)
+class _Node:
+    """A codelist-field tree node, compiled for walking: its field, its array items' node and
+    its properties' nodes (in the schema's order)."""
+
+    field: CodelistField | None
+    items: _Node | None
+    children: tuple[tuple[str, _Node], ...]
+
+
+def _compile(tree: Mapping[Any, Any]) -> _Node:
+    items = tree.get("[]")
+    return _Node(
+        tree.get(None),
+        _compile(items) if items is not None else None,
+        tuple(
+            (key, _compile(subtree))
+            for key, subtree in tree.items()
+            if key is not None and key != "[]"
+        ),
+    )
+
+
+def _path(parts: list[str | int]) -> str:
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
+
+
 class CodelistChecker:
     """Checks release values against the (patched) codelists named in the schema."""
 
@@ -219,32 +246,39 @@ class CodelistChecker:
             for part in path:
                 node = node.setdefault(part, {})
             node[None] = field
+        self._root = _compile(self._tree)
 
     def issues(self, release: Mapping[str, Any]) -> list[CodelistIssue]:
         """Values of codelist fields that are not in their codelist."""
         found: list[CodelistIssue] = []
-        self._walk(release, self._tree, "$", found)
+        self._walk(release, self._root, [], found)
         return found
 
     def _walk(
-        self, value: Any, tree: Mapping[Any, Any], path: str, found: list[CodelistIssue]
+        self, value: Any, node: _Node, parts: list[str | int], found: list[CodelistIssue]
     ) -> None:
-        """Descend `value` along the codelist-field tree."""
-        field = tree.get(None)
+        """Descend `value` along the codelist-field tree (the path is spelt out only for an
+        issue)."""
+        field = node.field
+        is_list = isinstance(value, list)
         if field is not None:
-            values = value if isinstance(value, list) else [value]
             allowed = self.codelists[field.codelist]
-            for index, code in enumerate(values):
+            for index, code in enumerate(value if is_list else [value]):
                 if isinstance(code, str) and code not in allowed:
-                    where = f"{path}[{index}]" if isinstance(value, list) else path
+                    where = _path([*parts, index] if is_list else parts)
                     found.append(CodelistIssue(where, code, field.codelist, field.open))
-        if isinstance(value, list) and "[]" in tree:
-            for index, item in enumerate(value):
-                self._walk(item, tree["[]"], f"{path}[{index}]", found)
+        if is_list:
+            if node.items is not None:
+                for index, item in enumerate(value):
+                    parts.append(index)
+                    self._walk(item, node.items, parts, found)
+                    parts.pop()
         elif isinstance(value, dict):
-            for key, subtree in tree.items():
-                if key is not None and key != "[]" and key in value:
-                    self._walk(value[key], subtree, f"{path}.{key}", found)
+            for key, child in node.children:
+                if key in value:
+                    parts.append(key)
+                    self._walk(value[key], child, parts, found)
+                    parts.pop()
 
     def report(self, releases: Iterable[Mapping[str, Any]]) -> Counter[CodelistIssue]:
         """Count of each distinct issue over many releases, paths with array indexes kept."""

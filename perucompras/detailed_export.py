@@ -536,8 +536,29 @@ _DATE_TEXT = re.compile(
 )
 
 
+def _plain_scaled(text: str, decimals: int, digits: int) -> int | None:
+    """``_scaled`` of a plain ``digits[.digits]`` text within range and precision; None for
+    anything else (left to the exact path, which also words the problem)."""
+    whole, _, fraction = text.partition(".")
+    if not whole.isdigit() or len(fraction) > decimals or (fraction and not fraction.isdigit()):
+        return None
+    units = int(whole)
+    if units >= 10**digits:
+        return None
+    return units * 10**decimals + (int(fraction.ljust(decimals, "0")) if decimals else 0)
+
+
 def _scaled(value: object, decimals: int, kind: str, digits: int) -> int:
     """A non-negative decimal cell below 10**digits -> integer scaled by 10**decimals (exact)."""
+    if type(value) is int and 0 <= value < 10**digits:
+        return value * 10**decimals
+    if type(value) is float and (plain := _plain_scaled(repr(value), decimals, digits)) is not None:
+        return plain
+    return _exactly_scaled(value, decimals, kind, digits)
+
+
+def _exactly_scaled(value: object, decimals: int, kind: str, digits: int) -> int:
+    """``_scaled`` through ``Decimal``."""
 
     def unparseable() -> _CellError:
         return _CellError(f"{kind}_unparseable", f"cell.{kind}_unparseable", value)

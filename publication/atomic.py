@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -30,6 +33,67 @@ def write_synced(path: Path, data: bytes) -> None:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_SYNC_POOL: ThreadPoolExecutor | None = None
+_SYNC_POOL_LOCK = threading.Lock()
+
+
+def _sync_pool() -> ThreadPoolExecutor:
+    global _SYNC_POOL
+    with _SYNC_POOL_LOCK:
+        if _SYNC_POOL is None:
+            _SYNC_POOL = ThreadPoolExecutor(4, thread_name_prefix="fsync")
+        return _SYNC_POOL
+
+
+class StagedWrites:
+    """New files of a staging folder, flushed to disk in background threads while the caller
+    goes on (``fsync`` waits on the disk, not on the interpreter); ``wait`` before the folder
+    is renamed into place, so it never shows a file that is not on disk yet."""
+
+    def __init__(self) -> None:
+        self._pending: list[Future[None]] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        """Write ``data`` to the new file ``path``; its flush to disk is queued."""
+        path.write_bytes(data)
+        self.sync(path)
+
+    def sync(self, path: Path) -> None:
+        """Queue the flush of ``path``, already written and closed."""
+        self._pending.append(_sync_pool().submit(_fsync_file, path))
+
+    def wait(self) -> None:
+        """Every queued flush done (raises the first one that failed)."""
+        pending, self._pending = self._pending, []
+        errors = [error for future in pending if (error := future.exception()) is not None]
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> StagedWrites:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.wait()
+        else:  # the staging folder is thrown away: only let the threads finish
+            pending, self._pending = self._pending, []
+            for future in pending:
+                future.exception()
 
 
 def fsync_dir(path: Path) -> None:

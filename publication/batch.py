@@ -205,8 +205,11 @@ def prevalidate_days(
     sources: Callable[[dt.date], tuple[list[Path], dict[str, Path]]],
     cache_dir: Path,
     lang: str,
+    *,
+    read: dict[dt.date, pa.Table] | None = None,
 ) -> list[Any]:
-    """``_prevalidate`` given the companions' cache folder and the language."""
+    """``_prevalidate`` given the companions' cache folder and the language; ``read``: filled
+    with each day's orders as read from its files (for a caller that needs them too)."""
     from perucompras.reader import SourceFileError
     from publication.details import DETAIL_PREFIX, details_for_day
     from publication.extract import orders_for_day
@@ -223,6 +226,8 @@ def prevalidate_days(
             day_orders = orders_for_day(files, day, lang=lang).orders
         except SourceFileError:
             continue  # the day steps report it, as without a batch
+        if read is not None:
+            read[day] = day_orders
         orders.append(day_orders)
         if detail := companions.get(DETAIL_PREFIX):
             numbers = day_orders["order_number"].combine_chunks()

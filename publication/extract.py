@@ -35,6 +35,11 @@ from perucompras.reader import (
 )
 from publication.state import StateStore, rules_fingerprint
 
+# Snapshots folded into the status store per merge when a day finds many new ones: 4 already
+# makes 24 month files ~2.7x faster to ingest than one by one; the status store's memory grows
+# with the group while it is open (+~140 MiB at 4, +~360 MiB at 8 over one by one, measured).
+INGEST_GROUP = 4
+
 
 @dataclass(frozen=True)
 class DaySource:
@@ -84,12 +89,16 @@ def orders_for_day(
     cutoffs: list[str] = []
     day_files = files_for_day(files, day)
     if store is not None:
-        for path in files:
-            if path not in day_files and not store.knows_file(path):
+        unknown = [path for path in files if path not in day_files and not store.knows_file(path)]
+        # A few snapshots per merge: the first day of a backfill finds every month's file.
+        for start in range(0, len(unknown), INGEST_GROUP):
+            read: list[ReadResult] = []
+            for path in unknown[start : start + INGEST_GROUP]:
                 try:
-                    store.ingest(read_cached(path, lang))
+                    read.append(read_cached(path, lang))
                 except SourceFileError:
                     continue  # an unreadable file blocks its own month's days, not this one
+            store.ingest_many(read)
     learned: list[LearnedName] = []
     for path in day_files:
         result = read_cached(path, lang)

@@ -30,7 +30,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def cache_dir(root: Path, state_dir: Path | None = None) -> Path:
@@ -102,14 +105,17 @@ def month_gx_outcomes(
     config = QualityConfig(lang=as_lang(lang))
     days = [month + dt.timedelta(days=n) for n in range(31)]
     days = [day for day in days if day.month == month.month]
+    read: dict[dt.date, pa.Table] = {}  # each day's orders, read once for both passes
     try:  # the batch validation a backfill shares between days, as it would run it
-        batches = prevalidate_days(days, lambda _: (files, companions), cache, lang)
+        batches = prevalidate_days(days, lambda _: (files, companions), cache, lang, read=read)
     except Exception:  # only costs speed
         batches = []
     with prevalidated(batches), recording() as recorded:
         for day in days:
             try:
-                orders = orders_for_day(files, day, lang=lang).orders
+                orders = read.get(day)
+                if orders is None:
+                    orders = orders_for_day(files, day, lang=lang).orders
                 passed = evaluate_orders(orders, day=day, config=config).passed
                 numbers = passed["order_number"].combine_chunks()
                 checked_details(details_for_day(companions, numbers, day, cache, lang=lang), lang)

@@ -625,11 +625,30 @@ class StateStore:
 
     def ingest(self, result: ReadResult) -> bool:
         """Record a snapshot's parsed rows once per file content; True if it was new."""
-        info = result.info
-        if self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [info.sha256]):
-            return False
-        rows = result.orders.cast(ORDER_SCHEMA).append_column(
-            "snapshot_sha256", pa.array([info.sha256] * result.orders.num_rows, pa.string())
+        return self.ingest_many([result]) == 1
+
+    def ingest_many(self, results: Sequence[ReadResult]) -> int:
+        """``ingest`` each of ``results`` in order, folded into the newest tables in one merge
+        (their newest-first order is total, so the tables are those one ingest after the other
+        leaves, without rescanning them once per snapshot); how many were new."""
+        new: list[ReadResult] = []
+        seen: set[str] = set()
+        for result in results:
+            digest = result.info.sha256
+            if digest in seen or self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]):
+                continue
+            seen.add(digest)
+            new.append(result)
+        if not new:
+            return 0
+        rows = pa.concat_tables(
+            [
+                result.orders.cast(ORDER_SCHEMA).append_column(
+                    "snapshot_sha256",
+                    pa.array([result.info.sha256] * result.orders.num_rows, pa.string()),
+                )
+                for result in new
+            ]
         )
         with self._transaction():
             self.con.register("_rows", rows)
@@ -637,13 +656,15 @@ class StateStore:
             self._merge_newest()
             self._derive_ingest()
             self.con.unregister("_rows")
-            self._record_agreement_names(info.sha256, result.orders)
-            self._run(
-                "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
-                [info.sha256, info.name, info.process_time, result.orders.num_rows],
-            )
+            for result in new:
+                info = result.info
+                self._record_agreement_names(info.sha256, result.orders)
+                self._run(
+                    "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
+                    [info.sha256, info.name, info.process_time, result.orders.num_rows],
+                )
             self._derived_counts()
-        return True
+        return len(new)
 
     def _record_agreement_names(self, digest: str, orders: pa.Table) -> None:
         """The (code, name) pairs of one snapshot's code-prefixed labels."""

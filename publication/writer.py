@@ -38,7 +38,7 @@ from integrity.manifest import (
 from integrity.merkle import leaf_hashes, root_from_leaf_hashes
 from integrity.verify.trust import Pin, pin_bytes
 from messages import text
-from publication.atomic import fsync_dir, settled_identity, write_atomic, write_synced
+from publication.atomic import StagedWrites, fsync_dir, settled_identity, write_atomic
 from publication.datapackage import (
     FileResource,
     PackageInfo,
@@ -146,7 +146,8 @@ def write_day(root: Path, content: DayContent, *, anchor_key_hex: str) -> Publis
     staging.chmod(0o755)
     try:
         stage = layout.DayLayout(root, content.dataset, content.day)
-        manifest = _write_files(staging, stage, content, previous, anchor_key_hex)
+        with StagedWrites() as staged:
+            manifest = _write_files(staging, stage, content, previous, anchor_key_hex, staged)
         return _swap_into_place(staging, target, manifest, index)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -158,6 +159,7 @@ def _write_files(
     content: DayContent,
     previous: dict[str, str] | None,
     anchor_key_hex: str,
+    staged: StagedWrites,
 ) -> Manifest:
     lines = list(content.release_lines)
     files: dict[str, bytes] = {
@@ -170,7 +172,7 @@ def _write_files(
         files[layout.QUALITY_JSON] = canonical_bytes(content.quality)
     entries: list[FileEntry] = []
     for kind, data in files.items():
-        write_synced(folder / names.name(kind), data)
+        staged.write(folder / names.name(kind), data)
     _write_parquet(
         folder / names.name(layout.ORDERS_PARQUET), described(content.orders, DAY_ORDERS)
     )
@@ -183,11 +185,11 @@ def _write_files(
         media_type, role = _MEDIA_TYPES[kind]
         entries.append(file_entry(folder / names.name(kind), media_type=media_type, role=role))
     for kind, data in sorted(content.extra_files.items()):
-        write_synced(folder / names.name(kind), data)
+        staged.write(folder / names.name(kind), data)
         entries.append(file_entry(folder / names.name(kind), media_type="text/html", role=kind))
     if content.datapackage is not None:
         path = folder / names.name(layout.DATAPACKAGE)
-        write_synced(path, _day_datapackage(content, entries, names))
+        staged.write(path, _day_datapackage(content, entries, names))
         entries.append(file_entry(path, media_type="application/json", role="datapackage"))
 
     manifest_obj = build_manifest(
@@ -208,13 +210,13 @@ def _write_files(
     )
     raw_manifest = manifest_bytes(manifest_obj)
     manifest_path = folder / names.name(layout.MANIFEST)
-    write_synced(manifest_path, raw_manifest)
+    staged.write(manifest_path, raw_manifest)
     sums = [(e.sha256, e.name) for e in entries]
     sums.append((load_manifest(manifest_path).sha256, manifest_path.name))
     checksum_text = "".join(
         f"{digest}  {name}\n" for digest, name in sorted(sums, key=lambda s: s[1])
     )
-    write_synced(folder / names.name(layout.CHECKSUMS), checksum_text.encode("ascii"))
+    staged.write(folder / names.name(layout.CHECKSUMS), checksum_text.encode("ascii"))
     return load_manifest(manifest_path)
 
 

@@ -611,3 +611,34 @@ def test_any_cell_values_never_crash_and_every_row_is_accounted_for(
     )
     assert accounted == len(rows) - HEADER_ROW
     assert len({row["source_line"] for row in quarantined}) == len(quarantined)
+
+
+def _scaled_outcome(parse: Any, value: object, decimals: int, digits: int) -> tuple[Any, ...]:
+    from perucompras.detailed_export import _CellError
+
+    try:
+        return ("value", parse(value, decimals, "amount", digits))
+    except _CellError as error:
+        return ("problem", error.rule, repr(error.value), error.key, error.params)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(min_value=0, max_value=1e13).map(lambda x: round(x, 2)),
+        st.integers(min_value=-(10**3), max_value=10**14),
+        st.booleans(),
+        st.from_regex(r"\A ?-?[0-9]{0,14}(\.[0-9]{0,5})? ?\Z"),
+    ),
+    st.sampled_from([(2, 12), (3, 9), (0, 12)]),
+)
+def test_amounts_and_quantities_scale_as_the_exact_decimal_path_does(
+    value: object, scale: tuple[int, int]
+) -> None:
+    """The plain-number shortcut gives the exact path's integer, or leaves the cell to it."""
+    from perucompras.detailed_export import _exactly_scaled, _scaled
+
+    decimals, digits = scale
+    exact = _scaled_outcome(_exactly_scaled, value, decimals, digits)
+    assert _scaled_outcome(_scaled, value, decimals, digits) == exact

@@ -81,3 +81,30 @@ def test_a_store_without_the_tables_gets_them_on_open(
     with StateStore(path) as store:
         assert {table: _kept(store.con, table) for table in state._NEWEST} == expected
         assert all(expected.values())
+
+
+def _every_table(store: StateStore) -> dict[str, list[tuple[object, ...]]]:
+    names = store._run(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+    )
+    return {name: _kept(store.con, name) for (name,) in names}
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 0, 1)])
+def test_many_snapshots_at_once_leave_the_store_one_ingest_after_the_other_leaves(
+    snapshots: tuple[list[Path], list[str]], tmp_path: Path, order: tuple[int, ...]
+) -> None:
+    """``ingest_many`` (a backfill's first day finds every month's file): every table equal to
+    ingesting the same snapshots one by one, a snapshot already known or given twice skipped."""
+    files, _ = snapshots
+    results = [read_monthly_file(files[index]) for index in order]
+    with StateStore(tmp_path / "one.duckdb") as one:
+        for result in results:
+            one.ingest(result)
+        expected = _every_table(one)
+    with StateStore(tmp_path / "many.duckdb") as many:
+        assert many.ingest(results[0])
+        assert many.ingest_many([*results, results[1]]) == 2
+        assert many.ingest_many(results) == 0
+        assert _every_table(many) == expected
+    assert expected["observations"] and expected["newest_by_number"]
