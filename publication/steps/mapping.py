@@ -27,6 +27,7 @@ from publication.steps.common import (
     as_published_quarantine,
     as_step_check,
     dagster_check_name,
+    gc_paused,
 )
 from publication.steps.quality import Checked, CheckSpec, checked_details
 from publication.writer import sort_releases
@@ -152,6 +153,28 @@ def map_releases(
     """Map passed orders to OCDS releases (with lines, deliveries and quotations when the
     month's companion files exist) and validate every release against the schema."""
     checked.require_gate()
+    with gc_paused():
+        return _map_releases(
+            checked,
+            ocid_prefix=ocid_prefix,
+            root=root,
+            ocid_pattern=ocid_pattern,
+            state_dir=state_dir,
+            ocds_dir=ocds_dir,
+            companions=companions,
+        )
+
+
+def _map_releases(
+    checked: Checked,
+    *,
+    ocid_prefix: str,
+    root: Path,
+    ocid_pattern: str,
+    state_dir: Path | None,
+    ocds_dir: Path | None,
+    companions: dict[str, Path] | None,
+) -> Mapped:
     from ocds_mappings.dates import publication_time
     from ocds_mappings.details import attach_details
     from ocds_mappings.mapping import map_orders
