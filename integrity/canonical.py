@@ -28,8 +28,16 @@ import orjson
 # exponents, integers beyond 2**53 (refused) and null (orjson writes NaN/inf as null). The same
 # bytes inside a string only cause a needless, still exact, slow path.
 _EXPONENT = re.compile(rb"e[-+]\d")  # orjson always signs exponents: 1e+16, 1e-7
-_DIGIT_MAP = bytes(0x31 if 0x30 <= i <= 0x39 else 0x30 for i in range(256))
+# Digits -> "1", a byte a number token may follow -> ":", "-" kept, the rest -> "0": a
+# 16-digit number token is then ":" (or ":-") and sixteen "1", while the 16-digit runs of hex
+# digests inside strings (every record package has them) no longer send it to the regex.
+_TOKEN_MAP = bytes(
+    0x31 if 0x30 <= i <= 0x39 else 0x3A if i in b":[," else 0x2D if i == 0x2D else 0x30
+    for i in range(256)
+)
 _SIXTEEN_DIGITS = b"1" * 16
+_LONG_NUMBER = b":" + _SIXTEEN_DIGITS
+_LONG_NEGATIVE = b":-" + _SIXTEEN_DIGITS
 _SUSPICIOUS_TOKEN = re.compile(rb"[:\[,](?:-?\d+\.0[,\]}]|-?\d+(?:\.\d+)?[eE]|-?\d{16}|null[,\]}])")
 _MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -61,8 +69,14 @@ def _may_differ(data: bytes) -> bool:
         or b".0]" in data
         or b"null" in data
         or _EXPONENT.search(data) is not None
-        or data.translate(_DIGIT_MAP).find(_SIXTEEN_DIGITS) >= 0
+        or _long_number(data)
     )
+
+
+def _long_number(data: bytes) -> bool:
+    """Whether ``data`` may hold a number token of 16 digits or more (``-?\\d{16}``)."""
+    mapped = data.translate(_TOKEN_MAP)
+    return _LONG_NUMBER in mapped or _LONG_NEGATIVE in mapped
 
 
 def canonical_lines(values: Iterable[Any]) -> Iterator[bytes]:

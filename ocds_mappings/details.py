@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -30,6 +31,7 @@ import pyarrow.compute as pc
 
 from ocds_mappings.mapping import (
     CURRENCY,
+    PARTY_ID_PREFIX,
     PARTY_SCHEME,
     cents_to_number,
     close_milestone,
@@ -195,18 +197,64 @@ def _statistics(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _summaries(quotations: list[dict[str, Any]]) -> dict[str, Any]:
-    """The summary fields ``_statistics`` needs, from one order's quotation rows."""
-    totals = [row["total_cents"] for row in quotations]
-    selected = [row for row in quotations if row["selected"]]
+def _summaries(quotations: _Quotes) -> dict[str, Any]:
+    """The summary fields ``_statistics`` needs, from one order's quotations."""
+    rucs, totals, selected = quotations.rucs, quotations.totals, quotations.selected
+    chosen = [ruc for ruc, flag in zip(rucs, selected, strict=True) if flag]
     return {
-        "quotation_count": len(quotations),
-        "supplier_count": len({row["supplier_ruc"] for row in quotations}),
-        "selected_count": len(selected),
-        "selected_supplier_ruc": selected[0]["supplier_ruc"] if len(selected) == 1 else None,
+        "quotation_count": len(rucs),
+        "supplier_count": len(set(rucs)),
+        "selected_count": len(chosen),
+        "selected_supplier_ruc": chosen[0] if len(chosen) == 1 else None,
         "min_total_cents": min(totals),
         "max_total_cents": max(totals),
     }
+
+
+@dataclass(frozen=True)
+class _Quotes:
+    """One order's quotations as columns, in bid order (quoted at, RUC, source line)."""
+
+    rucs: list[str]
+    dates: list[str]
+    totals: list[int]
+    selected: list[bool]
+
+
+def _quotes_by_order(quotations: pa.Table | None, orders: pa.Array) -> dict[str, _Quotes]:
+    """The quotations of ``orders`` grouped by order number, columns sliced per order (a day
+    holds ~60k: no dict per row)."""
+    if quotations is None or quotations.num_rows == 0:
+        return {}
+    missing = [name for name in QUOTATION_COLUMNS if name not in quotations.column_names]
+    if missing:
+        raise ValueError(f"table lacks column(s) {', '.join(missing)} (see docs/source-formats.md)")
+    table = (
+        quotations.select(list(QUOTATION_COLUMNS))
+        .filter(pc.is_in(quotations["order_number"], value_set=orders))
+        .sort_by(
+            [
+                ("order_number", "ascending"),
+                ("quoted_at", "ascending"),
+                ("supplier_ruc", "ascending"),
+                ("source_line", "ascending"),
+            ]
+        )
+    )
+    numbers = table["order_number"].to_pylist()
+    rucs = table["supplier_ruc"].to_pylist()
+    dates = table["quoted_at"].to_pylist()
+    totals = table["total_cents"].to_pylist()
+    selected = table["selected"].to_pylist()
+    grouped: dict[str, _Quotes] = {}
+    start = 0
+    for end in range(1, len(numbers) + 1):
+        if end == len(numbers) or numbers[end] != numbers[start]:
+            grouped[numbers[start]] = _Quotes(
+                rucs[start:end], dates[start:end], totals[start:end], selected[start:end]
+            )
+            start = end
+    return grouped
 
 
 def _tenderer_names(quotations: pa.Table | None, orders: pa.Array) -> dict[str, str]:
@@ -245,30 +293,28 @@ def _add_tenderers(release: dict[str, Any], names: Mapping[str, str]) -> dict[st
     return used
 
 
-def _bids(
-    release: dict[str, Any], quotations: list[dict[str, Any]], names: Mapping[str, str]
-) -> dict[str, Any]:
+def _bids(release: dict[str, Any], quotations: _Quotes, names: Mapping[str, str]) -> dict[str, Any]:
     """bids.details for one order's quotations (parties updated); sets awards[0].relatedBid."""
-    used = _add_tenderers(
-        release, {row["supplier_ruc"]: names[row["supplier_ruc"]] for row in quotations}
-    )
+    rucs = quotations.rucs
+    used = _add_tenderers(release, {ruc: names[ruc] for ruc in rucs})
     seen: dict[str, int] = defaultdict(int)
     details = []
     selected_ids = []
-    for row in quotations:
-        ruc = row["supplier_ruc"]
+    for ruc, date, total, selected in zip(
+        rucs, quotations.dates, quotations.totals, quotations.selected, strict=True
+    ):
         seen[ruc] += 1
         bid_id = f"COT-{ruc}" if seen[ruc] == 1 else f"COT-{ruc}-{seen[ruc]}"
         details.append(
             {
                 "id": bid_id,
-                "date": row["quoted_at"],
+                "date": date,
                 "status": "valid",
-                "tenderers": [{"id": party_id(ruc), "name": used[ruc]}],
-                "value": {"amount": cents_to_number(row["total_cents"]), "currency": CURRENCY},
+                "tenderers": [{"id": PARTY_ID_PREFIX + ruc, "name": used[ruc]}],
+                "value": {"amount": cents_to_number(total), "currency": CURRENCY},
             }
         )
-        if row["selected"]:
+        if selected:
             selected_ids.append((ruc, bid_id))
     awards = release.get("awards") or []
     if len(selected_ids) == 1 and awards:
@@ -310,20 +356,11 @@ def attach_details(
             rows[0]["order_number"]: rows[0]
             for rows in _rows_by_order(quotations, SUMMARY_COLUMNS, orders, []).values()
         }
-        quotes_by_order: dict[str, list[dict[str, Any]]] = {}
+        quotes_by_order: dict[str, _Quotes] = {}
         names: dict[str, str] = {}
     else:
         summaries = {}
-        quotes_by_order = _rows_by_order(
-            quotations,
-            QUOTATION_COLUMNS,
-            orders,
-            [
-                ("quoted_at", "ascending"),
-                ("supplier_ruc", "ascending"),
-                ("source_line", "ascending"),
-            ],
-        )
+        quotes_by_order = _quotes_by_order(quotations, orders)
         names = _tenderer_names(quotations, orders)
 
     for release in call_offs:
@@ -346,7 +383,7 @@ def attach_details(
             if period:
                 contract["period"] = period
             changed = True
-        if quotes_by_order.get(order_number):
+        if order_number in quotes_by_order:
             release["bids"] = _bids(release, quotes_by_order[order_number], names)
             changed = True
         elif order_number in summaries:

@@ -133,13 +133,11 @@ def details_for_day(
             for r in results
         ]
     if quotation_path := companions.get(QUOTATION_PREFIX):
-        cache, rejected, info = _quotation_cache(quotation_path, cache_dir, lang)
-        import pyarrow.dataset as ds  # pulls in pandas: only for a month with quotations
-
-        table = ds.dataset(cache, format="parquet").to_table(
-            filter=ds.field("order_number").isin(order_numbers.cast(pa.string()))
+        month, rejected, info = _quotation_month(quotation_path, cache_dir, lang)
+        wanted = pc.is_in(month["order_number"], value_set=order_numbers.cast(pa.string()))
+        quotations = month.filter(wanted).sort_by(
+            [("order_number", "ascending"), ("source_line", "ascending")]
         )
-        quotations = table.sort_by([("order_number", "ascending"), ("source_line", "ascending")])
         counts["quotations"] = quotations.num_rows
         if first_day:
             quarantine.append(rejected)
@@ -316,6 +314,25 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _quotation_month(
+    path: Path, cache_dir: Path, lang: str = "es"
+) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+    """The month's valid quotations, rejected rows and source info, read from the cache once
+    per process and file version: the days of a month filter the same table instead of each
+    hashing the CSV and reading the whole Parquet again."""
+    stat = path.stat()
+    return _quotation_table(str(path), stat.st_mtime_ns, stat.st_size, str(cache_dir), lang)
+
+
+@functools.lru_cache(maxsize=1)
+def _quotation_table(
+    path_text: str, mtime_ns: int, size: int, cache_text: str, lang: str
+) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+    del mtime_ns, size  # part of the in-process cache key only
+    cache, rejected, info = _quotation_cache(Path(path_text), Path(cache_text), lang)
+    return pq.read_table(cache), rejected, info
 
 
 def _quotation_cache(

@@ -100,3 +100,30 @@ def test_money_amounts_keep_cents() -> None:
 def test_values_without_canonical_form_are_refused(bad: object) -> None:
     with pytest.raises(CanonicalJSONError):
         canonical_bytes(bad)
+
+
+@pytest.mark.parametrize("bad", [{"a": [2**60]}, [1, -(2**60)], {"n": {"m": 2**63 - 1}}])
+def test_long_integers_inside_containers_are_refused(bad: object) -> None:
+    with pytest.raises(CanonicalJSONError):
+        canonical_bytes(bad)
+
+
+@pytest.mark.parametrize(
+    "value", [{"a": 2**53 - 1}, [-(2**53) + 1, 1234567890123456.5], {"x": [1e16, -1.5e17]}]
+)
+def test_sixteen_digit_numbers_inside_containers_match_rfc8785(value: object) -> None:
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+def test_only_number_tokens_of_sixteen_digits_need_the_exact_check() -> None:
+    from integrity.canonical import _long_number
+
+    digest = b'{"url":"https://example.org/5ca6632168725637348f82a57e8cfd18.pdf","id":"-1234567890123456"}'
+    assert not _long_number(digest)
+    assert not _long_number(b'{"a":[123456789012345,-123456789012345]}')
+    for token in (
+        b'{"a":1234567890123456}',
+        b"[1,-1234567890123456]",
+        b'{"a":[12345678901234567]}',
+    ):
+        assert _long_number(token)

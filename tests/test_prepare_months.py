@@ -35,6 +35,7 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(details, "read_detailed_export", refuse)
     monkeypatch.setattr(details, "stream_quotations", refuse)
     details._detail_cache.cache_clear()
+    details._quotation_table.cache_clear()
 
 
 def test_a_prepared_month_is_read_from_the_cache_without_parsing(

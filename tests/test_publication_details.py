@@ -123,6 +123,7 @@ def test_an_export_is_parsed_once_per_content(
     first = details_for_day(companions, numbers, DAY_ONE, cache)
     assert first.lines.num_rows > 0
     details._detail_cache.cache_clear()
+    details._quotation_table.cache_clear()
 
     def no_parsing(path: Path) -> None:
         raise AssertionError(f"{path} parsed again")

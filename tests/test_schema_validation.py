@@ -118,3 +118,26 @@ def test_validate_many_over_a_large_batch(
     results = validator.validate_many(batch)
     assert len(results) == len(batch) > 10_000
     assert not any(results)
+
+
+def test_codelist_report_equals_the_walk_of_each_release(releases: list[dict]) -> None:
+    checker = codelist_checker()
+    spoiled = copy.deepcopy(releases[:40])
+    spoiled[3]["tag"] = ["compiled", "bogusTag"]
+    spoiled[7]["contracts"][0]["status"] = "paid"
+    spoiled[7]["contracts"][0]["value"]["currency"] = "XXX"
+    spoiled[11]["bids"] = {
+        "details": [
+            {"id": "a", "status": "valid", "value": {"amount": 1, "currency": "PEN"}},
+            {"id": "b", "status": "nonsense", "value": {"amount": 2, "currency": "PEN"}},
+        ]
+    }
+    expected: dict = {}
+    for release in spoiled:
+        for issue in checker.issues(release):
+            expected[issue] = expected.get(issue, 0) + 1
+    report = checker.report(spoiled)
+    assert report == expected
+    paths = {issue.path for issue in report}
+    assert {"$.tag[1]", "$.contracts[0].status", "$.bids.details[1].status"} <= paths
+    assert checker.report(copy.deepcopy(releases)) == {}

@@ -84,6 +84,8 @@ def test_later_status_becomes_a_new_release_in_the_next_day(tmp_path: Path) -> N
 
 
 def test_single_release_compiles_like_ocdsmerge(tmp_path: Path) -> None:
+    import pickle
+
     from ocdsmerge import Merger
 
     from integrity.canonical import canonical_bytes
@@ -95,6 +97,12 @@ def test_single_release_compiles_like_ocdsmerge(tmp_path: Path) -> None:
     day = dt.date(2026, 7, 15)
     checked = steps.check_quality(steps.extract([monthly], day, root=tmp_path / "ds"), day)
     mapped = steps.map_releases(checked, ocid_prefix=EXAMPLE_OCID_PREFIX, root=tmp_path / "ds")
+    # A batch publishes the objects the lines were made from; a pickle carries only the lines.
+    assert mapped.release_lines and "releases" in mapped.__dict__
+    assert [canonical_bytes(release) for release in mapped.releases] == list(mapped.release_lines)
+    again = pickle.loads(pickle.dumps(mapped))
+    assert "releases" not in again.__dict__
+    assert again.releases == [orjson.loads(line) for line in mapped.release_lines]
     merger = Merger(schema=load_release_schema())
     assert mapped.releases
     for release in mapped.releases:

@@ -14,7 +14,7 @@ from publication.anchoring import check_day_files
 from publication.datapackage import package_info
 from publication.records import day_record_package
 from publication.state import StateStore, rules_fingerprint, store_path
-from publication.steps.common import StepResult, not_evaluated_reasons
+from publication.steps.common import StepResult, gc_paused, not_evaluated_reasons
 from publication.steps.mapping import Mapped
 from publication.writer import DayContent, write_day
 from quality.rules import CheckResult
@@ -67,6 +67,36 @@ def publish(
     ``refresh=False`` leaves the site at the root alone (a batch refreshes it once at the end).
     """
     mapped.require_gate()
+    with gc_paused():
+        return _publish(
+            mapped,
+            root=root,
+            dataset=dataset,
+            day=day,
+            identity=identity,
+            state_dir=state_dir,
+            ocds_dir=ocds_dir,
+            lang=lang,
+            profile=profile,
+            synthetic=synthetic,
+            refresh=refresh,
+        )
+
+
+def _publish(
+    mapped: Mapped,
+    *,
+    root: Path,
+    dataset: str,
+    day: dt.date,
+    identity: Identity,
+    state_dir: Path | None,
+    ocds_dir: Path | None,
+    lang: Lang,
+    profile: Profile,
+    synthetic: bool,
+    refresh: bool,
+) -> Published:
     from ocds_mappings.dates import day_end, publication_time
     from ocds_mappings.extensions import extension_urls
     from ocds_mappings.identity import OcidScheme, package_metadata
