@@ -545,10 +545,13 @@ def _outcome(items: list[_Item], rows: int, row_rule_ids: set[str], success: boo
 # ---------------------------------------------------------------- batch validation
 # A backfill validates many days. The expectations whose result for a row depends on that row
 # alone (and those that look only at the column set) are validated once on a frame holding
-# every row of the batch; each day then runs only the rest (row count, ``mostly`` shares,
-# uniqueness) and takes the row-local results of its own rows, found by content. A day with a
-# row the batch frame does not hold, other columns or dtypes, or an error anywhere, is
-# validated whole, as without a batch.
+# every row of the batch; each day then runs only the rest (row count, ``mostly`` shares) and
+# takes the row-local results of its own rows, found by content. Uniqueness is validated on
+# the batch too: a day's rows are some of the batch's rows, so a value repeated within the day
+# is repeated in the batch; when the batch flags none of the day's rows, the day has no
+# repeated value, and otherwise GX validates uniqueness on the day itself. A day with a row the
+# batch frame does not hold, other columns or dtypes, or an error anywhere, is validated whole,
+# as without a batch. GX sees only the columns the day's expectations name (``_narrow``).
 
 _COLUMN_SET_TYPES = frozenset({"expect_column_to_exist", "expect_table_columns_to_match_set"})
 _ROW_LOCAL_TYPES = frozenset(
@@ -578,6 +581,49 @@ def _batchable(expectation: Any, row_rule_ids: set[str]) -> bool:
         and (expectation.meta or {}).get("rule_id") in row_rule_ids
         and getattr(expectation, "mostly", 1) == 1
     )
+
+
+_UNIQUE_TYPES = frozenset(
+    {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+)
+# The arguments naming the columns an expectation reads; ``_narrow`` keeps only those.
+_COLUMN_ARGUMENTS = ("column", "column_list", "column_A", "column_B")
+_NARROWABLE_TYPES = _UNIQUE_TYPES | _ROW_LOCAL_TYPES | {"expect_table_row_count_to_be_between"}
+
+
+def _unique_in_subsets(expectation: Any, row_rule_ids: set[str]) -> bool:
+    """True for a uniqueness expectation of a row rule without ``mostly``: rows repeated within
+    a subset of the batch's rows are repeated in the batch (``batch_outcome``)."""
+    return (
+        expectation.expectation_type in _UNIQUE_TYPES
+        and (expectation.meta or {}).get("rule_id") in row_rule_ids
+        and getattr(expectation, "mostly", 1) == 1
+    )
+
+
+def _columns_read(expectations: Iterable[Any]) -> tuple[str, ...] | None:
+    """The columns ``expectations`` read, in first-named order; None when one of them may
+    read others (then GX gets the whole frame)."""
+    names: list[str] = []
+    for expectation in expectations:
+        if expectation.expectation_type not in _NARROWABLE_TYPES:
+            return None
+        kwargs = expectation.configuration.kwargs
+        for argument in _COLUMN_ARGUMENTS:
+            value = kwargs.get(argument)
+            if isinstance(value, str):
+                names.append(value)
+            elif isinstance(value, list | tuple):
+                names.extend(str(name) for name in value)
+    return tuple(dict.fromkeys(names)) or None
+
+
+def _narrow(frame: pd.DataFrame, columns: tuple[str, ...] | None) -> pd.DataFrame:
+    """``frame`` with only ``columns`` (same rows and index): the results of expectations that
+    read only those columns are the same, and GX hashes and copies less."""
+    if columns is None or not set(columns) <= set(frame.columns):
+        return frame
+    return frame[list(columns)]
 
 
 def _row_keys(frame: pd.DataFrame) -> np.ndarray:
@@ -618,6 +664,15 @@ def _results_by_id(result: Any, expected_ids: list[str]) -> dict[int, _Item] | N
 
 
 @dataclass(frozen=True)
+class _DaySuite:
+    """Expectations GX validates on each day, and the columns they read."""
+
+    suite: Any
+    ids: list[str]
+    columns: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class Prevalidated:
     """Row-local GX results of a batch frame, for the days whose rows it holds."""
 
@@ -627,8 +682,9 @@ class Prevalidated:
     frame: pd.DataFrame
     positions: Mapping[int, int]
     batch_items: Mapping[int, tuple[_Item, np.ndarray | None]]
-    day_suite: Any
-    day_ids: list[str]
+    day: _DaySuite | None  # the expectations not validated on the batch
+    with_unique: _DaySuite | None  # those and the uniqueness ones
+    unique: frozenset[int]
     order: tuple[int, ...]
 
 
@@ -638,8 +694,9 @@ class _Split:
 
     batch_suite: Any
     batch_ids: list[str]
-    day_suite: Any
-    day_ids: list[str]
+    day: _DaySuite | None
+    with_unique: _DaySuite | None
+    unique: frozenset[int]
     order: tuple[int, ...]
 
 
@@ -652,16 +709,33 @@ def _split(suite: Any, row_rule_ids: set[str]) -> _Split | None:
     if key not in _SPLITS:
         expectations = list(suite.expectations)
         batched = [i for i, e in enumerate(expectations) if _batchable(e, row_rule_ids)]
-        rest = [i for i in range(len(expectations)) if i not in set(batched)]
+        unique = [i for i, e in enumerate(expectations) if _unique_in_subsets(e, row_rule_ids)]
+        rest = [i for i in range(len(expectations)) if i not in {*batched, *unique}]
         split = None
         if batched:
-            batch_suite, batch_ids = _sub_suite(f"{suite.name}__batch", expectations, batched)
-            day_suite, day_ids = _sub_suite(f"{suite.name}__day", expectations, rest)
+            batch_suite, batch_ids = _sub_suite(
+                f"{suite.name}__batch", expectations, sorted(batched + unique)
+            )
             order = tuple(_validation_order(expectations))
-            split = _Split(batch_suite, batch_ids, day_suite, day_ids, order)
+            split = _Split(
+                batch_suite,
+                batch_ids,
+                _day_suite(f"{suite.name}__day", expectations, rest),
+                _day_suite(f"{suite.name}__day_unique", expectations, sorted(rest + unique)),
+                frozenset(unique),
+                order,
+            )
         with _LOCK:
             _SPLITS[key] = split
     return _SPLITS[key]
+
+
+def _day_suite(name: str, expectations: list[Any], indices: list[int]) -> _DaySuite | None:
+    """The sub-suite of ``expectations[indices]`` validated per day; None when empty."""
+    if not indices:
+        return None
+    suite, ids = _sub_suite(name, expectations, indices)
+    return _DaySuite(suite, ids, _columns_read(expectations[i] for i in indices))
 
 
 def prevalidate(
@@ -695,8 +769,9 @@ def prevalidate(
         frame=frame,
         positions=positions,
         batch_items=batch_items,
-        day_suite=split.day_suite,
-        day_ids=split.day_ids,
+        day=split.day,
+        with_unique=split.with_unique,
+        unique=split.unique,
         order=split.order,
     )
 
@@ -759,18 +834,25 @@ def batch_outcome(
     held = batch.frame.iloc[rows].reset_index(drop=True)
     if not held.equals(frame.reset_index(drop=True)):
         return None
+    # distinct batch rows: the day's rows are a sub-multiset of the batch's
+    subset = len(np.unique(rows)) == len(rows)
+    day = batch.day
     items: dict[int, _Item] = {}
     for index, (item, failed) in batch.batch_items.items():
         if failed is None:
             items[index] = item
             continue
         unexpected = np.flatnonzero(failed[rows]).tolist()
+        if index in batch.unique and (unexpected or not subset):
+            day = batch.with_unique  # validated on the day itself
+            continue
         items[index] = dataclasses.replace(
             item, success=not unexpected, result={"unexpected_index_list": unexpected}
         )
-    if batch.day_ids:
-        result = _gx_validate(frame, batch.day_suite, batch.asset_name, expectation_parameters)
-        day_items = _results_by_id(result, batch.day_ids)
+    if day is not None:
+        narrow = _narrow(frame, day.columns)
+        result = _gx_validate(narrow, day.suite, batch.asset_name, expectation_parameters)
+        day_items = _results_by_id(result, day.ids)
         if day_items is None:
             return None
         items.update(day_items)
