@@ -667,14 +667,24 @@ _PARSERS: dict[str, Any] = {
 }
 
 
+_UNKNOWN = object()
+
+
 class _RowReader:
-    """Parse data rows into typed values; collect problems per row."""
+    """Parse data rows into typed values; collect problems per row.
+
+    A month's cells repeat (dates, prices, quantities written as text): each non-text field
+    keeps what its parser returned for each ``str`` and ``float`` cell (parsers are pure
+    functions of the cell; equal floats parse alike as numbers, ``-0.0`` and ``0.0`` included), and a
+    cell that raises is parsed again every time (so every row gets its problem).
+    """
 
     def __init__(self, header: _Header) -> None:
         """Columns of ``header``."""
         self.positions = header.positions
+        self.present: list[tuple[str, int, Any, bool, tuple[dict[Any, Any], dict[Any, Any]]]]
         self.present = [
-            (name, header.positions[name], parse)
+            (name, header.positions[name], parse, parse is _text_value, ({}, {}))
             for name, parse in _PARSERS.items()
             if name in header.positions
         ]
@@ -686,14 +696,37 @@ class _RowReader:
         problems: list[_Problem] = []
         raw: dict[str, object] = {}
         size = len(row)
-        for name, index, parse in self.present:
+        known: dict[Any, Any] | None
+        for name, index, parse, is_text, (strings, floats) in self.present:
             cell = row[index] if index < size else None
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+            if cell is None:
                 values[name] = None
                 continue
-            raw[name] = cell
+            kind = type(cell)
+            if kind is str:
+                stripped = str.strip(cell)  # type: ignore[arg-type]
+                if not stripped:
+                    values[name] = None
+                    continue
+                raw[name] = cell
+                if is_text:  # ``_text_value``
+                    values[name] = stripped
+                    continue
+                known = strings
+            elif isinstance(cell, str) and not cell.strip():
+                values[name] = None
+                continue
+            else:
+                raw[name] = cell
+                # text of a float: ``cell_text(-0.0)`` is not ``cell_text(0.0)``
+                known = floats if kind is float and not is_text else None
+            if known is not None:
+                found = known.get(cell, _UNKNOWN)
+                if found is not _UNKNOWN:
+                    values[name] = found
+                    continue
             try:
-                values[name] = parse(cell)
+                values[name] = parsed = parse(cell)
             except _CellError as error:
                 values[name] = None
                 problems.append(
@@ -701,6 +734,9 @@ class _RowReader:
                         HEADER_BY_FIELD[name], error.rule, error.value, error.key, error.params
                     )
                 )
+                continue
+            if known is not None:
+                known[cell] = parsed
 
         number = values["source_order_number"]
         parts = _ORDER_NUMBER.match(number) if number else None
