@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -814,24 +815,35 @@ class _RowReader:
         return values, problems
 
 
-def _finish_dates(values: dict[str, Any]) -> None:
-    """(date, time) pairs -> ISO 8601 text: windows as whole Lima days, dates as dates."""
-    start, end = values["delivery_start"], values["delivery_end"]
-    values["delivery_start"] = _iso(start[0], dt.time()) if start else None
-    values["delivery_end"] = _iso(end[0], _END_OF_DAY) if end else None
-    status = values["status_date"]
-    values["status_date"] = _iso(status[0], status[1] or dt.time()) if status else None
-    for name in ("published_date", "accepted_date"):
-        values[name] = values[name][0].isoformat() if values[name] else None
+_DATE_FIELDS = ("delivery_start", "delivery_end", "status_date", "published_date", "accepted_date")
+_PARSED_ROW = operator.itemgetter(*PARSED_SCHEMA.names)
+
+
+def _finished_date(name: str, parsed: tuple[dt.date, dt.time | None]) -> str:
+    """A (date, time) pair -> ISO 8601 text: windows as whole Lima days (from the start of the
+    first day to the end of the last), the status date with its time, other dates as dates."""
+    day, clock = parsed
+    if name == "delivery_start":
+        return _iso(day, dt.time())
+    if name == "delivery_end":
+        return _iso(day, _END_OF_DAY)
+    if name == "status_date":
+        return _iso(day, clock or dt.time())
+    return day.isoformat()
+
+
+def _product_text(values: dict[str, Any]) -> str:
+    return "\x1f".join(
+        values.get(name) or "" for name in ("part_number", "product_description", "brand")
+    )
 
 
 def _product_key(values: dict[str, Any]) -> int:
     """A 64-bit key of the product (part number, description, brand) for grouping rows."""
-    text = "\x1f".join(
-        values.get(name) or "" for name in ("part_number", "product_description", "brand")
-    )
     return int.from_bytes(
-        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
+        hashlib.blake2b(_product_text(values).encode(), digest_size=8).digest(),
+        "big",
+        signed=True,
     )
 
 
@@ -865,15 +877,16 @@ class _Collected:
     source_file: str
     lang: str = "es"
     chunks: list[pa.Table] = field(default_factory=list)
-    pending: dict[str, list[Any]] = field(
-        default_factory=lambda: {name: [] for name in PARSED_SCHEMA.names}
-    )
+    pending: list[tuple[Any, ...]] = field(default_factory=list)  # PARSED_SCHEMA's order
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     bad_orders: dict[str, tuple[int, str]] = field(default_factory=dict)
     rows: int = 0
     order_rows: int = 0
     delivery_rows: int = 0
     blank_rows: int = 0
+    # repeated values' derived forms: product text -> key, (field, parsed date) -> ISO text
+    product_keys: dict[str, int] = field(default_factory=dict)
+    iso_dates: dict[tuple[str, Any], str] = field(default_factory=dict)
 
     def add(self, number: int, values: dict[str, Any]) -> None:
         """Keep one parsed row (order-level fields only from order rows: they repeat)."""
@@ -881,11 +894,23 @@ class _Collected:
             values.update(_NO_ORDER_FIELDS)
         values["source_line"] = number
         values["order_number"] = f"{values['order_id']}-{ORDER_ROW}"
-        values["product_key"] = _product_key(values)
-        _finish_dates(values)
-        for name, column in self.pending.items():
-            column.append(values[name])
-        if len(self.pending["source_line"]) >= CHUNK_ROWS:
+        text = _product_text(values)
+        key = self.product_keys.get(text)
+        if key is None:
+            key = self.product_keys[text] = _product_key(values)
+        values["product_key"] = key
+        iso = self.iso_dates
+        for name in _DATE_FIELDS:
+            parsed = values[name]
+            if parsed:
+                found = iso.get((name, parsed))
+                if found is None:
+                    found = iso[(name, parsed)] = _finished_date(name, parsed)
+                values[name] = found
+            else:
+                values[name] = None
+        self.pending.append(_PARSED_ROW(values))
+        if len(self.pending) >= CHUNK_ROWS:
             self.flush()
 
     def reject(
@@ -909,9 +934,10 @@ class _Collected:
 
     def flush(self) -> None:
         """Move pending rows into an Arrow chunk."""
-        if self.pending["source_line"]:
-            self.chunks.append(pa.table(self.pending, schema=PARSED_SCHEMA))
-            self.pending = {name: [] for name in PARSED_SCHEMA.names}
+        if self.pending:
+            columns = [list(column) for column in zip(*self.pending, strict=True)]
+            self.chunks.append(pa.table(columns, schema=PARSED_SCHEMA))
+            self.pending = []
 
     def table(self) -> pa.Table:
         """Every kept row."""
