@@ -473,6 +473,9 @@ def _validate_frame(
     )
 
 
+_RESULT_FORMAT = {"result_format": "COMPLETE"}
+
+
 def _gx_validate(
     frame: pd.DataFrame,
     suite: Any,
@@ -484,7 +487,7 @@ def _gx_validate(
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         return batch.validate(
             suite,
-            result_format={"result_format": "COMPLETE"},
+            result_format=dict(_RESULT_FORMAT),
             expectation_parameters=dict(expectation_parameters or {}),
         )
 
@@ -545,8 +548,10 @@ def _outcome(items: list[_Item], rows: int, row_rule_ids: set[str], success: boo
 # ---------------------------------------------------------------- batch validation
 # A backfill validates many days. The expectations whose result for a row depends on that row
 # alone (and those that look only at the column set) are validated once on a frame holding
-# every row of the batch; each day then runs only the rest (row count, ``mostly`` shares) and
-# takes the row-local results of its own rows, found by content. Uniqueness is validated on
+# every row of the batch; each day then runs only the rest (row count) and takes the row-local
+# results of its own rows, found by content. A ``mostly`` share of a row-local check is decided
+# by the expectation's own code on the day's counts, its rows flagged by the batched check that
+# differs only in ``mostly`` (``_share_item``). Uniqueness is validated on
 # the batch too: a day's rows are some of the batch's rows, so a value repeated within the day
 # is repeated in the batch; when the batch flags none of the day's rows, the day has no
 # repeated value, and otherwise GX validates uniqueness on the day itself. A day with a row the
@@ -598,6 +603,64 @@ def _unique_in_subsets(expectation: Any, row_rule_ids: set[str]) -> bool:
         expectation.expectation_type in _UNIQUE_TYPES
         and (expectation.meta or {}).get("rule_id") in row_rule_ids
         and getattr(expectation, "mostly", 1) == 1
+    )
+
+
+# ``mostly`` shares of a row-local check: GX's own decision (the expectation's ``_validate``)
+# on the day's counts, its unexpected rows taken from the batched expectation that differs only
+# in ``mostly`` (the rows it flags are the rows flagged with any ``mostly``).
+_SHARE_METRICS = {
+    "expect_column_values_to_be_in_set": "column_values.in_set",
+    "expect_column_values_to_not_be_null": "column_values.nonnull",
+}
+
+
+def _share_twin(expectations: list[Any], index: int, batched: list[int]) -> int | None:
+    """The position of the batched expectation that differs from ``expectations[index]`` (a
+    ``mostly`` share) only in ``mostly`` and ``meta``; None when there is none."""
+    expectation = expectations[index]
+    if expectation.expectation_type not in _SHARE_METRICS:
+        return None
+    if not 0 < (getattr(expectation, "mostly", 1) or 1) < 1:
+        return None
+    kwargs = dict(expectation.configuration.kwargs)
+    kwargs.pop("mostly", None)
+    for twin in batched:
+        other = expectations[twin]
+        if other.expectation_type != expectation.expectation_type:
+            continue
+        other_kwargs = dict(other.configuration.kwargs)
+        if other_kwargs.pop("mostly", 1) == 1 and other_kwargs == kwargs:
+            return twin
+    return None
+
+
+def _share_item(expectation: Any, frame: pd.DataFrame, flagged: np.ndarray) -> _Item | None:
+    """The result of the ``mostly`` share ``expectation`` on ``frame`` whose rows ``flagged``
+    (positions) are unexpected, decided by the expectation's own ``_validate`` as GX does for
+    the metrics a validation of ``frame`` computes; None when it cannot be built."""
+    metric = _SHARE_METRICS[expectation.expectation_type]
+    column = frame[expectation.configuration.kwargs["column"]]
+    metrics = {
+        "table.row_count": len(frame),
+        "column_values.nonnull.unexpected_count": int(column.isna().sum()),
+        f"{metric}.unexpected_count": len(flagged),
+        f"{metric}.unexpected_values": column.iloc[flagged].tolist(),
+        f"{metric}.unexpected_index_list": frame.index[flagged].tolist(),
+        f"{metric}.unexpected_index_query": None,
+    }
+    try:
+        raw = expectation._validate(
+            metrics=metrics, runtime_configuration={"result_format": _RESULT_FORMAT}
+        )
+    except Exception:  # only costs the speed-up
+        return None
+    return _Item(
+        rule_id=(expectation.meta or {}).get("rule_id", expectation.expectation_type),
+        type=expectation.expectation_type,
+        success=bool(raw["success"]),
+        result=raw["result"],
+        error=None,
     )
 
 
@@ -686,6 +749,7 @@ class Prevalidated:
     with_unique: _DaySuite | None  # those and the uniqueness ones
     unique: frozenset[int]
     order: tuple[int, ...]
+    shares: Mapping[int, tuple[Any, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -698,6 +762,8 @@ class _Split:
     with_unique: _DaySuite | None
     unique: frozenset[int]
     order: tuple[int, ...]
+    # ``mostly`` share expectation position -> (the expectation, its batched twin's position)
+    shares: Mapping[int, tuple[Any, int]] = field(default_factory=dict)
 
 
 _SPLITS: dict[tuple[str, frozenset[str]], _Split | None] = {}
@@ -710,7 +776,12 @@ def _split(suite: Any, row_rule_ids: set[str]) -> _Split | None:
         expectations = list(suite.expectations)
         batched = [i for i, e in enumerate(expectations) if _batchable(e, row_rule_ids)]
         unique = [i for i, e in enumerate(expectations) if _unique_in_subsets(e, row_rule_ids)]
-        rest = [i for i in range(len(expectations)) if i not in {*batched, *unique}]
+        shares = {
+            i: (expectations[i], twin)
+            for i in range(len(expectations))
+            if (twin := _share_twin(expectations, i, batched)) is not None
+        }
+        rest = [i for i in range(len(expectations)) if i not in {*batched, *unique, *shares}]
         split = None
         if batched:
             batch_suite, batch_ids = _sub_suite(
@@ -724,6 +795,7 @@ def _split(suite: Any, row_rule_ids: set[str]) -> _Split | None:
                 _day_suite(f"{suite.name}__day_unique", expectations, sorted(rest + unique)),
                 frozenset(unique),
                 order,
+                shares,
             )
         with _LOCK:
             _SPLITS[key] = split
@@ -773,6 +845,7 @@ def prevalidate(
         with_unique=split.with_unique,
         unique=split.unique,
         order=split.order,
+        shares=split.shares,
     )
 
 
@@ -849,6 +922,14 @@ def batch_outcome(
         items[index] = dataclasses.replace(
             item, success=not unexpected, result={"unexpected_index_list": unexpected}
         )
+    for index, (expectation, twin) in batch.shares.items():
+        _, failed = batch.batch_items[twin]
+        if failed is None:
+            return None
+        share = _share_item(expectation, frame, np.flatnonzero(failed[rows]))
+        if share is None:
+            return None
+        items[index] = share
     if day is not None:
         narrow = _narrow(frame, day.columns)
         result = _gx_validate(narrow, day.suite, batch.asset_name, expectation_parameters)
