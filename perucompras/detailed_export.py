@@ -833,8 +833,10 @@ def _finished_date(name: str, parsed: tuple[dt.date, dt.time | None]) -> str:
 
 
 def _product_text(values: dict[str, Any]) -> str:
-    return "\x1f".join(
-        values.get(name) or "" for name in ("part_number", "product_description", "brand")
+    """Part number, description and brand joined by ``\\x1f`` (blanks as ``""``)."""
+    get = values.get
+    return (
+        f"{get('part_number') or ''}\x1f{get('product_description') or ''}\x1f{get('brand') or ''}"
     )
 
 

@@ -665,8 +665,8 @@ def _share_item(expectation: Any, frame: pd.DataFrame, flagged: np.ndarray) -> _
 
 
 def _columns_read(expectations: Iterable[Any]) -> tuple[str, ...] | None:
-    """The columns ``expectations`` read, in first-named order; None when one of them may
-    read others (then GX gets the whole frame)."""
+    """The columns ``expectations`` read, in first-named order (none for a row count alone);
+    None when one of them may read others (then GX gets the whole frame)."""
     names: list[str] = []
     for expectation in expectations:
         if expectation.expectation_type not in _NARROWABLE_TYPES:
@@ -678,15 +678,16 @@ def _columns_read(expectations: Iterable[Any]) -> tuple[str, ...] | None:
                 names.append(value)
             elif isinstance(value, list | tuple):
                 names.extend(str(name) for name in value)
-    return tuple(dict.fromkeys(names)) or None
+    return tuple(dict.fromkeys(names))
 
 
 def _narrow(frame: pd.DataFrame, columns: tuple[str, ...] | None) -> pd.DataFrame:
-    """``frame`` with only ``columns`` (same rows and index): the results of expectations that
-    read only those columns are the same, and GX hashes and copies less."""
+    """``frame`` with only ``columns`` (same rows and index; its first column when they name
+    none: a row count): the results of expectations that read only those columns are the
+    same, and GX hashes and copies less."""
     if columns is None or not set(columns) <= set(frame.columns):
         return frame
-    return frame[list(columns)]
+    return frame[list(columns)] if columns else frame.iloc[:, :1]
 
 
 def _row_keys(frame: pd.DataFrame) -> np.ndarray:
