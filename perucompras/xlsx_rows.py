@@ -180,6 +180,7 @@ _ROOT_PREFIX = re.compile(r"<(?:(\w+):)?worksheet\b")
 _ATTRIBUTE = re.compile(r"\b([\w:]+)=\"([^\"]*)\"")
 
 
+_SIMPLE_MISSES = 64
 _PLAIN_ROW_ATTRIBUTES = re.compile(r'\s*r="([0-9]*)"(?:\s+spans="[0-9:]*")?\s*$')
 
 
@@ -216,6 +217,11 @@ class _SheetScanner:
             rf"|(.*?))</{p}c>)",
             re.DOTALL,
         )
+        self.simple_cells = re.compile(
+            rf'<{p}c r="([A-Z]{{1,3}})[0-9]+"(?: t="inlineStr"><{p}is><{p}t>([^<]*)</{p}t></{p}is>'
+            rf"|><{p}v>([^<]*)</{p}v>)</{p}c>"
+        )
+        self.simple_misses = 0
         self.cells = re.compile(rf"<{p}c\b([^>]*?)(?:/>|>(.*?)</{p}c>)", re.DOTALL)
         self.value = re.compile(rf"<{p}v(?:\s[^>]*)?>(.*?)</{p}v>", re.DOTALL)
         self.text = re.compile(rf"<{p}t(?:\s[^>]*)?>(.*?)</{p}t>", re.DOTALL)
@@ -243,7 +249,9 @@ class _SheetScanner:
             else:
                 number_text = dict(_ATTRIBUTE.findall(attributes)).get("r")
             self.row_number = int(number_text) if number_text else self.row_number + 1
-            cells = self._fast(body)
+            cells = self._simple(body) if self.simple_misses <= _SIMPLE_MISSES else None
+            if cells is None:
+                cells = self._fast(body)
             if cells is None:
                 cells = self._general(body)
             width = max(cells) + 1 if cells else 0
@@ -277,6 +285,40 @@ class _SheetScanner:
                 continue
             yield text[after:tag_end], text[tag_end + 1 : end]
             position = end + len(closing)
+
+    def _simple(self, body: str) -> dict[int, Any] | None:
+        """Cells of a row body whose cells are all unstyled inline strings or numbers
+        (XlsxWriter's layout), decoded as ``_fast`` decodes them; None: use ``_fast`` (after
+        ``_SIMPLE_MISSES`` such rows, a sheet of another layout stops trying)."""
+        found = self.simple_cells.findall(body)
+        if len(found) != body.count(self.cell_tag):
+            self.simple_misses += 1
+            return None
+        cells: dict[int, Any] = {}
+        columns = self.columns
+        for letters, inline, value in found:
+            if inline:
+                if "&" in inline:
+                    inline = unescape_xml(inline)
+                decoded: Any = decode_escapes(inline) if "_x" in inline else inline
+            elif value:
+                if "&" in value:
+                    decoded = self._convert(value, "n", 0)
+                else:  # ``_convert(value, "n", 0)``
+                    text = value.strip()
+                    try:
+                        decoded = (
+                            float(text) if "." in text or "e" in text or "E" in text else int(text)
+                        )
+                    except ValueError:
+                        decoded = text
+            else:
+                continue
+            index = columns.get(letters)
+            if index is None:
+                index = self._column(letters)
+            cells[index] = decoded
+        return cells
 
     def _fast(self, body: str) -> dict[int, Any] | None:
         """Cells of a row body whose cells all have ``r`` first (None: use the general path)."""
