@@ -676,18 +676,25 @@ class _RowReader:
 
     A month's cells repeat (dates, prices, quantities written as text): each non-text field
     keeps what its parser returned for each ``str`` and ``float`` cell (parsers are pure
-    functions of the cell; equal floats parse alike as numbers, ``-0.0`` and ``0.0`` included), and a
-    cell that raises is parsed again every time (so every row gets its problem).
+    functions of the cell; equal floats parse alike as numbers, ``-0.0`` and ``0.0``
+    included), and a cell that raises is parsed again every time (so every row gets its
+    problem). Text fields only strip (a float's text is not cached: ``-0.0`` is not ``0.0``).
     """
 
     def __init__(self, header: _Header) -> None:
         """Columns of ``header``."""
         self.positions = header.positions
-        self.present: list[tuple[str, int, Any, bool, tuple[dict[Any, Any], dict[Any, Any]]]]
-        self.present = [
-            (name, header.positions[name], parse, parse is _text_value, ({}, {}))
+        # text fields never have a problem: read apart, in a tighter loop
+        self.text = [
+            (name, header.positions[name])
             for name, parse in _PARSERS.items()
-            if name in header.positions
+            if name in header.positions and parse is _text_value
+        ]
+        self.present: list[tuple[str, int, Any, tuple[dict[Any, Any], dict[Any, Any]]]]
+        self.present = [
+            (name, header.positions[name], parse, ({}, {}))
+            for name, parse in _PARSERS.items()
+            if name in header.positions and parse is not _text_value
         ]
         self.absent = [name for name in _PARSERS if name not in header.positions]
 
@@ -697,30 +704,39 @@ class _RowReader:
         problems: list[_Problem] = []
         raw: dict[str, object] = {}
         size = len(row)
+        for name, index in self.text:
+            cell = row[index] if index < size else None
+            if type(cell) is str:
+                stripped = cell.strip()
+                if stripped:
+                    raw[name] = cell
+                    values[name] = stripped  # ``_text_value``
+                else:
+                    values[name] = None
+            elif cell is None or (isinstance(cell, str) and not cell.strip()):
+                values[name] = None
+            else:
+                raw[name] = cell
+                values[name] = _text_value(cell)
         known: dict[Any, Any] | None
-        for name, index, parse, is_text, (strings, floats) in self.present:
+        for name, index, parse, (strings, floats) in self.present:
             cell = row[index] if index < size else None
             if cell is None:
                 values[name] = None
                 continue
             kind = type(cell)
             if kind is str:
-                stripped = str.strip(cell)  # type: ignore[arg-type]
-                if not stripped:
+                if not str.strip(cell):  # type: ignore[arg-type]
                     values[name] = None
                     continue
                 raw[name] = cell
-                if is_text:  # ``_text_value``
-                    values[name] = stripped
-                    continue
                 known = strings
             elif isinstance(cell, str) and not cell.strip():
                 values[name] = None
                 continue
             else:
                 raw[name] = cell
-                # text of a float: ``cell_text(-0.0)`` is not ``cell_text(0.0)``
-                known = floats if kind is float and not is_text else None
+                known = floats if kind is float else None
             if known is not None:
                 found = known.get(cell, _UNKNOWN)
                 if found is not _UNKNOWN:
