@@ -38,7 +38,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -95,6 +95,7 @@ def collapse(text: str) -> str:
     return re.sub(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+", " ", text).strip()
 
 
+@lru_cache(maxsize=8192)  # a month's orders repeat a few dozen labels
 def name_key(name: str) -> str:
     """Matching key of a name: no accents, upper case, punctuation and extra spaces removed."""
     decomposed = unicodedata.normalize("NFKD", name)

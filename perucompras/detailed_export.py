@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -667,16 +668,33 @@ _PARSERS: dict[str, Any] = {
 }
 
 
+_UNKNOWN = object()
+
+
 class _RowReader:
-    """Parse data rows into typed values; collect problems per row."""
+    """Parse data rows into typed values; collect problems per row.
+
+    A month's cells repeat (dates, prices, quantities written as text): each non-text field
+    keeps what its parser returned for each ``str`` and ``float`` cell (parsers are pure
+    functions of the cell; equal floats parse alike as numbers, ``-0.0`` and ``0.0``
+    included), and a cell that raises is parsed again every time (so every row gets its
+    problem). Text fields only strip (a float's text is not cached: ``-0.0`` is not ``0.0``).
+    """
 
     def __init__(self, header: _Header) -> None:
         """Columns of ``header``."""
         self.positions = header.positions
-        self.present = [
-            (name, header.positions[name], parse)
+        # text fields never have a problem: read apart, in a tighter loop
+        self.text = [
+            (name, header.positions[name])
             for name, parse in _PARSERS.items()
-            if name in header.positions
+            if name in header.positions and parse is _text_value
+        ]
+        self.present: list[tuple[str, int, Any, tuple[dict[Any, Any], dict[Any, Any]]]]
+        self.present = [
+            (name, header.positions[name], parse, ({}, {}))
+            for name, parse in _PARSERS.items()
+            if name in header.positions and parse is not _text_value
         ]
         self.absent = [name for name in _PARSERS if name not in header.positions]
 
@@ -686,14 +704,46 @@ class _RowReader:
         problems: list[_Problem] = []
         raw: dict[str, object] = {}
         size = len(row)
-        for name, index, parse in self.present:
+        for name, index in self.text:
             cell = row[index] if index < size else None
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+            if type(cell) is str:
+                stripped = cell.strip()
+                if stripped:
+                    raw[name] = cell
+                    values[name] = stripped  # ``_text_value``
+                else:
+                    values[name] = None
+            elif cell is None or (isinstance(cell, str) and not cell.strip()):
+                values[name] = None
+            else:
+                raw[name] = cell
+                values[name] = _text_value(cell)
+        known: dict[Any, Any] | None
+        for name, index, parse, (strings, floats) in self.present:
+            cell = row[index] if index < size else None
+            if cell is None:
                 values[name] = None
                 continue
-            raw[name] = cell
+            kind = type(cell)
+            if kind is str:
+                if not str.strip(cell):  # type: ignore[arg-type]
+                    values[name] = None
+                    continue
+                raw[name] = cell
+                known = strings
+            elif isinstance(cell, str) and not cell.strip():
+                values[name] = None
+                continue
+            else:
+                raw[name] = cell
+                known = floats if kind is float else None
+            if known is not None:
+                found = known.get(cell, _UNKNOWN)
+                if found is not _UNKNOWN:
+                    values[name] = found
+                    continue
             try:
-                values[name] = parse(cell)
+                values[name] = parsed = parse(cell)
             except _CellError as error:
                 values[name] = None
                 problems.append(
@@ -701,6 +751,9 @@ class _RowReader:
                         HEADER_BY_FIELD[name], error.rule, error.value, error.key, error.params
                     )
                 )
+                continue
+            if known is not None:
+                known[cell] = parsed
 
         number = values["source_order_number"]
         parts = _ORDER_NUMBER.match(number) if number else None
@@ -778,24 +831,37 @@ class _RowReader:
         return values, problems
 
 
-def _finish_dates(values: dict[str, Any]) -> None:
-    """(date, time) pairs -> ISO 8601 text: windows as whole Lima days, dates as dates."""
-    start, end = values["delivery_start"], values["delivery_end"]
-    values["delivery_start"] = _iso(start[0], dt.time()) if start else None
-    values["delivery_end"] = _iso(end[0], _END_OF_DAY) if end else None
-    status = values["status_date"]
-    values["status_date"] = _iso(status[0], status[1] or dt.time()) if status else None
-    for name in ("published_date", "accepted_date"):
-        values[name] = values[name][0].isoformat() if values[name] else None
+_DATE_FIELDS = ("delivery_start", "delivery_end", "status_date", "published_date", "accepted_date")
+_PARSED_ROW = operator.itemgetter(*PARSED_SCHEMA.names)
+
+
+def _finished_date(name: str, parsed: tuple[dt.date, dt.time | None]) -> str:
+    """A (date, time) pair -> ISO 8601 text: windows as whole Lima days (from the start of the
+    first day to the end of the last), the status date with its time, other dates as dates."""
+    day, clock = parsed
+    if name == "delivery_start":
+        return _iso(day, dt.time())
+    if name == "delivery_end":
+        return _iso(day, _END_OF_DAY)
+    if name == "status_date":
+        return _iso(day, clock or dt.time())
+    return day.isoformat()
+
+
+def _product_text(values: dict[str, Any]) -> str:
+    """Part number, description and brand joined by ``\\x1f`` (blanks as ``""``)."""
+    get = values.get
+    return (
+        f"{get('part_number') or ''}\x1f{get('product_description') or ''}\x1f{get('brand') or ''}"
+    )
 
 
 def _product_key(values: dict[str, Any]) -> int:
     """A 64-bit key of the product (part number, description, brand) for grouping rows."""
-    text = "\x1f".join(
-        values.get(name) or "" for name in ("part_number", "product_description", "brand")
-    )
     return int.from_bytes(
-        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
+        hashlib.blake2b(_product_text(values).encode(), digest_size=8).digest(),
+        "big",
+        signed=True,
     )
 
 
@@ -829,15 +895,16 @@ class _Collected:
     source_file: str
     lang: str = "es"
     chunks: list[pa.Table] = field(default_factory=list)
-    pending: dict[str, list[Any]] = field(
-        default_factory=lambda: {name: [] for name in PARSED_SCHEMA.names}
-    )
+    pending: list[tuple[Any, ...]] = field(default_factory=list)  # PARSED_SCHEMA's order
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     bad_orders: dict[str, tuple[int, str]] = field(default_factory=dict)
     rows: int = 0
     order_rows: int = 0
     delivery_rows: int = 0
     blank_rows: int = 0
+    # repeated values' derived forms: product text -> key, (field, parsed date) -> ISO text
+    product_keys: dict[str, int] = field(default_factory=dict)
+    iso_dates: dict[tuple[str, Any], str] = field(default_factory=dict)
 
     def add(self, number: int, values: dict[str, Any]) -> None:
         """Keep one parsed row (order-level fields only from order rows: they repeat)."""
@@ -845,11 +912,23 @@ class _Collected:
             values.update(_NO_ORDER_FIELDS)
         values["source_line"] = number
         values["order_number"] = f"{values['order_id']}-{ORDER_ROW}"
-        values["product_key"] = _product_key(values)
-        _finish_dates(values)
-        for name, column in self.pending.items():
-            column.append(values[name])
-        if len(self.pending["source_line"]) >= CHUNK_ROWS:
+        text = _product_text(values)
+        key = self.product_keys.get(text)
+        if key is None:
+            key = self.product_keys[text] = _product_key(values)
+        values["product_key"] = key
+        iso = self.iso_dates
+        for name in _DATE_FIELDS:
+            parsed = values[name]
+            if parsed:
+                found = iso.get((name, parsed))
+                if found is None:
+                    found = iso[(name, parsed)] = _finished_date(name, parsed)
+                values[name] = found
+            else:
+                values[name] = None
+        self.pending.append(_PARSED_ROW(values))
+        if len(self.pending) >= CHUNK_ROWS:
             self.flush()
 
     def reject(
@@ -873,9 +952,10 @@ class _Collected:
 
     def flush(self) -> None:
         """Move pending rows into an Arrow chunk."""
-        if self.pending["source_line"]:
-            self.chunks.append(pa.table(self.pending, schema=PARSED_SCHEMA))
-            self.pending = {name: [] for name in PARSED_SCHEMA.names}
+        if self.pending:
+            columns = [list(column) for column in zip(*self.pending, strict=True)]
+            self.chunks.append(pa.table(columns, schema=PARSED_SCHEMA))
+            self.pending = []
 
     def table(self) -> pa.Table:
         """Every kept row."""

@@ -180,6 +180,10 @@ _ROOT_PREFIX = re.compile(r"<(?:(\w+):)?worksheet\b")
 _ATTRIBUTE = re.compile(r"\b([\w:]+)=\"([^\"]*)\"")
 
 
+_SIMPLE_MISSES = 64
+_PLAIN_ROW_ATTRIBUTES = re.compile(r'\s*r="([0-9]*)"(?:\s+spans="[0-9:]*")?\s*$')
+
+
 def _entity(match: re.Match[str]) -> str:
     name = match[1]
     if name[0] != "#":
@@ -206,20 +210,24 @@ class _SheetScanner:
     ) -> None:
         p = re.escape(f"{prefix}:") if prefix else ""
         self.row_end = f"</{prefix}:row>" if prefix else "</row>"
-        self.rows = re.compile(rf"<{p}row\b([^>]*?)(?:/>|>(.*?)</{p}row>)", re.DOTALL)
+        self.row_open = f"<{prefix}:row" if prefix else "<row"
         self.fast_cells = re.compile(
             rf'<{p}c r="([A-Z]{{1,3}})[0-9]+"(?: s="([0-9]+)")?(?: t="(\w+)")?([^>]*?)'
             rf"(?:/>|>(?:<{p}v>([^<]*)</{p}v>|<{p}is><{p}t(?: [^>]*)?>([^<]*)</{p}t></{p}is>"
             rf"|(.*?))</{p}c>)",
             re.DOTALL,
         )
+        self.simple_cells = re.compile(
+            rf'<{p}c r="([A-Z]{{1,3}})[0-9]+"(?: t="inlineStr"><{p}is><{p}t>([^<]*)</{p}t></{p}is>'
+            rf"|><{p}v>([^<]*)</{p}v>)</{p}c>"
+        )
+        self.simple_misses = 0
         self.cells = re.compile(rf"<{p}c\b([^>]*?)(?:/>|>(.*?)</{p}c>)", re.DOTALL)
         self.value = re.compile(rf"<{p}v(?:\s[^>]*)?>(.*?)</{p}v>", re.DOTALL)
         self.text = re.compile(rf"<{p}t(?:\s[^>]*)?>(.*?)</{p}t>", re.DOTALL)
         self.phonetic = re.compile(rf"<{p}rPh\b.*?</{p}rPh>", re.DOTALL)
         self.inline = f"<{prefix}:is>" if prefix else "<is>"
-        tag = f"<{prefix}:c" if prefix else "<c"
-        self.cell_openings = (f"{tag} ", f"{tag}>", f"{tag}/")
+        self.cell_tag = f"<{prefix}:c" if prefix else "<c"
         self.shared = shared
         self.date_styles = date_styles
         self.date1904 = date1904
@@ -234,35 +242,120 @@ class _SheetScanner:
 
     def rows_in(self, text: str) -> Iterator[tuple[int, Row]]:
         """Complete rows of ``text`` (which ends at a row boundary)."""
-        for row in self.rows.finditer(text):
-            number_text = dict(_ATTRIBUTE.findall(row[1])).get("r")
+        for attributes, body in self._row_parts(text):
+            plain = _PLAIN_ROW_ATTRIBUTES.match(attributes)
+            if plain is not None:
+                number_text: str | None = plain[1]
+            else:
+                number_text = dict(_ATTRIBUTE.findall(attributes)).get("r")
             self.row_number = int(number_text) if number_text else self.row_number + 1
-            body = row[2] or ""
-            cells = self._fast(body)
+            cells = self._simple(body) if self.simple_misses <= _SIMPLE_MISSES else None
+            if cells is None:
+                cells = self._fast(body)
             if cells is None:
                 cells = self._general(body)
             width = max(cells) + 1 if cells else 0
-            yield self.row_number, tuple(cells.get(i) for i in range(width))
+            yield self.row_number, tuple(map(cells.get, range(width)))
+
+    def _row_parts(self, text: str) -> Iterator[tuple[str, str]]:
+        """(attributes, body) of each row element of ``text``: the matches of
+        ``<row\\b([^>]*?)(?:/>|>(.*?)</row>)`` (DOTALL), found with ``str.find`` (a lazy ``.*?``
+        over a row's body is slow in ``re``)."""
+        opening, closing = self.row_open, self.row_end
+        size = len(opening)
+        position = 0
+        while True:
+            start = text.find(opening, position)
+            if start < 0:
+                return
+            after = start + size
+            if after < len(text) and (text[after].isalnum() or text[after] == "_"):
+                position = after  # another element (no word boundary after ``<row``)
+                continue
+            tag_end = text.find(">", after)
+            if tag_end < 0:
+                return
+            if text[tag_end - 1] == "/" and tag_end - 1 >= after:
+                yield text[after : tag_end - 1], ""
+                position = tag_end + 1
+                continue
+            end = text.find(closing, tag_end + 1)
+            if end < 0:  # an unclosed row: a later self-closed one may still match
+                position = after
+                continue
+            yield text[after:tag_end], text[tag_end + 1 : end]
+            position = end + len(closing)
+
+    def _simple(self, body: str) -> dict[int, Any] | None:
+        """Cells of a row body whose cells are all unstyled inline strings or numbers
+        (XlsxWriter's layout), decoded as ``_fast`` decodes them; None: use ``_fast`` (after
+        ``_SIMPLE_MISSES`` such rows, a sheet of another layout stops trying)."""
+        found = self.simple_cells.findall(body)
+        if len(found) != body.count(self.cell_tag):
+            self.simple_misses += 1
+            return None
+        cells: dict[int, Any] = {}
+        columns = self.columns
+        for letters, inline, value in found:
+            if inline:
+                if "&" in inline:
+                    inline = unescape_xml(inline)
+                decoded: Any = decode_escapes(inline) if "_x" in inline else inline
+            elif value:
+                if "&" in value:
+                    decoded = self._convert(value, "n", 0)
+                else:  # ``_convert(value, "n", 0)``
+                    text = value.strip()
+                    try:
+                        decoded = (
+                            float(text) if "." in text or "e" in text or "E" in text else int(text)
+                        )
+                    except ValueError:
+                        decoded = text
+            else:
+                continue
+            index = columns.get(letters)
+            if index is None:
+                index = self._column(letters)
+            cells[index] = decoded
+        return cells
 
     def _fast(self, body: str) -> dict[int, Any] | None:
         """Cells of a row body whose cells all have ``r`` first (None: use the general path)."""
         found = self.fast_cells.findall(body)
-        if len(found) != sum(body.count(opening) for opening in self.cell_openings):
+        # every match is a cell opening, and each opening starts with ``<c``: equal counts
+        # mean every cell matched (any other element starting so sends the row to ``_general``)
+        if len(found) != body.count(self.cell_tag):
             return None
         cells: dict[int, Any] = {}
+        columns = self.columns
         for letters, style, kind, rest, value, inline, other in found:
             if rest and ("t=" in rest or "s=" in rest):
                 return None
             if other:
                 decoded = self._value(other, kind or "n", int(style or 0))
             elif inline:
-                decoded = decode_escapes(unescape_xml(inline))
+                if "&" in inline:
+                    inline = unescape_xml(inline)
+                decoded = decode_escapes(inline) if "_x" in inline else inline
             elif value:
-                decoded = self._convert(value, kind or "n", int(style) if style else 0)
+                if not kind and not style and "&" not in value:  # ``_convert(value, "n", 0)``
+                    text = value.strip()
+                    try:
+                        decoded = (
+                            float(text) if "." in text or "e" in text or "E" in text else int(text)
+                        )
+                    except ValueError:
+                        decoded = text
+                else:
+                    decoded = self._convert(value, kind or "n", int(style) if style else 0)
             else:
                 continue
             if decoded is not None:
-                cells[self._column(letters)] = decoded
+                index = columns.get(letters)
+                if index is None:
+                    index = self._column(letters)
+                cells[index] = decoded
         return cells
 
     def _general(self, body: str) -> dict[int, Any]:

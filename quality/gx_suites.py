@@ -473,6 +473,9 @@ def _validate_frame(
     )
 
 
+_RESULT_FORMAT = {"result_format": "COMPLETE"}
+
+
 def _gx_validate(
     frame: pd.DataFrame,
     suite: Any,
@@ -484,7 +487,7 @@ def _gx_validate(
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         return batch.validate(
             suite,
-            result_format={"result_format": "COMPLETE"},
+            result_format=dict(_RESULT_FORMAT),
             expectation_parameters=dict(expectation_parameters or {}),
         )
 
@@ -545,10 +548,15 @@ def _outcome(items: list[_Item], rows: int, row_rule_ids: set[str], success: boo
 # ---------------------------------------------------------------- batch validation
 # A backfill validates many days. The expectations whose result for a row depends on that row
 # alone (and those that look only at the column set) are validated once on a frame holding
-# every row of the batch; each day then runs only the rest (row count, ``mostly`` shares,
-# uniqueness) and takes the row-local results of its own rows, found by content. A day with a
-# row the batch frame does not hold, other columns or dtypes, or an error anywhere, is
-# validated whole, as without a batch.
+# every row of the batch; each day then runs only the rest (row count) and takes the row-local
+# results of its own rows, found by content. A ``mostly`` share of a row-local check is decided
+# by the expectation's own code on the day's counts, its rows flagged by the batched check that
+# differs only in ``mostly`` (``_share_item``). Uniqueness is validated on
+# the batch too: a day's rows are some of the batch's rows, so a value repeated within the day
+# is repeated in the batch; when the batch flags none of the day's rows, the day has no
+# repeated value, and otherwise GX validates uniqueness on the day itself. A day with a row the
+# batch frame does not hold, other columns or dtypes, or an error anywhere, is validated whole,
+# as without a batch. GX sees only the columns the day's expectations name (``_narrow``).
 
 _COLUMN_SET_TYPES = frozenset({"expect_column_to_exist", "expect_table_columns_to_match_set"})
 _ROW_LOCAL_TYPES = frozenset(
@@ -578,6 +586,108 @@ def _batchable(expectation: Any, row_rule_ids: set[str]) -> bool:
         and (expectation.meta or {}).get("rule_id") in row_rule_ids
         and getattr(expectation, "mostly", 1) == 1
     )
+
+
+_UNIQUE_TYPES = frozenset(
+    {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+)
+# The arguments naming the columns an expectation reads; ``_narrow`` keeps only those.
+_COLUMN_ARGUMENTS = ("column", "column_list", "column_A", "column_B")
+_NARROWABLE_TYPES = _UNIQUE_TYPES | _ROW_LOCAL_TYPES | {"expect_table_row_count_to_be_between"}
+
+
+def _unique_in_subsets(expectation: Any, row_rule_ids: set[str]) -> bool:
+    """True for a uniqueness expectation of a row rule without ``mostly``: rows repeated within
+    a subset of the batch's rows are repeated in the batch (``batch_outcome``)."""
+    return (
+        expectation.expectation_type in _UNIQUE_TYPES
+        and (expectation.meta or {}).get("rule_id") in row_rule_ids
+        and getattr(expectation, "mostly", 1) == 1
+    )
+
+
+# ``mostly`` shares of a row-local check: GX's own decision (the expectation's ``_validate``)
+# on the day's counts, its unexpected rows taken from the batched expectation that differs only
+# in ``mostly`` (the rows it flags are the rows flagged with any ``mostly``).
+_SHARE_METRICS = {
+    "expect_column_values_to_be_in_set": "column_values.in_set",
+    "expect_column_values_to_not_be_null": "column_values.nonnull",
+}
+
+
+def _share_twin(expectations: list[Any], index: int, batched: list[int]) -> int | None:
+    """The position of the batched expectation that differs from ``expectations[index]`` (a
+    ``mostly`` share) only in ``mostly`` and ``meta``; None when there is none."""
+    expectation = expectations[index]
+    if expectation.expectation_type not in _SHARE_METRICS:
+        return None
+    if not 0 < (getattr(expectation, "mostly", 1) or 1) < 1:
+        return None
+    kwargs = dict(expectation.configuration.kwargs)
+    kwargs.pop("mostly", None)
+    for twin in batched:
+        other = expectations[twin]
+        if other.expectation_type != expectation.expectation_type:
+            continue
+        other_kwargs = dict(other.configuration.kwargs)
+        if other_kwargs.pop("mostly", 1) == 1 and other_kwargs == kwargs:
+            return twin
+    return None
+
+
+def _share_item(expectation: Any, frame: pd.DataFrame, flagged: np.ndarray) -> _Item | None:
+    """The result of the ``mostly`` share ``expectation`` on ``frame`` whose rows ``flagged``
+    (positions) are unexpected, decided by the expectation's own ``_validate`` as GX does for
+    the metrics a validation of ``frame`` computes; None when it cannot be built."""
+    metric = _SHARE_METRICS[expectation.expectation_type]
+    column = frame[expectation.configuration.kwargs["column"]]
+    metrics = {
+        "table.row_count": len(frame),
+        "column_values.nonnull.unexpected_count": int(column.isna().sum()),
+        f"{metric}.unexpected_count": len(flagged),
+        f"{metric}.unexpected_values": column.iloc[flagged].tolist(),
+        f"{metric}.unexpected_index_list": frame.index[flagged].tolist(),
+        f"{metric}.unexpected_index_query": None,
+    }
+    try:
+        raw = expectation._validate(
+            metrics=metrics, runtime_configuration={"result_format": _RESULT_FORMAT}
+        )
+    except Exception:  # only costs the speed-up
+        return None
+    return _Item(
+        rule_id=(expectation.meta or {}).get("rule_id", expectation.expectation_type),
+        type=expectation.expectation_type,
+        success=bool(raw["success"]),
+        result=raw["result"],
+        error=None,
+    )
+
+
+def _columns_read(expectations: Iterable[Any]) -> tuple[str, ...] | None:
+    """The columns ``expectations`` read, in first-named order (none for a row count alone);
+    None when one of them may read others (then GX gets the whole frame)."""
+    names: list[str] = []
+    for expectation in expectations:
+        if expectation.expectation_type not in _NARROWABLE_TYPES:
+            return None
+        kwargs = expectation.configuration.kwargs
+        for argument in _COLUMN_ARGUMENTS:
+            value = kwargs.get(argument)
+            if isinstance(value, str):
+                names.append(value)
+            elif isinstance(value, list | tuple):
+                names.extend(str(name) for name in value)
+    return tuple(dict.fromkeys(names))
+
+
+def _narrow(frame: pd.DataFrame, columns: tuple[str, ...] | None) -> pd.DataFrame:
+    """``frame`` with only ``columns`` (same rows and index; its first column when they name
+    none: a row count): the results of expectations that read only those columns are the
+    same, and GX hashes and copies less."""
+    if columns is None or not set(columns) <= set(frame.columns):
+        return frame
+    return frame[list(columns)] if columns else frame.iloc[:, :1]
 
 
 def _row_keys(frame: pd.DataFrame) -> np.ndarray:
@@ -618,6 +728,15 @@ def _results_by_id(result: Any, expected_ids: list[str]) -> dict[int, _Item] | N
 
 
 @dataclass(frozen=True)
+class _DaySuite:
+    """Expectations GX validates on each day, and the columns they read."""
+
+    suite: Any
+    ids: list[str]
+    columns: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class Prevalidated:
     """Row-local GX results of a batch frame, for the days whose rows it holds."""
 
@@ -627,9 +746,11 @@ class Prevalidated:
     frame: pd.DataFrame
     positions: Mapping[int, int]
     batch_items: Mapping[int, tuple[_Item, np.ndarray | None]]
-    day_suite: Any
-    day_ids: list[str]
+    day: _DaySuite | None  # the expectations not validated on the batch
+    with_unique: _DaySuite | None  # those and the uniqueness ones
+    unique: frozenset[int]
     order: tuple[int, ...]
+    shares: Mapping[int, tuple[Any, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -638,9 +759,12 @@ class _Split:
 
     batch_suite: Any
     batch_ids: list[str]
-    day_suite: Any
-    day_ids: list[str]
+    day: _DaySuite | None
+    with_unique: _DaySuite | None
+    unique: frozenset[int]
     order: tuple[int, ...]
+    # ``mostly`` share expectation position -> (the expectation, its batched twin's position)
+    shares: Mapping[int, tuple[Any, int]] = field(default_factory=dict)
 
 
 _SPLITS: dict[tuple[str, frozenset[str]], _Split | None] = {}
@@ -652,16 +776,39 @@ def _split(suite: Any, row_rule_ids: set[str]) -> _Split | None:
     if key not in _SPLITS:
         expectations = list(suite.expectations)
         batched = [i for i, e in enumerate(expectations) if _batchable(e, row_rule_ids)]
-        rest = [i for i in range(len(expectations)) if i not in set(batched)]
+        unique = [i for i, e in enumerate(expectations) if _unique_in_subsets(e, row_rule_ids)]
+        shares = {
+            i: (expectations[i], twin)
+            for i in range(len(expectations))
+            if (twin := _share_twin(expectations, i, batched)) is not None
+        }
+        rest = [i for i in range(len(expectations)) if i not in {*batched, *unique, *shares}]
         split = None
         if batched:
-            batch_suite, batch_ids = _sub_suite(f"{suite.name}__batch", expectations, batched)
-            day_suite, day_ids = _sub_suite(f"{suite.name}__day", expectations, rest)
+            batch_suite, batch_ids = _sub_suite(
+                f"{suite.name}__batch", expectations, sorted(batched + unique)
+            )
             order = tuple(_validation_order(expectations))
-            split = _Split(batch_suite, batch_ids, day_suite, day_ids, order)
+            split = _Split(
+                batch_suite,
+                batch_ids,
+                _day_suite(f"{suite.name}__day", expectations, rest),
+                _day_suite(f"{suite.name}__day_unique", expectations, sorted(rest + unique)),
+                frozenset(unique),
+                order,
+                shares,
+            )
         with _LOCK:
             _SPLITS[key] = split
     return _SPLITS[key]
+
+
+def _day_suite(name: str, expectations: list[Any], indices: list[int]) -> _DaySuite | None:
+    """The sub-suite of ``expectations[indices]`` validated per day; None when empty."""
+    if not indices:
+        return None
+    suite, ids = _sub_suite(name, expectations, indices)
+    return _DaySuite(suite, ids, _columns_read(expectations[i] for i in indices))
 
 
 def prevalidate(
@@ -695,9 +842,11 @@ def prevalidate(
         frame=frame,
         positions=positions,
         batch_items=batch_items,
-        day_suite=split.day_suite,
-        day_ids=split.day_ids,
+        day=split.day,
+        with_unique=split.with_unique,
+        unique=split.unique,
         order=split.order,
+        shares=split.shares,
     )
 
 
@@ -759,18 +908,33 @@ def batch_outcome(
     held = batch.frame.iloc[rows].reset_index(drop=True)
     if not held.equals(frame.reset_index(drop=True)):
         return None
+    # distinct batch rows: the day's rows are a sub-multiset of the batch's
+    subset = len(np.unique(rows)) == len(rows)
+    day = batch.day
     items: dict[int, _Item] = {}
     for index, (item, failed) in batch.batch_items.items():
         if failed is None:
             items[index] = item
             continue
         unexpected = np.flatnonzero(failed[rows]).tolist()
+        if index in batch.unique and (unexpected or not subset):
+            day = batch.with_unique  # validated on the day itself
+            continue
         items[index] = dataclasses.replace(
             item, success=not unexpected, result={"unexpected_index_list": unexpected}
         )
-    if batch.day_ids:
-        result = _gx_validate(frame, batch.day_suite, batch.asset_name, expectation_parameters)
-        day_items = _results_by_id(result, batch.day_ids)
+    for index, (expectation, twin) in batch.shares.items():
+        _, failed = batch.batch_items[twin]
+        if failed is None:
+            return None
+        share = _share_item(expectation, frame, np.flatnonzero(failed[rows]))
+        if share is None:
+            return None
+        items[index] = share
+    if day is not None:
+        narrow = _narrow(frame, day.columns)
+        result = _gx_validate(narrow, day.suite, batch.asset_name, expectation_parameters)
+        day_items = _results_by_id(result, day.ids)
         if day_items is None:
             return None
         items.update(day_items)

@@ -135,6 +135,72 @@ def test_a_day_with_a_row_the_batch_does_not_hold_is_validated_whole(
     assert unique[0] and unique[-1] and unique.sum() == 2
 
 
+def test_uniqueness_from_the_batch_equals_uniqueness_within_each_day(
+    month: tuple[Path, dict[dt.date, pa.Table]],
+) -> None:
+    _, tables = month
+    first, second, third = (dt.date(*MONTH, day) for day in (8, 9, 10))
+    number = tables[first]["order_number"][0].as_py()
+    days = {
+        first: tables[first],  # its first order number is repeated on the next day only
+        second: with_values(tables[second], "order_number", {0: number}),
+        third: with_values(  # and within this day
+            tables[third], "order_number", {1: tables[third]["order_number"][0].as_py()}
+        ),
+        dt.date(*MONTH, 11): tables[dt.date(*MONTH, 11)],  # nothing repeated
+    }
+    batch = gx_suites.prevalidate_orders(days.values(), CONFIG)
+    assert batch is not None
+    repeated = {}
+    for day, table in days.items():
+        orders = prepare(table)
+        band = _parameters(day, orders.num_rows)
+        alone = run_suite(orders, CONFIG, **band)
+        assert batch_outcome(batch, gx_frame(orders, CONFIG), ORDER_ROW_RULES, band), day
+        with prevalidated([batch]):
+            batched = run_suite(orders, CONFIG, **band)
+        _assert_same(batched, alone)
+        repeated[day.day] = alone.row_failures["order_number.unique"].nonzero()[0].tolist()
+    assert repeated == {8: [], 9: [], 10: [0, 1], 11: []}
+
+
+def test_unknown_shares_from_the_batch_equal_each_day_validated_alone(
+    month: tuple[Path, dict[dt.date, pa.Table]],
+) -> None:
+    _, tables = month
+    base = [tables[dt.date(*MONTH, day)].slice(0, 20) for day in (14, 15, 16, 17)]
+    assert all(table.num_rows == 20 for table in base)
+    days = {
+        dt.date(*MONTH, 14): with_values(base[0], "status", {3: "NUEVO"}),  # 95 %: passes
+        dt.date(*MONTH, 15): with_values(base[1], "status", {3: "NUEVO", 9: "OTRO"}),  # 90 %
+        dt.date(*MONTH, 16): with_values(base[2], "agreement_code", dict.fromkeys(range(20))),
+        dt.date(*MONTH, 17): with_values(base[3], "procedure_type", {0: None, 1: "X", 2: "Y"}),
+    }
+    batch = gx_suites.prevalidate_orders(days.values(), CONFIG)
+    assert batch is not None
+    shares = {}
+    for day, table in days.items():
+        orders = prepare(table)
+        band = _parameters(day, orders.num_rows)
+        alone = run_suite(orders, CONFIG, **band)
+        assert batch_outcome(batch, gx_frame(orders, CONFIG), ORDER_ROW_RULES, band), day
+        with prevalidated([batch]):
+            batched = run_suite(orders, CONFIG, **band)
+        _assert_same(batched, alone)
+        shares[day.day] = [
+            alone.table_results[f"{name}.unknown_share"]["success"]
+            for name in ("status", "agreement_code", "procedure_type")
+        ]
+    # the status share at the threshold passes, below it fails; a day without agreement
+    # codes and one with unknown procedure types fail theirs
+    assert [shares[14][0], shares[15][0], shares[16][1], shares[17][2]] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
 def test_batch_outcomes_equal_per_day_outcomes_for_lines(tmp_path: Path) -> None:
     orders_file = generate_month(*MONTH, tmp_path, orders=300)
     lines = read_detailed_export(generate_detailed_export(*MONTH, tmp_path, orders=orders_file))
