@@ -1109,6 +1109,8 @@ def _product_totals(orders: pa.Table, lines: pa.Table, lang: str) -> pa.Table:
     bad = bad.append_column(
         "product", pc.coalesce(bad["part_number"], bad["part_number_min"], pa.scalar(""))
     )
+    # A full outer join's row order varies between runs: name the smallest product.
+    bad = bad.sort_by([("order_id", "ascending"), ("product", "ascending")])
     bad = bad.group_by("order_id", use_threads=False).aggregate(
         [("product", "first")]
         + [(name, "first") for name in amounts]
@@ -1214,7 +1216,10 @@ def _first_failure(parts: list[pa.Table]) -> pa.Table:
     names = ("order_id", "field", "rule", "value", "message")
     if not ranked:
         return pa.table({name: pa.array([], pa.string()) for name in names})
-    table = pa.concat_tables(ranked).sort_by([("order_id", "ascending"), ("rank", "ascending")])
+    # Parts come from threaded group-bys (row order varies): ties are broken by content.
+    table = pa.concat_tables(ranked).sort_by(
+        [(name, "ascending") for name in ("order_id", "rank", "field", "value", "message")]
+    )
     first = table.group_by("order_id", use_threads=False).aggregate(
         [(name, "first") for name in names[1:]]
     )

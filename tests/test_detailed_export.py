@@ -376,6 +376,26 @@ def test_orders_that_do_not_reconcile_are_quarantined_whole(
     assert result.parents.num_rows == baseline.parents.num_rows - 1
 
 
+def test_an_order_with_several_wrong_products_names_the_smallest_one(
+    sheet: list[list[Any]], baseline: Any, tmp_path: Path
+) -> None:
+    data = _data(sheet)
+    order = baseline.parents.sort_by([("product_count", "descending")])["order_id"][0].as_py()
+    order_rows = [i for i in _rows_of(data, order) if data[i][COLUMN["Nro. Entrega"]] == "0"]
+    assert len(order_rows) >= 2
+    for i in order_rows:
+        data[i][COLUMN["Cantidad Entrega"]] = "999"
+    smallest = min(str(data[i][COLUMN["Nro. Parte"]]) for i in order_rows)
+    messages = set()
+    for k, rows in enumerate((data, data[::-1])):
+        result = read_detailed_export(_write(tmp_path / f"{k}.xlsx", sheet[:HEADER_ROW] + rows))
+        found = {row["message"] for row in result.quarantine.to_pylist()}
+        assert len(found) == 1
+        messages |= found
+    assert len(messages) == 1
+    assert f'"{smallest}"' in messages.pop()
+
+
 def test_cells_as_text_numbers_or_dates_read_the_same(
     sheet: list[list[Any]], baseline: Any, tmp_path: Path
 ) -> None:
