@@ -390,6 +390,32 @@ def test_extracts_made_in_worker_processes_equal_the_ones_made_here(
             assert (folder / name).read_bytes() == (workers[day] / name).read_bytes()
 
 
+def test_extracts_made_ahead_during_a_backfill_are_the_ones_the_build_uses(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    published = [bulk_build.published_day(bulk_world.root, D, day.day) for day in days]
+    assert [day.sha256 for day in published] == [day.sha256 for day in days]
+    cache = tmp_path / "ahead"
+    with extract.ExtractsAhead(cache) as ahead:
+        ahead.add(published[:2])
+        ahead.add(published)
+    here = extract.ensure_extracts(tmp_path / "here", days, workers=1)
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("extracted again")
+
+    monkeypatch.setattr(extract, "_extract", refuse)
+    made = extract.ensure_extracts(cache, days, workers=1)
+    assert [p.name for p in made.values()] == [p.name for p in here.values()]
+    for day, folder in here.items():
+        for path in folder.iterdir():
+            assert (made[day] / path.name).read_bytes() == path.read_bytes()
+    with extract.ExtractsAhead(cache) as ahead:
+        ahead.add(published)  # all made: no worker started
+        assert ahead._pool is None
+
+
 def test_a_day_that_no_longer_matches_its_manifest_stops_the_extracts(
     bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

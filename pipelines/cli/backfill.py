@@ -65,6 +65,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             prepare_workers=settings.prepare_workers,
             prepare=_PREPARE,
         ) as batch,
+        _Extracts(batch.job, enabled=not args.no_bulk) as extracts,
     ):
         # Later months are parsed ahead in worker processes (state-free work); the days go
         # through their steps here, in date order.
@@ -100,6 +101,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
                             )
                         )
                         published += len(event.days)
+                        extracts.add(event.days)
                     elif isinstance(event, DayFailed):
                         progress.note(f"{event.run.day}  FAILED")
                         print(
@@ -137,6 +139,36 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 
     with run.dagster_instance(run.dagster_home(settings)) as instance:
         return run.materialize_bulk(build_resources(settings), instance, verbose=args.verbose)
+
+
+class _Extracts:
+    """The bulk build's per-day extracts of the days published, made in the background
+    while the next days are published (``publication.bulk.ExtractsAhead``); nothing when
+    the run builds no bulk files or the machine has one core."""
+
+    def __init__(self, job: Any, *, enabled: bool) -> None:
+        self.job = job
+        self.ahead: Any = None
+        if enabled:
+            from publication.bulk import ExtractsAhead, extracts_folder
+            from publication.bulk.build import WORKERS
+
+            if WORKERS > 1:
+                self.ahead = ExtractsAhead(extracts_folder(job.root, job.state_dir))
+
+    def add(self, days: list[dt.date]) -> None:
+        if self.ahead is None:
+            return
+        from publication.bulk import published_day
+
+        self.ahead.add(published_day(self.job.root, self.job.dataset, day) for day in days)
+
+    def __enter__(self) -> _Extracts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
 
 
 def _line(day_run: Any) -> str:

@@ -850,6 +850,17 @@ def _current_records(folder: Path) -> dict[str, PeriodRecord]:
         return {}
 
 
+def published_day(root: Path, dataset: str, day: dt.date) -> DayInput:
+    """A day just published under ``root``, as a build input."""
+    found = layout.DayLayout(root, dataset, day)
+    return DayInput(day, found.folder, load_manifest(found.manifest))
+
+
+def extracts_folder(root: Path, state_dir: Path | None = None) -> Path:
+    """Where ``build_bulk`` keeps the per-day extracts of the datasets root ``root``."""
+    return (state_dir or default_state_dir(root)) / CACHE_FOLDER / "days"
+
+
 def build_bulk(
     root: Path,
     dataset: str,
@@ -873,8 +884,9 @@ def build_bulk(
         return BulkResult(target.folder, None, unchanged=True)
     cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
     with _lock(cache):
-        extracts = ensure_extracts(cache / "days", days, WORKERS)
-        prune_extracts(cache / "days", extracts.values())
+        folder = extracts_folder(root, state_dir)
+        extracts = ensure_extracts(folder, days, WORKERS)
+        prune_extracts(folder, extracts.values())
         con = connect(cache / "duckdb-tmp", bulk.memory_limit)
         try:
             queries = BulkQueries(con, extracts, cache / "ocids")
