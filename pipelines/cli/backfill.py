@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             prepare_workers=settings.prepare_workers,
             prepare=_PREPARE,
         ) as batch,
-        _Extracts(batch.job, enabled=not args.no_bulk) as extracts,
+        _Extracts(batch.job, settings, enabled=not args.no_bulk) as extracts,
     ):
         # Later months are parsed ahead in worker processes (state-free work); the days go
         # through their steps here, in date order.
@@ -142,13 +142,16 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class _Extracts:
-    """The bulk build's per-day extracts of the days published, made in the background
-    while the next days are published (``publication.bulk.ExtractsAhead``); nothing when
-    the run builds no bulk files or the machine has one core."""
+    """The bulk build's per-day extracts of the days published and the files of the months
+    before, made in the background while the next days are published
+    (``publication.bulk.ExtractsAhead``, ``prebuild_month``); nothing when the run builds no
+    bulk files or the machine has one core."""
 
-    def __init__(self, job: Any, *, enabled: bool) -> None:
+    def __init__(self, job: Any, settings: Settings, *, enabled: bool) -> None:
         self.job = job
+        self.settings = settings
         self.ahead: Any = None
+        self.month: str | None = None
         if enabled:
             from publication.bulk import ExtractsAhead, extracts_folder
             from publication.bulk.build import WORKERS
@@ -157,11 +160,25 @@ class _Extracts:
                 self.ahead = ExtractsAhead(extracts_folder(job.root, job.state_dir))
 
     def add(self, days: list[dt.date]) -> None:
+        """The extracts of ``days`` (one month's), then the files of the month before, whose
+        orders the days after it rarely touch (when they do, the build makes it again)."""
         if self.ahead is None:
             return
-        from publication.bulk import published_day
+        from publication.bulk import prebuild_month, published_day
 
         self.ahead.add(published_day(self.job.root, self.job.dataset, day) for day in days)
+        month = f"{days[0]:%Y-%m}"
+        if self.month is not None and self.month != month:
+            self.ahead.then(
+                prebuild_month,
+                self.job.root,
+                self.job.dataset,
+                self.month,
+                state_dir=self.job.state_dir,
+                bulk=self.settings.bulk,
+                lang=self.settings.lang,
+            )
+        self.month = month
 
     def __enter__(self) -> _Extracts:
         return self

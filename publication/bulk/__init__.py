@@ -20,6 +20,7 @@ from publication.bulk.build import (
     BulkResult,
     build_bulk,
     extracts_folder,
+    prebuild_month,
     published_day,
     write_pages,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "bulk_anchor_target",
     "bulk_dataset",
     "extracts_folder",
+    "prebuild_month",
     "published_day",
     "write_pages",
 ]

@@ -24,7 +24,7 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,7 +179,7 @@ class ExtractsAhead:
     def __init__(self, cache: Path) -> None:
         self.cache = cache
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[Path]] = []
+        self._futures: list[Future[Any]] = []
         self._queued: set[Path] = set()
         self._broken = False
 
@@ -203,11 +203,24 @@ class ExtractsAhead:
             self._broken = True
             self.close()
 
-    def close(self) -> None:
-        """Wait for the queued extracts (their failures are left to the build) and stop the
-        process."""
+    def then(self, job: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Queue other work after the extracts queued so far (its failure is ignored too)."""
+        if self._broken:
+            return
+        if self._pool is None:
+            self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
+        try:
+            self._futures.append(self._pool.submit(job, *args, **kwargs))
+        except (BrokenExecutor, RuntimeError):
+            self._broken = True
+            self.close()
+
+    def close(self, *, finish: bool = False) -> None:
+        """Stop the process once the job under way is done; the queued ones are dropped (the
+        build, with every core, makes what is missing) unless ``finish``. Failures are left
+        to the build."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=True, cancel_futures=not finish)
             self._pool = None
         self._futures = []
 
