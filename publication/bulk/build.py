@@ -4,11 +4,12 @@ Once per run, after the last day: every published day is read once into a cached
 (``publication.bulk.extract``); each month gets a fingerprint of the days it depends on
 (its own days and every day that touched one of its orders) and is rebuilt only when that
 fingerprint changes, years and the full history when one of their months does (from the
-months' files, redoing only what changed: ``publication.bulk.combine``). Unchanged files are
-hard-linked from the current folder into a staging folder and listed with the digest its
-manifest gives them, new ones written there (flat: every file directly in the folder, see
-``publication.bulk.layout``); then ``datapackage.json``, ``provenance.json`` (what was
-built from what), the days leaves, the
+months' files, redoing only what changed: ``publication.bulk.combine``); a month built ahead
+for the same fingerprint (``prebuild_month``, run by a backfill in the background) is taken
+like an unchanged one. Unchanged files are hard-linked from the current folder into a
+staging folder and listed with the digest its manifest gives them, new ones written there
+(flat: every file directly in the folder, see ``publication.bulk.layout``); then
+``datapackage.json``, ``provenance.json`` (what was built from what), the days leaves, the
 manifest (the day format: ``verificar`` checks the folder like a day) and ``SHA256SUMS``
 are written, the staging folder is checked against its manifest, the manifest it replaces
 is kept in the sibling history folder, and the staging folder is swapped into place. A run

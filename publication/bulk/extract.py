@@ -25,7 +25,7 @@ import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,12 +174,12 @@ class ExtractsAhead:
     priority while a backfill publishes the next days (it leaves the second core mostly
     idle), so that the bulk build at the end finds them made. They are the extracts
     ``ensure_extracts`` would make (same function, same key: a day published again gets a
-    new one); a day that fails here is left to the build, which reports it."""
+    new one); a day that fails here is left to the build, which reports it. Other work can
+    follow the extracts in the same process (``then``: the backfill builds months ahead)."""
 
     def __init__(self, cache: Path) -> None:
         self.cache = cache
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[Any]] = []
         self._queued: set[Path] = set()
         self._broken = False
 
@@ -197,7 +197,8 @@ class ExtractsAhead:
         if self._pool is None:
             self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
         try:
-            self._futures += [self._pool.submit(ensure_extract, self.cache, day) for day in missing]
+            for day in missing:
+                self._pool.submit(ensure_extract, self.cache, day)
         except (BrokenExecutor, RuntimeError):
             # A lost worker only costs the head start: the build makes what is missing.
             self._broken = True
@@ -210,7 +211,7 @@ class ExtractsAhead:
         if self._pool is None:
             self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
         try:
-            self._futures.append(self._pool.submit(job, *args, **kwargs))
+            self._pool.submit(job, *args, **kwargs)
         except (BrokenExecutor, RuntimeError):
             self._broken = True
             self.close()
@@ -222,7 +223,6 @@ class ExtractsAhead:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=not finish)
             self._pool = None
-        self._futures = []
 
     def __enter__(self) -> ExtractsAhead:
         return self
