@@ -390,6 +390,67 @@ def test_extracts_made_in_worker_processes_equal_the_ones_made_here(
             assert (folder / name).read_bytes() == (workers[day] / name).read_bytes()
 
 
+def test_extracts_made_ahead_during_a_backfill_are_the_ones_the_build_uses(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    published = [bulk_build.published_day(bulk_world.root, D, day.day) for day in days]
+    assert [day.sha256 for day in published] == [day.sha256 for day in days]
+    cache = tmp_path / "ahead"
+    with extract.ExtractsAhead(cache) as ahead:
+        ahead.add(published[:2])
+        ahead.add(published)
+        ahead.close(finish=True)
+    here = extract.ensure_extracts(tmp_path / "here", days, workers=1)
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("extracted again")
+
+    monkeypatch.setattr(extract, "_extract", refuse)
+    made = extract.ensure_extracts(cache, days, workers=1)
+    assert [p.name for p in made.values()] == [p.name for p in here.values()]
+    for day, folder in here.items():
+        for path in folder.iterdir():
+            assert (made[day] / path.name).read_bytes() == path.read_bytes()
+    with extract.ExtractsAhead(cache) as ahead:
+        ahead.add(published)  # all made: no worker started
+        assert ahead._pool is None
+
+
+def test_months_built_ahead_are_taken_by_the_build_and_give_the_same_files(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roots = {}
+    for name in ("ahead", "plain"):
+        roots[name] = tmp_path / name / "datasets"
+        shutil.copytree(
+            bulk_world.root,
+            roots[name],
+            ignore=shutil.ignore_patterns(f"{D}-bulk*"),
+            copy_function=os.link,
+        )
+    root = roots["ahead"]
+    assert bulk_build.prebuild_month(root, D, "2026-10")
+    assert bulk_build.prebuild_month(root, D, "2026-11")
+    assert not bulk_build.prebuild_month(root, D, "2026-12")
+    prebuilt = bulk_build.default_state_dir(root) / bulk_build.CACHE_FOLDER / "prebuilt"
+    # One that no longer matches its month (another fingerprint) is left where it is.
+    (prebuilt / "month-2026-11-0000000000000000").mkdir()
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("month built again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bulk_build._Build, "_month_rows", refuse)
+        ahead = build_bulk(root, D, identity=IDENTITY, indicators=INDICATORS)
+    plain = build_bulk(roots["plain"], D, identity=IDENTITY, indicators=INDICATORS)
+    assert ahead.rebuilt == plain.rebuilt
+    assert plain.rebuilt == ("month/2026-10", "month/2026-11", "year/2026", "full", "indicators")
+    assert not prebuilt.exists()
+    ours, reference = snapshot(root / f"{D}-bulk"), snapshot(roots["plain"] / f"{D}-bulk")
+    assert {p: v[1] for p, v in ours.items()} == {p: v[1] for p, v in reference.items()}
+
+
 def test_a_day_that_no_longer_matches_its_manifest_stops_the_extracts(
     bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,9 @@ Each day goes through the same step functions as a Dagster run of `publicar_dia`
 publication; the batch loop is ``pipelines.ranges``, which a Dagster run of a range of
 `publicar_dia` partitions uses too. There is no Dagster run per day, a month's source file is
 read once for all its days, the site at the root is refreshed once per month, and each month's
-days are anchored together in date order (``publish_batch`` transactions). A re-run resumes:
+days are anchored together in date order (``publish_batch`` transactions); meanwhile a
+background process prepares the bulk build (each month's per-day extracts, and the files of
+the month before, taken by the build if no later day changed them). A re-run resumes:
 days already published and finally anchored with their current manifest are skipped, the
 others are published again (identically) and their anchors adopted from the journal.
 """
@@ -65,6 +67,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             prepare_workers=settings.prepare_workers,
             prepare=_PREPARE,
         ) as batch,
+        _Extracts(batch.job, settings, enabled=not args.no_bulk) as extracts,
     ):
         # Later months are parsed ahead in worker processes (state-free work); the days go
         # through their steps here, in date order.
@@ -100,6 +103,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
                             )
                         )
                         published += len(event.days)
+                        extracts.add(event.days)
                     elif isinstance(event, DayFailed):
                         progress.note(f"{event.run.day}  FAILED")
                         print(
@@ -137,6 +141,53 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 
     with run.dagster_instance(run.dagster_home(settings)) as instance:
         return run.materialize_bulk(build_resources(settings), instance, verbose=args.verbose)
+
+
+class _Extracts:
+    """The bulk build's per-day extracts of the days published and the files of the months
+    before, made in the background while the next days are published
+    (``publication.bulk.ExtractsAhead``, ``prebuild_month``); nothing when the run builds no
+    bulk files or the machine has one core."""
+
+    def __init__(self, job: Any, settings: Settings, *, enabled: bool) -> None:
+        self.job = job
+        self.settings = settings
+        self.ahead: Any = None
+        self.month: str | None = None
+        if enabled:
+            from publication.bulk import ExtractsAhead, extracts_folder
+            from publication.bulk.build import WORKERS
+
+            if WORKERS > 1:
+                self.ahead = ExtractsAhead(extracts_folder(job.root, job.state_dir))
+
+    def add(self, days: list[dt.date]) -> None:
+        """The extracts of ``days`` (one month's), then the files of the month before, whose
+        orders the days after it rarely touch (when they do, the build makes it again)."""
+        if self.ahead is None:
+            return
+        from publication.bulk import prebuild_month, published_day
+
+        self.ahead.add(published_day(self.job.root, self.job.dataset, day) for day in days)
+        month = f"{days[0]:%Y-%m}"
+        if self.month is not None and self.month != month:
+            self.ahead.then(
+                prebuild_month,
+                self.job.root,
+                self.job.dataset,
+                self.month,
+                state_dir=self.job.state_dir,
+                bulk=self.settings.bulk,
+                lang=self.settings.lang,
+            )
+        self.month = month
+
+    def __enter__(self) -> _Extracts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
 
 
 def _line(day_run: Any) -> str:

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from integrity.layout import ANCHOR
 from integrity.manifest import load_manifest
-from publication.bulk.build import BulkResult, build_bulk, write_pages
+from publication.bulk.build import (
+    BulkResult,
+    build_bulk,
+    extracts_folder,
+    prebuild_month,
+    published_day,
+    write_pages,
+)
+from publication.bulk.extract import ExtractsAhead
 from publication.bulk.layout import BulkLayout, bulk_dataset
 from publication.targets import AnchorTarget
 
@@ -42,8 +50,12 @@ __all__ = [
     "AnchorTarget",
     "BulkLayout",
     "BulkResult",
+    "ExtractsAhead",
     "build_bulk",
     "bulk_anchor_target",
     "bulk_dataset",
+    "extracts_folder",
+    "prebuild_month",
+    "published_day",
     "write_pages",
 ]

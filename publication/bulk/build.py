@@ -4,11 +4,12 @@ Once per run, after the last day: every published day is read once into a cached
 (``publication.bulk.extract``); each month gets a fingerprint of the days it depends on
 (its own days and every day that touched one of its orders) and is rebuilt only when that
 fingerprint changes, years and the full history when one of their months does (from the
-months' files, redoing only what changed: ``publication.bulk.combine``). Unchanged files are
-hard-linked from the current folder into a staging folder and listed with the digest its
-manifest gives them, new ones written there (flat: every file directly in the folder, see
-``publication.bulk.layout``); then ``datapackage.json``, ``provenance.json`` (what was
-built from what), the days leaves, the
+months' files, redoing only what changed: ``publication.bulk.combine``); a month built ahead
+for the same fingerprint (``prebuild_month``, run by a backfill in the background) is taken
+like an unchanged one. Unchanged files are hard-linked from the current folder into a
+staging folder and listed with the digest its manifest gives them, new ones written there
+(flat: every file directly in the folder, see ``publication.bulk.layout``); then
+``datapackage.json``, ``provenance.json`` (what was built from what), the days leaves, the
 manifest (the day format: ``verificar`` checks the folder like a day) and ``SHA256SUMS``
 are written, the staging folder is checked against its manifest, the manifest it replaces
 is kept in the sibling history folder, and the staging folder is swapped into place. A run
@@ -104,6 +105,10 @@ from settings import Bulk, Identity, Indicators, default_state_dir
 FORMAT_VERSION = "perucompras-abierto/bulk/2"
 PROVENANCE_FORMAT = "perucompras-abierto/bulk-provenance/1"
 CACHE_FOLDER = "bulk"
+# Months built ahead during a backfill (``prebuild_month``), one folder per month and
+# fingerprint, with what the build needs to take them (``PREBUILT_RECORD``).
+PREBUILT_FOLDER = "prebuilt"
+PREBUILT_RECORD = "prebuilt.json"
 WORKBOOK_TABLES: tuple[tuple[Table, str], ...] = (
     (ORDERS, "workbook.sheet_orders"),
     (ITEMS, "workbook.sheet_items"),
@@ -239,9 +244,11 @@ class _Build:
         with_indicators: bool,
         fast: bool = True,
         distrust: frozenset[str] = frozenset(),
+        prebuilt: Path | None = None,
     ) -> None:
         self.root = root
         self.fast = fast
+        self.prebuilt = prebuilt
         self.distrust = distrust
         self.trusted: dict[str, str] = {}
         self.waiting: list[Future[Any]] = []
@@ -310,6 +317,33 @@ class _Build:
         self.digests[name] = (found[1], found[2])
         self.trusted[name] = key
 
+    def _built_ahead(self, key: str, print_: str) -> PeriodRecord | None:
+        """A month built ahead for the same fingerprint (``prebuild_month``: the same files a
+        rebuild here would write), its files linked into the staging folder and listed with
+        the digests recorded then; the check of the staging folder hashes them, and one that
+        no longer matches sends the build round again with the month rebuilt here."""
+        if self.prebuilt is None or key in self.distrust:
+            return None
+        folder = self.prebuilt / _prebuilt_name(key, print_)
+        try:
+            data = orjson.loads((folder / PREBUILT_RECORD).read_bytes())
+            record = PeriodRecord.from_json(key, data["record"])
+            digests = {name: (str(d), int(n)) for name, (d, n) in data["digests"].items()}
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            return None
+        if record.fingerprint != print_ or set(digests) != set(record.files):
+            return None
+        for name in record.files:
+            path = folder / name
+            if not path.is_file() or path.stat().st_size != digests[name][1]:
+                return None
+        for name in record.files:
+            _link(folder / name, self.staging / name)
+            self.digests[name] = digests[name]
+            self.trusted[name] = key
+        record.rebuilt = True
+        return record
+
     # ------------------------------------------------------------------ months
 
     def month(self, month: str) -> PeriodRecord:
@@ -320,7 +354,9 @@ class _Build:
             {"date": day.isoformat(), "manifestSha256": self.by_day[day].sha256} for day in inputs
         ]
         print_ = fingerprint(self.parameters, period.record_key, inputs_json)
-        reused = self._reusable(period.record_key, print_)
+        reused = self._reusable(period.record_key, print_) or self._built_ahead(
+            period.record_key, print_
+        )
         if reused is not None:
             return reused
         record = PeriodRecord(period.record_key, print_, inputs_json)
@@ -850,6 +886,17 @@ def _current_records(folder: Path) -> dict[str, PeriodRecord]:
         return {}
 
 
+def published_day(root: Path, dataset: str, day: dt.date) -> DayInput:
+    """A day just published under ``root``, as a build input."""
+    found = layout.DayLayout(root, dataset, day)
+    return DayInput(day, found.folder, load_manifest(found.manifest))
+
+
+def extracts_folder(root: Path, state_dir: Path | None = None) -> Path:
+    """Where ``build_bulk`` keeps the per-day extracts of the datasets root ``root``."""
+    return (state_dir or default_state_dir(root)) / CACHE_FOLDER / "days"
+
+
 def build_bulk(
     root: Path,
     dataset: str,
@@ -873,8 +920,9 @@ def build_bulk(
         return BulkResult(target.folder, None, unchanged=True)
     cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
     with _lock(cache):
-        extracts = ensure_extracts(cache / "days", days, WORKERS)
-        prune_extracts(cache / "days", extracts.values())
+        folder = extracts_folder(root, state_dir)
+        extracts = ensure_extracts(folder, days, WORKERS)
+        prune_extracts(folder, extracts.values())
         con = connect(cache / "duckdb-tmp", bulk.memory_limit)
         try:
             queries = BulkQueries(con, extracts, cache / "ocids")
@@ -896,6 +944,7 @@ def build_bulk(
                         with_indicators=with_indicators,
                         fast=fast,
                         distrust=distrust,
+                        prebuilt=cache / PREBUILT_FOLDER if fast else None,
                     )
                     result = _assemble(build)
                     break
@@ -917,8 +966,77 @@ def build_bulk(
                     shutil.rmtree(staging, ignore_errors=True)
         finally:
             con.close()
+        # Taken (linked) or outdated: kept, they would only hold on to replaced files.
+        shutil.rmtree(cache / PREBUILT_FOLDER, ignore_errors=True)
         write_pages(root, dataset, indicators, newest_day=days[-1].day.isoformat())
         return result
+
+
+def prebuild_month(
+    root: Path,
+    dataset: str,
+    month: str,
+    *,
+    state_dir: Path | None = None,
+    bulk: Bulk | None = None,
+    lang: Lang = "es",
+) -> bool:
+    """Build one month's files ahead, from the days published so far, where the next
+    ``build_bulk`` takes them if the month's fingerprint is still the same (no later day
+    touched its orders; same settings): a backfill runs this in a background process while it
+    publishes the next month. Nothing is published; False when there was nothing to build."""
+    bulk = bulk or Bulk()
+    days = _day_inputs(root, dataset)
+    if not days:
+        return False
+    cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
+    folder = cache / PREBUILT_FOLDER
+    with _lock(cache):
+        extracts = ensure_extracts(extracts_folder(root, state_dir), days, 1)
+        folder.mkdir(parents=True, exist_ok=True)
+        con = connect(cache / "duckdb-tmp-ahead", bulk.memory_limit)
+        try:
+            queries = BulkQueries(con, extracts, folder / "ocids")
+            if month not in queries.months():
+                return False
+            staging = Path(tempfile.mkdtemp(prefix=f".{month}-", dir=folder))
+            try:
+                build = _Build(
+                    root,
+                    dataset,
+                    days,
+                    staging,
+                    identity=Identity(),
+                    bulk=bulk,
+                    indicators=Indicators(),
+                    lang=lang,
+                    queries=queries,
+                    with_indicators=False,
+                )
+                try:
+                    record = build.month(month)
+                    build.join()
+                finally:
+                    build.wait()
+                if not record.rebuilt:  # the current bulk folder has it: the build links it
+                    return False
+                digests = {name: list(sha256_file(staging / name)) for name in record.files}
+                write_synced(
+                    staging / PREBUILT_RECORD,
+                    canonical_bytes({"record": record.to_json(), "digests": digests}),
+                )
+                target = folder / _prebuilt_name(record.key, record.fingerprint)
+                shutil.rmtree(target, ignore_errors=True)
+                os.rename(staging, target)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        finally:
+            con.close()
+    return True
+
+
+def _prebuilt_name(key: str, print_: str) -> str:
+    return f"{key.replace('/', '-')}-{print_[:16]}"
 
 
 def write_pages(root: Path, dataset: str, indicators: Indicators, *, newest_day: str) -> None:

@@ -24,7 +24,8 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,8 @@ from publication.dictionary import (
 EXTRACT_VERSION = "3"
 # Missing extracts made in worker processes from this many on (fewer: not worth starting them).
 PARALLEL_FROM = 16
+# How much lower the priority of the process making extracts during a backfill is.
+AHEAD_NICE = 10
 DONE = "DONE"
 ORDERS = "orders"
 OCIDS = "ocids"
@@ -164,6 +167,68 @@ def ensure_extracts(cache: Path, days: Sequence[DayInput], workers: int) -> dict
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     return {day.day: ensure_extract(cache, day) for day in days}
+
+
+class ExtractsAhead:
+    """The extracts of days just published, made in one background process at a lower
+    priority while a backfill publishes the next days (it leaves the second core mostly
+    idle), so that the bulk build at the end finds them made. They are the extracts
+    ``ensure_extracts`` would make (same function, same key: a day published again gets a
+    new one); a day that fails here is left to the build, which reports it. Other work can
+    follow the extracts in the same process (``then``: the backfill builds months ahead)."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+        self._pool: ProcessPoolExecutor | None = None
+        self._queued: set[Path] = set()
+        self._broken = False
+
+    def add(self, days: Iterable[DayInput]) -> None:
+        """Queue the extracts of ``days`` (those not made yet)."""
+        missing = [
+            day
+            for day in days
+            if extract_folder(self.cache, day) not in self._queued
+            and not (extract_folder(self.cache, day) / DONE).exists()
+        ]
+        if not missing or self._broken:
+            return
+        self._queued.update(extract_folder(self.cache, day) for day in missing)
+        if self._pool is None:
+            self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
+        try:
+            for day in missing:
+                self._pool.submit(ensure_extract, self.cache, day)
+        except (BrokenExecutor, RuntimeError):
+            # A lost worker only costs the head start: the build makes what is missing.
+            self._broken = True
+            self.close()
+
+    def then(self, job: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Queue other work after the extracts queued so far (its failure is ignored too)."""
+        if self._broken:
+            return
+        if self._pool is None:
+            self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
+        try:
+            self._pool.submit(job, *args, **kwargs)
+        except (BrokenExecutor, RuntimeError):
+            self._broken = True
+            self.close()
+
+    def close(self, *, finish: bool = False) -> None:
+        """Stop the process once the job under way is done; the queued ones are dropped (the
+        build, with every core, makes what is missing) unless ``finish``. Failures are left
+        to the build."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=not finish)
+            self._pool = None
+
+    def __enter__(self) -> ExtractsAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def prune_extracts(cache: Path, keep: Iterable[Path]) -> None:

@@ -10,19 +10,22 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 
-def pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` spawned processes that exit when this process is gone."""
+def pool(workers: int, *, nice: int = 0) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes that exit when this process is gone (``nice``:
+    how much lower their scheduling priority is)."""
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_watch_parent,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), nice),
     )
 
 
-def _watch_parent(parent: int) -> None:
+def _watch_parent(parent: int, nice: int = 0) -> None:
     """In a worker: exit as soon as ``parent`` is gone (killed with -9, a worker would otherwise
     wait for work forever); what it was writing is a temporary file the next build removes."""
+    if nice:
+        os.nice(nice)
 
     def watch() -> None:
         while os.getppid() == parent:
