@@ -29,6 +29,7 @@ FULL_FROM = dt.date(2022, 1, 1)
 FULL_TO = dt.date(2026, 11, 30)
 TARGET_SECONDS = 600
 TARGET_RSS_MIB = 2048
+TREE_SAMPLE_SECONDS = 0.2
 
 
 def backfill_kind() -> str:
@@ -84,27 +85,46 @@ def command(kind: str, start: dt.date, end: dt.date, root: Path, orders: int) ->
     ]
 
 
-def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float, float, int]:
-    """(seconds, peak RSS MiB, exit code) of one child process, its output kept in ``log``."""
+def _tree_rss(pid: int) -> int:
+    """Bytes resident in ``pid`` and all its descendants now (Linux /proc; 0 once gone)."""
+    total, pending, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+    while pending:
+        current = pending.pop()
+        proc = Path(f"/proc/{current}")
+        try:
+            total += int((proc / "statm").read_text().split()[1]) * page
+            for task in (proc / "task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float, float, float, int]:
+    """(seconds, peak RSS MiB of the largest process, peak RSS MiB of the whole process tree,
+    exit code) of one child process, its output kept in ``log``."""
     report = cwd / "time.txt"
     with log.open("wb") as out:
         start = time.perf_counter()
-        done = subprocess.run(
+        child = subprocess.Popen(
             [GNU_TIME, "-f", "%M", "-o", str(report), *argv],
             cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
-            check=False,
             env={
                 **os.environ,
                 "DAGSTER_DISABLE_TELEMETRY": "1",
                 "PERUCOMPRAS_SOURCE__QUOTATIONS": "true" if quotations else "false",
             },
         )
+        tree_peak = 0
+        while child.poll() is None:
+            tree_peak = max(tree_peak, _tree_rss(child.pid))
+            time.sleep(TREE_SAMPLE_SECONDS)
         seconds = time.perf_counter() - start
     lines = [line for line in report.read_text().splitlines() if line.strip()]
     peak = int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else 0.0
-    return seconds, peak, done.returncode
+    return seconds, peak, tree_peak / 2**20, child.returncode
 
 
 def render(
@@ -117,6 +137,7 @@ def render(
     orders: int,
     seconds: float,
     rss: float,
+    tree_rss: float,
     code: int,
     log_tail: str,
 ) -> str:
@@ -141,10 +162,16 @@ def render(
         f"- **Measured range: {start} → {end} ({days} days)**"
         + ("" if full else f" — not the full history ({FULL_FROM} → {FULL_TO}, {full_days} days)"),
         "",
-        "| measured | wall time | days/min | peak RSS | exit code |",
-        "|---|---|---|---|---|",
+        "| measured | wall time | days/min | peak RSS, largest process | peak RSS, all "
+        "processes | exit code |",
+        "|---|---|---|---|---|---|",
         f"| {start} → {end} | {seconds / 60:.1f} min | {days / (seconds / 60):.1f} | "
-        f"{rss:,.0f} MiB | {code} |",
+        f"{rss:,.0f} MiB | {tree_rss:,.0f} MiB | {code} |",
+        "",
+        "- Largest process: GNU `time -f %M` (the largest resident set any one process of the "
+        "run reached). All processes: the sum over the command's whole process tree (main "
+        "process, month workers, the background bulk builder, the embedded anvil), sampled "
+        f"every {TREE_SAMPLE_SECONDS} s, so a spike shorter than that can be missed.",
         "",
     ]
     if not full:
@@ -192,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             root, args.start, args.end, args.orders_per_month, args.quotations
         )
         verb = "run" if kind == "run" else "backfill"
-        seconds, rss, code = run(
+        seconds, rss, tree_rss, code = run(
             command(verb, args.start, args.end, root, args.orders_per_month),
             root,
             log,
@@ -212,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             orders=args.orders_per_month,
             seconds=seconds,
             rss=rss,
+            tree_rss=tree_rss,
             code=code,
             log_tail=tail,
         ),
