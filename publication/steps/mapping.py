@@ -221,6 +221,7 @@ def _map_releases(
                 lines=details.lines,
                 deliveries=details.deliveries,
                 quotations=details.quotations,
+                copy=False,  # map_orders' releases are used nowhere else
             ),
         ]
     )
