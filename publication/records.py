@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from typing import Any
 import orjson
 
 from integrity import layout
+from integrity.canonical import canonical_bytes
 from publication.state import StateStore
+from publication.writer import canonical_with_array
 
 
 @functools.cache
@@ -84,3 +87,61 @@ def day_record_package(
         release_url=release_url,
         merger=_merger(ocds_dir),
     )
+
+
+_RECORD_KEYS = frozenset({"compiledRelease", "ocid", "releases"})
+
+
+def record_package_bytes(
+    package: Mapping[str, Any], releases: Sequence[Mapping[str, Any]], lines: Sequence[bytes]
+) -> bytes:
+    """``canonical_bytes(package)`` of a day's record package, given the day's releases and
+    their canonical lines: a record whose compiled release is the ocid's one release of the
+    day under the compiled id and tag is spliced from that release's line instead of being
+    serialised again (a day with bids carries each of them in both packages)."""
+    count = Counter(release["ocid"] for release in releases)
+    single = {
+        release["ocid"]: (release, line)
+        for release, line in zip(releases, lines, strict=True)
+        if count[release["ocid"]] == 1
+    }
+    items = [_record_bytes(record, single.get(record.get("ocid"))) for record in package["records"]]
+    rest = {key: value for key, value in package.items() if key != "records"}
+    return canonical_with_array(rest, "records", items)
+
+
+def _record_bytes(
+    record: Mapping[str, Any], source: tuple[Mapping[str, Any], bytes] | None
+) -> bytes:
+    """Canonical bytes of one record (the compiled release spliced from ``source`` when it is
+    that release with another id and tag)."""
+    if source is None or record.keys() != _RECORD_KEYS or len(record["releases"]) != 1:
+        return canonical_bytes(record)
+    compiled = _spliced(record["compiledRelease"], *source)
+    if compiled is None:
+        return canonical_bytes(record)
+    rest = canonical_bytes({"ocid": record["ocid"], "releases": record["releases"]})
+    return b'{"compiledRelease":' + compiled + b"," + rest[1:]
+
+
+def _spliced(compiled: Any, release: Mapping[str, Any], line: bytes) -> bytes | None:
+    """``canonical_bytes(compiled)`` from ``line`` (the canonical bytes of ``release``) when
+    ``compiled`` holds ``release``'s very values but for ``id`` and ``tag``: both members are
+    replaced where they are the only occurrence of their bytes after a comma (so the top-level
+    one); None otherwise."""
+    if not isinstance(compiled, dict) or compiled.keys() != release.keys():
+        return None
+    if any(
+        compiled[key] is not value for key, value in release.items() if key not in ("id", "tag")
+    ):
+        return None
+    for key in ("id", "tag"):
+        head = b'{"' + key.encode() + b'":'
+        old = b',"' + key.encode() + b'":' + canonical_bytes(release[key])
+        if line.startswith(head) or line.count(old) != 1:
+            return None
+        at = line.index(old) + len(old)
+        if line[at : at + 1] not in (b",", b"}"):
+            return None
+        line = line.replace(old, b',"' + key.encode() + b'":' + canonical_bytes(compiled[key]), 1)
+    return line
