@@ -15,7 +15,6 @@ import orjson
 from integrity import layout
 from integrity.canonical import canonical_bytes
 from publication.state import StateStore
-from publication.writer import canonical_with_array
 
 
 @functools.cache
@@ -105,9 +104,32 @@ def record_package_bytes(
         for release, line in zip(releases, lines, strict=True)
         if count[release["ocid"]] == 1
     }
-    items = [_record_bytes(record, single.get(record.get("ocid"))) for record in package["records"]]
-    rest = {key: value for key, value in package.items() if key != "records"}
-    return canonical_with_array(rest, "records", items)
+    records = package["records"]
+    if not records:
+        return canonical_bytes(package)
+    members = {
+        name: canonical_bytes({name: value})[1:-1]
+        for name, value in package.items()
+        if name != "records"
+    }
+    names = sorted([*members, "records"])  # ASCII names: code point order is JCS order
+    if any(not name.isascii() for name in names):
+        return canonical_bytes(package)
+    parts: list[bytes] = [b"{"]
+    for name in names:
+        if len(parts) > 1:
+            parts.append(b",")
+        if name != "records":
+            parts.append(members[name])
+            continue
+        parts.append(b'"records":[')
+        for number, record in enumerate(records):
+            if number:
+                parts.append(b",")
+            parts.append(_record_bytes(record, single.get(record.get("ocid"))))
+        parts.append(b"]")
+    parts.append(b"}")
+    return b"".join(parts)
 
 
 def _record_bytes(
@@ -120,7 +142,7 @@ def _record_bytes(
     compiled = _spliced(record["compiledRelease"], *source)
     if compiled is None:
         return canonical_bytes(record)
-    rest = canonical_bytes({"ocid": record["ocid"], "releases": record["releases"]})
+    rest = _canonical_plain({"ocid": record["ocid"], "releases": record["releases"]})
     return b'{"compiledRelease":' + compiled + b"," + rest[1:]
 
 
@@ -137,11 +159,32 @@ def _spliced(compiled: Any, release: Mapping[str, Any], line: bytes) -> bytes | 
         return None
     for key in ("id", "tag"):
         head = b'{"' + key.encode() + b'":'
-        old = b',"' + key.encode() + b'":' + canonical_bytes(release[key])
+        old = b',"' + key.encode() + b'":' + _canonical_plain(release[key])
         if line.startswith(head) or line.count(old) != 1:
             return None
         at = line.index(old) + len(old)
         if line[at : at + 1] not in (b",", b"}"):
             return None
-        line = line.replace(old, b',"' + key.encode() + b'":' + canonical_bytes(compiled[key]), 1)
+        new = b',"' + key.encode() + b'":' + _canonical_plain(compiled[key])
+        line = line.replace(old, new, 1)
     return line
+
+
+def _canonical_plain(value: Any) -> bytes:
+    """``canonical_bytes(value)``; texts, lists and objects with ASCII keys of them only are
+    serialised by orjson directly (its output is then JCS: no number, no key to reorder)."""
+    if _plain(value):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return canonical_bytes(value)
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(
+            isinstance(key, str) and key.isascii() and _plain(item) for key, item in value.items()
+        )
+    return False
