@@ -330,15 +330,21 @@ def attach_details(
     lines: pa.Table | None = None,
     deliveries: pa.Table | None = None,
     quotations: pa.Table | None = None,
+    copy: bool = True,
 ) -> list[dict[str, Any]]:
-    """Copies of ``releases`` with items, delivery milestones and bids added to call-offs.
+    """Copies of ``releases`` with items, delivery milestones and bids added to call-offs
+    (``copy=False``: the releases themselves, changed in place, for a caller that owns them).
 
     ``quotations`` is either the quotations table (``perucompras.quotations.QUOTATION_SCHEMA``:
     bid details, tenderer parties and statistics) or ``quotation_summary(...)`` (statistics
     only). Releases that are not call-offs (no contract), or whose order has no details, are
     returned unchanged.
     """
-    copies = [orjson.loads(orjson.dumps(release)) for release in releases]
+    copies = (
+        [orjson.loads(orjson.dumps(release)) for release in releases]
+        if copy
+        else [release if isinstance(release, dict) else dict(release) for release in releases]
+    )
     call_offs = [r for r in copies if r.get("contracts")]
     orders = pa.array(sorted({r["contracts"][0]["id"] for r in call_offs}), pa.string())
     lines_by_order = _rows_by_order(

@@ -165,7 +165,22 @@ def split_for_day(result: ReadResult, day: dt.date, lang: str = "es") -> tuple[p
 
 
 def _split_duplicates(orders: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """Rows whose order number is unique in the snapshot, and every row of a repeated one."""
+    """Rows whose order number is unique in the snapshot, and every row of a repeated one
+    (remembered for the last few tables: each day of a month splits the same file's rows)."""
+    for table, split in _SPLITS:
+        if table is orders:
+            return split
+    split = _split_duplicates_of(orders)
+    _SPLITS.insert(0, (orders, split))
+    del _SPLITS[4:]
+    return split
+
+
+# (table, its split), newest first; the tables are kept alive here, so identity is enough.
+_SPLITS: list[tuple[pa.Table, tuple[pa.Table, pa.Table]]] = []
+
+
+def _split_duplicates_of(orders: pa.Table) -> tuple[pa.Table, pa.Table]:
     counts = orders.group_by("order_number").aggregate([("order_number", "count")])
     repeated = counts.filter(pc.greater(counts["order_number_count"], 1))["order_number"]
     is_repeated = pc.is_in(orders["order_number"], value_set=repeated.combine_chunks())

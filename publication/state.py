@@ -740,8 +740,18 @@ class StateStore:
         finally:
             self.con.unregister(name)
 
-    def published_before(self, day: dt.date, order_ids: pa.Array) -> dict[str, str]:
-        """order_id → date of its latest release in a package before ``day``."""
+    def published_before(
+        self, day: dt.date, order_ids: pa.Array, formalized_at: pa.Array | None = None
+    ) -> dict[str, str]:
+        """order_id → date of its latest release in a package before ``day``.
+
+        ``formalized_at``: the orders' formalisation times (a hint, same length): after every
+        package, their ``order_marks`` rows are looked up by formalisation day instead of
+        joining every release ever published; an order not found there takes the full query."""
+        if formalized_at is not None and self._fast_day(day):
+            found = self._published_from_marks(order_ids, formalized_at)
+            if found is not None:
+                return found
         self.con.register("_ids", pa.table({"order_id": order_ids}))
         rows = self._run(
             """
@@ -754,6 +764,35 @@ class StateStore:
         )
         self.con.unregister("_ids")
         return dict(rows)
+
+    def _published_from_marks(
+        self, order_ids: pa.Array, formalized_at: pa.Array
+    ) -> dict[str, str] | None:
+        """``published_before`` for a day after every package, from ``order_marks`` (its
+        ``last_date`` is the latest release date of the order over every package), rows found
+        by the formalisation days of ``formalized_at``; None when an order is not found there
+        (another formalisation day in its newest snapshot, or no observation)."""
+        ids = pa.table({"order_id": order_ids}).filter(pc.is_valid(order_ids))
+        wanted = len(set(ids["order_id"].to_pylist()))
+        if not wanted:
+            return {}
+        days = pc.unique(pc.utf8_slice_codeunits(formalized_at, 0, 10)).to_pylist()
+        known = sorted({dt.date.fromisoformat(d) for d in days if d and _is_iso_day(d)})
+        if not known:
+            return None
+        self.con.register("_ids", ids)
+        try:
+            rows = self._run(
+                "SELECT order_id, published, last_date FROM order_marks "
+                f"WHERE formal_day BETWEEN ? AND ? AND formal_day IN ({', '.join('?' for _ in known)}) "
+                "AND order_id IN (SELECT order_id FROM _ids)",
+                [known[0], known[-1], *known],
+            )
+        finally:
+            self.con.unregister("_ids")
+        if len(rows) < wanted:
+            return None
+        return {order_id: last for order_id, published, last in rows if published}
 
     def earlier_packages(self, ocids: list[str], day: dt.date) -> dict[dt.date, set[str]]:
         """Package day → ocids (among ``ocids``) that have releases in that earlier package."""
@@ -1033,6 +1072,14 @@ def file_digest(path: Path) -> str:
 def _digest_of(path: str, identity: tuple[int, ...]) -> str:
     del identity  # part of the cache key only
     return sha256_file(Path(path))[0]
+
+
+def _is_iso_day(text: str) -> bool:
+    """Whether ``text`` is exactly an ISO date (YYYY-MM-DD)."""
+    try:
+        return dt.date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def _formalized_on(day: dt.date) -> str:

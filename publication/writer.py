@@ -70,6 +70,8 @@ class DayContent:
     counts: dict[str, int]
     quality: dict[str, Any] | None = None
     records: dict[str, Any] | None = None
+    # ``canonical_bytes(records)`` when the caller made them (``records.record_package_bytes``)
+    records_bytes: bytes | None = None
     extra_files: dict[str, bytes] = field(default_factory=dict)
     synthetic: bool = False
     datapackage: PackageInfo | None = None
@@ -167,7 +169,11 @@ def _write_files(
         layout.RELEASES_JSONL: b"".join(line + b"\n" for line in lines),
     }
     if content.records is not None:
-        files[layout.RECORD_PACKAGE] = canonical_bytes(content.records)
+        files[layout.RECORD_PACKAGE] = (
+            content.records_bytes
+            if content.records_bytes is not None
+            else canonical_bytes(content.records)
+        )
     if content.quality is not None:
         files[layout.QUALITY_JSON] = canonical_bytes(content.quality)
     entries: list[FileEntry] = []

@@ -235,9 +235,24 @@ class World:
                 continue
             late = self.store.late_states(day)
             assert late.equals(self.reference.late_states(day)), day
+            self._check_published_before(day)
             for fingerprint in FINGERPRINTS:
                 retried = self.store.retry_candidates(day, fingerprint)
                 assert retried.equals(self.reference.retry_candidates(day, fingerprint)), day
+
+    def _check_published_before(self, day: dt.date) -> None:
+        """With formalisation times as a hint (those of any snapshot, so some orders are found
+        by the newest one's day and some are not), the answer is the reference's."""
+        rows = [
+            *self.reference._run("SELECT order_id, formalized_at FROM observations ORDER BY ALL"),
+            (_order_id(99), f"{FIRST}T08:00:00-05:00"),  # never observed
+        ]
+        for chosen in (rows, rows[::2], rows[1::3]):
+            ids = pa.array([order_id for order_id, _ in chosen], pa.string())
+            hint = pa.array([formalized for _, formalized in chosen], pa.string())
+            expected = self.reference.published_before(day, ids)
+            assert self.store.published_before(day, ids, hint) == expected, day
+            assert self.store.published_before(day, ids) == expected, day
 
 
 @contextmanager
@@ -292,6 +307,12 @@ def test_the_fast_path_answers_late_states_and_retries_in_a_forward_run() -> Non
         world.check()
         fixed = f"{_order_id(2)}-0"
         assert _answers(world.store, THIRD) == ([_order_id(0)], [fixed], [fixed])
+        # the orders of the first day are found by it in order_marks (published or not)
+        ids = pa.array([_order_id(order) for order in (0, 1, 2)], pa.string())
+        hint = pa.array([f"{FIRST}T08:00:00-05:00"] * 3, pa.string())
+        found = world.store._published_from_marks(ids, hint)
+        assert found == world.reference.published_before(THIRD, ids)
+        assert found is not None and sorted(found) == [_order_id(0), _order_id(1)]
         world.apply(("publish", None, [(0, 0, 6, None)]))  # the third day: the paid state
         world.apply(("hold", 2, [6], "rules-a"))  # the fixed order held again (line 4, new file)
         world.check()

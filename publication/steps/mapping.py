@@ -186,7 +186,11 @@ def _map_releases(
     store_file = store_path(root, state_dir)
     agreements = agreement_infos(checked.passed_orders).get
     with StateStore(store_file) as store:
-        published = store.published_before(checked.day, checked.passed_orders["order_id"])
+        published = store.published_before(
+            checked.day,
+            checked.passed_orders["order_id"],
+            checked.passed_orders["formalized_at"],
+        )
         result = map_orders(
             checked.passed_orders,
             ocid_prefix=ocid_prefix,
@@ -217,6 +221,7 @@ def _map_releases(
                 lines=details.lines,
                 deliveries=details.deliveries,
                 quotations=details.quotations,
+                copy=False,  # map_orders' releases are used nowhere else
             ),
         ]
     )

@@ -12,7 +12,7 @@ from integrity.layout import DATAPACKAGE, QUALITY_HTML, DayLayout
 from messages import text
 from publication.anchoring import check_day_files
 from publication.datapackage import package_info
-from publication.records import day_record_package
+from publication.records import day_record_package, record_package_bytes
 from publication.state import StateStore, rules_fingerprint, store_path
 from publication.steps.common import StepResult, gc_paused, not_evaluated_reasons
 from publication.steps.mapping import Mapped
@@ -168,6 +168,7 @@ def _publish(
         counts=counts,
         quality=quality,
         records=records,
+        records_bytes=record_package_bytes(records, mapped.releases, mapped.release_lines),
         extra_files={QUALITY_HTML: render_html(quality, lang).encode("utf-8")},
         synthetic=synthetic,
         datapackage=package_info(
