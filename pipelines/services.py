@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -153,10 +154,15 @@ def _reset_if_generator_changed(folder: Path, parameters: str) -> None:
     for module in (synthetic, synthetic_details):
         digest.update(Path(str(module.__file__)).read_bytes())
     stamp = folder / "GENERATOR"
-    if folder.is_dir() and (not stamp.exists() or stamp.read_text() != digest.hexdigest()):
+    if stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return
+    if folder.is_dir():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest.hexdigest())
+    # By rename: a concurrent reader never sees a truncated stamp (and wipes the folder).
+    partial = folder / f".GENERATOR.{os.getpid()}"
+    partial.write_text(digest.hexdigest())
+    os.replace(partial, stamp)
 
 
 @dataclass(frozen=True)

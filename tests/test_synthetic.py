@@ -202,3 +202,19 @@ def test_planted_defects(tmp_path: Path) -> None:
             )[0].as_py()
     with pytest.raises(ValueError, match="unknown defect"):
         plant_defects(path, ["nonsense"])
+
+
+def test_synthetic_cache_is_kept_for_the_same_generator_and_dropped_for_another(
+    tmp_path: Path,
+) -> None:
+    from pipelines.services import _reset_if_generator_changed
+
+    folder = tmp_path / "synthetic"
+    _reset_if_generator_changed(folder, "seed=1;orders=10")
+    cached = folder / "ReportePCBienes202201.csv"
+    cached.write_text("x")
+    _reset_if_generator_changed(folder, "seed=1;orders=10")
+    assert cached.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["GENERATOR", cached.name]
+    _reset_if_generator_changed(folder, "seed=2;orders=10")
+    assert sorted(p.name for p in folder.iterdir()) == ["GENERATOR"]
