@@ -85,23 +85,26 @@ def command(kind: str, start: dt.date, end: dt.date, root: Path, orders: int) ->
     ]
 
 
-def _tree_rss(pid: int) -> int:
-    """Bytes resident in ``pid`` and all its descendants now (Linux /proc; 0 once gone)."""
-    total, pending, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+def _tree_pss(pid: int) -> int:
+    """Bytes of memory ``pid`` and all its descendants use now: the sum of their proportional
+    set sizes (a page shared by n processes, as after a fork, counts 1/n in each; Linux
+    /proc; 0 once gone)."""
+    total, pending = 0, [pid]
     while pending:
         current = pending.pop()
         proc = Path(f"/proc/{current}")
         try:
-            total += int((proc / "statm").read_text().split()[1]) * page
+            rollup = (proc / "smaps_rollup").read_text().splitlines()
+            total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) * 1024
             for task in (proc / "task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, ValueError):
+        except (OSError, ValueError, StopIteration):
             continue
     return total
 
 
 def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float, float, float, int]:
-    """(seconds, peak RSS MiB of the largest process, peak RSS MiB of the whole process tree,
+    """(seconds, peak RSS MiB of the largest process, peak PSS MiB of the whole process tree,
     exit code) of one child process, its output kept in ``log``."""
     report = cwd / "time.txt"
     with log.open("wb") as out:
@@ -119,7 +122,7 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float,
         )
         tree_peak = 0
         while child.poll() is None:
-            tree_peak = max(tree_peak, _tree_rss(child.pid))
+            tree_peak = max(tree_peak, _tree_pss(child.pid))
             time.sleep(TREE_SAMPLE_SECONDS)
         seconds = time.perf_counter() - start
     lines = [line for line in report.read_text().splitlines() if line.strip()]
@@ -163,15 +166,16 @@ def render(
         + ("" if full else f" — not the full history ({FULL_FROM} → {FULL_TO}, {full_days} days)"),
         "",
         "| measured | wall time | days/min | peak RSS, largest process | peak RSS, all "
-        "processes | exit code |",
+        "processes (PSS) | exit code |",
         "|---|---|---|---|---|---|",
         f"| {start} → {end} | {seconds / 60:.1f} min | {days / (seconds / 60):.1f} | "
         f"{rss:,.0f} MiB | {tree_rss:,.0f} MiB | {code} |",
         "",
         "- Largest process: GNU `time -f %M` (the largest resident set any one process of the "
-        "run reached). All processes: the sum over the command's whole process tree (main "
-        "process, month workers, the background bulk builder, the embedded anvil), sampled "
-        f"every {TREE_SAMPLE_SECONDS} s, so a spike shorter than that can be missed.",
+        "run reached). All processes: the memory the command's whole process tree uses "
+        "(main process, month workers, the background bulk builder, the embedded anvil), as "
+        "the sum of their proportional set sizes (pages shared after a fork counted once), "
+        f"sampled every {TREE_SAMPLE_SECONDS} s, so a spike shorter than that can be missed.",
         "",
     ]
     if not full:
