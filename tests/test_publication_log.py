@@ -979,6 +979,9 @@ def test_fuzzed_call_sequences_never_break_the_registry() -> None:
         stateful_step_count=FUZZ_STEPS,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
+        # A fixed seed: the coverage asserted below (e.g. a relayed write accepted) must not
+        # depend on the draw; a random seed left it unmet about once in many runs.
+        derandomize=True,
     )
     for key in FUZZ_STATS:
         FUZZ_STATS[key] = 0
