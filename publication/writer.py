@@ -269,7 +269,8 @@ _CARRIED: dict[tuple[Path, str], list[dict[str, Any]]] = {}
 def carry_index(root: Path, dataset: str) -> Iterator[None]:
     """For a run that alone writes ``root`` (it holds the lock): ``write_day`` takes the index
     entries it left the day before (``update_index``'s) instead of ``read_index``, which stats
-    every published day. A receipt written here (``write_receipt``) drops them: read again."""
+    every published day. A receipt written here (``write_receipt``) reads its day's entry again;
+    a write that fails drops them (read again the next day)."""
     key = (root, dataset)
     _CARRYING.add(key)
     try:
@@ -440,21 +441,29 @@ def update_index(
     entries read just before ``day``'s folder alone was written (the one writer holds the
     lock): only that folder is read again (the index was read twice per published day).
     """
-    if known is None or day is None:
-        days = read_index(root, dataset)
-    else:
-        parts = (f"{day:%Y}", f"{day:%m}", f"{day:%d}")
-        folder = os.path.join(os.fspath(root / dataset), *parts)
-        matches = re.compile(fnmatch.translate(_manifest_pattern(dataset))).match
-        names = [(parts, name) for name, _ in _visible(folder, folders=False) if matches(name)]
-        kept = [entry for entry in known if entry["date"] != day.isoformat()]
-        days = sorted([*kept, *_index_entries(root, dataset, sorted(names))], key=_entry_order)
+    days = (
+        read_index(root, dataset)
+        if known is None or day is None
+        else _reread(root, dataset, known, day)
+    )
     index = {"dataset": dataset, "days": days}
     write_atomic(
         root / layout.INDEX_FILE,
         orjson.dumps(index, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS),
     )
     return days
+
+
+def _reread(
+    root: Path, dataset: str, known: list[dict[str, Any]], day: dt.date
+) -> list[dict[str, Any]]:
+    """``read_index``'s entries from ``known`` with only ``day``'s folder read again."""
+    parts = (f"{day:%Y}", f"{day:%m}", f"{day:%d}")
+    folder = os.path.join(os.fspath(root / dataset), *parts)
+    matches = re.compile(fnmatch.translate(_manifest_pattern(dataset))).match
+    names = [(parts, name) for name, _ in _visible(folder, folders=False) if matches(name)]
+    kept = [entry for entry in known if entry["date"] != day.isoformat()]
+    return sorted([*kept, *_index_entries(root, dataset, sorted(names))], key=_entry_order)
 
 
 def _entry_order(entry: dict[str, Any]) -> tuple[str, str]:
@@ -476,8 +485,10 @@ def write_receipt(root: Path, dataset: str, day: dt.date, anchor: dict[str, Any]
     target = layout.DayLayout(root, dataset, day)
     if not target.manifest.exists():
         raise PublicationError(f"{day}: not published, nothing to anchor ({target.folder})")
-    _CARRIED.pop((root, dataset), None)
+    carried = _CARRIED.pop((root, dataset), None)
     write_atomic(target.anchor, receipt_bytes(anchor))
+    if carried is not None:
+        _CARRIED[(root, dataset)] = _reread(root, dataset, carried, day)
 
 
 def receipt_bytes(anchor: dict[str, Any]) -> bytes:
