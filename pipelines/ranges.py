@@ -132,11 +132,13 @@ class RangeRun:
 
     def __enter__(self) -> RangeRun:
         from publication.state import StateStore, store_path
+        from publication.writer import carry_index
 
         self._stack.__enter__()
         self._stack.enter_context(
             StateStore(store_path(self.job.root, self.job.state_dir), shared=True)
         )
+        self._stack.enter_context(carry_index(self.job.root, self.job.dataset))
         self._sessions = _session_factory(self._stack, self.chain, self.job.dataset)
         if self._workers > 0:
             from publication.prepare import MonthsAhead, cache_dir, prepare_month

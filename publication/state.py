@@ -34,12 +34,13 @@ import datetime as dt
 import functools
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -104,6 +105,59 @@ _MARKS = pa.schema(
         ("last_date", pa.string()),
     ]
 )
+
+
+class _OcidDays:
+    """A superset of the (ocid, package day) pairs of ``published``, kept in memory by a long run
+    (``shared=True``): ocids by their in-process ``hash()`` (sorted, ~12 bytes a release, and the
+    newest pairs in a dict), so a day's lookup reads ``published`` only when one of its ocids may
+    be there, and only on those days. Never shrunk: a stale or colliding entry only adds a day
+    for the exact query to rule out."""
+
+    _MERGE_AT = 50_000
+
+    def __init__(self) -> None:
+        self.hashes = np.empty(0, np.int64)
+        self.days = np.empty(0, np.int32)  # date ordinals
+        self.recent: dict[int, set[int]] = {}
+        self.ready = False
+
+    def load(self, ocids: pa.ChunkedArray, days: pa.ChunkedArray) -> None:
+        hashes = np.fromiter((hash(ocid) for ocid in ocids.to_pylist()), np.int64, len(ocids))
+        ordinals = days.cast(pa.int32()).to_numpy() + _EPOCH_ORDINAL
+        order = np.argsort(hashes, kind="stable")
+        self.hashes, self.days = hashes[order], ordinals[order].astype(np.int32)
+        self.ready = True
+
+    def add(self, ocids: Sequence[str], day: dt.date) -> None:
+        ordinal = day.toordinal()
+        for ocid in ocids:
+            self.recent.setdefault(hash(ocid), set()).add(ordinal)
+        if len(self.recent) >= self._MERGE_AT:
+            pairs = [(key, value) for key, values in self.recent.items() for value in values]
+            hashes = np.concatenate([self.hashes, np.array([k for k, _ in pairs], np.int64)])
+            days = np.concatenate([self.days, np.array([v for _, v in pairs], np.int32)])
+            order = np.argsort(hashes, kind="stable")
+            self.hashes, self.days, self.recent = hashes[order], days[order], {}
+
+    def candidates(self, ocids: Sequence[str]) -> tuple[list[str], list[dt.date]]:
+        """The ocids that may be in ``published`` and every day they may be in."""
+        keys = [hash(ocid) for ocid in ocids]
+        wanted = np.array(keys, np.int64)
+        starts = np.searchsorted(self.hashes, wanted, "left")
+        ends = np.searchsorted(self.hashes, wanted, "right")
+        found: list[str] = []
+        ordinals: set[int] = set()
+        for ocid, key, start, end in zip(ocids, keys, starts.tolist(), ends.tolist(), strict=True):
+            recent = self.recent.get(key)
+            if start < end or recent:
+                found.append(ocid)
+                ordinals.update(self.days[start:end].tolist())
+                ordinals.update(recent or ())
+        return found, [dt.date.fromordinal(ordinal) for ordinal in sorted(ordinals)]
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 class _Reshuffled(Exception):
@@ -237,12 +291,14 @@ class StateStore:
         self.path = path
         self.con: duckdb.DuckDBPyConnection
         self._known: set[str]
+        self._ocid_days: _OcidDays | None = None
         self._key = path.resolve()
         self._sharing = False
         holder = StateStore._shared.get(self._key)
         if holder is not None and not shared:
             self.con = holder.con.cursor()
             self._known = holder._known
+            self._ocid_days = holder._ocid_days
             return
         # Digests of snapshots found ingested (rows are never removed): a long run asks
         # about every source file every day.
@@ -261,6 +317,7 @@ class StateStore:
         self._build_newest(present)
         self._build_derived(present)
         if shared and holder is None:
+            self._ocid_days = _OcidDays()
             StateStore._shared[self._key] = self
             self._sharing = True
 
@@ -713,6 +770,9 @@ class StateStore:
             if rows
             else None
         )
+        if table is not None and self._ocid_days is not None and self._ocid_days.ready:
+            # before the write: an entry for a write that fails is only a day to rule out
+            self._ocid_days.add(table["ocid"].to_pylist(), day)
         if self._derived_on():
             try:
                 with self._transaction(), self._registered("_published", table):
@@ -796,13 +856,9 @@ class StateStore:
 
     def earlier_packages(self, ocids: list[str], day: dt.date) -> dict[dt.date, set[str]]:
         """Package day → ocids (among ``ocids``) that have releases in that earlier package."""
-        self.con.register("_ocids", pa.table({"ocid": pa.array(ocids, pa.string())}))
-        rows = self._run(
-            "SELECT DISTINCT p.package_day, p.ocid FROM published p JOIN _ocids USING (ocid) "
-            "WHERE p.package_day < ? ORDER BY 1, 2",
-            [day],
+        rows = self._ocid_packages(
+            ocids, "p.package_day < ?", day, lambda other: other < day, "p.package_day, p.ocid"
         )
-        self.con.unregister("_ocids")
         found: dict[dt.date, set[str]] = {}
         for package_day, ocid in rows:
             found.setdefault(package_day, set()).add(ocid)
@@ -811,14 +867,47 @@ class StateStore:
     def other_packages(self, ocids: list[str], day: dt.date) -> set[str]:
         """The ocids (among ``ocids``) with releases in any package but ``day``'s (a day
         published late finds the first stages a later package already holds)."""
-        self.con.register("_ocids", pa.table({"ocid": pa.array(ocids, pa.string())}))
-        rows = self._run(
-            "SELECT DISTINCT p.ocid FROM published p JOIN _ocids USING (ocid) "
-            "WHERE p.package_day <> ? ORDER BY 1",
-            [day],
+        rows = self._ocid_packages(
+            ocids, "p.package_day <> ?", day, lambda other: other != day, "p.ocid"
         )
-        self.con.unregister("_ocids")
         return {ocid for (ocid,) in rows}
+
+    def _ocid_packages(
+        self,
+        ocids: list[str],
+        condition: str,
+        day: dt.date,
+        keeps: Callable[[dt.date], bool],
+        columns: str,
+    ) -> list[tuple[Any, ...]]:
+        """Distinct ``columns`` of the ``published`` rows of ``ocids`` whose package day meets
+        ``condition`` on ``day`` (``keeps`` in Python); a long run first narrows ``ocids`` and the
+        days to read with ``_OcidDays``."""
+        index = self._ocid_days
+        if index is None:
+            self.con.register("_ocids", pa.table({"ocid": pa.array(ocids, pa.string())}))
+            try:
+                return self._run(
+                    f"SELECT DISTINCT {columns} FROM published p JOIN _ocids USING (ocid) "
+                    f"WHERE {condition} ORDER BY ALL",
+                    [day],
+                )
+            finally:
+                self.con.unregister("_ocids")
+        if not index.ready:
+            table = self.con.sql("SELECT ocid, package_day FROM published").to_arrow_table()
+            index.load(table["ocid"], table["package_day"])
+        ocids, days = index.candidates(ocids)
+        days = [candidate for candidate in days if keeps(candidate)]
+        if not days:
+            return []
+        # constants, not a join: the scan then reads the ocids of the days' row groups only
+        return self._run(
+            f"SELECT DISTINCT {columns} FROM published p WHERE p.package_day BETWEEN ? AND ? "
+            f"AND p.package_day IN ({', '.join('?' for _ in days)}) AND {condition} "
+            f"AND p.ocid IN ({', '.join('?' for _ in ocids)}) ORDER BY ALL",
+            [min(days), max(days), *days, day, *ocids],
+        )
 
     def first_call_offs(self, codes: Iterable[str]) -> dict[str, str]:
         """Agreement code -> earliest FECHA_FORMALIZACIÓN of its orders in every snapshot seen.

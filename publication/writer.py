@@ -9,13 +9,14 @@ records it as such); its manifest links to the latest day published before it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,8 @@ def previous_link(
 def write_day(root: Path, content: DayContent, *, anchor_key_hex: str) -> PublishedDay:
     """Publish a day: write every file, the manifest and SHA256SUMS, then swap into place."""
     target = layout.DayLayout(root, content.dataset, content.day)
-    index = read_index(root, content.dataset)
+    carried = _CARRIED.pop((root, content.dataset), None)  # back only once this day is written
+    index = read_index(root, content.dataset) if carried is None else [*carried]
     previous = previous_link(root, content.dataset, content.day, index)
     target.folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{content.day}-", dir=target.folder.parent))
@@ -150,7 +152,10 @@ def write_day(root: Path, content: DayContent, *, anchor_key_hex: str) -> Publis
         stage = layout.DayLayout(root, content.dataset, content.day)
         with StagedWrites() as staged:
             manifest = _write_files(staging, stage, content, previous, anchor_key_hex, staged)
-        return _swap_into_place(staging, target, manifest, index)
+        published, days = _swap_into_place(staging, target, manifest, index)
+        if (root, content.dataset) in _CARRYING:
+            _CARRIED[(root, content.dataset)] = days
+        return published
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -228,16 +233,20 @@ def _write_files(
 
 def _swap_into_place(
     staging: Path, target: layout.DayLayout, manifest: Manifest, index: list[dict[str, Any]]
-) -> PublishedDay:
+) -> tuple[PublishedDay, list[dict[str, Any]]]:
+    """The day, and the index entries after it (``index`` when nothing moved)."""
     final = target.folder
     if final.exists():
         existing = load_manifest(target.manifest) if target.manifest.exists() else None
         if existing is not None and existing.raw == manifest.raw:
-            return PublishedDay(final, existing, unchanged=True)
+            return PublishedDay(final, existing, unchanged=True), index
         if target.anchor.exists():
             # An anchored (or pending) day is never rewritten: newer states go to a later package.
             assert existing is not None
-            return PublishedDay(final, existing, unchanged=True, differs_from_sources=True)
+            return (
+                PublishedDay(final, existing, unchanged=True, differs_from_sources=True),
+                index,
+            )
         retired = final.with_name(f".{final.name}-replaced")
         shutil.rmtree(retired, ignore_errors=True)
         os.rename(final, retired)
@@ -246,8 +255,29 @@ def _swap_into_place(
     else:
         os.rename(staging, final)
     fsync_dir(final.parent)
-    update_index(target.root, target.dataset, index, target.day)
-    return PublishedDay(final, load_manifest(target.manifest), unchanged=False)
+    days = update_index(target.root, target.dataset, index, target.day)
+    return PublishedDay(final, load_manifest(target.manifest), unchanged=False), days
+
+
+# ``carry_index``: (root, dataset) whose index entries ``write_day`` carries from one day to
+# the next instead of reading every day folder again, and the entries it carries.
+_CARRYING: set[tuple[Path, str]] = set()
+_CARRIED: dict[tuple[Path, str], list[dict[str, Any]]] = {}
+
+
+@contextlib.contextmanager
+def carry_index(root: Path, dataset: str) -> Iterator[None]:
+    """For a run that alone writes ``root`` (it holds the lock): ``write_day`` takes the index
+    entries it left the day before (``update_index``'s) instead of ``read_index``, which stats
+    every published day. A receipt written here (``write_receipt``) reads its day's entry again;
+    a write that fails drops them (read again the next day)."""
+    key = (root, dataset)
+    _CARRYING.add(key)
+    try:
+        yield
+    finally:
+        _CARRYING.discard(key)
+        _CARRIED.pop(key, None)
 
 
 def read_index(root: Path, dataset: str) -> list[dict[str, Any]]:
@@ -411,21 +441,29 @@ def update_index(
     entries read just before ``day``'s folder alone was written (the one writer holds the
     lock): only that folder is read again (the index was read twice per published day).
     """
-    if known is None or day is None:
-        days = read_index(root, dataset)
-    else:
-        parts = (f"{day:%Y}", f"{day:%m}", f"{day:%d}")
-        folder = os.path.join(os.fspath(root / dataset), *parts)
-        matches = re.compile(fnmatch.translate(_manifest_pattern(dataset))).match
-        names = [(parts, name) for name, _ in _visible(folder, folders=False) if matches(name)]
-        kept = [entry for entry in known if entry["date"] != day.isoformat()]
-        days = sorted([*kept, *_index_entries(root, dataset, sorted(names))], key=_entry_order)
+    days = (
+        read_index(root, dataset)
+        if known is None or day is None
+        else _reread(root, dataset, known, day)
+    )
     index = {"dataset": dataset, "days": days}
     write_atomic(
         root / layout.INDEX_FILE,
         orjson.dumps(index, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS),
     )
     return days
+
+
+def _reread(
+    root: Path, dataset: str, known: list[dict[str, Any]], day: dt.date
+) -> list[dict[str, Any]]:
+    """``read_index``'s entries from ``known`` with only ``day``'s folder read again."""
+    parts = (f"{day:%Y}", f"{day:%m}", f"{day:%d}")
+    folder = os.path.join(os.fspath(root / dataset), *parts)
+    matches = re.compile(fnmatch.translate(_manifest_pattern(dataset))).match
+    names = [(parts, name) for name, _ in _visible(folder, folders=False) if matches(name)]
+    kept = [entry for entry in known if entry["date"] != day.isoformat()]
+    return sorted([*kept, *_index_entries(root, dataset, sorted(names))], key=_entry_order)
 
 
 def _entry_order(entry: dict[str, Any]) -> tuple[str, str]:
@@ -447,7 +485,10 @@ def write_receipt(root: Path, dataset: str, day: dt.date, anchor: dict[str, Any]
     target = layout.DayLayout(root, dataset, day)
     if not target.manifest.exists():
         raise PublicationError(f"{day}: not published, nothing to anchor ({target.folder})")
+    carried = _CARRIED.pop((root, dataset), None)
     write_atomic(target.anchor, receipt_bytes(anchor))
+    if carried is not None:
+        _CARRIED[(root, dataset)] = _reread(root, dataset, carried, day)
 
 
 def receipt_bytes(anchor: dict[str, Any]) -> bytes:

@@ -155,7 +155,8 @@ class World:
         self.open()
 
     def open(self) -> None:
-        self.store = StateStore(self.folder / "fast.duckdb")
+        # shared: a long run's store, which narrows ocid lookups in memory (``_OcidDays``)
+        self.store = StateStore(self.folder / "fast.duckdb", shared=True)
         self.reference = ReferenceStore(self.folder / "reference.duckdb")
 
     def close(self) -> None:
@@ -227,6 +228,7 @@ class World:
                 assert self.store._run(f"SELECT * FROM {table} ORDER BY ALL") == self.store._run(
                     f"SELECT * FROM ({expected}) ORDER BY ALL"
                 ), table
+        self._check_ocid_packages()
         # after the last package the answers change only with the day's own formalisations and
         # holds: the next day and one past every row cover them
         (last,) = self.reference._run("SELECT max(package_day) FROM published")[0]
@@ -239,6 +241,26 @@ class World:
             for fingerprint in FINGERPRINTS:
                 retried = self.store.retry_candidates(day, fingerprint)
                 assert retried.equals(self.reference.retry_candidates(day, fingerprint)), day
+
+    def _check_ocid_packages(self) -> None:
+        """On every packaged day and the next, for some ocids: the answers are the reference's,
+        from a cursor on the shared store too."""
+        ocids = [
+            *(f"ocds-t-{_order_id(order)}" for order in range(7)),
+            *(f"ocds-t-AM-{order}" for order in range(3)),
+        ]
+        packaged = [
+            row[0] for row in self.reference._run("SELECT DISTINCT package_day FROM published")
+        ]
+        cursor = StateStore(self.folder / "fast.duckdb")
+        for day in {*packaged, max(packaged, default=FIRST) + dt.timedelta(days=1)}:
+            for store, chosen in ((self.store, ocids), (self.store, ocids[1::3]), (cursor, ocids)):
+                expected = self.reference.earlier_packages(chosen, day)
+                assert store.earlier_packages(chosen, day) == expected, day
+                assert store.other_packages(chosen, day) == self.reference.other_packages(
+                    chosen, day
+                ), day
+        cursor.close()
 
     def _check_published_before(self, day: dt.date) -> None:
         """With formalisation times as a hint (those of any snapshot, so some orders are found
@@ -322,6 +344,21 @@ def test_the_fast_path_answers_late_states_and_retries_in_a_forward_run() -> Non
         assert not world.store._fast_day(THIRD) and world.store._fast_day(THIRD + dt.timedelta(1))
         world.check()
         assert _answers(world.store, THIRD + dt.timedelta(1)) == ([], [], [])
+
+
+def test_entries_of_ocids_never_published_there_only_cost_a_query() -> None:
+    """``_OcidDays`` may hold pairs ``published`` does not (a failed write, a republished day,
+    a hash collision): the answers stay the reference's."""
+    with _world() as world:
+        _forward_history(world)
+        world.check()
+        index = world.store._ocid_days
+        assert index is not None and index.ready
+        ocids = [f"ocds-t-{_order_id(order)}" for order in range(8)]
+        for offset in range(DAYS + 2):
+            index.add(ocids, FIRST + dt.timedelta(days=offset))
+        assert index.candidates(ocids)[0] == ocids
+        world.check()
 
 
 def test_a_store_without_the_tables_or_written_by_older_code_gets_them_on_open() -> None:

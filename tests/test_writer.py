@@ -3,6 +3,7 @@ index of published days."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -16,7 +17,14 @@ from integrity import layout
 from integrity.canonical import canonical_bytes
 from integrity.keys import anchor_key
 from integrity.manifest import load_manifest
-from publication.writer import canonical_with_array, read_index, record_anchor, write_day
+from publication import writer
+from publication.writer import (
+    canonical_with_array,
+    carry_index,
+    read_index,
+    record_anchor,
+    write_day,
+)
 
 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyzAZ_", min_size=1, max_size=12)
 values = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=10)
@@ -89,3 +97,36 @@ def test_the_index_a_write_updates_equals_a_full_read(tmp_path: Path) -> None:
     write(march[3], salt="corrected")
     assert [entry["date"] for entry in written()] == [day.isoformat() for day in march]
     assert [entry["anchored"] for entry in written()] == [False, True, False, False]
+
+
+def test_a_carried_index_is_the_one_read_from_the_folders(tmp_path: Path) -> None:
+    """Days written while ``carry_index`` carries the entries (receipts, a replaced and an
+    unchanged day among them) leave the bytes of days written reading the folders each time."""
+    plain, carried = tmp_path / "plain", tmp_path / "carried"
+    first = dt.date(2025, 3, 3)
+    steps: list[tuple[str, dt.date, str]] = [
+        ("write", first, ""),
+        ("write", first + dt.timedelta(1), ""),
+        ("anchor", first, ""),
+        ("write", first + dt.timedelta(3), ""),
+        ("write", first + dt.timedelta(3), ""),  # unchanged
+        ("write", first + dt.timedelta(2), ""),  # an earlier day published late
+        ("write", first + dt.timedelta(2), "corrected"),  # replaced (no receipt)
+        ("write", first + dt.timedelta(40), ""),
+    ]
+    for root, carry in ((plain, False), (carried, True)):
+        with carry_index(root, site_days.DATASET) if carry else contextlib.nullcontext():
+            for kind, day, salt in steps:
+                if kind == "anchor":
+                    record_anchor(root, site_days.DATASET, day, {"status": "anclado"})
+                    continue
+                content = site_days.content(day, salt=salt)
+                write_day(root, content, anchor_key_hex=anchor_key(site_days.DATASET, day).hex())
+                if carry:
+                    assert writer._CARRIED[(root, site_days.DATASET)] == read_index(
+                        root, site_days.DATASET
+                    )
+        assert not writer._CARRIED
+    for path in sorted(plain.rglob("*")):
+        if path.is_file():
+            assert path.read_bytes() == (carried / path.relative_to(plain)).read_bytes(), path
