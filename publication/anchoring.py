@@ -42,6 +42,7 @@ import json
 import logging
 import os
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -120,15 +121,26 @@ def check_day_files(folder: Path, manifest: Manifest) -> list[str]:
 # their files then. A file changed since has another identity: a rename gives another inode
 # and any write moves its change time past the snapshot's clock reading (``_folder_snapshot``).
 _VERIFIED: dict[str, tuple[str, tuple[Any, ...]]] = {}
-# Beyond the coarse clock's tick (a few milliseconds), which file times are taken from.
+# Linux's coarse real-time clock, the one file times are taken from (clock_gettime id 5); a
+# later change of a file gets a time at least its reading. Elsewhere: now less a margin.
+_COARSE_CLOCK = 5 if sys.platform.startswith("linux") else None
 _CLOCK_MARGIN_NS = 100_000_000
+# File times finer than this (a sub-millisecond part) show a file system that keeps them so.
+_FINE_NS = 1_000_000
+
+
+def _clock_floor() -> int:
+    if _COARSE_CLOCK is not None:
+        return time.clock_gettime_ns(_COARSE_CLOCK)
+    return time.time_ns() - _CLOCK_MARGIN_NS
 
 
 def _folder_snapshot(folder: Path) -> tuple[Any, ...] | None:
     """Name, device, inode, size and times of every file of ``folder`` but the anchor receipt
-    (which verification does not read), or None when a time is too recent to tell a later
-    change apart (within ``_CLOCK_MARGIN_NS`` of now) or an entry is not a regular file."""
-    now = time.time_ns()
+    (which verification does not read), or None unless each one would show a later change:
+    a regular file whose times are fine (sub-millisecond) and older than the clock's reading
+    by more than that (a change made within the same clock tick keeps the same times)."""
+    floor = _clock_floor() - _FINE_NS
     entries = []
     try:
         with os.scandir(folder) as found:
@@ -138,8 +150,9 @@ def _folder_snapshot(folder: Path) -> tuple[Any, ...] | None:
                 info = entry.stat(follow_symlinks=False)
                 if not stat.S_ISREG(info.st_mode):
                     return None
-                if now - max(info.st_mtime_ns, info.st_ctime_ns) < _CLOCK_MARGIN_NS:
-                    return None
+                for stamp in (info.st_mtime_ns, info.st_ctime_ns):
+                    if stamp % _FINE_NS == 0 or stamp >= floor:
+                        return None
                 entries.append(
                     (
                         entry.name,
