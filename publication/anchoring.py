@@ -40,6 +40,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import stat
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -101,8 +104,77 @@ SessionFactory = Callable[[], AbstractContextManager[ChainSession]]
 
 
 def check_day_files(folder: Path, manifest: Manifest) -> list[str]:
-    """Problems found comparing a day folder with its manifest (empty list = consistent)."""
-    return verify_day_files(folder, manifest).problems()
+    """Problems found comparing a day folder with its manifest (empty list = consistent).
+
+    A consistent folder is remembered (``_VERIFIED``) with the identity of each of its files,
+    so that anchoring it later in this process re-reads it only if one of them changed."""
+    before = _folder_snapshot(folder)
+    problems = verify_day_files(folder, manifest).problems()
+    if not problems and before is not None and _folder_snapshot(folder) == before:
+        _VERIFIED[str(folder)] = (manifest.sha256, before)
+    else:
+        _VERIFIED.pop(str(folder), None)
+    return problems
+
+
+# Day folders this process found consistent with a manifest (its digest) and a snapshot of
+# their files then. A file changed since has another identity: a rename gives another inode
+# and any write moves its change time past the snapshot's clock reading (``_folder_snapshot``).
+_VERIFIED: dict[str, tuple[str, tuple[Any, ...]]] = {}
+# Linux's coarse real-time clock, the one file times are taken from (clock_gettime id 5); a
+# later change of a file gets a time at least its reading. Elsewhere: now less a margin.
+_COARSE_CLOCK = 5 if sys.platform.startswith("linux") else None
+_CLOCK_MARGIN_NS = 100_000_000
+# File times finer than this (a sub-millisecond part) show a file system that keeps them so.
+_FINE_NS = 1_000_000
+
+
+def _clock_floor() -> int:
+    if _COARSE_CLOCK is not None:
+        return time.clock_gettime_ns(_COARSE_CLOCK)
+    return time.time_ns() - _CLOCK_MARGIN_NS
+
+
+def _folder_snapshot(folder: Path) -> tuple[Any, ...] | None:
+    """Name, device, inode, size and times of every file of ``folder`` but the anchor receipt
+    (which verification does not read), or None unless each one would show a later change:
+    a regular file whose times are fine (sub-millisecond) and older than the clock's reading
+    by more than that (a change made within the same clock tick keeps the same times)."""
+    floor = _clock_floor() - _FINE_NS
+    entries = []
+    try:
+        with os.scandir(folder) as found:
+            for entry in found:
+                if entry.name.endswith(f"-{layout.ANCHOR}"):
+                    continue
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(info.st_mode):
+                    return None
+                for stamp in (info.st_mtime_ns, info.st_ctime_ns):
+                    if stamp % _FINE_NS == 0 or stamp >= floor:
+                        return None
+                entries.append(
+                    (
+                        entry.name,
+                        info.st_dev,
+                        info.st_ino,
+                        info.st_size,
+                        info.st_mtime_ns,
+                        info.st_ctime_ns,
+                    )
+                )
+    except OSError:
+        return None
+    return tuple(sorted(entries))
+
+
+def _still_verified(folder: Path, manifest: Manifest) -> bool:
+    """Whether this process found ``folder`` consistent with ``manifest`` and no file of it
+    has changed since (the same names, each the same file, unmodified)."""
+    known = _VERIFIED.get(str(folder))
+    return (
+        known is not None and known[0] == manifest.sha256 and _folder_snapshot(folder) == known[1]
+    )
 
 
 def check_session(session: ChainSession, dataset: str) -> None:
@@ -420,6 +492,8 @@ def _manifest(target: AnchorTarget) -> Manifest:
 def _consistent_manifest(target: AnchorTarget) -> Manifest:
     """The target's manifest, once every published file has been checked against it."""
     manifest = _manifest(target)
+    if _still_verified(target.folder, manifest):
+        return manifest  # checked by this process since it was written, unchanged since
     problems = check_day_files(target.folder, manifest)
     if problems:
         what = "day" if target.indexed else "folder"

@@ -354,18 +354,28 @@ def _datasets(context: PortalContext, up: str, lang: str) -> str:
 
 
 def _page(title: str, lang: str, up: str, other: str, body: str, licence: str | None) -> str:
+    before, after = _page_frame(title, lang, up, other, licence)
+    return before + body + after
+
+
+def _page_frame(title: str, lang: str, up: str, other: str, licence: str | None) -> tuple[str, str]:
+    """A page's markup before and after its body."""
     footer = text("portal.footer", lang, licence=licence) if licence else ""
-    return (
+    before = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
         f'<header><div class="wrap"><h1>{_e(title)}</h1>'
         f'<a href="{_e(other)}" hreflang="{"en" if lang == "es" else "es"}">'
         f"{_e(text('portal.other_language', lang))}</a></div></header>"
-        f'<main class="wrap">{body}</main>'
+        '<main class="wrap">'
+    )
+    after = (
+        "</main>"
         f'<footer><div class="wrap">{_e(footer)}</div></footer>'
         f'<script src="{_e(up + PORTAL_SCRIPT)}" defer></script></body></html>\n'
     )
+    return before, after
 
 
 def render_index(context: PortalContext, lang: str = "es") -> str:
@@ -395,20 +405,44 @@ def render_index(context: PortalContext, lang: str = "es") -> str:
 def render_month(context: PortalContext, month: str, lang: str = "es") -> str:
     """A month page: every day of the month (the no-JavaScript way through a long history)."""
     days = [day for day in context.days if day.month == month]
+    return _month_page(days, month, lang, context.licence, _months_nav(context.days, "../", lang))
+
+
+def _month_page(days: Sequence[Day], month: str, lang: str, licence: str | None, nav: str) -> str:
+    """``render_month`` given the month's days and the months menu (shared by every month)."""
+    head, tail = _month_parts(days, month, lang, licence)
+    return head + nav + tail
+
+
+# The parts of each month page around the months menu, with the inputs they were rendered
+# from (the month's days, the licence): a refresh renders again only the months whose days
+# changed (their menu changes whenever any month gains a day, so it is rendered once per page).
+_MONTH_PARTS: dict[tuple[str, str], tuple[tuple[Day, ...], str | None, tuple[str, str]]] = {}
+
+
+def _month_parts(
+    days: Sequence[Day], month: str, lang: str, licence: str | None
+) -> tuple[str, str]:
+    key = (month, lang)
+    inputs = tuple(days)
+    known = _MONTH_PARTS.get(key)
+    if known is not None and known[1] == licence and known[0] == inputs:
+        return known[2]
     label = month_label(month, lang)
     other = page_name(month, "en" if lang == "es" else "es")
     home = page_name("index", lang)
-    body = (
-        f'<p><a href="../{_e(home)}">{_e(text("portal.home", lang))}</a></p>'
+    title = text("portal.month_title", lang, month=label)
+    before, tail = _page_frame(title, lang, "../", other, licence)
+    head = (
+        before + f'<p><a href="../{_e(home)}">{_e(text("portal.home", lang))}</a></p>'
         f"<h2>{_e(text('portal.section.days', lang))}</h2>"
         f'<p class="muted">{_e(text("portal.month_days", lang, count=len(days), month=label))}</p>'
         + _synthetic_banner(days, lang)
         + _filter(lang)
         + _days_table(days, "../", lang)
-        + _months_nav(context.days, "../", lang)
     )
-    title = text("portal.month_title", lang, month=label)
-    return _page(title, lang, "../", other, body, context.licence)
+    _MONTH_PARTS[key] = (inputs, licence, (head, tail))
+    return head, tail
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -420,11 +454,15 @@ def write_portal(root: Path, context: PortalContext) -> list[Path]:
     """Write the landing page and every month page in both languages (changed ones only)."""
     written = []
     _write_if_changed(root / PORTAL_SCRIPT, PORTAL_JS)
-    months = sorted({day.month for day in context.days})
+    by_month: dict[str, list[Day]] = defaultdict(list)
+    for day in context.days:
+        by_month[day.month].append(day)
     for lang in LANGUAGES:
-        for month in months:
+        nav = _months_nav(context.days, "../", lang)
+        for month in sorted(by_month):
             path = root / month_page(month, lang)
-            _write_if_changed(path, render_month(context, month, lang).encode())
+            page = _month_page(by_month[month], month, lang, context.licence, nav)
+            _write_if_changed(path, page.encode())
             written.append(path)
     for lang in LANGUAGES:
         path = root / page_name("index", lang)

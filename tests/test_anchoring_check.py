@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from integrity.manifest import load_manifest
 from integrity.verify import SkipReason, Status, verify_day_files
 from publication.anchoring import ChainSession, anchor_days, check_day_files
 from publication.state import StateStore, store_path
+from publication.targets import AnchorTarget
 from publication.writer import PublicationError
 
 DAYS = [dt.date(2025, 3, 3)]
@@ -93,3 +96,33 @@ def test_a_folder_without_its_manifest_is_a_problem(root: Path) -> None:
         f"no se encontró el manifiesto de {DATASET} {DAYS[0].isoformat()}: no está junto al "
         "archivo ni en el índice; indique la raíz de los datos con --datasets"
     ]
+
+
+def test_a_day_checked_by_this_process_is_read_again_only_once_changed(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publication import anchoring
+
+    target = day_layout(root)
+    anchor_target = AnchorTarget.of_day(root, DATASET, DAYS[0])
+    manifest = load_manifest(target.manifest)
+    time.sleep(0.05)  # the copied files must be older than a clock tick
+    assert check_day_files(target.folder, manifest) == []
+    read = verify_day_files
+
+    def must_not_read(*args: Any) -> Any:
+        raise AssertionError("an unchanged day verified by this process was read again")
+
+    monkeypatch.setattr(anchoring, "verify_day_files", must_not_read)
+    assert anchoring._consistent_manifest(anchor_target).sha256 == manifest.sha256
+    monkeypatch.setattr(anchoring, "verify_day_files", read)
+    # Altered in place, same size and modification time: the change time still tells.
+    jsonl = target.path(layout.RELEASES_JSONL)
+    info = jsonl.stat()
+    data = bytearray(jsonl.read_bytes())
+    data[0:1] = b" "
+    with jsonl.open("r+b") as handle:
+        handle.write(data)
+    os.utime(jsonl, ns=(info.st_atime_ns, info.st_mtime_ns))
+    with pytest.raises(PublicationError, match="refusing to anchor an inconsistent day"):
+        anchoring._consistent_manifest(anchor_target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -180,3 +181,23 @@ def test_a_root_without_days_has_a_page_and_no_broken_link(tmp_path: Path) -> No
     refresh_site(root, DATASET, IDENTITY, now=NOW)
     assert parse(root / "index.html").rows == ["2026-03-02"]
     assert text("portal.all_days", count=1) in (root / "index.html").read_text(encoding="utf-8")
+
+
+def test_month_pages_follow_their_days_and_match_a_fresh_render(root: Path, tmp_path: Path) -> None:
+    from publication import filecache
+
+    copy = tmp_path / "datasets"
+    shutil.copytree(root, copy)
+    refresh_site(copy, DATASET, IDENTITY, now=NOW)  # every month page rendered and remembered
+    site_days.anchor(copy, dt.date(2026, 2, 21))
+    refresh_site(copy, DATASET, IDENTITY, now=NOW)
+    row = re.search(
+        r'<tr id="dia-2026-02-21".*?</tr>', (copy / "meses" / "2026-02.html").read_text("utf-8")
+    )
+    assert row is not None and text("day.anchor.anchored") in row[0]
+    pages = {path.name: path.read_bytes() for path in (copy / "meses").iterdir()}
+    assert len(pages) == 4
+    portal._MONTH_PARTS.clear()
+    filecache.forget()
+    refresh_site(copy, DATASET, IDENTITY, now=NOW)
+    assert {path.name: path.read_bytes() for path in (copy / "meses").iterdir()} == pages
