@@ -29,7 +29,7 @@ FULL_FROM = dt.date(2022, 1, 1)
 FULL_TO = dt.date(2026, 11, 30)
 TARGET_SECONDS = 600
 TARGET_RSS_MIB = 2048
-TREE_SAMPLE_SECONDS = 0.2
+TREE_SAMPLE_SECONDS = 1.0  # reading smaps_rollup of GB-sized processes costs CPU
 
 
 def backfill_kind() -> str:
