@@ -522,6 +522,24 @@ def _failover_provider(urls: list[str], timeout: float) -> Any:
                     errors.append(f"{url}: {_first_line(error)}")
             raise ChainUnavailable("no RPC endpoint answered (" + "; ".join(errors) + ")")
 
+        def make_batch_request(self, requests_: Any) -> Any:
+            """The first endpoint that answers takes the batch; an HTTP error from one (e.g. a
+            node that refuses batches) is raised when none took it, so that the caller reads
+            one call at a time instead (and finds the chain unavailable only if that fails)."""
+            errors = []
+            refused: requests.exceptions.HTTPError | None = None
+            for url, provider in self.providers:
+                try:
+                    return provider.make_batch_request(requests_)
+                except unreachable as error:
+                    errors.append(f"{url}: {_first_line(error)}")
+                except requests.exceptions.HTTPError as error:
+                    errors.append(f"{url}: {_first_line(error)}")
+                    refused = refused or error
+            if refused is not None:
+                raise refused
+            raise ChainUnavailable("no RPC endpoint answered (" + "; ".join(errors) + ")")
+
         def is_connected(self, show_traceback: bool = False) -> bool:
             return any(provider.is_connected() for _, provider in self.providers)
 
@@ -639,6 +657,7 @@ class PublicationLogClient:
         self.max_batch = max_batch
         self.poll_interval = poll_interval
         self.native_unit = native_unit
+        self.batching = True  # JSON-RPC batches, until the node refuses one
         if account is not None:
             ensure_account_allowed(self.chain_id, account.address)
 
@@ -684,6 +703,74 @@ class PublicationLogClient:
         values, count = answer
         return DayEntries(Entry.from_abi(values), int(count))
 
+    def finality_reads(
+        self, dataset: str | bytes, days: Sequence[dt.date], blocks: Sequence[int], at: int
+    ) -> tuple[dict[int, bytes | None], dict[dt.date, DayEntries]]:
+        """What ``block_hash`` answers for each of ``blocks`` and ``latest_entry`` for each of
+        ``days`` at block ``at``, asked in one JSON-RPC batch. Whatever the batch did not
+        answer cleanly is left out (all of it when the node refuses batches): the caller asks
+        for it with ``block_hash`` or ``latest_entry``, which raise the errors a read raises."""
+        requests: list[tuple[str, list[Any]]] = [
+            ("eth_getBlockByNumber", [hex(number), False]) for number in blocks
+        ]
+        ident = _dataset(dataset)
+        requests += [
+            ("eth_call", [{"to": self.address, "data": _latest_entry_data(ident, day)}, hex(at)])
+            for day in days
+        ]
+        hashes: dict[int, bytes | None] = {}
+        entries: dict[dt.date, DayEntries] = {}
+        responses = self._batch(requests) if len(requests) > 1 else None
+        if responses is None:
+            return hashes, entries
+        for number, response in zip(blocks, responses[: len(blocks)], strict=True):
+            if "error" not in response and "result" in response:
+                block = response["result"]
+                if block is None:
+                    hashes[number] = None
+                elif isinstance(block, Mapping) and isinstance(block.get("hash"), str):
+                    hashes[number] = _from_hex(block["hash"])
+        for day, response in zip(days, responses[len(blocks) :], strict=True):
+            answer = _decode_latest_entry(response)
+            if answer is not None:
+                entries[day] = answer
+        return hashes, entries
+
+    def _batch(self, requests: list[tuple[str, list[Any]]]) -> list[Mapping[str, Any]] | None:
+        """The node's responses to ``requests`` sent as one JSON-RPC batch, in request order;
+        None if it gave no usable answer. A node that refuses batches (an HTTP error, a single
+        error object, a short or unnumbered answer) is asked one call at a time from then on."""
+        import requests as http
+
+        if not self.batching:
+            return None
+        make = getattr(self.w3.provider, "make_batch_request", None)
+        answer: Any = None
+        try:
+            if make is not None:
+                answer = make(requests)
+        except ChainUnavailable:
+            raise
+        except http.exceptions.HTTPError as error:
+            answer = error
+        except OSError:
+            return None  # not reached (yet): the calls one by one say what is wrong
+        except Exception as error:
+            answer = error
+        if (
+            isinstance(answer, list)
+            and len(answer) == len(requests)
+            and all(isinstance(response, Mapping) for response in answer)
+            and len({response.get("id") for response in answer} - {None}) == len(requests)
+        ):
+            return answer  # web3 sorts a batch's responses by id: request order
+        self.batching = False
+        log.info(
+            "the node did not take a JSON-RPC batch (%s); reading one call at a time",
+            _first_line(answer) if isinstance(answer, BaseException) else type(answer).__name__,
+        )
+        return None
+
     def count(
         self, dataset: str | bytes, day: dt.date, block: BlockIdentifier | None = None
     ) -> int:
@@ -722,7 +809,12 @@ class PublicationLogClient:
 
     def max_batch_size(self) -> int:
         """The contract's ``MAX_BATCH()``, capped by the configured ``max_batch``."""
-        return min(self.max_batch, int(self.contract.functions.MAX_BATCH().call()))
+        return min(self.max_batch, self._contract_max_batch)
+
+    @cached_property
+    def _contract_max_batch(self) -> int:
+        """``MAX_BATCH()``: a constant of the contract's code, read once."""
+        return int(self.contract.functions.MAX_BATCH().call())
 
     def runtime_code_sha256(self) -> str:
         """SHA-256 hex of the code deployed at the registry address."""
@@ -1002,6 +1094,50 @@ class ChainConfig:
             poll_interval=self.poll_interval,
             native_unit=self.native_unit,
         )
+
+
+@cache
+def _latest_entry_abi() -> tuple[str, list[str], list[str]]:
+    """Selector (hex), input and output types of the registry's ``latest_entry``."""
+    from eth_utils.abi import (
+        function_abi_to_4byte_selector,
+        get_abi_input_types,
+        get_abi_output_types,
+    )
+
+    abi = next(
+        item
+        for item in load_artifact()["abi"]
+        if item.get("type") == "function" and item.get("name") == "latest_entry"
+    )
+    selector = function_abi_to_4byte_selector(abi).hex()
+    return selector, get_abi_input_types(abi), get_abi_output_types(abi)
+
+
+def _latest_entry_data(dataset: bytes, day: dt.date) -> str:
+    """Call data of ``latest_entry(dataset, day)`` (what web3 encodes for the same call)."""
+    from eth_abi import encode
+
+    selector, inputs, _ = _latest_entry_abi()
+    return "0x" + selector + encode(inputs, [dataset, day_number(day)]).hex()
+
+
+def _decode_latest_entry(response: Mapping[str, Any]) -> DayEntries | None:
+    """A ``latest_entry`` answer of a batch; None for an error, no data or data that does
+    not decode (the single call, made instead, raises or answers as it always did)."""
+    from eth_abi import decode
+
+    result = response.get("result")
+    if "error" in response or not isinstance(result, str):
+        return None
+    try:
+        data = _from_hex(result)
+        if not data:
+            return None  # no code at that block: ``latest_entry`` knows what that means
+        values, count = decode(_latest_entry_abi()[2], data)
+    except Exception:
+        return None
+    return DayEntries(Entry.from_abi(values), int(count))
 
 
 def _dataset(dataset: str | bytes) -> bytes:

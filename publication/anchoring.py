@@ -56,6 +56,7 @@ from integrity.chain import (
     AnchorFailed,
     ChainConfigError,
     ChainUnavailable,
+    DayEntries,
     FeeParams,
     Inclusion,
     PublicationLogClient,
@@ -864,7 +865,16 @@ class _Driver:
                 return
             final_block = self.client.final_block_number()
             final: list[AnchorJournalRow] = []
-            hashes: dict[int, bytes | None] = {}  # the days of a transaction share its block
+            # The pass's reads in one round trip: the blocks of the rows due (the days of a
+            # transaction share its block) and each day's registry entry at the final block.
+            # What the batch did not answer, or a row moved to since, is read one at a time.
+            due = [row for row in included if (row.block_number or 0) <= final_block]
+            hashes, entries = self.client.finality_reads(
+                self.dataset,
+                [row.day for row in due],
+                sorted({row.block_number for row in due if row.block_number is not None}),
+                final_block,
+            )
             try:
                 for row in included:
                     assert row.block_number is not None
@@ -878,7 +888,7 @@ class _Driver:
                     ):
                         self.follow()  # the block changed: re-read the receipt
                         continue
-                    if self.finalise(row, final_block):
+                    if self.finalise(row, final_block, entries.get(row.day)):
                         final.append(row)
             finally:
                 self.store.save_anchor_rows(final)  # one journal transaction per pass
@@ -889,11 +899,15 @@ class _Driver:
             if any(row.state == "INCLUDED" for row in self.rows):
                 time.sleep(self.client.poll_interval)
 
-    def finalise(self, row: AnchorJournalRow, final_block: int) -> bool:
-        """Make the row FINAL from the registry's entry at ``final_block``, in memory: the
-        caller saves a pass's final rows together (a kill before leaves them INCLUDED, and
-        the next run finalises them again). False when the entry is not the row's digest."""
-        entries = self.client.latest_entry(self.dataset, row.day, final_block)
+    def finalise(
+        self, row: AnchorJournalRow, final_block: int, entries: DayEntries | None = None
+    ) -> bool:
+        """Make the row FINAL from the registry's entry at ``final_block`` (``entries``: read
+        already, else read now), in memory: the caller saves a pass's final rows together (a
+        kill before leaves them INCLUDED, and the next run finalises them again). False when
+        the entry is not the row's digest."""
+        if entries is None:
+            entries = self.client.latest_entry(self.dataset, row.day, final_block)
         latest = entries.latest
         if latest is None or latest.digest.hex() != row.digest:
             self.follow()
