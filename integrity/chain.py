@@ -14,8 +14,9 @@ explicit nonce and explicit fees so that the caller (the anchor journal of
 ``publication.anchoring``) can record the signed transaction before it is sent, re-send the
 same bytes after a reorg, or replace a stuck transaction with the same nonce and a higher fee.
 
-RPC endpoints are tried in order (failover) for every request; when none answers,
-``ChainUnavailable`` is raised. Keys are loaded and checked (no development key outside chain
+RPC endpoints are tried in order (failover) for every request, and for every JSON-RPC batch
+(the finality reads of a pass; a node that refuses batches is read one call at a time); when
+none answers, ``ChainUnavailable`` is raised. Keys are loaded and checked (no development key outside chain
 id 31337) before any network call, and never appear in a repr, a message or a log line.
 web3 and eth-account are imported inside the functions that use them.
 """
@@ -754,7 +755,7 @@ class PublicationLogClient:
         except http.exceptions.HTTPError as error:
             answer = error
         except OSError:
-            return None  # not reached (yet): the calls one by one say what is wrong
+            return None  # the node was not reached: the single calls retry and say why
         except Exception as error:
             answer = error
         if (
