@@ -136,7 +136,11 @@ class RangeRun:
 
         self._stack.__enter__()
         self._stack.enter_context(
-            StateStore(store_path(self.job.root, self.job.state_dir), shared=True)
+            StateStore(
+                store_path(self.job.root, self.job.state_dir),
+                shared=True,
+                memory_limit=self.job.state_memory_limit,
+            )
         )
         self._stack.enter_context(carry_index(self.job.root, self.job.dataset))
         self._sessions = _session_factory(self._stack, self.chain, self.job.dataset)

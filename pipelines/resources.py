@@ -28,6 +28,7 @@ from publication.anchoring import ChainSession
 from publication.batch import DayJob
 from publication.storage import ObjectStore, PublishReport
 from settings import (
+    DEFAULT_STATE_MEMORY_LIMIT,
     SOURCE_FIRST_DAY,
     Bulk,
     Chain,
@@ -125,6 +126,7 @@ class DatasetsResource(ConfigurableResource):
     lang: str = "es"
     profile: str = "dev"
     gx_cross_check: bool = True
+    state_memory_limit: str = DEFAULT_STATE_MEMORY_LIMIT
     ocid_prefix: str = _IDENTITY.ocid_prefix
     ocid_pattern: str = _IDENTITY.ocid_pattern
     base_url: str = _IDENTITY.base_url

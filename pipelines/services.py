@@ -184,6 +184,7 @@ class DatasetsService:
     lang: str
     profile: str
     gx_cross_check: bool
+    state_memory_limit: str
     ocid_prefix: str
     ocid_pattern: str
     base_url: str
@@ -216,6 +217,7 @@ class DatasetsService:
             lang=settings.lang,
             profile=settings.profile,
             gx_cross_check=settings.gx_cross_check,
+            state_memory_limit=settings.state_memory_limit,
             storage_uri=settings.storage_uri or "",
             storage_endpoint_url=storage.endpoint_url or "",
             storage_region=storage.region,
@@ -305,6 +307,7 @@ class DatasetsService:
             lang=self.language,
             profile=self.profile_name,
             run_gx=self.gx_cross_check,
+            state_memory_limit=self.state_memory_limit,
         )
 
 

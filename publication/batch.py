@@ -24,7 +24,7 @@ from integrity.layout import DayLayout
 from integrity.manifest import load_manifest
 from publication import steps
 from publication.state import StateStore, store_path
-from settings import Identity, Lang, Profile
+from settings import DEFAULT_STATE_MEMORY_LIMIT, Identity, Lang, Profile
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class DayJob:
     lang: Lang = "es"
     profile: Profile = "dev"
     run_gx: bool = True
+    state_memory_limit: str = DEFAULT_STATE_MEMORY_LIMIT
 
     @property
     def ocid_prefix(self) -> str:
@@ -253,7 +254,8 @@ def finished_days(job: DayJob, days: Iterable[dt.date]) -> set[dt.date]:
     wanted = sorted(set(days))
     if not wanted:
         return set()
-    with StateStore(store_path(job.root, job.state_dir)) as store:
+    store_file = store_path(job.root, job.state_dir)
+    with StateStore(store_file, memory_limit=job.state_memory_limit) as store:
         rows = store.anchor_rows(job.dataset, states=("FINAL",), days=wanted)
     done = set()
     for row in rows:

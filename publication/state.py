@@ -48,7 +48,7 @@ from integrity.manifest import sha256_file
 from perucompras.agreements import LearnedName
 from perucompras.reader import ORDER_SCHEMA, ReadResult
 from publication.atomic import settled_identity
-from settings import default_state_dir
+from settings import DEFAULT_STATE_MEMORY_LIMIT, default_state_dir
 
 STORE_FILE = "status-history.duckdb"
 
@@ -283,11 +283,19 @@ class StateStore:
     ``shared=True`` (a long run, e.g. a backfill, holding the store open): until it is closed,
     every other ``StateStore`` of the same file in this process is a cursor on its connection,
     which skips opening the file and the schema statements (four opens a day).
+    ``memory_limit``: DuckDB's memory limit for the file (the ``state_memory_limit`` setting;
+    without one DuckDB would keep up to 80% of the machine's memory for a long run).
     """
 
     _shared: ClassVar[dict[Path, StateStore]] = {}
 
-    def __init__(self, path: Path, *, shared: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        shared: bool = False,
+        memory_limit: str = DEFAULT_STATE_MEMORY_LIMIT,
+    ) -> None:
         self.path = path
         self.con: duckdb.DuckDBPyConnection
         self._known: set[str]
@@ -305,6 +313,9 @@ class StateStore:
         self._known = set()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path))
+        # SET, not a connect config: a second open of the file in this process with another
+        # config would be refused (the limit is the file's, whoever set it last).
+        self._run("SET memory_limit = ?", [memory_limit])
         self._run(_SCHEMA_SQL)
         empty = ORDER_SCHEMA.empty_table().append_column(
             "snapshot_sha256", pa.array([], pa.string())

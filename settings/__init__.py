@@ -7,6 +7,7 @@ from settings.loading import SettingRow, SettingsError, describe, load_settings,
 from settings.model import (
     DEFAULT_BACKFILL_DAYS_PER_RUN,
     DEFAULT_OCID_PATTERN,
+    DEFAULT_STATE_MEMORY_LIMIT,
     DEV_BASE_URL,
     DEV_PUBLISHER_NAME,
     DEV_PUBLISHER_SCHEME,
@@ -34,6 +35,7 @@ from settings.model import (
 __all__ = [
     "DEFAULT_BACKFILL_DAYS_PER_RUN",
     "DEFAULT_OCID_PATTERN",
+    "DEFAULT_STATE_MEMORY_LIMIT",
     "DEV_BASE_URL",
     "DEV_PUBLISHER_NAME",
     "DEV_PUBLISHER_SCHEME",

@@ -56,6 +56,8 @@ SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
 DEFAULT_BACKFILL_DAYS_PER_RUN = 31
 DEFAULT_DATASETS_ROOT = Path("datasets")
 DEFAULT_DATASET = "perucompras-ocam"
+DEFAULT_STATE_MEMORY_LIMIT = "512MB"
+MEMORY_LIMIT_PATTERN = r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)$"
 # Public test mnemonic of anvil/hardhat: every account derived from it is a known key.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
@@ -416,7 +418,7 @@ class Bulk(_Group):
     )
     memory_limit: str = Field(
         "1GB",
-        pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)$",
+        pattern=MEMORY_LIMIT_PATTERN,
         description="DuckDB memory limit while building the bulk files (it spills to disk "
         "beyond it)",
     )
@@ -583,6 +585,12 @@ class Settings(BaseSettings):
     dataset: str = Field(DEFAULT_DATASET, description="dataset name (folders, file names, keys)")
     state_dir: Path | None = Field(
         None, description="status store (DuckDB) folder; unset: `.NAME-state` beside the root"
+    )
+    state_memory_limit: str = Field(
+        DEFAULT_STATE_MEMORY_LIMIT,
+        pattern=MEMORY_LIMIT_PATTERN,
+        description="DuckDB memory limit of the status store (beyond it DuckDB drops cached "
+        "pages and spills to disk; DuckDB's own default is 80% of the machine's memory)",
     )
     ocds_dir: Path | None = Field(
         None,
