@@ -28,6 +28,7 @@ from integrity.verify.trust import (
 )
 from perucompras.reader import month_of_file, read_source_dir
 from publication.batch import DayJob
+from publication.state import StateStore
 from publication.storage import (
     LocalStore,
     ObjectStore,
@@ -203,6 +204,9 @@ class DatasetsService:
     storage_access_key_id: str
     storage_secret_access_key: str
     lock_timeout: float
+
+    def __post_init__(self) -> None:
+        StateStore.use_memory_limit(self.state_memory_limit)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DatasetsService:

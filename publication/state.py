@@ -283,18 +283,25 @@ class StateStore:
     ``shared=True`` (a long run, e.g. a backfill, holding the store open): until it is closed,
     every other ``StateStore`` of the same file in this process is a cursor on its connection,
     which skips opening the file and the schema statements (four opens a day).
-    ``memory_limit``: DuckDB's memory limit for the file (the ``state_memory_limit`` setting;
-    without one DuckDB would keep up to 80% of the machine's memory for a long run).
+    ``memory_limit``: DuckDB's memory limit for the file; by default the process's
+    (``use_memory_limit``, set from the ``state_memory_limit`` setting by whoever reads the
+    settings). Without one DuckDB would keep up to 80% of the machine's memory for a long run.
     """
 
     _shared: ClassVar[dict[Path, StateStore]] = {}
+    _memory_limit: ClassVar[str] = DEFAULT_STATE_MEMORY_LIMIT
+
+    @classmethod
+    def use_memory_limit(cls, memory_limit: str) -> None:
+        """Make ``memory_limit`` the limit of every store this process opens without one."""
+        cls._memory_limit = memory_limit
 
     def __init__(
         self,
         path: Path,
         *,
         shared: bool = False,
-        memory_limit: str = DEFAULT_STATE_MEMORY_LIMIT,
+        memory_limit: str | None = None,
     ) -> None:
         self.path = path
         self.con: duckdb.DuckDBPyConnection
@@ -315,7 +322,7 @@ class StateStore:
         self.con = duckdb.connect(str(path))
         # SET, not a connect config: a second open of the file in this process with another
         # config would be refused (the limit is the file's, whoever set it last).
-        self._run("SET memory_limit = ?", [memory_limit])
+        self._run("SET memory_limit = ?", [memory_limit or StateStore._memory_limit])
         self._run(_SCHEMA_SQL)
         empty = ORDER_SCHEMA.empty_table().append_column(
             "snapshot_sha256", pa.array([], pa.string())

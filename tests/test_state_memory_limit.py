@@ -21,6 +21,7 @@ def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         if name.startswith("PERUCOMPRAS_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(StateStore, "_memory_limit", DEFAULT_STATE_MEMORY_LIMIT)
     return tmp_path
 
 
@@ -57,6 +58,16 @@ def test_the_configured_limit_reaches_the_backfill_store_and_its_cursors(
         job = datasets.day_job()
         with StateStore(store_path(job.root, job.state_dir)) as store:  # a cursor on the run's
             assert _limit(store.con) == _as_duckdb_says("300MB")
+
+
+def test_the_configured_limit_reaches_a_daily_run_s_own_opens(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PERUCOMPRAS_STATE_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("PERUCOMPRAS_DATASETS_ROOT", str(tmp_path / "datasets"))
+    job = DatasetsService.from_settings(load_settings()).day_job()
+    with StateStore(store_path(job.root, job.state_dir)) as store:  # as a daily step opens it
+        assert _limit(store.con) == _as_duckdb_says("300MB")
 
 
 @pytest.mark.parametrize("value", ["lots", "512", "-1GB", "1TB"])

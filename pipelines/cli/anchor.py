@@ -129,7 +129,10 @@ def _print_status(settings: Settings) -> int:
     from integrity.layout import bulk_dataset
     from publication.state import StateStore, store_path
 
-    with StateStore(store_path(settings.local_root, settings.status_store_dir)) as store:
+    with StateStore(
+        store_path(settings.local_root, settings.status_store_dir),
+        memory_limit=settings.state_memory_limit,
+    ) as store:
         rows = store.anchor_rows(settings.dataset)
         bulk = store.anchor_rows(bulk_dataset(settings.dataset))
     if not rows and not bulk:

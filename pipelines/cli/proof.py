@@ -57,7 +57,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     days = [dt.date.fromisoformat(args.day)] if args.day else []
     store_file = store_path(root, settings.status_store_dir)
     if not days and store_file.exists():
-        with StateStore(store_file) as store:
+        with StateStore(store_file, memory_limit=settings.state_memory_limit) as store:
             days = store.package_days(args.order)
     if not days:
         print(
