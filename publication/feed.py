@@ -10,6 +10,8 @@ harmless). Pages hold ``PAGE_SIZE`` items; a full page is never rewritten, and t
 is never full (a page that fills gets its ``links.next`` and the next page at once), so a
 harvester stores ``(page, seq)`` and next time re-reads that page, keeps ``seq`` > its cursor
 and follows ``links.next``: it sees each change exactly once. Links are relative to the page.
+The head is written last and is the commit point: a refresh killed before it leaves items the
+next refresh writes again under the same numbers.
 
 ``feed.json`` (JSON Feed 1.1) has one item per day, newest change first, for feed readers.
 """
@@ -172,10 +174,13 @@ def _append(
     number = pages[-1]["number"] if pages else 1
     current: list[dict[str, Any]] = []
     if pages:
+        # The head is the commit point: items and pages a killed refresh wrote after the head
+        # it last wrote are not part of the log, and are written again (the same seq numbers).
+        known = pages[-1]["items"]
         last = _load(folder / page_file(number))
-        if last is None or last.get("full"):
-            raise FeedError(f"{folder / page_file(number)}: missing or full; the log is broken")
-        current = list(last["items"])
+        if last is None or len(last["items"]) < known:
+            raise FeedError(f"{folder / page_file(number)}: missing or short; the log is broken")
+        current = list(last["items"])[:known]
         pages.pop()
     written: dict[int, dict[str, Any]] = {}
     for item in new_items:
@@ -186,11 +191,7 @@ def _append(
             number, current = number + 1, []
     written[number] = _page(dataset, number, current, page_size)
     for page_number, page in sorted(written.items()):
-        path = folder / page_file(page_number)
-        previous = _load(path)
-        if previous is not None and previous.get("full"):
-            raise FeedError(f"{path}: a full page never changes")
-        write_atomic(path, _json(page))
+        write_atomic(folder / page_file(page_number), _json(page))
         items = page["items"]
         pages.append(
             {

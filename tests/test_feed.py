@@ -254,3 +254,37 @@ def test_a_full_page_is_never_rewritten(tmp_path: Path) -> None:
     shutil.rmtree(root / "cambios")
     refresh(root, "2026-03-05T06:00:00Z")  # a lost log is rebuilt from the published days
     assert orjson.loads(head_path.read_bytes())["totalItems"] == 12
+
+
+@pytest.mark.parametrize("killed_days", [1, 2])
+def test_a_refresh_killed_before_its_head_is_written_again_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killed_days: int
+) -> None:
+    """Pages written, then a kill before the head (one day: the last page grows; two days: a
+    page fills and the next one opens): the next refresh ends as an uninterrupted one."""
+    import publication.feed as feed
+
+    clean, crashed = tmp_path / "clean", tmp_path / "crashed"
+    for root in (clean, crashed):
+        site_days.publish(root, DAYS[:1])
+        refresh(root, "2026-03-03T06:00:00Z")
+    site_days.publish(clean, DAYS[1:])
+    refresh(clean, "2026-03-05T06:00:00Z")
+
+    site_days.publish(crashed, DAYS[1 : 1 + killed_days])
+    real_write = feed.write_atomic
+
+    def killed_at_the_head(path: Path, data: bytes) -> None:
+        if path.name == "index.json":
+            raise KeyboardInterrupt("killed")
+        real_write(path, data)
+
+    monkeypatch.setattr(feed, "write_atomic", killed_at_the_head)
+    with pytest.raises(KeyboardInterrupt):
+        refresh(crashed, "2026-03-04T06:00:00Z")
+    monkeypatch.setattr(feed, "write_atomic", real_write)
+    assert len(_pages(crashed)) > 1  # the killed refresh did write pages past the head
+    site_days.publish(crashed, DAYS[1 + killed_days :])
+    refresh(crashed, "2026-03-05T06:00:00Z")
+    assert _pages(crashed) == _pages(clean)
+    assert (crashed / CHANGES_HEAD).read_bytes() == (clean / CHANGES_HEAD).read_bytes()
