@@ -189,7 +189,7 @@ def _publish(
             store.record_held(day, mapped.quarantine, rules_fingerprint())
     if refresh:
         refresh_site(root, dataset, identity, lang=lang, profile=profile, synthetic=synthetic)
-    problems = check_day_files(result.folder, result.manifest)
+    problems = check_day_files(result.folder, result.manifest, result.hashed)
     checks = [
         CheckResult(
             "files_match_manifest",
