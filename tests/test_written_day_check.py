@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from support.chain_helpers import DATASET, write_test_day
 
@@ -126,3 +127,26 @@ def test_a_day_checked_from_its_hashes_is_caught_when_changed_before_anchoring(
     jsonl.write_bytes(jsonl.read_bytes()[:-1])
     with pytest.raises(PublicationError, match="refusing to anchor an inconsistent day"):
         anchoring._consistent_manifest(target)
+
+
+def test_the_change_log_takes_a_written_days_releases_only_while_its_file_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publication import feed
+
+    published = write(tmp_path, monkeypatch, clock=LATER)
+    name = layout.DayLayout(Path(), DATASET, DAY).name(layout.RELEASES_JSONL)
+    leaves = published.folder / name
+    parsed = feed._leaf_fields(leaves)  # nothing remembered: read from the file
+    releases = [orjson.loads(line) for line in leaves.read_bytes().splitlines()]
+    assert len(parsed) == 5 and parsed == [
+        (r["ocid"], r["id"], r.get("date"), r.get("tag", [])) for r in releases
+    ]
+    marked = [{**r, "id": f"{r['id']}-remembered"} for r in releases]  # tells where they came from
+    feed.remember_releases(leaves, published.hashed[name], marked)
+    assert [fields[1] for fields in feed._leaf_fields(leaves)] == [r["id"] for r in marked]
+    assert feed._leaf_fields(leaves) == parsed  # taken once
+    feed.remember_releases(leaves, published.hashed[name], marked)
+    data = leaves.read_bytes()
+    leaves.write_bytes(data)  # rewritten (same bytes): no longer provably the file hashed
+    assert feed._leaf_fields(leaves) == parsed
