@@ -44,7 +44,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,9 +65,9 @@ from integrity.chain import (
     wei_to_unit,
 )
 from integrity.manifest import Manifest, load_manifest
-from integrity.verify import verify_day_files
+from integrity.verify import Hashed, Source, verify_day_files
 from integrity.verify.trust import Pin
-from publication.atomic import write_atomic
+from publication.atomic import HashedFile, write_atomic
 from publication.portal import write_index_page
 from publication.state import AnchorJournalRow, AnchorState, StateStore, store_path
 from publication.targets import AnchorTarget
@@ -104,18 +104,46 @@ class ChainSession:
 SessionFactory = Callable[[], AbstractContextManager[ChainSession]]
 
 
-def check_day_files(folder: Path, manifest: Manifest) -> list[str]:
+def check_day_files(
+    folder: Path, manifest: Manifest, hashed: Mapping[str, HashedFile] | None = None
+) -> list[str]:
     """Problems found comparing a day folder with its manifest (empty list = consistent).
+
+    ``hashed``: files the caller wrote and hashed (``PublishedDay.hashed``); one that is still
+    the same file, unchanged since that hash (``HashedFile.still_holds``), is taken at it
+    instead of being read again. Every other check runs as usual: the leaves file is read and
+    its Merkle tree rebuilt, SHA256SUMS and the folder's coverage are read.
 
     A consistent folder is remembered (``_VERIFIED``) with the identity of each of its files,
     so that anchoring it later in this process re-reads it only if one of them changed."""
     before = _folder_snapshot(folder)
-    problems = verify_day_files(folder, manifest).problems()
+    files = _HashedFolder(folder, hashed) if hashed else None
+    problems = verify_day_files(folder, manifest, files).problems()
     if not problems and before is not None and _folder_snapshot(folder) == before:
         _VERIFIED[str(folder)] = (manifest.sha256, before)
     else:
         _VERIFIED.pop(str(folder), None)
     return problems
+
+
+class _HashedFolder(Source):
+    """A day folder whose files hashed by their writer are not read again while they hold."""
+
+    def __init__(self, folder: Path, hashed: Mapping[str, HashedFile]) -> None:
+        super().__init__(folder)
+        self._hashed = hashed
+
+    def hash(self, rel: str, expected: int) -> Hashed | None:
+        known = self._hashed.get(rel)
+        path = self.local_path(rel)
+        if (
+            known is not None
+            and path is not None
+            and known.size == expected
+            and known.still_holds(path)
+        ):
+            return Hashed(known.sha256, known.size)
+        return super().hash(rel, expected)
 
 
 # Day folders this process found consistent with a manifest (its digest) and a snapshot of

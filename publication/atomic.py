@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -119,3 +122,51 @@ def settled_identity(info: os.stat_result) -> tuple[int, int, int, int, int] | N
     if time.time_ns() - newest < SETTLED_NS:
         return None
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+# Linux's coarse real-time clock, the one file times are taken from (clock_gettime id 5): a
+# change made after a reading gets a time at least that reading. Elsewhere: now less a margin.
+_FILE_CLOCK = 5 if sys.platform.startswith("linux") else None
+_FILE_CLOCK_MARGIN_NS = 100_000_000
+# File times finer than this (a sub-millisecond part) show a file system that keeps them so.
+FINE_NS = 1_000_000
+
+
+def file_clock_ns() -> int:
+    """A reading no later than the time a file changed from now on would get."""
+    if _FILE_CLOCK is not None:
+        return time.clock_gettime_ns(_FILE_CLOCK)
+    return time.time_ns() - _FILE_CLOCK_MARGIN_NS
+
+
+@dataclass(frozen=True)
+class HashedFile:
+    """A file's SHA-256 and size as this process read them, with its identity (device, inode,
+    size, change times) just after and a file-clock reading taken before the read."""
+
+    sha256: str
+    size: int
+    identity: tuple[int, int, int, int, int]
+    clock_before: int
+
+    def still_holds(self, path: Path) -> bool:
+        """Whether ``path`` is the same file, unchanged since it was read: its identity then
+        is its identity now, and that identity predates the read by more than a clock tick
+        (a change during or after the read would have moved its times past that reading)."""
+        floor = self.clock_before - FINE_NS
+        if any(stamp % FINE_NS == 0 or stamp >= floor for stamp in self.identity[3:]):
+            return False
+        try:
+            info = os.stat(path, follow_symlinks=False)
+        except OSError:
+            return False
+        return stat.S_ISREG(info.st_mode) and _identity(info) == self.identity
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def hashed_file(path: Path, clock_before: int, sha256: str, size: int) -> HashedFile:
+    """Record ``path`` as read since ``clock_before`` with ``sha256`` and ``size``."""
+    return HashedFile(sha256, size, _identity(os.stat(path, follow_symlinks=False)), clock_before)

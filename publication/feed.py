@@ -19,7 +19,7 @@ next refresh writes again under the same numbers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import orjson
 
 from integrity import layout
 from messages import text
-from publication.atomic import write_atomic
+from publication.atomic import HashedFile, write_atomic
 from publication.listing import Day, human_size, month_page
 
 CHANGES_FOLDER = "cambios"
@@ -38,6 +38,11 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 PAGE_SIZE = 500
 FEED_ITEMS = 60
 LANG = "es"
+# (ocid, id, date, tag) of each line of a leaves file this process wrote, while the file is
+# the one its writer hashed (``HashedFile.still_holds``): the change log then does not parse
+# it again. Taken once; a few hundred days at most (a run refreshes after each month).
+_WRITTEN: dict[str, tuple[HashedFile, list[tuple[Any, Any, Any, Any]]]] = {}
+_WRITTEN_MAX = 400
 
 
 class FeedError(RuntimeError):
@@ -94,26 +99,47 @@ def _day_item(kind: str, day: Day, base_url: str, *, late: bool = False) -> dict
     return item
 
 
-def _release_items(root: Path, day: Day, base_url: str, dataset: str) -> list[dict[str, Any]]:
-    leaves = root / day.folder / f"{dataset}-{day.date}-{layout.RELEASES_JSONL}"
-    package = f"{day.folder}/{dataset}-{day.date}-{layout.RELEASE_PACKAGE}"
-    items = []
+def remember_releases(
+    leaves: Path, written: HashedFile, releases: Sequence[Mapping[str, Any]]
+) -> None:
+    """Keep what the change log needs of ``releases``, the lines of the leaves file just
+    written (in file order) and hashed as ``written``."""
+    while len(_WRITTEN) >= _WRITTEN_MAX:
+        _WRITTEN.pop(next(iter(_WRITTEN)))
+    _WRITTEN[str(leaves)] = (
+        written,
+        [(r["ocid"], r["id"], r.get("date"), list(r.get("tag", []))) for r in releases],
+    )
+
+
+def _leaf_fields(leaves: Path) -> list[tuple[Any, Any, Any, Any]]:
+    known = _WRITTEN.pop(str(leaves), None)
+    if known is not None and known[0].still_holds(leaves):
+        return known[1]
+    fields = []
     for line in leaves.read_bytes().splitlines():
         if not line:
             continue
         release = orjson.loads(line)
-        items.append(
-            {
-                "type": "release.added",
-                "day": day.date,
-                "ocid": release["ocid"],
-                "id": release["id"],
-                "date": release.get("date"),
-                "tag": release.get("tag", []),
-                "package": {"path": package, "url": f"{base_url}/{package}#{release['id']}"},
-            }
-        )
-    return items
+        fields.append((release["ocid"], release["id"], release.get("date"), release.get("tag", [])))
+    return fields
+
+
+def _release_items(root: Path, day: Day, base_url: str, dataset: str) -> list[dict[str, Any]]:
+    leaves = root / day.folder / f"{dataset}-{day.date}-{layout.RELEASES_JSONL}"
+    package = f"{day.folder}/{dataset}-{day.date}-{layout.RELEASE_PACKAGE}"
+    return [
+        {
+            "type": "release.added",
+            "day": day.date,
+            "ocid": ocid,
+            "id": release_id,
+            "date": date,
+            "tag": tag,
+            "package": {"path": package, "url": f"{base_url}/{package}#{release_id}"},
+        }
+        for ocid, release_id, date, tag in _leaf_fields(leaves)
+    ]
 
 
 def changes(

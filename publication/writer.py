@@ -39,7 +39,15 @@ from integrity.manifest import (
 from integrity.merkle import leaf_hashes, root_from_leaf_hashes
 from integrity.verify.trust import Pin, pin_bytes
 from messages import text
-from publication.atomic import StagedWrites, fsync_dir, settled_identity, write_atomic
+from publication.atomic import (
+    HashedFile,
+    StagedWrites,
+    file_clock_ns,
+    fsync_dir,
+    hashed_file,
+    settled_identity,
+    write_atomic,
+)
 from publication.datapackage import (
     FileResource,
     PackageInfo,
@@ -86,6 +94,9 @@ class PublishedDay:
     manifest: Manifest
     unchanged: bool
     differs_from_sources: bool = False
+    # Files this call wrote and hashed for the manifest (by name): a check right after may
+    # take a file still holding its identity at that hash instead of reading it again.
+    hashed: dict[str, HashedFile] = field(default_factory=dict)
 
     @property
     def merkle_root(self) -> str:
@@ -150,9 +161,12 @@ def write_day(root: Path, content: DayContent, *, anchor_key_hex: str) -> Publis
     staging.chmod(0o755)
     try:
         stage = layout.DayLayout(root, content.dataset, content.day)
+        hashed: dict[str, HashedFile] = {}
         with StagedWrites() as staged:
-            manifest = _write_files(staging, stage, content, previous, anchor_key_hex, staged)
-        published, days = _swap_into_place(staging, target, manifest, index)
+            manifest = _write_files(
+                staging, stage, content, previous, anchor_key_hex, staged, hashed
+            )
+        published, days = _swap_into_place(staging, target, manifest, index, hashed)
         if (root, content.dataset) in _CARRYING:
             _CARRIED[(root, content.dataset)] = days
         return published
@@ -167,6 +181,7 @@ def _write_files(
     previous: dict[str, str] | None,
     anchor_key_hex: str,
     staged: StagedWrites,
+    hashed: dict[str, HashedFile],
 ) -> Manifest:
     lines = list(content.release_lines)
     files: dict[str, bytes] = {
@@ -182,6 +197,13 @@ def _write_files(
     if content.quality is not None:
         files[layout.QUALITY_JSON] = canonical_bytes(content.quality)
     entries: list[FileEntry] = []
+
+    def entry(path: Path, *, media_type: str, role: str) -> FileEntry:
+        clock = file_clock_ns()
+        listed = file_entry(path, media_type=media_type, role=role)
+        hashed[listed.name] = hashed_file(path, clock, listed.sha256, listed.bytes)
+        return listed
+
     for kind, data in files.items():
         staged.write(folder / names.name(kind), data)
     _write_parquet(
@@ -194,14 +216,14 @@ def _write_files(
     )
     for kind in (*files, layout.ORDERS_PARQUET, layout.ORDERS_CSV, layout.QUARANTINE_PARQUET):
         media_type, role = _MEDIA_TYPES[kind]
-        entries.append(file_entry(folder / names.name(kind), media_type=media_type, role=role))
+        entries.append(entry(folder / names.name(kind), media_type=media_type, role=role))
     for kind, data in sorted(content.extra_files.items()):
         staged.write(folder / names.name(kind), data)
-        entries.append(file_entry(folder / names.name(kind), media_type="text/html", role=kind))
+        entries.append(entry(folder / names.name(kind), media_type="text/html", role=kind))
     if content.datapackage is not None:
         path = folder / names.name(layout.DATAPACKAGE)
         staged.write(path, _day_datapackage(content, entries, names))
-        entries.append(file_entry(path, media_type="application/json", role="datapackage"))
+        entries.append(entry(path, media_type="application/json", role="datapackage"))
 
     manifest_obj = build_manifest(
         dataset=content.dataset,
@@ -232,7 +254,11 @@ def _write_files(
 
 
 def _swap_into_place(
-    staging: Path, target: layout.DayLayout, manifest: Manifest, index: list[dict[str, Any]]
+    staging: Path,
+    target: layout.DayLayout,
+    manifest: Manifest,
+    index: list[dict[str, Any]],
+    hashed: dict[str, HashedFile],
 ) -> tuple[PublishedDay, list[dict[str, Any]]]:
     """The day, and the index entries after it (``index`` when nothing moved)."""
     final = target.folder
@@ -256,7 +282,8 @@ def _swap_into_place(
         os.rename(staging, final)
     fsync_dir(final.parent)
     days = update_index(target.root, target.dataset, index, target.day)
-    return PublishedDay(final, load_manifest(target.manifest), unchanged=False), days
+    published = PublishedDay(final, load_manifest(target.manifest), unchanged=False, hashed=hashed)
+    return published, days
 
 
 # ``carry_index``: (root, dataset) whose index entries ``write_day`` carries from one day to

@@ -1013,17 +1013,21 @@ def memo_key(
         digest.update(f"range {index.start} {index.stop} {index.step}".encode())
     elif not _digest_values(digest, pd.Series(index, dtype=index.dtype), f"index {index.dtype}"):
         return None
-    for position in range(frame.shape[1]):
-        column = frame.iloc[:, position]
-        if not _digest_values(digest, column, f"column {position}"):
+    nulls = frame.isna().to_numpy(dtype=bool)  # every column's at once (column by column is slow)
+    for position, (_, column) in enumerate(frame.items()):
+        if not _digest_values(digest, column, f"column {position}", nulls[:, position]):
             return None
     return digest.hexdigest()
 
 
-def _digest_values(digest: Any, values: pd.Series, label: str) -> bool:
+def _digest_values(
+    digest: Any, values: pd.Series, label: str, nulls: np.ndarray | None = None
+) -> bool:
     """Feed ``values`` (nulls, then the values with nulls as 0: nothing hidden behind a null
-    reaches the digest) to ``digest``; False for a dtype not covered."""
-    nulls = values.isna().to_numpy(dtype=bool)
+    reaches the digest) to ``digest``; False for a dtype not covered. ``nulls``:
+    ``values.isna()`` when the caller has it."""
+    if nulls is None:
+        nulls = values.isna().to_numpy(dtype=bool)
     digest.update(f"{label} {values.dtype} {len(values)}\n".encode())
     digest.update(np.packbits(nulls).tobytes())
     dtype = values.dtype

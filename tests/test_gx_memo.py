@@ -127,6 +127,29 @@ def test_what_a_null_hides_is_not_content_but_its_kind_is() -> None:
     assert memo_key(mixed, suite, **arguments) is None  # not covered: never memoized
 
 
+def test_each_column_keeps_its_own_nulls() -> None:
+    # A null and an empty string have the same string bytes: only the column's own null mask
+    # tells them apart, also when other columns (with or without nulls) come first or after.
+    suite = build_suite(CONFIG)
+    arguments: dict[str, Any] = {"asset_name": ORDERS_ASSET, "row_rule_ids": ROW_RULES}
+
+    def frame(status: list[str | None], hidden: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "before": pd.Series([None, "x"], dtype=object),
+                "status": pd.Series(status, dtype=object),
+                "total_cents": pd.arrays.IntegerArray(
+                    np.array([hidden, 2]), np.array([1, 0], bool)
+                ),
+                "after": pd.Series(["y", "z"], dtype=object),
+            }
+        )
+
+    null, empty = frame(["A", None], 0), frame(["A", ""], 0)
+    assert memo_key(null, suite, **arguments) != memo_key(empty, suite, **arguments)
+    assert memo_key(null, suite, **arguments) == memo_key(frame(["A", None], 9), suite, **arguments)
+
+
 def _assert_same(found: GxOutcome, expected: GxOutcome) -> None:
     assert found.success == expected.success
     assert found.expectation_count == expected.expectation_count

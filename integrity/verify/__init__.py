@@ -66,6 +66,7 @@ from integrity.verify._results import (
     VerificationResult,
     check_label,
 )
+from integrity.verify._source import Hashed, Source
 
 __all__ = [
     "ANVIL_CHAIN_ID",
@@ -81,6 +82,7 @@ __all__ = [
     "CheckResult",
     "DatasetsRoot",
     "DayEntries",
+    "Hashed",
     "IndexEntry",
     "IndexProblem",
     "JsonRpcChainAccess",
@@ -92,6 +94,7 @@ __all__ = [
     "PinSource",
     "ProofError",
     "SkipReason",
+    "Source",
     "SourceUnavailable",
     "Status",
     "StoredEntry",

@@ -74,9 +74,12 @@ def verify_day(
     return verify_day_in(dataset, day, files, root, options, files.describe(""))
 
 
-def verify_day_files(folder: Path, manifest: Manifest | None = None) -> VerificationResult:
+def verify_day_files(
+    folder: Path, manifest: Manifest | None = None, files: Source | None = None
+) -> VerificationResult:
     """Integrity and inclusion of a local day folder (no chain, no pin): what a publisher
-    checks before anchoring. ``manifest`` defaults to the one in the folder."""
+    checks before anchoring. ``manifest`` defaults to the one in the folder; ``files``: how
+    the folder's files are read (default ``Source(folder)``), used only with ``manifest``."""
     found = (manifest.dataset, manifest.day) if manifest else _manifest_in_folder(folder)
     if isinstance(found, Note) or found is None:
         result = VerificationResult(target=str(folder), header=_target_header(str(folder)))
@@ -89,15 +92,16 @@ def verify_day_files(folder: Path, manifest: Manifest | None = None) -> Verifica
     dataset, day = found
     result = _day_result(dataset, day, str(folder))
     options = VerifyOptions(offline=True)
+    source = files if files is not None and manifest is not None else Source(folder)
     try:
-        ctx = resolve_day(dataset, day, Source(folder), None, manifest=manifest, receipt=False)
+        ctx = resolve_day(dataset, day, source, None, manifest=manifest, receipt=False)
     except NoteError as error:
         cannot_locate(result, error.note, failed=error.note.failed)
         return result
     if ctx.manifest is None:
         cannot_locate(result, _manifest_missing_note(dataset, day))
         return result
-    _check_contents(result, ctx, Source(folder), options)
+    _check_contents(result, ctx, source, options)
     _check_filed_under(result, folder, dataset, day)
     for name in ("anchor", "publisher"):
         result.checks[name].status = Status.SKIPPED

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from integrity.keys import anchor_key
-from integrity.layout import DATAPACKAGE, QUALITY_HTML, DayLayout
+from integrity.layout import DATAPACKAGE, QUALITY_HTML, RELEASES_JSONL, DayLayout
 from messages import text
 from publication.anchoring import check_day_files
 from publication.datapackage import package_info
+from publication.feed import remember_releases
 from publication.records import day_record_package, record_package_bytes
 from publication.state import StateStore, rules_fingerprint, store_path
 from publication.steps.common import StepResult, gc_paused, not_evaluated_reasons
@@ -187,9 +188,12 @@ def _publish(
             store.record_published(day, mapped.releases)
             store.record_first_stages(day, mapped.releases, mapped.first_stage_basis)
             store.record_held(day, mapped.quarantine, rules_fingerprint())
+    leaves = DayLayout(Path(), dataset, day).name(RELEASES_JSONL)
+    if leaves in result.hashed:
+        remember_releases(result.folder / leaves, result.hashed[leaves], mapped.releases)
     if refresh:
         refresh_site(root, dataset, identity, lang=lang, profile=profile, synthetic=synthetic)
-    problems = check_day_files(result.folder, result.manifest)
+    problems = check_day_files(result.folder, result.manifest, result.hashed)
     checks = [
         CheckResult(
             "files_match_manifest",

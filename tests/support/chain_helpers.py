@@ -33,7 +33,7 @@ from integrity.verify.trust import Finality, Pin
 from pipelines.resources import ChainResource
 from publication.anchoring import ChainSession, anchor_days
 from publication.state import StateStore, store_path
-from publication.writer import DayContent, write_day
+from publication.writer import DayContent, PublishedDay, write_day
 
 DATASET = "perucompras-ocam"
 
@@ -117,6 +117,11 @@ def make_releases(day: dt.date, count: int, amount: int = 1000) -> list[dict[str
 
 def publish_day(root: Path, day: dt.date, count: int, *, amount: int = 1000) -> Path:
     """Publish one small day folder through the pipeline's writer (``amount`` varies content)."""
+    return write_test_day(root, day, count, amount=amount).folder
+
+
+def write_test_day(root: Path, day: dt.date, count: int, *, amount: int = 1000) -> PublishedDay:
+    """``publish_day``, returning what the writer returned."""
     releases = make_releases(day, count, amount)
     orders = pa.table(
         {
@@ -145,7 +150,7 @@ def publish_day(root: Path, day: dt.date, count: int, *, amount: int = 1000) -> 
         counts={"releases": count, "orders": count, "quarantined": 0},
         quality={"passed": True},
     )
-    return write_day(root, content, anchor_key_hex=anchor_key(DATASET, day).hex()).folder
+    return write_day(root, content, anchor_key_hex=anchor_key(DATASET, day).hex())
 
 
 class Node:
