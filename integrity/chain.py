@@ -28,7 +28,7 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property
@@ -555,12 +555,34 @@ def registry_at(w3: Web3, address: str) -> Contract:
 def suggest_fees(w3: Web3, gas_estimate: int) -> FeeParams:
     """Fees for a new transaction: EIP-1559 (2 x base fee + tip) where blocks have a base fee,
     else the node's gas price."""
-    gas_limit = math.ceil(gas_estimate * GAS_MARGIN)
     base_fee = w3.eth.get_block("latest").get("baseFeePerGas")
+    return _fee_params(
+        gas_estimate,
+        None if base_fee is None else int(base_fee),
+        None,
+        lambda: int(w3.eth.max_priority_fee),
+        None,
+        lambda: int(w3.eth.gas_price),
+    )
+
+
+def _fee_params(
+    gas_estimate: int,
+    base_fee: int | None,
+    tip: int | None,
+    read_tip: Callable[[], int],
+    gas_price: int | None,
+    read_gas_price: Callable[[], int],
+) -> FeeParams:
+    """``suggest_fees`` from the latest block's base fee, with the tip or gas price read
+    already (else read now, only the one the chain needs)."""
+    gas_limit = math.ceil(gas_estimate * GAS_MARGIN)
     if base_fee is None:
-        return FeeParams(gas_limit, gas_price=int(w3.eth.gas_price))
-    tip = int(w3.eth.max_priority_fee)
-    return FeeParams(gas_limit, max_fee=2 * int(base_fee) + tip, max_priority_fee=tip)
+        return FeeParams(
+            gas_limit, gas_price=gas_price if gas_price is not None else read_gas_price()
+        )
+    tip = tip if tip is not None else read_tip()
+    return FeeParams(gas_limit, max_fee=2 * base_fee + tip, max_priority_fee=tip)
 
 
 def deploy_registry(
@@ -884,25 +906,20 @@ class PublicationLogClient:
         dataset: str,
         items: Sequence[tuple[dt.date, bytes]],
         *,
-        nonce: int,
+        nonce: int | None,
         fees: FeeParams | None = None,
     ) -> SignedTx:
-        """Sign (not send) the publication of ``items`` with an explicit nonce and fees."""
+        """Sign (not send) the publication of ``items`` with an explicit nonce and fees;
+        ``nonce`` None: the account's pending nonce, ``fees`` None: estimated and suggested
+        now (``suggest_fees``), what is missing read in one JSON-RPC batch."""
         account = self.require_account()
         if len(items) > self.max_batch_size():
             raise ValueError(
                 f"{len(items)} days in one transaction; at most {self.max_batch_size()}"
             )
         data = self.publish_data(dataset, items)
-        if fees is None:
-            call = {"from": account.address, "to": self.address, "data": data}
-            try:
-                estimate = int(self.w3.eth.estimate_gas(cast("TxParams", call)))
-            except ChainUnavailable:
-                raise
-            except Exception as error:  # ContractLogicError, or eth-tester's TransactionFailed
-                raise AnchorFailed(f"the registry would reject the publication: {error}") from error
-            fees = suggest_fees(self.w3, estimate)
+        if nonce is None or fees is None:
+            nonce, fees = self._nonce_and_fees(account.address, data, nonce, fees)
         tx = {
             "to": self.address,
             "data": data,
@@ -913,6 +930,60 @@ class PublicationLogClient:
         }
         signed = account.sign_transaction(cast("dict[str, Any]", tx))
         return SignedTx(nonce, bytes(signed.hash), bytes(signed.raw_transaction), fees)
+
+    def _nonce_and_fees(
+        self, sender: str, data: str, nonce: int | None, fees: FeeParams | None
+    ) -> tuple[int, FeeParams]:
+        """``nonce`` (else the pending nonce) and ``fees`` (else the gas estimate of ``data`` with
+        the suggested fees), what is missing asked in one round trip: the same reads as the
+        single calls, each of which is made instead wherever the batch gave no clean answer
+        (and raises what it raises)."""
+        call = {"from": sender, "to": self.address, "data": data}
+        requests: list[tuple[str, list[Any]]] = []
+        if nonce is None:
+            requests.append(("eth_getTransactionCount", [sender, "pending"]))
+        if fees is None:
+            requests += [
+                ("eth_estimateGas", [call, "latest"]),
+                ("eth_getBlockByNumber", ["latest", False]),
+                ("eth_maxPriorityFeePerGas", []),
+                ("eth_gasPrice", []),
+            ]
+        answers: dict[str, Any] = {}
+        responses = self._batch(requests) if len(requests) > 1 else None
+        for (method, _), response in zip(requests, responses or [], strict=False):
+            if "error" not in response and response.get("result") is not None:
+                answers[method] = response["result"]
+        if nonce is None:
+            count = _quantity(answers.get("eth_getTransactionCount"))
+            nonce = count if count is not None else self.pending_nonce()
+        if fees is None:
+            estimate = _quantity(answers.get("eth_estimateGas"))
+            if estimate is None:
+                try:
+                    estimate = int(self.w3.eth.estimate_gas(cast("TxParams", call)))
+                except ChainUnavailable:
+                    raise
+                except Exception as error:  # ContractLogicError, eth-tester's TransactionFailed
+                    raise AnchorFailed(
+                        f"the registry would reject the publication: {error}"
+                    ) from error
+            block = answers.get("eth_getBlockByNumber")
+            base_fee = block.get("baseFeePerGas") if isinstance(block, Mapping) else None
+            if not isinstance(block, Mapping) or (
+                base_fee is not None and _quantity(base_fee) is None
+            ):
+                fees = suggest_fees(self.w3, estimate)
+            else:
+                fees = _fee_params(
+                    estimate,
+                    _quantity(base_fee),
+                    _quantity(answers.get("eth_maxPriorityFeePerGas")),
+                    lambda: int(self.w3.eth.max_priority_fee),
+                    _quantity(answers.get("eth_gasPrice")),
+                    lambda: int(self.w3.eth.gas_price),
+                )
+        return nonce, fees
 
     def send_raw(self, raw: bytes) -> bytes:
         """Broadcast signed bytes; a node that already knows them (or their nonce) is fine."""
@@ -1163,6 +1234,16 @@ def checksum_address(address: str) -> ChecksumAddress:
 def _from_hex(value: str) -> bytes:
     """Bytes of a hex string, with or without ``0x``."""
     return bytes.fromhex(value.removeprefix("0x").removeprefix("0X"))
+
+
+def _quantity(value: Any) -> int | None:
+    """A JSON-RPC quantity (``0x``-hex string) as an int; None for anything else."""
+    if not isinstance(value, str) or not value.startswith(("0x", "0X")):
+        return None
+    try:
+        return int(value, 16)
+    except ValueError:
+        return None
 
 
 def _hex(value: bytes) -> str:

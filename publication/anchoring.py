@@ -474,11 +474,16 @@ def anchor_targets(
             )
             for target in ordered
         ]
-    finally:
+    except BaseException:
         store.save_anchor_rows(created)  # the new or reset rows, in one journal transaction
+        raise
     reason = None
+    # The new or reset rows are saved by the driver with its first write (the signed
+    # transaction, recorded before it is sent), or when it stops: a kill before leaves no
+    # row, as if it had come before this call (nothing was sent).
+    rows = [row for row, driven in prepared if driven]
     try:
-        _Driver(session, store, dataset, [row for row, driven in prepared if driven]).run()
+        _Driver(session, store, dataset, rows, unsaved=created).run()
     except ChainUnavailable as error:
         reason = str(error)
     records = []
@@ -616,7 +621,12 @@ def _prepare(
 
 
 class _Driver:
-    """Moves journal rows towards FINAL (one instance per ``anchor_days`` call)."""
+    """Moves journal rows towards FINAL (one instance per ``anchor_days`` call).
+
+    A journal write costs a DuckDB transaction (~20 ms): changes the chain itself tells a
+    later run (a transaction sent again or mined, an entry adopted from the registry) wait,
+    unsaved, for the next write that must land (a signed transaction before it is sent, rows
+    made FINAL) or for the end of ``run``; a kill loses only what the next run reads again."""
 
     def __init__(
         self,
@@ -624,35 +634,56 @@ class _Driver:
         store: StateStore,
         dataset: str,
         rows: list[AnchorJournalRow],
+        *,
+        unsaved: Sequence[AnchorJournalRow] = (),
     ) -> None:
         self.client = session.client
         self.store = store
         self.dataset = dataset
         self.rows = rows
         self.submitted_at: dict[str, float] = {}
+        self.unsaved: dict[tuple[str, dt.date], AnchorJournalRow] = {
+            (row.dataset, row.day): row for row in unsaved
+        }
 
     def save(self, row: AnchorJournalRow, **changes: Any) -> None:
         self.save_all([row], **changes)
 
-    def save_all(self, rows: Sequence[AnchorJournalRow], **changes: Any) -> None:
-        """Apply ``changes`` to ``rows`` and save them in one journal transaction."""
+    def save_all(
+        self, rows: Sequence[AnchorJournalRow], *, durable: bool = True, **changes: Any
+    ) -> None:
+        """Apply ``changes`` to ``rows``; save them now, with the rows changed before and not
+        saved yet, in one journal transaction, or (``durable`` False) with the next write."""
         for row in rows:
             for name, value in changes.items():
                 setattr(row, name, value)
             row.chain_id, row.contract = self.client.chain_id, self.client.address
-        self.store.save_anchor_rows(rows)
+        if durable:
+            self.write(rows)
+        else:
+            self.unsaved.update(((row.dataset, row.day), row) for row in rows)
+
+    def write(self, rows: Sequence[AnchorJournalRow]) -> None:
+        """Save ``rows`` and every unsaved row in one journal transaction."""
+        self.unsaved.update(((row.dataset, row.day), row) for row in rows)
+        self.store.save_anchor_rows(list(self.unsaved.values()))
+        self.unsaved.clear()
 
     def run(self) -> None:
-        self.resume()
-        for _ in range(MAX_ROUNDS):
-            self.follow()
-            self.send_pending()
-            self.wait_inclusion()
-            self.wait_finality()
-            if all(row.state == "FINAL" for row in self.rows):
-                return
-            if not any(row.state == "PENDING" for row in self.rows):
-                return  # waiting for inclusion or finality: the next run follows up
+        try:
+            self.resume()
+            for _ in range(MAX_ROUNDS):
+                self.follow()
+                self.send_pending()
+                self.wait_inclusion()
+                self.wait_finality()
+                if all(row.state == "FINAL" for row in self.rows):
+                    return
+                if not any(row.state == "PENDING" for row in self.rows):
+                    return  # waiting for inclusion or finality: the next run follows up
+        finally:
+            if self.unsaved:
+                self.write([])
 
     # -- following transactions already sent -------------------------------------------
 
@@ -735,7 +766,9 @@ class _Driver:
             "note": None,
         }
         if any(getattr(row, name) != value for row in rows for name, value in changes.items()):
-            self.save_all(rows, **changes)  # (followed again while waiting: nothing new)
+            # (followed again while waiting: nothing new); a kill before the next write
+            # leaves them SUBMITTED (or PENDING, adopted): the next run finds the receipt again
+            self.save_all(rows, durable=False, **changes)
 
     # -- sending ------------------------------------------------------------------------
 
@@ -792,13 +825,13 @@ class _Driver:
         if not rows:
             return
         size = self.client.max_batch_size()
-        nonce = self.client.pending_nonce()
+        nonce: int | None = None  # the pending nonce, read with the first chunk's fees
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
             signed = self.client.sign_publication(self.dataset, self.items(chunk), nonce=nonce)
             self.record_signed(chunk, signed, replaced=None)
-            self.broadcast(chunk)
-            nonce += 1
+            self.broadcast(chunk, durable=False)
+            nonce = signed.nonce + 1
 
     def items(self, rows: list[AnchorJournalRow]) -> list[tuple[dt.date, bytes]]:
         return [(row.day, bytes.fromhex(row.digest)) for row in rows]
@@ -819,15 +852,17 @@ class _Driver:
             batch_size=len(rows),
         )
 
-    def broadcast(self, rows: list[AnchorJournalRow]) -> None:
-        """Send the rows' signed bytes (the same for every row of a transaction)."""
+    def broadcast(self, rows: list[AnchorJournalRow], *, durable: bool = True) -> None:
+        """Send the rows' signed bytes (the same for every row of a transaction); ``durable``
+        False: the rows were saved SUBMITTED with these bytes just before (only the count of
+        sends waits for the next write)."""
         first = rows[0]
         assert first.raw_tx is not None and first.tx_hash is not None
         self.client.send_raw(bytes.fromhex(first.raw_tx))
         self.submitted_at[first.tx_hash] = time.monotonic()
         for row in rows:
             row.sends += 1
-        self.save_all(rows, state="SUBMITTED")
+        self.save_all(rows, durable=durable, state="SUBMITTED")
         log.info(
             "%s: sent %s (nonce %s, %d day(s))", self.dataset, first.tx_hash, first.nonce, len(rows)
         )
@@ -881,7 +916,7 @@ class _Driver:
             self.client.fee_bump_percent,
         )
         self.record_signed(rows, signed, replaced=replaced)
-        self.broadcast(rows)
+        self.broadcast(rows, durable=False)
 
     def wait_finality(self) -> None:
         """INCLUDED rows become FINAL once their block is final and still on the chain; a
@@ -919,7 +954,8 @@ class _Driver:
                     if self.finalise(row, final_block, entries.get(row.day)):
                         final.append(row)
             finally:
-                self.store.save_anchor_rows(final)  # one journal transaction per pass
+                if final:
+                    self.write(final)  # one journal transaction per pass
             if any(row.state == "PENDING" for row in self.rows):
                 return
             if time.monotonic() >= deadline:

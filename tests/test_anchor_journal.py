@@ -274,3 +274,66 @@ def test_trust_json_is_the_pin_and_is_never_moved_silently(
     )
     with pytest.raises(PublicationError, match="publish on the new chain under a new datasets"):
         write_trust(root, moved)
+
+
+class _Killed(BaseException):
+    """A kill -9 at a journal write: that write and every later one never land."""
+
+
+def _comparable(row: Any) -> dict[str, Any]:
+    """A journal row but what differs between two chains or runs: when it was written, the
+    block's hash (eth-tester stamps blocks with the clock) and the count of sends (a kill
+    after a send and before the next write loses it, as a kill between the two always did)."""
+    return {
+        name: value
+        for name, value in dataclasses.asdict(row).items()
+        if name not in ("updated_at", "block_hash", "sends")
+    }
+
+
+def test_two_journal_writes_a_batch_and_a_kill_at_either_resumes_to_one_entry_per_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = StateStore.save_anchor_rows
+    writes: list[list[str]] = []
+
+    def watched(store: StateStore, rows: Any) -> None:
+        writes.append([row.state for row in rows])
+        real(store, rows)
+
+    clean = tmp_path / "clean"
+    for size, day in enumerate(DAYS, start=2):
+        publish_day(clean, day, size)
+    registry = in_process_registry()
+    with monkeypatch.context() as patch:
+        patch.setattr(StateStore, "save_anchor_rows", watched)
+        records = anchor_published(clean, DAYS, registry.session())
+    # The signed transaction before it is sent (the new rows with it), then the FINAL rows.
+    assert writes == [["SUBMITTED"] * 3, ["FINAL"] * 3]
+    expected = [_comparable(row) for row in journal(clean)]
+
+    for kill_at in range(len(writes)):
+        root = tmp_path / f"killed-{kill_at}"
+        for size, day in enumerate(DAYS, start=2):
+            publish_day(root, day, size)
+        registry = in_process_registry()
+        done = 0
+
+        def dying(store: StateStore, rows: Any, kill_at: int = kill_at) -> None:
+            nonlocal done
+            if done >= kill_at:
+                raise _Killed
+            done += 1
+            real(store, rows)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(StateStore, "save_anchor_rows", dying)
+            with pytest.raises(_Killed):
+                anchor_published(root, DAYS, registry.session())
+        assert [row.state for row in journal(root)] == ["SUBMITTED"] * kill_at * 3
+        assert registry.client.dataset_info(DATASET).entries == 3 * kill_at  # sent, or not
+        again = anchor_published(root, DAYS, registry.session())
+        assert again == records  # the same transaction (a fresh chain in the same state)
+        assert registry.client.dataset_info(DATASET).entries == 3
+        assert nonce(registry) == 2  # the deployment and one publication
+        assert [_comparable(row) for row in journal(root)] == expected

@@ -18,7 +18,14 @@ from typing import Any
 import pytest
 from support.chain_helpers import DATASET, Node, anchor_published, new_key, publish_day
 
-from integrity.chain import PublicationLogClient, connect, deploy_registry, load_account
+from integrity.chain import (
+    AnchorFailed,
+    PublicationLogClient,
+    connect,
+    deploy_registry,
+    load_account,
+    suggest_fees,
+)
 from integrity.verify.trust import Finality
 from publication.anchoring import ChainSession, _Driver
 from publication.state import StateStore, store_path
@@ -28,6 +35,15 @@ pytestmark = pytest.mark.chain
 DAYS = [dt.date(2026, 3, day) for day in range(2, 8)]
 DEAD_RPC = "http://127.0.0.1:9"
 LATEST = Finality(tag="latest")
+# What signing a new transaction asks, in one batch (the pending nonce, the gas estimate,
+# the latest block's base fee, the tip, and the gas price of chains without a base fee).
+SIGNING = [
+    "eth_getTransactionCount",
+    "eth_estimateGas",
+    "eth_getBlockByNumber",
+    "eth_maxPriorityFeePerGas",
+    "eth_gasPrice",
+]
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +138,38 @@ def test_batched_reads_are_the_single_calls(node: Node) -> None:
     assert client.batching
 
 
+def test_nonce_and_fees_in_one_batch_are_the_single_calls(node: Node) -> None:
+    session = session_on(node, [node.url])
+    client = session.client
+    items = list(zip(DAYS[:2], [b"\x01" * 32, b"\x02" * 32], strict=True))
+    client.max_batch_size()  # read once per client (and the endpoint's chain id with it)
+    counting = Counting(client, node.url)
+
+    signed = client.sign_publication(DATASET, items, nonce=None)
+
+    assert counting.batches == [SIGNING] and not counting.single
+    call = {
+        "from": client.require_account().address,
+        "to": client.address,
+        "data": client.publish_data(DATASET, items),
+    }
+    estimate = int(client.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
+    assert signed.nonce == client.pending_nonce()
+    assert signed.fees == suggest_fees(client.w3, estimate)  # anvil: a steady base fee
+    # Given a nonce, only the fees are asked; given both, nothing.
+    counting.batches.clear()
+    again = client.sign_publication(DATASET, items, nonce=signed.nonce)
+    assert counting.batches == [SIGNING[1:]] and again.raw == signed.raw
+    counting.batches.clear()
+    counting.single.clear()
+    client.sign_publication(DATASET, items, nonce=7, fees=signed.fees)
+    assert not counting.batches and not counting.single
+    # A publication the registry would refuse (a future day) is still refused before signing.
+    with pytest.raises(AnchorFailed, match=r"would reject.*future day"):
+        client.sign_publication(DATASET, [(dt.date(2099, 1, 1), b"\x03" * 32)], nonce=None)
+    assert client.batching
+
+
 def test_a_pass_reads_every_day_in_one_batch_with_the_single_calls_rows(
     tmp_path: Path, node: Node
 ) -> None:
@@ -132,10 +180,13 @@ def test_a_pass_reads_every_day_in_one_batch_with_the_single_calls_rows(
     counting = Counting(session.client, node.url)
     records = anchor_published(root, DAYS, session)
     assert [record["status"] for record in records] == ["anclado"] * len(DAYS)
-    # One batch: the transaction's block and each day's entry at the final block.
-    assert counting.batches == [["eth_getBlockByNumber"] + ["eth_call"] * len(DAYS)]
+    # Two batches: the nonce, gas estimate and fees of the transaction; then the
+    # transaction's block and each day's entry at the final block.
+    assert counting.batches == [SIGNING, ["eth_getBlockByNumber"] + ["eth_call"] * len(DAYS)]
     # Single calls: publisher, dataset_info, MAX_BATCH (read once): none per day.
     assert counting.single["eth_call"] == 3
+    assert not set(counting.single) & set(SIGNING[:2] + SIGNING[3:])
+    assert counting.single["eth_getBlockByNumber"] == 1  # the final block's number
     batched = rows_of(root)
     assert {row["state"] for row in batched} == {"FINAL"}
 
@@ -149,7 +200,7 @@ def test_a_pass_reads_every_day_in_one_batch_with_the_single_calls_rows(
         counting.single.clear()
         _Driver(session, store, DATASET, rows).wait_finality()
     assert counting.single["eth_call"] == len(DAYS)
-    assert len(counting.batches) == 1
+    assert len(counting.batches) == 2  # the two above, none since
     assert rows_of(root) == batched
 
 
@@ -230,5 +281,5 @@ def test_failover_takes_batches_past_a_dead_endpoint(tmp_path: Path, node: Node)
     records = anchor_published(root, DAYS[:2], session)
     assert [record["status"] for record in records] == ["anclado"] * 2
     assert session.client.batching
-    assert counting.batches == [["eth_getBlockByNumber", "eth_call", "eth_call"]]
+    assert counting.batches == [SIGNING, ["eth_getBlockByNumber", "eth_call", "eth_call"]]
     assert {row["state"] for row in rows_of(root)} == {"FINAL"}
