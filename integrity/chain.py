@@ -681,6 +681,7 @@ class PublicationLogClient:
         self.poll_interval = poll_interval
         self.native_unit = native_unit
         self.batching = True  # JSON-RPC batches, until the node refuses one
+        self._artifact_code = False  # the registry address holds the artifact's code
         if account is not None:
             ensure_account_allowed(self.chain_id, account.address)
 
@@ -840,8 +841,13 @@ class PublicationLogClient:
         return int(self.contract.functions.MAX_BATCH().call())
 
     def runtime_code_sha256(self) -> str:
-        """SHA-256 hex of the code deployed at the registry address."""
-        return hashlib.sha256(bytes(self.w3.eth.get_code(self.address))).hexdigest()
+        """SHA-256 hex of the code deployed at the registry address; read once it is the
+        artifact's runtime code, which cannot change (no self-destruct in the registry)."""
+        if self._artifact_code:
+            return runtime_code_sha256()
+        digest = hashlib.sha256(bytes(self.w3.eth.get_code(self.address))).hexdigest()
+        self._artifact_code = digest == runtime_code_sha256()
+        return digest
 
     def find_publication_tx(
         self, dataset: str | bytes, day: dt.date, block_number: int

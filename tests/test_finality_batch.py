@@ -27,7 +27,7 @@ from integrity.chain import (
     suggest_fees,
 )
 from integrity.verify.trust import Finality
-from publication.anchoring import ChainSession, _Driver
+from publication.anchoring import ChainSession, _Driver, check_session
 from publication.state import StateStore, store_path
 
 pytestmark = pytest.mark.chain
@@ -187,6 +187,10 @@ def test_a_pass_reads_every_day_in_one_batch_with_the_single_calls_rows(
     assert counting.single["eth_call"] == 3
     assert not set(counting.single) & set(SIGNING[:2] + SIGNING[3:])
     assert counting.single["eth_getBlockByNumber"] == 1  # the final block's number
+    # The registry's code is read once: it cannot change (no self-destruct); its publisher
+    # can (a rotation), so it is asked at every anchoring.
+    check_session(session, DATASET)
+    assert (counting.single["eth_getCode"], counting.single["eth_call"]) == (1, 4)
     batched = rows_of(root)
     assert {row["state"] for row in batched} == {"FINAL"}
 
