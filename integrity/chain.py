@@ -12,12 +12,14 @@ the latest block); the default is ``latest`` on anvil (chain id 31337, whose ``f
 trails latest by 64 blocks) and ``finalized`` everywhere else. Writes are built with an
 explicit nonce and explicit fees so that the caller (the anchor journal of
 ``publication.anchoring``) can record the signed transaction before it is sent, re-send the
-same bytes after a reorg, or replace a stuck transaction with the same nonce and a higher fee.
+same bytes after a reorg, or replace a stuck transaction with the same nonce and a higher fee;
+what a new transaction needs from the node (pending nonce, gas estimate, fees) is asked in one
+JSON-RPC batch, and so are the receipts of several transactions.
 
-RPC endpoints are tried in order (failover) for every request, and for every JSON-RPC batch
-(the finality reads of a pass; a node that refuses batches is read one call at a time); when
-none answers, ``ChainUnavailable`` is raised. Keys are loaded and checked (no development key outside chain
-id 31337) before any network call, and never appear in a repr, a message or a log line.
+RPC endpoints are tried in order (failover) for every request and every JSON-RPC batch (a node
+that refuses batches is read one call at a time); when none answers, ``ChainUnavailable`` is
+raised. Keys are loaded and checked (no development key outside chain id 31337) before any
+network call, and never appear in a repr, a message or a log line.
 web3 and eth-account are imported inside the functions that use them.
 """
 
@@ -1023,6 +1025,41 @@ class PublicationLogClient:
             return None
         return _inclusion(receipt)
 
+    def inclusions(self, tx_hashes: Sequence[bytes]) -> dict[bytes, Inclusion | None]:
+        """What ``inclusion`` answers for each of ``tx_hashes``, asked in one JSON-RPC batch
+        (two or more); whatever the batch did not answer cleanly is left out (all of it when
+        the node refuses batches): the caller asks ``inclusion`` for it."""
+        wanted = list(dict.fromkeys(bytes(tx_hash) for tx_hash in tx_hashes))
+        if len(wanted) < 2:
+            return {}
+        responses = self._batch([("eth_getTransactionReceipt", [_hex(h)]) for h in wanted])
+        found: dict[bytes, Inclusion | None] = {}
+        for tx_hash, response in zip(wanted, responses or [], strict=False):
+            if "error" in response or "result" not in response:
+                continue
+            receipt = response["result"]
+            if receipt is None or (
+                isinstance(receipt, Mapping) and receipt.get("blockNumber") is None
+            ):
+                found[tx_hash] = None  # what ``inclusion`` answers: not (or no longer) mined
+                continue
+            if not isinstance(receipt, Mapping):
+                continue
+            try:
+                found[tx_hash] = _inclusion(
+                    {
+                        "transactionHash": _from_hex(receipt["transactionHash"]),
+                        "blockNumber": int(receipt["blockNumber"], 16),
+                        "blockHash": _from_hex(receipt["blockHash"]),
+                        "gasUsed": int(receipt["gasUsed"], 16),
+                        "effectiveGasPrice": int(receipt.get("effectiveGasPrice") or "0x0", 16),
+                        "status": int(receipt["status"], 16),
+                    }
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+        return found
+
     def block_hash(self, number: int) -> bytes | None:
         """Hash of block ``number`` on the node's current chain (None if it has no such block)."""
         from web3.exceptions import BlockNotFound
@@ -1052,9 +1089,7 @@ class PublicationLogClient:
         size = self.max_batch_size()
         inclusions = []
         for start in range(0, len(todo), size):
-            signed = self.sign_publication(
-                dataset, todo[start : start + size], nonce=self.pending_nonce()
-            )
+            signed = self.sign_publication(dataset, todo[start : start + size], nonce=None)
             self.send_raw(signed.raw)
             inclusion = _wait_receipt(
                 self.w3, signed.tx_hash, self.tx_timeout, f"publishing {dataset}"

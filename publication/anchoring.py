@@ -10,8 +10,9 @@ Before a day is sent, the registry is read: the same digest already the day's la
 means done (the row adopts that entry); a different digest is an alarm that stops everything
 (``AnchorConflict``), unless a correction was asked for (``correct=True``: a new entry, kind
 3); nothing means send, with an explicit nonce, several days per ``publish_batch``. The
-transaction is recorded in the journal before it is broadcast, so a crash at any point leaves
-a row that the next run can follow up. The result: exactly one registry entry per day.
+transaction is recorded in the journal (a new day's row with it) before it is broadcast, so a
+crash at any point leaves either no row and nothing sent, or a row that the next run can
+follow up. The result: exactly one registry entry per day.
 
 The chain never blocks the data: when no endpoint answers, the days stay published with an
 ``anchor.json`` that says ``pendiente`` (and so do ``index.json`` and the landing page);
@@ -696,22 +697,34 @@ class _Driver:
                 groups.setdefault(row.tx_hash, []).append(row)
         yield from groups.values()
 
-    def mined(self, row: AnchorJournalRow) -> Inclusion | None:
-        """The inclusion of the row's transaction or of one it replaced (same nonce)."""
-        hashes = [row.tx_hash, *json.loads(row.replaced or "[]")]
-        for tx_hash in hashes:
-            if tx_hash is None:
-                continue
-            inclusion = self.client.inclusion(bytes.fromhex(tx_hash.removeprefix("0x")))
+    @staticmethod
+    def hashes(row: AnchorJournalRow) -> list[bytes]:
+        """The row's transaction and those it replaced (same nonce)."""
+        found = [row.tx_hash, *json.loads(row.replaced or "[]")]
+        return [bytes.fromhex(tx_hash.removeprefix("0x")) for tx_hash in found if tx_hash]
+
+    def mined(
+        self, row: AnchorJournalRow, known: Mapping[bytes, Inclusion | None] | None = None
+    ) -> Inclusion | None:
+        """The inclusion of the row's transaction or of one it replaced (same nonce);
+        ``known``: receipts read already (``inclusions``), the others are read now."""
+        for tx_hash in self.hashes(row):
+            if known is not None and tx_hash in known:
+                inclusion = known[tx_hash]
+            else:
+                inclusion = self.client.inclusion(tx_hash)
             if inclusion is not None:
                 return inclusion
         return None
 
     def follow(self) -> None:
         """SUBMITTED rows whose transaction was mined become INCLUDED; INCLUDED rows whose
-        receipt vanished (reorg) go back to PENDING, keeping their signed transaction."""
-        for group in self.by_tx(("SUBMITTED", "INCLUDED")):
-            inclusion = self.mined(group[0])
+        receipt vanished (reorg) go back to PENDING, keeping their signed transaction. The
+        receipts of several transactions are asked in one JSON-RPC batch."""
+        groups = list(self.by_tx(("SUBMITTED", "INCLUDED")))
+        known = self.client.inclusions([h for group in groups for h in self.hashes(group[0])])
+        for group in groups:
+            inclusion = self.mined(group[0], known)
             if inclusion is not None:
                 self.included(group, inclusion)
                 continue

@@ -287,3 +287,30 @@ def test_failover_takes_batches_past_a_dead_endpoint(tmp_path: Path, node: Node)
     assert session.client.batching
     assert counting.batches == [SIGNING, ["eth_getBlockByNumber", "eth_call", "eth_call"]]
     assert {row["state"] for row in rows_of(root)} == {"FINAL"}
+
+
+def test_receipts_of_several_transactions_in_one_batch(tmp_path: Path, node: Node) -> None:
+    session = session_on(node, [node.url])
+    client = session.client
+    (first,) = client.publish_batch(DATASET, [(DAYS[0], b"\x01" * 32)])
+    (second,) = client.publish_batch(DATASET, [(DAYS[1], b"\x02" * 32)])
+    unknown = b"\x07" * 32
+    counting = Counting(client, node.url)
+    found = client.inclusions([first.tx_hash, second.tx_hash, unknown])
+    assert counting.batches == [["eth_getTransactionReceipt"] * 3] and not counting.single
+    assert found == {h: client.inclusion(h) for h in (first.tx_hash, second.tx_hash, unknown)}
+    assert found[first.tx_hash] == first and found[unknown] is None
+
+    # Four days, two per transaction: the driver follows the two in one batch.
+    root = tmp_path / "datasets"
+    for day in DAYS[2:]:
+        publish_day(root, day, 2)
+    session.client.max_batch = 2
+    counting.batches.clear()
+    counting.single.clear()
+    records = anchor_published(root, DAYS[2:], session)
+    assert [record["status"] for record in records] == ["anclado"] * 4
+    assert [record["batchSize"] for record in records] == [2, 2, 2, 2]
+    assert ["eth_getTransactionReceipt"] * 2 in counting.batches
+    assert counting.single["eth_getTransactionReceipt"] == 0
+    assert len({record["txHash"] for record in records}) == 2
