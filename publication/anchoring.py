@@ -625,9 +625,10 @@ class _Driver:
     """Moves journal rows towards FINAL (one instance per ``anchor_days`` call).
 
     A journal write costs a DuckDB transaction (~20 ms): changes the chain itself tells a
-    later run (a transaction sent again or mined, an entry adopted from the registry) wait,
-    unsaved, for the next write that must land (a signed transaction before it is sent, rows
-    made FINAL) or for the end of ``run``; a kill loses only what the next run reads again."""
+    later run (the send of bytes recorded just before, an inclusion, an entry adopted from the
+    registry) wait, unsaved, for the next write that must land (a signed transaction before it
+    is sent, rows made FINAL, a reorg) or for the end of ``run``; a kill loses only what the
+    next run reads again."""
 
     def __init__(
         self,
@@ -667,7 +668,8 @@ class _Driver:
     def write(self, rows: Sequence[AnchorJournalRow]) -> None:
         """Save ``rows`` and every unsaved row in one journal transaction."""
         self.unsaved.update(((row.dataset, row.day), row) for row in rows)
-        self.store.save_anchor_rows(list(self.unsaved.values()))
+        if self.unsaved:
+            self.store.save_anchor_rows(list(self.unsaved.values()))
         self.unsaved.clear()
 
     def run(self) -> None:
@@ -739,13 +741,14 @@ class _Driver:
                     row.block_number,
                 )
                 row.reorgs += 1
-            self.save_all(
-                reorged,
-                state="PENDING",
-                block_number=None,
-                block_hash=None,
-                note="receipt disappeared (reorg): re-sending the same transaction",
-            )
+            if reorged:  # (a transaction not mined yet: nothing to write)
+                self.save_all(
+                    reorged,
+                    state="PENDING",
+                    block_number=None,
+                    block_hash=None,
+                    note="receipt disappeared (reorg): re-sending the same transaction",
+                )
 
     def resume(self) -> None:
         """Transactions left SUBMITTED by an earlier run: broadcast the same bytes again (a

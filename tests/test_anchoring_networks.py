@@ -477,7 +477,7 @@ def test_reorg_after_inclusion_resends_the_same_signed_transaction(
 
 
 def test_stuck_transaction_is_replaced_with_the_same_nonce_and_higher_fees(
-    tmp_path: Path, nodes: list[Node]
+    tmp_path: Path, nodes: list[Node], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     node = Node(tmp_path / "node").start()
     nodes.append(node)
@@ -501,11 +501,22 @@ def test_stuck_transaction_is_replaced_with_the_same_nonce_and_higher_fees(
                 return
             time.sleep(0.1)
 
+    writes: list[list[str]] = []
+    save = StateStore.save_anchor_rows
+
+    def watched(store: StateStore, rows: Any) -> None:
+        writes.append([row.state for row in rows])
+        save(store, rows)
+
+    monkeypatch.setattr(StateStore, "save_anchor_rows", watched)
     thread = threading.Thread(target=miner, daemon=True)
     thread.start()
     (record,) = anchor_published(root, [DAYS[0]], net.session)
     thread.join(timeout=5)
     assert record["status"] == "anclado"
+    # Journal writes: each signed transaction before it is sent, then the FINAL row; none
+    # while polling a transaction not mined yet.
+    assert writes == [["SUBMITTED"], ["SUBMITTED"], ["FINAL"]]
     (row,) = journal(root)
     (original, original_fee), (replacement, replacement_fee) = list(seen.items())[:2]
     assert row.tx_hash == replacement and orjson.loads(row.replaced or "[]") == [original]
