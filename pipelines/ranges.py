@@ -7,7 +7,10 @@ before the next (``publication.batch.publish_days``), the month's days are ancho
 date order (``publish_batch`` transactions), then the site at the root is refreshed and the
 storage brought up to date. Anchored days are skipped by a re-run, so the refresh is recorded
 as pending in the state folder before the anchoring and done by the next run, even one with
-no day to publish, when a kill left it undone. A day whose gate closed stops the range: the
+no day to publish, when a kill left it undone: with the next month it anchors, or at the end
+of the range when none, never before (a killed run may have left later days published but not
+yet anchored: a refresh listing them as pending would log changes an uninterrupted run never
+makes, and a harvester would see them). A day whose gate closed stops the range: the
 days before it are anchored and listed first. The caller holds the datasets root's lock.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -176,7 +180,24 @@ class RangeRun:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._stack.__exit__(kind, error, traceback)
+        try:
+            if kind is None:
+                self._refresh_left_pending()
+        except BaseException:
+            if not self._stack.__exit__(*sys.exc_info()):
+                raise
+        else:
+            self._stack.__exit__(kind, error, traceback)
+
+    def _refresh_left_pending(self) -> None:
+        """The refresh a killed run left pending, if no month of this range did it."""
+        from publication.site import pending_site_refresh
+        from publication.state import store_path
+
+        state = store_path(self.job.root, self.job.state_dir).parent
+        synthetic = pending_site_refresh(state)
+        if synthetic is not None:
+            self._refresh(state, synthetic)
 
     def month(self, days: list[dt.date]) -> Iterator[RangeEvent]:
         """Publish and anchor one month's ``days``; stops after a ``DayFailed``. Raises
@@ -213,46 +234,42 @@ class RangeRun:
         yield from self._anchor(done)
 
     def _anchor(self, done: list[dt.date]) -> Iterator[DaysAnchored]:
-        """Anchor ``done``, then refresh the site and the storage; with no day done, only a
-        refresh a killed run left pending (its days are finished, so skipped now)."""
+        """Anchor ``done``, then refresh the site and the storage (with no day done, nothing:
+        a refresh a killed run left pending waits for the next month anchored, or the end)."""
         from integrity.layout import DayLayout
         from integrity.manifest import load_manifest
         from publication.anchoring import anchor_with
-        from publication.site import (
-            clear_site_pending,
-            mark_site_pending,
-            pending_site_refresh,
-            refresh_site,
-        )
+        from publication.site import mark_site_pending
         from publication.state import store_path
 
         assert self._sessions is not None, "RangeRun used outside its with block"
+        if not done:
+            return
         job = self.job
         state = store_path(job.root, job.state_dir).parent
-        records: list[dict[str, Any]] = []
-        if done:
-            synthetic = bool(
-                load_manifest(DayLayout(job.root, job.dataset, done[-1]).manifest).data.get(
-                    "synthetic"
-                )
-            )
-            # Once anchored the days are finished and a re-run skips them: the refresh below
-            # must survive a kill on its own.
-            mark_site_pending(state, synthetic=synthetic)
-            records = anchor_with(
-                job.root,
-                job.dataset,
-                done,
-                self._sessions,
-                state_dir=job.state_dir,
-                pin=self.chain.known_pin(),
-                pages=False,  # refresh_site below writes them
-            )
-        else:
-            pending = pending_site_refresh(state)
-            if pending is None:
-                return
-            synthetic = pending
+        synthetic = bool(
+            load_manifest(DayLayout(job.root, job.dataset, done[-1]).manifest).data.get("synthetic")
+        )
+        # Once anchored the days are finished and a re-run skips them: the refresh below
+        # must survive a kill on its own.
+        mark_site_pending(state, synthetic=synthetic)
+        records = anchor_with(
+            job.root,
+            job.dataset,
+            done,
+            self._sessions,
+            state_dir=job.state_dir,
+            pin=self.chain.known_pin(),
+            pages=False,  # _refresh below writes them
+        )
+        self._refresh(state, synthetic)
+        yield DaysAnchored(done, records)
+
+    def _refresh(self, state: Path, synthetic: bool) -> None:
+        """Refresh the site at the root and the storage, then clear the pending mark."""
+        from publication.site import clear_site_pending, refresh_site
+
+        job = self.job
         refresh_site(
             job.root,
             job.dataset,
@@ -263,8 +280,6 @@ class RangeRun:
         )
         self.datasets.publish_to_storage()
         clear_site_pending(state)
-        if done:
-            yield DaysAnchored(done, records)
 
 
 def _session_factory(stack: contextlib.ExitStack, chain: Chain, dataset: str) -> Any:

@@ -1,7 +1,9 @@
 """A backfill killed after a month's days are anchored but before the site at the root is
 refreshed: its days are finished (a re-run skips them), yet the re-run must still bring the
 portal, catalogues, feed and quality page up to date, ending byte-identical to an
-uninterrupted run in every file of the datasets root."""
+uninterrupted run in every file of the datasets root. Killed earlier, in the month's
+anchoring, the re-run must not refresh before those days are anchored again (the change log
+would record them as pending, which an uninterrupted run never does)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ from support.backfill_helpers import (
 
 from integrity.devchain import pid_is_alive
 from messages import text
+from publication.site import pending_site_refresh
+from publication.state import store_path
 
 # Two months: the kill lands on the second month's refresh, with the first month's site on disk.
 START, END = dt.date(2026, 10, 30), dt.date(2026, 11, 2)
@@ -52,6 +56,25 @@ site.refresh_site = refresh_site
 sys.exit(main(sys.argv[1:]))
 """
 
+# The same, killed as the last month's anchoring starts: its days are published (listed in
+# index.json), the site refresh is marked pending, nothing of them is anchored.
+KILLED_IN_ANCHORING = """
+import os, signal, sys
+import publication.anchoring as anchoring
+from pipelines.cli import main
+
+real, calls = anchoring.anchor_with, []
+
+def anchor_with(*args, **kwargs):
+    calls.append(1)
+    if len(calls) == 2:
+        os.killpg(0, signal.SIGKILL)
+    return real(*args, **kwargs)
+
+anchoring.anchor_with = anchor_with
+sys.exit(main(sys.argv[1:]))
+"""
+
 
 def _wait_anvil_gone(root: Path, timeout: float = 30.0) -> None:
     try:
@@ -64,9 +87,8 @@ def _wait_anvil_gone(root: Path, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-def test_rerun_refreshes_the_site_a_killed_run_left_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _clean_and_killed(tmp_path: Path, script: str) -> tuple[Path, dict[str, str], Path]:
+    """An uninterrupted backfill's root and files, and the root of one killed by ``script``."""
     clean_dir, crash_dir = tmp_path / "clean", tmp_path / "crash"
     clean_dir.mkdir()
     crash_dir.mkdir()
@@ -77,7 +99,7 @@ def test_rerun_refreshes_the_site_a_killed_run_left_behind(
     assert "index.html" in expected and "data.json" in expected
 
     killed = subprocess.run(
-        [sys.executable, "-c", KILLED_IN_REFRESH, *backfill_args(crash_root, START, END, ORDERS)],
+        [sys.executable, "-c", script, *backfill_args(crash_root, START, END, ORDERS)],
         cwd=crash_dir,
         env=clean_env(**NO_GX),
         capture_output=True,
@@ -87,6 +109,13 @@ def test_rerun_refreshes_the_site_a_killed_run_left_behind(
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     _wait_anvil_gone(crash_root)
+    return crash_dir, expected, crash_root
+
+
+def test_rerun_refreshes_the_site_a_killed_run_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_dir, expected, crash_root = _clean_and_killed(tmp_path, KILLED_IN_REFRESH)
     # Killed in the window: every day published and anchored, the site still October's.
     assert [d["date"] for d in indexed_days(crash_root)] == [d.isoformat() for d in DAYS]
     assert {d["anchorStatus"] for d in indexed_days(crash_root)} == {"anclado"}
@@ -108,6 +137,28 @@ def test_rerun_refreshes_the_site_a_killed_run_left_behind(
     assert code == 0, err
     assert calls == {}
     assert root_files(crash_root) == got
+
+
+def test_rerun_refreshes_only_once_the_days_a_kill_left_unanchored_are_anchored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_dir, expected, crash_root = _clean_and_killed(tmp_path, KILLED_IN_ANCHORING)
+    # Killed in the window: November's days published, not anchored, the refresh pending.
+    status = {d["date"]: d["anchorStatus"] for d in indexed_days(crash_root)}
+    assert sorted(status) == [d.isoformat() for d in DAYS]
+    assert {status[d.isoformat()] for d in DAYS if d.month == 11} != {"anclado"}
+    assert pending_site_refresh(store_path(crash_root, None).parent) is not None
+
+    calls = _count_site_work(monkeypatch)
+    code, out, err = backfill_in_process(crash_dir, crash_root, START, END, ORDERS, **NO_GX)
+    assert code == 0, err
+    assert all(text("backfill.skipped", "es", day=d) in out for d in DAYS if d.month == 10), out
+    got = root_files(crash_root)
+    # cambios/ above all: no day.pending then day.anchored for November
+    assert [name for name in expected if got.get(name) != expected[name]] == []
+    assert sorted(got) == sorted(expected)
+    assert calls == {"refresh_site": 1, "publish_to_storage": 1}
+    assert pending_site_refresh(store_path(crash_root, None).parent) is None
 
 
 def _count_site_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
