@@ -160,6 +160,9 @@ class _OcidDays:
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
+_IN_TRANSACTION = "(in a transaction)"
+
+
 class _Reshuffled(Exception):
     """A release already in another package (or twice in one): rebuild the derived tables."""
 
@@ -307,9 +310,12 @@ class StateStore:
         self.con: duckdb.DuckDBPyConnection
         self._known: set[str]
         self._ocid_days: _OcidDays | None = None
+        self._memo: dict[str, Any] | None = None
         self._key = path.resolve()
         self._sharing = False
         holder = StateStore._shared.get(self._key)
+        if holder is not None:
+            self._memo = holder._memo  # a second connection's writes must clear it too
         if holder is not None and not shared:
             self.con = holder.con.cursor()
             self._known = holder._known
@@ -336,6 +342,9 @@ class StateStore:
         self._build_derived(present)
         if shared and holder is None:
             self._ocid_days = _OcidDays()
+            # Answers of reads that only a transaction can change, shared by the run's
+            # cursors (a day asks them once per step); every transaction forgets them.
+            self._memo = {}
             StateStore._shared[self._key] = self
             self._sharing = True
 
@@ -437,8 +446,19 @@ class StateStore:
             "releases = (SELECT count(*) FROM published)"
         )
 
+    def _remembered(self, name: str, sql: str) -> list[tuple[Any, ...]]:
+        """``sql``'s rows, read again only after a transaction (a shared run's memo; outside
+        one, and inside a transaction, always read)."""
+        memo = self._memo
+        if memo is None or memo.get(_IN_TRANSACTION):
+            return self._run(sql)
+        if name not in memo:
+            memo[name] = self._run(sql)
+        rows: list[tuple[Any, ...]] = memo[name]
+        return rows
+
     def _derived_on(self) -> bool:
-        rows = self._run("SELECT regular FROM derived_meta")
+        rows = self._remembered("regular", "SELECT regular FROM derived_meta")
         return bool(rows and rows[0][0])
 
     def _fast_day(self, day: dt.date) -> bool:
@@ -446,7 +466,7 @@ class StateStore:
         (so "published before ``day``" is "published")."""
         if not self._derived_on():
             return False
-        (last,) = self._run("SELECT max(package_day) FROM published_days")[0]
+        (last,) = self._remembered("last_package", "SELECT max(package_day) FROM published_days")[0]
         return last is None or bool(last < day)
 
     def _derive_ingest(self) -> None:
@@ -674,13 +694,21 @@ class StateStore:
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         """Statements that must land together (a kill between them would leave half a write)."""
-        self.con.begin()
+        memo = self._memo
+        if memo is not None:
+            memo.clear()
+            memo[_IN_TRANSACTION] = True
         try:
-            yield
-        except BaseException:
-            self.con.rollback()
-            raise
-        self.con.commit()
+            self.con.begin()
+            try:
+                yield
+            except BaseException:
+                self.con.rollback()
+                raise
+            self.con.commit()
+        finally:
+            if memo is not None:
+                memo.clear()
 
     def __enter__(self) -> StateStore:
         return self

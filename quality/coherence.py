@@ -18,6 +18,7 @@ status and over the real samples (releases and compiled releases).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,8 +74,13 @@ class CoherenceRule:
 
 
 def _instant(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
+    return _parsed_instant(value) if isinstance(value, str) else None
+
+
+# A release repeats its few timestamps (its date, the award's, the signature's) across many
+# comparisons, and a day's releases share them: each distinct text is parsed once.
+@functools.lru_cache(maxsize=8192)
+def _parsed_instant(value: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -117,43 +123,55 @@ def _milestones(contract: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str,
         yield f"implementation.milestones[{i}]", milestone
 
 
-def _not_after(earlier: Any, later: Any, what_earlier: str, what_later: str) -> Iterator[str]:
+def _after(earlier: Any, later: Any, what_earlier: str, what_later: str) -> str | None:
+    """The finding when ``earlier`` is an instant after the instant ``later``, else None."""
     first, second = _instant(earlier), _instant(later)
     if first is not None and second is not None and first > second:
-        yield f"{what_earlier} {earlier} is after {what_later} {later}"
+        return f"{what_earlier} {earlier} is after {what_later} {later}"
+    return None
 
 
 def _dates_in_order(release: Release, context: Context) -> Iterator[str]:
+    found: list[str | None] = []
     date = release.get("date")
     if context.published_date is not None:
-        yield from _not_after(date, context.published_date, "date", "publishedDate")
+        found.append(_after(date, context.published_date, "date", "publishedDate"))
+    tender = release.get("tender") or {}
     for key in ("tenderPeriod", "contractPeriod"):
-        period = (release.get("tender") or {}).get(key) or {}
-        yield from _not_after(
-            period.get("startDate"), period.get("endDate"), f"tender.{key}.startDate", "endDate"
+        period = tender.get(key) or {}
+        found.append(
+            _after(
+                period.get("startDate"), period.get("endDate"), f"tender.{key}.startDate", "endDate"
+            )
         )
     awards = {award.get("id"): award for award in release.get("awards") or []}
     for a, award in enumerate(release.get("awards") or []):
-        yield from _not_after(award.get("date"), date, f"awards[{a}].date", "date")
+        found.append(_after(award.get("date"), date, f"awards[{a}].date", "date"))
     for c, contract in enumerate(release.get("contracts") or []):
         where = f"contracts[{c}]"
         signed = contract.get("dateSigned")
-        yield from _not_after(signed, date, f"{where}.dateSigned", "date")
+        found.append(_after(signed, date, f"{where}.dateSigned", "date"))
         award_date = (awards.get(contract.get("awardID")) or {}).get("date")
-        yield from _not_after(award_date, signed, "award date", f"{where}.dateSigned")
+        found.append(_after(award_date, signed, "award date", f"{where}.dateSigned"))
         period = contract.get("period") or {}
-        yield from _not_after(
-            period.get("startDate"), period.get("endDate"), f"{where}.period.startDate", "endDate"
+        found.append(
+            _after(
+                period.get("startDate"),
+                period.get("endDate"),
+                f"{where}.period.startDate",
+                "endDate",
+            )
         )
         for path, milestone in _milestones(contract):
             for key in ("dateMet", "dateModified"):
-                yield from _not_after(milestone.get(key), date, f"{where}.{path}.{key}", "date")
+                found.append(_after(milestone.get(key), date, f"{where}.{path}.{key}", "date"))
         transactions = (contract.get("implementation") or {}).get("transactions") or []
         for t, transaction in enumerate(transactions):
             when = transaction.get("date")
             path = f"{where}.implementation.transactions[{t}].date"
-            yield from _not_after(when, date, path, "date")
-            yield from _not_after(signed, when, f"{where}.dateSigned", path)
+            found.append(_after(when, date, path, "date"))
+            found.append(_after(signed, when, f"{where}.dateSigned", path))
+    yield from (finding for finding in found if finding is not None)
 
 
 def _statuses_agree(release: Release, context: Context) -> Iterator[str]:
@@ -202,7 +220,6 @@ def _statuses_agree(release: Release, context: Context) -> Iterator[str]:
 # ``""``; one holding a string of whitespace only (``str.isspace``, raw or as orjson escapes
 # it) contains a quote followed by one of the lead bytes below, and then ``_BLANK``. Finding
 # none proves a walk would find nothing; finding one only means "walk this part".
-_EMPTY_MARKS = (b"{}", b"[]", b'""')
 _BLANK_LEADS = (b'" ', b'"\\', b'"\xc2', b'"\xe1', b'"\xe2', b'"\xe3')
 _SPACE = (
     rb"(?:[ \t\n\r\f\v]|\\[tnrf]|\\u00(?:0[9a-d]|1[c-f]|85|a0)"
@@ -210,15 +227,19 @@ _SPACE = (
     rb"|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80)"
 )
 _BLANK = re.compile(rb'"' + _SPACE + rb'+"', re.IGNORECASE)
+# Any of ``_BLANK_LEADS`` in one pass (a quote then one of their second bytes): a space is in
+# almost every release, so searching the leads one by one crawled through every quote.
+_ANY_LEAD = re.compile(b'"[' + re.escape(b"".join(lead[1:] for lead in _BLANK_LEADS)) + b"]")
 
 
 def _may_hold_empty(data: bytes) -> bool:
-    """Whether ``data`` (orjson) may hold what ``_empties`` reports (memory searches first;
-    a lead's rare second byte alone is looked for first: a two-byte search starting with a quote
-    crawls through JSON, a one-byte search runs at memory speed)."""
-    return any(mark in data for mark in _EMPTY_MARKS) or (
-        any(lead[1:] in data and lead in data for lead in _BLANK_LEADS)
-        and _BLANK.search(data) is not None
+    """Whether ``data`` (orjson) may hold what ``_empties`` reports (memory searches first,
+    then one search for a quote that may open a blank string)."""
+    return (
+        b"{}" in data
+        or b"[]" in data
+        or b'""' in data
+        or (_ANY_LEAD.search(data) is not None and _BLANK.search(data) is not None)
     )
 
 

@@ -211,3 +211,34 @@ def test_day_checks_block_on_errors_and_warn_on_warnings(month: list[dict[str, A
     warning = checks["coherence.unknown_procedure"]
     assert not warning.passed and not warning.blocking_failure
     assert warning.details["count"] == 1 and warning.message.startswith("1 finding(s)")
+
+
+def test_dates_compare_instants_in_a_fixed_order_whatever_the_text() -> None:
+    signed = "2026-02-03T10:00:00-05:00"
+    release = {
+        "id": "r",
+        "date": "2026-02-03T15:00:00+00:00",  # 10:00 in Lima: equal, not after
+        "awards": [{"id": "a", "date": "2026-02-03T10:00:01-05:00"}],
+        "contracts": [
+            {
+                "awardID": "a",
+                "dateSigned": signed,
+                "period": {"startDate": "2026-03-01T00:00:00-05:00", "endDate": "not a date"},
+                "implementation": {
+                    "transactions": [
+                        {"date": "2026-02-03T09:00:00-05:00"},
+                        {"date": "2026-02-03T09:00:00"},  # no offset: never compared
+                    ]
+                },
+            }
+        ],
+    }
+    found = coherence_findings([release], published_date=signed)["coherence.dates_in_order"]
+    assert found == [
+        "r: awards[0].date 2026-02-03T10:00:01-05:00 is after date 2026-02-03T15:00:00+00:00",
+        "r: award date 2026-02-03T10:00:01-05:00 is after contracts[0].dateSigned " + signed,
+        "r: contracts[0].dateSigned 2026-02-03T10:00:00-05:00 is after "
+        "contracts[0].implementation.transactions[0].date 2026-02-03T09:00:00-05:00",
+    ]
+    # the same texts again (remembered parses) give the same findings
+    assert coherence_findings([release], published_date=signed)["coherence.dates_in_order"] == found

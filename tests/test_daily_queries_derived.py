@@ -410,3 +410,23 @@ def test_a_write_killed_halfway_leaves_no_half_derived_rows(
         world.check()  # nothing of the write landed, base or derived
         fixed = f"{_order_id(2)}-0"
         assert _answers(world.store, THIRD) == ([_order_id(0)], [fixed], [fixed])
+
+
+def test_a_shared_store_reads_again_what_a_transaction_changed(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.duckdb", shared=True)
+    cursor = StateStore(tmp_path / "s.duckdb")  # a step's open during the run
+    try:
+        assert store._derived_on() and cursor._fast_day(FIRST)
+        with pytest.raises(RuntimeError), store._transaction():
+            store._run("UPDATE derived_meta SET regular = false")
+            assert not store._derived_on()  # inside a transaction: read, not remembered
+            raise RuntimeError
+        assert cursor._derived_on()  # rolled back
+        store.record_published(FIRST, [_release(0, 1, 0, "R1")])
+        assert not cursor._fast_day(FIRST) and cursor._fast_day(FIRST + dt.timedelta(days=1))
+        with cursor._transaction():
+            cursor._run("UPDATE derived_meta SET regular = false")
+        assert not store._derived_on() and not store._fast_day(FIRST + dt.timedelta(days=1))
+    finally:
+        cursor.close()
+        store.close()
