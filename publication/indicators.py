@@ -315,10 +315,23 @@ COMPUTE = {
 }
 
 
-def compute_indicators(orders: Source, items: Source, params: Indicators) -> dict[str, pa.Table]:
-    """Every indicator table from the orders and items tables."""
+def compute_indicators(
+    orders: Source,
+    items: Source,
+    params: Indicators,
+    *,
+    memory_limit: str | None = None,
+    temp: Path | None = None,
+) -> dict[str, pa.Table]:
+    """Every indicator table from the orders and items tables (DuckDB held to
+    ``memory_limit``, spilling to ``temp``, when given)."""
     con = connect()
     try:
+        if memory_limit is not None:
+            con.execute("SET memory_limit = ?", [memory_limit])
+        if temp is not None:
+            temp.mkdir(parents=True, exist_ok=True)
+            con.execute("SET temp_directory = ?", [str(temp)])
         load(con, orders, items)
         return {name: function(con, params) for name, function in COMPUTE.items()}
     finally:

@@ -419,8 +419,8 @@ class Bulk(_Group):
     memory_limit: str = Field(
         "1GB",
         pattern=MEMORY_LIMIT_PATTERN,
-        description="DuckDB memory limit while building the bulk files (it spills to disk "
-        "beyond it)",
+        description="DuckDB memory limit while building the bulk files, for each of its "
+        "connections (the month tables, the indicators); it spills to disk beyond it",
     )
 
 

@@ -105,3 +105,38 @@ def test_an_extract_out_of_ocid_order_is_refused(tmp_path: Path) -> None:
     queries = BulkQueries(connect(tmp_path / "tmp", "256MB"), {day: folder})
     with pytest.raises(ValueError, match="not in ocid order"):
         list(queries.compiled("2026-01", [day]))
+
+
+def test_released_membership_tables_come_back_with_the_same_rows(tmp_path: Path) -> None:
+    days = [dt.date(2026, 1, 30) + dt.timedelta(days=n) for n in range(4)]
+    extracts = {
+        day: _day(
+            tmp_path,
+            day,
+            [(f"ocds-x-{day:%m%d}-{k}", f"{day:%Y-%m}") for k in range(5)]
+            + [("ocds-x-0130-0", "2026-01")],
+        )
+        for day in days
+    }
+    con = connect(tmp_path / "tmp", "256MB")
+    queries = BulkQueries(con, extracts)
+
+    def everything() -> list[tuple[str, list[str]]]:
+        return [
+            (
+                month,
+                [
+                    v
+                    for batch in queries.compiled(month, queries.inputs(month))
+                    for v in batch.column(0).to_pylist()
+                ],
+            )
+            for month in queries.months()
+        ]
+
+    before = everything()
+    queries.release()
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert not tables & {"ocids", "ocid_map", "ocid_latest"}
+    assert everything() == before
+    assert [m for m, _ in before] == ["2026-01", "2026-02"] and all(rows for _, rows in before)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
 
+from publication import indicators
 from publication.dictionary import INDICATOR_TABLES, ITEMS, ORDERS
 from publication.indicators import (
     INDICATORS,
@@ -264,3 +266,33 @@ def test_the_page_lists_the_top_rows_of_a_stable_sort(descending: bool) -> None:
     present = [r for r in table.to_pylist() if r["key"] is not None]
     expected = sorted(present, key=lambda r: r["key"], reverse=descending)[: indicators.TOP_ROWS]
     assert indicators._top_rows(table, "key", descending) == expected
+
+
+def test_a_memory_limit_holds_the_connection_and_leaves_the_tables_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        order("2026-03-02", "40000.00"),
+        order("2026-03-04", "35000.00"),
+        order("2026-03-06", "30000.00"),
+        order("2026-03-03", "60000.00", supplier="20500000003"),
+    ]
+    orders = pa.Table.from_pylist(rows, schema=ORDERS.arrow_schema())
+    items = pa.Table.from_pylist([], schema=ITEMS.arrow_schema())
+    seen: list[tuple[Any, ...]] = []
+    real_load = indicators.load
+
+    def load(con: Any, *args: Any) -> None:
+        found = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()
+        seen.append(tuple(found[0]))
+        real_load(con, *args)
+
+    monkeypatch.setattr(indicators, "load", load)
+    plain = compute_indicators(orders, items, PARAMS)
+    held = compute_indicators(orders, items, PARAMS, memory_limit="64MB", temp=tmp_path / "spill")
+    assert held == plain and plain["splitting"].num_rows > 0
+    # DuckDB shows 64 MB as 61.0 MiB; unlimited it is 80% of the machine's memory.
+    assert seen[1][0] == "61.0 MiB" and seen[0][0] != seen[1][0]
+    assert seen[1][1] == str(tmp_path / "spill") and (tmp_path / "spill").is_dir()

@@ -245,8 +245,10 @@ class _Build:
         fast: bool = True,
         distrust: frozenset[str] = frozenset(),
         prebuilt: Path | None = None,
+        temp: Path | None = None,
     ) -> None:
         self.root = root
+        self.temp = temp
         self.fast = fast
         self.prebuilt = prebuilt
         self.distrust = distrust
@@ -618,6 +620,19 @@ class _Build:
         """One table of a year or the full history: Parquet (the previous file's row groups
         before the first changed month kept), CSV as the months' CSV concatenated; the counts
         summed from the months'."""
+        try:
+            self._write_combined_table(record, definition, period, months, previous)
+        finally:
+            bulk_workers.release_memory()
+
+    def _write_combined_table(
+        self,
+        record: PeriodRecord,
+        definition: Table,
+        period: Period,
+        months: list[PeriodRecord],
+        previous: list[PeriodRecord],
+    ) -> None:
         name = definition.name
         parquet = period.file(self.dataset, f"{name}.parquet")
         sources = [
@@ -720,19 +735,34 @@ class _Build:
                     self.staging / FULL_PERIOD.file(self.dataset, f"{t.name}.parquet")
                     for t in (ORDERS, ITEMS)
                 )
-                self._write_indicators(record, compute_indicators(orders, items, self.indicators))
+                self._write_indicators(
+                    record,
+                    compute_indicators(
+                        orders,
+                        items,
+                        self.indicators,
+                        memory_limit=self.bulk.memory_limit,
+                        temp=self.temp,
+                    ),
+                )
                 return record
 
             return plain
         pool = ThreadPoolExecutor(1, thread_name_prefix="bulk-indicators")
         future = pool.submit(
-            compute_indicators, tables(ORDERS.name), tables(ITEMS.name), self.indicators
+            compute_indicators,
+            tables(ORDERS.name),
+            tables(ITEMS.name),
+            self.indicators,
+            memory_limit=self.bulk.memory_limit,
+            temp=self.temp,
         )
         pool.shutdown(wait=False)
         self.waiting.append(future)
 
         def finish() -> PeriodRecord:
             self._write_indicators(record, future.result())
+            bulk_workers.release_memory()
             return record
 
         return finish
@@ -919,6 +949,8 @@ def build_bulk(
     if not days:
         return BulkResult(target.folder, None, unchanged=True)
     cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
+    # What the caller freed before (a backfill's publication) goes back to the system first.
+    bulk_workers.release_memory()
     with _lock(cache):
         folder = extracts_folder(root, state_dir)
         extracts = ensure_extracts(folder, days, WORKERS)
@@ -945,6 +977,7 @@ def build_bulk(
                         fast=fast,
                         distrust=distrust,
                         prebuilt=cache / PREBUILT_FOLDER if fast else None,
+                        temp=cache / "duckdb-tmp-indicators",
                     )
                     result = _assemble(build)
                     break
@@ -966,6 +999,7 @@ def build_bulk(
                     shutil.rmtree(staging, ignore_errors=True)
         finally:
             con.close()
+            bulk_workers.release_memory()
         # Taken (linked) or outdated: kept, they would only hold on to replaced files.
         shutil.rmtree(cache / PREBUILT_FOLDER, ignore_errors=True)
         write_pages(root, dataset, indicators, newest_day=days[-1].day.isoformat())
@@ -1032,6 +1066,7 @@ def prebuild_month(
                 shutil.rmtree(staging, ignore_errors=True)
         finally:
             con.close()
+            bulk_workers.release_memory()
     return True
 
 
@@ -1068,7 +1103,13 @@ def write_pages(root: Path, dataset: str, indicators: Indicators, *, newest_day:
 
 def _assemble(build: _Build) -> BulkResult:
     try:
-        months = [build.month(month) for month in build.queries.months()]
+        months = []
+        for month in build.queries.months():
+            months.append(build.month(month))
+            bulk_workers.release_memory()
+        # Each month waited for its own threads: nothing reads the membership tables now.
+        build.queries.release()
+        bulk_workers.release_memory()
         years: dict[str, list[PeriodRecord]] = {}
         for record in months:
             years.setdefault(record.key.split("/", 1)[1][:4], []).append(record)
@@ -1076,6 +1117,7 @@ def _assemble(build: _Build) -> BulkResult:
         year_records = [build.combined(year_period(y), records) for y, records in years.items()]
         full = build.combined(FULL_PERIOD, months)
         build.join()
+        bulk_workers.release_memory()
         aliases = build.latest(months[-1], year_records[-1])
         indicators = indicator_files()
     finally:

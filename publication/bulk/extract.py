@@ -198,7 +198,7 @@ class ExtractsAhead:
             self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
         try:
             for day in missing:
-                self._pool.submit(ensure_extract, self.cache, day)
+                self._pool.submit(_extract_ahead, self.cache, day)
         except (BrokenExecutor, RuntimeError):
             # A lost worker only costs the head start: the build makes what is missing.
             self._broken = True
@@ -229,6 +229,14 @@ class ExtractsAhead:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _extract_ahead(cache: Path, day: DayInput) -> None:
+    """``ensure_extract`` in the long-lived background process, its memory let go after."""
+    try:
+        ensure_extract(cache, day)
+    finally:
+        bulk_workers.release_memory()
 
 
 def prune_extracts(cache: Path, keep: Iterable[Path]) -> None:

@@ -64,8 +64,16 @@ class BulkQueries:
     ) -> None:
         self.con = con
         self.extracts = extracts
+        self.unions = unions
         self._touching: dict[str, set[dt.date]] | None = None
-        files = _ocid_files(extracts, unions)
+        self._loaded = False
+        self._load()
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        con = self.con
+        files = _ocid_files(self.extracts, self.unions)
         con.execute("CREATE OR REPLACE TABLE ocids AS SELECT * FROM read_parquet($f)", {"f": files})
         con.execute(
             f"""CREATE OR REPLACE TABLE ocid_map AS
@@ -78,9 +86,19 @@ class BulkQueries:
             SELECT o.* FROM ocids o JOIN ocid_map m
               ON o.ocid = m.ocid AND o.{DAY_COLUMN} = m.latest_day"""
         )
+        self._loaded = True
+
+    def release(self) -> None:
+        """Drop the membership tables (they grow with the history) once the months are built;
+        the next query loads them again."""
+        if self._loaded:
+            for table in ("ocid_latest", "ocid_map", "ocids"):
+                self.con.execute(f"DROP TABLE IF EXISTS {table}")
+            self._loaded = False
 
     def cursor(self) -> BulkQueries:
         """The same queries on a cursor of the same database, for another thread."""
+        self._load()
         other = object.__new__(BulkQueries)
         other.__dict__.update(self.__dict__)
         other.con = self.con.cursor()
@@ -89,6 +107,7 @@ class BulkQueries:
 
     def months(self) -> list[str]:
         """Every month with an ocid or a published day."""
+        self._load()
         rows = self.con.execute("SELECT DISTINCT month FROM ocid_map").fetchall()
         found = {str(row[0]) for row in rows} | {f"{day:%Y-%m}" for day in self.extracts}
         return sorted(found)
@@ -97,6 +116,7 @@ class BulkQueries:
         """Days a month's files depend on: its own days (their releases) and every day that
         touched one of its ocids (their latest states)."""
         if self._touching is None:
+            self._load()
             rows = self.con.sql(
                 f"""SELECT m.month, list(DISTINCT o.{DAY_COLUMN}) FROM ocids o
                 JOIN ocid_map m USING (ocid) GROUP BY m.month"""
@@ -112,6 +132,7 @@ class BulkQueries:
 
     def orders(self, month: str, days: Sequence[dt.date]) -> pa.RecordBatchReader:
         """The month's orders in their latest state, one row each, by order number."""
+        self._load()
         return self.con.sql(
             f"""SELECT {_ORDER_COLUMNS} FROM (
                 SELECT *, row_number() OVER (
@@ -127,6 +148,7 @@ class BulkQueries:
 
     def flat(self, table: str, month: str, days: Sequence[dt.date]) -> pa.RecordBatchReader:
         """Rows of an OCDS-side table for the month's ocids, from each ocid's latest day."""
+        self._load()
         columns = ", ".join(f't."{name}"' for name in FLAT_TABLES[table].names)
         return self.con.sql(
             f"""SELECT {columns} FROM read_parquet($f) t JOIN ocid_map m
@@ -142,6 +164,7 @@ class BulkQueries:
         than a DuckDB sort: with ~150 bids per order a month's compiled releases weigh
         ~650 MB, more than the sort could hold under the memory limit.
         """
+        self._load()
         latest = dict(
             self.con.execute(
                 "SELECT ocid, latest_day FROM ocid_map WHERE month = ?", [month]
