@@ -31,11 +31,13 @@ FIRST_DAY = dt.date(2026, 1, 5)
 
 @dataclass(frozen=True)
 class Child:
-    """Wall seconds, peak RSS (MiB) and exit code of one child process."""
+    """Wall seconds, peak RSS (MiB), exit code and the end of the error output of one child
+    process."""
 
     seconds: float
     rss_mib: float
     returncode: int
+    stderr_tail: str = ""
 
 
 def child(
@@ -48,7 +50,10 @@ def child(
 ) -> Child:
     """Run ``command`` under GNU time (a small process forks it, so the RSS is its own);
     ``env`` is added to this process's environment."""
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+    with (
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as report,
+        tempfile.TemporaryFile() as errors,
+    ):
         inp = stdin.open("rb") if stdin else subprocess.DEVNULL
         out = stdout.open("wb") if stdout else subprocess.DEVNULL
         try:
@@ -58,7 +63,7 @@ def child(
                 cwd=cwd,
                 stdin=inp,
                 stdout=out,
-                stderr=subprocess.DEVNULL,
+                stderr=errors,
                 check=False,
                 env={**os.environ, "DAGSTER_DISABLE_TELEMETRY": "1", **(env or {})},
             )
@@ -68,8 +73,10 @@ def child(
                 if not isinstance(handle, int):
                     handle.close()
         lines = [line for line in Path(report.name).read_text().splitlines() if line.strip()]
+        errors.seek(max(0, errors.seek(0, os.SEEK_END) - 4000))
+        tail = errors.read().decode("utf-8", "replace")
     peak = int(lines[-1]) if lines and lines[-1].isdigit() else 0
-    return Child(seconds, peak / 1024, done.returncode)
+    return Child(seconds, peak / 1024, done.returncode, tail)
 
 
 def publish_command(

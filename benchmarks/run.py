@@ -844,7 +844,8 @@ def bench_publish(work: Path, days: int, orders: int) -> list[Table]:
     }
     for name, run in peers.items():
         if run.returncode:
-            raise RuntimeError(f"{name} exited with {run.returncode}")
+            tail = getattr(run, "stderr_tail", "")
+            raise RuntimeError(f"{name} exited with {run.returncode}:\n{tail}")
     compared, differ = publish.compare_compiled(publish.published_compiled(datasets), compiled)
     if differ or not compared:
         raise SystemExit(
