@@ -9,6 +9,10 @@ Here a database keeps its connection for the process and commits with
 ``synchronous=NORMAL``: still atomic and crash-safe for the process (WAL), only a power
 failure may lose the last commits of a run's log, never the published files, which do not
 live here.
+
+Dagster also reads its ~90 Alembic migration scripts again for every revision check and stamp
+(a new run's database: two; each storage at start: one or two), ~0.1 s each; here they are
+read once per process (``_cache_alembic_scripts``).
 """
 
 from __future__ import annotations
@@ -16,11 +20,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import dagster._core.storage.sql as dagster_sql
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -51,6 +60,48 @@ def _pooled(conn_string: str) -> Engine:
     )
     event.listen(engine, "connect", _pragmas)
     return engine
+
+
+_SCRIPTS: weakref.WeakKeyDictionary[Config, ScriptDirectory] = weakref.WeakKeyDictionary()
+
+
+def _scripts(config: Config) -> ScriptDirectory:
+    """The Alembic scripts of ``config`` (Dagster keeps one config per storage), read once."""
+    script = _SCRIPTS.get(config)
+    if script is None:
+        script = _SCRIPTS[config] = ScriptDirectory.from_config(config)
+    return script
+
+
+class _CachedScriptDirectory(ScriptDirectory):
+    """What ``dagster_sql.check_alembic_revision`` builds: the cached scripts of the config."""
+
+    @classmethod
+    def from_config(cls, config: Config) -> ScriptDirectory:
+        return _scripts(config)
+
+
+def _stamp(config: Config, revision: str) -> None:
+    """``alembic.command.stamp(config, revision)`` (online, no tag, no purge) with the cached
+    scripts; Dagster holds its ``_alembic_lock`` around it."""
+    script = _scripts(config)
+    destination = (revision,)
+
+    def do_stamp(rev: Any, _context: Any) -> Any:
+        return script._stamp_revs(destination, rev)
+
+    with EnvironmentContext(config, script, fn=do_stamp, destination_rev=destination):
+        script.run_env()
+
+
+def _cache_alembic_scripts() -> None:
+    """Point Dagster's revision check and stamp (``dagster._core.storage.sql``, only there) at
+    the cached scripts."""
+    dagster_sql.ScriptDirectory = _CachedScriptDirectory  # type: ignore[misc]
+    dagster_sql.stamp = _stamp  # type: ignore[assignment]
+
+
+_cache_alembic_scripts()
 
 
 def _pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
