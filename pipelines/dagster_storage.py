@@ -12,7 +12,8 @@ live here.
 
 Dagster also reads its ~90 Alembic migration scripts again for every revision check and stamp
 (a new run's database: two; each storage at start: one or two), ~0.1 s each; here they are
-read once per process (``_cache_alembic_scripts``).
+read once per process (``_cache_alembic_scripts``). And the event log remembers which of its
+index's tables exist instead of inspecting the schema for every asset check event.
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
+        self._tables: set[str] = set()
         fresh = _precreate(os.path.abspath(base_dir), INDEX_SHARD_NAME)
         super().__init__(base_dir, inst_data)
         if fresh:
@@ -168,6 +170,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with _transaction(engine) as conn:
                 yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster's check (a new engine and a schema inspection of the index, for every asset
+        check event), remembered once the table exists: migrations only ever add tables."""
+        if table_name in self._tables:
+            return True
+        found = super().has_table(table_name)
+        if found:
+            self._tables.add(table_name)
+        return found
 
     def dispose(self) -> None:
         super().dispose()
