@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,14 +62,18 @@ def _pooled(conn_string: str) -> Engine:
     return engine
 
 
-_SCRIPTS: weakref.WeakKeyDictionary[Config, ScriptDirectory] = weakref.WeakKeyDictionary()
+# By the options of the config's [alembic] section, interpolated, but for ``here`` (the
+# folder of its .ini file): the three storages' configs differ only there.
+_SCRIPTS: dict[frozenset[tuple[str, str]], ScriptDirectory] = {}
 
 
 def _scripts(config: Config) -> ScriptDirectory:
-    """The Alembic scripts of ``config`` (Dagster keeps one config per storage), read once."""
-    script = _SCRIPTS.get(config)
+    """The Alembic scripts of ``config``, read once per process for configs alike."""
+    options = config.get_section(config.config_ini_section, {})
+    key = frozenset((name, value) for name, value in options.items() if name != "here")
+    script = _SCRIPTS.get(key)
     if script is None:
-        script = _SCRIPTS[config] = ScriptDirectory.from_config(config)
+        script = _SCRIPTS[key] = ScriptDirectory.from_config(config)
     return script
 
 
