@@ -130,6 +130,7 @@ def _child(variant: str, root: Path, out: Path) -> int:
 
     import integrity.chain
     import integrity.devchain  # noqa: F401
+    import pipelines.dagster_storage
     import pipelines.definitions  # noqa: F401
     import publication.anchoring
     import publication.bulk.build  # noqa: F401

@@ -23,6 +23,7 @@ Asset bodies only call plain functions from ``publication`` and ``pipelines.rang
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -234,8 +235,15 @@ def _one_day(
         step.stop(day, mapped.failures)
         return
 
+    # With the anchor to follow, the site is refreshed once, after it (as a backfill does);
+    # marked pending first, so that a run killed in between leaves the refresh to the next.
+    deferred = last == 4
     with datasets.writing():
-        published = job.publish(mapped)
+        if deferred:
+            mark_site_pending(_state_dir(datasets), synthetic=checked.synthetic)
+        published = job.publish(mapped, refresh_site=not deferred)
+        if deferred and not published.gate_passed:
+            _refresh_site(datasets, synthetic=checked.synthetic, upload=False)
         stored = datasets.publish_to_storage() if published.gate_passed else None
     metadata = published.metadata()
     if stored is not None:
@@ -259,8 +267,7 @@ def _anchor_one(
     with datasets.writing():
         layout = DayLayout(datasets.path, datasets.dataset, day)
         synthetic = bool(load_manifest(layout.manifest).data.get("synthetic"))
-        state = store_path(datasets.path, datasets.state_path).parent
-        mark_site_pending(state, synthetic=synthetic)
+        mark_site_pending(_state_dir(datasets), synthetic=synthetic)
         records = anchor_with(
             datasets.path,
             datasets.dataset,
@@ -268,21 +275,34 @@ def _anchor_one(
             lambda: chain.session(datasets.dataset),
             state_dir=datasets.state_path,
             pin=chain.known_pin(),
+            pages=False,  # _refresh_site below writes them
         )
         record = records[0] if records else (read_anchor_record(layout.anchor) or {})
         if record.get("status") != "anclado":
             context.log.warning(f"{day}: anchor pending ({record.get('reason')})")
-        refresh_site(
-            datasets.path,
-            datasets.dataset,
-            datasets.identity(),
-            lang=datasets.language,
-            profile=datasets.profile_name,
-            synthetic=synthetic,
-        )
-        datasets.publish_to_storage()
-        clear_site_pending(state)
+        _refresh_site(datasets, synthetic=synthetic)
     return record
+
+
+def _state_dir(datasets: DatasetsResource) -> Path:
+    """The folder of the status store (and of the site's pending mark)."""
+    return store_path(datasets.path, datasets.state_path).parent
+
+
+def _refresh_site(datasets: DatasetsResource, *, synthetic: bool, upload: bool = True) -> None:
+    """Refresh the site at the root and (``upload``) the storage, then clear the pending
+    mark."""
+    refresh_site(
+        datasets.path,
+        datasets.dataset,
+        datasets.identity(),
+        lang=datasets.language,
+        profile=datasets.profile_name,
+        synthetic=synthetic,
+    )
+    if upload:
+        datasets.publish_to_storage()
+    clear_site_pending(_state_dir(datasets))
 
 
 class _Step:

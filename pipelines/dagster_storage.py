@@ -9,6 +9,11 @@ Here a database keeps its connection for the process and commits with
 ``synchronous=NORMAL``: still atomic and crash-safe for the process (WAL), only a power
 failure may lose the last commits of a run's log, never the published files, which do not
 live here.
+
+Dagster also reads its ~90 Alembic migration scripts again for every revision check and stamp
+(a new run's database: two; each storage at start: one or two), ~0.1 s each; here they are
+read once per process (``_cache_alembic_scripts``). And the event log remembers which of its
+index's tables exist instead of inspecting the schema for every asset check event.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import dagster._core.storage.sql as dagster_sql
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -51,6 +60,52 @@ def _pooled(conn_string: str) -> Engine:
     )
     event.listen(engine, "connect", _pragmas)
     return engine
+
+
+# By the options of the config's [alembic] section, interpolated, but for ``here`` (the
+# folder of its .ini file): the three storages' configs differ only there.
+_SCRIPTS: dict[frozenset[tuple[str, str]], ScriptDirectory] = {}
+
+
+def _scripts(config: Config) -> ScriptDirectory:
+    """The Alembic scripts of ``config``, read once per process for configs alike."""
+    options = config.get_section(config.config_ini_section, {})
+    key = frozenset((name, value) for name, value in options.items() if name != "here")
+    script = _SCRIPTS.get(key)
+    if script is None:
+        script = _SCRIPTS[key] = ScriptDirectory.from_config(config)
+    return script
+
+
+class _CachedScriptDirectory(ScriptDirectory):
+    """What ``dagster_sql.check_alembic_revision`` builds: the cached scripts of the config."""
+
+    @classmethod
+    def from_config(cls, config: Config) -> ScriptDirectory:
+        return _scripts(config)
+
+
+def _stamp(config: Config, revision: str) -> None:
+    """``alembic.command.stamp(config, revision)`` (online, no tag, no purge) with the cached
+    scripts; Dagster holds its ``_alembic_lock`` around it."""
+    script = _scripts(config)
+    destination = (revision,)
+
+    def do_stamp(rev: Any, _context: Any) -> Any:
+        return script._stamp_revs(destination, rev)
+
+    with EnvironmentContext(config, script, fn=do_stamp, destination_rev=destination):
+        script.run_env()
+
+
+def _cache_alembic_scripts() -> None:
+    """Point Dagster's revision check and stamp (``dagster._core.storage.sql``, only there) at
+    the cached scripts."""
+    dagster_sql.ScriptDirectory = _CachedScriptDirectory  # type: ignore[misc]
+    dagster_sql.stamp = _stamp  # type: ignore[assignment]
+
+
+_cache_alembic_scripts()
 
 
 def _pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -87,6 +142,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
+        self._tables: set[str] = set()
         fresh = _precreate(os.path.abspath(base_dir), INDEX_SHARD_NAME)
         super().__init__(base_dir, inst_data)
         if fresh:
@@ -117,6 +173,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with _transaction(engine) as conn:
                 yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster's check (a new engine and a schema inspection of the index, for every asset
+        check event), remembered once the table exists: migrations only ever add tables."""
+        if table_name in self._tables:
+            return True
+        found = super().has_table(table_name)
+        if found:
+            self._tables.add(table_name)
+        return found
 
     def dispose(self) -> None:
         super().dispose()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance, Definitions, asset
@@ -11,25 +13,50 @@ from pipelines.cli.run import dagster_instance
 from pipelines.dagster_storage import PooledSqliteEventLogStorage
 
 DATABASES = ("history/runs.db", "history/runs/index.db", "schedules/schedules.db")
+# Dagster's default storage, untouched by ``pipelines.dagster_storage`` (another process).
+DEFAULT_HOME = """
+import sys
+from dagster import DagsterInstance, Definitions, asset
+
+@asset
+def one_asset() -> int:
+    return 1
+
+job = Definitions(assets=[one_asset]).resolve_implicit_global_asset_job_def()
+with DagsterInstance.from_config(sys.argv[1]) as instance:
+    assert job.execute_in_process(instance=instance).success
+"""
 
 
-def _layout(home: Path) -> dict[str, tuple[list[str], list[str], str]]:
-    """Each database's tables, completed data migrations and journal mode."""
+def _databases(home: Path) -> dict[str, Path]:
+    """The home's databases by name, its one run's database as ``history/runs/RUN.db``."""
+    found = {name: home / name for name in DATABASES}
+    (run,) = (path for path in (home / "history/runs").glob("*.db") if path.stem != "index")
+    found["history/runs/RUN.db"] = run
+    return found
+
+
+def _layout(home: Path) -> dict[str, tuple[list[str], list[str], list[str], str]]:
+    """Each database's schema (tables and indexes), Alembic revision, completed data
+    migrations and journal mode."""
     layout = {}
-    for name in DATABASES:
-        connection = sqlite3.connect(home / name)
+    for name, path in _databases(home).items():
+        connection = sqlite3.connect(path)
         try:
-            tables = sorted(
-                row[0]
-                for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            schema = sorted(
+                row[0] for row in connection.execute("SELECT sql FROM sqlite_master") if row[0]
             )
-            migrations = sorted(
-                row[0] for row in connection.execute("SELECT name FROM secondary_indexes")
+            revision = [row[0] for row in connection.execute("SELECT * FROM alembic_version")]
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+            migrations = (
+                sorted(row[0] for row in connection.execute("SELECT name FROM secondary_indexes"))
+                if "secondary_indexes" in tables
+                else []
             )
             mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
         finally:
             connection.close()
-        layout[name] = (tables, migrations, mode)
+        layout[name] = (schema, revision, migrations, mode)
     return layout
 
 
@@ -47,8 +74,7 @@ def test_a_new_home_matches_dagsters_and_its_runs_read_back(tmp_path: Path) -> N
     with dagster_instance(pooled) as instance:
         assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
         assert job.execute_in_process(instance=instance).success
-    with DagsterInstance.from_config(str(default)) as instance:
-        assert job.execute_in_process(instance=instance).success
+    subprocess.run([sys.executable, "-c", DEFAULT_HOME, str(default)], check=True)
     assert _layout(pooled) == _layout(default)
     with DagsterInstance.from_config(str(pooled)) as instance:  # as the UI reads it
         runs = instance.get_runs()

@@ -16,6 +16,8 @@ from messages import text as message
 from pipelines.cli.run import materialized
 from pipelines.definitions import ALL_ASSETS, defs
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
+from publication.site import pending_site_refresh
+from publication.state import store_path
 
 DAYS = [dt.date(2026, 10, 30), dt.date(2026, 10, 31), dt.date(2026, 11, 1)]
 # 12, 3 and 2 orders on those days (a Friday, then a weekend): the spine is the subject, not the
@@ -95,6 +97,23 @@ def test_each_day_is_published_and_anchored_once(published: Path) -> None:
             assert (record["status"], record["seq"], record["devChain"]) == ("anclado", seq, True)
     pin = (published / "devchain" / "trust-pin.json").read_bytes()
     assert (root / "trust.json").read_bytes() == pin  # the copy for humans is the pin used
+
+
+@pytest.mark.chain
+def test_each_day_enters_the_change_feed_once_already_anchored(published: Path) -> None:
+    """A day's run refreshes the site once, after the anchor (as a backfill does): no
+    ``day.published`` while pending followed by ``day.anchored``, and no refresh left pending."""
+    root = published / "datasets"
+    items = [
+        item
+        for page in sorted((root / "cambios").glob("pagina-*.json"))
+        for item in orjson.loads(page.read_bytes())["items"]
+        if item["type"].startswith("day.")
+    ]
+    assert [(item["type"], item["day"], item["anchor"]) for item in items] == [
+        ("day.published", day.isoformat(), "anchored") for day in DAYS
+    ]
+    assert pending_site_refresh(store_path(root, None).parent) is None
 
 
 @pytest.mark.chain
