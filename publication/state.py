@@ -524,23 +524,36 @@ class StateStore:
             return
         if gone:
             self._derive_republished(day, gone)
+            self._run("DROP TABLE _touched")
         else:
-            self._run(
-                "CREATE OR REPLACE TEMP TABLE _touched AS SELECT order_id, max(release_date) "
-                "AS last_date FROM published WHERE package_day = ? GROUP BY order_id",
-                [day],
+            assert table is not None
+            # The day's rows in ``published`` are exactly ``table``'s (none before, all
+            # inserted): its orders' last dates are grouped here, not read back (VARCHAR max in
+            # DuckDB and Arrow alike: byte order).
+            touched = (
+                pa.table(
+                    {
+                        "order_id": table["order_id"].cast(pa.string()),
+                        "release_date": table["release_date"].cast(pa.string()),
+                    }
+                )
+                .group_by("order_id")
+                .aggregate([("release_date", "max")])
+                .rename_columns(["order_id", "last_date"])
             )
-            self._derive_published(day)
-        self._run("DROP TABLE _touched")
+            with self._registered("_touched", touched):
+                self._derive_published(day, touched.num_rows)
         self._derived_counts()
 
-    def _derive_published(self, day: dt.date) -> None:
-        """A first package for ``day``: its orders' last dates only grow, and the day's orders
-        that stay unpublished join the retry pool. Rows are found by formalisation day."""
+    def _derive_published(self, day: dt.date, touched: int) -> None:
+        """A first package for ``day`` (its ``touched`` orders registered as ``_touched``): its
+        orders' last dates only grow, and the day's orders that stay unpublished join the
+        retry pool. Rows are found by formalisation day."""
         self._run("INSERT INTO published_days VALUES (?)", [day])
         marks = self._update_marks(
             day,  # greatest() skips nulls, as max() does
             "published = true, last_date = greatest(order_marks.last_date, t.last_date)",
+            touched,
         )
         self._derive_late(marks)
         self._run("DELETE FROM retry_pool WHERE order_id IN (SELECT order_id FROM _touched)")
@@ -570,10 +583,13 @@ class StateStore:
         numbers = [number for number, order_id in candidates if not published[order_id]]
         self._insert_newest("retry_pool", "order_number", numbers, [day] * len(numbers))
 
-    def _update_marks(self, day: dt.date, assignments: str) -> list[tuple[Any, ...]]:
+    def _update_marks(
+        self, day: dt.date, assignments: str, touched: int | None = None
+    ) -> list[tuple[Any, ...]]:
         """Set ``assignments`` (from ``_touched`` as ``t``) on the ``order_marks`` rows of the
         touched orders, found by formalisation day first (``day``, and those of the pending
-        rows of these orders), then among all rows; their new marks."""
+        rows of these orders), then among all rows; their new marks. ``touched``: the row
+        count of ``_touched`` when the caller knows it."""
         days = {day} | {
             row[0]
             for row in self._run(
@@ -598,7 +614,9 @@ class StateStore:
                 "order_marks.last_date",
                 params,
             )
-            if len(marks) == self._run("SELECT count(*) FROM _touched")[0][0]:
+            if touched is None:
+                touched = self._run("SELECT count(*) FROM _touched")[0][0]
+            if len(marks) == touched:
                 break
         return marks
 
@@ -803,6 +821,30 @@ class StateStore:
 
     def record_published(self, day: dt.date, releases: Iterable[Mapping[str, Any]]) -> None:
         """Remember which releases went into ``day``'s package (idempotent per release id)."""
+        self._write_published(day, list(releases), lambda: None)
+
+    def record_day(
+        self,
+        day: dt.date,
+        releases: Sequence[Mapping[str, Any]],
+        first_stage_basis: Mapping[str, str],
+        quarantine: pa.Table,
+        fingerprint: str,
+    ) -> None:
+        """``record_published``, ``record_first_stages`` and ``record_held`` of a published day
+        in one transaction: one commit a day, and a kill leaves all three or none."""
+        stages = self._first_stage_rows(day, releases, first_stage_basis)
+
+        def then() -> None:
+            self._insert_first_stages(stages)
+            self._replace_held(day, quarantine, fingerprint)
+
+        self._write_published(day, releases, then)
+
+    def _write_published(
+        self, day: dt.date, releases: Sequence[Mapping[str, Any]], then: Callable[[], None]
+    ) -> None:
+        """``record_published``'s write, then ``then`` in the same transaction."""
         rows = [
             (r["id"], r["ocid"], _order_id(r), r["date"], day)
             for r in releases
@@ -823,6 +865,7 @@ class StateStore:
             try:
                 with self._transaction(), self._registered("_published", table):
                     self._publish_incrementally(day, table)
+                    then()
                 return
             except _Reshuffled:
                 pass
@@ -833,6 +876,7 @@ class StateStore:
                     self._run("INSERT OR REPLACE INTO published SELECT * FROM _published")
             if self._derived_on():
                 self._rebuild_derived()
+            then()
 
     @contextlib.contextmanager
     def _registered(self, name: str, table: pa.Table | None) -> Iterator[None]:
@@ -1006,7 +1050,16 @@ class StateStore:
         self, day: dt.date, releases: Iterable[Mapping[str, Any]], basis: Mapping[str, str]
     ) -> None:
         """Fix the date of first stages published in ``day``'s package (the first record stays)."""
-        rows = [
+        rows = self._first_stage_rows(day, releases, basis)
+        if rows:
+            with self._transaction():
+                self._insert_first_stages(rows)
+
+    @staticmethod
+    def _first_stage_rows(
+        day: dt.date, releases: Iterable[Mapping[str, Any]], basis: Mapping[str, str]
+    ) -> list[list[Any]]:
+        return [
             [
                 str(release["ocid"]),
                 str(release["tender"]["id"]).removeprefix("AM-"),
@@ -1018,11 +1071,12 @@ class StateStore:
             for release in releases
             if str(release["ocid"]) in basis
         ]
+
+    def _insert_first_stages(self, rows: list[list[Any]]) -> None:
         if rows:
-            with self._transaction():
-                self.con.executemany(
-                    "INSERT OR IGNORE INTO first_stages VALUES (?, ?, ?, ?, ?, ?)", rows
-                )
+            self.con.executemany(
+                "INSERT OR IGNORE INTO first_stages VALUES (?, ?, ?, ?, ?, ?)", rows
+            )
 
     def record_held(self, day: dt.date, quarantine: pa.Table, fingerprint: str) -> None:
         """Remember which parsed orders ``day`` held back, under which snapshot and rules.
@@ -1031,9 +1085,12 @@ class StateStore:
         could not parse have no observation and wait for a corrected file).
         """
         with self._transaction():
-            self._run("DELETE FROM held WHERE package_day = ?", [day])
-            if quarantine.num_rows:
-                self._insert_held(day, quarantine, fingerprint)
+            self._replace_held(day, quarantine, fingerprint)
+
+    def _replace_held(self, day: dt.date, quarantine: pa.Table, fingerprint: str) -> None:
+        self._run("DELETE FROM held WHERE package_day = ?", [day])
+        if quarantine.num_rows:
+            self._insert_held(day, quarantine, fingerprint)
 
     def _insert_held(self, day: dt.date, quarantine: pa.Table, fingerprint: str) -> None:
         self.con.register("_held", quarantine.select(["source_file", "source_line", "rule"]))

@@ -214,6 +214,8 @@ def _write_files(
         folder / names.name(layout.QUARANTINE_PARQUET),
         described(content.quarantine, DAY_QUARANTINE),
     )
+    for kind in (layout.ORDERS_PARQUET, layout.ORDERS_CSV, layout.QUARANTINE_PARQUET):
+        staged.sync(folder / names.name(kind))  # on disk before the folder is renamed in too
     for kind in (*files, layout.ORDERS_PARQUET, layout.ORDERS_CSV, layout.QUARANTINE_PARQUET):
         media_type, role = _MEDIA_TYPES[kind]
         entries.append(entry(folder / names.name(kind), media_type=media_type, role=role))

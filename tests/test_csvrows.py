@@ -7,6 +7,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from integrity import csvrows
 from integrity.manifest import file_entry
@@ -55,3 +57,36 @@ def test_the_writer_records_the_rows_of_a_published_csv(tmp_path: Path) -> None:
     assert entry["rows"]["count"] == 2
     other = file_entry(path, media_type="application/json", role="x").to_json()
     assert "rows" not in other
+
+
+def _reference_digest(records: list[list[str]]) -> str:
+    """csv-rows/1 written out with the exact (pure Python) RFC 8785 serialiser."""
+    import hashlib
+
+    from integrity.canonical import jcs_bytes
+
+    return hashlib.sha256(b"".join(jcs_bytes(record) + b"\n" for record in records)).hexdigest()
+
+
+_AWKWARD = [
+    ["a,1.0]", "null", "1e-7", "-0", "12345678901234567"],
+    ['quote " and \\ backslash', "\x00\x01\x1f\x7f", "tab\tnew\nline\rcr\x08\x0c"],
+    ["ÑAÑA", "emoji 😀", "\u2028\u2029", "\ue000\uffff", "𝄞\ue001"],
+    [],
+    [""],
+]
+
+
+@pytest.mark.parametrize("records", [_AWKWARD, [[str(n), "x" * n] for n in range(50)]])
+def test_the_digest_is_the_canonical_one(records: list[list[str]]) -> None:
+    rows = csvrows.CsvRows(records, bom=False, encoding="utf-8", delimiter=",", line_ends="lf")
+    assert rows.digest() == _reference_digest(records)
+
+
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+
+
+@given(st.lists(st.lists(_TEXT, max_size=5), max_size=5))
+def test_the_digest_is_the_canonical_one_for_any_strings(records: list[list[str]]) -> None:
+    rows = csvrows.CsvRows(records, bom=False, encoding="utf-8", delimiter=",", line_ends="lf")
+    assert rows.digest() == _reference_digest(records)

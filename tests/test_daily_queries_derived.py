@@ -141,8 +141,18 @@ hold = st.tuples(
     st.lists(st.integers(0, 200), max_size=3),
     st.sampled_from(FINGERPRINTS),
 )
+# a published day's three writes at once (``record_day``): the releases, then what it held
+day_write = st.tuples(
+    st.just("day"), day_choice, publish.map(lambda op: op[2]), hold.map(lambda op: op[2:])
+)
 operation = st.one_of(
-    ingest, ingest, publish, publish, publish, hold, st.sampled_from([("reopen",), ("forget",)])
+    ingest,
+    ingest,
+    publish,
+    publish,
+    day_write,
+    hold,
+    st.sampled_from([("reopen",), ("forget",)]),
 )
 
 
@@ -177,33 +187,45 @@ class World:
             return packaged[0][0] + dt.timedelta(days=1)
         return packaged[(-choice - 1) % len(packaged)][0]
 
+    def releases(self, spec: list[tuple[int, int, int, int | None]]) -> list[dict[str, Any]]:
+        releases = []
+        for release_kind, order, date, taken in spec:
+            self.fresh += 1
+            release_id = f"R{taken}" if taken is not None else f"F{self.fresh}"
+            releases.append(_release(release_kind, order, date, release_id))
+        return releases
+
+    def quarantine(self, picks: list[int]) -> pa.Table:
+        lines = self.reference._run(
+            "SELECT DISTINCT source_file, source_line FROM observations ORDER BY ALL"
+        )
+        picked = [lines[index % len(lines)] for index in picks] if lines else []
+        return pa.table(
+            {
+                "source_file": pa.array([file for file, _ in picked], pa.string()),
+                "source_line": pa.array([line for _, line in picked], pa.int64()),
+                "rule": pa.array(["a.rule"] * len(picked), pa.string()),
+            }
+        )
+
     def apply(self, op: tuple[Any, ...]) -> None:
         kind = op[0]
         if kind == "ingest":
             result = _snapshot(op[1], op[2], op[3] or [(0, 0, 2, 0, 0)] * op[4], odd=op[4])
             assert {store.ingest(result) for store in self.both()} in ({True}, {False})
         elif kind == "publish":
-            releases = []
-            for release_kind, order, date, taken in op[2]:
-                self.fresh += 1
-                release_id = f"R{taken}" if taken is not None else f"F{self.fresh}"
-                releases.append(_release(release_kind, order, date, release_id))
+            releases = self.releases(op[2])
             for store in self.both():
                 store.record_published(self.day(op[1]), releases)
         elif kind == "hold":
-            lines = self.reference._run(
-                "SELECT DISTINCT source_file, source_line FROM observations ORDER BY ALL"
-            )
-            picked = [lines[index % len(lines)] for index in op[2]] if lines else []
-            quarantine = pa.table(
-                {
-                    "source_file": pa.array([file for file, _ in picked], pa.string()),
-                    "source_line": pa.array([line for _, line in picked], pa.int64()),
-                    "rule": pa.array(["a.rule"] * len(picked), pa.string()),
-                }
-            )
             for store in self.both():
-                store.record_held(self.day(op[1]), quarantine, op[3])
+                store.record_held(self.day(op[1]), self.quarantine(op[2]), op[3])
+        elif kind == "day":
+            day, releases = self.day(op[1]), self.releases(op[2])
+            quarantine, fingerprint = self.quarantine(op[3][0]), op[3][1]
+            self.store.record_day(day, releases, {}, quarantine, fingerprint)
+            self.reference.record_published(day, releases)
+            self.reference.record_held(day, quarantine, fingerprint)
         elif kind == "forget":  # a store written before the derived tables existed
             self.store._run("DROP TABLE derived_meta")
             self.close()
@@ -410,6 +432,33 @@ def test_a_write_killed_halfway_leaves_no_half_derived_rows(
         world.check()  # nothing of the write landed, base or derived
         fixed = f"{_order_id(2)}-0"
         assert _answers(world.store, THIRD) == ([_order_id(0)], [fixed], [fixed])
+
+
+def test_a_day_written_at_once_lands_whole_or_not_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    with _world() as world:
+        _forward_history(world)
+        before = _answers(world.store, THIRD)
+        held = world.store._run("SELECT * FROM held ORDER BY ALL")
+
+        def killed(*args: object) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(StateStore, "_replace_held", killed)
+        with pytest.raises(KeyboardInterrupt):
+            world.store.record_day(
+                THIRD, [_release(0, 0, 6, "late-0")], {}, world.quarantine([6]), "rules-a"
+            )
+        monkeypatch.undo()
+        # the releases were written first: they were rolled back with the held rows
+        assert not world.store._run("SELECT 1 FROM published WHERE package_day = ?", [THIRD])
+        assert world.store._run("SELECT * FROM held ORDER BY ALL") == held
+        world.check()
+        assert _answers(world.store, THIRD) == before
+        world.apply(("day", 2, [(0, 0, 6, None)], ([6], "rules-a")))
+        world.check()
+        assert world.store._run("SELECT * FROM held ORDER BY ALL") == world.reference._run(
+            "SELECT * FROM held ORDER BY ALL"
+        )
 
 
 def test_a_shared_store_reads_again_what_a_transaction_changed(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import site_days
@@ -130,3 +131,26 @@ def test_a_carried_index_is_the_one_read_from_the_folders(tmp_path: Path) -> Non
     for path in sorted(plain.rglob("*")):
         if path.is_file():
             assert path.read_bytes() == (carried / path.relative_to(plain)).read_bytes(), path
+
+
+def test_every_file_of_a_day_is_flushed_before_it_is_renamed_into_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A power cut after the rename must not leave a visible day with a file not on disk."""
+    from publication import atomic
+
+    flushed: list[Path] = []
+    real = atomic._fsync_file
+
+    def recorded(path: Path) -> None:
+        real(path)
+        flushed.append(path)
+
+    monkeypatch.setattr(atomic, "_fsync_file", recorded)
+    root = tmp_path / "datasets"
+    day = dt.date(2026, 3, 2)
+    result = write_day(
+        root, site_days.content(day), anchor_key_hex=anchor_key(site_days.DATASET, day).hex()
+    )
+    written = sorted(path.name for path in result.folder.iterdir())
+    assert sorted({path.name for path in flushed}) == written

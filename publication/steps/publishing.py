@@ -185,9 +185,13 @@ def _publish(
     result = write_day(root, content, anchor_key_hex=anchor_key(dataset, day).hex())
     if not result.differs_from_sources:
         with StateStore(store_file) as store:
-            store.record_published(day, mapped.releases)
-            store.record_first_stages(day, mapped.releases, mapped.first_stage_basis)
-            store.record_held(day, mapped.quarantine, rules_fingerprint())
+            store.record_day(
+                day,
+                mapped.releases,
+                mapped.first_stage_basis,
+                mapped.quarantine,
+                rules_fingerprint(),
+            )
     leaves = DayLayout(Path(), dataset, day).name(RELEASES_JSONL)
     if leaves in result.hashed:
         remember_releases(result.folder / leaves, result.hashed[leaves], mapped.releases)
