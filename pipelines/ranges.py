@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from integrity.verify.trust import Pin
     from publication.anchoring import ChainSession
     from publication.prepare import MonthsAhead
+    from publication.state import StateStore
     from publication.storage import PublishReport
 
 
@@ -133,23 +134,29 @@ class RangeRun:
         self._workers = prepare_workers
         self._prepare = prepare
         self._ahead: MonthsAhead | None = None
+        self._store: StateStore
 
     def __enter__(self) -> RangeRun:
+        from publication.extract import use_parse_cache
+        from publication.prepare import cache_dir
         from publication.state import StateStore, store_path
         from publication.writer import carry_index
 
         self._stack.__enter__()
-        self._stack.enter_context(
+        self._store = self._stack.enter_context(
             StateStore(
                 store_path(self.job.root, self.job.state_dir),
                 shared=True,
                 memory_limit=self.job.state_memory_limit,
             )
         )
+        # Each monthly file is parsed once for the whole run and every process (by content).
+        use_parse_cache(cache_dir(self.job.root, self.job.state_dir).absolute())
+        self._stack.callback(use_parse_cache, None)
         self._stack.enter_context(carry_index(self.job.root, self.job.dataset))
         self._sessions = _session_factory(self._stack, self.chain, self.job.dataset)
         if self._workers > 0:
-            from publication.prepare import MonthsAhead, cache_dir, prepare_month
+            from publication.prepare import MonthsAhead, prepare_month
 
             self._ahead = self._stack.enter_context(
                 MonthsAhead(
@@ -169,10 +176,20 @@ class RangeRun:
         if self._ahead is None:
             return
         from publication.batch import finished_days
+        from publication.extract import files_for_day
         from publication.prepare import month_starts
 
         finished = finished_days(self.job, days)
-        self._ahead.start(month_starts(day for day in days if day not in finished)[1:])
+        todo = [day for day in days if day not in finished]
+        if todo:
+            # The first day ingests every file the status store does not know, in file order
+            # after its own month's: the workers parse them from the other end meanwhile.
+            first = todo[0]
+            files = self.source.available_files(first)
+            own = files_for_day(files, first)
+            unknown = [p for p in files if p not in own and not self._store.knows_file(p)]
+            self._ahead.parse(reversed(unknown))
+        self._ahead.start(month_starts(todo)[1:])
 
     def __exit__(
         self,

@@ -14,8 +14,12 @@ order they arrived in.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import hashlib
+import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +34,11 @@ from perucompras.reader import (
     QUARANTINE_SCHEMA,
     ReadResult,
     SourceFileError,
+    SourceFileInfo,
     month_of_file,
     read_monthly_file,
 )
-from publication.state import StateStore, rules_fingerprint
+from publication.state import StateStore, file_digest, rules_fingerprint
 
 # Snapshots folded into the status store per merge when a day finds many new ones: 4 already
 # makes 24 month files ~2.7x faster to ingest than one by one; the status store's memory grows
@@ -57,16 +62,127 @@ class DaySource:
         return self.orders.num_rows + self.quarantine.num_rows
 
 
+# The folder of the parse cache this process reads and fills (``use_parse_cache``), if any.
+_PARSE_CACHE: dict[str, Path] = {}
+
+
+def use_parse_cache(folder: Path | None) -> None:
+    """Keep each monthly file's parse in ``folder`` (by content: ``parsed``) for this process
+    and any other to reuse; None: parse in memory only."""
+    _PARSE_CACHE.clear()
+    if folder is not None:
+        _PARSE_CACHE["folder"] = folder
+    _read_cached.cache_clear()
+
+
 def read_cached(path: Path, lang: str = "es") -> ReadResult:
-    """Read a monthly file once per content version within a process (days share a month)."""
+    """Read a monthly file once per content version within a process (days share a month),
+    through the parse cache when one is in use."""
     stat = path.stat()
-    return _read_cached(str(path), stat.st_mtime_ns, stat.st_size, lang)
+    folder = _PARSE_CACHE.get("folder")
+    return _read_cached(str(path), stat.st_mtime_ns, stat.st_size, lang, folder)
 
 
 @functools.lru_cache(maxsize=4)
-def _read_cached(path: str, mtime_ns: int, size: int, lang: str) -> ReadResult:
+def _read_cached(path: str, mtime_ns: int, size: int, lang: str, folder: Path | None) -> ReadResult:
     del mtime_ns, size  # part of the cache key only
-    return read_monthly_file(Path(path), lang)
+    if folder is None:
+        return read_monthly_file(Path(path), lang)
+    return parsed(Path(path), folder, lang)
+
+
+def parsed(path: Path, folder: Path, lang: str = "es") -> ReadResult:
+    """``read_monthly_file(path, lang)``, from ``folder`` when a process parsed the same bytes
+    with the same reader before (an entry that cannot be loaded is parsed again), else parsed
+    and left there. Several processes may fill an entry at once: each writes its own partial
+    folder and renames it into place; a kill at any point leaves the entry complete or absent."""
+    digest = file_digest(path)
+    entry = folder / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
+    cached = _load_parsed(entry, digest)
+    if cached is not None:
+        return cached
+    if entry.exists():  # not loadable (damaged): moved aside, then written again
+        _drop(entry)
+    result = read_monthly_file(path, lang)
+    if result.info.sha256 == digest:  # not rewritten since it was hashed
+        _save_parsed(entry, result)
+    return result
+
+
+@functools.cache
+def _reader_version() -> str:
+    """Digest of the reader's code and texts: a changed reader never reuses an old parse."""
+    import messages
+    import perucompras.agreements
+    import perucompras.quarantine
+    import perucompras.reader
+
+    digest = hashlib.sha256()
+    modules = (perucompras.reader, perucompras.agreements, perucompras.quarantine)
+    for file in [Path(str(module.__file__)) for module in modules] + sorted(
+        Path(str(messages.__file__)).parent.glob("*.py")
+    ):
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _load_parsed(entry: Path, digest: str) -> ReadResult | None:
+    try:
+        info = json.loads((entry / "info.json").read_text(encoding="utf-8"))
+        info["ignored_columns"] = tuple(info["ignored_columns"])
+        result = ReadResult(
+            orders=_read_ipc(entry / "orders.arrow"),
+            quarantine=_read_ipc(entry / "quarantine.arrow"),
+            info=SourceFileInfo(**info),
+        )
+    except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
+        return None  # absent, or not written by this code: parse again
+    if result.info.sha256 != digest or result.orders.schema != ORDER_SCHEMA:
+        return None
+    return result
+
+
+def _drop(entry: Path) -> None:
+    from publication.details import _partial
+
+    aside = _partial(entry)
+    try:
+        entry.rename(aside)
+    except OSError:
+        return
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _read_ipc(path: Path) -> pa.Table:
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+_IPC = pa.ipc.IpcWriteOptions(compression="zstd")  # 1/6 of the bytes, read in ~30 ms a month
+
+
+def _save_parsed(entry: Path, result: ReadResult) -> None:
+    """Write ``entry`` whole or not at all (a full disk only costs the reuse)."""
+    from publication.details import _partial
+
+    partial: Path | None = None
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial = _partial(entry)
+        partial.mkdir()
+        for name, table in (("orders", result.orders), ("quarantine", result.quarantine)):
+            with pa.ipc.new_file(
+                str(partial / f"{name}.arrow"), table.schema, options=_IPC
+            ) as writer:
+                writer.write_table(table)
+        info = dataclasses.asdict(result.info)
+        (partial / "info.json").write_text(
+            json.dumps(info, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+        )
+        partial.rename(entry)
+    except OSError:  # another process renamed its copy first, or no room: drop this one
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def files_for_day(files: list[Path], day: dt.date) -> list[Path]:

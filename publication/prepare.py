@@ -56,8 +56,9 @@ class PreparedMonth:
 def prepare_month(
     source_dir: Path, month: dt.date, cache: Path, *, lang: str = "es", gx: bool = False
 ) -> PreparedMonth:
-    """Fill the caches of ``month``'s detailed exports and quotations found in ``source_dir``
-    (nothing to do when they are absent or already cached); raises what their readers raise.
+    """Fill the caches of ``month``'s monthly files, detailed exports and quotations found in
+    ``source_dir`` (nothing to do when they are absent or already cached); raises what the
+    companions' readers raise (an unreadable monthly file is left to the day's steps).
     ``gx``: also validate the month's days with GX as the quality gates will
     (``month_gx_outcomes``)."""
     from publication.details import (
@@ -70,8 +71,8 @@ def prepare_month(
     )
 
     began = time.perf_counter()
+    names = _parse_monthly_files(source_dir, month, cache, lang)
     companions = companion_files(source_dir, month)
-    names: list[str] = []
     if detail := companions.get(DETAIL_PREFIX):
         for path in month_detail_files(detail):
             _fill_detail_cache(path, cache, lang)
@@ -81,6 +82,34 @@ def prepare_month(
         names.append(quotations.name)
     outcomes = month_gx_outcomes(source_dir, month, cache, lang=lang) if gx else {}
     return PreparedMonth(f"{month:%Y-%m}", tuple(names), time.perf_counter() - began, outcomes)
+
+
+def _parse_monthly_files(source_dir: Path, month: dt.date, cache: Path, lang: str) -> list[str]:
+    """Fill the parse cache of ``month``'s monthly files (``publication.extract.parsed``); an
+    unreadable file is left to the day's own steps to report."""
+    from perucompras.reader import SourceFileError, read_source_dir
+    from publication.extract import files_for_day, parsed
+
+    names = []
+    for path in files_for_day(read_source_dir(source_dir), month):
+        try:
+            parsed(path, cache, lang)
+        except SourceFileError:
+            continue
+        names.append(path.name)
+    return names
+
+
+def parse_file(path: Path, cache: Path, lang: str = "es") -> str | None:
+    """Fill the parse cache of one monthly file; its name, or None when it cannot be read."""
+    from perucompras.reader import SourceFileError
+    from publication.extract import parsed
+
+    try:
+        parsed(path, cache, lang)
+    except SourceFileError:
+        return None
+    return path.name
 
 
 def month_gx_outcomes(
@@ -129,6 +158,14 @@ def month_starts(days: Iterable[dt.date]) -> list[dt.date]:
     return sorted({day.replace(day=1) for day in days})
 
 
+def _start_worker(parent: int, cache: Path) -> None:
+    """In a worker: read monthly files through the parse cache, and watch ``parent``."""
+    from publication.extract import use_parse_cache
+
+    use_parse_cache(cache)
+    _watch_parent(parent)
+
+
 def _watch_parent(parent: int) -> None:
     """In a worker: exit as soon as ``parent`` is gone (killed with -9, a worker would otherwise
     wait for work forever); a month cut short leaves only a partial file the next writer
@@ -162,27 +199,42 @@ class MonthsAhead:
     gx: bool = False
     _pool: ProcessPoolExecutor | None = field(default=None, init=False)
     _futures: dict[dt.date, Future[PreparedMonth]] = field(default_factory=dict, init=False)
+    _parsing: list[Future[str | None]] = field(default_factory=list, init=False)
     _prepared: dict[dt.date, PreparedMonth] = field(default_factory=dict, init=False)
+
+    def parse(self, files: Iterable[Path]) -> None:
+        """Queue the parse of monthly ``files`` into the cache, in order, before any month
+        queued later (the first day of a backfill ingests every month's file: the caller
+        parses them from the first while the workers parse from the other end, given here)."""
+        files = list(files)
+        if self.workers <= 0 or not files:
+            return
+        pool = self._started()
+        self._parsing += [pool.submit(parse_file, path, self.cache, self.lang) for path in files]
 
     def start(self, months: Iterable[dt.date]) -> None:
         """Queue ``months`` (first days), in order."""
         months = [month for month in months if month not in self._futures]
         if self.workers <= 0 or not months:
             return
+        pool = self._started()
+        options: dict[str, Any] = {"gx": True} if self.gx else {}
+        for month in months:
+            self._futures[month] = pool.submit(
+                self.prepare, self.source_dir, month, self.cache, lang=self.lang, **options
+            )
+
+    def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: a clean interpreter, not a fork of one holding the status store open
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
-                initializer=_watch_parent,
-                initargs=(os.getpid(),),
+                initializer=_start_worker,
+                initargs=(os.getpid(), self.cache),
             )
-        options: dict[str, Any] = {"gx": True} if self.gx else {}
-        for month in months:
-            self._futures[month] = self._pool.submit(
-                self.prepare, self.source_dir, month, self.cache, lang=self.lang, **options
-            )
+        return self._pool
 
     def wait(self, month: dt.date) -> str | None:
         """Let ``month``'s preparation finish (or cancel it if not started); the worker's
@@ -214,7 +266,10 @@ class MonthsAhead:
         whole, so stopping is safe at any point), and stop the workers."""
         for future in self._futures.values():
             future.cancel()
+        for parse in self._parsing:
+            parse.cancel()
         self._futures.clear()
+        self._parsing.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

@@ -44,9 +44,13 @@ def test_a_prepared_month_is_read_from_the_cache_without_parsing(
     cache = tmp_path / "cache"
     prepared = prepare_month(source, OCTOBER, cache)
     assert prepared.month == "2026-10"
-    assert prepared.files == ("ReportePCDetalle202610.xlsx", "Cotizaciones202610.csv")
+    assert prepared.files == (
+        "ReportePCBienes202610.csv",
+        "ReportePCDetalle202610.xlsx",
+        "Cotizaciones202610.csv",
+    )
     filled = sorted(path.name for path in cache.iterdir())
-    assert len(filled) == 3 and not [name for name in filled if "partial" in name]
+    assert len(filled) == 4 and not [name for name in filled if "partial" in name]
     companions = companion_files(source, OCTOBER)
     parsed = details_for_day(companions, _all_orders(source), OCTOBER, tmp_path / "parsed")
     _no_parsing(monkeypatch)
@@ -89,7 +93,7 @@ def test_two_processes_preparing_one_month_leave_one_whole_cache(
         worker.join(120)
         assert worker.exitcode == 0
     names = sorted(path.name for path in cache.iterdir())
-    assert len(names) == 3 and not [name for name in names if "partial" in name], names
+    assert len(names) == 4 and not [name for name in names if "partial" in name], names
 
 
 @pytest.mark.slow
