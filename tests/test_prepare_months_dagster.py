@@ -39,10 +39,11 @@ def test_a_range_of_months_is_prepared_in_one_run_and_days_read_the_cache(
     materializations = result.asset_materializations_for_node("mes_preparado")
     assert [m.partition for m in materializations] == ["2026-10-01", "2026-11-01"]
     assert {key: entry.value for key, entry in materializations[0].metadata.items()} == {
-        "2026-10": "ReportePCDetalle202610.xlsx, Cotizaciones202610.csv",
-        "2026-11": "ReportePCDetalle202611.xlsx, Cotizaciones202611.csv",
+        "2026-10": "ReportePCBienes202610.csv, ReportePCDetalle202610.xlsx, Cotizaciones202610.csv",
+        "2026-11": "ReportePCBienes202611.csv, ReportePCDetalle202611.xlsx, Cotizaciones202611.csv",
     }
     cache = cache_dir(tmp_path / "datasets", tmp_path / "state")
+    assert len([p for p in cache.glob("ReportePCBienes2026*") if p.is_dir()]) == 2
     assert len(list(cache.glob("ReportePCDetalle2026*"))) == 2
     assert len(list(cache.glob("Cotizaciones2026*.rejected.parquet"))) == 2
 
