@@ -62,6 +62,9 @@ def _run(name: str, datasets: Path, day: dt.date, monkeypatch: pytest.MonkeyPatc
     """Execute a notebook in a fresh kernel; return every stream and text output, joined."""
     monkeypatch.setenv("PERUCOMPRAS_DATASETS", str(datasets))
     monkeypatch.setenv("PERUCOMPRAS_DIA", day.isoformat())
+    kernel_tmp = datasets.parent / f"tmp-{Path(name).stem}"
+    kernel_tmp.mkdir(exist_ok=True)
+    monkeypatch.setenv("TMPDIR", str(kernel_tmp))  # the notebooks' own temp folders end up here
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     assert all(
         not cell.get("outputs") and cell.get("execution_count") is None
