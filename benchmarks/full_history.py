@@ -103,6 +103,19 @@ def _tree_pss(pid: int) -> int:
     return total
 
 
+def child_env(quotations: bool) -> dict[str, str]:
+    """This process's environment for the command, without ``PYTHONDONTWRITEBYTECODE``: as
+    under ``make`` (the Makefile unexports it), Python caches compiled bytecode in .venv, so
+    the run's processes (main, month workers, bulk builder) do not each compile dagster,
+    Great Expectations, web3 ... from source again, a cost no ``make`` run pays."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return {
+        **env,
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        "PERUCOMPRAS_SOURCE__QUOTATIONS": "true" if quotations else "false",
+    }
+
+
 def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float, float, float, int]:
     """(seconds, peak RSS MiB of the largest process, peak PSS MiB of the whole process tree,
     exit code) of one child process, its output kept in ``log``."""
@@ -114,11 +127,7 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float,
             cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={
-                **os.environ,
-                "DAGSTER_DISABLE_TELEMETRY": "1",
-                "PERUCOMPRAS_SOURCE__QUOTATIONS": "true" if quotations else "false",
-            },
+            env=child_env(quotations),
         )
         tree_peak = 0
         while child.poll() is None:
