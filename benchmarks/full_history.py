@@ -240,7 +240,8 @@ def render(
             f"~{measured.cpu * scale / 60:.0f} min of CPU time, and its outputs would occupy "
             f"~{sum(disk.values()) * scale / 2**30:,.0f} GiB. It assumes cost and size linear "
             "in days (the bulk files, rebuilt once per run, are counted in the measured time; "
-            "the year and full-history copies of a short range are as small as its months) and "
+            "a month's data is in its month's, its year's and the full history's files, in a "
+            "short range as in the full one) and "
             "the same machine load; peak RSS is not extrapolated (it depends on the largest "
             "month held at once, not on the number of days).",
             "",
