@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 VENV_BIN = Path(sys.executable).parent
@@ -29,6 +30,9 @@ FULL_FROM = dt.date(2022, 1, 1)
 FULL_TO = dt.date(2026, 11, 30)
 TARGET_SECONDS = 600
 TARGET_RSS_MIB = 2048
+# Issue 15's targets with ~150 quotations per order (~88 million quotation rows).
+QUOTATIONS_TARGET_SECONDS = 3600
+QUOTATIONS_TARGET_RSS_MIB = 3072
 TREE_SAMPLE_SECONDS = 1.0  # reading smaps_rollup of GB-sized processes costs CPU
 
 
@@ -116,14 +120,49 @@ def child_env(quotations: bool) -> dict[str, str]:
     }
 
 
-def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float, float, float, int]:
-    """(seconds, peak RSS MiB of the largest process, peak PSS MiB of the whole process tree,
-    exit code) of one child process, its output kept in ``log``."""
+@dataclass(frozen=True)
+class Measured:
+    """What one run of the command cost."""
+
+    seconds: float  # wall time
+    rss: float  # MiB, peak resident set of the largest process
+    tree_rss: float  # MiB, peak PSS of the whole process tree
+    cpu: float  # seconds, user + system of the command and the children it waited for
+    code: int
+
+
+def _time_report(report: Path) -> tuple[float, float]:
+    """(peak RSS MiB, user + system seconds) from GNU time's ``%M %U %S`` line (0 if absent)."""
+    for line in reversed(report.read_text().splitlines()):
+        fields = line.split()
+        if len(fields) == 3 and fields[0].isdigit():
+            return int(fields[0]) / 1024, float(fields[1]) + float(fields[2])
+    return 0.0, 0.0
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes the files under ``path`` occupy, a hard-linked file counted once (as ``du``)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            try:
+                stat = os.lstat(os.path.join(folder, name))
+            except OSError:
+                continue
+            if (stat.st_dev, stat.st_ino) not in seen:
+                seen.add((stat.st_dev, stat.st_ino))
+                total += stat.st_blocks * 512
+    return total
+
+
+def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
+    """The cost of one child process, its output kept in ``log``."""
     report = cwd / "time.txt"
     with log.open("wb") as out:
         start = time.perf_counter()
         child = subprocess.Popen(
-            [GNU_TIME, "-f", "%M", "-o", str(report), *argv],
+            [GNU_TIME, "-f", "%M %U %S", "-o", str(report), *argv],
             cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -134,9 +173,8 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> tuple[float,
             tree_peak = max(tree_peak, _tree_pss(child.pid))
             time.sleep(TREE_SAMPLE_SECONDS)
         seconds = time.perf_counter() - start
-    lines = [line for line in report.read_text().splitlines() if line.strip()]
-    peak = int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else 0.0
-    return seconds, peak, tree_peak / 2**20, child.returncode
+    peak, cpu = _time_report(report)
+    return Measured(seconds, peak, tree_peak / 2**20, cpu, child.returncode)
 
 
 def render(
@@ -147,13 +185,20 @@ def render(
     start: dt.date,
     end: dt.date,
     orders: int,
-    seconds: float,
-    rss: float,
-    tree_rss: float,
-    code: int,
+    measured: Measured,
+    disk: dict[str, int],
+    source_bytes: int,
     log_tail: str,
 ) -> str:
     """The Markdown report."""
+    seconds, rss, tree_rss, code = (
+        measured.seconds,
+        measured.rss,
+        measured.tree_rss,
+        measured.code,
+    )
+    target_seconds = QUOTATIONS_TARGET_SECONDS if quotations else TARGET_SECONDS
+    target_rss = QUOTATIONS_TARGET_RSS_MIB if quotations else TARGET_RSS_MIB
     days = (end - start).days + 1
     full_days = (FULL_TO - FULL_FROM).days + 1
     full = start == FULL_FROM and end == FULL_TO
@@ -174,11 +219,19 @@ def render(
         f"- **Measured range: {start} → {end} ({days} days)**"
         + ("" if full else f" — not the full history ({FULL_FROM} → {FULL_TO}, {full_days} days)"),
         "",
-        "| measured | wall time | days/min | peak RSS, largest process | peak RSS, all "
-        "processes (PSS) | exit code |",
-        "|---|---|---|---|---|---|",
-        f"| {start} → {end} | {seconds / 60:.1f} min | {days / (seconds / 60):.1f} | "
-        f"{rss:,.0f} MiB | {tree_rss:,.0f} MiB | {code} |",
+        "| measured | wall time | CPU time (user+sys) | days/min | peak RSS, largest process "
+        "| peak RSS, all processes (PSS) | exit code |",
+        "|---|---|---|---|---|---|---|",
+        f"| {start} → {end} | {seconds / 60:.1f} min | {measured.cpu / 60:.1f} min | "
+        f"{days / (seconds / 60):.1f} | {rss:,.0f} MiB | {tree_rss:,.0f} MiB | {code} |",
+        "",
+        f"- Targets: ≤ {target_seconds // 60} min and < {target_rss:,} MiB"
+        + (" (with quotations)" if quotations else "")
+        + ". CPU time: GNU `time` `%U + %S` of the command and the children it waited for "
+        "(month workers, bulk builder); on a shared machine it varies less than wall time.",
+        "- Disk after the run (hard links counted once): "
+        + ", ".join(f"{name} {size / 2**20:,.0f} MiB" for name, size in disk.items())
+        + f"; the synthetic source read (input, not counted): {source_bytes / 2**20:,.0f} MiB",
         "",
         "- Largest process: GNU `time -f %M` (the largest resident set any one process of the "
         "run reached). All processes: the memory the command's whole process tree uses "
@@ -189,12 +242,17 @@ def render(
     ]
     if not full:
         estimate = seconds * full_days / days
+        scale = full_days / days
         lines += [
             f"**Extrapolation, not a measurement:** at the same days/min the full history "
-            f"would take ~{estimate / 60:.0f} min (target ≤ {TARGET_SECONDS // 60} min). It "
-            "assumes cost linear in days (the bulk files, rebuilt once per run, are counted in "
-            "the measured time) and the same machine load; peak RSS is not extrapolated (it "
-            "depends on the largest month held at once, not on the number of days).",
+            f"would take ~{estimate / 60:.0f} min (target ≤ {target_seconds // 60} min), "
+            f"~{measured.cpu * scale / 60:.0f} min of CPU time, and its outputs would occupy "
+            f"~{sum(disk.values()) * scale / 2**30:,.0f} GiB. It assumes cost and size linear "
+            "in days (the bulk files, rebuilt once per run, are counted in the measured time; "
+            "a month's data is in its month's, its year's and the full history's files, in a "
+            "short range as in the full one) and "
+            "the same machine load; peak RSS is not extrapolated (it depends on the largest "
+            "month held at once, not on the number of days).",
             "",
         ]
     if kind != "backfill":
@@ -232,13 +290,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             root, args.start, args.end, args.orders_per_month, args.quotations
         )
         verb = "run" if kind == "run" else "backfill"
-        seconds, rss, tree_rss, code = run(
+        measured = run(
             command(verb, args.start, args.end, root, args.orders_per_month),
             root,
             log,
             args.quotations,
         )
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        disk = {
+            "datasets": disk_usage(root / "datasets"),
+            "status store and caches": disk_usage(root / ".datasets-state"),
+        }
+        source_bytes = disk_usage(root / ".cache")
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -250,16 +313,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             start=args.start,
             end=args.end,
             orders=args.orders_per_month,
-            seconds=seconds,
-            rss=rss,
-            tree_rss=tree_rss,
-            code=code,
+            measured=measured,
+            disk=disk,
+            source_bytes=source_bytes,
             log_tail=tail,
         ),
         encoding="utf-8",
     )
     print(f"wrote {args.output}", file=sys.stderr)
-    return code
+    return measured.code
 
 
 if __name__ == "__main__":

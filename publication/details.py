@@ -55,6 +55,16 @@ QUOTATION_PREFIX = QUOTATION_FILE_PREFIX
 _QUOTATION_FILE = re.compile(rf"^{QUOTATION_PREFIX}(?P<year>\d{{4}})(?P<month>\d{{2}}).*\.csv$")
 _DETAIL_TABLES = ("lines", "deliveries", "parents", "quarantine")
 SEVERAL_FILES_RULE = "order_in_several_files"
+# Columns of a month's quotations held dictionary-encoded (a few thousand distinct values over
+# ~1.5M rows): the month table a process keeps weighs ~120 MiB instead of ~300.
+_QUOTATION_DICTIONARY = (
+    "source_file",
+    "order_number",
+    "order_id",
+    "supplier_ruc",
+    "supplier_name",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -134,10 +144,7 @@ def details_for_day(
         ]
     if quotation_path := companions.get(QUOTATION_PREFIX):
         month, rejected, info = _quotation_month(quotation_path, cache_dir, lang)
-        wanted = pc.is_in(month["order_number"], value_set=order_numbers.cast(pa.string()))
-        quotations = month.filter(wanted).sort_by(
-            [("order_number", "ascending"), ("source_line", "ascending")]
-        )
+        quotations = _quotations_of(month, order_numbers)
         counts["quotations"] = quotations.num_rows
         if first_day:
             quarantine.append(rejected)
@@ -316,14 +323,47 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _quotations_of(month: pa.Table, order_numbers: pa.Array) -> pa.Table:
+    """The rows of ``order_numbers`` in a month's table (``_quotation_table``), as plain
+    ``QUOTATION_SCHEMA`` columns, by order number and source line."""
+    wanted = order_numbers.cast(pa.string())
+    column = month["order_number"]
+    if pa.types.is_dictionary(column.type):
+        # Test the ~10k distinct numbers, not the ~1.5M rows, then map through the indices.
+        mask = pa.chunked_array(
+            [
+                pc.take(pc.is_in(chunk.dictionary, value_set=wanted), chunk.indices)
+                for chunk in column.chunks
+            ],
+            pa.bool_(),
+        )
+    else:
+        mask = pc.is_in(column, value_set=wanted)
+    return (
+        month.filter(mask)
+        .cast(QUOTATION_SCHEMA)
+        .sort_by([("order_number", "ascending"), ("source_line", "ascending")])
+    )
+
+
 def _quotation_month(
     path: Path, cache_dir: Path, lang: str = "es"
 ) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
-    """The month's valid quotations, rejected rows and source info, read from the cache once
-    per process and file version: the days of a month filter the same table instead of each
-    hashing the CSV and reading the whole Parquet again."""
+    """The month's valid quotations (string columns dictionary-encoded, see
+    ``_quotations_of``), rejected rows and source info, read from the cache once per process
+    and file version: the days of a month filter the same table instead of each hashing the
+    CSV and reading the whole Parquet again. Another month's table is let go before this one
+    is read, so a process never holds two."""
+    global _quotation_key
     stat = path.stat()
-    return _quotation_table(str(path), stat.st_mtime_ns, stat.st_size, str(cache_dir), lang)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, str(cache_dir), lang)
+    if key != _quotation_key:
+        _quotation_table.cache_clear()
+        _quotation_key = key
+    return _quotation_table(*key)
+
+
+_quotation_key: tuple[str, int, int, str, str] | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -332,7 +372,14 @@ def _quotation_table(
 ) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
     del mtime_ns, size  # part of the in-process cache key only
     cache, rejected, info = _quotation_cache(Path(path_text), Path(cache_text), lang)
-    return pq.read_table(cache), rejected, info
+    return pq.read_table(cache, read_dictionary=_QUOTATION_DICTIONARY), rejected, info
+
+
+def forget_quotations() -> None:
+    """Let go of the month's quotations this process holds (a worker done with its month)."""
+    global _quotation_key
+    _quotation_table.cache_clear()
+    _quotation_key = None
 
 
 def _quotation_cache(

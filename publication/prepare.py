@@ -67,6 +67,7 @@ def prepare_month(
         _fill_detail_cache,
         _quotation_cache,
         companion_files,
+        forget_quotations,
         month_detail_files,
     )
 
@@ -81,6 +82,7 @@ def prepare_month(
         _quotation_cache(quotations, cache, lang)
         names.append(quotations.name)
     outcomes = month_gx_outcomes(source_dir, month, cache, lang=lang) if gx else {}
+    forget_quotations()  # the next month is another file: idle, a worker would hold this one
     return PreparedMonth(f"{month:%Y-%m}", tuple(names), time.perf_counter() - began, outcomes)
 
 

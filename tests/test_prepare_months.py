@@ -73,6 +73,71 @@ def _all_orders(source: Path) -> object:
     return pa.array(sorted(set(read_detailed_export(export).lines["order_number"].to_pylist())))
 
 
+def _quotation_orders(path: Path) -> object:
+    import pyarrow as pa
+
+    from perucompras.quotations import stream_quotations
+
+    numbers = sorted({n for b in stream_quotations(path) for n in b["order_number"].to_pylist()})
+    return pa.array(numbers[::3], pa.string())
+
+
+def test_a_day_reads_its_quotations_from_the_dictionary_encoded_month_unchanged(
+    source: Path, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from perucompras.quotations import QUOTATION_SCHEMA, stream_quotations
+
+    details.forget_quotations()
+    companions = companion_files(source, OCTOBER)
+    path = companions[details.QUOTATION_PREFIX]
+    wanted = _quotation_orders(path)
+    whole = pa.Table.from_batches(list(stream_quotations(path)), schema=QUOTATION_SCHEMA)
+    expected = whole.filter(pc.is_in(whole["order_number"], value_set=wanted)).sort_by(
+        [("order_number", "ascending"), ("source_line", "ascending")]
+    )
+    day = details_for_day(companions, wanted, OCTOBER, tmp_path / "cache")
+    month = details._quotation_month(path, tmp_path / "cache")[0]
+    assert pa.types.is_dictionary(month.schema.field("supplier_name").type)  # held compact
+    assert day.quotations is not None and day.quotations.schema == QUOTATION_SCHEMA
+    assert expected.num_rows and day.quotations.equals(expected)
+
+
+def test_a_process_never_holds_two_months_of_quotations(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    details.forget_quotations()
+    cache = tmp_path / "cache"
+    held_when_read: list[int] = []
+    read_table = details.pq.read_table
+
+    def recording(path: object, *args: object, **kwargs: object) -> object:
+        if "Cotizaciones" in str(path) and ".rejected." not in str(path):
+            held_when_read.append(details._quotation_table.cache_info().currsize)
+        return read_table(path, *args, **kwargs)
+
+    monkeypatch.setattr(details.pq, "read_table", recording)
+    for month in (OCTOBER, NOVEMBER):
+        companions = companion_files(source, month)
+        details_for_day(companions, _quotation_orders(companions["Cotizaciones"]), month, cache)
+    assert held_when_read == [0, 0]
+
+
+def test_a_worker_lets_go_of_its_months_quotations_once_prepared(
+    source: Path, tmp_path: Path
+) -> None:
+    details.forget_quotations()
+    prepare_month(source, NOVEMBER, tmp_path / "cache", gx=True)
+    assert details._quotation_table.cache_info().currsize == 0
+    companions = companion_files(source, NOVEMBER)
+    day = details_for_day(
+        companions, _quotation_orders(companions["Cotizaciones"]), NOVEMBER, tmp_path / "cache"
+    )
+    assert day.quotations is not None and day.quotations.num_rows > 0  # read again on demand
+
+
 def test_two_processes_preparing_one_month_leave_one_whole_cache(
     source: Path, tmp_path: Path
 ) -> None:
