@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,6 @@ from perucompras.reader import (
     read_monthly_file,
 )
 from publication.state import StateStore, file_digest, rules_fingerprint
-
-# Snapshots folded into the status store per merge when a day finds many new ones: 4 already
-# makes 24 month files ~2.7x faster to ingest than one by one; the status store's memory grows
-# with the group while it is open (+~140 MiB at 4, +~360 MiB at 8 over one by one, measured).
-INGEST_GROUP = 4
 
 
 @dataclass(frozen=True)
@@ -185,6 +181,17 @@ def _save_parsed(entry: Path, result: ReadResult) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
+def _readable(paths: list[Path], lang: str) -> Iterator[ReadResult]:
+    """Each readable file of ``paths``, read when asked for (an unreadable file blocks its own
+    month's days, not this one)."""
+    for path in paths:
+        try:
+            result = read_cached(path, lang)
+        except SourceFileError:
+            continue
+        yield result
+
+
 def files_for_day(files: list[Path], day: dt.date) -> list[Path]:
     """Monthly files whose month contains ``day``."""
     return [path for path in files if month_of_file(path) == (day.year, day.month)]
@@ -206,15 +213,8 @@ def orders_for_day(
     day_files = files_for_day(files, day)
     if store is not None:
         unknown = [path for path in files if path not in day_files and not store.knows_file(path)]
-        # A few snapshots per merge: the first day of a backfill finds every month's file.
-        for start in range(0, len(unknown), INGEST_GROUP):
-            read: list[ReadResult] = []
-            for path in unknown[start : start + INGEST_GROUP]:
-                try:
-                    read.append(read_cached(path, lang))
-                except SourceFileError:
-                    continue  # an unreadable file blocks its own month's days, not this one
-            store.ingest_many(read)
+        # The first day of a backfill finds every month's file: one transaction for all.
+        store.ingest_many(_readable(unknown, lang))
     learned: list[LearnedName] = []
     for path in day_files:
         result = read_cached(path, lang)

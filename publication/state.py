@@ -33,6 +33,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -382,20 +383,37 @@ class StateStore:
                     f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {_NEWEST_FIRST}) = 1"
                 )
 
-    def _merge_newest(self) -> None:
-        """Fold the snapshot registered as ``_rows`` into the ``newest_by_*`` tables: only its
-        keys are touched, and the newest-first order is total, so the result is what a window
-        over every observation gives."""
+    def _merge_newest(self, new: str, digests: list[str]) -> None:
+        """Fold the observations of the snapshots ``digests`` (``new``: the SQL condition
+        selecting them, keys in ``_ingested``) into the ``newest_by_*`` tables: a key seen once
+        among them and not yet in a table is its own newest row, copied as it is; only the
+        others are ranked, with the table's row for them. The newest-first order is total, so
+        the result is what a window over every observation gives."""
         for table, key in _NEWEST.items():
-            touched = f"{key} IN (SELECT {key} FROM _rows)"  # never null: the reader's row rules
+            self._run(
+                f"CREATE OR REPLACE TEMP TABLE _contested AS SELECT {key} FROM _ingested "
+                f"GROUP BY {key} HAVING count(*) > 1 OR {key} IN (SELECT {key} FROM {table})"
+            )
+            self._run(
+                f"INSERT INTO {table} BY NAME SELECT o.* FROM observations o "
+                f"ANTI JOIN _contested c ON o.{key} IS NOT DISTINCT FROM c.{key} WHERE {new}",
+                digests,
+            )
+            if not self._run("SELECT 1 FROM _contested LIMIT 1"):
+                continue
+            touched = f"{key} IN (SELECT {key} FROM _contested)"
             self._run(
                 f"CREATE OR REPLACE TEMP TABLE _merged AS SELECT * FROM ("
-                f"SELECT * FROM {table} WHERE {touched} UNION ALL BY NAME SELECT * FROM _rows"
-                f") QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {_NEWEST_FIRST}) = 1"
+                f"SELECT * FROM {table} WHERE {touched} UNION ALL BY NAME SELECT o.* FROM "
+                f"observations o SEMI JOIN _contested c ON o.{key} IS NOT DISTINCT FROM c.{key} "
+                f"WHERE {new}"
+                f") QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {_NEWEST_FIRST}) = 1",
+                digests,
             )
             self._run(f"DELETE FROM {table} WHERE {touched}")
             self._run(f"INSERT INTO {table} BY NAME SELECT * FROM _merged")
             self._run("DROP TABLE _merged")
+        self._run("DROP TABLE _contested")
 
     def _build_derived(self, present: set[str]) -> None:
         """Create the derived tables when missing, of another version, or out of step with the
@@ -469,17 +487,18 @@ class StateStore:
         (last,) = self._remembered("last_package", "SELECT max(package_day) FROM published_days")[0]
         return last is None or bool(last < day)
 
-    def _derive_ingest(self) -> None:
-        """Refresh the derived rows of the orders of the snapshot registered as ``_rows``
-        (after ``_merge_newest``: only their newest rows changed)."""
+    def _derive_ingest(self, new: str, digests: list[str]) -> None:
+        """Refresh the derived rows of the orders of the snapshots ``digests`` (``new``: the SQL
+        condition selecting their observations, keys in ``_ingested``; after ``_merge_newest``:
+        only their newest rows changed)."""
         if not self._derived_on():
             return
-        if self._run(f"SELECT 1 FROM _rows WHERE {_IRREGULAR} LIMIT 1"):
+        if self._run(f"SELECT 1 FROM observations WHERE {new} AND ({_IRREGULAR}) LIMIT 1", digests):
             for table in _DERIVED:
                 self._run(f"DROP TABLE {table}")
             self._run("UPDATE derived_meta SET regular = false")
             return
-        ids, numbers = "(SELECT order_id FROM _rows)", "(SELECT order_number FROM _rows)"
+        ids, numbers = "(SELECT order_id FROM _ingested)", "(SELECT order_number FROM _ingested)"
         by_order = f"(SELECT * FROM newest_by_order WHERE order_id IN {ids})"
         self._run(f"DELETE FROM order_marks WHERE order_id IN {ids}")
         self._run(
@@ -748,44 +767,63 @@ class StateStore:
         """Record a snapshot's parsed rows once per file content; True if it was new."""
         return self.ingest_many([result]) == 1
 
-    def ingest_many(self, results: Sequence[ReadResult]) -> int:
-        """``ingest`` each of ``results`` in order, folded into the newest tables in one merge
-        (their newest-first order is total, so the tables are those one ingest after the other
-        leaves, without rescanning them once per snapshot); how many were new."""
-        new: list[ReadResult] = []
+    def ingest_many(self, results: Iterable[ReadResult]) -> int:
+        """``ingest`` each of ``results`` in one transaction (a kill leaves all or none),
+        folded into the newest and derived tables once at the end (their newest-first order is
+        total, so the tables are those one ingest after the other leaves); how many were new.
+        ``results`` is read one at a time: the first day of a backfill finds every month's
+        file, and only the store holds them all."""
         seen: set[str] = set()
-        for result in results:
-            digest = result.info.sha256
-            if digest in seen or self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]):
-                continue
-            seen.add(digest)
-            new.append(result)
-        if not new:
-            return 0
-        rows = pa.concat_tables(
-            [
-                result.orders.cast(ORDER_SCHEMA).append_column(
-                    "snapshot_sha256",
-                    pa.array([result.info.sha256] * result.orders.num_rows, pa.string()),
-                )
-                for result in new
-            ]
-        )
+
+        def fresh() -> Iterator[ReadResult]:
+            for result in results:
+                digest = result.info.sha256
+                if digest in seen or self._run(
+                    "SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]
+                ):
+                    continue
+                seen.add(digest)
+                yield result
+
+        pending = fresh()
+        first = next(pending, None)
+        if first is None:
+            return 0  # no transaction: a shared run's memo stays
+        digests: list[str] = []
+        columns = [row[0] for row in self._run("DESCRIBE observations")]
+        batch = itertools.chain([first], pending)
+        del first  # each snapshot's rows are dropped once in the store
         with self._transaction():
-            self.con.register("_rows", rows)
-            self._run("INSERT INTO observations BY NAME SELECT * FROM _rows")
-            self._merge_newest()
-            self._derive_ingest()
-            self.con.unregister("_rows")
-            for result in new:
-                info = result.info
-                self._record_agreement_names(info.sha256, result.orders)
-                self._run(
-                    "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
-                    [info.sha256, info.name, info.process_time, result.orders.num_rows],
-                )
+            for result in batch:
+                self._insert_snapshot(result, columns)
+                digests.append(result.info.sha256)
+            new = f"snapshot_sha256 IN ({', '.join('?' for _ in digests)})"
+            self._run(
+                "CREATE OR REPLACE TEMP TABLE _ingested AS "
+                f"SELECT order_id, order_number FROM observations WHERE {new}",
+                digests,
+            )
+            self._merge_newest(new, digests)
+            self._derive_ingest(new, digests)
+            self._run("DROP TABLE _ingested")
             self._derived_counts()
-        return len(new)
+        return len(digests)
+
+    def _insert_snapshot(self, result: ReadResult, columns: list[str]) -> None:
+        """A snapshot's observations (``columns``: those of the table, in its order), learned
+        agreement names and ``snapshots`` row."""
+        info = result.info
+        rows = result.orders.cast(ORDER_SCHEMA).append_column(
+            "snapshot_sha256", pa.array([info.sha256] * result.orders.num_rows, pa.string())
+        )
+        # A relation, not a registered view: a view dropped inside a transaction keeps its
+        # Arrow table alive until the commit (every month's rows at once on a first day).
+        self.con.from_arrow(rows.select(columns)).insert_into("observations")
+        self._record_agreement_names(info.sha256, result.orders)
+        self._run(
+            "INSERT INTO snapshots VALUES (?, ?, ?, ?)",
+            [info.sha256, info.name, info.process_time, result.orders.num_rows],
+        )
 
     def _record_agreement_names(self, digest: str, orders: pa.Table) -> None:
         """The (code, name) pairs of one snapshot's code-prefixed labels."""

@@ -145,9 +145,12 @@ hold = st.tuples(
 day_write = st.tuples(
     st.just("day"), day_choice, publish.map(lambda op: op[2]), hold.map(lambda op: op[2:])
 )
+# several snapshots at once (a backfill's first day): one transaction, one fold at the end
+ingest_many = st.tuples(st.just("ingest_many"), st.lists(ingest, min_size=1, max_size=4))
 operation = st.one_of(
     ingest,
     ingest,
+    ingest_many,
     publish,
     publish,
     day_write,
@@ -213,6 +216,13 @@ class World:
         if kind == "ingest":
             result = _snapshot(op[1], op[2], op[3] or [(0, 0, 2, 0, 0)] * op[4], odd=op[4])
             assert {store.ingest(result) for store in self.both()} in ({True}, {False})
+        elif kind == "ingest_many":
+            results = [
+                _snapshot(one[1], one[2], one[3] or [(0, 0, 2, 0, 0)] * one[4], odd=one[4])
+                for one in op[1]
+            ]
+            new = sum(self.reference.ingest(result) for result in results)
+            assert self.store.ingest_many(iter(results)) == new
         elif kind == "publish":
             releases = self.releases(op[2])
             for store in self.both():
@@ -235,9 +245,9 @@ class World:
             self.open()
 
     def check(self) -> None:
-        """Base tables equal, derived tables equal to their spec, fast answers equal to the
-        reference."""
-        for table in ("published", "held"):
+        """Base and newest tables equal, derived tables equal to their spec, fast answers equal
+        to the reference."""
+        for table in ("published", "held", "observations", "snapshots", *state._NEWEST):
             sql = f"SELECT * FROM {table} ORDER BY ALL"
             assert self.store._run(sql) == self.reference._run(sql), table
         if self.store._derived_on():

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 from support.snapshots import pay_one_order
 
-from perucompras.reader import read_monthly_file
+from perucompras.reader import ReadResult, read_monthly_file
 from perucompras.synthetic import generate_month
 from publication import state
 from publication.state import StateStore
@@ -91,11 +92,13 @@ def _every_table(store: StateStore) -> dict[str, list[tuple[object, ...]]]:
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 0, 1)])
+@pytest.mark.parametrize("empty", [False, True])
 def test_many_snapshots_at_once_leave_the_store_one_ingest_after_the_other_leaves(
-    snapshots: tuple[list[Path], list[str]], tmp_path: Path, order: tuple[int, ...]
+    snapshots: tuple[list[Path], list[str]], tmp_path: Path, order: tuple[int, ...], empty: bool
 ) -> None:
-    """``ingest_many`` (a backfill's first day finds every month's file): every table equal to
-    ingesting the same snapshots one by one, a snapshot already known or given twice skipped."""
+    """``ingest_many`` (a backfill's first day finds every month's file, read one at a time):
+    every table equal to ingesting the same snapshots one by one, into an empty store or not,
+    a snapshot already known or given twice skipped."""
     files, _ = snapshots
     results = [read_monthly_file(files[index]) for index in order]
     with StateStore(tmp_path / "one.duckdb") as one:
@@ -103,8 +106,31 @@ def test_many_snapshots_at_once_leave_the_store_one_ingest_after_the_other_leave
             one.ingest(result)
         expected = _every_table(one)
     with StateStore(tmp_path / "many.duckdb") as many:
-        assert many.ingest(results[0])
-        assert many.ingest_many([*results, results[1]]) == 2
+        if empty:
+            assert many.ingest_many(iter([*results, results[1]])) == 3
+        else:
+            assert many.ingest(results[0])
+            assert many.ingest_many(iter([*results, results[1]])) == 2
         assert many.ingest_many(results) == 0
         assert _every_table(many) == expected
     assert expected["observations"] and expected["newest_by_number"]
+
+
+def test_many_snapshots_land_together_or_not_at_all(
+    snapshots: tuple[list[Path], list[str]], tmp_path: Path
+) -> None:
+    """A run killed while reading the next snapshot of a batch leaves the store as it was."""
+    files, _ = snapshots
+    results = [read_monthly_file(path) for path in files]
+
+    def killed_at_the_third() -> Iterator[ReadResult]:
+        yield from results[:2]
+        raise KeyboardInterrupt
+
+    with StateStore(tmp_path / "store.duckdb") as store:
+        assert store.ingest(results[0])
+        before = _every_table(store)
+        with pytest.raises(KeyboardInterrupt):
+            store.ingest_many(killed_at_the_third())
+        assert _every_table(store) == before
+        assert store.ingest_many(results) == 2
