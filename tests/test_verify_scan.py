@@ -45,7 +45,7 @@ def _scan_threads() -> list[threading.Thread]:
 def test_small_blocks_give_the_reference_digest_and_root(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_source, "CHUNK", BLOCK)
+    monkeypatch.setattr(_source, "SCAN_CHUNK", BLOCK)
     data = CASES[name]
     path = tmp_path / "releases.jsonl"
     path.write_bytes(data)
@@ -57,10 +57,11 @@ def test_small_blocks_give_the_reference_digest_and_root(
     assert not _scan_threads()
 
 
-def test_default_blocks_with_lines_across_them(tmp_path: Path) -> None:
-    lines = [b'{"n":%d,"pad":"%s"}' % (i, b"p" * (i * 7919 % 5000)) for i in range(1500)]
+def test_long_lines_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_source, "SCAN_CHUNK", 1 << 16)
+    lines = [b'{"n":%d,"pad":"%s"}' % (i, b"p" * (i * 7919 % 5000)) for i in range(300)]
     data = b"\n".join(lines) + b"\n"
-    assert len(data) > 3 * _source.CHUNK
+    assert len(data) > 10 * _source.SCAN_CHUNK
     path = tmp_path / "releases.jsonl"
     path.write_bytes(data)
     with path.open("rb") as handle:
@@ -70,7 +71,7 @@ def test_default_blocks_with_lines_across_them(tmp_path: Path) -> None:
 
 
 def test_a_longer_stream_is_not_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_source, "CHUNK", BLOCK)
+    monkeypatch.setattr(_source, "SCAN_CHUNK", BLOCK)
     data = b"a\nb\nc\n" * 10
     scan = scan_leaves(io.BytesIO(data), len(data) - 1)
     assert (scan.longer, scan.sha256, scan.size, scan.size_known) == (True, None, len(data), False)
@@ -92,7 +93,7 @@ class _FailsAfter:
 def test_a_read_error_is_refused_and_leaves_no_thread_behind(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_source, "CHUNK", BLOCK)
+    monkeypatch.setattr(_source, "SCAN_CHUNK", BLOCK)
     with pytest.raises(InputRefused) as raised:
         scan_leaves(_FailsAfter(), 1000)
     assert raised.value.note.key == "input.unreadable"
