@@ -38,7 +38,11 @@ def _reference(data: bytes) -> tuple[int, str, bool]:
 
 
 def _scan_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("sha256")]
+    """Scan threads still alive (given a few seconds to end: they end by themselves)."""
+    threads = [t for t in threading.enumerate() if t.name.startswith("sha256")]
+    for thread in threads:
+        thread.join(timeout=5)
+    return [t for t in threads if t.is_alive()]
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -97,4 +101,18 @@ def test_a_read_error_is_refused_and_leaves_no_thread_behind(
     with pytest.raises(InputRefused) as raised:
         scan_leaves(_FailsAfter(), 1000)
     assert raised.value.note.key == "input.unreadable"
+    assert not _scan_threads()
+
+
+def test_a_scan_that_stops_early_lets_its_reading_thread_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_source, "SCAN_CHUNK", BLOCK)
+
+    def fail(self: object, leaves: object) -> None:
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(_source._StreamingRoot, "extend", fail)
+    with pytest.raises(RuntimeError):
+        scan_leaves(io.BytesIO(b"a\n" * 1000))
     assert not _scan_threads()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 import urllib.parse
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,35 +250,58 @@ class _ReadAhead:
 
     hashlib releases the GIL while it hashes a large buffer, so reading and the file digest
     run on another core while the calling thread hashes the lines (per-line work needs the
-    GIL, so it is not split between threads: they would only take turns)."""
+    GIL, so it is not split between threads: they would only take turns). The thread is a
+    daemon, so a read stalled on a network never keeps the process from ending."""
 
-    def __init__(self, body: Body, limit: int, pool: ThreadPoolExecutor) -> None:
-        self.chunks = _chunks(body, limit, "stream", SCAN_CHUNK)
+    def __init__(self, body: Body, limit: int) -> None:
         self.digest = hashlib.sha256()
-        self.pool = pool
-        self.ahead = deque(pool.submit(self._next) for _ in range(READ_AHEAD))
+        self._chunks = _chunks(body, limit, "stream", SCAN_CHUNK)
+        self._ready: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=READ_AHEAD)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
+        self._thread.start()
 
-    def _next(self) -> bytes:
-        chunk = next(self.chunks, b"")
-        self.digest.update(chunk)
-        return chunk
+    def _run(self) -> None:
+        try:
+            for chunk in self._chunks:
+                self.digest.update(chunk)
+                self._put(chunk)
+            self._put(b"")
+        except BaseException as error:  # raised again in the calling thread
+            self._put(error)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def __iter__(self) -> Iterator[bytes]:
-        while chunk := self.ahead.popleft().result():
-            self.ahead.append(self.pool.submit(self._next))
-            yield chunk
-        for read in self.ahead:  # reads past the end: wait, the digest is then final
-            read.result()
+        while True:
+            item = self._ready.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                self._thread.join()  # the digest is then final
+                return
+            yield item
+
+    def close(self) -> None:
+        """Let the thread go when not every chunk was taken (it stops at its next chunk)."""
+        self._stop.set()
 
 
 def scan_leaves(body: Body, expected: int | None = None) -> LeafScan:
     """Hash a JSON Lines stream and compute its Merkle root (each line without ``\\n`` a leaf),
     reading at most ``expected + 1`` bytes. A line is hashed as it arrives, never held whole
     (at most ``READ_AHEAD + 1`` chunks of ``SCAN_CHUNK`` bytes are held)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-        return _scan(
-            _ReadAhead(body, (expected + 1) if expected is not None else 1 << 62, pool), expected
-        )
+    chunks = _ReadAhead(body, (expected + 1) if expected is not None else 1 << 62)
+    try:
+        return _scan(chunks, expected)
+    finally:
+        chunks.close()
 
 
 def _scan(chunks: _ReadAhead, expected: int | None) -> LeafScan:
