@@ -241,6 +241,7 @@ def _map_releases(
         ]
     )
     first_errors = "; ".join(f"{rid}: {errs[0]}" for rid, errs in list(errors.items())[:3])
+    release_lines = tuple(canonical_bytes(release) for release in releases)
     checks = [
         CheckResult(
             "releases_schema_valid",
@@ -264,7 +265,9 @@ def _map_releases(
         *[
             as_step_check(check)
             for check in check_coherence(
-                releases, published_date=publication_time(checked.day, _cutoff(checked.source))
+                releases,
+                published_date=publication_time(checked.day, _cutoff(checked.source)),
+                serialised=release_lines,
             )
         ],
         *codelist_checks(releases, ocds_dir, lang),
@@ -276,7 +279,7 @@ def _map_releases(
         upstream_failures=checked.failures,
         not_evaluated=details_not_evaluated,
         checked=checked,
-        release_lines=tuple(canonical_bytes(release) for release in releases),
+        release_lines=release_lines,
         quarantine=quarantine,
         published_orders=published_orders,
         ocid_prefix=ocid_prefix,
