@@ -437,9 +437,7 @@ def validate_columns(
     """``validate_frame`` of ``arrow_frame(columns, rows)``, memoized by the Arrow columns'
     content (``columns_key``): a frame another process validated is not even built."""
     return _memoized(
-        lambda: columns_key(
-            columns, rows, suite, asset_name, row_rule_ids, expectation_parameters
-        ),
+        lambda: columns_key(columns, rows, suite, asset_name, row_rule_ids, expectation_parameters),
         lambda: _validate_or_reuse_empty(
             arrow_frame(columns, rows), suite, asset_name, row_rule_ids, expectation_parameters
         ),

@@ -197,6 +197,7 @@ def _map_releases(
             ocid_pattern=ocid_pattern,
             published=published,
             agreements=agreements,
+            release_ids=False,  # set by attach_details below, once each release is complete
         )
         published_orders = _without_rows(checked.passed_orders, result.quarantine)
         frameworks, basis = _new_framework_releases(
@@ -222,6 +223,7 @@ def _map_releases(
                 deliveries=details.deliveries,
                 quotations=details.quotations,
                 copy=False,  # map_orders' releases are used nowhere else
+                ids=True,
             ),
         ]
     )
