@@ -331,9 +331,11 @@ def attach_details(
     deliveries: pa.Table | None = None,
     quotations: pa.Table | None = None,
     copy: bool = True,
+    ids: bool = False,
 ) -> list[dict[str, Any]]:
     """Copies of ``releases`` with items, delivery milestones and bids added to call-offs
-    (``copy=False``: the releases themselves, changed in place, for a caller that owns them).
+    (``copy=False``: the releases themselves, changed in place, for a caller that owns them;
+    ``ids``: every call-off's id set, changed or not, as from ``map_orders(release_ids=False)``).
 
     ``quotations`` is either the quotations table (``perucompras.quotations.QUOTATION_SCHEMA``:
     bid details, tenderer parties and statistics) or ``quotation_summary(...)`` (statistics
@@ -395,6 +397,6 @@ def attach_details(
         elif order_number in summaries:
             release["bids"] = {"statistics": _statistics(summaries[order_number])}
             changed = True
-        if changed:
+        if changed or ids:
             release["id"] = release_id(release, release["tender"]["id"])
     return copies

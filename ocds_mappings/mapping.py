@@ -12,6 +12,7 @@ call-off is competitive, with the sources (docs/mapping.md, "Procedure").
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -527,9 +528,16 @@ def framework_ocid(agreement_code: str, ocid_prefix: str = EXAMPLE_OCID_PREFIX) 
     return OcidScheme(ocid_prefix).framework(agreement_code)
 
 
+# What ``quote(url, safe=_URL_SAFE)`` leaves as it is: its always-safe ASCII and ``_URL_SAFE``.
+_PLAIN_URL = re.compile(r"[A-Za-z0-9_.\-~/:?#\[\]@!$&'()*+,;=%]*")
+
+
 def _document_url(url: str) -> str:
     """Percent-encode what the `uri` format refuses (spaces, accents), keep existing escapes."""
-    return quote(url.strip(), safe=_URL_SAFE)
+    stripped = url.strip()
+    if _PLAIN_URL.fullmatch(stripped):
+        return stripped  # the usual URL: nothing to encode
+    return quote(stripped, safe=_URL_SAFE)
 
 
 def _column(table: pa.Table, name: str) -> pa.Array:
@@ -834,8 +842,10 @@ def _call_off_release(
     ocids: OcidScheme,
     *,
     first: bool = True,
+    with_id: bool = True,
 ) -> dict[str, Any]:
-    """One call-off release from one normalised row (names already canonical).
+    """One call-off release from one normalised row (names already canonical; ``with_id``
+    False: its id left empty).
 
     A later state that has no value for a field an earlier state set (``dateSigned`` of a
     void order, the status of an unknown one) sets it to ``null``, which removes it from the
@@ -904,7 +914,8 @@ def _call_off_release(
         "awards": [award],
         "contracts": [contract],
     }
-    release["id"] = release_id(release, row["order_id"])
+    if with_id:
+        release["id"] = release_id(release, row["order_id"])
     return release
 
 
@@ -916,12 +927,15 @@ def map_orders(
     agreements: AgreementLookup | None = None,
     published: Mapping[str, str] | None = None,
     party_names: Mapping[str, str] | None = None,
+    release_ids: bool = True,
 ) -> MappingResult:
     """Build call-off releases and quarantine what cannot be mapped.
 
     `published` maps order_id -> date of the latest release already published for it: such
     orders get update tags, and a state dated at or before that date is not published again
     (an earlier date is quarantined). `party_names` overrides the name chosen for a RUC.
+    `release_ids` False: ids left empty, for a caller that sets them once the releases are
+    complete (``details.attach_details(..., ids=True)``).
     """
     missing = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c not in orders.column_names]
     if missing:
@@ -997,7 +1011,9 @@ def map_orders(
         tag = ["award", "contract"] if first else [status_rule(row["status"]).later_tag]
         code = row["agreement_code"]
         agreement = known_agreements[code] if code else _name_only(row.get(NAME_ONLY_COLUMN))
-        releases.append(_call_off_release(row, tag, agreement, ocids, first=first))
+        releases.append(
+            _call_off_release(row, tag, agreement, ocids, first=first, with_id=release_ids)
+        )
     quarantine = pa.concat_tables([problems.to_table(), later.to_table()])
     return MappingResult(releases, quarantine, already_published)
 

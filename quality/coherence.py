@@ -491,18 +491,26 @@ WARNING_RULES = tuple(rule for rule in COHERENCE_RULES if rule.severity == "warn
 
 
 def coherence_findings(
-    releases: Sequence[Release], *, published_date: str | None = None
+    releases: Sequence[Release],
+    *,
+    published_date: str | None = None,
+    serialised: Sequence[bytes] | None = None,
 ) -> dict[str, list[str]]:
     """Rule id -> findings (``{release id}: {problem}``) over ``releases``; every rule listed.
 
     Each release is serialised once (``Context.data``): the empty-field and amount rules search
-    its bytes and walk it only when they may hold a finding."""
+    its bytes and walk it only when they may hold a finding. ``serialised``: each release's
+    JSON bytes already made (canonical or orjson: the searches need any compact JSON of it)."""
     found: dict[str, list[str]] = {rule.id: [] for rule in COHERENCE_RULES}
-    for release in releases:
-        try:
-            data: bytes | None = orjson.dumps(release)
-        except TypeError:
-            data = None  # walked as before
+    for position, release in enumerate(releases):
+        data: bytes | None
+        if serialised is not None:
+            data = serialised[position]
+        else:
+            try:
+                data = orjson.dumps(release)
+            except TypeError:
+                data = None  # walked as before
         context = Context(published_date=published_date, data=data)
         for rule in COHERENCE_RULES:
             found[rule.id] += [
@@ -512,10 +520,15 @@ def coherence_findings(
 
 
 def check_coherence(
-    releases: Sequence[Release], *, published_date: str | None = None, lang: Lang = "es"
+    releases: Sequence[Release],
+    *,
+    published_date: str | None = None,
+    lang: Lang = "es",
+    serialised: Sequence[bytes] | None = None,
 ) -> list[CheckResult]:
-    """One check per rule: an error rule blocks the day, a warning rule reports."""
-    found = coherence_findings(releases, published_date=published_date)
+    """One check per rule: an error rule blocks the day, a warning rule reports
+    (``serialised``: as in ``coherence_findings``)."""
+    found = coherence_findings(releases, published_date=published_date, serialised=serialised)
     checks = []
     for rule in COHERENCE_RULES:
         problems = found[rule.id]

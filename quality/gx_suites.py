@@ -197,6 +197,11 @@ def build_suite(config: QualityConfig, columns: frozenset[str] | None = None) ->
 
 def gx_frame(orders: pa.Table, config: QualityConfig) -> pd.DataFrame:
     """Return the DataFrame GX validates: checked columns plus derived columns."""
+    return arrow_frame(gx_columns(orders, config), orders.num_rows)
+
+
+def gx_columns(orders: pa.Table, config: QualityConfig) -> dict[str, pa.Array]:
+    """The columns of ``gx_frame`` as Arrow arrays, in its order."""
     columns = {name: orders.column(name).combine_chunks() for name in orders.column_names}
     frame: dict[str, Any] = {}
     for name in REQUIRED_COLUMNS:
@@ -222,7 +227,7 @@ def gx_frame(orders: pa.Table, config: QualityConfig) -> pd.DataFrame:
         elif rule.kind == "not_before":
             for name in rule.columns:
                 frame[timestamp_column(name)] = lima_timestamps(columns[name])
-    return arrow_frame(frame, orders.num_rows)
+    return frame
 
 
 def _pandas_type(arrow_type: pa.DataType) -> Any:
@@ -241,10 +246,10 @@ def run_suite(
     max_rows: int | None = None,
 ) -> GxOutcome:
     """Validate ``orders`` (already prepared) with the cached suite; map results to rule ids."""
-    frame = gx_frame(orders, config)
     suite = build_suite(config, frozenset(orders.column_names))
-    return validate_frame(
-        frame,
+    return validate_columns(
+        gx_columns(orders, config),
+        orders.num_rows,
         suite,
         asset_name=ORDERS_ASSET,
         row_rule_ids={rule.id for rule in RULES if rule.level == "row"},
@@ -412,16 +417,44 @@ def validate_frame(
     takes the batch's row-local results and GX validates only the rest of the suite on it
     (``batch_outcome``).
     """
+    return _memoized(
+        lambda: memo_key(frame, suite, asset_name, row_rule_ids, expectation_parameters),
+        lambda: _validate_or_reuse_empty(
+            frame, suite, asset_name, row_rule_ids, expectation_parameters
+        ),
+    )
+
+
+def validate_columns(
+    columns: Mapping[str, pa.Array],
+    rows: int,
+    suite: Any,
+    *,
+    asset_name: str,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None = None,
+) -> GxOutcome:
+    """``validate_frame`` of ``arrow_frame(columns, rows)``, memoized by the Arrow columns'
+    content (``columns_key``): a frame another process validated is not even built."""
+    return _memoized(
+        lambda: columns_key(columns, rows, suite, asset_name, row_rule_ids, expectation_parameters),
+        lambda: _validate_or_reuse_empty(
+            arrow_frame(columns, rows), suite, asset_name, row_rule_ids, expectation_parameters
+        ),
+    )
+
+
+def _memoized(key_of: Callable[[], str | None], validate: Callable[[], GxOutcome]) -> GxOutcome:
+    """``validate()``, or a copy of the outcome ``memoized`` holds under ``key_of()``; inside
+    ``recording``, the outcome is kept under that key (the key is computed only then)."""
     key = None
     if _MEMO or _RECORDERS:
-        key = memo_key(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+        key = key_of()
         with _LOCK:
             remembered = _MEMO.get(key) if key is not None else None
         if remembered is not None:
             return copy.deepcopy(remembered)
-    outcome = _validate_or_reuse_empty(
-        frame, suite, asset_name, row_rule_ids, expectation_parameters
-    )
+    outcome = validate()
     if key is not None:
         with _LOCK:
             for recorder in _RECORDERS:
@@ -1067,6 +1100,86 @@ def _digest_values(
     return True
 
 
+def columns_key(
+    columns: Mapping[str, pa.Array],
+    rows: int,
+    suite: Any,
+    asset_name: str,
+    row_rule_ids: Iterable[str],
+    expectation_parameters: Mapping[str, Any] | None = None,
+) -> str | None:
+    """``memo_key`` of ``arrow_frame(columns, rows)`` read from the Arrow arrays the frame is
+    built from (a function of them: same arrays, same frame); None for a type this encoding
+    does not cover. Not equal to ``memo_key``: each outcome is looked up by the key it was
+    recorded under."""
+    arrays = {}
+    for name, values in columns.items():
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        if not isinstance(values, pa.Array):
+            return None
+        arrays[name] = values
+    digest = hashlib.sha256()
+    header = {
+        "version": _memo_version(),
+        "encoding": "arrow",
+        "asset": asset_name,
+        "suite": _suite_identity(suite),
+        "row_rules": sorted(row_rule_ids),
+        "parameters": sorted((str(k), repr(v)) for k, v in (expectation_parameters or {}).items()),
+        "rows": rows,
+        "columns": [[name, str(values.type), len(values)] for name, values in arrays.items()],
+    }
+    digest.update(json.dumps(header, sort_keys=True).encode())
+    for position, values in enumerate(arrays.values()):
+        if not _digest_arrow(digest, values, f"column {position}"):
+            return None
+    return digest.hexdigest()
+
+
+def _digest_arrow(digest: Any, values: pa.Array, label: str) -> bool:
+    """Feed ``values`` (validity, then the values with nulls as zero or empty: nothing hidden
+    behind a null reaches the digest) to ``digest``; False for a type not covered."""
+    kind = values.type
+    digest.update(f"{label} {kind} {len(values)}\n".encode())
+    if pa.types.is_null(kind):
+        return True
+    if pa.types.is_timestamp(kind) or pa.types.is_date64(kind) or pa.types.is_duration(kind):
+        values = values.view(pa.int64())
+    elif pa.types.is_date32(kind):
+        values = values.view(pa.int32())
+    elif not (
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+    ):
+        return False
+    if values.null_count:
+        digest.update(b"N" + np.packbits(values.is_null().to_numpy(zero_copy_only=False)).tobytes())
+        blank: Any = 0
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            blank = ""
+        elif pa.types.is_boolean(kind):
+            blank = False
+        values = pc.fill_null(values, pa.scalar(blank, values.type))
+    else:
+        digest.update(b"-")  # no null
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        digest.update(np.ascontiguousarray(values.to_numpy(zero_copy_only=False)).tobytes())
+        return True
+    strings = values.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = strings.buffers()
+    offsets = np.frombuffer(
+        offsets_buffer, dtype=np.int64, count=len(strings) + 1, offset=strings.offset * 8
+    )
+    digest.update((offsets - offsets[0]).tobytes())
+    if data_buffer is not None:
+        digest.update(memoryview(data_buffer)[int(offsets[0]) : int(offsets[-1])])
+    return True
+
+
 _SUITE_IDENTITIES: dict[int, tuple[Any, int, str]] = {}
 
 
@@ -1092,15 +1205,16 @@ def _suite_identity(suite: Any) -> str:
 
 @functools.cache
 def _memo_version() -> str:
-    """The code an outcome depends on: GX and its frame libraries, and this module and the
-    lines module (how results become outcomes)."""
+    """The code an outcome depends on: GX and its frame libraries, and this module, the lines
+    module (how results become outcomes) and the rules module (derived columns)."""
     import great_expectations as gx
 
     digest = hashlib.sha256()
     versions = (gx.__version__, pd.__version__, np.__version__, pa.__version__)
     digest.update(" ".join(versions).encode())
     here = Path(__file__)
-    for module_file in (here, here.with_name("lines.py")):  # no import: lines imports this
+    # no import: lines imports this; rules derives columns of the frames
+    for module_file in (here, here.with_name("lines.py"), here.with_name("rules.py")):
         digest.update(module_file.read_bytes())
     return digest.hexdigest()
 

@@ -275,7 +275,14 @@ def expected_subtotal_cents(quantity_milli: pa.Array, unit_price: pa.Array) -> p
 
 def lines_gx_frame(lines: pa.Table, config: QualityConfig) -> Any:
     """The pandas frame GX validates: the line columns plus derived columns."""
-    from quality.gx_suites import arrow_frame, timestamp_column
+    from quality.gx_suites import arrow_frame
+
+    return arrow_frame(lines_gx_columns(lines, config), lines.num_rows)
+
+
+def lines_gx_columns(lines: pa.Table, config: QualityConfig) -> dict[str, pa.Array]:
+    """The columns of ``lines_gx_frame`` as Arrow arrays, in its order."""
+    from quality.gx_suites import timestamp_column
 
     columns = {name: column_array(lines, name) for name in lines.column_names}
     frame = {name: columns[name] for name in LINE_REQUIRED_COLUMNS if name in columns}
@@ -289,16 +296,17 @@ def lines_gx_frame(lines: pa.Table, config: QualityConfig) -> Any:
         elif rule.kind == "not_before":
             for name in rule.columns:
                 frame[timestamp_column(name)] = lima_timestamps(columns[name])
-    return arrow_frame(frame, lines.num_rows)
+    return frame
 
 
 def run_lines_suite(lines: pa.Table, config: QualityConfig) -> Any:
     """Validate prepared ``lines`` with the cached suite; return a ``GxOutcome`` by rule id."""
-    from quality.gx_suites import validate_frame
+    from quality.gx_suites import validate_columns
 
     suite = build_lines_suite(frozenset(lines.column_names))
-    return validate_frame(
-        lines_gx_frame(lines, config),
+    return validate_columns(
+        lines_gx_columns(lines, config),
+        lines.num_rows,
         suite,
         asset_name=GX_ASSET,
         row_rule_ids=set(GX_LINE_RULE_IDS),

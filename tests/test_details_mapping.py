@@ -15,6 +15,7 @@ from ocds_mappings.mapping import (
     agreements_first_seen,
     build_framework_releases,
     build_releases,
+    map_orders,
     release_id,
     status_rule,
 )
@@ -155,6 +156,21 @@ def test_ids_are_recomputed_and_results_deterministic(
     for before, after in zip(base, releases, strict=True):
         assert after["id"] != before["id"]
         assert after["id"] == release_id(after, after["tender"]["id"])
+
+
+def test_ids_set_once_by_attach_details_are_those_of_both_steps(
+    releases: list[dict[str, Any]], sources: tuple[pa.Table, DetailResult, pa.Table]
+) -> None:
+    """The mapping step leaves ids to ``attach_details``: the same releases, details or none."""
+    orders, detail, quotes = sources
+    unnamed = map_orders(orders, release_ids=False).releases
+    assert unnamed and all(release["id"] == "" for release in unnamed)
+    named = attach_details(
+        unnamed, lines=detail.lines, deliveries=detail.deliveries, quotations=quotes, ids=True
+    )
+    assert named == releases
+    bare = attach_details(map_orders(orders, release_ids=False).releases, ids=True)
+    assert bare == build_releases(orders)  # no details: the ids map_orders gives
 
 
 def test_summary_gives_statistics_only_and_other_releases_stay(

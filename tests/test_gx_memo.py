@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
@@ -21,6 +22,8 @@ from quality.gx_suites import (
     ORDERS_ASSET,
     GxOutcome,
     build_suite,
+    columns_key,
+    gx_columns,
     gx_frame,
     memo_key,
     memoized,
@@ -182,3 +185,94 @@ def test_a_hit_is_the_outcome_of_a_fresh_validation_and_validates_nothing(
     assert not gx_suites._MEMO
     other = run_suite(orders, CONFIG, min_rows=2, max_rows=None)  # another key: validated
     assert other.expectation_count == fresh.expectation_count
+
+
+def _columns_key(columns: dict[str, pa.Array], rows: int, **changes: Any) -> str | None:
+    arguments: dict[str, Any] = {
+        "suite": build_suite(CONFIG),
+        "asset_name": ORDERS_ASSET,
+        "row_rule_ids": ROW_RULES,
+        "expectation_parameters": PARAMETERS,
+        **changes,
+    }
+    return columns_key(columns, rows, **arguments)
+
+
+def _set(columns: dict[str, pa.Array], name: str, row: int, value: Any) -> dict[str, pa.Array]:
+    values = columns[name].to_pylist()
+    values[row] = value
+    return {**columns, name: pa.array(values, columns[name].type)}
+
+
+def test_the_arrow_key_depends_on_content_not_on_the_arrays(orders: pa.Table) -> None:
+    columns = gx_columns(orders, CONFIG)
+    rows = orders.num_rows
+    key = _columns_key(columns, rows)
+    assert key is not None
+    assert _columns_key(gx_columns(orders, CONFIG), rows) == key  # rebuilt from the same rows
+    # the same values behind an offset, in chunks, or copied
+    padded = pa.concat_tables([orders.slice(0, 1), orders]).slice(1)
+    assert _columns_key(gx_columns(padded, CONFIG), rows) == key
+    chunked = {name: pa.chunked_array([v.slice(0, 2), v.slice(2)]) for name, v in columns.items()}
+    assert _columns_key(chunked, rows) == key  # type: ignore[arg-type]
+    copied = {name: pa.array(v.to_pylist(), v.type) for name, v in columns.items()}
+    assert _columns_key(copied, rows) == key
+
+
+def test_any_change_of_the_arrow_columns_changes_the_key(orders: pa.Table) -> None:
+    columns = gx_columns(orders, CONFIG)
+    rows = orders.num_rows
+    key = _columns_key(columns, rows)
+    name = columns["supplier_name"][3].as_py()
+    amount = columns["total_cents"][3].as_py()
+    names = list(columns)
+    variants: dict[str, str | None] = {
+        "a string cell": _columns_key(_set(columns, "supplier_name", 3, f"{name}x"), rows),
+        "an integer cell": _columns_key(_set(columns, "total_cents", 3, amount + 1), rows),
+        "a cell made null": _columns_key(_set(columns, "total_cents", 3, None), rows),
+        "a string made null": _columns_key(_set(columns, "supplier_name", 3, None), rows),
+        "a string made empty": _columns_key(_set(columns, "supplier_name", 3, ""), rows),
+        "a type": _columns_key(
+            {**columns, "total_cents": columns["total_cents"].cast(pa.float64())}, rows
+        ),
+        "a column name": _columns_key(
+            {("supplier" if n == "supplier_name" else n): v for n, v in columns.items()}, rows
+        ),
+        "the column order": _columns_key({n: columns[n] for n in reversed(names)}, rows),
+        "the row order": _columns_key({n: v[::-1] for n, v in columns.items()}, rows),
+        "a row fewer": _columns_key({n: v[:-1] for n, v in columns.items()}, rows - 1),
+        "a parameter": _columns_key(
+            columns, rows, expectation_parameters={"min_rows": 1, "max_rows": None}
+        ),
+        "the asset": _columns_key(columns, rows, asset_name="delivery_lines"),
+    }
+    assert all(variants.values())
+    assert key not in variants.values()
+    assert len(set(variants.values())) == len(variants)
+    assert key != _key(gx_frame(orders, CONFIG))  # never mistaken for a frame's key
+
+
+def test_what_a_null_hides_is_not_in_the_arrow_key() -> None:
+    def columns(hidden: int, text_hidden: str) -> dict[str, pa.Array]:
+        mask = pa.array([False, True])
+        return {
+            "total_cents": pc.if_else(mask, pa.scalar(None, pa.int64()), pa.array([1, hidden])),
+            "status": pc.if_else(mask, pa.scalar(None, pa.string()), pa.array(["A", text_hidden])),
+            "when": pa.array([1, None], pa.timestamp("s")),
+        }
+
+    assert _columns_key(columns(5, "x"), 2) == _columns_key(columns(7, "yy"), 2)
+    assert _columns_key({"items": pa.array([[1], [2]])}, 2) is None  # not covered
+
+
+def test_a_hit_builds_no_frame(orders: pa.Table, monkeypatch: pytest.MonkeyPatch) -> None:
+    with recording() as recorded:
+        fresh = run_suite(orders, CONFIG)
+    shipped: dict[str, GxOutcome] = copy.deepcopy(recorded)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("frame built although memoized")
+
+    with monkeypatch.context() as patch, memoized(shipped):
+        patch.setattr(gx_suites, "arrow_frame", refuse)
+        _assert_same(run_suite(orders, CONFIG), fresh)

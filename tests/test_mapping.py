@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ocdsmerge import Merger
 
 from ocds_mappings import docs
@@ -431,3 +433,15 @@ def test_a_null_agreement_code_links_by_name_only(orders: pa.Table) -> None:
     ]
     assert release["tender"]["title"].endswith(": LLANTAS, NEUMÁTICOS Y ACCESORIOS")
     assert agreements_first_seen(table) == {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters() | st.sampled_from(list("/:?#[]@!$&'()*+,;=%~ _.-")), max_size=20))
+def test_document_urls_are_quoted_as_quote_does(url: str) -> None:
+    from urllib.parse import quote
+
+    from ocds_mappings.mapping import _URL_SAFE, _document_url
+
+    assert _document_url(url) == quote(url.strip(), safe=_URL_SAFE)
+    plain = "https://x.example/a-b_c.d~e/%20?q=1&r=(2)#f"
+    assert _document_url(f" {plain} ") == plain

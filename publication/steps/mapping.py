@@ -197,6 +197,7 @@ def _map_releases(
             ocid_pattern=ocid_pattern,
             published=published,
             agreements=agreements,
+            release_ids=False,  # set by attach_details below, once each release is complete
         )
         published_orders = _without_rows(checked.passed_orders, result.quarantine)
         frameworks, basis = _new_framework_releases(
@@ -222,6 +223,7 @@ def _map_releases(
                 deliveries=details.deliveries,
                 quotations=details.quotations,
                 copy=False,  # map_orders' releases are used nowhere else
+                ids=True,
             ),
         ]
     )
@@ -241,6 +243,7 @@ def _map_releases(
         ]
     )
     first_errors = "; ".join(f"{rid}: {errs[0]}" for rid, errs in list(errors.items())[:3])
+    release_lines = tuple(canonical_bytes(release) for release in releases)
     checks = [
         CheckResult(
             "releases_schema_valid",
@@ -264,7 +267,9 @@ def _map_releases(
         *[
             as_step_check(check)
             for check in check_coherence(
-                releases, published_date=publication_time(checked.day, _cutoff(checked.source))
+                releases,
+                published_date=publication_time(checked.day, _cutoff(checked.source)),
+                serialised=release_lines,
             )
         ],
         *codelist_checks(releases, ocds_dir, lang),
@@ -276,7 +281,7 @@ def _map_releases(
         upstream_failures=checked.failures,
         not_evaluated=details_not_evaluated,
         checked=checked,
-        release_lines=tuple(canonical_bytes(release) for release in releases),
+        release_lines=release_lines,
         quarantine=quarantine,
         published_orders=published_orders,
         ocid_prefix=ocid_prefix,
