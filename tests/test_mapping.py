@@ -436,7 +436,14 @@ def test_a_null_agreement_code_links_by_name_only(orders: pa.Table) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.characters() | st.sampled_from(list("/:?#[]@!$&'()*+,;=%~ _.-")), max_size=20))
+# Arrow strings are valid UTF-8: no lone surrogates (quote cannot encode them either).
+@given(
+    st.text(
+        st.characters(exclude_categories=("Cs",))
+        | st.sampled_from(list("/:?#[]@!$&'()*+,;=%~ _.-")),
+        max_size=20,
+    )
+)
 def test_document_urls_are_quoted_as_quote_does(url: str) -> None:
     from urllib.parse import quote
 
