@@ -206,8 +206,8 @@ class AnvilProcess:
             return None
         return pid if all(arg in cmdline for arg in self.state_args) else None
 
-    def start(self) -> str:
-        """Start anvil on a free loopback port and return its HTTP RPC URL."""
+    def launch(self) -> None:
+        """Start anvil on a free loopback port without waiting for it (``start`` waits)."""
         running = self.recorded_pid()
         if running is not None:
             raise DevChainError(
@@ -236,6 +236,11 @@ class AnvilProcess:
                 preexec_fn=_die_with_parent if self.die_with_parent else None,
             )
         self.pid_file.write_text(f"{self._popen.pid}\n")
+
+    def start(self) -> str:
+        """Start anvil (unless ``launch`` did) and return its HTTP RPC URL once it answers."""
+        if self._popen is None:
+            self.launch()
         try:
             self.rpc_url = self._wait_until_ready()
         except BaseException:
@@ -414,8 +419,15 @@ class DevChain(_RunningChain):
             die_with_parent=die_with_parent,
         )
 
+    def launch(self) -> None:
+        """Start anvil on the persistent state without waiting for it: it boots while the
+        caller works on, and ``start`` then waits for it and checks the registry."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._anvil.launch()
+
     def start(self) -> Self:
-        """Start anvil on the persistent state and make sure the registry is deployed."""
+        """Start anvil on the persistent state (unless ``launch`` did) and make sure the
+        registry is deployed."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._anvil.start()
         try:

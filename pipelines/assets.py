@@ -21,8 +21,11 @@ Asset bodies only call plain functions from ``publication`` and ``pipelines.rang
 """
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +51,7 @@ from pipelines.checks import AssetChecks, asset_checks
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
-from publication.anchoring import anchor_with
+from publication.anchoring import ChainSession, anchor_with
 from publication.batch import DayJob, DayRun
 from publication.site import clear_site_pending, mark_site_pending, refresh_site
 from publication.state import store_path
@@ -209,6 +212,28 @@ def _one_day(
         *(k.asset_key for k in context.selected_asset_check_keys),
     }
     last = max(DAY_KEYS.index(key) for key in wanted)
+    with contextlib.ExitStack() as stack:
+        sessions: Callable[[], AbstractContextManager[ChainSession]] = functools.partial(
+            chain.session, datasets.dataset
+        )
+        if last == 4 and datasets.lock_held():
+            # The embedded chain boots while the day is prepared (only under the root's lock,
+            # which serialises anvils on one state: ``publicar run`` holds it throughout).
+            sessions = stack.enter_context(chain.launched(datasets.dataset))
+        yield from _day_steps(context, day, last, source, datasets, chain, sessions)
+
+
+def _day_steps(
+    context: AssetExecutionContext,
+    day: dt.date,
+    last: int,
+    source: SourceResource,
+    datasets: DatasetsResource,
+    chain: ChainResource,
+    sessions: Callable[[], AbstractContextManager[ChainSession]],
+) -> Iterator[MaterializeResult | AssetCheckResult]:
+    """The day's steps up to ``last`` (an index of ``DAY_KEYS``), anchoring through
+    ``sessions``."""
     job = datasets.day_job()
     step = _Step(context)
 
@@ -254,12 +279,16 @@ def _one_day(
         step.stop(day, published.failures)
         return
 
-    record = _anchor_one(context, day, datasets, chain)
+    record = _anchor_one(context, day, datasets, chain, sessions)
     yield from step.output(ANCHORED_DAY, _record_metadata(record))
 
 
 def _anchor_one(
-    context: AssetExecutionContext, day: dt.date, datasets: DatasetsResource, chain: ChainResource
+    context: AssetExecutionContext,
+    day: dt.date,
+    datasets: DatasetsResource,
+    chain: ChainResource,
+    sessions: Callable[[], AbstractContextManager[ChainSession]],
 ) -> dict[str, Any]:
     """Anchor one published day through the journal (``pendiente`` if the chain cannot be
     reached), then refresh the site (the anchor shows in feed, catalogues and pages) and upload.
@@ -272,7 +301,7 @@ def _anchor_one(
             datasets.path,
             datasets.dataset,
             [day],
-            lambda: chain.session(datasets.dataset),
+            sessions,
             state_dir=datasets.state_path,
             pin=chain.known_pin(),
             pages=False,  # _refresh_site below writes them

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -170,6 +170,10 @@ class DatasetsResource(ConfigurableResource):
         """The datasets root."""
         return Path(self.root)
 
+    def lock_held(self) -> bool:
+        """Whether this process holds the datasets root's writer lock (``publicar`` does)."""
+        return self.service().lock_held()
+
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the datasets root's writer lock (already held when ``publicar`` runs the
@@ -287,6 +291,15 @@ class ChainResource(ConfigurableResource):
         """An open registry client signing as the publisher, with its pin, for one step
         (``ChainService.session``)."""
         return self.service().session(dataset)
+
+    def launched(
+        self, dataset: str
+    ) -> contextlib.AbstractContextManager[
+        Callable[[], contextlib.AbstractContextManager[ChainSession]]
+    ]:
+        """The factory of ``session`` for one step, the embedded chain launched now
+        (``ChainService.launched``)."""
+        return self.service().launched(dataset)
 
     def reachable(self) -> bool:
         """Whether the chain answers now (the embedded chain is started on demand: always)."""

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +43,7 @@ from settings import Identity, Lang, Profile, Settings, default_state_dir, env_n
 if TYPE_CHECKING:
     import datetime as dt
 
+    from integrity.devchain import DevChain
     from publication.anchoring import ChainSession
 
 
@@ -272,6 +273,12 @@ class DatasetsService:
             lang=self.language,
         )
 
+    def lock_held(self) -> bool:
+        """Whether this process holds the root's writer lock (``writing``)."""
+        from publication.lock import held
+
+        return held(self.state_path or default_state_dir(self.path))
+
     @property
     def state_path(self) -> Path | None:
         """The status-store folder (``None``: beside the root)."""
@@ -448,7 +455,6 @@ class ChainService:
         days pending); configuration problems (a dev key on a public chain, no pin, a pin
         that names another registry) raise ``ChainConfigError``.
         """
-        from integrity.devchain import DevChain, DevChainError
         from publication.anchoring import ChainSession
 
         if self.mode == "rpc":
@@ -461,10 +467,23 @@ class ChainService:
             return
         if self.mode != "devchain":
             raise ValueError(f"unknown chain mode {self.mode!r}: use devchain or rpc")
+        with self._dev_session(self._devchain(dataset)) as session:
+            yield session
+
+    def _devchain(self, dataset: str) -> DevChain:
+        from integrity.devchain import DevChain
+
         anvil = Path(self.anvil_bin) if self.anvil_bin else None
-        devchain = DevChain(
+        return DevChain(
             Path(self.state_dir), anvil_bin=anvil, dataset=dataset, die_with_parent=True
         )
+
+    @contextlib.contextmanager
+    def _dev_session(self, devchain: DevChain) -> Iterator[ChainSession]:
+        """A session on the embedded chain, started now (or waited for, if launched)."""
+        from integrity.devchain import DevChainError
+        from publication.anchoring import ChainSession
+
         try:
             devchain.start()
         except DevChainError as error:
@@ -472,6 +491,30 @@ class ChainService:
         try:
             client = devchain.client(finality=self.finality(), **self.policy())
             yield ChainSession(client, load_pin(devchain.pin_file), dev_chain=True)
+        finally:
+            devchain.stop()
+
+    @contextlib.contextmanager
+    def launched(
+        self, dataset: str
+    ) -> Iterator[Callable[[], contextlib.AbstractContextManager[ChainSession]]]:
+        """The factory of ``session`` for one step, with the embedded chain launched now: anvil
+        boots while the step works on, and the session waits for it. Stopped at the end of the
+        block if no session was opened; an ``rpc`` chain, or an anvil that cannot be launched
+        now, is left to ``session``."""
+        from integrity.devchain import DevChainError
+
+        if self.mode != "devchain":
+            yield lambda: self.session(dataset)
+            return
+        devchain = self._devchain(dataset)
+        try:
+            devchain.launch()
+        except (DevChainError, OSError):
+            yield lambda: self.session(dataset)
+            return
+        try:
+            yield lambda: self._dev_session(devchain)
         finally:
             devchain.stop()
 

@@ -51,6 +51,13 @@ def holder_pid(path: Path) -> int | None:
         return None
 
 
+def held(state_dir: Path) -> bool:
+    """Whether this process holds the lock of the root whose status store is in ``state_dir``."""
+    key = str(lock_path(state_dir).resolve())
+    with _held_guard:
+        return key in _held
+
+
 @contextmanager
 def root_lock(
     state_dir: Path,

@@ -278,3 +278,33 @@ def test_read_only_copy_of_a_running_chain_sees_the_latest_anchor(
         stored = read_only.client(read_only=True).latest_entry(DATASET, DAY1).latest
         assert stored is not None and stored.block_number == receipt.block_number
     assert dev_chain.is_running()
+
+
+@requires_anvil
+def test_launched_chain_boots_in_the_background_and_anchors(work_dir: Path) -> None:
+    from pipelines.resources import ChainResource
+
+    service = ChainResource(state_dir=str(work_dir / "chain")).service()
+    with service.launched(DATASET) as sessions:
+        launched = anvil_pids_under(work_dir)
+        assert len(launched) == 1  # running before any session was asked for
+        with sessions() as session:
+            assert anvil_pids_under(work_dir) == launched  # the session waits for that anvil
+            assert session.dev_chain
+            assert session.client.publish(DATASET, DAY1, digest_of("launched")) is not None
+        assert not [pid for pid in launched if pid_is_alive(pid)]  # stopped with the session
+    with service.launched(DATASET) as sessions, sessions() as session:
+        stored = session.client.latest_entry(DATASET, DAY1).latest  # the state was kept
+        assert stored is not None and stored.digest == digest_of("launched")
+
+
+@requires_anvil
+def test_launched_chain_not_used_is_stopped(work_dir: Path) -> None:
+    from pipelines.resources import ChainResource
+
+    service = ChainResource(state_dir=str(work_dir / "chain")).service()
+    with service.launched(DATASET):
+        launched = anvil_pids_under(work_dir)
+        assert len(launched) == 1
+    assert not [pid for pid in launched if pid_is_alive(pid)]
+    assert not (work_dir / "chain" / "anvil.pid").exists()

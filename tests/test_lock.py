@@ -16,7 +16,7 @@ from support.backfill_helpers import memory_dagster_home
 
 from integrity.layout import DayLayout
 from messages import text
-from publication.lock import RootBusy, holder_pid, lock_path, root_lock
+from publication.lock import RootBusy, held, holder_pid, lock_path, root_lock
 
 PUBLICAR = Path(sys.executable).parent / "publicar"
 GOLDEN = Path(__file__).parent / "golden" / "manifests.json"
@@ -200,3 +200,20 @@ def test_two_publicar_runs_at_once_never_interleave(tmp_path: Path) -> None:
     assert _day_digests(tmp_path / "datasets", DAY) == expected
     index = json.loads((tmp_path / "datasets" / "index.json").read_text())
     assert [d["date"] for d in index["days"]] == [DAY]
+
+
+def test_held_says_whether_this_process_holds_the_lock(tmp_path: Path) -> None:
+    assert not held(tmp_path)
+    with root_lock(tmp_path, timeout=0):
+        assert held(tmp_path)
+        with root_lock(tmp_path, timeout=0):
+            assert held(tmp_path)
+        assert held(tmp_path)  # the outer hold goes on
+    assert not held(tmp_path)
+    holder = _holder(tmp_path)  # another process holds it: not this one
+    try:
+        assert not held(tmp_path)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)

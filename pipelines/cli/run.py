@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from messages import text
 from settings import Settings, env_name
+
+if TYPE_CHECKING:
+    from publication.batch import DayJob
 
 # The op of the daily multi-asset (``pipelines.assets.daily_steps``): its outputs are the assets.
 DAY_NODE = "daily_steps"
@@ -229,13 +234,18 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     start, end, months = plan(args, settings)
     home = dagster_home(settings)
     from pipelines.cli.progress import DayProgress
-    from pipelines.resources import build_resources
+    from pipelines.resources import DatasetsResource, build_resources
 
     resources = build_resources(settings)
     job = day_job(settings, resources)
+    datasets = resources["datasets"]
+    assert isinstance(datasets, DatasetsResource)
     with dagster_instance(home) as instance:
         day = start
-        with DayProgress((end - start).days + 1, lang=settings.lang) as progress:
+        with (
+            held_for_days(datasets.day_job()),
+            DayProgress((end - start).days + 1, lang=settings.lang) as progress,
+        ):
             while day <= end:
                 refused = missing_month(day, settings, months)
                 if refused is not None:
@@ -256,6 +266,26 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         if args.no_bulk:
             return 0
         return materialize_bulk(resources, instance, verbose=args.verbose)
+
+
+@contextlib.contextmanager
+def held_for_days(job: DayJob) -> Iterator[None]:
+    """What ``publicar backfill`` holds for its whole run (``pipelines.ranges.RangeRun``), held
+    by ``publicar run`` (which has the root's lock) for its days: the status store open once
+    (the steps' own opens become cursors on it) and each monthly file parsed once by content
+    (``publication.extract.use_parse_cache``), so a file parsed before is not parsed again."""
+    from publication.extract import use_parse_cache
+    from publication.prepare import cache_dir
+    from publication.state import StateStore, store_path
+
+    with StateStore(
+        store_path(job.root, job.state_dir), shared=True, memory_limit=job.state_memory_limit
+    ):
+        use_parse_cache(cache_dir(job.root, job.state_dir).absolute())
+        try:
+            yield
+        finally:
+            use_parse_cache(None)
 
 
 def day_job(settings: Settings, resources: dict[str, Any]) -> Any:
