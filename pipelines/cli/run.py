@@ -270,22 +270,16 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 
 @contextlib.contextmanager
 def held_for_days(job: DayJob) -> Iterator[None]:
-    """What ``publicar backfill`` holds for its whole run (``pipelines.ranges.RangeRun``), held
-    by ``publicar run`` (which has the root's lock) for its days: the status store open once
-    (the steps' own opens become cursors on it) and each monthly file parsed once by content
-    (``publication.extract.use_parse_cache``), so a file parsed before is not parsed again."""
-    from publication.extract import use_parse_cache
-    from publication.prepare import cache_dir
+    """The status store, held open by ``publicar run`` (which has the root's lock) for its days,
+    as ``publicar backfill`` holds it (``pipelines.ranges.RangeRun``): the steps' own opens
+    become cursors on it. The parse cache stays a backfill's: a daily run reads a new snapshot
+    of the month's file, which would only add an entry that is never read again."""
     from publication.state import StateStore, store_path
 
     with StateStore(
         store_path(job.root, job.state_dir), shared=True, memory_limit=job.state_memory_limit
     ):
-        use_parse_cache(cache_dir(job.root, job.state_dir).absolute())
-        try:
-            yield
-        finally:
-            use_parse_cache(None)
+        yield
 
 
 def day_job(settings: Settings, resources: dict[str, Any]) -> Any:
