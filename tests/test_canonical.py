@@ -197,6 +197,7 @@ def test_adversarial_numbers_and_strings_match_rfc8785(value: object) -> None:
         {"a": [1e16]},
         [1, 1e21],
         {"a": {"b": -1e-7}},
+        {"a": [1.5e-6]},
         [5e-324],
         [1.0, 0.5],
         {"z": -0.0},
