@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import stat
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+# ``write_atomic``'s temporary files end so: a kill between writing one and renaming it leaves
+# it behind, and ``sweep_partials`` (run under the root's lock) recognises it by this suffix.
+PARTIAL_SUFFIX = ".partial"
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write a single file so readers see either the old or the new content."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    _remove_partials(path.parent.glob(f".{glob.escape(path.name)}.*{PARTIAL_SUFFIX}"))
+    handle, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=PARTIAL_SUFFIX, dir=path.parent
+    )
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -28,6 +37,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def sweep_partials(folder: Path) -> None:
+    """Remove the temporary files a killed ``write_atomic`` left in ``folder`` (only one
+    publicar process writes a root at a time, so none of them is still being written)."""
+    if folder.is_dir():
+        _remove_partials(folder.glob(f".*{PARTIAL_SUFFIX}"))
+
+
+def _remove_partials(found: Iterable[Path]) -> None:
+    for stale in found:
+        if stale.is_file():
+            stale.unlink(missing_ok=True)
 
 
 def write_synced(path: Path, data: bytes) -> None:

@@ -23,6 +23,7 @@ import pyarrow as pa
 from integrity.layout import DayLayout
 from integrity.manifest import load_manifest
 from publication import steps
+from publication.atomic import sweep_partials
 from publication.state import StateStore, store_path
 from settings import DEFAULT_STATE_MEMORY_LIMIT, Identity, Lang, Profile
 
@@ -262,4 +263,6 @@ def finished_days(job: DayJob, days: Iterable[dt.date]) -> set[dt.date]:
         manifest = DayLayout(job.root, job.dataset, row.day).manifest
         if manifest.exists() and load_manifest(manifest).sha256 == row.digest:
             done.add(row.day)
+            # A run killed while rewriting a file of this finished day left its temporary.
+            sweep_partials(manifest.parent)
     return done
