@@ -727,6 +727,64 @@ def _row_keys(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
+# Where each source row was read: tells a batch's rows apart at the cost of hashing two columns
+# instead of every column. Only finds candidates: ``_rows_of`` compares them whole.
+_LOCATOR_COLUMNS = ("source_file", "source_line")
+
+
+@dataclass(frozen=True)
+class _RowIndex:
+    """A frame's row keys (of ``columns``, or of every column when None), sorted, to find the
+    first row with each key of another frame at once."""
+
+    columns: tuple[str, ...] | None
+    keys: np.ndarray
+    positions: np.ndarray  # ``positions[i]``: the first row whose key is ``keys[i]``
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, columns: tuple[str, ...] | None) -> _RowIndex:
+        """The index of ``frame``'s rows by ``columns``."""
+        keys = _row_keys(frame if columns is None else frame[list(columns)])
+        order = np.argsort(keys, kind="stable")
+        return cls(columns, keys[order], order)
+
+    def find(self, frame: pd.DataFrame) -> np.ndarray | None:
+        """For each row of ``frame``, the first indexed row with its key; None when a key is
+        missing."""
+        if self.columns is not None and not set(self.columns) <= set(frame.columns):
+            return None
+        keys = _row_keys(frame if self.columns is None else frame[list(self.columns)])
+        if not len(self.keys):
+            return None
+        at = np.minimum(np.searchsorted(self.keys, keys, side="left"), len(self.keys) - 1)
+        if not np.array_equal(self.keys[at], keys):
+            return None
+        return self.positions[at]
+
+
+def _located(frame: pd.DataFrame) -> _RowIndex | None:
+    """The index of ``frame``'s rows by where they were read; None without those columns."""
+    if not set(_LOCATOR_COLUMNS) <= set(frame.columns):
+        return None
+    return _RowIndex.of(frame, _LOCATOR_COLUMNS)
+
+
+def _rows_of(batch: Prevalidated, frame: pd.DataFrame) -> np.ndarray | None:
+    """Positions of batch rows equal to ``frame``'s rows, in order (values, nulls and dtypes
+    compared whole); None when the batch does not hold one of them. Found by where they were
+    read, or else (rows read twice, another frame) by every column."""
+    day = frame.reset_index(drop=True)
+
+    def held(index: _RowIndex) -> np.ndarray | None:
+        rows = index.find(frame)
+        if rows is None or not batch.frame.iloc[rows].reset_index(drop=True).equals(day):
+            return None
+        return rows
+
+    rows = held(batch.located) if batch.located is not None else None
+    return rows if rows is not None else held(batch.whole_index)
+
+
 def _validation_order(expectations: list[Any]) -> list[int]:
     """Positions of ``expectations`` in the order GX 1.x reports their results: grouped by
     ``column`` argument in order of first appearance (``Validator.process_expectations_for_
@@ -777,13 +835,18 @@ class Prevalidated:
     suite_name: str
     row_rule_ids: frozenset[str]
     frame: pd.DataFrame
-    positions: Mapping[int, int]
+    located: _RowIndex | None  # its rows by where they were read
     batch_items: Mapping[int, tuple[_Item, np.ndarray | None]]
     day: _DaySuite | None  # the expectations not validated on the batch
     with_unique: _DaySuite | None  # those and the uniqueness ones
     unique: frozenset[int]
     order: tuple[int, ...]
     shares: Mapping[int, tuple[Any, int]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def whole_index(self) -> _RowIndex:
+        """Its rows by every column (built when first needed)."""
+        return _RowIndex.of(self.frame, None)
 
 
 @dataclass(frozen=True)
@@ -865,15 +928,12 @@ def prevalidate(
             unexpected = item.result.get("unexpected_index_list") or []
             failed[np.asarray(unexpected, dtype=np.int64)] = True
         batch_items[index] = (item, failed)
-    positions: dict[int, int] = {}
-    for position, key in enumerate(_row_keys(frame).tolist()):
-        positions.setdefault(key, position)
     return Prevalidated(
         asset_name=asset_name,
         suite_name=suite.name,
         row_rule_ids=frozenset(row_rule_ids),
         frame=frame,
-        positions=positions,
+        located=_located(frame),
         batch_items=batch_items,
         day=split.day,
         with_unique=split.with_unique,
@@ -934,12 +994,8 @@ def batch_outcome(
         or not frame.dtypes.equals(batch.frame.dtypes)
     ):
         return None
-    found = [batch.positions.get(key) for key in _row_keys(frame).tolist()]
-    if any(position is None for position in found):
-        return None
-    rows = np.asarray(found, dtype=np.int64)
-    held = batch.frame.iloc[rows].reset_index(drop=True)
-    if not held.equals(frame.reset_index(drop=True)):
+    rows = _rows_of(batch, frame)
+    if rows is None:
         return None
     # distinct batch rows: the day's rows are a sub-multiset of the batch's
     subset = len(np.unique(rows)) == len(rows)

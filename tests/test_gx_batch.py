@@ -135,6 +135,29 @@ def test_a_day_with_a_row_the_batch_does_not_hold_is_validated_whole(
     assert unique[0] and unique[-1] and unique.sum() == 2
 
 
+def test_rows_read_twice_are_found_by_their_whole_content(
+    month: tuple[Path, dict[dt.date, pa.Table]],
+) -> None:
+    _, tables = month
+    day = dt.date(*MONTH, 15)
+    # the day's file read again with one order changed: same file and lines, other content
+    again = with_values(tables[day], "status", {0: "ANULADA"})
+    assert again["source_line"].equals(tables[day]["source_line"])
+    batch = gx_suites.prevalidate_orders([tables[day], again], CONFIG)
+    assert batch is not None
+    for table, by_content in ((tables[day], False), (again, True)):
+        orders = prepare(table)
+        band = _parameters(day, orders.num_rows)
+        alone = run_suite(orders, CONFIG, **band)
+        assert batch_outcome(batch, gx_frame(orders, CONFIG), ORDER_ROW_RULES, band)
+        assert ("whole_index" in vars(batch)) == by_content  # found by where read, or not
+        with prevalidated([batch]):
+            batched = run_suite(orders, CONFIG, **band)
+        _assert_same(batched, alone)
+    # every order number is repeated in the batch: each day's uniqueness was validated alone
+    assert not alone.row_failures["order_number.unique"].any()
+
+
 def test_uniqueness_from_the_batch_equals_uniqueness_within_each_day(
     month: tuple[Path, dict[dt.date, pa.Table]],
 ) -> None:
