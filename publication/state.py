@@ -778,8 +778,10 @@ class StateStore:
         def fresh() -> Iterator[ReadResult]:
             for result in results:
                 digest = result.info.sha256
-                if digest in seen or self._run(
-                    "SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]
+                if (
+                    digest in seen
+                    or digest in self._known
+                    or self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest])
                 ):
                     continue
                 seen.add(digest)
@@ -807,6 +809,7 @@ class StateStore:
             self._derive_ingest(new, digests)
             self._run("DROP TABLE _ingested")
             self._derived_counts()
+        self._known.update(digests)  # committed: rows are never removed
         return len(digests)
 
     def _insert_snapshot(self, result: ReadResult, columns: list[str]) -> None:
@@ -849,11 +852,12 @@ class StateStore:
     def learned_agreements(self) -> list[LearnedName]:
         """Every (code, name) pair learned from code-prefixed labels of any ingested snapshot,
         with the first and last formalisation day over all of them (order-independent)."""
-        rows = self._run(
+        rows = self._remembered(
+            "learned_agreements",
             """
             SELECT code, name_key, name, min(first_seen), max(last_seen)
             FROM agreement_names GROUP BY code, name_key, name ORDER BY code, name_key, name
-            """
+            """,
         )
         return [LearnedName(*row) for row in rows]
 

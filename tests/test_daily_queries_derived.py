@@ -70,6 +70,9 @@ def _snapshot(
             "last_status_at": STATUS_TIMES[status_time],
             "status": STATUSES[status],
             "total_cents": 100 * order + delivery,
+            # code-prefixed labels, named after the file: each snapshot teaches its own names
+            "agreement_code": f"EXT-CE-2026-{status}",
+            "agreement_name": f"Acuerdo {status} ({FILES[file]})",
         }
         for name, value in values.items():
             columns[name][index] = value
@@ -261,6 +264,8 @@ class World:
                     f"SELECT * FROM ({expected}) ORDER BY ALL"
                 ), table
         self._check_ocid_packages()
+        # a shared store remembers them between transactions: an ingest must show
+        assert self.store.learned_agreements() == self.reference.learned_agreements()
         # after the last package the answers change only with the day's own formalisations and
         # holds: the next day and one past every row cover them
         (last,) = self.reference._run("SELECT max(package_day) FROM published")[0]
