@@ -162,6 +162,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 _IN_TRANSACTION = "(in a transaction)"
+# Remembered reads an incremental day write (published, first stages, held; no rebuild) leaves
+# as they were: whether the derived tables are kept, and the names learned from snapshots.
+_KEPT_BY_DAY_WRITES = ("regular", "learned_agreements")
 
 
 class _Reshuffled(Exception):
@@ -729,12 +732,16 @@ class StateStore:
         self.con.close()
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """Statements that must land together (a kill between them would leave half a write)."""
+    def _transaction(self, keep: Iterable[str] = ()) -> Iterator[None]:
+        """Statements that must land together (a kill between them would leave half a write).
+        ``keep``: remembered reads the statements cannot change, kept once they commit."""
         memo = self._memo
+        kept: dict[str, Any] = {}
         if memo is not None:
+            kept = {name: memo[name] for name in keep if name in memo}
             memo.clear()
             memo[_IN_TRANSACTION] = True
+        committed = False
         try:
             self.con.begin()
             try:
@@ -743,9 +750,12 @@ class StateStore:
                 self.con.rollback()
                 raise
             self.con.commit()
+            committed = True
         finally:
             if memo is not None:
                 memo.clear()
+                if committed:
+                    memo.update(kept)
 
     def __enter__(self) -> StateStore:
         return self
@@ -905,7 +915,10 @@ class StateStore:
             self._ocid_days.add(table["ocid"].to_pylist(), day)
         if self._derived_on():
             try:
-                with self._transaction(), self._registered("_published", table):
+                with (
+                    self._transaction(keep=_KEPT_BY_DAY_WRITES),
+                    self._registered("_published", table),
+                ):
                     self._publish_incrementally(day, table)
                     then()
                 return
