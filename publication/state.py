@@ -524,16 +524,24 @@ class StateStore:
             )
         )
 
-    def _publish_incrementally(self, day: dt.date, table: pa.Table | None) -> None:
+    def _publish_incrementally(
+        self, day: dt.date, table: pa.Table | None, *, after_every_package: bool = False
+    ) -> None:
         """``record_published``'s write (``table`` registered as ``_published``) and the derived
         rows it changes; raises ``_Reshuffled`` if a release id is already in another package or
-        twice in this one (the caller then takes the plain write and rebuilds)."""
-        gone = [
-            row[0]
-            for row in self._run(
-                "SELECT DISTINCT order_id FROM published WHERE package_day = ?", [day]
-            )
-        ]
+        twice in this one (the caller then takes the plain write and rebuilds).
+        ``after_every_package``: ``_fast_day(day)`` held before the transaction, so ``day`` has
+        no package yet and there is nothing to look up."""
+        gone = (
+            []
+            if after_every_package
+            else [
+                row[0]
+                for row in self._run(
+                    "SELECT DISTINCT order_id FROM published WHERE package_day = ?", [day]
+                )
+            ]
+        )
         if gone:
             self._run("DELETE FROM published WHERE package_day = ?", [day])
         if table is not None:
@@ -914,12 +922,15 @@ class StateStore:
             # before the write: an entry for a write that fails is only a day to rule out
             self._ocid_days.add(table["ocid"].to_pylist(), day)
         if self._derived_on():
+            # remembered reads (a shared store's; else two statements to save one), taken
+            # before the transaction turns remembering off
+            after_every_package = self._memo is not None and self._fast_day(day)
             try:
                 with (
                     self._transaction(keep=_KEPT_BY_DAY_WRITES),
                     self._registered("_published", table),
                 ):
-                    self._publish_incrementally(day, table)
+                    self._publish_incrementally(day, table, after_every_package=after_every_package)
                     then()
                 return
             except _Reshuffled:
