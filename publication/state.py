@@ -162,6 +162,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 _IN_TRANSACTION = "(in a transaction)"
+# Remembered reads an incremental day write (published, first stages, held; no rebuild) leaves
+# as they were: whether the derived tables are kept, and the names learned from snapshots.
+_KEPT_BY_DAY_WRITES = ("regular", "learned_agreements")
 
 
 class _Reshuffled(Exception):
@@ -521,16 +524,24 @@ class StateStore:
             )
         )
 
-    def _publish_incrementally(self, day: dt.date, table: pa.Table | None) -> None:
+    def _publish_incrementally(
+        self, day: dt.date, table: pa.Table | None, *, after_every_package: bool = False
+    ) -> None:
         """``record_published``'s write (``table`` registered as ``_published``) and the derived
         rows it changes; raises ``_Reshuffled`` if a release id is already in another package or
-        twice in this one (the caller then takes the plain write and rebuilds)."""
-        gone = [
-            row[0]
-            for row in self._run(
-                "SELECT DISTINCT order_id FROM published WHERE package_day = ?", [day]
-            )
-        ]
+        twice in this one (the caller then takes the plain write and rebuilds).
+        ``after_every_package``: ``_fast_day(day)`` held before the transaction, so ``day`` has
+        no package yet and there is nothing to look up."""
+        gone = (
+            []
+            if after_every_package
+            else [
+                row[0]
+                for row in self._run(
+                    "SELECT DISTINCT order_id FROM published WHERE package_day = ?", [day]
+                )
+            ]
+        )
         if gone:
             self._run("DELETE FROM published WHERE package_day = ?", [day])
         if table is not None:
@@ -729,12 +740,16 @@ class StateStore:
         self.con.close()
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """Statements that must land together (a kill between them would leave half a write)."""
+    def _transaction(self, keep: Iterable[str] = ()) -> Iterator[None]:
+        """Statements that must land together (a kill between them would leave half a write).
+        ``keep``: remembered reads the statements cannot change, kept once they commit."""
         memo = self._memo
+        kept: dict[str, Any] = {}
         if memo is not None:
+            kept = {name: memo[name] for name in keep if name in memo}
             memo.clear()
             memo[_IN_TRANSACTION] = True
+        committed = False
         try:
             self.con.begin()
             try:
@@ -743,9 +758,12 @@ class StateStore:
                 self.con.rollback()
                 raise
             self.con.commit()
+            committed = True
         finally:
             if memo is not None:
                 memo.clear()
+                if committed:
+                    memo.update(kept)
 
     def __enter__(self) -> StateStore:
         return self
@@ -778,8 +796,10 @@ class StateStore:
         def fresh() -> Iterator[ReadResult]:
             for result in results:
                 digest = result.info.sha256
-                if digest in seen or self._run(
-                    "SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]
+                if (
+                    digest in seen
+                    or digest in self._known
+                    or self._run("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest])
                 ):
                     continue
                 seen.add(digest)
@@ -807,6 +827,7 @@ class StateStore:
             self._derive_ingest(new, digests)
             self._run("DROP TABLE _ingested")
             self._derived_counts()
+        self._known.update(digests)  # committed: rows are never removed
         return len(digests)
 
     def _insert_snapshot(self, result: ReadResult, columns: list[str]) -> None:
@@ -849,11 +870,12 @@ class StateStore:
     def learned_agreements(self) -> list[LearnedName]:
         """Every (code, name) pair learned from code-prefixed labels of any ingested snapshot,
         with the first and last formalisation day over all of them (order-independent)."""
-        rows = self._run(
+        rows = self._remembered(
+            "learned_agreements",
             """
             SELECT code, name_key, name, min(first_seen), max(last_seen)
             FROM agreement_names GROUP BY code, name_key, name ORDER BY code, name_key, name
-            """
+            """,
         )
         return [LearnedName(*row) for row in rows]
 
@@ -900,9 +922,15 @@ class StateStore:
             # before the write: an entry for a write that fails is only a day to rule out
             self._ocid_days.add(table["ocid"].to_pylist(), day)
         if self._derived_on():
+            # remembered reads (a shared store's; else two statements to save one), taken
+            # before the transaction turns remembering off
+            after_every_package = self._memo is not None and self._fast_day(day)
             try:
-                with self._transaction(), self._registered("_published", table):
-                    self._publish_incrementally(day, table)
+                with (
+                    self._transaction(keep=_KEPT_BY_DAY_WRITES),
+                    self._registered("_published", table),
+                ):
+                    self._publish_incrementally(day, table, after_every_package=after_every_package)
                     then()
                 return
             except _Reshuffled:

@@ -11,6 +11,7 @@ import hashlib
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,9 @@ def _snapshot(
             "last_status_at": STATUS_TIMES[status_time],
             "status": STATUSES[status],
             "total_cents": 100 * order + delivery,
+            # code-prefixed labels, named after the file: each snapshot teaches its own names
+            "agreement_code": f"EXT-CE-2026-{status}",
+            "agreement_name": f"Acuerdo {status} ({FILES[file]})",
         }
         for name, value in values.items():
             columns[name][index] = value
@@ -261,6 +265,8 @@ class World:
                     f"SELECT * FROM ({expected}) ORDER BY ALL"
                 ), table
         self._check_ocid_packages()
+        # a shared store remembers them between transactions: an ingest must show
+        assert self.store.learned_agreements() == self.reference.learned_agreements()
         # after the last package the answers change only with the day's own formalisations and
         # holds: the next day and one past every row cover them
         (last,) = self.reference._run("SELECT max(package_day) FROM published")[0]
@@ -488,4 +494,34 @@ def test_a_shared_store_reads_again_what_a_transaction_changed(tmp_path: Path) -
         assert not store._derived_on() and not store._fast_day(FIRST + dt.timedelta(days=1))
     finally:
         cursor.close()
+        store.close()
+
+
+def test_a_day_write_keeps_only_the_reads_it_cannot_change(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.duckdb", shared=True)
+    nothing_held = pa.table(
+        {
+            "source_file": pa.array([], pa.string()),
+            "source_line": pa.array([], pa.int64()),
+            "rule": pa.array([], pa.string()),
+        }
+    )
+    try:
+        store.ingest(_snapshot(0, 0, [(1, 0, 0, 0, 0), (2, 0, 1, 0, 1)], odd=False))
+        learned = store.learned_agreements()
+        assert learned and store._fast_day(FIRST)
+        store.record_day(FIRST, [_release(0, 1, 0, "R1")], {}, nothing_held, FINGERPRINTS[0])
+        assert store._memo is not None
+        assert set(store._memo) == {"regular", "learned_agreements"}
+        assert not store._fast_day(FIRST)  # the newest package is read again
+        assert store.learned_agreements() == learned
+        store.ingest(_snapshot(1, 1, [(3, 0, 2, 0, 2)], odd=False))  # teaches another name
+        assert store._memo == {}
+        fresh = [astuple(name) for name in store.learned_agreements()]
+        assert len(fresh) > len(learned)
+        assert fresh == store._run(
+            "SELECT code, name_key, name, min(first_seen), max(last_seen) FROM agreement_names "
+            "GROUP BY code, name_key, name ORDER BY code, name_key, name"
+        )
+    finally:
         store.close()
