@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import functools
 import gzip
+import io
 import os
 import re
 import shutil
@@ -479,7 +480,7 @@ class SheetWriter:
         if plain and self.fast:
             arrays = [self._cell_array(sheet, col, c) for col, c in enumerate(rows.columns)]
             sheet._check_dimensions(last, 0)
-            real.write(_printed_rows(numbers, letters, arrays))
+            _write_utf8(real, _printed_rows(numbers, letters, arrays))
             return
         cells = [self._cells(sheet, col, column) for col, column in enumerate(rows.columns)]
         for row, row_cells in zip(numbers.tolist(), zip(*cells, strict=True), strict=True):
@@ -540,7 +541,7 @@ def _large(text: str) -> pa.Scalar:
     return pa.scalar(text, pa.large_string())
 
 
-def _printed_rows(numbers: np.ndarray, letters: list[str], cells: list[pa.Array]) -> str:
+def _printed_rows(numbers: np.ndarray, letters: list[str], cells: list[pa.Array]) -> pa.Buffer:
     """``<row r="N">`` and each row's cells (``<c r="A2"`` and what ``_cells`` gives, none
     where null) then ``</row>``, for every row at once, joined in Arrow."""
     rows = pa.array(numbers + 1, pa.int64()).cast(pa.large_string())
@@ -559,7 +560,22 @@ def _printed_rows(numbers: np.ndarray, letters: list[str], cells: list[pa.Array]
         null_replacement="",
     )
     listed = pa.LargeListArray.from_arrays(pa.array([0, len(joined)], pa.int64()), joined)
-    return str(pc.binary_join(listed, _large(""))[0].as_py())
+    buffer = pc.binary_join(listed, _large(""))[0].as_buffer()
+    return buffer if buffer is not None else pa.py_buffer(b"")
+
+
+def _write_utf8(handle: Any, data: pa.Buffer) -> None:
+    """UTF-8 bytes onto xlsxwriter's row-data file (text, UTF-8): straight to its byte
+    buffer when nothing would be translated (no decoding and encoding again)."""
+    if (
+        isinstance(handle, io.TextIOWrapper)
+        and handle.encoding.lower().replace("-", "") == "utf8"
+        and os.linesep == "\n"
+    ):
+        handle.flush()
+        handle.buffer.write(memoryview(data))
+    else:
+        handle.write(data.to_pybytes().decode("utf-8"))
 
 
 # What makes xlsxwriter print a text otherwise than as it is: its control-character escapes
