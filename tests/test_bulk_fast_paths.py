@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from support.bulk_world import IDENTITY, INDICATORS, World, snapshot
 
@@ -499,6 +500,37 @@ def test_texts_printed_as_they_are_are_the_texts_xlsxwriter_would_not_change(
             assert writer._string(sheet, text) == formats._string_cell(sheet, text), repr(text)
     finally:
         book.abort()
+
+
+def test_text_cells_made_in_arrow_equal_xlsxwriter_steps_text_by_text(tmp_path: Path) -> None:
+    """Every character of the Basic Multilingual Plane and a few beyond, alone, first, last
+    and inside a text, with XML characters around: the cells of a whole column made in Arrow
+    are the ones ``_string`` makes one text at a time (xlsxwriter's steps)."""
+    book = Workbook(tmp_path / "t.xlsx", dt.datetime(2026, 1, 1), "t")
+    try:
+        writer = book.sheet("t", _table([("text", "string")]))
+        writer._new_sheet()
+        sheet = writer._sheet
+        chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+        chars += ["😀", "\U000e0001", "\U0010ffff"]
+        texts: list[str | None] = [t for c in chars for t in (c, f"{c}b", f"a{c}", f"a{c}b")]
+        texts += [f"&{c}<" for c in chars[:0x3100]] + [f"{c}&amp;>" for c in chars[:0x3100]]
+        texts += [*TRICKY, None, "", "<r>x</r>", "<r>", "a<r>b</r>", "M&A S.A.", "x" * 16_384]
+        texts += ["é" * 16_383, "&" * 16_383, "&" * 16_385, "https://x/?a=1&b=2", None]
+        array = pa.array(texts, pa.string())
+        reference = [None if t is None else formats._string_cell(sheet, t) for t in texts]
+        assert writer._cell_array(sheet, 0, array).to_pylist() == reference
+        assert writer._cell_array(sheet, 0, array.slice(3, 5000)).to_pylist() == reference[3:5003]
+    finally:
+        book.abort()
+
+
+def test_the_arrow_whitespace_class_is_pythons() -> None:
+    """The whitespace ``_ARROW_BREAKERS`` looks for first and last is Python's ``\\s``
+    (xlsxwriter's patterns), code point by code point."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    found = pc.match_substring_regex(pa.array(chars), f"^[{formats._WHITESPACE}]$")
+    assert found.to_pylist() == [re.match(r"\s", c) is not None for c in chars]
 
 
 # Lima's offset changes (tzdata): LMT to -5 in 1908, summer times 1938-1940, 1986-1987, 1990,

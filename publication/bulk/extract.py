@@ -251,7 +251,9 @@ def prune_extracts(cache: Path, keep: Iterable[Path]) -> None:
 
 def _extract(day: DayInput, out: Path) -> None:
     prefix = str(day.manifest.data.get("ocidPrefix", ""))
-    orders = pq.read_table(pa.BufferReader(day.read_checked(layout.ORDERS_PARQUET)))
+    # ParquetFile, not read_table: the same table without the datasets layer (whose import
+    # brings pandas into the background process).
+    orders = pq.ParquetFile(pa.BufferReader(day.read_checked(layout.ORDERS_PARQUET))).read()
     pq.write_table(_orders(orders, day.day, prefix), out / f"{ORDERS}.parquet")
     records = orjson.loads(day.read_checked(layout.RECORD_PACKAGE)).get("records", [])
     builder = _RowBuilder(day.day)
@@ -337,25 +339,62 @@ def _link(url: str) -> tuple[str, dt.date | None]:
     return fragment, day
 
 
+_MILESTONE = "contracts/0/implementation/milestones/0/"
+_MILESTONE_KEYS = ("id", "title", "type", "status", "dueDate", "description")
+# The value columns of each flat table's rows, in the order ``_RowBuilder`` fills them (after
+# ocid, release id, package day and position).
+_ROW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "agreements": (
+        "date",
+        "tender/id",
+        "tender/title",
+        "tender/description",
+        "tender/procurementMethod",
+        "tender/procurementMethodDetails",
+    ),
+    "parties": (
+        "parties/0/id",
+        "parties/0/name",
+        "parties/0/identifier/scheme",
+        "parties/0/identifier/id",
+        "parties/0/identifier/legalName",
+        "parties/0/roles",
+    ),
+    "items": (
+        "contracts/0/id",
+        "contracts/0/items/0/id",
+        "contracts/0/items/0/description",
+        "contracts/0/items/0/quantity",
+        "contracts/0/items/0/unit/name",
+        "contracts/0/items/0/unit/value/amount",
+        "contracts/0/items/0/unit/value/currency",
+        "contracts/0/items/0/deliveryAddress/streetAddress",
+        "contracts/0/items/0/deliveryAddress/locality",
+        "contracts/0/items/0/deliveryAddress/region",
+        "contracts/0/items/0/deliveryAddress/countryName",
+    ),
+    "deliveries": ("contracts/0/id", *(_MILESTONE + key for key in _MILESTONE_KEYS)),
+    "bids": (
+        "bids/details/0/id",
+        "bids/details/0/date",
+        "bids/details/0/status",
+        "bids/details/0/value/amount",
+        "bids/details/0/value/currency",
+        "bids/details/0/tenderers/0/id",
+        "bids/details/0/tenderers/0/name",
+    ),
+}
+
+
 class _RowBuilder:
-    """Column lists of every extract table, filled record by record."""
+    """Column lists of every extract table, filled record by record (the flat tables' rows
+    as tuples, made columns once the day is read)."""
 
     def __init__(self, day: dt.date) -> None:
         self.day = day
         self.ocids: dict[str, list[Any]] = defaultdict(list)
         self.compiled: dict[str, list[Any]] = defaultdict(list)
-        self.rows: dict[str, dict[str, list[Any]]] = {
-            name: defaultdict(list) for name in FLAT_TABLES
-        }
-
-    def _row(self, table: str, ocid: str, release: str, position: int, **values: Any) -> None:
-        rows = self.rows[table]
-        rows["ocid"].append(ocid)
-        rows["id"].append(release)
-        rows[DAY_COLUMN].append(self.day)
-        rows[POSITION].append(position)
-        for name, value in values.items():
-            rows[name].append(value)
+        self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in FLAT_TABLES}
 
     def add(self, record: Mapping[str, Any]) -> None:
         ocid = str(record["ocid"])
@@ -381,42 +420,46 @@ class _RowBuilder:
         self.compiled[DAY_COLUMN].append(self.day)
         self.compiled["json"].append(canonical_bytes(compiled))
         release = str(compiled.get("id", ""))
+        day = self.day
         if framework:
             tender = compiled.get("tender") or {}
-            self._row(
-                "agreements",
-                ocid,
-                release,
-                0,
-                **{
-                    "date": compiled.get("date"),
-                    "tender/id": tender.get("id"),
-                    "tender/title": tender.get("title"),
-                    "tender/description": tender.get("description"),
-                    "tender/procurementMethod": tender.get("procurementMethod"),
-                    "tender/procurementMethodDetails": tender.get("procurementMethodDetails"),
-                },
+            self.rows["agreements"].append(
+                (
+                    ocid,
+                    release,
+                    day,
+                    0,
+                    compiled.get("date"),
+                    tender.get("id"),
+                    tender.get("title"),
+                    tender.get("description"),
+                    tender.get("procurementMethod"),
+                    tender.get("procurementMethodDetails"),
+                )
             )
         self._contracts(ocid, release, contracts)
         self._bids(ocid, release, compiled.get("bids") or {})
+        parties = self.rows["parties"]
         for position, party in enumerate(compiled.get("parties") or []):
             identifier = party.get("identifier") or {}
-            self._row(
-                "parties",
-                ocid,
-                release,
-                position,
-                **{
-                    "parties/0/id": party.get("id"),
-                    "parties/0/name": party.get("name"),
-                    "parties/0/identifier/scheme": identifier.get("scheme"),
-                    "parties/0/identifier/id": identifier.get("id"),
-                    "parties/0/identifier/legalName": identifier.get("legalName"),
-                    "parties/0/roles": ";".join(party.get("roles") or []) or None,
-                },
+            parties.append(
+                (
+                    ocid,
+                    release,
+                    day,
+                    position,
+                    party.get("id"),
+                    party.get("name"),
+                    identifier.get("scheme"),
+                    identifier.get("id"),
+                    identifier.get("legalName"),
+                    ";".join(party.get("roles") or []) or None,
+                )
             )
 
     def _contracts(self, ocid: str, release: str, contracts: list[dict[str, Any]]) -> None:
+        day = self.day
+        items, deliveries = self.rows["items"], self.rows["deliveries"]
         item_position = milestone_position = 0
         for contract in contracts:
             contract_id = contract.get("id")
@@ -424,71 +467,75 @@ class _RowBuilder:
                 unit = item.get("unit") or {}
                 value = unit.get("value") or {}
                 address = item.get("deliveryAddress") or {}
-                self._row(
-                    "items",
-                    ocid,
-                    release,
-                    item_position,
-                    **{
-                        "contracts/0/id": contract_id,
-                        "contracts/0/items/0/id": item.get("id"),
-                        "contracts/0/items/0/description": item.get("description"),
-                        "contracts/0/items/0/quantity": _number_text(item.get("quantity")),
-                        "contracts/0/items/0/unit/name": unit.get("name"),
-                        "contracts/0/items/0/unit/value/amount": _number_text(value.get("amount")),
-                        "contracts/0/items/0/unit/value/currency": value.get("currency"),
-                        "contracts/0/items/0/deliveryAddress/streetAddress": address.get(
-                            "streetAddress"
-                        ),
-                        "contracts/0/items/0/deliveryAddress/locality": address.get("locality"),
-                        "contracts/0/items/0/deliveryAddress/region": address.get("region"),
-                        "contracts/0/items/0/deliveryAddress/countryName": address.get(
-                            "countryName"
-                        ),
-                    },
+                items.append(
+                    (
+                        ocid,
+                        release,
+                        day,
+                        item_position,
+                        contract_id,
+                        item.get("id"),
+                        item.get("description"),
+                        _number_text(item.get("quantity")),
+                        unit.get("name"),
+                        _number_text(value.get("amount")),
+                        value.get("currency"),
+                        address.get("streetAddress"),
+                        address.get("locality"),
+                        address.get("region"),
+                        address.get("countryName"),
+                    )
                 )
                 item_position += 1
             implementation = contract.get("implementation") or {}
             for milestone in implementation.get("milestones") or []:
                 if milestone.get("type") != _DELIVERY:
                     continue
-                prefix = "contracts/0/implementation/milestones/0/"
-                self._row(
-                    "deliveries",
-                    ocid,
-                    release,
-                    milestone_position,
-                    **{
-                        "contracts/0/id": contract_id,
-                        **{
-                            prefix + key: milestone.get(key)
-                            for key in ("id", "title", "type", "status", "dueDate", "description")
-                        },
-                    },
+                deliveries.append(
+                    (
+                        ocid,
+                        release,
+                        day,
+                        milestone_position,
+                        contract_id,
+                        *(milestone.get(key) for key in _MILESTONE_KEYS),
+                    )
                 )
                 milestone_position += 1
 
     def _bids(self, ocid: str, release: str, bids: Mapping[str, Any]) -> None:
+        day = self.day
+        rows = self.rows["bids"]
         position = 0
         for bid in bids.get("details") or []:
             value = bid.get("value") or {}
             for tenderer in bid.get("tenderers") or [{}]:
-                self._row(
-                    "bids",
-                    ocid,
-                    release,
-                    position,
-                    **{
-                        "bids/details/0/id": bid.get("id"),
-                        "bids/details/0/date": bid.get("date"),
-                        "bids/details/0/status": bid.get("status"),
-                        "bids/details/0/value/amount": _number_text(value.get("amount")),
-                        "bids/details/0/value/currency": value.get("currency"),
-                        "bids/details/0/tenderers/0/id": tenderer.get("id"),
-                        "bids/details/0/tenderers/0/name": tenderer.get("name"),
-                    },
+                rows.append(
+                    (
+                        ocid,
+                        release,
+                        day,
+                        position,
+                        bid.get("id"),
+                        bid.get("date"),
+                        bid.get("status"),
+                        _number_text(value.get("amount")),
+                        value.get("currency"),
+                        tenderer.get("id"),
+                        tenderer.get("name"),
+                    )
                 )
                 position += 1
+
+    def columns(self, table: str) -> dict[str, list[Any]]:
+        """A flat table's rows as column lists by name (none when the day has no rows)."""
+        rows = self.rows[table]
+        if not rows:
+            return {}
+        names = ("ocid", "id", DAY_COLUMN, POSITION, *_ROW_COLUMNS[table])
+        return {
+            name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)
+        }
 
     def write(self, out: Path) -> None:
         pq.write_table(_columns(self.ocids, OCID_SCHEMA), out / f"{OCIDS}.parquet")
@@ -497,9 +544,12 @@ class _RowBuilder:
             out / f"{COMPILED}.parquet",
             compression="zstd",
             row_group_size=COMPILED_ROW_GROUP,
+            # Nothing looks up a release by its bytes: no dictionary, no statistics for them.
+            use_dictionary=["ocid", DAY_COLUMN],
+            write_statistics=["ocid", DAY_COLUMN],
         )
         for name, definition in FLAT_TABLES.items():
-            pq.write_table(_typed(self.rows[name], definition), out / f"{name}.parquet")
+            pq.write_table(_typed(self.columns(name), definition), out / f"{name}.parquet")
 
 
 def _columns(columns: Mapping[str, list[Any]], schema: pa.Schema) -> pa.Table:

@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import functools
 import gzip
+import io
 import os
 import re
 import shutil
@@ -343,6 +344,33 @@ class SheetWriter:
             for v in values
         ]
 
+    def _cell_array(self, sheet: Any, col: int, array: pa.Array) -> pa.Array:
+        """``_cells`` as a large-string array (null where no cell): a text column's cells made
+        in Arrow, only the texts ``_PLAIN_TEXT_BREAKERS`` may flag through ``_string``."""
+        kind = self.definition.columns[col].type
+        if kind in _NOT_TEXT or not (
+            pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+        ):
+            return pa.array(self._cells(sheet, col, array), pa.large_string())
+        texts = array.cast(pa.large_string())
+        odd = pc.or_(
+            pc.greater(pc.utf8_length(texts), sheet.xls_strmax // 2),
+            pc.match_substring_regex(texts, _ARROW_BREAKERS),
+        ).fill_null(False)
+        # Beyond that, only the XML characters: escaped as xlsxwriter's ``_escape_data`` does.
+        escaped = texts
+        for char, entity in _XML_ESCAPES:
+            escaped = pc.replace_substring(escaped, char, entity)
+        cells = pc.binary_join_element_wise(
+            _large(' t="inlineStr"><is><t>'), escaped, _large("</t></is></c>"), _large("")
+        )
+        if not pc.any(odd).as_py():
+            return cells
+        flagged = texts.filter(odd).to_pylist()
+        return pc.replace_with_mask(
+            cells, odd, pa.array([self._string(sheet, v) for v in flagged], pa.large_string())
+        )
+
     def _styled_columns(self) -> list[tuple[int, Any]]:
         book = self.workbook
         formats = {
@@ -437,8 +465,7 @@ class SheetWriter:
                         waiting.remove((col, fmt))
                 if not waiting:
                     break
-        cells = [self._cells(sheet, col, column) for col, column in enumerate(rows.columns)]
-        letters = _column_letters(len(cells))
+        letters = _column_letters(rows.num_columns)
         out: list[str] = []
         real = sheet.fh
         sheet.fh = _TagWriter(out)
@@ -450,6 +477,12 @@ class SheetWriter:
         # is the plain one for the first row, else by xlsxwriter for every row.
         plain = out == [f'<row r="{first + 1}">']
         out.clear()
+        if plain and self.fast:
+            arrays = [self._cell_array(sheet, col, c) for col, c in enumerate(rows.columns)]
+            sheet._check_dimensions(last, 0)
+            _write_utf8(real, _printed_rows(numbers, letters, arrays))
+            return
+        cells = [self._cells(sheet, col, column) for col, column in enumerate(rows.columns)]
         for row, row_cells in zip(numbers.tolist(), zip(*cells, strict=True), strict=True):
             number = f'{row + 1}"'
             if plain:
@@ -474,6 +507,77 @@ class SheetWriter:
 
 
 _STRING_CACHE = 100_000
+_NOT_TEXT = frozenset(
+    {"soles", "quantity", "timestamp", "int32", "int64", "float", "date", "boolean"}
+)
+# Python's ``\s`` (what xlsxwriter's whitespace patterns match), every code point of it.
+_WHITESPACE = "".join(
+    f"\\x{{{code:x}}}"
+    for code in (
+        *range(0x09, 0x0E),
+        *range(0x1C, 0x21),
+        0x85,
+        0xA0,
+        0x1680,
+        *range(0x2000, 0x200B),
+        0x2028,
+        0x2029,
+        0x202F,
+        0x205F,
+        0x3000,
+    )
+)
+# What makes xlsxwriter print a text otherwise than as it is, XML characters aside (see
+# ``_PLAIN_TEXT_BREAKERS``), in RE2 (Arrow): the same escapes and control characters, a
+# whitespace first or last code point, a start like a rich string's.
+_ARROW_BREAKERS = (
+    r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\x{fffe}\x{ffff}]|^<r>|"
+    f"^[{_WHITESPACE}]|[{_WHITESPACE}]$"
+)
+_XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _printed_rows(numbers: np.ndarray, letters: list[str], cells: list[pa.Array]) -> pa.Buffer:
+    """``<row r="N">`` and each row's cells (``<c r="A2"`` and what ``_cells`` gives, none
+    where null) then ``</row>``, for every row at once, joined in Arrow."""
+    rows = pa.array(numbers + 1, pa.int64()).cast(pa.large_string())
+    pieces = [
+        pc.binary_join_element_wise(_large(f'<c r="{letter}'), rows, _large('"'), cell, _large(""))
+        for letter, cell in zip(letters, cells, strict=True)
+    ]
+    joined = pc.binary_join_element_wise(
+        _large('<row r="'),
+        rows,
+        _large('">'),
+        *pieces,
+        _large("</row>"),
+        _large(""),
+        null_handling="replace",
+        null_replacement="",
+    )
+    listed = pa.LargeListArray.from_arrays(pa.array([0, len(joined)], pa.int64()), joined)
+    buffer = pc.binary_join(listed, _large(""))[0].as_buffer()
+    return buffer if buffer is not None else pa.py_buffer(b"")
+
+
+def _write_utf8(handle: Any, data: pa.Buffer) -> None:
+    """UTF-8 bytes onto xlsxwriter's row-data file (text, UTF-8): straight to its byte
+    buffer when nothing would be translated (no decoding and encoding again)."""
+    if (
+        isinstance(handle, io.TextIOWrapper)
+        and handle.encoding.lower().replace("-", "") == "utf8"
+        and os.linesep == "\n"
+    ):
+        handle.flush()
+        handle.buffer.write(memoryview(data))
+    else:
+        handle.write(data.to_pybytes().decode("utf-8"))
+
+
 # What makes xlsxwriter print a text otherwise than as it is: its control-character escapes
 # (and literal escapes), the XML characters it escapes in text, leading or trailing
 # whitespace (xml:space, with its own patterns), and "<r>" (the only start of a rich string).

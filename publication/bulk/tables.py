@@ -226,7 +226,7 @@ def _ocid_files(extracts: dict[dt.date, Path], unions: Path | None) -> list[str]
         wanted.add(union.name)
         if not union.is_file():
             tmp = union.with_name(f".{union.name}.tmp")
-            pq.write_table(pa.concat_tables(pq.read_table(part) for part in parts), tmp)
+            pq.write_table(pa.concat_tables(pq.ParquetFile(part).read() for part in parts), tmp)
             os.replace(tmp, union)
         files.append(str(union))
     for path in unions.glob(f"{OCIDS}-*.parquet"):
