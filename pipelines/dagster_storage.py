@@ -227,14 +227,6 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             self._secondary_indexes.add(name)
         return found
 
-    def wipe(self) -> None:
-        """Dagster's wipe (it deletes the runs' database files), their connections closed first."""
-        with self._db_lock, self._engines_lock:
-            for shard in [name for name in self._engines if name != INDEX_SHARD_NAME]:
-                self._close(shard)
-        self._secondary_indexes.clear()
-        super().wipe()
-
     def dispose(self) -> None:
         super().dispose()
         with self._db_lock, self._engines_lock:
