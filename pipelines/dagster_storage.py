@@ -141,8 +141,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._connections: dict[str, Connection] = {}
         self._engines_lock = threading.Lock()
         self._tables: set[str] = set()
+        self._asset_key_columns: set[str] = set()
+        self._secondary_indexes: set[str] = set()
         fresh = _precreate(os.path.abspath(base_dir), INDEX_SHARD_NAME)
         super().__init__(base_dir, inst_data)
         if fresh:
@@ -161,17 +164,29 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 if evicted == INDEX_SHARD_NAME:
                     self._engines.move_to_end(evicted)
                     evicted = next(iter(self._engines))
-                self._engines.pop(evicted).dispose()
+                self._close(evicted)
             return engine
+
+    def _close(self, shard: str) -> None:
+        connection = self._connections.pop(shard, None)
+        if connection is not None:
+            connection.close()
+        self._engines.pop(shard).dispose()
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:  # type: ignore[override]
+        # One connection per open database, checked out once: ``_db_lock`` already keeps a
+        # single transaction at a time, and a pool checkout and reset per transaction (six per
+        # event) cost more than the transaction's own statements.
         with self._db_lock:
             engine = self._engine(shard)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with _transaction(engine) as conn:
+            conn = self._connections.get(shard)
+            if conn is None:
+                conn = self._connections[shard] = engine.connect()
+            with conn.begin():
                 yield conn
 
     def has_table(self, table_name: str) -> bool:
@@ -184,17 +199,48 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             self._tables.add(table_name)
         return found
 
+    def has_asset_key_col(self, column_name: str) -> bool:
+        """Dagster's schema inspection of the asset keys table (several per materialization and
+        lookup), remembered once the column exists: migrations only ever add columns."""
+        if column_name in self._asset_key_columns:
+            return True
+        found = super().has_asset_key_col(column_name)
+        if found:
+            self._asset_key_columns.add(column_name)
+        return found
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        if column_name in self._asset_key_columns:
+            return True
+        found = super()._has_asset_key_col_on_connection(conn, column_name)
+        if found:
+            self._asset_key_columns.add(column_name)
+        return found
+
+    def has_secondary_index(self, name: str) -> bool:
+        """Dagster's query for a completed data migration (before every asset lookup),
+        remembered once it is complete: nothing in a run undoes one."""
+        if name in self._secondary_indexes:
+            return True
+        found = super().has_secondary_index(name)
+        if found:
+            self._secondary_indexes.add(name)
+        return found
+
     def dispose(self) -> None:
         super().dispose()
-        with self._engines_lock:
+        with self._db_lock, self._engines_lock:
             while self._engines:
-                self._engines.popitem()[1].dispose()
+                self._close(next(iter(self._engines)))
 
 
 class PooledSqliteRunStorage(SqliteRunStorage):
-    """``SqliteRunStorage`` with one pooled engine."""
+    """``SqliteRunStorage`` with one pooled engine; its schema checks of the runs table
+    remembered once true (migrations only ever add columns)."""
 
     _engine: Engine | None = None
+    _has_stats_columns = False
+    _has_backfill_column = False
 
     @classmethod
     def from_local(
@@ -209,6 +255,14 @@ class PooledSqliteRunStorage(SqliteRunStorage):
             self._engine = _pooled(self._conn_string)
         with _transaction(self._engine) as conn:
             yield conn
+
+    def has_run_stats_index_cols(self) -> bool:
+        self._has_stats_columns = self._has_stats_columns or super().has_run_stats_index_cols()
+        return self._has_stats_columns
+
+    def has_backfill_id_column(self) -> bool:
+        self._has_backfill_column = self._has_backfill_column or super().has_backfill_id_column()
+        return self._has_backfill_column
 
     def dispose(self) -> None:
         super().dispose()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetKey, DagsterInstance, Definitions, asset
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
 
 from pipelines.cli.run import dagster_instance
 from pipelines.dagster_storage import PooledSqliteEventLogStorage
@@ -80,3 +84,24 @@ def test_a_new_home_matches_dagsters_and_its_runs_read_back(tmp_path: Path) -> N
         runs = instance.get_runs()
         assert len(runs) == 1 and runs[0].is_success
         assert instance.get_latest_materialization_event(AssetKey("one_asset")) is not None
+
+
+def test_the_event_log_checks_out_one_connection_per_database(tmp_path: Path) -> None:
+    checkouts: Counter[str] = Counter()
+
+    def count(dbapi_connection: sqlite3.Connection, _record: Any, _proxy: Any) -> None:
+        path = dbapi_connection.execute("PRAGMA database_list").fetchone()[2]
+        checkouts[Path(path).name] += 1
+
+    job = Definitions(assets=[one_asset]).resolve_implicit_global_asset_job_def()
+    event.listen(Pool, "checkout", count)
+    try:
+        with dagster_instance(tmp_path) as instance:
+            result = job.execute_in_process(instance=instance)
+    finally:
+        event.remove(Pool, "checkout", count)
+    assert result.success
+    # The run writes ~20 events, each one to two transactions (a checkout each before);
+    # what is left are Dagster's own first-time engines (schema creation, revision checks).
+    assert checkouts[f"{result.run_id}.db"] < 10
+    assert checkouts["index.db"] < 10
