@@ -305,6 +305,11 @@ def scan_leaves(body: Body, expected: int | None = None) -> LeafScan:
 
 
 def _scan(chunks: _ReadAhead, expected: int | None) -> LeafScan:
+    """Leaf hashes and tree of the chunks in the calling thread (the reader hashes the file)."""
+    # This thread bounds the scan: on top of the hashing, ~1-1.5 us of hashlib and interpreter
+    # overhead per leaf and ~0.6 us per node (CPython 3.11, OpenSSL 3.0). Measured no faster
+    # (issue #15): sha256(b"\0" + line), split + map, a translated copy of each chunk, ctypes
+    # on libcrypto's SHA256, level-by-level folding, the reader hashing every other chunk's lines.
     new_leaf = hashlib.sha256(LEAF_PREFIX).copy  # cheaper than a new hash per line
     tree = _StreamingRoot()
     size = 0
