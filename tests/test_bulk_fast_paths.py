@@ -418,6 +418,33 @@ def test_extracts_made_ahead_during_a_backfill_are_the_ones_the_build_uses(
         assert ahead._pool is None
 
 
+def test_extracts_still_queued_at_the_end_of_a_backfill_are_made_before_the_build(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``finish_here``: the background process and this one share what is left; the build
+    then finds every extract, the same bytes as made by the build itself."""
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    published = [bulk_build.published_day(bulk_world.root, D, day.day) for day in days]
+    cache = tmp_path / "ahead"
+    ahead = extract.ExtractsAhead(cache)
+    ahead.add(published)
+    ahead.then(os.getpid)  # other work queued after them: dropped (or done, harmless)
+    ahead.finish_here()
+    assert ahead._pool is None
+    here = extract.ensure_extracts(tmp_path / "here", days, workers=1)
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("extracted again")
+
+    monkeypatch.setattr(extract, "_extract", refuse)
+    made = extract.ensure_extracts(cache, days, workers=2)
+    assert [p.name for p in made.values()] == [p.name for p in here.values()]
+    for day, folder in here.items():
+        for path in folder.iterdir():
+            assert (made[day] / path.name).read_bytes() == path.read_bytes()
+    extract.ExtractsAhead(cache).finish_here()  # nothing queued: nothing to do
+
+
 def test_months_built_ahead_are_taken_by_the_build_and_give_the_same_files(
     bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
