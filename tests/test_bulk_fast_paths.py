@@ -418,6 +418,33 @@ def test_extracts_made_ahead_during_a_backfill_are_the_ones_the_build_uses(
         assert ahead._pool is None
 
 
+def test_extracts_still_queued_at_the_end_of_a_backfill_are_made_before_the_build(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``finish_here``: the background process and this one share what is left; the build
+    then finds every extract, the same bytes as made by the build itself."""
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    published = [bulk_build.published_day(bulk_world.root, D, day.day) for day in days]
+    cache = tmp_path / "ahead"
+    ahead = extract.ExtractsAhead(cache)
+    ahead.add(published)
+    ahead.then(os.getpid)  # other work queued after them: dropped (or done, harmless)
+    ahead.finish_here()
+    assert ahead._pool is None
+    here = extract.ensure_extracts(tmp_path / "here", days, workers=1)
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("extracted again")
+
+    monkeypatch.setattr(extract, "_extract", refuse)
+    made = extract.ensure_extracts(cache, days, workers=2)
+    assert [p.name for p in made.values()] == [p.name for p in here.values()]
+    for day, folder in here.items():
+        for path in folder.iterdir():
+            assert (made[day] / path.name).read_bytes() == path.read_bytes()
+    extract.ExtractsAhead(cache).finish_here()  # nothing queued: nothing to do
+
+
 def test_months_built_ahead_are_taken_by_the_build_and_give_the_same_files(
     bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -450,6 +477,107 @@ def test_months_built_ahead_are_taken_by_the_build_and_give_the_same_files(
     assert not prebuilt.exists()
     ours, reference = snapshot(root / f"{D}-bulk"), snapshot(roots["plain"] / f"{D}-bulk")
     assert {p: v[1] for p, v in ours.items()} == {p: v[1] for p, v in reference.items()}
+
+
+def _membership(queries: BulkQueries) -> dict[str, Any]:
+    """Everything a month's files are made from: months, inputs, and every month's rows."""
+    found: dict[str, Any] = {"months": queries.months()}
+    for name in ("ocid_map", "ocid_latest"):
+        found[name] = sorted(queries.con.execute(f"SELECT * FROM {name}").fetchall())
+    for month in found["months"]:
+        days = queries.inputs(month)
+        found[month] = (
+            days,
+            queries.orders(month, days).read_all(),
+            [queries.flat(name, month, days).read_all() for name in extract.FLAT_TABLES],
+            [batch.column(0).to_pylist() for batch in queries.compiled(month, days)],
+        )
+    return found
+
+
+def test_membership_brought_up_to_date_day_by_day_equals_one_loaded_from_every_day(
+    bulk_world: World, tmp_path: Path
+) -> None:
+    """The late states cross the month boundary (an order of 10-30 paid on 11-01, one of 10-31
+    on 11-03): whatever the split, extending gives every month what a full load gives."""
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    extracts = extract.ensure_extracts(tmp_path / "cache", days, workers=1)
+    dates = sorted(extracts)
+
+    def first(n: int) -> dict[dt.date, Path]:
+        return {day: extracts[day] for day in dates[:n]}
+
+    reference = {
+        n: _membership(BulkQueries(duckdb.connect(), first(n), tmp_path / f"u{n}"))
+        for n in range(1, len(dates) + 1)
+    }
+    for start in range(1, len(dates)):
+        queries = BulkQueries(duckdb.connect(), first(start))
+        queries.inputs(dates[0].strftime("%Y-%m"))
+        for n in range(start + 1, len(dates) + 1):
+            assert queries.extend(first(n))
+            assert _membership(queries) == reference[n], (start, n)
+        assert queries.extend(first(len(dates)))  # nothing new
+        assert _membership(queries) == reference[len(dates)]
+    # Not a continuation: a day before the newest loaded one, a day of another version.
+    queries = BulkQueries(duckdb.connect(), {dates[1]: extracts[dates[1]]})
+    assert not queries.extend(first(2))
+    queries = BulkQueries(duckdb.connect(), first(2))
+    assert not queries.extend({**first(3), dates[0]: tmp_path / "other"})
+    assert not queries.extend(first(1))
+    assert _membership(queries) == reference[2]
+
+
+def test_months_built_ahead_one_after_another_equal_months_built_from_scratch(
+    bulk_world: World, tmp_path: Path
+) -> None:
+    """A backfill's background process keeps the membership between months and reads only
+    the days published since: the month it builds then is the one a fresh process builds."""
+    late = {f"{day:%Y/%m/%d}" for day in bulk_world.days[2:]}
+
+    def copy(target: Path, *, everything: bool) -> Path:
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            skipped = {n for n in names if n.startswith(f"{D}-bulk")}
+            if not everything:
+                skipped |= {n for n in names if "/".join([*Path(folder).parts[-2:], n]) in late}
+            return skipped
+
+        shutil.copytree(bulk_world.root, target, ignore=ignore, copy_function=os.link)
+        return target
+
+    grown = copy(tmp_path / "grown" / "datasets", everything=False)
+    bulk_build._drop_ahead()
+    try:
+        assert bulk_build.prebuild_month(grown, D, "2026-10")
+        kept = bulk_build._AHEAD
+        assert kept is not None
+        assert len(kept.queries.extracts) == 2
+        for day in bulk_world.days[2:]:
+            source = bulk_world.root / D / f"{day:%Y/%m/%d}"
+            shutil.copytree(source, grown / D / f"{day:%Y/%m/%d}", copy_function=os.link)
+        assert bulk_build.prebuild_month(grown, D, "2026-10")
+        assert bulk_build.prebuild_month(grown, D, "2026-11")
+        assert bulk_build._AHEAD is kept  # brought up to date, not loaded again
+        assert len(kept.queries.extracts) == len(bulk_world.days)
+        bulk_build._drop_ahead()
+        fresh = copy(tmp_path / "fresh" / "datasets", everything=True)
+        for month in ("2026-10", "2026-11"):
+            bulk_build._drop_ahead()
+            assert bulk_build.prebuild_month(fresh, D, month)
+    finally:
+        bulk_build._drop_ahead()
+    made = {}
+    for name, root in (("grown", grown), ("fresh", fresh)):
+        prebuilt = bulk_build.default_state_dir(root) / bulk_build.CACHE_FOLDER / "prebuilt"
+        made[name] = {
+            f"{folder.name}/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
+            for folder in sorted(prebuilt.glob("month-*"))
+            for path in sorted(folder.iterdir())
+        }
+    # The October built before the late days (another fingerprint) stays beside the new one.
+    assert set(made["fresh"]) < set(made["grown"])
+    assert {k: made["grown"][k] for k in made["fresh"]} == made["fresh"]
+    assert len({k.split("/")[0] for k in made["fresh"]}) == 2
 
 
 def test_a_day_that_no_longer_matches_its_manifest_stops_the_extracts(

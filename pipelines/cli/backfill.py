@@ -121,6 +121,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             except AnchorConflict as error:
                 print(f"publicar: ALARMA: {error}", file=sys.stderr)
                 return 1
+        extracts.finish()
     seconds = time.monotonic() - began
     print(
         text(
@@ -181,6 +182,12 @@ class _Extracts:
                 lang=self.settings.lang,
             )
         self.month = month
+
+    def finish(self) -> None:
+        """The extracts still queued made now, here and in the background process, before
+        the bulk build (which would otherwise start worker processes for them)."""
+        if self.ahead is not None:
+            self.ahead.finish_here()
 
     def __enter__(self) -> _Extracts:
         return self

@@ -1019,18 +1019,30 @@ def prebuild_month(
     ``build_bulk`` takes them if the month's fingerprint is still the same (no later day
     touched its orders; same settings): a backfill runs this in a background process while it
     publishes the next month. Nothing is published; False when there was nothing to build."""
+    global _AHEAD
     bulk = bulk or Bulk()
-    days = _day_inputs(root, dataset)
-    if not days:
-        return False
     cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
     folder = cache / PREBUILT_FOLDER
+    key = (str(root), dataset, str(cache), bulk.memory_limit)
+    ahead = _AHEAD if _AHEAD is not None and _AHEAD.key == key else None
+    if ahead is None:
+        _drop_ahead()
+    days = _ahead_days(root, dataset, ahead)
+    if not days:
+        return False
     with _lock(cache):
         extracts = ensure_extracts(extracts_folder(root, state_dir), days, 1)
         folder.mkdir(parents=True, exist_ok=True)
-        con = connect(cache / "duckdb-tmp-ahead", bulk.memory_limit)
+        if ahead is not None and not ahead.queries.extend(extracts):
+            _drop_ahead()
+            ahead = None
+        if ahead is None:
+            con = connect(cache / "duckdb-tmp-ahead", bulk.memory_limit)
+            ahead = _Ahead(key, con, BulkQueries(con, extracts, folder / "ocids"))
+        ahead.days = {day.day: day for day in days}
+        _AHEAD = ahead
         try:
-            queries = BulkQueries(con, extracts, folder / "ocids")
+            queries = ahead.queries
             if month not in queries.months():
                 return False
             staging = Path(tempfile.mkdtemp(prefix=f".{month}-", dir=folder))
@@ -1064,10 +1076,53 @@ def prebuild_month(
                 os.rename(staging, target)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
+        except BaseException:
+            _drop_ahead()
+            raise
         finally:
-            con.close()
             bulk_workers.release_memory()
     return True
+
+
+@dataclass
+class _Ahead:
+    """What ``prebuild_month`` keeps between the months of one backfill (in its background
+    process): the published days read so far and the month membership of every ocid, brought
+    up to date with the days published since (``BulkQueries.extend``) instead of loaded again
+    from every day for each month (which grew with the history)."""
+
+    key: tuple[str, str, str, str]
+    con: Any
+    queries: BulkQueries
+    days: dict[dt.date, DayInput] = field(default_factory=dict)
+
+
+_AHEAD: _Ahead | None = None
+
+
+def _drop_ahead() -> None:
+    global _AHEAD
+    if _AHEAD is not None:
+        with contextlib.suppress(Exception):
+            _AHEAD.con.close()
+        _AHEAD = None
+
+
+def _ahead_days(root: Path, dataset: str, ahead: _Ahead | None) -> list[DayInput]:
+    """``_day_inputs``, reusing the manifests read for an earlier month when the index gives
+    them the same digest (a day published again is read again). Only for months built ahead:
+    the build takes one only if its fingerprint, from the manifests it reads itself, is the
+    same."""
+    known = ahead.days if ahead is not None else {}
+    inputs = []
+    for entry in read_index(root, dataset):
+        day = dt.date.fromisoformat(entry["date"])
+        folder = root / entry["folder"]
+        found = known.get(day)
+        if found is None or found.folder != folder or found.sha256 != entry["manifestSha256"]:
+            found = DayInput(day, folder, load_manifest(folder / entry["manifest"]))
+        inputs.append(found)
+    return inputs
 
 
 def _prebuilt_name(key: str, print_: str) -> str:

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,6 +182,8 @@ class ExtractsAhead:
         self._pool: ProcessPoolExecutor | None = None
         self._queued: set[Path] = set()
         self._broken = False
+        self._extracts: list[tuple[DayInput, Future[Any]]] = []
+        self._then: list[Future[Any]] = []
 
     def add(self, days: Iterable[DayInput]) -> None:
         """Queue the extracts of ``days`` (those not made yet)."""
@@ -198,7 +200,7 @@ class ExtractsAhead:
             self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
         try:
             for day in missing:
-                self._pool.submit(_extract_ahead, self.cache, day)
+                self._extracts.append((day, self._pool.submit(_extract_ahead, self.cache, day)))
         except (BrokenExecutor, RuntimeError):
             # A lost worker only costs the head start: the build makes what is missing.
             self._broken = True
@@ -211,10 +213,33 @@ class ExtractsAhead:
         if self._pool is None:
             self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
         try:
-            self._pool.submit(job, *args, **kwargs)
+            self._then.append(self._pool.submit(job, *args, **kwargs))
         except (BrokenExecutor, RuntimeError):
             self._broken = True
             self.close()
+
+    def finish_here(self) -> None:
+        """The queued extracts made now, before the build: the process finishes the ones it
+        has taken, this process makes the others (from the newest back, each taken off the
+        queue first, so none is made twice); the other work queued is dropped. The build
+        then finds every extract made and starts no worker processes for them. A day that
+        fails here is left to the build, which reports it."""
+        if self._pool is None:
+            return
+        for future in self._then:
+            future.cancel()
+        for day, future in reversed(self._extracts):
+            if future.done():
+                continue
+            if not future.cancel():
+                break  # taken by the process, and every one queued before it too
+            try:
+                ensure_extract(self.cache, day)
+            except Exception:
+                break
+            finally:
+                bulk_workers.release_memory()
+        self.close()
 
     def close(self, *, finish: bool = False) -> None:
         """Stop the process once the job under way is done; the queued ones are dropped (the
@@ -223,6 +248,7 @@ class ExtractsAhead:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=not finish)
             self._pool = None
+        self._extracts, self._then = [], []
 
     def __enter__(self) -> ExtractsAhead:
         return self

@@ -88,6 +88,60 @@ class BulkQueries:
         )
         self._loaded = True
 
+    def extend(self, extracts: dict[dt.date, Path]) -> bool:
+        """Bring the membership up to ``extracts`` reading only the days it adds, when it adds
+        days after every day loaded and keeps the loaded ones as they were (a backfill's next
+        days): an ocid's month is the one of its earliest day, already loaded, its latest
+        state the one of its newest day. False, with nothing changed, otherwise (the caller
+        starts again from every day). The same tables and inputs as a load of every day
+        (tested); the ``ocids`` rows are no longer kept (only the load needs them)."""
+        old = self.extracts
+        if not old or any(extracts.get(day) != path for day, path in old.items()):
+            return False
+        added = sorted(set(extracts) - set(old))
+        if added and added[0] <= max(old):
+            return False
+        self._load()
+        self._touching_map()
+        con = self.con
+        con.execute("DROP TABLE IF EXISTS ocids")
+        if added:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE ocids_added AS SELECT * FROM read_parquet($f)",
+                {"f": [str(extracts[day] / f"{OCIDS}.parquet") for day in added]},
+            )
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE map_added AS
+                SELECT ocid, arg_min(month, {DAY_COLUMN}) AS month,
+                       max({DAY_COLUMN}) AS latest_day, bool_or(framework) AS framework
+                FROM ocids_added GROUP BY ocid"""
+            )
+            con.execute(
+                """UPDATE ocid_map SET latest_day = a.latest_day,
+                       framework = ocid_map.framework OR a.framework
+                FROM map_added a WHERE ocid_map.ocid = a.ocid"""
+            )
+            con.execute(
+                """INSERT INTO ocid_map SELECT ocid, month, latest_day, framework FROM map_added a
+                WHERE NOT EXISTS (SELECT 1 FROM ocid_map m WHERE m.ocid = a.ocid)"""
+            )
+            con.execute("DELETE FROM ocid_latest WHERE ocid IN (SELECT ocid FROM map_added)")
+            con.execute(
+                f"""INSERT INTO ocid_latest SELECT o.* FROM ocids_added o JOIN map_added m
+                  ON o.ocid = m.ocid AND o.{DAY_COLUMN} = m.latest_day"""
+            )
+            rows = con.execute(
+                f"""SELECT m.month, list(DISTINCT o.{DAY_COLUMN}) FROM ocids_added o
+                JOIN ocid_map m USING (ocid) GROUP BY m.month"""
+            ).fetchall()
+            assert self._touching is not None
+            for found, days in rows:
+                self._touching.setdefault(str(found), set()).update(days)
+            con.execute("DROP TABLE ocids_added")
+            con.execute("DROP TABLE map_added")
+        self.extracts = dict(extracts)
+        return True
+
     def release(self) -> None:
         """Drop the membership tables (they grow with the history) once the months are built;
         the next query loads them again."""
@@ -115,6 +169,13 @@ class BulkQueries:
     def inputs(self, month: str) -> list[dt.date]:
         """Days a month's files depend on: its own days (their releases) and every day that
         touched one of its ocids (their latest states)."""
+        days = self._touching_map().get(month, set()) | {
+            d for d in self.extracts if f"{d:%Y-%m}" == month
+        }
+        return sorted(days)
+
+    def _touching_map(self) -> dict[str, set[dt.date]]:
+        """Every month's days that touched one of its ocids."""
         if self._touching is None:
             self._load()
             rows = self.con.sql(
@@ -122,10 +183,7 @@ class BulkQueries:
                 JOIN ocid_map m USING (ocid) GROUP BY m.month"""
             ).fetchall()
             self._touching = {str(found): set(days) for found, days in rows}
-        days = self._touching.get(month, set()) | {
-            d for d in self.extracts if f"{d:%Y-%m}" == month
-        }
-        return sorted(days)
+        return self._touching
 
     def _files(self, days: Sequence[dt.date], name: str) -> list[str]:
         return [str(self.extracts[day] / f"{name}.parquet") for day in days]
