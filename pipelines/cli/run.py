@@ -272,14 +272,22 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 def held_for_days(job: DayJob) -> Iterator[None]:
     """The status store, held open by ``publicar run`` (which has the root's lock) for its days,
     as ``publicar backfill`` holds it (``pipelines.ranges.RangeRun``): the steps' own opens
-    become cursors on it. The parse cache stays a backfill's: a daily run reads a new snapshot
-    of the month's file, which would only add an entry that is never read again."""
+    become cursors on it. The parse cache is read, not filled: a month's file whose bytes a
+    backfill (or its workers) already parsed is loaded from there instead of parsed again
+    (a synthetic month, a folder of real files not yet replaced), while a new snapshot of the
+    month's file is parsed in memory, as before, leaving no entry that is never read again."""
+    from publication.extract import use_parse_cache
+    from publication.prepare import cache_dir
     from publication.state import StateStore, store_path
 
     with StateStore(
         store_path(job.root, job.state_dir), shared=True, memory_limit=job.state_memory_limit
     ):
-        yield
+        use_parse_cache(cache_dir(job.root, job.state_dir).absolute(), fill=False)
+        try:
+            yield
+        finally:
+            use_parse_cache(None)
 
 
 def day_job(settings: Settings, resources: dict[str, Any]) -> Any:
