@@ -13,7 +13,9 @@ live here.
 Dagster also reads its ~90 Alembic migration scripts again for every revision check and stamp
 (a new run's database: two; each storage at start: one or two), ~0.1 s each; here they are
 read once per process (``_cache_alembic_scripts``). And the event log remembers which of its
-index's tables exist instead of inspecting the schema for every asset check event.
+index's tables exist instead of inspecting the schema for every asset check event, and the
+latest materialization of an asset's partition until it stores another: every asset check
+result looks it up (28 a day's run, against 4 materializations).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,6 +32,9 @@ import dagster._core.storage.sql as dagster_sql
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
+from dagster import AssetKey, DagsterEventType
+from dagster._core.event_api import AssetRecordsFilter, EventRecordsResult
+from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -146,6 +151,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._tables: set[str] = set()
         self._asset_key_columns: set[str] = set()
         self._secondary_indexes: set[str] = set()
+        self._latest: dict[tuple[AssetKey, str], EventRecordsResult] = {}
         fresh = _precreate(os.path.abspath(base_dir), INDEX_SHARD_NAME)
         super().__init__(base_dir, inst_data)
         if fresh:
@@ -227,11 +233,71 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             self._secondary_indexes.add(name)
         return found
 
+    def fetch_materializations(
+        self,
+        records_filter: AssetKey | AssetRecordsFilter,
+        limit: int,
+        cursor: str | None = None,
+        ascending: bool = False,
+    ) -> EventRecordsResult:
+        """Dagster's query; the latest materialization of one partition (what each asset check
+        result asks for its target) remembered until a materialization is stored."""
+        key = _latest_of_partition(records_filter, limit, cursor, ascending)
+        found = self._latest.get(key) if key is not None else None
+        if found is None:
+            found = super().fetch_materializations(records_filter, limit, cursor, ascending)
+            if key is not None and found.records:
+                self._latest[key] = found
+        return found
+
+    def store_event(self, event: EventLogEntry) -> None:
+        # (``store_event_batch`` stores each event through here.)
+        if event.dagster_event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            self._latest.clear()
+        super().store_event(event)
+
+    def wipe(self) -> None:
+        self._latest.clear()
+        super().wipe()
+
+    def wipe_asset(self, asset_key: AssetKey) -> None:
+        self._latest.clear()
+        super().wipe_asset(asset_key)
+
+    def wipe_asset_partitions(self, asset_key: AssetKey, partition_keys: Sequence[str]) -> None:
+        self._latest.clear()
+        super().wipe_asset_partitions(asset_key, partition_keys)
+
+    def delete_events(self, run_id: str) -> None:
+        self._latest.clear()
+        super().delete_events(run_id)
+
     def dispose(self) -> None:
         super().dispose()
         with self._db_lock, self._engines_lock:
             while self._engines:
                 self._close(next(iter(self._engines)))
+
+
+def _latest_of_partition(
+    records_filter: AssetKey | AssetRecordsFilter, limit: int, cursor: str | None, ascending: bool
+) -> tuple[AssetKey, str] | None:
+    """(asset, partition) when the query asks for the latest materialization of one partition
+    and nothing else, else None."""
+    if not isinstance(records_filter, AssetRecordsFilter) or (limit, cursor, ascending) != (
+        1,
+        None,
+        False,
+    ):
+        return None
+    partitions = records_filter.asset_partitions
+    if partitions is None or len(partitions) != 1:
+        return None
+    if records_filter._replace(asset_partitions=None) != AssetRecordsFilter(
+        records_filter.asset_key
+    ):
+        return None
+    return records_filter.asset_key, partitions[0]
 
 
 class PooledSqliteRunStorage(SqliteRunStorage):
