@@ -157,3 +157,47 @@ def test_each_check_targets_its_own_runs_materialization(tmp_path: Path) -> None
                     result.run_id,
                     materialization.storage_id,
                 )
+
+
+# A step that writes to stdout and stderr, itself and through a child process, run through
+# ``dagster_instance`` (argv[1]: the home) in a process whose descriptors are the test's pipes.
+TALKING_STEP = """
+import os, sys
+from dagster import Definitions, asset
+from pipelines.cli.run import dagster_instance
+
+@asset
+def talker() -> int:
+    print("out from the step", flush=True)
+    print("err from the step", file=sys.stderr, flush=True)
+    os.system("echo out from a child; echo err from a child >&2")
+    return 1
+
+job = Definitions(assets=[talker]).resolve_implicit_global_asset_job_def()
+with dagster_instance(sys.argv[1]) as instance:
+    print(type(instance.compute_log_manager).__name__, flush=True)
+    config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    assert job.execute_in_process(instance=instance, run_config=config).success
+print("after the run", flush=True)
+"""
+
+
+def test_a_steps_output_goes_to_the_compute_log_files_and_to_the_terminal(tmp_path: Path) -> None:
+    """Dagster's files (what the UI shows) and the terminal get the step's output, without
+    Dagster's ``tail`` and watcher processes."""
+    done = subprocess.run(
+        [sys.executable, "-c", TALKING_STEP, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    out_lines = ["out from the step", "out from a child"]
+    err_lines = ["err from the step", "err from a child"]
+    assert done.stdout.splitlines() == ["TailingComputeLogManager", *out_lines, "after the run"]
+    assert done.stderr.splitlines() == err_lines
+    (logs,) = tmp_path.glob("storage/*/compute_logs")
+    (out,) = logs.glob("*.out")
+    assert out.read_text().splitlines() == out_lines
+    assert out.with_suffix(".err").read_text().splitlines() == err_lines
+    assert out.with_suffix(".complete").exists()

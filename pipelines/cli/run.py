@@ -112,11 +112,18 @@ def dagster_home(settings: Settings) -> Path:
 
 def dagster_instance(home: Path) -> Any:
     """The Dagster instance of ``home``; with Dagster's SQLite storage (the default), through
-    ``pipelines.dagster_storage``: the same databases, written through pooled connections."""
+    ``pipelines.dagster_storage``: the same databases, written through pooled connections; with
+    its local compute logs (the default), the same files, mirrored to the terminal by a thread
+    rather than by processes."""
     from dagster import DagsterInstance
     from dagster._core.instance.ref import InstanceRef
 
-    from pipelines.dagster_storage import SQLITE_STORAGE, storage_override
+    from pipelines.dagster_storage import (
+        LOCAL_COMPUTE_LOGS,
+        SQLITE_STORAGE,
+        storage_override,
+        tailing_compute_logs,
+    )
 
     ref = InstanceRef.from_dir(str(home))
     data = ref.storage_data
@@ -124,6 +131,9 @@ def dagster_instance(home: Path) -> Any:
         base_dir = data.config_dict.get("base_dir")
         if isinstance(base_dir, str):
             ref = InstanceRef.from_dir(str(home), overrides=storage_override(base_dir))
+    logs = ref.compute_logs_data
+    if (logs.module_name, logs.class_name) == LOCAL_COMPUTE_LOGS:
+        ref = ref._replace(compute_logs_data=tailing_compute_logs(logs))
     return DagsterInstance.from_ref(ref)
 
 
