@@ -212,7 +212,8 @@ def test_run_holds_the_status_store_for_its_days_and_reads_the_parse_cache(tmp_p
     store = store_path(job.root, job.state_dir)
     with held_for_days(job):
         # A backfill's parse of the same bytes is reused; a new daily snapshot is not cached.
-        assert extract._PARSE_CACHE == {"folder": cache_dir(job.root, job.state_dir).absolute()}
+        folder = cache_dir(job.root, job.state_dir).absolute()
+        assert {"folder": folder} == extract._PARSE_CACHE
         assert extract._FILLS == {"fill": False}
         holder = StateStore._shared[store.resolve()]
         with StateStore(store) as step:  # a step's own open: a cursor on the held connection
