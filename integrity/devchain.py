@@ -296,12 +296,17 @@ class AnvilProcess:
 
     def _wait_exit(self, pid: int, timeout: float) -> bool:
         """Wait up to ``timeout`` s for ``pid`` to exit (reaping it if it is our child)."""
+        if self._popen is not None and self._popen.pid == pid:
+            # Our child: its exit is seen within a millisecond or so (``Popen.wait`` polls from
+            # 0.5 ms up), not at the next 50 ms tick (anvil dumps its state, then exits).
+            try:
+                self._popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return False
+            return True
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._popen is not None and self._popen.pid == pid:
-                if self._popen.poll() is not None:
-                    return True
-            elif not pid_is_alive(pid):
+            if not pid_is_alive(pid):
                 return True
             time.sleep(0.05)
         return False

@@ -58,16 +58,21 @@ class DaySource:
         return self.orders.num_rows + self.quarantine.num_rows
 
 
-# The folder of the parse cache this process reads and fills (``use_parse_cache``), if any.
+# The parse cache this process uses (``use_parse_cache``), if any: its folder, and whether
+# this process also fills it.
 _PARSE_CACHE: dict[str, Path] = {}
+_FILLS: dict[str, bool] = {}
 
 
-def use_parse_cache(folder: Path | None) -> None:
+def use_parse_cache(folder: Path | None, *, fill: bool = True) -> None:
     """Keep each monthly file's parse in ``folder`` (by content: ``parsed``) for this process
-    and any other to reuse; None: parse in memory only."""
+    and any other to reuse; ``fill=False``: only reuse what is there (a parse of new bytes is
+    not left behind); None: parse in memory only."""
     _PARSE_CACHE.clear()
+    _FILLS.clear()
     if folder is not None:
         _PARSE_CACHE["folder"] = folder
+        _FILLS["fill"] = fill
     _read_cached.cache_clear()
 
 
@@ -76,27 +81,33 @@ def read_cached(path: Path, lang: str = "es") -> ReadResult:
     through the parse cache when one is in use."""
     stat = path.stat()
     folder = _PARSE_CACHE.get("folder")
-    return _read_cached(str(path), stat.st_mtime_ns, stat.st_size, lang, folder)
+    fill = _FILLS.get("fill", True)
+    return _read_cached(str(path), stat.st_mtime_ns, stat.st_size, lang, folder, fill)
 
 
 @functools.lru_cache(maxsize=4)
-def _read_cached(path: str, mtime_ns: int, size: int, lang: str, folder: Path | None) -> ReadResult:
+def _read_cached(
+    path: str, mtime_ns: int, size: int, lang: str, folder: Path | None, fill: bool = True
+) -> ReadResult:
     del mtime_ns, size  # part of the cache key only
     if folder is None:
         return read_monthly_file(Path(path), lang)
-    return parsed(Path(path), folder, lang)
+    return parsed(Path(path), folder, lang, fill=fill)
 
 
-def parsed(path: Path, folder: Path, lang: str = "es") -> ReadResult:
+def parsed(path: Path, folder: Path, lang: str = "es", *, fill: bool = True) -> ReadResult:
     """``read_monthly_file(path, lang)``, from ``folder`` when a process parsed the same bytes
     with the same reader before (an entry that cannot be loaded is parsed again), else parsed
-    and left there. Several processes may fill an entry at once: each writes its own partial
-    folder and renames it into place; a kill at any point leaves the entry complete or absent."""
+    and, with ``fill``, left there. Several processes may fill an entry at once: each writes its
+    own partial folder and renames it into place; a kill at any point leaves the entry complete
+    or absent."""
     digest = file_digest(path)
     entry = folder / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
     cached = _load_parsed(entry, digest)
     if cached is not None:
         return cached
+    if not fill:
+        return read_monthly_file(path, lang)
     if entry.exists():  # not loadable (damaged): moved aside, then written again
         _drop(entry)
     result = read_monthly_file(path, lang)

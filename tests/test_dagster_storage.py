@@ -6,10 +6,23 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetKey, DagsterInstance, Definitions, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    Definitions,
+    MaterializeResult,
+    asset,
+)
+from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
+from dagster._core.event_api import AssetRecordsFilter
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
@@ -105,3 +118,86 @@ def test_the_event_log_checks_out_one_connection_per_database(tmp_path: Path) ->
     # what is left are Dagster's own first-time engines (schema creation, revision checks).
     assert checkouts[f"{result.run_id}.db"] < 10
     assert checkouts["index.db"] < 10
+
+
+CHECKS = [AssetCheckSpec(f"check_{n}", asset="day_asset") for n in range(3)]
+
+
+@asset(partitions_def=DailyPartitionsDefinition("2026-01-01"), check_specs=CHECKS)
+def day_asset() -> Iterator[MaterializeResult | AssetCheckResult]:
+    """A daily asset with three checks, as the day's steps yield them: output, then checks."""
+    yield MaterializeResult()
+    for spec in CHECKS:
+        yield AssetCheckResult(check_name=spec.name, passed=True)
+
+
+def test_each_check_targets_its_own_runs_materialization(tmp_path: Path) -> None:
+    """The latest materialization of the partition is remembered between a run's checks and
+    forgotten when a later run materializes the partition again."""
+    job = Definitions(assets=[day_asset]).resolve_implicit_global_asset_job_def()
+    with dagster_instance(tmp_path) as instance:
+        for partition in ["2026-01-02", "2026-01-02", "2026-01-03"]:
+            result = job.execute_in_process(instance=instance, partition_key=partition)
+            assert result.success
+            (materialization,) = instance.fetch_materializations(
+                AssetRecordsFilter(AssetKey("day_asset"), [partition]), limit=1
+            ).records
+            assert materialization.run_id == result.run_id
+            evaluations = [
+                e.event_specific_data
+                for e in result.all_events
+                if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+            ]
+            assert len(evaluations) == len(CHECKS)
+            for evaluation in evaluations:
+                assert isinstance(evaluation, AssetCheckEvaluation)
+                target = evaluation.target_materialization_data
+                assert target is not None
+                assert (target.run_id, target.storage_id) == (
+                    result.run_id,
+                    materialization.storage_id,
+                )
+
+
+# A step that writes to stdout and stderr, itself and through a child process, run through
+# ``dagster_instance`` (argv[1]: the home) in a process whose descriptors are the test's pipes.
+TALKING_STEP = """
+import os, sys
+from dagster import Definitions, asset
+from pipelines.cli.run import dagster_instance
+
+@asset
+def talker() -> int:
+    print("out from the step", flush=True)
+    print("err from the step", file=sys.stderr, flush=True)
+    os.system("echo out from a child; echo err from a child >&2")
+    return 1
+
+job = Definitions(assets=[talker]).resolve_implicit_global_asset_job_def()
+with dagster_instance(sys.argv[1]) as instance:
+    print(type(instance.compute_log_manager).__name__, flush=True)
+    config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    assert job.execute_in_process(instance=instance, run_config=config).success
+print("after the run", flush=True)
+"""
+
+
+def test_a_steps_output_goes_to_the_compute_log_files_and_to_the_terminal(tmp_path: Path) -> None:
+    """Dagster's files (what the UI shows) and the terminal get the step's output, without
+    Dagster's ``tail`` and watcher processes."""
+    done = subprocess.run(
+        [sys.executable, "-c", TALKING_STEP, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    out_lines = ["out from the step", "out from a child"]
+    err_lines = ["err from the step", "err from a child"]
+    assert done.stdout.splitlines() == ["TailingComputeLogManager", *out_lines, "after the run"]
+    assert done.stderr.splitlines() == err_lines
+    (logs,) = tmp_path.glob("storage/*/compute_logs")
+    (out,) = logs.glob("*.out")
+    assert out.read_text().splitlines() == out_lines
+    assert out.with_suffix(".err").read_text().splitlines() == err_lines
+    assert out.with_suffix(".complete").exists()

@@ -142,6 +142,36 @@ def test_read_cached_goes_through_the_cache_only_when_one_is_in_use(
         use_parse_cache(None)
 
 
+def test_a_cache_that_is_not_filled_is_read_but_never_written(
+    monthly: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``publicar run``'s use (``fill=False``): new bytes are parsed in memory and leave nothing
+    behind; bytes a backfill parsed before are loaded, not parsed."""
+    cache = tmp_path / "cache"
+    fresh = read_monthly_file(monthly)
+    try:
+        use_parse_cache(cache, fill=False)
+        _same(read_cached(monthly), fresh)
+        assert not cache.exists()
+        parsed(monthly, cache)  # as a backfill leaves it
+        (entry,) = _entries(cache)
+        use_parse_cache(cache, fill=False)  # forgets this process's reads
+        _no_parsing(monkeypatch)
+        _same(read_cached(monthly), fresh)
+        assert _entries(cache) == [entry]
+    finally:
+        use_parse_cache(None)
+
+
+def test_an_unfilled_cache_leaves_a_damaged_entry_alone(monthly: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    parsed(monthly, cache)
+    (entry,) = _entries(cache)
+    (entry / "info.json").write_text("{", encoding="utf-8")
+    _same(parsed(monthly, cache, fill=False), read_monthly_file(monthly))
+    assert _entries(cache) == [entry] and (entry / "info.json").read_text() == "{"
+
+
 def test_a_worker_fills_the_cache_this_process_then_reads(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -200,17 +200,21 @@ def test_a_blocked_day_names_its_failing_check_in_one_line(tmp_path: Path) -> No
     assert runs[0].tags["dagster/partition"] == "2026-10-02"
 
 
-def test_run_holds_the_status_store_for_its_days_without_the_parse_cache(tmp_path: Path) -> None:
+def test_run_holds_the_status_store_for_its_days_and_reads_the_parse_cache(tmp_path: Path) -> None:
     from pipelines.cli.run import held_for_days
     from publication import extract
     from publication.batch import DayJob
+    from publication.prepare import cache_dir
     from publication.state import StateStore, store_path
     from settings import Identity
 
     job = DayJob(root=tmp_path / "datasets", dataset="perucompras-ocam", identity=Identity())
     store = store_path(job.root, job.state_dir)
     with held_for_days(job):
-        assert extract._PARSE_CACHE == {}  # a daily snapshot is read once: nothing to cache
+        # A backfill's parse of the same bytes is reused; a new daily snapshot is not cached.
+        folder = cache_dir(job.root, job.state_dir).absolute()
+        assert {"folder": folder} == extract._PARSE_CACHE
+        assert extract._FILLS == {"fill": False}
         holder = StateStore._shared[store.resolve()]
         with StateStore(store) as step:  # a step's own open: a cursor on the held connection
             assert step.con is not holder.con and step._known is holder._known

@@ -112,11 +112,18 @@ def dagster_home(settings: Settings) -> Path:
 
 def dagster_instance(home: Path) -> Any:
     """The Dagster instance of ``home``; with Dagster's SQLite storage (the default), through
-    ``pipelines.dagster_storage``: the same databases, written through pooled connections."""
+    ``pipelines.dagster_storage``: the same databases, written through pooled connections; with
+    its local compute logs (the default), the same files, mirrored to the terminal by a thread
+    rather than by processes."""
     from dagster import DagsterInstance
     from dagster._core.instance.ref import InstanceRef
 
-    from pipelines.dagster_storage import SQLITE_STORAGE, storage_override
+    from pipelines.dagster_storage import (
+        LOCAL_COMPUTE_LOGS,
+        SQLITE_STORAGE,
+        storage_override,
+        tailing_compute_logs,
+    )
 
     ref = InstanceRef.from_dir(str(home))
     data = ref.storage_data
@@ -124,6 +131,9 @@ def dagster_instance(home: Path) -> Any:
         base_dir = data.config_dict.get("base_dir")
         if isinstance(base_dir, str):
             ref = InstanceRef.from_dir(str(home), overrides=storage_override(base_dir))
+    logs = ref.compute_logs_data
+    if (logs.module_name, logs.class_name) == LOCAL_COMPUTE_LOGS:
+        ref = ref._replace(compute_logs_data=tailing_compute_logs(logs))
     return DagsterInstance.from_ref(ref)
 
 
@@ -272,14 +282,22 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 def held_for_days(job: DayJob) -> Iterator[None]:
     """The status store, held open by ``publicar run`` (which has the root's lock) for its days,
     as ``publicar backfill`` holds it (``pipelines.ranges.RangeRun``): the steps' own opens
-    become cursors on it. The parse cache stays a backfill's: a daily run reads a new snapshot
-    of the month's file, which would only add an entry that is never read again."""
+    become cursors on it. The parse cache is read, not filled: a month's file whose bytes a
+    backfill (or its workers) already parsed is loaded from there instead of parsed again
+    (a synthetic month, a folder of real files not yet replaced), while a new snapshot of the
+    month's file is parsed in memory, as before, leaving no entry that is never read again."""
+    from publication.extract import use_parse_cache
+    from publication.prepare import cache_dir
     from publication.state import StateStore, store_path
 
     with StateStore(
         store_path(job.root, job.state_dir), shared=True, memory_limit=job.state_memory_limit
     ):
-        yield
+        use_parse_cache(cache_dir(job.root, job.state_dir).absolute(), fill=False)
+        try:
+            yield
+        finally:
+            use_parse_cache(None)
 
 
 def day_job(settings: Settings, resources: dict[str, Any]) -> Any:
