@@ -105,14 +105,20 @@ def sha256_file(path: Path) -> tuple[str, int]:
         return digest.hexdigest(), handle.tell()
 
 
-def file_entry(path: Path, *, media_type: str, role: str) -> FileEntry:
-    """Checksum a written file for the manifest (a CSV also gets its ``rows`` digest)."""
-    digest, size = sha256_file(path)
+def file_entry(path: Path, *, media_type: str, role: str, data: bytes | None = None) -> FileEntry:
+    """Checksum a written file for the manifest (a CSV also gets its ``rows`` digest).
+
+    ``data``: the bytes the caller just wrote to ``path`` (checksummed without reading the file
+    back)."""
+    if data is None:
+        digest, size = sha256_file(path)
+    else:
+        digest, size = hashlib.sha256(data).hexdigest(), len(data)
     rows = None
     if media_type == CSV_MEDIA_TYPE:
         from integrity.csvrows import summary
 
-        rows = summary(path.read_bytes())
+        rows = summary(path.read_bytes() if data is None else data)
     return FileEntry(path.name, digest, size, media_type, role, rows)
 
 

@@ -25,6 +25,7 @@ from integrity.manifest import load_manifest
 from publication import steps
 from publication.atomic import sweep_partials
 from publication.state import StateStore, store_path
+from publication.steps.common import gc_paused
 from settings import DEFAULT_STATE_MEMORY_LIMIT, Identity, Lang, Profile
 
 
@@ -166,7 +167,13 @@ def publish_days(
     with memoized(gx_outcomes or {}), prevalidated(batches):
         for day in ordered:
             files, companions = sources(day)
-            run = run_day(job, day, files, companions, synthetic=synthetic, refresh_site=False)
+            # The collector off for the whole day, not re-enabled after mapping and again after
+            # publishing: each time it traversed the day's release objects, still alive. They
+            # are dropped before it is back on (the canonical lines hold them).
+            with gc_paused():
+                run = run_day(job, day, files, companions, synthetic=synthetic, refresh_site=False)
+                if run.mapped is not None:
+                    run.mapped.forget_releases()
             yield run
             if run.failures:
                 return

@@ -198,34 +198,30 @@ def _write_files(
         files[layout.QUALITY_JSON] = canonical_bytes(content.quality)
     entries: list[FileEntry] = []
 
-    def entry(path: Path, *, media_type: str, role: str) -> FileEntry:
+    def entry(path: Path, data: bytes, *, media_type: str, role: str) -> FileEntry:
+        # ``data`` was written to ``path`` just before, in this run's own staging folder: its
+        # checksum is taken from the bytes in hand, not from the file read back.
         clock = file_clock_ns()
-        listed = file_entry(path, media_type=media_type, role=role)
+        listed = file_entry(path, media_type=media_type, role=role, data=data)
         hashed[listed.name] = hashed_file(path, clock, listed.sha256, listed.bytes)
         return listed
 
+    files[layout.ORDERS_PARQUET] = _parquet_bytes(described(content.orders, DAY_ORDERS))
+    files[layout.ORDERS_CSV] = _csv_bytes(content.orders)
+    files[layout.QUARANTINE_PARQUET] = _parquet_bytes(described(content.quarantine, DAY_QUARANTINE))
     for kind, data in files.items():
         staged.write(folder / names.name(kind), data)
-    _write_parquet(
-        folder / names.name(layout.ORDERS_PARQUET), described(content.orders, DAY_ORDERS)
-    )
-    _write_csv(folder / names.name(layout.ORDERS_CSV), content.orders)
-    _write_parquet(
-        folder / names.name(layout.QUARANTINE_PARQUET),
-        described(content.quarantine, DAY_QUARANTINE),
-    )
-    for kind in (layout.ORDERS_PARQUET, layout.ORDERS_CSV, layout.QUARANTINE_PARQUET):
-        staged.sync(folder / names.name(kind))  # on disk before the folder is renamed in too
-    for kind in (*files, layout.ORDERS_PARQUET, layout.ORDERS_CSV, layout.QUARANTINE_PARQUET):
+    for kind, data in files.items():
         media_type, role = _MEDIA_TYPES[kind]
-        entries.append(entry(folder / names.name(kind), media_type=media_type, role=role))
+        entries.append(entry(folder / names.name(kind), data, media_type=media_type, role=role))
     for kind, data in sorted(content.extra_files.items()):
         staged.write(folder / names.name(kind), data)
-        entries.append(entry(folder / names.name(kind), media_type="text/html", role=kind))
+        entries.append(entry(folder / names.name(kind), data, media_type="text/html", role=kind))
     if content.datapackage is not None:
         path = folder / names.name(layout.DATAPACKAGE)
-        staged.write(path, _day_datapackage(content, entries, names))
-        entries.append(entry(path, media_type="application/json", role="datapackage"))
+        data = _day_datapackage(content, entries, names)
+        staged.write(path, data)
+        entries.append(entry(path, data, media_type="application/json", role="datapackage"))
 
     manifest_obj = build_manifest(
         dataset=content.dataset,
@@ -595,18 +591,21 @@ def _pinned_registry(path: Path) -> tuple[Any, Any, Any]:
     return (chain_id, str(contract).lower(), str(publisher).lower())
 
 
-def _write_parquet(path: Path, table: pa.Table) -> None:
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
     pq.write_table(
         table,
-        path,
+        sink,
         compression="zstd",
         use_dictionary=True,
         write_statistics=True,
     )
+    return sink.getvalue().to_pybytes()
 
 
-def _write_csv(path: Path, table: pa.Table) -> None:
+def _csv_bytes(table: pa.Table) -> bytes:
     """CSV in UTF-8 with a byte order mark, so that spreadsheets read the accents right."""
-    with path.open("wb") as out:
-        out.write(BOM)
-        pa_csv.write_csv(table, out, write_options=pa_csv.WriteOptions(include_header=True))
+    sink = pa.BufferOutputStream()
+    sink.write(BOM)
+    pa_csv.write_csv(table, sink, write_options=pa_csv.WriteOptions(include_header=True))
+    return sink.getvalue().to_pybytes()

@@ -74,6 +74,10 @@ class Mapped(StepResult):
         kept the objects it made them from)."""
         return [orjson.loads(line) for line in self.release_lines]
 
+    def forget_releases(self) -> None:
+        """Drop the release objects (``releases`` decodes the canonical lines again if asked)."""
+        self.__dict__.pop("releases", None)
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the release objects: the canonical lines hold them."""
         state = dict(self.__dict__)
