@@ -161,6 +161,95 @@ class _OcidDays:
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
+class _OrderSpans:
+    """For each order id of ``published``, a span of package days holding all its releases (the
+    first and last day, or wider), kept in memory by a long run (``shared=True``) so that a day
+    re-published below later packages finds "published before the day" without reading every
+    package: an order whose span ends before the day has all its releases there, one whose span
+    starts on or after it has none, and only those whose span straddles the day are read, on the
+    days of the span. Never shrunk: a stale span only sends an order to the exact query."""
+
+    _MERGE_AT = 50_000
+
+    def __init__(self) -> None:
+        self.hashes = np.empty(0, np.int64)
+        self.ids: pa.Array = pa.array([], pa.string())
+        self.first = np.empty(0, np.int32)  # date ordinals
+        self.last = np.empty(0, np.int32)
+        self.recent: dict[str, tuple[int, int]] = {}
+        self.ready = False
+
+    def load(self, table: pa.Table) -> None:
+        """``table``: order_id, first and last package day (one row per order id)."""
+        self._set(
+            table["order_id"].combine_chunks(),
+            table["first"].cast(pa.int32()).to_numpy() + _EPOCH_ORDINAL,
+            table["last"].cast(pa.int32()).to_numpy() + _EPOCH_ORDINAL,
+        )
+        self.ready = True
+
+    def _set(self, ids: pa.Array, first: np.ndarray, last: np.ndarray) -> None:
+        hashes = np.fromiter((hash(key) for key in ids.to_pylist()), np.int64, len(ids))
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        self.ids = ids.take(pa.array(order))
+        self.first, self.last = first[order].astype(np.int32), last[order].astype(np.int32)
+
+    def add(self, ids: Iterable[str], day: dt.date) -> None:
+        ordinal = day.toordinal()
+        for key in set(ids):
+            first, last = self.recent.get(key, (ordinal, ordinal))
+            self.recent[key] = (min(first, ordinal), max(last, ordinal))
+        if len(self.recent) >= self._MERGE_AT:
+            keys = list(self.recent)
+            merged = (
+                pa.table(
+                    {
+                        "order_id": pa.concat_arrays([self.ids, pa.array(keys, pa.string())]),
+                        "first": np.concatenate(
+                            [self.first, np.array([self.recent[k][0] for k in keys], np.int32)]
+                        ),
+                        "last": np.concatenate(
+                            [self.last, np.array([self.recent[k][1] for k in keys], np.int32)]
+                        ),
+                    }
+                )
+                .group_by("order_id")
+                .aggregate([("first", "min"), ("last", "max")])
+            )
+            self._set(
+                merged["order_id"].combine_chunks(),
+                merged["first_min"].to_numpy(),
+                merged["last_max"].to_numpy(),
+            )
+            self.recent = {}
+
+    def span(self, key: str) -> tuple[int, int] | None:
+        """The (first, last) day ordinals of ``key``; None: never published."""
+        found = self.recent.get(key)
+        position = int(np.searchsorted(self.hashes, hash(key), "left"))
+        wanted = hash(key)
+        while position < len(self.hashes) and self.hashes[position] == wanted:
+            if self.ids[position].as_py() == key:
+                first, last = int(self.first[position]), int(self.last[position])
+                if found is None:
+                    return first, last
+                return min(first, found[0]), max(last, found[1])
+            position += 1
+        return found
+
+    def straddling(self, day: dt.date) -> list[str]:
+        """The order ids whose span has days both before ``day`` and on or after it."""
+        ordinal = day.toordinal()
+        mask = (self.first < ordinal) & (self.last >= ordinal)
+        found = set(self.ids.filter(pa.array(mask)).to_pylist())
+        for key in self.recent:
+            span = self.span(key)
+            if span is not None and span[0] < ordinal <= span[1]:
+                found.add(key)
+        return sorted(found)
+
+
 _IN_TRANSACTION = "(in a transaction)"
 # Remembered reads an incremental day write (published, first stages, held; no rebuild) leaves
 # as they were: whether the derived tables are kept, and the names learned from snapshots.
@@ -314,6 +403,7 @@ class StateStore:
         self.con: duckdb.DuckDBPyConnection
         self._known: set[str]
         self._ocid_days: _OcidDays | None = None
+        self._order_spans: _OrderSpans | None = None
         self._memo: dict[str, Any] | None = None
         self._key = path.resolve()
         self._sharing = False
@@ -324,6 +414,7 @@ class StateStore:
             self.con = holder.con.cursor()
             self._known = holder._known
             self._ocid_days = holder._ocid_days
+            self._order_spans = holder._order_spans
             return
         # Digests of snapshots found ingested (rows are never removed): a long run asks
         # about every source file every day.
@@ -346,6 +437,7 @@ class StateStore:
         self._build_derived(present)
         if shared and holder is None:
             self._ocid_days = _OcidDays()
+            self._order_spans = _OrderSpans()
             # Answers of reads that only a transaction can change, shared by the run's
             # cursors (a day asks them once per step); every transaction forgets them.
             self._memo = {}
@@ -921,6 +1013,8 @@ class StateStore:
         if table is not None and self._ocid_days is not None and self._ocid_days.ready:
             # before the write: an entry for a write that fails is only a day to rule out
             self._ocid_days.add(table["ocid"].to_pylist(), day)
+        if table is not None and self._order_spans is not None and self._order_spans.ready:
+            self._order_spans.add(table["order_id"].to_pylist(), day)
         if self._derived_on():
             # remembered reads (a shared store's; else two statements to save one), taken
             # before the transaction turns remembering off
@@ -968,6 +1062,9 @@ class StateStore:
             found = self._published_from_marks(order_ids, formalized_at)
             if found is not None:
                 return found
+        spans = self._spans()
+        if spans is not None:
+            return self._published_in_spans(spans, day, order_ids)
         self.con.register("_ids", pa.table({"order_id": order_ids}))
         rows = self._run(
             """
@@ -979,6 +1076,47 @@ class StateStore:
             [day],
         )
         self.con.unregister("_ids")
+        return dict(rows)
+
+    def _spans(self) -> _OrderSpans | None:
+        """A long run's order spans (read from ``published`` the first time), else None."""
+        spans = self._order_spans
+        if spans is None:
+            return None
+        if not spans.ready:
+            spans.load(
+                self.con.sql(
+                    'SELECT order_id, min(package_day) AS "first", max(package_day) AS "last" '
+                    "FROM published WHERE order_id IS NOT NULL GROUP BY order_id"
+                ).to_arrow_table()
+            )
+        return spans
+
+    def _published_in_spans(
+        self, spans: _OrderSpans, day: dt.date, order_ids: pa.Array
+    ) -> dict[str, str]:
+        """``published_before`` read only on the package days of the orders' spans before
+        ``day`` (an order never published, or only on or after ``day``, is not read)."""
+        ordinal = day.toordinal()
+        wanted: list[str] = []
+        first = ordinal
+        for key in set(order_ids.drop_null().to_pylist()):
+            span = spans.span(key)
+            if span is not None and span[0] < ordinal:
+                wanted.append(key)
+                first = min(first, span[0])
+        if not wanted:
+            return {}
+        with self._registered("_ids", pa.table({"order_id": pa.array(wanted, pa.string())})):
+            rows = self._run(
+                """
+                SELECT p.order_id, max(p.release_date)
+                FROM published p JOIN _ids USING (order_id)
+                WHERE p.package_day >= ? AND p.package_day < ?
+                GROUP BY p.order_id
+                """,
+                [dt.date.fromordinal(first), day],
+            )
         return dict(rows)
 
     def _published_from_marks(
@@ -1187,12 +1325,18 @@ class StateStore:
         newest observation was not already held back under the same rules: a corrected
         snapshot, an order that appeared late, or rows held under rules that changed since.
         """
-        if not self._fast_day(day):
+        if not self._derived_on():
             return self._retry_candidates_reference(day, fingerprint)
+        # ``retry_pool`` holds the orders formalised on any packaged day: those of the days
+        # packaged before ``day`` are the ones formalised before it (a day re-published below
+        # later packages)
+        earlier = (
+            "" if self._fast_day(day) else "CAST(substr(r.formalized_at, 1, 10) AS DATE) < $day AND"
+        )
         table = self.con.sql(
-            """
+            f"""
             SELECT r.* EXCLUDE (snapshot_sha256) FROM retry_pool r
-            WHERE NOT EXISTS (
+            WHERE {earlier} NOT EXISTS (
                 SELECT 1 FROM held h
                 WHERE h.order_number = r.order_number
                   AND h.snapshot_sha256 = r.snapshot_sha256
@@ -1289,12 +1433,63 @@ class StateStore:
     def late_states(self, day: dt.date) -> pa.Table:
         """Newest observed state of orders published before ``day`` that changed since."""
         if not self._fast_day(day):
-            return self._late_states_reference(day)
+            spans = self._spans() if self._derived_on() else None
+            if spans is None:
+                return self._late_states_reference(day)
+            return self._late_states_in_spans(spans, day)
         table = self.con.sql(
             "SELECT * EXCLUDE (snapshot_sha256) FROM late_pending "
             "WHERE substr(formalized_at, 1, 10) <> ? ORDER BY order_id",
             params=[day.isoformat()],
         ).to_arrow_table()
+        return table.select(ORDER_SCHEMA.names).cast(ORDER_SCHEMA)
+
+    def _late_states_in_spans(self, spans: _OrderSpans, day: dt.date) -> pa.Table:
+        """``late_states`` for a day below later packages: ``late_pending`` (against every
+        package) answers for the orders whose releases all lie before ``day``; the orders with
+        releases on both sides of it are compared with their releases before it, read on the
+        days of their spans; the orders with none before it are left out."""
+        ordinal = day.toordinal()
+        exact = spans.straddling(day)
+        keep: list[str] = []
+        for (key,) in self._run("SELECT order_id FROM late_pending"):
+            span = spans.span(key)
+            if span is None:
+                exact.append(key)  # not in the spans: read it (never happens when they are kept)
+            elif span[1] < ordinal:
+                keep.append(key)
+        firsts = [span[0] if (span := spans.span(key)) else None for key in exact]
+        # the releases before ``day`` lie on the days of the spans (all days for an order
+        # missing from them)
+        since = "AND p.package_day >= ?" if firsts and None not in firsts else ""
+        params: list[Any] = (
+            [dt.date.fromordinal(min(f for f in firsts if f is not None))] if since else []
+        )
+        with (
+            self._registered("_keep", pa.table({"order_id": pa.array(keep, pa.string())})),
+            self._registered(
+                "_exact", pa.table({"order_id": pa.array(sorted(set(exact)), pa.string())})
+            ),
+        ):
+            table = self.con.sql(
+                f"""
+                WITH before AS (
+                    SELECT p.order_id, max(p.release_date) AS last_date
+                    FROM published p SEMI JOIN _exact USING (order_id)
+                    WHERE p.package_day < ? {since}
+                    GROUP BY p.order_id
+                )
+                SELECT * EXCLUDE (snapshot_sha256) FROM (
+                    SELECT l.* FROM late_pending l SEMI JOIN _keep USING (order_id)
+                    UNION ALL BY NAME
+                    SELECT n.* FROM newest_by_order n JOIN before USING (order_id)
+                    WHERE n.last_status_at > before.last_date
+                )
+                WHERE substr(formalized_at, 1, 10) <> ?
+                ORDER BY order_id
+                """,
+                params=[day, *params, day.isoformat()],
+            ).to_arrow_table()
         return table.select(ORDER_SCHEMA.names).cast(ORDER_SCHEMA)
 
     def _late_states_reference(self, day: dt.date) -> pa.Table:

@@ -265,6 +265,7 @@ class World:
                     f"SELECT * FROM ({expected}) ORDER BY ALL"
                 ), table
         self._check_ocid_packages()
+        self._check_republished_days()
         # a shared store remembers them between transactions: an ingest must show
         assert self.store.learned_agreements() == self.reference.learned_agreements()
         # after the last package the answers change only with the day's own formalisations and
@@ -298,6 +299,21 @@ class World:
                 assert store.other_packages(chosen, day) == self.reference.other_packages(
                     chosen, day
                 ), day
+        cursor.close()
+
+    def _check_republished_days(self) -> None:
+        """On every day of the history (below later packages, re-published: the long run's
+        order spans answer), from the shared store and a cursor on it: the reference's answers."""
+        cursor = StateStore(self.folder / "fast.duckdb")
+        for offset in range(DAYS + 2):
+            day = FIRST + dt.timedelta(days=offset)
+            for store in (self.store, cursor):
+                assert store.late_states(day).equals(self.reference.late_states(day)), day
+                for fingerprint in FINGERPRINTS:
+                    assert store.retry_candidates(day, fingerprint).equals(
+                        self.reference.retry_candidates(day, fingerprint)
+                    ), day
+            self._check_published_before(day)
         cursor.close()
 
     def _check_published_before(self, day: dt.date) -> None:
