@@ -905,6 +905,7 @@ class _Collected:
     # repeated values' derived forms: product text -> key, (field, parsed date) -> ISO text
     product_keys: dict[str, int] = field(default_factory=dict)
     iso_dates: dict[tuple[str, Any], str] = field(default_factory=dict)
+    iso_by_field: dict[str, dict[Any, str | None]] = field(default_factory=dict)
 
     def add(self, number: int, values: dict[str, Any]) -> None:
         """Keep one parsed row (order-level fields only from order rows: they repeat)."""
@@ -963,10 +964,11 @@ class _Collected:
         return pa.concat_tables(self.chunks) if self.chunks else PARSED_SCHEMA.empty_table()
 
 
-def _collect(
+def _collect_rowwise(
     name: str, header: _Header, rows: Iterator[tuple[int, Sequence[object]]], lang: str
 ) -> _Collected:
-    """Parse every data row below the header."""
+    """Parse every data row below the header, one row at a time (the reference ``_collect``
+    must match: the tests compare them)."""
     reader = _RowReader(header)
     collected = _Collected(name, lang)
     for number, row in rows:
@@ -984,6 +986,221 @@ def _collect(
         else:
             collected.add(number, values)
     return collected
+
+
+def _collect(
+    name: str, header: _Header, rows: Iterator[tuple[int, Sequence[object]]], lang: str
+) -> _Collected:
+    """Parse every data row below the header: ``_collect_rowwise``'s result, column by column
+    over batches of rows (see ``_collect_batch``)."""
+    reader = _RowReader(header)
+    collected = _Collected(name, lang)
+    batch: list[tuple[int, Sequence[object]]] = []
+    for number, row in rows:
+        # a row whose first cell holds something is not blank: the full check only otherwise
+        if (not row or _blank(row[0])) and all(_blank(value) for value in row):
+            collected.blank_rows += 1
+            continue
+        batch.append((number, row))
+        if len(batch) >= CHUNK_ROWS:
+            _collect_batch(reader, collected, batch)
+            batch = []
+    if batch:
+        _collect_batch(reader, collected, batch)
+    collected.flush()
+    return collected
+
+
+def _text_cell(cell: object) -> str | None:
+    """A text field's value as ``_RowReader.parse`` reads it (blank: None)."""
+    if type(cell) is str:
+        return cell.strip() or None
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return None
+    return _text_value(cell)
+
+
+def _parse_column(
+    cells: Sequence[object], parse: Any, known: dict[Any, Any], suspect: set[int]
+) -> list[Any]:
+    """``parse`` of every cell (blank: None); a cell that raises gives None and its row
+    position goes into ``suspect``. ``known`` keeps the parsed value of each cell seen (None
+    for None and blank strings): parsers are pure, and equal numbers parse alike (an ``int`` and the
+    equal ``float`` to the same value, as every parser checks the number, not its type), except
+    ``bool`` cells, which always fail and are never looked up."""
+    get = known.get
+    values = [_UNKNOWN if type(cell) is bool else get(cell, _UNKNOWN) for cell in cells]
+    position = 0
+    while True:
+        try:
+            position = values.index(_UNKNOWN, position)
+        except ValueError:
+            return values
+        cell = cells[position]
+        value: Any = known.get(cell, _UNKNOWN) if type(cell) is not bool else _UNKNOWN
+        if value is not _UNKNOWN:  # parsed earlier in this batch
+            pass
+        elif cell is None or (isinstance(cell, str) and not cell.strip()):
+            value = None
+            if cell is None or type(cell) is str:
+                known[cell] = None
+        else:
+            try:
+                value = parse(cell)
+            except _CellError:
+                value = None
+                suspect.add(position)
+            else:
+                if type(cell) is not bool:
+                    known[cell] = value
+        values[position] = value
+        position += 1
+
+
+def _collect_batch(
+    reader: _RowReader, collected: _Collected, batch: list[tuple[int, Sequence[object]]]
+) -> None:
+    """Parse a batch of non-blank rows into ``collected`` as ``_collect_rowwise`` does: each
+    column at once, then the row rules over the columns. A row that breaks a rule (or whose
+    cell raised) is parsed again by ``_RowReader.parse``, which words its problems."""
+    size = len(batch)
+    collected.rows += size
+    positions = reader.positions
+    width = max(positions.values()) + 1
+    padding = (None,) * width
+    padded = [row if len(row) >= width else (*row, *padding[len(row) :]) for _, row in batch]
+    sheet_columns = list(zip(*padded, strict=False)) if padded else []
+    values: dict[str, list[Any]] = {name: [None] * size for name in reader.absent}
+    for name, index in reader.text:
+        values[name] = [
+            (cell.strip() or None) if type(cell) is str else _text_cell(cell)
+            for cell in sheet_columns[index]
+        ]
+    suspect: set[int] = set()
+    for name, index, parse, (known, _) in reader.present:
+        values[name] = _parse_column(sheet_columns[index], parse, known, suspect)
+
+    number_column = values["source_order_number"]
+    delivery_column = values["delivery_number"]
+    order_ids: list[str | None] = [None] * size
+    match = _ORDER_NUMBER.match
+    every_row = [values[name] for name in REQUIRED_ON_EVERY_ROW]
+    on_orders = [values[name] for name in REQUIRED_ON_ORDER_ROWS]
+    on_deliveries = [values[name] for name in REQUIRED_ON_DELIVERY_ROWS]
+    quantities, prices, subtotals = (values[name] for name in _FORMULA_FIELDS)
+    starts, ends = values["delivery_start"], values["delivery_end"]
+    for position in range(size):
+        if position in suspect:
+            continue
+        number = number_column[position]
+        parts = match(number) if number else None
+        delivery = delivery_column[position]
+        if (
+            parts is None
+            or delivery is None
+            or int(parts["delivery"]) != delivery
+            or any(column[position] is None for column in every_row)
+            or any(
+                column[position] is None
+                for column in (on_orders if delivery == ORDER_ROW else on_deliveries)
+            )
+        ):
+            suspect.add(position)
+            continue
+        order_ids[position] = parts["order_id"]
+        if delivery:
+            quantity = quantities[position]
+            if quantity == 0:
+                suspect.add(position)
+                continue
+            price, subtotal = prices[position], subtotals[position]
+            if (
+                price is not None
+                and (quantity * price + QUANTITY_SCALE // 2) // QUANTITY_SCALE != subtotal
+            ):
+                suspect.add(position)
+                continue
+        start, end = starts[position], ends[position]
+        if start and end and end[0] < start[0]:
+            suspect.add(position)
+
+    keep = [True] * size
+    for position in sorted(suspect):
+        number, row = batch[position]
+        parsed, problems = reader.parse(row)
+        delivery_column[position] = parsed["delivery_number"]
+        if problems:
+            keep[position] = False
+            collected.reject(number, row, parsed["order_id"], problems)
+        else:  # not expected (every rule is checked above): keep the reference values
+            for name, column in values.items():
+                column[position] = parsed[name]
+            order_ids[position] = parsed["order_id"]
+    orders = delivery_column.count(ORDER_ROW)
+    collected.order_rows += orders
+    collected.delivery_rows += size - orders - delivery_column.count(None)
+
+    kept = [position for position in range(size) if keep[position]]
+    if len(kept) < size:
+        pick = operator.itemgetter(*kept) if kept else None
+        for name, column in values.items():
+            values[name] = [] if pick is None else list(_picked(pick, column, len(kept)))
+        order_ids = [] if pick is None else list(_picked(pick, order_ids, len(kept)))
+        numbers = [batch[position][0] for position in kept]
+    else:
+        numbers = [number for number, _ in batch]
+    _add_columns(collected, numbers, order_ids, values)
+
+
+def _picked(pick: Any, column: list[Any], count: int) -> tuple[Any, ...]:
+    picked = pick(column)
+    return picked if count != 1 else (picked,)
+
+
+def _add_columns(
+    collected: _Collected,
+    numbers: list[int],
+    order_ids: list[str | None],
+    values: dict[str, list[Any]],
+) -> None:
+    """``_Collected.add`` of kept rows given as columns."""
+    if not numbers:
+        return
+    values["source_line"] = numbers
+    values["order_id"] = order_ids
+    values["order_number"] = [f"{order_id}-{ORDER_ROW}" for order_id in order_ids]
+    product_keys = collected.product_keys
+    keys = []
+    for part, description, brand in zip(
+        values["part_number"], values["product_description"], values["brand"], strict=True
+    ):
+        product = f"{part or ''}\x1f{description or ''}\x1f{brand or ''}"
+        key = product_keys.get(product)
+        if key is None:
+            key = product_keys[product] = _product_key(
+                {"part_number": part, "product_description": description, "brand": brand}
+            )
+        keys.append(key)
+    values["product_key"] = keys
+    for name in _DATE_FIELDS:
+        column = values[name]
+        iso = collected.iso_by_field.setdefault(name, {None: None})
+        for parsed in set(column).difference(iso):
+            # parsed dates are (date, time or None) pairs, never empty: as ``add``
+            iso[parsed] = _finished_date(name, parsed) if parsed else None
+        values[name] = list(map(iso.__getitem__, column))
+    table = pa.table([values[name] for name in PARSED_SCHEMA.names], schema=PARSED_SCHEMA)
+    # order-level fields only from order rows (``add``)
+    is_order = pc.equal(table["delivery_number"], ORDER_ROW)
+    for name in ORDER_FIELDS:
+        index = PARSED_SCHEMA.get_field_index(name)
+        table = table.set_column(
+            index,
+            PARSED_SCHEMA.field(index),
+            pc.if_else(is_order, table[name], pa.scalar(None, PARSED_SCHEMA.field(index).type)),
+        )
+    collected.flush()
+    collected.chunks.append(table)
 
 
 # ---------------------------------------------------------------- cross-row checks
