@@ -185,6 +185,8 @@ print("after the run", flush=True)
 def test_a_steps_output_goes_to_the_compute_log_files_and_to_the_terminal(tmp_path: Path) -> None:
     """Dagster's files (what the UI shows) and the terminal get the step's output, without
     Dagster's ``tail`` and watcher processes."""
+    # A configured home, as publicar's: without it Dagster warns on stderr about the missing file.
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     done = subprocess.run(
         [sys.executable, "-c", TALKING_STEP, str(tmp_path)],
         capture_output=True,
