@@ -251,9 +251,11 @@ class _SheetScanner:
         simple = self.simple_cells.findall
         count, find = text.count, text.find
         cell_tag = self.cell_tag
-        # no entity or ``_xHHHH_`` escape anywhere: inline strings are kept as found
-        plain = "&" not in text and "_x" not in text
-        for attributes, start, stop in self._row_spans(text, len(text) if end is None else end):
+        limit = len(text) if end is None else end
+        # the next entity (``&``) and ``_xHHHH_`` escape: a row before both keeps its inline
+        # strings as found (each searched for once per occurrence, not once per row)
+        entity = escape = -1
+        for attributes, start, stop in self._row_spans(text, limit):
             plain_row = _PLAIN_ROW_ATTRIBUTES.match(attributes)
             if plain_row is not None:
                 number_text: str | None = plain_row[1]
@@ -263,9 +265,14 @@ class _SheetScanner:
             if self.simple_misses <= _SIMPLE_MISSES:
                 found = simple(text, start, stop)
                 if len(found) == count(cell_tag, start, stop):
-                    entity, escape = find("&", start, stop), find("_x", start, stop)
-                    plain_cells = plain or (entity < 0 and escape < 0)
-                    yield self.row_number, self._simple_row(found, plain_cells)
+                    if entity < start:
+                        entity = find("&", start, limit)
+                        entity = limit if entity < 0 else entity
+                    if escape < start:
+                        escape = find("_x", start, limit)
+                        escape = limit if escape < 0 else escape
+                    plain = entity >= stop and escape >= stop
+                    yield self.row_number, self._simple_row(found, plain)
                     continue
                 self.simple_misses += 1
             body = text[start:stop]
