@@ -181,6 +181,8 @@ _ATTRIBUTE = re.compile(r"\b([\w:]+)=\"([^\"]*)\"")
 
 
 _SIMPLE_MISSES = 64
+_NUMBERS_KEPT = 1 << 16  # distinct number texts remembered per sheet (then forgotten)
+_NONES = (None,) * (26 + 26**2 + 26**3)  # a gap before any column a reference can name (ZZZ)
 _PLAIN_ROW_ATTRIBUTES = re.compile(r'\s*r="([0-9]*)"(?:\s+spans="[0-9:]*")?\s*$')
 
 
@@ -232,6 +234,7 @@ class _SheetScanner:
         self.date_styles = date_styles
         self.date1904 = date1904
         self.columns: dict[str, int] = {}
+        self.numbers: dict[str, Any] = {}  # a number cell's text -> its value
         self.row_number = 0
 
     def _column(self, letters: str) -> int:
@@ -240,8 +243,81 @@ class _SheetScanner:
             index = self.columns[letters] = _column_index(letters)
         return index
 
-    def rows_in(self, text: str) -> Iterator[tuple[int, Row]]:
-        """Complete rows of ``text`` (which ends at a row boundary)."""
+    def rows_in(self, text: str, end: int | None = None) -> Iterator[tuple[int, Row]]:
+        """Complete rows of ``text[:end]`` (which ends at a row boundary): ``reference_rows_in``'s
+        rows, with the cells of XlsxWriter's layout (unstyled inline strings and numbers) read
+        in place by one ``findall`` per row and put straight into the row (no copy of the row's
+        text, no dictionary of cells), numbers converted once per distinct text."""
+        simple = self.simple_cells.findall
+        count, find = text.count, text.find
+        cell_tag = self.cell_tag
+        limit = len(text) if end is None else end
+        # the next entity (``&``) and ``_xHHHH_`` escape: a row before both keeps its inline
+        # strings as found (each searched for once per occurrence, not once per row)
+        entity = escape = -1
+        for attributes, start, stop in self._row_spans(text, limit):
+            plain_row = _PLAIN_ROW_ATTRIBUTES.match(attributes)
+            if plain_row is not None:
+                number_text: str | None = plain_row[1]
+            else:
+                number_text = dict(_ATTRIBUTE.findall(attributes)).get("r")
+            self.row_number = int(number_text) if number_text else self.row_number + 1
+            if self.simple_misses <= _SIMPLE_MISSES:
+                found = simple(text, start, stop)
+                if len(found) == count(cell_tag, start, stop):
+                    if entity < start:
+                        entity = find("&", start, limit)
+                        entity = limit if entity < 0 else entity
+                    if escape < start:
+                        escape = find("_x", start, limit)
+                        escape = limit if escape < 0 else escape
+                    plain = entity >= stop and escape >= stop
+                    yield self.row_number, self._simple_row(found, plain)
+                    continue
+                self.simple_misses += 1
+            body = text[start:stop]
+            cells = self._fast(body)
+            if cells is None:
+                cells = self._general(body)
+            width = max(cells) + 1 if cells else 0
+            yield self.row_number, tuple(map(cells.get, range(width)))
+
+    def _simple_row(self, found: list[tuple[str, str, str]], plain: bool) -> Row:
+        """The row of ``simple_cells`` matches ``found`` (every cell of the row), as
+        ``_simple`` and ``reference_rows_in`` make it: a later cell of the same column wins,
+        missing cells are None, trailing ones dropped."""
+        row: list[Any] = []
+        width = 0
+        columns = self.columns
+        numbers = self.numbers
+        for letters, inline, value in found:
+            if inline:
+                decoded: Any = inline if plain else decode_escapes(unescape_xml(inline))
+            elif value:
+                decoded = numbers.get(value)
+                if decoded is None:
+                    if len(numbers) >= _NUMBERS_KEPT:
+                        numbers.clear()
+                    decoded = numbers[value] = self._convert(value, "n", 0)
+            else:
+                continue
+            index = columns.get(letters)
+            if index is None:
+                index = self._column(letters)
+            if index == width:
+                row.append(decoded)
+                width += 1
+            elif index > width:
+                row.extend(_NONES[: index - width])
+                row.append(decoded)
+                width = index + 1
+            else:
+                row[index] = decoded
+        return tuple(row)
+
+    def reference_rows_in(self, text: str) -> Iterator[tuple[int, Row]]:
+        """Complete rows of ``text`` (which ends at a row boundary), cell by cell into a
+        dictionary (the reference ``rows_in`` must match: the tests compare them)."""
         for attributes, body in self._row_parts(text):
             plain = _PLAIN_ROW_ATTRIBUTES.match(attributes)
             if plain is not None:
@@ -258,32 +334,38 @@ class _SheetScanner:
             yield self.row_number, tuple(map(cells.get, range(width)))
 
     def _row_parts(self, text: str) -> Iterator[tuple[str, str]]:
+        """(attributes, body) of each row element of ``text`` (see ``_row_spans``)."""
+        for attributes, start, stop in self._row_spans(text, len(text)):
+            yield attributes, text[start:stop]
+
+    def _row_spans(self, text: str, limit: int) -> Iterator[tuple[str, int, int]]:
         """(attributes, body) of each row element of ``text``: the matches of
-        ``<row\\b([^>]*?)(?:/>|>(.*?)</row>)`` (DOTALL), found with ``str.find`` (a lazy ``.*?``
-        over a row's body is slow in ``re``)."""
+        ``<row\\b([^>]*?)(?:/>|>(.*?)</row>)`` (DOTALL) in ``text[:limit]`` as (attributes,
+        body start, body end), found with ``str.find`` (a lazy ``.*?`` over a row's body is slow
+        in ``re``)."""
         opening, closing = self.row_open, self.row_end
         size = len(opening)
         position = 0
         while True:
-            start = text.find(opening, position)
+            start = text.find(opening, position, limit)
             if start < 0:
                 return
             after = start + size
-            if after < len(text) and (text[after].isalnum() or text[after] == "_"):
+            if after < limit and (text[after].isalnum() or text[after] == "_"):
                 position = after  # another element (no word boundary after ``<row``)
                 continue
-            tag_end = text.find(">", after)
+            tag_end = text.find(">", after, limit)
             if tag_end < 0:
                 return
             if text[tag_end - 1] == "/" and tag_end - 1 >= after:
-                yield text[after : tag_end - 1], ""
+                yield text[after : tag_end - 1], tag_end, tag_end
                 position = tag_end + 1
                 continue
-            end = text.find(closing, tag_end + 1)
+            end = text.find(closing, tag_end + 1, limit)
             if end < 0:  # an unclosed row: a later self-closed one may still match
                 position = after
                 continue
-            yield text[after:tag_end], text[tag_end + 1 : end]
+            yield text[after:tag_end], tag_end + 1, end
             position = end + len(closing)
 
     def _simple(self, body: str) -> dict[int, Any] | None:
@@ -448,7 +530,7 @@ def _rows(
                 continue
             if chunk:
                 cut += len(scanner.row_end)
-            for number, row in scanner.rows_in(buffer[:cut]):
+            for number, row in scanner.rows_in(buffer, cut):
                 while expected < number:
                     yield expected, ()
                     expected += 1
