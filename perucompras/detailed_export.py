@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import marshal
 import operator
 import re
 import unicodedata
@@ -1637,10 +1638,17 @@ KEPT_MEMO_SCHEMA = PARSED_SCHEMA.append(pa.field(MEMO_KEY, pa.binary(32)))
 
 
 def row_key(row: Sequence[object]) -> bytes:
-    """A data row's cells as a 32-byte key: SHA-256 of their Python representation, which
-    keeps type and exact value (``1``, ``1.0``, ``True``, ``"1"``, ``0.0`` and ``-0.0`` all
-    differ; a date cell is a ``datetime``)."""
-    return hashlib.sha256(repr(tuple(row)).encode("utf-8", "surrogatepass")).digest()
+    """A data row's cells as a 32-byte key that keeps each cell's type and exact value (``1``,
+    ``1.0``, ``True``, ``"1"``, ``0.0`` and ``-0.0`` all differ): SHA-256 of the cells in
+    ``marshal`` format 2 (binary floats, no references: the same bytes for equal values,
+    whichever objects hold them), or of their ``repr`` for a row holding a type ``marshal``
+    does not write (a date cell's ``datetime``)."""
+    cells = row if type(row) is tuple else tuple(row)
+    try:
+        content = b"m" + marshal.dumps(cells, 2)
+    except ValueError:
+        content = b"r" + repr(cells).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(content).digest()
 
 
 @dataclass(frozen=True)

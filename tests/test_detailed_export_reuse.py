@@ -296,3 +296,15 @@ def test_cache_reuses_an_earlier_snapshot_and_falls_back_in_full(
     assert again is not None and again.lines.equals(read_detailed_export(path).lines)
     # the files in the cache are exactly those a full parse leaves
     assert sorted(p.name for p in cache.iterdir() if "partial" in p.name) == []
+
+
+def test_row_keys_keep_types_and_values_not_identities() -> None:
+    import datetime as dt
+
+    cells: list[object] = [1, 1.0, True, "1", 0.0, -0.0, None, "", dt.datetime(2025, 11, 3)]
+    keys = {de.row_key((cell,)) for cell in cells}
+    assert len(keys) == len(cells)
+    shared = "".join(["ACEP", "TADA"])
+    assert de.row_key((shared, shared)) == de.row_key(("ACEPTADA", "".join(["ACEP", "TADA"])))
+    assert de.row_key([1, "a"]) == de.row_key((1, "a"))
+    assert de.row_key((dt.datetime(2025, 11, 3), 1)) != de.row_key((dt.datetime(2025, 11, 3), 1.0))
