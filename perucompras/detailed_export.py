@@ -1643,7 +1643,7 @@ def row_key(row: Sequence[object]) -> bytes:
     ``marshal`` format 2 (binary floats, no references: the same bytes for equal values,
     whichever objects hold them), or of their ``repr`` for a row holding a type ``marshal``
     does not write (a date cell's ``datetime``)."""
-    cells = row if type(row) is tuple else tuple(row)
+    cells: Any = row if type(row) is tuple else tuple(row)
     try:
         content = b"m" + marshal.dumps(cells, 2)
     except ValueError:

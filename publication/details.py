@@ -285,9 +285,8 @@ def _fill_detail_cache(
     folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
     if (folder / "info.json").exists():
         return folder, None
-    result, memo = read_detailed_export_reusing(
-        path, lang, _earlier_memo(path, cache_dir, folder.name, lang)
-    )
+    earlier_folder, earlier = _earlier_memo(path, cache_dir, folder.name, lang)
+    result, memo = read_detailed_export_reusing(path, lang, earlier)
     partial = _partial(folder)
     partial.mkdir(parents=True)
     for name in _DETAIL_TABLES:
@@ -301,6 +300,8 @@ def _fill_detail_cache(
         if not (folder / "info.json").exists():
             raise
         shutil.rmtree(partial, ignore_errors=True)
+    if earlier_folder is not None:
+        _drop_memo(earlier_folder)  # superseded: one memo per file name is kept
     return folder, result
 
 
@@ -319,9 +320,19 @@ def _save_memo(folder: Path, memo: RowMemo) -> None:
     signature.write_text(json.dumps({"signature": memo.signature}, ensure_ascii=False))
 
 
-def _earlier_memo(path: Path, cache_dir: Path, skip: str, lang: str) -> RowMemo | None:
-    """The memo of the newest other parse of a file with ``path``'s name by this reader and in
-    ``lang`` (an earlier snapshot), if one can be read; None otherwise (a full parse)."""
+def _drop_memo(folder: Path) -> None:
+    """Remove a folder's memo, its signature first (a reader never takes a partial memo; one
+    that reads it anyway and then misses a file parses in full)."""
+    for name in reversed(_MEMO_FILES):
+        (folder / name).unlink(missing_ok=True)
+
+
+def _earlier_memo(
+    path: Path, cache_dir: Path, skip: str, lang: str
+) -> tuple[Path | None, RowMemo | None]:
+    """The newest other parse of a file with ``path``'s name by this reader and in ``lang`` (an
+    earlier snapshot) whose memo can be read, and that memo; (None, None) otherwise (a full
+    parse)."""
     pattern = f"{glob.escape(path.stem)}-*-{_reader_version()}-{lang}"
     found: list[tuple[int, Path]] = []
     for folder in cache_dir.glob(pattern):
@@ -337,8 +348,8 @@ def _earlier_memo(path: Path, cache_dir: Path, skip: str, lang: str) -> RowMemo 
     for _, folder in sorted(found, reverse=True):
         memo = _load_memo(folder)
         if memo is not None:
-            return memo
-    return None
+            return folder, memo
+    return None, None
 
 
 def _load_memo(folder: Path) -> RowMemo | None:

@@ -280,8 +280,14 @@ def test_cache_reuses_an_earlier_snapshot_and_falls_back_in_full(
         return reader(path, lang, memo)
 
     monkeypatch.setattr(details, "read_detailed_export_reusing", seen)
+    first = {entry.name for entry in cache.iterdir()}
     _, reused = details._fill_detail_cache(path, cache)
     assert earlier[-1] is not None and earlier[-1].kept.num_rows > 0
+    # one memo per file name: the earlier snapshot's is dropped, its parse kept
+    (older,) = first
+    assert not (cache / older / "rows.json").exists()
+    assert (cache / older / "lines.parquet").exists()
+    assert sum((entry / "rows.json").exists() for entry in cache.iterdir()) == 1
     assert reused is not None
     full = read_detailed_export(path)
     for name in ("lines", "deliveries", "parents", "quarantine"):
@@ -289,7 +295,8 @@ def test_cache_reuses_an_earlier_snapshot_and_falls_back_in_full(
     # a damaged memo: the next snapshot is parsed in full, with the same result
     for entry in cache.iterdir():
         kept = entry / "rows-kept.parquet"
-        kept.write_bytes(kept.read_bytes()[:100])
+        if kept.exists():
+            kept.write_bytes(kept.read_bytes()[:100])
     _write(path, _head(sheet) + data)
     _, again = details._fill_detail_cache(path, cache)
     assert earlier[-1] is None
