@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import marshal
 import operator
 import re
 import unicodedata
@@ -1609,6 +1611,203 @@ def _order_quarantine(path: Path, sheet: str, parsed: pa.Table, failed: pa.Table
     )
 
 
+# ---------------------------------------------------------------- reuse across snapshots
+#
+# The portal republishes a month's export every day, grown by the new day's rows (older rows
+# may change too). A data row's parse depends only on its cells and on the header, file name
+# and language (``_collect_batch`` parses each row on its own: batches only share pure
+# memos), so a new snapshot can take the parse of every row whose cells are those of a row of
+# the previous snapshot, parse the others, and run the checks across rows over the whole.
+
+MEMO_KEY = "row_key"
+# Rows rejected by the row rules, by content: their quarantine entry without file and line,
+# the order they name and their delivery number (row counts).
+REJECTED_MEMO_SCHEMA = pa.schema(
+    [
+        (MEMO_KEY, pa.binary(32)),
+        ("field", pa.string()),
+        ("rule", pa.string()),
+        ("value", pa.string()),
+        ("message", pa.string()),
+        ("raw_row", pa.string()),
+        ("order_id", pa.string()),
+        ("delivery_number", pa.int64()),
+    ]
+)
+KEPT_MEMO_SCHEMA = PARSED_SCHEMA.append(pa.field(MEMO_KEY, pa.binary(32)))
+
+
+def row_key(row: Sequence[object]) -> bytes:
+    """A data row's cells as a 32-byte key that keeps each cell's type and exact value (``1``,
+    ``1.0``, ``True``, ``"1"``, ``0.0`` and ``-0.0`` all differ): SHA-256 of the cells in
+    ``marshal`` format 2 (binary floats, no references: the same bytes for equal values,
+    whichever objects hold them), or of their ``repr`` for a row holding a type ``marshal``
+    does not write (a date cell's ``datetime``)."""
+    cells: Any = row if type(row) is tuple else tuple(row)
+    try:
+        content = b"m" + marshal.dumps(cells, 2)
+    except ValueError:
+        content = b"r" + repr(cells).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(content).digest()
+
+
+@dataclass(frozen=True)
+class RowMemo:
+    """One snapshot's data rows by content (``row_key``): kept rows as parsed
+    (``KEPT_MEMO_SCHEMA``) and rows the row rules rejected (``REJECTED_MEMO_SCHEMA``), valid
+    for a file read with the same ``signature`` (file name, sheet, header and language)."""
+
+    signature: str
+    kept: pa.Table
+    rejected: pa.Table
+
+
+def _memo_signature(name: str, sheet: str, header: _Header, lang: str) -> str:
+    """What a row's parse depends on besides its cells (the reader's code aside: callers keep
+    memos per reader version)."""
+    return json.dumps(
+        {
+            "file": name,
+            "sheet": sheet,
+            "positions": sorted(header.positions.items()),
+            "lang": lang,
+            "schema": KEPT_MEMO_SCHEMA.to_string(),
+        },
+        ensure_ascii=False,
+    )
+
+
+@dataclass
+class _KeyedCollected(_Collected):
+    """``_Collected`` that also logs each rejected row (line, order, delivery number)."""
+
+    reader: _RowReader | None = None
+    rejected_log: list[tuple[int, str | None, int | None]] = field(default_factory=list)
+
+    def reject(
+        self, number: int, row: Sequence[object], order_id: str | None, problems: list[_Problem]
+    ) -> None:
+        super().reject(number, row, order_id, problems)
+        assert self.reader is not None
+        self.rejected_log.append((number, order_id, self.reader.parse(row)[0]["delivery_number"]))
+
+
+def _delivery_counts(deliveries: pa.Array | pa.ChunkedArray) -> tuple[int, int]:
+    """(order rows, delivery rows) among rows with these delivery numbers, as ``_collect_batch``
+    counts them."""
+    orders = pc.sum(pc.equal(deliveries, ORDER_ROW)).as_py() or 0
+    return orders, len(deliveries) - orders - deliveries.null_count
+
+
+def _collect_keyed(
+    name: str,
+    header: _Header,
+    rows: Iterator[tuple[int, Sequence[object]]],
+    lang: str,
+    earlier: RowMemo | None,
+    signature: str,
+) -> tuple[_Collected, RowMemo]:
+    """``_collect``'s result (rows found in ``earlier`` take its parse) and this snapshot's
+    ``RowMemo``."""
+    reader = _RowReader(header)
+    collected = _KeyedCollected(name, lang, reader=reader)
+    keys: dict[int, bytes] = {}
+    kept_at: dict[bytes, int] = {}
+    rejected_at: dict[bytes, int] = {}
+    if earlier is not None:
+        kept_at = {key: at for at, key in enumerate(earlier.kept[MEMO_KEY].to_pylist())}
+        rejected_at = {key: at for at, key in enumerate(earlier.rejected[MEMO_KEY].to_pylist())}
+    reused: list[int] = []
+    reused_lines: list[int] = []
+    reused_rejects: list[tuple[int, int]] = []
+    batch: list[tuple[int, Sequence[object]]] = []
+    for number, row in rows:
+        # a row whose first cell holds something is not blank: the full check only otherwise
+        if (not row or _blank(row[0])) and all(_blank(value) for value in row):
+            collected.blank_rows += 1
+            continue
+        key = keys[number] = row_key(row)
+        if earlier is not None:
+            at = kept_at.get(key)
+            if at is not None:
+                reused.append(at)
+                reused_lines.append(number)
+                continue
+            at = rejected_at.get(key)
+            if at is not None:
+                reused_rejects.append((number, at))
+                continue
+        batch.append((number, row))
+        if len(batch) >= CHUNK_ROWS:
+            _collect_batch(reader, collected, batch)
+            batch = []
+    if batch:
+        _collect_batch(reader, collected, batch)
+    collected.flush()
+    if earlier is not None:
+        _add_reused(collected, earlier, reused, reused_lines, reused_rejects)
+    kept = collected.table()
+    lines = kept["source_line"].to_pylist()
+    kept_memo = kept.append_column(
+        pa.field(MEMO_KEY, pa.binary(32)),
+        pa.array([keys[line] for line in lines], pa.binary(32)),
+    )
+    log = {number: (order_id, delivery) for number, order_id, delivery in collected.rejected_log}
+    rejected_memo = pa.Table.from_pylist(
+        [
+            {
+                MEMO_KEY: keys[entry["source_line"]],
+                **{name: entry[name] for name in ("field", "rule", "value", "message", "raw_row")},
+                "order_id": log[entry["source_line"]][0],
+                "delivery_number": log[entry["source_line"]][1],
+            }
+            for entry in collected.quarantine
+        ],
+        schema=REJECTED_MEMO_SCHEMA,
+    )
+    return collected, RowMemo(signature, kept_memo, rejected_memo)
+
+
+def _add_reused(
+    collected: _KeyedCollected,
+    earlier: RowMemo,
+    reused: list[int],
+    reused_lines: list[int],
+    reused_rejects: list[tuple[int, int]],
+) -> None:
+    """Put the rows taken from ``earlier`` into ``collected`` as the full pass would have: kept
+    rows and quarantine entries in line order, the counts, and each order's first rejected row."""
+    taken = earlier.kept.take(pa.array(reused, pa.int64())).drop_columns([MEMO_KEY])
+    line_index = PARSED_SCHEMA.get_field_index("source_line")
+    taken = taken.set_column(
+        line_index, PARSED_SCHEMA.field(line_index), pa.array(reused_lines, pa.int64())
+    )
+    rejected = earlier.rejected.take(pa.array([at for _, at in reused_rejects], pa.int64()))
+    collected.rows += taken.num_rows + rejected.num_rows
+    for deliveries in (taken["delivery_number"], rejected["delivery_number"]):
+        orders, delivery_rows = _delivery_counts(deliveries)
+        collected.order_rows += orders
+        collected.delivery_rows += delivery_rows
+    kept = pa.concat_tables([collected.table(), taken.cast(PARSED_SCHEMA)])
+    collected.chunks = [kept.sort_by("source_line")] if taken.num_rows else [kept]
+    for (number, _), entry in zip(reused_rejects, rejected.to_pylist(), strict=True):
+        collected.quarantine.append(
+            {
+                "source_file": collected.source_file,
+                "source_line": number,
+                **{name: entry[name] for name in ("field", "rule", "value", "message", "raw_row")},
+            }
+        )
+        collected.rejected_log.append((number, entry["order_id"], entry["delivery_number"]))
+    collected.quarantine.sort(key=lambda entry: int(entry["source_line"]))
+    collected.rejected_log.sort(key=lambda logged: logged[0])
+    rules = {entry["source_line"]: entry["rule"] for entry in collected.quarantine}
+    collected.bad_orders = {}
+    for number, order_id, _ in collected.rejected_log:
+        if order_id and order_id not in collected.bad_orders:
+            collected.bad_orders[order_id] = (number, rules[number])
+
+
 def read_detailed_export(path: Path, lang: str = "es") -> DetailResult:
     """Read one "Detallado" export: reconciled lines, deliveries and orders plus quarantined rows
     (messages in ``lang``).
@@ -1616,18 +1815,31 @@ def read_detailed_export(path: Path, lang: str = "es") -> DetailResult:
     Raises ``SourceFileError`` (file-level, with how to fix it) when the file is not an XLSX
     workbook, no sheet has the export's header in its first rows, or required columns are missing.
     """
+    return read_detailed_export_reusing(path, lang)[0]
+
+
+def read_detailed_export_reusing(
+    path: Path, lang: str = "es", earlier: RowMemo | None = None
+) -> tuple[DetailResult, RowMemo]:
+    """``read_detailed_export(path, lang)``, and this snapshot's rows by content (``RowMemo``)
+    for the next snapshot of the same file. Rows whose cells are those of a row of ``earlier``
+    (an earlier snapshot's memo, read with the same header, file name and language) take its
+    parse instead of being parsed again; the result is the one a full parse gives."""
     path = Path(path)
     sha256, size = file_digest(path)
     header: _Header | None = None
     collected: _Collected | None = None
+    memo: RowMemo | None = None
     sheet_title = ""
     for title, rows in _open_rows(path, lang):
         header = _find_header(path.name, rows, lang)
         if header is not None:
             sheet_title = title
-            collected = _collect(path.name, header, rows, lang)
+            signature = _memo_signature(path.name, title, header, lang)
+            reuse = earlier if earlier is not None and earlier.signature == signature else None
+            collected, memo = _collect_keyed(path.name, header, rows, lang, reuse, signature)
             break
-    if header is None or collected is None:
+    if header is None or collected is None or memo is None:
         expected = ", ".join(repr(h) for h in REQUIRED_HEADERS[:4])
         raise source_block(
             path.name,
@@ -1682,10 +1894,11 @@ def read_detailed_export(path: Path, lang: str = "es") -> DetailResult:
         blank_rows=collected.blank_rows,
         ignored_columns=header.ignored,
     )
-    return DetailResult(
+    result = DetailResult(
         lines=_with_line_ids(lines, path.name),
         deliveries=_deliveries(lines, path.name),
         parents=_parents(orders, lines, path.name),
         quarantine=quarantine,
         info=info,
     )
+    return result, memo

@@ -43,7 +43,8 @@ from perucompras.detailed_export import (
     HEADER_BY_FIELD,
     DetailFileInfo,
     DetailResult,
-    read_detailed_export,
+    RowMemo,
+    read_detailed_export_reusing,
     sheet_rows_text,
 )
 from perucompras.quotations import FILE_PREFIX as QUOTATION_FILE_PREFIX
@@ -284,11 +285,13 @@ def _fill_detail_cache(
     folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
     if (folder / "info.json").exists():
         return folder, None
-    result = read_detailed_export(path, lang)
+    earlier_folder, earlier = _earlier_memo(path, cache_dir, folder.name, lang)
+    result, memo = read_detailed_export_reusing(path, lang, earlier)
     partial = _partial(folder)
     partial.mkdir(parents=True)
     for name in _DETAIL_TABLES:
         pq.write_table(getattr(result, name), partial / f"{name}.parquet")
+    _save_memo(partial, memo)
     info = dataclasses.asdict(result.info)
     (partial / "info.json").write_text(json.dumps(info, ensure_ascii=False, sort_keys=True))
     try:
@@ -297,7 +300,74 @@ def _fill_detail_cache(
         if not (folder / "info.json").exists():
             raise
         shutil.rmtree(partial, ignore_errors=True)
+    if earlier_folder is not None:
+        _drop_memo(earlier_folder)  # superseded: one memo per file name is kept
     return folder, result
+
+
+# The rows of a parsed export by content (``detailed_export.RowMemo``), kept in its cache folder:
+# the next snapshot of the same file (the portal's daily republication) parses only the rows
+# that are new or changed.
+_MEMO_FILES = ("rows-kept.parquet", "rows-rejected.parquet", "rows.json")
+
+
+def _save_memo(folder: Path, memo: RowMemo) -> None:
+    """Write ``memo`` into a cache folder being filled (its signature last: a memo is read only
+    when whole)."""
+    kept, rejected, signature = (folder / name for name in _MEMO_FILES)
+    pq.write_table(memo.kept, kept, compression="zstd")
+    pq.write_table(memo.rejected, rejected, compression="zstd")
+    signature.write_text(json.dumps({"signature": memo.signature}, ensure_ascii=False))
+
+
+def _drop_memo(folder: Path) -> None:
+    """Remove a folder's memo, its signature first (a reader never takes a partial memo; one
+    that reads it anyway and then misses a file parses in full)."""
+    for name in reversed(_MEMO_FILES):
+        (folder / name).unlink(missing_ok=True)
+
+
+def _earlier_memo(
+    path: Path, cache_dir: Path, skip: str, lang: str
+) -> tuple[Path | None, RowMemo | None]:
+    """The newest other parse of a file with ``path``'s name by this reader and in ``lang`` (an
+    earlier snapshot) whose memo can be read, and that memo; (None, None) otherwise (a full
+    parse)."""
+    pattern = f"{glob.escape(path.stem)}-*-{_reader_version()}-{lang}"
+    found: list[tuple[int, Path]] = []
+    for folder in cache_dir.glob(pattern):
+        if folder.name == skip or ".partial" in folder.name:
+            continue
+        try:
+            info = json.loads((folder / "info.json").read_text())
+            if info.get("name") != path.name or not (folder / _MEMO_FILES[2]).exists():
+                continue
+            found.append(((folder / "info.json").stat().st_mtime_ns, folder))
+        except (OSError, ValueError, AttributeError):
+            continue
+    for _, folder in sorted(found, reverse=True):
+        memo = _load_memo(folder)
+        if memo is not None:
+            return folder, memo
+    return None, None
+
+
+def _load_memo(folder: Path) -> RowMemo | None:
+    kept, rejected, signature = (folder / name for name in _MEMO_FILES)
+    try:
+        memo = RowMemo(
+            signature=str(json.loads(signature.read_text())["signature"]),
+            kept=pq.read_table(kept),
+            rejected=pq.read_table(rejected),
+        )
+    except (OSError, ValueError, TypeError, KeyError, pa.ArrowException):
+        return None  # damaged or not written by this code: a full parse
+    if (
+        memo.kept.schema != detailed_export.KEPT_MEMO_SCHEMA
+        or memo.rejected.schema != detailed_export.REJECTED_MEMO_SCHEMA
+    ):
+        return None
+    return memo
 
 
 def _partial(final: Path) -> Path:

@@ -32,7 +32,7 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(path: Path, *_: object, **__: object) -> None:
         raise AssertionError(f"{path} parsed again")
 
-    monkeypatch.setattr(details, "read_detailed_export", refuse)
+    monkeypatch.setattr(details, "read_detailed_export_reusing", refuse)
     monkeypatch.setattr(details, "stream_quotations", refuse)
     details._detail_cache.cache_clear()
     details._quotation_table.cache_clear()
@@ -170,13 +170,13 @@ def test_backfill_with_workers_is_byte_identical_and_parses_later_months_ahead(
     workdir = source.parents[2]
     days = [dt.date(2026, 10, 31), dt.date(2026, 11, 1)]
     parsed: list[str] = []
-    reader = details.read_detailed_export
+    reader = details.read_detailed_export_reusing
 
     def counted(path: Path, *args: object, **kwargs: object) -> object:
         parsed.append(path.name)
         return reader(path, *args, **kwargs)
 
-    monkeypatch.setattr(details, "read_detailed_export", counted)
+    monkeypatch.setattr(details, "read_detailed_export_reusing", counted)
     results: dict[str, dict[dt.date, dict[str, str]]] = {}
     for name, workers in (("off", "0"), ("on", "1"), ("killed", "1")):
         if name == "killed":

@@ -50,7 +50,7 @@ def test_a_range_of_months_is_prepared_in_one_run_and_days_read_the_cache(
     def refuse(path: Path, *_: object, **__: object) -> None:
         raise AssertionError(f"{path} parsed again")
 
-    monkeypatch.setattr(details, "read_detailed_export", refuse)
+    monkeypatch.setattr(details, "read_detailed_export_reusing", refuse)
     monkeypatch.setattr(details, "stream_quotations", refuse)
     details._detail_cache.cache_clear()
     details._quotation_table.cache_clear()

@@ -125,10 +125,10 @@ def test_an_export_is_parsed_once_per_content(
     details._detail_cache.cache_clear()
     details._quotation_table.cache_clear()
 
-    def no_parsing(path: Path) -> None:
+    def no_parsing(path: Path, *_: object) -> None:
         raise AssertionError(f"{path} parsed again")
 
-    monkeypatch.setattr(details, "read_detailed_export", no_parsing)
+    monkeypatch.setattr(details, "read_detailed_export_reusing", no_parsing)
     again = details_for_day(companions, numbers, DAY_ONE, cache)
     assert again.lines.equals(first.lines) and again.deliveries.equals(first.deliveries)
     one = pa.array([first.lines["order_number"][0].as_py()])
