@@ -249,7 +249,7 @@ class BulkQueries:
 def _latest_rows(path: Path, wanted: Sequence[str]) -> Iterator[tuple[str, bytes]]:
     """(ocid, json) of a day's compiled extract whose ocid is one of ``wanted`` (those whose
     latest day this is), in file (ocid) order: the ocids are read first, then only the row
-    groups holding a wanted one, a few at a time."""
+    groups holding a wanted one, a few rows at a time."""
     source = pq.ParquetFile(path, buffer_size=1 << 20)
     ocids = source.read(columns=["ocid"]).column(0).combine_chunks()
     if len(ocids) > 1:
@@ -265,23 +265,24 @@ def _latest_rows(path: Path, wanted: Sequence[str]) -> Iterator[tuple[str, bytes
         return
     metadata = source.metadata
     starts = np.cumsum([0] + [metadata.row_group(g).num_rows for g in range(source.num_row_groups)])
-    groups = np.searchsorted(starts, rows, side="right") - 1
-    chosen = np.unique(groups).tolist()
-    for first in range(0, len(chosen), _MERGE_GROUPS):
-        read = np.array(chosen[first : first + _MERGE_GROUPS])
-        values = source.read_row_groups(read.tolist(), columns=["json"]).column(0)
-        sizes = starts[read + 1] - starts[read]
-        inside = np.isin(groups, read)
-        # Each wanted row's position among the rows of the row groups read.
-        local = (np.cumsum(sizes) - sizes)[np.searchsorted(read, groups[inside])]
-        local += rows[inside] - starts[groups[inside]]
-        taken = values.take(pa.array(local, pa.int64())).to_pylist()
-        names = ocids.take(pa.array(rows[inside], pa.int64())).to_pylist()
-        yield from zip(names, taken, strict=True)
+    chosen = np.unique(np.searchsorted(starts, rows, side="right") - 1)
+    # The rows of the chosen row groups, in file order, and which of them are wanted.
+    read = np.concatenate([np.arange(starts[g], starts[g + 1]) for g in chosen.tolist()])
+    keep = np.isin(read, rows)
+    names = ocids.take(pa.array(rows, pa.int64())).to_pylist()
+    at = done = 0
+    for batch in source.iter_batches(
+        batch_size=_MERGE_BATCH_ROWS, row_groups=chosen.tolist(), columns=["json"]
+    ):
+        mask = keep[at : at + batch.num_rows]
+        at += batch.num_rows
+        if mask.any():
+            values = batch.column(0).filter(pa.array(mask)).to_pylist()
+            yield from zip(names[done : done + len(values)], values, strict=True)
+            done += len(values)
 
 
-# Row groups of a day's compiled extract read at once by the merge (16 rows each).
-_MERGE_GROUPS = 2
+_MERGE_BATCH_ROWS = 32
 
 
 def _ocid_files(extracts: dict[dt.date, Path], unions: Path | None) -> list[str]:
