@@ -16,9 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from publication.bulk.extract import COMPILED, DAY_COLUMN, FLAT_TABLES, OCIDS, ORDERS, POSITION
@@ -222,19 +220,16 @@ class BulkQueries:
 
         A merge of the days' extracts (each written in ocid order, one row per ocid) rather
         than a DuckDB sort: with ~150 bids per order a month's compiled releases weigh
-        ~650 MB, more than the sort could hold under the memory limit. Of each day's extract
-        only the row groups holding an ocid whose latest day it is are read.
+        ~650 MB, more than the sort could hold under the memory limit.
         """
         self._load()
-        wanted: dict[dt.date, list[str]] = {day: [] for day in days}
-        for ocid, latest in self.con.execute(
-            "SELECT ocid, latest_day FROM ocid_map WHERE month = ?", [month]
-        ).fetchall():
-            found = wanted.get(latest)
-            if found is not None:
-                found.append(ocid)
+        latest = dict(
+            self.con.execute(
+                "SELECT ocid, latest_day FROM ocid_map WHERE month = ?", [month]
+            ).fetchall()
+        )
         streams = [
-            _latest_rows(self.extracts[day] / f"{COMPILED}.parquet", wanted[day]) for day in days
+            _latest_rows(self.extracts[day] / f"{COMPILED}.parquet", day, latest) for day in days
         ]
         batch: list[bytes] = []
         for _, value in heapq.merge(*streams, key=lambda row: row[0]):
@@ -246,40 +241,22 @@ class BulkQueries:
             yield pa.record_batch([pa.array(batch, pa.binary())], names=["json"])
 
 
-def _latest_rows(path: Path, wanted: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-    """(ocid, json) of a day's compiled extract whose ocid is one of ``wanted`` (those whose
-    latest day this is), in file (ocid) order: the ocids are read first, then only the row
-    groups holding a wanted one, a few rows at a time."""
+def _latest_rows(
+    path: Path, day: dt.date, latest: dict[str, dt.date]
+) -> Iterator[tuple[str, bytes]]:
+    """(ocid, json) of a day's compiled extract whose ocid has this day as its latest, in
+    file (ocid) order, read a few rows at a time."""
     source = pq.ParquetFile(path, buffer_size=1 << 20)
-    ocids = source.read(columns=["ocid"]).column(0).combine_chunks()
-    if len(ocids) > 1:
-        backwards = pc.less(ocids[1:], ocids[:-1])
-        if pc.any(backwards).as_py():
-            at = int(np.flatnonzero(backwards.to_numpy(zero_copy_only=False))[0]) + 1
-            raise ValueError(f"{path}: not in ocid order at {ocids[at]}; rebuild the extracts")
-    if not wanted or not len(ocids):
-        return
-    hits = pc.is_in(ocids, value_set=pa.array(wanted, pa.string()))
-    rows = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
-    if not len(rows):
-        return
-    metadata = source.metadata
-    starts = np.cumsum([0] + [metadata.row_group(g).num_rows for g in range(source.num_row_groups)])
-    chosen = np.unique(np.searchsorted(starts, rows, side="right") - 1)
-    # The rows of the chosen row groups, in file order, and which of them are wanted.
-    read = np.concatenate([np.arange(starts[g], starts[g + 1]) for g in chosen.tolist()])
-    keep = np.isin(read, rows)
-    names = ocids.take(pa.array(rows, pa.int64())).to_pylist()
-    at = done = 0
-    for batch in source.iter_batches(
-        batch_size=_MERGE_BATCH_ROWS, row_groups=chosen.tolist(), columns=["json"]
-    ):
-        mask = keep[at : at + batch.num_rows]
-        at += batch.num_rows
-        if mask.any():
-            values = batch.column(0).filter(pa.array(mask)).to_pylist()
-            yield from zip(names[done : done + len(values)], values, strict=True)
-            done += len(values)
+    previous = ""
+    for batch in source.iter_batches(batch_size=_MERGE_BATCH_ROWS, columns=["ocid", "json"]):
+        for ocid, value in zip(
+            batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True
+        ):
+            if ocid < previous:
+                raise ValueError(f"{path}: not in ocid order at {ocid}; rebuild the extracts")
+            previous = ocid
+            if latest.get(ocid) == day:
+                yield ocid, value
 
 
 _MERGE_BATCH_ROWS = 32
