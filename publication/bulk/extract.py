@@ -281,11 +281,54 @@ def _extract(day: DayInput, out: Path) -> None:
     # brings pandas into the background process).
     orders = pq.ParquetFile(pa.BufferReader(day.read_checked(layout.ORDERS_PARQUET))).read()
     pq.write_table(_orders(orders, day.day, prefix), out / f"{ORDERS}.parquet")
-    records = orjson.loads(day.read_checked(layout.RECORD_PACKAGE)).get("records", [])
+    data = day.read_checked(layout.RECORD_PACKAGE)
+    records = orjson.loads(data).get("records", [])
+    cut = compiled_slices(data, records)
     builder = _RowBuilder(day.day)
-    for record in sorted(records, key=lambda r: str(r["ocid"])):
-        builder.add(record)
+    for number in sorted(range(len(records)), key=lambda n: str(records[n]["ocid"])):
+        builder.add(records[number], cut[number] if cut is not None else None)
     builder.write(out)
+
+
+_HEAD = b'{"compiledRelease":'
+_RELEASES_MEMBER = b'"releases":'
+_RECORD_KEYS = frozenset({"compiledRelease", "ocid", "releases"})
+
+
+def compiled_slices(data: bytes, records: Sequence[Mapping[str, Any]]) -> list[bytes] | None:
+    """``canonical_bytes(record["compiledRelease"])`` of each record, cut from ``data``, the
+    record package's canonical bytes, instead of serialised again; None when they cannot be
+    told apart for certain (then each is serialised).
+
+    In canonical bytes a record is ``{"compiledRelease":C,"ocid":O,"releases":R}``, C the
+    compiled release's canonical bytes. When ``{"compiledRelease":`` and ``"releases":``
+    each occur in the package exactly once per record, every occurrence is a record's own
+    member (a compiled release, a link or another member of the package holding either
+    would add one), in record order: C is what lies between them, less ``,"ocid":O,``
+    (checked). The first record's C is also serialised and compared, so a package written
+    otherwise than canonically is never cut."""
+    if (
+        not records
+        or data.count(_HEAD) != len(records)
+        or data.count(_RELEASES_MEMBER) != len(records)
+    ):
+        return None
+    slices: list[bytes] = []
+    at = 0
+    for record in records:
+        if record.keys() != _RECORD_KEYS:
+            return None
+        start = data.index(_HEAD, at) + len(_HEAD)
+        key = data.index(_RELEASES_MEMBER, start)
+        tail = b',"ocid":' + orjson.dumps(record["ocid"]) + b","
+        end = key - len(tail)
+        if end <= start or data[end:key] != tail:
+            return None
+        slices.append(data[start:end])
+        at = key
+    if slices[0] != canonical_bytes(records[0]["compiledRelease"]):
+        return None
+    return slices
 
 
 def _orders(table: pa.Table, day: dt.date, prefix: str) -> pa.Table:
@@ -422,7 +465,9 @@ class _RowBuilder:
         self.compiled: dict[str, list[Any]] = defaultdict(list)
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in FLAT_TABLES}
 
-    def add(self, record: Mapping[str, Any]) -> None:
+    def add(self, record: Mapping[str, Any], compiled_json: bytes | None = None) -> None:
+        """One record's rows (``compiled_json``: its compiled release's canonical bytes when
+        known, else serialised here)."""
         ocid = str(record["ocid"])
         compiled = record["compiledRelease"]
         links = [_link(str(link.get("url", ""))) for link in record.get("releases", [])]
@@ -444,7 +489,9 @@ class _RowBuilder:
         self.ocids["contract_status"].append(contracts[0].get("status") if contracts else None)
         self.compiled["ocid"].append(ocid)
         self.compiled[DAY_COLUMN].append(self.day)
-        self.compiled["json"].append(canonical_bytes(compiled))
+        self.compiled["json"].append(
+            canonical_bytes(compiled) if compiled_json is None else compiled_json
+        )
         release = str(compiled.get("id", ""))
         day = self.day
         if framework:
