@@ -55,6 +55,10 @@ class Context:
     published_date: str | None = None
     # The release as orjson bytes (``coherence_findings``), searched in C before any walk.
     data: bytes | None = None
+    # Searches of the whole day's bytes (``coherence_findings``) that proved, for every release
+    # at once, what ``_may_hold_empty`` / ``_amounts_plainly_fine`` of its own bytes prove.
+    empty_free: bool = False
+    amounts_fine: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,53 +129,61 @@ def _milestones(contract: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str,
 
 def _after(earlier: Any, later: Any, what_earlier: str, what_later: str) -> str | None:
     """The finding when ``earlier`` is an instant after the instant ``later``, else None."""
-    first, second = _instant(earlier), _instant(later)
-    if first is not None and second is not None and first > second:
+    if _is_after(earlier, later):
         return f"{what_earlier} {earlier} is after {what_later} {later}"
     return None
 
 
+def _is_after(earlier: Any, later: Any) -> bool:
+    """Whether ``earlier`` and ``later`` are both instants and ``earlier`` is after ``later``."""
+    first, second = _instant(earlier), _instant(later)
+    return first is not None and second is not None and first > second
+
+
 def _dates_in_order(release: Release, context: Context) -> Iterator[str]:
-    found: list[str | None] = []
+    # Each comparison names its fields only when it finds something (a release makes dozens of
+    # comparisons and almost never a finding): the same findings, in the same order, as
+    # ``_after`` on every pair.
+    found: list[str] = []
     date = release.get("date")
-    if context.published_date is not None:
-        found.append(_after(date, context.published_date, "date", "publishedDate"))
+    if context.published_date is not None and _is_after(date, context.published_date):
+        found.append(f"date {date} is after publishedDate {context.published_date}")
     tender = release.get("tender") or {}
     for key in ("tenderPeriod", "contractPeriod"):
         period = tender.get(key) or {}
-        found.append(
-            _after(
-                period.get("startDate"), period.get("endDate"), f"tender.{key}.startDate", "endDate"
-            )
-        )
+        start, end = period.get("startDate"), period.get("endDate")
+        if _is_after(start, end):
+            found.append(f"tender.{key}.startDate {start} is after endDate {end}")
     awards = {award.get("id"): award for award in release.get("awards") or []}
     for a, award in enumerate(release.get("awards") or []):
-        found.append(_after(award.get("date"), date, f"awards[{a}].date", "date"))
+        award_date = award.get("date")
+        if _is_after(award_date, date):
+            found.append(f"awards[{a}].date {award_date} is after date {date}")
     for c, contract in enumerate(release.get("contracts") or []):
-        where = f"contracts[{c}]"
         signed = contract.get("dateSigned")
-        found.append(_after(signed, date, f"{where}.dateSigned", "date"))
+        if _is_after(signed, date):
+            found.append(f"contracts[{c}].dateSigned {signed} is after date {date}")
         award_date = (awards.get(contract.get("awardID")) or {}).get("date")
-        found.append(_after(award_date, signed, "award date", f"{where}.dateSigned"))
+        if _is_after(award_date, signed):
+            found.append(f"award date {award_date} is after contracts[{c}].dateSigned {signed}")
         period = contract.get("period") or {}
-        found.append(
-            _after(
-                period.get("startDate"),
-                period.get("endDate"),
-                f"{where}.period.startDate",
-                "endDate",
-            )
-        )
+        start, end = period.get("startDate"), period.get("endDate")
+        if _is_after(start, end):
+            found.append(f"contracts[{c}].period.startDate {start} is after endDate {end}")
         for path, milestone in _milestones(contract):
             for key in ("dateMet", "dateModified"):
-                found.append(_after(milestone.get(key), date, f"{where}.{path}.{key}", "date"))
+                when = milestone.get(key)
+                if _is_after(when, date):
+                    found.append(f"contracts[{c}].{path}.{key} {when} is after date {date}")
         transactions = (contract.get("implementation") or {}).get("transactions") or []
         for t, transaction in enumerate(transactions):
             when = transaction.get("date")
-            path = f"{where}.implementation.transactions[{t}].date"
-            found.append(_after(when, date, path, "date"))
-            found.append(_after(signed, when, f"{where}.dateSigned", path))
-    yield from (finding for finding in found if finding is not None)
+            path = f"contracts[{c}].implementation.transactions[{t}].date"
+            if _is_after(when, date):
+                found.append(f"{path} {when} is after date {date}")
+            if _is_after(signed, when):
+                found.append(f"contracts[{c}].dateSigned {signed} is after {path} {when}")
+    yield from found
 
 
 def _statuses_agree(release: Release, context: Context) -> Iterator[str]:
@@ -311,7 +323,7 @@ def _empties(value: Any, path: list[str], found: list[str]) -> None:
 
 
 def _no_empty(release: Release, context: Context) -> Iterator[str]:
-    if context.data is not None and not _may_hold_empty(context.data):
+    if context.empty_free or (context.data is not None and not _may_hold_empty(context.data)):
         return
     if isinstance(release, dict) and release:
         keys = _parts_to_walk(release, _may_hold_empty)
@@ -381,7 +393,7 @@ def _amount_problems(value: Any, path: list[str], found: list[str]) -> None:
 
 
 def _amounts(release: Release, context: Context) -> Iterator[str]:
-    if context.data is not None and _amounts_plainly_fine(context.data):
+    if context.amounts_fine or (context.data is not None and _amounts_plainly_fine(context.data)):
         found: list[str] = []
     elif isinstance(release, dict):
         keys = _parts_to_walk(release, _may_hold_amount_problem)
@@ -500,8 +512,18 @@ def coherence_findings(
 
     Each release is serialised once (``Context.data``): the empty-field and amount rules search
     its bytes and walk it only when they may hold a finding. ``serialised``: each release's
-    JSON bytes already made (canonical or orjson: the searches need any compact JSON of it)."""
+    JSON bytes already made (canonical or orjson: the searches need any compact JSON of it).
+    With ``serialised``, the searches run first over the day's bytes joined by NUL (a byte no
+    JSON text holds raw and no pattern matches): a day that holds no possible finding skips the
+    search of each release (a match in one release's bytes is a match in the joined bytes, and
+    no amount pair or key spans a NUL, so the counts of each release add up to the day's)."""
     found: dict[str, list[str]] = {rule.id: [] for rule in COHERENCE_RULES}
+    empty_free = amounts_fine = False
+    if serialised is not None and len(serialised) > 1:
+        day = b"\0".join(serialised)
+        empty_free = not _may_hold_empty(day)
+        amounts_fine = _amounts_plainly_fine(day)
+        del day
     for position, release in enumerate(releases):
         data: bytes | None
         if serialised is not None:
@@ -511,7 +533,12 @@ def coherence_findings(
                 data = orjson.dumps(release)
             except TypeError:
                 data = None  # walked as before
-        context = Context(published_date=published_date, data=data)
+        context = Context(
+            published_date=published_date,
+            data=data,
+            empty_free=empty_free,
+            amounts_fine=amounts_fine,
+        )
         for rule in COHERENCE_RULES:
             found[rule.id] += [
                 f"{release.get('id')}: {problem}" for problem in rule.check(release, context)

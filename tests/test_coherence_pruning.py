@@ -117,3 +117,162 @@ def test_plain_amounts_are_proved_fine_from_the_bytes() -> None:
     assert not fine({"amount": 10, "amountNet": 10.5})
     assert not fine({"amount": -1.0, "amountNet": -2})
     assert not fine({"currency": "PEN", "amount": 2, "amountNet": 1})  # not a pair: walked
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(RELEASES | VALUED, min_size=2, max_size=5))
+def test_a_day_searched_as_a_whole_finds_what_each_release_searched_alone_finds(
+    releases: list[dict[str, Any]],
+) -> None:
+    """With the day's bytes, ``coherence_findings`` first searches them all joined: a day that
+    cannot hold a finding skips each release's own search; the findings are those of the rules
+    given each release's bytes one at a time (and of the rules walking without bytes)."""
+    try:
+        lines = [canonical_bytes(release) for release in releases]
+    except CanonicalJSONError:
+        return
+    for rule in (coherence._no_empty, coherence._amounts):
+        try:
+            alone = [list(rule(r, Context(data=d))) for r, d in zip(releases, lines, strict=True)]
+        except AttributeError:  # the contract totals need contract objects, as mapped
+            continue
+        day = b"\0".join(lines)
+        joined = Context(
+            empty_free=not coherence._may_hold_empty(day),
+            amounts_fine=coherence._amounts_plainly_fine(day),
+        )
+        for release, data, findings in zip(releases, lines, alone, strict=True):
+            assert list(rule(release, joined)) == findings
+            both = Context(
+                data=data, empty_free=joined.empty_free, amounts_fine=joined.amounts_fine
+            )
+            assert list(rule(release, both)) == findings
+    try:
+        reference = coherence.coherence_findings(releases)
+    except (AttributeError, TypeError):  # other rules need releases as mapped
+        return
+    assert coherence.coherence_findings(releases, serialised=lines) == reference
+
+
+def test_a_day_with_one_finding_still_reports_it() -> None:
+    plain = {"id": "a", "awards": [{"value": {"amount": 10, "amountNet": 8}}]}
+    blank = {"id": "b", "tender": {"title": " "}, "awards": [{"value": {"amount": 1}}]}
+    over = {"id": "c", "awards": [{"value": {"amount": 10, "amountNet": 11}}]}
+    releases = [plain, blank, over, plain]
+    lines = [canonical_bytes(release) for release in releases]
+    found = coherence.coherence_findings(releases, serialised=lines)
+    assert found["coherence.no_empty_fields"] == ["b: $.tender.title is an empty string"]
+    assert found["coherence.amounts_non_negative"] == [
+        "c: $.awards[0].value.amountNet 11 exceeds amount 10"
+    ]
+    assert found == coherence.coherence_findings(releases)
+
+
+def _dates_reference(release: dict[str, Any], context: Context) -> list[str]:
+    """The date rule as it was written before it named fields only on a finding."""
+    after = coherence._after
+    found: list[str | None] = []
+    date = release.get("date")
+    if context.published_date is not None:
+        found.append(after(date, context.published_date, "date", "publishedDate"))
+    tender = release.get("tender") or {}
+    for key in ("tenderPeriod", "contractPeriod"):
+        period = tender.get(key) or {}
+        found.append(
+            after(
+                period.get("startDate"), period.get("endDate"), f"tender.{key}.startDate", "endDate"
+            )
+        )
+    awards = {award.get("id"): award for award in release.get("awards") or []}
+    for a, award in enumerate(release.get("awards") or []):
+        found.append(after(award.get("date"), date, f"awards[{a}].date", "date"))
+    for c, contract in enumerate(release.get("contracts") or []):
+        where = f"contracts[{c}]"
+        signed = contract.get("dateSigned")
+        found.append(after(signed, date, f"{where}.dateSigned", "date"))
+        award_date = (awards.get(contract.get("awardID")) or {}).get("date")
+        found.append(after(award_date, signed, "award date", f"{where}.dateSigned"))
+        period = contract.get("period") or {}
+        found.append(
+            after(
+                period.get("startDate"),
+                period.get("endDate"),
+                f"{where}.period.startDate",
+                "endDate",
+            )
+        )
+        for path, milestone in coherence._milestones(contract):
+            for key in ("dateMet", "dateModified"):
+                found.append(after(milestone.get(key), date, f"{where}.{path}.{key}", "date"))
+        transactions = (contract.get("implementation") or {}).get("transactions") or []
+        for t, transaction in enumerate(transactions):
+            when = transaction.get("date")
+            path = f"{where}.implementation.transactions[{t}].date"
+            found.append(after(when, date, path, "date"))
+            found.append(after(signed, when, f"{where}.dateSigned", path))
+    return [finding for finding in found if finding is not None]
+
+
+INSTANTS = (
+    st.sampled_from(
+        [
+            "2026-01-02T10:00:00-05:00",
+            "2026-01-03T00:00:00-05:00",
+            "2026-01-01T23:59:59Z",
+            "2026-01-02",
+            "not a date",
+            "",
+        ]
+    )
+    | st.none()
+)
+DATED = st.fixed_dictionaries(
+    {
+        "date": INSTANTS,
+        "tender": st.fixed_dictionaries(
+            {},
+            optional={
+                "tenderPeriod": st.fixed_dictionaries({"startDate": INSTANTS, "endDate": INSTANTS}),
+                "contractPeriod": st.fixed_dictionaries(
+                    {"startDate": INSTANTS}, optional={"endDate": INSTANTS}
+                ),
+            },
+        ),
+        "awards": st.lists(
+            st.fixed_dictionaries({"id": st.sampled_from(["1", "2"]), "date": INSTANTS}), max_size=2
+        ),
+        "contracts": st.lists(
+            st.fixed_dictionaries(
+                {"awardID": st.sampled_from(["1", "2", "3"]), "dateSigned": INSTANTS},
+                optional={
+                    "period": st.fixed_dictionaries({"startDate": INSTANTS, "endDate": INSTANTS}),
+                    "milestones": st.lists(
+                        st.fixed_dictionaries({"dateMet": INSTANTS, "dateModified": INSTANTS}),
+                        max_size=2,
+                    ),
+                    "implementation": st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "transactions": st.lists(
+                                st.fixed_dictionaries({"date": INSTANTS}), max_size=2
+                            ),
+                            "milestones": st.lists(
+                                st.fixed_dictionaries({"dateMet": INSTANTS}), max_size=2
+                            ),
+                        },
+                    ),
+                },
+            ),
+            max_size=2,
+        ),
+    }
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(DATED, st.sampled_from([None, "2026-01-02T12:00:00-05:00"]))
+def test_the_date_rule_finds_what_comparing_every_pair_finds(
+    release: dict[str, Any], published: str | None
+) -> None:
+    context = Context(published_date=published)
+    assert list(coherence._dates_in_order(release, context)) == _dates_reference(release, context)
