@@ -1815,21 +1815,26 @@ def read_detailed_export(path: Path, lang: str = "es") -> DetailResult:
     Raises ``SourceFileError`` (file-level, with how to fix it) when the file is not an XLSX
     workbook, no sheet has the export's header in its first rows, or required columns are missing.
     """
-    return read_detailed_export_reusing(path, lang)[0]
+    return read_detailed_export_reusing(path, lang, remember=False)[0]
 
 
 def read_detailed_export_reusing(
-    path: Path, lang: str = "es", earlier: RowMemo | None = None
-) -> tuple[DetailResult, RowMemo]:
+    path: Path, lang: str = "es", earlier: RowMemo | None = None, *, remember: bool = True
+) -> tuple[DetailResult, RowMemo | None]:
     """``read_detailed_export(path, lang)``, and this snapshot's rows by content (``RowMemo``)
     for the next snapshot of the same file. Rows whose cells are those of a row of ``earlier``
     (an earlier snapshot's memo, read with the same header, file name and language) take its
-    parse instead of being parsed again; the result is the one a full parse gives."""
+    parse instead of being parsed again; the result is the one a full parse gives.
+
+    ``remember=False`` with no ``earlier``: a plain full parse that builds no memo (None),
+    as a backfill's months need (the keys cost ~10% of a parse; only a daily run's next
+    snapshot uses them)."""
     path = Path(path)
     sha256, size = file_digest(path)
     header: _Header | None = None
     collected: _Collected | None = None
     memo: RowMemo | None = None
+    keyed = remember or earlier is not None
     sheet_title = ""
     for title, rows in _open_rows(path, lang):
         header = _find_header(path.name, rows, lang)
@@ -1837,9 +1842,12 @@ def read_detailed_export_reusing(
             sheet_title = title
             signature = _memo_signature(path.name, title, header, lang)
             reuse = earlier if earlier is not None and earlier.signature == signature else None
-            collected, memo = _collect_keyed(path.name, header, rows, lang, reuse, signature)
+            if keyed:
+                collected, memo = _collect_keyed(path.name, header, rows, lang, reuse, signature)
+            else:
+                collected = _collect(path.name, header, rows, lang)
             break
-    if header is None or collected is None or memo is None:
+    if header is None or collected is None:
         expected = ", ".join(repr(h) for h in REQUIRED_HEADERS[:4])
         raise source_block(
             path.name,

@@ -273,9 +273,10 @@ def _detail_cache(
 
 
 def _fill_detail_cache(
-    path: Path, cache_dir: Path, lang: str = "es"
+    path: Path, cache_dir: Path, lang: str = "es", *, remember: bool = True
 ) -> tuple[Path, DetailResult | None]:
     """The cache folder of ``path``, written now if missing (then with the parsed result).
+    ``remember``: also keep the rows by content for the file's next snapshot (``RowMemo``).
 
     Several processes may fill it at once (``publication.prepare``): each writes its own
     partial folder and renames it into place; whoever comes second drops its copy (same bytes).
@@ -285,13 +286,16 @@ def _fill_detail_cache(
     folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
     if (folder / "info.json").exists():
         return folder, None
-    earlier_folder, earlier = _earlier_memo(path, cache_dir, folder.name, lang)
-    result, memo = read_detailed_export_reusing(path, lang, earlier)
+    earlier_folder, earlier = (
+        _earlier_memo(path, cache_dir, folder.name, lang) if remember else (None, None)
+    )
+    result, memo = read_detailed_export_reusing(path, lang, earlier, remember=remember)
     partial = _partial(folder)
     partial.mkdir(parents=True)
     for name in _DETAIL_TABLES:
         pq.write_table(getattr(result, name), partial / f"{name}.parquet")
-    _save_memo(partial, memo)
+    if memo is not None:
+        _save_memo(partial, memo)
     info = dataclasses.asdict(result.info)
     (partial / "info.json").write_text(json.dumps(info, ensure_ascii=False, sort_keys=True))
     try:

@@ -76,7 +76,9 @@ def prepare_month(
     companions = companion_files(source_dir, month)
     if detail := companions.get(DETAIL_PREFIX):
         for path in month_detail_files(detail):
-            _fill_detail_cache(path, cache, lang)
+            # a month's parse ahead of a backfill keeps no row memo: a daily run's next
+            # snapshot is the only reader of one, and its first full parse writes it
+            _fill_detail_cache(path, cache, lang, remember=False)
             names.append(path.name)
     if quotations := companions.get(QUOTATION_PREFIX):
         _quotation_cache(quotations, cache, lang)

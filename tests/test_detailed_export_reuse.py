@@ -104,7 +104,10 @@ def _check(tmp_path: Path, earlier: list[list[Any]], later: list[list[Any]]) -> 
     finally:
         de._collect_batch = original
     _assert_same(full, reused)
-    assert read_detailed_export(later_path).quarantine.equals(full[0].quarantine)
+    plain = read_detailed_export(later_path)  # no memo: the row-key pass is skipped
+    for name in ("lines", "deliveries", "parents", "quarantine"):
+        assert getattr(plain, name).equals(getattr(full[0], name)), name
+    assert plain.info == full[0].info
     return full[0], full[0].info.row_count - sum(parsed)
 
 
@@ -275,9 +278,11 @@ def test_cache_reuses_an_earlier_snapshot_and_falls_back_in_full(
     earlier: list[RowMemo | None] = []
     reader = details.read_detailed_export_reusing
 
-    def seen(path: Path, lang: str = "es", memo: RowMemo | None = None) -> Any:
+    def seen(
+        path: Path, lang: str = "es", memo: RowMemo | None = None, *, remember: bool = True
+    ) -> Any:
         earlier.append(memo)
-        return reader(path, lang, memo)
+        return reader(path, lang, memo, remember=remember)
 
     monkeypatch.setattr(details, "read_detailed_export_reusing", seen)
     first = {entry.name for entry in cache.iterdir()}
@@ -315,3 +320,21 @@ def test_row_keys_keep_types_and_values_not_identities() -> None:
     assert de.row_key((shared, shared)) == de.row_key(("ACEPTADA", "".join(["ACEP", "TADA"])))
     assert de.row_key([1, "a"]) == de.row_key((1, "a"))
     assert de.row_key((dt.datetime(2025, 11, 3), 1)) != de.row_key((dt.datetime(2025, 11, 3), 1.0))
+
+
+def test_a_backfill_parse_keeps_no_memo_and_the_next_snapshot_writes_one(
+    sheet: list[list[Any]], tmp_path: Path
+) -> None:
+    data = _data(sheet)
+    cache, path = tmp_path / "cache", tmp_path / "source" / NAME
+    _write(path, _head(sheet) + data[:-30])
+    folder, result = details._fill_detail_cache(path, cache, remember=False)
+    assert result is not None and not (folder / "rows.json").exists()
+    assert {p.name for p in folder.iterdir()} == {
+        *(f"{name}.parquet" for name in details._DETAIL_TABLES),
+        "info.json",
+    }
+    _write(path, _head(sheet) + data)
+    later, again = details._fill_detail_cache(path, cache)
+    assert (later / "rows.json").exists()
+    assert again is not None and again.lines.equals(read_detailed_export(path).lines)
