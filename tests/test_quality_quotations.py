@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -240,6 +241,42 @@ def test_gx_reports_a_disagreement(planted: tuple[pa.Table, dict, set]) -> None:
     check = gx_suites.agreement_check(AGREEMENT_CHECK, table, masks, outcome, [], WITH_GX)
     assert not check.passed and check.severity == "block"
     assert list(check.details["disagreements"]) == ["quotations.one_per_supplier"]
+
+
+def test_gx_outcome_does_not_need_the_batch_fingerprint(
+    planted: tuple[pa.Table, dict, set], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX validates without hashing the frame (``gx_suites._without_fingerprint``) and finds the
+    same rows and table results as GX with its fingerprint; the engine's threshold is restored."""
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    from quality import gx_suites
+    from quality.quotations import run_quotations_suite
+
+    table = planted[0]
+    threshold = engine.HASH_THRESHOLD
+    hashed: list[int] = []
+    original = engine.hash_pandas_dataframe
+    monkeypatch.setattr(
+        engine, "hash_pandas_dataframe", lambda frame: hashed.append(1) or original(frame)
+    )
+    fast = run_quotations_suite(table)
+    assert not hashed
+    assert engine.HASH_THRESHOLD is threshold  # the same object, put back
+
+    @contextlib.contextmanager
+    def keep_fingerprint() -> Iterator[None]:
+        yield
+
+    monkeypatch.setattr(gx_suites, "_without_fingerprint", keep_fingerprint)
+    slow = run_quotations_suite(table)
+    assert hashed  # GX hashes the frame (twice per validation in GX 1.24.1)
+    assert fast.success == slow.success and not fast.success
+    assert fast.row_failures.keys() == slow.row_failures.keys()
+    for rule_id, mask in slow.row_failures.items():
+        assert np.array_equal(fast.row_failures[rule_id], mask), rule_id
+    assert fast.table_results == slow.table_results
+    assert fast.errors == slow.errors
 
 
 def test_missing_column_blocks(clean: pa.Table) -> None:
