@@ -22,7 +22,7 @@ import operator
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -1617,7 +1617,10 @@ def _order_quarantine(path: Path, sheet: str, parsed: pa.Table, failed: pa.Table
 # may change too). A data row's parse depends only on its cells and on the header, file name
 # and language (``_collect_batch`` parses each row on its own: batches only share pure
 # memos), so a new snapshot can take the parse of every row whose cells are those of a row of
-# the previous snapshot, parse the others, and run the checks across rows over the whole.
+# the previous snapshot, parse the others, and run the checks across rows over the whole. A
+# kept row is matched on the cells the reader reads (the running ``Nro`` and other ignored
+# columns may shift when rows are inserted); a rejected row on all its cells (its quarantine
+# entry quotes the raw row).
 
 MEMO_KEY = "row_key"
 # Rows rejected by the row rules, by content: their quarantine entry without file and line,
@@ -1672,6 +1675,7 @@ def _memo_signature(name: str, sheet: str, header: _Header, lang: str) -> str:
             "positions": sorted(header.positions.items()),
             "lang": lang,
             "schema": KEPT_MEMO_SCHEMA.to_string(),
+            "keys": "kept: cells read; rejected: all cells",
         },
         ensure_ascii=False,
     )
@@ -1683,6 +1687,8 @@ class _KeyedCollected(_Collected):
 
     reader: _RowReader | None = None
     rejected_log: list[tuple[int, str | None, int | None]] = field(default_factory=list)
+    # a rejected row's key is over all its cells: its quarantine entry quotes the whole row
+    full_keys: dict[int, bytes] = field(default_factory=dict)
 
     def reject(
         self, number: int, row: Sequence[object], order_id: str | None, problems: list[_Problem]
@@ -1690,6 +1696,22 @@ class _KeyedCollected(_Collected):
         super().reject(number, row, order_id, problems)
         assert self.reader is not None
         self.rejected_log.append((number, order_id, self.reader.parse(row)[0]["delivery_number"]))
+        self.full_keys[number] = row_key(row)
+
+
+def _read_cells(header: _Header) -> Callable[[Sequence[object]], tuple[object, ...]]:
+    """A row's cells in the columns the reader reads (absent trailing cells as None): all a
+    kept row's parse depends on. Columns it ignores, the portal's running ``Nro`` first, change
+    when rows are inserted above and must not make an unchanged row look new."""
+    positions = sorted(set(header.positions.values()))
+    width = positions[-1] + 1
+    padding = (None,) * width
+
+    def cells(row: Sequence[object]) -> tuple[object, ...]:
+        full = row if len(row) >= width else (*row, *padding[len(row) :])
+        return tuple(full[index] for index in positions)
+
+    return cells
 
 
 def _delivery_counts(deliveries: pa.Array | pa.ChunkedArray) -> tuple[int, int]:
@@ -1711,7 +1733,8 @@ def _collect_keyed(
     ``RowMemo``."""
     reader = _RowReader(header)
     collected = _KeyedCollected(name, lang, reader=reader)
-    keys: dict[int, bytes] = {}
+    read_cells = _read_cells(header)
+    keys: dict[int, bytes] = {}  # kept rows: over the cells read (``_read_cells``)
     kept_at: dict[bytes, int] = {}
     rejected_at: dict[bytes, int] = {}
     if earlier is not None:
@@ -1726,17 +1749,20 @@ def _collect_keyed(
         if (not row or _blank(row[0])) and all(_blank(value) for value in row):
             collected.blank_rows += 1
             continue
-        key = keys[number] = row_key(row)
+        key = keys[number] = row_key(read_cells(row))
         if earlier is not None:
             at = kept_at.get(key)
             if at is not None:
                 reused.append(at)
                 reused_lines.append(number)
                 continue
-            at = rejected_at.get(key)
-            if at is not None:
-                reused_rejects.append((number, at))
-                continue
+            if rejected_at:
+                full = row_key(row)
+                at = rejected_at.get(full)
+                if at is not None:
+                    collected.full_keys[number] = full
+                    reused_rejects.append((number, at))
+                    continue
         batch.append((number, row))
         if len(batch) >= CHUNK_ROWS:
             _collect_batch(reader, collected, batch)
@@ -1756,7 +1782,7 @@ def _collect_keyed(
     rejected_memo = pa.Table.from_pylist(
         [
             {
-                MEMO_KEY: keys[entry["source_line"]],
+                MEMO_KEY: collected.full_keys[entry["source_line"]],
                 **{name: entry[name] for name in ("field", "rule", "value", "message", "raw_row")},
                 "order_id": log[entry["source_line"]][0],
                 "delivery_number": log[entry["source_line"]][1],

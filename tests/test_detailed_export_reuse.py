@@ -166,6 +166,26 @@ def test_removed_and_moved_rows_take_their_new_line_numbers(
     assert result.quarantine.num_rows > 0
 
 
+def test_rows_inserted_above_renumber_nro_and_still_reuse(
+    sheet: list[list[Any]], tmp_path: Path
+) -> None:
+    """The portal's running ``Nro`` shifts for every row below an insertion: kept rows are
+    still taken from the memo; a rejected row whose ``Nro`` moved is parsed again, so its
+    quarantine entry quotes the new raw row."""
+    data = _spoiled(_data(sheet), 30)
+    nro = COLUMN["Nro"]
+
+    def numbered(rows: list[list[Any]]) -> list[list[Any]]:
+        return [[at, *row[nro + 1 :]] if nro == 0 else row for at, row in enumerate(rows, 1)]
+
+    assert nro == 0
+    earlier = numbered(data[25:])
+    later = numbered(data)  # 25 new rows on top: every earlier row's Nro moves by 25
+    result, reused = _check(tmp_path, _head(sheet) + earlier, _head(sheet) + later)
+    assert reused >= len(earlier) - result.quarantine.num_rows
+    assert reused < len(later)
+
+
 def test_cells_retyped_or_blank_rows_added(sheet: list[list[Any]], tmp_path: Path) -> None:
     data = _data(sheet)
     later = [list(row) for row in data]
