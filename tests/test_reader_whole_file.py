@@ -1,6 +1,7 @@
 """A monthly file that one block holds is decoded and split once (``_scan_whole``): the same
 result as the streamed path, which scans every block for the header, field prefix and date
-format before parsing them again."""
+format before parsing them again. And the byte scan's one translation (``_byte_classes``)
+counts what its three regex scans counted."""
 
 from __future__ import annotations
 
@@ -94,3 +95,36 @@ def test_header_only_or_no_final_newline(
     path.write_bytes(header + b"\n" + (first + content if content != b"" else b""))
     result = _assert_same(path, monkeypatch)
     assert result.info.row_count == (1 if content else 0)
+
+
+BYTES = [
+    b"",
+    b"plain ascii;row\n",
+    "caf\u00e9;\u00f1and\u00fa\n".encode("utf-8"),
+    "caf\u00e9;\u00f1and\u00fa\n".encode("latin-1"),
+    b"\xc2\x80\x9f\xe2\x82\xac\xf4\xbf\xbf\xbf\xc1\x80\xf5\x80\xc2\xc2\xa0",
+    b"\x00\x01\x08\x09\x0a\x0b\x0c\x0d\x0e\x1f\x20\x7f\x80\x9f\xa0\xbf\xc0\xff",
+    bytes(range(256)),
+    bytes(range(255, -1, -1)) * 3,
+]
+
+
+@pytest.mark.parametrize("body", BYTES)
+def test_byte_classes_match_the_regex_scans(body: bytes) -> None:
+    sequences, c1, binary = reader._byte_classes(body)
+    assert sequences == len(reader.UTF8_SEQUENCE.findall(body))
+    assert c1 == (reader.re.search(rb"[\x80-\x9f]", body) is not None)
+    assert binary == (reader.BINARY_BYTES.search(body) is not None)
+
+
+def test_byte_classes_on_random_bytes() -> None:
+    import random
+
+    rng = random.Random(15)
+    alphabet = bytes([0x00, 0x0B, 0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC1, 0xC2, 0xE9, 0xF4, 0xF5])
+    for _ in range(2000):
+        body = bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+        sequences, c1, binary = reader._byte_classes(body)
+        assert sequences == len(reader.UTF8_SEQUENCE.findall(body)), body
+        assert c1 == (reader.re.search(rb"[\x80-\x9f]", body) is not None), body
+        assert binary == (reader.BINARY_BYTES.search(body) is not None), body
