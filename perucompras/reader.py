@@ -285,6 +285,13 @@ def decode_text(path: Path, data: bytes, lang: str = "es") -> tuple[str, str]:
     return _clean(data.decode("latin-1")), "latin-1"
 
 
+# The bytes that a control character ``_clean`` replaces can come from in the three codecs of
+# ``_Encoding``: C0 controls and DEL only from their own byte; U+0080-U+009F in latin-1 from
+# the same byte, in UTF-8 from a sequence holding a byte 80-9F, never in cp1252 (its bytes
+# 80-9F decode to other characters or U+FFFD). A block without them needs no cleaning.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
+
+
 def _clean(text_value: str) -> str:
     """Control characters (NUL and the like, never tab or line ends) become U+FFFD."""
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "\ufffd", text_value)
@@ -525,7 +532,10 @@ class _Encoding:
 
     def decode(self, block: bytes) -> str:
         """One block of whole lines as text (control characters as U+FFFD)."""
-        return _clean(block.decode(self.codec, errors=self.errors))
+        text_value = block.decode(self.codec, errors=self.errors)
+        if len(block.translate(None, _CONTROL_BYTES)) == len(block):
+            return text_value  # no control character to clean (``_CONTROL_BYTES``)
+        return _clean(text_value)
 
 
 def _line_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:

@@ -128,3 +128,29 @@ def test_byte_classes_on_random_bytes() -> None:
         assert sequences == len(reader.UTF8_SEQUENCE.findall(body)), body
         assert c1 == (reader.re.search(rb"[\x80-\x9f]", body) is not None), body
         assert binary == (reader.BINARY_BYTES.search(body) is not None), body
+
+
+@pytest.mark.parametrize(
+    ("codec", "errors"),
+    [("utf-8", "strict"), ("utf-8", "replace"), ("cp1252", "replace"), ("latin-1", "strict")],
+)
+def test_decode_cleans_as_the_regex_would(codec: str, errors: str) -> None:
+    """``_Encoding.decode`` skips ``_clean`` for blocks without control bytes: the same text as
+    cleaning every block, on random bytes of every codec."""
+    import random
+
+    rng = random.Random(codec + errors)
+    encoding = reader._Encoding(codec, codec, errors, False)
+    alphabet = [b"a", b"\t", b"\r", b"\n", b"\x00", b"\x0b", b"\x1f", b"\x7f", b"\x80", b"\x81"]
+    alphabet += [b"\x9d", b"\x9f", b"\xa0", b"\xc2", b"\xe9", b"\xc3\xa9", b"\xc2\x85", b"\xff"]
+    alphabet += ["\u20ac".encode("utf-8"), b"\xef\xbf\xbd"]
+    checked = 0
+    for _ in range(3000):
+        block = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        try:
+            expected = reader._clean(block.decode(codec, errors=errors))
+        except UnicodeDecodeError:
+            continue
+        assert encoding.decode(block) == expected, block
+        checked += 1
+    assert checked > 300
