@@ -47,6 +47,22 @@ BOM = b"\xef\xbb\xbf"
 READ_BLOCK_BYTES = 16 << 20
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Each byte as its class for ``_byte_classes``: L a UTF-8 lead byte (C2-F4), C a continuation
+# byte in the C1 range (80-9F), D another continuation byte (A0-BF), B a ``BINARY_BYTES`` byte.
+_BYTE_CLASSES = bytes(
+    ord(
+        "L"
+        if 0xC2 <= byte <= 0xF4
+        else "C"
+        if 0x80 <= byte <= 0x9F
+        else "D"
+        if 0xA0 <= byte <= 0xBF
+        else "B"
+        if BINARY_BYTES.fullmatch(bytes([byte]))
+        else "x"
+    )
+    for byte in range(256)
+)
 READABLE_CHECK = "source_files_readable"
 LIMA_OFFSET = "-05:00"
 ISO_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -269,6 +285,13 @@ def decode_text(path: Path, data: bytes, lang: str = "es") -> tuple[str, str]:
     return _clean(data.decode("latin-1")), "latin-1"
 
 
+# The bytes that a control character ``_clean`` replaces can come from in the three codecs of
+# ``_Encoding``: C0 controls and DEL only from their own byte; U+0080-U+009F in latin-1 from
+# the same byte, in UTF-8 from a sequence holding a byte 80-9F, never in cp1252 (its bytes
+# 80-9F decode to other characters or U+FFFD). A block without them needs no cleaning.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
+
+
 def _clean(text_value: str) -> str:
     """Control characters (NUL and the like, never tab or line ends) become U+FFFD."""
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "\ufffd", text_value)
@@ -483,11 +506,15 @@ def _column_values(
 
 
 def _columns(
-    lines: pa.Array, header: _Header, row_count: int, prefix: str
+    lines: pa.Array,
+    header: _Header,
+    row_count: int,
+    prefix: str,
+    split: tuple[pa.Array, pa.Array, pa.Array] | None = None,
 ) -> tuple[dict[str, pa.Array], pa.Array, pa.Array]:
     """Split rows into named columns (absent optional columns empty); (columns, field count,
-    well-shaped mask)."""
-    field_count, well_shaped, flat = _split(lines, header)
+    well-shaped mask). ``split`` is ``_split(lines, header)`` when already computed."""
+    field_count, well_shaped, flat = split if split is not None else _split(lines, header)
     columns = {
         column: _column_values(flat, header, column, row_count, prefix) for column in COLUMNS
     }
@@ -505,7 +532,10 @@ class _Encoding:
 
     def decode(self, block: bytes) -> str:
         """One block of whole lines as text (control characters as U+FFFD)."""
-        return _clean(block.decode(self.codec, errors=self.errors))
+        text_value = block.decode(self.codec, errors=self.errors)
+        if len(block.translate(None, _CONTROL_BYTES)) == len(block):
+            return text_value  # no control character to clean (``_CONTROL_BYTES``)
+        return _clean(text_value)
 
 
 def _line_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
@@ -535,6 +565,16 @@ def _text_blocks(path: Path, encoding: _Encoding, block_bytes: int) -> Iterator[
         yield lines
 
 
+def _byte_classes(body: bytes) -> tuple[int, bool, bool]:
+    """(``len(UTF8_SEQUENCE.findall(body))``, whether a byte 80-9F occurs, whether a
+    ``BINARY_BYTES`` byte occurs) from one byte-wise translation instead of three regex scans.
+    A UTF-8 sequence match is a lead byte followed by one or more continuation bytes; a lead is
+    never a continuation, so the matches are exactly the lead bytes followed by a continuation:
+    the (non-overlapping) occurrences of ``LC`` and ``LD`` in the classes."""
+    classes = body.translate(_BYTE_CLASSES)
+    return classes.count(b"LC") + classes.count(b"LD"), b"C" in classes, b"B" in classes
+
+
 def _scan_bytes(path: Path, block_bytes: int, lang: str) -> tuple[str, int, _Encoding]:
     """(SHA-256, size, encoding) in one pass; the refusals of ``decode_text``, same messages."""
     name = path.name
@@ -555,10 +595,12 @@ def _scan_bytes(path: Path, block_bytes: int, lang: str) -> tuple[str, int, _Enc
             nul += block.count(b"\x00")
             if first_nul is None:
                 first_nul = size + block.index(b"\x00")
-        binary.update(block[m.start()] for m in BINARY_BYTES.finditer(block))
         body = block[len(BOM) :] if number == 0 and bom else block
-        sequences += len(UTF8_SEQUENCE.findall(body))
-        c1 = c1 or re.search(rb"[\x80-\x9f]", body) is not None
+        body_sequences, body_c1, body_binary = _byte_classes(body)
+        if body_binary:  # (the BOM holds none)
+            binary.update(block[m.start()] for m in BINARY_BYTES.finditer(block))
+        sequences += body_sequences
+        c1 = c1 or body_c1
         try:
             replaced += body.decode("utf-8").count("\ufffd")
         except UnicodeDecodeError:
@@ -615,10 +657,55 @@ def _scan_rows(
             }
             counter.update(_date_votes(dates))
     assert header is not None  # a blank file was refused by _scan_bytes
+    prefix = _pick_prefix(header, rows, tabbed, shaped)
+    return header, prefix, _pick_date_format(votes[prefix])
+
+
+def _pick_prefix(header: _Header, rows: int, tabbed: int, shaped: int) -> str:
+    """The field prefix: the header's, else a TAB when most well-shaped rows have one."""
     prefix = header.prefix
     if not prefix and rows and header.width > 1:
         prefix = "\t" if tabbed * 2 > shaped else ""
-    return header, prefix, _pick_date_format(votes[prefix])
+    return prefix
+
+
+@dataclass(frozen=True)
+class _WholeFile:
+    """A file read in one block: its lines and their split, decoded and split once for both
+    the scan (header, field prefix, date format) and the parse."""
+
+    header: _Header
+    prefix: str
+    date_format: str
+    lines: pa.Array
+    split: tuple[pa.Array, pa.Array, pa.Array] | None
+
+
+def _scan_whole(path: Path, encoding: _Encoding, block_bytes: int, lang: str) -> _WholeFile:
+    """``_scan_rows`` for a file that one read holds (at most two text blocks: the lines up to
+    the last LF and a last line without one), keeping the lines and their split for the parse.
+    The same header, prefix and date format: the prefix depends on every row and the date
+    votes on the prefix, so with every row at hand only the chosen prefix's votes are counted
+    (``_scan_rows`` counts both while the prefix is still open)."""
+    lines = [line for block in _text_blocks(path, encoding, block_bytes) for line in block]
+    header = _check_header(path, lines.pop(0), lang)
+    data = _line_array(lines)
+    if not lines:
+        return _WholeFile(header, header.prefix, _pick_date_format(Counter()), data, None)
+    split = _split(data, header)
+    _, well_shaped, flat = split
+    shaped = pc.sum(well_shaped).as_py() or 0
+    tabbed = 0
+    if header.width > 1:
+        second = pc.take(flat, pa.array(np.arange(1, len(flat), header.width, dtype=np.int64)))
+        tabbed = pc.sum(pc.starts_with(second, "\t")).as_py() or 0
+    prefix = _pick_prefix(header, len(data), tabbed, shaped)
+    dates = {
+        column: _column_values(flat, header, column, len(data), prefix) for column in DATE_COLUMNS
+    }
+    votes: Counter[str] = Counter()
+    votes.update(_date_votes(dates))
+    return _WholeFile(header, prefix, _pick_date_format(votes), data, split)
 
 
 def read_monthly_file(
@@ -628,20 +715,30 @@ def read_monthly_file(
 
     Messages (quarantine and refusals) are in ``lang``. Streamed in blocks of ``block_bytes``:
     one pass decides the encoding (hashing the bytes), one the header, field prefix and date
-    format, one parses the rows; the result does not depend on ``block_bytes``.
+    format, one parses the rows; the result does not depend on ``block_bytes``. A file that
+    one block holds (a month of orders is a few MB) is decoded and split once for the last two.
     """
     path = Path(path)
     # read() allocates its argument up front: never ask for more than the file holds
     block_bytes = max(min(block_bytes, path.stat().st_size + 1), 2 * len(BOM))
     digest, size, encoding = _scan_bytes(path, block_bytes, lang)
-    header, field_prefix, date_format = _scan_rows(path, encoding, block_bytes, lang)
+    blocks: Iterator[tuple[pa.Array, tuple[pa.Array, pa.Array, pa.Array] | None]]
+    if size < block_bytes:  # one read holds the file: decode and split its rows once
+        whole = _scan_whole(path, encoding, block_bytes, lang)
+        header, field_prefix, date_format = whole.header, whole.prefix, whole.date_format
+        blocks = iter([(whole.lines, whole.split)])
+    else:
+        header, field_prefix, date_format = _scan_rows(path, encoding, block_bytes, lang)
+        blocks = (
+            (_line_array(block[1:] if number == 0 else block), None)
+            for number, block in enumerate(_text_blocks(path, encoding, block_bytes))
+        )
     orders: list[pa.Table] = []
     quarantine: list[pa.Table] = []
     process_times: dict[str, int] = {}
     fragments: Counter[str] = Counter()
     row_count = damaged_rows = 0
-    for number, block in enumerate(_text_blocks(path, encoding, block_bytes)):
-        lines = _line_array(block[1:] if number == 0 else block)
+    for lines, split in blocks:
         if not len(lines):
             continue
         parsed, rejected, damaged = _parse_rows(
@@ -653,6 +750,7 @@ def read_monthly_file(
             encoding=encoding.name,
             field_prefix=field_prefix,
             date_format=date_format,
+            split=split,
         )
         row_count += len(lines)
         damaged_rows += int(pc.sum(pc.is_valid(damaged)).as_py() or 0)
@@ -694,12 +792,14 @@ def _parse_rows(
     encoding: str,
     field_prefix: str,
     date_format: str,
+    split: tuple[pa.Array, pa.Array, pa.Array] | None = None,
 ) -> tuple[pa.Table, pa.Table, pa.Array]:
     """Parse consecutive data lines (the first at physical line ``first_line``): orders,
-    quarantined rows, and the damaged fragment of each line (null when none)."""
+    quarantined rows, and the damaged fragment of each line (null when none). ``split`` is
+    ``_split(lines, header)`` when the scan already computed it."""
     row_count = len(lines)
     source_line = pa.array(np.arange(first_line, first_line + row_count, dtype=np.int64))
-    columns, field_count, well_shaped = _columns(lines, header, row_count, field_prefix)
+    columns, field_count, well_shaped = _columns(lines, header, row_count, field_prefix, split)
 
     def message(key: str, **params: Param) -> pa.Array:
         return render_column(key, lang, row_count, **params)
