@@ -116,3 +116,51 @@ def test_a_scan_that_stops_early_lets_its_reading_thread_go(
     with pytest.raises(RuntimeError):
         scan_leaves(io.BytesIO(b"a\n" * 1000))
     assert not _scan_threads()
+
+
+class _Counting:
+    """A stream of ``lines`` newline-terminated lines that counts the reads that returned bytes."""
+
+    def __init__(self, lines: int) -> None:
+        self.data = io.BytesIO(b"0123456\n" * lines)
+        self.reads = 0
+
+    def read(self, size: int) -> bytes:
+        chunk = self.data.read(size)
+        self.reads += bool(chunk)
+        return chunk
+
+
+def test_the_reading_thread_stays_at_most_read_ahead_chunks_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """However slow the line hashing, no more than ``READ_AHEAD`` chunks wait to be taken
+    (``READ_AHEAD + 1`` held with the one being hashed), and the result is unchanged."""
+    monkeypatch.setattr(_source, "SCAN_CHUNK", BLOCK)
+    lines = 30
+    body = _Counting(lines)
+    ahead: list[int] = []
+    extend = _source._StreamingRoot.extend
+
+    def slow_extend(self: _source._StreamingRoot, leaves: list[bytes]) -> None:
+        taken = len(ahead) + 1
+        allowed = min(taken + _source.READ_AHEAD, lines)
+        for _ in range(5000):  # until the reading thread got as far as it may (at most 5 s)
+            if body.reads >= allowed:
+                break
+            threading.Event().wait(0.001)
+        threading.Event().wait(0.002)  # and a little longer, for it to go too far
+        ahead.append(body.reads - taken)
+        extend(self, leaves)
+
+    monkeypatch.setattr(_source._StreamingRoot, "extend", slow_extend)
+    scan = scan_leaves(body, lines * BLOCK)
+    data = b"0123456\n" * lines
+    assert (scan.tree_size, scan.root, scan.sha256) == (
+        lines,
+        merkle_root(data.split(b"\n")[:-1]).hex(),
+        hashlib.sha256(data).hexdigest(),
+    )
+    assert len(ahead) == lines
+    assert max(ahead) == _source.READ_AHEAD  # it reads ahead, never further
+    assert not _scan_threads()
