@@ -265,11 +265,13 @@ def prevalidate_orders(days: Iterable[pa.Table], config: QualityConfig) -> Preva
     if not tables or len({tuple(table.column_names) for table in tables}) != 1:
         return None
     orders = pa.concat_tables(tables, promote_options="permissive")
+    columns = gx_columns(orders, config)
     return prevalidate(
-        gx_frame(orders, config),
+        arrow_frame(columns, orders.num_rows),
         build_suite(config, frozenset(orders.column_names)),
         asset_name=ORDERS_ASSET,
         row_rule_ids={rule.id for rule in RULES if rule.level == "row"},
+        columns=columns,
     )
 
 
@@ -440,7 +442,12 @@ def validate_columns(
     return _memoized(
         lambda: columns_key(columns, rows, suite, asset_name, row_rule_ids, expectation_parameters),
         lambda: _validate_or_reuse_empty(
-            arrow_frame(columns, rows), suite, asset_name, row_rule_ids, expectation_parameters
+            arrow_frame(columns, rows),
+            suite,
+            asset_name,
+            row_rule_ids,
+            expectation_parameters,
+            columns=columns,
         ),
     )
 
@@ -469,6 +476,8 @@ def _validate_or_reuse_empty(
     asset_name: str,
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None,
+    *,
+    columns: Mapping[str, pa.Array] | None = None,
 ) -> GxOutcome:
     if len(frame) == 0:
         key = (
@@ -485,7 +494,9 @@ def _validate_or_reuse_empty(
             with _LOCK:
                 _EMPTY_OUTCOMES[key] = known
         return copy.deepcopy(known)
-    return _validate_frame(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+    return _validate_frame(
+        frame, suite, asset_name, row_rule_ids, expectation_parameters, columns=columns
+    )
 
 
 _EMPTY_OUTCOMES: dict[Hashable, GxOutcome] = {}
@@ -497,8 +508,13 @@ def _validate_frame(
     asset_name: str,
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None,
+    *,
+    columns: Mapping[str, pa.Array] | None = None,
 ) -> GxOutcome:
-    batched = _from_prevalidated(frame, suite, asset_name, row_rule_ids, expectation_parameters)
+    """``columns``: the Arrow columns ``frame`` was made of (``arrow_frame``), when known."""
+    batched = _from_prevalidated(
+        frame, suite, asset_name, row_rule_ids, expectation_parameters, columns
+    )
     if batched is not None:
         return batched
     result = _gx_validate(frame, suite, asset_name, expectation_parameters)
@@ -817,6 +833,33 @@ def _rows_of(batch: Prevalidated, frame: pd.DataFrame) -> np.ndarray | None:
     return rows if rows is not None else held(batch.whole_index)
 
 
+def _arrow_rows(batch: Prevalidated, columns: Mapping[str, pa.Array]) -> np.ndarray | None:
+    """``_rows_of`` read from the Arrow columns the frames are made of (``arrow_frame``): the
+    first batch row read where each row of ``columns`` was read, when the batch's Arrow rows
+    there equal them whole (types, values and nulls); None otherwise (then ``_rows_of``
+    looks in the pandas frames, by content too). ``arrow_frame`` converts row by row, so
+    equal Arrow rows make equal frame rows: the rows ``_rows_of`` finds, without building
+    and comparing pandas rows."""
+    held = batch.arrow
+    locations = batch.arrow_locations
+    if held is None or locations is None:
+        return None
+    try:
+        day = pa.table(dict(columns))
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+    if day.num_rows == 0 or not day.schema.equals(held.schema):
+        return None
+    file, line = (day.column(name).to_pylist() for name in _LOCATOR_COLUMNS)
+    found = [locations.get(key) for key in zip(file, line, strict=True)]
+    if None in found:
+        return None
+    rows = np.asarray(found, dtype=np.int64)
+    if not held.take(pa.array(rows)).equals(day):
+        return None
+    return rows
+
+
 def _validation_order(expectations: list[Any]) -> list[int]:
     """Positions of ``expectations`` in the order GX 1.x reports their results: grouped by
     ``column`` argument in order of first appearance (``Validator.process_expectations_for_
@@ -886,6 +929,19 @@ class Prevalidated:
     unique: frozenset[int]
     order: tuple[int, ...]
     shares: Mapping[int, tuple[Any, int]] = field(default_factory=dict)
+    # the Arrow columns ``frame`` was made of (``arrow_frame``), when known
+    arrow: pa.Table | None = None
+
+    @functools.cached_property
+    def arrow_locations(self) -> dict[tuple[Any, Any], int] | None:
+        """The first row of ``arrow`` read at each (file, line); None without them."""
+        if self.arrow is None or not set(_LOCATOR_COLUMNS) <= set(self.arrow.column_names):
+            return None
+        file, line = (self.arrow.column(name).to_pylist() for name in _LOCATOR_COLUMNS)
+        locations: dict[tuple[Any, Any], int] = {}
+        for position, key in enumerate(zip(file, line, strict=True)):
+            locations.setdefault(key, position)
+        return locations
 
     @functools.cached_property
     def whole_index(self) -> _RowIndex:
@@ -952,10 +1008,16 @@ def _day_suite(name: str, expectations: list[Any], indices: list[int]) -> _DaySu
 
 
 def prevalidate(
-    frame: pd.DataFrame, suite: Any, *, asset_name: str, row_rule_ids: set[str]
+    frame: pd.DataFrame,
+    suite: Any,
+    *,
+    asset_name: str,
+    row_rule_ids: set[str],
+    columns: Mapping[str, pa.Array] | None = None,
 ) -> Prevalidated | None:
     """Validate the batchable expectations of ``suite`` once on ``frame`` (a batch's rows);
-    None when nothing can be reused (no rows, no batchable expectation, a GX error)."""
+    None when nothing can be reused (no rows, no batchable expectation, a GX error).
+    ``columns``: the Arrow columns ``frame`` was made of (``arrow_frame``), if known."""
     split = _split(suite, row_rule_ids)
     if len(frame) == 0 or split is None:
         return None
@@ -984,7 +1046,19 @@ def prevalidate(
         unique=split.unique,
         order=split.order,
         shares=split.shares,
+        arrow=_arrow_table(columns, len(frame)),
     )
+
+
+def _arrow_table(columns: Mapping[str, pa.Array] | None, rows: int) -> pa.Table | None:
+    """``columns`` as one table of ``rows`` rows; None when they are not that."""
+    if not columns:
+        return None
+    try:
+        table = pa.table(dict(columns))
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+    return table if table.num_rows == rows else None
 
 
 _PREVALIDATED: dict[tuple[str, str], Prevalidated] = {}
@@ -1015,12 +1089,13 @@ def _from_prevalidated(
     asset_name: str,
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None,
+    columns: Mapping[str, pa.Array] | None = None,
 ) -> GxOutcome | None:
     with _LOCK:
         batch = _PREVALIDATED.get((asset_name, suite.name))
     if batch is None:
         return None
-    return batch_outcome(batch, frame, row_rule_ids, expectation_parameters)
+    return batch_outcome(batch, frame, row_rule_ids, expectation_parameters, columns=columns)
 
 
 def batch_outcome(
@@ -1028,9 +1103,13 @@ def batch_outcome(
     frame: pd.DataFrame,
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None = None,
+    *,
+    columns: Mapping[str, pa.Array] | None = None,
 ) -> GxOutcome | None:
     """The day's outcome from ``batch`` plus a GX run of the day suite on ``frame``; None
-    when ``batch`` does not hold every row of ``frame`` (then validate the day whole)."""
+    when ``batch`` does not hold every row of ``frame`` (then validate the day whole).
+    ``columns``: the Arrow columns ``frame`` was made of (``arrow_frame``), when known: its
+    rows are then looked for in the batch's Arrow columns first (``_arrow_rows``)."""
     if (
         len(frame) == 0
         or frozenset(row_rule_ids) != batch.row_rule_ids
@@ -1038,7 +1117,9 @@ def batch_outcome(
         or not frame.dtypes.equals(batch.frame.dtypes)
     ):
         return None
-    rows = _rows_of(batch, frame)
+    rows = _arrow_rows(batch, columns) if columns is not None else None
+    if rows is None:
+        rows = _rows_of(batch, frame)
     if rows is None:
         return None
     # distinct batch rows: the day's rows are a sub-multiset of the batch's

@@ -273,3 +273,40 @@ def test_a_failing_pre_pass_only_costs_the_speed_up(
     job = batch.DayJob(root=tmp_path, dataset="perucompras-ocam", identity=Identity())
     days = [dt.date(*MONTH, 1), dt.date(*MONTH, 2)]
     assert batch._safely_prevalidated(job, days, lambda day: ([], {})) == []
+
+
+def test_rows_found_in_arrow_are_the_rows_found_in_pandas(
+    month: tuple[Path, dict[dt.date, pa.Table]],
+) -> None:
+    _, tables = month
+    batch = gx_suites.prevalidate_orders(tables.values(), CONFIG)
+    assert batch is not None and batch.arrow is not None
+    found = 0
+    for table in tables.values():
+        orders = prepare(table)
+        if not orders.num_rows:
+            continue
+        columns = gx_suites.gx_columns(orders, CONFIG)
+        rows = gx_suites._arrow_rows(batch, columns)
+        assert rows is not None
+        pandas_rows = gx_suites._rows_of(batch, gx_frame(orders, CONFIG))
+        assert pandas_rows is not None and rows.tolist() == pandas_rows.tolist()
+        found += 1
+    assert found >= 20
+    # read where a batch row was read, with other content: not found in Arrow, the pandas
+    # frames then find it by content (or not at all), as without the Arrow columns
+    day = dt.date(*MONTH, 15)
+    changed = prepare(with_values(tables[day], "status", {0: "ANULADA"}))
+    assert gx_suites._arrow_rows(batch, gx_suites.gx_columns(changed, CONFIG)) is None
+    assert gx_suites._rows_of(batch, gx_frame(changed, CONFIG)) is None
+    again = gx_suites.prevalidate_orders(
+        [tables[day], with_values(tables[day], "status", {0: "ANULADA"})], CONFIG
+    )
+    assert again is not None
+    assert gx_suites._arrow_rows(again, gx_suites.gx_columns(changed, CONFIG)) is None
+    by_content = gx_suites._rows_of(again, gx_frame(changed, CONFIG))
+    assert by_content is not None and by_content[0] == tables[day].num_rows
+    # another column type: not found in Arrow
+    columns = gx_suites.gx_columns(prepare(tables[day]), CONFIG)
+    columns["source_line"] = columns["source_line"].cast(pa.int32())
+    assert gx_suites._arrow_rows(batch, columns) is None
