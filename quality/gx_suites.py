@@ -441,14 +441,31 @@ def validate_columns(
     content (``columns_key``): a frame another process validated is not even built."""
     return _memoized(
         lambda: columns_key(columns, rows, suite, asset_name, row_rule_ids, expectation_parameters),
-        lambda: _validate_or_reuse_empty(
-            arrow_frame(columns, rows),
-            suite,
-            asset_name,
-            row_rule_ids,
-            expectation_parameters,
-            columns=columns,
+        lambda: _validate_columns(
+            columns, rows, suite, asset_name, row_rule_ids, expectation_parameters
         ),
+    )
+
+
+def _validate_columns(
+    columns: Mapping[str, pa.Array],
+    rows: int,
+    suite: Any,
+    asset_name: str,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None,
+) -> GxOutcome:
+    """``_validate_or_reuse_empty`` of ``arrow_frame(columns, rows)``; inside ``prevalidated``,
+    a day whose rows a batch holds in its Arrow columns (``columns_outcome``) is validated
+    from them without building its whole frame."""
+    with _LOCK:
+        batch = _PREVALIDATED.get((asset_name, suite.name))
+    if batch is not None:
+        batched = columns_outcome(batch, columns, rows, row_rule_ids, expectation_parameters)
+        if batched is not None:
+            return batched
+    return _validate_or_reuse_empty(
+        arrow_frame(columns, rows), suite, asset_name, row_rule_ids, expectation_parameters
     )
 
 
@@ -476,8 +493,6 @@ def _validate_or_reuse_empty(
     asset_name: str,
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None,
-    *,
-    columns: Mapping[str, pa.Array] | None = None,
 ) -> GxOutcome:
     if len(frame) == 0:
         key = (
@@ -494,9 +509,7 @@ def _validate_or_reuse_empty(
             with _LOCK:
                 _EMPTY_OUTCOMES[key] = known
         return copy.deepcopy(known)
-    return _validate_frame(
-        frame, suite, asset_name, row_rule_ids, expectation_parameters, columns=columns
-    )
+    return _validate_frame(frame, suite, asset_name, row_rule_ids, expectation_parameters)
 
 
 _EMPTY_OUTCOMES: dict[Hashable, GxOutcome] = {}
@@ -508,13 +521,8 @@ def _validate_frame(
     asset_name: str,
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None,
-    *,
-    columns: Mapping[str, pa.Array] | None = None,
 ) -> GxOutcome:
-    """``columns``: the Arrow columns ``frame`` was made of (``arrow_frame``), when known."""
-    batched = _from_prevalidated(
-        frame, suite, asset_name, row_rule_ids, expectation_parameters, columns
-    )
+    batched = _from_prevalidated(frame, suite, asset_name, row_rule_ids, expectation_parameters)
     if batched is not None:
         return batched
     result = _gx_validate(frame, suite, asset_name, expectation_parameters)
@@ -1089,13 +1097,12 @@ def _from_prevalidated(
     asset_name: str,
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None,
-    columns: Mapping[str, pa.Array] | None = None,
 ) -> GxOutcome | None:
     with _LOCK:
         batch = _PREVALIDATED.get((asset_name, suite.name))
     if batch is None:
         return None
-    return batch_outcome(batch, frame, row_rule_ids, expectation_parameters, columns=columns)
+    return batch_outcome(batch, frame, row_rule_ids, expectation_parameters)
 
 
 def batch_outcome(
@@ -1103,13 +1110,9 @@ def batch_outcome(
     frame: pd.DataFrame,
     row_rule_ids: set[str],
     expectation_parameters: Mapping[str, Any] | None = None,
-    *,
-    columns: Mapping[str, pa.Array] | None = None,
 ) -> GxOutcome | None:
     """The day's outcome from ``batch`` plus a GX run of the day suite on ``frame``; None
-    when ``batch`` does not hold every row of ``frame`` (then validate the day whole).
-    ``columns``: the Arrow columns ``frame`` was made of (``arrow_frame``), when known: its
-    rows are then looked for in the batch's Arrow columns first (``_arrow_rows``)."""
+    when ``batch`` does not hold every row of ``frame`` (then validate the day whole)."""
     if (
         len(frame) == 0
         or frozenset(row_rule_ids) != batch.row_rule_ids
@@ -1117,11 +1120,66 @@ def batch_outcome(
         or not frame.dtypes.equals(batch.frame.dtypes)
     ):
         return None
-    rows = _arrow_rows(batch, columns) if columns is not None else None
-    if rows is None:
-        rows = _rows_of(batch, frame)
+    rows = _rows_of(batch, frame)
     if rows is None:
         return None
+    return _rows_outcome(
+        batch,
+        rows,
+        len(frame),
+        lambda names: _narrow(frame, names),
+        row_rule_ids,
+        expectation_parameters,
+    )
+
+
+def columns_outcome(
+    batch: Prevalidated,
+    columns: Mapping[str, pa.Array],
+    rows: int,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None = None,
+) -> GxOutcome | None:
+    """``batch_outcome`` of ``arrow_frame(columns, rows)`` when the batch's Arrow columns hold
+    its rows (``_arrow_rows``: then the frames' columns and dtypes are the batch's too); GX and
+    the ``mostly`` shares get frames of only the columns they read, made the same way
+    (``arrow_frame`` converts column by column: the same frames as the whole frame's columns).
+    None when it cannot tell (then ``batch_outcome`` of the whole frame decides)."""
+    if rows == 0 or frozenset(row_rule_ids) != batch.row_rule_ids:
+        return None
+    found = _arrow_rows(batch, columns)
+    if found is None:
+        return None
+    return _rows_outcome(
+        batch,
+        found,
+        rows,
+        lambda names: _arrow_part(columns, rows, names),
+        row_rule_ids,
+        expectation_parameters,
+    )
+
+
+def _arrow_part(
+    columns: Mapping[str, pa.Array], rows: int, names: tuple[str, ...] | None
+) -> pd.DataFrame:
+    """``_narrow(arrow_frame(columns, rows), names)``, converting only the columns kept."""
+    if names is None or not set(names) <= set(columns):
+        return arrow_frame(columns, rows)
+    kept = names if names else tuple(columns)[:1]
+    return arrow_frame({name: columns[name] for name in kept}, rows)
+
+
+def _rows_outcome(
+    batch: Prevalidated,
+    rows: np.ndarray,
+    count: int,
+    part: Callable[[tuple[str, ...] | None], pd.DataFrame],
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None,
+) -> GxOutcome | None:
+    """The outcome of a day of ``count`` rows, the batch's ``rows``; ``part(names)``: the
+    day's frame with only the columns ``names`` (``_narrow``)."""
     # distinct batch rows: the day's rows are a sub-multiset of the batch's
     subset = len(np.unique(rows)) == len(rows)
     day = batch.day
@@ -1141,19 +1199,20 @@ def batch_outcome(
         _, failed = batch.batch_items[twin]
         if failed is None:
             return None
-        share = _share_item(expectation, frame, np.flatnonzero(failed[rows]))
+        column = expectation.configuration.kwargs["column"]
+        share = _share_item(expectation, part((column,)), np.flatnonzero(failed[rows]))
         if share is None:
             return None
         items[index] = share
     if day is not None:
-        narrow = _narrow(frame, day.columns)
+        narrow = part(day.columns)
         result = _gx_validate(narrow, day.suite, batch.asset_name, expectation_parameters)
         day_items = _results_by_id(result, day.ids)
         if day_items is None:
             return None
         items.update(day_items)
     ordered = [items[index] for index in batch.order]
-    return _outcome(ordered, len(frame), row_rule_ids, all(item.success for item in ordered))
+    return _outcome(ordered, count, row_rule_ids, all(item.success for item in ordered))
 
 
 def agreement_check(

@@ -16,8 +16,21 @@ from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
 from perucompras.synthetic_details import generate_detailed_export
 from publication.extract import orders_for_day
 from quality import gx_suites
-from quality.gx_suites import GxOutcome, batch_outcome, gx_frame, prevalidated, run_suite
-from quality.lines import GX_LINE_RULE_IDS, lines_gx_frame, prevalidate_lines, run_lines_suite
+from quality.gx_suites import (
+    GxOutcome,
+    batch_outcome,
+    columns_outcome,
+    gx_frame,
+    prevalidated,
+    run_suite,
+)
+from quality.lines import (
+    GX_LINE_RULE_IDS,
+    lines_gx_columns,
+    lines_gx_frame,
+    prevalidate_lines,
+    run_lines_suite,
+)
 from quality.rules import RULES, QualityConfig, prepare
 from quality.sample_orders import with_values
 
@@ -96,7 +109,12 @@ def test_batch_outcomes_equal_per_day_outcomes_for_orders(
         orders = prepare(table)
         band = _parameters(day, orders.num_rows)
         alone = run_suite(orders, CONFIG, **band)
-        assert batch_outcome(batch, gx_frame(orders, CONFIG), ORDER_ROW_RULES, band), day
+        from_pandas = batch_outcome(batch, gx_frame(orders, CONFIG), ORDER_ROW_RULES, band)
+        assert from_pandas is not None, day
+        columns = gx_suites.gx_columns(orders, CONFIG)
+        from_arrow = columns_outcome(batch, columns, orders.num_rows, ORDER_ROW_RULES, band)
+        assert from_arrow is not None, day  # run_suite below takes this path
+        _assert_same(from_arrow, from_pandas)
         with prevalidated([batch]):
             batched = run_suite(orders, CONFIG, **band)
         _assert_same(batched, alone)
@@ -245,7 +263,12 @@ def test_batch_outcomes_equal_per_day_outcomes_for_lines(tmp_path: Path) -> None
     failing = set()
     for day in days:
         alone = run_lines_suite(day, CONFIG)
-        assert batch_outcome(batch, lines_gx_frame(day, CONFIG), set(GX_LINE_RULE_IDS))
+        from_pandas = batch_outcome(batch, lines_gx_frame(day, CONFIG), set(GX_LINE_RULE_IDS))
+        assert from_pandas is not None
+        columns = lines_gx_columns(day, CONFIG)
+        from_arrow = columns_outcome(batch, columns, day.num_rows, set(GX_LINE_RULE_IDS))
+        assert from_arrow is not None  # run_lines_suite below takes this path
+        _assert_same(from_arrow, from_pandas)
         with prevalidated([batch]):
             batched = run_lines_suite(day, CONFIG)
         _assert_same(batched, alone)
