@@ -265,11 +265,13 @@ def prevalidate_orders(days: Iterable[pa.Table], config: QualityConfig) -> Preva
     if not tables or len({tuple(table.column_names) for table in tables}) != 1:
         return None
     orders = pa.concat_tables(tables, promote_options="permissive")
+    columns = gx_columns(orders, config)
     return prevalidate(
-        gx_frame(orders, config),
+        arrow_frame(columns, orders.num_rows),
         build_suite(config, frozenset(orders.column_names)),
         asset_name=ORDERS_ASSET,
         row_rule_ids={rule.id for rule in RULES if rule.level == "row"},
+        columns=columns,
     )
 
 
@@ -439,9 +441,31 @@ def validate_columns(
     content (``columns_key``): a frame another process validated is not even built."""
     return _memoized(
         lambda: columns_key(columns, rows, suite, asset_name, row_rule_ids, expectation_parameters),
-        lambda: _validate_or_reuse_empty(
-            arrow_frame(columns, rows), suite, asset_name, row_rule_ids, expectation_parameters
+        lambda: _validate_columns(
+            columns, rows, suite, asset_name, row_rule_ids, expectation_parameters
         ),
+    )
+
+
+def _validate_columns(
+    columns: Mapping[str, pa.Array],
+    rows: int,
+    suite: Any,
+    asset_name: str,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None,
+) -> GxOutcome:
+    """``_validate_or_reuse_empty`` of ``arrow_frame(columns, rows)``; inside ``prevalidated``,
+    a day whose rows a batch holds in its Arrow columns (``columns_outcome``) is validated
+    from them without building its whole frame."""
+    with _LOCK:
+        batch = _PREVALIDATED.get((asset_name, suite.name))
+    if batch is not None:
+        batched = columns_outcome(batch, columns, rows, row_rule_ids, expectation_parameters)
+        if batched is not None:
+            return batched
+    return _validate_or_reuse_empty(
+        arrow_frame(columns, rows), suite, asset_name, row_rule_ids, expectation_parameters
     )
 
 
@@ -507,7 +531,13 @@ def _validate_frame(
     )
 
 
-_RESULT_FORMAT = {"result_format": "COMPLETE"}
+# COMPLETE: each failing row's index (``unexpected_index_list``) is what an outcome is made of.
+# ``return_unexpected_index_query`` False: GX 1.x otherwise computes, for every map expectation
+# of every validation, a pandas "query" of the unexpected rows (a boolean-filtered copy of the
+# column, ~1/8 of a validation's metric time) and puts it in the result, where nothing here
+# reads it (``_outcome`` reads the index list and ``_observed`` values); the other results are
+# the same (tests/test_gx_result_format.py).
+_RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 
 
 @contextlib.contextmanager
@@ -811,6 +841,33 @@ def _rows_of(batch: Prevalidated, frame: pd.DataFrame) -> np.ndarray | None:
     return rows if rows is not None else held(batch.whole_index)
 
 
+def _arrow_rows(batch: Prevalidated, columns: Mapping[str, pa.Array]) -> np.ndarray | None:
+    """``_rows_of`` read from the Arrow columns the frames are made of (``arrow_frame``): the
+    first batch row read where each row of ``columns`` was read, when the batch's Arrow rows
+    there equal them whole (types, values and nulls); None otherwise (then ``_rows_of``
+    looks in the pandas frames, by content too). ``arrow_frame`` converts row by row, so
+    equal Arrow rows make equal frame rows: the rows ``_rows_of`` finds, without building
+    and comparing pandas rows."""
+    held = batch.arrow
+    locations = batch.arrow_locations
+    if held is None or locations is None:
+        return None
+    try:
+        day = pa.table(dict(columns))
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+    if day.num_rows == 0 or not day.schema.equals(held.schema):
+        return None
+    file, line = (day.column(name).to_pylist() for name in _LOCATOR_COLUMNS)
+    found = [locations.get(key) for key in zip(file, line, strict=True)]
+    if None in found:
+        return None
+    rows = np.asarray(found, dtype=np.int64)
+    if not held.take(pa.array(rows)).equals(day):
+        return None
+    return rows
+
+
 def _validation_order(expectations: list[Any]) -> list[int]:
     """Positions of ``expectations`` in the order GX 1.x reports their results: grouped by
     ``column`` argument in order of first appearance (``Validator.process_expectations_for_
@@ -880,6 +937,19 @@ class Prevalidated:
     unique: frozenset[int]
     order: tuple[int, ...]
     shares: Mapping[int, tuple[Any, int]] = field(default_factory=dict)
+    # the Arrow columns ``frame`` was made of (``arrow_frame``), when known
+    arrow: pa.Table | None = None
+
+    @functools.cached_property
+    def arrow_locations(self) -> dict[tuple[Any, Any], int] | None:
+        """The first row of ``arrow`` read at each (file, line); None without them."""
+        if self.arrow is None or not set(_LOCATOR_COLUMNS) <= set(self.arrow.column_names):
+            return None
+        file, line = (self.arrow.column(name).to_pylist() for name in _LOCATOR_COLUMNS)
+        locations: dict[tuple[Any, Any], int] = {}
+        for position, key in enumerate(zip(file, line, strict=True)):
+            locations.setdefault(key, position)
+        return locations
 
     @functools.cached_property
     def whole_index(self) -> _RowIndex:
@@ -946,10 +1016,16 @@ def _day_suite(name: str, expectations: list[Any], indices: list[int]) -> _DaySu
 
 
 def prevalidate(
-    frame: pd.DataFrame, suite: Any, *, asset_name: str, row_rule_ids: set[str]
+    frame: pd.DataFrame,
+    suite: Any,
+    *,
+    asset_name: str,
+    row_rule_ids: set[str],
+    columns: Mapping[str, pa.Array] | None = None,
 ) -> Prevalidated | None:
     """Validate the batchable expectations of ``suite`` once on ``frame`` (a batch's rows);
-    None when nothing can be reused (no rows, no batchable expectation, a GX error)."""
+    None when nothing can be reused (no rows, no batchable expectation, a GX error).
+    ``columns``: the Arrow columns ``frame`` was made of (``arrow_frame``), if known."""
     split = _split(suite, row_rule_ids)
     if len(frame) == 0 or split is None:
         return None
@@ -978,7 +1054,19 @@ def prevalidate(
         unique=split.unique,
         order=split.order,
         shares=split.shares,
+        arrow=_arrow_table(columns, len(frame)),
     )
+
+
+def _arrow_table(columns: Mapping[str, pa.Array] | None, rows: int) -> pa.Table | None:
+    """``columns`` as one table of ``rows`` rows; None when they are not that."""
+    if not columns:
+        return None
+    try:
+        table = pa.table(dict(columns))
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+    return table if table.num_rows == rows else None
 
 
 _PREVALIDATED: dict[tuple[str, str], Prevalidated] = {}
@@ -1035,6 +1123,63 @@ def batch_outcome(
     rows = _rows_of(batch, frame)
     if rows is None:
         return None
+    return _rows_outcome(
+        batch,
+        rows,
+        len(frame),
+        lambda names: _narrow(frame, names),
+        row_rule_ids,
+        expectation_parameters,
+    )
+
+
+def columns_outcome(
+    batch: Prevalidated,
+    columns: Mapping[str, pa.Array],
+    rows: int,
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None = None,
+) -> GxOutcome | None:
+    """``batch_outcome`` of ``arrow_frame(columns, rows)`` when the batch's Arrow columns hold
+    its rows (``_arrow_rows``: then the frames' columns and dtypes are the batch's too); GX and
+    the ``mostly`` shares get frames of only the columns they read, made the same way
+    (``arrow_frame`` converts column by column: the same frames as the whole frame's columns).
+    None when it cannot tell (then ``batch_outcome`` of the whole frame decides)."""
+    if rows == 0 or frozenset(row_rule_ids) != batch.row_rule_ids:
+        return None
+    found = _arrow_rows(batch, columns)
+    if found is None:
+        return None
+    return _rows_outcome(
+        batch,
+        found,
+        rows,
+        lambda names: _arrow_part(columns, rows, names),
+        row_rule_ids,
+        expectation_parameters,
+    )
+
+
+def _arrow_part(
+    columns: Mapping[str, pa.Array], rows: int, names: tuple[str, ...] | None
+) -> pd.DataFrame:
+    """``_narrow(arrow_frame(columns, rows), names)``, converting only the columns kept."""
+    if names is None or not set(names) <= set(columns):
+        return arrow_frame(columns, rows)
+    kept = names if names else tuple(columns)[:1]
+    return arrow_frame({name: columns[name] for name in kept}, rows)
+
+
+def _rows_outcome(
+    batch: Prevalidated,
+    rows: np.ndarray,
+    count: int,
+    part: Callable[[tuple[str, ...] | None], pd.DataFrame],
+    row_rule_ids: set[str],
+    expectation_parameters: Mapping[str, Any] | None,
+) -> GxOutcome | None:
+    """The outcome of a day of ``count`` rows, the batch's ``rows``; ``part(names)``: the
+    day's frame with only the columns ``names`` (``_narrow``)."""
     # distinct batch rows: the day's rows are a sub-multiset of the batch's
     subset = len(np.unique(rows)) == len(rows)
     day = batch.day
@@ -1054,19 +1199,20 @@ def batch_outcome(
         _, failed = batch.batch_items[twin]
         if failed is None:
             return None
-        share = _share_item(expectation, frame, np.flatnonzero(failed[rows]))
+        column = expectation.configuration.kwargs["column"]
+        share = _share_item(expectation, part((column,)), np.flatnonzero(failed[rows]))
         if share is None:
             return None
         items[index] = share
     if day is not None:
-        narrow = _narrow(frame, day.columns)
+        narrow = part(day.columns)
         result = _gx_validate(narrow, day.suite, batch.asset_name, expectation_parameters)
         day_items = _results_by_id(result, day.ids)
         if day_items is None:
             return None
         items.update(day_items)
     ordered = [items[index] for index in batch.order]
-    return _outcome(ordered, len(frame), row_rule_ids, all(item.success for item in ordered))
+    return _outcome(ordered, count, row_rule_ids, all(item.success for item in ordered))
 
 
 def agreement_check(

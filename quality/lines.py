@@ -316,17 +316,19 @@ def run_lines_suite(lines: pa.Table, config: QualityConfig) -> Any:
 def prevalidate_lines(tables: Iterable[pa.Table], config: QualityConfig) -> Any:
     """Batch validation of several days' lines (as read) for ``gx_suites.prevalidated``;
     None unless they share one column set."""
-    from quality.gx_suites import prevalidate
+    from quality.gx_suites import arrow_frame, prevalidate
 
     prepared = [blank_strings_to_null(t, _STRING_COLUMNS) for t in tables if t.num_rows]
     if not prepared or len({tuple(table.column_names) for table in prepared}) != 1:
         return None
     lines = pa.concat_tables(prepared, promote_options="permissive")
+    columns = lines_gx_columns(lines, config)
     return prevalidate(
-        lines_gx_frame(lines, config),
+        arrow_frame(columns, lines.num_rows),
         build_lines_suite(frozenset(lines.column_names)),
         asset_name=GX_ASSET,
         row_rule_ids=set(GX_LINE_RULE_IDS),
+        columns=columns,
     )
 
 

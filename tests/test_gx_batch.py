@@ -16,8 +16,21 @@ from perucompras.synthetic import DEFECT_KINDS, generate_month, plant_defects
 from perucompras.synthetic_details import generate_detailed_export
 from publication.extract import orders_for_day
 from quality import gx_suites
-from quality.gx_suites import GxOutcome, batch_outcome, gx_frame, prevalidated, run_suite
-from quality.lines import GX_LINE_RULE_IDS, lines_gx_frame, prevalidate_lines, run_lines_suite
+from quality.gx_suites import (
+    GxOutcome,
+    batch_outcome,
+    columns_outcome,
+    gx_frame,
+    prevalidated,
+    run_suite,
+)
+from quality.lines import (
+    GX_LINE_RULE_IDS,
+    lines_gx_columns,
+    lines_gx_frame,
+    prevalidate_lines,
+    run_lines_suite,
+)
 from quality.rules import RULES, QualityConfig, prepare
 from quality.sample_orders import with_values
 
@@ -96,7 +109,12 @@ def test_batch_outcomes_equal_per_day_outcomes_for_orders(
         orders = prepare(table)
         band = _parameters(day, orders.num_rows)
         alone = run_suite(orders, CONFIG, **band)
-        assert batch_outcome(batch, gx_frame(orders, CONFIG), ORDER_ROW_RULES, band), day
+        from_pandas = batch_outcome(batch, gx_frame(orders, CONFIG), ORDER_ROW_RULES, band)
+        assert from_pandas is not None, day
+        columns = gx_suites.gx_columns(orders, CONFIG)
+        from_arrow = columns_outcome(batch, columns, orders.num_rows, ORDER_ROW_RULES, band)
+        assert from_arrow is not None, day  # run_suite below takes this path
+        _assert_same(from_arrow, from_pandas)
         with prevalidated([batch]):
             batched = run_suite(orders, CONFIG, **band)
         _assert_same(batched, alone)
@@ -245,7 +263,12 @@ def test_batch_outcomes_equal_per_day_outcomes_for_lines(tmp_path: Path) -> None
     failing = set()
     for day in days:
         alone = run_lines_suite(day, CONFIG)
-        assert batch_outcome(batch, lines_gx_frame(day, CONFIG), set(GX_LINE_RULE_IDS))
+        from_pandas = batch_outcome(batch, lines_gx_frame(day, CONFIG), set(GX_LINE_RULE_IDS))
+        assert from_pandas is not None
+        columns = lines_gx_columns(day, CONFIG)
+        from_arrow = columns_outcome(batch, columns, day.num_rows, set(GX_LINE_RULE_IDS))
+        assert from_arrow is not None  # run_lines_suite below takes this path
+        _assert_same(from_arrow, from_pandas)
         with prevalidated([batch]):
             batched = run_lines_suite(day, CONFIG)
         _assert_same(batched, alone)
@@ -273,3 +296,40 @@ def test_a_failing_pre_pass_only_costs_the_speed_up(
     job = batch.DayJob(root=tmp_path, dataset="perucompras-ocam", identity=Identity())
     days = [dt.date(*MONTH, 1), dt.date(*MONTH, 2)]
     assert batch._safely_prevalidated(job, days, lambda day: ([], {})) == []
+
+
+def test_rows_found_in_arrow_are_the_rows_found_in_pandas(
+    month: tuple[Path, dict[dt.date, pa.Table]],
+) -> None:
+    _, tables = month
+    batch = gx_suites.prevalidate_orders(tables.values(), CONFIG)
+    assert batch is not None and batch.arrow is not None
+    found = 0
+    for table in tables.values():
+        orders = prepare(table)
+        if not orders.num_rows:
+            continue
+        columns = gx_suites.gx_columns(orders, CONFIG)
+        rows = gx_suites._arrow_rows(batch, columns)
+        assert rows is not None
+        pandas_rows = gx_suites._rows_of(batch, gx_frame(orders, CONFIG))
+        assert pandas_rows is not None and rows.tolist() == pandas_rows.tolist()
+        found += 1
+    assert found >= 20
+    # read where a batch row was read, with other content: not found in Arrow, the pandas
+    # frames then find it by content (or not at all), as without the Arrow columns
+    day = dt.date(*MONTH, 15)
+    changed = prepare(with_values(tables[day], "status", {0: "ANULADA"}))
+    assert gx_suites._arrow_rows(batch, gx_suites.gx_columns(changed, CONFIG)) is None
+    assert gx_suites._rows_of(batch, gx_frame(changed, CONFIG)) is None
+    again = gx_suites.prevalidate_orders(
+        [tables[day], with_values(tables[day], "status", {0: "ANULADA"})], CONFIG
+    )
+    assert again is not None
+    assert gx_suites._arrow_rows(again, gx_suites.gx_columns(changed, CONFIG)) is None
+    by_content = gx_suites._rows_of(again, gx_frame(changed, CONFIG))
+    assert by_content is not None and by_content[0] == tables[day].num_rows
+    # another column type: not found in Arrow
+    columns = gx_suites.gx_columns(prepare(tables[day]), CONFIG)
+    columns["source_line"] = columns["source_line"].cast(pa.int32())
+    assert gx_suites._arrow_rows(batch, columns) is None
