@@ -250,25 +250,21 @@ def _latest_rows(
     path: Path, day: dt.date, latest: dict[str, dt.date]
 ) -> Iterator[tuple[str, bytes]]:
     """(ocid, json) of a day's compiled extract whose ocid has this day as its latest, in
-    file (ocid) order. The ocids are read first; only the row groups holding such a row have
-    their releases read, one row group at a time (a day is an input of every month whose
-    orders it touched: most of its rows are another month's, or not their ocid's latest)."""
+    file (ocid) order, read a few rows at a time."""
     source = pq.ParquetFile(path, buffer_size=1 << 20)
-    ocids = source.read(columns=["ocid"]).column(0).to_pylist()
     previous = ""
-    for ocid in ocids:
-        if ocid < previous:
-            raise ValueError(f"{path}: not in ocid order at {ocid}; rebuild the extracts")
-        previous = ocid
-    start = 0
-    for group in range(source.metadata.num_row_groups):
-        end = start + source.metadata.row_group(group).num_rows
-        wanted = [row for row in range(start, end) if latest.get(ocids[row]) == day]
-        if wanted:
-            values = source.read_row_group(group, columns=["json"]).column(0).to_pylist()
-            for row in wanted:
-                yield ocids[row], values[row - start]
-        start = end
+    for batch in source.iter_batches(batch_size=_MERGE_BATCH_ROWS, columns=["ocid", "json"]):
+        for ocid, value in zip(
+            batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True
+        ):
+            if ocid < previous:
+                raise ValueError(f"{path}: not in ocid order at {ocid}; rebuild the extracts")
+            previous = ocid
+            if latest.get(ocid) == day:
+                yield ocid, value
+
+
+_MERGE_BATCH_ROWS = 32
 
 
 def _ocid_files(extracts: dict[dt.date, Path], unions: Path | None) -> list[str]:
