@@ -449,10 +449,8 @@ class _Build:
     ) -> list[Part]:
         parts = self._parts(period, COMPILED)
         try:
-            reader = queries.compiled(month, days)
-            for batch in reader:
-                for value in batch.column(0).to_pylist():
-                    parts.add(value)
+            for value in queries.compiled_values(month, days):
+                parts.add(value)
             return parts.close(self.staging)
         except BaseException:
             parts.abort()

@@ -216,6 +216,17 @@ class BulkQueries:
         ).to_arrow_reader(BATCH_ROWS)
 
     def compiled(self, month: str, days: Sequence[dt.date]) -> Iterator[pa.RecordBatch]:
+        """``compiled_values`` in record batches of one binary column, ``json``."""
+        batch: list[bytes] = []
+        for value in self.compiled_values(month, days):
+            batch.append(value)
+            if len(batch) == COMPILED_BATCH_ROWS:
+                yield pa.record_batch([pa.array(batch, pa.binary())], names=["json"])
+                batch = []
+        if batch:
+            yield pa.record_batch([pa.array(batch, pa.binary())], names=["json"])
+
+    def compiled_values(self, month: str, days: Sequence[dt.date]) -> Iterator[bytes]:
         """Compiled releases (canonical JSON) of the month's ocids, latest state, by ocid.
 
         A merge of the days' extracts (each written in ocid order, one row per ocid) rather
@@ -231,14 +242,8 @@ class BulkQueries:
         streams = [
             _latest_rows(self.extracts[day] / f"{COMPILED}.parquet", day, latest) for day in days
         ]
-        batch: list[bytes] = []
         for _, value in heapq.merge(*streams, key=lambda row: row[0]):
-            batch.append(value)
-            if len(batch) == COMPILED_BATCH_ROWS:
-                yield pa.record_batch([pa.array(batch, pa.binary())], names=["json"])
-                batch = []
-        if batch:
-            yield pa.record_batch([pa.array(batch, pa.binary())], names=["json"])
+            yield value
 
 
 def _latest_rows(
