@@ -70,6 +70,12 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "the Dagster UI (make ui)."
         ),
     },
+    "run.companions_ahead_failed": {
+        "es": "{day}: la lectura anticipada del export detallado y las cotizaciones falló "
+        "({problem}); el mapeo del día los lee él mismo.",
+        "en": "{day}: reading the detailed export and quotations ahead failed ({problem}); the "
+        "day's mapping reads them itself.",
+    },
     "range.failed": {
         "es": "{day} no pasó sus controles bloqueantes: {reasons}. Los días anteriores del rango "
         "{first} → {last} quedaron publicados y anclados; los siguientes no se publicaron (los "

@@ -51,6 +51,7 @@ from pipelines.checks import AssetChecks, asset_checks
 from pipelines.partitions import daily_partitions
 from pipelines.resources import ChainResource, DatasetsResource, SourceResource
 from publication import steps
+from publication.ahead import CompanionsAhead
 from publication.anchoring import ChainSession, anchor_with
 from publication.batch import DayJob, DayRun
 from publication.site import clear_site_pending, mark_site_pending, refresh_site
@@ -237,22 +238,30 @@ def _day_steps(
     job = datasets.day_job()
     step = _Step(context)
 
-    extracted = job.extract(source.available_files(day), day, synthetic=source.synthetic)
-    yield from step.output(SOURCE_ORDERS, extracted.metadata())
-    yield from step.checks(EXTRACT_CHECKS.results(extracted.checks, extracted.lang))
-    if last == 0 or not extracted.gate_passed:
-        step.stop(day, extracted.failures)
-        return
+    files = source.available_files(day)
+    companions = source.companion_files(day)
+    # The month's detailed export (and quotations) parsed by a worker process on the other core
+    # while the day's orders are read and checked; the mapping waits for it, then reads the
+    # cache. Stopped when the block ends, however it ends.
+    with job.companions_ahead(companions if last >= 2 else {}) as ahead:
+        ahead.start()
+        extracted = job.extract(files, day, synthetic=source.synthetic)
+        yield from step.output(SOURCE_ORDERS, extracted.metadata())
+        yield from step.checks(EXTRACT_CHECKS.results(extracted.checks, extracted.lang))
+        if last == 0 or not extracted.gate_passed:
+            step.stop(day, extracted.failures)
+            return
 
-    checked = DayJob.check(extracted)
-    yield from step.output(QUALITY_CHECKED_ORDERS, checked.metadata())
-    skipped = steps.not_evaluated_reasons(checked.not_evaluated, checked.lang)
-    yield from step.checks(QUALITY_CHECKS.results(checked.checks, checked.lang, skipped))
-    if last == 1 or not checked.gate_passed:
-        step.stop(day, checked.failures)
-        return
+        checked = DayJob.check(extracted)
+        yield from step.output(QUALITY_CHECKED_ORDERS, checked.metadata())
+        skipped = steps.not_evaluated_reasons(checked.not_evaluated, checked.lang)
+        yield from step.checks(QUALITY_CHECKS.results(checked.checks, checked.lang, skipped))
+        if last == 1 or not checked.gate_passed:
+            step.stop(day, checked.failures)
+            return
 
-    mapped = job.map(checked, source.companion_files(day))
+        ready = functools.partial(_companions_ready, context, ahead, day, checked.lang)
+        mapped = job.map(checked, companions, details_ready=ready)
     yield from step.output(OCDS_RELEASES, mapped.metadata())
     skipped = steps.not_evaluated_reasons(mapped.not_evaluated, checked.lang)
     yield from step.checks(RELEASE_CHECKS.results(mapped.checks, checked.lang, skipped))
@@ -281,6 +290,16 @@ def _day_steps(
 
     record = _anchor_one(context, day, datasets, chain, sessions)
     yield from step.output(ANCHORED_DAY, _record_metadata(record))
+
+
+def _companions_ready(
+    context: AssetExecutionContext, ahead: CompanionsAhead, day: dt.date, lang: str
+) -> None:
+    """Wait for the worker parsing the companion files ahead; if it failed, say so (the
+    mapping parses what it left uncached, and reports a bad file as without it)."""
+    problem = ahead.wait()
+    if problem is not None:
+        context.log.warning(text("run.companions_ahead_failed", lang, day=day, problem=problem))
 
 
 def _anchor_one(

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -27,6 +27,9 @@ from publication.atomic import sweep_partials
 from publication.state import StateStore, store_path
 from publication.steps.common import gc_paused
 from settings import DEFAULT_STATE_MEMORY_LIMIT, Identity, Lang, Profile
+
+if TYPE_CHECKING:
+    from publication.ahead import CompanionsAhead
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,15 @@ class DayJob:
         """Step 2: the quality gate."""
         return steps.check_quality(extracted, extracted.day)
 
-    def map(self, checked: steps.Checked, companions: dict[str, Path]) -> steps.Mapped:
-        """Step 3: OCDS releases, validated."""
+    def map(
+        self,
+        checked: steps.Checked,
+        companions: dict[str, Path],
+        *,
+        details_ready: Callable[[], object] | None = None,
+    ) -> steps.Mapped:
+        """Step 3: OCDS releases, validated (``details_ready``: called before the companion
+        files are read, see ``steps.map_releases``)."""
         return steps.map_releases(
             checked,
             ocid_prefix=self.ocid_prefix,
@@ -82,7 +92,19 @@ class DayJob:
             state_dir=self.state_dir,
             ocds_dir=self.ocds_dir,
             companions=companions,
+            details_ready=details_ready,
         )
+
+    def companions_ahead(
+        self, companions: dict[str, Path], *, early: bool = False
+    ) -> CompanionsAhead:
+        """A worker parsing ``companions`` into this root's cache while the day's orders are
+        read and checked (``publication.ahead``; started by its ``start``; ``early``: for the
+        day's own steps to take over)."""
+        from publication.ahead import CompanionsAhead
+
+        cache = store_path(self.root, self.state_dir).parent / "cache"  # the mapping's
+        return CompanionsAhead(companions, cache, self.lang, early=early)
 
     def publish(self, mapped: steps.Mapped, *, refresh_site: bool = True) -> steps.Published:
         """Step 4: the day's files, atomically (the site refreshed unless told otherwise)."""

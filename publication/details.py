@@ -272,6 +272,44 @@ def _detail_cache(
     return DetailResult(**tables, info=DetailFileInfo(**info))
 
 
+def detail_cache_folder(path: Path, cache_dir: Path, lang: str = "es") -> Path:
+    """The cache folder of a detailed export's bytes (complete once it holds ``info.json``)."""
+    digest = _file_digest(path)
+    return cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
+
+
+def uncached_companions(
+    companions: dict[str, Path], cache_dir: Path, lang: str = "es"
+) -> list[Path]:
+    """The month's companion files (every detailed export of the month, the quotations) whose
+    parse is not in ``cache_dir`` yet: what ``details_for_day`` would parse now."""
+    found: list[Path] = []
+    if detail := companions.get(DETAIL_PREFIX):
+        found += [
+            path
+            for path in month_detail_files(detail)
+            if not (detail_cache_folder(path, cache_dir, lang) / "info.json").exists()
+        ]
+    if quotations := companions.get(QUOTATION_PREFIX):
+        cache = quotation_cache_file(quotations, cache_dir, lang)
+        if not cache.exists() or not cache.with_suffix(".rejected.parquet").exists():
+            found.append(quotations)
+    return found
+
+
+def fill_companion_caches(paths: list[Path], cache_dir: Path, lang: str = "es") -> None:
+    """Parse companion files (detailed exports, quotations) into ``cache_dir`` as
+    ``details_for_day`` does (a detailed export with its row memo), without reading them back:
+    a worker parsing ahead of the day's mapping (``publication.ahead``)."""
+    for path in paths:
+        if _month_of(DETAIL_FILE_NAME, path) is not None:
+            _fill_detail_cache(path, cache_dir, lang)
+        elif _month_of(_QUOTATION_FILE, path) is not None:
+            _quotation_cache(path, cache_dir, lang)
+        else:
+            raise ValueError(f"{path.name} is not a detailed export or a quotations file")
+
+
 def _fill_detail_cache(
     path: Path, cache_dir: Path, lang: str = "es", *, remember: bool = True
 ) -> tuple[Path, DetailResult | None]:
@@ -281,9 +319,7 @@ def _fill_detail_cache(
     Several processes may fill it at once (``publication.prepare``): each writes its own
     partial folder and renames it into place; whoever comes second drops its copy (same bytes).
     """
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    folder = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}"
+    folder = detail_cache_folder(path, cache_dir, lang)
     if (folder / "info.json").exists():
         return folder, None
     earlier_folder, earlier = (
@@ -464,10 +500,9 @@ def _quotation_cache(
     Both files are renamed into place, the rejected rows first: the cache is complete once the
     valid rows' file exists, whichever process (``publication.prepare``) wrote it.
     """
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = _file_digest(path)
+    cache = quotation_cache_file(path, cache_dir, lang, digest=digest)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    cache = cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}.parquet"
     rejected_path = cache.with_suffix(".rejected.parquet")
     if not cache.exists() or not rejected_path.exists():
         stream = stream_quotations(path, batch_rows=65_536, lang=lang)
@@ -482,3 +517,17 @@ def _quotation_cache(
     rejected = pq.read_table(rejected_path)
     rows = pq.ParquetFile(cache).metadata.num_rows + rejected.num_rows
     return cache, rejected, {"name": path.name, "sha256": digest, "rowsInFile": rows}
+
+
+def quotation_cache_file(
+    path: Path, cache_dir: Path, lang: str = "es", *, digest: str | None = None
+) -> Path:
+    """The cache file of a quotations file's valid rows (its rejected rows beside it);
+    ``digest``: the file's SHA-256, if already known."""
+    digest = digest or _file_digest(path)
+    return cache_dir / f"{path.stem}-{digest[:16]}-{_reader_version()}-{lang}.parquet"
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -242,14 +242,36 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     if refused is not None:
         return refused
     start, end, months = plan(args, settings)
-    home = dagster_home(settings)
-    from pipelines.cli.progress import DayProgress
-    from pipelines.resources import DatasetsResource, build_resources
+    from pipelines.resources import DatasetsResource, SourceResource, build_resources
 
     resources = build_resources(settings)
+    datasets, source = resources["datasets"], resources["source"]
+    assert isinstance(datasets, DatasetsResource) and isinstance(source, SourceResource)
+    with contextlib.ExitStack() as early:
+        if months is None or (start.year, start.month) in months:
+            # The first day's companion files parsed from now on, while Dagster sets the run
+            # up; the day's steps take the worker over (``publication.ahead``).
+            ahead = early.enter_context(
+                datasets.day_job().companions_ahead(source.companion_files(start), early=True)
+            )
+            ahead.start()
+        return _run_days(args, settings, resources, start, end, months)
+
+
+def _run_days(
+    args: argparse.Namespace,
+    settings: Settings,
+    resources: dict[str, Any],
+    start: dt.date,
+    end: dt.date,
+    months: dict[tuple[int, int], list[Path]] | None,
+) -> int:
+    """``handle``'s days, one Dagster run each, then the bulk files."""
+    from pipelines.cli.progress import DayProgress
+
+    home = dagster_home(settings)
     job = day_job(settings, resources)
     datasets = resources["datasets"]
-    assert isinstance(datasets, DatasetsResource)
     with dagster_instance(home) as instance:
         day = start
         with (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,9 +154,12 @@ def map_releases(
     state_dir: Path | None = None,
     ocds_dir: Path | None = None,
     companions: dict[str, Path] | None = None,
+    details_ready: Callable[[], object] | None = None,
 ) -> Mapped:
     """Map passed orders to OCDS releases (with lines, deliveries and quotations when the
-    month's companion files exist) and validate every release against the schema."""
+    month's companion files exist) and validate every release against the schema.
+    ``details_ready``: called before the companion files are read (a daily run waits there for
+    the worker parsing them ahead, ``publication.ahead``)."""
     checked.require_gate()
     with gc_paused():
         return _map_releases(
@@ -166,6 +170,7 @@ def map_releases(
             state_dir=state_dir,
             ocds_dir=ocds_dir,
             companions=companions,
+            details_ready=details_ready,
         )
 
 
@@ -178,6 +183,7 @@ def _map_releases(
     state_dir: Path | None,
     ocds_dir: Path | None,
     companions: dict[str, Path] | None,
+    details_ready: Callable[[], object] | None = None,
 ) -> Mapped:
     from ocds_mappings.dates import publication_time
     from ocds_mappings.details import attach_details
@@ -207,6 +213,8 @@ def _map_releases(
         frameworks, basis = _new_framework_releases(
             store, published_orders, checked.day, ocid_prefix, agreements
         )
+    if details_ready is not None:
+        details_ready()
     details, details_held, detail_checks, details_not_evaluated = checked_details(
         details_for_day(
             companions or {},
