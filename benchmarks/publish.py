@@ -213,21 +213,47 @@ def rs_matches(releases_jsonl: Path) -> tuple[int, int, float, float]:
 def profile_publish(root: Path, days: int, orders: int, output: Path) -> None:
     """Run ``publicar run`` in this process under pyinstrument; self time per function/package."""
     from pyinstrument import Profiler
+    from pyinstrument.session import Session
 
     from pipelines.cli import main
 
     command = publish_command(root, days, orders)[1:]
+    # The companions worker (``publication.ahead``) parses the month's detailed export while
+    # this process reads and checks the orders; ``worker_profile`` profiles it too.
+    workers = Path(tempfile.mkdtemp(prefix="worker-profile-"))
+    hook = str(Path(__file__).with_name("worker_profile"))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [hook, os.environ.get("PYTHONPATH")]))
+    os.environ["BENCH_WORKER_PROFILE"] = str(workers)
     profiler = Profiler(interval=0.005)
     profiler.start()
     code = main(command)
     session = profiler.stop()
     if code:
         raise SystemExit(f"publicar run exited with {code}")
-    output.write_text(json.dumps(summarise(session)))
+    summary = summarise(session)
+    saved = sorted(workers.glob("*.pyisession"))
+    summary["workers"] = len(saved)
+    if saved:
+        worker_sessions = [Session.load(str(path)) for path in saved]
+        combined = worker_sessions[0]
+        for other in worker_sessions[1:]:
+            combined = Session.combine(combined, other)
+        summary["worker"] = summarise(combined, WORKER_STEPS)
+    output.write_text(json.dumps(summary))
 
 
-def summarise(session: Any) -> dict[str, Any]:
-    """Self time per function and per package, inclusive time per day step of ours."""
+# The companions worker's own steps: parsing the detailed export, the quotations, and the
+# cache files written from them (``publication.details``).
+WORKER_STEPS = {
+    "read_detailed_export_reusing": "detailed export (XLSX) parse",
+    "QuotationStream._generate": "quotations (CSV) parse",
+    "ParquetWriter.write_table": "Parquet cache writes",
+}
+
+
+def summarise(session: Any, named: dict[str, str] | None = None) -> dict[str, Any]:
+    """Self time per function and per package, inclusive time per day step of ours (or, with
+    ``named``, of the functions it names, by its label)."""
     by_function: dict[str, float] = defaultdict(float)
     by_package: dict[str, float] = defaultdict(float)
     by_step: dict[str, float] = defaultdict(float)
@@ -237,7 +263,11 @@ def summarise(session: Any) -> dict[str, Any]:
         if frame is None:
             continue
         path = frame.file_path or ""
-        step = _step_of(frame.function, path)
+        if named is None:
+            step = _step_of(frame.function, path)
+        else:
+            owner_class = getattr(frame, "class_name", None)
+            step = named.get(f"{owner_class}.{frame.function}" if owner_class else frame.function)
         if step and step not in open_steps:
             by_step[step] += frame.time
             open_steps = open_steps | {step}

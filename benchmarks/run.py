@@ -938,16 +938,7 @@ def bench_publish(work: Path, days: int, orders: int) -> list[Table]:
         f"(i) Where `publicar run` spends its time ({days} days, pyinstrument, self time)",
         ["package (self time)", "share", "top functions (self time)", "share"],
     )
-    packages, functions = summary["packages"], summary["functions"]
-    for index in range(max(len(packages), len(functions))):
-        row = ["", "", "", ""]
-        if index < len(packages):
-            row[:2] = [f"`{packages[index][0]}`", f"{100 * packages[index][1] / total:.0f}%"]
-        if index < len(functions):
-            name = functions[index][0].replace("|", "\\|")
-            row[2:] = [f"`{name}`", f"{100 * functions[index][1] / total:.0f}%"]
-        table_row = row
-        prof.rows.append(table_row)
+    prof.rows = profile_rows(summary)
     steps_share = ", ".join(
         f"`{name}` {100 * seconds / total:.0f}%" for name, seconds in summary["steps"][:10]
     )
@@ -956,7 +947,49 @@ def bench_publish(work: Path, days: int, orders: int) -> list[Table]:
         "a built-in is named with its Python caller (`builtin ← caller`).",
         f"Inclusive time of our assets and day steps: {steps_share or 'none sampled'}.",
     ]
-    return [table, prof]
+    worker = summary.get("worker")
+    if not worker:
+        prof.notes.append(
+            "No companions worker ran (`publication.ahead`): every file was parsed in the run."
+        )
+        return [table, prof]
+    waited = sum(seconds for name, seconds in summary["functions"] if name.startswith("waitpid"))
+    prof.notes.append(
+        f"`waitpid` ({100 * waited / total:.0f}%) is the run waiting for the companions worker "
+        "below, the process that parses the month's detailed export and quotations while the "
+        "run reads and checks the orders."
+    )
+    worker_table = Table(
+        f"(i) continued: the companions worker (`publication.ahead`, {summary['workers']} "
+        f"process(es), {worker['seconds']:.1f} s in all, beside the run above; self time)",
+        ["package (self time)", "share", "top functions (self time)", "share"],
+    )
+    worker_table.rows = profile_rows(worker)
+    worker_steps = ", ".join(
+        f"{name} {100 * seconds / worker['seconds']:.0f}%" for name, seconds in worker["steps"]
+    )
+    worker_table.notes = [
+        "Profiled the same way, in the worker process itself (`benchmarks/worker_profile`, on "
+        "the profiled run's `PYTHONPATH` only); shares are of the worker's own time.",
+        f"Inclusive time of its steps: {worker_steps or 'none sampled'}.",
+    ]
+    return [table, prof, worker_table]
+
+
+def profile_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """Rows of a profile table: packages and functions by self time, as shares of the total."""
+    total = summary["seconds"]
+    packages, functions = summary["packages"], summary["functions"]
+    rows = []
+    for index in range(max(len(packages), len(functions))):
+        row = ["", "", "", ""]
+        if index < len(packages):
+            row[:2] = [f"`{packages[index][0]}`", f"{100 * packages[index][1] / total:.0f}%"]
+        if index < len(functions):
+            name = functions[index][0].replace("|", "\\|")
+            row[2:] = [f"`{name}`", f"{100 * functions[index][1] / total:.0f}%"]
+        rows.append(row)
+    return rows
 
 
 def bench_month_publish(work: Path, orders: int) -> Table:
