@@ -56,11 +56,13 @@ def parse_lima_dates(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """``YYYY-MM-DD HH:MM:SS`` (Lima wall time) -> (ISO 8601 with -05:00 or null, failed mask)."""
     trimmed = pc.utf8_trim_whitespace(values)
     shaped = pc.fill_null(pc.match_substring_regex(trimmed, DATE_PATTERN), False)
-    local = pc.replace_substring(pc.if_else(shaped, trimmed, pa.scalar("")), " ", "T")
-    stamps = pc.strptime(local, "%Y-%m-%dT%H:%M:%S", "s", error_is_null=True)
-    # strptime rolls 2025-02-30 over to March: a real date formats back to the same text
-    valid = pc.fill_null(pc.equal(pc.strftime(stamps, "%Y-%m-%dT%H:%M:%S"), local), False)
+    text = pc.if_else(shaped, trimmed, pa.scalar(""))
+    stamps = pc.strptime(text, "%Y-%m-%d %H:%M:%S", "s", error_is_null=True)
+    # strptime rolls 2025-02-30 over to March: a real date prints back as the same text (a
+    # cast to string prints ``YYYY-MM-DD HH:MM:SS``, ~10x faster than ``strftime``)
+    valid = pc.fill_null(pc.equal(stamps.cast(pa.string()), text), False)
     valid = pc.and_(shaped, valid)
+    local = pc.replace_substring(text, " ", "T")
     iso = pc.if_else(
         valid, pc.binary_join_element_wise(local, LIMA_OFFSET, ""), pa.scalar(None, pa.string())
     )
@@ -102,19 +104,20 @@ class Problems(RowProblems):
         """Unsigned amounts with at most 2 decimals -> int64 cents (``amount_unparseable`` /
         ``amount_precision`` recorded)."""
         scaled, unparseable, too_precise = parse_scaled_decimal(values, AMOUNT_PATTERN, 2)
-        shown = quoted(values)
         self.add(
             pc.and_(pc.invert(_blank(values)), unparseable),
             field,
             "amount_unparseable",
-            self.message("cell.amount_unparseable", column=field, value=shown),
+            lambda: self.message("cell.amount_unparseable", column=field, value=quoted(values)),
             values,
         )
         self.add(
             too_precise,
             field,
             "amount_precision",
-            self.message("cell.amount_precision", column=field, value=shown, decimals=2),
+            lambda: self.message(
+                "cell.amount_precision", column=field, value=quoted(values), decimals=2
+            ),
             values,
         )
         return scaled
@@ -126,7 +129,7 @@ class Problems(RowProblems):
             pc.and_(pc.invert(_blank(values)), failed),
             field,
             "date_unparseable",
-            self.message(
+            lambda: self.message(
                 "cell.date_unparseable",
                 column=field,
                 value=quoted(values),
@@ -143,7 +146,7 @@ class Problems(RowProblems):
             pc.and_(pc.invert(_blank(values)), pc.is_null(parts)),
             "ORDEN_ELECTRÓNICA",
             "order_number_format",
-            self.message(
+            lambda: self.message(
                 "cell.order_number_format", column="ORDEN_ELECTRÓNICA", value=quoted(values)
             ),
             values,
