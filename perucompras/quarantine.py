@@ -9,6 +9,7 @@ Kept free of other project imports (``messages`` aside): every reader, ``ocds_ma
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from typing import TypeAlias
 
 import pyarrow as pa
@@ -94,13 +95,17 @@ class RowProblems:
         failed: pa.Array,
         field: str,
         rule: str,
-        message: pa.Array | str,
+        message: pa.Array | str | Callable[[], pa.Array | str],
         value: pa.Array | str | None = None,
     ) -> None:
-        """Record ``rule`` on ``field`` for every row where ``failed`` is true (null = false)."""
+        """Record ``rule`` on ``field`` for every row where ``failed`` is true (null = false).
+        ``message`` may be a function that makes it: called only when a row failed (a batch
+        of good rows renders no message, and most batches are good)."""
         failed = pc.fill_null(failed, False)
         if not pc.any(failed).as_py():
             return
+        if callable(message):
+            message = message()
         first = pc.and_(failed, pc.is_null(self.rule))
         self.field = pc.if_else(first, pa.scalar(field), self.field)
         self.rule = pc.if_else(first, pa.scalar(rule), self.rule)

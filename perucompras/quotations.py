@@ -10,6 +10,7 @@ order in DuckDB over the stream.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -93,7 +94,7 @@ def _parse(
             blank,
             name,
             "required_missing",
-            problems.message("cell.required_missing", column=name),
+            partial(problems.message, "cell.required_missing", column=name),
             "",
         )
     order_number = pc.utf8_trim_whitespace(column("ORDEN_ELECTRÓNICA"))
@@ -103,7 +104,7 @@ def _parse(
         pc.and_(pc.not_equal(ruc, ""), pc.invert(valid_ruc_mask(ruc))),
         "RUC_PROVEEDOR",
         "ruc_invalid",
-        problems.message(
+        lambda: problems.message(
             "cell.ruc_invalid",
             column="RUC_PROVEEDOR",
             value=quoted(ruc),
@@ -122,7 +123,7 @@ def _parse(
         ),
         "ESTADO",
         "unknown_status",
-        problems.message(
+        lambda: problems.message(
             "cell.unknown_value",
             column="ESTADO",
             value=quoted(status),

@@ -801,8 +801,16 @@ def _parse_rows(
     source_line = pa.array(np.arange(first_line, first_line + row_count, dtype=np.int64))
     columns, field_count, well_shaped = _columns(lines, header, row_count, field_prefix, split)
 
-    def message(key: str, **params: Param) -> pa.Array:
-        return render_column(key, lang, row_count, **params)
+    def message(key: str, shown: pa.Array | None = None, **params: Param) -> Callable[[], pa.Array]:
+        """The text ``key`` per row, rendered only if a row fails (``problems.add``), with
+        ``shown`` (raw values) quoted as its ``value``."""
+
+        def render() -> pa.Array:
+            if shown is not None:
+                params["value"] = quoted(shown)
+            return render_column(key, lang, row_count, **params)
+
+        return render
 
     problems = RowProblems(row_count)
     damaged = _damaged_fragment(lines)
@@ -810,7 +818,7 @@ def _parse_rows(
         pc.is_valid(damaged),
         "*",
         "encoding_invalid",
-        message("cell.encoding_invalid", encoding=encoding, value=quoted(damaged)),
+        message("cell.encoding_invalid", damaged, encoding=encoding),
         damaged,
     )
     problems.add(
@@ -840,8 +848,8 @@ def _parse_rows(
             "date_unparseable",
             message(
                 "cell.date_unparseable",
+                columns[column],
                 column=column,
-                value=quoted(columns[column]),
                 format=date_format.replace("%", ""),
             ),
             columns[column],
@@ -852,19 +860,18 @@ def _parse_rows(
     for column in AMOUNT_COLUMNS:
         cents, unparseable, too_precise = _parse_amounts(columns[column])
         present = pc.not_equal(pc.utf8_trim_whitespace(columns[column]), "")
-        shown = quoted(columns[column])
         problems.add(
             pc.and_(pc.and_(well_shaped, present), unparseable),
             column,
             "amount_unparseable",
-            message("cell.signed_amount_unparseable", column=column, value=shown),
+            message("cell.signed_amount_unparseable", columns[column], column=column),
             columns[column],
         )
         problems.add(
             pc.and_(well_shaped, too_precise),
             column,
             "amount_precision",
-            message("cell.amount_precision", column=column, value=shown, decimals=2),
+            message("cell.amount_precision", columns[column], column=column, decimals=2),
             columns[column],
         )
         parsed_amounts[column] = cents
@@ -879,8 +886,8 @@ def _parse_rows(
         "order_number_format",
         message(
             "cell.order_number_format",
+            columns["ORDEN_ELECTRÓNICA"],
             column="ORDEN_ELECTRÓNICA",
-            value=quoted(columns["ORDEN_ELECTRÓNICA"]),
         ),
         columns["ORDEN_ELECTRÓNICA"],
     )
