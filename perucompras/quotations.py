@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -276,6 +275,8 @@ def quotation_summary(source: Path | str | pa.Table | Iterable[pa.RecordBatch]) 
     The median is the lower median (an actual quoted amount, so it stays in whole cents).
     ``selected_*`` are null unless exactly one quotation is ``SELECCIONADA``.
     """
+    import duckdb  # not at module level: the daily run's companions worker never needs it
+
     reader = _batches(source)
     connection = duckdb.connect()
     try:
