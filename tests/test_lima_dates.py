@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from perucompras.csv_stream import DATE_PATTERN, LIMA_OFFSET, parse_lima_dates
 
 VALUES = [
