@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,12 @@ TARGET_RSS_MIB = 2048
 QUOTATIONS_TARGET_SECONDS = 3600
 QUOTATIONS_TARGET_RSS_MIB = 3072
 TREE_SAMPLE_SECONDS = 1.0  # reading smaps_rollup of GB-sized processes costs CPU
+# A fixed piece of CPU work timed before and after the command: the shared machine's speed
+# moves during a day (the same code took 11.1 and 13.7 min three hours apart, with 19.0 and
+# 23.1 min of CPU time), so a report says how fast the machine was while it ran.
+REFERENCE_HASH_BYTES = 256 * 2**20
+REFERENCE_LOOP = 6_000_000
+REFERENCE_REPEATS = 3
 
 
 def backfill_kind() -> str:
@@ -44,6 +52,21 @@ def backfill_kind() -> str:
     if "backfill" not in COMMANDS:
         return "run"
     return "backfill-alias" if COMMANDS["backfill"] is COMMANDS["run"] else "backfill"
+
+
+def reference_seconds() -> float:
+    """CPU seconds of a fixed workload on one core (SHA-256 of 256 MiB, then a pure-Python
+    loop), the median of ``REFERENCE_REPEATS`` runs: lower means a faster machine."""
+    data = bytes(REFERENCE_HASH_BYTES)
+    runs = []
+    for _ in range(REFERENCE_REPEATS):
+        began = time.process_time()
+        hashlib.sha256(data).digest()
+        total = 0
+        for number in range(REFERENCE_LOOP):
+            total += number * number
+        runs.append(time.process_time() - began)
+    return statistics.median(runs)
 
 
 def prepare_sources(
@@ -189,8 +212,9 @@ def render(
     disk: dict[str, int],
     source_bytes: int,
     log_tail: str,
+    reference: tuple[float, float] | None = None,
 ) -> str:
-    """The Markdown report."""
+    """The Markdown report (``reference``: ``reference_seconds`` before and after the command)."""
     seconds, rss, tree_rss, code = (
         measured.seconds,
         measured.rss,
@@ -238,8 +262,17 @@ def render(
         "(main process, month workers, the background bulk builder, the embedded anvil), as "
         "the sum of their proportional set sizes (pages shared after a fork counted once), "
         f"sampled every {TREE_SAMPLE_SECONDS} s, so a spike shorter than that can be missed.",
-        "",
     ]
+    if reference is not None:
+        lines.append(
+            f"- Machine speed while it ran: a fixed piece of CPU work (`reference_seconds`: "
+            f"SHA-256 of {REFERENCE_HASH_BYTES // 2**20} MiB and a pure-Python loop, one core, "
+            f"median of {REFERENCE_REPEATS}) took {reference[0]:.2f} s before the command and "
+            f"{reference[1]:.2f} s after it (lower is faster). The machine is shared and its "
+            "speed moves during a day: compare two reports by this figure as well as by their "
+            "times."
+        )
+    lines.append("")
     if not full:
         estimate = seconds * full_days / days
         scale = full_days / days
@@ -290,12 +323,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             root, args.start, args.end, args.orders_per_month, args.quotations
         )
         verb = "run" if kind == "run" else "backfill"
+        before = reference_seconds()
         measured = run(
             command(verb, args.start, args.end, root, args.orders_per_month),
             root,
             log,
             args.quotations,
         )
+        reference = (before, reference_seconds())
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
         disk = {
             "datasets": disk_usage(root / "datasets"),
@@ -317,6 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             disk=disk,
             source_bytes=source_bytes,
             log_tail=tail,
+            reference=reference,
         ),
         encoding="utf-8",
     )

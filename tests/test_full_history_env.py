@@ -29,3 +29,39 @@ def test_child_env_lets_python_cache_bytecode(monkeypatch: pytest.MonkeyPatch) -
     assert env["PERUCOMPRAS_EXAMPLE_KEPT"] == "yes"
     assert env["PERUCOMPRAS_SOURCE__QUOTATIONS"] == "true"
     assert env["DAGSTER_DISABLE_TELEMETRY"] == "1"
+
+
+def test_reference_work_is_timed_as_cpu_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = _script(monkeypatch)
+    monkeypatch.setattr(script, "REFERENCE_HASH_BYTES", 2**20)
+    monkeypatch.setattr(script, "REFERENCE_LOOP", 10_000)
+    seconds = script.reference_seconds()
+    assert 0 < seconds < 5
+
+
+def _report(script: ModuleType, reference: tuple[float, float] | None) -> str:
+    measured = script.Measured(seconds=600.0, rss=1500.0, tree_rss=2000.0, cpu=1100.0, code=0)
+    arguments = {
+        "kind": "backfill",
+        "quotations": False,
+        "generation": 1.0,
+        "start": script.FULL_FROM,
+        "end": script.FULL_TO,
+        "orders": 10_000,
+        "measured": measured,
+        "disk": {"datasets": 2**30},
+        "source_bytes": 2**20,
+        "log_tail": "backfill done",
+    }
+    if reference is not None:
+        arguments["reference"] = reference
+    return str(script.render(**arguments))
+
+
+def test_the_report_says_how_fast_the_machine_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = _script(monkeypatch)
+    report = _report(script, (0.61, 0.74))
+    line = next(line for line in report.splitlines() if line.startswith("- Machine speed"))
+    assert "took 0.61 s before the command and 0.74 s after it" in line
+    assert "| 2022-01-01 → 2026-11-30 | 10.0 min | 18.3 min |" in report
+    assert "Machine speed" not in _report(script, None)
