@@ -143,15 +143,22 @@ def _day_orders(root: Path) -> int:
 def _child(variant: str, root: Path, out: Path) -> int:
     began = time.perf_counter()
     # What a run imports (lazily, inside the commands): loaded before the clock starts.
+    # pyarrow.acero and upath are imported on first use (``Table.group_by``; Dagster opening
+    # an instance).
     import dagster  # noqa: F401
     import duckdb  # noqa: F401
     import great_expectations  # noqa: F401
+    import ocdsmerge  # noqa: F401
     import pandas  # noqa: F401
+    import pyarrow.acero
     import pyarrow.parquet  # noqa: F401
+    import upath  # noqa: F401
     import web3  # noqa: F401
 
     import integrity.chain
     import integrity.devchain  # noqa: F401
+    import ocds_mappings.docs
+    import ocds_mappings.packaging  # noqa: F401
     import pipelines.dagster_storage
     import pipelines.definitions  # noqa: F401
     import publication.anchoring

@@ -1706,10 +1706,12 @@ def _read_cells(header: _Header) -> Callable[[Sequence[object]], tuple[object, .
     positions = sorted(set(header.positions.values()))
     width = positions[-1] + 1
     padding = (None,) * width
+    pick = operator.itemgetter(*positions)
+    single = len(positions) == 1
 
     def cells(row: Sequence[object]) -> tuple[object, ...]:
-        full = row if len(row) >= width else (*row, *padding[len(row) :])
-        return tuple(full[index] for index in positions)
+        picked = pick(row if len(row) >= width else (*row, *padding[len(row) :]))
+        return (picked,) if single else picked
 
     return cells
 

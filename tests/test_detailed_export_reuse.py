@@ -342,6 +342,18 @@ def test_row_keys_keep_types_and_values_not_identities() -> None:
     assert de.row_key((dt.datetime(2025, 11, 3), 1)) != de.row_key((dt.datetime(2025, 11, 3), 1.0))
 
 
+def test_read_cells_are_the_read_columns_in_order_short_rows_padded() -> None:
+    header = de._Header(row=1, positions={"b": 3, "a": 1, "c": 3}, ignored=(), title={})
+    cells = de._read_cells(header)
+    assert cells(["nro", "x", "skip", "y", "after"]) == ("x", "y")
+    assert cells(("nro", "x")) == ("x", None)
+    assert cells(()) == (None, None)
+    one = de._read_cells(de._Header(row=1, positions={"a": 2}, ignored=(), title={}))
+    assert one(["nro", "skip", "x"]) == ("x",)
+    assert one(["nro"]) == (None,)
+    assert de.row_key(one(["n", "s", 7])) == de.row_key((7,))
+
+
 def test_a_backfill_parse_keeps_no_memo_and_the_next_snapshot_writes_one(
     sheet: list[list[Any]], tmp_path: Path
 ) -> None:
