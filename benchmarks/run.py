@@ -1132,14 +1132,17 @@ DAILY_ROUNDS = 3  # one run of a variant moved by ±0.5 s between back-to-back r
 def bench_daily(work: Path) -> Table:
     """(k) One daily run (~330 orders) after imports, the issue's ≤ 3 s target."""
     import daily_run
+    from full_history import REFERENCE_HASH_BYTES, REFERENCE_REPEATS, reference_seconds
 
     folder = work / "daily"
     base = daily_run.prepare(folder)
+    before = reference_seconds()
     # interleaved rounds: a burst of load on the shared machine hits every variant alike
     rounds = [
         {variant: daily_run.timed(base, variant, folder) for variant in daily_run.VARIANTS}
         for _ in range(DAILY_ROUNDS)
     ]
+    reference = (before, reference_seconds())
     runs = {variant: [done[variant] for done in rounds] for variant in daily_run.VARIANTS}
     orders = {run.orders for timed in runs.values() for run in timed}
     if len(orders) != 1:
@@ -1193,6 +1196,11 @@ def bench_daily(work: Path) -> Table:
         "in full). The second and third are the figures to hold against the target.",
         "This is the one absolute time in this file, because the target is absolute; it moves "
         "with the machine's load.",
+        f"Machine speed while these runs were made: a fixed piece of CPU work "
+        f"(`full_history.reference_seconds`: SHA-256 of {REFERENCE_HASH_BYTES // 2**20} MiB "
+        f"and a pure-Python loop, one core, median of {REFERENCE_REPEATS}) took "
+        f"{reference[0]:.2f} s before them and {reference[1]:.2f} s after (lower is faster; "
+        "`full-history.md` reports the same figure).",
     ]
     return table
 
