@@ -967,13 +967,19 @@ class _Collected:
 
 
 def _collect_rowwise(
-    name: str, header: _Header, rows: Iterator[tuple[int, Sequence[object]]], lang: str
+    name: str,
+    header: _Header,
+    rows: Iterator[tuple[int, Sequence[object]]],
+    lang: str,
+    between: Callable[[], object] | None = None,
 ) -> _Collected:
     """Parse every data row below the header, one row at a time (the reference ``_collect``
-    must match: the tests compare them)."""
+    must match: the tests compare them); ``between``: called every ``CHUNK_ROWS`` rows."""
     reader = _RowReader(header)
     collected = _Collected(name, lang)
-    for number, row in rows:
+    for count, (number, row) in enumerate(rows, 1):
+        if between is not None and count % CHUNK_ROWS == 0:
+            between()
         if all(_blank(value) for value in row):
             collected.blank_rows += 1
             continue
@@ -991,26 +997,36 @@ def _collect_rowwise(
 
 
 def _collect(
-    name: str, header: _Header, rows: Iterator[tuple[int, Sequence[object]]], lang: str
+    name: str,
+    header: _Header,
+    rows: Iterator[tuple[int, Sequence[object]]],
+    lang: str,
+    between: Callable[[], object] | None = None,
 ) -> _Collected:
     """Parse every data row below the header: ``_collect_rowwise``'s result, column by column
-    over batches of rows (see ``_collect_batch``)."""
+    over batches of rows (see ``_collect_batch``); ``between``: called before each batch."""
     reader = _RowReader(header)
     collected = _Collected(name, lang)
     batch: list[tuple[int, Sequence[object]]] = []
     for number, row in rows:
-        # a row whose first cell holds something is not blank: the full check only otherwise
-        if (not row or _blank(row[0])) and all(_blank(value) for value in row):
+        if _blank_row(row):
             collected.blank_rows += 1
             continue
         batch.append((number, row))
         if len(batch) >= CHUNK_ROWS:
+            if between is not None:
+                between()
             _collect_batch(reader, collected, batch)
             batch = []
     if batch:
         _collect_batch(reader, collected, batch)
     collected.flush()
     return collected
+
+
+def _blank_row(row: Sequence[object]) -> bool:
+    # a row whose first cell holds something is not blank: the full check only otherwise
+    return (not row or _blank(row[0])) and all(_blank(value) for value in row)
 
 
 def _text_cell(cell: object) -> str | None:
@@ -1730,9 +1746,10 @@ def _collect_keyed(
     lang: str,
     earlier: RowMemo | None,
     signature: str,
+    between: Callable[[], object] | None = None,
 ) -> tuple[_Collected, RowMemo]:
     """``_collect``'s result (rows found in ``earlier`` take its parse) and this snapshot's
-    ``RowMemo``."""
+    ``RowMemo``; ``between``: called before each batch of rows is parsed."""
     reader = _RowReader(header)
     collected = _KeyedCollected(name, lang, reader=reader)
     read_cells = _read_cells(header)
@@ -1747,8 +1764,7 @@ def _collect_keyed(
     reused_rejects: list[tuple[int, int]] = []
     batch: list[tuple[int, Sequence[object]]] = []
     for number, row in rows:
-        # a row whose first cell holds something is not blank: the full check only otherwise
-        if (not row or _blank(row[0])) and all(_blank(value) for value in row):
+        if _blank_row(row):
             collected.blank_rows += 1
             continue
         key = keys[number] = row_key(read_cells(row))
@@ -1767,6 +1783,8 @@ def _collect_keyed(
                     continue
         batch.append((number, row))
         if len(batch) >= CHUNK_ROWS:
+            if between is not None:
+                between()
             _collect_batch(reader, collected, batch)
             batch = []
     if batch:
@@ -1836,57 +1854,10 @@ def _add_reused(
             collected.bad_orders[order_id] = (number, rules[number])
 
 
-def read_detailed_export(path: Path, lang: str = "es") -> DetailResult:
-    """Read one "Detallado" export: reconciled lines, deliveries and orders plus quarantined rows
-    (messages in ``lang``).
-
-    Raises ``SourceFileError`` (file-level, with how to fix it) when the file is not an XLSX
-    workbook, no sheet has the export's header in its first rows, or required columns are missing.
-    """
-    return read_detailed_export_reusing(path, lang, remember=False)[0]
-
-
-def read_detailed_export_reusing(
-    path: Path, lang: str = "es", earlier: RowMemo | None = None, *, remember: bool = True
-) -> tuple[DetailResult, RowMemo | None]:
-    """``read_detailed_export(path, lang)``, and this snapshot's rows by content (``RowMemo``)
-    for the next snapshot of the same file. Rows whose cells are those of a row of ``earlier``
-    (an earlier snapshot's memo, read with the same header, file name and language) take its
-    parse instead of being parsed again; the result is the one a full parse gives.
-
-    ``remember=False`` with no ``earlier``: a plain full parse that builds no memo (None),
-    as a backfill's months need (the keys cost ~10% of a parse; only a daily run's next
-    snapshot uses them)."""
-    path = Path(path)
-    sha256, size = file_digest(path)
-    header: _Header | None = None
-    collected: _Collected | None = None
-    memo: RowMemo | None = None
-    keyed = remember or earlier is not None
-    sheet_title = ""
-    for title, rows in _open_rows(path, lang):
-        header = _find_header(path.name, rows, lang)
-        if header is not None:
-            sheet_title = title
-            signature = _memo_signature(path.name, title, header, lang)
-            reuse = earlier if earlier is not None and earlier.signature == signature else None
-            if keyed:
-                collected, memo = _collect_keyed(path.name, header, rows, lang, reuse, signature)
-            else:
-                collected = _collect(path.name, header, rows, lang)
-            break
-    if header is None or collected is None:
-        expected = ", ".join(repr(h) for h in REQUIRED_HEADERS[:4])
-        raise source_block(
-            path.name,
-            "source.xlsx_no_header",
-            "source.xlsx_fix",
-            [],
-            lang,
-            rows=HEADER_SCAN_ROWS,
-            expected=expected,
-        )
-
+def _reconciled(collected: _Collected, lang: str) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """The kept order rows and line rows of the orders that pass every order-level check, the
+    first failure of each failing order, and the order of every kept row. Every check groups
+    rows by order: an order's outcome depends on its own rows only (``orders_in_rows``)."""
     kept = collected.table()
     row_orders = kept.select(["source_line", "order_id"])
     incomplete = _incomplete(collected)
@@ -1911,6 +1882,124 @@ def read_detailed_export_reusing(
     failed_ids = failed["order_id"].combine_chunks()
     orders = orders.filter(pc.invert(pc.is_in(orders["order_id"], value_set=failed_ids)))
     lines = lines.filter(pc.invert(pc.is_in(lines["order_id"], value_set=failed_ids)))
+    return orders, lines, failed, row_orders
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """The data rows (below the header) of a detailed export's sheet, read whole."""
+
+    name: str
+    sheet: str
+    header: _Header
+    rows: list[tuple[int, Sequence[object]]]
+
+    def data_rows(self) -> int:
+        """Rows that are not blank: ``DetailFileInfo.row_count`` of the whole read."""
+        return sum(1 for _, row in self.rows if not _blank_row(row))
+
+
+class SheetWatcher:
+    """Told of a sheet's rows once they are read whole, and called before each batch is
+    parsed (``read_detailed_export_reusing``'s ``watcher``)."""
+
+    def rows_read(self, sheet: SheetRows) -> None:
+        """The sheet's data rows, read whole, before any is parsed."""
+
+    def between(self) -> None:
+        """Before each batch of rows is parsed."""
+
+
+def order_id_of(row: Sequence[object], index: int) -> str | None:
+    """The order of a data row as ``_RowReader.parse`` reads it (``index``: the column of
+    the order number), or None when the cell holds no valid order number."""
+    number = _text_cell(row[index] if index < len(row) else None)
+    parts = _ORDER_NUMBER.match(number) if number else None
+    return parts["order_id"] if parts else None
+
+
+def orders_in_rows(
+    sheet: SheetRows, order_ids: set[str], lang: str = "es"
+) -> tuple[pa.Table, pa.Table]:
+    """Lines and deliveries of ``order_ids`` exactly as ``read_detailed_export`` gives them for
+    the whole sheet, parsing only those orders' rows: every row rule reads its own row, and
+    every order-level check groups rows by order (``_reconciled``), so an order's lines depend
+    on its own rows only. Rows without a valid order number belong to no order (the whole
+    read quarantines them)."""
+    index = sheet.header.positions["source_order_number"]
+    subset = [(number, row) for number, row in sheet.rows if order_id_of(row, index) in order_ids]
+    collected = _collect(sheet.name, sheet.header, iter(subset), lang)
+    _, lines, _, _ = _reconciled(collected, lang)
+    return _with_line_ids(lines, sheet.name), _deliveries(lines, sheet.name)
+
+
+def read_detailed_export(path: Path, lang: str = "es") -> DetailResult:
+    """Read one "Detallado" export: reconciled lines, deliveries and orders plus quarantined rows
+    (messages in ``lang``).
+
+    Raises ``SourceFileError`` (file-level, with how to fix it) when the file is not an XLSX
+    workbook, no sheet has the export's header in its first rows, or required columns are missing.
+    """
+    return read_detailed_export_reusing(path, lang, remember=False)[0]
+
+
+def read_detailed_export_reusing(
+    path: Path,
+    lang: str = "es",
+    earlier: RowMemo | None = None,
+    *,
+    remember: bool = True,
+    watcher: SheetWatcher | None = None,
+) -> tuple[DetailResult, RowMemo | None]:
+    """``read_detailed_export(path, lang)``, and this snapshot's rows by content (``RowMemo``)
+    for the next snapshot of the same file. Rows whose cells are those of a row of ``earlier``
+    (an earlier snapshot's memo, read with the same header, file name and language) take its
+    parse instead of being parsed again; the result is the one a full parse gives.
+
+    ``remember=False`` with no ``earlier``: a plain full parse that builds no memo (None),
+    as a backfill's months need (the keys cost ~10% of a parse; only a daily run's next
+    snapshot uses them).
+
+    ``watcher``: the sheet's data rows are read whole before they are parsed, and handed to
+    it (a daily run's worker parses the day's orders first, ``publication.ahead``)."""
+    path = Path(path)
+    sha256, size = file_digest(path)
+    header: _Header | None = None
+    collected: _Collected | None = None
+    memo: RowMemo | None = None
+    keyed = remember or earlier is not None
+    sheet_title = ""
+    for title, rows in _open_rows(path, lang):
+        header = _find_header(path.name, rows, lang)
+        if header is not None:
+            sheet_title = title
+            signature = _memo_signature(path.name, title, header, lang)
+            reuse = earlier if earlier is not None and earlier.signature == signature else None
+            between = None
+            if watcher is not None:
+                read = list(rows)
+                watcher.rows_read(SheetRows(path.name, title, header, read))
+                rows, between = iter(read), watcher.between
+            if keyed:
+                collected, memo = _collect_keyed(
+                    path.name, header, rows, lang, reuse, signature, between
+                )
+            else:
+                collected = _collect(path.name, header, rows, lang, between)
+            break
+    if header is None or collected is None:
+        expected = ", ".join(repr(h) for h in REQUIRED_HEADERS[:4])
+        raise source_block(
+            path.name,
+            "source.xlsx_no_header",
+            "source.xlsx_fix",
+            [],
+            lang,
+            rows=HEADER_SCAN_ROWS,
+            expected=expected,
+        )
+
+    orders, lines, failed, row_orders = _reconciled(collected, lang)
     quarantine = pa.concat_tables(
         [
             pa.Table.from_pylist(collected.quarantine, schema=QUARANTINE_SCHEMA),

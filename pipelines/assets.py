@@ -29,6 +29,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from dagster import (
     AssetCheckKey,
     AssetCheckResult,
@@ -241,8 +242,9 @@ def _day_steps(
     files = source.available_files(day)
     companions = source.companion_files(day)
     # The month's detailed export (and quotations) parsed by a worker process on the other core
-    # while the day's orders are read and checked; the mapping waits for it, then reads the
-    # cache. Stopped when the block ends, however it ends.
+    # while the day's orders are read and checked; the mapping waits for it (on a day after the
+    # first of its month, only for its own orders' lines, which the worker parses first), then
+    # reads the cache. Stopped when the block ends, however it ends.
     with job.companions_ahead(companions if last >= 2 else {}) as ahead:
         ahead.start()
         extracted = job.extract(files, day, synthetic=source.synthetic)
@@ -293,11 +295,16 @@ def _day_steps(
 
 
 def _companions_ready(
-    context: AssetExecutionContext, ahead: CompanionsAhead, day: dt.date, lang: str
+    context: AssetExecutionContext,
+    ahead: CompanionsAhead,
+    day: dt.date,
+    lang: str,
+    order_numbers: pa.Array,
 ) -> None:
-    """Wait for the worker parsing the companion files ahead; if it failed, say so (the
-    mapping parses what it left uncached, and reports a bad file as without it)."""
-    problem = ahead.wait()
+    """Wait for the worker parsing the companion files ahead, or only for the lines of the
+    day's ``order_numbers`` when it parses them first (``CompanionsAhead.wait``); if it failed,
+    say so (the mapping parses what it left uncached, and reports a bad file as without it)."""
+    problem = ahead.wait(order_numbers, day)
     if problem is not None:
         context.log.warning(text("run.companions_ahead_failed", lang, day=day, problem=problem))
 

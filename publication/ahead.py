@@ -21,17 +21,24 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import datetime as dt
 import gc
+import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _PR_SET_PDEATHSIG = 1
 _STOP_TIMEOUT = 10.0
@@ -67,6 +74,9 @@ class CompanionsAhead:
         self.lang = lang
         self.early = early
         self.files: list[Path] = []
+        # where the mapping asks for its day's orders first (``wait``), and their folder
+        self.wanted = cache_dir / f"ahead-{os.getpid()}-{secrets.token_hex(4)}.wanted.json"
+        self._orders_first: Path | None = None
         self._popen: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._problem: str | None = None
@@ -100,6 +110,8 @@ class CompanionsAhead:
             str(self.cache_dir),
             "--lang",
             self.lang,
+            "--wanted",
+            str(self.wanted),
             *(str(path) for path in self.files),
         ]
         path = os.environ.get("PYTHONPATH")
@@ -137,17 +149,53 @@ class CompanionsAhead:
         if early is None or early._popen is None:
             return False
         self._popen, self._stderr, self.files = early._popen, early._stderr, early.files
+        self.wanted = early.wanted
         early._popen = early._stderr = early._key = None
         return True
 
-    def wait(self) -> str | None:
+    def wait(self, order_numbers: pa.Array | None = None, day: dt.date | None = None) -> str | None:
         """Let the worker finish; what went wrong in it as one line, or None (it filled the
         caches, or there was nothing to do). The caller reads the caches either way: a file
-        still uncached is parsed there."""
+        still uncached is parsed there.
+
+        With the day's ``order_numbers``, a day after the first of its month whose only
+        uncached file is the month's one detailed export: the worker is asked for those
+        orders' lines first, and this returns as soon as they are written, or when the worker
+        ends, whichever comes first. The worker then goes on with the month, and is stopped
+        when the block ends, as always: the day needs nothing more from it."""
         popen = self._popen
         if popen is None:
             problem, self._problem = self._problem, None
             return problem
+        if order_numbers is not None and day is not None and self._orders_first_applies(day):
+            folder = self._orders_first = self._ask(order_numbers)
+            while popen.poll() is None:
+                if folder.exists():  # renamed into place whole
+                    return None
+                time.sleep(0.002)
+        return self._ended(popen)
+
+    def _orders_first_applies(self, day: dt.date) -> bool:
+        from publication.details import DETAIL_PREFIX, month_detail_files
+
+        if day.day == 1 or len(self.files) != 1:
+            return False  # the first day publishes the month's rejected rows
+        detail = self.companions.get(DETAIL_PREFIX)
+        return detail is not None and self.files == [detail] == month_detail_files(detail)
+
+    def _ask(self, order_numbers: pa.Array) -> Path:
+        """Write the day's order numbers where the worker looks (whole, by a rename); the
+        folder it writes their lines to."""
+        from publication.details import day_order_numbers, orders_first_folder
+
+        numbers = day_order_numbers(order_numbers)
+        self.wanted.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.wanted.with_name(f"{self.wanted.name}.partial")
+        partial.write_text(json.dumps(numbers))
+        partial.replace(self.wanted)
+        return orders_first_folder(self.files[0], self.cache_dir, self.lang, numbers)
+
+    def _ended(self, popen: subprocess.Popen[bytes]) -> str | None:
         try:
             code = popen.wait()
         except BaseException:
@@ -160,6 +208,14 @@ class CompanionsAhead:
         problem = None if code == 0 else self._last_line(code)
         self._close_stderr()
         return problem
+
+    def _clean(self) -> None:
+        """Remove the request and the day's folder (used once, by this day's mapping)."""
+        self.wanted.unlink(missing_ok=True)
+        self.wanted.with_name(f"{self.wanted.name}.partial").unlink(missing_ok=True)
+        if self._orders_first is not None:
+            shutil.rmtree(self._orders_first, ignore_errors=True)
+            self._orders_first = None
 
     def stop(self) -> None:
         """Stop the worker by PID if it is still running (SIGTERM, then SIGKILL)."""
@@ -178,6 +234,7 @@ class CompanionsAhead:
                 popen.wait()
             _remove_partials(self.cache_dir, popen.pid)
         self._close_stderr()
+        self._clean()
 
     def _last_line(self, code: int) -> str:
         assert self._stderr is not None
@@ -238,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--lang", default="es")
+    parser.add_argument("--wanted", type=Path)
     parser.add_argument("files", type=Path, nargs="+")
     args = parser.parse_args(argv)
     if not _die_with_parent(args.parent):
@@ -248,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     from publication.details import fill_companion_caches
 
-    fill_companion_caches(args.files, args.cache, args.lang)
+    fill_companion_caches(args.files, args.cache, args.lang, wanted=args.wanted)
     return 0
 
 

@@ -80,7 +80,7 @@ class DayJob:
         checked: steps.Checked,
         companions: dict[str, Path],
         *,
-        details_ready: Callable[[], object] | None = None,
+        details_ready: Callable[[pa.Array], object] | None = None,
     ) -> steps.Mapped:
         """Step 3: OCDS releases, validated (``details_ready``: called before the companion
         files are read, see ``steps.map_releases``)."""

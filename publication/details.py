@@ -127,7 +127,21 @@ def details_for_day(
     counts: dict[str, int] = {}
     sources: list[dict[str, Any]] = []
     lines = deliveries = quotations = None
-    if detail_path := companions.get(DETAIL_PREFIX):
+    detail_path = companions.get(DETAIL_PREFIX)
+    orders_first = (
+        None
+        if detail_path is None or first_day
+        else _orders_first(detail_path, cache_dir, lang, order_numbers)
+    )
+    if orders_first is not None:
+        lines, deliveries, source = orders_first
+        lines = lines.filter(pc.is_in(lines["order_number"], value_set=order_numbers))
+        deliveries = deliveries.filter(
+            pc.is_in(deliveries["order_number"], value_set=order_numbers)
+        )
+        counts["detailLines"] = lines.num_rows
+        sources.append(source)
+    elif detail_path is not None:
         paths = month_detail_files(detail_path)
         results = [_detail_cached(path, cache_dir, lang) for path in paths]
         all_lines, all_deliveries, rejected = _combine(list(zip(paths, results, strict=True)), lang)
@@ -159,6 +173,77 @@ def details_for_day(
         counts=counts,
         sources=sources,
     )
+
+
+# The lines and deliveries of one day's orders, parsed first by a daily run's worker
+# (``publication.ahead``) while it goes on with the whole month's export: the mapping of a day
+# after the first of its month takes them instead of waiting for the month (whose rejected
+# rows only the first day publishes). ``orders_in_rows`` gives them as the whole read does.
+_ORDERS_FIRST_TABLES = ("lines", "deliveries")
+
+
+def day_order_numbers(order_numbers: pa.Array) -> list[str]:
+    """The day's order numbers as the mapping asks the worker for them (sorted, distinct)."""
+    return sorted(set(order_numbers.cast(pa.string()).drop_null().to_pylist()))
+
+
+def orders_first_folder(path: Path, cache_dir: Path, lang: str, order_numbers: list[str]) -> Path:
+    """Where the worker puts the lines and deliveries of ``order_numbers`` (the day's) of the
+    detailed export ``path``."""
+    digest = hashlib.sha256("\n".join(sorted(set(order_numbers))).encode()).hexdigest()
+    return cache_dir / f"{detail_cache_folder(path, cache_dir, lang).name}.day-{digest[:16]}"
+
+
+def _orders_first(
+    path: Path, cache_dir: Path, lang: str, order_numbers: pa.Array
+) -> tuple[pa.Table, pa.Table, dict[str, Any]] | None:
+    """The day's orders' lines, deliveries and source entry from the worker's folder, when
+    the month's export is its only one and the whole parse is not cached (None otherwise)."""
+    if month_detail_files(path) != [path]:
+        return None
+    folder = orders_first_folder(path, cache_dir, lang, day_order_numbers(order_numbers))
+    if (detail_cache_folder(path, cache_dir, lang) / "info.json").exists():
+        return None  # the month's parse: read as usual
+    if not (folder / "source.json").exists():
+        return None
+    source = json.loads((folder / "source.json").read_text())
+    lines, deliveries = (pq.read_table(folder / f"{name}.parquet") for name in _ORDERS_FIRST_TABLES)
+    return lines, deliveries, source
+
+
+class _OrdersFirst(detailed_export.SheetWatcher):
+    """In a daily run's worker: once the export's rows are read, the lines and deliveries of
+    the orders the day asks for (``wanted``: a JSON list of order numbers the mapping writes
+    when it waits) are parsed and written first, then the whole month as usual."""
+
+    def __init__(self, path: Path, cache_dir: Path, lang: str, wanted: Path) -> None:
+        self.path, self.cache_dir, self.lang, self.wanted = path, cache_dir, lang, wanted
+        self.sheet: detailed_export.SheetRows | None = None
+        self.done = False
+
+    def rows_read(self, sheet: detailed_export.SheetRows) -> None:
+        self.sheet = sheet
+        self.between()
+
+    def between(self) -> None:
+        if self.done or self.sheet is None or not self.wanted.exists():
+            return
+        self.done = True
+        numbers = [str(number) for number in json.loads(self.wanted.read_text())]
+        ids = {number.removesuffix(f"-{detailed_export.ORDER_ROW}") for number in numbers}
+        lines, deliveries = detailed_export.orders_in_rows(self.sheet, ids, self.lang)
+        digest = _file_digest(self.path)
+        folder = orders_first_folder(self.path, self.cache_dir, self.lang, numbers)
+        partial = _partial(folder)
+        partial.mkdir(parents=True)
+        for name, table in zip(_ORDERS_FIRST_TABLES, (lines, deliveries), strict=True):
+            pq.write_table(table, partial / f"{name}.parquet")
+        source = {"name": self.path.name, "sha256": digest, "rowsInFile": self.sheet.data_rows()}
+        (partial / "source.json").write_text(json.dumps(source, ensure_ascii=False))
+        try:
+            partial.rename(folder)
+        except OSError:  # already there (the same bytes)
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def _combine(
@@ -297,13 +382,17 @@ def uncached_companions(
     return found
 
 
-def fill_companion_caches(paths: list[Path], cache_dir: Path, lang: str = "es") -> None:
+def fill_companion_caches(
+    paths: list[Path], cache_dir: Path, lang: str = "es", *, wanted: Path | None = None
+) -> None:
     """Parse companion files (detailed exports, quotations) into ``cache_dir`` as
     ``details_for_day`` does (a detailed export with its row memo), without reading them back:
-    a worker parsing ahead of the day's mapping (``publication.ahead``)."""
+    a worker parsing ahead of the day's mapping (``publication.ahead``). ``wanted``: where the
+    mapping asks for its day's orders (``_OrdersFirst``)."""
     for path in paths:
         if _month_of(DETAIL_FILE_NAME, path) is not None:
-            _fill_detail_cache(path, cache_dir, lang)
+            watcher = None if wanted is None else _OrdersFirst(path, cache_dir, lang, wanted)
+            _fill_detail_cache(path, cache_dir, lang, watcher=watcher)
         elif _month_of(_QUOTATION_FILE, path) is not None:
             _quotation_cache(path, cache_dir, lang)
         else:
@@ -311,7 +400,12 @@ def fill_companion_caches(paths: list[Path], cache_dir: Path, lang: str = "es") 
 
 
 def _fill_detail_cache(
-    path: Path, cache_dir: Path, lang: str = "es", *, remember: bool = True
+    path: Path,
+    cache_dir: Path,
+    lang: str = "es",
+    *,
+    remember: bool = True,
+    watcher: detailed_export.SheetWatcher | None = None,
 ) -> tuple[Path, DetailResult | None]:
     """The cache folder of ``path``, written now if missing (then with the parsed result).
     ``remember``: also keep the rows by content for the file's next snapshot (``RowMemo``).
@@ -325,7 +419,9 @@ def _fill_detail_cache(
     earlier_folder, earlier = (
         _earlier_memo(path, cache_dir, folder.name, lang) if remember else (None, None)
     )
-    result, memo = read_detailed_export_reusing(path, lang, earlier, remember=remember)
+    result, memo = read_detailed_export_reusing(
+        path, lang, earlier, remember=remember, watcher=watcher
+    )
     partial = _partial(folder)
     partial.mkdir(parents=True)
     for name in _DETAIL_TABLES:

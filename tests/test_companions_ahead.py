@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -339,8 +340,8 @@ def test_a_broken_export_fails_the_day_as_without_the_worker(
     waited: list[str | None] = []
     real_wait = CompanionsAhead.wait
 
-    def wait(self: CompanionsAhead) -> str | None:
-        waited.append(real_wait(self))
+    def wait(self: CompanionsAhead, *args: Any) -> str | None:
+        waited.append(real_wait(self, *args))
         return waited[-1]
 
     monkeypatch.setattr(CompanionsAhead, "wait", wait)

@@ -298,11 +298,9 @@ def test_cache_reuses_an_earlier_snapshot_and_falls_back_in_full(
     earlier: list[RowMemo | None] = []
     reader = details.read_detailed_export_reusing
 
-    def seen(
-        path: Path, lang: str = "es", memo: RowMemo | None = None, *, remember: bool = True
-    ) -> Any:
+    def seen(path: Path, lang: str = "es", memo: RowMemo | None = None, **options: Any) -> Any:
         earlier.append(memo)
-        return reader(path, lang, memo, remember=remember)
+        return reader(path, lang, memo, **options)
 
     monkeypatch.setattr(details, "read_detailed_export_reusing", seen)
     first = {entry.name for entry in cache.iterdir()}

@@ -154,12 +154,13 @@ def map_releases(
     state_dir: Path | None = None,
     ocds_dir: Path | None = None,
     companions: dict[str, Path] | None = None,
-    details_ready: Callable[[], object] | None = None,
+    details_ready: Callable[[pa.Array], object] | None = None,
 ) -> Mapped:
     """Map passed orders to OCDS releases (with lines, deliveries and quotations when the
     month's companion files exist) and validate every release against the schema.
-    ``details_ready``: called before the companion files are read (a daily run waits there for
-    the worker parsing them ahead, ``publication.ahead``)."""
+    ``details_ready``: called with the order numbers of the day's published orders before the
+    companion files are read (a daily run waits there for the worker parsing them ahead,
+    ``publication.ahead``)."""
     checked.require_gate()
     with gc_paused():
         return _map_releases(
@@ -183,7 +184,7 @@ def _map_releases(
     state_dir: Path | None,
     ocds_dir: Path | None,
     companions: dict[str, Path] | None,
-    details_ready: Callable[[], object] | None = None,
+    details_ready: Callable[[pa.Array], object] | None = None,
 ) -> Mapped:
     from ocds_mappings.dates import publication_time
     from ocds_mappings.details import attach_details
@@ -213,12 +214,13 @@ def _map_releases(
         frameworks, basis = _new_framework_releases(
             store, published_orders, checked.day, ocid_prefix, agreements
         )
+    order_numbers = published_orders["order_number"].combine_chunks()
     if details_ready is not None:
-        details_ready()
+        details_ready(order_numbers)
     details, details_held, detail_checks, details_not_evaluated = checked_details(
         details_for_day(
             companions or {},
-            published_orders["order_number"].combine_chunks(),
+            order_numbers,
             checked.day,
             store_file.parent / "cache",
             lang=lang,
