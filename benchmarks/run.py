@@ -1198,8 +1198,9 @@ def bench_daily(work: Path) -> Table:
         "the steady state of a production node: its cache also holds yesterday's parse of the "
         "detailed export (the same workbook without the day's orders, renumbered) with its "
         "row memo, so only the rows new or changed since are parsed (the order file is parsed "
-        "in full). The second and third, and the last two rows, are the figures to hold "
-        "against the target.",
+        "in full); since the day's orders come first (below), the mapping no longer waits for "
+        "that parse, and the memo only shortens the worker's. The second and third, and the "
+        "last two rows, are the figures to hold against the target.",
         "The last two rows time the command as `publicar` runs it: its modules are imported "
         "inside the command, and the companions worker (the process that parses the month's "
         "detailed export) starts before most of them, so it parses while the command imports. "
@@ -1208,7 +1209,11 @@ def bench_daily(work: Path) -> Table:
         "time of each outermost import, wherever it happens); the worker's own imports are in "
         "another process and are not subtracted. In the rows above, every import is done "
         "before the clock starts, as in a process that has them loaded already: there the "
-        "worker starts with the command and the run waits for its parse.",
+        "worker starts with the command, and the mapping waits for it. A day after the first "
+        "of its month waits only for its own orders' lines: the worker reads the export's "
+        "rows, parses the orders the mapping asks for first, then goes on with the month "
+        "(stopped when the mapping is done, as always); the first day of a month waits for "
+        "the month, whose rejected rows it publishes.",
         "This is the one absolute time in this file, because the target is absolute; it moves "
         "with the machine's load.",
         f"Machine speed while these runs were made: a fixed piece of CPU work "

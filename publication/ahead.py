@@ -6,7 +6,10 @@ the companion files' bytes, so a worker process can do it on the other core in t
 ``CompanionsAhead`` starts ``python -m publication.ahead`` on the companion files whose parse is
 not cached yet; the worker fills their content-addressed caches (``publication.details``, the
 same folders and row memo the day's own parse writes, each renamed into place whole) and the
-mapping, after ``wait``, reads them from there.
+mapping, after ``wait``, reads them from there. On a day after the first of its month, the
+mapping waits only for its own orders' lines, which the worker parses first
+(``publication.details._OrdersFirst``); the worker then goes on with the month until the block
+ends.
 
 The worker only saves time: one that fails or is killed leaves the mapping to parse what is not
 cached, exactly as without it (a bad file is reported by the day's own steps, the same way).
@@ -100,6 +103,7 @@ class CompanionsAhead:
         self.files = uncached_companions(self.companions, self.cache_dir, self.lang)
         if not self.files:
             return False
+        _sweep(self.cache_dir)
         command = [
             sys.executable,
             "-m",
@@ -257,6 +261,32 @@ class CompanionsAhead:
         trace: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+_STALE_DAY_SECONDS = 3600
+
+
+def _sweep(cache_dir: Path) -> None:
+    """Remove what runs that died before their block ended left: requests whose process is
+    gone, and day folders older than an hour (each is used once, by the run that asked)."""
+    for wanted in cache_dir.glob("ahead-*.wanted.json*"):
+        owner = wanted.name.split("-")[1]
+        if owner.isdigit() and not _alive(int(owner)):
+            wanted.unlink(missing_ok=True)
+    for folder in cache_dir.glob("*.day-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - folder.stat().st_mtime > _STALE_DAY_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove_partials(cache_dir: Path, pid: int) -> None:

@@ -262,3 +262,27 @@ def test_a_day_mapped_from_its_orders_first_is_byte_identical(
     assert first == without
     assert any(name.endswith(".jsonl") for name in first)
     assert not list((tmp_path / "ahead").rglob("*.day-*"))
+
+
+def test_a_new_worker_sweeps_what_dead_runs_left(source: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    companions = _month(source, tmp_path / "source")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    gone = finished.pid  # reaped: no such process
+    stale_request = cache / f"ahead-{gone}-0000.wanted.json"
+    live_request = cache / f"ahead-{os.getpid()}-0000.wanted.json"
+    old_day, new_day = cache / "x.day-0000000000000000", cache / "y.day-1111111111111111"
+    for path in (stale_request, live_request):
+        path.write_text("[]")
+    for folder in (old_day, new_day):
+        folder.mkdir()
+    os.utime(old_day, (0, 0))
+    with CompanionsAhead(companions, cache) as parsing:
+        assert parsing.start()
+    assert not stale_request.exists() and live_request.exists()
+    assert not old_day.exists() and new_day.exists()
