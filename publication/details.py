@@ -187,11 +187,15 @@ def day_order_numbers(order_numbers: pa.Array) -> list[str]:
     return sorted(set(order_numbers.cast(pa.string()).drop_null().to_pylist()))
 
 
+def _numbers_digest(order_numbers: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(set(order_numbers))).encode()).hexdigest()[:16]
+
+
 def orders_first_folder(path: Path, cache_dir: Path, lang: str, order_numbers: list[str]) -> Path:
     """Where the worker puts the lines and deliveries of ``order_numbers`` (the day's) of the
     detailed export ``path``."""
-    digest = hashlib.sha256("\n".join(sorted(set(order_numbers))).encode()).hexdigest()
-    return cache_dir / f"{detail_cache_folder(path, cache_dir, lang).name}.day-{digest[:16]}"
+    folder = detail_cache_folder(path, cache_dir, lang).name
+    return cache_dir / f"{folder}.day-{_numbers_digest(order_numbers)}"
 
 
 def _orders_first(
@@ -199,6 +203,9 @@ def _orders_first(
 ) -> tuple[pa.Table, pa.Table, dict[str, Any]] | None:
     """The day's orders' lines, deliveries and source entry from the worker's folder, when
     the month's export is its only one and the whole parse is not cached (None otherwise)."""
+    # by name first: a backfill's days never have one, and the file's digest costs ~10 ms
+    if not any(cache_dir.glob(f"{glob.escape(path.stem)}-*-{lang}.day-*")):
+        return None
     if month_detail_files(path) != [path]:
         return None
     folder = orders_first_folder(path, cache_dir, lang, day_order_numbers(order_numbers))
