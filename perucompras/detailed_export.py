@@ -1749,7 +1749,7 @@ def _collect_keyed(
     between: Callable[[], object] | None = None,
 ) -> tuple[_Collected, RowMemo]:
     """``_collect``'s result (rows found in ``earlier`` take its parse) and this snapshot's
-    ``RowMemo``; ``between``: called before each batch of rows is parsed."""
+    ``RowMemo``; ``between``: called every ``CHUNK_ROWS`` rows."""
     reader = _RowReader(header)
     collected = _KeyedCollected(name, lang, reader=reader)
     read_cells = _read_cells(header)
@@ -1763,7 +1763,9 @@ def _collect_keyed(
     reused_lines: list[int] = []
     reused_rejects: list[tuple[int, int]] = []
     batch: list[tuple[int, Sequence[object]]] = []
-    for number, row in rows:
+    for count, (number, row) in enumerate(rows, 1):
+        if between is not None and count % CHUNK_ROWS == 0:
+            between()  # every so many rows, whether parsed or taken from the memo
         if _blank_row(row):
             collected.blank_rows += 1
             continue
@@ -1783,8 +1785,6 @@ def _collect_keyed(
                     continue
         batch.append((number, row))
         if len(batch) >= CHUNK_ROWS:
-            if between is not None:
-                between()
             _collect_batch(reader, collected, batch)
             batch = []
     if batch:

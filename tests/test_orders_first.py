@@ -286,3 +286,26 @@ def test_a_new_worker_sweeps_what_dead_runs_left(source: Path, tmp_path: Path) -
         assert parsing.start()
     assert not stale_request.exists() and live_request.exists()
     assert not old_day.exists() and new_day.exists()
+
+
+def test_the_worker_looks_for_the_request_while_rows_come_from_the_memo(
+    sheet: list[list[Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request made after the rows were read is still seen: the worker looks every so many
+    rows, even when each is taken from yesterday's memo and none is parsed."""
+    monkeypatch.setattr(de, "CHUNK_ROWS", 16)
+    path = _write(tmp_path / "ReportePCDetalle202511.xlsx", sheet)
+    _, memo = de.read_detailed_export_reusing(path)
+    parsed: list[int] = []
+    monkeypatch.setattr(de, "_collect_batch", lambda _r, _c, batch: parsed.append(len(batch)))
+
+    class Counted(de.SheetWatcher):
+        calls = 0
+
+        def between(self) -> None:
+            self.calls += 1
+
+    watcher = Counted()
+    de.read_detailed_export_reusing(path, "es", memo, watcher=watcher)
+    assert parsed == []  # every row from the memo
+    assert watcher.calls >= (len(sheet) - 7) // 16 > 0
