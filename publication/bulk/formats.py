@@ -47,7 +47,10 @@ from publication.dictionary import CSV_DATETIME_FORMAT, TIMEZONE, Table
 BOM = b"\xef\xbb\xbf"
 ROW_GROUP = 131_072
 EXCEL_ROWS = 1_048_576
-GZIP_LEVEL = 6
+# zlib level 4, not the default 6: on a month of releases with quotations (286 MiB of JSON
+# Lines) it compressed in 1.82 s of CPU instead of 3.40 s, for 44.0 MiB instead of 41.8 MiB;
+# a backfill compresses every month's releases and compiled releases.
+GZIP_LEVEL = 4
 _LIMA = ZoneInfo(TIMEZONE)
 
 
