@@ -220,6 +220,7 @@ class RangeRun:
         """Publish and anchor one month's ``days``; stops after a ``DayFailed``. Raises
         ``AnchorConflict`` when the registry holds another digest for a day."""
         from publication.batch import finished_days, publish_days
+        from publication.memory import release_memory
 
         gx_outcomes: Mapping[str, Any] = {}
         if self._ahead is not None:
@@ -249,6 +250,10 @@ class RangeRun:
             done.append(day_run.day)
             yield DayDone(day_run)
         yield from self._anchor(done)
+        # The month's quotations and release objects are gone: the next month (or the bulk
+        # build at the end) reuses the memory instead of adding to it, and the other processes
+        # of the run find it free.
+        release_memory()
 
     def _anchor(self, done: list[dt.date]) -> Iterator[DaysAnchored]:
         """Anchor ``done``, then refresh the site and the storage (with no day done, nothing:

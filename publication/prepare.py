@@ -70,6 +70,7 @@ def prepare_month(
         forget_quotations,
         month_detail_files,
     )
+    from publication.memory import release_memory
 
     began = time.perf_counter()
     names = _parse_monthly_files(source_dir, month, cache, lang)
@@ -85,6 +86,7 @@ def prepare_month(
         names.append(quotations.name)
     outcomes = month_gx_outcomes(source_dir, month, cache, lang=lang) if gx else {}
     forget_quotations()  # the next month is another file: idle, a worker would hold this one
+    release_memory()  # what the month freed, given back before the next one (or none)
     return PreparedMonth(f"{month:%Y-%m}", tuple(names), time.perf_counter() - began, outcomes)
 
 
@@ -255,9 +257,25 @@ class MonthsAhead:
             return f"{type(error).__name__}: {error}".splitlines()[0]
         except BaseException as error:  # a worker's failure only costs the speed-up
             return f"{type(error).__name__}: {error}".splitlines()[0]
+        finally:
+            self._stop_when_idle()
         if isinstance(prepared, PreparedMonth):
             self._prepared[month] = prepared
         return None
+
+    def _stop_when_idle(self) -> None:
+        """Stop the workers once every month and file queued is done (their results are
+        held here): they run ahead of the caller and would otherwise sit idle to the end of
+        the run, holding what their imports and last month left in memory. A later
+        ``start`` or ``parse`` starts them again."""
+        if self._pool is None:
+            return
+        queued: list[Future[Any]] = [*self._futures.values(), *self._parsing]
+        if not all(future.done() for future in queued):
+            return
+        self._parsing.clear()
+        self._pool.shutdown(wait=True)
+        self._pool = None
 
     def gx_outcomes(self, month: dt.date) -> Mapping[str, Any]:
         """The GX outcomes a worker computed for ``month`` (after ``wait``; empty when none),

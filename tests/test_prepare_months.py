@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from support.backfill_helpers import NO_GX, backfill_in_process, day_files
-from support.prepare_helpers import synthetic_source
+from support.prepare_helpers import held_month, synthetic_source
 
 from publication import details
 from publication.details import companion_files, details_for_day, month_detail_files
@@ -261,6 +261,38 @@ def _import(dotted: str) -> object:
 
     module, _, name = dotted.rpartition(".")
     return getattr(importlib.import_module(module), name)
+
+
+def test_workers_stop_once_every_queued_month_is_done(tmp_path: Path) -> None:
+    """An idle worker would hold its imports and last month in memory to the end of a
+    backfill: once every month queued is done, the workers stop; the months' results are
+    still handed over, and a month queued later starts a worker again."""
+    december = dt.date(2026, 12, 1)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    before = {child.pid for child in multiprocessing.active_children()}
+
+    def workers() -> set[int]:
+        return {child.pid for child in multiprocessing.active_children()} - before
+
+    with MonthsAhead(1, tmp_path, cache, prepare=held_month) as ahead:
+        ahead.start([OCTOBER, NOVEMBER])
+        (cache / "release-2026-10").touch()
+        assert ahead.wait(OCTOBER) is None
+        first = workers()
+        assert len(first) == 1  # November is still being prepared
+        assert ahead.gx_outcomes(OCTOBER) == {"pid": next(iter(first))}
+        (cache / "release-2026-11").touch()
+        assert ahead.wait(NOVEMBER) is None
+        assert workers() == set()
+        assert ahead.gx_outcomes(NOVEMBER) == {"pid": next(iter(first))}
+        ahead.start([december])
+        second = workers()
+        assert len(second) == 1 and second != first
+        (cache / "release-2026-12").touch()
+        assert ahead.wait(december) is None
+        assert ahead.gx_outcomes(december) == {"pid": next(iter(second))}
+        assert workers() == set()
 
 
 def test_months_ahead_does_nothing_without_workers(source: Path, tmp_path: Path) -> None:

@@ -98,6 +98,7 @@ from publication.dictionary import (
     Lang,
     Table,
 )
+from publication.memory import release_memory
 from publication.writer import PublicationError, read_index
 from settings import Bulk, Identity, Indicators, default_state_dir
 
@@ -621,7 +622,7 @@ class _Build:
         try:
             self._write_combined_table(record, definition, period, months, previous)
         finally:
-            bulk_workers.release_memory()
+            release_memory()
 
     def _write_combined_table(
         self,
@@ -760,7 +761,7 @@ class _Build:
 
         def finish() -> PeriodRecord:
             self._write_indicators(record, future.result())
-            bulk_workers.release_memory()
+            release_memory()
             return record
 
         return finish
@@ -948,7 +949,7 @@ def build_bulk(
         return BulkResult(target.folder, None, unchanged=True)
     cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
     # What the caller freed before (a backfill's publication) goes back to the system first.
-    bulk_workers.release_memory()
+    release_memory()
     with _lock(cache):
         folder = extracts_folder(root, state_dir)
         extracts = ensure_extracts(folder, days, WORKERS)
@@ -997,7 +998,7 @@ def build_bulk(
                     shutil.rmtree(staging, ignore_errors=True)
         finally:
             con.close()
-            bulk_workers.release_memory()
+            release_memory()
         # Taken (linked) or outdated: kept, they would only hold on to replaced files.
         shutil.rmtree(cache / PREBUILT_FOLDER, ignore_errors=True)
         write_pages(root, dataset, indicators, newest_day=days[-1].day.isoformat())
@@ -1078,7 +1079,7 @@ def prebuild_month(
             _drop_ahead()
             raise
         finally:
-            bulk_workers.release_memory()
+            release_memory()
     return True
 
 
@@ -1159,10 +1160,10 @@ def _assemble(build: _Build) -> BulkResult:
         months = []
         for month in build.queries.months():
             months.append(build.month(month))
-            bulk_workers.release_memory()
+            release_memory()
         # Each month waited for its own threads: nothing reads the membership tables now.
         build.queries.release()
-        bulk_workers.release_memory()
+        release_memory()
         years: dict[str, list[PeriodRecord]] = {}
         for record in months:
             years.setdefault(record.key.split("/", 1)[1][:4], []).append(record)
@@ -1170,7 +1171,7 @@ def _assemble(build: _Build) -> BulkResult:
         year_records = [build.combined(year_period(y), records) for y, records in years.items()]
         full = build.combined(FULL_PERIOD, months)
         build.join()
-        bulk_workers.release_memory()
+        release_memory()
         aliases = build.latest(months[-1], year_records[-1])
         indicators = indicator_files()
     finally:

@@ -50,6 +50,7 @@ from publication.dictionary import (
     TIMEZONE,
     Table,
 )
+from publication.memory import release_memory
 
 EXTRACT_VERSION = "3"
 # Missing extracts made in worker processes from this many on (fewer: not worth starting them).
@@ -238,7 +239,7 @@ class ExtractsAhead:
             except Exception:
                 break
             finally:
-                bulk_workers.release_memory()
+                release_memory()
         self.close()
 
     def close(self, *, finish: bool = False) -> None:
@@ -262,7 +263,7 @@ def _extract_ahead(cache: Path, day: DayInput) -> None:
     try:
         ensure_extract(cache, day)
     finally:
-        bulk_workers.release_memory()
+        release_memory()
 
 
 def prune_extracts(cache: Path, keep: Iterable[Path]) -> None:

@@ -3,35 +3,11 @@ Dagster's or DuckDB's threads) and gone with their parent."""
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-
-import pyarrow as pa
-
-
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-_LIBC = _libc()
-
-
-def release_memory() -> None:
-    """Give the memory freed by a finished step back to the system: Arrow's pool and the C
-    heap keep freed blocks for reuse, so a long build or backfill would otherwise only grow."""
-    pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
 
 
 def pool(workers: int, *, nice: int = 0) -> ProcessPoolExecutor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 
 from pipelines.services import SourceService
@@ -13,6 +14,17 @@ from settings.model import Source
 def killed_worker(*_: object, **__: object) -> None:
     """A worker that dies as if killed (the pool breaks)."""
     os._exit(9)
+
+
+def held_month(source_dir: Path, month: dt.date, cache: Path, **_: object) -> object:
+    """A month's preparation that ends once the test creates ``cache/release-YYYY-MM``; it
+    hands back the month and this worker's PID as its GX outcomes."""
+    from publication.prepare import PreparedMonth
+
+    flag = cache / f"release-{month:%Y-%m}"
+    while not flag.exists():
+        time.sleep(0.02)
+    return PreparedMonth(f"{month:%Y-%m}", gx_outcomes={"pid": os.getpid()})
 
 
 def synthetic_source(workdir: Path, months: list[dt.date], orders_per_month: int) -> Path:
