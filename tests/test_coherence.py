@@ -198,6 +198,50 @@ def test_each_rule_catches_what_it_names(month: list[dict[str, Any]]) -> None:
     assert late["coherence.dates_in_order"]
 
 
+def test_reference_findings_name_the_path_of_every_kind_of_reference() -> None:
+    """Each kind of party reference, named by its path, for a missing party, another name and
+    a missing role; a party with a role nothing references."""
+    party = {"id": "A", "name": "Ana", "roles": ["buyer", "procuringEntity", "payer"]}
+    release = {
+        "id": "r1",
+        "parties": [party, {"id": "B", "name": "Beto", "roles": ["supplier", "tenderer"]}],
+        "buyer": {"id": "A", "name": "Ana"},
+        "tender": {
+            "procuringEntity": {"id": "A", "name": "ANA"},
+            "tenderers": [{"id": "B", "name": "Beto"}, {"id": "Z", "name": "Zoe"}],
+        },
+        "awards": [{"id": "1", "suppliers": [{"id": "B", "name": "Beto"}, {"id": "A"}]}],
+        "bids": {
+            "details": [
+                {"tenderers": [{"id": "B", "name": "Beto"}]},
+                {"tenderers": [{"id": "B", "name": "BETO"}, {"id": "Y", "name": "Yo"}]},
+            ]
+        },
+        "contracts": [
+            {
+                "implementation": {
+                    "transactions": [
+                        {"payer": {"id": "A", "name": "Ana"}, "payee": {"id": "B", "name": "Beto"}}
+                    ]
+                }
+            }
+        ],
+    }
+    found = coherence_findings([release])
+    assert found["coherence.party_names_match"] == [
+        "r1: tender.procuringEntity.name 'ANA' differs from the party's 'Ana'",
+        "r1: awards[0].suppliers[1].name None differs from the party's 'Ana'",
+        "r1: bids.details[1].tenderers[0].name 'BETO' differs from the party's 'Beto'",
+    ]
+    assert found["coherence.party_references"] == [
+        "r1: tender.tenderers[1] references 'Z', not in parties",
+        "r1: awards[0].suppliers[1] references 'A', whose roles lack 'supplier'",
+        "r1: bids.details[1].tenderers[1] references 'Y', not in parties",
+        "r1: contracts[0].implementation.transactions[0].payee references 'B', whose roles "
+        "lack 'payee'",
+    ]
+
+
 @pytest.mark.shared("schema")
 def test_day_checks_block_on_errors_and_warn_on_warnings(month: list[dict[str, Any]]) -> None:
     clean = check_coherence(month)

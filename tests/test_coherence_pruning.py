@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import orjson
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from integrity.canonical import CanonicalJSONError, canonical_bytes
@@ -276,3 +276,66 @@ def test_the_date_rule_finds_what_comparing_every_pair_finds(
 ) -> None:
     context = Context(published_date=published)
     assert list(coherence._dates_in_order(release, context)) == _dates_reference(release, context)
+
+
+def _searched_empty(data: bytes) -> bool:
+    """``_may_hold_empty`` as plain searches, without the byte-pair screen of large data."""
+    return (
+        b"{}" in data
+        or b"[]" in data
+        or b'""' in data
+        or (
+            coherence._ANY_LEAD.search(data) is not None
+            and coherence._BLANK.search(data) is not None
+        )
+    )
+
+
+def _searched_amounts(data: bytes) -> bool:
+    """``_amounts_plainly_fine`` as a regex scan of every pair and a count of the keys."""
+    if b'"amount":-' in data or b'"amountNet":-' in data:
+        return False
+    nets = data.count(b'"amountNet":')
+    pairs = coherence._AMOUNT_PAIR.findall(data)
+    return not nets or (
+        len(pairs) == nets
+        and all(coherence._number(net) <= coherence._number(gross) for gross, net in pairs)
+    )
+
+
+NUMBER_TOKENS = st.sampled_from([b"1", b"-1", b"2.5", b"-0", b"1e3", b"10", b"x"])
+PAIRS = st.builds(
+    lambda gross, net, end: b'{"amount":' + gross + b',"amountNet":' + net + end,
+    NUMBER_TOKENS,
+    NUMBER_TOKENS,
+    st.sampled_from([b",", b"}", b"", b',"amountNet":1,']),
+)
+FRAGMENTS = st.lists(
+    PAIRS
+    | st.sampled_from(
+        [
+            *(b'{"amount":', b',"amountNet":', b'"amountNet":', b"-", b"1", b"2.5", b"1e3", b"0"),
+            *(b"}", b",", b"{", b"[", b"]", b"{}", b"[]", b'""', b'"', b" ", b"\\", b"\\t"),
+            *(b"\xc2\xa0", b"\xe2\x80\x80", b"\xe3\x80\x80", b"\xe1", b"a", b"\0", b'"x"'),
+        ]
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(FRAGMENTS, st.integers(0, 2), st.booleans(), st.booleans())
+@example([b'{"amount":10,"amountNet":-1,'], 0, False, False)
+@example([b'{"amount":10,"amountNet":1,"amountNet":2,'], 0, False, False)
+@example([b'{"amount":1', b"\xc2\xa0", b'"'], 1, True, True)
+def test_the_day_screens_say_what_the_plain_searches_say(
+    fragments: list[bytes], where: int, large: bool, odd: bool
+) -> None:
+    """The byte-pair screen of a large day and the pair search from the net keys: the same
+    answers as the plain searches, wherever the bytes sit in a day of any length."""
+    data = b"".join(fragments)
+    if large:  # past the screen's threshold, at an even or odd offset
+        pad = b'"abc",' * (coherence._SCREEN_FROM // 6 + 1)
+        data = (b"x" if odd else b"") + [data + pad, pad + data + pad, pad + data][where]
+    assert coherence._may_hold_empty(data) == _searched_empty(data)
+    assert coherence._amounts_plainly_fine(data) == _searched_amounts(data)
