@@ -297,19 +297,27 @@ class CodelistChecker:
         field = tree.get(None)
         if field is not None:
             allowed = self.codelists[field.codelist]
-            for value in values:
-                codes = value if isinstance(value, list) else (value,)
-                if any(isinstance(code, str) and code not in allowed for code in codes):
-                    return False
+            # the distinct codes of the column, a list's codes included, as one set
+            codes = {value for value in values if isinstance(value, str)}
+            codes.update(
+                code
+                for value in values
+                if isinstance(value, list)
+                for code in value
+                if isinstance(code, str)
+            )
+            if not codes <= allowed:
+                return False
         items = tree.get("[]")
         if items is not None:
             nested = [item for value in values if isinstance(value, list) for item in value]
             if nested and not self._clean(nested, items):
                 return False
+        dicts = [value for value in values if isinstance(value, dict)]
         for key, subtree in tree.items():
-            if key is None or key == "[]":
+            if key is None or key == "[]" or not dicts:
                 continue
-            column = [value[key] for value in values if isinstance(value, dict) and key in value]
+            column = [value[key] for value in dicts if key in value]
             if column and not self._clean(column, subtree):
                 return False
         return True

@@ -141,3 +141,23 @@ def test_codelist_report_equals_the_walk_of_each_release(releases: list[dict]) -
     paths = {issue.path for issue in report}
     assert {"$.tag[1]", "$.contracts[0].status", "$.bids.details[1].status"} <= paths
     assert checker.report(copy.deepcopy(releases)) == {}
+
+
+def test_each_kind_of_codelist_issue_alone_is_reported(releases: list[dict]) -> None:
+    """The column-at-a-time proof that a batch is clean misses none of them: a code in a list,
+    a scalar code, a code nested in an object and one in an array of objects."""
+    checker = codelist_checker()
+    spoils = {
+        "$.tag[1]": lambda r: r.update(tag=["compiled", "bogusTag"]),
+        "$.contracts[0].status": lambda r: r["contracts"][0].update(status="paid"),
+        "$.contracts[0].value.currency": lambda r: r["contracts"][0]["value"].update(
+            currency="SOLES"
+        ),
+        "$.bids.details[1].status": lambda r: r.update(
+            bids={"details": [{"id": "a", "status": "valid"}, {"id": "b", "status": "nonsense"}]}
+        ),
+    }
+    for path, spoil in spoils.items():
+        batch = copy.deepcopy(releases[:40])
+        spoil(batch[5])
+        assert {issue.path for issue in checker.report(batch)} == {path}, path
