@@ -36,9 +36,6 @@ TARGET_RSS_MIB = 2048
 QUOTATIONS_TARGET_SECONDS = 3600
 QUOTATIONS_TARGET_RSS_MIB = 3072
 TREE_SAMPLE_SECONDS = 1.0  # reading smaps_rollup of GB-sized processes costs CPU
-# Less than this to "prepare" the sources: they were all found generated (--keep on a root
-# whose source folder an earlier run filled).
-PREGENERATED_SECONDS = 30.0
 # A fixed piece of CPU work timed before and after the command: the shared machine's speed
 # moves during a day (the same code took 11.1 and 13.7 min three hours apart, with 19.0 and
 # 23.1 min of CPU time), so a report says how fast the machine was while it ran.
@@ -242,11 +239,8 @@ def render(
         + (" and quotations" if quotations else ", no quotations")
         + ", embedded dev chain, bulk files "
         "included), fresh datasets root, fresh process; the synthetic months were generated "
-        + (
-            f"beforehand ({generation / 60:.1f} min, not counted below)"
-            if generation >= PREGENERATED_SECONDS
-            else "by an earlier run into the root's source folder (not counted below)"
-        ),
+        f"beforehand ({generation / 60:.1f} min, not counted below; a month already in the "
+        "root's source folder, from an earlier run, is not generated again)",
         f"- **Measured range: {start} → {end} ({days} days)**"
         + ("" if full else f" — not the full history ({FULL_FROM} → {FULL_TO}, {full_days} days)"),
         "",
