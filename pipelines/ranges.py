@@ -191,6 +191,11 @@ class RangeRun:
             self._ahead.parse(reversed(unknown))
         self._ahead.start(month_starts(todo)[1:])
 
+    def preparing(self) -> bool:
+        """Whether month workers are up (``prepare_ahead``): they stop once every month
+        queued is prepared."""
+        return self._ahead is not None and self._ahead.running
+
     def __exit__(
         self,
         kind: type[BaseException] | None,

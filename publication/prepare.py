@@ -277,6 +277,11 @@ class MonthsAhead:
         self._pool.shutdown(wait=True)
         self._pool = None
 
+    @property
+    def running(self) -> bool:
+        """Whether worker processes are up (started, and not yet stopped once idle)."""
+        return self._pool is not None
+
     def gx_outcomes(self, month: dt.date) -> Mapping[str, Any]:
         """The GX outcomes a worker computed for ``month`` (after ``wait``; empty when none),
         handed over once."""

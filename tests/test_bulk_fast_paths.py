@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import multiprocessing
 import os
 import random
 import re
@@ -391,6 +392,13 @@ def test_extracts_made_in_worker_processes_equal_the_ones_made_here(
             assert (folder / name).read_bytes() == (workers[day] / name).read_bytes()
 
 
+def _same_extracts(made: dict[dt.date, Path], here: dict[dt.date, Path]) -> None:
+    assert [p.name for p in made.values()] == [p.name for p in here.values()]
+    for day, folder in here.items():
+        for path in folder.iterdir():
+            assert (made[day] / path.name).read_bytes() == path.read_bytes()
+
+
 def test_extracts_made_ahead_during_a_backfill_are_the_ones_the_build_uses(
     bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -408,11 +416,7 @@ def test_extracts_made_ahead_during_a_backfill_are_the_ones_the_build_uses(
         raise AssertionError("extracted again")
 
     monkeypatch.setattr(extract, "_extract", refuse)
-    made = extract.ensure_extracts(cache, days, workers=1)
-    assert [p.name for p in made.values()] == [p.name for p in here.values()]
-    for day, folder in here.items():
-        for path in folder.iterdir():
-            assert (made[day] / path.name).read_bytes() == path.read_bytes()
+    _same_extracts(extract.ensure_extracts(cache, days, workers=1), here)
     with extract.ExtractsAhead(cache) as ahead:
         ahead.add(published)  # all made: no worker started
         assert ahead._pool is None
@@ -437,12 +441,69 @@ def test_extracts_still_queued_at_the_end_of_a_backfill_are_made_before_the_buil
         raise AssertionError("extracted again")
 
     monkeypatch.setattr(extract, "_extract", refuse)
-    made = extract.ensure_extracts(cache, days, workers=2)
-    assert [p.name for p in made.values()] == [p.name for p in here.values()]
-    for day, folder in here.items():
-        for path in folder.iterdir():
-            assert (made[day] / path.name).read_bytes() == path.read_bytes()
+    _same_extracts(extract.ensure_extracts(cache, days, workers=2), here)
     extract.ExtractsAhead(cache).finish_here()  # nothing queued: nothing to do
+
+
+def test_extracts_ahead_start_no_process_until_told_then_do_the_held_work_in_order(
+    bulk_world: World, tmp_path: Path
+) -> None:
+    """A backfill runs one background process at a time: the extracts' process is not
+    started while ``start_when`` says no (the month workers have the spare core and memory);
+    the work held meanwhile is handed over, in the order queued, once it says yes."""
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    published = [bulk_build.published_day(bulk_world.root, D, day.day) for day in days]
+    assert len(published) >= 3
+    cache = tmp_path / "ahead"
+    cache.mkdir()
+    busy = [True]
+    asked: list[bool] = []
+
+    def start_when() -> bool:
+        asked.append(not busy[0])
+        return not busy[0]
+
+    before = {child.pid for child in multiprocessing.active_children()}
+    with extract.ExtractsAhead(cache, start_when=start_when) as ahead:
+        ahead.add(published[:2])
+        ahead.then(os.listdir, str(cache))  # after the first two days' extracts
+        assert ahead._pool is None
+        assert {child.pid for child in multiprocessing.active_children()} == before
+        assert os.listdir(cache) == [] and asked == [False, False]
+        busy[0] = False
+        ahead.add(published[2:])
+        assert [day for day, _ in ahead._extracts] == published
+        (then,) = ahead._then
+        assert sorted(then.result()) == sorted(
+            extract.extract_folder(cache, day).name for day in published[:2]
+        )
+        ahead.close(finish=True)
+    here = extract.ensure_extracts(tmp_path / "here", days, workers=1)
+    _same_extracts(extract.ensure_extracts(cache, days, workers=1), here)
+
+
+def test_extracts_held_at_the_end_of_a_backfill_are_made_here_before_the_build(
+    bulk_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Month workers busy to the end (a short backfill): ``finish_here`` makes every extract
+    held, in this process, and starts no other; held work other than extracts is dropped."""
+    days = bulk_build._day_inputs(bulk_world.root, D)
+    published = [bulk_build.published_day(bulk_world.root, D, day.day) for day in days]
+    cache = tmp_path / "ahead"
+    before = {child.pid for child in multiprocessing.active_children()}
+    ahead = extract.ExtractsAhead(cache, start_when=lambda: False)
+    ahead.add(published)
+    ahead.then(shutil.rmtree, str(cache))  # dropped: never run
+    ahead.finish_here()
+    assert ahead._pool is None
+    assert {child.pid for child in multiprocessing.active_children()} == before
+    here = extract.ensure_extracts(tmp_path / "here", days, workers=1)
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("extracted again")
+
+    monkeypatch.setattr(extract, "_extract", refuse)
+    _same_extracts(extract.ensure_extracts(cache, days, workers=2), here)
 
 
 def test_months_built_ahead_are_taken_by_the_build_and_give_the_same_files(

@@ -280,11 +280,11 @@ def test_workers_stop_once_every_queued_month_is_done(tmp_path: Path) -> None:
         (cache / "release-2026-10").touch()
         assert ahead.wait(OCTOBER) is None
         first = workers()
-        assert len(first) == 1  # November is still being prepared
+        assert len(first) == 1 and ahead.running  # November is still being prepared
         assert ahead.gx_outcomes(OCTOBER) == {"pid": next(iter(first))}
         (cache / "release-2026-11").touch()
         assert ahead.wait(NOVEMBER) is None
-        assert workers() == set()
+        assert workers() == set() and not ahead.running
         assert ahead.gx_outcomes(NOVEMBER) == {"pid": next(iter(first))}
         ahead.start([december])
         second = workers()
@@ -292,7 +292,7 @@ def test_workers_stop_once_every_queued_month_is_done(tmp_path: Path) -> None:
         (cache / "release-2026-12").touch()
         assert ahead.wait(december) is None
         assert ahead.gx_outcomes(december) == {"pid": next(iter(second))}
-        assert workers() == set()
+        assert workers() == set() and not ahead.running
 
 
 def test_months_ahead_does_nothing_without_workers(source: Path, tmp_path: Path) -> None:

@@ -67,7 +67,14 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             prepare_workers=settings.prepare_workers,
             prepare=_PREPARE,
         ) as batch,
-        _Extracts(batch.job, settings, enabled=not args.no_bulk) as extracts,
+        # One background process at a time besides this one: the bulk build's starts once the
+        # month workers are done (the machine's spare core, and memory, are theirs until then).
+        _Extracts(
+            batch.job,
+            settings,
+            enabled=not args.no_bulk,
+            start_when=lambda: not batch.preparing(),
+        ) as extracts,
     ):
         # Later months are parsed ahead in worker processes (state-free work); the days go
         # through their steps here, in date order.
@@ -150,7 +157,9 @@ class _Extracts:
     (``publication.bulk.ExtractsAhead``, ``prebuild_month``); nothing when the run builds no
     bulk files or the machine has one core."""
 
-    def __init__(self, job: Any, settings: Settings, *, enabled: bool) -> None:
+    def __init__(
+        self, job: Any, settings: Settings, *, enabled: bool, start_when: Callable[[], bool]
+    ) -> None:
         self.job = job
         self.settings = settings
         self.ahead: Any = None
@@ -160,7 +169,9 @@ class _Extracts:
             from publication.bulk.build import WORKERS
 
             if WORKERS > 1:
-                self.ahead = ExtractsAhead(extracts_folder(job.root, job.state_dir))
+                self.ahead = ExtractsAhead(
+                    extracts_folder(job.root, job.state_dir), start_when=start_when
+                )
 
     def add(self, days: list[dt.date]) -> None:
         """The extracts of ``days`` (one month's), then the files of the month before, whose

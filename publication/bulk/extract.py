@@ -170,19 +170,27 @@ def ensure_extracts(cache: Path, days: Sequence[DayInput], workers: int) -> dict
     return {day.day: ensure_extract(cache, day) for day in days}
 
 
+# Work for ``ExtractsAhead``'s process: (the day of an extract or None, function, args, kwargs).
+_Work = tuple[DayInput | None, Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
 class ExtractsAhead:
     """The extracts of days just published, made in one background process at a lower
     priority while a backfill publishes the next days (it leaves the second core mostly
     idle), so that the bulk build at the end finds them made. They are the extracts
     ``ensure_extracts`` would make (same function, same key: a day published again gets a
     new one); a day that fails here is left to the build, which reports it. Other work can
-    follow the extracts in the same process (``then``: the backfill builds months ahead)."""
+    follow the extracts in the same process (``then``: the backfill builds months ahead).
+    ``start_when``: the process is started only once it returns True (asked at each ``add``
+    and ``then``); until then the work is held, in order."""
 
-    def __init__(self, cache: Path) -> None:
+    def __init__(self, cache: Path, *, start_when: Callable[[], bool] | None = None) -> None:
         self.cache = cache
+        self._start_when = start_when
         self._pool: ProcessPoolExecutor | None = None
         self._queued: set[Path] = set()
         self._broken = False
+        self._held: list[_Work] = []
         self._extracts: list[tuple[DayInput, Future[Any]]] = []
         self._then: list[Future[Any]] = []
 
@@ -197,25 +205,32 @@ class ExtractsAhead:
         if not missing or self._broken:
             return
         self._queued.update(extract_folder(self.cache, day) for day in missing)
-        if self._pool is None:
-            self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
-        try:
-            for day in missing:
-                self._extracts.append((day, self._pool.submit(_extract_ahead, self.cache, day)))
-        except (BrokenExecutor, RuntimeError):
-            # A lost worker only costs the head start: the build makes what is missing.
-            self._broken = True
-            self.close()
+        self._queue([(day, _extract_ahead, (self.cache, day), {}) for day in missing])
 
     def then(self, job: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Queue other work after the extracts queued so far (its failure is ignored too)."""
-        if self._broken:
+        if not self._broken:
+            self._queue([(None, job, args, kwargs)])
+
+    def _queue(self, work: list[_Work]) -> None:
+        """Hand ``work`` to the process after what is held; with ``start_when`` saying not
+        yet, hold it all and start no process: another background process of the run (the
+        month workers) has the spare core and memory until then."""
+        self._held += work
+        if self._pool is None and self._start_when is not None and not self._start_when():
             return
-        if self._pool is None:
-            self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
+        held, self._held = self._held, []
         try:
-            self._then.append(self._pool.submit(job, *args, **kwargs))
+            if self._pool is None:
+                self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
+            for day, job, args, kwargs in held:
+                future = self._pool.submit(job, *args, **kwargs)
+                if day is None:
+                    self._then.append(future)
+                else:
+                    self._extracts.append((day, future))
         except (BrokenExecutor, RuntimeError):
+            # A lost worker only costs the head start: the build makes what is missing.
             self._broken = True
             self.close()
 
@@ -225,14 +240,16 @@ class ExtractsAhead:
         queue first, so none is made twice); the other work queued is dropped. The build
         then finds every extract made and starts no worker processes for them. A day that
         fails here is left to the build, which reports it."""
-        if self._pool is None:
+        held = [(day, None) for day, *_ in self._held if day is not None]
+        self._held = []
+        if self._pool is None and not held:
             return
         for future in self._then:
             future.cancel()
-        for day, future in reversed(self._extracts):
-            if future.done():
+        for day, future in reversed([*self._extracts, *held]):
+            if future is not None and future.done():
                 continue
-            if not future.cancel():
+            if future is not None and not future.cancel():
                 break  # taken by the process, and every one queued before it too
             try:
                 ensure_extract(self.cache, day)
@@ -249,7 +266,7 @@ class ExtractsAhead:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=not finish)
             self._pool = None
-        self._extracts, self._then = [], []
+        self._extracts, self._then, self._held = [], [], []
 
     def __enter__(self) -> ExtractsAhead:
         return self
