@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,12 @@ TARGET_RSS_MIB = 2048
 # Issue 15's targets with ~150 quotations per order (~88 million quotation rows).
 QUOTATIONS_TARGET_SECONDS = 3600
 QUOTATIONS_TARGET_RSS_MIB = 3072
+ROLES = {
+    "main": "main process",
+    "background": "background workers (month workers, the bulk build's)",
+    "anvil": "embedded anvil",
+    "other": "other",
+}
 TREE_SAMPLE_SECONDS = 1.0  # reading smaps_rollup of GB-sized processes costs CPU
 # A fixed piece of CPU work timed before and after the command: the shared machine's speed
 # moves during a day (the same code took 11.1 and 13.7 min three hours apart, with 19.0 and
@@ -112,22 +119,35 @@ def command(kind: str, start: dt.date, end: dt.date, root: Path, orders: int) ->
     ]
 
 
-def _tree_pss(pid: int) -> int:
-    """Bytes of memory ``pid`` and all its descendants use now: the sum of their proportional
-    set sizes (a page shared by n processes, as after a fork, counts 1/n in each; Linux
-    /proc; 0 once gone)."""
-    total, pending = 0, [pid]
+def _tree_pss(pid: int) -> dict[int, tuple[str, int]]:
+    """What ``pid`` and all its descendants use now: (role, bytes) per process, the bytes
+    its proportional set size (a page shared by n processes, as after a fork, counts 1/n in
+    each; Linux /proc; a process gone meanwhile is left out)."""
+    found: dict[int, tuple[str, int]] = {}
+    pending = [pid]
     while pending:
         current = pending.pop()
         proc = Path(f"/proc/{current}")
         try:
             rollup = (proc / "smaps_rollup").read_text().splitlines()
-            total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) * 1024
+            pss = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+            found[current] = (_role((proc / "cmdline").read_bytes()), pss * 1024)
             for task in (proc / "task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, ValueError, StopIteration):
             continue
-    return total
+    return found
+
+
+def _role(cmdline: bytes) -> str:
+    """Which part of the run a process is, from its command line."""
+    if b"anvil" in cmdline:
+        return "anvil"
+    if b"spawn_main" in cmdline:  # month workers, the bulk build's background process
+        return "background"
+    if b"publicar" in cmdline and not cmdline.startswith(GNU_TIME.encode()):
+        return "main"
+    return "other"
 
 
 def child_env(quotations: bool) -> dict[str, str]:
@@ -152,6 +172,8 @@ class Measured:
     tree_rss: float  # MiB, peak PSS of the whole process tree
     cpu: float  # seconds, user + system of the command and the children it waited for
     code: int
+    tree_parts: tuple[tuple[str, int, float], ...] = ()  # (role, processes, MiB) at that peak
+    tree_at: float = 0.0  # seconds into the run of that peak
 
 
 def _time_report(report: Path) -> tuple[float, float]:
@@ -191,13 +213,28 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
             stderr=subprocess.STDOUT,
             env=child_env(quotations),
         )
-        tree_peak = 0
+        tree_peak, parts, at = 0, {}, 0.0
         while child.poll() is None:
-            tree_peak = max(tree_peak, _tree_pss(child.pid))
+            now = _tree_pss(child.pid)
+            if sum(size for _, size in now.values()) > tree_peak:
+                tree_peak = sum(size for _, size in now.values())
+                parts, at = now, time.perf_counter() - start
             time.sleep(TREE_SAMPLE_SECONDS)
         seconds = time.perf_counter() - start
     peak, cpu = _time_report(report)
-    return Measured(seconds, peak, tree_peak / 2**20, cpu, child.returncode)
+    return Measured(
+        seconds, peak, tree_peak / 2**20, cpu, child.returncode, _by_role(parts.values()), at
+    )
+
+
+def _by_role(processes: Iterable[tuple[str, int]]) -> tuple[tuple[str, int, float], ...]:
+    """(role, processes, MiB) of each role, largest first."""
+    counts: Counter[str] = Counter()
+    sizes: Counter[str] = Counter()
+    for role, size in processes:
+        counts[role] += 1
+        sizes[role] += size
+    return tuple((role, counts[role], sizes[role] / 2**20) for role, _ in sizes.most_common())
 
 
 def render(
@@ -264,6 +301,16 @@ def render(
         "the sum of their proportional set sizes (pages shared after a fork counted once), "
         f"sampled every {TREE_SAMPLE_SECONDS} s, so a spike shorter than that can be missed.",
     ]
+    if measured.tree_parts:
+        lines.append(
+            f"- At the all-processes peak ({measured.tree_at / 60:.1f} min into the run): "
+            + ", ".join(
+                f"{ROLES.get(role, role)} {size:,.0f} MiB"
+                + (f" ({count} processes)" if count > 1 else "")
+                for role, count, size in measured.tree_parts
+            )
+            + "."
+        )
     if reference is not None:
         lines.append(
             f"- Machine speed while it ran: a fixed piece of CPU work (`reference_seconds`: "

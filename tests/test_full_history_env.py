@@ -65,3 +65,41 @@ def test_the_report_says_how_fast_the_machine_was(monkeypatch: pytest.MonkeyPatc
     assert "took 0.61 s before the command and 0.74 s after it" in line
     assert "| 2022-01-01 → 2026-11-30 | 10.0 min | 18.3 min |" in report
     assert "Machine speed" not in _report(script, None)
+
+
+def test_the_report_breaks_the_all_processes_peak_down_by_role(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    script = _script(monkeypatch)
+    assert script._role(b"/usr/bin/time\0-f\0%M\0/x/.venv/bin/publicar\0backfill") == "other"
+    assert script._role(b"/x/.venv/bin/python\0/x/.venv/bin/publicar\0backfill") == "main"
+    assert script._role(b"python\0-c\0from multiprocessing.spawn import spawn_main") == (
+        "background"
+    )
+    assert script._role(b"/x/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil") == "anvil"
+    parts = script._by_role(
+        [("main", 2**30), ("background", 3 * 2**28), ("anvil", 2**25), ("background", 2**28)]
+    )
+    assert parts == (("main", 1, 1024.0), ("background", 2, 1024.0), ("anvil", 1, 32.0))
+    measured = script.Measured(600.0, 1500.0, 2080.0, 1100.0, 0, parts, 90.0)
+    report = str(
+        script.render(
+            kind="backfill",
+            quotations=False,
+            generation=1.0,
+            start=script.FULL_FROM,
+            end=script.FULL_TO,
+            orders=10_000,
+            measured=measured,
+            disk={"datasets": 2**30},
+            source_bytes=2**20,
+            log_tail="done",
+        )
+    )
+    line = next(line for line in report.splitlines() if "all-processes peak" in line)
+    assert line == (
+        "- At the all-processes peak (1.5 min into the run): main process 1,024 MiB, "
+        "background workers (month workers, the bulk build's) 1,024 MiB (2 processes), "
+        "embedded anvil 32 MiB."
+    )
+    assert "all-processes peak" not in _report(script, None)
