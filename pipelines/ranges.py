@@ -5,7 +5,10 @@ Month by month: days already published and finally anchored with their current m
 skipped (a re-run resumes), the others go through every step in date order, each day fully
 before the next (``publication.batch.publish_days``), the month's days are anchored together in
 date order (``publish_batch`` transactions), then the site at the root is refreshed and the
-storage brought up to date. Anchored days are skipped by a re-run, so the refresh is recorded
+storage brought up to date: after a month when the last refresh is ``SITE_REFRESH_SECONDS``
+old, and at the end of the range (each refresh rebuilds the pages and catalogues from every
+published day, a cost that grows with the history). Anchored days are skipped by a re-run, so
+the refresh is recorded
 as pending in the state folder before the anchoring and done by the next run, even one with
 no day to publish, when a kill left it undone: with the next month it anchors, or at the end
 of the range when none, never before (a killed run may have left later days published but not
@@ -20,6 +23,7 @@ import contextlib
 import datetime as dt
 import itertools
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -28,6 +32,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from publication.batch import DayJob, DayRun
+
+# How stale the site at the root may get during a range run (the days between two refreshes
+# are finished; the refresh stays pending in the state folder, so a kill loses nothing).
+SITE_REFRESH_SECONDS = 60.0
 
 if TYPE_CHECKING:
     from integrity.verify.trust import Pin
@@ -135,6 +143,7 @@ class RangeRun:
         self._prepare = prepare
         self._ahead: MonthsAhead | None = None
         self._store: StateStore
+        self._refreshed = time.monotonic()
 
     def __enter__(self) -> RangeRun:
         from publication.extract import use_parse_cache
@@ -212,7 +221,7 @@ class RangeRun:
             self._stack.__exit__(kind, error, traceback)
 
     def _refresh_left_pending(self) -> None:
-        """The refresh a killed run left pending, if no month of this range did it."""
+        """The refresh left pending: by this range's last months, or by a killed run."""
         from publication.site import pending_site_refresh
         from publication.state import store_path
 
@@ -261,8 +270,10 @@ class RangeRun:
         release_memory()
 
     def _anchor(self, done: list[dt.date]) -> Iterator[DaysAnchored]:
-        """Anchor ``done``, then refresh the site and the storage (with no day done, nothing:
-        a refresh a killed run left pending waits for the next month anchored, or the end)."""
+        """Anchor ``done``, then refresh the site and the storage if the last refresh is
+        ``SITE_REFRESH_SECONDS`` old, else leave it pending for a later month or the end (with
+        no day done, nothing: a refresh a killed run left pending waits for the next month
+        anchored, or the end)."""
         from integrity.layout import DayLayout
         from integrity.manifest import load_manifest
         from publication.anchoring import anchor_with
@@ -287,9 +298,10 @@ class RangeRun:
             self._sessions,
             state_dir=job.state_dir,
             pin=self.chain.known_pin(),
-            pages=False,  # _refresh below writes them
+            pages=False,  # a refresh writes them
         )
-        self._refresh(state, synthetic)
+        if time.monotonic() - self._refreshed >= SITE_REFRESH_SECONDS:
+            self._refresh(state, synthetic)
         yield DaysAnchored(done, records)
 
     def _refresh(self, state: Path, synthetic: bool) -> None:
@@ -307,6 +319,7 @@ class RangeRun:
         )
         self.datasets.publish_to_storage()
         clear_site_pending(state)
+        self._refreshed = time.monotonic()
 
 
 def _session_factory(stack: contextlib.ExitStack, chain: Chain, dataset: str) -> Any:

@@ -1,6 +1,6 @@
 """Values computed from published files, remembered while every file stays the same file.
 
-The site is refreshed once a month of a backfill from every published day: re-reading and
+The site is refreshed many times in a backfill, each time from every published day: re-reading and
 re-parsing each earlier day's files at every refresh made the refresh grow with the history.
 A value is reused only while each of its files has the same settled identity (device, inode,
 size, modification and change times, unchanged for ``SETTLED_NS``: ``publication.atomic``)

@@ -37,11 +37,13 @@ START, END = dt.date(2026, 10, 30), dt.date(2026, 11, 2)
 ORDERS = 30
 DAYS = [START + dt.timedelta(days=n) for n in range((END - START).days + 1)]
 
-# `publicar backfill` whose second site refresh (the last month's) kills its process group
-# (the run and its anvil) as kill -9 would: after that month's days were anchored.
+# `publicar backfill` refreshing the site after every month, whose second site refresh (the
+# last month's) kills its process group (the run and its anvil) as kill -9 would: after that
+# month's days were anchored.
 KILLED_IN_REFRESH = """
 import os, signal, sys
 import publication.site as site
+import pipelines.ranges
 from pipelines.cli import main
 
 real, calls = site.refresh_site, []
@@ -53,6 +55,7 @@ def refresh_site(*args, **kwargs):
     return real(*args, **kwargs)
 
 site.refresh_site = refresh_site
+pipelines.ranges.SITE_REFRESH_SECONDS = 0  # a refresh after every month
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -61,6 +64,7 @@ sys.exit(main(sys.argv[1:]))
 KILLED_IN_ANCHORING = """
 import os, signal, sys
 import publication.anchoring as anchoring
+import pipelines.ranges
 from pipelines.cli import main
 
 real, calls = anchoring.anchor_with, []
@@ -72,6 +76,7 @@ def anchor_with(*args, **kwargs):
     return real(*args, **kwargs)
 
 anchoring.anchor_with = anchor_with
+pipelines.ranges.SITE_REFRESH_SECONDS = 0  # a refresh after every month
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -181,3 +186,26 @@ def _count_site_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         DatasetsService, "publish_to_storage", counted("publish_to_storage", upload)
     )
     return calls
+
+
+def test_a_range_refreshes_the_site_at_most_every_so_often_and_at_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each refresh rebuilds the site from every published day: a range run skips it after a
+    month when the last one is recent, and does it at its end, leaving the same files as a
+    refresh after every month."""
+    import pipelines.ranges
+
+    calls = _count_site_work(monkeypatch)
+    roots = {}
+    for seconds, refreshes in ((3600.0, 1), (0.0, 2)):
+        monkeypatch.setattr(pipelines.ranges, "SITE_REFRESH_SECONDS", seconds)
+        folder = tmp_path / f"every-{seconds:.0f}"
+        folder.mkdir()
+        code, _, err = backfill_in_process(folder, folder / "datasets", START, END, ORDERS, **NO_GX)
+        assert code == 0, err
+        assert calls == {"refresh_site": refreshes, "publish_to_storage": refreshes}
+        assert pending_site_refresh(store_path(folder / "datasets", None).parent) is None
+        roots[seconds] = root_files(folder / "datasets")
+        calls.clear()
+    assert roots[3600.0] == roots[0.0]

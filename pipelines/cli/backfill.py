@@ -4,9 +4,10 @@ Each day goes through the same step functions as a Dagster run of `publicar_dia`
 (``publication.batch``), in date order, so the days are byte-identical to day-by-day
 publication; the batch loop is ``pipelines.ranges``, which a Dagster run of a range of
 `publicar_dia` partitions uses too. There is no Dagster run per day, a month's source file is
-read once for all its days, the site at the root is refreshed once per month, and each month's
-days are anchored together in date order (``publish_batch`` transactions); meanwhile a
-background process prepares the bulk build (each month's per-day extracts, and the files of
+read once for all its days, the site at the root is refreshed at most once a minute and at the
+end (``pipelines.ranges``), and each month's days are anchored together in date order
+(``publish_batch`` transactions); meanwhile, once the month workers are done, a background
+process prepares the bulk build (each month's per-day extracts, and the files of
 the month before, taken by the build if no later day changed them). A re-run resumes:
 days already published and finally anchored with their current manifest are skipped, the
 others are published again (identically) and their anchors adopted from the journal.
