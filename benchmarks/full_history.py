@@ -275,9 +275,15 @@ def render(
         f"{orders:,} orders/month with deliveries"
         + (" and quotations" if quotations else ", no quotations")
         + ", embedded dev chain, bulk files "
-        "included), fresh datasets root, fresh process; the synthetic months were generated "
-        f"beforehand ({generation / 60:.1f} min, not counted below; a month already in the "
-        "root's source folder, from an earlier run, is not generated again)",
+        "included), fresh datasets root, fresh process; "
+        + (
+            f"the synthetic months were generated beforehand ({generation / 60:.1f} min, not "
+            "counted below; a month already in the root's source folder, from an earlier run, "
+            "is not generated again)"
+            if generation >= 3
+            else "the synthetic months were already in the root's source folder, from an "
+            f"earlier run (finding them took {generation:.1f} s, not counted below)"
+        ),
         f"- **Measured range: {start} → {end} ({days} days)**"
         + ("" if full else f" — not the full history ({FULL_FROM} → {FULL_TO}, {full_days} days)"),
         "",
