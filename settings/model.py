@@ -56,7 +56,9 @@ SOURCE_FIRST_DAY = dt.date(2022, 1, 1)
 DEFAULT_BACKFILL_DAYS_PER_RUN = 31
 DEFAULT_DATASETS_ROOT = Path("datasets")
 DEFAULT_DATASET = "perucompras-ocam"
-DEFAULT_STATE_MEMORY_LIMIT = "512MB"
+# The status store keeps what its queries touch in DuckDB's cache: a full-history backfill ran
+# as fast with 256 MB as with 512 MB (417.6 vs 421.0 s), and its processes need the memory.
+DEFAULT_STATE_MEMORY_LIMIT = "256MB"
 MEMORY_LIMIT_PATTERN = r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)$"
 # Public test mnemonic of anvil/hardhat: every account derived from it is a known key.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
