@@ -97,6 +97,21 @@ def prepare_sources(
     return time.perf_counter() - began
 
 
+# What a run leaves in its root besides the source months (``.cache``), all removed before the
+# next run there: the report is of a publication from scratch, not of a re-run that skips days.
+RUN_OUTPUTS = ("datasets", ".datasets-state", "chain", ".dagster_home", "publicar.log", "time.txt")
+
+
+def fresh_root(root: Path) -> None:
+    """Remove what an earlier run published in ``root``, keeping its generated source."""
+    for name in RUN_OUTPUTS:
+        path = root / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def command(kind: str, start: dt.date, end: dt.date, root: Path, orders: int) -> list[str]:
     """The publish command over [start, end] on the embedded chain."""
     return [
@@ -366,11 +381,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also generate ~150 quotations per order (the issue's 60-minute target)",
     )
     parser.add_argument("--output", type=Path, default=Path(__file__).with_name("full-history.md"))
-    parser.add_argument("--keep", type=Path, help="publish here and keep it (default: temp)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="publish here and keep it (default: a temporary folder); what an earlier run "
+        "published there is removed first, the generated source months are kept",
+    )
     args = parser.parse_args(argv)
     kind = backfill_kind()
     root = args.keep or Path(tempfile.mkdtemp(prefix="perucompras-full-"))
     root.mkdir(parents=True, exist_ok=True)
+    fresh_root(root)
     try:
         log = root / "publicar.log"
         generation = prepare_sources(

@@ -103,3 +103,22 @@ def test_the_report_breaks_the_all_processes_peak_down_by_role(
         "embedded anvil 32 MiB."
     )
     assert "all-processes peak" not in _report(script, None)
+
+
+def test_a_kept_root_is_emptied_of_an_earlier_run_but_keeps_its_source(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--keep`` on a root published before: every day would be skipped as finished, so the
+    report would time a no-op re-run (0 orders) instead of a publication."""
+    script = _script(monkeypatch)
+    source = tmp_path / ".cache" / "source" / "synthetic" / "ReportePCBienes202201.csv"
+    source.parent.mkdir(parents=True)
+    source.write_text("kept")
+    for name in ("datasets/perucompras-ocam/2022/01/01", ".datasets-state/cache", "chain"):
+        (tmp_path / name).mkdir(parents=True)
+        (tmp_path / name / "file").write_text("earlier run")
+    (tmp_path / "publicar.log").write_text("earlier run")
+    script.fresh_root(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cache"]
+    assert source.read_text() == "kept"
+    script.fresh_root(tmp_path)  # nothing left to remove
