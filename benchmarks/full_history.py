@@ -216,6 +216,50 @@ def disk_usage(path: Path) -> int:
     return total
 
 
+# What the datasets root holds, by kind of file, for the report's disk breakdown (first match).
+DAILY_OCDS = ("-releases.json", "-releases.jsonl", "-records.json")
+DISK_KINDS = {
+    "daily": "daily OCDS JSON (`releases.json`, `releases.jsonl`, `records.json`)",
+    "daily-other": "daily other files (CSV, Parquet, quality reports, manifests)",
+    ".jsonl.gz": "bulk JSON Lines (gzip: releases, compiled releases)",
+    ".csv": "bulk CSV",
+    ".parquet": "bulk Parquet",
+    ".xlsx": "bulk Excel",
+    "bulk-other": "bulk other (manifests, data packages)",
+    "site": "site, catalogues and change log",
+}
+
+
+def disk_by_kind(datasets: Path) -> dict[str, int]:
+    """Bytes under ``datasets`` by ``DISK_KINDS`` key, a hard-linked file counted once: day
+    folders are ``YYYY/MM/DD`` under a dataset folder, bulk files in a ``-bulk`` folder."""
+    seen: set[tuple[int, int]] = set()
+    sizes: Counter[str] = Counter()
+    for folder, _, names in os.walk(datasets):
+        parts = Path(folder).relative_to(datasets).parts
+        day = len(parts) == 4 and all(part.isdigit() for part in parts[1:])
+        bulk = len(parts) >= 1 and parts[0].endswith("-bulk")
+        for name in names:
+            try:
+                stat = os.lstat(os.path.join(folder, name))
+            except OSError:
+                continue
+            if (stat.st_dev, stat.st_ino) in seen:
+                continue
+            seen.add((stat.st_dev, stat.st_ino))
+            if day:
+                kind = "daily" if name.endswith(DAILY_OCDS) else "daily-other"
+            elif bulk:
+                kind = next(
+                    (s for s in (".jsonl.gz", ".csv", ".parquet", ".xlsx") if name.endswith(s)),
+                    "bulk-other",
+                )
+            else:
+                kind = "site"
+            sizes[kind] += stat.st_blocks * 512
+    return {kind: sizes[kind] for kind in DISK_KINDS if sizes[kind]}
+
+
 def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
     """The cost of one child process, its output kept in ``log``."""
     report = cwd / "time.txt"
@@ -265,8 +309,10 @@ def render(
     source_bytes: int,
     log_tail: str,
     reference: tuple[float, float] | None = None,
+    kinds: dict[str, int] | None = None,
 ) -> str:
-    """The Markdown report (``reference``: ``reference_seconds`` before and after the command)."""
+    """The Markdown report (``reference``: ``reference_seconds`` before and after the command;
+    ``kinds``: the datasets' bytes by ``disk_by_kind``)."""
     seconds, rss, tree_rss, code = (
         measured.seconds,
         measured.rss,
@@ -342,6 +388,23 @@ def render(
             "times."
         )
     lines.append("")
+    if kinds:
+        total = sum(kinds.values())
+        scale = full_days / days
+        lines += [
+            "Where the datasets' disk goes (hard links counted once"
+            + ("" if full else "; the full history's figure scales the measured one by days")
+            + "):",
+            "",
+            "| files | measured | share |" + ("" if full else " full history (~) |"),
+            "|---|---|---|" + ("" if full else "---|"),
+            *(
+                f"| {DISK_KINDS[kind]} | {size / 2**20:,.0f} MiB | {size / total:.0%} |"
+                + ("" if full else f" {size * scale / 2**30:,.1f} GiB |")
+                for kind, size in kinds.items()
+            ),
+            "",
+        ]
     if not full:
         estimate = seconds * full_days / days
         scale = full_days / days
@@ -412,6 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "status store and caches": disk_usage(root / ".datasets-state"),
         }
         source_bytes = disk_usage(root / ".cache")
+        kinds = disk_by_kind(root / "datasets")
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -428,6 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             source_bytes=source_bytes,
             log_tail=tail,
             reference=reference,
+            kinds=kinds,
         ),
         encoding="utf-8",
     )

@@ -122,3 +122,61 @@ def test_a_kept_root_is_emptied_of_an_earlier_run_but_keeps_its_source(
     assert sorted(p.name for p in tmp_path.iterdir()) == [".cache"]
     assert source.read_text() == "kept"
     script.fresh_root(tmp_path)  # nothing left to remove
+
+
+def test_the_report_says_where_the_datasets_disk_goes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Day folders, bulk files by format and the site are told apart; a hard link (the bulk's
+    ``latest`` names) is counted once; a short range also gets the full history's estimate."""
+    script = _script(monkeypatch)
+    day = tmp_path / "perucompras-ocam" / "2026" / "01" / "13"
+    bulk = tmp_path / "perucompras-ocam-bulk"
+    for folder in (day, bulk, tmp_path / "cambios"):
+        folder.mkdir(parents=True)
+    sizes = {
+        day / "perucompras-ocam-2026-01-13-releases.json": 3,
+        day / "perucompras-ocam-2026-01-13-releases.jsonl": 3,
+        day / "perucompras-ocam-2026-01-13-records.json": 3,
+        day / "perucompras-ocam-2026-01-13-orders.parquet": 1,
+        bulk / "perucompras-ocam-2026-01-releases.jsonl.gz": 2,
+        bulk / "perucompras-ocam-2026-01-bids.csv": 5,
+        bulk / "perucompras-ocam-2026-01-bids.parquet": 1,
+        bulk / "perucompras-ocam-bulk-2026-01-31-manifest.json": 1,
+        tmp_path / "index.html": 1,
+        tmp_path / "cambios" / "1.json": 1,
+    }
+    for path, blocks in sizes.items():
+        path.write_bytes(b"x" * (4096 * blocks))
+    (bulk / "perucompras-ocam-latest-year-releases.jsonl.gz").hardlink_to(
+        bulk / "perucompras-ocam-2026-01-releases.jsonl.gz"
+    )
+    kinds = script.disk_by_kind(tmp_path)
+    assert {kind: size // 4096 for kind, size in kinds.items()} == {
+        "daily": 9,
+        "daily-other": 1,
+        ".jsonl.gz": 2,
+        ".csv": 5,
+        ".parquet": 1,
+        "bulk-other": 1,
+        "site": 2,
+    }
+    measured = script.Measured(seconds=60.0, rss=1.0, tree_rss=1.0, cpu=60.0, code=0)
+    report = script.render(
+        kind="backfill",
+        quotations=True,
+        generation=1.0,
+        start=script.dt.date(2026, 1, 1),
+        end=script.dt.date(2026, 1, 31),
+        orders=10_000,
+        measured=measured,
+        disk={"datasets": sum(kinds.values())},
+        source_bytes=0,
+        log_tail="done",
+        kinds={"daily": 3 * 2**30, ".csv": 2**30},
+    )
+    assert (
+        "| daily OCDS JSON (`releases.json`, `releases.jsonl`, `records.json`) | 3,072 MiB "
+        "| 75% | 173.7 GiB |" in report
+    )
+    assert "| bulk CSV | 1,024 MiB | 25% | 57.9 GiB |" in report
