@@ -419,7 +419,7 @@ class Bulk(_Group):
         "contracts per file)",
     )
     memory_limit: str = Field(
-        "1GB",
+        "512MB",
         pattern=MEMORY_LIMIT_PATTERN,
         description="DuckDB memory limit while building the bulk files, for each of its "
         "connections (the month tables, the indicators); it spills to disk beyond it",
