@@ -230,6 +230,28 @@ DISK_KINDS = {
 }
 
 
+def filesystem(path: Path, mounts: str | None = None) -> str:
+    """The type and options of the filesystem ``path`` is on (the longest mount point that
+    holds it, from ``/proc/mounts``): a compressed filesystem writes the same bytes with more
+    CPU time, so a report says what the outputs were written to."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/mounts").read_text()
+        except OSError:
+            return "unknown"
+    target = str(path.resolve())
+    best, found = "", "unknown"
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 4:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, found = point, f"{fields[2]} ({fields[3]})"
+    return found
+
+
 def disk_by_kind(datasets: Path) -> dict[str, int]:
     """Bytes under ``datasets`` by ``DISK_KINDS`` key, a hard-linked file counted once: day
     folders are ``YYYY/MM/DD`` under a dataset folder, bulk files in a ``-bulk`` folder."""
@@ -310,6 +332,7 @@ def render(
     log_tail: str,
     reference: tuple[float, float] | None = None,
     kinds: dict[str, int] | None = None,
+    fs: str | None = None,
 ) -> str:
     """The Markdown report (``reference``: ``reference_seconds`` before and after the command;
     ``kinds``: the datasets' bytes by ``disk_by_kind``)."""
@@ -360,7 +383,8 @@ def render(
         "(month workers, bulk builder); on a shared machine it varies less than wall time.",
         "- Disk after the run (hard links counted once): "
         + ", ".join(f"{name} {size / 2**20:,.0f} MiB" for name, size in disk.items())
-        + f"; the synthetic source read (input, not counted): {source_bytes / 2**20:,.0f} MiB",
+        + f"; the synthetic source read (input, not counted): {source_bytes / 2**20:,.0f} MiB"
+        + (f"; the root's filesystem: {fs}" if fs else ""),
         "",
         "- Largest process: GNU `time -f %M` (the largest resident set any one process of the "
         "run reached). All processes: the memory the command's whole process tree uses "
@@ -476,6 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         source_bytes = disk_usage(root / ".cache")
         kinds = disk_by_kind(root / "datasets")
+        fs = filesystem(root)
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -493,6 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_tail=tail,
             reference=reference,
             kinds=kinds,
+            fs=fs,
         ),
         encoding="utf-8",
     )

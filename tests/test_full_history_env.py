@@ -180,3 +180,42 @@ def test_the_report_says_where_the_datasets_disk_goes(
         "| 75% | 173.7 GiB |" in report
     )
     assert "| bulk CSV | 1,024 MiB | 25% | 57.9 GiB |" in report
+
+
+def test_the_report_names_the_filesystem_of_the_root(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The longest mount point holding the root wins (a loop-mounted compressed filesystem
+    under ``/``), and the report line says it."""
+    script = _script(monkeypatch)
+    mounts = (
+        "/dev/vda / ext4 rw,relatime 0 0\n"
+        "/dev/loop0 /mnt/zq btrfs rw,compress-force=zstd:1 0 0\n"
+        "/dev/loop1 /mnt/zq2 xfs rw 0 0\n"
+        "/dev/loop2 /mnt/with\\040space ext4 ro 0 0\n"
+    )
+    assert script.filesystem(Path("/mnt/zq/q24"), mounts) == "btrfs (rw,compress-force=zstd:1)"
+    assert script.filesystem(Path("/mnt/zq2"), mounts) == "xfs (rw)"
+    assert script.filesystem(Path("/tmp/run"), mounts) == "ext4 (rw,relatime)"
+    assert script.filesystem(Path("/mnt/with space/x"), mounts) == "ext4 (ro)"
+    assert script.filesystem(tmp_path, "") == "unknown"
+    measured = script.Measured(seconds=60.0, rss=1.0, tree_rss=1.0, cpu=60.0, code=0)
+    arguments = {
+        "kind": "backfill",
+        "quotations": False,
+        "generation": 1.0,
+        "start": script.FULL_FROM,
+        "end": script.FULL_TO,
+        "orders": 10_000,
+        "measured": measured,
+        "disk": {"datasets": 2**30},
+        "source_bytes": 2**20,
+        "log_tail": "done",
+    }
+    line = next(
+        line
+        for line in script.render(**arguments, fs="btrfs (rw)").splitlines()
+        if line.startswith("- Disk after")
+    )
+    assert line.endswith("; the root's filesystem: btrfs (rw)")
+    assert "filesystem" not in script.render(**arguments)
