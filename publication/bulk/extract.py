@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 import shutil
 import tempfile
 from collections import defaultdict
@@ -40,16 +39,25 @@ from integrity import layout
 from integrity.canonical import canonical_bytes
 from integrity.manifest import Manifest
 from publication.bulk import workers as bulk_workers
-from publication.dictionary import (
-    AGREEMENTS,
-    BIDS,
-    DELIVERIES,
-    ITEMS,
-    PARTIES,
-    SOLES,
-    TIMEZONE,
-    Table,
+from publication.bulk.extract_schema import (
+    COMPILED,
+    COMPILED_ROW_GROUP,
+    COMPILED_SCHEMA,
+    DAY_COLUMN,
+    DELIVERY,
+    FLAT_TABLES,
+    MILESTONE_KEYS,
+    OCID_SCHEMA,
+    OCIDS,
+    ORDERS,
+    POSITION,
+    ROW_COLUMNS,
+    as_table,
+    extract_schema,
+    release_link,
+    timestamps,
 )
+from publication.dictionary import SOLES, Table
 from publication.memory import release_memory
 
 EXTRACT_VERSION = "3"
@@ -58,40 +66,6 @@ PARALLEL_FROM = 16
 # How much lower the priority of the process making extracts during a backfill is.
 AHEAD_NICE = 10
 DONE = "DONE"
-ORDERS = "orders"
-OCIDS = "ocids"
-COMPILED = "compiled"
-DAY_COLUMN = "_day"
-POSITION = "_pos"
-FLAT_TABLES: dict[str, Table] = {
-    "items": ITEMS,
-    "deliveries": DELIVERIES,
-    "bids": BIDS,
-    "parties": PARTIES,
-    "agreements": AGREEMENTS,
-}
-OCID_SCHEMA = pa.schema(
-    [
-        ("ocid", pa.string()),
-        (DAY_COLUMN, pa.date32()),
-        ("month", pa.string()),
-        ("framework", pa.bool_()),
-        ("states", pa.int32()),
-        ("release_id", pa.string()),
-        ("package_date", pa.date32()),
-        ("first_package_date", pa.date32()),
-        ("contract_status", pa.string()),
-    ]
-)
-# Rows per row group of the compiled extracts: a month's build merges every day's file at
-# once (``BulkQueries.compiled``) and a reader holds one decoded row group per file; with
-# ~150 bids per order a release weighs ~65 KB.
-COMPILED_ROW_GROUP = 16
-COMPILED_SCHEMA = pa.schema(
-    [("ocid", pa.string()), (DAY_COLUMN, pa.date32()), ("json", pa.binary())]
-)
-_PACKAGE_DAY = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/[^/]*$")
-_DELIVERY = "delivery"
 
 
 class ExtractError(RuntimeError):
@@ -294,18 +268,43 @@ def prune_extracts(cache: Path, keep: Iterable[Path]) -> None:
 
 
 def _extract(day: DayInput, out: Path) -> None:
+    from publication.bulk.extract_arrow import extract_tables
+
     prefix = str(day.manifest.data.get("ocidPrefix", ""))
     # ParquetFile, not read_table: the same table without the datasets layer (whose import
     # brings pandas into the background process).
     orders = pq.ParquetFile(pa.BufferReader(day.read_checked(layout.ORDERS_PARQUET))).read()
     pq.write_table(_orders(orders, day.day, prefix), out / f"{ORDERS}.parquet")
     data = day.read_checked(layout.RECORD_PACKAGE)
+    tables = extract_tables(day.day, data)
+    _write_tables(reference_tables(day.day, data) if tables is None else tables, out)
+
+
+def reference_tables(day: dt.date, data: bytes) -> dict[str, pa.Table]:
+    """The extract's tables of a day from its record package, one Python object per value
+    (the reference ``extract_arrow`` must equal; it takes over whatever that one refuses)."""
     records = orjson.loads(data).get("records", [])
     cut = compiled_slices(data, records)
-    builder = _RowBuilder(day.day)
+    builder = _RowBuilder(day)
     for number in sorted(range(len(records)), key=lambda n: str(records[n]["ocid"])):
         builder.add(records[number], cut[number] if cut is not None else None)
-    builder.write(out)
+    return builder.tables()
+
+
+def _write_tables(tables: Mapping[str, pa.Table], out: Path) -> None:
+    for name, table in tables.items():
+        if name == COMPILED:
+            pq.write_table(
+                table,
+                out / f"{COMPILED}.parquet",
+                compression="zstd",
+                row_group_size=COMPILED_ROW_GROUP,
+                # Nothing looks up a release by its bytes: no dictionary, no statistics for them.
+                use_dictionary=["ocid", DAY_COLUMN],
+                write_statistics=["ocid", DAY_COLUMN],
+            )
+        else:
+            pq.write_table(table, out / f"{name}.parquet")
 
 
 _HEAD = b'{"compiledRelease":'
@@ -389,15 +388,6 @@ def _orders(table: pa.Table, day: dt.date, prefix: str) -> pa.Table:
     return pa.table(columns)
 
 
-def timestamps(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """ISO 8601 texts with an offset (``2026-11-02T07:18:19-05:00``) as Lima timestamps."""
-    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if len(array) == 0:
-        return pa.array([], pa.timestamp("ms", tz=TIMEZONE))
-    parsed = pc.strptime(array, format="%Y-%m-%dT%H:%M:%S%z", unit="s", error_is_null=False)
-    return parsed.cast(pa.timestamp("ms", tz=TIMEZONE))
-
-
 def cents_to_soles(cents: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Exact soles (decimal128(18, 2)) from integer cents: the cents are the unscaled value."""
     array = cents.combine_chunks() if isinstance(cents, pa.ChunkedArray) else cents
@@ -418,61 +408,6 @@ def _number_text(value: Any) -> str | None:
     return str(value) if isinstance(value, int) else repr(float(value))
 
 
-def _link(url: str) -> tuple[str, dt.date | None]:
-    """(release id, package day) of a record's linked release URL."""
-    path, _, fragment = url.partition("#")
-    match = _PACKAGE_DAY.search(path)
-    day = dt.date(int(match[1]), int(match[2]), int(match[3])) if match else None
-    return fragment, day
-
-
-_MILESTONE = "contracts/0/implementation/milestones/0/"
-_MILESTONE_KEYS = ("id", "title", "type", "status", "dueDate", "description")
-# The value columns of each flat table's rows, in the order ``_RowBuilder`` fills them (after
-# ocid, release id, package day and position).
-_ROW_COLUMNS: dict[str, tuple[str, ...]] = {
-    "agreements": (
-        "date",
-        "tender/id",
-        "tender/title",
-        "tender/description",
-        "tender/procurementMethod",
-        "tender/procurementMethodDetails",
-    ),
-    "parties": (
-        "parties/0/id",
-        "parties/0/name",
-        "parties/0/identifier/scheme",
-        "parties/0/identifier/id",
-        "parties/0/identifier/legalName",
-        "parties/0/roles",
-    ),
-    "items": (
-        "contracts/0/id",
-        "contracts/0/items/0/id",
-        "contracts/0/items/0/description",
-        "contracts/0/items/0/quantity",
-        "contracts/0/items/0/unit/name",
-        "contracts/0/items/0/unit/value/amount",
-        "contracts/0/items/0/unit/value/currency",
-        "contracts/0/items/0/deliveryAddress/streetAddress",
-        "contracts/0/items/0/deliveryAddress/locality",
-        "contracts/0/items/0/deliveryAddress/region",
-        "contracts/0/items/0/deliveryAddress/countryName",
-    ),
-    "deliveries": ("contracts/0/id", *(_MILESTONE + key for key in _MILESTONE_KEYS)),
-    "bids": (
-        "bids/details/0/id",
-        "bids/details/0/date",
-        "bids/details/0/status",
-        "bids/details/0/value/amount",
-        "bids/details/0/value/currency",
-        "bids/details/0/tenderers/0/id",
-        "bids/details/0/tenderers/0/name",
-    ),
-}
-
-
 class _RowBuilder:
     """Column lists of every extract table, filled record by record (the flat tables' rows
     as tuples, made columns once the day is read)."""
@@ -488,7 +423,7 @@ class _RowBuilder:
         known, else serialised here)."""
         ocid = str(record["ocid"])
         compiled = record["compiledRelease"]
-        links = [_link(str(link.get("url", ""))) for link in record.get("releases", [])]
+        links = [release_link(str(link.get("url", ""))) for link in record.get("releases", [])]
         contracts = compiled.get("contracts") or []
         framework = not contracts
         dated = contracts[0].get("dateSigned") if contracts else None
@@ -580,7 +515,7 @@ class _RowBuilder:
                 item_position += 1
             implementation = contract.get("implementation") or {}
             for milestone in implementation.get("milestones") or []:
-                if milestone.get("type") != _DELIVERY:
+                if milestone.get("type") != DELIVERY:
                     continue
                 deliveries.append(
                     (
@@ -589,7 +524,7 @@ class _RowBuilder:
                         day,
                         milestone_position,
                         contract_id,
-                        *(milestone.get(key) for key in _MILESTONE_KEYS),
+                        *(milestone.get(key) for key in MILESTONE_KEYS),
                     )
                 )
                 milestone_position += 1
@@ -623,38 +558,20 @@ class _RowBuilder:
         rows = self.rows[table]
         if not rows:
             return {}
-        names = ("ocid", "id", DAY_COLUMN, POSITION, *_ROW_COLUMNS[table])
+        names = ("ocid", "id", DAY_COLUMN, POSITION, *ROW_COLUMNS[table])
         return {
             name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)
         }
 
-    def write(self, out: Path) -> None:
-        pq.write_table(_columns(self.ocids, OCID_SCHEMA), out / f"{OCIDS}.parquet")
-        pq.write_table(
-            _columns(self.compiled, COMPILED_SCHEMA),
-            out / f"{COMPILED}.parquet",
-            compression="zstd",
-            row_group_size=COMPILED_ROW_GROUP,
-            # Nothing looks up a release by its bytes: no dictionary, no statistics for them.
-            use_dictionary=["ocid", DAY_COLUMN],
-            write_statistics=["ocid", DAY_COLUMN],
-        )
+    def tables(self) -> dict[str, pa.Table]:
+        """Every extract table, by name (the order they are written in)."""
+        tables = {
+            OCIDS: as_table(self.ocids, OCID_SCHEMA),
+            COMPILED: as_table(self.compiled, COMPILED_SCHEMA),
+        }
         for name, definition in FLAT_TABLES.items():
-            pq.write_table(_typed(self.columns(name), definition), out / f"{name}.parquet")
-
-
-def _columns(columns: Mapping[str, list[Any]], schema: pa.Schema) -> pa.Table:
-    """Column lists as a table of ``schema`` (a day without records: no rows, every column)."""
-    return pa.table({name: columns.get(name, []) for name in schema.names}, schema=schema)
-
-
-def extract_schema(definition: Table) -> pa.Schema:
-    """A flat table's extract schema: its dictionary columns, the package day and position."""
-    return (
-        definition.arrow_schema()
-        .append(pa.field(DAY_COLUMN, pa.date32()))
-        .append(pa.field(POSITION, pa.int32()))
-    )
+            tables[name] = _typed(self.columns(name), definition)
+        return tables
 
 
 def _typed(rows: Mapping[str, list[Any]], definition: Table) -> pa.Table:
