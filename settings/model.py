@@ -424,6 +424,13 @@ class Bulk(_Group):
         description="DuckDB memory limit while building the bulk files, for each of its "
         "connections (the month tables, the indicators); it spills to disk beyond it",
     )
+    ahead_memory_limit: str = Field(
+        "256MB",
+        pattern=MEMORY_LIMIT_PATTERN,
+        description="DuckDB memory limit of the months a backfill builds ahead in its "
+        "background process, beside the main process (a month that cannot be built there is "
+        "built with the others at the end)",
+    )
 
 
 class Indicators(_Group):

@@ -519,7 +519,11 @@ def test_months_built_ahead_are_taken_by_the_build_and_give_the_same_files(
             copy_function=os.link,
         )
     root = roots["ahead"]
-    assert bulk_build.prebuild_month(root, D, "2026-10")
+    assert bulk_build.prebuild_month(root, D, "2026-10", bulk=Bulk(ahead_memory_limit="200MB"))
+    # The background process's connection keeps to its own, smaller limit.
+    assert bulk_build._AHEAD is not None
+    limit = bulk_build._AHEAD.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit is not None and limit[0] == "190.7 MiB"
     assert bulk_build.prebuild_month(root, D, "2026-11")
     assert not bulk_build.prebuild_month(root, D, "2026-12")
     prebuilt = bulk_build.default_state_dir(root) / bulk_build.CACHE_FOLDER / "prebuilt"

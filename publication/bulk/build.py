@@ -1022,7 +1022,7 @@ def prebuild_month(
     bulk = bulk or Bulk()
     cache = (state_dir or default_state_dir(root)) / CACHE_FOLDER
     folder = cache / PREBUILT_FOLDER
-    key = (str(root), dataset, str(cache), bulk.memory_limit)
+    key = (str(root), dataset, str(cache), bulk.ahead_memory_limit)
     ahead = _AHEAD if _AHEAD is not None and _AHEAD.key == key else None
     if ahead is None:
         _drop_ahead()
@@ -1036,7 +1036,7 @@ def prebuild_month(
             _drop_ahead()
             ahead = None
         if ahead is None:
-            con = connect(cache / "duckdb-tmp-ahead", bulk.memory_limit)
+            con = connect(cache / "duckdb-tmp-ahead", bulk.ahead_memory_limit)
             ahead = _Ahead(key, con, BulkQueries(con, extracts, folder / "ocids"))
         ahead.days = {day.day: day for day in days}
         _AHEAD = ahead
