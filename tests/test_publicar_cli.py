@@ -61,7 +61,8 @@ def test_config_shows_every_setting_with_its_source(
     assert rows["chain.private_key"][:2] == ["********", "environment"]
     assert KEY[2:] not in out
     assert rows["gx_cross_check"] == ["true", "default", "PERUCOMPRAS_GX_CROSS_CHECK"]
-    assert len(rows) == len(list(setting_paths())) == 68
+    assert rows["bulk.ahead_memory_limit"][:2] == ["256MB", "default"]
+    assert len(rows) == len(list(setting_paths())) == 69
 
 
 def test_config_as_json(capsys: pytest.CaptureFixture[str]) -> None:
