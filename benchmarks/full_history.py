@@ -189,6 +189,8 @@ class Measured:
     code: int
     tree_parts: tuple[tuple[str, int, float], ...] = ()  # (role, processes, MiB) at that peak
     tree_at: float = 0.0  # seconds into the run of that peak
+    # (role, MiB): each role's own largest sum over the run, whenever it came
+    role_peaks: tuple[tuple[str, float], ...] = ()
 
 
 def _time_report(report: Path) -> tuple[float, float]:
@@ -295,8 +297,11 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
             env=child_env(quotations),
         )
         tree_peak, parts, at = 0, {}, 0.0
+        role_peaks: Counter[str] = Counter()
         while child.poll() is None:
             now = _tree_pss(child.pid)
+            for role, _, size in _by_role(now.values()):
+                role_peaks[role] = max(role_peaks[role], round(size * 2**20))
             if sum(size for _, size in now.values()) > tree_peak:
                 tree_peak = sum(size for _, size in now.values())
                 parts, at = now, time.perf_counter() - start
@@ -304,7 +309,14 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
         seconds = time.perf_counter() - start
     peak, cpu = _time_report(report)
     return Measured(
-        seconds, peak, tree_peak / 2**20, cpu, child.returncode, _by_role(parts.values()), at
+        seconds,
+        peak,
+        tree_peak / 2**20,
+        cpu,
+        child.returncode,
+        _by_role(parts.values()),
+        at,
+        tuple((role, size / 2**20) for role, size in role_peaks.most_common()),
     )
 
 
@@ -402,6 +414,19 @@ def render(
             )
             + "."
         )
+    if measured.role_peaks:
+        bound = sum(size for _, size in measured.role_peaks)
+        lines.append(
+            "- Each part's own peak, whenever it came: "
+            + ", ".join(
+                f"{ROLES.get(role, role)} {size:,.0f} MiB" for role, size in measured.role_peaks
+            )
+            + f". Had they all come at once, the run would have used {bound:,.0f} MiB "
+            + ("(under" if bound < target_rss else "(**over**")
+            + f" the {target_rss:,} MiB target): the all-processes peak depends on how the "
+            "main process's and the background's largest moments overlap, which varies from "
+            "run to run."
+        )
     if reference is not None:
         lines.append(
             f"- Machine speed while it ran: a fixed piece of CPU work (`reference_seconds`: "
@@ -441,7 +466,8 @@ def render(
             "a month's data is in its month's, its year's and the full history's files, in a "
             "short range as in the full one) and "
             "the same machine load; peak RSS is not extrapolated (it depends on the largest "
-            "month held at once, not on the number of days).",
+            "month held at once and on how the processes' largest moments overlap, not on the "
+            "number of days).",
             "",
         ]
     if kind != "backfill":

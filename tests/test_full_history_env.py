@@ -219,3 +219,65 @@ def test_the_report_names_the_filesystem_of_the_root(
     )
     assert line.endswith("; the root's filesystem: btrfs (rw)")
     assert "filesystem" not in script.render(**arguments)
+
+
+def test_each_roles_own_peak_is_kept_whenever_it_came(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    script = _script(monkeypatch)
+    if not Path(script.GNU_TIME).exists():
+        pytest.skip(f"{script.GNU_TIME} (GNU time) is not installed")
+    monkeypatch.setattr(script, "TREE_SAMPLE_SECONDS", 0.1)
+    # A "publicar" process that holds 200 MiB, lets it go, then waits for a "spawn_main"
+    # child holding 300 MiB: the two peaks never overlap.
+    hold = "b = bytearray({mib} * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"
+    child = f"# spawn_main\nimport time\n{hold.format(mib=300)}"
+    main = tmp_path / "publicar.py"
+    main.write_text(
+        "import subprocess, sys, time\n"
+        f"{hold.format(mib=200)}\n"
+        "del b\n"
+        f"subprocess.run([sys.executable, '-c', {child!r}], check=True)\n"
+    )
+    measured = script.run([sys.executable, str(main)], tmp_path, tmp_path / "log", False)
+    assert measured.code == 0, (tmp_path / "log").read_text()
+    peaks = dict(measured.role_peaks)
+    assert 200 <= peaks["main"] < 290
+    assert 300 <= peaks["background"] < 390
+    assert measured.tree_rss < peaks["main"] + peaks["background"]
+    arguments = _arguments(script, measured, quotations=False)
+    line = next(line for line in script.render(**arguments).splitlines() if "own peak" in line)
+    bound = sum(peaks.values())
+    assert f"Had they all come at once, the run would have used {bound:,.0f} MiB (under" in line
+
+
+def test_the_report_says_when_the_parts_peaks_would_break_the_target(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    script = _script(monkeypatch)
+    parts = (("main", 1900.0), ("background", 1300.0), ("anvil", 30.0))
+    measured = script.Measured(600.0, 1900.0, 2900.0, 1100.0, 0, (), 0.0, parts)
+    report = script.render(**_arguments(script, measured, quotations=True))
+    line = next(line for line in report.splitlines() if "own peak" in line)
+    assert line.startswith(
+        "- Each part's own peak, whenever it came: main process 1,900 MiB, background "
+        "workers (month workers, the bulk build's) 1,300 MiB, embedded anvil 30 MiB. Had they "
+        "all come at once, the run would have used 3,230 MiB (**over** the 3,072 MiB target)"
+    )
+    measured = script.Measured(600.0, 1900.0, 2900.0, 1100.0, 0, (), 0.0, ())
+    assert "own peak" not in script.render(**_arguments(script, measured, quotations=True))
+
+
+def _arguments(script: ModuleType, measured: object, *, quotations: bool) -> dict[str, object]:
+    return {
+        "kind": "backfill",
+        "quotations": quotations,
+        "generation": 1.0,
+        "start": script.FULL_FROM,
+        "end": script.FULL_TO,
+        "orders": 10_000,
+        "measured": measured,
+        "disk": {"datasets": 2**30},
+        "source_bytes": 2**20,
+        "log_tail": "done",
+    }
