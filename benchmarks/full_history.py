@@ -191,6 +191,7 @@ class Measured:
     tree_at: float = 0.0  # seconds into the run of that peak
     # (role, MiB): each role's own largest sum over the run, whenever it came
     role_peaks: tuple[tuple[str, float], ...] = ()
+    main_beside: float = 0.0  # MiB, the main process's peak while background workers ran
 
 
 def _time_report(report: Path) -> tuple[float, float]:
@@ -298,10 +299,14 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
         )
         tree_peak, parts, at = 0, {}, 0.0
         role_peaks: Counter[str] = Counter()
+        main_beside = 0
         while child.poll() is None:
             now = _tree_pss(child.pid)
-            for role, _, size in _by_role(now.values()):
+            roles = {role: size for role, _, size in _by_role(now.values())}
+            for role, size in roles.items():
                 role_peaks[role] = max(role_peaks[role], round(size * 2**20))
+            if "background" in roles:
+                main_beside = max(main_beside, round(roles.get("main", 0) * 2**20))
             if sum(size for _, size in now.values()) > tree_peak:
                 tree_peak = sum(size for _, size in now.values())
                 parts, at = now, time.perf_counter() - start
@@ -317,6 +322,7 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
         _by_role(parts.values()),
         at,
         tuple((role, size / 2**20) for role, size in role_peaks.most_common()),
+        main_beside / 2**20,
     )
 
 
@@ -415,17 +421,27 @@ def render(
             + "."
         )
     if measured.role_peaks:
-        bound = sum(size for _, size in measured.role_peaks)
+        peaks = dict(measured.role_peaks)
+        bound = measured.main_beside + sum(
+            size for role, size in measured.role_peaks if role != "main"
+        )
         lines.append(
             "- Each part's own peak, whenever it came: "
             + ", ".join(
                 f"{ROLES.get(role, role)} {size:,.0f} MiB" for role, size in measured.role_peaks
             )
-            + f". Had they all come at once, the run would have used {bound:,.0f} MiB "
-            + ("(under" if bound < target_rss else "(**over**")
-            + f" the {target_rss:,} MiB target): the all-processes peak depends on how the "
-            "main process's and the background's largest moments overlap, which varies from "
-            "run to run."
+            + "."
+            + (
+                f" While background workers ran, the main process peaked at "
+                f"{measured.main_beside:,.0f} MiB; had that come at once with the other parts' "
+                f"peaks, the run would have used {bound:,.0f} MiB "
+                + ("(under" if bound < target_rss else "(**over**")
+                + f" the {target_rss:,} MiB target): the all-processes peak depends on how "
+                "the main process's and the background's largest moments overlap, which "
+                "varies from run to run."
+                if "background" in peaks
+                else ""
+            )
         )
     if reference is not None:
         lines.append(

@@ -245,24 +245,42 @@ def test_each_roles_own_peak_is_kept_whenever_it_came(
     assert 200 <= peaks["main"] < 290
     assert 300 <= peaks["background"] < 390
     assert measured.tree_rss < peaks["main"] + peaks["background"]
+    # The main process held its 200 MiB before the child started: beside it, far less.
+    assert measured.main_beside < 100
     arguments = _arguments(script, measured, quotations=False)
     line = next(line for line in script.render(**arguments).splitlines() if "own peak" in line)
-    bound = sum(peaks.values())
-    assert f"Had they all come at once, the run would have used {bound:,.0f} MiB (under" in line
+    bound = measured.main_beside + sum(size for role, size in peaks.items() if role != "main")
+    assert f"the run would have used {bound:,.0f} MiB (under" in line
 
 
 def test_the_report_says_when_the_parts_peaks_would_break_the_target(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     script = _script(monkeypatch)
-    parts = (("main", 1900.0), ("background", 1300.0), ("anvil", 30.0))
-    measured = script.Measured(600.0, 1900.0, 2900.0, 1100.0, 0, (), 0.0, parts)
+    parts = (("main", 2200.0), ("background", 1300.0), ("anvil", 30.0))
+    measured = script.Measured(600.0, 2200.0, 2900.0, 1100.0, 0, (), 0.0, parts, 1900.0)
     report = script.render(**_arguments(script, measured, quotations=True))
     line = next(line for line in report.splitlines() if "own peak" in line)
     assert line.startswith(
-        "- Each part's own peak, whenever it came: main process 1,900 MiB, background "
-        "workers (month workers, the bulk build's) 1,300 MiB, embedded anvil 30 MiB. Had they "
-        "all come at once, the run would have used 3,230 MiB (**over** the 3,072 MiB target)"
+        "- Each part's own peak, whenever it came: main process 2,200 MiB, background "
+        "workers (month workers, the bulk build's) 1,300 MiB, embedded anvil 30 MiB. While "
+        "background workers ran, the main process peaked at 1,900 MiB; had that come at once "
+        "with the other parts' peaks, the run would have used 3,230 MiB (**over** the 3,072 "
+        "MiB target)"
+    )
+    measured = script.Measured(600.0, 2200.0, 2900.0, 1100.0, 0, (), 0.0, parts, 1700.0)
+    report = script.render(**_arguments(script, measured, quotations=True))
+    assert "3,030 MiB (under the 3,072 MiB target)" in report
+    alone = (("main", 1500.0), ("anvil", 30.0))
+    measured = script.Measured(600.0, 1500.0, 1530.0, 1100.0, 0, (), 0.0, alone, 0.0)
+    line = next(
+        line
+        for line in script.render(**_arguments(script, measured, quotations=True)).splitlines()
+        if "own peak" in line
+    )
+    assert (
+        line
+        == "- Each part's own peak, whenever it came: main process 1,500 MiB, embedded anvil 30 MiB."
     )
     measured = script.Measured(600.0, 1900.0, 2900.0, 1100.0, 0, (), 0.0, ())
     assert "own peak" not in script.render(**_arguments(script, measured, quotations=True))
