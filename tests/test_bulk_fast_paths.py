@@ -519,12 +519,23 @@ def test_months_built_ahead_are_taken_by_the_build_and_give_the_same_files(
             copy_function=os.link,
         )
     root = roots["ahead"]
-    assert bulk_build.prebuild_month(root, D, "2026-10", bulk=Bulk(ahead_memory_limit="200MB"))
-    # The background process's connection keeps to its own, smaller limit.
-    assert bulk_build._AHEAD is not None
-    limit = bulk_build._AHEAD.con.execute("SELECT current_setting('memory_limit')").fetchone()
-    assert limit is not None and limit[0] == "190.7 MiB"
-    assert bulk_build.prebuild_month(root, D, "2026-11")
+
+    def no_threads(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a month built ahead writes one file at a time, in one thread")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bulk_build, "ThreadPoolExecutor", no_threads)
+        ahead_bulk = Bulk(ahead_memory_limit="200MB")
+        assert bulk_build.prebuild_month(root, D, "2026-10", bulk=ahead_bulk)
+        # The background process's connection keeps to its own, smaller limit and one
+        # thread (the main process has the other core), its cursors too.
+        assert bulk_build._AHEAD is not None
+        for con in (bulk_build._AHEAD.con, bulk_build._AHEAD.queries.cursor().con):
+            found = con.execute(
+                "SELECT current_setting('memory_limit'), current_setting('threads')"
+            ).fetchone()
+            assert found == ("190.7 MiB", 1)
+        assert bulk_build.prebuild_month(root, D, "2026-11", bulk=ahead_bulk)
     assert not bulk_build.prebuild_month(root, D, "2026-12")
     prebuilt = bulk_build.default_state_dir(root) / bulk_build.CACHE_FOLDER / "prebuilt"
     # One that no longer matches its month (another fingerprint) is left where it is.

@@ -247,9 +247,11 @@ class _Build:
         distrust: frozenset[str] = frozenset(),
         prebuilt: Path | None = None,
         temp: Path | None = None,
+        concurrent: bool = True,
     ) -> None:
         self.root = root
         self.temp = temp
+        self.concurrent = concurrent
         self.fast = fast
         self.prebuilt = prebuilt
         self.distrust = distrust
@@ -520,7 +522,16 @@ class _Build:
         return record
 
     def _later(self, job: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Run ``job`` in the build's file threads (its errors raised by ``join``)."""
+        """Run ``job`` in the build's file threads (its errors raised by ``join``); in a build
+        that is not ``concurrent``, now, in this thread."""
+        if not self.concurrent:
+            done: Future[Any] = Future()
+            try:
+                done.set_result(job(*args))
+            except BaseException as error:
+                done.set_exception(error)
+            self.waiting.append(done)
+            return done
         if self.jobs is None:
             self.jobs = ThreadPoolExecutor(WORKERS, thread_name_prefix="bulk-files")
         future = self.jobs.submit(job, *args)
@@ -1036,7 +1047,11 @@ def prebuild_month(
             _drop_ahead()
             ahead = None
         if ahead is None:
-            con = connect(cache / "duckdb-tmp-ahead", bulk.ahead_memory_limit)
+            # One thread, one file at a time (``concurrent=False`` below): the process runs
+            # beside the main one on the spare core, where more threads would not build a
+            # month sooner, only hold its JSON Lines, compiled releases and tables at once
+            # (measured: ~0.65 GiB instead of ~1.0 GiB a month with quotations).
+            con = connect(cache / "duckdb-tmp-ahead", bulk.ahead_memory_limit, threads=1)
             ahead = _Ahead(key, con, BulkQueries(con, extracts, folder / "ocids"))
         ahead.days = {day.day: day for day in days}
         _AHEAD = ahead
@@ -1057,6 +1072,7 @@ def prebuild_month(
                     lang=lang,
                     queries=queries,
                     with_indicators=False,
+                    concurrent=False,
                 )
                 try:
                     record = build.month(month)

@@ -36,18 +36,19 @@ _ORDER_COLUMNS = ", ".join(
 )
 
 
-def connect(temp: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that spills to ``temp`` beyond ``memory_limit``, in Lima time."""
+def connect(temp: Path, memory_limit: str, *, threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that spills to ``temp`` beyond ``memory_limit``, in Lima time,
+    running its queries on ``threads`` threads (the database's setting: its cursors share it)."""
     temp.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET memory_limit = ?", [memory_limit])
     con.execute("SET temp_directory = ?", [str(temp)])
+    con.execute("SET threads = ?", [threads])
     _session(con)
     return con
 
 
 def _session(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("SET threads = 2")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET TimeZone = ?", [TIMEZONE])
     con.execute("SET enable_progress_bar = false")
