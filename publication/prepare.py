@@ -167,7 +167,9 @@ def month_starts(days: Iterable[dt.date]) -> list[dt.date]:
 def _start_worker(parent: int, cache: Path) -> None:
     """In a worker: read monthly files through the parse cache, and watch ``parent``."""
     from publication.extract import use_parse_cache
+    from publication.process_name import MONTH_WORKER, name_this_process
 
+    name_this_process(MONTH_WORKER)
     use_parse_cache(cache)
     _watch_parent(parent)
 

@@ -59,6 +59,7 @@ from publication.bulk.extract_schema import (
 )
 from publication.dictionary import SOLES, Table
 from publication.memory import release_memory
+from publication.process_name import AHEAD
 
 EXTRACT_VERSION = "3"
 # Missing extracts made in worker processes from this many on (fewer: not worth starting them).
@@ -196,7 +197,7 @@ class ExtractsAhead:
         held, self._held = self._held, []
         try:
             if self._pool is None:
-                self._pool = bulk_workers.pool(1, nice=AHEAD_NICE)
+                self._pool = bulk_workers.pool(1, nice=AHEAD_NICE, name=AHEAD)
             for day, job, args, kwargs in held:
                 future = self._pool.submit(job, *args, **kwargs)
                 if day is None:

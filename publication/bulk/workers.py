@@ -9,21 +9,24 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from publication.process_name import BULK_WORKER, name_this_process
 
-def pool(workers: int, *, nice: int = 0) -> ProcessPoolExecutor:
+
+def pool(workers: int, *, nice: int = 0, name: str = BULK_WORKER) -> ProcessPoolExecutor:
     """A pool of ``workers`` spawned processes that exit when this process is gone (``nice``:
-    how much lower their scheduling priority is)."""
+    how much lower their scheduling priority is; ``name``: theirs, as ``ps`` shows it)."""
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_watch_parent,
-        initargs=(os.getpid(), nice),
+        initargs=(os.getpid(), nice, name),
     )
 
 
-def _watch_parent(parent: int, nice: int = 0) -> None:
+def _watch_parent(parent: int, nice: int = 0, name: str = BULK_WORKER) -> None:
     """In a worker: exit as soon as ``parent`` is gone (killed with -9, a worker would otherwise
     wait for work forever); what it was writing is a temporary file the next build removes."""
+    name_this_process(name)
     if nice:
         os.nice(nice)
 

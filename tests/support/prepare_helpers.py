@@ -61,3 +61,8 @@ if __name__ == "__main__":
     import sys
 
     start_and_die(sys.argv[1], sys.argv[2])
+
+
+def own_name_into(path: Path) -> None:
+    """Write this process's name, as the system shows it (``/proc/self/comm``), to ``path``."""
+    path.write_text(Path("/proc/self/comm").read_text().strip())
