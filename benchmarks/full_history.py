@@ -38,10 +38,17 @@ QUOTATIONS_TARGET_SECONDS = 3600
 QUOTATIONS_TARGET_RSS_MIB = 3072
 ROLES = {
     "main": "main process",
+    "months": "month workers",
+    "ahead": "background process (extracts, months built ahead)",
+    "bulk": "bulk build workers",
+    # A checkout whose workers do not name themselves (publication.process_name).
     "background": "background workers (month workers, the bulk build's)",
     "anvil": "embedded anvil",
     "other": "other",
 }
+# The names the run's worker processes give themselves (publication.process_name).
+WORKER_NAMES = {b"publicar-months": "months", b"publicar-ahead": "ahead", b"publicar-bulk": "bulk"}
+BACKGROUND = ("months", "ahead", "bulk", "background")
 TREE_SAMPLE_SECONDS = 1.0  # reading smaps_rollup of GB-sized processes costs CPU
 # A fixed piece of CPU work timed before and after the command: the shared machine's speed
 # moves during a day (the same code took 11.1 and 13.7 min three hours apart, with 19.0 and
@@ -146,7 +153,8 @@ def _tree_pss(pid: int) -> dict[int, tuple[str, int]]:
         try:
             rollup = (proc / "smaps_rollup").read_text().splitlines()
             pss = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
-            found[current] = (_role((proc / "cmdline").read_bytes()), pss * 1024)
+            role = _role((proc / "cmdline").read_bytes(), (proc / "comm").read_bytes().strip())
+            found[current] = (role, pss * 1024)
             for task in (proc / "task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, ValueError, StopIteration):
@@ -154,11 +162,13 @@ def _tree_pss(pid: int) -> dict[int, tuple[str, int]]:
     return found
 
 
-def _role(cmdline: bytes) -> str:
-    """Which part of the run a process is, from its command line."""
+def _role(cmdline: bytes, comm: bytes = b"") -> str:
+    """Which part of the run a process is, from its name and command line."""
+    if comm in WORKER_NAMES:
+        return WORKER_NAMES[comm]
     if b"anvil" in cmdline:
         return "anvil"
-    if b"spawn_main" in cmdline:  # month workers, the bulk build's background process
+    if b"spawn_main" in cmdline:  # a worker that does not name itself
         return "background"
     if b"publicar" in cmdline and not cmdline.startswith(GNU_TIME.encode()):
         return "main"
@@ -191,7 +201,25 @@ class Measured:
     tree_at: float = 0.0  # seconds into the run of that peak
     # (role, MiB): each role's own largest sum over the run, whenever it came
     role_peaks: tuple[tuple[str, float], ...] = ()
-    main_beside: float = 0.0  # MiB, the main process's peak while background workers ran
+    # (role, MiB): the main process's peak while workers of that kind ran
+    main_beside: tuple[tuple[str, float], ...] = ()
+    workers_together: bool = False  # whether workers of two kinds ever ran at once
+
+    def bound(self) -> tuple[float, str | None]:
+        """(MiB, worker role): the most the run would have used had the main process's and
+        one kind of workers' largest moments (while those ran) come together, with the other
+        parts' peaks; the worker role None when two kinds ran at once (then all of them
+        count, with the main process's largest peak beside any)."""
+        peaks = dict(self.role_peaks)
+        beside = dict(self.main_beside)
+        rest = sum(size for role, size in peaks.items() if role not in ("main", *BACKGROUND))
+        if not beside:
+            return peaks.get("main", 0.0) + rest, None
+        if self.workers_together:
+            workers = sum(size for role, size in peaks.items() if role in BACKGROUND)
+            return max(beside.values()) + workers + rest, None
+        role = max(beside, key=lambda r: beside[r] + peaks.get(r, 0.0))
+        return beside[role] + peaks.get(role, 0.0) + rest, role
 
 
 def _time_report(report: Path) -> tuple[float, float]:
@@ -299,14 +327,17 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
         )
         tree_peak, parts, at = 0, {}, 0.0
         role_peaks: Counter[str] = Counter()
-        main_beside = 0
+        main_beside: Counter[str] = Counter()
+        together = False
         while child.poll() is None:
             now = _tree_pss(child.pid)
             roles = {role: size for role, _, size in _by_role(now.values())}
             for role, size in roles.items():
                 role_peaks[role] = max(role_peaks[role], round(size * 2**20))
-            if "background" in roles:
-                main_beside = max(main_beside, round(roles.get("main", 0) * 2**20))
+            workers = [role for role in roles if role in BACKGROUND]
+            together = together or len(workers) > 1
+            for role in workers:
+                main_beside[role] = max(main_beside[role], round(roles.get("main", 0) * 2**20))
             if sum(size for _, size in now.values()) > tree_peak:
                 tree_peak = sum(size for _, size in now.values())
                 parts, at = now, time.perf_counter() - start
@@ -322,7 +353,35 @@ def run(argv: list[str], cwd: Path, log: Path, quotations: bool) -> Measured:
         _by_role(parts.values()),
         at,
         tuple((role, size / 2**20) for role, size in role_peaks.most_common()),
-        main_beside / 2**20,
+        tuple((role, size / 2**20) for role, size in sorted(main_beside.items())),
+        together,
+    )
+
+
+def _bound_text(measured: Measured, target_rss: int) -> str:
+    """The report's sentences on how far the parts' peaks could add up (none without workers)."""
+    if not measured.main_beside:
+        return ""
+    bound, role = measured.bound()
+    verdict = f"{bound:,.0f} MiB " + ("(under" if bound < target_rss else "(**over**")
+    verdict += f" the {target_rss:,} MiB target)"
+    text = " The main process's peak while each kind of worker ran: " + ", ".join(
+        f"{ROLES.get(r, r)} {size:,.0f} MiB" for r, size in measured.main_beside
+    )
+    if role is None:
+        text += (
+            ". Workers of two kinds ran at once: had the main process's largest moment beside "
+            f"them come together with every other part's peak, the run would have used {verdict}."
+        )
+    else:
+        text += (
+            ". No two kinds of worker ran at once, so the most the run could have used is the "
+            "main process's peak beside one kind, plus that kind's peak and the other parts' "
+            f"(anvil, other): {verdict}, beside the {ROLES.get(role, role)}."
+        )
+    return text + (
+        " The all-processes peak measured depends on how those moments overlap, which varies "
+        "from run to run."
     )
 
 
@@ -421,27 +480,13 @@ def render(
             + "."
         )
     if measured.role_peaks:
-        peaks = dict(measured.role_peaks)
-        bound = measured.main_beside + sum(
-            size for role, size in measured.role_peaks if role != "main"
-        )
         lines.append(
             "- Each part's own peak, whenever it came: "
             + ", ".join(
                 f"{ROLES.get(role, role)} {size:,.0f} MiB" for role, size in measured.role_peaks
             )
             + "."
-            + (
-                f" While background workers ran, the main process peaked at "
-                f"{measured.main_beside:,.0f} MiB; had that come at once with the other parts' "
-                f"peaks, the run would have used {bound:,.0f} MiB "
-                + ("(under" if bound < target_rss else "(**over**")
-                + f" the {target_rss:,} MiB target): the all-processes peak depends on how "
-                "the main process's and the background's largest moments overlap, which "
-                "varies from run to run."
-                if "background" in peaks
-                else ""
-            )
+            + _bound_text(measured, target_rss)
         )
     if reference is not None:
         lines.append(

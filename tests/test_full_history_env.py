@@ -77,6 +77,11 @@ def test_the_report_breaks_the_all_processes_peak_down_by_role(
         "background"
     )
     assert script._role(b"/x/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil") == "anvil"
+    spawned = b"python\0-c\0from multiprocessing.spawn import spawn_main"
+    for name, role in ((b"publicar-months", "months"), (b"publicar-ahead", "ahead")):
+        assert script._role(spawned, name) == role
+    assert script._role(spawned, b"publicar-bulk") == "bulk"
+    assert script._role(spawned, b"python") == "background"  # a checkout without names
     parts = script._by_role(
         [("main", 2**30), ("background", 3 * 2**28), ("anvil", 2**25), ("background", 2**28)]
     )
@@ -228,10 +233,14 @@ def test_each_roles_own_peak_is_kept_whenever_it_came(
     if not Path(script.GNU_TIME).exists():
         pytest.skip(f"{script.GNU_TIME} (GNU time) is not installed")
     monkeypatch.setattr(script, "TREE_SAMPLE_SECONDS", 0.1)
-    # A "publicar" process that holds 200 MiB, lets it go, then waits for a "spawn_main"
-    # child holding 300 MiB: the two peaks never overlap.
+    # A "publicar" process that holds 200 MiB, lets it go, then waits for a child named as
+    # the backfill's background process holding 300 MiB: the two peaks never overlap.
     hold = "b = bytearray({mib} * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"
-    child = f"# spawn_main\nimport time\n{hold.format(mib=300)}"
+    child = (
+        "import ctypes, time\n"
+        "ctypes.CDLL(None).prctl(15, b'publicar-ahead', 0, 0, 0)\n"
+        f"{hold.format(mib=300)}"
+    )
     main = tmp_path / "publicar.py"
     main.write_text(
         "import subprocess, sys, time\n"
@@ -243,36 +252,62 @@ def test_each_roles_own_peak_is_kept_whenever_it_came(
     assert measured.code == 0, (tmp_path / "log").read_text()
     peaks = dict(measured.role_peaks)
     assert 200 <= peaks["main"] < 290
-    assert 300 <= peaks["background"] < 390
-    assert measured.tree_rss < peaks["main"] + peaks["background"]
+    assert 300 <= peaks["ahead"] < 390
+    assert measured.tree_rss < peaks["main"] + peaks["ahead"]
     # The main process held its 200 MiB before the child started: beside it, far less.
-    assert measured.main_beside < 100
+    beside = dict(measured.main_beside)
+    assert set(beside) == {"ahead"} and beside["ahead"] < 100
+    assert not measured.workers_together
+    bound, role = measured.bound()
+    assert role == "ahead"
+    assert bound == beside["ahead"] + peaks["ahead"] + peaks.get("other", 0.0)
     arguments = _arguments(script, measured, quotations=False)
     line = next(line for line in script.render(**arguments).splitlines() if "own peak" in line)
-    bound = measured.main_beside + sum(size for role, size in peaks.items() if role != "main")
-    assert f"the run would have used {bound:,.0f} MiB (under" in line
+    assert f": {bound:,.0f} MiB (under the 2,048 MiB target), beside the background" in line
 
 
 def test_the_report_says_when_the_parts_peaks_would_break_the_target(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     script = _script(monkeypatch)
-    parts = (("main", 2200.0), ("background", 1300.0), ("anvil", 30.0))
-    measured = script.Measured(600.0, 2200.0, 2900.0, 1100.0, 0, (), 0.0, parts, 1900.0)
-    report = script.render(**_arguments(script, measured, quotations=True))
-    line = next(line for line in report.splitlines() if "own peak" in line)
-    assert line.startswith(
-        "- Each part's own peak, whenever it came: main process 2,200 MiB, background "
-        "workers (month workers, the bulk build's) 1,300 MiB, embedded anvil 30 MiB. While "
-        "background workers ran, the main process peaked at 1,900 MiB; had that come at once "
-        "with the other parts' peaks, the run would have used 3,230 MiB (**over** the 3,072 "
-        "MiB target)"
+    peaks = (
+        ("main", 2200.0),
+        ("months", 1000.0),
+        ("ahead", 800.0),
+        ("bulk", 350.0),
+        ("anvil", 30.0),
     )
-    measured = script.Measured(600.0, 2200.0, 2900.0, 1100.0, 0, (), 0.0, parts, 1700.0)
+    beside = (("ahead", 1900.0), ("bulk", 2200.0), ("months", 1800.0))
+    measured = script.Measured(600.0, 2200.0, 2900.0, 1100.0, 0, (), 0.0, peaks, beside)
+    assert measured.bound() == (2830.0, "months")
+    line = next(
+        line
+        for line in script.render(**_arguments(script, measured, quotations=True)).splitlines()
+        if "own peak" in line
+    )
+    assert line == (
+        "- Each part's own peak, whenever it came: main process 2,200 MiB, month workers "
+        "1,000 MiB, background process (extracts, months built ahead) 800 MiB, bulk build "
+        "workers 350 MiB, embedded anvil 30 MiB. The main process's peak while each kind of "
+        "worker ran: background process (extracts, months built ahead) 1,900 MiB, bulk build "
+        "workers 2,200 MiB, month workers 1,800 MiB. No two kinds of worker ran at once, so "
+        "the most the run could have used is the main process's peak beside one kind, plus "
+        "that kind's peak and the other parts' (anvil, other): 2,830 MiB (under the 3,072 MiB "
+        "target), beside the month workers. The all-processes peak measured depends on how "
+        "those moments overlap, which varies from run to run."
+    )
+    heavier = tuple((r, 1200.0 if r == "ahead" else size) for r, size in peaks)
+    measured = script.Measured(600.0, 2200.0, 2900.0, 1100.0, 0, (), 0.0, heavier, beside)
     report = script.render(**_arguments(script, measured, quotations=True))
-    assert "3,030 MiB (under the 3,072 MiB target)" in report
+    assert ": 3,130 MiB (**over** the 3,072 MiB target), beside the background process" in report
+    # Two kinds at once: every worker counts, beside the main process's largest moment.
+    measured = script.Measured(600.0, 2200.0, 2900.0, 1100.0, 0, (), 0.0, peaks, beside, True)
+    assert measured.bound() == (4380.0, None)
+    report = script.render(**_arguments(script, measured, quotations=True))
+    assert "Workers of two kinds ran at once" in report
+    assert "would have used 4,380 MiB (**over** the 3,072 MiB target)." in report
     alone = (("main", 1500.0), ("anvil", 30.0))
-    measured = script.Measured(600.0, 1500.0, 1530.0, 1100.0, 0, (), 0.0, alone, 0.0)
+    measured = script.Measured(600.0, 1500.0, 1530.0, 1100.0, 0, (), 0.0, alone)
     line = next(
         line
         for line in script.render(**_arguments(script, measured, quotations=True)).splitlines()
