@@ -118,6 +118,11 @@ def parse_file(path: Path, cache: Path, lang: str = "es") -> str | None:
     return path.name
 
 
+def parse_files(paths: list[Path], cache: Path, lang: str = "es") -> list[str]:
+    """``parse_file`` of each of ``paths`` in order; the names of those that could be read."""
+    return [name for path in paths if (name := parse_file(path, cache, lang)) is not None]
+
+
 def month_gx_outcomes(
     source_dir: Path, month: dt.date, cache: Path, *, lang: str = "es"
 ) -> dict[str, Any]:
@@ -196,7 +201,8 @@ class MonthsAhead:
     for. A worker's failure (an unreadable file, a killed worker) loses nothing: the caller
     reads and parses as without workers, and its own steps report what is wrong with a file.
     ``gx``: the workers also validate the months' days with GX (``month_gx_outcomes``), for
-    the caller to take with ``gx_outcomes``. ``workers`` = 0 does nothing.
+    the caller to take with ``gx_outcomes``. Each month runs in a process of its own, which
+    exits after it (``_started``). ``workers`` = 0 does nothing.
     """
 
     workers: int
@@ -207,7 +213,7 @@ class MonthsAhead:
     gx: bool = False
     _pool: ProcessPoolExecutor | None = field(default=None, init=False)
     _futures: dict[dt.date, Future[PreparedMonth]] = field(default_factory=dict, init=False)
-    _parsing: list[Future[str | None]] = field(default_factory=list, init=False)
+    _parsing: list[Future[list[str]]] = field(default_factory=list, init=False)
     _prepared: dict[dt.date, PreparedMonth] = field(default_factory=dict, init=False)
 
     def parse(self, files: Iterable[Path]) -> None:
@@ -217,8 +223,8 @@ class MonthsAhead:
         files = list(files)
         if self.workers <= 0 or not files:
             return
-        pool = self._started()
-        self._parsing += [pool.submit(parse_file, path, self.cache, self.lang) for path in files]
+        # one task: a worker runs one task and exits (``_started``)
+        self._parsing.append(self._started().submit(parse_files, files, self.cache, self.lang))
 
     def start(self, months: Iterable[dt.date]) -> None:
         """Queue ``months`` (first days), in order."""
@@ -236,11 +242,18 @@ class MonthsAhead:
         if self._pool is None:
             # spawn: a clean interpreter, not a fork of one holding the status store open
             context = multiprocessing.get_context("spawn")
+            # One month per process: a worker that went on to the next month held another
+            # 60-100 MiB after each month validated with GX (pandas and GX leave the heap
+            # fragmented, beyond ``release_memory``), and a month's peak came on top of it. A
+            # fresh process costs its imports (~3 s of a 15-40 s month). With one task per
+            # child, every task ends with its worker's exit, so the 3.11 hang with more
+            # (gh-115634: a stale idle-worker token) cannot happen: no token is ever released.
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
                 initializer=_start_worker,
                 initargs=(os.getpid(), self.cache),
+                max_tasks_per_child=1,
             )
         return self._pool
 

@@ -180,6 +180,6 @@ def test_a_worker_fills_the_cache_this_process_then_reads(
     cache = tmp_path / "cache"
     with MonthsAhead(1, source, cache) as ahead:
         ahead.parse([november])
-        assert [future.result(120) for future in ahead._parsing] == [november.name]
+        assert [future.result(120) for future in ahead._parsing] == [[november.name]]
     _no_parsing(monkeypatch)
     _same(parsed(november, cache), fresh)
