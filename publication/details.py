@@ -588,6 +588,12 @@ def _quotation_table(
     return pq.read_table(cache, read_dictionary=_QUOTATION_DICTIONARY), rejected, info
 
 
+def forget_details() -> None:
+    """Let go of the detailed exports' parses this process holds (a worker done with its
+    month)."""
+    _detail_cache.cache_clear()
+
+
 def forget_quotations() -> None:
     """Let go of the month's quotations this process holds (a worker done with its month)."""
     global _quotation_key

@@ -76,6 +76,11 @@ def use_parse_cache(folder: Path | None, *, fill: bool = True) -> None:
     _read_cached.cache_clear()
 
 
+def forget_reads() -> None:
+    """Let go of the monthly files' reads this process holds (a worker done with its month)."""
+    _read_cached.cache_clear()
+
+
 def read_cached(path: Path, lang: str = "es") -> ReadResult:
     """Read a monthly file once per content version within a process (days share a month),
     through the parse cache when one is in use."""

@@ -67,9 +67,11 @@ def prepare_month(
         _fill_detail_cache,
         _quotation_cache,
         companion_files,
+        forget_details,
         forget_quotations,
         month_detail_files,
     )
+    from publication.extract import forget_reads
     from publication.memory import release_memory
 
     began = time.perf_counter()
@@ -85,7 +87,11 @@ def prepare_month(
         _quotation_cache(quotations, cache, lang)
         names.append(quotations.name)
     outcomes = month_gx_outcomes(source_dir, month, cache, lang=lang) if gx else {}
-    forget_quotations()  # the next month is another file: idle, a worker would hold this one
+    # The next month is other files: a worker would hold this one's reads, idle (with
+    # quotations, ~19 MiB of Arrow memory a month, up to the caches' four entries).
+    forget_quotations()
+    forget_details()
+    forget_reads()
     release_memory()  # what the month freed, given back before the next one (or none)
     return PreparedMonth(f"{month:%Y-%m}", tuple(names), time.perf_counter() - began, outcomes)
 
@@ -201,8 +207,8 @@ class MonthsAhead:
     for. A worker's failure (an unreadable file, a killed worker) loses nothing: the caller
     reads and parses as without workers, and its own steps report what is wrong with a file.
     ``gx``: the workers also validate the months' days with GX (``month_gx_outcomes``), for
-    the caller to take with ``gx_outcomes``. Each month runs in a process of its own, which
-    exits after it (``_started``). ``workers`` = 0 does nothing.
+    the caller to take with ``gx_outcomes``. With quotations, each month runs in a process of
+    its own (``fresh_per_month``). ``workers`` = 0 does nothing.
     """
 
     workers: int
@@ -223,7 +229,7 @@ class MonthsAhead:
         files = list(files)
         if self.workers <= 0 or not files:
             return
-        # one task: a worker runs one task and exits (``_started``)
+        # one task: with ``fresh_per_month``, a worker runs one task and exits
         self._parsing.append(self._started().submit(parse_files, files, self.cache, self.lang))
 
     def start(self, months: Iterable[dt.date]) -> None:
@@ -242,20 +248,28 @@ class MonthsAhead:
         if self._pool is None:
             # spawn: a clean interpreter, not a fork of one holding the status store open
             context = multiprocessing.get_context("spawn")
-            # One month per process: a worker that went on to the next month held another
-            # 60-100 MiB after each month validated with GX (pandas and GX leave the heap
-            # fragmented, beyond ``release_memory``), and a month's peak came on top of it. A
-            # fresh process costs its imports (~3 s of a 15-40 s month). With one task per
-            # child, every task ends with its worker's exit, so the 3.11 hang with more
-            # (gh-115634: a stale idle-worker token) cannot happen: no token is ever released.
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
                 initializer=_start_worker,
                 initargs=(os.getpid(), self.cache),
-                max_tasks_per_child=1,
+                max_tasks_per_child=1 if self.fresh_per_month() else None,
             )
         return self._pool
+
+    def fresh_per_month(self) -> bool:
+        """Whether each month (each task) runs in a process of its own: when the source has
+        quotations. A worker that went on to the next month of quotations held 60-100 MiB
+        more after each one (what GX and pandas leave fragmented, beyond ``release_memory``),
+        its peak growing from ~0.80 to ~0.99 GiB over four months, against ~0.79-0.83 GiB
+        fresh. A fresh process costs its imports (~2-3 s): ~15% of a month of quotations, but
+        as much as a month without (the full history without quotations took 9.4 min
+        instead of 7.7 with a fresh process for every month). With one task per child
+        every task ends with its worker's exit, so the 3.11 hang with more (gh-115634, a
+        stale idle-worker token) cannot happen: no token is ever released."""
+        from publication.details import QUOTATION_PREFIX
+
+        return self.source_dir.is_dir() and any(self.source_dir.glob(f"{QUOTATION_PREFIX}*"))
 
     def wait(self, month: dt.date) -> str | None:
         """Let ``month``'s preparation finish (or cancel it if not started); the worker's

@@ -15,7 +15,7 @@ import pytest
 from support.backfill_helpers import NO_GX, backfill_in_process, day_files
 from support.prepare_helpers import held_month, synthetic_source
 
-from publication import details
+from publication import details, extract
 from publication.details import companion_files, details_for_day, month_detail_files
 from publication.prepare import MonthsAhead, prepare_month
 
@@ -131,6 +131,9 @@ def test_a_worker_lets_go_of_its_months_quotations_once_prepared(
     details.forget_quotations()
     prepare_month(source, NOVEMBER, tmp_path / "cache", gx=True)
     assert details._quotation_table.cache_info().currsize == 0
+    # nor its detailed export's parse and its monthly files' reads (the next month is others)
+    assert details._detail_cache.cache_info().currsize == 0
+    assert extract._read_cached.cache_info().currsize == 0
     companions = companion_files(source, NOVEMBER)
     day = details_for_day(
         companions, _quotation_orders(companions["Cotizaciones"]), NOVEMBER, tmp_path / "cache"
@@ -279,36 +282,47 @@ def test_workers_stop_once_every_queued_month_is_done(tmp_path: Path) -> None:
         ahead.start([OCTOBER, NOVEMBER])
         (cache / "release-2026-10").touch()
         assert ahead.wait(OCTOBER) is None
-        assert ahead.running  # November is still being prepared
-        october = ahead.gx_outcomes(OCTOBER)["pid"]
+        first = workers()
+        assert len(first) == 1 and ahead.running  # November is still being prepared
+        assert ahead.gx_outcomes(OCTOBER) == {"pid": next(iter(first))}
         (cache / "release-2026-11").touch()
         assert ahead.wait(NOVEMBER) is None
         assert workers() == set() and not ahead.running
-        november = ahead.gx_outcomes(NOVEMBER)["pid"]
+        assert ahead.gx_outcomes(NOVEMBER) == {"pid": next(iter(first))}
         ahead.start([december])
-        assert len(workers()) == 1
+        second = workers()
+        assert len(second) == 1 and second != first
         (cache / "release-2026-12").touch()
         assert ahead.wait(december) is None
+        assert ahead.gx_outcomes(december) == {"pid": next(iter(second))}
         assert workers() == set() and not ahead.running
-        assert len({october, november, ahead.gx_outcomes(december)["pid"]}) == 3
 
 
-def test_each_month_is_prepared_in_a_process_of_its_own(tmp_path: Path) -> None:
-    """A worker that goes on to the next month holds what GX and pandas left fragmented in its
-    heap (60-100 MiB more after each month, measured): every month gets a fresh process,
-    with one worker as with several, and the workers still stop once idle."""
+@pytest.mark.parametrize("quotations", [True, False])
+def test_with_quotations_each_month_is_prepared_in_a_process_of_its_own(
+    tmp_path: Path, quotations: bool
+) -> None:
+    """A worker that goes on to the next month of quotations holds what GX and pandas left
+    fragmented in its heap (60-100 MiB more after each month, measured): with quotations in
+    the source, every month gets a fresh process, with one worker as with several; without,
+    a worker goes on (a fresh process would cost as much as such a month)."""
+    source = tmp_path / "source"
+    source.mkdir()
+    if quotations:
+        (source / "Cotizaciones202607.csv").write_text("")
     months = [dt.date(2026, month, 1) for month in (7, 8, 9, 10)]
     cache = tmp_path / "cache"
     cache.mkdir()
     for month in months:
         (cache / f"release-{month:%Y-%m}").touch()
     for workers in (1, 2):
-        with MonthsAhead(workers, tmp_path, cache, prepare=held_month) as ahead:
+        with MonthsAhead(workers, source, cache, prepare=held_month) as ahead:
+            assert ahead.fresh_per_month() is quotations
             ahead.start(months)
             assert [ahead.wait(month) for month in months] == [None] * 4
-            pids = [ahead.gx_outcomes(month)["pid"] for month in months]
-            assert len(set(pids)) == 4 and os.getpid() not in pids
-            assert not ahead.running
+            pids = {ahead.gx_outcomes(month)["pid"] for month in months}
+            assert os.getpid() not in pids and not ahead.running
+            assert len(pids) == 4 if quotations else len(pids) <= workers
 
 
 def test_months_ahead_does_nothing_without_workers(source: Path, tmp_path: Path) -> None:
